@@ -1,0 +1,125 @@
+"""Load and validate ``grading.yaml``, the single source of truth for grading.
+
+Validation happens once, on load, with messages that name the offending key,
+so an instructor who mistypes a check or a limit learns it before any
+submission is graded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = PROJECT_ROOT / "grading.yaml"
+
+
+class ConfigError(Exception):
+    """grading.yaml is missing or invalid; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tolerance(_Strict):
+    rtol: float = Field(ge=0)
+    atol: float = Field(ge=0)
+
+
+class Limits(_Strict):
+    load_seconds: float = Field(gt=0)
+    probe_seconds: float = Field(gt=0)
+    submission_seconds: float = Field(gt=0)
+    cpu_seconds: int = Field(gt=0)
+    memory_mb: int = Field(ge=256)
+    file_size_mb: int = Field(gt=0)
+    tmp_mb: int = Field(gt=0)
+    processes: int = Field(gt=0)
+    open_files: int = Field(ge=32)
+    output_kb: int = Field(gt=0)
+    reply_mb: int = Field(gt=0)
+    submission_mb: int = Field(gt=0)
+
+
+class SandboxSettings(_Strict):
+    stub_modules: list[str] = []
+
+
+class Training(_Strict):
+    dataset: Literal["circles", "images"]
+    hidden: list[int] = Field(min_length=1)
+    learning_rate: float = Field(gt=0)
+    num_iterations: int = Field(gt=0)
+
+
+class Question(_Strict):
+    function: str
+    title: str
+    checks: dict[str, float]
+
+    @model_validator(mode="after")
+    def _points_non_negative(self):
+        bad = {k: v for k, v in self.checks.items() if v < 0}
+        if bad:
+            raise ValueError(f"points must be >= 0, got {bad}")
+        return self
+
+
+class Threshold(_Strict):
+    training: str
+    scale: float | None = None
+    min_train_accuracy: float | None = Field(default=None, ge=0, le=1)
+    max_train_accuracy: float | None = Field(default=None, ge=0, le=1)
+
+
+class GradingConfig(_Strict):
+    assignment: str
+    title: str
+    tolerance: Tolerance
+    limits: Limits
+    sandbox: SandboxSettings = SandboxSettings()
+    training: dict[str, Training]
+    questions: dict[str, Question]
+    thresholds: dict[str, Threshold]
+
+    @model_validator(mode="after")
+    def _cross_references(self):
+        for name, t in self.thresholds.items():
+            if t.training not in self.training:
+                raise ValueError(
+                    f"thresholds.{name}.training is {t.training!r}; known trainings: {sorted(self.training)}"
+                )
+        return self
+
+    def max_points(self, question: str | None = None) -> float:
+        qs = [self.questions[question]] if question else self.questions.values()
+        return float(sum(sum(q.checks.values()) for q in qs))
+
+    @property
+    def functions(self) -> list[str]:
+        return [q.function for q in self.questions.values()]
+
+
+def load_config(path: str | Path | None = None) -> GradingConfig:
+    """Read and validate grading.yaml (the repository's by default)."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    try:
+        return GradingConfig.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{path}: invalid grading configuration:"]
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            lines.append(f"  {where}: {err['msg']}")
+        raise ConfigError("\n".join(lines)) from None

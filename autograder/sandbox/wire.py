@@ -1,0 +1,121 @@
+"""The plain-data protocol between the grader and its sandboxed child.
+
+A frame is ``b"IGW1"`` + 4-byte little-endian header length + a UTF-8 JSON header,
+followed by the raw bytes of every array the header announces, in order, each as
+little-endian float64. Nothing is ever pickled: the reader decodes JSON and raw
+buffers only, and refuses frames over its size caps before allocating for them.
+
+The header of a frame carrying arrays has ``"arrays": [{"shape": [...]}, ...]``;
+``read_frame`` returns the header and the list of decoded arrays (fresh, writable,
+exact ``numpy.ndarray`` of dtype float64).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import struct
+import time
+
+import numpy as np
+
+MAGIC = b"IGW1"
+_PREFIX = struct.Struct("<4sI")
+
+
+class WireError(Exception):
+    """The other side sent something that is not a valid frame (or nothing at all)."""
+
+
+class WireTimeout(WireError):
+    """No complete frame arrived before the deadline."""
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def write_frame(fd: int, header: dict, arrays: list[np.ndarray] | tuple = ()) -> None:
+    """Write one frame to a raw file descriptor (blocking until all is written)."""
+    buffers = []
+    specs = []
+    for a in arrays:
+        a = np.ascontiguousarray(a, dtype="<f8")
+        specs.append({"shape": list(a.shape)})
+        buffers.append(a.tobytes())
+    header = dict(header)
+    if specs:
+        header["arrays"] = specs
+    body = json.dumps(header, allow_nan=True).encode("utf-8")
+    _write_all(fd, _PREFIX.pack(MAGIC, len(body)) + body)
+    for b in buffers:
+        _write_all(fd, b)
+
+
+def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
+    chunks = []
+    remaining = n
+    while remaining:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise WireTimeout(f"no reply within the time limit ({n - remaining} of {n} bytes read)")
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise WireError(f"connection closed after {n - remaining} of {n} bytes")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(
+    fd: int,
+    *,
+    max_header: int = 1 << 20,
+    max_array_bytes: int = 64 << 20,
+    deadline: float | None = None,
+):
+    """Read one frame; returns ``(header, arrays)``.
+
+    Raises WireError on anything malformed and WireTimeout when ``deadline``
+    (a ``time.monotonic()`` value) passes first.
+    """
+    magic, length = _PREFIX.unpack(_read_exact(fd, _PREFIX.size, deadline))
+    if magic != MAGIC:
+        raise WireError("bad frame magic (the child wrote something that is not a reply)")
+    if length > max_header:
+        raise WireError(f"reply header of {length} bytes exceeds the {max_header}-byte cap")
+    try:
+        header = json.loads(_read_exact(fd, length, deadline).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WireError(f"reply header is not valid JSON: {exc}") from None
+    if not isinstance(header, dict):
+        raise WireError("reply header is not a JSON object")
+    specs = header.pop("arrays", [])
+    if not isinstance(specs, list):
+        raise WireError("reply 'arrays' is not a list")
+    shapes = []
+    total = 0
+    for spec in specs:
+        shape = spec.get("shape") if isinstance(spec, dict) else None
+        if not isinstance(shape, list) or len(shape) > 8 or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 1 << 31 for d in shape
+        ):
+            raise WireError(f"invalid array shape in reply: {spec!r}"[:200])
+        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        total += 8 * count
+        if total > max_array_bytes:
+            raise WireError(
+                f"reply arrays exceed the {max_array_bytes // (1 << 20)} MiB cap "
+                "(the function returned enormous arrays)"
+            )
+        shapes.append((shape, count))
+    arrays = []
+    for shape, count in shapes:
+        raw = _read_exact(fd, 8 * count, deadline)
+        arrays.append(np.frombuffer(raw, dtype="<f8").astype(np.float64).reshape(shape))
+    return header, arrays
