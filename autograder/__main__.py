@@ -1,0 +1,5 @@
+"""``python -m autograder`` is the ``initgrade`` command."""
+
+from autograder.cli import main
+
+main()

@@ -1,0 +1,105 @@
+"""The ``initgrade`` command line (also ``python -m autograder``).
+
+``initgrade grade PATH... --out DIR`` grades submissions and writes per-submission
+results.json (Gradescope schema) and feedback, plus DIR/gradebook.csv.
+``initgrade demo`` grades the bundled examples. Exit status: 0 when every
+submission got a result, whatever its score; 2 when the grader itself could not
+run (bad configuration, nothing to grade).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from autograder import __version__
+from autograder.batch import BatchReport, grade_batch
+from autograder.config import PROJECT_ROOT, ConfigError, load_config
+
+EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
+
+
+def _table(report: BatchReport, config) -> Table:
+    table = Table(title="Grades", show_lines=False)
+    table.add_column("submission")
+    for q in config.questions:
+        table.add_column(f"{q}\n/{config.max_points(q):g}", justify="right")
+    table.add_column(f"total\n/{config.max_points():g}", justify="right")
+    table.add_column("status")
+    for r in sorted(report.results, key=lambda r: r.id):
+        per_q = r.question_scores()
+        status = "[green]graded[/]" if r.status == "graded" else f"[red]error[/]: {r.error[:60]}"
+        table.add_row(r.id, *(f"{per_q.get(q, 0):g}" for q in config.questions), f"{r.score:g}", status)
+    return table
+
+
+def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console: Console) -> int:
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    bar = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("{task.description}"), console=console, disable=not progress, transient=False)
+    task = bar.add_task("", total=None)
+    try:
+        with bar:
+            report = grade_batch(
+                [Path(p) for p in paths], Path(out), config, jobs=jobs, cache_dir=cache, force=force,
+                on_start=lambda n: bar.update(task, total=n),
+                on_result=lambda r, reused: bar.update(task, advance=1, description=r.id + (" (unchanged)" if reused else "")),
+            )
+    except (FileNotFoundError, ConfigError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    if not report.results:
+        console.print("[red]error:[/] no submissions found (expected .ipynb, .py, .zip files or package folders)")
+        return 2
+    console.print(_table(report, config))
+    console.print(f"{len(report.results)} submissions: {report.graded} graded now, {report.reused} unchanged since "
+                  f"the last run; {report.trainings} trainings run. Sandbox: {report.isolation}.")
+    console.print(f"Gradebook: {Path(out) / 'gradebook.csv'}")
+    if junit:
+        from autograder.junit import write_junit
+
+        write_junit(Path(junit), report.results)
+        console.print(f"JUnit XML: {junit}")
+    return 0
+
+
+@click.group()
+@click.version_option(__version__, prog_name="initgrade")
+def main():
+    """Grade the weight-initialization assignment in a sandbox."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Folder for results and the gradebook.")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Submissions graded in parallel.")
+@click.option("--config", "config_path", type=click.Path(exists=True, path_type=Path), help="grading.yaml to use.")
+@click.option("--cache", type=click.Path(path_type=Path), help="Training cache folder (default ~/.cache/initgrade).")
+@click.option("--force", is_flag=True, help="Regrade even submissions unchanged since the last run.")
+@click.option("--junit", type=click.Path(path_type=Path), help="Also write JUnit XML here.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when on a terminal).")
+def grade(paths, out, jobs, config_path, cache, force, junit, progress):
+    """Grade PATHS (notebooks, .py modules, package folders, .zip files, or folders of them)."""
+    console = Console()
+    progress = console.is_terminal if progress is None else progress
+    sys.exit(run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console))
+
+
+@main.command()
+@click.option("--out", "-o", default="out/demo", show_default=True, type=click.Path(path_type=Path))
+@click.option("--jobs", "-j", default=min(2, os.cpu_count() or 1), show_default=True, type=click.IntRange(1, 64))
+def demo(out, jobs):
+    """Grade the bundled example submissions and print the table."""
+    console = Console()
+    console.print(f"Grading the bundled examples in {EXAMPLES.relative_to(PROJECT_ROOT)} ...")
+    sys.exit(run_grading([EXAMPLES], out, jobs, None, None, True, console.is_terminal, None, console))

@@ -1,0 +1,269 @@
+"""Turn a submission on disk into code for the sandbox, without running any of it.
+
+A submission is a notebook (``.ipynb``), a module (``.py``), a package folder, or a
+``.zip`` of one of those. Whatever the form, the grader keeps the same top-level
+statements: imports, function and class definitions, and assignments of literal
+constants. Everything else (training runs, plots, prints, tests the student left
+at the top level) is dropped, so notebook and module forms of the same code get
+the same grade, and a submission loads in milliseconds. Line numbers are
+preserved so the sandbox's error messages point at the student's own lines.
+
+Parsing happens here (``nbformat``, IPython's input transformer, ``ast``): all three
+only read text. Nothing is imported, executed or unpickled.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+SUBMISSION_SUFFIXES = {".ipynb", ".py", ".zip"}
+MAX_ZIP_MEMBERS = 200
+MAX_ZIP_RATIO = 200  # uncompressed / compressed: above this it is treated as a bomb
+_KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+class IntakeError(Exception):
+    """The submission cannot be read as code; the message is for the student."""
+
+
+@dataclass
+class Submission:
+    id: str
+    path: Path
+    kind: str  # notebook | module | package (with "zip:" prefix when unpacked from a zip)
+    chunks: list[dict]
+    files: dict[str, str] = field(default_factory=dict)
+    digest: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------
+# Finding submissions
+
+
+def submission_id(path: Path) -> str:
+    return path.stem if path.is_file() else path.name
+
+
+def is_package_dir(path: Path) -> bool:
+    """A folder named on the command line is one submission when it looks like the student package."""
+    return any((path / name).exists() for name in ("init_functions.py", "__init__.py", "initlab"))
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Expand the command line: files and package folders as given; any other folder is a
+    folder of submissions, whose files and subfolders (one per student) are each one submission."""
+    found: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if not p.exists():
+            raise FileNotFoundError(f"{p}: no such file or folder")
+        if p.is_file() or is_package_dir(p):
+            found.append(p)
+            continue
+        for entry in sorted(p.iterdir()):
+            if entry.name.startswith((".", "_")):
+                continue
+            if (entry.is_file() and entry.suffix in SUBMISSION_SUFFIXES) or entry.is_dir():
+                found.append(entry)
+    return found
+
+
+# ---------------------------------------------------------------------------------------
+# From text to chunks
+
+
+def _python_from_cell(source: str) -> str:
+    """IPython syntax (``%magic``, ``!shell``, ``x?``) to plain Python calls of get_ipython()."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 - leave it to the sandbox to report the syntax error
+        return source
+
+
+def _is_literal(node: ast.AST) -> bool:
+    try:
+        ast.literal_eval(node)
+        return True
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+def _kept(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, _KEEP):
+        return True
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+        return _is_literal(stmt.value)
+    return False
+
+
+def definitions_only(code: str) -> str:
+    """Blank out every top-level statement that is not an import, a definition or a constant.
+
+    Code that does not parse is returned as it is: the sandbox reports the syntax
+    error with its line number, and the rest of the submission still loads.
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return code
+    lines = code.splitlines()
+    keep = [False] * len(lines)
+    for stmt in tree.body:
+        if _kept(stmt):
+            start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+            for i in range(start - 1, stmt.end_lineno):
+                keep[i] = True
+    return "\n".join(line if k else "" for line, k in zip(lines, keep)) + "\n"
+
+
+def notebook_chunks(raw: bytes, name: str) -> list[dict]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise IntakeError(f"{name} is not a text file, so it cannot be a notebook") from None
+    if not text.strip():
+        raise IntakeError(f"{name} is empty")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
+        raise IntakeError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: {str(exc)[:200]})") from None
+    chunks = []
+    n_code = 0
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        n_code += 1
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(source)
+        code = definitions_only(_python_from_cell(str(source)))
+        if code.strip():
+            chunks.append({"origin": f"cell {n_code}", "code": code})
+    if not chunks:
+        raise IntakeError(f"{name} has no code cells with definitions in them")
+    return chunks
+
+
+def module_chunks(raw: bytes, name: str) -> list[dict]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise IntakeError(f"{name} is not UTF-8 text, so it cannot be a Python module") from None
+    if not text.strip():
+        raise IntakeError(f"{name} is empty")
+    return [{"origin": name, "code": definitions_only(text)}]
+
+
+# ---------------------------------------------------------------------------------------
+# Forms of submission
+
+
+def _from_tree(files: dict[str, bytes], label: str) -> tuple[str, list[dict], dict[str, str]]:
+    """A package folder (or unpacked zip) given as relative path -> bytes."""
+    notebooks = sorted(p for p in files if p.endswith(".ipynb") and ".ipynb_checkpoints" not in p)
+    modules = sorted(p for p in files if p.endswith(".py"))
+    extra = {}
+    for p in modules:
+        try:
+            extra[p] = files[p].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    preferred = [p for p in modules if PurePosixPath(p).name == "init_functions.py"]
+    if preferred:
+        main = min(preferred, key=len)
+        return "package", module_chunks(files[main], main), extra
+    if notebooks:
+        if len(notebooks) > 1:
+            raise IntakeError(f"{label} holds several notebooks ({', '.join(notebooks[:5])}); submit one")
+        return "notebook", notebook_chunks(files[notebooks[0]], notebooks[0]), extra
+    candidates = [p for p in modules if PurePosixPath(p).name not in ("__init__.py", "conftest.py", "setup.py")]
+    if len(candidates) == 1:
+        return "package", module_chunks(files[candidates[0]], candidates[0]), extra
+    if not candidates:
+        raise IntakeError(f"{label} holds no notebook and no Python module")
+    # Several modules: the one that defines the graded functions, by name, found by parsing.
+    for p in candidates:
+        if b"def initialize_parameters_" in files[p]:
+            return "package", module_chunks(files[p], p), extra
+    raise IntakeError(f"{label}: none of its modules defines initialize_parameters_*")
+
+
+def _read_zip(raw: bytes, name: str, max_bytes: int) -> dict[str, bytes]:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        raise IntakeError(f"{name} is not a valid zip file") from None
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise IntakeError(f"{name} holds {len(infos)} files; at most {MAX_ZIP_MEMBERS} are accepted")
+    total = sum(i.file_size for i in infos)
+    if total > max_bytes or (raw and total / max(len(raw), 1) > MAX_ZIP_RATIO and total > (1 << 20)):
+        raise IntakeError(f"{name} unpacks to {total} bytes, over the limit (a zip bomb?)")
+    files = {}
+    for info in infos:
+        p = PurePosixPath(info.filename.replace("\\", "/"))
+        if p.is_absolute() or ".." in p.parts:
+            raise IntakeError(f"{name} contains an unsafe path {info.filename!r}; it was not unpacked")
+        if p.parts[0] in ("__MACOSX",) or p.name.startswith("._"):
+            continue
+        with zf.open(info) as f:
+            data = f.read(info.file_size + 1)
+        if len(data) > info.file_size:
+            raise IntakeError(f"{name}: {info.filename} is larger than its header says; it was not unpacked")
+        files[str(p)] = data
+    return files
+
+
+def _read_dir(path: Path, max_bytes: int) -> dict[str, bytes]:
+    files, total = {}, 0
+    for f in sorted(path.rglob("*")):
+        if f.is_symlink() or not f.is_file() or any(part.startswith(".") for part in f.relative_to(path).parts):
+            continue
+        if f.suffix not in (".py", ".ipynb"):
+            continue
+        total += f.stat().st_size
+        if total > max_bytes:
+            raise IntakeError(f"{path.name} is larger than {max_bytes >> 20} MiB")
+        files[f.relative_to(path).as_posix()] = f.read_bytes()
+    return files
+
+
+def _digest(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return h.hexdigest()
+
+
+def load_submission(path: Path, max_bytes: int) -> Submission:
+    """Read one submission; raises IntakeError with a message for the student."""
+    path = Path(path)
+    sid = submission_id(path)
+    if path.is_dir():
+        files = _read_dir(path, max_bytes)
+        kind, chunks, extra = _from_tree(files, path.name)
+        return Submission(sid, path, kind, chunks, extra, _digest(files))
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise IntakeError(f"{path.name} is {size >> 20} MiB; submissions are limited to {max_bytes >> 20} MiB")
+    raw = path.read_bytes()
+    digest = _digest({path.name: raw})
+    if path.suffix == ".ipynb":
+        return Submission(sid, path, "notebook", notebook_chunks(raw, path.name), {}, digest)
+    if path.suffix == ".py":
+        return Submission(sid, path, "module", module_chunks(raw, path.name), {}, digest)
+    if path.suffix == ".zip":
+        files = _read_zip(raw, path.name, max_bytes)
+        kind, chunks, extra = _from_tree(files, path.name)
+        return Submission(sid, path, "zip:" + kind, chunks, extra, digest)
+    raise IntakeError(f"{path.name}: expected a .ipynb, .py or .zip file, or a folder")

@@ -1,0 +1,176 @@
+"""What the hidden tests see of a student's functions: plain, validated data.
+
+``SandboxStudent`` calls a function inside the sandbox; ``LocalStudent`` calls
+trusted code (the reference solutions) in-process, for instructors who run the
+hidden tests with pytest. Both hand back a ``Returned``: the dict's entries as
+the child described them, and, for numeric numpy arrays, fresh float64 copies.
+No object produced by student code ever reaches the grader.
+
+Calls are memoised per (function, arguments): several checks asking for the same
+call cost one probe. A function that timed out is not called again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograder.sandbox.runner import ProbeTimeout, SandboxError
+
+
+class ProbeFailure(AssertionError):
+    """The call produced no usable return value; the message is for the student."""
+
+
+@dataclass
+class Returned:
+    """A student function's return value, as plain data.
+
+    ``entries``: one dict per key, as described by the sandbox (``key``, ``type``,
+    ``exact_ndarray``, ``dtype``, ``shape``, ``repr``). ``arrays``: key -> float64
+    array for every entry that was a numeric ndarray (exact or subclass).
+    """
+
+    function: str
+    args: tuple
+    entries: list[dict]
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    mutated: bool = False
+
+    @property
+    def keys(self) -> list:
+        return [e["key"] if e.get("key") is not None else e.get("key_repr") for e in self.entries]
+
+    def entry(self, key: str) -> dict | None:
+        return next((e for e in self.entries if e.get("key") == key), None)
+
+    def params(self) -> dict[str, np.ndarray]:
+        """Copies of the numeric arrays, safe to train on."""
+        return {k: v.copy() for k, v in self.arrays.items()}
+
+
+def _encode_args(args: tuple, as_tuple: bool) -> list:
+    out = []
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            out.append({"tuple" if as_tuple else "list": list(a)})
+        else:
+            out.append(a)
+    return out
+
+
+def _signature(function: str, args: tuple) -> str:
+    return f"{function}({', '.join(repr(a) for a in args)})"
+
+
+def returned_from_reply(function: str, args: tuple, header: dict, arrays: list) -> Returned:
+    """Validate a probe reply; raise ProbeFailure for anything that is not a dict."""
+    call = _signature(function, args)
+    status = header.get("status")
+    if status == "missing":
+        raise ProbeFailure(f"{function} is not defined in your submission (check its name and that its cell is not empty)")
+    if status == "raised":
+        exc, msg = str(header.get("exception", "?"))[:100], str(header.get("message", ""))[:600]
+        if exc == "NotImplementedError":
+            raise ProbeFailure(f"{function} is not implemented yet: {call} raised NotImplementedError")
+        raise ProbeFailure(f"{call} raised an exception: {msg}")
+    if status == "died":
+        raise ProbeFailure(
+            f"{call} ended the process running it ({str(header.get('how'))[:100]}); "
+            "did it call sys.exit/os._exit, or crash?"
+        )
+    if status == "too-large":
+        raise ProbeFailure(f"{call} returned far more data than the parameters of this network need")
+    if status != "returned":
+        raise ProbeFailure(f"{call}: the sandbox sent an unexpected reply")
+    if header.get("kind") != "dict":
+        raise ProbeFailure(
+            f"{call} should return a dict of numpy arrays, but returned a "
+            f"{str(header.get('type'))[:80]}: {str(header.get('repr'))[:200]}"
+        )
+    entries, out = [], {}
+    raw_entries = header.get("entries")
+    if not isinstance(raw_entries, list):
+        raise ProbeFailure(f"{call}: the sandbox sent an unexpected reply")
+    for e in raw_entries:
+        if not isinstance(e, dict):
+            continue
+        e = {k: e.get(k) for k in ("key", "key_repr", "type", "exact_ndarray", "dtype", "shape", "repr", "data")}
+        idx = e.pop("data")
+        if isinstance(e.get("key"), str) and isinstance(idx, int) and not isinstance(idx, bool) and 0 <= idx < len(arrays):
+            a = arrays[idx]
+            if list(a.shape) == e.get("shape"):
+                out[e["key"]] = np.array(a, dtype=np.float64, copy=True)
+        entries.append(e)
+    return Returned(function, tuple(args), entries, out, mutated=bool(header.get("mutated")))
+
+
+class _Memo:
+    def __init__(self):
+        self._memo: dict[str, Returned | ProbeFailure] = {}
+
+    def call(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        """Call ``function(*args)`` (lists sent as tuples when ``as_tuple``)."""
+        key = json.dumps([function, _encode_args(args, as_tuple)])
+        if key not in self._memo:
+            try:
+                self._memo[key] = self._call(function, args, as_tuple)
+            except ProbeFailure as exc:
+                self._memo[key] = exc
+        result = self._memo[key]
+        if isinstance(result, ProbeFailure):
+            raise ProbeFailure(str(result))
+        return result
+
+    @property
+    def calls_made(self) -> int:
+        return len(self._memo)
+
+
+class SandboxStudent(_Memo):
+    """Calls into a loaded ``Sandbox``."""
+
+    def __init__(self, sandbox):
+        super().__init__()
+        self.sandbox = sandbox
+        self.hung: dict[str, str] = {}
+
+    def _call(self, function, args, as_tuple):
+        if function in self.hung:
+            raise ProbeFailure(self.hung[function] + " (not called again)")
+        try:
+            reply = self.sandbox.call(function, _encode_args(args, as_tuple))
+        except ProbeTimeout as exc:
+            self.hung[function] = str(exc)
+            raise ProbeFailure(str(exc)) from None
+        except SandboxError as exc:
+            raise ProbeFailure(str(exc)) from None
+        return returned_from_reply(function, args, reply.header, reply.arrays)
+
+
+class LocalStudent(_Memo):
+    """Calls trusted functions in-process (the reference solutions), through the same validation."""
+
+    def __init__(self, functions: dict):
+        super().__init__()
+        self.functions = functions
+
+    def _call(self, function, args, as_tuple):
+        from autograder.sandbox.child import describe_result
+
+        fn = self.functions.get(function)
+        if fn is None:
+            return returned_from_reply(function, args, {"status": "missing"}, [])
+        real = [tuple(a) if as_tuple and isinstance(a, list) else (list(a) if isinstance(a, list) else a) for a in args]
+        before = json.dumps([list(a) if isinstance(a, (list, tuple)) else a for a in real])
+        try:
+            result = fn(*real)
+        except Exception as exc:  # noqa: BLE001
+            return returned_from_reply(function, args, {"status": "raised", "exception": type(exc).__name__,
+                                                        "message": f"{type(exc).__name__}: {exc}"}, [])
+        header, arrays = describe_result(result)
+        after = json.dumps([list(a) if isinstance(a, (list, tuple)) else a for a in real])
+        header.update(status="returned", mutated=[0] if before != after else [])
+        return returned_from_reply(function, args, header, arrays)
