@@ -2,10 +2,13 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python data/make_datasets.py                  # write the .h5 files and SHA256SUMS
-    .venv/bin/python data/make_datasets.py --verify         # regenerate in a temp dir, compare hashes
-    .venv/bin/python data/make_datasets.py --check-sklearn  # circles == sklearn.make_circles?
-    .venv/bin/python data/make_datasets.py --report         # deep vs randn*0.01 on the image set
+    .venv/bin/python data/make_datasets.py                  # write .h5 files + SHA256SUMS
+    .venv/bin/python data/make_datasets.py --verify         # rebuild in a temp dir, compare
+    .venv/bin/python data/make_datasets.py --check-sklearn  # circles == sklearn's?
+    .venv/bin/python data/make_datasets.py --report         # deep vs randn*0.01 on the images
+
+Writing runs the scikit-learn check first whenever scikit-learn is installed
+(``pip install -e '.[data]'``) and refuses to write circles that differ.
 
 Two datasets, four files:
 
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import sys
 import tempfile
 import time
@@ -175,7 +179,7 @@ def _draw_image(label: int, rows, cols, size: int) -> np.ndarray:
         y, x = np.random.randint(1, size - 1, size=2)
         img[y, x] = _bright_colour()
     mask = _object_mask(label, rows, cols, size)
-    colour = _bright_colour()
+    colour = _bright_colour()  # drawn even for "nothing", to keep the stream in step
     if mask is not None:
         img[mask] = colour
     img += np.random.normal(0.0, NOISE_SD, size=img.shape)
@@ -189,9 +193,10 @@ def make_ring_images(m: int, n_pos: int, size: int = IMAGE_SIZE):
     filled disc, a filled square, a square frame or nothing. Both classes get a
     random dark gradient background, up to two bright specks and pixel noise, and
     every shape gets a random bright colour, a random size and a position jittered
-    around the centre. So the class is decided by shape alone: a deep net learns it
-    quickly from a fan-in scaled start, while a 0.01-scaled start leaves the signal
-    too faint to move anything but the output bias. Draws from the legacy global
+    around the centre, so colour, brightness and place do not give the class away;
+    the shape does. A deep net learns it quickly from a fan-in scaled start, while a
+    0.01-scaled start leaves the signal too faint to move anything but the output
+    bias. Draws from the legacy global
     ``np.random`` stream (seed it first). Returns X (m, size, size, 3) uint8 and
     y (m,) int64.
     """
@@ -303,64 +308,110 @@ def check_sklearn() -> bool:
     return ok
 
 
-def _load_reference_inits():
-    """The reference init functions, loaded from ``solutions/`` by path (not a package)."""
-    import importlib.util
-
-    path = DATA_DIR.parent / "solutions" / "init_functions.py"
-    spec = importlib.util.spec_from_file_location("_reference_init_functions", path)
+def _load_by_path(name: str, path: Path):
+    """Import a module from a file path (``solutions/`` is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def report(folder: Path) -> None:
-    """Train the assignment's deep net on the image set from both initializations and print
-    what students will see: accuracies, costs and time per training."""
-    sys.path.insert(0, str(DATA_DIR.parent / "assignment"))
-    from initlab.data import load_images
-    from initlab.model import accuracy, train
+REPORT_DIMS = [20, 7, 5, 1]  # hidden and output sizes of the assignment's deep net
+REPORT_TRAINING = {"learning_rate": 0.0075, "num_iterations": 2500}
 
-    ref = _load_reference_inits()
-    import os
 
-    os.environ["INITLAB_DATA"] = str(folder)
-    train_x, train_y, test_x, test_y, classes = load_images()
-    dims = [train_x.shape[0], 20, 7, 5, 1]
-    majority = max(train_y.mean(), 1 - train_y.mean())
-    print(f"images: {train_x.shape[1]} train, {test_x.shape[1]} test, {dims[0]} features, classes {classes}")
-    print(f"majority-class rate: train {majority:.4f}, test {max(test_y.mean(), 1 - test_y.mean()):.4f}")
-    for name, params in (
-        ("deep (randn/sqrt(fan_in))", ref.initialize_parameters_deep(dims)),
-        ("random (randn*0.01)", ref.initialize_parameters_random(dims, 0.01)),
-    ):
+def compare_inits(folder: Path, record_every: int = 500) -> dict:
+    """Train the assignment's deep net on the image set from the deep (randn/sqrt(fan_in))
+    and the randn*0.01 initializations, with the reference init functions and the provided
+    model. Returns the numbers ``--report`` prints; tests/test_data.py asserts on them."""
+    root = DATA_DIR.parent
+    if importlib.util.find_spec("initlab") is None:  # not installed: use the repository copy
+        sys.path.insert(0, str(root / "assignment"))
+    from initlab import data, model
+
+    ref = _load_by_path("_reference_init_functions", root / "solutions" / "init_functions.py")
+    train_x, train_y, test_x, test_y, classes = data.load_images(folder=folder)
+    dims = [train_x.shape[0], *REPORT_DIMS]
+    out = {
+        "classes": classes,
+        "m_train": train_x.shape[1],
+        "m_test": test_x.shape[1],
+        "n_x": dims[0],
+        "majority_train": float(max(train_y.mean(), 1 - train_y.mean())),
+        "majority_test": float(max(test_y.mean(), 1 - test_y.mean())),
+    }
+    inits = {
+        "deep": ref.initialize_parameters_deep(dims),
+        "random_0.01": ref.initialize_parameters_random(dims, 0.01),
+    }
+    for name, params in inits.items():
         start = time.perf_counter()
-        result = train(train_x, train_y, params, learning_rate=0.0075, num_iterations=2500, record_every=500)
-        seconds = time.perf_counter() - start
-        costs = ", ".join(f"{c:.4f}" for c in result.costs)
+        result = model.train(train_x, train_y, params, record_every=record_every, **REPORT_TRAINING)
+        out[name] = {
+            "seconds": time.perf_counter() - start,
+            "costs": result.costs,
+            "train_acc": model.accuracy(train_x, train_y, result.parameters),
+            "test_acc": model.accuracy(test_x, test_y, result.parameters),
+        }
+    return out
+
+
+def report(folder: Path) -> None:
+    """Print what students will see on the image set from both initializations."""
+    r = compare_inits(folder)
+    print(
+        f"images: {r['m_train']} train, {r['m_test']} test, {r['n_x']} features, "
+        f"classes {r['classes']}; net [n_x, {', '.join(map(str, REPORT_DIMS))}], "
+        f"lr {REPORT_TRAINING['learning_rate']}, {REPORT_TRAINING['num_iterations']} iterations"
+    )
+    print(f"majority-class rate: train {r['majority_train']:.4f}, test {r['majority_test']:.4f}")
+    labels = {"deep": "deep (randn/sqrt(fan_in))", "random_0.01": "random (randn*0.01)"}
+    for name, label in labels.items():
+        s = r[name]
+        costs = ", ".join(f"{c:.4f}" for c in s["costs"])
         print(
-            f"{name:27s} train acc {accuracy(train_x, train_y, result.parameters):.4f}"
-            f"  test acc {accuracy(test_x, test_y, result.parameters):.4f}"
-            f"  costs every 500 it [{costs}]  {seconds:.1f} s"
+            f"{label:26s} train acc {s['train_acc']:.4f}  test acc {s['test_acc']:.4f}  "
+            f"cost every 500 it [{costs}]  {s['seconds']:.1f} s"
         )
 
 
+def _sklearn_available() -> bool:
+    return importlib.util.find_spec("sklearn") is not None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DATA_DIR, help="folder to write (default: data/)")
-    parser.add_argument("--verify", action="store_true", help="regenerate in a temp dir and compare hashes; write nothing")
-    parser.add_argument("--check-sklearn", action="store_true", help="compare the circles with scikit-learn's")
-    parser.add_argument("--report", action="store_true", help="train deep vs randn*0.01 on the image set and print the numbers")
+    parser = argparse.ArgumentParser(
+        description="Regenerate data/*.h5 and SHA256SUMS (default), or check or report on them."
+    )
+    parser.add_argument("--out", type=Path, default=DATA_DIR, help="data folder (default: data/)")
+    parser.add_argument(
+        "--verify", action="store_true", help="regenerate in a temp dir, compare with SHA256SUMS"
+    )
+    parser.add_argument(
+        "--check-sklearn", action="store_true", help="compare the circles with scikit-learn's"
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="train deep vs randn*0.01 on the image set"
+    )
     args = parser.parse_args(argv)
 
+    if args.check_sklearn and not _sklearn_available():
+        print("--check-sklearn needs scikit-learn: pip install -e '.[data]'", file=sys.stderr)
+        return 2
+    if not (args.check_sklearn or args.verify or args.report):
+        # Writing: never commit circles that scikit-learn would not have produced.
+        if _sklearn_available() and not check_sklearn():
+            return 1
+        if not _sklearn_available():
+            print("scikit-learn not installed: circles written without the sklearn check")
+        for name, digest in generate(args.out).items():
+            print(f"{digest}  {name}")
+        return 0
     ok = True
     if args.check_sklearn:
         ok &= check_sklearn()
     if args.verify:
         ok &= verify(args.out)
-    if not (args.check_sklearn or args.verify or args.report):
-        for name, digest in generate(args.out).items():
-            print(f"{digest}  {name}")
     if args.report:
         report(args.out)
     return 0 if ok else 1

@@ -18,6 +18,7 @@ __all__ = ["data_dir", "load_circles", "load_images"]
 
 
 def data_dir() -> Path:
+    """The folder holding the .h5 files: ``$INITLAB_DATA`` if set, else ``<repo>/data``."""
     env = os.environ.get("INITLAB_DATA")
     if env:
         return Path(env)
@@ -31,15 +32,23 @@ def _read(path: Path, *keys: str):
             "or set INITLAB_DATA to the folder holding the .h5 files"
         )
     with h5py.File(path, "r") as f:
+        missing = [k for k in keys if k not in f]
+        if missing:
+            raise KeyError(
+                f"dataset file {path} has no {', '.join(missing)}; "
+                "regenerate it with data/make_datasets.py"
+            )
         return tuple(f[k][()] for k in keys)
 
 
-def load_circles():
+def load_circles(folder: str | os.PathLike | None = None):
     """Two concentric noisy circles: 300 training and 100 test points.
 
     Returns train_X (2, 300), train_Y (1, 300), test_X (2, 100), test_Y (1, 100).
+    Labels are 0 (outer circle) and 1 (inner circle). ``folder`` overrides
+    :func:`data_dir`, for tests and tools that keep the files elsewhere.
     """
-    folder = data_dir()
+    folder = Path(folder) if folder is not None else data_dir()
     train_x, train_y = _read(folder / "train_circles.h5", "train_set_x", "train_set_y")
     test_x, test_y = _read(folder / "test_circles.h5", "test_set_x", "test_set_y")
     return (
@@ -50,14 +59,16 @@ def load_circles():
     )
 
 
-def load_images(flatten: bool = True):
+def load_images(flatten: bool = True, folder: str | os.PathLike | None = None):
     """The image set for the deep network, in the classic cat/non-cat layout.
 
     Returns train_x, train_y, test_x, test_y, classes. With ``flatten`` (the default)
     the images are flattened and scaled to [0, 1]: x of shape (H*W*3, m); otherwise the
-    raw uint8 arrays of shape (m, H, W, 3). y has shape (1, m).
+    raw uint8 arrays of shape (m, H, W, 3). y has shape (1, m); ``classes`` is the
+    bytes array of class names, indexed by label (``classes[1]`` is the positive
+    class). ``folder`` overrides :func:`data_dir`.
     """
-    folder = data_dir()
+    folder = Path(folder) if folder is not None else data_dir()
     train_x, train_y, classes = _read(
         folder / "train_images.h5", "train_set_x", "train_set_y", "list_classes"
     )
