@@ -1,0 +1,1 @@
+"""Public tests and checks for the initialization assignment (see ``checks.py``)."""
