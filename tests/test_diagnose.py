@@ -1,0 +1,402 @@
+"""Tests for autograder.diagnose.
+
+The mistaken submissions in examples/mistakes/ are never imported here: one
+subprocess (this venv's interpreter) imports them all by path and prints their
+outputs as JSON; the tests only handle that plain data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.diagnose import CODES, SECTIONS, Diagnosis, diagnose
+
+ROOT = Path(__file__).resolve().parents[1]
+MISTAKES = ROOT / "examples" / "mistakes"
+MISTAKE_FILES = sorted(MISTAKES.glob("*.py"))
+SIZES = [[5, 4, 3], [7, 6, 5, 3, 1], [12, 9, 1]]
+RANDOM_SCALES = [0.01, 10.0]
+FUNCTIONS = {
+    "zeros": "initialize_parameters_zeros",
+    "random": "initialize_parameters_random",
+    "he": "initialize_parameters_he",
+    "deep": "initialize_parameters_deep",
+}
+HEADER = re.compile(r"^# expect: (?P<code>\S+)\s+\(question: (?P<question>\w+)\)")
+
+# Runs in the child: import each file by path, call every function on every size
+# (random also with scale=10), twice, and print everything as JSON.
+CHILD = r"""
+import importlib.util, json, sys
+import numpy as np
+
+sizes = json.loads(sys.argv[1])
+scales = json.loads(sys.argv[2])
+functions = json.loads(sys.argv[3])
+result = {}
+
+def plain(d):
+    return {str(k): np.asarray(v, dtype=np.float64).tolist() for k, v in d.items()}
+
+for path in sys.argv[4:]:
+    calls = []
+    try:
+        spec = importlib.util.spec_from_file_location("submission", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    except Exception as exc:
+        result[path] = {"error": repr(exc)}
+        continue
+    for q, name in functions.items():
+        fn = getattr(mod, name, None)
+        for dims in sizes:
+            for scale in (scales if q == "random" else [None]):
+                call = {"question": q, "layers_dims": dims, "scale": scale}
+                try:
+                    if fn is None:
+                        raise AttributeError(name)
+                    args = (list(dims),) if scale is None else (list(dims), scale)
+                    with np.errstate(all="ignore"):
+                        call["returned"] = plain(fn(*args))
+                        call["repeat"] = plain(fn(*args))
+                except Exception as exc:
+                    call["error"] = repr(exc)
+                calls.append(call)
+    result[path] = {"calls": calls}
+print(json.dumps(result))
+"""
+
+
+def _load_reference():
+    spec = importlib.util.spec_from_file_location(
+        "initgrade_reference", ROOT / "solutions" / "init_functions.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+REFERENCE = _load_reference()
+
+
+def reference(question: str, dims: list[int], scale: float | None = None) -> dict:
+    fn = getattr(REFERENCE, FUNCTIONS[question])
+    return fn(list(dims)) if scale is None else fn(list(dims), scale)
+
+
+def _arrays(d: dict) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, dtype=np.float64) for k, v in d.items()}
+
+
+def _same(a: dict, b: dict) -> bool:
+    return set(a) == set(b) and all(
+        a[k].shape == b[k].shape and np.allclose(a[k], b[k], rtol=1e-6, atol=1e-8) for k in a)
+
+
+@pytest.fixture(scope="module")
+def outputs() -> dict[str, dict]:
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(SIZES), json.dumps(RANDOM_SCALES),
+         json.dumps(FUNCTIONS), *map(str, MISTAKE_FILES)],
+        capture_output=True, text=True, timeout=120, cwd=str(ROOT))
+    assert proc.returncode == 0, proc.stderr
+    raw = json.loads(proc.stdout)
+    out = {}
+    for path, res in raw.items():
+        assert "error" not in res, (path, res)
+        calls = []
+        for c in res["calls"]:
+            assert "error" not in c, (path, c)
+            c = dict(c)
+            c["returned"] = _arrays(c["returned"])
+            c["repeat"] = _arrays(c["repeat"])
+            calls.append(c)
+        out[Path(path).stem] = calls
+    return out
+
+
+def _header(path: Path) -> tuple[str, str]:
+    m = HEADER.match(path.read_text().splitlines()[0])
+    assert m, f"{path.name}: first line must be '# expect: <code>  (question: <id>)'"
+    return m["code"], m["question"]
+
+
+def _extra(calls: list[dict], call: dict) -> dict:
+    others = [
+        {"layers_dims": c["layers_dims"], "returned": c["returned"], "scale": c["scale"]}
+        for c in calls
+        if c["question"] == call["question"] and c["scale"] == call["scale"]
+        and c["layers_dims"] != call["layers_dims"]
+    ]
+    return {"repeat": call["repeat"], "other_calls": others}
+
+
+def _check_fields(d: Diagnosis) -> None:
+    assert d.code in CODES
+    assert d.title == CODES[d.code]
+    assert d.notebook_section in SECTIONS
+    assert d.confidence in ("high", "medium")
+    assert isinstance(d.partial_credit_eligible, bool)
+    assert len(d.message) > 40
+
+
+# --------------------------------------------------------------------------- examples
+
+def test_examples_exist_and_cover_codes():
+    assert len(MISTAKE_FILES) >= 20
+    codes = {_header(p)[0] for p in MISTAKE_FILES}
+    required = {
+        "wrong-scale-0.01", "wrong-scale-1", "wrong-scale-10", "wrong-scale-xavier",
+        "wrong-scale-he", "wrong-scale-glorot", "wrong-scale-fan-out",
+        "power-instead-of-multiply", "uniform-instead-of-normal", "not-seeded", "wrong-seed",
+        "seed-in-loop", "reversed-layer-order", "transposed-weights", "random-biases",
+        "bias-shape", "loop-stops-early", "loop-starts-at-zero", "zeros-instead-of-random",
+        "random-instead-of-zeros", "default-rng",
+    }
+    assert required <= codes, required - codes
+    assert codes <= set(CODES)
+    readme = (MISTAKES / "README.md").read_text()
+    for p in MISTAKE_FILES:
+        assert p.name in readme, p.name
+
+
+@pytest.mark.parametrize("path", MISTAKE_FILES, ids=[p.stem for p in MISTAKE_FILES])
+def test_mistake_is_diagnosed(path: Path, outputs):
+    code, question = _header(path)
+    calls = outputs[path.stem]
+    failing = 0
+    for call in calls:
+        q, dims, scale = call["question"], call["layers_dims"], call["scale"]
+        expected = reference(q, dims, scale)
+        returned = call["returned"]
+        with_extra = diagnose(q, dims, returned, expected, scale=scale, extra=_extra(calls, call))
+        if q != question:
+            # exactly one mistake per file: the other functions are right
+            assert with_extra == [], (q, dims, [d.code for d in with_extra])
+            continue
+        if _same(returned, expected):
+            assert with_extra == []
+            continue  # e.g. a fixed 0.01 is right when scale=0.01
+        failing += 1
+        for d in with_extra:
+            _check_fields(d)
+        assert [d.code for d in with_extra] == [code], (dims, scale, with_extra)
+        if code != "not-seeded":  # the others need no extra evidence
+            plain = diagnose(q, dims, returned, expected, scale=scale)
+            assert [d.code for d in plain] == [code], (dims, scale, plain)
+    assert failing >= 1
+
+
+# ----------------------------------------------------------------------- correct / unrelated
+
+@pytest.mark.parametrize("question", list(FUNCTIONS))
+def test_correct_outputs_give_no_diagnosis(question):
+    scales = RANDOM_SCALES + [1.0, 0.5] if question == "random" else [None]
+    for dims in SIZES + [[3, 1], [2, 2, 2], [4, 4, 4, 4]]:
+        for scale in scales:
+            exp = reference(question, dims, scale)
+            again = {k: v.copy() for k, v in exp.items()}
+            others = [{"layers_dims": d, "returned": reference(question, d, scale), "scale": scale}
+                      for d in SIZES if d != dims]
+            assert diagnose(question, dims, again, exp, scale=scale) == []
+            assert diagnose(question, dims, again, exp, scale=scale,
+                            extra={"repeat": again, "other_calls": others}) == []
+    # float rounding from another way of writing the factor is not a mistake
+    if question == "he":
+        dims = [7, 6, 5, 3, 1]
+        exp = reference("he", dims)
+        rs = np.random.RandomState(3)
+        alt = {}
+        for l in range(1, len(dims)):
+            alt[f"W{l}"] = rs.randn(dims[l], dims[l - 1]) * np.sqrt(2) / np.sqrt(dims[l - 1])
+            alt[f"b{l}"] = np.zeros((dims[l], 1))
+        assert diagnose("he", dims, alt, exp) == []
+
+
+@pytest.mark.parametrize("question", ["random", "he", "deep"])
+@pytest.mark.parametrize("dims", SIZES, ids=str)
+def test_unrelated_random_values_are_generic(question, dims):
+    rng = np.random.default_rng(20240917)
+    returned = {}
+    for l in range(1, len(dims)):
+        returned[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) * 0.03
+        returned[f"b{l}"] = np.zeros((dims[l], 1))
+    exp = reference(question, dims, 0.01 if question == "random" else None)
+    others = []
+    for d in SIZES:
+        if d != dims:
+            others.append({"layers_dims": d, "returned": {
+                **{f"W{l}": rng.standard_normal((d[l], d[l - 1])) * 0.03 for l in range(1, len(d))},
+                **{f"b{l}": np.zeros((d[l], 1)) for l in range(1, len(d))}}})
+    for extra in (None, {"other_calls": others}):
+        diags = diagnose(question, dims, returned, exp, extra=extra)
+        assert [d.code for d in diags] == ["values-differ"]
+        _check_fields(diags[0])
+        assert "W1" in diags[0].message and "max |difference|" in diags[0].message
+
+
+@pytest.mark.parametrize("question", ["random", "he", "deep"])
+def test_right_spread_but_one_sign_is_not_called_right_distribution(question):
+    # |randn| has the right second moment; the sign test keeps it generic
+    dims = [7, 6, 5, 3, 1]
+    exp = reference(question, dims, 0.01 if question == "random" else None)
+    ret = {k: np.abs(v) for k, v in exp.items()}
+    assert [d.code for d in diagnose(question, dims, ret, exp)] == ["values-differ"]
+    neg = {k: -v for k, v in exp.items()}
+    (d,) = diagnose(question, dims, neg, exp)
+    assert d.code == "wrong-scale-other" and "opposite sign" in d.message
+
+
+def test_ones_weights_for_zeros_are_generic():
+    dims = [5, 4, 3]
+    ret = {k: (np.ones_like(v) if k.startswith("W") else v)
+           for k, v in reference("zeros", dims).items()}
+    diags = diagnose("zeros", dims, ret, reference("zeros", dims))
+    assert [d.code for d in diags] == ["values-differ"]
+
+
+# ------------------------------------------------------------------------------ synthetic
+
+def _build(dims, draw, factor, bias=None):
+    out = {}
+    for l in range(1, len(dims)):
+        out[f"W{l}"] = draw((dims[l], dims[l - 1])) * factor(dims[l - 1], dims[l])
+        out[f"b{l}"] = np.zeros((dims[l], 1)) if bias is None else bias(dims[l])
+    return out
+
+
+def _he(n_in, n_out):
+    return np.sqrt(2 / n_in)
+
+
+def _xavier(n_in, n_out):
+    return np.sqrt(1 / n_in)
+
+
+def test_named_seed_and_partial_credit():
+    dims = [7, 6, 5, 3, 1]
+    rs = np.random.RandomState(7)
+    ret = _build(dims, lambda s: rs.randn(*s), _he)
+    (d,) = diagnose("he", dims, ret, reference("he", dims))
+    assert d.code == "wrong-seed" and "seed 7" in d.message
+    assert d.partial_credit_eligible and d.confidence == "high" and d.notebook_section == "seeding"
+
+
+def test_wrong_seed_and_wrong_scale_both_reported_without_partial_credit():
+    dims = [7, 6, 5, 3, 1]
+    rs = np.random.RandomState(42)
+    ret = _build(dims, lambda s: rs.randn(*s), _xavier)
+    diags = diagnose("he", dims, ret, reference("he", dims))
+    assert [d.code for d in diags] == ["wrong-seed", "wrong-scale-xavier"]
+    assert not any(d.partial_credit_eligible for d in diags)
+
+
+def test_scale_codes_are_not_partial_credit():
+    dims = [12, 9, 1]
+    rs = np.random.RandomState(3)
+    ret = _build(dims, lambda s: rs.randn(*s), _xavier)
+    (d,) = diagnose("he", dims, ret, reference("he", dims))
+    assert d.code == "wrong-scale-xavier" and not d.partial_credit_eligible
+    assert d.notebook_section == "he-variance"
+    assert "0.2887" in d.message and "0.4082" in d.message  # sqrt(1/12) vs sqrt(2/12)
+
+
+def test_default_rng_unscaled_standard_normal():
+    dims = [5, 4, 3]
+    rng = np.random.default_rng(3)
+    ret = _build(dims, rng.standard_normal, lambda a, b: 0.01)
+    (d,) = diagnose("random", dims, ret, reference("random", dims))
+    assert d.code == "default-rng" and d.partial_credit_eligible
+
+
+def test_random_scale_inferred_default_and_ignored_scale():
+    dims = [5, 4, 3]
+    rs = np.random.RandomState(3)
+    ret = _build(dims, lambda s: rs.randn(*s), lambda a, b: 0.01)
+    (d,) = diagnose("random", dims, ret, reference("random", dims, 10.0), scale=10.0)
+    assert d.code == "random-scale-ignored"
+    assert diagnose("random", dims, ret, reference("random", dims)) == []
+
+
+def test_statistical_fallback_names_scale_with_enough_samples():
+    dims = [300, 200, 100]
+    rs = np.random.RandomState(987654)
+    ret = _build(dims, lambda s: rs.randn(*s), _xavier)
+    (d,) = diagnose("he", dims, ret, reference("he", dims))
+    assert d.code == "wrong-scale-xavier" and d.confidence == "medium"
+    assert not d.partial_credit_eligible
+
+
+def test_statistical_fallback_right_spread_unknown_seed():
+    dims = [300, 200, 100]
+    rs = np.random.RandomState(987654)
+    ret = _build(dims, lambda s: rs.randn(*s), _he)
+    (d,) = diagnose("he", dims, ret, reference("he", dims))
+    assert d.code == "not-seeded" and d.confidence == "medium" and d.partial_credit_eligible
+
+
+def test_statistics_need_enough_samples():
+    dims = [5, 4, 3]  # 32 weights: Xavier and He cannot be told apart reliably
+    rs = np.random.RandomState(987654)
+    ret = _build(dims, lambda s: rs.randn(*s), _xavier)
+    diags = diagnose("he", dims, ret, reference("he", dims))
+    assert [d.code for d in diags] == ["values-differ"]
+
+
+def test_repeat_evidence_makes_not_seeded_certain():
+    dims = [5, 4, 3]
+    rs = np.random.RandomState(11111)
+    a = _build(dims, lambda s: rs.randn(*s), _he)
+    b = _build(dims, lambda s: rs.randn(*s), _he)
+    (d,) = diagnose("he", dims, a, reference("he", dims), extra={"repeat": b})
+    assert d.code == "not-seeded" and d.confidence == "high"
+
+
+def test_random_biases_with_bias_draws_and_constant_biases():
+    dims = [7, 6, 5, 3, 1]
+    rs = np.random.RandomState(3)
+    ret = {}
+    for l in range(1, len(dims)):
+        ret[f"W{l}"] = rs.randn(dims[l], dims[l - 1]) / np.sqrt(dims[l - 1])
+        ret[f"b{l}"] = rs.randn(dims[l], 1)
+    assert [d.code for d in diagnose("deep", dims, ret, reference("deep", dims))] == ["random-biases"]
+    ones = {k: (np.ones_like(v) if k.startswith("b") else v)
+            for k, v in reference("deep", dims).items()}
+    assert [d.code for d in diagnose("deep", dims, ones, reference("deep", dims))] == ["nonzero-biases"]
+
+
+def test_shifted_keys_and_wrong_shapes():
+    dims = [5, 4, 3]
+    exp = reference("zeros", dims)
+    shifted = {f"{k[0]}{int(k[1:]) - 1}": v for k, v in exp.items()}
+    (d,) = diagnose("zeros", dims, shifted, exp)
+    assert d.code == "loop-starts-at-zero" and "shifted" in d.message
+    square = dict(exp, W1=np.zeros((4, 4)))
+    assert [d.code for d in diagnose("zeros", dims, square, exp)] == ["wrong-shapes"]
+    missing = {k: v for k, v in exp.items() if k != "b2"}
+    assert [d.code for d in diagnose("zeros", dims, missing, exp)] == ["wrong-keys"]
+
+
+def test_power_with_nan_and_other_seed():
+    dims = [7, 6, 5, 3, 1]
+    rs = np.random.RandomState(5)
+    with np.errstate(invalid="ignore"):
+        ret = _build(dims, lambda s: rs.randn(*s) ** 0.01, lambda a, b: 1.0)
+    (d,) = diagnose("random", dims, ret, reference("random", dims))
+    assert d.code == "power-instead-of-multiply" and "NaN" in d.message
+
+
+def test_diagnosis_is_frozen_and_question_checked():
+    d = Diagnosis("values-differ", "t", "m", "shapes", "high", False)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.code = "x"  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        diagnose("xavier", [3, 2], {}, {})
