@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/initgrade demo
 
+# One BLAS thread per process: the suite runs several processes on 2 cores.
 test: $(STAMP)
-	$(PY) -m pytest
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest
 
 clean:
 	rm -rf $(VENV) out build

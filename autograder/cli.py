@@ -43,7 +43,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
     try:
         config = load_config(config_path)
     except ConfigError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        click.echo(f"error: {exc}", err=True)
         return 2
     bar = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("{task.description}"), console=console, disable=not progress, transient=False)
@@ -56,10 +56,10 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
                 on_result=lambda r, reused: bar.update(task, advance=1, description=r.id + (" (unchanged)" if reused else "")),
             )
     except (FileNotFoundError, ConfigError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+        click.echo(f"error: {exc}", err=True)
         return 2
     if not report.results:
-        console.print("[red]error:[/] no submissions found (expected .ipynb, .py, .zip files or package folders)")
+        click.echo("error: no submissions found (expected .ipynb, .py or .zip files, or package folders)", err=True)
         return 2
     console.print(_table(report, config))
     console.print(f"{len(report.results)} submissions: {report.graded} graded now, {report.reused} unchanged since "
