@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -126,6 +127,66 @@ def definitions_only(code: str) -> str:
     return "\n".join(line if k else "" for line, k in zip(lines, keep)) + "\n"
 
 
+# A line that can start a top-level statement (used only to split code that does not parse).
+_TOP_LEVEL_START = re.compile(r"(?:@|def\s|async\s+def\s|class\s|import\s|from\s|if\s+__name__|"
+                              r"[A-Za-z_][A-Za-z0-9_]*\s*(?::|=(?!=)))")
+
+
+def _segments(lines: list[str]) -> list[tuple[int, int]]:
+    """(start, end) line ranges, each starting where a top-level statement may start."""
+    starts = []
+    for i, line in enumerate(lines):
+        if not _TOP_LEVEL_START.match(line):
+            continue
+        prev = next((lines[j] for j in range(i - 1, -1, -1) if lines[j].strip()), "")
+        if prev.startswith("@") and not line.startswith("@"):
+            continue  # the decorated definition belongs to its decorators' segment
+        if prev.startswith("@") and line.startswith("@"):
+            continue
+        starts.append(i)
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return list(zip(starts, starts[1:] + [len(lines)]))
+
+
+def code_chunks(code: str, origin: str) -> list[dict]:
+    """Chunks of definitions for the sandbox, each padded so line numbers stay true.
+
+    Code that parses is one chunk. Code with a syntax error is split where
+    top-level statements start: the parts that parse keep their definitions, and
+    each part that does not is passed on as it is, for the sandbox to report with
+    its line number. A typo in one function then costs that function only.
+    """
+    try:
+        ast.parse(code)
+        return [{"origin": origin, "code": definitions_only(code)}]
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    lines = code.splitlines()
+    chunks: list[dict] = []
+    good: list[str] = []
+    good_from = 0
+    for start, end in _segments(lines):
+        part = "\n".join(lines[start:end]) + "\n"
+        try:
+            ast.parse(part)
+            ok = True
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            ok = False
+        if ok:
+            if not good:
+                good_from = start
+            good.append(part)
+            continue
+        if good:
+            chunks.append({"origin": origin, "code": "\n" * good_from + definitions_only("".join(good))})
+            good = []
+        chunks.append({"origin": origin, "code": "\n" * start + part})
+    if good:
+        chunks.append({"origin": origin, "code": "\n" * good_from + definitions_only("".join(good))})
+    return [c for c in chunks if c["code"].strip()]
+
+
 def notebook_chunks(raw: bytes, name: str) -> list[dict]:
     try:
         text = raw.decode("utf-8")
@@ -139,16 +200,17 @@ def notebook_chunks(raw: bytes, name: str) -> list[dict]:
         raise IntakeError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: {str(exc)[:200]})") from None
     chunks = []
     n_code = 0
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
+    cells = nb.get("cells", []) if isinstance(nb, dict) else []
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         n_code += 1
         source = cell.get("source", "")
         if isinstance(source, list):
-            source = "".join(source)
-        code = definitions_only(_python_from_cell(str(source)))
-        if code.strip():
-            chunks.append({"origin": f"cell {n_code}", "code": code})
+            source = "".join(str(s) for s in source)
+        for chunk in code_chunks(_python_from_cell(str(source)), f"cell {n_code}"):
+            if chunk["code"].strip():
+                chunks.append(chunk)
     if not chunks:
         raise IntakeError(f"{name} has no code cells with definitions in them")
     return chunks
@@ -161,7 +223,12 @@ def module_chunks(raw: bytes, name: str) -> list[dict]:
         raise IntakeError(f"{name} is not UTF-8 text, so it cannot be a Python module") from None
     if not text.strip():
         raise IntakeError(f"{name} is empty")
-    return [{"origin": name, "code": definitions_only(text)}]
+    if "\0" in text:
+        raise IntakeError(f"{name} contains NUL bytes, so it is not a Python module")
+    chunks = code_chunks(text, name)
+    if not chunks:
+        raise IntakeError(f"{name} has no imports or definitions in it")
+    return chunks
 
 
 # ---------------------------------------------------------------------------------------
@@ -201,9 +268,9 @@ def _from_tree(files: dict[str, bytes], label: str) -> tuple[str, list[dict], di
 def _read_zip(raw: bytes, name: str, max_bytes: int) -> dict[str, bytes]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError):
         raise IntakeError(f"{name} is not a valid zip file") from None
-    infos = [i for i in zf.infolist() if not i.is_dir()]
     if len(infos) > MAX_ZIP_MEMBERS:
         raise IntakeError(f"{name} holds {len(infos)} files; at most {MAX_ZIP_MEMBERS} are accepted")
     total = sum(i.file_size for i in infos)
@@ -212,12 +279,15 @@ def _read_zip(raw: bytes, name: str, max_bytes: int) -> dict[str, bytes]:
     files = {}
     for info in infos:
         p = PurePosixPath(info.filename.replace("\\", "/"))
-        if p.is_absolute() or ".." in p.parts:
-            raise IntakeError(f"{name} contains an unsafe path {info.filename!r}; it was not unpacked")
-        if p.parts[0] in ("__MACOSX",) or p.name.startswith("._"):
+        if p.is_absolute() or ".." in p.parts or "\0" in info.filename:
+            raise IntakeError(f"{name} contains an unsafe path {info.filename[:200]!r}; it was not unpacked")
+        if not p.parts or p.parts[0] in ("__MACOSX",) or p.name.startswith("._"):
             continue
-        with zf.open(info) as f:
-            data = f.read(info.file_size + 1)
+        try:
+            with zf.open(info) as f:
+                data = f.read(info.file_size + 1)
+        except Exception as exc:  # noqa: BLE001 - encrypted (RuntimeError), corrupt (zlib.error, EOFError), ...
+            raise IntakeError(f"{name}: {info.filename[:200]} could not be unpacked ({type(exc).__name__})") from None
         if len(data) > info.file_size:
             raise IntakeError(f"{name}: {info.filename} is larger than its header says; it was not unpacked")
         files[str(p)] = data

@@ -3,14 +3,22 @@
 Started by ``autograder.sandbox.runner`` as ``python -I -m autograder.sandbox.child
 REQ_FD REP_FD``, possibly inside fresh user/mount/net/pid namespaces and as an
 unprivileged uid. Before any student code runs it does everything that needs
-trust: imports, hides the grader's folders under empty tmpfs mounts, makes the
-rest of the file system read-only, gives itself a private size-capped /tmp,
-drops every capability and sets resource limits. After the student's code has
-loaded, this process is assumed compromised: the parent trusts none of what it
-says and enforces all timeouts itself.
+trust: imports, leaves the grader's process group, hides the grader's folders
+under empty tmpfs mounts, makes the rest of the file system read-only, replaces
+``/dev`` by a minimal one, covers the kernel's writable ``/proc`` and ``/sys``
+knobs, gives itself a private size-capped /tmp, forbids nested user namespaces,
+drops every capability, installs a seccomp filter and sets resource limits.
+After the student's code has loaded, this process is assumed compromised: the
+parent trusts none of what it says and enforces all timeouts itself.
+
+Why so much: namespace-root is mapped to the grader's uid. When the grader runs
+as root, a process without capabilities is still *owner* of every root-owned
+file, so without the read-only mounts it could write ``/proc/sys/kernel/*``,
+``/sys/power/state`` or a disk device. See docs/threat-model.md.
 
 Each probe runs in a fork of the loaded process, so a function that mutates
-global state, hangs or dies costs only its own call.
+global state, hangs or dies costs only its own call; after every call, every
+other process of the sandbox is killed (a function cannot leave helpers behind).
 """
 
 from __future__ import annotations
@@ -18,9 +26,13 @@ from __future__ import annotations
 import ast
 import ctypes
 import ctypes.util
-import json
+import errno
 import os
+import platform
 import resource
+import select
+import signal
+import struct
 import sys
 import traceback
 
@@ -31,12 +43,21 @@ from autograder.sandbox import wire
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP = 24, 38, 22
+SECCOMP_MODE_FILTER = 2
+O_PATH = getattr(os, "O_PATH", 0o10000000)
 _STATVFS_TO_MS = [(os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
                   (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME),
                   (os.ST_RELATIME, MS_RELATIME)]
 MAX_REPR = 300
 MAX_KEYS = 200
+RESERVED_FDS = 4
+SCRATCH = ("/tmp", "/var/tmp", "/run", "/dev/shm")
+DEVICES = ("null", "zero", "full", "random", "urandom")
+# /proc entries that stay visible but read-only (kernel knobs), and ones replaced by nothing.
+PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs")
+PROC_MASKED = ("kcore", "keys", "key-users", "timer_list", "sched_debug", "latency_stats", "kallsyms",
+               "acpi", "scsi", "asound", "kmsg", "kpagecount", "kpageflags", "kpagecgroup")
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
@@ -56,8 +77,100 @@ def _mount_points() -> list[str]:
     return points
 
 
-def isolate_filesystem(hide: list[str], tmp_mb: int) -> list[str]:
-    """Hide the grader's folders, make everything read-only, give a private /tmp.
+def _kept_flags(point: str) -> int:
+    """The per-mount flags a user namespace may not clear (remounting must repeat them)."""
+    try:
+        existing = os.statvfs(point).f_flag
+    except OSError:
+        return -1
+    keep = 0
+    for st, ms in _STATVFS_TO_MS:
+        if existing & st:
+            keep |= ms
+    return keep
+
+
+def _read_only(point: str, recursive_bind: bool = False) -> int:
+    keep = _kept_flags(point)
+    if keep < 0:
+        return errno.ENOENT
+    if recursive_bind:
+        err = _mount(point, point, None, MS_BIND | MS_REC)
+        if err:
+            return err
+        keep = _kept_flags(point)
+    return _mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | keep)
+
+
+def _private_dev(notes: list[str]) -> None:
+    """Replace /dev by a tmpfs holding only null, zero, full, random, urandom and links.
+
+    Device nodes ignore read-only mounts; a process that owns them (uid 0 mapped to
+    the grader's root) could otherwise open the disks, /dev/kmsg or /dev/mem.
+    """
+    keep = {}
+    for name in DEVICES:
+        try:
+            keep[name] = os.open(f"/dev/{name}", O_PATH)
+        except OSError:
+            pass
+    err = _mount("none", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+    if err:
+        notes.append(f"could not replace /dev: {os.strerror(err)}")
+        for fd in keep.values():
+            os.close(fd)
+        return
+    for name, fd in keep.items():
+        target = f"/dev/{name}"
+        try:
+            with open(target, "w"):
+                pass
+            err = _mount(f"/proc/self/fd/{fd}", target, None, MS_BIND)
+            if err:
+                notes.append(f"/dev/{name} unavailable: {os.strerror(err)}")
+        except OSError as exc:
+            notes.append(f"/dev/{name} unavailable: {exc}")
+        os.close(fd)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        try:
+            os.symlink(target, f"/dev/{name}")
+        except OSError:
+            pass
+    os.mkdir("/dev/shm")
+    _mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+
+
+def _cover_proc(notes: list[str]) -> None:
+    """Kernel knobs under /proc read-only, leaky entries masked (as container runtimes do)."""
+    for name in PROC_READ_ONLY:
+        path = f"/proc/{name}"
+        if os.path.exists(path):
+            err = _read_only(path, recursive_bind=True)
+            if err:
+                notes.append(f"could not make {path} read-only: {os.strerror(err)}")
+    for name in PROC_MASKED:
+        path = f"/proc/{name}"
+        if os.path.isdir(path) and not os.path.islink(path):
+            _mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
+        elif os.path.exists(path):
+            _mount("/dev/null", path, None, MS_BIND)
+
+
+def _no_nested_user_namespaces() -> None:
+    """A limit of 0 user namespaces inside ours: no way to regain capabilities in a child namespace."""
+    try:
+        with open("/proc/sys/user/max_user_namespaces", "w") as f:
+            f.write("0")
+    except OSError:
+        pass
+
+
+def isolate_filesystem(hide: list[str], tmp_mb: int, scratch: str | None = None) -> list[str]:
+    """Hide the grader's folders, make everything read-only, give a private /tmp and /dev.
+
+    ``scratch``: when the project lives under /tmp, /tmp stays (its other entries are
+    in ``hide``) and the private, size-capped tmpfs goes on this folder instead.
 
     Returns notes on what could not be done (reported to the parent as the
     isolation actually obtained).
@@ -73,23 +186,24 @@ def isolate_filesystem(hide: list[str], tmp_mb: int) -> list[str]:
             continue
         if err:
             notes.append(f"could not hide {path}: {os.strerror(err)}")
+    _no_nested_user_namespaces()
+    _private_dev(notes)
+    _cover_proc(notes)
     for point in sorted(set(_mount_points()), key=len):
-        if point.startswith("/proc") or point.startswith("/sys") or point.startswith("/dev"):
+        if point == "/proc" or point.startswith("/proc/") or point == "/dev" or point.startswith("/dev/"):
             continue
-        try:
-            existing = os.statvfs(point).f_flag
-        except OSError:
-            continue
-        keep = 0
-        for st, ms in _STATVFS_TO_MS:
-            if existing & st:
-                keep |= ms
-        _mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | keep)
-    for scratch in ("/tmp", "/var/tmp", "/dev/shm", "/run"):
-        if os.path.isdir(scratch):
-            err = _mount("none", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
-            if err and scratch == "/tmp":
-                notes.append(f"no private /tmp: {os.strerror(err)}")
+        _read_only(point)
+    for folder in ([scratch] if scratch else []) + [s for s in SCRATCH if not (scratch and s == "/tmp")]:
+        if os.path.isdir(folder):
+            err = _mount("none", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
+            if err and folder in ("/tmp", scratch):
+                notes.append(f"no private {folder}: {os.strerror(err)}")
+    return notes
+
+
+def verify_isolation(extra: list[str]) -> list[str]:
+    """After dropping capabilities: can this process still write where it must not?"""
+    notes = []
     probe = "/usr/.initgrade-ro-probe"
     try:
         with open(probe, "w"):
@@ -98,20 +212,16 @@ def isolate_filesystem(hide: list[str], tmp_mb: int) -> list[str]:
         notes.append("file system is writable outside the sandbox folder")
     except OSError:
         pass
+    for path in ["/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger", "/sys/power/state",
+                 "/sys/fs/cgroup/pids/cgroup.procs", "/sys/fs/cgroup/cgroup.procs", *extra]:
+        if not os.path.exists(path):
+            continue
+        try:
+            os.close(os.open(path, os.O_WRONLY))
+            notes.append(f"{path} is writable")
+        except OSError:
+            pass
     return notes
-
-
-def limit_pids(count: int) -> None:
-    """Bound the pid namespace (per-namespace pid_max, Linux >= 6.14): fork bombs hit a wall.
-
-    RLIMIT_NPROC does not apply to processes whose real uid is the machine's root,
-    which namespace-root mapped to a root grader is.
-    """
-    try:
-        with open("/proc/sys/kernel/pid_max", "w") as f:
-            f.write(str(max(count, 32)))
-    except OSError:
-        pass
 
 
 def drop_capabilities() -> None:
@@ -130,6 +240,68 @@ def drop_capabilities() -> None:
     data = (Data * 2)()
     _libc.capset(ctypes.byref(header), data)
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+# ----------------------------------------------------------------------------------------
+# seccomp: a small deny list on top of the namespaces
+
+
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+# Per architecture: socket(2) and the syscalls refused with EPERM. Kernel keyrings are
+# not namespaced (the grader's session keyring is inherited); the others are kernel
+# attack surface no initialization function needs.
+_SYSCALLS = {
+    "x86_64": {"socket": 41, "deny": [101, 248, 249, 250, 246, 320, 175, 313, 176, 321, 298, 323,
+                                      425, 426, 427, 310, 311, 303, 304, 169, 163, 167, 168, 103]},
+    "aarch64": {"socket": 198, "deny": [117, 217, 218, 219, 104, 294, 105, 273, 106, 280, 241, 282,
+                                        425, 426, 427, 270, 271, 264, 265, 142, 89, 224, 225, 116]},
+}
+# Socket families that may be created: local, IPv4/6 (which the empty network
+# namespace makes useless), netlink (the C library asks it about interfaces).
+_ALLOWED_FAMILIES = (1, 2, 10, 16)
+
+
+def install_seccomp() -> str | None:
+    """Install the filter; returns None on success or why it was not installed."""
+    arch = platform.machine()
+    if arch not in _SYSCALLS:
+        return f"no seccomp filter on {arch}"
+    nr = _SYSCALLS[arch]
+    ld_w_abs, jeq_k, jge_k, ret_k = 0x20, 0x15, 0x35, 0x06
+    allow, eperm, enosys = 0x7FFF0000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
+    prog: list[tuple[int, int, int, int]] = []
+
+    def add(code, jt, jf, k):
+        prog.append((code, jt, jf, k))
+
+    add(ld_w_abs, 0, 0, 4)                       # arch
+    add(jeq_k, 1, 0, _AUDIT_ARCH[arch])
+    add(ret_k, 0, 0, enosys)                     # another ABI (e.g. i386 int 0x80): refused
+    add(ld_w_abs, 0, 0, 0)                       # syscall number
+    if arch == "x86_64":
+        add(jge_k, 0, 1, 0x40000000)             # x32 ABI
+        add(ret_k, 0, 0, enosys)
+    for n in nr["deny"]:
+        add(jeq_k, 0, 1, n)
+        add(ret_k, 0, 0, eperm)
+    add(jeq_k, 0, 1 + 2 * len(_ALLOWED_FAMILIES) + 1, nr["socket"])
+    add(ld_w_abs, 0, 0, 16)                      # args[0], low 32 bits: the address family
+    for fam in _ALLOWED_FAMILIES:
+        add(jeq_k, 0, 1, fam)
+        add(ret_k, 0, 0, allow)
+    add(ret_k, 0, 0, 0x00050000 | errno.EAFNOSUPPORT)
+    add(ret_k, 0, 0, allow)
+    raw = b"".join(struct.pack("<HBBI", *ins) for ins in prog)
+    buf = ctypes.create_string_buffer(raw, len(raw))
+
+    class FProg(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    fprog = FProg(len(prog), ctypes.cast(buf, ctypes.c_void_p))
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+        return f"no seccomp filter: {os.strerror(ctypes.get_errno())}"
+    return None
 
 
 def set_limits(limits: dict) -> None:
@@ -189,15 +361,55 @@ def install_stub_modules(names: list[str]) -> None:
 def _safe_repr(value) -> str:
     try:
         text = repr(value)
+        if type(text) is not str:  # noqa: E721
+            text = "<unrepresentable>"
     except BaseException as exc:  # noqa: BLE001 - a hostile __repr__
-        text = f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
+        text = f"<unrepresentable {_type_name(value)}: {type(exc).__name__}>"
     return text if len(text) <= MAX_REPR else text[: MAX_REPR - 3] + "..."
 
 
+def _type_name(value, module: bool = False) -> str:
+    """The name of a value's type, without running any code the value's class defines."""
+    t = type(value)
+    try:
+        name = type.__dict__["__qualname__"].__get__(t)
+        mod = type.__dict__["__module__"].__get__(t) if module else None
+    except Exception:  # noqa: BLE001
+        return "<unknown type>"
+    if type(name) is not str:  # noqa: E721 - isinstance would consult a hostile __class__
+        name = "<unknown type>"
+    return f"{mod}.{name}" if type(mod) is str else name  # noqa: E721
+
+
+_SIGNAL_HINTS = {
+    "SIGSEGV": "a crash, e.g. endless recursion or ctypes",
+    "SIGBUS": "a crash in native code",
+    "SIGABRT": "an abort in native code",
+    "SIGKILL": "out of memory, or killed itself",
+    "SIGXCPU": "CPU time limit reached",
+    "SIGXFSZ": "file size limit reached",
+    "SIGSYS": "a forbidden system call",
+}
+
+
+def describe_status(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        try:
+            name = signal.Signals(os.WTERMSIG(status)).name
+        except ValueError:
+            name = f"signal {os.WTERMSIG(status)}"
+        hint = _SIGNAL_HINTS.get(name)
+        return f"was killed by {name}" + (f" ({hint})" if hint else "")
+    return f"exited with code {os.WEXITSTATUS(status)}"
+
+
 def _short_traceback(exc: BaseException) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.endswith("child.py")]
-    where = f' (File "{frames[-1].filename}", line {frames[-1].lineno})' if frames else ""
-    return f"{type(exc).__name__}: {_safe_repr(exc)[:MAX_REPR]}{where}"
+    try:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.endswith("child.py")]
+        where = f' (File "{frames[-1].filename}", line {frames[-1].lineno})' if frames else ""
+    except BaseException:  # noqa: BLE001
+        where = ""
+    return f"{_type_name(exc)}: {_safe_repr(exc)[:MAX_REPR]}{where}"
 
 
 def load_chunks(chunks: list[dict], namespace: dict) -> list[str]:
@@ -210,9 +422,12 @@ def load_chunks(chunks: list[dict], namespace: dict) -> list[str]:
         except SyntaxError as exc:
             messages.append(f"{origin}: SyntaxError: {exc.msg} (line {exc.lineno}); this part was skipped")
             continue
+        except (ValueError, RecursionError, MemoryError) as exc:
+            messages.append(f"{origin}: could not be parsed ({type(exc).__name__}); this part was skipped")
+            continue
         for stmt in tree.body:
-            code = compile(ast.Module(body=[stmt], type_ignores=[]), origin, "exec")
             try:
+                code = compile(ast.Module(body=[stmt], type_ignores=[]), origin, "exec")
                 exec(code, namespace)  # noqa: S102 - this is the sandbox
             except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
                 messages.append(f"{origin}, line {stmt.lineno}: {_short_traceback(exc)}")
@@ -233,72 +448,157 @@ def _decode_arg(arg):
 
 def _plain(value):
     """A JSON-able snapshot of an argument after the call (to detect mutation)."""
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, (int, float, str)) or value is None:
+    if type(value) in (int, float, str, bool) or value is None:
         return value
     return _safe_repr(value)
 
 
+def _describe_entry(key, value, arrays: list) -> dict:
+    entry = {"key": key if type(key) is str else None, "key_repr": _safe_repr(key),  # noqa: E721
+             "type": _type_name(value, module=True)}
+    if issubclass(type(value), np.ndarray):  # by type: a faked __class__ does not count
+        exact = type(value) is np.ndarray
+        base = value if exact else np.ndarray.view(value, np.ndarray)
+        entry["exact_ndarray"] = exact
+        entry["dtype"] = str(base.dtype)
+        entry["shape"] = [int(d) for d in base.shape]
+        if base.dtype.kind in "biuf":
+            entry["data"] = len(arrays)
+            arrays.append(np.array(base, dtype=np.float64, copy=True))
+    else:
+        entry["repr"] = _safe_repr(value)
+    return entry
+
+
 def describe_result(result) -> tuple[dict, list[np.ndarray]]:
-    """Describe a return value as JSON plus float64 buffers; the parent judges it."""
+    """Describe a return value as JSON plus float64 buffers; the parent judges it.
+
+    Only the exact types are trusted (``type(x) is dict``, subclasses of ndarray
+    read through a plain ndarray view), so no method the student defined runs
+    here except ``__repr__`` of values that are not arrays.
+    """
     if type(result) is not dict:  # noqa: E721 - exact type on purpose
-        return {"kind": "other", "type": type(result).__qualname__, "repr": _safe_repr(result)}, []
+        return {"kind": "other", "type": _type_name(result), "repr": _safe_repr(result)}, []
     entries, arrays = [], []
-    for i, (key, value) in enumerate(result.items()):
+    items = list(dict.items(result))  # one C-level copy: a thread cannot change it under us
+    for i, (key, value) in enumerate(items):
         if i >= MAX_KEYS:
-            entries.append({"key": None, "note": f"more than {MAX_KEYS} keys"})
+            entries.append({"key": None, "key_repr": f"... more than {MAX_KEYS} keys", "type": "?"})
             break
-        entry = {"key": key if isinstance(key, str) else None, "key_repr": _safe_repr(key),
-                 "type": f"{type(value).__module__}.{type(value).__qualname__}"}
-        if isinstance(value, np.ndarray):
-            entry["exact_ndarray"] = type(value) is np.ndarray
-            entry["dtype"] = str(np.ndarray.__getattribute__(value, "dtype"))
-            entry["shape"] = list(np.ndarray.__getattribute__(value, "shape"))
-            kind = np.ndarray.__getattribute__(value, "dtype").kind
-            if kind in "biuf":
-                base = value.view(np.ndarray) if not entry["exact_ndarray"] else value
-                entry["data"] = len(arrays)
-                arrays.append(np.array(base, dtype=np.float64, copy=True))
-        else:
-            entry["repr"] = _safe_repr(value)
-        entries.append(entry)
+        try:
+            entries.append(_describe_entry(key, value, arrays))
+        except Exception as exc:  # noqa: BLE001 - e.g. MemoryError copying a huge array
+            entries.append({"key": key if type(key) is str else None, "key_repr": _safe_repr(key),  # noqa: E721
+                            "type": f"unreadable value ({type(exc).__name__})"})
     return {"kind": "dict", "entries": entries}, arrays
 
 
 def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
     name = request["function"]
+    seq = request.get("seq")
     fn = namespace.get(name)
     if fn is None or not callable(fn):
-        wire.write_frame(out_fd, {"status": "missing"})
+        wire.write_frame(out_fd, {"status": "missing", "seq": seq})
         return
     args = [_decode_arg(a) for a in request.get("args", [])]
     before = [_plain(a) for a in args]
     try:
         result = fn(*args)
     except BaseException as exc:  # noqa: BLE001
-        wire.write_frame(out_fd, {"status": "raised", "exception": type(exc).__name__,
-                                  "message": _short_traceback(exc)})
+        wire.write_frame(out_fd, {"status": "raised", "exception": _type_name(exc),
+                                  "message": _short_traceback(exc), "seq": seq})
         return
-    header, arrays = describe_result(result)
+    try:
+        header, arrays = describe_result(result)
+    except BaseException as exc:  # noqa: BLE001
+        wire.write_frame(out_fd, {"status": "unreadable", "message": _short_traceback(exc), "seq": seq})
+        return
     after = [_plain(a) for a in args]
-    header.update(status="returned", mutated=[i for i, (b, a) in enumerate(zip(before, after)) if b != a])
+    header.update(status="returned", mutated=[i for i, (b, a) in enumerate(zip(before, after)) if b != a],
+                  seq=seq)
     wire.write_frame(out_fd, header, arrays)
 
 
-def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int) -> None:
+class _Reserve:
+    """A few file descriptors held back, so a submission that used up its open files
+    at load time still leaves room for the pipe each probe needs."""
+
+    def __init__(self):
+        self.fds: list[int] = []
+
+    def fill(self) -> None:
+        while len(self.fds) < RESERVED_FDS:
+            try:
+                self.fds.append(os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC))
+            except OSError:
+                break
+
+    def release(self) -> None:
+        for fd in self.fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.fds = []
+
+
+_RESERVE = _Reserve()
+
+
+def _reap_others(sweep: bool) -> None:
+    """Kill every other process of the sandbox (helpers a call left behind) and reap them."""
+    if sweep:
+        try:
+            os.kill(-1, signal.SIGKILL)  # pid 1 of the namespace, or the sandbox's own uid: only ours
+        except OSError:
+            pass
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        except OSError:
+            break
+        if pid == 0:
+            if not sweep:
+                break
+            try:
+                os.waitpid(-1, 0)
+            except OSError:
+                break
+
+
+def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, sweep: bool) -> None:
     """Fork, run the probe in the grandchild, forward its reply or report how it died."""
+    seq = request.get("seq")
     for stream in (sys.stdout, sys.stderr):  # or every fork would repeat buffered output
         try:
             stream.flush()
         except BaseException:  # noqa: BLE001
             pass
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # grandchild: the student's function runs here
+    _RESERVE.release()
+    try:
+        r, w = os.pipe()
+    except OSError as exc:
+        _RESERVE.fill()
+        wire.write_frame(rep_fd, {"status": "cannot-run", "reason": "files", "message": str(exc), "seq": seq})
+        return
+    try:
+        pid = os.fork()
+    except OSError as exc:
         os.close(r)
+        os.close(w)
+        _RESERVE.fill()
+        wire.write_frame(rep_fd, {"status": "cannot-run", "reason": "processes", "message": str(exc),
+                                  "seq": seq})
+        return
+    if pid == 0:  # grandchild: the student's function runs here
         code = 0
         try:
+            os.close(r)
+            os.close(rep_fd)
             run_probe(namespace, request, w)
         except BaseException:  # noqa: BLE001
             code = 3
@@ -310,58 +610,129 @@ def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int) -> 
                 pass
             os._exit(code)
     os.close(w)
-    chunks, size, too_big = [], 0, False
+    _RESERVE.fill()
+    chunks, size, too_big, status = [], 0, False, None
+    # Read until the grandchild has exited, not until end of file: processes it
+    # started may hold the pipe open for ever.
+    os.set_blocking(r, False)
     while True:
-        chunk = os.read(r, 1 << 20)
-        if not chunk:
+        try:
+            ready = select.select([r], [], [], 0.05)[0]
+        except InterruptedError:
+            continue
+        done = False
+        if not ready:
+            got, st = os.waitpid(pid, os.WNOHANG)
+            if got == 0:
+                continue
+            status, done = st, True
+        while True:  # take what is there now
+            try:
+                chunk = os.read(r, 1 << 20)
+            except (BlockingIOError, InterruptedError):
+                break
+            if not chunk:
+                done = True
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                too_big = done = True
+                os.kill(pid, signal.SIGKILL)
+                break
+            chunks.append(chunk)
+        if done:
             break
-        size += len(chunk)
-        if size > max_bytes:
-            too_big = True
-            os.kill(pid, 9)
-            break
-        chunks.append(chunk)
     os.close(r)
-    _, status = os.waitpid(pid, 0)
+    if status is None:
+        _, status = os.waitpid(pid, 0)
+    _reap_others(sweep)
     if too_big:
-        wire.write_frame(rep_fd, {"status": "too-large"})
+        wire.write_frame(rep_fd, {"status": "too-large", "seq": seq})
     elif os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks:
         wire._write_all(rep_fd, b"".join(chunks))
     else:
-        how = (f"was killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
-               else f"exited with code {os.WEXITSTATUS(status)}")
-        wire.write_frame(rep_fd, {"status": "died", "how": how})
+        wire.write_frame(rep_fd, {"status": "died", "how": describe_status(status), "seq": seq})
+
+
+def _can_fork() -> str | None:
+    """After loading: is there room for the process every probe needs? None if so."""
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        return str(exc)
+    if pid == 0:
+        os._exit(0)
+    try:
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+    return None
+
+
+def _write_files(workdir: str, files: dict) -> list[str]:
+    notes = []
+    for rel, text in files.items():
+        path = os.path.normpath(os.path.join(workdir, rel))
+        if not path.startswith(workdir + os.sep):
+            continue
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        except (OSError, ValueError) as exc:
+            notes.append(f"{rel}: could not be written to the sandbox ({type(exc).__name__})")
+    return notes
 
 
 def main(argv: list[str]) -> None:
     req_fd, rep_fd = int(argv[1]), int(argv[2])
     os.environ.pop("INITGRADE_CANARY", None)
+    # pid 1 of a pid namespace with default handlers cannot be signalled from inside it;
+    # Python's SIGINT handler would otherwise let any process of the sandbox stop it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        os.setsid()  # out of the grader's (or unshare's) process group: kill(0, ...) stays inside
+    except OSError:
+        pass
     request, _ = wire.read_frame(req_fd)
+    limits = request["limits"]
     notes = []
     if request.get("namespaces"):
-        notes += isolate_filesystem(request.get("hide", []), request["limits"]["tmp_mb"])
-        limit_pids(request["limits"]["processes"])
+        scratch = request.get("scratch")
+        notes += isolate_filesystem(request.get("hide", []), limits["tmp_mb"], scratch)
         drop_capabilities()
-    workdir = os.path.join("/tmp", "submission")
+        notes += verify_isolation([])
+        workdir = os.path.join(scratch or "/tmp", "submission")
+    else:
+        _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        workdir = request.get("workdir") or os.getcwd()
+    problem = install_seccomp()
+    if problem:
+        notes.append(problem)
+    sweep = bool(request.get("sweep"))
     os.makedirs(workdir, exist_ok=True)
     os.chdir(workdir)
-    for rel, text in request.get("files", {}).items():
-        path = os.path.normpath(os.path.join(workdir, rel))
-        if not path.startswith(workdir + os.sep):
-            continue
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+    notes += _write_files(workdir, request.get("files", {}))
     sys.path.insert(0, workdir)
-    set_limits(request["limits"])
+    set_limits(limits)
+    _RESERVE.fill()
     install_stub_modules(request.get("stub_modules", []))
+    functions = list(request.get("functions", []))
+    nonce = request.get("nonce")
+    chunks = request["chunks"]
+    max_bytes = (limits["reply_mb"] << 20) + (1 << 20) + 64
+    del request
     namespace = {"__name__": "submission", "__builtins__": __builtins__,
                  "get_ipython": _Quiet, "display": lambda *a, **k: None}
-    messages = load_chunks(request["chunks"], namespace)
-    found = [n for n in request.get("functions", []) if callable(namespace.get(n))]
+    messages = load_chunks(chunks, namespace)
+    del chunks
+    found = [n for n in functions if callable(namespace.get(n))]
+    _reap_others(sweep)  # processes started while loading are gone before the first call
+    _RESERVE.release()
+    no_fork = _can_fork()
+    _RESERVE.fill()
     wire.write_frame(rep_fd, {"status": "loaded", "functions": found, "messages": messages[:50],
-                              "notes": notes})
-    max_bytes = request["limits"]["reply_mb"] << 20
+                              "notes": notes, "cannot_fork": no_fork, "nonce": nonce})
     while True:
         try:
             probe, _ = wire.read_frame(req_fd)
@@ -369,7 +740,7 @@ def main(argv: list[str]) -> None:
             os._exit(0)
         if probe.get("op") == "exit":
             os._exit(0)
-        serve_probe(namespace, probe, rep_fd, max_bytes)
+        serve_probe(namespace, probe, rep_fd, max_bytes, sweep)
 
 
 if __name__ == "__main__":

@@ -1,56 +1,103 @@
-"""Which paths the sandbox hides from student code.
+"""Which paths the sandbox hides from student code: everything but an allowlist.
 
 Namespace-root in the sandbox is the grader's own uid without capabilities, so
-owner permissions still apply to the grader's files: anything private must be
-covered by an empty mount. That is the grader's own folders (hidden tests,
-solutions, outputs, caches, the repository's history) and, generically, the
-private entries of home directories, except the ones on the path to the Python
-installation the sandbox itself runs.
+owner permissions still apply to the grader's files, and a copy of the solutions
+may sit anywhere on the machine (another checkout, a backup, a CI clone). Hiding
+known paths is not enough; the sandbox sees only:
+
+- the system folders a Python process needs (``/usr``, ``/lib*``, ``/bin``, ``/etc``
+  without its secret files, ``/proc``, ``/dev``, ``/sys``);
+- the folders on the way to what the sandbox runs and reads: the virtual
+  environment, the Python installation, and the project's ``assignment/`` and
+  ``data/`` folders.
+
+Every other entry at the top level, and every sibling of a folder on those ways
+(``/root/.ssh`` beside ``/root/.pyenv``, ``solutions/`` beside ``assignment/``),
+is covered by an empty read-only mount (files by ``/dev/null``).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
 
 from autograder.config import PROJECT_ROOT
 
-# What student code may see of the repository: its own package, the data, the public tests.
-VISIBLE_IN_PROJECT = {"assignment", "data", "public_tests"}
-SECRET_FILES = ["/etc/shadow", "/etc/gshadow", "/etc/sudoers"]
+SYSTEM_TOP = {"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc", "proc", "dev", "sys", "run"}
+SECRET_FILES = ["/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/sudoers", "/etc/ssh"]
+NEEDED_IN_PROJECT = ("assignment", "data")
 
 
-def _ancestors_of_needed() -> set[Path]:
-    needed = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent,
-              PROJECT_ROOT / "assignment", PROJECT_ROOT / "data"}
-    out = set()
-    for p in needed:
-        p = p.resolve()
+def needed_paths() -> list[Path]:
+    """What the sandboxed process must be able to read."""
+    paths = [Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent]
+    paths += [PROJECT_ROOT / name for name in NEEDED_IN_PROJECT]
+    return [p.resolve() for p in paths]
+
+
+@functools.lru_cache(maxsize=1)
+def _ancestors_of_needed() -> frozenset[Path]:
+    out: set[Path] = set()
+    for p in needed_paths():
         out.add(p)
         out.update(p.parents)
-    return out
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=1)
+def tmp_holds_needed() -> bool:
+    """Is the project or the Python installation under /tmp (a CI clone, say)?
+
+    Then /tmp cannot simply be covered by a private tmpfs: its other entries are
+    hidden one by one instead, and the sandbox gets its own scratch mount.
+    """
+    return Path("/tmp").resolve() in _ancestors_of_needed()
+
+
+def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path]) -> list[Path]:
+    """Entries of ``folder`` that are neither needed nor on the way to something needed."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    hide = []
+    for entry in entries:
+        try:
+            real = entry.resolve()
+        except OSError:
+            continue
+        if real in needed:
+            continue  # needed as a whole, content included
+        if real in keep:
+            if entry.is_dir() and not entry.is_symlink():
+                hide += _siblings_to_hide(entry, keep, needed)
+            continue
+        hide.append(entry)
+    return hide
 
 
 def hide_paths(extra: list[str | os.PathLike] = ()) -> list[str]:
-    """Absolute paths to cover, most specific last (mount order does not matter here)."""
+    """Absolute paths to cover in the sandbox (the grader's outputs are passed as ``extra``)."""
     keep = _ancestors_of_needed()
-    hide: set[Path] = {Path(__file__).resolve().parents[1], PROJECT_ROOT / "solutions"}
-    for entry in PROJECT_ROOT.iterdir():
-        if entry.name not in VISIBLE_IN_PROJECT and entry.resolve() not in keep:
-            hide.add(entry)
-    for home in (Path("/root"), Path("/home")):
-        try:
-            entries = list(home.iterdir())
-        except OSError:
+    needed = set(needed_paths())
+    root = Path("/")
+    hide: set[Path] = set()
+    for entry in root.iterdir():
+        if entry.name in SYSTEM_TOP or entry.name == "tmp":
             continue
-        for entry in entries:
-            if entry.resolve() not in keep:
-                hide.add(entry)
-            elif entry.is_dir() and entry.resolve() != Path(sys.prefix).resolve():
-                for sub in entry.iterdir():  # e.g. /root/.pyenv is needed, /root/.pyenv/.git is not
-                    if sub.resolve() not in keep and sub.name.startswith("."):
-                        hide.add(sub)
+        real = entry.resolve()
+        if real in needed:
+            continue
+        if real in keep:
+            hide.update(_siblings_to_hide(entry, keep, needed))
+        else:
+            hide.add(entry)
+    if tmp_holds_needed():
+        hide.update(_siblings_to_hide(Path("/tmp"), keep, needed))
+    # Belt and braces: the grader's own folders even if they were somehow on an allowed path.
+    hide.update({Path(__file__).resolve().parents[1], PROJECT_ROOT / "solutions"})
     hide.update(Path(p) for p in extra)
     hide.update(Path(p) for p in SECRET_FILES)
-    return sorted(str(p.resolve()) if p.exists() else str(p) for p in hide)
+    return sorted({str(p) for p in hide if os.path.lexists(p)})

@@ -23,7 +23,8 @@ import time
 from dataclasses import dataclass, field
 
 from autograder.config import Limits
-from autograder.sandbox import wire
+from autograder.sandbox import cgroups, wire
+from autograder.sandbox.hiding import tmp_holds_needed
 
 UID_BASE = 2_000_000  # sandboxes run as UID_BASE + a per-process offset when the grader is root
 
@@ -79,27 +80,103 @@ def detect_isolation() -> Isolation:
     return Isolation(namespaces=False, drop_uid=False)
 
 
-def _wrap(cmd: list[str], iso: Isolation, uid: int) -> list[str]:
+def _wrap(cmd: list[str], iso: Isolation, uid: int, pdeathsig: bool = False) -> list[str]:
+    """The command line that starts ``cmd`` isolated as ``iso`` describes.
+
+    With ``pdeathsig`` the first process (unshare, or the child itself) is killed
+    by the kernel when the grader thread that started it dies: a grader killed
+    with SIGKILL leaves no sandbox running (``unshare --kill-child`` passes it on).
+    """
+    prefix = []
+    if pdeathsig and shutil.which("setpriv"):
+        prefix = ["setpriv", "--pdeathsig", "KILL"]
     if iso.namespaces:
-        return ["unshare", "--user", "--map-root-user", "--mount", "--net", "--pid", "--fork",
+        return [*prefix, "unshare", "--user", "--map-root-user", "--mount", "--net", "--pid", "--fork",
                 "--kill-child", "--mount-proc", *cmd]
     if iso.drop_uid:
-        return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *cmd]
-    return cmd
+        base = prefix or ["setpriv"]
+        return [*base, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *cmd]
+    return [*prefix, *cmd]
 
 
-def _child_env(workdir: str) -> dict[str, str]:
+def _child_env(workdir: str, tmpdir: str = "/tmp") -> dict[str, str]:
     """The only environment the child sees: nothing of the grader's leaks through."""
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "HOME": workdir,
-        "TMPDIR": "/tmp",
+        "TMPDIR": tmpdir,
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg",
     }
+
+
+_SIGNAL_HINTS = {
+    "SIGSEGV": "a crash, e.g. endless recursion or ctypes",
+    "SIGBUS": "a crash in native code",
+    "SIGABRT": "an abort in native code",
+    "SIGKILL": "out of memory, or killed by itself",
+    "SIGXCPU": "the CPU time limit was reached",
+    "SIGSYS": "a forbidden system call",
+}
+
+
+def describe_exit(code: int | None) -> str:
+    """A child's exit status in words, with the likely cause for the usual signals."""
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = _SIGNAL_HINTS.get(name)
+        return f"killed by {name}" + (f" ({hint})" if hint else "")
+    if code > 128 and code - 128 < 65:  # a shell or unshare passing a signal on as 128 + n
+        return describe_exit(128 - code)
+    return f"exit code {code}"
+
+
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+_CONTROL[127] = None
+
+
+def clean_output(text: str) -> str:
+    """Student output made safe to show: no terminal escapes, no Markdown fence breaking out."""
+    text = text.replace("\r\n", "\n").translate(_CONTROL)
+    return text.replace("```", "`\u200b``").replace("~~~", "~\u200b~~")
+
+
+def _sweep_uid_files(uid: int) -> None:
+    """Uid fallback: remove what the sandbox's uid left in the shared scratch folders."""
+    for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
+        try:
+            entries = list(os.scandir(scratch))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def _kill_uid(uid: int) -> None:
+    """Uid fallback: SIGKILL every process of the sandbox's uid (kill(-1) from inside that uid)."""
+    try:
+        subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable,
+                        "-I", "-S", "-c", "import os; os.kill(-1, 9)"],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=10, env={"PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.SubprocessError):
+        pass
 
 
 class SandboxError(Exception):
@@ -154,6 +231,12 @@ class Sandbox:
 
     ``chunks`` is the submission's code (list of ``{"origin", "code"}``) and ``files``
     any extra modules it imports (relative path -> text).
+
+    Each start gets its own cgroup when the machine allows (``cgroups.create``):
+    a hard cap on processes and threads, and a way to find and kill every
+    process of the sandbox. A function whose call took the whole sandbox down
+    (it killed the process serving it, or the reply was garbage) is, like one
+    that timed out, not called again: each further call would cost a restart.
     """
 
     def __init__(self, chunks, files, functions, limits: Limits, hide: list[str],
@@ -166,37 +249,54 @@ class Sandbox:
         self.started_at = time.monotonic()
         self.starts = 0
         self.load: LoadReport | None = None
+        self.fatal: dict[str, str] = {}
+        self.cgroup = None
+        self.uid = UID_BASE + (os.getpid() % 1_000_000)
         self._tmp: str | None = None
 
     # -- life cycle -------------------------------------------------------------------
     def _budget_left(self) -> float:
         return self.limits.submission_seconds - (time.monotonic() - self.started_at)
 
+    def _memory_cap(self) -> int:
+        mb = self.limits.memory_mb + 4 * self.limits.tmp_mb + 256
+        return mb << 20
+
     def start(self) -> LoadReport:
         if self._budget_left() <= 0:
             raise SandboxError("the grading time budget for this submission is used up "
                                f"({self.limits.submission_seconds:.0f} s)")
         self.starts += 1
-        uid = UID_BASE + (os.getpid() % 1_000_000)
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
-        if not self.isolation.namespaces:
+        uid = self.uid
+        if self._tmp is None and (not self.isolation.namespaces or tmp_holds_needed()):
             self._tmp = tempfile.mkdtemp(prefix="initgrade-")
             if self.isolation.drop_uid:
                 os.chown(self._tmp, uid, uid)
-        workdir = "/tmp" if self.isolation.namespaces else self._tmp
-        cmd = _wrap([sys.executable, "-I", "-B", "-m", "autograder.sandbox.child", str(req_r), str(rep_w)],
-                    self.isolation, uid)
+        workdir = self._tmp or "/tmp"  # with namespaces, _tmp is only the mount point of a private tmpfs
+        self.cgroup = cgroups.create(self.limits.processes, self._memory_cap())
+        cmd = _wrap([sys.executable, "-I", "-B", "-m", "autograder.sandbox.child", "REQ", "REP"],
+                    self.isolation, uid, pdeathsig=True)
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        cmd[-2:] = [str(req_r), str(rep_w)]
         try:
             self.proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                pass_fds=(req_r, rep_w), env=_child_env(workdir), cwd=workdir if self._tmp else "/",
-                start_new_session=True,
+                cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w),
+                env=_child_env(workdir, workdir),
+                cwd=workdir if self._tmp else "/", start_new_session=True,
             )
+        except OSError:
+            for fd in (req_w, rep_r):
+                os.close(fd)
+            self._release_cgroup()
+            raise
         finally:
             os.close(req_r)
             os.close(rep_w)
         self.req_fd, self.rep_fd = req_w, rep_r
+        nonce = os.urandom(8).hex()
+        self._seq = 0
         drain = _OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
         drain.start()
         self.drains.append(drain)
@@ -204,7 +304,8 @@ class Sandbox:
             "chunks": self.chunks, "files": self.files, "functions": self.functions,
             "limits": self.limits.model_dump(), "hide": self.hide,
             "namespaces": self.isolation.namespaces, "stub_modules": self.stub_modules,
-            "workdir": workdir,
+            "workdir": workdir, "sweep": self.isolation.namespaces or self.isolation.drop_uid,
+            "nonce": nonce, "scratch": self._tmp if self.isolation.namespaces else None,
         }
         t0 = time.monotonic()
         try:
@@ -214,46 +315,89 @@ class Sandbox:
         except wire.WireTimeout:
             self.kill()
             raise SandboxError(
-                f"your code did not finish loading within {self.limits.load_seconds:.0f} s "
-                "(is there a long computation or an endless loop at the top level of a cell?)"
+                f"your code did not finish loading within {self.limits.load_seconds:g} s "
+                "(is there a long computation, an endless loop or a sleep at the top level, "
+                "for example in a class body, a decorator or a default argument?)"
+                + self._output_hint()
             ) from None
         except (wire.WireError, OSError) as exc:
+            how, hint = self._exit_description(), self._output_hint()
             self.kill()
             raise SandboxError(
-                "the process running your code ended while loading it "
-                f"({self._exit_description()}; did your code call sys.exit/os._exit or crash?)"
-                + self._output_hint()
+                f"the process running your code ended while loading it ({how}; did your code call "
+                "sys.exit/os._exit, kill its own process, or crash?)" + hint
             ) from exc
-        if header.get("status") != "loaded":
+        if header.get("status") != "loaded" or header.get("nonce") != nonce:
             self.kill()
-            raise SandboxError("the sandbox did not load your code (unexpected reply)")
+            raise SandboxError("the sandbox did not load your code (it sent an unexpected reply; does your "
+                               "code write to file descriptors it did not open?)")
         self.load = LoadReport(
-            functions=[f for f in header.get("functions", []) if f in self.functions],
-            messages=[str(m)[:500] for m in header.get("messages", [])][:50],
-            notes=[str(n)[:300] for n in header.get("notes", [])][:20],
+            functions=[f for f in _str_list(header.get("functions")) if f in self.functions],
+            messages=[m[:500] for m in _str_list(header.get("messages"))][:50],
+            notes=[n[:300] for n in _str_list(header.get("notes"))][:20],
             seconds=time.monotonic() - t0,
         )
+        if header.get("cannot_fork"):
+            self.kill()
+            raise SandboxError(
+                "after loading your code, the sandbox could not start the process that calls your functions "
+                f"({str(header.get('cannot_fork'))[:100]}): the limit of {self.limits.processes} processes and "
+                "threads is used up. Does your code start threads or processes at the top level?"
+            )
         return self.load
 
     def call(self, function: str, args: list) -> ProbeReply:
         """Call ``function(*args)`` in a fresh fork of the loaded submission."""
+        if function in self.fatal:
+            raise SandboxError(self.fatal[function] + " (not called again)")
         if self.proc is None or self.proc.poll() is not None:
             self.kill()
             self.start()
         deadline = time.monotonic() + min(self.limits.probe_seconds, max(self._budget_left(), 0.1))
+        self._seq += 1
         try:
-            wire.write_frame(self.req_fd, {"op": "call", "function": function, "args": args})
+            wire.write_frame(self.req_fd, {"op": "call", "function": function, "args": args, "seq": self._seq})
             header, arrays = wire.read_frame(
                 self.rep_fd, deadline=deadline, max_array_bytes=self.limits.reply_mb << 20)
+            if header.get("seq") != self._seq:
+                raise wire.WireError("a reply out of sequence")
         except wire.WireTimeout:
             self.kill()
             raise ProbeTimeout(
-                f"{function} did not return within {self.limits.probe_seconds:.0f} s "
-                "(an endless loop, or waiting for input?)"
+                f"{function} did not return within {self.limits.probe_seconds:g} s "
+                "(an endless loop, a sleep, or waiting for input?)"
             ) from None
         except (wire.WireError, OSError) as exc:
+            ended = self.proc is not None and self.proc.poll() is not None
+            if not ended and self.proc is not None:
+                try:
+                    self.proc.wait(timeout=0.5)
+                    ended = True
+                except subprocess.TimeoutExpired:
+                    pass
+            how = self._exit_description() if ended else None
             self.kill()
-            raise SandboxError(f"{function}: the reply could not be read ({exc})") from None
+            if ended:
+                message = (f"{function}: the process serving your functions ended during this call ({how}); "
+                           "did the function kill its parent process or process group, or call os._exit?")
+            else:
+                message = (f"{function}: the sandbox sent a reply that is not valid ({str(exc)[:120]}); "
+                           "does your code write to file descriptors it did not open?")
+            self.fatal[function] = message
+            raise SandboxError(message) from None
+        status = header.get("status")
+        if status == "cannot-run":
+            reason = header.get("reason")
+            what = (f"the limit of {self.limits.processes} processes and threads is used up"
+                    if reason == "processes" else
+                    f"the limit of {self.limits.open_files} open files is used up" if reason == "files" else
+                    "the sandbox ran out of resources")
+            raise SandboxError(f"{function} could not be called: {what} "
+                               f"({str(header.get('message'))[:100]}). Does your code start threads or processes, "
+                               "or open files without closing them, at the top level?")
+        if status == "unreadable":
+            raise SandboxError(f"{function} returned a value that could not be read "
+                               f"({str(header.get('message'))[:200]})")
         return ProbeReply(header=header, arrays=arrays)
 
     def _exit_description(self) -> str:
@@ -263,16 +407,19 @@ class Sandbox:
             code = self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return "still running"
-        if code < 0:
-            return f"killed by signal {signal.Signals(-code).name}"
-        return f"exit code {code}"
+        return describe_exit(code)
 
     def _output_hint(self) -> str:
-        text = self.drains[-1].text().strip() if self.drains else ""
+        text = clean_output(self.drains[-1].text()).strip() if self.drains else ""
         return f"\nLast output:\n{text[-800:]}" if text else ""
 
     def output(self) -> str:
-        return "\n".join(d.text() for d in self.drains if d.kept or d.dropped)
+        return clean_output("\n".join(d.text() for d in self.drains if d.kept or d.dropped))
+
+    def _release_cgroup(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
 
     def kill(self) -> None:
         """End the child, everything it started and its pipes; safe to call twice."""
@@ -282,6 +429,10 @@ class Sandbox:
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
+            if self.cgroup is not None:
+                self.cgroup.kill_all()
+            elif self.isolation.drop_uid:
+                _kill_uid(self.uid)
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -294,14 +445,18 @@ class Sandbox:
             for d in self.drains:
                 d.join(timeout=2)
             self.proc = None
+        self._release_cgroup()
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             try:
                 wire.write_frame(self.req_fd, {"op": "exit"})
-            except OSError:
+                self.proc.wait(timeout=1)
+            except (OSError, subprocess.TimeoutExpired):
                 pass
         self.kill()
+        if self.isolation.drop_uid:
+            _sweep_uid_files(self.uid)
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
@@ -311,3 +466,10 @@ class Sandbox:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _str_list(value) -> list[str]:
+    """A list of strings from an untrusted reply, or an empty list."""
+    if not isinstance(value, list):
+        return []
+    return [v for v in value[:1000] if isinstance(v, str)]

@@ -91,8 +91,8 @@ def read_frame(
         raise WireError(f"reply header of {length} bytes exceeds the {max_header}-byte cap")
     try:
         header = json.loads(_read_exact(fd, length, deadline).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WireError(f"reply header is not valid JSON: {exc}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # UnicodeDecodeError, JSONDecodeError: ValueErrors
+        raise WireError(f"reply header is not valid JSON: {type(exc).__name__}: {str(exc)[:200]}") from None
     if not isinstance(header, dict):
         raise WireError("reply header is not a JSON object")
     specs = header.pop("arrays", [])
