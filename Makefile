@@ -22,5 +22,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest
 
+# Benchmarks print figures; they are not part of make test.
+bench: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/bench_batch.py -n 200 --jobs 2
+
 clean:
 	rm -rf $(VENV) out build
