@@ -82,7 +82,10 @@ def backward(activations: list[np.ndarray], Y: np.ndarray, parameters: dict) -> 
     for l in range(L, 0, -1):
         A_prev = activations[l - 1]
         grads[f"dW{l}"] = np.dot(dZ, A_prev.T)
-        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True)
+        # Summed in extended precision: under zero initialization every term is exactly
+        # +c or -c and the true sum is 0, but float64 partial sums (k * c) can round, and
+        # the bias would drift by 1e-16 per step and break the symmetry the notebook shows.
+        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True, dtype=np.longdouble).astype(np.float64)
         if l > 1:
             dA_prev = np.dot(parameters[f"W{l}"].T, dZ)
             dZ = np.multiply(dA_prev, np.int64(A_prev > 0))

@@ -310,8 +310,9 @@ CELLS: list[Cell] = [
           zero. So every weight gets a zero gradient and never changes. Even the
           last bias stays put: its gradient is the average of (prediction − label),
           and with 0.5 predicted everywhere and as many points of each class, that
-          average is zero (up to rounding errors of about $10^{-16}$, which is why
-          the last printed digit of the cost may wobble once).
+          average is exactly zero (the provided model adds up bias gradients in
+          extra precision, so rounding cannot nudge it), and the cost stays at
+          $\\ln 2$ to the last digit.
 
         There is a deeper problem that does not depend on the value 0 at all:
         **symmetry**. If all units of a layer start with the same incoming and
