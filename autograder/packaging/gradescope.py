@@ -1,0 +1,155 @@
+"""``initgrade build gradescope``: a Gradescope autograder zip that runs the kit's own engine.
+
+The zip holds ``setup.sh``, ``run_autograder`` and ``kit/`` (the grader: the
+``autograder`` and ``initlab`` packages, grading.yaml, the reference solutions
+and the data). Gradescope unpacks it into ``/autograder/source``, runs
+``setup.sh`` once when it builds the image (a virtual environment with the kit
+installed editable, and the reference trainings cached), then ``run_autograder``
+for each submission, which runs ``python -m autograder.packaging.gradescope``:
+it picks the submitted notebook in ``/autograder/submission``, runs
+``initgrade grade`` on it (the sandboxed engine: student code only ever
+produces data) and copies the one ``results.json`` to
+``/autograder/results/results.json``.
+
+Every path can be moved with environment variables, so the same files run
+against a fake ``/autograder`` tree in tests: ``INITGRADE_AG_ROOT`` (default
+``/autograder``), ``INITGRADE_PYTHON`` (the Python with the kit, default
+``$INITGRADE_AG_ROOT/initgrade-venv/bin/python``), ``INITGRADE_BIN`` (the
+``initgrade`` command), ``INITGRADE_SUBMISSION_FILE`` (which uploaded file to
+grade, relative to the submission folder), ``INITGRADE_CACHE`` (the training
+cache; default ``$INITGRADE_AG_ROOT/initgrade-cache``, filled by ``setup.sh``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from autograder.config import PROJECT_ROOT, GradingConfig
+from autograder.packaging.common import copy_tree, fresh_dir, write_text, write_zip
+
+SETUP_SH = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, while it builds the autograder image.
+# It installs the initgrade kit shipped in kit/ into a virtual environment and
+# trains the reference parameters once, so each submission only trains what it
+# changes. Choose an Ubuntu 22.04 or newer base image.
+set -euo pipefail
+
+AG_ROOT="${INITGRADE_AG_ROOT:-/autograder}"
+SOURCE="$AG_ROOT/source"
+VENV="$AG_ROOT/initgrade-venv"
+
+if command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    # util-linux provides unshare and setpriv, which the sandbox uses.
+    apt-get install -y -q --no-install-recommends python3 python3-venv python3-pip util-linux ca-certificates
+fi
+
+python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
+PY=""
+for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && python_ok "$candidate"; then PY="$candidate"; break; fi
+done
+if [ -z "$PY" ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -q --no-install-recommends python3.11 python3.11-venv
+    PY=python3.11
+fi
+if [ -z "$PY" ]; then
+    echo "setup.sh: the kit needs Python 3.11 or newer" >&2
+    exit 1
+fi
+
+"$PY" -m venv "$VENV"
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+# Editable: the kit reads grading.yaml, the solutions and the data from kit/.
+"$VENV/bin/python" -m pip install --quiet -e "$SOURCE/kit"
+"$VENV/bin/python" -m autograder.packaging.gradescope --warm --root "$AG_ROOT"
+"""
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Gradescope runs this for every submission. It grades the submitted notebook
+# with initgrade's sandboxed engine (initgrade grade) and writes
+# $AG_ROOT/results/results.json; see autograder/packaging/gradescope.py.
+set -uo pipefail
+
+AG_ROOT="${INITGRADE_AG_ROOT:-/autograder}"
+PYTHON="${INITGRADE_PYTHON:-$AG_ROOT/initgrade-venv/bin/python}"
+
+exec "$PYTHON" -m autograder.packaging.gradescope --root "$AG_ROOT"
+"""
+
+README = """\
+# Gradescope autograder for "{title}"
+
+Upload `{zip_name}` as the autograder of a Gradescope "Programming Assignment"
+(base image: Ubuntu 22.04 or newer). Students submit `initialization.ipynb`.
+
+It grades with initgrade's own sandboxed engine: student code runs in a separate,
+isolated process and only ever hands back data; the checks and scores run in the
+grader. Total: {points:g} points; each check of grading.yaml is one Gradescope test.
+"""
+
+KIT_FILES = ["pyproject.toml", "README.md", "grading.yaml", "solutions/init_functions.py", "data/SHA256SUMS"]
+
+
+def copy_kit(dest: Path) -> None:
+    """The grader as Gradescope needs it: packages, configuration, solutions, data (no tests, no history)."""
+    for rel in KIT_FILES:
+        src = PROJECT_ROOT / rel
+        if src.is_file():
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(src.read_bytes())
+    copy_tree(PROJECT_ROOT / "autograder", dest / "autograder", suffixes=(".py",))
+    copy_tree(PROJECT_ROOT / "assignment" / "initlab", dest / "assignment" / "initlab", suffixes=(".py",))
+    copy_tree(PROJECT_ROOT / "data", dest / "data", suffixes=(".h5",))
+
+
+def build_gradescope(out: Path, config: GradingConfig) -> dict[str, Path]:
+    """Write ``OUT/gradescope/`` (the unpacked autograder) and ``OUT/gradescope-autograder.zip``."""
+    out = Path(out)
+    folder = fresh_dir(out / "gradescope")
+    write_text(folder / "setup.sh", SETUP_SH, executable=True)
+    write_text(folder / "run_autograder", RUN_AUTOGRADER, executable=True)
+    copy_kit(folder / "kit")
+    zip_name = "gradescope-autograder.zip"
+    write_text(out / "README-gradescope.md", README.format(title=config.title, zip_name=zip_name,
+                                                          points=config.max_points()))
+    zip_path = write_zip(folder, out / zip_name)
+    return {"folder": folder, "zip": zip_path}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from autograder.packaging.runner import grade_upload, write_json_atomic
+
+    parser = argparse.ArgumentParser(prog="python -m autograder.packaging.gradescope",
+                                     description="Gradescope entry point: grade /autograder/submission.")
+    parser.add_argument("--root", type=Path, default=Path(os.environ.get("INITGRADE_AG_ROOT", "/autograder")))
+    parser.add_argument("--warm", action="store_true", help="only train the reference once (setup.sh)")
+    args = parser.parse_args(argv)
+    root: Path = args.root
+    cache = Path(os.environ.get("INITGRADE_CACHE") or root / "initgrade-cache")
+    if args.warm:
+        from autograder.batch import warm_reference
+        from autograder.config import load_config
+        from autograder.engine import Grader
+        from autograder.training import Trainer
+
+        config = load_config(os.environ.get("INITGRADE_CONFIG") or None)
+        warm_reference(Grader(config, Trainer(config, cache)))
+        return 0
+    results = grade_upload(root / "submission", cache=cache,
+                           explicit=os.environ.get("INITGRADE_SUBMISSION_FILE") or None,
+                           log=root / "results" / "initgrade.log")
+    write_json_atomic(root / "results" / "results.json", results)
+    print(f"score {results.get('score', 0):g}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

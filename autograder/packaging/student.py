@@ -1,0 +1,161 @@
+"""``initgrade build student``: the release handed to students, as a folder and a zip.
+
+Contents: ``assignment/`` (the notebook with stubs in its graded cells and the
+``initlab`` package with the stub ``init_functions.py``), ``public_tests/``,
+``data/`` (the four .h5 files and their SHA256SUMS), ``requirements.txt`` and a
+README for students. Nothing else of the repository is copied: no solutions, no
+hidden tests, no grading.yaml, no grader. :func:`leaks` proves it, and the build
+refuses to finish when it finds a line from inside a solution fence or from a
+hidden test in any released file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from autograder.config import PROJECT_ROOT, GradingConfig
+from autograder.packaging.common import (BuildError, copy_tree, fresh_dir, solution_lines, student_files,
+                                         write_text, write_zip)
+
+REQUIREMENTS = """\
+# What the notebook and the public tests need (Python 3.11 or newer).
+numpy>=1.26
+h5py>=3.10
+matplotlib>=3.8
+pytest>=8.0
+jupyterlab>=4.0
+"""
+
+README = """\
+# {title}
+
+You write four small numpy functions that choose the first values of a neural
+network's weights, then watch what each choice does to training.
+
+## What is in this folder
+
+| path | what it is |
+|---|---|
+| `assignment/initialization.ipynb` | the notebook: explanations, experiments, and the four cells you complete |
+| `assignment/initlab/init_functions.py` | the same four functions as a module (keep it identical to the notebook's cells) |
+| `assignment/initlab/` | the rest of the package: model, data loading, plots (provided, complete) |
+| `public_tests/` | checks you can run yourself; the notebook calls them after each exercise |
+| `data/` | the datasets (`SHA256SUMS` lets you verify them) |
+
+## Getting started
+
+```
+python3 -m venv .venv
+. .venv/bin/activate            # on Windows: .venv\\Scripts\\activate
+pip install -r requirements.txt
+cd assignment
+jupyter lab initialization.ipynb
+```
+
+Open the notebook from inside `assignment/`, so that it finds `initlab` next to it.
+In each graded cell, replace the `raise NotImplementedError(...)` line under
+`# YOUR CODE HERE` with your code. Do not rename the functions, change their
+arguments, or remove the `np.random.seed(3)` lines: the grader compares the
+exact numbers a seeded generator produces.
+
+## Checking your work
+
+Run the check cell after each exercise, or, from this folder, test the module
+version of your functions:
+
+```
+pytest public_tests
+```
+
+Passing the public checks is a good sign, not a guarantee: the grader calls your
+functions on other layer sizes, compares seeded values, and trains the network
+from your parameters. It reads only the definitions in your notebook (imports,
+functions, constants); your experiments and plots are not run when grading.
+
+## What you submit
+
+Submit `assignment/initialization.ipynb` (the notebook is what is graded). There
+are {points:g} points in total:
+
+{table}
+"""
+
+
+_CASES = re.compile(r"\[\s*\[\s*\d")  # a literal list of layer-size lists
+
+
+def points_table(config: GradingConfig) -> str:
+    rows = ["| question | function | points |", "|---|---|---|"]
+    for q in config.questions.values():
+        rows.append(f"| {q.title} | `{q.function}` | {sum(q.checks.values()):g} |")
+    return "\n".join(rows)
+
+
+def hidden_test_lines() -> list[str]:
+    """Distinctive lines of the hidden tests: test names, hidden cases, feedback messages."""
+    lines = set()
+    for f in sorted((PROJECT_ROOT / "autograder" / "hidden_tests").glob("*.py")):
+        for raw in f.read_text(encoding="utf-8").splitlines():
+            line = raw.strip()
+            if len(line) < 24 or line.startswith(("import ", "from ", "#", "@")):
+                continue
+            # Specific to the hidden tests: their names, their cases, their messages.
+            if line.startswith("def test_") or _CASES.search(line) or '"' in line or "'" in line:
+                lines.add(line)
+    return sorted(lines)
+
+
+def leaks(folder: Path) -> list[str]:
+    """Every file of the release that contains a solution line or a hidden-test line.
+
+    A line counts wherever it appears, whole or inside a longer line (commented
+    out, in a string, in a notebook cell), compared without surrounding spaces.
+    """
+    secret = [("solution", s) for s in solution_lines()] + [("hidden test", s) for s in hidden_test_lines()]
+    found = []
+    for f in sorted(Path(folder).rglob("*")):
+        if not f.is_file():
+            continue
+        try:
+            text = f.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # binary data files
+        haystacks = [text]
+        if f.suffix == ".ipynb":  # notebook JSON escapes quotes: search the cells' sources too
+            import nbformat
+
+            try:
+                haystacks += [cell.source for cell in nbformat.reads(text, as_version=4).cells]
+            except Exception:  # noqa: BLE001 - not a notebook after all: the raw text was searched
+                pass
+        for kind, s in secret:
+            if any(s in h for h in haystacks):
+                found.append(f"{f.relative_to(folder)}: {kind} line {s!r}")
+    return found
+
+
+def build_student(out: Path, config: GradingConfig) -> dict[str, Path]:
+    """Write ``OUT/<assignment>/`` and ``OUT/<assignment>.zip``; return both paths."""
+    out = Path(out)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", config.assignment)
+    root = fresh_dir(out / name)
+    for rel, text in student_files().items():
+        write_text(root / rel, text)
+    initlab = PROJECT_ROOT / "assignment" / "initlab"
+    for f in sorted(initlab.glob("*.py")):
+        if f.name != "init_functions.py":  # the stub comes from the generator above
+            write_text(root / "assignment" / "initlab" / f.name, f.read_text(encoding="utf-8"))
+    copy_tree(PROJECT_ROOT / "public_tests", root / "public_tests", suffixes=(".py",))
+    copy_tree(PROJECT_ROOT / "data", root / "data", suffixes=(".h5",))
+    sums = PROJECT_ROOT / "data" / "SHA256SUMS"
+    if sums.is_file():
+        write_text(root / "data" / "SHA256SUMS", sums.read_text(encoding="utf-8"))
+    write_text(root / "requirements.txt", REQUIREMENTS)
+    write_text(root / "README.md", README.format(title=config.title, points=config.max_points(),
+                                                 table=points_table(config)))
+    found = leaks(root)
+    if found:
+        raise BuildError("the student release would leak grading material:\n  " + "\n  ".join(found[:20]))
+    zip_path = write_zip(root, out / f"{name}.zip", prefix=f"{name}/")
+    return {"folder": root, "zip": zip_path}

@@ -1,0 +1,565 @@
+"""Packaging targets, exercised for real: otter-grader, nbgrader, a fake Gradescope tree, GitHub Classroom.
+
+Every platform grades the same two submissions, a correct one and one with a
+mistake in three questions and the fourth left unfinished, and must give the
+same score per question as ``initgrade grade`` gives the same notebooks.
+
+The submissions are the platform's own student notebooks with the graded cells
+filled in and the long experiment cells removed (students may delete cells; the
+full notebook trains networks for about two minutes per run, which would
+multiply the test time without testing anything more about packaging).
+
+otter-grader and nbgrader come from the ``integration`` extra. Without them
+these tests are skipped, unless INITGRADE_REQUIRE_INTEGRATION=1, which turns a
+missing tool into a failure.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import nbformat
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from autograder.config import PROJECT_ROOT, load_config
+from autograder.packaging import TARGETS
+from autograder.packaging.cli import build
+from autograder.packaging.classroom import classroom_payload, log_feedback, one_line
+from autograder.packaging.common import solution_lines
+from autograder.packaging.student import hidden_test_lines, leaks
+
+VENV_BIN = Path(sys.executable).parent
+CONFIG = load_config()
+EXAMPLES = PROJECT_ROOT / "examples"
+
+
+def _tool(name: str) -> str:
+    path = VENV_BIN / name
+    if path.is_file():
+        return str(path)
+    found = shutil.which(name)
+    if found:
+        return found
+    if os.environ.get("INITGRADE_REQUIRE_INTEGRATION") == "1":
+        pytest.fail(f"{name} is not installed (pip install -e '.[integration]')")
+    pytest.skip(f"{name} is not installed: install the integration extra (pip install -e '.[integration]')")
+
+
+# ---------------------------------------------------------------------------------------
+# Gradescope's results.json, as their autograder documentation describes it.
+
+_VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
+_FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
+GRADESCOPE_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "anyOf": [{"required": ["score"]}, {"required": ["tests"]}],
+    "properties": {
+        "score": {"type": "number"},
+        "execution_time": {"type": "number", "minimum": 0},
+        "output": {"type": "string"},
+        "output_format": _FORMAT,
+        "test_output_format": _FORMAT,
+        "test_name_format": _FORMAT,
+        "visibility": _VISIBILITY,
+        "stdout_visibility": _VISIBILITY,
+        "extra_data": {"type": "object"},
+        "leaderboard": {"type": "array", "items": {
+            "type": "object", "required": ["name", "value"], "additionalProperties": False,
+            "properties": {"name": {"type": "string"}, "value": {"type": ["number", "string"]},
+                           "order": {"enum": ["asc", "desc"]}}}},
+        "tests": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "score": {"type": "number"}, "max_score": {"type": "number", "minimum": 0},
+                "status": {"enum": ["passed", "failed"]}, "name": {"type": "string"},
+                "name_format": _FORMAT, "number": {"type": "string"}, "output": {"type": "string"},
+                "output_format": _FORMAT, "tags": {"type": "array", "items": {"type": "string"}},
+                "visibility": _VISIBILITY, "extra_data": {"type": "object"}}}},
+    },
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Submissions
+
+
+def _functions(path: Path) -> dict[str, str]:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    return {n.name: "\n".join(lines[n.lineno - 1:n.end_lineno])
+            for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)}
+
+
+GOOD = _functions(EXAMPLES / "submissions" / "correct_module.py")
+BAD = dict(GOOD)
+# zeros: 1-D biases; random: ** instead of * (NaN and a numpy RuntimeWarning); he: fan-out; deep: unfinished
+BAD["initialize_parameters_zeros"] = _functions(EXAMPLES / "mistakes" / "zeros_bias_1d.py")["initialize_parameters_zeros"]
+BAD["initialize_parameters_random"] = _functions(
+    EXAMPLES / "mistakes" / "random_pow_instead_of_mul.py")["initialize_parameters_random"]
+BAD["initialize_parameters_he"] = _functions(EXAMPLES / "mistakes" / "he_fan_out.py")["initialize_parameters_he"]
+del BAD["initialize_parameters_deep"]
+
+
+def make_submission(student_nb: Path, dest: Path, sources: dict[str, str]) -> Path:
+    """The student notebook with its graded cells filled in and the experiment cells removed.
+
+    Kept: markdown, the set-up cell (the first code cell), graded cells, public checks,
+    and every cell a grading tool marked (nbgrader test cells).
+    """
+    nb = nbformat.read(student_nb, as_version=4)
+    kept, seen_code = [], False
+    for cell in nb.cells:
+        marker = cell.get("metadata", {}).get("initgrade", {})
+        if "graded" in marker:
+            if marker["function"] in sources:
+                cell.source = sources[marker["function"]]
+            kept.append(cell)
+        elif (cell.cell_type != "code" or "check" in marker or "nbgrader" in cell.metadata
+              or not seen_code):
+            kept.append(cell)
+        seen_code = seen_code or cell.cell_type == "code"
+    nb.cells = kept
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, dest)
+    return dest
+
+
+# ---------------------------------------------------------------------------------------
+# Fixtures
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    """Environment for the grading tools: this venv first on PATH, separate training caches."""
+    caches = tmp_path_factory.mktemp("caches")
+    e = dict(os.environ)
+    e["PATH"] = f"{VENV_BIN}{os.pathsep}{e.get('PATH', '')}"
+    e["INITGRADE_INKERNEL_CACHE"] = str(caches / "inkernel")  # in-kernel checks: never the engine's cache
+    e["INITGRADE_CACHE"] = str(caches / "engine")
+    e.pop("INITGRADE_PUBLIC_TARGET", None)
+    return e
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build")
+    result = CliRunner().invoke(build, ["all", "--out", str(out)])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return out
+
+
+def run(cmd: list[str], env: dict, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=timeout)
+    assert proc.returncode == 0, f"{cmd} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def engine_scores(notebooks: dict[str, Path], env: dict, tmp: Path) -> dict[str, dict[str, float]]:
+    """Per-question scores that `initgrade grade` gives these notebooks."""
+    folder = tmp / "engine-input"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, path in notebooks.items():
+        shutil.copyfile(path, folder / f"{name}.ipynb")
+    out = tmp / "engine-out"
+    run([str(VENV_BIN / "initgrade"), "grade", str(folder), "--out", str(out), "--no-progress",
+         "--cache", env["INITGRADE_CACHE"]], env)
+    with open(out / "gradebook.csv", newline="") as f:
+        rows = {row["submission"]: row for row in csv.DictReader(f)}
+    return {name: {q: float(rows[name][q]) for q in CONFIG.questions} for name in notebooks}
+
+
+def assert_expected_shape(scores: dict[str, dict[str, float]]) -> None:
+    """The correct notebook gets every point; the mistaken one loses some in each question, all of deep."""
+    for q in CONFIG.questions:
+        assert scores["good"][q] == CONFIG.max_points(q), scores
+    for q in ("zeros", "random", "he"):
+        assert 0 < scores["bad"][q] < CONFIG.max_points(q), scores
+    assert scores["bad"]["deep"] == 0, scores
+
+
+# ---------------------------------------------------------------------------------------
+# build command
+
+
+def test_build_command_lists_targets_and_rejects_unknown(tmp_path):
+    assert set(TARGETS) == {"student", "otter", "nbgrader", "gradescope", "github"}
+    result = CliRunner().invoke(build, ["moodle", "--out", str(tmp_path)])
+    assert result.exit_code != 0 and "moodle" in result.output
+    bad = tmp_path / "grading.yaml"
+    bad.write_text("assignment: x\n")
+    result = CliRunner().invoke(build, ["student", "--out", str(tmp_path / "o"), "--config", str(bad)])
+    assert result.exit_code == 2 and "invalid grading configuration" in result.output
+
+
+# ---------------------------------------------------------------------------------------
+# student
+
+
+def _zip_texts(path: Path) -> dict[str, str]:
+    texts = {}
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            try:
+                texts[name] = zf.read(name).decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+    return texts
+
+
+def test_student_release_holds_no_solution_and_no_hidden_test_text(built, tmp_path, env):
+    folder = built / "student" / CONFIG.assignment
+    zip_path = built / "student" / f"{CONFIG.assignment}.zip"
+    with zipfile.ZipFile(zip_path) as zf:
+        names = zf.namelist()
+    rel = {n.split("/", 1)[1] for n in names}
+    assert {"README.md", "assignment/initialization.ipynb", "assignment/initlab/init_functions.py",
+            "public_tests/checks.py", "data/train_circles.h5"} <= rel
+    assert not any(r.startswith(("solutions/", "autograder/", "examples/", "tests/")) or r == "grading.yaml"
+                   for r in rel), rel
+
+    secrets = solution_lines() + hidden_test_lines()
+    assert len(solution_lines()) >= 8 and len(hidden_test_lines()) >= 20
+    for name, text in _zip_texts(zip_path).items():
+        haystacks = [text]
+        if name.endswith(".ipynb"):
+            haystacks += [cell.source for cell in nbformat.reads(text, as_version=4).cells]
+        assert not [s for s in secrets if any(s in h for h in haystacks)], name
+    assert leaks(folder) == []
+
+    # The detector is not vacuous: one planted solution line is found.
+    planted = tmp_path / "planted"
+    shutil.copytree(folder, planted)
+    with open(planted / "assignment" / "initlab" / "model.py", "a") as f:
+        f.write("\n# " + solution_lines()[0] + "\n")
+    assert any("solution line" in x for x in leaks(planted))
+
+    # The release works on its own: its public tests pass on the reference and fail on its stubs.
+    ok = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "public_tests"],
+                        cwd=folder, env=dict(env, INITGRADE_PUBLIC_TARGET=str(PROJECT_ROOT / "solutions"
+                                                                             / "init_functions.py")),
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stdout[-2000:]
+    stub = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "public_tests"],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=120)
+    assert stub.returncode == 1 and "NotImplementedError" in stub.stdout
+
+
+# ---------------------------------------------------------------------------------------
+# otter-grader
+
+
+def _graded_sources(nb_path: Path) -> dict[str, str]:
+    nb = nbformat.read(nb_path, as_version=4)
+    return {c.metadata["initgrade"]["graded"]: c.source for c in nb.cells
+            if "graded" in c.get("metadata", {}).get("initgrade", {})}
+
+
+@pytest.fixture(scope="module")
+def otter_results(built, env, tmp_path_factory):
+    otter = _tool("otter")
+    work = built / "otter"
+    master = nbformat.read(work / "initialization.ipynb", as_version=4)
+    first = master.cells[0]
+    assert first.cell_type == "raw" and first.source.startswith("# ASSIGNMENT CONFIG")
+    assert yaml.safe_load(first.source)["tests"] == {"files": False, "ok_format": False}
+    # run_tests would execute the whole solved notebook (minutes of training); otter run below
+    # executes the correct submission against the same tests instead.
+    run([otter, "assign", "--no-run-tests", "initialization.ipynb", "dist"], env, cwd=work)
+    zips = sorted((work / "dist" / "autograder").glob("*-autograder_*.zip"))
+    assert len(zips) == 1
+    student_nb = work / "dist" / "student" / "initialization.ipynb"
+    tmp = tmp_path_factory.mktemp("otter-run")
+    subs = {name: make_submission(student_nb, tmp / name / "initialization.ipynb", src)
+            for name, src in (("good", GOOD), ("bad", BAD))}
+    scores, outputs, seconds = {}, {}, {}
+    for name, path in subs.items():
+        out = tmp / f"results-{name}"
+        out.mkdir()
+        t0 = time.monotonic()
+        run([otter, "run", "--no-logo", "-a", str(zips[0]), "-o", str(out), str(path)], env, timeout=900)
+        seconds[name] = time.monotonic() - t0
+        data = json.loads((out / "results.json").read_text())
+        tests = {t["name"]: t for t in data["tests"] if "max_score" in t}
+        scores[name] = {q: float(tests[q]["score"]) for q in CONFIG.questions}
+        outputs[name] = tests
+        assert {q: float(tests[q]["max_score"]) for q in CONFIG.questions} == \
+            {q: CONFIG.max_points(q) for q in CONFIG.questions}
+    return {"zip": zips[0], "student_nb": student_nb, "subs": subs, "scores": scores, "outputs": outputs,
+            "tmp": tmp}
+
+
+def test_otter_student_notebook_is_the_kits_student_notebook(otter_results, built):
+    ours = _graded_sources(PROJECT_ROOT / "assignment" / "initialization.ipynb")
+    otters = _graded_sources(otter_results["student_nb"])
+    assert otters == ours
+    text = otter_results["student_nb"].read_text()
+    assert not [s for s in solution_lines() if s in {ln.strip() for c in nbformat.reads(text, 4).cells
+                                                     for ln in c.source.splitlines()}]
+    assert "run_check" not in text  # the tests are hidden: not even their calls reach students
+    with zipfile.ZipFile(otter_results["zip"]) as zf:
+        zeros = zf.read("tests/zeros.py").decode()
+        assert "OK_FORMAT = False" in zeros
+        assert zeros.count("@test_case(") == len(CONFIG.questions["zeros"].checks)
+        assert f"points={CONFIG.questions['zeros'].checks['symmetry']:.1f}, hidden=True" in zeros
+
+
+def test_otter_scores_equal_engine_scores(otter_results, env):
+    engine = engine_scores(otter_results["subs"], env, otter_results["tmp"])
+    assert_expected_shape(engine)
+    assert otter_results["scores"] == engine
+    out = otter_results["outputs"]["bad"]["he"]["output"]
+    assert "expected seeded values" in out  # the kit's feedback reaches otter's report
+
+
+# ---------------------------------------------------------------------------------------
+# nbgrader
+
+
+@pytest.fixture(scope="module")
+def nbgrader_results(built, env):
+    nbgrader = _tool("nbgrader")
+    course = built / "nbgrader"
+    a = CONFIG.assignment
+    run([nbgrader, "generate_assignment", a, "--force"], env, cwd=course)
+    release = course / "release" / a / "initialization.ipynb"
+    assert release.is_file() and (course / "release" / a / "public_tests" / "checks.py").is_file()
+    subs = {}
+    for name, src in (("good", GOOD), ("bad", BAD)):
+        subs[name] = make_submission(release, course / "submitted" / name / a / "initialization.ipynb", src)
+    run([nbgrader, "autograde", a, "--force"], env, cwd=course, timeout=900)
+    run([nbgrader, "export"], env, cwd=course)
+    with open(course / "grades.csv", newline="") as f:
+        totals = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)}
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for name in subs:
+            notebook = gb.find_submission_notebook("initialization", a, name)
+            per_q = {q: 0.0 for q in CONFIG.questions}
+            for grade in notebook.grades:
+                q = grade.name.split("-", 1)[0]
+                per_q[q] += float(grade.score or 0)
+            scores[name] = per_q
+    return {"course": course, "release": release, "subs": subs, "totals": totals, "scores": scores}
+
+
+def test_nbgrader_release_hides_tests_and_solutions(nbgrader_results):
+    nb = nbformat.read(nbgrader_results["release"], as_version=4)
+    lines = {ln.strip() for c in nb.cells for ln in c.source.splitlines()}
+    assert not [s for s in solution_lines() if s in lines]
+    assert not any("run_check" in c.source for c in nb.cells)
+    tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert len(tests) == sum(len(q.checks) for q in CONFIG.questions.values())
+    assert sum(c.metadata["nbgrader"]["points"] for c in tests) == CONFIG.max_points()
+
+
+def test_nbgrader_scores_equal_engine_scores(nbgrader_results, env, tmp_path):
+    engine = engine_scores(nbgrader_results["subs"], env, tmp_path)
+    assert_expected_shape(engine)
+    assert nbgrader_results["scores"] == engine
+    assert nbgrader_results["totals"] == {n: sum(s.values()) for n, s in engine.items()}
+
+
+def test_nbgrader_passing_check_with_numpy_warning_keeps_its_points(nbgrader_results):
+    """The mistaken random function emits a RuntimeWarning, yet its structure check passes: no stderr, points kept."""
+    ns: dict = {"np": np}
+    exec(BAD["initialize_parameters_random"], ns)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ns["initialize_parameters_random"]([5, 4, 3])
+    assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+    graded = nbgrader_results["course"] / "autograded" / "bad" / CONFIG.assignment / "initialization.ipynb"
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nbformat.read(graded, as_version=4).cells
+             if c.metadata.get("nbgrader", {}).get("grade")}
+    structure = cells["random-structure"]
+    assert not [o for o in structure.outputs if o.output_type == "stream" and o.name == "stderr"]
+    assert not [o for o in structure.outputs if o.output_type == "error"]
+
+
+# ---------------------------------------------------------------------------------------
+# Gradescope
+
+
+def _fake_autograder(tmp: Path, zip_path: Path) -> Path:
+    root = tmp / "autograder"
+    for sub in ("source", "submission", "results"):
+        (root / sub).mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as zf:
+        for info in zf.infolist():
+            zf.extract(info, root / "source")
+            mode = (info.external_attr >> 16) & 0o777
+            if mode:
+                (root / "source" / info.filename).chmod(mode)
+    return root
+
+
+def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, otter_results, tmp_path):
+    zip_path = built / "gradescope" / "gradescope-autograder.zip"
+    with zipfile.ZipFile(zip_path) as zf:
+        names = set(zf.namelist())
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in zf.infolist()}
+    assert {"setup.sh", "run_autograder", "kit/pyproject.toml", "kit/grading.yaml",
+            "kit/solutions/init_functions.py", "kit/autograder/engine.py", "kit/data/train_images.h5"} <= names
+    assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+    assert not any(n.startswith(("kit/tests/", "kit/examples/", "kit/.git")) for n in names)
+
+    root = _fake_autograder(tmp_path, zip_path)
+    subprocess.run(["bash", "-n", str(root / "source" / "setup.sh")], check=True)
+    gs_env = dict(env, INITGRADE_AG_ROOT=str(root), INITGRADE_PYTHON=sys.executable)
+    validator = jsonschema.Draft202012Validator(GRADESCOPE_SCHEMA)
+
+    # A submission with a notebook: graded by the engine, one results.json, Gradescope's schema.
+    bad = otter_results["subs"]["bad"]
+    shutil.copyfile(bad, root / "submission" / "initialization.ipynb")
+    (root / "submission" / "notes.txt").write_text("not graded")
+    run(["bash", str(root / "source" / "run_autograder")], gs_env, cwd=root / "source", timeout=600)
+    results = json.loads((root / "results" / "results.json").read_text())
+    validator.validate(results)
+    per_q = {q: 0.0 for q in CONFIG.questions}
+    for t in results["tests"]:
+        per_q[t["name"].split(":")[0]] += t["score"]
+    assert per_q == otter_results["scores"]["bad"]
+    assert results["score"] == sum(per_q.values())
+    assert len(results["tests"]) == sum(len(q.checks) for q in CONFIG.questions.values())
+
+    # Nothing gradable uploaded: still a valid results.json, zero points, a reason.
+    for f in (root / "submission").iterdir():
+        f.unlink()
+    (root / "submission" / "essay.docx").write_bytes(b"PK\x03\x04")
+    run(["bash", str(root / "source" / "run_autograder")], gs_env, cwd=root / "source")
+    results = json.loads((root / "results" / "results.json").read_text())
+    validator.validate(results)
+    assert results["score"] == 0 and "no notebook" in results["output"]
+
+
+# ---------------------------------------------------------------------------------------
+# GitHub Classroom
+
+
+def test_github_workflow_shape(built):
+    wf = yaml.safe_load((built / "github" / ".github" / "workflows" / "classroom.yml").read_text())
+    triggers = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` as True
+    assert "push" in triggers
+    assert wf["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}
+    job = wf["jobs"]["run-autograding-tests"]
+    steps = {s.get("id") or s["name"]: s for s in job["steps"]}
+    grade = steps["initgrade"]
+    assert "autograder.packaging.classroom" in grade["run"] and "${{" not in grade["run"]
+    reporter = next(s for s in job["steps"] if "autograding-grading-reporter" in s.get("uses", ""))
+    assert reporter["with"]["runners"] == "initgrade"
+    assert reporter["env"]["INITGRADE_RESULTS"] == "${{ steps.initgrade.outputs.result }}"
+    for s in job["steps"]:  # expressions only in `with`/`env`, never spliced into a shell script
+        assert "${{" not in s.get("run", "")
+
+
+def test_classroom_step_grades_reports_and_blocks_workflow_commands(built, env, tmp_path, otter_results):
+    repo = tmp_path / "repo"
+    shutil.copytree(built / "student" / CONFIG.assignment, repo)
+    shutil.copyfile(otter_results["subs"]["bad"], repo / "assignment" / "initialization.ipynb")
+    out_file, summary_file = tmp_path / "github_output", tmp_path / "summary.md"
+    gh_env = dict(env, GITHUB_OUTPUT=str(out_file), GITHUB_STEP_SUMMARY=str(summary_file),
+                  INITGRADE_SUBMISSION_FILE="assignment/initialization.ipynb")
+    proc = run([sys.executable, "-m", "autograder.packaging.classroom", "--submission", str(repo),
+                "--out", str(tmp_path / "out")], gh_env)
+    (key, value), = [line.split("=", 1) for line in out_file.read_text().splitlines()]
+    assert key == "result"
+    payload = json.loads(base64.b64decode(value))
+    assert payload["version"] == 1 and payload["status"] == "fail"
+    assert payload["max_score"] == CONFIG.max_points()
+    assert sum(t["score"] for t in payload["tests"]) == sum(otter_results["scores"]["bad"].values())
+    assert all("\n" not in t["message"] and "::" not in t["message"] for t in payload["tests"])
+    summary = summary_file.read_text()
+    assert f"{sum(otter_results['scores']['bad'].values()):g} / {CONFIG.max_points():g} points" in summary
+    _assert_commands_stopped(proc.stdout)
+
+
+def _assert_commands_stopped(log: str) -> None:
+    """Outside the stop-commands window, no line of the log may look like a workflow command."""
+    lines = log.splitlines()
+    starts = [i for i, ln in enumerate(lines) if ln.startswith("::stop-commands::")]
+    assert len(starts) == 1
+    token = lines[starts[0]].split("::stop-commands::", 1)[1]
+    assert len(token) >= 32
+    ends = [i for i, ln in enumerate(lines) if ln == f"::{token}::"]
+    assert len(ends) == 1 and ends[0] > starts[0]
+    outside = lines[:starts[0]] + lines[ends[0] + 1:]
+    assert not [ln for ln in outside if ln.lstrip().startswith("::")], outside
+
+
+def test_classroom_feedback_cannot_inject_commands():
+    hostile = "returned a str: '\n::add-mask::x\n::error title=pwned::owned\n::endgroup::'"
+    results = {"score": 0.0, "tests": [{"name": "zeros: structure", "score": 0.0, "max_score": 2.0,
+                                        "status": "failed", "output": hostile}]}
+    buf = io.StringIO()
+    token = log_feedback(results, 40.0, stream=buf)
+    _assert_commands_stopped(buf.getvalue())
+    assert token not in hostile
+    payload = classroom_payload(results, 40.0)
+    message = payload["tests"][0]["message"]
+    assert "\n" not in message and "::" not in message and "pwned" in message
+    assert one_line("a\r\n::b") == "a : :b"
+
+
+# ---------------------------------------------------------------------------------------
+# In-kernel checks (what otter and nbgrader run)
+
+
+def test_inkernel_check_silences_stderr_and_limits_each_call(monkeypatch, capfd, tmp_path):
+    from autograder.packaging import inkernel
+
+    monkeypatch.setenv("INITGRADE_INKERNEL_CACHE", str(tmp_path))
+    monkeypatch.setenv("INITGRADE_CHECK_SECONDS", "1")
+    inkernel.reset()
+    try:
+        ns: dict = {"np": np}
+        exec(GOOD["initialize_parameters_zeros"], ns)
+        real = ns["initialize_parameters_zeros"]
+
+        def noisy(layers_dims):
+            warnings.warn("a warning from student code", RuntimeWarning)
+            np.log(np.zeros(1))  # numpy divide-by-zero warning
+            print("to stderr", file=sys.stderr)
+            os.write(2, b"straight to fd 2\n")
+            return real(layers_dims)
+
+        inkernel.run_check("zeros", "structure", {"initialize_parameters_zeros": noisy})
+        captured = capfd.readouterr()
+        assert captured.err == ""
+
+        def hangs(layers_dims):
+            while True:
+                try:
+                    time.sleep(0.05)
+                except Exception:  # noqa: BLE001 - a student loop that swallows errors
+                    pass
+
+        t0 = time.monotonic()
+        with pytest.raises(AssertionError, match="did not return within 1 s"):
+            inkernel.run_check("zeros", "structure", {"initialize_parameters_zeros": hangs})
+        with pytest.raises(AssertionError, match="not called again"):
+            inkernel.run_check("zeros", "types", {"initialize_parameters_zeros": hangs})
+        assert time.monotonic() - t0 < 5
+        with pytest.raises(AssertionError, match="not defined"):
+            inkernel.run_check("zeros", "structure", {})
+    finally:
+        inkernel.reset()
