@@ -27,14 +27,14 @@ EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 
 def _table(report: BatchReport, config) -> Table:
     table = Table(title="Grades", show_lines=False)
-    table.add_column("submission")
+    table.add_column("submission", overflow="fold")
     for q in config.questions:
         table.add_column(f"{q}\n/{config.max_points(q):g}", justify="right")
     table.add_column(f"total\n/{config.max_points():g}", justify="right")
     table.add_column("status")
     for r in sorted(report.results, key=lambda r: r.id):
         per_q = r.question_scores()
-        status = "[green]graded[/]" if r.status == "graded" else f"[red]error[/]: {r.error[:60]}"
+        status = "[green]graded[/]" if r.status == "graded" else "[red]error[/]"
         table.add_row(r.id, *(f"{per_q.get(q, 0):g}" for q in config.questions), f"{r.score:g}", status)
     return table
 
@@ -62,6 +62,9 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         click.echo("error: no submissions found (expected .ipynb, .py or .zip files, or package folders)", err=True)
         return 2
     console.print(_table(report, config))
+    for r in sorted(report.results, key=lambda r: r.id):
+        if r.status == "error":
+            console.print(f"[red]error[/] {r.id}: {r.error}", soft_wrap=True)
     console.print(f"{len(report.results)} submissions: {report.graded} graded now, {report.reused} unchanged since "
                   f"the last run; {report.trainings} trainings run. Sandbox: {report.isolation}.")
     console.print(f"Gradebook: {Path(out) / 'gradebook.csv'}")
