@@ -68,6 +68,11 @@ fi
 # Editable: the kit reads grading.yaml, the solutions and the data from kit/.
 "$VENV/bin/python" -m pip install --quiet -e "$SOURCE/kit"
 "$VENV/bin/python" -m autograder.packaging.gradescope --warm --root "$AG_ROOT"
+
+# Where the machine allows no namespaces, the sandbox runs student code as an
+# unprivileged uid: make sure that uid cannot read what only the grader needs.
+chmod -R go-rwx "$SOURCE/kit/solutions" "$SOURCE/kit/autograder/hidden_tests" "$SOURCE/kit/grading.yaml" \
+    "$AG_ROOT/initgrade-cache"
 """
 
 RUN_AUTOGRADER = """\
@@ -80,7 +85,7 @@ set -uo pipefail
 AG_ROOT="${INITGRADE_AG_ROOT:-/autograder}"
 PYTHON="${INITGRADE_PYTHON:-$AG_ROOT/initgrade-venv/bin/python}"
 
-exec "$PYTHON" -m autograder.packaging.gradescope --root "$AG_ROOT"
+exec "$PYTHON" -I -m autograder.packaging.gradescope --root "$AG_ROOT"
 """
 
 README = """\

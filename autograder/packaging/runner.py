@@ -35,8 +35,10 @@ def _candidates(root: Path, suffix: str) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_DIRS and not d.startswith("."))
         for name in sorted(filenames):
-            if name.endswith(suffix) and not name.startswith("."):
-                found.append(Path(dirpath) / name)
+            path = Path(dirpath) / name
+            # A symlink could point at the grader's own files (the solved notebook): never graded.
+            if name.endswith(suffix) and not name.startswith(".") and not path.is_symlink():
+                found.append(path)
     return found
 
 
@@ -49,9 +51,11 @@ def find_submission(root: Path, explicit: str | None = None) -> Path:
     """
     root = Path(root)
     if explicit:
-        path = (root / explicit).resolve()
-        if not path.is_relative_to(root.resolve()) or not path.exists():
-            raise NoSubmission(f"the expected file {explicit} was not found in your submission")
+        path = root / explicit
+        inside = path.resolve().is_relative_to(root.resolve())
+        if not inside or path.is_symlink() or not path.is_file():
+            raise NoSubmission(f"the expected file {explicit} was not found in your submission "
+                               "(or it is a link, which is not accepted)")
         return path
     notebooks = _candidates(root, ".ipynb")
     if len(notebooks) == 1:
@@ -90,7 +94,7 @@ def initgrade_command() -> list[str]:
     script = Path(sys.executable).with_name("initgrade")
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
-    return [sys.executable, "-m", "autograder"]
+    return [sys.executable, "-I", "-m", "autograder"]
 
 
 def grade_upload(submission_root: Path, *, cache: Path | None = None, explicit: str | None = None,
