@@ -85,6 +85,11 @@ class GradingConfig(_Strict):
     training: dict[str, Training]
     questions: dict[str, Question]
     thresholds: dict[str, Threshold]
+    # Fraction of a check's points given when the check fails only in a way its test
+    # recognises as "nearly right" (e.g. seeded_values: the right distribution drawn
+    # with the wrong seeding). Keys: a check name (every question with that check) or
+    # "question.check"; values in [0, 1]. Empty: no partial credit anywhere.
+    partial_credit: dict[str, float] = {}
 
     @model_validator(mode="after")
     def _cross_references(self):
@@ -93,7 +98,19 @@ class GradingConfig(_Strict):
                 raise ValueError(
                     f"thresholds.{name}.training is {t.training!r}; known trainings: {sorted(self.training)}"
                 )
+        for key, fraction in self.partial_credit.items():
+            if not 0.0 <= fraction <= 1.0:
+                raise ValueError(f"partial_credit.{key} is {fraction}; expected a fraction between 0 and 1")
+            q, _, c = key.rpartition(".")
+            known = (c in self.questions[q].checks) if q in self.questions else \
+                (not q and any(c in question.checks for question in self.questions.values()))
+            if not known:
+                raise ValueError(f"partial_credit.{key}: no such check (use a check name or question.check)")
         return self
+
+    def partial_fraction(self, question: str, check: str) -> float:
+        """The fraction of a check's points its test may give as partial credit (0: none)."""
+        return float(self.partial_credit.get(f"{question}.{check}", self.partial_credit.get(check, 0.0)))
 
     def max_points(self, question: str | None = None) -> float:
         qs = [self.questions[question]] if question else self.questions.values()

@@ -4,6 +4,12 @@ The flow never lets one failure end the grading: a submission that cannot be rea
 gets status ``error`` with the reason; one that loads but whose functions fail
 gets every check it truly passed. Student code runs only inside the sandbox; the
 checks, trainings and scores run here on plain data.
+
+A failed check carries the diagnoses behind it (``CheckResult.diagnoses``, from
+autograder.diagnose via the hidden tests' CheckFailure); a check that raises
+``PartialCredit`` gets that fraction of its points, capped by grading.yaml's
+``partial_credit``. After the checks, ``SubmissionResult.evidence`` collects the
+plain data of the feedback pictures (autograder.feedback.evidence).
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.config import GradingConfig
+from autograder.feedback.evidence import TrainingLog, gather_evidence
 from autograder.hidden_tests import check_title, collect_checks
+from autograder.hidden_tests.common import PartialCredit
 from autograder.intake import IntakeError, Submission, load_submission
 from autograder.probes import ProbeFailure, SandboxStudent
 from autograder.reference import reference_functions
@@ -33,6 +41,13 @@ class CheckResult:
     max_score: float
     passed: bool
     message: str = ""
+    # autograder.diagnose.Diagnosis objects behind a failure, most likely first.
+    diagnoses: list = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        """Failed, but with partial credit."""
+        return not self.passed and self.score > 0
 
 
 @dataclass
@@ -50,6 +65,8 @@ class SubmissionResult:
     seconds: float = 0.0
     probes: int = 0
     grader_version: str = __version__
+    # Plain data for the feedback pictures (autograder.feedback.evidence); not persisted.
+    evidence: dict = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -64,6 +81,25 @@ class SubmissionResult:
         for c in self.checks:
             out[c.question] = out.get(c.question, 0.0) + c.score
         return out
+
+
+class _FreshStudent(SandboxStudent):
+    """SandboxStudent plus ``call_fresh``: the same call again in a newly started process.
+
+    Probes fork from the loaded submission, so within one process an unseeded function
+    returns the same numbers every time. The first ``call_fresh`` ends the process (the
+    sandbox restarts on the next call, with a new random state); later calls, fresh or
+    not, are answered by the new process. Used only for evidence (autograder.diagnose's
+    ``repeat``) when seeded values differ in a way no known mistake explains.
+    """
+
+    restarted = False
+
+    def call_fresh(self, function: str, *args, as_tuple: bool = False):
+        if not self.restarted:
+            self.restarted = True
+            self.sandbox.kill()
+        return self._call(function, args, as_tuple)
 
 
 class Grader:
@@ -104,8 +140,10 @@ class Grader:
                 result.checks = self._zero_checks(str(exc))
                 return result
             result.load_messages = load.messages
-            student = SandboxStudent(sandbox)
-            result.checks = [self._run_check(q, c, fn, student) for (q, c), fn in self.checks.items()]
+            student = _FreshStudent(sandbox)
+            log = TrainingLog(self.trainer)
+            result.checks = [self._run_check(q, c, fn, student, log) for (q, c), fn in self.checks.items()]
+            result.evidence = gather_evidence(self, student, result.checks, log)
             result.probes = student.calls_made
         finally:
             sandbox.close()
@@ -113,17 +151,26 @@ class Grader:
             result.seconds = time.monotonic() - t0
         return result
 
-    def _run_check(self, question: str, check: str, fn, student) -> CheckResult:
+    def _run_check(self, question: str, check: str, fn, student, trainer=None) -> CheckResult:
         points = float(self.config.questions[question].checks[check])
-        fixtures = {"student": student, "reference": self.reference, "trainer": self.trainer, "config": self.config}
+        trainer = trainer if trainer is not None else self.trainer
+        if isinstance(trainer, TrainingLog):
+            trainer.begin(question, check)
+        fixtures = {"student": student, "reference": self.reference, "trainer": trainer, "config": self.config}
         kwargs = {name: fixtures[name] for name in inspect.signature(fn).parameters}
         name = check_title(question, check)
         try:
             fn(**kwargs)
         except ProbeFailure as exc:
             return CheckResult(question, check, name, 0.0, points, False, str(exc))
+        except PartialCredit as exc:
+            # Only as much as grading.yaml's partial_credit allows for this check.
+            fraction = min(max(exc.fraction, 0.0), self.config.partial_fraction(question, check))
+            return CheckResult(question, check, name, round(points * fraction, 6), points, False,
+                               str(exc) or "check failed", list(exc.diagnoses))
         except AssertionError as exc:
-            return CheckResult(question, check, name, 0.0, points, False, str(exc) or "check failed")
+            return CheckResult(question, check, name, 0.0, points, False, str(exc) or "check failed",
+                               list(getattr(exc, "diagnoses", None) or []))
         except Exception as exc:  # noqa: BLE001 - a bug in a check must not sink the batch
             return CheckResult(question, check, name, 0.0, points, False,
                                f"the grader could not run this check ({type(exc).__name__}: {exc}); "

@@ -1,9 +1,12 @@
-"""Write what a grading produces: results.json, feedback.md, gradebook.csv.
+"""Write what a grading produces: results.json, feedback.md, feedback.html, gradebook.csv.
 
 ``results.json`` follows Gradescope's autograder schema (top-level ``score``,
 ``execution_time``, ``output``, ``tests[]`` with ``name``, ``score``, ``max_score``,
 ``status``, ``output``, ``visibility``), so the same file serves Gradescope and
-any script. Every file is written atomically (temporary file + rename): an
+any script; its ``extra_data.diagnoses`` lists the diagnosed mistakes (for the
+class summary). ``feedback.html`` (autograder.feedback.page) is the student's page
+with pictures; ``feedback.md`` says the same in Markdown, its pictures in
+``figures/``. Every file is written atomically (temporary file + rename): an
 interrupted batch never leaves a half-written report or gradebook behind.
 """
 
@@ -17,7 +20,9 @@ import tempfile
 from pathlib import Path
 
 from autograder.config import GradingConfig
-from autograder.engine import CheckResult, SubmissionResult
+from autograder.engine import SubmissionResult
+from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_markdown
+from autograder.feedback.sections import section_heading
 
 GRADEBOOK_COLUMNS_TAIL = ["total", "max_total", "status"]
 
@@ -53,6 +58,14 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
     summary = [f"Score: {_fmt(result.score)} / {_fmt(result.max_score)}"]
     if result.error:
         summary.append(f"Grading error: {result.error}")
+    found = diagnoses_data(result)
+    if found:
+        seen, items = set(), []
+        for d in found:
+            if d["code"] not in seen:
+                seen.add(d["code"])
+                items.append(f"  {d['question']}: {d['title']} (notebook section {section_heading(d['section'])})")
+        summary.append("Likely mistakes:\n" + "\n".join(items))
     if result.load_messages:
         summary.append("While loading your code:\n" + "\n".join(f"  {m}" for m in result.load_messages))
     return {
@@ -73,40 +86,25 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
             "probes": result.probes,
             "error": result.error,
             "checks": [[c.question, c.check] for c in result.checks],
+            "diagnoses": found,
+            "partial_credit": [{"question": c.question, "check": c.check, "score": c.score,
+                                "max_score": c.max_score} for c in result.checks if c.partial],
         },
     }
 
 
-def _by_question(checks: list[CheckResult]) -> dict[str, list[CheckResult]]:
-    out: dict[str, list[CheckResult]] = {}
-    for c in checks:
-        out.setdefault(c.question, []).append(c)
-    return out
+def diagnoses_data(result: SubmissionResult) -> list[dict]:
+    """Every diagnosis attached to a check, as plain data (results.json extra_data.diagnoses)."""
+    return [{"question": c.question, "check": c.check, "code": d.code, "title": d.title,
+             "section": d.notebook_section, "confidence": d.confidence,
+             "partial_credit_eligible": bool(d.partial_credit_eligible)}
+            for c in result.checks for d in (getattr(c, "diagnoses", None) or [])]
 
 
-def feedback_markdown(result: SubmissionResult, config: GradingConfig) -> str:
-    """The student's feedback: score per question, each failed check with what to fix."""
-    lines = [f"# Feedback for `{result.id}`", "",
-             f"**Score: {_fmt(result.score)} / {_fmt(result.max_score)}**", ""]
-    if result.error:
-        lines += ["## Your submission could not be graded", "", result.error, ""]
-    if result.load_messages:
-        lines += ["## While loading your code", "",
-                  "These top-level statements failed and were skipped:", ""]
-        lines += [f"- `{m}`" for m in result.load_messages] + [""]
-    for q, checks in _by_question(result.checks).items():
-        got, total = sum(c.score for c in checks), sum(c.max_score for c in checks)
-        title = config.questions[q].title if q in config.questions else q
-        lines += [f"## {title} (`{config.questions[q].function}`): {_fmt(got)} / {_fmt(total)}", ""]
-        for c in checks:
-            mark = "✅" if c.passed else "❌"
-            lines.append(f"- {mark} **{c.name}** ({_fmt(c.score)}/{_fmt(c.max_score)})")
-            if not c.passed:
-                lines.append(f"  - {c.message}")
-        lines.append("")
-    if result.output.strip():
-        lines += ["## What your code printed (first part)", "", "```", result.output.strip()[:3000], "```", ""]
-    return "\n".join(lines)
+def feedback_markdown(result: SubmissionResult, config: GradingConfig, figs=None) -> str:
+    """The student's feedback: score per question, each failed check with what to fix, the
+    diagnosed mistakes with the notebook section to re-read, pictures linked from figures/."""
+    return render_markdown(result, config, figs)
 
 
 def gradebook_rows(results: list[SubmissionResult], config: GradingConfig) -> list[dict]:
@@ -131,7 +129,16 @@ def gradebook_csv(results: list[SubmissionResult], config: GradingConfig) -> str
 
 def write_submission_reports(out: Path, result: SubmissionResult, config: GradingConfig, cache_key: str) -> None:
     folder = out / result.id
-    write_atomic(folder / "feedback.md", feedback_markdown(result, config))
+    figs = figures(result, config)
+    fig_dir = folder / FIGURE_DIR
+    stale = set(fig_dir.glob("*.svg")) if fig_dir.is_dir() else set()
+    for f in figs:
+        write_atomic(fig_dir / f.name, f.svg)
+        stale.discard(fig_dir / f.name)
+    for path in stale:
+        path.unlink(missing_ok=True)
+    write_atomic(folder / "feedback.md", feedback_markdown(result, config, figs))
+    write_atomic(folder / "feedback.html", render_html(result, config, figs))
     write_atomic(folder / "output.txt", result.output)
     # results.json last: its presence (with a matching cache key) marks the submission as done.
     write_atomic(folder / "results.json", json.dumps(results_json(result, cache_key), indent=2))

@@ -13,6 +13,120 @@ import numpy as np
 # Hidden cases: different from the examples shown in the notebook and public tests.
 SEEDED_CASES = [[5, 4, 3], [3, 7, 1], [6, 5, 4, 3, 1]]
 STRUCTURE_CASES = [[5, 4, 3], [1, 6, 1], [7, 5, 4, 3, 3, 1]]
+# A mid-size call whose weights give a readable histogram (1000 + 250 weights, two
+# different fan-ins) and more samples for the diagnosis's statistics.
+EVIDENCE_CASE = [40, 25, 10]
+EVIDENCE_RANDOM_SCALE = 10
+
+QUESTION_OF = {
+    "initialize_parameters_zeros": "zeros",
+    "initialize_parameters_random": "random",
+    "initialize_parameters_he": "he",
+    "initialize_parameters_deep": "deep",
+}
+
+
+class CheckFailure(AssertionError):
+    """A failed check, with the diagnoses (autograder.diagnose.Diagnosis) that explain it.
+
+    The engine attaches ``diagnoses`` to the CheckResult; under plain pytest it is an
+    ordinary assertion failure.
+    """
+
+    def __init__(self, message: str, diagnoses=()):
+        super().__init__(message)
+        self.diagnoses = list(diagnoses)
+
+
+class PartialCredit(CheckFailure):
+    """The check failed in a way it recognises as nearly right: ``fraction`` of its points.
+
+    Raised only when grading.yaml's ``partial_credit`` allows it for this check (see
+    :func:`partial_fraction`); the engine caps the fraction at that configured value.
+    Still an AssertionError, so pytest reports it as a failure.
+    """
+
+    def __init__(self, fraction: float, message: str, diagnoses=()):
+        super().__init__(message, diagnoses)
+        self.fraction = float(fraction)
+
+
+def partial_fraction(config, question: str, check: str) -> float:
+    fn = getattr(config, "partial_fraction", None)
+    return float(fn(question, check)) if fn else 0.0
+
+
+def fresh_call(student, function: str, *args, as_tuple: bool = False):
+    """A second, independent call with the same arguments (not the memoised answer).
+
+    Uses the student proxy's ``call_fresh`` when it has one (the engine's: the call in a
+    newly started sandbox process), else calls again bypassing the memo.
+
+    Returns None when the student proxy cannot call again or the call fails: a
+    repeat is evidence for a diagnosis, never a reason to fail a check by itself.
+    """
+    try:
+        again = getattr(student, "call_fresh", None)
+        if again is not None:
+            return again(function, *args, as_tuple=as_tuple)
+        raw = getattr(student, "_call", None)  # probes._Memo subclasses: the unmemoised call
+        return raw(function, tuple(args), as_tuple) if raw is not None else None
+    except Exception:  # noqa: BLE001 - ProbeFailure, a dead sandbox...: no evidence
+        return None
+
+
+def _scale_of(r):
+    return r.args[1] if QUESTION_OF.get(r.function) == "random" and len(r.args) > 1 else None
+
+
+def _arrays_complete(r) -> bool:
+    """Every string key holds a numeric array (else diagnose would see keys as missing)."""
+    return all(e.get("key") is None or e.get("key") in r.arrays for e in r.entries)
+
+
+def diagnose_call(r, reference, extra: dict | None = None) -> list:
+    """autograder.diagnose on one call's return value against the reference's; [] if none."""
+    question = QUESTION_OF.get(r.function)
+    if question is None or reference is None or r.function not in reference or not _arrays_complete(r):
+        return []
+    try:
+        from autograder.diagnose import diagnose
+
+        dims = list(r.args[0])
+        expected = reference[r.function](list(dims), *r.args[1:])
+        with np.errstate(all="ignore"):
+            return diagnose(question, dims, r.params(), expected, scale=_scale_of(r), extra=extra)
+    except Exception:  # noqa: BLE001 - a diagnosis is a bonus, never a failure of the grader
+        return []
+
+
+def with_diagnosis(message: str, diagnoses) -> str:
+    """The check's message, then the most likely mistake and where to read about it."""
+    if not diagnoses:
+        return message
+    d = diagnoses[0]
+    try:
+        from autograder.feedback.sections import section_pointer
+
+        pointer = " " + section_pointer(d.notebook_section)
+    except ImportError:
+        pointer = ""
+    text = f"{message} Diagnosis: {d.title}. {d.message}{pointer}"
+    others = [x.title for x in diagnoses[1:]]
+    if others:
+        text += " Also found: " + "; ".join(others) + "."
+    return text
+
+
+def diagnosed(r, reference, assertion, *args) -> None:
+    """Run ``assertion(r, *args)``; if it fails, name the likely mistake behind it."""
+    try:
+        assertion(r, *args)
+    except CheckFailure:
+        raise
+    except AssertionError as exc:
+        found = diagnose_call(r, reference)
+        raise CheckFailure(with_diagnosis(str(exc) or "check failed", found), found) from None
 
 
 def call_text(r) -> str:
@@ -105,39 +219,121 @@ def assert_arguments(student, function, dims, *extra) -> None:
         raise AssertionError(f"{call_text(as_list)} changed the list it was given (layers_dims); "
                              "a function should read its argument, not modify it.")
     as_tuple = student.call(function, list(dims), *extra, as_tuple=True)
+    differ = []
     for k, v in as_list.arrays.items():
         w = as_tuple.arrays.get(k)
         if w is None or w.shape != v.shape or not np.array_equal(w, v, equal_nan=True):
-            raise AssertionError(f"{function}{(tuple(dims),) + extra} (a tuple) gave a different {k} than with a "
-                                 "list; index the sizes (layers_dims[l]) rather than using list methods.")
+            differ.append(k)
+    if not differ:
+        return
+    same_shapes = all(k in as_tuple.arrays and as_tuple.arrays[k].shape == as_list.arrays[k].shape for k in differ)
+    if same_shapes:
+        # Two calls with the same list may differ too (an unseeded function): then the
+        # values say nothing about tuples; the seeded-values check reports the seeding.
+        again = fresh_call(student, function, list(dims), *extra)
+        if again is not None and any(k not in again.arrays or not np.array_equal(again.arrays[k], as_list.arrays[k],
+                                                                                  equal_nan=True) for k in differ):
+            return
+    k = differ[0]
+    raise AssertionError(f"{function}{(tuple(dims),) + extra} (a tuple) gave a different {k} than with a "
+                         "list; index the sizes (layers_dims[l]) rather than using list methods.")
 
 
 def explain(question: str, dims, r, expected) -> str:
-    """Name the likely mistake when values differ (autograder.diagnose, when it recognises one)."""
+    """The likely mistake when values differ, as text ('' when none is recognised)."""
     try:
         from autograder.diagnose import diagnose
-    except ImportError:
+
+        found = diagnose(question, list(dims), r.params(), expected, scale=_scale_of(r))
+    except Exception:  # noqa: BLE001
         return ""
-    try:
-        found = diagnose(question, list(dims), r.params(), expected)
-    except Exception:  # noqa: BLE001 - a diagnosis is a bonus, never a failure of the grader
-        return ""
-    return (" " + found[0].message) if found else ""
+    return with_diagnosis("", found).strip()
 
 
-def assert_seeded_values(r, expected: dict, tolerance, question: str, dims) -> None:
+def seeded_problem(r, expected: dict, tolerance, dims) -> str:
+    """What differs from the seeded reference values, or '' when everything matches."""
     for key in expected_keys(dims):
         got, want = r.arrays.get(key), expected[key]
         if got is None or got.shape != want.shape:
-            raise AssertionError(f"{call_text(r)}: {key} is missing or has the wrong shape (see the structure check).")
+            return f"{call_text(r)}: {key} is missing or has the wrong shape (see the structure check)."
         if not np.allclose(got, want, rtol=tolerance.rtol, atol=tolerance.atol):
-            diff = np.abs(got - want)
-            idx = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))), diff.shape)
-            raise AssertionError(
-                f"{call_text(r)}: {key} differs from the expected seeded values (at {list(idx)}: expected "
-                f"{want[idx]:.8g}, found {got[idx]:.8g}; largest difference {np.nanmax(diff):.3g})."
-                + explain(question, dims, r, expected)
-            )
+            with np.errstate(all="ignore"):
+                diff = np.abs(got - want)
+                idx = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))), diff.shape)
+                largest = np.nanmax(diff) if not np.all(np.isnan(diff)) else float("nan")
+            return (f"{call_text(r)}: {key} differs from the expected seeded values (at {[int(i) for i in idx]}: expected "
+                    f"{want[idx]:.8g}, found {got[idx]:.8g}; largest difference {largest:.3g}).")
+    return ""
+
+
+def assert_seeded_values(r, expected: dict, tolerance, question: str, dims) -> None:
+    """One call against the reference (kept for callers that check a single call)."""
+    problem = seeded_problem(r, expected, tolerance, dims)
+    if problem:
+        found = diagnose_call(r, {r.function: lambda *a: expected}) if r.function in QUESTION_OF else []
+        raise CheckFailure(with_diagnosis(problem, found), found)
+
+
+def _as_other_call(r) -> dict:
+    dims = list(r.args[0])
+    scale = (r.args[1] if len(r.args) > 1 else 0.01) if QUESTION_OF.get(r.function) == "random" else None
+    return {"layers_dims": dims, "returned": r.params(), "scale": scale}
+
+
+def check_seeded_values(student, reference, config, question: str, function: str, calls) -> None:
+    """Every call in ``calls`` ((layers_dims, extra args) pairs) must return the reference's seeded values.
+
+    On failure each differing call is diagnosed with the evidence the diagnosis needs
+    (a second identical call, the other calls, a mid-size call). When every
+    difference is the right distribution drawn with the wrong seeding (high
+    confidence), grading.yaml's ``partial_credit`` for this check applies.
+    """
+    returned, failures = [], []
+    for dims, extra in calls:
+        r = student.call(function, dims, *extra)
+        returned.append(r)
+        expected = reference[function](list(dims), *extra)
+        problem = seeded_problem(r, expected, config.tolerance, dims)
+        if problem:
+            failures.append((r, problem))
+    if not failures:
+        return
+    evidence_args = (EVIDENCE_RANDOM_SCALE,) if question == "random" else ()
+    try:
+        returned.append(student.call(function, list(EVIDENCE_CASE), *evidence_args))
+    except AssertionError:
+        pass
+    usable = [r for r in returned if _arrays_complete(r)]
+
+    def evidence(r) -> dict:
+        return {"other_calls": [_as_other_call(o) for o in usable if o is not r]}
+
+    found_per_call = [diagnose_call(r, reference, evidence(r)) for r, _ in failures]
+    # Values no known mistake regenerates: ask for the same call again (in the sandbox, a
+    # newly started process: probes fork from the loaded code, so in one process even an
+    # unseeded function repeats itself). Differing values prove the seeding is missing.
+    for i, (r, _) in enumerate(failures):
+        if any(d.confidence == "high" for d in found_per_call[i]):
+            continue
+        again = fresh_call(student, function, *r.args)
+        if again is None:
+            break
+        found_per_call[i] = diagnose_call(r, reference, dict(evidence(r), repeat=again.params()))
+    found = []
+    for ds in found_per_call:
+        found += [d for d in ds if d.code not in {x.code for x in found}]
+    first_r, first_problem = failures[0]
+    message = first_problem
+    if len(failures) > 1:
+        message += f" ({len(failures)} of the {len(calls)} seeded calls differ.)"
+    message = with_diagnosis(message, found_per_call[0] or found)
+    fraction = partial_fraction(config, question, "seeded_values")
+    eligible = all(ds and all(d.partial_credit_eligible and d.confidence == "high" for d in ds)
+                   for ds in found_per_call)
+    if eligible and fraction > 0:
+        raise PartialCredit(fraction, message + f" Partial credit: your weights have the right distribution and "
+                            f"only the seeding differs, so this check gives {fraction:.0%} of its points.", found)
+    raise CheckFailure(message, found)
 
 
 def trainable(r, dims) -> dict:
@@ -157,3 +353,36 @@ def assert_accuracy(outcome, threshold, what: str) -> None:
         bounds = " and ".join(b for b in (f">= {lo}" if lo is not None else "", f"<= {hi}" if hi is not None else "") if b)
         raise AssertionError(f"training {what} reached training accuracy {acc:.4f}; expected {bounds} "
                              f"(final cost {outcome.final_cost:.4g}).")
+
+
+def _record(trainer, training: str, r, outcome) -> None:
+    record = getattr(trainer, "record_run", None)  # the engine's per-submission training log
+    if record is not None:
+        record(training, r.function, r.args, outcome)
+
+
+def train_and_check(student, reference, trainer, threshold, function: str, *extra, outcome_check=None):
+    """Train from ``function(layers, *extra)`` and check the accuracy bounds of ``threshold``.
+
+    Failures name the likely mistake in the parameters (autograder.diagnose), since a
+    bad accuracy is nearly always the consequence of a wrong initialization.
+    ``outcome_check(outcome, dims)`` runs before the accuracy bounds (symmetry).
+    """
+    dims = trainer.layers(threshold.training)
+    r = student.call(function, dims, *extra)
+    what = f"from {function}({dims}{''.join(f', {e}' for e in extra)})"
+    try:
+        params = trainable(r, dims)
+    except AssertionError as exc:
+        found = diagnose_call(r, reference)
+        raise CheckFailure(with_diagnosis(str(exc), found), found) from None
+    outcome = trainer.outcome(threshold.training, params)
+    _record(trainer, threshold.training, r, outcome)
+    try:
+        if outcome_check is not None:
+            outcome_check(outcome, dims)
+        assert_accuracy(outcome, threshold, what)
+    except AssertionError as exc:
+        found = diagnose_call(r, reference)
+        raise CheckFailure(with_diagnosis(str(exc), found), found) from None
+    return outcome

@@ -1,25 +1,25 @@
 """Hidden tests for initialize_parameters_he."""
 
-from autograder.hidden_tests.common import (SEEDED_CASES, STRUCTURE_CASES, assert_accuracy, assert_arguments,
-                                            assert_biases_zero, assert_seeded_values, assert_structure,
-                                            assert_types, trainable)
+from autograder.hidden_tests.common import (SEEDED_CASES, STRUCTURE_CASES, assert_arguments, assert_biases_zero,
+                                            assert_structure, assert_types, check_seeded_values, diagnosed,
+                                            train_and_check)
 
 F = "initialize_parameters_he"
 
 
-def test_he_structure(student):
+def test_he_structure(student, reference):
     for dims in STRUCTURE_CASES:
-        assert_structure(student.call(F, dims), dims)
+        diagnosed(student.call(F, dims), reference, assert_structure, dims)
 
 
-def test_he_types(student):
+def test_he_types(student, reference):
     for dims in STRUCTURE_CASES:
-        assert_types(student.call(F, dims))
+        diagnosed(student.call(F, dims), reference, assert_types)
 
 
-def test_he_biases_zero(student):
+def test_he_biases_zero(student, reference):
     for dims in STRUCTURE_CASES:
-        assert_biases_zero(student.call(F, dims), dims)
+        diagnosed(student.call(F, dims), reference, assert_biases_zero, dims)
 
 
 def test_he_arguments(student):
@@ -27,12 +27,8 @@ def test_he_arguments(student):
 
 
 def test_he_seeded_values(student, reference, config):
-    for dims in SEEDED_CASES:
-        assert_seeded_values(student.call(F, dims), reference[F](list(dims)), config.tolerance, "he", dims)
+    check_seeded_values(student, reference, config, "he", F, [(dims, ()) for dims in SEEDED_CASES])
 
 
-def test_he_accuracy(student, trainer, config):
-    threshold = config.thresholds["he"]
-    dims = trainer.layers(threshold.training)
-    params = trainable(student.call(F, dims), dims)
-    assert_accuracy(trainer.outcome(threshold.training, params), threshold, f"from {F}({dims})")
+def test_he_accuracy(student, reference, trainer, config):
+    train_and_check(student, reference, trainer, config.thresholds["he"], F)
