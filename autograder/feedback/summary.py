@@ -70,8 +70,9 @@ def summary_data(results, config, out: Path | None = None) -> dict:
         codes = []
         for d in result_diagnoses(r, out):
             subs = diag_subs.setdefault(d["code"], set())
-            info = diag_info.setdefault(d["code"], {"title": d["title"], "section": d.get("section", ""),
-                                                    "questions": Counter()})
+            info = diag_info.setdefault(d["code"], {"title": d["title"], "sections": [], "questions": Counter()})
+            if d.get("section") and d["section"] not in info["sections"]:
+                info["sections"].append(d["section"])
             if r.id not in subs:  # count submissions, not checks
                 subs.add(r.id)
                 info["questions"][d["question"]] += 1
@@ -126,7 +127,7 @@ def class_summary_html(results, config, out: Path | None = None) -> str:
                 who += f" and {len(subs) - 12} more"
             h.append(f"<tr data-code='{esc(code)}'><td>{esc(info['title'])}<br><small><code>{esc(code)}</code>"
                      f"</small></td><td class='pts'>{len(subs)}</td><td>{esc(qs)}</td>"
-                     f"<td>{esc(section_heading(info['section']))}</td><td>{who}</td></tr>")
+                     f"<td>{'<br>'.join(esc(section_heading(x)) for x in info['sections'])}</td><td>{who}</td></tr>")
         h.append("</table>")
     else:
         h.append("<p>No mistake was diagnosed.</p>")
