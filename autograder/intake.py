@@ -81,10 +81,30 @@ def discover(paths: list[Path]) -> list[Path]:
 # From text to chunks
 
 
+# Cell magics whose body is ordinary Python that runs in the notebook's namespace:
+# the definitions in ``%%time`` cells are the student's definitions too.
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
+
+
+def _unwrap_cell_magic(source: str) -> str:
+    """``%%time`` + Python: comment out the magic line (keeping line numbers), keep the body."""
+    lines = source.split("\n")
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        words = line[2:].split()
+        if line.startswith("%%") and words and words[0] in PYTHON_CELL_MAGICS:
+            lines[i] = "# " + line  # a comment: the line numbers stay the student's
+            return "\n".join(lines)
+        return source
+    return source
+
+
 def _python_from_cell(source: str) -> str:
     """IPython syntax (``%magic``, ``!shell``, ``x?``) to plain Python calls of get_ipython()."""
     from IPython.core.inputtransformer2 import TransformerManager
 
+    source = _unwrap_cell_magic(source)
     try:
         return TransformerManager().transform_cell(source)
     except Exception:  # noqa: BLE001 - leave it to the sandbox to report the syntax error
@@ -287,7 +307,9 @@ def _read_zip(raw: bytes, name: str, max_bytes: int) -> dict[str, bytes]:
             with zf.open(info) as f:
                 data = f.read(info.file_size + 1)
         except Exception as exc:  # noqa: BLE001 - encrypted (RuntimeError), corrupt (zlib.error, EOFError), ...
-            raise IntakeError(f"{name}: {info.filename[:200]} could not be unpacked ({type(exc).__name__})") from None
+            why = f"{type(exc).__module__}.{type(exc).__name__}".removeprefix("builtins.")
+            raise IntakeError(f"{name}: {info.filename[:200]} could not be unpacked (damaged or encrypted: "
+                              f"{why})") from None
         if len(data) > info.file_size:
             raise IntakeError(f"{name}: {info.filename} is larger than its header says; it was not unpacked")
         files[str(p)] = data

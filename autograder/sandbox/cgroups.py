@@ -249,13 +249,14 @@ def create(processes: int, memory_bytes: int | None) -> SandboxCgroup | None:
     layout = detect()
     if layout is None:
         return None
-    name = f"{os.getpid()}-{next(_counter)}-{os.urandom(3).hex()}"
+    n = next(_counter)
+    name = f"{os.getpid()}-{n}-{os.urandom(3).hex()}"
     folders: list[tuple[str, Path]] = []
     try:
         for controller, base in layout.bases:
             group = base / GROUP
             group.mkdir(exist_ok=True)
-            if next(_counter) % 64 == 0:
+            if n % 64 == 0:  # the first sandbox of each grader process, then now and then
                 _sweep_stale(group)
             leaf = group / name
             leaf.mkdir()

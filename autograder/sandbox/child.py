@@ -47,6 +47,7 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP = 24, 38, 22
 SECCOMP_MODE_FILTER = 2
 O_PATH = getattr(os, "O_PATH", 0o10000000)
+EMPTY_FILE = "/dev/.initgrade-empty"  # what hidden files show: empty, on a read-only tmpfs
 _STATVFS_TO_MS = [(os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
                   (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME),
                   (os.ST_RELATIME, MS_RELATIME)]
@@ -139,6 +140,9 @@ def _private_dev(notes: list[str]) -> None:
         except OSError:
             pass
     os.mkdir("/dev/shm")
+    with open(EMPTY_FILE, "w"):
+        pass
+    os.chmod(EMPTY_FILE, 0o444)
     _mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
 
 
@@ -155,7 +159,7 @@ def _cover_proc(notes: list[str]) -> None:
         if os.path.isdir(path) and not os.path.islink(path):
             _mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
         elif os.path.exists(path):
-            _mount("/dev/null", path, None, MS_BIND)
+            _mount(EMPTY_FILE if os.path.isfile(EMPTY_FILE) else "/dev/null", path, None, MS_BIND)
 
 
 def _no_nested_user_namespaces() -> None:
@@ -178,17 +182,18 @@ def isolate_filesystem(hide: list[str], tmp_mb: int, scratch: str | None = None)
     """
     notes = []
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _private_dev(notes)
+    empty = EMPTY_FILE if os.path.isfile(EMPTY_FILE) else "/dev/null"
     for path in hide:
         if os.path.isdir(path) and not os.path.islink(path):
             err = _mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
         elif os.path.isfile(path) and not os.path.islink(path):
-            err = _mount("/dev/null", path, None, MS_BIND)
+            err = _mount(empty, path, None, MS_BIND)  # an empty read-only file, not a writable device
         else:
             continue
         if err:
             notes.append(f"could not hide {path}: {os.strerror(err)}")
     _no_nested_user_namespaces()
-    _private_dev(notes)
     _cover_proc(notes)
     for point in sorted(set(_mount_points()), key=len):
         if point == "/proc" or point.startswith("/proc/") or point == "/dev" or point.startswith("/dev/"):
@@ -210,7 +215,7 @@ def verify_isolation(extra: list[str]) -> list[str]:
         with open(probe, "w"):
             pass
         os.unlink(probe)
-        notes.append("file system is writable outside the sandbox folder")
+        notes.append("UNSAFE: the file system is writable outside the sandbox folder")
     except OSError:
         pass
     for path in ["/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger", "/sys/power/state",
@@ -219,7 +224,7 @@ def verify_isolation(extra: list[str]) -> list[str]:
             continue
         try:
             os.close(os.open(path, os.O_WRONLY))
-            notes.append(f"{path} is writable")
+            notes.append(f"UNSAFE: {path} is writable")
         except OSError:
             pass
     return notes
@@ -431,7 +436,13 @@ def load_chunks(chunks: list[dict], namespace: dict) -> list[str]:
                 code = compile(ast.Module(body=[stmt], type_ignores=[]), origin, "exec")
                 exec(code, namespace)  # noqa: S102 - this is the sandbox
             except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
-                messages.append(f"{origin}, line {stmt.lineno}: {_short_traceback(exc)}")
+                state = _GUARD.suspend()  # describe it with the original builtins, not patched ones
+                try:
+                    messages.append(f"{origin}, line {stmt.lineno}: {_short_traceback(exc)}")
+                except BaseException:  # noqa: BLE001
+                    messages.append(f"{origin}, line {stmt.lineno}: failed")
+                finally:
+                    _GUARD.resume(state)
     return messages
 
 
@@ -505,12 +516,15 @@ def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
         return
     args = [_decode_arg(a) for a in request.get("args", [])]
     before = [_plain(a) for a in args]
+    _GUARD.enter()
     try:
         result = fn(*args)
     except BaseException as exc:  # noqa: BLE001
+        _GUARD.restore()
         wire.write_frame(out_fd, {"status": "raised", "exception": _type_name(exc),
                                   "message": _short_traceback(exc), "seq": seq})
         return
+    _GUARD.restore()
     try:
         header, arrays = describe_result(result)
     except BaseException as exc:  # noqa: BLE001
@@ -520,6 +534,63 @@ def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
     header.update(status="returned", mutated=[i for i, (b, a) in enumerate(zip(before, after)) if b != a],
                   seq=seq)
     wire.write_frame(out_fd, header, arrays)
+
+
+class _Guard:
+    """Keeps the grader's side of this process working whatever the submission patches.
+
+    The submission may replace builtins (``isinstance``, ``print``), patch modules
+    the child relies on (``json``, ``os``, ``numpy``, this module) or entries of
+    ``sys.modules``. Its own code should see its own changes, and the child's code
+    the originals: ``capture`` records the originals before loading; after loading,
+    ``seal`` stores the submission's versions and restores the originals; a probe
+    switches to the submission's versions (``enter``) for the call only.
+    Module dicts are updated key by key, never emptied, so a thread the submission
+    started does not see a half-restored module.
+    """
+
+    NAMES = ("builtins", "sys", "os", "posix", "json", "json.encoder", "json.decoder", "select", "signal",
+             "struct", "traceback", "linecache", "numpy", "autograder.sandbox.wire", "__main__")
+
+    def __init__(self):
+        self.dicts: list[dict] = []
+        self.original: list[dict] = []
+        self.student: list[dict] = []
+
+    def capture(self) -> None:
+        self.dicts = [vars(sys.modules[n]) for n in self.NAMES if n in sys.modules] + [sys.modules]
+        self.original = [dict(d) for d in self.dicts]
+
+    @staticmethod
+    def _set(target: dict, values: dict) -> None:
+        for key in [k for k in target if k not in values]:
+            target.pop(key, None)
+        target.update(values)
+
+    def seal(self) -> None:
+        self.student = [dict(d) for d in self.dicts]
+        self.restore()
+
+    def restore(self) -> None:
+        for d, values in zip(self.dicts, self.original):
+            self._set(d, values)
+
+    def enter(self) -> None:
+        for d, values in zip(self.dicts, self.student):
+            self._set(d, values)
+
+    def suspend(self) -> list[dict]:
+        """While loading: the originals back for a moment; returns the current state for ``resume``."""
+        current = [dict(d) for d in self.dicts]
+        self.restore()
+        return current
+
+    def resume(self, state: list[dict]) -> None:
+        for d, values in zip(self.dicts, state):
+            self._set(d, values)
+
+
+_GUARD = _Guard()
 
 
 class _Reserve:
@@ -725,7 +796,9 @@ def main(argv: list[str]) -> None:
     del request
     namespace = {"__name__": "submission", "__builtins__": __builtins__,
                  "get_ipython": _Quiet, "display": lambda *a, **k: None}
+    _GUARD.capture()
     messages = load_chunks(chunks, namespace)
+    _GUARD.seal()
     del chunks
     found = [n for n in functions if callable(namespace.get(n))]
     _reap_others(sweep)  # processes started while loading are gone before the first call

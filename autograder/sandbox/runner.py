@@ -11,6 +11,7 @@ the next call.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -49,12 +50,17 @@ class Isolation:
         return "uid+rlimits" if self.drop_uid else "rlimits"
 
     def describe(self) -> str:
+        layout = cgroups.detect()
+        cap = (f"; per-sandbox cgroup v{layout.version} ({', '.join(c for c, _ in layout.bases)})"
+               if layout else "; no cgroup (process count bounded by rlimits and timeouts only)")
         if self.namespaces:
             return ("user/mount/net/pid namespaces: no network, grader folders hidden, read-only "
-                    "file system, private /tmp and process table, no capabilities; resource limits; "
-                    "scrubbed environment; per-call timeouts")
-        base = "resource limits, scrubbed environment, per-call timeouts; NO network or file-system isolation"
-        return base + ("; unprivileged uid" if self.drop_uid else "")
+                    "file system and kernel knobs, minimal /dev, private /tmp and process table, no "
+                    "capabilities, seccomp filter; resource limits; scrubbed environment; per-call timeouts"
+                    + cap)
+        base = ("resource limits, scrubbed environment, per-call timeouts, seccomp filter; NO network or "
+                "file-system isolation")
+        return base + ("; unprivileged uid" if self.drop_uid else "") + cap
 
 
 def _runs(cmd: list[str]) -> bool:
@@ -337,6 +343,11 @@ class Sandbox:
             notes=[n[:300] for n in _str_list(header.get("notes"))][:20],
             seconds=time.monotonic() - t0,
         )
+        unsafe = [n for n in self.load.notes if n.startswith("UNSAFE:")]
+        if unsafe:  # fail closed: never grade in a sandbox that did not come up as designed
+            self.kill()
+            raise SandboxError("the grader could not isolate your code on this machine, so it was not run "
+                               f"({'; '.join(unsafe)[:300]}); please tell your instructor")
         if header.get("cannot_fork"):
             self.kill()
             raise SandboxError(
@@ -422,7 +433,15 @@ class Sandbox:
             self.cgroup = None
 
     def kill(self) -> None:
-        """End the child, everything it started and its pipes; safe to call twice."""
+        """End the child, everything it started and its pipes; safe to call twice.
+
+        A Ctrl-C arriving meanwhile is held back until the cleanup is done, so an
+        interrupted batch leaves no process and no cgroup behind.
+        """
+        with _interrupts_deferred():
+            self._kill()
+
+    def _kill(self) -> None:
         if self.proc is not None:
             if self.proc.poll() is None:
                 try:
@@ -448,6 +467,10 @@ class Sandbox:
         self._release_cgroup()
 
     def close(self) -> None:
+        with _interrupts_deferred():
+            self._close()
+
+    def _close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             try:
                 wire.write_frame(self.req_fd, {"op": "exit"})
@@ -466,6 +489,28 @@ class Sandbox:
 
     def __exit__(self, *exc):
         self.close()
+
+
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Hold SIGINT back while cleaning up (main thread only), then raise it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *a: got.append(True))
+    except (ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if got and previous is signal.default_int_handler:
+            raise KeyboardInterrupt
+        if got and callable(previous):
+            previous(signal.SIGINT, None)  # an enclosing deferral, or the application's own handler
 
 
 def _str_list(value) -> list[str]:

@@ -1,0 +1,64 @@
+# family: fake-results
+# expect: graded 31
+# message: not a numpy array
+# tries: initialize_parameters_he returns objects whose == is always True and that pose as arrays
+import numpy as np
+
+
+
+class Anything:
+    shape = (1, 1)
+    dtype = np.dtype("float64")
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __array__(self, *args, **kwargs):
+        return np.zeros((1, 1))
+
+    def __float__(self):
+        return 0.0
+
+
+def _fake(dims):
+    return {f"{p}{l}": Anything() for l in range(1, len(dims)) for p in "Wb"}
+
+
+def initialize_parameters_zeros(layers_dims):
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.zeros((layers_dims[l], layers_dims[l - 1]))
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_random(layers_dims, scale=0.01):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * scale
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_he(layers_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        fan_in = layers_dims[l - 1]
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], fan_in) * np.sqrt(2 / fan_in)
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return _fake(layers_dims)
+
+
+def initialize_parameters_deep(layer_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        fan_in = layer_dims[l - 1]
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], fan_in) / np.sqrt(fan_in)
+        parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+    return parameters

@@ -1,0 +1,143 @@
+"""Write the hostile cases that cannot be plain .py text with a comment header.
+
+Run ``python examples/hostile/make_binary_cases.py`` to regenerate them (the
+output is deterministic and committed); their expectations are in
+``expectations.yaml``. The 200 MB notebook is never committed: tests call
+``write_huge_notebook`` into a temporary folder.
+
+Nothing here runs student code; it only writes files.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import sys
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+STAMP = (2024, 1, 1, 0, 0, 0)  # fixed zip timestamps: the same bytes on every run
+
+
+def _solution_code() -> str:
+    """The four correct functions, from a committed hostile case that defines them all."""
+    text = (HERE / "exit_sysexit_in_function.py").read_text()
+    text = text.replace("import sys\n", "").replace("    sys.exit(0)\n", "")
+    return "\n".join(line for line in text.splitlines() if not line.startswith("# ")) + "\n"
+
+
+def _cell(source: str) -> dict:
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": source.splitlines(keepends=True)}
+
+
+def _notebook(cells: list[dict]) -> str:
+    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                      "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    for i, c in enumerate(nb["cells"]):
+        c["id"] = f"cell-{i}"
+    return json.dumps(nb, indent=1) + "\n"
+
+
+def _zip(members: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members:
+            zf.writestr(zipfile.ZipInfo(name, STAMP), data, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def magics_notebook() -> str:
+    code = _solution_code()
+    defs = code.split("\n\ndef ")
+    head, funcs = defs[0], ["def " + d for d in defs[1:]]
+    he = funcs[2].replace('    np.random.seed(3)\n',
+                          '    get_ipython().run_line_magic("time", "pass")\n    np.random.seed(3)\n', 1)
+    deep = funcs[3].replace('    np.random.seed(3)\n', '    !echo calling deep\n    np.random.seed(3)\n', 1)
+    cells = [
+        _cell("%matplotlib inline\n%load_ext autoreload\n%autoreload 2\n!pip install numpy\n"),
+        _cell(head + "\nimport matplotlib.pyplot as plt\nfrom IPython.display import display\n"),
+        _cell("%%time\n" + funcs[0]),
+        _cell(funcs[1] + "\nget_ipython().system('ls -la')\nparams = initialize_parameters_random([2, 3])\n"
+              "display(params)\nplt.plot([1, 2, 3])\n"),
+        _cell(he + "\ninitialize_parameters_he?\n"),
+        _cell(deep),
+        _cell("%timeit initialize_parameters_deep([5, 4, 3])\n!echo pretend-to-clean-up\n"),
+    ]
+    return _notebook(cells)
+
+
+def nbformat3_notebook() -> str:
+    code = _solution_code()
+    nb = {"metadata": {"name": "old"}, "nbformat": 3, "nbformat_minor": 0,
+          "worksheets": [{"cells": [
+              {"cell_type": "markdown", "metadata": {}, "source": ["# An nbformat 3 notebook\n"]},
+              {"cell_type": "code", "collapsed": False, "input": code.splitlines(keepends=True),
+               "language": "python", "metadata": {}, "outputs": [], "prompt_number": 1},
+          ], "metadata": {}}]}
+    return json.dumps(nb, indent=1) + "\n"
+
+
+def write_huge_notebook(path: Path, megabytes: int = 200) -> Path:
+    """A syntactically valid notebook of ``megabytes`` MB (a giant saved output), for tests."""
+    code = _solution_code()
+    filler = "x" * (1 << 20)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [')
+        f.write(json.dumps(_cell(code) | {"id": "a"}))
+        f.write(', {"cell_type": "code", "id": "b", "execution_count": 1, "metadata": {}, "source": ["1"], '
+                '"outputs": [{"output_type": "stream", "name": "stdout", "text": [')
+        for i in range(megabytes):
+            f.write(("," if i else "") + json.dumps(filler))
+        f.write("]}]}]}\n")
+    return path
+
+
+def cases() -> dict[str, bytes]:
+    rng = random.Random(1234)
+    code = _solution_code().encode()
+    evil_helper = (b"import os\nimport signal\n"
+                   b"for _p in (os.getppid(),):\n"
+                   b"    try:\n        os.kill(_p, signal.SIGTERM)\n    except OSError:\n        pass\n"
+                   b"try:\n    open('/work/main/hostile-was-here.txt', 'x').write('HOSTILE-WAS-HERE')\n"
+                   b"    print('WRITABLE /work/main')\nexcept OSError:\n    pass\n"
+                   b"SCALE = 2\n")
+    return {
+        "broken_empty.py": b"",
+        "broken_binary.py": bytes(rng.randrange(256) for _ in range(4096)),
+        "broken_notebook_invalid_json.ipynb": b'{"cells": [{"cell_type": "code", "source": "import numpy as np"\n',
+        "broken_notebook_binary.ipynb": b"\x89PNG\r\n\x1a\n" + bytes(rng.randrange(256) for _ in range(4096)),
+        "broken_notebook_nbformat3.ipynb": nbformat3_notebook().encode(),
+        "broken_notebook_magics.ipynb": magics_notebook().encode(),
+        "broken_zip_traversal.zip": _zip([("init_functions.py", code),
+                                          ("../../../../tmp/hostile-was-here.py", b"print('HOSTILE-WAS-HERE')\n")]),
+        "broken_zip_bomb.zip": _zip([("init_functions.py", code), ("padding.py", b"#" * (64 << 20))]),
+        "broken_zip_corrupt.zip": _corrupt(_zip([("init_functions.py", code * 4)])),
+        "zip_package_import_time_helper.zip": _zip([
+            ("init_functions.py", b"from student_helpers import SCALE\n" + code),
+            ("student_helpers.py", evil_helper),
+        ]),
+    }
+
+
+def _corrupt(raw: bytes) -> bytes:
+    """Flip bytes inside the compressed data, leaving the headers intact."""
+    data = bytearray(raw)
+    for i in range(60, 200):
+        data[i] ^= 0x5A
+    return bytes(data)
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[1]) if len(argv) > 1 else HERE
+    for name, data in cases().items():
+        (out / name).write_bytes(data)
+        print(f"wrote {out / name} ({len(data)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

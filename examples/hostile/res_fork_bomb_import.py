@@ -1,0 +1,54 @@
+# family: resources
+# expect: graded 40
+# tries: forks up to 300 sleeping children while loading (a bounded fork bomb)
+import numpy as np
+import os
+import time
+
+
+class _Bomb:
+    for _ in range(300):
+        try:
+            if os.fork() == 0:
+                time.sleep(1000)
+                os._exit(0)
+        except OSError as exc:
+            print("fork refused:", exc)
+            break
+
+
+def initialize_parameters_zeros(layers_dims):
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.zeros((layers_dims[l], layers_dims[l - 1]))
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_random(layers_dims, scale=0.01):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * scale
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_he(layers_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        fan_in = layers_dims[l - 1]
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], fan_in) * np.sqrt(2 / fan_in)
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_deep(layer_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        fan_in = layer_dims[l - 1]
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], fan_in) / np.sqrt(fan_in)
+        parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+    return parameters

@@ -1,0 +1,69 @@
+# family: secrets
+# expect: graded 40
+# tries: reads /proc/<ppid>/cmdline, environ and cwd, and every /proc/<pid>/environ it can see
+import numpy as np
+import os
+
+
+def report(where, text):
+    """Print what was found, tagged so the test can see that it leaked."""
+    text = str(text)
+    # Markers of this course's solutions and hidden tests, built from pieces so that
+    # this file itself never matches (other projects' solution markers do not count).
+    found = [m for m in ("SEEDED" + "_CASES", "INITGRADE" + "_CANARY", "def test_" + "he_") if m in text]
+    if "BEGIN " + "SOLUTION" in text and "initialize_parameters_" in text:
+        found.append("solution code")
+    for m in found:
+        print("SECRET-LEAK", where, m, repr(text[:300]))
+
+
+def initialize_parameters_zeros(layers_dims):
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.zeros((layers_dims[l], layers_dims[l - 1]))
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_random(layers_dims, scale=0.01):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * scale
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_he(layers_dims):
+    print("SEARCHED /proc")
+    pids = [os.getppid(), 1] + [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    for pid in pids:
+        for what in ("cmdline", "environ"):
+            try:
+                with open(f"/proc/{pid}/{what}", "rb") as f:
+                    text = f.read().decode(errors="replace")
+                print(pid, what, text[:200].replace("\0", " "))
+                report(f"/proc/{pid}/{what}", text)
+            except OSError as exc:
+                print(pid, what, "refused", type(exc).__name__)
+        try:
+            print(pid, "cwd", os.readlink(f"/proc/{pid}/cwd"))
+        except OSError:
+            pass
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        fan_in = layers_dims[l - 1]
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], fan_in) * np.sqrt(2 / fan_in)
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_deep(layer_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        fan_in = layer_dims[l - 1]
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], fan_in) / np.sqrt(fan_in)
+        parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+    return parameters

@@ -1,0 +1,82 @@
+# family: secrets
+# expect: graded 40
+# tries: initialize_parameters_he walks the whole file system for solutions, hidden tests and grades
+import numpy as np
+import os
+import time
+
+
+def report(where, text):
+    """Print what was found, tagged so the test can see that it leaked."""
+    text = str(text)
+    # Markers of this course's solutions and hidden tests, built from pieces so that
+    # this file itself never matches (other projects' solution markers do not count).
+    found = [m for m in ("SEEDED" + "_CASES", "INITGRADE" + "_CANARY", "def test_" + "he_") if m in text]
+    if "BEGIN " + "SOLUTION" in text and "initialize_parameters_" in text:
+        found.append("solution code")
+    for m in found:
+        print("SECRET-LEAK", where, m, repr(text[:300]))
+
+
+def walk(seconds=2.0):
+    start = time.monotonic()
+    wanted = ("init_functions.py", "initialization_solved.ipynb", "common.py", "grading.yaml", "results.json",
+              "gradebook.csv", "test_he.py", "conftest.py")
+    seen = 0
+    for root in ("/work", "/", "/root", "/home", "/tmp", "/var", "/opt", "/srv"):
+        for folder, dirs, files in os.walk(root):
+            if time.monotonic() - start > seconds:
+                break
+            dirs[:] = [d for d in dirs if os.path.join(folder, d) not in ("/proc", "/sys", "/dev", "/usr/share")]
+            for name in files:
+                seen += 1
+                if name in wanted or name.endswith(".ipynb"):
+                    path = os.path.join(folder, name)
+                    try:
+                        if os.path.getsize(path) < 5_000_000:
+                            with open(path, errors="replace") as f:
+                                report(path, f.read())
+                    except OSError:
+                        pass
+    print("walked", seen, "files")
+
+
+def initialize_parameters_zeros(layers_dims):
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.zeros((layers_dims[l], layers_dims[l - 1]))
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_random(layers_dims, scale=0.01):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * scale
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_he(layers_dims):
+    print("SEARCHED file system")
+    if not os.path.exists("walked"):  # each call runs in a fresh fork: walk once per sandbox
+        open("walked", "w").close()
+        walk()
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        fan_in = layers_dims[l - 1]
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], fan_in) * np.sqrt(2 / fan_in)
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_deep(layer_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        fan_in = layer_dims[l - 1]
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], fan_in) / np.sqrt(fan_in)
+        parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+    return parameters

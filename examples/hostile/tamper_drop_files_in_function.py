@@ -1,0 +1,58 @@
+# family: tampering
+# expect: graded 40
+# tries: initialize_parameters_he writes conftest.py/sitecustomize.py/.pth into every folder it can think of
+import numpy as np
+import os
+import site
+import sys
+
+
+def initialize_parameters_zeros(layers_dims):
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.zeros((layers_dims[l], layers_dims[l - 1]))
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_random(layers_dims, scale=0.01):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * scale
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_he(layers_dims):
+    marker = "# HOSTILE-WAS-HERE\n"
+    folders = [os.getcwd(), "/work/main", "/work/main/examples/hostile", "/tmp", "/root"] + sys.path
+    try:
+        folders += site.getsitepackages()
+    except AttributeError:
+        pass
+    for folder in folders:
+        for name in ("conftest.py", "sitecustomize.py", "hostile-was-here.pth"):
+            try:
+                with open(os.path.join(folder or ".", name), "x") as f:  # never clobbers
+                    f.write(marker)
+                print("WROTE", os.path.join(folder or ".", name))
+            except OSError:
+                pass
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layers_dims)):
+        fan_in = layers_dims[l - 1]
+        parameters["W" + str(l)] = np.random.randn(layers_dims[l], fan_in) * np.sqrt(2 / fan_in)
+        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    return parameters
+
+
+def initialize_parameters_deep(layer_dims):
+    np.random.seed(3)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        fan_in = layer_dims[l - 1]
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], fan_in) / np.sqrt(fan_in)
+        parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+    return parameters
