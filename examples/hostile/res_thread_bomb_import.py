@@ -1,6 +1,7 @@
 # family: resources
 # expect: error
 # expect-fallback: error
+# expect-nocgroup: graded 40
 # message: threads
 # tries: starts up to 3000 sleeping threads while loading
 import numpy as np
