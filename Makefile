@@ -15,11 +15,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
+# The feedback pages are checked in a real headless browser: Debian's chromium.
+CHROMIUM_STAMP := $(VENV)/.chromium
+$(CHROMIUM_STAMP): | $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null)
+	touch $(CHROMIUM_STAMP)
+
 demo: $(STAMP)
 	$(VENV)/bin/initgrade demo
 
 # One BLAS thread per process: the suite runs several processes on 2 cores.
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM_STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest
 
 # Benchmarks print figures; they are not part of make test.

@@ -23,6 +23,7 @@ from pathlib import Path
 from autograder import __version__
 from autograder.config import GradingConfig
 from autograder.engine import CheckResult, Grader, SubmissionResult
+from autograder.feedback.summary import write_class_summary
 from autograder.intake import discover, submission_id
 from autograder.reports import gradebook_csv, write_atomic, write_submission_reports
 from autograder.training import Trainer
@@ -186,4 +187,5 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
                 finish(result, trainings)
     report.results.sort(key=lambda r: r.id)
     write_atomic(out / "gradebook.csv", gradebook_csv(report.results, config))
+    write_class_summary(out, report.results, config)
     return report

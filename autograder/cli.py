@@ -67,7 +67,8 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
             console.print(f"[red]error[/] {r.id}: {r.error}", soft_wrap=True)
     console.print(f"{len(report.results)} submissions: {report.graded} graded now, {report.reused} unchanged since "
                   f"the last run; {report.trainings} trainings run. Sandbox: {report.isolation}.")
-    console.print(f"Gradebook: {Path(out) / 'gradebook.csv'}")
+    console.print(f"Gradebook: {Path(out) / 'gradebook.csv'}; class summary: {Path(out) / 'summary.html'}; "
+                  f"feedback: {Path(out) / '<submission>' / 'feedback.html'}")
     if junit:
         from autograder.junit import write_junit
 

@@ -13,6 +13,7 @@ reading the cache never executes anything.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -87,27 +88,53 @@ class Trainer:
     def _disk_path(self, key: str) -> Path | None:
         return self.cache_dir / f"{key}.json" if self.cache_dir else None
 
-    def outcome(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
+    def cached(self, training: str, params: dict[str, np.ndarray]) -> Outcome | None:
+        """The outcome if it was computed before (memory or disk); never trains."""
         key = self._key(training, params)
         if key in self._memory:
             return self._memory[key]
+        return self._read_disk(key)
+
+    def _read_disk(self, key: str) -> Outcome | None:
         path = self._disk_path(key)
-        if path and path.exists():
-            try:
-                result = Outcome(**json.loads(path.read_text()))
-                self._memory[key] = result
-                return result
-            except (ValueError, TypeError, OSError):
-                pass  # a damaged cache entry is simply recomputed
-        result = self._train(training, params)
+        if not path or not path.exists():
+            return None
+        try:
+            result = Outcome(**json.loads(path.read_text()))
+        except (ValueError, TypeError, OSError):
+            return None  # a damaged cache entry is simply recomputed
         self._memory[key] = result
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w") as f:
-                json.dump(asdict(result), f)
-            os.replace(tmp, path)
         return result
+
+    def outcome(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
+        """The outcome of training from ``params``, computed at most once per distinct input.
+
+        With a disk cache, a lock file per key makes parallel workers that meet the same
+        new initialization wait for one training instead of each running their own.
+        """
+        key = self._key(training, params)
+        found = self.cached(training, params)
+        if found is not None:
+            return found
+        path = self._disk_path(key)
+        if path is None:
+            result = self._memory[key] = self._train(training, params)
+            return result
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                found = self._read_disk(key)  # another worker may have finished it meanwhile
+                if found is not None:
+                    return found
+                result = self._memory[key] = self._train(training, params)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+                with os.fdopen(fd, "w") as f:
+                    json.dump(asdict(result), f)
+                os.replace(tmp, path)
+                return result
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _train(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
         t = self.config.training[training]
