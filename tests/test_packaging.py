@@ -210,6 +210,16 @@ def test_build_command_lists_targets_and_rejects_unknown(tmp_path):
     assert result.exit_code == 2 and "invalid grading configuration" in result.output
 
 
+def test_builds_are_reproducible(built, tmp_path):
+    """Building again from the same sources gives the same bytes (the tools only add files to `built`)."""
+    again = tmp_path / "again"
+    result = CliRunner().invoke(build, ["all", "--out", str(again)])
+    assert result.exit_code == 0, result.output
+    second = {p.relative_to(again): p.read_bytes() for p in sorted(again.rglob("*")) if p.is_file()}
+    assert len(second) > 50
+    assert [k for k, v in second.items() if not (built / k).is_file() or (built / k).read_bytes() != v] == []
+
+
 # ---------------------------------------------------------------------------------------
 # student
 
