@@ -166,6 +166,18 @@ def built(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def kit_subs(env, tmp_path_factory):
+    """The two submissions made from the kit's own student notebook, and the engine's scores for them."""
+    tmp = tmp_path_factory.mktemp("kit-subs")
+    student_nb = PROJECT_ROOT / "assignment" / "initialization.ipynb"
+    subs = {name: make_submission(student_nb, tmp / name / "initialization.ipynb", src)
+            for name, src in (("good", GOOD), ("bad", BAD))}
+    scores = engine_scores(subs, env, tmp)
+    assert_expected_shape(scores)
+    return {"subs": subs, "scores": scores}
+
+
 def run(cmd: list[str], env: dict, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     proc = subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=timeout)
@@ -423,7 +435,7 @@ def _fake_autograder(tmp: Path, zip_path: Path) -> Path:
     return root
 
 
-def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, otter_results, tmp_path):
+def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, kit_subs, tmp_path):
     zip_path = built / "gradescope" / "gradescope-autograder.zip"
     with zipfile.ZipFile(zip_path) as zf:
         names = set(zf.namelist())
@@ -439,8 +451,7 @@ def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, ot
     validator = jsonschema.Draft202012Validator(GRADESCOPE_SCHEMA)
 
     # A submission with a notebook: graded by the engine, one results.json, Gradescope's schema.
-    bad = otter_results["subs"]["bad"]
-    shutil.copyfile(bad, root / "submission" / "initialization.ipynb")
+    shutil.copyfile(kit_subs["subs"]["bad"], root / "submission" / "initialization.ipynb")
     (root / "submission" / "notes.txt").write_text("not graded")
     run(["bash", str(root / "source" / "run_autograder")], gs_env, cwd=root / "source", timeout=600)
     results = json.loads((root / "results" / "results.json").read_text())
@@ -448,7 +459,7 @@ def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, ot
     per_q = {q: 0.0 for q in CONFIG.questions}
     for t in results["tests"]:
         per_q[t["name"].split(":")[0]] += t["score"]
-    assert per_q == otter_results["scores"]["bad"]
+    assert per_q == kit_subs["scores"]["bad"]
     assert results["score"] == sum(per_q.values())
     assert len(results["tests"]) == sum(len(q.checks) for q in CONFIG.questions.values())
 
@@ -482,10 +493,10 @@ def test_github_workflow_shape(built):
         assert "${{" not in s.get("run", "")
 
 
-def test_classroom_step_grades_reports_and_blocks_workflow_commands(built, env, tmp_path, otter_results):
+def test_classroom_step_grades_reports_and_blocks_workflow_commands(built, env, tmp_path, kit_subs):
     repo = tmp_path / "repo"
     shutil.copytree(built / "student" / CONFIG.assignment, repo)
-    shutil.copyfile(otter_results["subs"]["bad"], repo / "assignment" / "initialization.ipynb")
+    shutil.copyfile(kit_subs["subs"]["bad"], repo / "assignment" / "initialization.ipynb")
     out_file, summary_file = tmp_path / "github_output", tmp_path / "summary.md"
     gh_env = dict(env, GITHUB_OUTPUT=str(out_file), GITHUB_STEP_SUMMARY=str(summary_file),
                   INITGRADE_SUBMISSION_FILE="assignment/initialization.ipynb")
@@ -496,10 +507,10 @@ def test_classroom_step_grades_reports_and_blocks_workflow_commands(built, env, 
     payload = json.loads(base64.b64decode(value))
     assert payload["version"] == 1 and payload["status"] == "fail"
     assert payload["max_score"] == CONFIG.max_points()
-    assert sum(t["score"] for t in payload["tests"]) == sum(otter_results["scores"]["bad"].values())
+    assert sum(t["score"] for t in payload["tests"]) == sum(kit_subs["scores"]["bad"].values())
     assert all("\n" not in t["message"] and "::" not in t["message"] for t in payload["tests"])
     summary = summary_file.read_text()
-    assert f"{sum(otter_results['scores']['bad'].values()):g} / {CONFIG.max_points():g} points" in summary
+    assert f"{sum(kit_subs['scores']['bad'].values()):g} / {CONFIG.max_points():g} points" in summary
     _assert_commands_stopped(proc.stdout)
 
 
