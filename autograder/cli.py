@@ -107,3 +107,13 @@ def demo(out, jobs):
     console = Console()
     console.print(f"Grading the bundled examples in {EXAMPLES.relative_to(PROJECT_ROOT)} ...")
     sys.exit(run_grading([EXAMPLES], out, jobs, None, None, True, console.is_terminal, None, console))
+
+
+def _register_build() -> None:
+    """``initgrade build TARGET --out DIR``: platform packages generated from grading.yaml."""
+    from autograder.packaging.cli import build
+
+    main.add_command(build)
+
+
+_register_build()
