@@ -551,6 +551,36 @@ def test_an_interrupted_batch_leaves_nothing_partial_and_resumes(batch, tmp_path
     assert [p for p in out.rglob("*") if p.name.endswith(".tmp")] == []
 
 
+def _sandboxes_of(pid: int) -> list[int]:
+    """Sandbox children below ``pid`` (through the wrappers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and "autograder.sandbox.child" in _proc(int(entry.name), "cmdline"):
+            p = int(entry.name)
+            while p > 1 and p != pid:
+                p = _ppid(p)
+            if p == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_grader_killed_outright_takes_its_sandboxes_along(batch, tmp_path, fast_config_path, training_cache):
+    """SIGKILL to the grader while a submission sleeps at load time: the sandbox ends too (the lifeline)."""
+    args = [str(HOSTILE / "res_sleep_forever_import.py"), "--out", str(tmp_path / "out"), "--config",
+            str(fast_config_path), "--cache", str(training_cache), "-j", "1"]
+    proc = _cli(args, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (children := _sandboxes_of(proc.pid)):
+        assert proc.poll() is None and time.monotonic() < deadline, "no sandbox started"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{c}").exists() and "sandbox.child" in _proc(c, "cmdline") for c in children):
+        assert time.monotonic() < deadline, f"sandbox {children} outlived its grader"
+        time.sleep(0.05)
+
+
 # ---------------------------------------------------------------------------------------
 # The fallback without namespaces
 

@@ -34,6 +34,7 @@ import select
 import signal
 import struct
 import sys
+import threading
 import traceback
 
 import numpy as np
@@ -756,8 +757,34 @@ def _write_files(workdir: str, files: dict) -> list[str]:
     return notes
 
 
+def _watch_lifeline(fd: int, sweep: bool) -> None:
+    """End the sandbox when the grader is gone (its end of the lifeline pipe closed).
+
+    A thread started before any student code, holding its own references to what
+    it calls, blocked in read(2) (the GIL is free meanwhile). In a pid namespace
+    this process is pid 1, and its exit takes every process of the sandbox along.
+    """
+    read, kill, exit_ = os.read, os.kill, os._exit
+
+    def watch():
+        try:
+            while read(fd, 64):
+                pass
+        except BaseException:  # noqa: BLE001 - closed under us: the same conclusion
+            pass
+        if sweep:
+            try:
+                kill(-1, 9)
+            except BaseException:  # noqa: BLE001
+                pass
+        exit_(0)
+
+    threading.Thread(target=watch, name="initgrade-lifeline", daemon=True).start()
+
+
 def main(argv: list[str]) -> None:
     req_fd, rep_fd = int(argv[1]), int(argv[2])
+    life_fd = int(argv[3]) if len(argv) > 3 else None
     os.environ.pop("INITGRADE_CANARY", None)
     # pid 1 of a pid namespace with default handlers cannot be signalled from inside it;
     # Python's SIGINT handler would otherwise let any process of the sandbox stop it.
@@ -768,6 +795,8 @@ def main(argv: list[str]) -> None:
         pass
     request, _ = wire.read_frame(req_fd)
     limits = request["limits"]
+    if life_fd is not None:
+        _watch_lifeline(life_fd, bool(request.get("sweep")))
     notes = []
     if request.get("namespaces"):
         scratch = request.get("scratch")

@@ -280,27 +280,32 @@ class Sandbox:
                 os.chown(self._tmp, uid, uid)
         workdir = self._tmp or "/tmp"  # with namespaces, _tmp is only the mount point of a private tmpfs
         self.cgroup = cgroups.create(self.limits.processes, self._memory_cap())
-        cmd = _wrap([sys.executable, "-I", "-B", "-m", "autograder.sandbox.child", "REQ", "REP"],
+        cmd = _wrap([sys.executable, "-I", "-B", "-u", "-m", "autograder.sandbox.child", "REQ", "REP", "LIFE"],
                     self.isolation, uid, pdeathsig=True)
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        cmd[-2:] = [str(req_r), str(rep_w)]
+        # The lifeline: only this process holds its write end. When the grader dies (even
+        # by SIGKILL), the child reads end-of-file and ends the sandbox. setpriv's
+        # --pdeathsig alone does not survive unshare's switch to a new user namespace.
+        life_r, life_w = os.pipe()
+        cmd[-3:] = [str(req_r), str(rep_w), str(life_r)]
         try:
             self.proc = subprocess.Popen(
                 cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w),
+                stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w, life_r),
                 env=_child_env(workdir, workdir),
                 cwd=workdir if self._tmp else "/", start_new_session=True,
             )
         except OSError:
-            for fd in (req_w, rep_r):
+            for fd in (req_w, rep_r, life_w):
                 os.close(fd)
             self._release_cgroup()
             raise
         finally:
             os.close(req_r)
             os.close(rep_w)
-        self.req_fd, self.rep_fd = req_w, rep_r
+            os.close(life_r)
+        self.req_fd, self.rep_fd, self.life_fd = req_w, rep_r, life_w
         nonce = os.urandom(8).hex()
         self._seq = 0
         drain = _OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
@@ -456,7 +461,7 @@ class Sandbox:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-            for fd in (self.req_fd, self.rep_fd):
+            for fd in (self.req_fd, self.rep_fd, self.life_fd):
                 try:
                     os.close(fd)
                 except OSError:

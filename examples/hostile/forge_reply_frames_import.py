@@ -1,7 +1,7 @@
 # family: forging
 # expect: error
 # message: unexpected reply
-# tries: writes a forged 'loaded' reply frame straight to the grader's pipe (fd from sys.argv) at load time
+# tries: writes a forged 'loaded' reply frame straight to the grader's pipe (fds from sys.argv) at load time
 import numpy as np
 import json
 import os
@@ -13,10 +13,12 @@ class _Forge:
     _header = json.dumps({"status": "loaded", "functions": ["initialize_parameters_zeros",
                           "initialize_parameters_random", "initialize_parameters_he",
                           "initialize_parameters_deep"], "messages": [], "notes": []}).encode()
-    try:
-        os.write(int(sys.argv[-1]), b"IGW1" + struct.pack("<I", len(_header)) + _header)
-    except (OSError, ValueError, IndexError) as exc:
-        print("could not forge:", exc)
+    for _arg in sys.argv[1:]:  # the pipe numbers the sandbox was started with: try each
+        try:
+            os.write(int(_arg), b"IGW1" + struct.pack("<I", len(_header)) + _header)
+            print("forged a frame on fd", _arg)
+        except (OSError, ValueError) as exc:
+            print("could not forge on", _arg, exc)
 
 
 def initialize_parameters_zeros(layers_dims):
