@@ -1,0 +1,133 @@
+"""Shared helpers of the benchmarks: timed subprocesses with their peak memory, notebooks, tables."""
+
+from __future__ import annotations
+
+import ast
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder.config import PROJECT_ROOT
+
+VENV_BIN = Path(sys.executable).parent
+MISTAKES = PROJECT_ROOT / "examples" / "mistakes"
+CORRECT = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"
+
+
+@dataclass
+class Timed:
+    seconds: float
+    peak_mb: float  # largest resident set of the command or any process it waited for
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+def run_timed(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None, check: bool = True) -> Timed:
+    """Run ``cmd``; wall time and the peak RSS of its process tree (wait4's rusage)."""
+    out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-out-{os.getpid()}-{time.monotonic_ns()}"
+    with open(f"{out_path}.o", "w+") as out, open(f"{out_path}.e", "w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        result = Timed(seconds, usage.ru_maxrss / 1024, out.read(), err.read(), proc.returncode)
+    os.unlink(f"{out_path}.o")
+    os.unlink(f"{out_path}.e")
+    if check and result.returncode != 0:
+        raise SystemExit(f"{cmd} exited {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def tool_env(cache_root: Path) -> dict:
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["INITGRADE_CACHE"] = str(cache_root / "engine")
+    env["INITGRADE_INKERNEL_CACHE"] = str(cache_root / "inkernel")
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env.pop("INITGRADE_PUBLIC_TARGET", None)
+    return env
+
+
+def functions_of(path: Path) -> dict[str, str]:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    return {n.name: "\n".join(lines[n.lineno - 1:n.end_lineno])
+            for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)}
+
+
+def submission_sources(n: int) -> dict[str, dict[str, str]]:
+    """``n`` submissions: correct ones and one per realistic mistake (in turn), as function sources.
+
+    A mistake file replaces only the function it is about; the other functions are correct.
+    """
+    good = functions_of(CORRECT)
+    mistakes = sorted(MISTAKES.glob("*.py"))
+    out: dict[str, dict[str, str]] = {}
+    i = 0
+    while len(out) < n:
+        if i % 3 == 0:
+            out[f"s{len(out):03d}_correct"] = dict(good)
+        else:
+            m = mistakes[(i - 1 - i // 3) % len(mistakes)]
+            src = dict(good)
+            src.update({k: v for k, v in functions_of(m).items() if k in good})
+            out[f"s{len(out):03d}_{m.stem}"] = src
+        i += 1
+    return out
+
+
+def fill_notebook(student_nb: Path, dest: Path, sources: dict[str, str], tag: str) -> Path:
+    """The student notebook with its graded cells filled in and the experiment cells removed.
+
+    Kept: markdown, the set-up cell (the first code cell), graded cells, public checks and
+    every cell a grading tool marked (nbgrader's test cells). The experiment cells train
+    networks for minutes; a student who submits them makes otter and nbgrader run them.
+    """
+    nb = nbformat.read(student_nb, as_version=4)
+    kept, seen_code = [], False
+    for cell in nb.cells:
+        marker = cell.get("metadata", {}).get("initgrade", {})
+        if "graded" in marker:
+            fn = marker["function"]
+            if fn in sources:
+                cell.source = f"# {tag}\n{sources[fn]}"
+            kept.append(cell)
+        elif cell.cell_type != "code" or "check" in marker or "nbgrader" in cell.metadata or not seen_code:
+            kept.append(cell)
+        seen_code = seen_code or cell.cell_type == "code"
+    nb.cells = kept
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, dest)
+    return dest
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{platform.machine()}, {os.cpu_count()} cores ({cpu or 'unknown CPU'}), Linux {platform.release()}, "
+            f"Python {platform.python_version()}, load average at start {os.getloadavg()[0]:.2f}")
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(cells[0], widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in cells[1:]]
+    return "\n".join(lines)
