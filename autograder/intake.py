@@ -207,13 +207,19 @@ def code_chunks(code: str, origin: str) -> list[dict]:
     return [c for c in chunks if c["code"].strip()]
 
 
-def notebook_chunks(raw: bytes, name: str) -> list[dict]:
+def _text(raw: bytes, name: str, what: str) -> str:
+    """A submission file's bytes as text; binary or empty input is refused with a message for the student."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise IntakeError(f"{name} is not a text file, so it cannot be a notebook") from None
+        raise IntakeError(f"{name} is not UTF-8 text, so it cannot be {what}") from None
     if not text.strip():
         raise IntakeError(f"{name} is empty")
+    return text
+
+
+def notebook_chunks(raw: bytes, name: str) -> list[dict]:
+    text = _text(raw, name, "a Jupyter notebook")
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
@@ -237,12 +243,7 @@ def notebook_chunks(raw: bytes, name: str) -> list[dict]:
 
 
 def module_chunks(raw: bytes, name: str) -> list[dict]:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise IntakeError(f"{name} is not UTF-8 text, so it cannot be a Python module") from None
-    if not text.strip():
-        raise IntakeError(f"{name} is empty")
+    text = _text(raw, name, "a Python module")
     if "\0" in text:
         raise IntakeError(f"{name} contains NUL bytes, so it is not a Python module")
     chunks = code_chunks(text, name)

@@ -63,6 +63,32 @@ def solution_lines() -> list[str]:
     return lines(solutions_text())
 
 
+def refence_solution(source: str, function: str, *, begin, end, forbidden: tuple[str, ...], tool: str) -> str:
+    """Rewrite the kit's ``# BEGIN/END SOLUTION`` markers into a platform's own fences.
+
+    ``begin(indent)`` and ``end(marker_line, indent)`` give the lines that replace each
+    marker; any other line containing one of ``forbidden`` would be read by the
+    platform as a directive, so the build stops rather than emit it.
+    """
+    out, begins, ends = [], 0, 0
+    for line in source.splitlines():
+        stripped = line.strip()
+        indent = line[: len(line) - len(line.lstrip())]
+        if stripped == "# BEGIN SOLUTION":
+            begins += 1
+            out.extend(begin(indent))
+        elif stripped == "# END SOLUTION":
+            ends += 1
+            out.extend(end(line, indent))
+        else:
+            if any(f in line for f in forbidden):
+                raise BuildError(f"a line of {function} would be read as an {tool}: {line!r}")
+            out.append(line)
+    if begins != 1 or ends != 1:
+        raise BuildError(f"{function}: expected one BEGIN/END SOLUTION pair, found {begins}/{ends}")
+    return "\n".join(out)
+
+
 def placeholder_for(function: str) -> list[str]:
     """The stub lines (no indentation) that replace the solution region of ``function``."""
     from autograder.authoring.stubs import parse_regions, placeholder_lines

@@ -37,7 +37,7 @@ from nbformat import v4
 
 from autograder.config import PROJECT_ROOT, GradingConfig
 from autograder.packaging.common import (NOTEBOOK_NAME, BuildError, check_notebook_matches, check_question,
-                                         clean_cell, copy_tree, graded_question, solved_notebook,
+                                         clean_cell, copy_tree, graded_question, refence_solution, solved_notebook,
                                          write_notebook, write_text)
 
 SCHEMA_VERSION = 3
@@ -111,23 +111,10 @@ def _nbgrader_meta(grade_id: str, *, grade: bool = False, solution: bool = False
 
 
 def nbgrader_solution_source(source: str, function: str) -> str:
-    out, begins, ends = [], 0, 0
-    for line in source.splitlines():
-        stripped = line.strip()
-        indent = line[: len(line) - len(line.lstrip())]
-        if stripped == "# BEGIN SOLUTION":
-            begins += 1
-            out.append(f"{indent}### BEGIN SOLUTION")
-        elif stripped == "# END SOLUTION":
-            ends += 1
-            out.append(f"{indent}### END SOLUTION")
-        else:
-            if "BEGIN SOLUTION" in line or "END SOLUTION" in line or "HIDDEN TESTS" in line:
-                raise BuildError(f"a line of {function} would be read as an nbgrader fence: {line!r}")
-            out.append(line)
-    if begins != 1 or ends != 1:
-        raise BuildError(f"{function}: expected one BEGIN/END SOLUTION pair, found {begins}/{ends}")
-    return "\n".join(out)
+    """The graded cell's code with nbgrader's ``### BEGIN/END SOLUTION`` fences."""
+    return refence_solution(source, function, begin=lambda indent: [f"{indent}### BEGIN SOLUTION"],
+                            end=lambda line, indent: [f"{indent}### END SOLUTION"],
+                            forbidden=("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS"), tool="nbgrader fence")
 
 
 def test_cell_source(question: str, check: str, points: float, title: str) -> str:

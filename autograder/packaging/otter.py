@@ -35,9 +35,9 @@ import yaml
 from nbformat import v4
 
 from autograder.config import PROJECT_ROOT, GradingConfig
-from autograder.packaging.common import (NOTEBOOK_NAME, BuildError, check_notebook_matches, clean_cell,
-                                         copy_tree, graded_question, placeholder_for, solved_notebook,
-                                         write_notebook, write_text)
+from autograder.packaging.common import (NOTEBOOK_NAME, check_notebook_matches, clean_cell,
+                                         copy_tree, graded_question, placeholder_for, refence_solution,
+                                         solved_notebook, write_notebook, write_text)
 
 REQUIREMENTS = """\
 # Packages the otter autograder installs on top of otter's defaults.
@@ -95,26 +95,12 @@ def _raw(text: str, cell_id: str):
 def otter_solution_source(source: str, function: str) -> str:
     """The graded cell's code with otter's fences: the kit's stub as the in-cell prompt."""
     placeholder = placeholder_for(function)
-    out, begins, ends = [], 0, 0
-    for line in source.splitlines():
-        stripped = line.strip()
-        indent = line[: len(line) - len(line.lstrip())]
-        if stripped == "# BEGIN SOLUTION":
-            begins += 1
-            out.append(f"{indent}# BEGIN SOLUTION NO PROMPT")
-        elif stripped == "# END SOLUTION":
-            ends += 1
-            out.append(line)
-            out.append(f'{indent}""" # BEGIN PROMPT')
-            out.extend(indent + p for p in placeholder)
-            out.append(f'{indent}""" # END PROMPT')
-        else:
-            if "# SOLUTION" in line or "# SEED" in line or "# IGNORE" in line:
-                raise BuildError(f"a line of {function} would be read as an otter directive: {line!r}")
-            out.append(line)
-    if begins != 1 or ends != 1:
-        raise BuildError(f"{function}: expected one BEGIN/END SOLUTION pair, found {begins}/{ends}")
-    return "\n".join(out)
+
+    def end(line: str, indent: str) -> list[str]:
+        return [line, f'{indent}""" # BEGIN PROMPT', *(indent + p for p in placeholder), f'{indent}""" # END PROMPT']
+
+    return refence_solution(source, function, begin=lambda indent: [f"{indent}# BEGIN SOLUTION NO PROMPT"], end=end,
+                            forbidden=("# SOLUTION", "# SEED", "# IGNORE"), tool="otter directive")
 
 
 def test_cell_source(question: str, check: str, points: float) -> str:
