@@ -155,6 +155,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
 
     def finish(result: SubmissionResult, trainings: int) -> None:
         write_submission_reports(out, result, config, keys[result.id])
+        result.evidence = {}  # the pictures' data is in the reports now; a course's worth would pile up here
         report.results.append(result)
         report.graded += 1
         report.trainings += trainings

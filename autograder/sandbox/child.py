@@ -62,7 +62,17 @@ PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs")
 PROC_MASKED = ("kcore", "keys", "key-users", "timer_list", "sched_debug", "latency_stats", "kallsyms",
                "acpi", "scsi", "asound", "kmsg", "kpagecount", "kpageflags", "kpagecgroup")
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+def _load_libc():
+    # The usual name first: ctypes.util.find_library runs ``ldconfig -p`` in a subprocess,
+    # a process start in every sandbox start.
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+_libc = _load_libc()
 
 
 def _mount(source, target, fstype, flags, data=None) -> int:
@@ -537,6 +547,44 @@ def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
     wire.write_frame(out_fd, header, arrays)
 
 
+def _dict_version_reader():
+    """A reader of CPython's per-dict version tag (``ma_version_tag``), or None.
+
+    Every change of a dict gives it a new tag (3.11 to 3.13), so comparing tags tells
+    whether a dict changed since a moment, without touching its entries. Touching them
+    is what made switching to the submission's state costly: each probe runs in a fresh
+    fork, and updating ~2,000 entries wrote the reference count of every module-level
+    object, copying ~1,000 shared pages (2 to 4 ms of a 6 ms probe). The reader and
+    ``id`` are bound here, before any student code runs. The layout is checked on a
+    scratch dict; anywhere it does not hold, the guard switches whole dicts, as before.
+    """
+    if (sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <= (3, 13)
+            or struct.calcsize("P") != 8):
+        return None
+    from_address, ident = ctypes.c_uint64.from_address, id
+    offset = 24  # ob_refcnt, ob_type, ma_used, then ma_version_tag
+
+    def version(d: dict) -> int:
+        return from_address(ident(d) + offset).value
+
+    try:
+        scratch = {}
+        tags = [version(scratch)]
+        scratch["a"] = 1
+        tags.append(version(scratch))
+        scratch["a"] = 2
+        tags.append(version(scratch))
+        len(scratch), scratch.get("a")
+        tags.append(version(scratch))
+        del scratch["a"]
+        tags.append(version(scratch))
+    except Exception:  # noqa: BLE001
+        return None
+    if not (tags[0] != tags[1] != tags[2] == tags[3] != tags[4] and len(set(tags)) == 4):
+        return None
+    return version
+
+
 class _Guard:
     """Keeps the grader's side of this process working whatever the submission patches.
 
@@ -548,6 +596,11 @@ class _Guard:
     switches to the submission's versions (``enter``) for the call only.
     Module dicts are updated key by key, never emptied, so a thread the submission
     started does not see a half-restored module.
+
+    Switching costs only the entries the submission changed (``seal`` records them):
+    a dict whose version tag shows any other change since the last switch (a thread of
+    the submission, or the call itself patching something) is switched whole, so the
+    result is always exactly the recorded state.
     """
 
     NAMES = ("builtins", "sys", "os", "posix", "json", "json.encoder", "json.decoder", "select", "signal",
@@ -557,6 +610,11 @@ class _Guard:
         self.dicts: list[dict] = []
         self.original: list[dict] = []
         self.student: list[dict] = []
+        self.version = _dict_version_reader()
+        self.diffs: list[tuple[list, dict]] = []  # per dict: keys the submission removed, entries it set
+        self.tags: list[int] | None = None  # version tags when the dicts were last switched exactly
+        self.entered = False  # switched to the submission's state by the fast path
+        self.full_switches = 0  # dicts switched whole (for tests: the fast path really is taken)
 
     def capture(self) -> None:
         self.dicts = [vars(sys.modules[n]) for n in self.NAMES if n in sys.modules] + [sys.modules]
@@ -568,17 +626,57 @@ class _Guard:
             target.pop(key, None)
         target.update(values)
 
+    def _tag_all(self) -> list[int] | None:
+        return [self.version(d) for d in self.dicts] if self.version else None
+
     def seal(self) -> None:
         self.student = [dict(d) for d in self.dicts]
+        missing = object()
+        self.diffs = [([k for k in orig if k not in stud],
+                       {k: v for k, v in stud.items() if orig.get(k, missing) is not v})
+                      for orig, stud in zip(self.original, self.student)]
         self.restore()
 
     def restore(self) -> None:
-        for d, values in zip(self.dicts, self.original):
-            self._set(d, values)
+        if self.entered and self.tags is not None:
+            self.entered = False
+            for i, d in enumerate(self.dicts):
+                if self.version(d) != self.tags[i]:  # changed during the call: back to the originals whole
+                    self.full_switches += 1
+                    self._set(d, self.original[i])
+                    continue
+                removed, changed = self.diffs[i]
+                original = self.original[i]
+                for key in changed:
+                    if key in original:
+                        d[key] = original[key]
+                    else:
+                        d.pop(key, None)
+                for key in removed:
+                    d[key] = original[key]
+        else:
+            self.entered = False
+            for d, values in zip(self.dicts, self.original):
+                self._set(d, values)
+        self.tags = self._tag_all()
 
     def enter(self) -> None:
-        for d, values in zip(self.dicts, self.student):
-            self._set(d, values)
+        if self.tags is None or len(self.diffs) != len(self.dicts):
+            for d, values in zip(self.dicts, self.student):
+                self._set(d, values)
+            return
+        for i, d in enumerate(self.dicts):
+            if self.version(d) != self.tags[i]:  # changed since (a thread): to the submission's state whole
+                self.full_switches += 1
+                self._set(d, self.student[i])
+                continue
+            removed, changed = self.diffs[i]
+            for key in removed:
+                d.pop(key, None)
+            if changed:
+                d.update(changed)
+        self.tags = self._tag_all()
+        self.entered = True
 
     def suspend(self) -> list[dict]:
         """While loading: the originals back for a moment; returns the current state for ``resume``."""
@@ -589,6 +687,7 @@ class _Guard:
     def resume(self, state: list[dict]) -> None:
         for d, values in zip(self.dicts, state):
             self._set(d, values)
+        self.tags = None
 
 
 _GUARD = _Guard()

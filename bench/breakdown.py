@@ -1,0 +1,158 @@
+"""Where a submission's grading time goes, and the floor: the trainings alone.
+
+    .venv/bin/python bench/breakdown.py
+
+Grades one submission per source of the generated batches (the correct solution and
+every file of examples/mistakes), as modules and as notebooks, in this process with
+one ``Grader``, timing each phase *exclusively* (a phase nested in another, e.g. a
+probe made while gathering evidence, counts only once, as the probe):
+
+* intake: reading and parsing the submission;
+* sandbox start: starting the isolated child until it reports the code loaded;
+* probes: calls of student functions (a fork in the sandbox each);
+* sandbox end: stopping the child and removing its cgroup;
+* checks: the hidden tests' own work on the returned arrays;
+* training: real trainings (cache misses) and cache look-ups, separately;
+* evidence: gathering the data of the feedback pictures;
+* reports: feedback.html, feedback.md, figures, output.txt, results.json.
+
+Run twice: with an empty training cache (the first grading of a class: every distinct
+initialization is trained once) and warm. The floor is the time of the trainings of
+the cold run: work no grader can avoid, since the accuracy checks need those trainings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, table  # noqa: E402
+from generate import as_notebook, sources_pool  # noqa: E402
+
+import autograder.engine as engine  # noqa: E402
+import autograder.reports as reports  # noqa: E402
+from autograder.batch import cache_key  # noqa: E402
+from autograder.config import load_config  # noqa: E402
+from autograder.sandbox import runner  # noqa: E402
+from autograder.training import Trainer  # noqa: E402
+
+PHASES = ["intake", "sandbox start", "probes", "sandbox end", "checks", "cache look-up", "training",
+          "evidence", "reports"]
+
+
+class Clock:
+    """Exclusive time per phase: a nested phase's time is taken out of the enclosing one."""
+
+    def __init__(self):
+        self.totals: dict[str, float] = defaultdict(float)
+        self.counts: dict[str, int] = defaultdict(int)
+        self.stack: list[list] = []
+
+    def wrap(self, owner, attr: str, phase: str):
+        original = getattr(owner, attr)
+
+        @functools.wraps(original)
+        def timed(*args, **kwargs):
+            frame = [phase, time.perf_counter(), 0.0]
+            self.stack.append(frame)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.stack.pop()
+                spent = time.perf_counter() - frame[1]
+                self.totals[phase] += spent - frame[2]
+                self.counts[phase] += 1
+                if self.stack:
+                    self.stack[-1][2] += spent
+
+        setattr(owner, attr, timed)
+
+    def reset(self):
+        self.totals.clear()
+        self.counts.clear()
+
+
+def instrument(clock: Clock) -> None:
+    clock.wrap(engine, "load_submission", "intake")
+    clock.wrap(runner.Sandbox, "start", "sandbox start")
+    clock.wrap(runner.Sandbox, "call", "probes")
+    clock.wrap(runner.Sandbox, "close", "sandbox end")
+    clock.wrap(engine.Grader, "_run_check", "checks")
+    clock.wrap(Trainer, "cached", "cache look-up")
+    clock.wrap(Trainer, "_train", "training")
+    clock.wrap(engine, "gather_evidence", "evidence")
+    clock.wrap(reports, "write_submission_reports", "reports")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1, help="warm rounds over the sources")
+    args = parser.parse_args()
+    config = load_config()
+    clock = Clock()
+    instrument(clock)
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory(prefix="initgrade-breakdown-") as tmp:
+        tmp = Path(tmp)
+        subs = []
+        for i, (label, text) in enumerate(sources_pool()):
+            for kind in ("py", "ipynb"):
+                p = tmp / "subs" / f"{label}.{kind}"
+                p.parent.mkdir(exist_ok=True)
+                p.write_text(as_notebook(text, label) if kind == "ipynb" else text)
+                subs.append(p)
+        cache = tmp / "cache"
+        out = tmp / "out"
+        t0 = time.perf_counter()
+        trainer = Trainer(config, cache)
+        grader = engine.Grader(config, trainer, [str(out), str(cache)])
+        trainer.data("circles"), trainer.data("images")
+        setup = time.perf_counter() - t0
+        results = {}
+        for label in ("cold training cache", "warm training cache"):
+            clock.reset()
+            walls = []
+            runs = [subs] if label.startswith("cold") else [subs] * args.rounds
+            t0 = time.perf_counter()
+            for batch in runs:
+                for p in batch:
+                    s0 = time.perf_counter()
+                    r = grader.grade(p)
+                    reports.write_submission_reports(out, r, config, cache_key(p, config))
+                    walls.append(time.perf_counter() - s0)
+            total = time.perf_counter() - t0
+            results[label] = (dict(clock.totals), dict(clock.counts), walls, total, grader.trainer.trainings_run)
+            if label.startswith("cold"):
+                trained = grader.trainer.trainings_run
+        n = len(subs)
+        rows = []
+        cold, warm = results["cold training cache"], results["warm training cache"]
+        nw = len(warm[2])
+        for phase in PHASES:
+            rows.append([phase, f"{1000 * cold[0].get(phase, 0) / n:.1f}", f"{1000 * warm[0].get(phase, 0) / nw:.1f}",
+                         f"{warm[1].get(phase, 0) / nw:.1f}"])
+        other_c = cold[3] - sum(cold[0].values())
+        other_w = warm[3] - sum(warm[0].values())
+        rows.append(["other (grader glue)", f"{1000 * other_c / n:.1f}", f"{1000 * other_w / nw:.1f}", ""])
+        rows.append(["**total per submission**", f"{1000 * cold[3] / n:.1f}", f"{1000 * warm[3] / nw:.1f}", ""])
+        print(f"{n} submissions ({n // 2} sources as module and as notebook), one process, no parallelism; "
+              f"grader set-up (datasets, isolation check) {setup:.2f} s")
+        print()
+        print(table(["phase", "ms / submission, cold cache", "ms / submission, warm cache", "calls / submission"],
+                    rows))
+        print()
+        floor = cold[0].get("training", 0.0)
+        print(f"floor: {trained} distinct trainings (every distinct initialization the accuracy and symmetry "
+              f"checks need) take {floor:.1f} s alone, {floor / cold[3]:.0%} of the cold run ({cold[3]:.1f} s); "
+              f"per submission median: cold {statistics.median(cold[2]):.3f} s, warm {statistics.median(warm[2]):.3f} s")
+
+
+if __name__ == "__main__":
+    main()

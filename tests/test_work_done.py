@@ -1,0 +1,140 @@
+"""The work grading does, counted (never timed): the levers of bench/ keep doing what they claim.
+
+* The sandbox's guard switches only the entries a submission changed, yet always
+  lands on exactly the recorded state (the submission's for a call, the originals after).
+* One sandbox start per submission, one probe per distinct call.
+* A notebook read does not build the IRI grammar of ``rfc3987_syntax`` (1.3 s).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from autograder.config import PROJECT_ROOT, load_config
+from autograder.sandbox import child
+
+CONFIG = load_config()
+
+
+def _guard_for(mods: list[types.ModuleType]) -> child._Guard:
+    g = child._Guard()
+    g.dicts = [vars(m) for m in mods]
+    g.original = [dict(d) for d in g.dicts]
+    return g
+
+
+def test_guard_fast_path_switches_exactly(monkeypatch):
+    a, b = types.ModuleType("a"), types.ModuleType("b")
+    a.keep, a.patched, a.gone = 1, "orig", object()
+    b.x = 1
+    g = _guard_for([a, b])
+    if g.version is None:
+        pytest.skip("no dict version tags on this interpreter: the guard switches whole dicts")
+    original = [dict(d) for d in g.dicts]
+    # what a submission does at load time
+    a.patched = "student"
+    del a.gone
+    a.new = "added"
+    student = [dict(d) for d in g.dicts]
+    g.seal()
+    assert [dict(d) for d in g.dicts] == original
+    assert g.diffs[0] == (["gone"], {"patched": "student", "new": "added"})
+    assert g.diffs[1] == ([], {})
+    for _ in range(3):
+        g.enter()
+        assert [dict(d) for d in g.dicts] == student
+        g.restore()
+        assert [dict(d) for d in g.dicts] == original
+    assert g.full_switches == 0  # only the changed entries were touched
+
+
+def test_guard_switches_whole_dicts_changed_behind_its_back():
+    a, b = types.ModuleType("a"), types.ModuleType("b")
+    a.x, b.y = 1, 2
+    g = _guard_for([a, b])
+    if g.version is None:
+        pytest.skip("no dict version tags on this interpreter")
+    original = [dict(d) for d in g.dicts]
+    a.x = "student"
+    student = [dict(d) for d in g.dicts]
+    g.seal()
+    b.thread = "a thread of the submission, after loading"
+    g.enter()
+    assert [dict(d) for d in g.dicts] == student  # exactly the submission's state
+    assert g.full_switches == 1
+    a.during_call = "patched by the call"
+    b.y = "also"
+    g.restore()
+    assert [dict(d) for d in g.dicts] == original  # exactly the originals again
+    assert g.full_switches == 3
+
+
+def test_guard_without_version_tags_switches_whole(monkeypatch):
+    a = types.ModuleType("a")
+    a.x = 1
+    g = _guard_for([a])
+    g.version = None
+    a.x = 2
+    g.seal()
+    assert vars(a)["x"] == 1
+    g.enter()
+    assert vars(a)["x"] == 2
+    g.restore()
+    assert vars(a)["x"] == 1
+
+
+def test_one_sandbox_start_and_one_probe_per_distinct_call(tmp_path):
+    from autograder.engine import Grader
+    from autograder.sandbox import runner
+    from autograder.training import Trainer
+
+    starts = []
+    real_start = runner.Sandbox.start
+
+    def counting_start(self):
+        starts.append(1)
+        return real_start(self)
+
+    grader = Grader(CONFIG, Trainer(CONFIG, tmp_path / "cache"), [str(tmp_path)])
+    runner.Sandbox.start, saved = counting_start, runner.Sandbox.start
+    try:
+        result = grader.grade(PROJECT_ROOT / "examples" / "submissions" / "correct_module.py")
+    finally:
+        runner.Sandbox.start = saved
+    assert result.score == CONFIG.max_points()
+    assert len(starts) == 1
+    assert 0 < result.probes <= 40  # memoised: one probe per distinct (function, arguments)
+
+
+def test_reading_a_notebook_does_not_build_the_iri_grammar(tmp_path):
+    code = ("import sys, autograder.cli, autograder.intake as i, pathlib; "
+            "i.load_submission(pathlib.Path(sys.argv[1]), 1 << 24); "
+            "print(__import__('json').dumps('rfc3987_syntax.syntax_helpers' in sys.modules))")
+    nb = PROJECT_ROOT / "assignment" / "initialization.ipynb"
+    out = subprocess.run([sys.executable, "-c", code, str(nb)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert json.loads(out.stdout.strip().splitlines()[-1]) is False
+    # and the module still imports for anyone who asks for it afterwards
+    later = subprocess.run([sys.executable, "-c", "import autograder.engine, importlib.util as u; "
+                            "print(u.find_spec('rfc3987_syntax') is None or __import__('rfc3987_syntax') is not None)"],
+                           capture_output=True, text=True, check=True)
+    assert later.stdout.strip() == "True"
+
+
+def test_generated_batch_is_what_the_benchmark_says(tmp_path):
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    paths = generate(tmp_path, 20, seed=1)
+    assert len(paths) == len({p.read_bytes() for p in paths}) == 20
+    assert {p.suffix for p in paths} == {".py", ".ipynb"}
+    assert Path(paths[0]).parent == tmp_path
