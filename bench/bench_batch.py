@@ -36,7 +36,7 @@ def run_grader(subs: Path, out: Path, cache: Path, jobs: int) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"grader failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     times = [json.loads(p.read_text())["execution_time"] for p in out.glob("*/results.json")]
-    trainings = re.search(r"(\d+) trainings run", done.stdout)
+    trainings = re.search(r"(\d+)\s+trainings\s+run", done.stdout)
     return {
         "n": len(times),
         "wall": wall,

@@ -31,7 +31,7 @@ def grade(subs: Path, out: Path, cache: Path, jobs: int, env: dict) -> dict:
     t = run_timed([str(VENV_BIN / "initgrade"), "grade", str(subs), "--out", str(out), "--cache", str(cache),
                    "--jobs", str(jobs), "--no-progress", "--force"], env=env)
     times = [json.loads(p.read_text())["execution_time"] for p in out.glob("*/results.json")]
-    trainings = re.search(r"(\d+) trainings run", t.stdout)
+    trainings = re.search(r"(\d+)\s+trainings\s+run", t.stdout)
     with open(out / "gradebook.csv") as f:
         statuses = [line.rsplit(",", 1)[-1].strip() for line in f.readlines()[1:]]
     return {"n": len(times), "wall": t.seconds, "rate": len(times) / t.seconds,
