@@ -21,7 +21,6 @@ Nothing here may fail a grading: any error leaves the evidence out.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
@@ -63,29 +62,8 @@ class TrainingLog:
 
 
 def cached_outcome(trainer, training: str, params: dict):
-    """The trainer's outcome for these parameters if it is cached (memory or disk), else None.
-
-    Uses ``Trainer.cached`` when the trainer has one; otherwise the same lookup
-    ``Trainer.outcome`` does first, without its fall-back to training.
-    """
-    trainer = getattr(trainer, "trainer", trainer)
-    lookup = getattr(trainer, "cached", None)
-    if lookup is not None:
-        return lookup(training, params)
-    try:
-        key = trainer._key(training, params)
-        if key in trainer._memory:
-            return trainer._memory[key]
-        path = trainer._disk_path(key)
-        if path is not None and path.exists():
-            from autograder.training import Outcome
-
-            outcome = Outcome(**json.loads(path.read_text()))
-            trainer._memory[key] = outcome
-            return outcome
-    except (AttributeError, OSError, TypeError, ValueError):
-        pass
-    return None
+    """The trainer's outcome for these parameters if it is cached (memory or disk), else None."""
+    return getattr(trainer, "trainer", trainer).cached(training, params)
 
 
 def expected_std(kind: str, n_in: int, extra: tuple) -> float:

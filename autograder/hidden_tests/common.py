@@ -239,17 +239,6 @@ def assert_arguments(student, function, dims, *extra) -> None:
                          "list; index the sizes (layers_dims[l]) rather than using list methods.")
 
 
-def explain(question: str, dims, r, expected) -> str:
-    """The likely mistake when values differ, as text ('' when none is recognised)."""
-    try:
-        from autograder.diagnose import diagnose
-
-        found = diagnose(question, list(dims), r.params(), expected, scale=_scale_of(r))
-    except Exception:  # noqa: BLE001
-        return ""
-    return with_diagnosis("", found).strip()
-
-
 def seeded_problem(r, expected: dict, tolerance, dims) -> str:
     """What differs from the seeded reference values, or '' when everything matches."""
     for key in expected_keys(dims):
@@ -264,14 +253,6 @@ def seeded_problem(r, expected: dict, tolerance, dims) -> str:
             return (f"{call_text(r)}: {key} differs from the expected seeded values (at {[int(i) for i in idx]}: expected "
                     f"{want[idx]:.8g}, found {got[idx]:.8g}; largest difference {largest:.3g}).")
     return ""
-
-
-def assert_seeded_values(r, expected: dict, tolerance, question: str, dims) -> None:
-    """One call against the reference (kept for callers that check a single call)."""
-    problem = seeded_problem(r, expected, tolerance, dims)
-    if problem:
-        found = diagnose_call(r, {r.function: lambda *a: expected}) if r.function in QUESTION_OF else []
-        raise CheckFailure(with_diagnosis(problem, found), found)
 
 
 def _as_other_call(r) -> dict:
