@@ -35,11 +35,6 @@ def section_heading(section: str) -> str:
     return f"{number}. {heading}"
 
 
-def section_anchor(section: str) -> str:
-    """The anchor Jupyter gives the heading (``#5.-Scaling-by-the-fan-in:-He-initialization``)."""
-    return "#" + section_heading(section).replace(" ", "-")
-
-
 def section_pointer(section: str) -> str:
     """One sentence for a student: which section to re-read, and for what."""
     if section not in SECTIONS:
