@@ -172,15 +172,19 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
 
     parent = Grader(config, Trainer(config, cache_dir), hide_extra)
     report.isolation = parent.isolation.describe()
+    serial = jobs <= 1 or len(todo) <= 1
+    if todo and serial:
+        parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
     if todo:
         warm_reference(parent)
         report.trainings += parent.trainer.trainings_run
-    if jobs <= 1 or len(todo) <= 1:
-        for p, sid, _ in todo:
-            before = parent.trainer.trainings_run
-            result = parent.grade(p)
-            result.id = sid
-            finish(result, parent.trainer.trainings_run - before)
+    if serial:
+        with parent:
+            for p, sid, _ in todo:
+                before = parent.trainer.trainings_run
+                result = parent.grade(p)
+                result.id = sid
+                finish(result, parent.trainer.trainings_run - before)
     else:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,

@@ -49,7 +49,7 @@ from autograder.intake import IntakeError, Submission, load_submission  # noqa: 
 from autograder.probes import ProbeFailure, SandboxStudent  # noqa: E402
 from autograder.reference import reference_functions  # noqa: E402
 from autograder.sandbox.hiding import hide_paths  # noqa: E402
-from autograder.sandbox.runner import Sandbox, SandboxError, detect_isolation  # noqa: E402
+from autograder.sandbox.runner import Sandbox, SandboxError, detect_isolation, new_zygote  # noqa: E402
 from autograder.training import Trainer  # noqa: E402
 
 
@@ -119,6 +119,7 @@ class _FreshStudent(SandboxStudent):
     def call_fresh(self, function: str, *args, as_tuple: bool = False):
         if not self.restarted:
             self.restarted = True
+            self.sandbox.reseed()
             self.sandbox.kill()
         return self._call(function, args, as_tuple)
 
@@ -133,6 +134,23 @@ class Grader:
         self.reference = reference_functions(config.functions)
         self.hide = hide_paths(list(hide_extra))
         self.isolation = detect_isolation()
+        self.zygote = new_zygote(self.isolation)
+
+    def prestart(self) -> None:
+        """Start the sandbox starter now, so it imports numpy while this process does other work."""
+        if self.zygote is not None:
+            self.zygote.prestart()
+
+    def close(self) -> None:
+        """End the sandbox starter (a later ``grade`` starts a new one)."""
+        if self.zygote is not None:
+            self.zygote.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def _zero_checks(self, message: str) -> list[CheckResult]:
         return [CheckResult(q, c, check_title(q, c), 0.0, float(self.config.questions[q].checks[c]), False, message)
@@ -152,7 +170,7 @@ class Grader:
             return result
         result.kind, result.digest = sub.kind, sub.digest
         sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits, self.hide,
-                          self.config.sandbox.stub_modules, self.isolation)
+                          self.config.sandbox.stub_modules, self.isolation, self.zygote)
         try:
             try:
                 load = sandbox.start()

@@ -184,6 +184,7 @@ class SandboxCgroup:
                     (folder / "cgroup.kill").write_text("1")
                 except OSError:
                     pass
+        pause = 0.0005  # the usual case is a process exiting right now: look again soon
         while True:
             pids = self.pids()
             if not pids:
@@ -195,7 +196,8 @@ class SandboxCgroup:
                     pass
             if time.monotonic() > deadline:
                 return False
-            time.sleep(0.01)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
 
     def remove(self) -> bool:
         """Kill what is left and remove the folders; True when all are gone."""

@@ -26,8 +26,12 @@ from dataclasses import dataclass, field
 from autograder.config import Limits
 from autograder.sandbox import cgroups, wire
 from autograder.sandbox.hiding import tmp_holds_needed
+from autograder.sandbox.zygote import CANNOT_ISOLATE, KeeperProcess, Zygote, ZygoteUnavailable
 
 UID_BASE = 2_000_000  # sandboxes run as UID_BASE + a per-process offset when the grader is root
+# The seed of numpy's legacy global stream when a sandbox starts (see child.main); no spec or
+# common habit uses it, so a function that forgets to seed is still wrong, but repeatably so.
+RANDOM_SEED = 1_234_567_891
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,11 @@ def detect_isolation() -> Isolation:
     if os.geteuid() == 0 and shutil.which("setpriv") and _runs(_wrap(probe, Isolation(False, True), UID_BASE)):
         return Isolation(namespaces=False, drop_uid=True)
     return Isolation(namespaces=False, drop_uid=False)
+
+
+def new_zygote(isolation: Isolation) -> Zygote | None:
+    """The sandbox starter for one grader process: only with namespaces (see ``zygote``)."""
+    return Zygote(_child_env("/tmp")) if isolation.namespaces else None
 
 
 def _wrap(cmd: list[str], iso: Isolation, uid: int, pdeathsig: bool = False) -> list[str]:
@@ -250,8 +259,12 @@ class Sandbox:
     """
 
     def __init__(self, chunks, files, functions, limits: Limits, hide: list[str],
-                 stub_modules: list[str], isolation: Isolation | None = None):
+                 stub_modules: list[str], isolation: Isolation | None = None, zygote: Zygote | None = None):
         self.chunks, self.files, self.functions = chunks, files, functions
+        # With namespaces, sandboxes are forked by the grader's zygote (numpy already
+        # imported); without one, or if it fails, each start execs a new interpreter.
+        self.zygote = zygote if (isolation or detect_isolation()).namespaces else None
+        self.random_seed = RANDOM_SEED
         self.limits, self.hide, self.stub_modules = limits, hide, stub_modules
         self.isolation = isolation or detect_isolation()
         self.proc: subprocess.Popen | None = None
@@ -284,22 +297,25 @@ class Sandbox:
                 os.chown(self._tmp, uid, uid)
         workdir = self._tmp or "/tmp"  # with namespaces, _tmp is only the mount point of a private tmpfs
         self.cgroup = cgroups.create(self.limits.processes, self._memory_cap())
-        cmd = _wrap([sys.executable, "-I", "-B", "-u", "-m", "autograder.sandbox.child", "REQ", "REP", "LIFE"],
-                    self.isolation, uid, pdeathsig=True)
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         # The lifeline: only this process holds its write end. When the grader dies (even
         # by SIGKILL), the child reads end-of-file and ends the sandbox. setpriv's
         # --pdeathsig alone does not survive unshare's switch to a new user namespace.
         life_r, life_w = os.pipe()
-        cmd[-3:] = [str(req_r), str(rep_w), str(life_r)]
+        env, cwd = _child_env(workdir, workdir), workdir if self._tmp else "/"
         try:
-            self.proc = subprocess.Popen(
-                cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w, life_r),
-                env=_child_env(workdir, workdir),
-                cwd=workdir if self._tmp else "/", start_new_session=True,
-            )
+            self.proc = None
+            if self.zygote is not None:
+                self.proc = self._fork_from_zygote(env, cwd, req_r, rep_w, life_r)
+            if self.proc is None:
+                cmd = _wrap([sys.executable, "-I", "-B", "-u", "-m", "autograder.sandbox.child",
+                             str(req_r), str(rep_w), str(life_r)], self.isolation, uid, pdeathsig=True)
+                self.proc = subprocess.Popen(
+                    cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w, life_r), env=env, cwd=cwd,
+                    start_new_session=True,
+                )
         except OSError:
             for fd in (req_w, rep_r, life_w):
                 os.close(fd)
@@ -321,6 +337,7 @@ class Sandbox:
             "namespaces": self.isolation.namespaces, "stub_modules": self.stub_modules,
             "workdir": workdir, "sweep": self.isolation.namespaces or self.isolation.drop_uid,
             "nonce": nonce, "scratch": self._tmp if self.isolation.namespaces else None,
+            "random_seed": self.random_seed,
         }
         t0 = time.monotonic()
         try:
@@ -337,7 +354,14 @@ class Sandbox:
             ) from None
         except (wire.WireError, OSError) as exc:
             how, hint = self._exit_description(), self._output_hint()
+            forked = isinstance(self.proc, KeeperProcess)
             self.kill()
+            if forked and how == describe_exit(CANNOT_ISOLATE) and self.zygote is not None:
+                # The zygote's keeper could not enter the namespaces (not the submission's
+                # doing): stop using the zygote and start this sandbox the exec way.
+                self.zygote.broken = "its sandboxes could not enter new namespaces"
+                self.zygote = None
+                return self.start()
             raise SandboxError(
                 f"the process running your code ended while loading it ({how}; did your code call "
                 "sys.exit/os._exit, kill its own process, or crash?)" + hint
@@ -365,6 +389,24 @@ class Sandbox:
                 "threads is used up. Does your code start threads or processes at the top level?"
             )
         return self.load
+
+    def _fork_from_zygote(self, env, cwd, req_r, rep_w, life_r):
+        """A ``KeeperProcess`` from the zygote, or None (the zygote is unusable: exec instead)."""
+        out_r, out_w = os.pipe()
+        try:
+            proc = self.zygote.spawn(env=env, cwd=cwd, cgroup_procs=self.cgroup.procs_files if self.cgroup else [],
+                                     namespaces=True, req_fd=req_r, rep_fd=rep_w, life_fd=life_r, out_fd=out_w)
+        except ZygoteUnavailable:
+            os.close(out_r)
+            return None
+        finally:
+            os.close(out_w)
+        proc.stdout = os.fdopen(out_r, "rb")
+        return proc
+
+    def reseed(self) -> None:
+        """Later starts begin the global random stream elsewhere (the engine's ``call_fresh``)."""
+        self.random_seed = (self.random_seed + 1) % 2**32
 
     def call(self, function: str, args: list) -> ProbeReply:
         """Call ``function(*args)`` in a fresh fork of the loaded submission."""
@@ -457,6 +499,11 @@ class Sandbox:
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
+                if isinstance(self.proc, KeeperProcess):  # a keeper killed before its setsid()
+                    try:
+                        os.kill(self.proc.pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
             if self.cgroup is not None:
                 self.cgroup.kill_all()
             elif self.isolation.drop_uid:
@@ -472,6 +519,8 @@ class Sandbox:
                     pass
             for d in self.drains:
                 d.join(timeout=2)
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
             self.proc = None
         self._release_cgroup()
 

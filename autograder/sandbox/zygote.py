@@ -1,0 +1,347 @@
+"""A pre-forked sandbox starter: Python and numpy are imported once per grader process.
+
+Starting a sandbox used to mean ``unshare ... python -m autograder.sandbox.child``:
+about 30 ms of namespaces and interpreter, then 100 ms importing numpy, for every
+submission. The *zygote* is that same interpreter started once, with the same
+scrubbed environment and flags, which imports numpy and the child's module and
+then only waits. For each submission it forks a *keeper*, and the keeper does what
+``unshare --user --map-root-user --mount --net --pid --fork --kill-child
+--mount-proc`` did:
+
+1. joins the submission's cgroup (before anything else, so every later process is
+   counted and can be killed);
+2. takes the submission's environment, working directory and output pipe;
+3. enters new user (namespace-root mapped to the grader's uid), mount, network and
+   pid namespaces, with mounts made private;
+4. forks the sandbox proper: pid 1 of the new pid namespace, killed by the kernel
+   if the keeper dies. It mounts a fresh ``/proc`` and then runs exactly the child
+   code an exec'd sandbox runs (``child.main``): hiding, read-only remounts,
+   capabilities dropped, seccomp, limits, loading the submission.
+5. waits for it and writes its exit status to the grader.
+
+Each submission therefore still gets its own namespaces, cgroup, private ``/tmp``,
+seccomp filter and limits; what is shared is only memory that holds nothing but
+imported library code (copy-on-write pages of a process that never saw a
+submission, a solution, a hidden test or the grader's environment).
+
+The zygote runs no student code and is unreachable from the sandboxes (it is in
+the grader's pid namespace, which they cannot see). It ends when its grader closes
+the control socket or dies (``--pdeathsig`` and end-of-file both).
+
+The grader's side is ``Zygote`` (used by ``runner.Sandbox``); ``serve`` is the
+zygote's main loop, entered by ``python -m autograder.sandbox.child --zygote FD``
+so that every process of a sandbox is still recognisable as one by its command
+line.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
+PR_SET_PDEATHSIG = 1
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+CANNOT_ISOLATE = 121  # the keeper's exit status when it could not enter the namespaces
+_STATUS = struct.Struct("<i")
+# The fds a request carries, in order.
+_FDS = ("req", "rep", "life", "out", "status")
+
+
+class ZygoteUnavailable(Exception):
+    """The zygote cannot start sandboxes here; the caller falls back to exec'ing one."""
+
+
+# ----------------------------------------------------------------------------------------
+# The zygote's side (runs in the zygote and its forks)
+
+
+def serve(ctrl_fd: int, child_main) -> None:
+    """Fork a keeper per request until the grader closes the socket.
+
+    ``child_main`` is ``main`` of the running ``autograder.sandbox.child`` (the
+    ``__main__`` module: importing it again would make a second copy, not the one
+    its tamper guard protects).
+    """
+    sock = socket.socket(fileno=ctrl_fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers report to the grader; the kernel reaps them
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(sock, 1 << 16, len(_FDS))
+        except OSError:
+            os._exit(0)
+        if not msg:
+            os._exit(0)
+        try:
+            request = json.loads(msg)
+            pid = os.fork() if len(fds) == len(_FDS) else -1
+        except (ValueError, OSError):
+            pid = -1
+        if pid == 0:
+            code = CANNOT_ISOLATE
+            try:
+                sock.close()
+                code = _keeper(request, dict(zip(_FDS, fds)), child_main)
+            except BaseException:  # noqa: BLE001
+                pass
+            if code:  # no sandbox ran: the keeper's own failure is the status
+                try:
+                    os.write(fds[_FDS.index("status")], _STATUS.pack(code))
+                except OSError:
+                    pass
+            os._exit(code)
+        for fd in fds:
+            os.close(fd)
+        try:
+            sock.send(json.dumps({"pid": pid}).encode())
+        except OSError:
+            os._exit(0)
+
+
+def _libc():
+    return ctypes.CDLL("libc.so.6", use_errno=True)
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _keeper(request: dict, fds: dict[str, int], child_main) -> int:
+    """Runs in the keeper; returns its exit status (the sandbox's, as a signed int on the status pipe)."""
+    libc = _libc()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.setsid()  # its own process group: the grader kills it with killpg, as it did unshare
+    for procs in request.get("cgroup_procs", []):
+        try:
+            _write(procs, str(os.getpid()))
+        except OSError:
+            return CANNOT_ISOLATE
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(fds["out"], 1)
+    os.dup2(fds["out"], 2)
+    keep = {0, 1, 2, fds["req"], fds["rep"], fds["life"], fds["status"]}
+    for fd in _open_fds():
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    if request.get("namespaces"):
+        uid, gid = os.geteuid(), os.getegid()
+        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID) != 0:
+            return CANNOT_ISOLATE
+        try:
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/uid_map", f"0 {uid} 1")
+            _write("/proc/self/gid_map", f"0 {gid} 1")
+        except OSError:
+            return CANNOT_ISOLATE
+        if libc.mount(None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None) != 0:
+            return CANNOT_ISOLATE
+    pid = os.fork()
+    if pid == 0:
+        _sandbox(libc, request, fds, child_main)  # never returns
+    for name in ("req", "rep", "life"):
+        os.close(fds[name])
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.waitstatus_to_exitcode(status)
+    try:
+        os.write(fds["status"], _STATUS.pack(code))
+    except OSError:
+        pass
+    return 0
+
+
+def _sandbox(libc, request: dict, fds: dict[str, int], child_main) -> None:
+    """pid 1 of the new namespaces: a fresh /proc, then the child's own start-up."""
+    code = 4
+    try:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        os.close(fds["status"])
+        if request.get("namespaces"):
+            libc.mount(b"none", b"/proc", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
+            if libc.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(MS_NOSUID | MS_NODEV | MS_NOEXEC), None) != 0:
+                os._exit(CANNOT_ISOLATE)
+        # The same argv an exec'd child has: the sandbox looks the same from inside either way.
+        sys.argv = [sys.argv[0], str(fds["req"]), str(fds["rep"]), str(fds["life"])]
+        child_main(sys.argv)
+        code = 0
+    except BaseException:  # noqa: BLE001 - a compromised child just ends
+        pass
+    os._exit(code)
+
+
+def _open_fds() -> list[int]:
+    try:
+        return [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return list(range(3, 256))
+
+
+# ----------------------------------------------------------------------------------------
+# The grader's side
+
+
+class KeeperProcess:
+    """The ``subprocess.Popen`` subset ``runner.Sandbox`` uses, for a sandbox the zygote started.
+
+    ``pid`` is the keeper's (the leader of its process group); the exit status is the
+    sandbox's, read from the status pipe. An end of file without a status means the
+    keeper itself was killed: reported as SIGKILL, as a killed ``unshare`` was.
+    """
+
+    def __init__(self, pid: int, status_fd: int, stdout):
+        self.pid, self._status_fd, self.stdout = pid, status_fd, stdout
+        self.returncode: int | None = None
+
+    def _read_status(self, timeout: float | None) -> int | None:
+        if self.returncode is not None:
+            return self.returncode
+        try:
+            ready = select.select([self._status_fd], [], [], timeout)[0]
+        except (OSError, ValueError):
+            ready = [True]
+        if not ready:
+            return None
+        try:
+            data = os.read(self._status_fd, _STATUS.size)
+        except OSError:
+            data = b""
+        self.returncode = _STATUS.unpack(data)[0] if len(data) == _STATUS.size else -signal.SIGKILL
+        try:
+            os.close(self._status_fd)
+        except OSError:
+            pass
+        return self.returncode
+
+    def poll(self) -> int | None:
+        return self._read_status(0)
+
+    def wait(self, timeout: float | None = None) -> int:
+        code = self._read_status(timeout)
+        if code is None:
+            raise subprocess.TimeoutExpired("sandbox", timeout)
+        return code
+
+
+class Zygote:
+    """One grader process's zygote: started on first use (or ``prestart``), ended by ``close``.
+
+    Thread-safe; a grader process that forks (a worker pool) starts its own zygote
+    in each worker rather than sharing its parent's.
+    """
+
+    def __init__(self, env: dict[str, str], pdeathsig: bool = True):
+        self.env = env
+        self.pdeathsig = pdeathsig
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._sock: socket.socket | None = None
+        self._pid = None
+        self.broken: str | None = None
+        self.spawned = 0
+
+    def prestart(self) -> None:
+        """Start the zygote now (it imports numpy while the grader does other work)."""
+        with self._lock:
+            self._ensure()
+
+    def _ensure(self) -> None:
+        if self._proc is not None and self._pid == os.getpid() and self._proc.poll() is None:
+            return
+        if self._pid != os.getpid():  # a fork of the grader: the parent's zygote is not ours
+            self._proc, self._sock = None, None
+        self._stop()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        prefix = ["setpriv", "--pdeathsig", "KILL"] if self.pdeathsig and shutil.which("setpriv") else []
+        cmd = [*prefix, sys.executable, "-I", "-B", "-u", "-m", "autograder.sandbox.child", "--zygote",
+               str(theirs.fileno())]
+        try:
+            self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), env=self.env,
+                                          cwd="/", start_new_session=True)
+        except OSError as exc:
+            ours.close()
+            raise ZygoteUnavailable(f"could not start the zygote: {exc}") from exc
+        finally:
+            theirs.close()
+        self._sock, self._pid = ours, os.getpid()
+
+    def spawn(self, *, env: dict[str, str], cwd: str, cgroup_procs: list[str], namespaces: bool,
+              req_fd: int, rep_fd: int, life_fd: int, out_fd: int, timeout: float = 30.0) -> KeeperProcess:
+        """Start one sandbox on the given pipe ends (the caller closes its copies afterwards).
+
+        Returns a ``KeeperProcess`` whose ``stdout`` is None: the caller reads the
+        output pipe it created.
+        """
+        if self.broken:
+            raise ZygoteUnavailable(self.broken)
+        status_r, status_w = os.pipe()
+        request = json.dumps({"env": env, "cwd": cwd, "cgroup_procs": cgroup_procs,
+                              "namespaces": namespaces}).encode()
+        try:
+            with self._lock:
+                for attempt in (1, 2):  # a zygote that died is restarted once
+                    self._ensure()
+                    try:
+                        socket.send_fds(self._sock, [request], [req_fd, rep_fd, life_fd, out_fd, status_w])
+                        if not select.select([self._sock], [], [], timeout)[0]:
+                            raise OSError("the zygote did not answer")
+                        reply = self._sock.recv(1 << 12)
+                        pid = json.loads(reply)["pid"] if reply else -1
+                    except (OSError, ValueError, KeyError, TypeError):
+                        self._stop()
+                        if attempt == 2:
+                            raise ZygoteUnavailable("the zygote stopped answering") from None
+                        continue
+                    break
+        except BaseException:
+            os.close(status_r)
+            raise
+        finally:
+            os.close(status_w)
+        if not isinstance(pid, int) or pid <= 0:
+            os.close(status_r)
+            raise ZygoteUnavailable("the zygote could not fork")
+        self.spawned += 1
+        return KeeperProcess(pid, status_r, None)
+
+    def _stop(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            try:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            self._proc = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                self._stop()
+            else:
+                self._proc, self._sock = None, None

@@ -1,0 +1,141 @@
+"""The pre-forked sandbox starter (autograder.sandbox.zygote) and the grader-seeded random stream.
+
+The hostile suite (test_hostile.py) runs every attack through zygote-forked
+sandboxes; these tests pin what is specific to the zygote: each sandbox gets its
+own namespaces, the zygote really is what starts them, a zygote that cannot
+isolate is abandoned for the exec path without blaming the submission, and an
+unseeded function grades the same every time (so its training is cached).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from autograder.config import PROJECT_ROOT, load_config
+from autograder.engine import Grader
+from autograder.intake import load_submission
+from autograder.sandbox import runner, zygote
+from autograder.sandbox.hiding import hide_paths
+from autograder.training import Trainer
+
+CONFIG = load_config()
+CORRECT = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"
+NO_SEED = PROJECT_ROOT / "examples" / "mistakes" / "he_no_seed.py"
+
+pytestmark = pytest.mark.skipif(not runner.detect_isolation().namespaces and
+                                os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
+                                reason="the zygote is used only with namespaces")
+
+PROBE_NS = '''
+import os
+def initialize_parameters_zeros(layers_dims):
+    import numpy as np
+    raise RuntimeError("ns=" + os.readlink("/proc/self/ns/user") + " pid=" + str(os.getpid()) + " end")
+'''
+
+
+def _sandbox(tmp_path: Path, code: str, z):
+    sub_file = tmp_path / "sub.py"
+    sub_file.write_text(code)
+    sub = load_submission(sub_file, 1 << 20)
+    return runner.Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
+                          CONFIG.sandbox.stub_modules, zygote=z)
+
+
+def _identity(sb) -> str:
+    reply = sb.call("initialize_parameters_zeros", [{"list": [2, 1]}])
+    assert reply.header.get("status") == "raised", reply.header
+    return reply.header["message"].split("ns=", 1)[1].split(" end", 1)[0]
+
+
+def test_every_sandbox_from_the_zygote_gets_its_own_namespaces(tmp_path):
+    assert runner.detect_isolation().namespaces
+    z = runner.new_zygote(runner.detect_isolation())
+    try:
+        # All three alive at once: the kernel reuses a freed namespace's inode number.
+        sandboxes = [_sandbox(tmp_path, PROBE_NS, z) for _ in range(3)]
+        try:
+            for sb in sandboxes:
+                sb.start()
+                assert isinstance(sb.proc, zygote.KeeperProcess)
+            seen = [_identity(sb) for sb in sandboxes]
+        finally:
+            for sb in sandboxes:
+                sb.close()
+        assert z.spawned == 3
+        grader_ns = os.readlink("/proc/self/ns/user")
+        namespaces = [s.split(" pid=")[0] for s in seen]
+        assert grader_ns not in namespaces
+        assert len(set(namespaces)) == 3  # a new user namespace per sandbox
+        # The probe runs in a fork of the sandbox's pid 1: a small pid in a new pid namespace.
+        assert all(int(s.split(" pid=")[1]) < 50 for s in seen)
+    finally:
+        z.close()
+
+
+def test_a_grader_starts_its_sandboxes_from_one_zygote_and_closing_ends_it(tmp_path):
+    with Grader(CONFIG, Trainer(CONFIG, tmp_path / "cache"), [str(tmp_path)]) as grader:
+        grader.prestart()
+        first = grader.grade(CORRECT)
+        second = grader.grade(CORRECT)
+        assert first.score == second.score == CONFIG.max_points()
+        assert grader.zygote.spawned == 2
+        proc = grader.zygote._proc
+        assert proc is not None and proc.poll() is None
+    assert proc.poll() is not None  # closed with the grader: no process left behind
+
+
+def test_a_keeper_that_cannot_isolate_falls_back_to_exec_and_the_student_is_not_blamed(tmp_path, monkeypatch):
+    z = runner.new_zygote(runner.detect_isolation())
+    real_spawn = z.spawn
+
+    def spawn_into_a_missing_cgroup(**kw):
+        # The keeper's first step fails: the same exit a failed unshare gives.
+        return real_spawn(**{**kw, "cgroup_procs": [str(tmp_path / "missing" / "cgroup.procs")]})
+
+    monkeypatch.setattr(z, "spawn", spawn_into_a_missing_cgroup)
+    try:
+        with _sandbox(tmp_path, PROBE_NS, z) as sb:
+            load = sb.start()
+            assert "initialize_parameters_zeros" in load.functions
+            assert not isinstance(sb.proc, zygote.KeeperProcess)  # the exec path served it
+            assert sb.zygote is None
+            assert _identity(sb)
+        assert z.broken
+    finally:
+        z.close()
+
+
+def test_a_dead_zygote_is_restarted(tmp_path):
+    z = runner.new_zygote(runner.detect_isolation())
+    try:
+        z.prestart()
+        z._proc.kill()
+        z._proc.wait()
+        with _sandbox(tmp_path, PROBE_NS, z) as sb:
+            sb.start()
+            assert isinstance(sb.proc, zygote.KeeperProcess)
+            assert _identity(sb)
+    finally:
+        z.close()
+
+
+def test_an_unseeded_function_grades_the_same_every_time_and_trains_once(tmp_path):
+    cache = tmp_path / "cache"
+    results, trainings = [], []
+    for _ in range(2):
+        trainer = Trainer(CONFIG, cache)
+        with Grader(CONFIG, trainer, [str(tmp_path)]) as grader:
+            results.append(grader.grade(NO_SEED))
+        trainings.append(trainer.trainings_run)
+    first, second = results
+    assert [(c.check, c.score, c.message) for c in first.checks] == [(c.check, c.score, c.message)
+                                                                     for c in second.checks]
+    assert first.score < CONFIG.max_points()  # the seed the grader starts from is not the spec's
+    assert trainings[0] > 0 and trainings[1] == 0  # the same initialization: found in the cache
+    # and the diagnosis still sees that the values change between runs
+    seeded = next(c for c in first.checks if c.question == "he" and c.check == "seeded_values")
+    assert any("seed" in d.code for d in seeded.diagnoses), seeded.diagnoses
