@@ -3,7 +3,7 @@
 Each submission's result is keyed by a hash of its bytes, the grader's version
 and grading.yaml. A re-run (after Ctrl-C, a crash, or simply again) reuses every
 result whose key still matches and grades only the rest. Reports are written
-atomically as submissions finish; the gradebook last.
+atomically as submissions finish (by the worker that graded them); the gradebook last.
 
 Workers are forked from this process after the reference trainings are warmed
 into the shared disk cache, so every correct submission costs no training.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -114,12 +115,24 @@ _WORKER: Grader | None = None
 def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str]) -> None:
     global _WORKER
     _WORKER = Grader(config, Trainer(config, cache_dir), hide_extra)
+    _WORKER.prestart()
+    # Run when the pool ends the worker: its sandbox starter goes with it.
+    multiprocessing.util.Finalize(None, _close_worker, exitpriority=10)
 
 
-def _grade_in_worker(path: str, sid: str) -> tuple[SubmissionResult, int]:
+def _close_worker() -> None:
+    if _WORKER is not None:
+        _WORKER.close()
+
+
+def _grade_in_worker(path: str, sid: str, out: str, key: str) -> tuple[SubmissionResult, int]:
+    """Grade and write the submission's reports here, in the worker: the parent, which
+    shares the same cores, only collects slim results (no picture data) for the gradebook."""
     before = _WORKER.trainer.trainings_run
     result = _WORKER.grade(Path(path))
     result.id = sid
+    write_submission_reports(Path(out), result, _WORKER.config, key)
+    result.evidence = {}
     return result, _WORKER.trainer.trainings_run - before
 
 
@@ -161,8 +174,9 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             on_result(r, True)
     keys = {sid: key for _, sid, key in todo}
 
-    def finish(result: SubmissionResult, trainings: int) -> None:
-        write_submission_reports(out, result, config, keys[result.id])
+    def finish(result: SubmissionResult, trainings: int, written: bool = False) -> None:
+        if not written:
+            write_submission_reports(out, result, config, keys[result.id])
         result.evidence = {}  # the pictures' data is in the reports now; a course's worth would pile up here
         report.results.append(result)
         report.graded += 1
@@ -189,15 +203,17 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                  initargs=(config, str(cache_dir), hide_extra)) as pool:
-            futures = {pool.submit(_grade_in_worker, str(p), sid): (p, sid) for p, sid, _ in todo}
+            futures = {pool.submit(_grade_in_worker, str(p), sid, str(out), key): (p, sid) for p, sid, key in todo}
             for fut in as_completed(futures):
                 p, sid = futures[fut]
                 try:
                     result, trainings = fut.result()
+                    written = True
                 except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
                     result, trainings = SubmissionResult(id=sid, path=str(p), status="error",
                                                          error=f"grader failure: {type(exc).__name__}: {exc}"), 0
-                finish(result, trainings)
+                    written = False
+                finish(result, trainings, written)
     report.results.sort(key=lambda r: r.id)
     write_atomic(out / "gradebook.csv", gradebook_csv(report.results, config))
     write_class_summary(out, report.results, config)
