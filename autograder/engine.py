@@ -15,30 +15,9 @@ plain data of the feedback pictures (autograder.feedback.evidence).
 from __future__ import annotations
 
 import inspect
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-# nbformat validates notebooks with jsonschema, whose format checkers import every
-# optional helper installed: ``rfc3987_syntax`` alone builds a grammar at import time,
-# 1.3 s of a 2.7 s ``initgrade grade one.ipynb``, and the others (arrow, isoduration, ...)
-# 65 ms more. Notebook schemas use no ``format`` keyword, so these checkers are left
-# out, for this import only: later imports of the modules still work.
-_FORMAT_HELPERS = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator", "fqdn", "idna",
-                   "webcolors", "jsonpointer", "uri_template", "isoduration")
-if "jsonschema" not in sys.modules:
-    _blocked = [m for m in _FORMAT_HELPERS if m not in sys.modules]
-    for _m in _blocked:
-        sys.modules[_m] = None  # type: ignore[assignment]  # makes the import fail
-    try:
-        import jsonschema._format  # noqa: F401  # pyflakes: imported for its side effect
-    except ImportError:
-        pass
-    finally:
-        for _m in _blocked:
-            if _m in sys.modules and sys.modules[_m] is None:
-                del sys.modules[_m]
 
 from autograder import __version__  # noqa: E402
 from autograder.config import GradingConfig  # noqa: E402

@@ -8,8 +8,13 @@ at the top level) is dropped, so notebook and module forms of the same code get
 the same grade, and a submission loads in milliseconds. Line numbers are
 preserved so the sandbox's error messages point at the student's own lines.
 
-Parsing happens here (``nbformat``, IPython's input transformer, ``ast``): all three
+Parsing happens here (``json``/``nbformat``, IPython's input transformer, ``ast``): all
 only read text. Nothing is imported, executed or unpickled.
+
+Only what a notebook needs is imported, when it needs it: a notebook as Jupyter
+writes it is read with ``json`` (nbformat only for older formats and damaged
+files), and IPython's transformer runs only on cells that are not plain Python.
+Both imports cost more than the rest of reading a notebook (about 65 ms each).
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
+import json
 import re
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-
-import nbformat
+from textwrap import dedent
 
 SUBMISSION_SUFFIXES = {".ipynb", ".py", ".zip"}
 MAX_ZIP_MEMBERS = 200
@@ -100,11 +106,69 @@ def _unwrap_cell_magic(source: str) -> str:
     return source
 
 
+# A line IPython's prompt strippers may act on: ``>>>`` (doctest), ``In [1]: `` or ``...:``.
+_PROMPT_LIKE = re.compile(r"\s*>>>|((\[nav\]|\[ins\])? )?In \[\d+\]: |\s*\.{3,}:")
+# A line magic as the assignment's notebooks use them (``%matplotlib inline``, ``%autoreload 2``):
+# a name, then words with no quotes, brackets, backslash or IPython escapes, so its tokens
+# can neither run on to the next line nor be read as other IPython syntax.
+_SIMPLE_LINE_MAGIC = re.compile(r"%([A-Za-z_]\w*)(?: ([^'\"()\[\]{}\\?!%#\t]*))?")
+
+
+def _plain_python_cell(source: str) -> str | None:
+    """What IPython's ``TransformerManager().transform_cell`` returns for ``source``, if that
+    can be told without it (importing IPython costs 60 ms); None when IPython must decide.
+
+    IPython first cleans the cell up (trailing newline, leading blank lines dropped, common
+    indentation removed, prompts stripped), then rewrites IPython syntax found in its
+    tokens, one statement at a time. The clean-up is repeated here with IPython's own
+    steps, except the prompt stripping: a cell with a prompt-like line is left to IPython.
+    After clean-up, code that parses as Python holds no IPython syntax (``%magic``,
+    ``!shell``, ``x?`` and friends are all syntax errors in Python), so IPython returns it
+    unchanged. Simple line magics at the top level (``%matplotlib inline``, in nearly
+    every notebook) become IPython's ``get_ipython().run_line_magic(name, args)`` line, as
+    IPython writes it; the result must then parse with each such line a top-level
+    statement of its own (not inside a string, brackets or a continued line).
+    """
+    cell = source if source.endswith("\n") else source + "\n"
+    lines = cell.splitlines(keepends=True)
+    for i, line in enumerate(lines):  # IPython's leading_empty_lines
+        if line and not line.isspace():
+            lines = lines[i:]
+            break
+    text = dedent("".join(lines))  # IPython's leading_indent
+    lines = text.splitlines(keepends=True)
+    if any(_PROMPT_LIKE.match(line) for line in lines):
+        return None
+    magic_lines = []
+    if "%" in text:
+        for n, line in enumerate(lines):
+            m = _SIMPLE_LINE_MAGIC.fullmatch(line.rstrip()) if line.startswith("%") else None
+            if m:  # IPython's EscapedCommand with _tr_magic
+                lines[n] = f"get_ipython().run_line_magic({m.group(1)!r}, {(m.group(2) or '')!r})\n"
+                magic_lines.append(n + 1)
+        if magic_lines:
+            if text.count("\n") != len(lines):
+                return None  # line breaks other than \n (\r, \x0c, \u2028...): tokenizers and splitlines disagree
+            text = "".join(lines)
+    try:
+        tree = ast.parse(text)
+    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError, MemoryError: IPython decides
+        return None
+    if magic_lines:
+        top = {(s.lineno, s.end_lineno) for s in tree.body if s.col_offset == 0}
+        if any((n, n) not in top for n in magic_lines):
+            return None
+    return text
+
+
 def _python_from_cell(source: str) -> str:
     """IPython syntax (``%magic``, ``!shell``, ``x?``) to plain Python calls of get_ipython()."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
     source = _unwrap_cell_magic(source)
+    plain = _plain_python_cell(source)
+    if plain is not None:
+        return plain
+    from IPython.core.inputtransformer2 import TransformerManager  # only here: a 60 ms import
+
     try:
         return TransformerManager().transform_cell(source)
     except Exception:  # noqa: BLE001 - leave it to the sandbox to report the syntax error
@@ -218,15 +282,120 @@ def _text(raw: bytes, name: str, what: str) -> str:
     return text
 
 
+# nbformat validates notebooks with jsonschema, whose format checkers import every
+# optional helper installed: ``rfc3987_syntax`` alone builds a grammar at import time,
+# 1.3 s of a 2.7 s ``initgrade grade one.ipynb``, and the others (arrow, isoduration, ...)
+# 65 ms more. Notebook schemas use no ``format`` keyword, so these checkers are left
+# out, for this import only: later imports of the modules still work.
+_FORMAT_HELPERS = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator", "fqdn", "idna",
+                   "webcolors", "jsonpointer", "uri_template", "isoduration")
+
+
+def import_nbformat():
+    """nbformat, with jsonschema imported without its format helpers (see _FORMAT_HELPERS).
+
+    Import nbformat through this wherever jsonschema may not be imported yet.
+    """
+    if "jsonschema" not in sys.modules:
+        blocked = [m for m in _FORMAT_HELPERS if m not in sys.modules]
+        for m in blocked:
+            sys.modules[m] = None  # type: ignore[assignment]  # makes the import fail
+        try:
+            import jsonschema._format  # noqa: F401  # pyflakes: imported for its side effect
+        except ImportError:
+            pass
+        finally:
+            for m in blocked:
+                if m in sys.modules and sys.modules[m] is None:
+                    del sys.modules[m]
+    import nbformat
+
+    return nbformat
+
+
+def _is_text(value) -> bool:
+    """A multi-line string field as nbformat accepts it: a string, or a list of strings."""
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(x, str) for x in value))
+
+
+def _tame(value, depth: int = 64) -> bool:
+    """No deeper than ``depth`` levels (nbformat converts the whole tree recursively), and no
+    ``cell_type`` that is not a string (nbformat's schema error message for it fails)."""
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            if not isinstance(v.get("cell_type", ""), str):
+                return False
+            v = v.values()
+        elif not isinstance(v, list):
+            continue
+        if d >= depth:
+            return False
+        stack.extend((x, d + 1) for x in v if isinstance(x, (dict, list)))
+    return True
+
+
+def _plain_v4_cells(text: str) -> list | None:
+    """The cells of a version 4 notebook as Jupyter writes it, read with ``json`` alone;
+    None for anything else (other versions, damaged or unusual files), which nbformat reads.
+
+    nbformat would read these files without error and give the same cells: it only
+    joins list-of-lines sources and, when validating, logs schema problems without
+    refusing the notebook. Its schema validation costs 65 ms to import and 70 ms to
+    compile per process, so it is left out. Everything nbformat would trip over
+    (missing ``metadata``, non-string ``source`` lines or ids, odd outputs,
+    attachments, very deep nesting) sends the file to nbformat, which refuses it with
+    its own message, as before.
+    """
+    try:
+        nb = json.loads(text)
+    except Exception:  # noqa: BLE001 - nbformat reports it, with its own message
+        return None
+    if not isinstance(nb, dict) or type(nb.get("nbformat")) is not int or nb["nbformat"] != 4:
+        return None
+    if type(nb.get("nbformat_minor", 0)) is not int or not isinstance(nb.get("metadata"), dict):
+        return None
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not _tame(nb):
+        return None
+    for cell in cells:
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
+            return None
+        if not _is_text(cell.get("source", "")) or not isinstance(cell.get("id", ""), str):
+            return None
+        attachments = cell.get("attachments", {})
+        if not isinstance(attachments, dict) or not all(isinstance(a, dict) for a in attachments.values()):
+            return None
+        if cell.get("cell_type") == "code":
+            outputs = cell.get("outputs", [])
+            if not isinstance(outputs, list):
+                return None
+            for out in outputs:
+                if not isinstance(out, dict) or not isinstance(out.get("output_type", ""), str):
+                    return None
+                if not isinstance(out.get("data", {}), dict) or not isinstance(out.get("text", ""), (str, list)):
+                    return None
+                if isinstance(out.get("text"), list) and not _is_text(out["text"]):
+                    return None
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+    return cells
+
+
 def notebook_chunks(raw: bytes, name: str) -> list[dict]:
     text = _text(raw, name, "a Jupyter notebook")
-    try:
-        nb = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
-        raise IntakeError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: {str(exc)[:200]})") from None
+    nb = None
+    cells = _plain_v4_cells(text)
+    if cells is None:
+        try:
+            nb = import_nbformat().reads(text, as_version=4)
+        except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
+            raise IntakeError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: "
+                              f"{str(exc)[:200]})") from None
+        cells = nb.get("cells", []) if isinstance(nb, dict) else []
     chunks = []
     n_code = 0
-    cells = nb.get("cells", []) if isinstance(nb, dict) else []
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue

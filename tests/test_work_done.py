@@ -4,6 +4,7 @@
   lands on exactly the recorded state (the submission's for a call, the originals after).
 * One sandbox start per submission, one probe per distinct call.
 * A notebook read does not build the IRI grammar of ``rfc3987_syntax`` (1.3 s).
+* One notebook is graded without importing nbformat, IPython, a process pool or a progress bar.
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ def test_reading_a_notebook_does_not_build_the_iri_grammar(tmp_path):
     code = ("import sys, autograder.cli, autograder.intake as i, pathlib; "
             "i.load_submission(pathlib.Path(sys.argv[1]), 1 << 24); "
             "print(__import__('json').dumps('rfc3987_syntax.syntax_helpers' in sys.modules))")
-    nb = PROJECT_ROOT / "assignment" / "initialization.ipynb"
+    # an nbformat 3 notebook: read by nbformat (a version 4 one does not even import it)
+    nb = PROJECT_ROOT / "examples" / "hostile" / "broken_notebook_nbformat3.ipynb"
     out = subprocess.run([sys.executable, "-c", code, str(nb)], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
     assert json.loads(out.stdout.strip().splitlines()[-1]) is False
@@ -126,6 +128,21 @@ def test_reading_a_notebook_does_not_build_the_iri_grammar(tmp_path):
                             "print(u.find_spec('rfc3987_syntax') is None or __import__('rfc3987_syntax') is not None)"],
                            capture_output=True, text=True, check=True)
     assert later.stdout.strip() == "True"
+
+
+def test_one_notebook_command_imports_only_what_it_uses():
+    """`initgrade grade one.ipynb`: no nbformat/jsonschema, IPython, process pool, progress bar or
+    packaging for a notebook as Jupyter writes it, %matplotlib inline included (about 150 ms)."""
+    unused = ["nbformat", "jsonschema", "IPython", "multiprocessing", "concurrent.futures", "rich.progress",
+              "autograder.packaging"]
+    code = ("import sys, json, pathlib, autograder.cli, autograder.intake as i, autograder.config as c; "
+            "c.load_config(); sub = i.load_submission(pathlib.Path(sys.argv[1]), 1 << 24); "
+            f"print(json.dumps([sub.kind, [m for m in {unused!r} if m in sys.modules]]))")
+    nb = PROJECT_ROOT / "examples" / "submissions" / "correct_notebook.ipynb"
+    assert "%matplotlib inline" in nb.read_text()
+    out = subprocess.run([sys.executable, "-c", code, str(nb)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["notebook", []]
 
 
 def test_generated_batch_is_what_the_benchmark_says(tmp_path):

@@ -16,9 +16,12 @@ import stat
 import zipfile
 from pathlib import Path
 
-import nbformat
-
 from autograder.config import PROJECT_ROOT, GradingConfig
+from autograder.intake import import_nbformat
+
+# nbformat, without jsonschema's slow format helpers (see autograder.intake); `initgrade build`
+# had that through autograder.engine, which `initgrade` no longer imports for it.
+nbformat = import_nbformat()
 
 METADATA_KEY = "initgrade"
 NOTEBOOK_NAME = "initialization.ipynb"

@@ -1,0 +1,197 @@
+"""Intake reads notebooks as nbformat and IPython would, without importing them when it can.
+
+``autograder.intake`` reads a version 4 notebook with ``json`` and turns plain Python cells
+(and simple top-level line magics such as ``%matplotlib inline``) into code itself; anything
+else goes to nbformat and IPython's input transformer, as before. These tests hold both
+readings side by side: the code the sandbox gets, and the messages of refused notebooks,
+must be the same as with nbformat + IPython for every case.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from IPython.core.inputtransformer2 import TransformerManager
+
+from autograder import intake
+from autograder.config import PROJECT_ROOT
+from autograder.intake import IntakeError, code_chunks, notebook_chunks
+
+NOTEBOOKS = sorted([*PROJECT_ROOT.glob("examples/**/*.ipynb"), *PROJECT_ROOT.glob("assignment/*.ipynb"),
+                    *PROJECT_ROOT.glob("solutions/*.ipynb")])
+
+
+def ipython_cell(source: str) -> str:
+    """The transformation as intake did it before: IPython's, always."""
+    source = intake._unwrap_cell_magic(source)
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001
+        return source
+
+
+def nbformat_chunks(raw: bytes, name: str):
+    """Notebook intake as it was before: nbformat.reads, then IPython on every code cell."""
+    try:
+        text = intake._text(raw, name, "a Jupyter notebook")
+        try:
+            nb = nbformat.reads(text, as_version=4)
+        except Exception as exc:  # noqa: BLE001
+            raise IntakeError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: "
+                              f"{str(exc)[:200]})") from None
+        chunks, n_code = [], 0
+        cells = nb.get("cells", []) if isinstance(nb, dict) else []
+        for cell in cells if isinstance(cells, list) else []:
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            n_code += 1
+            source = cell.get("source", "")
+            if isinstance(source, list):
+                source = "".join(str(s) for s in source)
+            chunks += [c for c in code_chunks(ipython_cell(str(source)), f"cell {n_code}") if c["code"].strip()]
+        if not chunks:
+            raise IntakeError(f"{name} has no code cells with definitions in them")
+        return "ok", chunks
+    except IntakeError as exc:
+        return "error", str(exc)
+
+
+def new_chunks(raw: bytes, name: str):
+    try:
+        return "ok", notebook_chunks(raw, name)
+    except IntakeError as exc:
+        return "error", str(exc)
+
+
+CELLS = [
+    "import numpy as np\n\ndef f(x):\n    return x\n",
+    "x = 1",  # no trailing newline
+    "\n\n   \nx = 1\n",  # leading blank lines are dropped by IPython
+    "    x = 1\n    y = 2\n",  # common indentation removed
+    "  x = 1\n\n      \n  def f():\n      return 1\n",
+    "x = 1\r\ny = 2\r\n",
+    "%matplotlib inline\nimport numpy as np\n",
+    "import numpy as np\n%matplotlib inline",
+    "%load_ext autoreload\n%autoreload 2\n%matplotlib  inline  \n",
+    "%config InlineBackend.figure_format = 'retina'\nx = 1\n",  # quotes: IPython decides
+    "%matplotlib inline\r\nx = 1\r\n",
+    "%matplotlib inline\x0cx = 1\n",
+    "s = '''\n%matplotlib inline\n'''\n",  # inside a string: not a magic
+    "x = (1,\n%matplotlib inline\n)\n",
+    "x = 1 + \\\n%matplotlib inline\n",
+    "def f():\n    return 1\n%time f()\n",
+    "def f():\n    %time pass\n    return 1\n",
+    "%%time\ndef f():\n    return 1\n",
+    "%%timeit -n1\nx = 1\n",
+    "!pip install numpy\nx = 1\n",
+    "files = !ls\nx = %pwd\n",
+    "np.zeros?\n",
+    "x = '%d' % 3\nprint(f'{x!r}?')\ny = a != b\n",
+    "def f():\n    \"\"\"\n    >>> f()\n    1\n    \"\"\"\n    return 1\n",
+    ">>> x = 1\n>>> y = 2\n",
+    "In [1]: x = 1\n",
+    "In[1]: int = 5\n",
+    "def f():\n    ...\n",
+    "x = [\n    1,\n    2,\n]\n",
+    "def broken(:\n    pass\n\ndef ok():\n    return 1\n",
+    "",
+    "   ",
+    "x = '\0'\n",
+]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_cells_become_the_code_ipython_makes_of_them(cell):
+    assert intake._python_from_cell(cell) == ipython_cell(cell)
+
+
+def test_plain_python_and_simple_magics_need_no_ipython():
+    for cell in (CELLS[0], CELLS[2], CELLS[6], CELLS[8]):
+        assert intake._plain_python_cell(cell) is not None, cell
+    for cell in (CELLS[9], CELLS[12], CELLS[13], CELLS[16], CELLS[19], CELLS[21], CELLS[24]):
+        assert intake._plain_python_cell(cell) is None, cell
+
+
+def _variants() -> dict[str, bytes]:
+    base = json.loads((PROJECT_ROOT / "examples" / "submissions" / "correct_notebook.ipynb").read_text())
+    code = [i for i, c in enumerate(base["cells"]) if c["cell_type"] == "code"]
+    edits = {
+        "minor 99": lambda nb: nb.update(nbformat_minor=99),
+        "minor as text": lambda nb: nb.update(nbformat_minor="5"),
+        "no minor": lambda nb: nb.pop("nbformat_minor"),
+        "major 4.0": lambda nb: nb.update(nbformat=4.0),
+        "major as text": lambda nb: nb.update(nbformat="4"),
+        "major 5": lambda nb: nb.update(nbformat=5),
+        "no metadata": lambda nb: nb.pop("metadata"),
+        "no cells": lambda nb: nb.pop("cells"),
+        "cells a dict": lambda nb: nb.update(cells={"a": 1}),
+        "cell without metadata": lambda nb: nb["cells"][code[0]].pop("metadata"),
+        "cell type a number": lambda nb: nb["cells"][code[0]].update(cell_type=3),
+        "source a number": lambda nb: nb["cells"][code[0]].update(source=3),
+        "source lines not text": lambda nb: nb["cells"][code[0]].update(source=["a = 1\n", 2]),
+        "no source": lambda nb: nb["cells"][code[0]].pop("source"),
+        "ids numbers": lambda nb: [c.update(id=1) for c in nb["cells"]],
+        "id a list": lambda nb: nb["cells"][code[0]].update(id=[1]),
+        "duplicate ids": lambda nb: [c.update(id="x") for c in nb["cells"]],
+        "no ids": lambda nb: [c.pop("id", None) for c in nb["cells"]],
+        "outputs text": lambda nb: nb["cells"][code[0]].update(outputs="abc"),
+        "output lines not text": lambda nb: nb["cells"][code[0]].update(
+            outputs=[{"output_type": "stream", "text": ["a", 1]}]),
+        "outputs": lambda nb: nb["cells"][code[0]].update(outputs=[
+            {"output_type": "stream", "name": "stdout", "text": ["a\n", "b"]},
+            {"output_type": "display_data", "data": {"text/plain": ["x", "y"]}, "metadata": {}}]),
+        "attachment not a bundle": lambda nb: nb["cells"][0].update(attachments={"a.png": 3}),
+        "deep metadata": lambda nb: nb["metadata"].update(deep=json.loads("[" * 600 + "]" * 600)),
+        "a list": lambda nb: [nb],
+        "magics": lambda nb: nb["cells"][code[0]].update(source="%matplotlib inline\n!ls\nx = %time 1\nhelp?\n"),
+    }
+    out = {}
+    for name, edit in edits.items():
+        nb = copy.deepcopy(base)
+        changed = edit(nb)
+        out[name] = json.dumps(changed if isinstance(changed, list) and name == "a list" else nb).encode()
+    out["not JSON"] = b"{not json"
+    out["empty object"] = b"{}"
+    out["null"] = b"null"
+    return out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_give_the_code_nbformat_and_ipython_give(path):
+    raw = path.read_bytes()
+    assert new_chunks(raw, path.name) == nbformat_chunks(raw, path.name)
+
+
+def _same_refusal(outcome):
+    """Where a RecursionError is raised (so its message) depends on the depth of the caller's stack."""
+    kind, value = outcome
+    return (kind, value.split("RecursionError")[0]) if kind == "error" else outcome
+
+
+@pytest.mark.parametrize("name,raw", list(_variants().items()), ids=list(_variants()))
+def test_unusual_and_broken_notebooks_read_or_refused_as_before(name, raw):
+    assert _same_refusal(new_chunks(raw, "nb.ipynb")) == _same_refusal(nbformat_chunks(raw, "nb.ipynb"))
+
+
+def test_notebooks_as_jupyter_writes_them_skip_nbformat():
+    for name in ("correct_notebook.ipynb", "he_xavier_notebook.ipynb"):
+        raw = (PROJECT_ROOT / "examples" / "submissions" / name).read_text()
+        assert intake._plain_v4_cells(raw) is not None
+    old = (PROJECT_ROOT / "examples" / "hostile" / "broken_notebook_nbformat3.ipynb").read_text()
+    assert intake._plain_v4_cells(old) is None
+
+
+def test_fast_path_is_taken_for_the_example_notebooks():
+    """Every code cell of the bundled notebooks is read without IPython, but the one with odd magics."""
+    for path in NOTEBOOKS:
+        if path.name.startswith("broken_"):
+            continue
+        nb = json.loads(Path(path).read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                assert intake._plain_python_cell(intake._unwrap_cell_magic(source)) is not None, (path.name, source)
