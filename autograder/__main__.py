@@ -1,5 +1,5 @@
 """``python -m autograder`` is the ``initgrade`` command."""
 
-from autograder.cli import main
+from autograder.launch import main
 
 main()

@@ -155,3 +155,32 @@ def test_generated_batch_is_what_the_benchmark_says(tmp_path):
     assert len(paths) == len({p.read_bytes() for p in paths}) == 20
     assert {p.suffix for p in paths} == {".py", ".ipynb"}
     assert Path(paths[0]).parent == tmp_path
+
+
+def test_a_warm_one_notebook_grade_reads_no_data_and_adopts_the_early_sandbox_starter(tmp_path):
+    """With a warm training cache, `initgrade grade one.ipynb` neither reads the datasets nor imports
+    h5py (the input sizes are remembered in the cache), and the zygote started before the grader's
+    imports (autograder.launch) is the one the grader uses."""
+    nb = PROJECT_ROOT / "examples" / "submissions" / "correct_notebook.ipynb"
+    args = ["grade", str(nb), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True, check=True, env=env)
+    code = ("import sys, json\n"
+            "from autograder import launch\n"
+            "from autograder.sandbox import zygote, runner\n"
+            "started = []\n"
+            "real = zygote.Zygote.prestart\n"
+            "zygote.Zygote.prestart = lambda self: (started.append(self), real(self))[1]\n"
+            "spawned = []\n"
+            "real_spawn = zygote.Zygote.spawn\n"
+            "zygote.Zygote.spawn = lambda self, **kw: (spawned.append(self), real_spawn(self, **kw))[1]\n"
+            "sys.argv = ['initgrade', *sys.argv[1:]]\n"
+            "try:\n    launch.main()\nexcept SystemExit as e:\n    status = e.code\n"
+            "print(json.dumps({'status': status, 'h5py': 'h5py' in sys.modules, 'zygotes': len(set(map(id, started))),"
+            " 'early_used': bool(spawned) and all(z is started[0] for z in spawned)}))")
+    out = subprocess.run([sys.executable, "-c", code, *args, "--force"], capture_output=True, text=True, check=True,
+                         env=env)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert found == {"status": 0, "h5py": False, "zygotes": 1, "early_used": True}, out.stdout[-2000:]
+    grades = (tmp_path / "out" / "gradebook.csv").read_text()
+    assert "correct_notebook" in grades

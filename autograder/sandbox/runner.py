@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from autograder.config import Limits
 from autograder.sandbox import cgroups, wire
 from autograder.sandbox.hiding import tmp_holds_needed
-from autograder.sandbox.zygote import CANNOT_ISOLATE, KeeperProcess, Zygote, ZygoteUnavailable
+from autograder.sandbox.zygote import CANNOT_ISOLATE, KeeperProcess, Zygote, ZygoteUnavailable, sandbox_env, take_early
 
 UID_BASE = 2_000_000  # sandboxes run as UID_BASE + a per-process offset when the grader is root
 # The seed of numpy's legacy global stream when a sandbox starts (see child.main); no spec or
@@ -70,7 +70,7 @@ class Isolation:
 def _runs(cmd: list[str]) -> bool:
     try:
         return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=30, env=_child_env("/tmp")).returncode == 0
+                              stderr=subprocess.DEVNULL, timeout=30, env=sandbox_env("/tmp")).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -95,8 +95,16 @@ def detect_isolation() -> Isolation:
 
 
 def new_zygote(isolation: Isolation) -> Zygote | None:
-    """The sandbox starter for one grader process: only with namespaces (see ``zygote``)."""
-    return Zygote(_child_env("/tmp")) if isolation.namespaces else None
+    """The sandbox starter for one grader: only with namespaces (see ``zygote``).
+
+    Adopts the one the command line started before its own imports (``zygote.start_early``).
+    """
+    early = take_early()
+    if not isolation.namespaces:
+        if early is not None:
+            early.close()
+        return None
+    return early or Zygote(sandbox_env("/tmp"))
 
 
 def _wrap(cmd: list[str], iso: Isolation, uid: int, pdeathsig: bool = False) -> list[str]:
@@ -116,20 +124,6 @@ def _wrap(cmd: list[str], iso: Isolation, uid: int, pdeathsig: bool = False) -> 
         base = prefix or ["setpriv"]
         return [*base, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *cmd]
     return [*prefix, *cmd]
-
-
-def _child_env(workdir: str, tmpdir: str = "/tmp") -> dict[str, str]:
-    """The only environment the child sees: nothing of the grader's leaks through."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "HOME": workdir,
-        "TMPDIR": tmpdir,
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "MPLBACKEND": "Agg",
-    }
 
 
 _SIGNAL_HINTS = {
@@ -303,7 +297,7 @@ class Sandbox:
         # by SIGKILL), the child reads end-of-file and ends the sandbox. setpriv's
         # --pdeathsig alone does not survive unshare's switch to a new user namespace.
         life_r, life_w = os.pipe()
-        env, cwd = _child_env(workdir, workdir), workdir if self._tmp else "/"
+        env, cwd = sandbox_env(workdir, workdir), workdir if self._tmp else "/"
         try:
             self.proc = None
             if self.zygote is not None:
