@@ -33,7 +33,7 @@ test: $(STAMP) $(CHROMIUM_STAMP)
 # Benchmarks print figures; they are not part of make test.
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" OPENBLAS_NUM_THREADS=1 $(PY) bench/compare.py -n 24
-	OPENBLAS_NUM_THREADS=1 $(PY) bench/scale.py --sizes 100 1000 --jobs 2
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/scale.py --sizes 100 1000 --jobs 2 4
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/breakdown.py
 
 clean:
