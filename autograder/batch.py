@@ -5,8 +5,9 @@ and grading.yaml. A re-run (after Ctrl-C, a crash, or simply again) reuses every
 result whose key still matches and grades only the rest. Reports are written
 atomically as submissions finish (by the worker that graded them); the gradebook last.
 
-Workers are forked from this process after the reference trainings are warmed
-into the shared disk cache, so every correct submission costs no training.
+The reference trainings are warmed into the shared disk cache first (by the
+workers, side by side, in a parallel batch), so every correct submission costs no
+training; a worker that meets one still in progress waits on its lock.
 """
 
 from __future__ import annotations
@@ -135,14 +136,28 @@ def _grade_in_worker(path: str, sid: str, out: str, key: str) -> tuple[Submissio
     return result, _WORKER.trainer.trainings_run - before
 
 
-def warm_reference(grader: Grader) -> None:
-    """Train from the reference parameters once, so workers find them in the disk cache."""
+def reference_warmups(grader: Grader) -> list[tuple[str, str]]:
+    """The checks that train: run on the reference, they put its trainings in the cache."""
+    return [(q, c) for (q, c) in grader.checks if "accuracy" in c or c == "symmetry"]
+
+
+def warm_check(grader: Grader, question: str, check: str) -> None:
+    """Run one training check on the reference solutions (trusted, in this process)."""
     from autograder.probes import LocalStudent
 
-    student = LocalStudent(grader.reference)
-    for (q, c), fn in grader.checks.items():
-        if "accuracy" in c or c == "symmetry":
-            grader._run_check(q, c, fn, student)
+    grader._run_check(question, check, grader.checks[question, check], LocalStudent(grader.reference))
+
+
+def warm_reference(grader: Grader) -> None:
+    """Train from the reference parameters once, so later gradings find them in the cache."""
+    for q, c in reference_warmups(grader):
+        warm_check(grader, q, c)
+
+
+def _warm_in_worker(question: str, check: str) -> int:
+    before = _WORKER.trainer.trainings_run
+    warm_check(_WORKER, question, check)
+    return _WORKER.trainer.trainings_run - before
 
 
 def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: int = 1,
@@ -188,10 +203,10 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     serial = jobs <= 1 or len(todo) <= 1
     if todo and serial:
         parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
-    if todo:
-        warm_reference(parent)
-        report.trainings += parent.trainer.trainings_run
     if serial:
+        if todo:
+            warm_reference(parent)
+            report.trainings += parent.trainer.trainings_run
         with parent:
             for p, sid, _ in todo:
                 before = parent.trainer.trainings_run
@@ -206,7 +221,16 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                  initargs=(config, str(cache_dir), hide_extra)) as pool:
+            # The reference trainings first, one per worker at a time (about 10 s in a row on one
+            # core with an empty cache); the submissions queue behind them, and one that needs a
+            # reference training still running waits on its lock rather than training it again.
+            warmups = [pool.submit(_warm_in_worker, q, c) for q, c in reference_warmups(parent)]
             futures = {pool.submit(_grade_in_worker, str(p), sid, str(out), key): (p, sid) for p, sid, key in todo}
+            for fut in warmups:
+                try:
+                    report.trainings += fut.result()
+                except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
+                    pass
             for fut in as_completed(futures):
                 p, sid = futures[fut]
                 try:
