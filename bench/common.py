@@ -11,8 +11,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from autograder.config import PROJECT_ROOT
 
 VENV_BIN = Path(sys.executable).parent
@@ -84,31 +82,6 @@ def submission_sources(n: int) -> dict[str, dict[str, str]]:
             out[f"s{len(out):03d}_{m.stem}"] = src
         i += 1
     return out
-
-
-def fill_notebook(student_nb: Path, dest: Path, sources: dict[str, str], tag: str) -> Path:
-    """The student notebook with its graded cells filled in and the experiment cells removed.
-
-    Kept: markdown, the set-up cell (the first code cell), graded cells, public checks and
-    every cell a grading tool marked (nbgrader's test cells). The experiment cells train
-    networks for minutes; a student who submits them makes otter and nbgrader run them.
-    """
-    nb = nbformat.read(student_nb, as_version=4)
-    kept, seen_code = [], False
-    for cell in nb.cells:
-        marker = cell.get("metadata", {}).get("initgrade", {})
-        if "graded" in marker:
-            fn = marker["function"]
-            if fn in sources:
-                cell.source = f"# {tag}\n{sources[fn]}"
-            kept.append(cell)
-        elif cell.cell_type != "code" or "check" in marker or "nbgrader" in cell.metadata or not seen_code:
-            kept.append(cell)
-        seen_code = seen_code or cell.cell_type == "code"
-    nb.cells = kept
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, dest)
-    return dest
 
 
 def machine() -> str:

@@ -41,7 +41,7 @@ from autograder.config import PROJECT_ROOT, load_config
 from autograder.packaging import TARGETS
 from autograder.packaging.cli import build
 from autograder.packaging.classroom import classroom_payload, log_feedback, one_line
-from autograder.packaging.common import solution_lines
+from autograder.packaging.common import fill_notebook, solution_lines
 from autograder.packaging.student import hidden_test_lines, leaks
 
 VENV_BIN = Path(sys.executable).parent
@@ -118,30 +118,6 @@ BAD["initialize_parameters_he"] = _functions(EXAMPLES / "mistakes" / "he_fan_out
 del BAD["initialize_parameters_deep"]
 
 
-def make_submission(student_nb: Path, dest: Path, sources: dict[str, str]) -> Path:
-    """The student notebook with its graded cells filled in and the experiment cells removed.
-
-    Kept: markdown, the set-up cell (the first code cell), graded cells, public checks,
-    and every cell a grading tool marked (nbgrader test cells).
-    """
-    nb = nbformat.read(student_nb, as_version=4)
-    kept, seen_code = [], False
-    for cell in nb.cells:
-        marker = cell.get("metadata", {}).get("initgrade", {})
-        if "graded" in marker:
-            if marker["function"] in sources:
-                cell.source = sources[marker["function"]]
-            kept.append(cell)
-        elif (cell.cell_type != "code" or "check" in marker or "nbgrader" in cell.metadata
-              or not seen_code):
-            kept.append(cell)
-        seen_code = seen_code or cell.cell_type == "code"
-    nb.cells = kept
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, dest)
-    return dest
-
-
 # ---------------------------------------------------------------------------------------
 # Fixtures
 
@@ -171,7 +147,7 @@ def kit_subs(env, tmp_path_factory):
     """The two submissions made from the kit's own student notebook, and the engine's scores for them."""
     tmp = tmp_path_factory.mktemp("kit-subs")
     student_nb = PROJECT_ROOT / "assignment" / "initialization.ipynb"
-    subs = {name: make_submission(student_nb, tmp / name / "initialization.ipynb", src)
+    subs = {name: fill_notebook(student_nb, tmp / name / "initialization.ipynb", src)
             for name, src in (("good", GOOD), ("bad", BAD))}
     scores = engine_scores(subs, env, tmp)
     assert_expected_shape(scores)
@@ -310,7 +286,7 @@ def otter_results(built, env, tmp_path_factory):
     assert len(zips) == 1
     student_nb = work / "dist" / "student" / "initialization.ipynb"
     tmp = tmp_path_factory.mktemp("otter-run")
-    subs = {name: make_submission(student_nb, tmp / name / "initialization.ipynb", src)
+    subs = {name: fill_notebook(student_nb, tmp / name / "initialization.ipynb", src)
             for name, src in (("good", GOOD), ("bad", BAD))}
     scores, outputs, seconds = {}, {}, {}
     for name, path in subs.items():
@@ -366,7 +342,7 @@ def nbgrader_results(built, env):
     assert release.is_file() and (course / "release" / a / "public_tests" / "checks.py").is_file()
     subs = {}
     for name, src in (("good", GOOD), ("bad", BAD)):
-        subs[name] = make_submission(release, course / "submitted" / name / a / "initialization.ipynb", src)
+        subs[name] = fill_notebook(release, course / "submitted" / name / a / "initialization.ipynb", src)
     run([nbgrader, "autograde", a, "--force"], env, cwd=course, timeout=900)
     run([nbgrader, "export"], env, cwd=course)
     with open(course / "grades.csv", newline="") as f:

@@ -208,3 +208,30 @@ def write_zip(folder: Path, zip_path: Path, prefix: str = "") -> Path:
             zf.writestr(info, f.read_bytes())
     os.replace(tmp, zip_path)
     return zip_path
+
+
+def fill_notebook(student_nb: Path, dest: Path, sources: dict[str, str], tag: str | None = None) -> Path:
+    """The student notebook with its graded cells filled in and the experiment cells removed:
+    a submission as a student would hand it to a platform's own tools (benchmarks, tests).
+
+    Kept: markdown, the set-up cell (the first code cell), graded cells, public checks and
+    every cell a grading tool marked (nbgrader's test cells). The experiment cells train
+    networks for minutes; a student who submits them makes otter and nbgrader run them.
+    ``tag``, when given, goes first in each filled cell as a comment (unique bytes per copy).
+    """
+    nb = nbformat.read(student_nb, as_version=4)
+    kept, seen_code = [], False
+    for cell in nb.cells:
+        marker = cell.get("metadata", {}).get(METADATA_KEY, {})
+        if "graded" in marker:
+            fn = marker["function"]
+            if fn in sources:
+                cell.source = sources[fn] if tag is None else f"# {tag}\n{sources[fn]}"
+            kept.append(cell)
+        elif cell.cell_type != "code" or "check" in marker or "nbgrader" in cell.metadata or not seen_code:
+            kept.append(cell)
+        seen_code = seen_code or cell.cell_type == "code"
+    nb.cells = kept
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, dest)
+    return dest

@@ -257,12 +257,12 @@ class Sandbox:
     def __init__(self, chunks, files, functions, limits: Limits, hide: list[str],
                  stub_modules: list[str], isolation: Isolation | None = None, zygote: Zygote | None = None):
         self.chunks, self.files, self.functions = chunks, files, functions
-        # With namespaces, sandboxes are forked by the grader's zygote (numpy already
-        # imported); without one, or if it fails, each start execs a new interpreter.
-        self.zygote = zygote if (isolation or detect_isolation()).namespaces else None
-        self.random_seed = RANDOM_SEED
         self.limits, self.hide, self.stub_modules = limits, hide, stub_modules
         self.isolation = isolation or detect_isolation()
+        # With namespaces, sandboxes are forked by the grader's zygote (numpy already
+        # imported); without one, or if it fails, each start execs a new interpreter.
+        self.zygote = zygote if self.isolation.namespaces else None
+        self.random_seed = RANDOM_SEED
         self.proc: subprocess.Popen | None = None
         self.drains: list[_OutputDrain] = []
         self.started_at = time.monotonic()
