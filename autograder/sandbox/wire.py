@@ -56,6 +56,29 @@ def write_frame(fd: int, header: dict, arrays: list[np.ndarray] | tuple = ()) ->
         _write_all(fd, b)
 
 
+def frame_length(buf: bytes | bytearray) -> int | None:
+    """The whole length of the frame at the start of ``buf``; None while more bytes are needed.
+
+    For the sandbox's relay, which forwards exactly one reply of a process that stays
+    alive. Raises WireError when the bytes cannot start a frame.
+    """
+    if len(buf) < _PREFIX.size:
+        return None
+    magic, length = _PREFIX.unpack_from(buf)
+    if magic != MAGIC:
+        raise WireError("bad frame magic")
+    end = _PREFIX.size + length
+    if len(buf) < end:
+        return None
+    try:
+        header = json.loads(bytes(buf[_PREFIX.size:end]).decode("utf-8"))
+        specs = header.get("arrays", []) if isinstance(header, dict) else None
+        sizes = [8 * int(np.prod(spec["shape"], dtype=np.int64)) for spec in specs]
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, MemoryError) as exc:
+        raise WireError(f"unreadable frame header ({type(exc).__name__})") from None
+    return end + sum(sizes)
+
+
 def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
     chunks = []
     remaining = n

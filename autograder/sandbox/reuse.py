@@ -1,0 +1,399 @@
+"""One fork of the loaded submission answers call after call, for as long as no call can have
+changed what the next one sees.
+
+Why: a probe used to run in a fork of its own. With numpy loaded that fork costs about 4 ms
+of kernel time (copying page tables, the copy-on-write faults after it, tearing it down),
+and the hidden tests make about 34 calls per submission: most of a warm grading's CPU.
+What the fresh fork bought is that every call starts from the state the submission had
+once loaded. The worker here keeps that guarantee where it can be checked, and falls back
+to a fresh fork where it cannot:
+
+* **Before the first call** (``plain_namespace``): the submission's top level may hold only
+  what a call cannot change unseen: numbers, strings, tuples, modules, library functions
+  and classes, its own functions without closures, mutable defaults or attributes, and
+  lists, dicts, sets and arrays whose contents are fingerprinted. Anything else (an
+  instance, its own class, a random generator object, a module of its own files) and the
+  sandbox forks once per call, as before.
+* **Before every call**: numpy's legacy random stream, ``random``'s stream and numpy's
+  floating-point error settings are put back as they were after loading.
+* **After every call** (``_Fingerprint``): the worker compares the version tag of every
+  module's dict, ``sys.modules``, the submission's globals and ``os.environ``; the
+  fingerprint of its top-level containers and its functions' defaults and attributes; the
+  threads of the process, the working directory, the recursion limit, the signal
+  handlers and timers. Any difference, and the worker ends after its reply: the next call
+  gets a fresh fork of the loaded submission.
+* **In the sandbox, after every call**: any other process (a helper the call started) ends
+  the worker along with it, as the per-call sweep did.
+
+The worker is still inside the sandbox and is as untrusted as the rest of it: all this is
+about giving each call the same state (a fair, repeatable grade), not about security,
+which does not change (the grader validates every reply as before).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import select
+import signal
+import sys
+import types
+
+import numpy as np
+
+from autograder.sandbox import wire
+
+# Bound before any submission is loaded: the resets must not call what a submission patched.
+_np_get_state, _np_set_state = np.random.get_state, np.random.set_state
+_py_get_state, _py_set_state = random.getstate, random.setstate
+_np_geterr, _np_seterr = np.geterr, np.seterr
+_GLOBAL_RANDOM_STATE = np.random.mtrand._rand
+_IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis), range)
+_CONTAINERS = (list, dict, set)
+_MAX_ITEMS = 10_000
+_MAX_ARRAY_BYTES = 1 << 20
+KEEP, RETIRE = b"k", b"x"
+
+
+def _immutable(value, depth: int = 0) -> bool:
+    t = type(value)
+    if t in _IMMUTABLE:
+        return True
+    if t in (tuple, frozenset) and depth < 4 and len(value) <= _MAX_ITEMS:
+        return all(_immutable(v, depth + 1) for v in value)
+    return False
+
+
+def _contents_immutable(value) -> bool:
+    if len(value) > _MAX_ITEMS:
+        return False
+    if type(value) is dict:
+        return all(_immutable(k) and _immutable(v) for k, v in dict.items(value))
+    return all(_immutable(v) for v in value)
+
+
+def _library_function(fn, module_dicts: set[int]) -> bool:
+    return id(fn.__globals__) in module_dicts
+
+
+# What sys.modules held before any submission: some entries are not modules (typing.io is a
+# class). Held, so that no later object can take one of their ids.
+_BEFORE_OBJECTS = list(sys.modules.values())
+_BEFORE = {id(m) for m in _BEFORE_OBJECTS}
+
+
+def module_list(views: list[dict], module_types: tuple = (types.ModuleType,)) -> list | None:
+    """The modules of the given views of ``sys.modules``, each once; None if a view holds
+    anything else that a submission put there (nothing could be trusted about it).
+
+    Two views: the sandbox's tamper guard keeps ``sys.modules`` as it was before loading
+    outside calls, and puts the submission's (with its imports) in place during a call.
+    ``module_types``: the exact types a module may have (the sandbox's display stubs too).
+    """
+    seen, out = set(), []
+    for view in views:
+        for m in list(dict.values(view)):
+            if type(m) not in module_types:
+                if id(m) in _BEFORE:
+                    continue
+                return None
+            if id(m) not in seen:
+                seen.add(id(m))
+                out.append(m)
+    return out
+
+
+def plain_namespace(namespace: dict, own_files: str, modules: list | None, stub_types: tuple = ()) -> bool:
+    """Whether every top-level value of the submission is one whose changes a call could not hide.
+
+    ``own_files``: the folder of the submission's own files; a module loaded from there
+    is the submission's code too, and is not looked into, so its presence means no reuse.
+    ``modules``: from ``module_list``; ``stub_types``: the sandbox's own no-op objects
+    (their attributes are fingerprinted). Only exact types are trusted, and nothing is
+    looked up that a class of the submission could define.
+    """
+    if modules is None:
+        return False
+    prefix = own_files.rstrip(os.sep) + os.sep
+    for m in modules:
+        path = vars(m).get("__file__")
+        if type(path) is str and path.startswith(prefix):  # noqa: E721
+            return False
+    module_ids, module_dicts = {id(m) for m in modules}, {id(vars(m)) for m in modules}
+    for key, value in list(dict.items(namespace)):
+        if key in ("__builtins__", "__name__"):
+            continue
+        if not _plain_value(value, namespace, module_ids, module_dicts, stub_types):
+            return False
+    return True
+
+
+def _plain_value(value, namespace: dict, module_ids: set[int], module_dicts: set[int],
+                 stub_types: tuple = ()) -> bool:
+    t = type(value)
+    if _immutable(value) or t in stub_types:
+        return True
+    if t in _CONTAINERS:
+        return _contents_immutable(value)
+    if t is np.ndarray:
+        return value.dtype.kind in "biufc" and value.nbytes <= _MAX_ARRAY_BYTES
+    if issubclass(t, types.ModuleType):
+        return id(value) in module_ids
+    if t is types.FunctionType:
+        if value.__globals__ is namespace:
+            return (value.__closure__ is None and not value.__dict__
+                    and (value.__defaults__ is None or _immutable(value.__defaults__))
+                    and (value.__kwdefaults__ is None or _contents_immutable(value.__kwdefaults__)))
+        return _library_function(value, module_dicts)
+    if t is types.BuiltinFunctionType:
+        owner = value.__self__
+        return (owner is None or type(owner) is types.ModuleType or issubclass(type(owner), type)
+                or owner is _GLOBAL_RANDOM_STATE)
+    if t is np.ufunc:
+        return True
+    if issubclass(t, type):
+        return type.__dict__["__module__"].__get__(value) != namespace.get("__name__")
+    return False
+
+
+class _Fingerprint:
+    """What a call could have changed, taken when the worker starts and compared after each call."""
+
+    def __init__(self, namespace: dict, version, modules: list, skip: set[int], stub_types: tuple = ()):
+        self.namespace = namespace
+        self.stub_types = stub_types
+        self.version = version
+        # Strong references: a tag is read at the dict's address, which must stay alive. The
+        # dicts the tamper guard switches at every call are left to it (``skip``).
+        self.dicts = [vars(m) for m in modules if id(vars(m)) not in skip]
+        self.dicts += [namespace, getattr(os.environ, "_data", {})]
+        self.values = list(dict.values(namespace))
+        self.signals = sorted(signal.valid_signals())
+        self.taken = self._take()
+
+    def _values(self) -> list:
+        out = []
+        for v in self.values:
+            t = type(v)
+            if t is list or t is set:
+                out.append((len(v), tuple(map(id, v))))
+            elif t is dict:
+                out.append((len(v), self.version(v) if self.version else tuple(dict.items(v))))
+            elif t is np.ndarray:
+                out.append((v.shape, v.strides, v.dtype.str, hash(v.tobytes())))
+            elif t is types.FunctionType and v.__globals__ is self.namespace:
+                out.append((id(v.__code__), id(v.__defaults__), id(v.__kwdefaults__), len(v.__dict__)))
+            elif t in self.stub_types:
+                out.append(tuple(object.__getattribute__(v, "__dict__")))
+        return out
+
+    def _take(self) -> tuple:
+        tags = [self.version(d) for d in self.dicts] if self.version else [len(d) for d in self.dicts]
+        return (tags, self._values(), os.getcwd(), sys.getrecursionlimit(),
+                [signal.getsignal(s) for s in self.signals])
+
+    def unchanged(self) -> bool:
+        try:
+            if len(os.listdir("/proc/self/task")) != 1:  # a thread the call started
+                return False
+            if signal.alarm(0) or any(signal.getitimer(w)[0] for w in
+                                      (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)):
+                return False
+            now = self._take()
+        except BaseException:  # noqa: BLE001 - whatever stops the comparison counts as a change
+            return False
+        tags, values, cwd, limit, handlers = now
+        return (tags == self.taken[0] and values == self.taken[1] and cwd == self.taken[2]
+                and limit == self.taken[3] and all(a is b for a, b in zip(handlers, self.taken[4])))
+
+
+class CallWorker:
+    """The sandbox's side: forks the worker, hands it calls, relays each reply to the grader.
+
+    ``run_call(namespace, request, out_fd)`` writes one reply frame (``child.run_probe``);
+    ``switches()`` counts the module dicts the tamper guard had to switch whole (a call
+    that patched a module). ``version`` reads a dict's version tag (or None).
+    """
+
+    def __init__(self, namespace: dict, run_call, switches, version, describe_status,
+                 modules: list, skip: set[int], stub_types: tuple = ()):
+        self.namespace = namespace
+        self.modules, self.skip, self.stub_types = modules, skip, stub_types
+        self.run_call = run_call
+        self.switches = switches
+        self.version = version
+        self.describe_status = describe_status
+        self.pid: int | None = None
+        self.to_worker: int | None = None
+        self.from_worker: int | None = None
+        self.forks = 0
+
+    # --- in the worker -----------------------------------------------------------------
+
+    def _work(self, calls: int, replies: int) -> None:
+        np_state, py_state, err = _np_get_state(), _py_get_state(), _np_geterr()
+        fingerprint = _Fingerprint(self.namespace, self.version, self.modules, self.skip, self.stub_types)
+        while True:
+            try:
+                request, _ = wire.read_frame(calls)
+            except BaseException:  # noqa: BLE001 - the sandbox closed the pipe: done
+                os._exit(0)
+            _np_set_state(np_state)
+            _py_set_state(py_state)
+            _np_seterr(**err)
+            before = self.switches()
+            self.run_call(self.namespace, request, replies)
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except BaseException:  # noqa: BLE001 - the call closed it: its own loss
+                    pass
+            keep = self.switches() == before and fingerprint.unchanged()
+            os.write(replies, KEEP if keep else RETIRE)
+            if not keep:
+                os._exit(0)
+
+    # --- in the sandbox ------------------------------------------------------------------
+
+    def _start(self) -> str | None:
+        """Fork the worker; the reason it could not be, or None."""
+        for stream in (sys.stdout, sys.stderr):  # or the fork would repeat buffered output
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001
+                pass
+        calls_r = calls_w = replies_r = replies_w = None
+        try:
+            calls_r, calls_w = os.pipe()
+            replies_r, replies_w = os.pipe()
+            pid = os.fork()
+        except OSError as exc:
+            for fd in (calls_r, calls_w, replies_r, replies_w):
+                if fd is not None:
+                    os.close(fd)
+            return str(exc)
+        if pid == 0:
+            code = 0
+            try:
+                os.close(calls_w)
+                os.close(replies_r)
+                self._work(calls_r, replies_w)
+            except BaseException:  # noqa: BLE001
+                code = 3
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                except BaseException:  # noqa: BLE001
+                    pass
+                os._exit(code)
+        os.close(calls_r)
+        os.close(replies_w)
+        os.set_blocking(replies_r, False)
+        self.pid, self.to_worker, self.from_worker = pid, calls_w, replies_r
+        self.forks += 1
+        return None
+
+    def end(self) -> int | None:
+        """Kill and reap the worker; its wait status, if it had one to give."""
+        if self.pid is None:
+            return None
+        pid = self.pid
+        self._forget()
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            return os.waitpid(pid, 0)[1]
+        except OSError:
+            return None
+
+    def serve(self, request: dict, rep_fd: int, max_bytes: int) -> None:
+        """Answer one call through the worker, forking it first if there is none (or it died idle)."""
+        seq = request.get("seq")
+        if self.pid is not None and os.waitpid(self.pid, os.WNOHANG)[0] != 0:
+            self._forget()  # ended between calls (killed from outside): not this call's doing
+        if self.pid is None:
+            problem = self._start()
+            if problem is not None:
+                wire.write_frame(rep_fd, {"status": "cannot-run", "reason": "processes", "message": problem,
+                                          "seq": seq})
+                return
+        try:
+            wire.write_frame(self.to_worker, request)
+        except OSError:
+            pass  # it died just now; the loop below finds it ended and says so
+        buf, need, status, ended, too_big, garbage = bytearray(), None, None, False, False, False
+        while True:
+            eof = False
+            if select.select([self.from_worker], [], [], 0.05)[0]:
+                data, eof = _drain(self.from_worker)
+                buf += data
+            else:
+                got, st = os.waitpid(self.pid, os.WNOHANG)
+                if got != 0:
+                    status, ended = st, True
+                    buf += _drain(self.from_worker)[0]
+                    self._forget()
+            if len(buf) > max_bytes + 1:
+                too_big = True
+                break
+            try:
+                need = need or wire.frame_length(buf)
+            except wire.WireError:
+                garbage = True
+                break
+            if need is not None and len(buf) > need:  # the reply and the worker's verdict
+                break
+            if eof and not ended:
+                status, ended = self.end(), True  # closed its end: it has exited, or is of no more use
+            if ended:
+                break
+        if too_big:
+            self.end()
+            wire.write_frame(rep_fd, {"status": "too-large", "seq": seq})
+        elif garbage:
+            self.end()
+            wire._write_all(rep_fd, bytes(buf))  # the grader finds it invalid and says so
+        elif need is not None and len(buf) > need and not ended:
+            if bytes(buf[need:]) != KEEP:
+                self.end()
+            wire._write_all(rep_fd, bytes(buf[:need]))
+        elif (need is not None and len(buf) >= need and status is not None and os.WIFEXITED(status)
+              and os.WEXITSTATUS(status) == 0):  # replied, then ended
+            wire._write_all(rep_fd, bytes(buf[:need]))
+        else:
+            if not ended:
+                status = self.end()
+            how = self.describe_status(status) if status is not None else "ended"
+            wire.write_frame(rep_fd, {"status": "died", "how": how, "seq": seq})
+
+    def _forget(self) -> None:
+        """The worker has been reaped: drop its pipes."""
+        for fd in (self.to_worker, self.from_worker):
+            if fd is not None:
+                os.close(fd)
+        self.pid = self.to_worker = self.from_worker = None
+
+
+def _drain(fd: int) -> tuple[bytes, bool]:
+    """What the non-blocking ``fd`` holds now, and whether its other end is closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return b"".join(chunks), False
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+
+
+def others_running(worker_pid: int | None) -> bool:
+    """In the sandbox's pid namespace: is any process alive besides pid 1 and the worker?"""
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return True
+    return any(n.isdigit() and int(n) not in (1, worker_pid) for n in names)

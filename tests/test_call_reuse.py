@@ -1,0 +1,202 @@
+"""One fork of the loaded submission answers several calls (autograder.sandbox.reuse).
+
+What must hold is what a fork per call gave: every call sees the state the submission
+had once loaded, whatever the calls before it did. Each stateful submission below is
+called three times and must give the same answer three times; and a plain submission
+must really be answered by one process (the work the reuse saves).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.config import PROJECT_ROOT, load_config
+from autograder.intake import load_submission
+from autograder.sandbox import runner, wire
+from autograder.sandbox.hiding import hide_paths
+
+CONFIG = load_config()
+CORRECT = (PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text()
+
+pytestmark = pytest.mark.skipif(not runner.detect_isolation().namespaces and
+                                os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
+                                reason="calls share a fork only in a pid namespace")
+
+WHOAMI = '''
+import os
+def whoami():
+    return {"pid": np.array([float(os.getpid())])}
+'''
+
+# Each defines f(); a fresh fork per call would return the same value every time.
+STATEFUL = {
+    "global_rebound": '''
+count = 0
+def f():
+    global count
+    count += 1
+    return {"v": np.array([count])}
+''',
+    "mutable_default": '''
+def f(seen=[]):
+    seen.append(1)
+    return {"v": np.array([len(seen)])}
+''',
+    "global_list_in_place": '''
+seen = [0]
+def f():
+    seen.append(1)
+    return {"v": np.array([len(seen)])}
+''',
+    "global_dict_in_place": '''
+cache = {}
+def f():
+    cache[len(cache)] = 1
+    return {"v": np.array([len(cache)])}
+''',
+    "list_inside_a_tuple": '''
+box = ([0],)
+def f():
+    box[0][0] += 1
+    return {"v": np.array(box[0])}
+''',
+    "function_attribute": '''
+def f():
+    f.calls = getattr(f, "calls", 0) + 1
+    return {"v": np.array([f.calls])}
+''',
+    "library_module_attribute": '''
+import math
+def f():
+    math.calls = getattr(math, "calls", 0) + 1
+    return {"v": np.array([math.calls])}
+''',
+    "numpy_attribute": '''
+def f():
+    np.calls = getattr(np, "calls", 0) + 1
+    return {"v": np.array([np.calls])}
+''',
+    "unseeded_legacy_stream": '''
+def f():
+    return {"v": np.random.randn(3)}
+''',
+    "unseeded_random_module": '''
+import random
+def f():
+    return {"v": np.array([random.random()])}
+''',
+    "floating_point_errors": '''
+def f():
+    out = np.array([1.0]) / np.array([0.0])  # raises if an earlier call left "raise" behind
+    np.seterr(all="raise")
+    return {"v": out}
+''',
+    "thread_left_running": '''
+import threading, time
+def f():
+    n = threading.active_count()
+    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+    return {"v": np.array([n])}
+''',
+    "environment": '''
+import os
+def f():
+    os.environ["INITGRADE_CALLS"] = str(int(os.environ.get("INITGRADE_CALLS", "0")) + 1)
+    return {"v": np.array([int(os.environ["INITGRADE_CALLS"])])}
+''',
+    "working_directory": '''
+import os
+def f():
+    here = os.getcwd()
+    os.chdir("/")
+    return {"v": np.array([len(here)])}
+''',
+    "helper_process": '''
+import os, time
+def f():
+    kids = len([p for p in os.listdir("/proc") if p.isdigit()])
+    if os.fork() == 0:
+        time.sleep(30)
+        os._exit(0)
+    return {"v": np.array([kids])}
+''',
+}
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    z = runner.new_zygote(runner.detect_isolation())
+    yield z
+    if z is not None:
+        z.close()
+
+
+def _sandbox(tmp_path: Path, code: str, zygote, extra: list[str]):
+    sub_file = tmp_path / "sub.py"
+    sub_file.write_text(code)
+    sub = load_submission(sub_file, 1 << 20)
+    return runner.Sandbox(sub.chunks, sub.files, CONFIG.functions + extra, CONFIG.limits,
+                          hide_paths([str(tmp_path)]), CONFIG.sandbox.stub_modules, zygote=zygote)
+
+
+def _value(sb, function: str, *args) -> list[float]:
+    reply = sb.call(function, list(args))
+    assert reply.header.get("status") == "returned", reply.header
+    return [float(x) for a in reply.arrays for x in a.ravel()]
+
+
+def test_a_plain_submission_is_answered_by_one_process(tmp_path, zygote):
+    with _sandbox(tmp_path, CORRECT + WHOAMI, zygote, ["whoami"]) as sb:
+        sb.start()
+        pids = {_value(sb, "whoami")[0]}
+        for dims in ([5, 4, 3], [1, 6, 1], [7, 5, 4, 3, 3, 1]):
+            for fn in CONFIG.functions:
+                assert _value(sb, fn, {"list": dims})  # every graded function, between the pid checks
+            pids.add(_value(sb, "whoami")[0])
+        assert len(pids) == 1, pids
+
+
+@pytest.mark.parametrize("case", sorted(STATEFUL))
+def test_every_call_sees_the_state_after_loading(tmp_path, zygote, case):
+    with _sandbox(tmp_path, "import numpy as np\n" + STATEFUL[case], zygote, ["f"]) as sb:
+        sb.start()
+        values = [_value(sb, "f") for _ in range(3)]
+    assert values[0] == values[1] == values[2], values
+
+
+def test_a_call_that_ends_its_process_costs_only_itself(tmp_path, zygote):
+    code = CORRECT + WHOAMI + '''
+def crash():
+    os._exit(7)
+'''
+    with _sandbox(tmp_path, code, zygote, ["whoami", "crash"]) as sb:
+        sb.start()
+        first = _value(sb, "whoami")
+        reply = sb.call("crash", [])
+        assert reply.header == {"status": "died", "how": "exited with code 7", "seq": reply.header["seq"]}
+        assert _value(sb, "initialize_parameters_he", {"list": [5, 4, 3]})
+        assert _value(sb, "whoami") != first  # a new fork of the loaded submission
+
+
+def test_frame_length_finds_where_one_reply_ends():
+    import io
+
+    r, w = os.pipe()
+    wire.write_frame(w, {"status": "returned"}, [np.ones((2, 3)), np.zeros(4)])
+    os.close(w)
+    data = io.BytesIO()
+    while chunk := os.read(r, 1 << 16):
+        data.write(chunk)
+    os.close(r)
+    frame = data.getvalue()
+    header_length = int.from_bytes(frame[4:8], "little")
+    assert wire.frame_length(frame) == len(frame) == 8 + header_length + 8 * (6 + 4)
+    assert wire.frame_length(frame + b"k") == len(frame)
+    assert wire.frame_length(frame[:7]) is None
+    assert wire.frame_length(frame[:20]) is None
+    with pytest.raises(wire.WireError):
+        wire.frame_length(b"garbage!" + frame)
