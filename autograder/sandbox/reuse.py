@@ -21,7 +21,8 @@ to a fresh fork where it cannot:
   fingerprint of its top-level containers and its functions' defaults and attributes; the
   threads of the process, the working directory, the recursion limit, the signal
   handlers and timers. Any difference, and the worker ends after its reply: the next call
-  gets a fresh fork of the loaded submission.
+  gets a fresh fork of the loaded submission. So does a worker that has used half the
+  CPU-time limit, which was meant for a single call.
 * **In the sandbox, after every call**: any other process (a helper the call started) ends
   the worker along with it, as the per-call sweep did.
 
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import select
 import signal
 import sys
@@ -47,6 +49,7 @@ from autograder.sandbox import wire
 _np_get_state, _np_set_state = np.random.get_state, np.random.set_state
 _py_get_state, _py_set_state = random.getstate, random.setstate
 _np_geterr, _np_seterr = np.geterr, np.seterr
+_getrlimit, _getrusage = resource.getrlimit, resource.getrusage
 _GLOBAL_RANDOM_STATE = np.random.mtrand._rand
 _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis), range)
 _CONTAINERS = (list, dict, set)
@@ -160,6 +163,7 @@ class _Fingerprint:
     """What a call could have changed, taken when the worker starts and compared after each call."""
 
     def __init__(self, namespace: dict, version, modules: list, skip: set[int], stub_types: tuple = ()):
+        """``version``: reads a dict's version tag (child._dict_version_reader)."""
         self.namespace = namespace
         self.stub_types = stub_types
         self.version = version
@@ -178,17 +182,17 @@ class _Fingerprint:
             if t is list or t is set:
                 out.append((len(v), tuple(map(id, v))))
             elif t is dict:
-                out.append((len(v), self.version(v) if self.version else tuple(dict.items(v))))
+                out.append(self.version(v))
             elif t is np.ndarray:
                 out.append((v.shape, v.strides, v.dtype.str, hash(v.tobytes())))
             elif t is types.FunctionType and v.__globals__ is self.namespace:
                 out.append((id(v.__code__), id(v.__defaults__), id(v.__kwdefaults__), len(v.__dict__)))
             elif t in self.stub_types:
-                out.append(tuple(object.__getattribute__(v, "__dict__")))
+                out.append(self.version(object.__getattribute__(v, "__dict__")))
         return out
 
     def _take(self) -> tuple:
-        tags = [self.version(d) for d in self.dicts] if self.version else [len(d) for d in self.dicts]
+        tags = [self.version(d) for d in self.dicts]
         return (tags, self._values(), os.getcwd(), sys.getrecursionlimit(),
                 [signal.getsignal(s) for s in self.signals])
 
@@ -205,6 +209,17 @@ class _Fingerprint:
         tags, values, cwd, limit, handlers = now
         return (tags == self.taken[0] and values == self.taken[1] and cwd == self.taken[2]
                 and limit == self.taken[3] and all(a is b for a, b in zip(handlers, self.taken[4])))
+
+
+def _cpu_to_spare() -> bool:
+    """Less than half the CPU-time limit used: the limit counts the worker's whole life, and
+    was meant for one call (a fresh fork starts from zero)."""
+    try:
+        limit = _getrlimit(resource.RLIMIT_CPU)[0]
+        used = _getrusage(resource.RUSAGE_SELF)
+    except BaseException:  # noqa: BLE001
+        return False
+    return limit == resource.RLIM_INFINITY or used.ru_utime + used.ru_stime < limit / 2
 
 
 class CallWorker:
@@ -248,7 +263,7 @@ class CallWorker:
                     stream.flush()
                 except BaseException:  # noqa: BLE001 - the call closed it: its own loss
                     pass
-            keep = self.switches() == before and fingerprint.unchanged()
+            keep = self.switches() == before and fingerprint.unchanged() and _cpu_to_spare()
             os.write(replies, KEEP if keep else RETIRE)
             if not keep:
                 os._exit(0)
