@@ -115,6 +115,28 @@ def f():
     os.chdir("/")
     return {"v": np.array([len(here)])}
 ''',
+    "stdout_closed": '''
+import os, sys
+def f():
+    sys.stdout.write("x")
+    sys.stdout.flush()  # raises if an earlier call closed it
+    os.close(1)
+    return {"v": np.array([1.0])}
+''',
+    "warnings_made_errors": '''
+import warnings
+def f():
+    n = len(warnings.filters)
+    warnings.simplefilter("error")  # a later warning would raise
+    return {"v": np.array([n])}
+''',
+    "open_file_limit": '''
+import resource
+def f():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft // 2, hard))
+    return {"v": np.array([soft])}
+''',
     "helper_process": '''
 import os, time
 def f():

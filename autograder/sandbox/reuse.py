@@ -17,10 +17,11 @@ to a fresh fork where it cannot:
 * **Before every call**: numpy's legacy random stream, ``random``'s stream and numpy's
   floating-point error settings are put back as they were after loading.
 * **After every call** (``_Fingerprint``): the worker compares the version tag of every
-  module's dict, ``sys.modules``, the submission's globals and ``os.environ``; the
-  fingerprint of its top-level containers and its functions' defaults and attributes; the
-  threads of the process, the working directory, the recursion limit, the signal
-  handlers and timers. Any difference, and the worker ends after its reply: the next call
+  module's dict, the submission's globals and ``os.environ`` (the tamper guard reports the
+  dicts it watches, ``sys.modules`` among them); the fingerprint of its top-level
+  containers and its functions' defaults and attributes; the threads of the process, its
+  open files, limits, working directory, recursion limit, signal handlers, mask and
+  timers, tracing, warning filters. Any difference, and the worker ends after its reply: the next call
   gets a fresh fork of the loaded submission. So does a worker that has used half the
   CPU-time limit, which was meant for a single call.
 * **In the sandbox, after every call**: any other process (a helper the call started) ends
@@ -40,6 +41,7 @@ import select
 import signal
 import sys
 import types
+import warnings
 
 import numpy as np
 
@@ -50,6 +52,8 @@ _np_get_state, _np_set_state = np.random.get_state, np.random.set_state
 _py_get_state, _py_set_state = random.getstate, random.setstate
 _np_geterr, _np_seterr = np.geterr, np.seterr
 _getrlimit, _getrusage = resource.getrlimit, resource.getrusage
+_RLIMITS = [getattr(resource, n) for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE",
+                                          "RLIMIT_NPROC", "RLIMIT_STACK", "RLIMIT_CORE") if hasattr(resource, n)]
 _GLOBAL_RANDOM_STATE = np.random.mtrand._rand
 _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis), range)
 _CONTAINERS = (list, dict, set)
@@ -194,7 +198,7 @@ class _Fingerprint:
     def _take(self) -> tuple:
         tags = [self.version(d) for d in self.dicts]
         return (tags, self._values(), os.getcwd(), sys.getrecursionlimit(),
-                [signal.getsignal(s) for s in self.signals])
+                [signal.getsignal(s) for s in self.signals], _process_state())
 
     def unchanged(self) -> bool:
         try:
@@ -206,9 +210,24 @@ class _Fingerprint:
             now = self._take()
         except BaseException:  # noqa: BLE001 - whatever stops the comparison counts as a change
             return False
-        tags, values, cwd, limit, handlers = now
+        tags, values, cwd, limit, handlers, process = now
         return (tags == self.taken[0] and values == self.taken[1] and cwd == self.taken[2]
-                and limit == self.taken[3] and all(a is b for a, b in zip(handlers, self.taken[4])))
+                and limit == self.taken[3] and all(a is b for a, b in zip(handlers, self.taken[4]))
+                and process == self.taken[5])
+
+
+def _process_state() -> tuple:
+    """What else of the process a call can change for the next: its open files (a closed or
+    redirected stdout), limits, blocked signals, tracing, warning filters, int-to-str limit."""
+    fds = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            st = os.fstat(int(name))
+            fds.append((int(name), st.st_dev, st.st_ino))
+        except OSError:
+            fds.append((int(name), None, None))  # the listing's own descriptor, closed by now
+    return (sorted(fds), [_getrlimit(r) for r in _RLIMITS], sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])),
+            id(sys.gettrace()), id(sys.getprofile()), sys.get_int_max_str_digits(), tuple(warnings.filters))
 
 
 def _cpu_to_spare() -> bool:
