@@ -47,6 +47,9 @@ class Limits(_Strict):
 
 class SandboxSettings(_Strict):
     stub_modules: list[str] = []
+    # The kit's own modules a submission imports: the sandbox starter (zygote) imports them
+    # once, and every sandbox forked from it has them already. Never a submission's code.
+    preload_modules: list[str] = []
 
 
 class Training(_Strict):

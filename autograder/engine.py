@@ -149,7 +149,8 @@ class Grader:
             return result
         result.kind, result.digest = sub.kind, sub.digest
         sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits, self.hide,
-                          self.config.sandbox.stub_modules, self.isolation, self.zygote)
+                          self.config.sandbox.stub_modules, self.isolation, self.zygote,
+                          self.config.sandbox.preload_modules)
         try:
             try:
                 load = sandbox.start()

@@ -37,12 +37,12 @@ def initialize_parameters_zeros(layers_dims):
 '''
 
 
-def _sandbox(tmp_path: Path, code: str, z):
+def _sandbox(tmp_path: Path, code: str, z, preload: list[str] = ()):
     sub_file = tmp_path / "sub.py"
     sub_file.write_text(code)
     sub = load_submission(sub_file, 1 << 20)
     return runner.Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
-                          CONFIG.sandbox.stub_modules, zygote=z)
+                          CONFIG.sandbox.stub_modules, zygote=z, preload=preload)
 
 
 def _identity(sb) -> str:
@@ -139,3 +139,29 @@ def test_an_unseeded_function_grades_the_same_every_time_and_trains_once(tmp_pat
     # and the diagnosis still sees that the values change between runs
     seeded = next(c for c in first.checks if c.question == "he" and c.check == "seeded_values")
     assert any("seed" in d.code for d in seeded.diagnoses), seeded.diagnoses
+
+
+LOADED = '''
+import sys
+import numpy as np
+def initialize_parameters_zeros(layers_dims):
+    return {"W1": np.array([[float("initlab.model" in sys.modules)]])}
+'''
+
+
+def test_the_zygote_preloads_the_kits_modules_and_skips_names_that_do_not_import(tmp_path):
+    """grading.yaml's sandbox.preload_modules are imported once by the zygote: a sandbox has
+    them without importing them (this submission never does). A bad name costs nothing."""
+    assert "initlab.model" in CONFIG.sandbox.preload_modules
+    z = runner.new_zygote(runner.detect_isolation())
+    try:
+        with _sandbox(tmp_path, LOADED, z) as sb:
+            sb.start()
+            before = sb.call("initialize_parameters_zeros", [{"list": [1, 1]}]).arrays[0][0, 0]
+        with _sandbox(tmp_path, LOADED, z, ["no.such.module", "initlab.model"]) as sb:
+            sb.start()
+            after = sb.call("initialize_parameters_zeros", [{"list": [1, 1]}]).arrays[0][0, 0]
+    finally:
+        z.close()
+    assert (before, after) == (0.0, 1.0)
+

@@ -255,8 +255,10 @@ class Sandbox:
     """
 
     def __init__(self, chunks, files, functions, limits: Limits, hide: list[str],
-                 stub_modules: list[str], isolation: Isolation | None = None, zygote: Zygote | None = None):
+                 stub_modules: list[str], isolation: Isolation | None = None, zygote: Zygote | None = None,
+                 preload: list[str] = ()):
         self.chunks, self.files, self.functions = chunks, files, functions
+        self.preload = list(preload)  # imported by the zygote before it forks (trusted kit modules)
         self.limits, self.hide, self.stub_modules = limits, hide, stub_modules
         self.isolation = isolation or detect_isolation()
         # With namespaces, sandboxes are forked by the grader's zygote (numpy already
@@ -391,7 +393,8 @@ class Sandbox:
         out_r, out_w = os.pipe()
         try:
             proc = self.zygote.spawn(env=env, cwd=cwd, cgroup_procs=self.cgroup.procs_files if self.cgroup else [],
-                                     namespaces=True, req_fd=req_r, rep_fd=rep_w, life_fd=life_r, out_fd=out_w)
+                                     namespaces=True, req_fd=req_r, rep_fd=rep_w, life_fd=life_r, out_fd=out_w,
+                                     preload=self.preload)
         except ZygoteUnavailable:
             os.close(out_r)
             return None

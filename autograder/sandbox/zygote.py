@@ -37,6 +37,7 @@ line.
 from __future__ import annotations
 
 import ctypes
+import importlib
 import json
 import os
 import select
@@ -87,6 +88,7 @@ def serve(ctrl_fd: int, child_main) -> None:
     its tamper guard protects).
     """
     sock = socket.socket(fileno=ctrl_fd)
+    preloaded: set[str] = set()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers report to the grader; the kernel reaps them
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
     while True:
@@ -98,6 +100,7 @@ def serve(ctrl_fd: int, child_main) -> None:
             os._exit(0)
         try:
             request = json.loads(msg)
+            _preload(request.get("preload"), preloaded)
             pid = os.fork() if len(fds) == len(_FDS) else -1
         except (ValueError, OSError):
             pid = -1
@@ -120,6 +123,21 @@ def serve(ctrl_fd: int, child_main) -> None:
             sock.send(json.dumps({"pid": pid}).encode())
         except OSError:
             os._exit(0)
+
+
+def _preload(names, done: set[str]) -> None:
+    """Import the kit's modules the grader names (grading.yaml ``sandbox.preload_modules``),
+    once: every later fork has them. A name that does not import is left to the sandbox,
+    which reports it as the submission's import error, as it would without preloading."""
+    if not isinstance(names, list):
+        return
+    for name in names:
+        if isinstance(name, str) and name not in done:
+            done.add(name)
+            try:
+                importlib.import_module(name)
+            except BaseException:  # noqa: BLE001
+                pass
 
 
 def _libc():
@@ -303,7 +321,8 @@ class Zygote:
         self._sock, self._pid = ours, os.getpid()
 
     def spawn(self, *, env: dict[str, str], cwd: str, cgroup_procs: list[str], namespaces: bool,
-              req_fd: int, rep_fd: int, life_fd: int, out_fd: int, timeout: float = 30.0) -> KeeperProcess:
+              req_fd: int, rep_fd: int, life_fd: int, out_fd: int, timeout: float = 30.0,
+              preload: list[str] = ()) -> KeeperProcess:
         """Start one sandbox on the given pipe ends (the caller closes its copies afterwards).
 
         Returns a ``KeeperProcess`` whose ``stdout`` is None: the caller reads the
@@ -313,7 +332,7 @@ class Zygote:
             raise ZygoteUnavailable(self.broken)
         status_r, status_w = os.pipe()
         request = json.dumps({"env": env, "cwd": cwd, "cgroup_procs": cgroup_procs,
-                              "namespaces": namespaces}).encode()
+                              "namespaces": namespaces, "preload": list(preload)}).encode()
         try:
             with self._lock:
                 for attempt in (1, 2):  # a zygote that died is restarted once
