@@ -21,11 +21,16 @@ to a fresh fork where it cannot:
   dicts it watches, ``sys.modules`` among them); the fingerprint of its top-level
   containers and its functions' defaults and attributes; the threads of the process, its
   open files, limits, working directory, recursion limit, signal handlers, mask and
-  timers, tracing, warning filters. Any difference, and the worker ends after its reply: the next call
-  gets a fresh fork of the loaded submission. So does a worker that has used half the
-  CPU-time limit, which was meant for a single call.
+  timers, tracing, warning filters. Any difference, and the worker ends after its reply:
+  the next call gets a fresh fork of the loaded submission. So does a worker that has
+  used half the CPU-time limit, which was meant for a single call.
 * **In the sandbox, after every call**: any other process (a helper the call started) ends
   the worker along with it, as the per-call sweep did.
+
+What a call could still change unseen: attributes set on a library's class or on a
+library function's ``__dict__``, C-level state of other libraries, ``umask``, and files
+(which a fork per call shared too). A function that depends on those is graded as it
+behaves when called again, which is how otter and nbgrader always call it.
 
 The worker is still inside the sandbox and is as untrusted as the rest of it: all this is
 about giving each call the same state (a fair, repeatable grade), not about security,
@@ -77,10 +82,6 @@ def _contents_immutable(value) -> bool:
     if type(value) is dict:
         return all(_immutable(k) and _immutable(v) for k, v in dict.items(value))
     return all(_immutable(v) for v in value)
-
-
-def _library_function(fn, module_dicts: set[int]) -> bool:
-    return id(fn.__globals__) in module_dicts
 
 
 # What sys.modules held before any submission: some entries are not modules (typing.io is a
@@ -151,7 +152,7 @@ def _plain_value(value, namespace: dict, module_ids: set[int], module_dicts: set
             return (value.__closure__ is None and not value.__dict__
                     and (value.__defaults__ is None or _immutable(value.__defaults__))
                     and (value.__kwdefaults__ is None or _contents_immutable(value.__kwdefaults__)))
-        return _library_function(value, module_dicts)
+        return id(value.__globals__) in module_dicts  # a library's: its state is in a module dict
     if t is types.BuiltinFunctionType:
         owner = value.__self__
         return (owner is None or type(owner) is types.ModuleType or issubclass(type(owner), type)
@@ -260,7 +261,6 @@ class CallWorker:
         self.pid: int | None = None
         self.to_worker: int | None = None
         self.from_worker: int | None = None
-        self.forks = 0
 
     # --- in the worker -----------------------------------------------------------------
 
@@ -325,7 +325,6 @@ class CallWorker:
         os.close(replies_w)
         os.set_blocking(replies_r, False)
         self.pid, self.to_worker, self.from_worker = pid, calls_w, replies_r
-        self.forks += 1
         return None
 
     def end(self) -> int | None:
