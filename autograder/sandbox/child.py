@@ -751,11 +751,7 @@ def _reap_others(sweep: bool) -> None:
 def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, sweep: bool) -> None:
     """Fork, run the probe in the grandchild, forward its reply or report how it died."""
     seq = request.get("seq")
-    for stream in (sys.stdout, sys.stderr):  # or every fork would repeat buffered output
-        try:
-            stream.flush()
-        except BaseException:  # noqa: BLE001
-            pass
+    reuse.flush_output()
     _RESERVE.release()
     try:
         r, w = os.pipe()
@@ -773,20 +769,12 @@ def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, swe
                                   "seq": seq})
         return
     if pid == 0:  # grandchild: the student's function runs here
-        code = 0
-        try:
+        def work():
             os.close(r)
             os.close(rep_fd)
             run_probe(namespace, request, w)
-        except BaseException:  # noqa: BLE001
-            code = 3
-        finally:
-            try:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            except BaseException:  # noqa: BLE001
-                pass
-            os._exit(code)
+
+        reuse.end_fork(work)
     os.close(w)
     _RESERVE.fill()
     chunks, size, too_big, status = [], 0, False, None

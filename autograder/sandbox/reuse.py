@@ -231,6 +231,31 @@ def _process_state() -> tuple:
             id(sys.gettrace()), id(sys.getprofile()), sys.get_int_max_str_digits(), tuple(warnings.filters))
 
 
+def flush_output() -> None:
+    """Flush Python's stdout and stderr, whatever the submission did to them: before a fork
+    (or the fork would repeat buffered output) and before a forked process ends."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 - closed or replaced by the submission: its own loss
+            pass
+
+
+def end_fork(work) -> None:
+    """In a freshly forked process: run ``work()``, flush, and end; never returns.
+
+    Exit status 0, or 3 when ``work`` raised: the sandbox reports the latter as the call's death.
+    """
+    code = 0
+    try:
+        work()
+    except BaseException:  # noqa: BLE001
+        code = 3
+    finally:
+        flush_output()
+        os._exit(code)
+
+
 def _cpu_to_spare() -> bool:
     """Less than half the CPU-time limit used: the limit counts the worker's whole life, and
     was meant for one call (a fresh fork starts from zero)."""
@@ -277,11 +302,7 @@ class CallWorker:
             _np_seterr(**err)
             before = self.switches()
             self.run_call(self.namespace, request, replies)
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except BaseException:  # noqa: BLE001 - the call closed it: its own loss
-                    pass
+            flush_output()
             keep = self.switches() == before and fingerprint.unchanged() and _cpu_to_spare()
             os.write(replies, KEEP if keep else RETIRE)
             if not keep:
@@ -291,11 +312,7 @@ class CallWorker:
 
     def _start(self) -> str | None:
         """Fork the worker; the reason it could not be, or None."""
-        for stream in (sys.stdout, sys.stderr):  # or the fork would repeat buffered output
-            try:
-                stream.flush()
-            except BaseException:  # noqa: BLE001
-                pass
+        flush_output()
         calls_r = calls_w = replies_r = replies_w = None
         try:
             calls_r, calls_w = os.pipe()
@@ -307,20 +324,12 @@ class CallWorker:
                     os.close(fd)
             return str(exc)
         if pid == 0:
-            code = 0
-            try:
+            def work():
                 os.close(calls_w)
                 os.close(replies_r)
                 self._work(calls_r, replies_w)
-            except BaseException:  # noqa: BLE001
-                code = 3
-            finally:
-                try:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                except BaseException:  # noqa: BLE001
-                    pass
-                os._exit(code)
+
+            end_fork(work)
         os.close(calls_r)
         os.close(replies_w)
         os.set_blocking(replies_r, False)
