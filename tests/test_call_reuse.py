@@ -222,3 +222,23 @@ def test_frame_length_finds_where_one_reply_ends():
     assert wire.frame_length(frame[:20]) is None
     with pytest.raises(wire.WireError):
         wire.frame_length(b"garbage!" + frame)
+
+
+@pytest.mark.parametrize("top_level", ["plain", "not plain"])
+def test_unseeded_streams_repeat_from_one_sandbox_to_the_next(tmp_path, zygote, top_level):
+    """Python's ``random`` reseeds itself from the OS in every fork, and numpy's Generators
+    take OS entropy: both start from the grader's seed in every call of every sandbox,
+    whether one fork serves the calls or each call has its own."""
+    code = '''
+import random
+import numpy as np
+def f():
+    return {"v": np.array([random.random(), *np.random.default_rng().random(2)])}
+''' + ("" if top_level == "plain" else "box = ([0],)\n")
+    values = []
+    for _ in range(2):
+        with _sandbox(tmp_path, code, zygote, ["f"]) as sb:
+            sb.start()
+            values += [_value(sb, "f"), _value(sb, "f")]
+    assert all(v == values[0] for v in values), values
+

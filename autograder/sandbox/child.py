@@ -42,6 +42,7 @@ import traceback
 
 import numpy as np
 import numpy.random  # noqa: F401 - numpy loads it lazily; loaded here once, not again in every probe's fork (13 ms each)
+import numpy.random.bit_generator
 
 from autograder.sandbox import reuse, wire
 
@@ -748,8 +749,16 @@ def _reap_others(sweep: bool) -> None:
                 break
 
 
-def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, sweep: bool) -> None:
-    """Fork, run the probe in the grandchild, forward its reply or report how it died."""
+_random_getstate, _random_setstate = random.getstate, random.setstate  # bound before any submission
+
+
+def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, sweep: bool,
+                random_state=None) -> None:
+    """Fork, run the probe in the grandchild, forward its reply or report how it died.
+
+    ``random_state``: ``random``'s state once the submission had loaded, put back in the
+    grandchild: ``random`` reseeds itself from the OS in every fork (os.register_at_fork).
+    """
     seq = request.get("seq")
     reuse.flush_output()
     _RESERVE.release()
@@ -772,6 +781,8 @@ def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, swe
         def work():
             os.close(r)
             os.close(rep_fd)
+            if random_state is not None:
+                _random_setstate(random_state)
             run_probe(namespace, request, w)
 
         reuse.end_fork(work)
@@ -923,6 +934,9 @@ def main(argv: list[str]) -> None:
     if isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32:
         np.random.seed(seed)
         random.seed(seed)
+        # numpy's new Generators (default_rng(), PCG64() without a seed) take their entropy
+        # from here: drawn from the seeded `random` stream, not the OS, they repeat too.
+        numpy.random.bit_generator.randbits = random.getrandbits
     namespace = {"__name__": "submission", "__builtins__": __builtins__,
                  "get_ipython": _Quiet, "display": lambda *a, **k: None}
     _GUARD.capture()
@@ -930,6 +944,7 @@ def main(argv: list[str]) -> None:
     _GUARD.seal()
     del chunks
     found = [n for n in functions if callable(namespace.get(n))]
+    random_state = _random_getstate()
     _reap_others(sweep)  # processes started while loading are gone before the first call
     _RESERVE.release()
     no_fork = _can_fork()
@@ -953,7 +968,7 @@ def main(argv: list[str]) -> None:
         if probe.get("op") == "exit":
             os._exit(0)
         if worker is None:
-            serve_probe(namespace, probe, rep_fd, max_bytes, sweep)
+            serve_probe(namespace, probe, rep_fd, max_bytes, sweep, random_state)
             continue
         if worker.pid is None:
             _RESERVE.release()  # room for the worker's pipes

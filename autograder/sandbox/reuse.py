@@ -283,6 +283,8 @@ class CallWorker:
         self.switches = switches
         self.version = version
         self.describe_status = describe_status
+        # Taken here, in the sandbox: ``random`` reseeds itself from the OS in every fork.
+        self.py_state = _py_get_state()
         self.pid: int | None = None
         self.to_worker: int | None = None
         self.from_worker: int | None = None
@@ -290,7 +292,7 @@ class CallWorker:
     # --- in the worker -----------------------------------------------------------------
 
     def _work(self, calls: int, replies: int) -> None:
-        np_state, py_state, err = _np_get_state(), _py_get_state(), _np_geterr()
+        np_state, py_state, err = _np_get_state(), self.py_state, _np_geterr()
         fingerprint = _Fingerprint(self.namespace, self.version, self.modules, self.skip, self.stub_types)
         while True:
             try:
