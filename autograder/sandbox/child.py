@@ -803,20 +803,14 @@ def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, swe
             if got == 0:
                 continue
             status, done = st, True
-        while True:  # take what is there now
-            try:
-                chunk = os.read(r, 1 << 20)
-            except (BlockingIOError, InterruptedError):
-                break
-            if not chunk:
-                done = True
-                break
-            size += len(chunk)
-            if size > max_bytes:
-                too_big = done = True
-                os.kill(pid, signal.SIGKILL)
-                break
-            chunks.append(chunk)
+        data, eof = reuse.drain(r, max_bytes - size)  # take what is there now
+        size += len(data)
+        if size > max_bytes:
+            too_big = done = True
+            os.kill(pid, signal.SIGKILL)
+        elif data:
+            chunks.append(data)
+        done = done or eof
         if done:
             break
     os.close(r)

@@ -372,13 +372,13 @@ class CallWorker:
         while True:
             eof = False
             if select.select([self.from_worker], [], [], 0.05)[0]:
-                data, eof = _drain(self.from_worker)
+                data, eof = drain(self.from_worker, max_bytes + 1 - len(buf))
                 buf += data
             else:
                 got, st = os.waitpid(self.pid, os.WNOHANG)
                 if got != 0:
                     status, ended = st, True
-                    buf += _drain(self.from_worker)[0]
+                    buf += drain(self.from_worker, max_bytes + 1 - len(buf))[0]
                     self._forget()
             if len(buf) > max_bytes + 1:
                 too_big = True
@@ -421,17 +421,23 @@ class CallWorker:
         self.pid = self.to_worker = self.from_worker = None
 
 
-def _drain(fd: int) -> tuple[bytes, bool]:
-    """What the non-blocking ``fd`` holds now, and whether its other end is closed."""
-    chunks = []
-    while True:
+def drain(fd: int, limit: int) -> tuple[bytes, bool]:
+    """What the non-blocking ``fd`` holds now, and whether its other end is closed.
+
+    Stops once more than ``limit`` bytes are read: a writer that never stops (a flood of
+    output into the reply pipe) must not hold the reader here, nor fill its memory.
+    """
+    chunks, size = [], 0
+    while size <= limit:
         try:
             chunk = os.read(fd, 1 << 20)
         except (BlockingIOError, InterruptedError):
-            return b"".join(chunks), False
+            break
         if not chunk:
             return b"".join(chunks), True
         chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks), False
 
 
 def others_running(worker_pid: int | None) -> bool:
