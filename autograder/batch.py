@@ -25,6 +25,7 @@ from autograder.engine import CheckResult, Grader, SubmissionResult
 from autograder.feedback.summary import write_class_summary
 from autograder.intake import discover, submission_id
 from autograder.reports import gradebook_csv, write_atomic, write_submission_reports
+from autograder.submission_files import bytes_digest
 from autograder.training import Trainer
 
 
@@ -40,26 +41,8 @@ def config_digest(config: GradingConfig) -> str:
     return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
 
 
-def _feed(h, file: Path) -> None:
-    """Hash a file in blocks: an oversized submission is refused by intake, not held in memory here."""
-    with file.open("rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-
-
-def submission_bytes_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    if path.is_file():
-        _feed(h, path)
-    else:
-        for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
-            h.update(f.relative_to(path).as_posix().encode() + b"\0")
-            _feed(h, f)
-    return h.hexdigest()
-
-
 def cache_key(path: Path, config: GradingConfig) -> str:
-    return f"{__version__}:{config_digest(config)}:{submission_bytes_digest(path)}"
+    return f"{__version__}:{config_digest(config)}:{bytes_digest(path, (config.limits.submission_mb << 20) + 1)}"
 
 
 def unique_ids(paths: list[Path]) -> dict[Path, str]:

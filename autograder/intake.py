@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from textwrap import dedent
 
+from autograder.submission_files import read_regular, walk_regular
+
 SUBMISSION_SUFFIXES = {".ipynb", ".py", ".zip"}
 MAX_ZIP_MEMBERS = 200
 MAX_ZIP_RATIO = 200  # uncompressed / compressed: above this it is treated as a bomb
@@ -56,7 +58,7 @@ class Submission:
 
 
 def submission_id(path: Path) -> str:
-    return path.stem if path.is_file() else path.name
+    return path.name if path.is_dir() else path.stem  # links and special files too, by their name
 
 
 def is_package_dir(path: Path) -> bool:
@@ -72,13 +74,15 @@ def discover(paths: list[Path]) -> list[Path]:
         p = Path(p)
         if not p.exists():
             raise FileNotFoundError(f"{p}: no such file or folder")
-        if p.is_file() or is_package_dir(p):
+        if not p.is_dir() or is_package_dir(p):
             found.append(p)
             continue
         for entry in sorted(p.iterdir()):
             if entry.name.startswith((".", "_")):
                 continue
-            if (entry.is_file() and entry.suffix in SUBMISSION_SUFFIXES) or entry.is_dir():
+            # Links and special files are listed too, and refused one by one with a message
+            # (autograder.submission_files): silently skipping them would hide a row.
+            if entry.suffix in SUBMISSION_SUFFIXES or entry.is_dir():
                 found.append(entry)
     return found
 
@@ -488,15 +492,13 @@ def _read_zip(raw: bytes, name: str, max_bytes: int) -> dict[str, bytes]:
 
 def _read_dir(path: Path, max_bytes: int) -> dict[str, bytes]:
     files, total = {}, 0
-    for f in sorted(path.rglob("*")):
-        if f.is_symlink() or not f.is_file() or any(part.startswith(".") for part in f.relative_to(path).parts):
+    for rel, f in walk_regular(path):
+        if PurePosixPath(rel).suffix not in (".py", ".ipynb"):
             continue
-        if f.suffix not in (".py", ".ipynb"):
-            continue
-        total += f.stat().st_size
+        files[rel] = read_regular(f, max_bytes, f"{path.name}/{rel}")
+        total += len(files[rel])
         if total > max_bytes:
             raise IntakeError(f"{path.name} is larger than {max_bytes >> 20} MiB")
-        files[f.relative_to(path).as_posix()] = f.read_bytes()
     return files
 
 
@@ -511,14 +513,11 @@ def load_submission(path: Path, max_bytes: int) -> Submission:
     """Read one submission; raises IntakeError with a message for the student."""
     path = Path(path)
     sid = submission_id(path)
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         files = _read_dir(path, max_bytes)
         kind, chunks, extra = _from_tree(files, path.name)
         return Submission(sid, path, kind, chunks, extra, _digest(files))
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise IntakeError(f"{path.name} is {size >> 20} MiB; submissions are limited to {max_bytes >> 20} MiB")
-    raw = path.read_bytes()
+    raw = read_regular(path, max_bytes)
     digest = _digest({path.name: raw})
     if path.suffix == ".ipynb":
         return Submission(sid, path, "notebook", notebook_chunks(raw, path.name), {}, digest)

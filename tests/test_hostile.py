@@ -49,7 +49,7 @@ from autograder.sandbox.runner import detect_isolation
 HOSTILE = PROJECT_ROOT / "examples" / "hostile"
 CORRECT = {"correct_module.py": PROJECT_ROOT / "examples" / "submissions" / "correct_module.py",
            "correct_solution_copy.py": PROJECT_ROOT / "solutions" / "init_functions.py"}
-NOT_CASES = {"make_binary_cases.py", "expectations.yaml"}
+NOT_CASES = {"make_binary_cases.py", "make_link_cases.py", "expectations.yaml"}
 HUGE = "huge_notebook.ipynb"
 CANARY = "initgrade-canary-" + secrets.token_hex(12)
 MARKER = "HOSTILE-WAS-HERE"
@@ -304,18 +304,28 @@ def training_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("training-cache")
 
 
+def _case_maker(name: str):
+    """A case-generating module of examples/hostile (not a package: loaded by path)."""
+    spec = importlib.util.spec_from_file_location(name, HOSTILE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    dont_write, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ in examples/
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = dont_write
+    return module
+
+
+LINK_CASES = _case_maker("make_link_cases")
+
+
 def _make_folder(folder: Path, names: list[str], with_correct: bool = True) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name in names:
         if name == HUGE:
-            spec = importlib.util.spec_from_file_location("make_binary_cases", HOSTILE / "make_binary_cases.py")
-            module = importlib.util.module_from_spec(spec)
-            dont_write, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ in examples/
-            try:
-                spec.loader.exec_module(module)
-            finally:
-                sys.dont_write_bytecode = dont_write
-            module.write_huge_notebook(folder / HUGE, 200)
+            _case_maker("make_binary_cases").write_huge_notebook(folder / HUGE, 200)
+        elif name in LINK_CASES.CASES:
+            LINK_CASES.write_case(name, folder)
         else:
             shutil.copy(HOSTILE / name, folder / name)
     if with_correct:
