@@ -21,11 +21,12 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.config import GradingConfig
-from autograder.engine import CheckResult, Grader, SubmissionResult
+from autograder.engine import NOT_GRADED, CheckResult, Grader, SubmissionResult
 from autograder.feedback.summary import write_class_summary
 from autograder.intake import discover, submission_id
 from autograder.reports import gradebook_csv, write_atomic, write_submission_reports
 from autograder.submission_files import bytes_digest
+from autograder.stopping import Interrupted, WorkerStop, stop_signals, stop_workers
 from autograder.training import Trainer
 
 
@@ -88,13 +89,19 @@ class BatchReport:
     graded: int = 0
     trainings: int = 0
     isolation: str = ""
+    isolation_level: str = ""
+    # Set when a stop signal ended the batch early: which signal, and the submissions not graded.
+    interrupted: Interrupted | None = None
+    not_graded: list[SubmissionResult] = field(default_factory=list)
 
 
 _WORKER: Grader | None = None
+_WORKER_STOP: WorkerStop | None = None
 
 
 def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str]) -> None:
-    global _WORKER
+    global _WORKER, _WORKER_STOP
+    _WORKER_STOP = WorkerStop(_close_worker)
     _WORKER = Grader(config, Trainer(config, cache_dir), hide_extra)
     _WORKER.prestart()
     # Run when the pool ends the worker: its sandbox starter goes with it.
@@ -109,6 +116,10 @@ def _close_worker() -> None:
 
 
 def _grade_in_worker(path: str, sid: str, out: str, key: str) -> tuple[SubmissionResult, int]:
+    return _WORKER_STOP.run(_grade_and_write, path, sid, out, key)
+
+
+def _grade_and_write(path: str, sid: str, out: str, key: str) -> tuple[SubmissionResult, int]:
     """Grade and write the submission's reports here, in the worker: the parent, which
     shares the same cores, only collects slim results (no picture data) for the gradebook."""
     before = _WORKER.trainer.trainings_run
@@ -138,6 +149,10 @@ def warm_reference(grader: Grader) -> None:
 
 
 def _warm_in_worker(question: str, check: str) -> int:
+    return _WORKER_STOP.run(_warm, question, check)
+
+
+def _warm(question: str, check: str) -> int:
     before = _WORKER.trainer.trainings_run
     warm_check(_WORKER, question, check)
     return _WORKER.trainer.trainings_run - before
@@ -183,48 +198,72 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
 
     parent = Grader(config, Trainer(config, cache_dir), hide_extra)
     report.isolation = parent.isolation.describe()
-    serial = jobs <= 1 or len(todo) <= 1
-    if todo and serial:
-        parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
-    if serial:
-        if todo:
-            warm_reference(parent)
-            report.trainings += parent.trainer.trainings_run
-        with parent:
-            for p, sid, _ in todo:
-                before = parent.trainer.trainings_run
-                result = parent.grade(p)
-                result.id = sid
-                finish(result, parent.trainer.trainings_run - before)
-    else:
-        # Imported only for a parallel batch: 15 ms of a one-notebook command otherwise.
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(config, str(cache_dir), hide_extra)) as pool:
-            # The reference trainings first, one per worker at a time (about 10 s in a row on one
-            # core with an empty cache); the submissions queue behind them, and one that needs a
-            # reference training still running waits on its lock rather than training it again.
-            warmups = [pool.submit(_warm_in_worker, q, c) for q, c in reference_warmups(parent)]
-            futures = {pool.submit(_grade_in_worker, str(p), sid, str(out), key): (p, sid) for p, sid, key in todo}
-            for fut in warmups:
-                try:
-                    report.trainings += fut.result()
-                except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
-                    pass
-            for fut in as_completed(futures):
-                p, sid = futures[fut]
-                try:
-                    result, trainings = fut.result()
-                    written = True
-                except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
-                    result, trainings = SubmissionResult(id=sid, path=str(p), status="error",
-                                                         error=f"grader failure: {type(exc).__name__}: {exc}"), 0
-                    written = False
-                finish(result, trainings, written)
+    report.isolation_level = parent.isolation.level
+    with stop_signals():
+        try:
+            if jobs <= 1 or len(todo) <= 1:
+                _grade_serially(parent, todo, report, finish)
+            else:
+                _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish)
+        except Interrupted as stop:
+            report.interrupted = stop
+            done = {r.id for r in report.results}
+            report.not_graded = [SubmissionResult(id=sid, path=str(p), status=NOT_GRADED,
+                                                  error=f"not graded: the batch was stopped ({stop})")
+                                 for p, sid, _ in todo if sid not in done]
     report.results.sort(key=lambda r: r.id)
-    write_atomic(out / "gradebook.csv", gradebook_csv(report.results, config))
-    write_class_summary(out, report.results, config)
+    rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
+    write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
+    write_class_summary(out, rows, config)
     return report
+
+
+def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
+    if todo:
+        parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
+        warm_reference(parent)
+        report.trainings += parent.trainer.trainings_run
+    with parent:
+        for p, sid, _ in todo:
+            before = parent.trainer.trainings_run
+            result = parent.grade(p)
+            result.id = sid
+            finish(result, parent.trainer.trainings_run - before)
+
+
+def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
+                       out: Path, report: BatchReport, finish) -> None:
+    # Imported only for a parallel batch: 15 ms of a one-notebook command otherwise.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ctx = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                               initargs=(config, str(cache_dir), hide_extra))
+    try:
+        # The reference trainings first, one per worker at a time (about 10 s in a row on one
+        # core with an empty cache); the submissions queue behind them, and one that needs a
+        # reference training still running waits on its lock rather than training it again.
+        warmups = [pool.submit(_warm_in_worker, q, c) for q, c in reference_warmups(parent)]
+        futures = {pool.submit(_grade_in_worker, str(p), sid, str(out), key): (p, sid) for p, sid, key in todo}
+        for fut in warmups:
+            try:
+                report.trainings += fut.result()
+            except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
+                pass
+        for fut in as_completed(futures):
+            p, sid = futures[fut]
+            try:
+                result, trainings = fut.result()
+                written = True
+            except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
+                result, trainings = SubmissionResult(id=sid, path=str(p), status="error",
+                                                     error=f"grader failure: {type(exc).__name__}: {exc}"), 0
+                written = False
+            finish(result, trainings, written)
+    except Interrupted:
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_workers()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -23,6 +24,11 @@ from autograder.batch import BatchReport, grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
+PROGRESS_SECONDS = 5.0
+# Off a terminal (a CI log), a table longer than this is left to the gradebook.
+TABLE_ROWS_OFF_TERMINAL = 50
+WEAK_ISOLATION = ("student code can reach the network and read what the grader's unprivileged uid or the "
+                  "grader itself can read")
 
 
 def _table(report: BatchReport, config) -> Table:
@@ -39,7 +45,8 @@ def _table(report: BatchReport, config) -> Table:
     return table
 
 
-def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console: Console) -> int:
+def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console: Console,
+                strict: bool = False) -> int:
     try:
         config = load_config(config_path)
     except ConfigError as exc:
@@ -47,7 +54,10 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         return 2
     on_start = on_result = None
     bar = contextlib.nullcontext()
-    if progress:
+    if progress is None:  # not a terminal (a CI log): a plain line every few seconds instead of a bar
+        lines = ProgressLines(console)
+        on_start, on_result = lines.start, lines.result
+    elif progress:
         # Only when shown: rich.progress is 10 ms of a command whose output is not a terminal.
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -70,12 +80,20 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
     if not report.results:
         click.echo("error: no submissions found (expected .ipynb, .py or .zip files, or package folders)", err=True)
         return 2
-    console.print(_table(report, config))
+    if console.is_terminal or len(report.results) <= TABLE_ROWS_OFF_TERMINAL:
+        console.print(_table(report, config))
+    else:
+        console.print(f"({len(report.results)} rows: see the gradebook)", markup=False)
     for r in sorted(report.results, key=lambda r: r.id):
         if r.status == "error":
             console.print(f"[red]error[/] {r.id}: {r.error}", soft_wrap=True)
     console.print(f"{len(report.results)} submissions: {report.graded} graded now, {report.reused} unchanged since "
-                  f"the last run; {report.trainings} trainings run. Sandbox: {report.isolation}.")
+                  f"the last run; {report.trainings} trainings run.")
+    console.print(f"Sandbox isolation: {report.isolation_level} ({report.isolation}).", markup=False)
+    if report.isolation_level != "namespaces":
+        click.echo(f"WARNING: weak isolation ({report.isolation_level}): this machine gives the sandbox no user "
+                   f"namespaces, so {WEAK_ISOLATION}. Grade untrusted submissions on a machine with unprivileged "
+                   f"user namespaces; see docs/threat-model.md.", err=True)
     console.print(f"Gradebook: {Path(out) / 'gradebook.csv'}; class summary: {Path(out) / 'summary.html'}; "
                   f"feedback: {Path(out) / '<submission>' / 'feedback.html'}")
     if junit:
@@ -83,7 +101,39 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
 
         write_junit(Path(junit), report.results)
         console.print(f"JUnit XML: {junit}")
+    if report.interrupted is not None:
+        n = len(report.not_graded)
+        click.echo(f"Stopped ({report.interrupted}): {n} submission{'s' * (n != 1)} not graded, listed as "
+                   f"'not graded' in the gradebook and summary. Run the same command again to grade them; "
+                   f"finished submissions are kept.", err=True)
+        return report.interrupted.exit_status
+    errors = sum(r.status == "error" for r in report.results)
+    if strict and errors:
+        click.echo(f"--strict: {errors} submission{'s' * (errors != 1)} could not be graded", err=True)
+        return 1
     return 0
+
+
+class ProgressLines:
+    """Progress for a log, not a terminal: one plain line every PROGRESS_SECONDS (and at the end), so
+    a CI job shows it is alive without a bar's control characters."""
+
+    def __init__(self, console: Console):
+        self.console, self.total, self.done, self.errors = console, 0, 0, 0
+        self.t0 = self.last = time.monotonic()
+
+    def start(self, total: int) -> None:
+        self.total = total
+
+    def result(self, r, reused: bool) -> None:
+        self.done += 1
+        self.errors += r.status == "error"
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_SECONDS or self.done == self.total:
+            self.last = now
+            pct = 100 * self.done // max(self.total, 1)
+            self.console.print(f"graded {self.done}/{self.total} ({pct}%) in {now - self.t0:.0f} s; "
+                               f"{self.errors} could not be graded", markup=False, highlight=False)
 
 
 class _Commands(click.Group):
@@ -120,12 +170,21 @@ def main():
 @click.option("--cache", type=click.Path(path_type=Path), help="Training cache folder (default ~/.cache/initgrade).")
 @click.option("--force", is_flag=True, help="Regrade even submissions unchanged since the last run.")
 @click.option("--junit", type=click.Path(path_type=Path), help="Also write JUnit XML here.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when on a terminal).")
-def grade(paths, out, jobs, config_path, cache, force, junit, progress):
-    """Grade PATHS (notebooks, .py modules, package folders, .zip files, or folders of them)."""
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: a bar on a terminal, a line every few seconds otherwise).")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any submission could not be graded.")
+def grade(paths, out, jobs, config_path, cache, force, junit, progress, strict):
+    """Grade PATHS (notebooks, .py modules, package folders, .zip files, or folders of them).
+
+    \b
+    Exit status: 0 every submission got a result; 1 with --strict, some could not be graded;
+    2 the grader could not run (bad grading.yaml, nothing to grade); 130 or 143 stopped by
+    SIGINT (Ctrl-C) or SIGTERM (the gradebook lists what was not graded; run again to finish).
+    """
     console = Console()
-    progress = console.is_terminal if progress is None else progress
-    sys.exit(run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console))
+    if progress is None and console.is_terminal:
+        progress = True
+    sys.exit(run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console, strict))
 
 
 @main.command()
@@ -135,4 +194,4 @@ def demo(out, jobs):
     """Grade the bundled example submissions and print the table."""
     console = Console()
     console.print(f"Grading the bundled examples in {EXAMPLES.relative_to(PROJECT_ROOT)} ...")
-    sys.exit(run_grading([EXAMPLES], out, jobs, None, None, True, console.is_terminal, None, console))
+    sys.exit(run_grading([EXAMPLES], out, jobs, None, None, True, console.is_terminal or None, None, console))

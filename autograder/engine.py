@@ -32,6 +32,10 @@ from autograder.sandbox.runner import Sandbox, SandboxError, detect_isolation, n
 from autograder.training import Trainer  # noqa: E402
 
 
+# The status of a submission a stopped batch never reached: no score, only its row in the gradebook.
+NOT_GRADED = "not graded"
+
+
 @dataclass
 class CheckResult:
     question: str
@@ -54,7 +58,7 @@ class CheckResult:
 class SubmissionResult:
     id: str
     path: str
-    status: str  # graded | error
+    status: str  # graded | error | NOT_GRADED
     checks: list[CheckResult] = field(default_factory=list)
     error: str = ""
     load_messages: list[str] = field(default_factory=list)

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.config import GradingConfig
-from autograder.engine import SubmissionResult
+from autograder.engine import NOT_GRADED, SubmissionResult
 from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_markdown
 from autograder.feedback.sections import section_heading
 
@@ -112,8 +112,10 @@ def gradebook_rows(results: list[SubmissionResult], config: GradingConfig) -> li
     for r in sorted(results, key=lambda r: r.id):
         per_q = r.question_scores()
         row = {"submission": r.id}
-        row.update({q: _fmt(per_q.get(q, 0.0)) for q in config.questions})
-        row.update(total=_fmt(r.score), max_total=_fmt(config.max_points()), status=r.status)
+        if r.status != NOT_GRADED:
+            row.update({q: _fmt(per_q.get(q, 0.0)) for q in config.questions})
+            row.update(total=_fmt(r.score))
+        row.update(max_total=_fmt(config.max_points()), status=r.status)  # no score cells when not graded
         rows.append(row)
     return rows
 

@@ -22,6 +22,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
+from autograder.engine import NOT_GRADED
 from autograder.feedback import svg
 from autograder.feedback.page import CSS
 from autograder.feedback.sections import section_heading
@@ -50,7 +51,8 @@ def result_diagnoses(result, out: Path | None = None) -> list[dict]:
 
 
 def summary_data(results, config, out: Path | None = None) -> dict:
-    results = sorted(results, key=lambda r: r.id)
+    not_graded = sorted((r for r in results if r.status == NOT_GRADED), key=lambda r: r.id)
+    results = sorted((r for r in results if r.status != NOT_GRADED), key=lambda r: r.id)
     graded = [r for r in results if r.status == "graded"]
     errored = [r for r in results if r.status != "graded"]
     scores = [r.score for r in results]
@@ -83,7 +85,7 @@ def summary_data(results, config, out: Path | None = None) -> dict:
     return {
         "results": results, "graded": graded, "errored": errored, "scores": scores, "max_total": max_total,
         "per_question": per_q, "checks": checks, "common": [(c, sorted(diag_subs[c]), diag_info[c]) for c in common],
-        "per_submission": per_sub,
+        "per_submission": per_sub, "not_graded": not_graded,
     }
 
 
@@ -113,6 +115,11 @@ def class_summary_html(results, config, out: Path | None = None) -> str:
                  f"{sum(s >= max_total for s in scores)}</p>")
     else:
         h.append("<p>No submissions.</p>")
+    if d["not_graded"]:
+        h.append(f"<p class='score' id='incomplete'><b>Incomplete:</b> {len(d['not_graded'])} of "
+                 f"{len(d['results']) + len(d['not_graded'])} "
+                 f"submissions were not graded (the batch was stopped). Run the same command again to grade "
+                 f"them; finished submissions are not graded twice.</p>")
     h.append("</header>")
     if scores:
         h.append(f"<section class='card'><figure>{_score_histogram(scores, max_total)}</figure></section>")

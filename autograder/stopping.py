@@ -1,0 +1,118 @@
+"""Stopping a batch when told: Ctrl-C or SIGTERM ends it within a second or two, keeping what finished.
+
+The grading parent turns SIGINT and SIGTERM into one ``Interrupted`` exception in its main thread
+(``stop_signals``): the grading under way unwinds (each ``finally`` closes its sandbox), the
+workers of a parallel batch are told with SIGTERM and then killed (``stop_workers``), and the
+batch writes its gradebook and summary for what finished, marked incomplete. Each finished
+submission's results.json is already on disk, so a re-run grades only the rest.
+
+Workers ignore SIGINT: a Ctrl-C reaches the whole process group, and the parent decides. A
+worker told to stop while grading unwinds the same way (its sandbox and sandbox starter are
+closed) and exits; an idle one closes its starter and exits at once.
+
+``Interrupted`` is a ``BaseException``, like ``KeyboardInterrupt``: no ``except Exception`` on the
+way out (a check, a training, a report) can swallow it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# How long workers get to close their sandboxes before they are killed outright; a killed worker's
+# sandboxes still end (their lifeline closes), this only lets them end tidily.
+WORKER_GRACE_SECONDS = 1.0
+
+
+class Interrupted(BaseException):
+    """A stop signal reached the grader; ``signum`` says which."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_status(self) -> int:
+        """The shell's convention for a command ended by a signal: 128 + its number (130, 143)."""
+        return 128 + self.signum
+
+
+@contextlib.contextmanager
+def stop_signals():
+    """While inside, the first SIGINT or SIGTERM raises ``Interrupted`` in the main thread; later ones
+    are ignored while the batch winds down. Old handlers are put back on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired: list[int] = []
+
+    def handler(signum, frame):
+        if fired:
+            return
+        fired.append(signum)
+        raise Interrupted(signum)
+
+    old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def stop_workers(grace: float = WORKER_GRACE_SECONDS) -> int:
+    """SIGTERM to every worker process of this process, SIGKILL to those still there after ``grace``
+    seconds. Returns how many were stopped."""
+    workers = multiprocessing.active_children()
+    for p in workers:
+        with contextlib.suppress(OSError):
+            p.terminate()
+    deadline = time.monotonic() + grace
+    for p in workers:
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.is_alive():
+            with contextlib.suppress(OSError):
+                p.kill()
+            p.join(1.0)
+    return len(workers)
+
+
+class WorkerStop:
+    """A pool worker's side: SIGINT ignored, SIGTERM ends the worker after closing what it started.
+
+    ``close`` ends the worker's sandbox starter. While a grading is under way (``busy``), the
+    signal raises ``Interrupted`` so the grading unwinds and closes its sandbox; ``run`` then
+    closes the rest and exits.
+    """
+
+    def __init__(self, close):
+        self._close = close
+        self._busy = False
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, self._on_term)
+
+    def _on_term(self, signum, frame):
+        if self._busy:
+            self._busy = False
+            raise Interrupted(signum)
+        self._exit()
+
+    def _exit(self):
+        with contextlib.suppress(BaseException):
+            self._close()
+        os._exit(1)
+
+    def run(self, fn, *args):
+        """``fn(*args)`` as one unit of work a SIGTERM may interrupt."""
+        self._busy = True
+        try:
+            return fn(*args)
+        except Interrupted:
+            self._exit()
+        finally:
+            self._busy = False

@@ -1,0 +1,190 @@
+"""Stopping a batch: Ctrl-C (SIGINT to the process group) or SIGTERM to the grader alone.
+
+Each run grades a folder of slow submissions (a function that sleeps past its time limit) with one
+and with two workers, stops it once a first result is on disk, and checks that
+
+* the command ends with the shell's status for that signal (130, 143);
+* every process the grader started (workers, sandbox starters, keepers, sandboxes), recorded while it
+  ran, is gone;
+* the gradebook and the class summary are written, with the submissions not reached marked
+  ``not graded`` (no score) and the summary saying the batch is incomplete;
+* a re-run grades only those, and reports the finished ones as unchanged.
+
+No timing is asserted: that every sandbox ends is what the checks see, however loaded the machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autograder.config import PROJECT_ROOT
+
+SLOW = PROJECT_ROOT / "examples" / "hostile" / "res_sleep_in_function.py"
+CORRECT = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"
+N_SLOW = 8
+
+
+@pytest.fixture(scope="module")
+def config_path(tmp_path_factory) -> Path:
+    raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
+    raw["limits"].update({"probe_seconds": 2, "load_seconds": 5, "submission_seconds": 30})
+    path = tmp_path_factory.mktemp("config") / "grading.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+def _folder(root: Path) -> Path:
+    folder = root / "in"
+    folder.mkdir()
+    shutil.copy(CORRECT, folder / "a_correct.py")
+    for i in range(N_SLOW):
+        shutil.copy(SLOW, folder / f"slow_{i}.py")
+    return folder
+
+
+def _start(args: list[str]) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="300")
+    return subprocess.Popen([sys.executable, "-m", "autograder", "grade", *args, "--no-progress"], cwd=PROJECT_ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            tree.setdefault(int(fields[1]), []).append(int(entry.name))
+    return tree
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _descendants(pid: int) -> set[tuple[int, str]]:
+    """Every process below ``pid``, as (pid, start time) so a reused pid is not mistaken for it."""
+    tree, found, todo = _children(), set(), [pid]
+    while todo:
+        for child in tree.get(todo.pop(), []):
+            started = _start_time(child)
+            if started is not None:
+                found.add((child, started))
+                todo.append(child)
+    return found
+
+
+def _alive(procs: set[tuple[int, str]]) -> list[int]:
+    return sorted(p for p, started in procs if _start_time(p) == started)
+
+
+def _gradebook(out: Path) -> dict[str, dict]:
+    with (out / "gradebook.csv").open(newline="") as f:
+        return {row["submission"]: row for row in csv.DictReader(f)}
+
+
+@pytest.mark.parametrize("jobs,signum,to_group", [(2, signal.SIGINT, True), (2, signal.SIGTERM, False),
+                                                   (1, signal.SIGTERM, False)])
+def test_a_stopped_batch_ends_everything_keeps_what_finished_and_resumes(tmp_path, config_path, cache, jobs,
+                                                                         signum, to_group):
+    folder = _folder(tmp_path)
+    out = tmp_path / "out"
+    args = [str(folder), "--out", str(out), "--config", str(config_path), "--cache", str(cache), "-j", str(jobs)]
+    proc = _start(args)
+    seen: set[tuple[int, str]] = set()
+    deadline = time.monotonic() + 180
+    while not list(out.glob("*/results.json")):
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline, "no result appeared"
+        seen |= _descendants(proc.pid)
+        time.sleep(0.05)
+    seen |= _descendants(proc.pid)
+    assert any("sandbox.child" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
+               for p, _ in seen if _start_time(p)), "no sandbox was seen running"
+    if to_group:
+        os.killpg(proc.pid, signum)  # Ctrl-C in a terminal
+    else:
+        os.kill(proc.pid, signum)  # a scheduler or `kill`: the grader alone
+    text, _ = proc.communicate(timeout=60)
+
+    assert proc.returncode == 128 + signum, text
+    assert "not graded" in text and "Run the same command again" in text, text
+    end = time.monotonic() + 10
+    while _alive(seen) and time.monotonic() < end:  # the kernel reaps what was killed
+        time.sleep(0.1)
+    assert _alive(seen) == [], [Path(f"/proc/{p}/cmdline").read_bytes() for p in _alive(seen)]
+
+    book = _gradebook(out)
+    names = {"a_correct", *(f"slow_{i}" for i in range(N_SLOW))}
+    assert set(book) == names
+    done = {sid for sid in names if (out / sid / "results.json").exists()}
+    pending = names - done
+    assert done and pending, (done, pending)
+    for sid in pending:
+        assert book[sid]["status"] == "not graded" and book[sid]["total"] == "", book[sid]
+    for sid in done:
+        assert book[sid]["status"] in ("graded", "error") and book[sid]["total"] != "", book[sid]
+    summary = (out / "summary.html").read_text()
+    assert "Incomplete" in summary and f"{len(pending)} of {len(names)}" in summary
+    assert [p for p in out.rglob("*") if p.name.endswith(".tmp")] == []
+
+    again = subprocess.run([sys.executable, "-m", "autograder", "grade", *args, "--no-progress"], cwd=PROJECT_ROOT,
+                           capture_output=True, text=True, timeout=600, env=dict(os.environ, COLUMNS="300"))
+    assert again.returncode == 0, again.stdout + again.stderr
+    m = re.search(r"(\d+) submissions:\s+(\d+) graded now,\s+(\d+)\s+unchanged", again.stdout)
+    assert m and (int(m.group(2)), int(m.group(3))) == (len(pending), len(done)), again.stdout
+    book = _gradebook(out)
+    assert all(row["status"] != "not graded" for row in book.values()), book
+    assert "Incomplete" not in (out / "summary.html").read_text()
+
+
+def test_strict_fails_the_job_when_a_submission_errors(tmp_path, config_path, cache):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(CORRECT, folder / "ok.py")
+    (folder / "broken.py").write_text("")  # an empty file: status error
+    base = [sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(tmp_path / "out"),
+            "--config", str(config_path), "--cache", str(cache)]
+    lax = subprocess.run(base, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    strict = subprocess.run([*base, "--strict"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert lax.returncode == 0, lax.stdout + lax.stderr
+    assert strict.returncode == 1 and "--strict: 1 submission could not be graded" in strict.stderr, strict.stderr
+
+
+def test_a_log_gets_progress_lines_and_the_isolation_level(tmp_path, config_path, cache):
+    """Off a terminal (no --progress flag): plain progress lines, and the closing lines say the isolation."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        shutil.copy(CORRECT, folder / f"ok_{i}.py")
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(tmp_path / "out"),
+                          "--config", str(config_path), "--cache", str(cache)], cwd=PROJECT_ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "graded 3/3 (100%)" in run.stdout, run.stdout
+    assert "\x1b" not in run.stdout  # no bar, no colours in a log
+    m = re.search(r"Sandbox isolation: (\S+) ", run.stdout)
+    assert m, run.stdout
+    assert ("WARNING: weak isolation" in run.stderr) == (m.group(1) != "namespaces"), run.stderr
