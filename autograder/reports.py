@@ -56,6 +56,8 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
         for c in result.checks
     ]
     summary = [f"Score: {_fmt(result.score)} / {_fmt(result.max_score)}"]
+    if result.isolation:
+        summary.append(isolation_line(result.isolation))
     if result.error:
         summary.append(f"Grading error: {result.error}")
     found = diagnoses_data(result)
@@ -91,6 +93,14 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
                                 "max_score": c.max_score} for c in result.checks if c.partial],
         },
     }
+
+
+def isolation_line(level: str) -> str:
+    """The sandbox's isolation level as the visible output says it, loudly when weaker than namespaces."""
+    if level == "namespaces":
+        return "Sandbox: namespaces (no network, grader files hidden)."
+    return (f"WARNING: sandbox isolation is only {level!r}: this grading machine has no user namespaces, so the "
+            f"submission's code could reach the network and read files the grader's unprivileged user can read.")
 
 
 def diagnoses_data(result: SubmissionResult) -> list[dict]:

@@ -16,6 +16,7 @@ No timing is asserted: that every sandbox ends is what the checks see, however l
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -173,18 +174,30 @@ def test_strict_fails_the_job_when_a_submission_errors(tmp_path, config_path, ca
     assert strict.returncode == 1 and "--strict: 1 submission could not be graded" in strict.stderr, strict.stderr
 
 
-def test_a_log_gets_progress_lines_and_the_isolation_level(tmp_path, config_path, cache):
-    """Off a terminal (no --progress flag): plain progress lines, and the closing lines say the isolation."""
+@pytest.mark.parametrize("no_namespaces", ["", "1"])
+def test_a_log_gets_progress_lines_and_the_isolation_level(tmp_path, config_path, cache, no_namespaces):
+    """Off a terminal (no --progress flag): plain progress lines, and the closing lines and each
+    results.json's visible output say the isolation, with a warning when it is weaker than namespaces
+    (INITGRADE_NO_NAMESPACES=1 forces the fallback)."""
     folder = tmp_path / "in"
     folder.mkdir()
     for i in range(3):
         shutil.copy(CORRECT, folder / f"ok_{i}.py")
+    env = {k: v for k, v in os.environ.items() if k != "INITGRADE_NO_NAMESPACES"}
+    if no_namespaces:
+        env["INITGRADE_NO_NAMESPACES"] = no_namespaces
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(tmp_path / "out"),
                           "--config", str(config_path), "--cache", str(cache)], cwd=PROJECT_ROOT,
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "graded 3/3 (100%)" in run.stdout, run.stdout
     assert "\x1b" not in run.stdout  # no bar, no colours in a log
     m = re.search(r"Sandbox isolation: (\S+) ", run.stdout)
     assert m, run.stdout
+    assert (m.group(1) == "namespaces") != bool(no_namespaces), run.stdout
     assert ("WARNING: weak isolation" in run.stderr) == (m.group(1) != "namespaces"), run.stderr
+    visible = json.loads((tmp_path / "out" / "ok_0" / "results.json").read_text())["output"]
+    if m.group(1) == "namespaces":
+        assert "Sandbox: namespaces" in visible, visible
+    else:
+        assert f"WARNING: sandbox isolation is only '{m.group(1)}'" in visible, visible
