@@ -99,9 +99,9 @@ _WORKER: Grader | None = None
 _WORKER_STOP: WorkerStop | None = None
 
 
-def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str]) -> None:
+def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str], parent: int) -> None:
     global _WORKER, _WORKER_STOP
-    _WORKER_STOP = WorkerStop(_close_worker)
+    _WORKER_STOP = WorkerStop(_close_worker, parent)
     _WORKER = Grader(config, Trainer(config, cache_dir), hide_extra)
     _WORKER.prestart()
     # Run when the pool ends the worker: its sandbox starter goes with it.
@@ -239,7 +239,7 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
 
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(config, str(cache_dir), hide_extra))
+                               initargs=(config, str(cache_dir), hide_extra, os.getpid()))
     try:
         # The reference trainings first, one per worker at a time (about 10 s in a row on one
         # core with an empty cache); the submissions queue behind them, and one that needs a

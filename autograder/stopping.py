@@ -82,6 +82,15 @@ def stop_workers(grace: float = WORKER_GRACE_SECONDS) -> int:
     return len(workers)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _libc():
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
 class WorkerStop:
     """A pool worker's side: SIGINT ignored, SIGTERM ends the worker after closing what it started.
 
@@ -90,11 +99,16 @@ class WorkerStop:
     closes the rest and exits.
     """
 
-    def __init__(self, close):
+    def __init__(self, close, parent: int):
         self._close = close
         self._busy = False
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, self._on_term)
+        # A grader killed outright (SIGKILL) cannot tell its workers: the kernel does, with SIGTERM,
+        # so they close their sandboxes rather than grade on, unseen. (The pool forks its workers
+        # from the main thread, the one whose end the kernel watches.)
+        if _libc().prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0 or os.getppid() != parent:
+            self._exit()
 
     def _on_term(self, signum, frame):
         if self._busy:

@@ -201,3 +201,25 @@ def test_a_log_gets_progress_lines_and_the_isolation_level(tmp_path, config_path
         assert "Sandbox: namespaces" in visible, visible
     else:
         assert f"WARNING: sandbox isolation is only '{m.group(1)}'" in visible, visible
+
+
+def test_workers_of_a_grader_killed_outright_end_with_their_sandboxes(tmp_path, config_path, cache):
+    """SIGKILL to a parallel grader: the kernel tells its workers (parent-death signal), and every
+    worker, sandbox starter and sandbox ends instead of grading on unseen."""
+    folder = _folder(tmp_path)
+    out = tmp_path / "out"
+    proc = _start([str(folder), "--out", str(out), "--config", str(config_path), "--cache", str(cache), "-j", "2"])
+    seen: set[tuple[int, str]] = set()
+    deadline = time.monotonic() + 180
+    while not any("sandbox.child" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
+                  for p, _ in seen if _start_time(p)):
+        assert proc.poll() is None and time.monotonic() < deadline, "no sandbox started"
+        seen |= _descendants(proc.pid)
+        time.sleep(0.05)
+    seen |= _descendants(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    end = time.monotonic() + 20
+    while _alive(seen) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert _alive(seen) == [], [Path(f"/proc/{p}/cmdline").read_bytes() for p in _alive(seen)]
