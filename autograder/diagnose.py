@@ -393,7 +393,7 @@ def _target_factor(question: str, layers: list[tuple[int, int]], scale: float) -
     return _Cand("target", "/ np.sqrt(layer_dims[l-1])", 1.0 / np.sqrt(fin))
 
 
-_CONSTANTS = (100.0, 1000.0, 0.1, 0.001, 0.0001, 0.5, 2.0, 5.0, 0.05, 0.02, 0.2, 20.0, 50.0, 0.03, 3.0)
+_CONSTANTS = (100.0, 1000.0, 0.1, 0.001, 0.0001, 0.5, 2.0, 5.0, 0.05, 0.02, 0.2, 20.0, 50.0)
 
 
 def _candidates(question: str, layers: list[tuple[int, int]], scale: float) -> list[_Cand]:

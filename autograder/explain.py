@@ -84,13 +84,15 @@ REMOVED_NUMPY = {
     "longcomplex": ("2.0", "`np.clongdouble`"), "clongfloat": ("2.0", "`np.clongdouble`"),
     "msort": ("2.0", "`np.sort(a, axis=0)`"), "mat": ("2.0", "`np.asmatrix`"),
 }
-_NUMPY_ATTR = re.compile(r"module 'numpy(?:\.random)?' has no attribute '(\w+)'")
+_NUMPY_ATTR = re.compile(r"module 'numpy(?:\.random)?' has no attribute '(\w+)'|`np\.(\w+)` was removed in the NumPy 2")
 
 
 def trim_numpy(message: str) -> str:
     """NumPy's own long explanation of a removed alias cut to its first sentence (the hint says the rest)."""
     m = _NUMPY_ATTR.search(message or "")
-    if not m or m.group(1) not in REMOVED_NUMPY:
+    if not m or (m.group(1) or m.group(2)) not in REMOVED_NUMPY:
+        return message
+    if m.group(2):  # NumPy 2's own message is short and says what to use
         return message
     tail = re.search(r"\((?:cell \d+|[^()]*\.py), line \d+[^()]*\)$", message)
     return message[: m.end()] + (" " + tail.group(0) if tail else "")
@@ -98,10 +100,11 @@ def trim_numpy(message: str) -> str:
 
 def numpy_hint(message: str) -> str:
     m = _NUMPY_ATTR.search(message or "")
-    if not m or m.group(1) not in REMOVED_NUMPY:
+    name = m and (m.group(1) or m.group(2))
+    if not name or name not in REMOVED_NUMPY:
         return ""
-    version, instead = REMOVED_NUMPY[m.group(1)]
-    return (f" `np.{m.group(1)}` was removed in NumPy {version}: your code was written for an older "
+    version, instead = REMOVED_NUMPY[name]
+    return (f" `np.{name}` was removed in NumPy {version}: your code was written for an older "
             f"NumPy than the grader's. Write {instead} instead.")
 
 
@@ -212,7 +215,8 @@ class LoadContext:
                          + ". These modules are not installed where your code is graded (the course's "
                          "helper files, plotting and data libraries); that is fine as long as the graded "
                          "functions do not use them.")
-        top = [(o, d) for o, d in self.dropped if not d.get("inside")]
+        # statements that define names first: a function may need one of those
+        top = sorted((x for x in self.dropped if not x[1].get("inside")), key=lambda x: not x[1].get("names"))
         inner = [(o, d) for o, d in self.dropped if d.get("inside")]
         if top:
             shown = "; ".join(f"{o}, line {d['line']}: `{d['text']}`" for o, d in top[:8])

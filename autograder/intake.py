@@ -389,7 +389,7 @@ def code_chunks(code: str, origin: str) -> list[dict]:
         chunks.append({"origin": origin, "code": "\n" * start + part})
     if good:
         chunks.append(_chunk(origin, "".join(good), good_from))
-    return [c for c in chunks if c["code"].strip()]
+    return [c for c in chunks if _useful(c)]
 
 
 def _text(raw: bytes, name: str, what: str) -> str:
@@ -525,11 +525,17 @@ def notebook_chunks(raw: bytes, name: str) -> list[dict]:
         if isinstance(source, list):
             source = "".join(str(s) for s in source)
         for chunk in code_chunks(_python_from_cell(str(source)), f"cell {n_code}"):
-            if chunk["code"].strip():
+            if _useful(chunk):
                 chunks.append(chunk)
-    if not chunks:
+    if not any(c["code"].strip() for c in chunks):
         raise IntakeError(f"{name} has no code cells with definitions in them")
     return chunks
+
+
+def _useful(chunk: dict) -> bool:
+    """Code to run, or statements left out that the feedback lists (a cell of only
+    ``rs = np.random.RandomState(1)`` runs nothing, but a function may need ``rs``)."""
+    return bool(chunk["code"].strip() or chunk.get("dropped"))
 
 
 def module_chunks(raw: bytes, name: str) -> list[dict]:
@@ -537,7 +543,7 @@ def module_chunks(raw: bytes, name: str) -> list[dict]:
     if "\0" in text:
         raise IntakeError(f"{name} contains NUL bytes, so it is not a Python module")
     chunks = code_chunks(text, name)
-    if not chunks:
+    if not any(c["code"].strip() for c in chunks):
         raise IntakeError(f"{name} has no imports or definitions in it")
     return chunks
 

@@ -350,7 +350,7 @@ class Sandbox:
         drain.start()
         self.drains.append(drain)
         request = {
-            "chunks": [{"origin": c["origin"], "code": c["code"]} for c in self.chunks], "files": self.files, "functions": self.functions,
+            "chunks": [{"origin": c["origin"], "code": c["code"]} for c in self.chunks if c["code"].strip()], "files": self.files, "functions": self.functions,
             "limits": self.limits.model_dump(), "hide": self.hide,
             "namespaces": self.isolation.namespaces, "stub_modules": self.stub_modules,
             "workdir": workdir, "sweep": self.isolation.namespaces or self.isolation.drop_uid,
