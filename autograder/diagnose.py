@@ -382,6 +382,7 @@ class _Cand:
     code: str            # diagnosis code ("target" for the expected factor)
     label: str           # the factor as the student would have written it
     values: np.ndarray   # one factor per layer
+    exact_only: bool = False  # named from exact draws only: too close to other factors for the spread test
 
 
 def _target_factor(question: str, layers: list[tuple[int, int]], scale: float) -> _Cand:
@@ -394,6 +395,7 @@ def _target_factor(question: str, layers: list[tuple[int, int]], scale: float) -
 
 
 _CONSTANTS = (100.0, 1000.0, 0.1, 0.001, 0.0001, 0.5, 2.0, 5.0, 0.05, 0.02, 0.2, 20.0, 50.0)
+_DECADES = (100.0, 1000.0, 0.1, 0.001)  # far enough apart to be told by the spread of unseeded weights
 
 
 def _candidates(question: str, layers: list[tuple[int, int]], scale: float) -> list[_Cand]:
@@ -432,7 +434,7 @@ def _candidates(question: str, layers: list[tuple[int, int]], scale: float) -> l
     # happens to equal it here (100 is also 1 / 0.01, "divided by scale").
     for c in _CONSTANTS:
         code = "random-scale-ignored" if question == "random" else "wrong-scale-constant"
-        cands.append(_Cand(code, f"* {c:g}", c * ones))
+        cands.append(_Cand(code, f"* {c:g}", c * ones, exact_only=c not in _DECADES))
     inv_label = {
         "random": "/ scale (divided instead of multiplied)",
         "he": "/ np.sqrt(2 / layers_dims[l-1]) (divided instead of multiplied)",
@@ -529,6 +531,8 @@ def _statistics(samples: list[tuple[list[np.ndarray], _Cand, list[_Cand]]],
     ncand = len(samples[0][2])
     inside: list[int] = []
     for j in range(ncand):
+        if samples[0][2][j].exact_only:
+            continue
         # a candidate within 5% of the target everywhere is not "another" factor
         if all(np.allclose(cs[j].values, tg.values, rtol=0.05, atol=0.0) for _, tg, cs in samples):
             continue
@@ -930,7 +934,7 @@ def _random_weights(question: str, layers: list[tuple[int, int]], w_ok: list[int
     target_full = _target_factor(question, layers, scale)
     cands_full = _candidates(question, layers, scale)
     target = _Cand("target", target_full.label, target_full.values[w_ok])
-    cands = [_Cand(c.code, c.label, c.values[w_ok]) for c in cands_full]
+    cands = [_Cand(c.code, c.label, c.values[w_ok], c.exact_only) for c in cands_full]
     out: list[Diagnosis] = []
 
     # 1. all zeros

@@ -94,7 +94,7 @@ def _say_each_cause_once(checks: list[CheckResult]) -> None:
         cause = c.cause
         if not cause:
             continue
-        if cause in first:
+        if cause in first and len(c.message) > 160:  # a short message costs less than a pointer
             c.message = f"Not run: the function failed as described in \"{first[cause]}\"."
         else:
             first[cause] = c.name

@@ -230,6 +230,19 @@ def _defined_names(stmt: ast.stmt) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _unremarkable(stmt: ast.stmt) -> bool:
+    """Left out without a word: docstrings, ``pass`` and IPython's magics (``%matplotlib inline``)."""
+    if isinstance(stmt, ast.Pass):
+        return True
+    if not isinstance(stmt, ast.Expr):
+        return False
+    v = stmt.value
+    if isinstance(v, ast.Constant):
+        return True
+    return (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and isinstance(v.func.value, ast.Call)
+            and isinstance(v.func.value.func, ast.Name) and v.func.value.func.id == "get_ipython")
+
+
 def _first_line(lines: list[str], stmt: ast.stmt) -> str:
     text = lines[stmt.lineno - 1].strip() if stmt.lineno - 1 < len(lines) else ""
     return text if len(text) <= 70 else text[:67] + "..."
@@ -250,6 +263,8 @@ def _select(code: str, tree: ast.Module) -> tuple[str, list[dict], list[dict]]:
     defined: list[dict] = []
 
     def drop(stmt: ast.stmt, inside: bool) -> None:
+        if _unremarkable(stmt):
+            return
         dropped.append({"line": stmt.lineno, "end": stmt.end_lineno, "text": _first_line(lines, stmt),
                         "names": _defined_names(stmt)[:20], "inside": inside})
 

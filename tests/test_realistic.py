@@ -33,7 +33,7 @@ LEAKS = re.compile(r"_Quiet|DisplayStandIn|DisplayModule|autograder|site-package
 def graded(tmp_path_factory):
     out = tmp_path_factory.mktemp("realistic")
     results = grade_batch([CORPUS], out, load_config(), jobs=2, cache_dir=out / "cache")
-    return out, {r.id: r for r in results}
+    return out, {r.id: r for r in results.results}
 
 
 def test_corpus_is_large_and_current():
