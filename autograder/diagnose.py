@@ -36,6 +36,10 @@ variance, and a candidate is named only when it is the single one inside.
     (``scale`` only matters for ``random``; it defaults to the main call's). They
     add samples to the statistical fallback; calls whose keys or shapes are wrong
     are ignored.
+``"signature"``
+    The names of the student function's positional parameters. For ``random``, fewer
+    than two (no ``scale``) turns "multiply by the `scale` argument" into "add `scale`
+    to the signature".
 
 The engine should, for each random question, call the student function twice on
 one layer list (``repeat``) and once on each of a couple of other layer lists
@@ -65,7 +69,7 @@ __all__ = [
 
 QUESTIONS = ("zeros", "random", "he", "deep")
 SECTIONS = ("zeros-symmetry", "random-scale", "he-variance", "deep-scaling", "shapes", "seeding")
-EXTRA_KEYS = ("repeat", "other_calls")
+EXTRA_KEYS = ("repeat", "other_calls", "signature")
 
 # The grader's comparison (grading.yaml: tolerance).
 RTOL = 1.0e-6
@@ -101,6 +105,7 @@ CODES: dict[str, str] = {
     "wrong-scale-1": "Weights not scaled (factor 1)",
     "wrong-scale-10": "Weights scaled by 10",
     "random-scale-ignored": "Fixed factor instead of the scale argument",
+    "wrong-scale-constant": "A fixed number as the factor",
     "wrong-scale-xavier": "Xavier/LeCun factor sqrt(1/n_{l-1})",
     "wrong-scale-he": "He factor sqrt(2/n_{l-1})",
     "wrong-scale-glorot": "Glorot factor sqrt(2/(n_{l-1}+n_l))",
@@ -114,6 +119,8 @@ CODES: dict[str, str] = {
     "seed-in-loop": "Seed set inside the loop",
     "reversed-layer-order": "Layers drawn in reverse order",
     "default-rng": "np.random.default_rng instead of np.random.seed/randn",
+    # calling the function
+    "wrong-signature": "Signature differs from the assignment's",
     # fallback
     "values-differ": "Values differ from the reference",
 }
@@ -159,6 +166,11 @@ class Diagnosis:
     notebook_section: str
     confidence: str
     partial_credit_eligible: bool = False
+
+
+def signature_diagnosis(question: str, message: str) -> Diagnosis:
+    """The function's parameters differ from the assignment's (autograder.explain says how)."""
+    return _diag("wrong-signature", question, message)
 
 
 def _diag(code: str, question: str, message: str, confidence: str = "high",
@@ -370,6 +382,7 @@ class _Cand:
     code: str            # diagnosis code ("target" for the expected factor)
     label: str           # the factor as the student would have written it
     values: np.ndarray   # one factor per layer
+    exact_only: bool = False  # named from exact draws only: too close to other factors for the spread test
 
 
 def _target_factor(question: str, layers: list[tuple[int, int]], scale: float) -> _Cand:
@@ -381,6 +394,10 @@ def _target_factor(question: str, layers: list[tuple[int, int]], scale: float) -
     return _Cand("target", "/ np.sqrt(layer_dims[l-1])", 1.0 / np.sqrt(fin))
 
 
+_CONSTANTS = (100.0, 1000.0, 0.1, 0.001, 0.0001, 0.5, 2.0, 5.0, 0.05, 0.02, 0.2, 20.0, 50.0)
+_DECADES = (100.0, 1000.0, 0.1, 0.001)  # far enough apart to be told by the spread of unseeded weights
+
+
 def _candidates(question: str, layers: list[tuple[int, int]], scale: float) -> list[_Cand]:
     """The wrong factors students use, in order of preference when several fit."""
     fin = np.array([n_in for _, n_in in layers], dtype=float)
@@ -389,10 +406,8 @@ def _candidates(question: str, layers: list[tuple[int, int]], scale: float) -> l
     target = _target_factor(question, layers, scale)
     cands: list[_Cand] = []
     if question == "random":
-        cands.append(_Cand("random-scale-ignored", "* 0.01 (a fixed number instead of `scale`)",
-                           0.01 * ones))
-        cands.append(_Cand("random-scale-ignored", "* 10 (a fixed number instead of `scale`)",
-                           10.0 * ones))
+        cands.append(_Cand("random-scale-ignored", "* 0.01", 0.01 * ones))
+        cands.append(_Cand("random-scale-ignored", "* 10", 10.0 * ones))
     else:
         cands.append(_Cand("wrong-scale-0.01", "* 0.01", 0.01 * ones))
         cands.append(_Cand("wrong-scale-10", "* 10", 10.0 * ones))
@@ -415,6 +430,11 @@ def _candidates(question: str, layers: list[tuple[int, int]], scale: float) -> l
         else:
             cands.append(_Cand("wrong-scale-missing-sqrt", "/ layer_dims[l-1]  (no np.sqrt)",
                                1.0 / fin))
+    # Other plain numbers students hard-code: named as the number, before any formula that
+    # happens to equal it here (100 is also 1 / 0.01, "divided by scale").
+    for c in _CONSTANTS:
+        code = "random-scale-ignored" if question == "random" else "wrong-scale-constant"
+        cands.append(_Cand(code, f"* {c:g}", c * ones, exact_only=c not in _DECADES))
     inv_label = {
         "random": "/ scale (divided instead of multiplied)",
         "he": "/ np.sqrt(2 / layers_dims[l-1]) (divided instead of multiplied)",
@@ -511,6 +531,8 @@ def _statistics(samples: list[tuple[list[np.ndarray], _Cand, list[_Cand]]],
     ncand = len(samples[0][2])
     inside: list[int] = []
     for j in range(ncand):
+        if samples[0][2][j].exact_only:
+            continue
         # a candidate within 5% of the target everywhere is not "another" factor
         if all(np.allclose(cs[j].values, tg.values, rtol=0.05, atol=0.0) for _, tg, cs in samples):
             continue
@@ -555,6 +577,8 @@ _SCALE_WHY = {
     "random-scale-ignored": "The function ignores its `scale` argument and always uses a fixed "
                             "number, so calling it with scale=10 (as the notebook does) changes "
                             "nothing.",
+    "wrong-scale-constant": "The factor is a fixed number, the same for every layer, where this "
+                            "initialization's factor depends on the layer's fan-in n_{l-1}.",
     "wrong-scale-xavier": "This is the Xavier/LeCun factor sqrt(1/n_{l-1}) (what "
                           "`initialize_parameters_deep` uses), not He's sqrt(2/n_{l-1}).",
     "wrong-scale-he": "This is He's factor sqrt(2/n_{l-1}) (what `initialize_parameters_he` "
@@ -570,6 +594,21 @@ _SCALE_WHY = {
                             "divided where it should be multiplied, or multiplied where it "
                             "should be divided.",
 }
+
+
+# When `initialize_parameters_random` has no `scale` parameter at all, the advice above
+# would contradict itself ("multiply by the scale argument" it does not have).
+_NO_SCALE_WHY = ("Your function has no `scale` parameter, so it always uses this fixed number "
+                 "whatever scale the caller asks for.")
+_NO_SCALE_FIX = ("add the parameter to the signature, `def initialize_parameters_random(layers_dims, "
+                 "scale=0.01):`, then multiply the standard-normal draw by it: "
+                 "`np.random.randn(layers_dims[l], layers_dims[l-1]) * scale`")
+
+
+def _without_scale_parameter(d: Diagnosis) -> Diagnosis:
+    text = d.message.replace(_SCALE_WHY["random-scale-ignored"], _NO_SCALE_WHY)
+    text = text.replace(_SCALE_FIX["random"], _NO_SCALE_FIX)
+    return Diagnosis(d.code, d.title, text, d.notebook_section, d.confidence, d.partial_credit_eligible)
 
 
 def _factor_table(layers_idx: list[int], found: Sequence[float], expected: Sequence[float]) -> str:
@@ -777,6 +816,9 @@ def diagnose(question: str, layers_dims: list[int], returned: dict[str, np.ndarr
             out += _random_weights(question, layers, w_ok, ws, ids, scale_f, extra)
     if not out:
         out.append(_values_differ(question, layers_dims, returned, expected))
+    params = extra.get("signature")
+    if question == "random" and isinstance(params, (list, tuple)) and len(params) < 2:
+        out = [_without_scale_parameter(d) for d in out]
     return out
 
 
@@ -892,7 +934,7 @@ def _random_weights(question: str, layers: list[tuple[int, int]], w_ok: list[int
     target_full = _target_factor(question, layers, scale)
     cands_full = _candidates(question, layers, scale)
     target = _Cand("target", target_full.label, target_full.values[w_ok])
-    cands = [_Cand(c.code, c.label, c.values[w_ok]) for c in cands_full]
+    cands = [_Cand(c.code, c.label, c.values[w_ok], c.exact_only) for c in cands_full]
     out: list[Diagnosis] = []
 
     # 1. all zeros

@@ -24,6 +24,7 @@ from autograder.config import GradingConfig  # noqa: E402
 from autograder.feedback.evidence import TrainingLog, gather_evidence  # noqa: E402
 from autograder.hidden_tests import check_title, collect_checks  # noqa: E402
 from autograder.hidden_tests.common import PartialCredit  # noqa: E402
+from autograder.explain import LoadContext  # noqa: E402
 from autograder.intake import IntakeError, Submission, load_submission  # noqa: E402
 from autograder.probes import ProbeFailure, SandboxStudent  # noqa: E402
 from autograder.reference import reference_functions  # noqa: E402
@@ -47,6 +48,8 @@ class CheckResult:
     message: str = ""
     # autograder.diagnose.Diagnosis objects behind a failure, most likely first.
     diagnoses: list = field(default_factory=list)
+    # A call error behind the failure, without the call's arguments (told once per submission).
+    cause: str = ""
 
     @property
     def partial(self) -> bool:
@@ -85,6 +88,20 @@ class SubmissionResult:
         for c in self.checks:
             out[c.question] = out.get(c.question, 0.0) + c.score
         return out
+
+
+def _say_each_cause_once(checks: list[CheckResult]) -> None:
+    """A call error that fails several checks (the same TypeError from every call of a
+    function) is told in full by the first; the others point to it."""
+    first: dict[str, str] = {}
+    for c in checks:
+        cause = c.cause
+        if not cause:
+            continue
+        if cause in first and len(c.message) > 160:  # a short message costs less than a pointer
+            c.message = f"Not run: the function failed as described in \"{first[cause]}\"."
+        else:
+            first[cause] = c.name
 
 
 class _FreshStudent(SandboxStudent):
@@ -162,10 +179,12 @@ class Grader:
                 result.status, result.error = "error", str(exc)
                 result.checks = self._zero_checks(str(exc))
                 return result
-            result.load_messages = load.messages
-            student = _FreshStudent(sandbox)
+            context = LoadContext(sub.chunks, load.messages, load.signatures, self.reference)
+            result.load_messages = context.load_lines(self.config.functions)
+            student = _FreshStudent(sandbox, context)
             log = TrainingLog(self.trainer)
             result.checks = [self._run_check(q, c, fn, student, log) for (q, c), fn in self.checks.items()]
+            _say_each_cause_once(result.checks)
             result.evidence = gather_evidence(self, student, result.checks, log)
             result.probes = student.calls_made
         finally:
@@ -185,7 +204,7 @@ class Grader:
         try:
             fn(**kwargs)
         except ProbeFailure as exc:
-            return CheckResult(question, check, name, 0.0, points, False, str(exc))
+            return CheckResult(question, check, name, 0.0, points, False, str(exc), list(exc.diagnoses), exc.cause)
         except PartialCredit as exc:
             # Only as much as grading.yaml's partial_credit allows for this check.
             fraction = min(max(exc.fraction, 0.0), self.config.partial_fraction(question, check))

@@ -21,7 +21,17 @@ from autograder.sandbox.runner import ProbeTimeout, SandboxError
 
 
 class ProbeFailure(AssertionError):
-    """The call produced no usable return value; the message is for the student."""
+    """The call produced no usable return value; the message is for the student.
+
+    ``cause`` names the error without the call's arguments (the same TypeError from every
+    call of a function is one cause, said once in the feedback); ``diagnoses`` are
+    autograder.diagnose.Diagnosis objects behind it (a signature that differs).
+    """
+
+    def __init__(self, message: str, cause: str = "", diagnoses=()):
+        super().__init__(message)
+        self.cause = cause
+        self.diagnoses = list(diagnoses)
 
 
 @dataclass
@@ -38,6 +48,8 @@ class Returned:
     entries: list[dict]
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     mutated: bool = False
+    # The function's parameters as the sandbox read them (None: unknown), for the diagnoses.
+    signature: list | None = None
 
     @property
     def keys(self) -> list:
@@ -65,17 +77,31 @@ def _signature(function: str, args: tuple) -> str:
     return f"{function}({', '.join(repr(a) for a in args)})"
 
 
-def returned_from_reply(function: str, args: tuple, header: dict, arrays: list) -> Returned:
-    """Validate a probe reply; raise ProbeFailure for anything that is not a dict."""
+def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, context=None) -> Returned:
+    """Validate a probe reply; raise ProbeFailure for anything that is not a dict.
+
+    ``context`` (an autograder.explain.LoadContext) adds what the student's terms need to
+    an error: the signature to write, a name a left-out statement defines, NumPy's
+    removed aliases."""
     call = _signature(function, args)
     status = header.get("status")
     if status == "missing":
-        raise ProbeFailure(f"{function} is not defined in your submission (check its name and that its cell is not empty)")
+        raise ProbeFailure(f"{function} is not defined in your submission (check its name and that its cell is not empty)",
+                           f"{function}: missing")
     if status == "raised":
         exc, msg = str(header.get("exception", "?"))[:100], str(header.get("message", ""))[:600]
         if exc == "NotImplementedError":
-            raise ProbeFailure(f"{function} is not implemented yet: {call} raised NotImplementedError")
-        raise ProbeFailure(f"{call} raised an exception: {msg}")
+            raise ProbeFailure(f"{function} is not implemented yet: {call} raised NotImplementedError",
+                               f"{function}: NotImplementedError")
+        from autograder.explain import scrub, trim_numpy
+
+        msg = trim_numpy(scrub(msg))
+        hint = context.explain(function, exc, msg) if context is not None else ""
+        found = []
+        if exc == "TypeError" and context is not None and context.signature_problem(function):
+            found = [_signature_diagnosis(function, context.signature_problem(function))]
+        raise ProbeFailure(f"{call} raised an exception: {msg}" + (f" {hint}" if hint else ""),
+                           f"{function}: {msg}", found)
     if status == "died":
         raise ProbeFailure(
             f"{call} ended the process running it ({str(header.get('how'))[:100]}); "
@@ -91,6 +117,7 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list) 
             f"{str(header.get('type'))[:80]}: {str(header.get('repr'))[:200]}"
         )
     entries, out = [], {}
+    signature = context.signatures.get(function) if context is not None else None
     raw_entries = header.get("entries")
     if not isinstance(raw_entries, list):
         raise ProbeFailure(f"{call}: the sandbox sent an unexpected reply")
@@ -104,7 +131,14 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list) 
             if list(a.shape) == e.get("shape"):
                 out[e["key"]] = np.array(a, dtype=np.float64, copy=True)
         entries.append(e)
-    return Returned(function, tuple(args), entries, out, mutated=bool(header.get("mutated")))
+    return Returned(function, tuple(args), entries, out, mutated=bool(header.get("mutated")), signature=signature)
+
+
+def _signature_diagnosis(function: str, message: str):
+    from autograder.diagnose import QUESTIONS, signature_diagnosis
+
+    question = function.removeprefix("initialize_parameters_")
+    return signature_diagnosis(question if question in QUESTIONS else "random", message)
 
 
 class _Memo:
@@ -121,7 +155,7 @@ class _Memo:
                 self._memo[key] = exc
         result = self._memo[key]
         if isinstance(result, ProbeFailure):
-            raise ProbeFailure(str(result))
+            raise ProbeFailure(str(result), result.cause, result.diagnoses)
         return result
 
     @property
@@ -132,9 +166,10 @@ class _Memo:
 class SandboxStudent(_Memo):
     """Calls into a loaded ``Sandbox``."""
 
-    def __init__(self, sandbox):
+    def __init__(self, sandbox, context=None):
         super().__init__()
         self.sandbox = sandbox
+        self.context = context  # autograder.explain.LoadContext: errors in the student's terms
         self.hung: dict[str, str] = {}
 
     def _call(self, function, args, as_tuple):
@@ -147,7 +182,7 @@ class SandboxStudent(_Memo):
             raise ProbeFailure(str(exc)) from None
         except SandboxError as exc:
             raise ProbeFailure(str(exc)) from None
-        return returned_from_reply(function, args, reply.header, reply.arrays)
+        return returned_from_reply(function, args, reply.header, reply.arrays, self.context)
 
 
 class LocalStudent(_Memo):

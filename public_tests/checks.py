@@ -118,11 +118,20 @@ def _call_text(name: str, args: tuple, kwargs: dict) -> str:
     return f"{name}({', '.join(parts)})"
 
 
+class CheckFailed(AssertionError):
+    """A failed check. In a notebook, IPython shows only its message (``_render_traceback_``):
+    the traceback would run through this file, not through the student's code."""
+
+    def _render_traceback_(self):
+        return [f"CheckFailed: {line}" if i == 0 else line for i, line in enumerate(str(self).splitlines())]
+
+
 def _fail(name: str, call: str, message: str) -> AssertionError:
-    return AssertionError(f"{name}: problem found when calling {call}\n{message}")
+    return CheckFailed(f"{name}: problem found when calling {call}\n{message}")
 
 
 def _run(fn, question: str):
+    __tracebackhide__ = True  # pytest: show the message, not this file's frames
     example = EXAMPLES[question]
     name = example["function"]
     args = tuple(list(a) if isinstance(a, list) else a for a in example["args"])
@@ -152,6 +161,7 @@ def _run(fn, question: str):
 
 
 def _check_structure(name: str, call: str, result, expected: dict, layers_dims: list) -> None:
+    __tracebackhide__ = True  # pytest: show the message, not this file's frames
     if not isinstance(result, dict):
         hint = (
             "Did you forget `return parameters`?"
@@ -232,7 +242,42 @@ def _ratio(got: np.ndarray, want: np.ndarray) -> float | None:
     return None
 
 
+# Factors students hard-code instead of the formula.
+_CONSTANTS = (0.01, 10.0, 100.0, 0.1, 0.001, 1.0, 1000.0, 0.5, 2.0)
+
+
+def _constant_factor(result: dict, expected: dict, weights: list[str]) -> str | None:
+    """"You used a constant" when every W is one plain number times the expected seeded draw.
+
+    The expected W_l is draw_l * f_l with a known formula f_l; the draws are recovered per
+    layer from ``EXPECTED_FACTORS`` set by the check, so W_l / draw_l is the student's factor.
+    """
+    factors = _FACTORS.get(id(expected))
+    if factors is None:
+        return None
+    used = []
+    for k in weights:
+        f = factors(k)
+        r = _ratio(result[k], expected[k])
+        if f is None or r is None:
+            return None
+        used.append(r * f)
+    for c in _CONSTANTS:
+        if np.allclose(used, c, rtol=1e-4):
+            names = ", ".join(weights[:-1]) + " and " + weights[-1]
+            both = "both " if len(weights) == 2 else "all "
+            used_text = "did not scale the draws at all" if c == 1.0 else f"used a constant {c:g}"
+            return (f"{names} are {both}{c:g} times the expected draw: you {used_text}, "
+                    f"{_FORMULA[id(expected)]}")
+    return None
+
+
+_FACTORS: dict = {}
+_FORMULA: dict = {}
+
+
 def _check_values(name: str, call: str, result: dict, expected: dict, hints: dict) -> None:
+    __tracebackhide__ = True  # pytest: show the message, not this file's frames
     wrong = [
         k for k, want in expected.items() if not np.allclose(result[k], want, rtol=_RTOL, atol=_ATOL)
     ]
@@ -246,7 +291,10 @@ def _check_values(name: str, call: str, result: dict, expected: dict, hints: dic
     ratios = {k: _ratio(result[k], expected[k]) for k in weights}
     known = [r for r in ratios.values() if r is not None]
     hint = None
-    if len(known) == len(weights) and np.allclose(known, known[0], rtol=1e-4):
+    constant = _constant_factor(result, expected, weights)
+    if constant is not None:
+        hint = constant
+    elif len(known) == len(weights) and np.allclose(known, known[0], rtol=1e-4):
         r = known[0]
         for factor, text in hints.items():
             if np.isclose(r, factor, rtol=1e-3):
@@ -281,8 +329,22 @@ def _passed(name: str) -> None:
     print(f"All checks passed for {name}.")
 
 
+def _fan_in_factors(example: dict, formula):
+    dims = example["args"][0]
+    return lambda key: formula(dims[int(key[1:]) - 1])
+
+
+_FACTORS[id(EXAMPLES["he"]["expected"])] = _fan_in_factors(EXAMPLES["he"], lambda n: np.sqrt(2.0 / n))
+_FORMULA[id(EXAMPLES["he"]["expected"])] = "He scales each layer by sqrt(2 / n_prev), n_prev = layers_dims[l - 1]."
+_FACTORS[id(EXAMPLES["deep"]["expected"])] = _fan_in_factors(EXAMPLES["deep"], lambda n: 1.0 / np.sqrt(n))
+_FORMULA[id(EXAMPLES["deep"]["expected"])] = "this function divides each layer by sqrt(n_prev), n_prev = layer_dims[l - 1]."
+_FACTORS[id(EXAMPLES["random"]["expected"])] = lambda key: float(EXAMPLES["random"]["kwargs"]["scale"])
+_FORMULA[id(EXAMPLES["random"]["expected"])] = "multiply by the `scale` argument instead (here scale=10)."
+
+
 def check_zeros(fn) -> None:
     """Check ``initialize_parameters_zeros`` on the example [4, 2, 1]."""
+    __tracebackhide__ = True  # pytest: show the message, not this file's frames
     name, call, result, expected, dims = _run(fn, "zeros")
     _check_structure(name, call, result, expected, dims)
     for key, got in result.items():
@@ -298,6 +360,7 @@ def check_zeros(fn) -> None:
 
 def check_random(fn) -> None:
     """Check ``initialize_parameters_random`` on the example [3, 2, 1] with scale=10."""
+    __tracebackhide__ = True  # pytest: show the message, not this file's frames
     name, call, result, expected, dims = _run(fn, "random")
     _check_structure(name, call, result, expected, dims)
     hints = {
@@ -310,6 +373,7 @@ def check_random(fn) -> None:
 
 def check_he(fn) -> None:
     """Check ``initialize_parameters_he`` on the example [3, 1, 2]."""
+    __tracebackhide__ = True  # pytest: show the message, not this file's frames
     name, call, result, expected, dims = _run(fn, "he")
     _check_structure(name, call, result, expected, dims)
     hints = {
@@ -322,6 +386,7 @@ def check_he(fn) -> None:
 
 def check_deep(fn) -> None:
     """Check ``initialize_parameters_deep`` on the example [2, 3, 2, 1]."""
+    __tracebackhide__ = True  # pytest: show the message, not this file's frames
     name, call, result, expected, dims = _run(fn, "deep")
     _check_structure(name, call, result, expected, dims)
     hints = {

@@ -152,7 +152,8 @@ def test_notebook_and_module_of_the_same_code_score_the_same(tmp_path, fast_conf
         as_py = grader.grade(module)
         assert as_nb.status == as_py.status == "graded"
         assert [(c.name, c.score) for c in as_nb.checks] == [(c.name, c.score) for c in as_py.checks]
-        assert as_nb.load_messages == []
+        # the notebook's experiment cells are listed as not used, never as errors
+        assert all(m.startswith("Not used for grading:") for m in as_nb.load_messages), as_nb.load_messages
 
 
 def test_stubs_score_zero_saying_not_implemented(tmp_path, fast_config):

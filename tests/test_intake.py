@@ -52,8 +52,9 @@ def nbformat_chunks(raw: bytes, name: str):
             source = cell.get("source", "")
             if isinstance(source, list):
                 source = "".join(str(s) for s in source)
-            chunks += [c for c in code_chunks(ipython_cell(str(source)), f"cell {n_code}") if c["code"].strip()]
-        if not chunks:
+            chunks += [c for c in code_chunks(ipython_cell(str(source)), f"cell {n_code}")
+                       if c["code"].strip() or c["dropped"]]
+        if not any(c["code"].strip() for c in chunks):
             raise IntakeError(f"{name} has no code cells with definitions in them")
         return "ok", chunks
     except IntakeError as exc:

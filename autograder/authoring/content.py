@@ -387,7 +387,8 @@ CELLS: list[Cell] = [
         ### Weights that are too large: `scale = 10`
 
         With weights around ±10 each layer multiplies the size of the signal by
-        roughly 10 × (number of inputs). By the output layer the pre-activations are
+        roughly 10 × √(number of inputs): a sum of n terms of random sign grows like
+        √n, not like n. With 10 inputs that is about 30 per layer. By the output layer the pre-activations are
         in the thousands, and the sigmoid of such a number is, in floating point,
         exactly 1.0 (or exactly 0.0 for large negative numbers). The network is then
         not just wrong but *certain* and wrong, and the cross-entropy cost contains
@@ -467,12 +468,13 @@ CELLS: list[Cell] = [
         * **Linear or tanh units** (tanh behaves like the identity near 0): the
           activations keep the variance of $z$, so we want $n \\cdot \\mathrm{Var}(w) = 1$,
           that is $\\mathrm{Var}(w) = 1/n$: draw standard-normal numbers and multiply by
-          $\\sqrt{1/n}$. This is LeCun (or Xavier) initialization.
+          $\\sqrt{1/n}$. This is **LeCun initialization** (some libraries and courses
+          call it "Xavier", a name this notebook keeps for Glorot's rule below).
         * **ReLU units** set every negative $z$ to zero. For a symmetric $z$ that is
           half of the values, so $\\mathbb{E}[a^2] = \\mathrm{Var}(z)/2$: ReLU halves the
           signal's power. To compensate, double the variance: $\\mathrm{Var}(w) = 2/n$,
           a factor $\\sqrt{2/n}$. This is **He initialization**.
-        * **Glorot (Xavier) initialization** also looks at the backward pass, where the
+        * **Glorot initialization** (Xavier Glorot's, often called "Xavier") also looks at the backward pass, where the
           gradient is summed over the $n_{\\text{out}}$ units of the next layer. It uses a
           compromise between the two directions, $\\mathrm{Var}(w) = 2/(n_{\\text{in}} + n_{\\text{out}})$.
 
@@ -595,10 +597,18 @@ CELLS: list[Cell] = [
 
         **Exercise 4.** Implement `initialize_parameters_deep`: the same fan-in idea,
         in the variant that divides the standard-normal draws by $\\sqrt{n^{[l-1]}}$
-        (variance $1/n$, the LeCun/Xavier rule from section 5). For $l = 1, \\ldots, L$,
+        (variance $1/n$, the LeCun rule from section 5). For $l = 1, \\ldots, L$,
         draw $W^{[l]}$ with `np.random.randn` (shape `(layer_dims[l], layer_dims[l-1])`),
         divide it by the square root of `layer_dims[l-1]`, and set $b^{[l]}$ to zeros.
         Note that this function's argument is called `layer_dims`. Keep the seed line.
+
+        Why 1/n on a ReLU network, when section 5 showed that it halves a ReLU signal at
+        every layer? This network has only three ReLU layers, so the signal reaching the
+        output is about 2³ = 8 times weaker in power (about 2.8 times in size), not a
+        thousand times: small enough for gradient descent to recover from, and the
+        cost still falls to nearly zero. What it loses is speed at the start (smaller
+        gradients in the first layers); on a network ten or twenty layers deep the
+        halving compounds and He's 2/n is the safe choice.
         """
     ),
     md(expected_output("deep")),

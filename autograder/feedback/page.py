@@ -62,6 +62,10 @@ def unique_diagnoses(checks) -> list[tuple[object, list]]:
     return list(seen.values())
 
 
+LOAD_INTRO = ("The grader runs your imports, function definitions and constants, then calls the "
+              "graded functions itself. What it could not run or did not use:")
+
+
 def split_message(check) -> str:
     """The check's own finding, without the diagnosis text appended to it (shown separately)."""
     msg = check.message or ""
@@ -275,8 +279,8 @@ def render_html(result, config, figs: list[Figure] | None = None) -> str:
         h.append("</ul></section>")
     if result.load_messages:
         h.append("<section class='card'><h2>While loading your code</h2>"
-                 "<p>These top-level statements failed and were skipped:</p><ul>")
-        h += [f"<li><code>{esc(m)}</code></li>" for m in result.load_messages]
+                 f"<p>{esc(LOAD_INTRO)}</p><ul>")
+        h += [f"<li>{esc(m)}</li>" for m in result.load_messages]
         h.append("</ul></section>")
     figs_by_q: dict[str, list[Figure]] = {}
     for f in figs:
@@ -330,9 +334,8 @@ def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir
                          f"*{section_heading(d.notebook_section)}*")
         lines.append("")
     if result.load_messages:
-        lines += ["## While loading your code", "",
-                  "These top-level statements failed and were skipped:", ""]
-        lines += [f"- `{m}`" for m in result.load_messages] + [""]
+        lines += ["## While loading your code", "", LOAD_INTRO, ""]
+        lines += [f"- {_md_escape(m)}" for m in result.load_messages] + [""]
     for q, checks in groups.items():
         got, total = sum(c.score for c in checks), sum(c.max_score for c in checks)
         question = config.questions.get(q)

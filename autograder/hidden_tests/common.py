@@ -94,6 +94,11 @@ def diagnose_call(r, reference, extra: dict | None = None) -> list:
 
         dims = list(r.args[0])
         expected = reference[r.function](list(dims), *r.args[1:])
+        signature = getattr(r, "signature", None)
+        if signature is not None and not any(p.get("kind") == "varargs" for p in signature):
+            # the student's parameters, as the sandbox read them
+            extra = dict(extra or {}, signature=[p.get("name") for p in signature
+                                                 if p.get("kind") == "positional"])
         with np.errstate(all="ignore"):
             return diagnose(question, dims, r.params(), expected, scale=_scale_of(r), extra=extra)
     except Exception:  # noqa: BLE001 - a diagnosis is a bonus, never a failure of the grader

@@ -39,12 +39,13 @@ import struct
 import sys
 import threading
 import traceback
+import types
 
 import numpy as np
 import numpy.random  # noqa: F401 - numpy loads it lazily; loaded here once, not again in every probe's fork (13 ms each)
 import numpy.random.bit_generator
 
-from autograder.sandbox import reuse, wire
+from autograder.sandbox import reuse, stubs, wire
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
@@ -346,40 +347,10 @@ def set_limits(limits: dict) -> None:
 # Loading the submission
 
 
-class _Quiet:
-    """Stands in for IPython's ``get_ipython()`` and display-only objects: all no-ops."""
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _Quiet()
-
-    def __call__(self, *a, **k):
-        return _Quiet()
-
-
-class _QuietModule(type(sys)):
-    """A display-only module (plotting, widgets) replaced by no-ops.
-
-    Plotting cannot change what the graded functions return, and importing
-    matplotlib in every sandbox would cost more than grading itself.
-    """
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _Quiet()
-
-    def __call__(self, *a, **k):
-        return None
-
-
-_MODULE_TYPES = (type(sys), _QuietModule)
-
-
-def install_stub_modules(names: list[str]) -> None:
-    for name in names:
-        sys.modules[name] = _QuietModule(name)
+# Display-only modules (plotting, widgets, IPython) are stand-ins: autograder.sandbox.stubs.
+_Quiet = stubs.DisplayStandIn
+_MODULE_TYPES = stubs.MODULE_TYPES
+install_stub_modules = stubs.install
 
 
 def _safe_repr(value) -> str:
@@ -427,20 +398,76 @@ def describe_status(status: int) -> str:
     return f"exited with code {os.WEXITSTATUS(status)}"
 
 
+# The file names the student's code was compiled under ("cell 3", "init_functions.py") and
+# the folder their other files were written to: a traceback shows only these frames.
+_STUDENT_FILES: set[str] = set()
+_STUDENT_DIR: list[str] = []
+
+
+def _student_frame(filename: str) -> str | None:
+    """The name to show for a frame of the student's code, or None for anyone else's frame."""
+    if filename in _STUDENT_FILES:
+        return filename
+    for folder in _STUDENT_DIR:
+        if filename.startswith(folder + os.sep):
+            return filename[len(folder) + 1:]
+    return None
+
+
 def _short_traceback(exc: BaseException) -> str:
+    """``Type: message (cell 5, line 7, in f)``: where in the student's own code it failed.
+
+    Library frames (numpy's ``__getattr__`` for ``np.float``, the kit's own) are left out:
+    the last frame of the student's code is the line to fix, and a path of the grading
+    machine would mean nothing to the student.
+    """
     try:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.endswith("child.py")]
-        where = f' (File "{frames[-1].filename}", line {frames[-1].lineno})' if frames else ""
+        frames = [(name, f) for f in traceback.extract_tb(exc.__traceback__)
+                  if (name := _student_frame(f.filename)) is not None]
+        if frames:
+            name, f = frames[-1]
+            func = f" in {f.name}" if f.name and f.name != "<module>" else ""
+            where = f" ({name}, line {f.lineno}{func})"
+        else:
+            where = ""
     except BaseException:  # noqa: BLE001
         where = ""
-    return f"{_type_name(exc)}: {_safe_repr(exc)[:MAX_REPR]}{where}"
+    return f"{_type_name(exc)}: {_safe_str(exc)}{where}"
+
+
+def _safe_str(exc: BaseException) -> str:
+    """The exception's message as Python prints it (``name 'rs' is not defined``), capped."""
+    try:
+        text = str(exc)
+        if type(text) is not str:  # noqa: E721
+            text = _safe_repr(exc)
+    except BaseException:  # noqa: BLE001 - a hostile __str__
+        text = _safe_repr(exc)
+    text = text.replace("\n", " ")
+    return text if len(text) <= MAX_REPR else text[: MAX_REPR - 3] + "..."
+
+
+def _import_names(stmt: ast.stmt) -> str:
+    if isinstance(stmt, ast.Import):
+        return ", ".join(a.name for a in stmt.names)
+    return "." * stmt.level + (stmt.module or "")
 
 
 def load_chunks(chunks: list[dict], namespace: dict) -> list[str]:
-    """Run each top-level statement of each chunk; a failing statement is reported, not fatal."""
+    """Run each top-level statement of each chunk; a failing statement is reported, not fatal.
+
+    An import that cannot be resolved here (the course's helper modules, scikit-learn...)
+    is reported as ``<origin>, line <n>: unavailable import <module>``: the grader words
+    it as a module not used for grading (autograder.load_notes), not as an error.
+    """
     messages = []
+    try:
+        _STUDENT_DIR[:] = [os.getcwd()]
+    except OSError:
+        pass
     for chunk in chunks:
         origin = chunk["origin"]
+        _STUDENT_FILES.add(origin)
         try:
             tree = ast.parse(chunk["code"], filename=origin)
         except SyntaxError as exc:
@@ -456,12 +483,43 @@ def load_chunks(chunks: list[dict], namespace: dict) -> list[str]:
             except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
                 state = _GUARD.suspend()  # describe it with the original builtins, not patched ones
                 try:
-                    messages.append(f"{origin}, line {stmt.lineno}: {_short_traceback(exc)}")
+                    if isinstance(stmt, (ast.Import, ast.ImportFrom)) and type(exc) in (ImportError,
+                                                                                      ModuleNotFoundError):
+                        messages.append(f"{origin}, line {stmt.lineno}: unavailable import {_import_names(stmt)}")
+                    else:
+                        messages.append(f"{origin}, line {stmt.lineno}: {_short_traceback(exc)}")
                 except BaseException:  # noqa: BLE001
                     messages.append(f"{origin}, line {stmt.lineno}: failed")
                 finally:
                     _GUARD.resume(state)
     return messages
+
+
+def describe_signature(fn) -> list[dict] | None:
+    """A plain function's parameters as data: [{"name", "kind", "default"}], read from its code
+    object (no ``inspect``: nothing the student defined runs); None for anything else."""
+    if type(fn) is not types.FunctionType:  # noqa: E721 - exact type: no hostile subclass or __signature__
+        return None
+    try:
+        code = fn.__code__
+        n_pos, n_kw = code.co_argcount, code.co_kwonlyargcount
+        names = list(code.co_varnames[: n_pos + n_kw])
+        defaults = fn.__defaults__
+        n_def = len(defaults) if type(defaults) is tuple else 0  # noqa: E721
+        kw_defaults = fn.__kwdefaults__
+        kw_def = set(dict.keys(kw_defaults)) if type(kw_defaults) is dict else set()  # noqa: E721
+        params = [{"name": n, "kind": "positional", "default": i >= n_pos - n_def}
+                  for i, n in enumerate(names[:n_pos])]
+        extra = n_pos + n_kw
+        if code.co_flags & 0x04:  # CO_VARARGS
+            params.append({"name": code.co_varnames[extra], "kind": "varargs", "default": False})
+            extra += 1
+        params += [{"name": n, "kind": "keyword", "default": n in kw_def} for n in names[n_pos:]]
+        if code.co_flags & 0x08:  # CO_VARKEYWORDS
+            params.append({"name": code.co_varnames[extra], "kind": "varkw", "default": False})
+        return [p for p in params if type(p["name"]) is str][:20]  # noqa: E721
+    except Exception:  # noqa: BLE001
+        return None
 
 
 # ----------------------------------------------------------------------------------------
@@ -943,7 +1001,9 @@ def main(argv: list[str]) -> None:
     _RESERVE.release()
     no_fork = _can_fork()
     _RESERVE.fill()
+    signatures = {n: describe_signature(namespace[n]) for n in found}
     wire.write_frame(rep_fd, {"status": "loaded", "functions": found, "messages": messages[:50],
+                              "signatures": signatures,
                               "notes": notes, "cannot_fork": no_fork, "nonce": nonce})
     worker = None
     # One fork answers call after call where that cannot change what a call sees (see

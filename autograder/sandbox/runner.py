@@ -194,6 +194,24 @@ def _kill_uid(uid: int) -> None:
         pass
 
 
+def _signatures(raw, functions) -> dict:
+    """The graded functions' parameters from the load reply, validated (the child is not trusted)."""
+    out = {}
+    if not isinstance(raw, dict):
+        return out
+    for name in functions:
+        params = raw.get(name)
+        if not isinstance(params, list):
+            continue
+        clean = []
+        for p in params[:20]:
+            if (isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"].isidentifier()
+                    and p.get("kind") in ("positional", "varargs", "keyword", "varkw")):
+                clean.append({"name": p["name"][:60], "kind": p["kind"], "default": p.get("default") is True})
+        out[name] = clean
+    return out
+
+
 class SandboxError(Exception):
     """The submission could not be loaded or a call failed; ``message`` is for the student."""
 
@@ -208,6 +226,8 @@ class LoadReport:
     messages: list[str]
     notes: list[str]
     seconds: float
+    # function -> its parameters as the sandbox read them (autograder.sandbox.child.describe_signature)
+    signatures: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -330,7 +350,7 @@ class Sandbox:
         drain.start()
         self.drains.append(drain)
         request = {
-            "chunks": self.chunks, "files": self.files, "functions": self.functions,
+            "chunks": [{"origin": c["origin"], "code": c["code"]} for c in self.chunks if c["code"].strip()], "files": self.files, "functions": self.functions,
             "limits": self.limits.model_dump(), "hide": self.hide,
             "namespaces": self.isolation.namespaces, "stub_modules": self.stub_modules,
             "workdir": workdir, "sweep": self.isolation.namespaces or self.isolation.drop_uid,
@@ -373,6 +393,7 @@ class Sandbox:
             messages=[m[:500] for m in _str_list(header.get("messages"))][:50],
             notes=[n[:300] for n in _str_list(header.get("notes"))][:20],
             seconds=time.monotonic() - t0,
+            signatures=_signatures(header.get("signatures"), self.functions),
         )
         unsafe = [n for n in self.load.notes if n.startswith("UNSAFE:")]
         if unsafe:  # fail closed: never grade in a sandbox that did not come up as designed
