@@ -20,6 +20,7 @@ __all__ = [
     "plot_decision_boundary",
     "plot_costs",
     "plot_activation_histograms",
+    "compare_activation_histograms",
     "plot_weight_rows",
     "show_images",
 ]
@@ -92,15 +93,24 @@ def plot_costs(
 ):
     """One line per run: ``costs`` maps a label to the costs recorded every ``record_every`` steps.
 
+    The legend gives each run's first and last cost. On a linear scale the vertical
+    axis starts at 0 and its ticks are plain numbers (no offset such as
+    ``1e-8 + 6.93e-1``): a cost that does not move then looks flat, as it is, instead
+    of a tiny wiggle magnified to fill the plot. On a log scale the axis spans at
+    least a factor of 10 for the same reason.
+
     Infinite costs (a saturated sigmoid that is confidently wrong) cannot be drawn;
     they are left out of the line and marked with a triangle on the top edge of the plot.
     """
     ax = _new_ax(ax, figsize=(6, 4))
+    drawn = []
     for label, values in costs.items():
         values = np.asarray(values, dtype=np.float64)
         steps = np.arange(len(values)) * record_every
         finite = np.isfinite(values)
-        (line,) = ax.plot(steps[finite], values[finite], marker="o", markersize=3, label=label)
+        drawn.append(values[finite])
+        summary = f"{label} ({_cost_text(values[0])} → {_cost_text(values[-1])})" if len(values) else label
+        (line,) = ax.plot(steps[finite], values[finite], marker="o", markersize=3, label=summary)
         if (~finite).any():
             ax.plot(
                 steps[~finite],
@@ -112,8 +122,16 @@ def plot_costs(
                 clip_on=False,
                 label=f"{label}: cost = inf",
             )
+    finite_values = np.concatenate(drawn) if drawn else np.empty(0)
     if log:
         ax.set_yscale("log")
+        _span_a_decade(ax, finite_values[finite_values > 0])
+    else:
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+        if finite_values.size:
+            low, high = min(0.0, finite_values.min()), max(0.0, finite_values.max())
+            span = (high - low) or 1.0
+            ax.set_ylim(low - 0.04 * span, high + 0.08 * span)
     ax.set_xlabel("iteration")
     ax.set_ylabel("cost")
     if title:
@@ -122,35 +140,99 @@ def plot_costs(
     return ax
 
 
+def _cost_text(value: float) -> str:
+    return "inf" if np.isinf(value) else f"{value:.4g}"
+
+
+def _span_a_decade(ax, positive: np.ndarray) -> None:
+    """Widen a log axis around ``positive`` values to at least one decade."""
+    if not positive.size:
+        return
+    low, high = positive.min(), positive.max()
+    if high / low < 10:
+        centre = math.sqrt(low * high)
+        ax.set_ylim(centre / math.sqrt(10), centre * math.sqrt(10))
+
+
 def plot_activation_histograms(
     X: np.ndarray,
     parameters: Mapping[str, np.ndarray],
     bins: int = 40,
     title: str | None = None,
     axes=None,
+    ranges: Sequence[tuple[float, float]] | None = None,
 ):
     """Histogram of the activations of every layer for the inputs X (forward pass only).
 
     One panel per layer (hidden ReLU layers, then the sigmoid output), each titled
-    with the layer's mean and standard deviation. Returns the Figure.
+    with the layer's mean and standard deviation. ``ranges`` gives each layer's
+    histogram range (by default the range of its own values); pass the same ranges
+    to panels you want to compare. Returns the Figure.
     """
-    activations = forward(X, dict(parameters))[1:]
-    L = len(activations)
+    activations = _layer_activations(X, parameters)
     if axes is None:
-        fig, axes = plt.subplots(1, L, figsize=(3 * L, 2.8))
+        fig, axes = plt.subplots(1, len(activations), figsize=(3 * len(activations), 2.8))
     else:
         fig = np.ravel(axes)[0].figure
-    axes = np.ravel(axes)
-    for l, (A, ax) in enumerate(zip(activations, axes), start=1):
-        values = np.asarray(A).ravel()
-        ax.hist(values, bins=bins, color="tab:blue" if l < L else "tab:orange")
-        kind = "sigmoid" if l == L else "ReLU"
-        ax.set_title(f"layer {l} ({kind})\nmean {values.mean():.2g}, std {values.std():.2g}", fontsize=9)
-        ax.tick_params(labelsize=8)
+    _draw_histograms(activations, np.ravel(axes), bins, ranges)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _layer_activations(X: np.ndarray, parameters: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    return [np.asarray(A).ravel() for A in forward(X, dict(parameters))[1:]]
+
+
+def _draw_histograms(activations: list[np.ndarray], axes, bins: int, ranges=None) -> None:
+    L = len(activations)
+    if ranges is None:
+        ranges = [_histogram_range(values) for values in activations]
+    for l, (values, ax, value_range) in enumerate(zip(activations, axes, ranges), start=1):
+        ax.hist(values, bins=bins, range=value_range, color="tab:blue" if l < L else "tab:orange")
+        margin = 0.02 * (value_range[1] - value_range[0])  # keeps a bar at either end off the frame
+        ax.set_xlim(value_range[0] - margin, value_range[1] + margin)
+        kind = "sigmoid" if l == L else "ReLU"
+        ax.set_title(f"layer {l} ({kind})\nmean {values.mean():.2g}, std {values.std():.2g}", fontsize=9)
+        ax.tick_params(labelsize=8)
+
+
+def compare_activation_histograms(
+    X: np.ndarray,
+    starts: Mapping[str, Mapping[str, np.ndarray]],
+    bins: int = 40,
+    title: str | None = "activations of each layer at the start of training",
+):
+    """One row of :func:`plot_activation_histograms` per set of parameters in ``starts``.
+
+    The panels of a column (one layer) share their bins and horizontal range, the
+    union of that layer's values over all rows. Values squeezed towards one number
+    then pile up in one bar of the common width: the bar stays visible, where bins
+    fitted to a tiny range alone would be far thinner than a pixel on a shared axis.
+    Returns the Figure.
+    """
+    per_start = {name: _layer_activations(X, params) for name, params in starts.items()}
+    n_layers = len(next(iter(per_start.values())))
+    ranges = [_histogram_range(np.concatenate([layers[l] for layers in per_start.values()]))
+              for l in range(n_layers)]
+    fig, axes = plt.subplots(len(starts), n_layers, figsize=(3 * n_layers, 2.75 * len(starts)),
+                             squeeze=False)
+    for row, (name, activations) in zip(axes, per_start.items()):
+        _draw_histograms(activations, row, bins, ranges)
+        row[0].set_ylabel(name)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _histogram_range(values: np.ndarray) -> tuple[float, float]:
+    """The range of ``values``, widened around a single repeated value so its bar has a width."""
+    low, high = float(values.min()), float(values.max())
+    if high - low <= 1e-12 * max(1.0, abs(low), abs(high)):
+        low, high = low - 0.5, high + 0.5
+    return low, high
 
 
 def plot_weight_rows(W: np.ndarray, ax=None, title: str | None = None):
