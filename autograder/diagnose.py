@@ -13,7 +13,7 @@ All three random initializations draw ``W_l = randn(n_l, n_{l-1}) * factor_l`` f
 the legacy stream seeded with ``np.random.seed(3)``, layer after layer. So when a
 student keeps the seed and the order but uses another factor, every ``W_l`` is the
 reference draw times a constant: the per-layer ratio is exact evidence of the
-factor used, which is then named (0.01, 1, 10, Xavier/LeCun, He, Glorot, fan-out,
+factor used, which is then named (0.01, 1, 10, LeCun, He, Glorot, fan-out,
 a forgotten square root, an inverted factor...). When the ratio is not constant,
 the draws are regenerated under the other ways students get the stream wrong
 (seed inside the loop, layers in reverse order, biases drawn too,
@@ -106,7 +106,7 @@ CODES: dict[str, str] = {
     "wrong-scale-10": "Weights scaled by 10",
     "random-scale-ignored": "Fixed factor instead of the scale argument",
     "wrong-scale-constant": "A fixed number as the factor",
-    "wrong-scale-xavier": "Xavier/LeCun factor sqrt(1/n_{l-1})",
+    "wrong-scale-lecun": "LeCun factor sqrt(1/n_{l-1})",
     "wrong-scale-he": "He factor sqrt(2/n_{l-1})",
     "wrong-scale-glorot": "Glorot factor sqrt(2/(n_{l-1}+n_l))",
     "wrong-scale-fan-out": "Factor uses n_l (fan-out) instead of n_{l-1}",
@@ -412,7 +412,7 @@ def _candidates(question: str, layers: list[tuple[int, int]], scale: float) -> l
         cands.append(_Cand("wrong-scale-0.01", "* 0.01", 0.01 * ones))
         cands.append(_Cand("wrong-scale-10", "* 10", 10.0 * ones))
     cands.append(_Cand("wrong-scale-1", "no factor at all (plain randn)", ones))
-    cands.append(_Cand("wrong-scale-xavier", "* np.sqrt(1 / layers_dims[l-1])  (Xavier/LeCun)",
+    cands.append(_Cand("wrong-scale-lecun", "* np.sqrt(1 / layers_dims[l-1])  (LeCun)",
                        np.sqrt(1.0 / fin)))
     cands.append(_Cand("wrong-scale-he", "* np.sqrt(2 / layers_dims[l-1])  (He)", np.sqrt(2.0 / fin)))
     cands.append(_Cand("wrong-scale-glorot",
@@ -579,8 +579,8 @@ _SCALE_WHY = {
                             "nothing.",
     "wrong-scale-constant": "The factor is a fixed number, the same for every layer, where this "
                             "initialization's factor depends on the layer's fan-in n_{l-1}.",
-    "wrong-scale-xavier": "This is the Xavier/LeCun factor sqrt(1/n_{l-1}) (what "
-                          "`initialize_parameters_deep` uses), not He's sqrt(2/n_{l-1}).",
+    "wrong-scale-lecun": "This is the LeCun factor sqrt(1/n_{l-1}) (what "
+                         "`initialize_parameters_deep` uses), not He's sqrt(2/n_{l-1}).",
     "wrong-scale-he": "This is He's factor sqrt(2/n_{l-1}) (what `initialize_parameters_he` "
                       "uses), not 1/sqrt(n_{l-1}).",
     "wrong-scale-glorot": "This is the Glorot factor sqrt(2/(n_{l-1}+n_l)), which averages fan-in "

@@ -377,7 +377,7 @@ def check_he(fn) -> None:
     name, call, result, expected, dims = _run(fn, "he")
     _check_structure(name, call, result, expected, dims)
     hints = {
-        float(np.sqrt(0.5)): "you scaled by sqrt(1 / fan_in); He initialization uses sqrt(2 / fan_in).",
+        float(np.sqrt(0.5)): "you scaled by sqrt(1 / fan_in), the LeCun rule; He initialization uses sqrt(2 / fan_in).",
         float(np.sqrt(2.0)): "you scaled by 2 / sqrt(fan_in); the 2 belongs inside the square root: sqrt(2 / fan_in).",
     }
     _check_values(name, call, result, expected, hints)

@@ -154,7 +154,7 @@ def test_examples_exist_and_cover_codes():
     assert len(MISTAKE_FILES) >= 20
     codes = {_header(p)[0] for p in MISTAKE_FILES}
     required = {
-        "wrong-scale-0.01", "wrong-scale-1", "wrong-scale-10", "wrong-scale-xavier",
+        "wrong-scale-0.01", "wrong-scale-1", "wrong-scale-10", "wrong-scale-lecun",
         "wrong-scale-he", "wrong-scale-glorot", "wrong-scale-fan-out",
         "power-instead-of-multiply", "uniform-instead-of-normal", "not-seeded", "wrong-seed",
         "seed-in-loop", "reversed-layer-order", "transposed-weights", "random-biases",
@@ -295,7 +295,7 @@ def test_wrong_seed_and_wrong_scale_both_reported_without_partial_credit():
     rs = np.random.RandomState(42)
     ret = _build(dims, lambda s: rs.randn(*s), _xavier)
     diags = diagnose("he", dims, ret, reference("he", dims))
-    assert [d.code for d in diags] == ["wrong-seed", "wrong-scale-xavier"]
+    assert [d.code for d in diags] == ["wrong-seed", "wrong-scale-lecun"]
     assert not any(d.partial_credit_eligible for d in diags)
 
 
@@ -304,7 +304,7 @@ def test_scale_codes_are_not_partial_credit():
     rs = np.random.RandomState(3)
     ret = _build(dims, lambda s: rs.randn(*s), _xavier)
     (d,) = diagnose("he", dims, ret, reference("he", dims))
-    assert d.code == "wrong-scale-xavier" and not d.partial_credit_eligible
+    assert d.code == "wrong-scale-lecun" and not d.partial_credit_eligible
     assert d.notebook_section == "he-variance"
     assert "0.2887" in d.message and "0.4082" in d.message  # sqrt(1/12) vs sqrt(2/12)
 
@@ -331,7 +331,7 @@ def test_statistical_fallback_names_scale_with_enough_samples():
     rs = np.random.RandomState(987654)
     ret = _build(dims, lambda s: rs.randn(*s), _xavier)
     (d,) = diagnose("he", dims, ret, reference("he", dims))
-    assert d.code == "wrong-scale-xavier" and d.confidence == "medium"
+    assert d.code == "wrong-scale-lecun" and d.confidence == "medium"
     assert not d.partial_credit_eligible
 
 

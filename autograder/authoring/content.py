@@ -168,6 +168,7 @@ CELLS: list[Cell] = [
             plot_decision_boundary,
             plot_costs,
             plot_activation_histograms,
+            compare_activation_histograms,
             plot_weight_rows,
             show_images,
         )
@@ -184,7 +185,7 @@ CELLS: list[Cell] = [
         """
         ## 2. The data: two circles
 
-        Each example is a point in the plane, $x = (x_1, x_2)$. Its label is 1 (blue)
+        Each example is a point in the plane, x = (x₁, x₂). Its label is 1 (blue)
         if it lies on the inner circle and 0 (red) if it lies on the outer one. No
         straight line separates the two classes, so the network has to learn a
         curved boundary.
@@ -262,16 +263,18 @@ CELLS: list[Cell] = [
         """
         ## 3. Zero initialization
 
-        The parameters of an $L$-layer network are stored in a dictionary:
+        The parameters of a network with L layers of weights are stored in a dictionary:
 
-        * `"W1"`, ..., `"WL"`: weight matrices; $W^{[l]}$ has one row per unit of
-          layer $l$ and one column per unit of layer $l-1$, so its shape is
+        * `"W1"`, ..., `"WL"`: weight matrices; W[l] (the entry `"W" + str(l)`) has one
+          row per unit of layer l and one column per unit of layer l − 1, so its shape is
           `(layers_dims[l], layers_dims[l-1])`;
-        * `"b1"`, ..., `"bL"`: bias column vectors; $b^{[l]}$ has shape
+        * `"b1"`, ..., `"bL"`: bias column vectors; b[l] has shape
           `(layers_dims[l], 1)`.
 
-        `layers_dims[0]` is the number of input features, so a list of length
-        $L + 1$ describes $L$ layers of weights. For example `[4, 2, 1]` means 4 inputs,
+        In the text, W[l] and b[l] are the weights and biases of layer l, and n[l] is the
+        number of units of layer l, that is `layers_dims[l]` (the grader's feedback
+        writes it n_l, and n_{l-1} for n[l−1]). `layers_dims[0]` is the
+        number of input features, so a list of length L + 1 describes L layers of weights. For example `[4, 2, 1]` means 4 inputs,
         a hidden layer with 2 units and 1 output: `W1` is 2×4 and `W2` is 1×2.
 
         **Exercise 1.** Implement `initialize_parameters_zeros`: every weight matrix
@@ -298,12 +301,12 @@ CELLS: list[Cell] = [
     ),
     md(
         """
-        The cost never moves from $0.693147\\ldots = \\ln 2$, and the network labels every
+        The cost never moves from 0.693147… = ln 2, and the network labels every
         point the same way, so it gets exactly half of them right. Why?
 
         * **Forward pass.** With zero weights and biases every hidden unit computes
-          $\\mathrm{ReLU}(0) = 0$, and the output is $\\sigma(0) = 0.5$ for every
-          example. A prediction of 0.5 for everything costs exactly $\\ln 2$.
+          ReLU(0) = 0, and the output is σ(0) = 0.5 for every
+          example. A prediction of 0.5 for everything costs exactly ln 2.
         * **Backward pass.** The gradient that reaches a hidden unit is multiplied
           by the weights leading out of it, which are all zero, and the gradient of
           an outgoing weight is multiplied by that unit's activation, which is also
@@ -312,7 +315,7 @@ CELLS: list[Cell] = [
           and with 0.5 predicted everywhere and as many points of each class, that
           average is exactly zero (the provided model adds up bias gradients in
           extra precision, so rounding cannot nudge it), and the cost stays at
-          $\\ln 2$ to the last digit.
+          ln 2 to the last digit.
 
         There is a deeper problem that does not depend on the value 0 at all:
         **symmetry**. If all units of a layer start with the same incoming and
@@ -373,8 +376,8 @@ CELLS: list[Cell] = [
         at zero.
 
         **Exercise 2.** Implement `initialize_parameters_random(layers_dims, scale=0.01)`:
-        for $l = 1, \\ldots, L$, in this order, draw $W^{[l]}$ with `np.random.randn` (shape
-        `(layers_dims[l], layers_dims[l-1])`), multiply it by `scale`, and set $b^{[l]}$
+        for l = 1, …, L, in this order, draw W[l] with `np.random.randn` (shape
+        `(layers_dims[l], layers_dims[l-1])`), multiply it by `scale`, and set b[l]
         to zeros. Keep the `np.random.seed(3)` line at the top and do not draw any
         other random numbers, otherwise your weights will differ from the expected ones.
         """
@@ -392,7 +395,7 @@ CELLS: list[Cell] = [
         in the thousands, and the sigmoid of such a number is, in floating point,
         exactly 1.0 (or exactly 0.0 for large negative numbers). The network is then
         not just wrong but *certain* and wrong, and the cross-entropy cost contains
-        $-\\log(1 - 1) = -\\log 0 = \\infty$. The cell below checks this before any
+        −log(1 − 1) = −log 0 = ∞. The cell below checks this before any
         training:
         """
     ),
@@ -439,9 +442,11 @@ CELLS: list[Cell] = [
     md(
         """
         Layer 2 is already several thousand times weaker than the input, and the
-        output sits at 0.5 for every point because $\\sigma(0) = 0.5$. Even with only two hidden layers,
-        15000 iterations are not enough: the cost is still about $\\ln 2$ and the
-        accuracy is at chance level. With more layers it only gets worse.
+        output sits at 0.5 for every point because σ(0) = 0.5. Even with only two hidden layers,
+        15000 iterations are not enough: the cost is still about ln 2 and the
+        accuracy is at chance level. The cost plot shows it as a flat line (its axis
+        starts at 0, and the legend gives the first and the last cost: 0.6931 both
+        times). With more layers it only gets worse.
 
         **Takeaway:** random weights break the symmetry, but their *size* matters.
         Too large saturates the output; too small makes the signal and the gradients
@@ -453,33 +458,37 @@ CELLS: list[Cell] = [
         """
         ## 5. Scaling by the fan-in: He initialization
 
-        Take one unit of layer $l$. Its pre-activation is a sum over its
-        $n = n^{[l-1]}$ inputs (the *fan-in*):
+        Take one unit of layer l. Its pre-activation z is a sum over its
+        n = n[l−1] inputs a₁, …, aₙ (n is the *fan-in*), each multiplied by its weight:
 
-        $$z = \\sum_{j=1}^{n} w_j a_j .$$
+        > z = w₁·a₁ + w₂·a₂ + … + wₙ·aₙ
 
-        If the weights are independent, have mean 0 and variance $\\mathrm{Var}(w)$, then
+        If the weights are independent of each other and of the inputs, with mean 0 and
+        variance Var(w), the variances of the n terms add up:
 
-        $$\\mathrm{Var}(z) = n \\cdot \\mathrm{Var}(w) \\cdot \\mathbb{E}[a^2].$$
+        > Var(z) = n · Var(w) · E[a²]
 
-        The signal keeps its size from one layer to the next when $n \\cdot \\mathrm{Var}(w)$
-        makes up for what the activation function does:
+        where E[a²] is the average of the squared inputs (the power of the signal
+        coming in). The signal keeps its size from one layer to the next when
+        n · Var(w) makes up for what the activation function does:
 
         * **Linear or tanh units** (tanh behaves like the identity near 0): the
-          activations keep the variance of $z$, so we want $n \\cdot \\mathrm{Var}(w) = 1$,
-          that is $\\mathrm{Var}(w) = 1/n$: draw standard-normal numbers and multiply by
-          $\\sqrt{1/n}$. This is **LeCun initialization** (some libraries and courses
-          call it "Xavier", a name this notebook keeps for Glorot's rule below).
-        * **ReLU units** set every negative $z$ to zero. For a symmetric $z$ that is
-          half of the values, so $\\mathbb{E}[a^2] = \\mathrm{Var}(z)/2$: ReLU halves the
-          signal's power. To compensate, double the variance: $\\mathrm{Var}(w) = 2/n$,
-          a factor $\\sqrt{2/n}$. This is **He initialization**.
-        * **Glorot initialization** (Xavier Glorot's, often called "Xavier") also looks at the backward pass, where the
-          gradient is summed over the $n_{\\text{out}}$ units of the next layer. It uses a
-          compromise between the two directions, $\\mathrm{Var}(w) = 2/(n_{\\text{in}} + n_{\\text{out}})$.
+          activations keep the variance of z, so we want n · Var(w) = 1, that is
+          Var(w) = 1/n: draw standard-normal numbers and multiply them by √(1/n).
+          This is **LeCun initialization**.
+        * **ReLU units** set every negative z to zero. For a z symmetric around 0
+          that is half of the values, so E[a²] = Var(z)/2: ReLU halves the signal's
+          power. To compensate, double the variance: Var(w) = 2/n, a factor √(2/n).
+          This is **He initialization**.
+        * **Glorot initialization** also looks at the backward pass, where the
+          gradient reaching a unit is a sum over the n_out units of the next layer.
+          It takes a compromise between the fan-in n_in and the fan-out n_out:
+          Var(w) = 2/(n_in + n_out). Many libraries and courses call this rule
+          "Xavier" (after Xavier Glorot), and some use that name for the 1/n rule
+          as well; this notebook says LeCun for 1/n and Glorot for 2/(n_in + n_out).
 
         A quick experiment shows the difference. We push 1000 random inputs through
-        10 layers of 100 units and print the average of $a^2$ (the signal's power)
+        10 layers of 100 units and print the average of a² (the signal's power)
         after each layer:
         """
     ),
@@ -513,14 +522,14 @@ CELLS: list[Cell] = [
     ),
     md(
         """
-        With $1/n$ the linear network keeps its signal, but ReLU halves it at every
-        layer (after 10 layers about a thousand times weaker); with $2/n$ the ReLU
+        With 1/n the linear network keeps its signal, but ReLU halves it at every
+        layer (after 10 layers about a thousand times weaker); with 2/n the ReLU
         network keeps it; with 0.01 it vanishes almost at once.
 
-        **Exercise 3.** Implement `initialize_parameters_he`: for $l = 1, \\ldots, L$, draw
-        $W^{[l]}$ with `np.random.randn` (shape `(layers_dims[l], layers_dims[l-1])`)
-        and multiply it by $\\sqrt{2 / n^{[l-1]}}$, where $n^{[l-1]}$ = `layers_dims[l-1]`
-        is the fan-in of layer $l$. Biases are zeros. Keep the seed line.
+        **Exercise 3.** Implement `initialize_parameters_he`: for l = 1, …, L, draw
+        W[l] with `np.random.randn` (shape `(layers_dims[l], layers_dims[l-1])`)
+        and multiply it by √(2 / n[l−1]), where n[l−1] = `layers_dims[l-1]`
+        is the fan-in of layer l. Biases are zeros. Keep the seed line.
         """
     ),
     md(expected_output("he")),
@@ -592,14 +601,14 @@ CELLS: list[Cell] = [
         layers of weights, `[n_x, 20, 7, 5, 1]`, on small colour images: label 1
         means the picture contains a ring, label 0 means it does not (it shows
         another shape, or nothing). The names of the two classes are in `classes`.
-        For the network each image is flattened into one column of $n_x$ pixel
-        values (height × width × 3 colour channels), scaled to $[0, 1]$.
+        For the network each image is flattened into one column of n_x pixel
+        values (height × width × 3 colour channels), scaled to the range 0 to 1.
 
         **Exercise 4.** Implement `initialize_parameters_deep`: the same fan-in idea,
-        in the variant that divides the standard-normal draws by $\\sqrt{n^{[l-1]}}$
-        (variance $1/n$, the LeCun rule from section 5). For $l = 1, \\ldots, L$,
-        draw $W^{[l]}$ with `np.random.randn` (shape `(layer_dims[l], layer_dims[l-1])`),
-        divide it by the square root of `layer_dims[l-1]`, and set $b^{[l]}$ to zeros.
+        in the variant that divides the standard-normal draws by √(n[l−1])
+        (variance 1/n, the LeCun rule from section 5). For l = 1, …, L,
+        draw W[l] with `np.random.randn` (shape `(layer_dims[l], layer_dims[l-1])`),
+        divide it by the square root of `layer_dims[l-1]`, and set b[l] to zeros.
         Note that this function's argument is called `layer_dims`. Keep the seed line.
 
         Why 1/n on a ReLU network, when section 5 showed that it halves a ReLU signal at
@@ -669,23 +678,20 @@ CELLS: list[Cell] = [
 
         The histograms below show the activations of each layer for the training
         images, at the start of training (top row: fan-in scaling, bottom row:
-        `scale = 0.01`; each column shares its horizontal axis). With fan-in scaling
-        every layer keeps a spread of values; with `scale = 0.01` the hidden
-        activations are squeezed towards zero a little more at every layer, and the
-        output is stuck at 0.5 for every image. (In the bottom row the last bars are
-        so thin that they can disappear: the panel titles give their mean and
-        standard deviation.)
+        `scale = 0.01`). The two panels of a column use the same bins, so their
+        bars can be compared. With fan-in scaling every layer keeps a spread of
+        values. With `scale = 0.01` the hidden activations are squeezed towards
+        zero a little more at every layer, until from layer 2 on they all fall
+        into the first bar, and every output falls into the one bar at 0.5. The
+        panel titles give each layer's mean and standard deviation, which show how
+        far the squeeze goes: at the output the standard deviation is below one
+        millionth.
         """
     ),
     code(
         """
-        n_layers = len(deep_dims) - 1
-        fig, axes = plt.subplots(len(deep_starts), n_layers, figsize=(3 * n_layers, 5.5), sharex="col")
-        for row, (name, start) in zip(axes, deep_starts.items()):
-            plot_activation_histograms(train_x, start, axes=row)
-            row[0].set_ylabel(name)
-        fig.suptitle("activations of each layer at the start of training")
-        fig.tight_layout()
+        compare_activation_histograms(train_x, deep_starts,
+                                      title="activations of each layer at the start of training")
         plt.show()
         """
     ),
@@ -700,9 +706,9 @@ CELLS: list[Cell] = [
           weak gradients); too small makes the signal and the gradients fade layer
           by layer, which gets worse the deeper the network is.
         * Scaling each layer by its **fan-in** keeps the signal's size roughly
-          constant through the network: variance $1/n$ for linear or tanh units,
-          $2/n$ for ReLU units (He), $2/(n_{\\text{in}} + n_{\\text{out}})$ as the Glorot
-          compromise.
+          constant through the network: variance 1/n for linear or tanh units
+          (LeCun), 2/n for ReLU units (He), 2/(n_in + n_out) as the Glorot
+          compromise between the forward and the backward pass.
 
         Before you submit: run every cell from the top (Kernel → Restart & Run All)
         and make sure all four check cells print "All checks passed".

@@ -1,4 +1,4 @@
-# expect: wrong-scale-xavier  (question: he)
+# expect: wrong-scale-lecun  (question: he)
 """Mistaken submission: sqrt(1/n_{l-1}) instead of sqrt(2/n_{l-1}).
 
 Exactly one mistake, in the he function; the other three functions are correct.

@@ -158,7 +158,7 @@ case("deep_times_001", [PREAMBLE_DNN] + functions(deep=deep_with("np.random.rand
 case("deep_times_100", [PREAMBLE_DNN] + functions(deep=deep_with("np.random.randn(layers_dims[l], layers_dims[l-1]) * 100")),
      ["exactly `* 100`"])
 case("he_sqrt_one_over_n", [PREAMBLE] + functions(he=he_with("np.random.randn(layers_dims[l], layers_dims[l-1]) * np.sqrt(1/layers_dims[l-1])")),
-     ["Xavier/LeCun"])
+     ["LeCun factor"])
 case("deep_sqrt_two_over_n", [PREAMBLE_DNN] + functions(deep=deep_with("np.random.randn(layers_dims[l], layers_dims[l-1]) * np.sqrt(2/layers_dims[l-1])")),
      ["He factor"])
 case("he_fan_out", [PREAMBLE] + functions(he=he_with("np.random.randn(layers_dims[l], layers_dims[l-1]) * np.sqrt(2./layers_dims[l])")),

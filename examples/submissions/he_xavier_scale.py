@@ -1,4 +1,4 @@
-"""Typical mistake: He uses sqrt(1/n) (Xavier) instead of sqrt(2/n)."""
+"""Typical mistake: He uses sqrt(1/n) (LeCun) instead of sqrt(2/n)."""
 
 import numpy as np
 
