@@ -15,6 +15,7 @@ import ast
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -371,3 +372,58 @@ def test_notebook_json_is_stable_text():
     text = (ROOT / STUDENT_NOTEBOOK).read_text()
     assert text.endswith("\n")
     assert json.loads(text)["nbformat"] == 4
+
+
+# --------------------------------------------------------------------------- offline-readable prose
+
+# An offline HTML export (nbconvert without network) does not load MathJax, so TeX math shows
+# as typed. The rule: formulas are plain Unicode text (W[l], n[l−1], √(2/n), ln 2), never TeX.
+TEX_DELIMITERS = ("$", "\\(", "\\)", "\\[", "\\]", "\\begin{", "\\end{")
+TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+
+
+def _prose_pieces(markdown: str):
+    """(kind, text) of what a CommonMark renderer shows as prose: code spans and blocks excluded."""
+    from markdown_it import MarkdownIt  # a dependency of rich
+
+    parser = MarkdownIt("commonmark").enable("table")
+    for token in parser.parse(markdown):
+        for child in token.children or []:
+            if child.type == "text":
+                yield "text", child.content
+            elif child.type in ("em_open", "strong_open"):
+                yield child.type, child.markup
+
+
+@pytest.mark.parametrize("path", [STUDENT_NOTEBOOK, SOLVED_NOTEBOOK], ids=["student", "solved"])
+def test_notebook_prose_has_no_tex_math(path):
+    nb = nbformat.read(ROOT / path, as_version=4)
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for kind, text in _prose_pieces(cell.source):
+            if kind == "text":
+                bad = [d for d in TEX_DELIMITERS if d in text] + TEX_COMMAND.findall(text)
+                if bad:
+                    found.append(f"cell {index}: {bad} in {text!r}")
+            elif kind in ("em_open", "strong_open") and "_" in text:
+                # n_in, n_out: an underscore that a renderer would turn into emphasis
+                found.append(f"cell {index}: emphasis made by {text!r}")
+    assert not found, "\n".join(found)
+
+
+def test_the_tex_check_sees_tex_and_ignores_code():
+    pieces = list(_prose_pieces("A factor $\\sqrt{2/n}$ and `cost = $5`\n\n```\n$x$\n```"))
+    text = " ".join(t for k, t in pieces if k == "text")
+    assert "$" in text and TEX_COMMAND.search(text) and "$5" not in text and "$x$" not in text
+
+
+def test_initializations_are_named_consistently(student_nb):
+    """LeCun for variance 1/n, Glorot for 2/(n_in + n_out); "Xavier" only where the notebook
+    says which rule other courses call by that name."""
+    markdown = "\n".join(c.source for c in student_nb.cells if c.cell_type == "markdown")
+    assert "**LeCun initialization**" in markdown and "**Glorot initialization**" in markdown
+    xavier = [line for line in markdown.splitlines() if "Xavier" in line]
+    assert xavier and all("call" in line or "after Xavier Glorot" in line for line in xavier), xavier
+    assert "(LeCun), 2/n for ReLU units (He), 2/(n_in + n_out) as the Glorot" in markdown
