@@ -277,7 +277,7 @@ def _he(n_in, n_out):
     return np.sqrt(2 / n_in)
 
 
-def _xavier(n_in, n_out):
+def _lecun(n_in, n_out):
     return np.sqrt(1 / n_in)
 
 
@@ -293,7 +293,7 @@ def test_named_seed_and_partial_credit():
 def test_wrong_seed_and_wrong_scale_both_reported_without_partial_credit():
     dims = [7, 6, 5, 3, 1]
     rs = np.random.RandomState(42)
-    ret = _build(dims, lambda s: rs.randn(*s), _xavier)
+    ret = _build(dims, lambda s: rs.randn(*s), _lecun)
     diags = diagnose("he", dims, ret, reference("he", dims))
     assert [d.code for d in diags] == ["wrong-seed", "wrong-scale-lecun"]
     assert not any(d.partial_credit_eligible for d in diags)
@@ -302,7 +302,7 @@ def test_wrong_seed_and_wrong_scale_both_reported_without_partial_credit():
 def test_scale_codes_are_not_partial_credit():
     dims = [12, 9, 1]
     rs = np.random.RandomState(3)
-    ret = _build(dims, lambda s: rs.randn(*s), _xavier)
+    ret = _build(dims, lambda s: rs.randn(*s), _lecun)
     (d,) = diagnose("he", dims, ret, reference("he", dims))
     assert d.code == "wrong-scale-lecun" and not d.partial_credit_eligible
     assert d.notebook_section == "he-variance"
@@ -329,7 +329,7 @@ def test_random_scale_inferred_default_and_ignored_scale():
 def test_statistical_fallback_names_scale_with_enough_samples():
     dims = [300, 200, 100]
     rs = np.random.RandomState(987654)
-    ret = _build(dims, lambda s: rs.randn(*s), _xavier)
+    ret = _build(dims, lambda s: rs.randn(*s), _lecun)
     (d,) = diagnose("he", dims, ret, reference("he", dims))
     assert d.code == "wrong-scale-lecun" and d.confidence == "medium"
     assert not d.partial_credit_eligible
@@ -344,9 +344,9 @@ def test_statistical_fallback_right_spread_unknown_seed():
 
 
 def test_statistics_need_enough_samples():
-    dims = [5, 4, 3]  # 32 weights: Xavier and He cannot be told apart reliably
+    dims = [5, 4, 3]  # 32 weights: LeCun and He cannot be told apart reliably
     rs = np.random.RandomState(987654)
-    ret = _build(dims, lambda s: rs.randn(*s), _xavier)
+    ret = _build(dims, lambda s: rs.randn(*s), _lecun)
     diags = diagnose("he", dims, ret, reference("he", dims))
     assert [d.code for d in diags] == ["values-differ"]
 
@@ -400,3 +400,24 @@ def test_diagnosis_is_frozen_and_question_checked():
         d.code = "x"  # type: ignore[misc]
     with pytest.raises(ValueError):
         diagnose("xavier", [3, 2], {}, {})
+
+
+def test_the_one_over_n_rule_is_called_lecun_as_in_the_notebook():
+    """The notebook says LeCun for variance 1/n and Glorot for 2/(n_in + n_out); a diagnosis
+    a student reads next to it must use the same names (no "Xavier", which courses use for both)."""
+    dims = [12, 9, 1]
+    rs = np.random.RandomState(3)
+    (d,) = diagnose("he", dims, _build(dims, lambda s: rs.randn(*s), _lecun), reference("he", dims))
+    assert d.code == "wrong-scale-lecun" and d.title.startswith("LeCun factor")
+    assert "LeCun" in d.message and "xavier" not in (d.title + d.message).lower()
+    import autograder.diagnose as module
+
+    # every text table of the module (titles, explanations, fixes) and its text constants
+    texts = []
+    for value in vars(module).values():
+        if isinstance(value, dict):
+            texts += [v for v in value.values() if isinstance(v, str)]
+        elif isinstance(value, str):
+            texts.append(value)
+    words = " ".join(texts).lower()
+    assert "lecun" in words and "glorot" in words and "xavier" not in words
