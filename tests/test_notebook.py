@@ -28,7 +28,29 @@ ROOT = repo_root()
 LN2 = 0.6931471805599453
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
-DUMP = 'import json\nprint("INITGRADE_RESULTS " + json.dumps({"circles": results, "deep": deep_results}))'
+DUMP = ('import json\nprint("INITGRADE_RESULTS " + json.dumps({"circles": results, "deep": deep_results, '
+        '"figures": _initgrade_figures, "empty_panels": _initgrade_empty}))')
+
+# Inserted after the notebook's imports: every figure is checked for empty panels
+# (tests/figure_checks.py, run in the kernel) just before plt.show() displays it.
+FIGURE_HOOK = """
+exec(compile({source!r}, "figure_checks.py", "exec"))
+_initgrade_figures, _initgrade_empty = 0, []
+_initgrade_show = plt.show
+
+
+def _initgrade_checked_show(*args, **kwargs):
+    global _initgrade_figures
+    for number in plt.get_fignums():
+        figure = plt.figure(number)
+        _initgrade_figures += 1
+        name = figure.get_suptitle() or " / ".join(ax.get_title() for ax in figure.axes[:2])
+        _initgrade_empty.extend(f"{{name}}: {{problem}}" for problem in empty_panels(figure))
+    return _initgrade_show(*args, **kwargs)
+
+
+plt.show = _initgrade_checked_show
+"""
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +60,9 @@ def executed():
         for var in THREAD_VARS:
             mp.setenv(var, "1")
         nb = nbformat.read(ROOT / SOLVED_NOTEBOOK, as_version=4)
+        setup = next(i for i, cell in enumerate(nb.cells) if "import matplotlib.pyplot as plt" in cell.source)
+        hook = FIGURE_HOOK.format(source=(ROOT / "tests" / "figure_checks.py").read_text(encoding="utf-8"))
+        nb.cells.insert(setup + 1, nbformat.v4.new_code_cell(hook))
         nb.cells.append(nbformat.v4.new_code_cell(DUMP))
         client = NotebookClient(
             nb,
@@ -122,3 +147,10 @@ def test_results_table_is_displayed(executed):
                     tables.append(output.data["text/markdown"])
     assert len(tables) == 2
     assert "| he | 0.9933 | 0.9600 |" in tables[0]
+
+
+def test_every_figure_panel_shows_data(executed):
+    """The solved notebook's figures, checked in its kernel as plt.show() displays them."""
+    results = executed["results"]
+    assert results["figures"] >= 11  # every plt.show() of the notebook was seen
+    assert results["empty_panels"] == []
