@@ -320,10 +320,10 @@ def _variant(kind):
 @pytest.mark.parametrize(
     ("question", "kind", "phrase"),
     [
-        ("he", "xavier", "sqrt(1 / fan_in)"),
+        ("he", "xavier", "sqrt(1 / fan_in), the LeCun rule"),
         ("he", "transposed", "swapped"),
         ("he", "flat_bias", "column vector"),
-        ("random", "no_scale", "not multiplied by `scale`"),
+        ("random", "no_scale", "did not scale the draws at all"),
         ("deep", "he", "(He)"),
         ("zeros", "no_return", "return parameters"),
     ],
