@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from autograder.config import Limits
 from autograder.sandbox import cgroups, wire
 from autograder.sandbox.hiding import tmp_holds_needed
-from autograder.sandbox.zygote import CANNOT_ISOLATE, KeeperProcess, Zygote, ZygoteUnavailable, sandbox_env, take_early
+from autograder.sandbox.zygote import KeeperProcess, Zygote, ZygoteUnavailable, sandbox_env, take_early
 
 UID_BASE = 2_000_000  # sandboxes run as UID_BASE + a per-process offset when the grader is root
 # The seed of numpy's legacy global stream when a sandbox starts (see child.main); no spec or
@@ -120,7 +120,7 @@ def _wrap(cmd: list[str], iso: Isolation, uid: int, pdeathsig: bool = False) -> 
     if pdeathsig and shutil.which("setpriv"):
         prefix = ["setpriv", "--pdeathsig", "KILL"]
     if iso.namespaces:
-        return [*prefix, "unshare", "--user", "--map-root-user", "--mount", "--net", "--pid", "--fork",
+        return [*prefix, "unshare", "--user", "--map-root-user", "--mount", "--net", "--ipc", "--pid", "--fork",
                 "--kill-child", "--mount-proc", *cmd]
     if iso.drop_uid:
         base = prefix or ["setpriv"]
@@ -352,18 +352,21 @@ class Sandbox:
             ) from None
         except (wire.WireError, OSError) as exc:
             how, hint = self._exit_description(), self._output_hint()
-            forked = isinstance(self.proc, KeeperProcess)
+            not_isolated = isinstance(self.proc, KeeperProcess) and self.proc.not_isolated
             self.kill()
-            if forked and how == describe_exit(CANNOT_ISOLATE) and self.zygote is not None:
-                # The zygote's keeper could not enter the namespaces (not the submission's
-                # doing): stop using the zygote and start this sandbox the exec way.
-                self.zygote.broken = "its sandboxes could not enter new namespaces"
+            if not_isolated and self.zygote is not None:
+                # The keeper said (on a channel no submission can write) that it could not
+                # enter the namespaces: no submission code ran. The zygote is replaced, and
+                # this sandbox starts the exec way.
+                self.zygote.could_not_isolate()
                 self.zygote = None
                 return self.start()
             raise SandboxError(
                 f"the process running your code ended while loading it ({how}; did your code call "
                 "sys.exit/os._exit, kill its own process, or crash?)" + hint
             ) from exc
+        if isinstance(self.proc, KeeperProcess) and self.zygote is not None:
+            self.zygote.isolated()
         if header.get("status") != "loaded" or header.get("nonce") != nonce:
             self.kill()
             raise SandboxError("the sandbox did not load your code (it sent an unexpected reply; does your "
