@@ -43,7 +43,7 @@ import numpy as np
 import numpy.random  # noqa: F401 - numpy loads it lazily; loaded here once, not again in every probe's fork (13 ms each)
 import numpy.random.bit_generator
 
-from autograder.sandbox import reuse, seccomp, wire
+from autograder.sandbox import landlock, reuse, seccomp, wire
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
@@ -841,6 +841,12 @@ def main(argv: list[str]) -> None:
     else:
         _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         workdir = request.get("workdir") or os.getcwd()
+        # No mounts to hide with: the same allowlist by path (the Python this runs on, the
+        # project's assignment/ and data/, the system), and only the working folder writable.
+        python = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+        problem = landlock.restrict(_libc, python + list(request.get("readable", [])), [workdir])
+        if problem:
+            notes.append(problem)
     problem = seccomp.install(_libc, own_network=bool(request.get("namespaces")))
     if problem:
         notes.append(problem)
