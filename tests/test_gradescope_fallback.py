@@ -36,33 +36,29 @@ CASES = {"ipc_shm_leave_behind_import.py": 40, "ipc_files_in_scratch_folders_imp
          "ipc_daemon_keeps_segment_import.py": 40, "ipc_posix_mqueue_in_function.py": 40,
          "ipc_shm_open_dev_shm_in_function.py": 40, "net_every_family_in_function.py": 40,
          "exit_status_121_import.py": 0, "res_fork_bomb_import.py": None, "tamper_drop_files_in_function.py": 40}
-BREACH = ("SECRET-LEAK", "IPC-OPEN", "IPC-SHARED", "NETWORK-OPEN", "WROTE")
 
+# Appended to a correct submission: initialize_parameters_he tries to read every secret and raises
+# with what it found (the one channel a Gradescope result shows: the message of a failed check).
 SPY = '''
-import os
-import numpy as np
 
-
-def look(paths):
-    for path in paths:
-        for folder, _, files in (os.walk(path) if os.path.isdir(path) else [(os.path.dirname(path), [], [os.path.basename(path)])]):
+def initialize_parameters_he(layers_dims):
+    found, refused = [], 0
+    for path in PATHS:
+        walk = os.walk(path) if os.path.isdir(path) else [(os.path.dirname(path), [], [os.path.basename(path)])]
+        for folder, _, files in walk:
             for name in files:
                 try:
                     with open(os.path.join(folder, name), "rb") as f:
-                        data = f.read(4096)
-                    print("SECRET-LEAK read", os.path.join(folder, name), len(data))
-                except OSError as exc:
-                    print("refused", os.path.join(folder, name), exc.strerror)
-
-
-def initialize_parameters_zeros(layers_dims):
-    print("SEARCHED")
-    look(PATHS)
-    parameters = {}
-    for l in range(1, len(layers_dims)):
-        parameters["W" + str(l)] = np.zeros((layers_dims[l], layers_dims[l - 1]))
-        parameters["b" + str(l)] = np.zeros((layers_dims[l], 1))
-    return parameters
+                        f.read(64)
+                    found.append(os.path.join(folder, name))
+                except OSError:
+                    refused += 1
+        try:
+            os.listdir(path)
+            found.append("listed " + path)
+        except OSError:
+            refused += 1
+    raise RuntimeError("SEARCHED refused=%d leaks=%r" % (refused, found[:5]))
 '''
 
 
@@ -75,7 +71,18 @@ def _ipc() -> set[tuple[str, str]]:
 
 
 def _scratch() -> set[str]:
-    return {os.path.join(d, n) for d in SCRATCH if os.path.isdir(d) for n in os.listdir(d)}
+    """Entries of the scratch folders a sandbox could have made: owned by a sandbox uid, or named
+    as the cases name what they drop (other people's files on a shared machine do not count)."""
+    found = set()
+    for folder in SCRATCH:
+        for entry in os.scandir(folder) if os.path.isdir(folder) else ():
+            try:
+                owner = entry.stat(follow_symlinks=False).st_uid
+            except OSError:
+                continue
+            if owner >= UID_BASE or entry.name.startswith("hostile-was-here"):
+                found.add(entry.path)
+    return found
 
 
 def _sandbox_processes() -> list[str]:
@@ -154,21 +161,19 @@ def test_the_gradescope_zip_grades_hostile_submissions_in_the_uid_fallback(autog
     ipc_before, scratch_before = _ipc(), _scratch()
     config = load_config()
 
-    spy = _grade(root, env, SPY.replace("PATHS", repr([str(p) for p in secrets])))
+    correct = (PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text()
+    spy = _grade(root, env, "import os\n" + correct + SPY.replace("PATHS", repr([str(p) for p in secrets])))
     assert spy["extra_data"]["isolation"] == "uid+rlimits", spy["extra_data"]
     text = _printed(spy)
-    assert "SEARCHED" in text and "refused" in text, text[:2000]
-    assert "SECRET-LEAK" not in text, text[:2000]
-    assert spy["score"] == config.max_points()
+    assert "SEARCHED refused=" in text and "leaks=[]" in text, text[:3000]
+    assert spy["score"] == config.max_points() - 10  # he only: it raised
 
     for name, points in CASES.items():
         results = _grade(root, env, (HOSTILE / name).read_text())
         text = _printed(results)
         if points is not None:
             assert results["score"] == points, (name, results["score"], text[:1500])
-        assert not [line for line in text.splitlines() if line.startswith(BREACH)], (name, text[:1500])
 
     assert _sandbox_processes() == []
     assert _ipc() - ipc_before == set()
-    left = sorted(p for p in _scratch() - scratch_before if "initgrade-gs-" not in p)
-    assert left == [], left
+    assert sorted(_scratch() - scratch_before) == []

@@ -844,7 +844,8 @@ def main(argv: list[str]) -> None:
         # No mounts to hide with: the same allowlist by path (the Python this runs on, the
         # project's assignment/ and data/, the system), and only the working folder writable.
         python = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
-        problem = landlock.restrict(_libc, python + list(request.get("readable", [])), [workdir])
+        problem = (landlock.restrict(_libc, python + list(request.get("readable", [])), [workdir])
+                   if request.get("landlock", True) else "Landlock turned off")
         if problem:
             notes.append(problem)
     problem = seccomp.install(_libc, own_network=bool(request.get("namespaces")))
