@@ -2,7 +2,8 @@
 
 Everything that decides a grade stays here. The child is started with a scrubbed
 environment, closed stdin, capped output, and, where the machine allows, in new
-user/mount/network/pid namespaces as an unprivileged uid (see ``detect_isolation``).
+user/mount/network/IPC/pid namespaces, or else as an unprivileged uid confined by
+Landlock where the kernel has it (see ``detect_isolation``).
 With namespaces it is forked by the grader's zygote (``autograder.sandbox.zygote``),
 which has numpy imported already; otherwise, or when the zygote fails, it is exec'd.
 Every wait on the child has a deadline measured here, so a child that hangs or

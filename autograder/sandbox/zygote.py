@@ -5,19 +5,22 @@ about 30 ms of namespaces and interpreter, then 100 ms importing numpy, for ever
 submission. The *zygote* is that same interpreter started once, with the same
 scrubbed environment and flags, which imports numpy and the child's module and
 then only waits. For each submission it forks a *keeper*, and the keeper does what
-``unshare --user --map-root-user --mount --net --pid --fork --kill-child
+``unshare --user --map-root-user --mount --net --ipc --pid --fork --kill-child
 --mount-proc`` did:
 
 1. joins the submission's cgroup (before anything else, so every later process is
    counted and can be killed);
 2. takes the submission's environment, working directory and output pipe;
-3. enters new user (namespace-root mapped to the grader's uid), mount, network and
-   pid namespaces, with mounts made private;
+3. enters new user (namespace-root mapped to the grader's uid), mount, network, IPC
+   and pid namespaces, with mounts made private;
 4. forks the sandbox proper: pid 1 of the new pid namespace, killed by the kernel
    if the keeper dies. It mounts a fresh ``/proc`` and then runs exactly the child
    code an exec'd sandbox runs (``child.main``): hiding, read-only remounts,
    capabilities dropped, seccomp, limits, loading the submission.
-5. waits for it and writes its exit status to the grader.
+5. waits for it and writes its exit status to the grader; or, when it could not
+   isolate the sandbox, a "not isolated" record instead, on the same pipe but of a
+   kind no exit status can take (the sandbox closes its copy before any
+   submission code runs).
 
 Each submission therefore still gets its own namespaces, cgroup, private ``/tmp``,
 seccomp filter and limits; what is shared is only memory that holds nothing but
