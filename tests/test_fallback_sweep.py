@@ -65,7 +65,8 @@ def _processes_of(uid: int, wait: float = 3.0) -> list[int]:
             except OSError:
                 continue
             fields = dict(line.split(":", 1) for line in status if ":" in line)
-            if fields.get("Uid", "").split()[:1] == [str(uid)] and not fields.get("State", "").strip().startswith(("Z", "X")):
+            dead = fields.get("State", "").strip().startswith(("Z", "X"))
+            if fields.get("Uid", "").split()[:1] == [str(uid)] and not dead:
                 found.append(int(entry.name))
         if not found or time.monotonic() > deadline:
             return found

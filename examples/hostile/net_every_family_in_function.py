@@ -25,9 +25,12 @@ def initialize_parameters_random(layers_dims, scale=0.01):
 
 def initialize_parameters_he(layers_dims):
     t0 = time.monotonic()
-    targets = [(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 22)), (socket.AF_INET, socket.SOCK_STREAM, ("1.1.1.1", 53)),
-               (socket.AF_INET, socket.SOCK_DGRAM, ("8.8.8.8", 53)), (socket.AF_INET6, socket.SOCK_STREAM, ("::1", 22)),
-               (socket.AF_UNIX, socket.SOCK_STREAM, "\0/tmp/.X11-unix/X0"), (socket.AF_UNIX, socket.SOCK_STREAM, "/run/dbus/system_bus_socket"),
+    targets = [(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 22)),
+               (socket.AF_INET, socket.SOCK_STREAM, ("1.1.1.1", 53)),
+               (socket.AF_INET, socket.SOCK_DGRAM, ("8.8.8.8", 53)),
+               (socket.AF_INET6, socket.SOCK_STREAM, ("::1", 22)),
+               (socket.AF_UNIX, socket.SOCK_STREAM, "\0/tmp/.X11-unix/X0"),
+               (socket.AF_UNIX, socket.SOCK_STREAM, "/run/dbus/system_bus_socket"),
                (socket.AF_UNIX, socket.SOCK_STREAM, "/var/run/docker.sock")]
     for fam, kind, addr in targets:
         try:
