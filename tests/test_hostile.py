@@ -54,9 +54,14 @@ HUGE = "huge_notebook.ipynb"
 CANARY = "initgrade-canary-" + secrets.token_hex(12)
 MARKER = "HOSTILE-WAS-HERE"
 FAST_LIMITS = {"probe_seconds": 3, "load_seconds": 5, "submission_seconds": 30}
-FALLBACK_FAMILIES = {"leaving-early", "resources"}
+# The families the uid fallback must stop too (with seccomp, Landlock, a uid per sandbox and the sweep).
+FALLBACK_FAMILIES = {"leaving-early", "resources", "ipc", "network"}
+FALLBACK_EXTRA = {"secret_other_submissions_in_function.py", "secret_absolute_paths.py"}
+SANDBOX_VENV_PYTHON = PROJECT_ROOT / ".venv-sandbox" / "bin" / "python"  # made by the Makefile
 # What the cases print when a defence failed (see each case's code).
-BREACH_TAGS = ("SECRET-LEAK", "NETWORK-OPEN", "SOCKET-FAMILY-OPEN", "WRITABLE", "RENAMABLE", "TRUNCATED", "DELETED")
+BREACH_TAGS = ("SECRET-LEAK", "NETWORK-OPEN", "SOCKET-FAMILY-OPEN", "WRITABLE", "RENAMABLE", "TRUNCATED", "DELETED",
+               "IPC-OPEN", "IPC-SHARED")
+SCRATCH_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock", "/dev/mqueue", "/run/shm")
 
 
 # ---------------------------------------------------------------------------------------
@@ -187,8 +192,7 @@ def marker_files() -> list[str]:
         for name in files:
             if name.startswith("hostile-was-here") or name in names:
                 look(Path(folder) / name)
-    for top in {Path(sys.prefix), *map(Path, sys.path), Path.home(), Path("/tmp"), Path("/var/tmp"),
-                Path("/dev/shm")}:
+    for top in {Path(sys.prefix), *map(Path, sys.path), Path.home(), *map(Path, SCRATCH_FOLDERS)}:
         try:
             entries = list(top.iterdir()) if top.is_dir() else []
         except OSError:
@@ -196,6 +200,18 @@ def marker_files() -> list[str]:
         for entry in entries:
             look(entry)
     return sorted(set(found))
+
+
+def ipc_objects() -> set[tuple[str, str, str]]:
+    """System V IPC objects on the machine (kind, key, id), from /proc/sysvipc."""
+    found = set()
+    for kind in ("shm", "sem", "msg"):
+        try:
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        found.update((kind, line.split()[0], line.split()[1]) for line in lines if line.split())
+    return found
 
 
 def _proc(pid: int, what: str) -> str:
@@ -345,6 +361,7 @@ class Batch:
     markers_after: list
     leftovers: list
     stale_cgroups: list
+    new_ipc: list = ()
 
 
 @pytest.fixture(scope="module")
@@ -362,6 +379,7 @@ def batch(tmp_path_factory, config, training_cache, isolation) -> Batch:
     folder = _make_folder(root / "cases", CASE_NAMES)
     out = root / "out"
     before, markers_before, cgroups_before = snapshot(), marker_files(), set(stale_cgroups())
+    ipc_before = ipc_objects()
     old = os.environ.get("INITGRADE_CANARY")
     os.environ["INITGRADE_CANARY"] = CANARY  # the grader's environment: must never reach a submission
     t0 = time.monotonic()
@@ -376,7 +394,8 @@ def batch(tmp_path_factory, config, training_cache, isolation) -> Batch:
     leftovers = wait_no_leftovers(set())
     after = snapshot()
     return Batch(report, out, {r.id: r for r in report.results}, seconds, changed_files(before, after),
-                 markers_before, marker_files(), leftovers, sorted(set(stale_cgroups()) - cgroups_before))
+                 markers_before, marker_files(), leftovers, sorted(set(stale_cgroups()) - cgroups_before),
+                 sorted(ipc_objects() - ipc_before))
 
 
 # ---------------------------------------------------------------------------------------
@@ -443,6 +462,13 @@ def test_no_sandbox_cgroup_is_left_behind(batch):
 def test_nothing_outside_tmp_changed(batch):
     assert batch.changed == []
     assert sorted(set(batch.markers_after) - set(batch.markers_before)) == []
+
+
+def test_no_ipc_object_survives(batch):
+    """Each sandbox has its own IPC namespace (gone with it), and seccomp refuses the calls anyway."""
+    assert batch.new_ipc == []
+    for sid in ("ipc_shm_leave_behind_import", "ipc_message_queue_import", "ipc_semaphores_in_function"):
+        assert "ipc refused" in batch.by_id[sid].output, sid  # the case ran its attempt
 
 
 def test_grader_outputs_are_intact_and_not_forged(batch, config):
@@ -596,33 +622,46 @@ def test_a_grader_killed_outright_takes_its_sandboxes_along(batch, tmp_path, fas
 # The fallback without namespaces
 
 
-FALLBACK_CASES = sorted(n for n, e in EXPECT.items() if e.family in FALLBACK_FAMILIES and n != HUGE)
+FALLBACK_CASES = sorted(n for n, e in EXPECT.items() if (e.family in FALLBACK_FAMILIES or n in FALLBACK_EXTRA)
+                        and n != HUGE)
 
 
 @pytest.fixture(scope="module")
 def fallback_batch(tmp_path_factory, config, training_cache, batch):
-    """The leaving-early and resource families again, with INITGRADE_NO_NAMESPACES=1."""
-    old = os.environ.get("INITGRADE_NO_NAMESPACES")
+    """The leaving-early, resource, IPC and network families again, with INITGRADE_NO_NAMESPACES=1.
+
+    As root this is the uid fallback, what Docker-based platforms (Gradescope) give. The
+    unprivileged uid needs a Python it can execute: the Makefile's ``.venv-sandbox``
+    (Debian's python3) when the grader's own lives in a private home folder.
+    """
+    if os.geteuid() != 0:
+        pytest.skip("the uid fallback needs a root grader; this test runs as root in `make test`")
+    saved = {k: os.environ.get(k) for k in ("INITGRADE_NO_NAMESPACES", "INITGRADE_SANDBOX_PYTHON")}
     os.environ["INITGRADE_NO_NAMESPACES"] = "1"
+    if not saved["INITGRADE_SANDBOX_PYTHON"] and SANDBOX_VENV_PYTHON.exists():
+        os.environ["INITGRADE_SANDBOX_PYTHON"] = str(SANDBOX_VENV_PYTHON)
     detect_isolation.cache_clear()
     try:
         iso = detect_isolation()
-        if iso.level != "uid+rlimits":
-            pytest.skip(f"the fallback here is {iso.level!r}; only the uid fallback (a root grader) confines "
-                        "these cases enough to run them safely")
+        assert iso.level == "uid+rlimits", (
+            f"the fallback here is {iso.level!r}: the sandbox uid cannot run a Python with numpy "
+            "(make .venv-sandbox/.installed gives it one)")
         root = tmp_path_factory.mktemp("fallback")
         folder = _make_folder(root / "cases", FALLBACK_CASES, with_correct=True)
+        os.chmod(root, 0o755)  # as a batch folder usually is: readable by other uids, unless Landlock says no
         before, markers_before, cgroups_before = snapshot(), marker_files(), set(stale_cgroups())
+        ipc_before = ipc_objects()
         report = grade_batch([folder], root / "out", config, jobs=2, cache_dir=training_cache)
         leftovers = wait_no_leftovers(set())
         return Batch(report, root / "out", {r.id: r for r in report.results}, 0.0,
                      changed_files(before, snapshot()), markers_before, marker_files(), leftovers,
-                     sorted(set(stale_cgroups()) - cgroups_before))
+                     sorted(set(stale_cgroups()) - cgroups_before), sorted(ipc_objects() - ipc_before))
     finally:
-        if old is None:
-            os.environ.pop("INITGRADE_NO_NAMESPACES", None)
-        else:
-            os.environ["INITGRADE_NO_NAMESPACES"] = old
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         detect_isolation.cache_clear()
 
 
@@ -639,9 +678,14 @@ def test_fallback_still_stops_leaving_early_and_resources(fallback_batch, config
         if r.status != status or (points is not None and r.score != points):
             wrong.append(f"{name}: {r.status} {r.score}, expected {status} {points}: {case_text(r)[:300]}")
     assert wrong == []
+    breaches = [f"{sid}: {line[:200]}" for sid, r in fb.by_id.items() for line in r.output.splitlines()
+                if line.startswith(BREACH_TAGS)]
+    assert breaches == []
+    assert "SEARCHED" in fb.by_id["secret_other_submissions_in_function"].output
     assert fb.leftovers == []
     assert fb.stale_cgroups == []
     assert fb.changed == []
+    assert fb.new_ipc == []
     assert sorted(set(fb.markers_after) - set(fb.markers_before)) == []
     assert [p for p in Path("/tmp").glob("fill-*.bin")] == []  # the uid's files in the shared /tmp are swept
 

@@ -88,23 +88,69 @@ def test_a_grader_starts_its_sandboxes_from_one_zygote_and_closing_ends_it(tmp_p
     assert proc.poll() is not None  # closed with the grader: no process left behind
 
 
-def test_a_keeper_that_cannot_isolate_falls_back_to_exec_and_the_student_is_not_blamed(tmp_path, monkeypatch):
+def test_a_keeper_that_cannot_isolate_is_replaced_and_the_student_is_not_blamed(tmp_path, monkeypatch):
     z = runner.new_zygote(runner.detect_isolation())
     real_spawn = z.spawn
 
     def spawn_into_a_missing_cgroup(**kw):
-        # The keeper's first step fails: the same exit a failed unshare gives.
+        # The keeper's first step fails, as a failed unshare would.
         return real_spawn(**{**kw, "cgroup_procs": [str(tmp_path / "missing" / "cgroup.procs")]})
 
     monkeypatch.setattr(z, "spawn", spawn_into_a_missing_cgroup)
     try:
-        with _sandbox(tmp_path, PROBE_NS, z) as sb:
-            load = sb.start()
-            assert "initialize_parameters_zeros" in load.functions
-            assert not isinstance(sb.proc, zygote.KeeperProcess)  # the exec path served it
-            assert sb.zygote is None
-            assert _identity(sb)
-        assert z.broken
+        for attempt in range(1, z.GIVE_UP_AFTER + 1):
+            with _sandbox(tmp_path, PROBE_NS, z) as sb:
+                load = sb.start()
+                assert "initialize_parameters_zeros" in load.functions
+                assert not isinstance(sb.proc, zygote.KeeperProcess)  # the exec path served it
+                assert sb.zygote is None
+                assert _identity(sb)
+            assert z.replaced == attempt  # a fresh zygote for the next submission
+            # Only fresh zygotes failing again and again mean this machine cannot do it.
+            assert bool(z.broken) == (attempt == z.GIVE_UP_AFTER)
+    finally:
+        z.close()
+
+
+# Statuses with a meaning somewhere in the kit: success, errors, the child's "compromised" (4), the
+# keeper's old "could not isolate" (121), 126/127 (a shell's), 128+n (a signal passed on), 255.
+MEANINGFUL_STATUSES = (0, 1, 2, 3, 4, 121, 126, 127, 128 + 9, 128 + 15, 128 + 31, 255)
+
+EXIT_AT_LOAD = '''
+import os
+os._exit({code})
+'''
+
+EXIT_IN_CALL = '''
+import os
+def initialize_parameters_zeros(layers_dims):
+    os._exit({code})
+'''
+
+
+def test_no_exit_status_of_a_submission_takes_the_zygote_out_of_use(tmp_path):
+    """A submission exiting with any status, at load time or in a function, is its own failure: the
+    next submission of the worker is still forked from the same zygote, never exec'd."""
+    z = runner.new_zygote(runner.detect_isolation())
+    try:
+        z.prestart()
+        first = z._proc
+        for code in MEANINGFUL_STATUSES:
+            for template in (EXIT_AT_LOAD, EXIT_IN_CALL):
+                with _sandbox(tmp_path, template.format(code=code), z) as sb:
+                    try:
+                        sb.start()
+                        sb.call("initialize_parameters_zeros", [{"list": [2, 1]}])
+                    except runner.SandboxError:
+                        pass
+                    assert sb.zygote is z, code
+                with _sandbox(tmp_path, PROBE_NS, z) as sb:
+                    sb.start()
+                    assert isinstance(sb.proc, zygote.KeeperProcess), code  # the next one: forked
+                    assert _identity(sb)
+        assert z.broken is None and z.replaced == 0
+        assert z._proc is first  # the same zygote all along
+        assert z.spawned == 2 * 2 * len(MEANINGFUL_STATUSES)
     finally:
         z.close()
 

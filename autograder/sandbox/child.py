@@ -30,7 +30,6 @@ import ctypes
 import ctypes.util
 import errno
 import os
-import platform
 import random
 import resource
 import select
@@ -45,13 +44,12 @@ import numpy as np
 import numpy.random  # noqa: F401 - numpy loads it lazily; loaded here once, not again in every probe's fork (13 ms each)
 import numpy.random.bit_generator
 
-from autograder.sandbox import reuse, stubs, wire
+from autograder.sandbox import landlock, reuse, seccomp, stubs, wire
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP = 24, 38, 22
-SECCOMP_MODE_FILTER = 2
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 O_PATH = getattr(os, "O_PATH", 0o10000000)
 EMPTY_FILE = "/dev/.initgrade-empty"  # what hidden files show: empty, on a read-only tmpfs
 _STATVFS_TO_MS = [(os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
@@ -262,68 +260,6 @@ def drop_capabilities() -> None:
     data = (Data * 2)()
     _libc.capset(ctypes.byref(header), data)
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-
-
-# ----------------------------------------------------------------------------------------
-# seccomp: a small deny list on top of the namespaces
-
-
-_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
-# Per architecture: socket(2) and the syscalls refused with EPERM. Kernel keyrings are
-# not namespaced (the grader's session keyring is inherited); the others are kernel
-# attack surface no initialization function needs.
-_SYSCALLS = {
-    "x86_64": {"socket": 41, "deny": [101, 248, 249, 250, 246, 320, 175, 313, 176, 321, 298, 323,
-                                      425, 426, 427, 310, 311, 303, 304, 169, 163, 167, 168, 103]},
-    "aarch64": {"socket": 198, "deny": [117, 217, 218, 219, 104, 294, 105, 273, 106, 280, 241, 282,
-                                        425, 426, 427, 270, 271, 264, 265, 142, 89, 224, 225, 116]},
-}
-# Socket families that may be created: local, IPv4/6 (which the empty network
-# namespace makes useless), netlink (the C library asks it about interfaces).
-_ALLOWED_FAMILIES = (1, 2, 10, 16)
-
-
-def install_seccomp() -> str | None:
-    """Install the filter; returns None on success or why it was not installed."""
-    arch = platform.machine()
-    if arch not in _SYSCALLS:
-        return f"no seccomp filter on {arch}"
-    nr = _SYSCALLS[arch]
-    ld_w_abs, jeq_k, jge_k, ret_k = 0x20, 0x15, 0x35, 0x06
-    allow, eperm, enosys = 0x7FFF0000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
-    prog: list[tuple[int, int, int, int]] = []
-
-    def add(code, jt, jf, k):
-        prog.append((code, jt, jf, k))
-
-    add(ld_w_abs, 0, 0, 4)                       # arch
-    add(jeq_k, 1, 0, _AUDIT_ARCH[arch])
-    add(ret_k, 0, 0, enosys)                     # another ABI (e.g. i386 int 0x80): refused
-    add(ld_w_abs, 0, 0, 0)                       # syscall number
-    if arch == "x86_64":
-        add(jge_k, 0, 1, 0x40000000)             # x32 ABI
-        add(ret_k, 0, 0, enosys)
-    for n in nr["deny"]:
-        add(jeq_k, 0, 1, n)
-        add(ret_k, 0, 0, eperm)
-    add(jeq_k, 0, 1 + 2 * len(_ALLOWED_FAMILIES) + 1, nr["socket"])
-    add(ld_w_abs, 0, 0, 16)                      # args[0], low 32 bits: the address family
-    for fam in _ALLOWED_FAMILIES:
-        add(jeq_k, 0, 1, fam)
-        add(ret_k, 0, 0, allow)
-    add(ret_k, 0, 0, 0x00050000 | errno.EAFNOSUPPORT)
-    add(ret_k, 0, 0, allow)
-    raw = b"".join(struct.pack("<HBBI", *ins) for ins in prog)
-    buf = ctypes.create_string_buffer(raw, len(raw))
-
-    class FProg(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-    fprog = FProg(len(prog), ctypes.cast(buf, ctypes.c_void_p))
-    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
-        return f"no seccomp filter: {os.strerror(ctypes.get_errno())}"
-    return None
 
 
 def set_limits(limits: dict) -> None:
@@ -963,7 +899,14 @@ def main(argv: list[str]) -> None:
     else:
         _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         workdir = request.get("workdir") or os.getcwd()
-    problem = install_seccomp()
+        # No mounts to hide with: the same allowlist by path (the Python this runs on, the
+        # project's assignment/ and data/, the system), and only the working folder writable.
+        python = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+        problem = (landlock.restrict(_libc, python + list(request.get("readable", [])), [workdir])
+                   if request.get("landlock", True) else "Landlock turned off")
+        if problem:
+            notes.append(problem)
+    problem = seccomp.install(_libc, own_network=bool(request.get("namespaces")))
     if problem:
         notes.append(problem)
     sweep = bool(request.get("sweep"))

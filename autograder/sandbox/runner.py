@@ -2,7 +2,8 @@
 
 Everything that decides a grade stays here. The child is started with a scrubbed
 environment, closed stdin, capped output, and, where the machine allows, in new
-user/mount/network/pid namespaces as an unprivileged uid (see ``detect_isolation``).
+user/mount/network/IPC/pid namespaces, or else as an unprivileged uid confined by
+Landlock where the kernel has it (see ``detect_isolation``).
 With namespaces it is forked by the grader's zygote (``autograder.sandbox.zygote``),
 which has numpy imported already; otherwise, or when the zygote fails, it is exec'd.
 Every wait on the child has a deadline measured here, so a child that hangs or
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import shutil
 import signal
@@ -27,10 +29,28 @@ from dataclasses import dataclass, field
 
 from autograder.config import Limits
 from autograder.sandbox import cgroups, wire
-from autograder.sandbox.hiding import tmp_holds_needed
-from autograder.sandbox.zygote import CANNOT_ISOLATE, KeeperProcess, Zygote, ZygoteUnavailable, sandbox_env, take_early
+from autograder.config import PROJECT_ROOT
+from autograder.sandbox.hiding import NEEDED_IN_PROJECT, tmp_holds_needed
+from autograder.sandbox.zygote import KeeperProcess, Zygote, ZygoteUnavailable, sandbox_env, take_early
 
-UID_BASE = 2_000_000  # sandboxes run as UID_BASE + a per-process offset when the grader is root
+# In the uid fallback each sandbox has a uid of its own: UID_BASE + 64 * (grader pid) + a
+# per-process count, so no two sandboxes (of one worker or of two) share a uid, its files or
+# its processes. pid_max is at most 2**22: the largest uid stays below 2**28.
+UID_BASE = 2_000_000
+_UIDS_PER_PROCESS = 64
+_uid_count = itertools.count()
+
+
+def sandbox_uid() -> int:
+    return UID_BASE + _UIDS_PER_PROCESS * os.getpid() + next(_uid_count) % _UIDS_PER_PROCESS
+
+
+def sandbox_python() -> str:
+    """The Python the uid fallback runs sandboxes with: the grader's own, unless
+    ``INITGRADE_SANDBOX_PYTHON`` names another with numpy and the kit (one that an
+    unprivileged uid can execute, when the grader's is in a private home folder)."""
+    return os.environ.get("INITGRADE_SANDBOX_PYTHON") or sys.executable
+
 # The seed of numpy's legacy global stream when a sandbox starts (see child.main); no spec or
 # common habit uses it, so a function that forgets to seed is still wrong, but repeatably so.
 RANDOM_SEED = 1_234_567_891
@@ -60,13 +80,14 @@ class Isolation:
         cap = (f"; per-sandbox cgroup v{layout.version} ({', '.join(c for c, _ in layout.bases)})"
                if layout else "; no cgroup (process count bounded by rlimits and timeouts only)")
         if self.namespaces:
-            return ("user/mount/net/pid namespaces: no network, grader folders hidden, read-only "
+            return ("user/mount/net/ipc/pid namespaces: no network, grader folders hidden, read-only "
                     "file system and kernel knobs, minimal /dev, private /tmp and process table, no "
                     "capabilities, seccomp filter; resource limits; scrubbed environment; per-call timeouts"
                     + cap)
-        base = ("resource limits, scrubbed environment, per-call timeouts, seccomp filter; NO network or "
-                "file-system isolation")
-        return base + ("; unprivileged uid" if self.drop_uid else "") + cap
+        base = ("resource limits, scrubbed environment, per-call timeouts, seccomp filter (no sockets, no "
+                "System V IPC or message queues), Landlock where the kernel has it (files outside the "
+                "sandbox's folder unreadable and unwritable, no TCP); NO mount, network or pid namespaces")
+        return base + ("; unprivileged uid per sandbox, its leftovers swept" if self.drop_uid else "") + cap
 
 
 def _runs(cmd: list[str]) -> bool:
@@ -84,7 +105,7 @@ def detect_isolation() -> Isolation:
     ``INITGRADE_NO_NAMESPACES=1`` forces the fallback (to test it, or on a machine
     where namespaces misbehave).
     """
-    probe = [sys.executable, "-I", "-c", "import numpy"]
+    probe = [sandbox_python(), "-I", "-c", "import numpy, autograder.sandbox.child"]
     # In the namespaces the child is the grader's own uid (or root mapped to it): it reads what
     # the grader reads, so starting Python there is the test; importing numpy in it cost 90 ms
     # of every grader start. Another uid may not read the venv: that probe imports numpy.
@@ -120,7 +141,7 @@ def _wrap(cmd: list[str], iso: Isolation, uid: int, pdeathsig: bool = False) -> 
     if pdeathsig and shutil.which("setpriv"):
         prefix = ["setpriv", "--pdeathsig", "KILL"]
     if iso.namespaces:
-        return [*prefix, "unshare", "--user", "--map-root-user", "--mount", "--net", "--pid", "--fork",
+        return [*prefix, "unshare", "--user", "--map-root-user", "--mount", "--net", "--ipc", "--pid", "--fork",
                 "--kill-child", "--mount-proc", *cmd]
     if iso.drop_uid:
         base = prefix or ["setpriv"]
@@ -164,9 +185,40 @@ def clean_output(text: str) -> str:
     return text.replace("```", "`\u200b``").replace("~~~", "~\u200b~~")
 
 
+# Folders other users may write to: where a sandbox's uid could leave files (found once).
+_SCRATCH_ROOTS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run", "/var", "/home", "/opt", "/srv", "/mnt",
+                  "/media", "/etc")
+_SCRATCH_DEPTH = 4
+
+
+@functools.lru_cache(maxsize=1)
+def world_writable_dirs() -> tuple[str, ...]:
+    """Every folder under the usual writable roots that any uid may create entries in.
+
+    Found by walking, not listed by name: an image may have more than /tmp, /var/tmp,
+    /dev/shm and /run/lock. System code folders (/usr, /lib, ...) are not walked.
+    """
+    found = []
+    for root in _SCRATCH_ROOTS:
+        base_depth = root.count("/")
+        for folder, dirs, _ in os.walk(root, followlinks=False):
+            try:
+                st = os.lstat(folder)
+            except OSError:
+                continue
+            if st.st_mode & 0o002:
+                found.append(folder)
+            if not st.st_mode & 0o001 or folder.count("/") - base_depth >= _SCRATCH_DEPTH:
+                dirs[:] = []  # other uids cannot even pass through it
+    return tuple(sorted(set(found)))
+
+
 def _sweep_uid_files(uid: int) -> None:
-    """Uid fallback: remove what the sandbox's uid left in the shared scratch folders."""
-    for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
+    """Uid fallback: remove what the sandbox's uid left in folders anyone may write to.
+
+    Landlock already refuses such writes where the kernel has it; this is the rest.
+    """
+    for scratch in world_writable_dirs():
         try:
             entries = list(os.scandir(scratch))
         except OSError:
@@ -183,11 +235,60 @@ def _sweep_uid_files(uid: int) -> None:
                 pass
 
 
+_IPC_TABLES = (("shm", 7, 9), ("sem", 4, 6), ("msg", 7, 9))  # /proc/sysvipc file, its uid and cuid columns
+
+
+def uid_ipc_objects(uid: int) -> list[tuple[str, int]]:
+    """System V IPC objects owned or created by ``uid``: (kind, id)."""
+    found = []
+    for kind, uid_col, cuid_col in _IPC_TABLES:
+        try:
+            lines = open(f"/proc/sysvipc/{kind}").read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            try:
+                if uid in (int(cols[uid_col]), int(cols[cuid_col])):
+                    found.append((kind, int(cols[1])))
+            except (IndexError, ValueError):
+                pass
+    return found
+
+
+def _remove_uid_ipc(uid: int) -> None:
+    """Uid fallback: remove System V IPC objects of the sandbox's uid (seccomp already refuses
+    creating them; this is the second line)."""
+    objects = uid_ipc_objects(uid)
+    if not objects:
+        return
+    import ctypes
+
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    ipc_rmid = 0
+    for kind, ident in objects:
+        if kind == "shm":
+            libc.shmctl(ident, ipc_rmid, None)
+        elif kind == "sem":
+            libc.semctl(ident, 0, ipc_rmid)
+        else:
+            libc.msgctl(ident, ipc_rmid, None)
+
+
+_KILL_ALL = ("import os\n"
+             "for _ in range(200):\n"
+             "    try:\n"
+             "        os.kill(-1, 9)\n"
+             "    except ProcessLookupError:\n"
+             "        break\n")
+
+
 def _kill_uid(uid: int) -> None:
-    """Uid fallback: SIGKILL every process of the sandbox's uid (kill(-1) from inside that uid)."""
+    """Uid fallback: SIGKILL every process of the sandbox's uid (kill(-1) from inside that uid,
+    again until none is left: a process forked meanwhile goes in the next round)."""
     try:
-        subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable,
-                        "-I", "-S", "-c", "import os; os.kill(-1, 9)"],
+        subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sandbox_python(),
+                        "-I", "-S", "-c", _KILL_ALL],
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        timeout=10, env={"PATH": "/usr/bin:/bin"})
     except (OSError, subprocess.SubprocessError):
@@ -292,7 +393,7 @@ class Sandbox:
         self.load: LoadReport | None = None
         self.fatal: dict[str, str] = {}
         self.cgroup = None
-        self.uid = UID_BASE + (os.getpid() % 1_000_000)
+        self.uid = sandbox_uid()
         self._tmp: str | None = None
 
     # -- life cycle -------------------------------------------------------------------
@@ -327,7 +428,8 @@ class Sandbox:
             if self.zygote is not None:
                 self.proc = self._fork_from_zygote(env, cwd, req_r, rep_w, life_r)
             if self.proc is None:
-                cmd = _wrap([sys.executable, "-I", "-B", "-u", "-m", "autograder.sandbox.child",
+                python = sandbox_python() if self.isolation.drop_uid else sys.executable
+                cmd = _wrap([python, "-I", "-B", "-u", "-m", "autograder.sandbox.child",
                              str(req_r), str(rep_w), str(life_r)], self.isolation, uid, pdeathsig=True)
                 self.proc = subprocess.Popen(
                     cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -356,6 +458,9 @@ class Sandbox:
             "workdir": workdir, "sweep": self.isolation.namespaces or self.isolation.drop_uid,
             "nonce": nonce, "scratch": self._tmp if self.isolation.namespaces else None,
             "random_seed": self.random_seed,
+            "readable": [str(PROJECT_ROOT / name) for name in NEEDED_IN_PROJECT],
+            # Tests only: the fallback's second line (the uid's sweep) proved on its own.
+            "landlock": os.environ.get("INITGRADE_NO_LANDLOCK") != "1",
         }
         t0 = time.monotonic()
         try:
@@ -372,18 +477,21 @@ class Sandbox:
             ) from None
         except (wire.WireError, OSError) as exc:
             how, hint = self._exit_description(), self._output_hint()
-            forked = isinstance(self.proc, KeeperProcess)
+            not_isolated = isinstance(self.proc, KeeperProcess) and self.proc.not_isolated
             self.kill()
-            if forked and how == describe_exit(CANNOT_ISOLATE) and self.zygote is not None:
-                # The zygote's keeper could not enter the namespaces (not the submission's
-                # doing): stop using the zygote and start this sandbox the exec way.
-                self.zygote.broken = "its sandboxes could not enter new namespaces"
+            if not_isolated and self.zygote is not None:
+                # The keeper said (on a channel no submission can write) that it could not
+                # enter the namespaces: no submission code ran. The zygote is replaced, and
+                # this sandbox starts the exec way.
+                self.zygote.could_not_isolate()
                 self.zygote = None
                 return self.start()
             raise SandboxError(
                 f"the process running your code ended while loading it ({how}; did your code call "
                 "sys.exit/os._exit, kill its own process, or crash?)" + hint
             ) from exc
+        if isinstance(self.proc, KeeperProcess) and self.zygote is not None:
+            self.zygote.isolated()
         if header.get("status") != "loaded" or header.get("nonce") != nonce:
             self.kill()
             raise SandboxError("the sandbox did not load your code (it sent an unexpected reply; does your "
@@ -526,7 +634,7 @@ class Sandbox:
                         pass
             if self.cgroup is not None:
                 self.cgroup.kill_all()
-            elif self.isolation.drop_uid:
+            if self.isolation.drop_uid:  # also what left the cgroup's view (or ran where there is none)
                 _kill_uid(self.uid)
             try:
                 self.proc.wait(timeout=5)
@@ -558,6 +666,7 @@ class Sandbox:
         self.kill()
         if self.isolation.drop_uid:
             _sweep_uid_files(self.uid)
+            _remove_uid_ipc(self.uid)
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None

@@ -5,19 +5,22 @@ about 30 ms of namespaces and interpreter, then 100 ms importing numpy, for ever
 submission. The *zygote* is that same interpreter started once, with the same
 scrubbed environment and flags, which imports numpy and the child's module and
 then only waits. For each submission it forks a *keeper*, and the keeper does what
-``unshare --user --map-root-user --mount --net --pid --fork --kill-child
+``unshare --user --map-root-user --mount --net --ipc --pid --fork --kill-child
 --mount-proc`` did:
 
 1. joins the submission's cgroup (before anything else, so every later process is
    counted and can be killed);
 2. takes the submission's environment, working directory and output pipe;
-3. enters new user (namespace-root mapped to the grader's uid), mount, network and
-   pid namespaces, with mounts made private;
+3. enters new user (namespace-root mapped to the grader's uid), mount, network, IPC
+   and pid namespaces, with mounts made private;
 4. forks the sandbox proper: pid 1 of the new pid namespace, killed by the kernel
    if the keeper dies. It mounts a fresh ``/proc`` and then runs exactly the child
    code an exec'd sandbox runs (``child.main``): hiding, read-only remounts,
    capabilities dropped, seccomp, limits, loading the submission.
-5. waits for it and writes its exit status to the grader.
+5. waits for it and writes its exit status to the grader; or, when it could not
+   isolate the sandbox, a "not isolated" record instead, on the same pipe but of a
+   kind no exit status can take (the sandbox closes its copy before any
+   submission code runs).
 
 Each submission therefore still gets its own namespaces, cgroup, private ``/tmp``,
 seccomp filter and limits; what is shared is only memory that holds nothing but
@@ -49,11 +52,15 @@ import subprocess
 import sys
 import threading
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x8000000, 0x10000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 PR_SET_PDEATHSIG = 1
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
-CANNOT_ISOLATE = 121  # the keeper's exit status when it could not enter the namespaces
-_STATUS = struct.Struct("<i")
+# The status pipe carries one record, written by the keeper (or by the sandbox before any
+# submission code runs): what happened and, for an exit, the sandbox's status. "Could not
+# isolate" is a kind of its own, never an exit status a submission could also produce.
+_STATUS = struct.Struct("<ii")
+EXITED, NOT_ISOLATED = 0, 1
 # The fds a request carries, in order.
 _FDS = ("req", "rep", "life", "out", "status")
 
@@ -105,18 +112,15 @@ def serve(ctrl_fd: int, child_main) -> None:
         except (ValueError, OSError):
             pid = -1
         if pid == 0:
-            code = CANNOT_ISOLATE
+            isolated = False
             try:
                 sock.close()
-                code = _keeper(request, dict(zip(_FDS, fds)), child_main)
+                isolated = _keeper(request, dict(zip(_FDS, fds)), child_main)
             except BaseException:  # noqa: BLE001
                 pass
-            if code:  # no sandbox ran: the keeper's own failure is the status
-                try:
-                    os.write(fds[_FDS.index("status")], _STATUS.pack(code))
-                except OSError:
-                    pass
-            os._exit(code)
+            if not isolated:  # no sandbox ran: the keeper's own failure, said as such
+                _report(fds[_FDS.index("status")], NOT_ISOLATED, 0)
+            os._exit(0 if isolated else 1)
         for fd in fds:
             os.close(fd)
         try:
@@ -144,13 +148,21 @@ def _libc():
     return ctypes.CDLL("libc.so.6", use_errno=True)
 
 
+def _report(fd: int, kind: int, code: int) -> None:
+    try:
+        os.write(fd, _STATUS.pack(kind, code))  # 8 bytes: one atomic write to the pipe
+    except OSError:
+        pass
+
+
 def _write(path: str, text: str) -> None:
     with open(path, "w") as f:
         f.write(text)
 
 
-def _keeper(request: dict, fds: dict[str, int], child_main) -> int:
-    """Runs in the keeper; returns its exit status (the sandbox's, as a signed int on the status pipe)."""
+def _keeper(request: dict, fds: dict[str, int], child_main) -> bool:
+    """Runs in the keeper; False if it could not isolate the sandbox (nothing ran). Otherwise the
+    sandbox ran, and its exit status went to the grader on the status pipe."""
     libc = _libc()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -159,7 +171,7 @@ def _keeper(request: dict, fds: dict[str, int], child_main) -> int:
         try:
             _write(procs, str(os.getpid()))
         except OSError:
-            return CANNOT_ISOLATE
+            return False
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
@@ -176,16 +188,16 @@ def _keeper(request: dict, fds: dict[str, int], child_main) -> int:
                 pass
     if request.get("namespaces"):
         uid, gid = os.geteuid(), os.getegid()
-        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID) != 0:
-            return CANNOT_ISOLATE
+        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC) != 0:
+            return False
         try:
             _write("/proc/self/setgroups", "deny")
             _write("/proc/self/uid_map", f"0 {uid} 1")
             _write("/proc/self/gid_map", f"0 {gid} 1")
         except OSError:
-            return CANNOT_ISOLATE
+            return False
         if libc.mount(None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None) != 0:
-            return CANNOT_ISOLATE
+            return False
     pid = os.fork()
     if pid == 0:
         _sandbox(libc, request, fds, child_main)  # never returns
@@ -198,11 +210,8 @@ def _keeper(request: dict, fds: dict[str, int], child_main) -> int:
         except InterruptedError:
             continue
     code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.waitstatus_to_exitcode(status)
-    try:
-        os.write(fds["status"], _STATUS.pack(code))
-    except OSError:
-        pass
-    return 0
+    _report(fds["status"], EXITED, code)  # after a NOT_ISOLATED from the sandbox, the grader reads that one
+    return True
 
 
 def _sandbox(libc, request: dict, fds: dict[str, int], child_main) -> None:
@@ -210,11 +219,12 @@ def _sandbox(libc, request: dict, fds: dict[str, int], child_main) -> None:
     code = 4
     try:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        os.close(fds["status"])
         if request.get("namespaces"):
             libc.mount(b"none", b"/proc", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
             if libc.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(MS_NOSUID | MS_NODEV | MS_NOEXEC), None) != 0:
-                os._exit(CANNOT_ISOLATE)
+                _report(fds["status"], NOT_ISOLATED, 0)
+                os._exit(1)
+        os.close(fds["status"])  # before any submission code: only the keeper can write a status now
         # The same argv an exec'd child has: the sandbox looks the same from inside either way.
         sys.argv = [sys.argv[0], str(fds["req"]), str(fds["rep"]), str(fds["life"])]
         child_main(sys.argv)
@@ -241,11 +251,14 @@ class KeeperProcess:
     ``pid`` is the keeper's (the leader of its process group); the exit status is the
     sandbox's, read from the status pipe. An end of file without a status means the
     keeper itself was killed: reported as SIGKILL, as a killed ``unshare`` was.
+    ``not_isolated`` is set when the keeper said it could not isolate the sandbox: then
+    no submission code ran, and the status is SIGKILL too.
     """
 
     def __init__(self, pid: int, status_fd: int, stdout):
         self.pid, self._status_fd, self.stdout = pid, status_fd, stdout
         self.returncode: int | None = None
+        self.not_isolated = False
 
     def _read_status(self, timeout: float | None) -> int | None:
         if self.returncode is not None:
@@ -260,7 +273,9 @@ class KeeperProcess:
             data = os.read(self._status_fd, _STATUS.size)
         except OSError:
             data = b""
-        self.returncode = _STATUS.unpack(data)[0] if len(data) == _STATUS.size else -signal.SIGKILL
+        kind, code = _STATUS.unpack(data) if len(data) == _STATUS.size else (EXITED, -signal.SIGKILL)
+        self.not_isolated = kind == NOT_ISOLATED
+        self.returncode = -signal.SIGKILL if kind != EXITED else code
         try:
             os.close(self._status_fd)
         except OSError:
@@ -293,6 +308,8 @@ class Zygote:
         self._pid = None
         self.broken: str | None = None
         self.spawned = 0
+        self.replaced = 0  # zygotes started again after one died or could not isolate
+        self._failed_in_a_row = 0
 
     def prestart(self) -> None:
         """Start the zygote now (it imports numpy while the grader does other work)."""
@@ -359,6 +376,25 @@ class Zygote:
             raise ZygoteUnavailable("the zygote could not fork")
         self.spawned += 1
         return KeeperProcess(pid, status_r, None)
+
+    # A keeper that could not isolate says so on its status pipe (``NOT_ISOLATED``), which no
+    # submission can write: a submission's exit status never reaches this.
+    GIVE_UP_AFTER = 3
+
+    def could_not_isolate(self) -> None:
+        """A keeper could not isolate its sandbox: replace this zygote; after ``GIVE_UP_AFTER``
+        fresh zygotes in a row failed the same way, the machine cannot do it: stop using zygotes."""
+        with self._lock:
+            self._failed_in_a_row += 1
+            if self._failed_in_a_row >= self.GIVE_UP_AFTER:
+                self.broken = "its sandboxes could not enter new namespaces"
+            if self._pid == os.getpid():
+                self._stop()
+                self.replaced += 1
+
+    def isolated(self) -> None:
+        """A sandbox from this zygote came up isolated."""
+        self._failed_in_a_row = 0
 
     def _stop(self) -> None:
         if self._sock is not None:

@@ -1,0 +1,105 @@
+"""The uid fallback's second line, on its own: with Landlock turned off (as on a kernel without
+it), what a sandbox leaves in world-writable folders, its processes and its System V IPC objects
+are all gone once the sandbox is closed, and its working folder is closed to other uids.
+
+(Seccomp refuses the IPC calls; here the test makes a segment as the sandbox uid itself, to prove
+the grader's removal too.)
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.config import PROJECT_ROOT, load_config
+from autograder.intake import load_submission
+from autograder.sandbox import runner
+from autograder.sandbox.hiding import hide_paths
+
+CONFIG = load_config()
+SANDBOX_VENV_PYTHON = PROJECT_ROOT / ".venv-sandbox" / "bin" / "python"
+LEAVE = PROJECT_ROOT / "examples" / "hostile" / "ipc_files_in_scratch_folders_import.py"
+DAEMON = PROJECT_ROOT / "examples" / "hostile" / "ipc_daemon_keeps_segment_import.py"
+
+
+@pytest.fixture
+def uid_fallback(monkeypatch):
+    if os.geteuid() != 0:
+        pytest.skip("the uid fallback needs a root grader; `make test` runs as root")
+    monkeypatch.setenv("INITGRADE_NO_NAMESPACES", "1")
+    monkeypatch.setenv("INITGRADE_NO_LANDLOCK", "1")
+    if not os.environ.get("INITGRADE_SANDBOX_PYTHON") and SANDBOX_VENV_PYTHON.exists():
+        monkeypatch.setenv("INITGRADE_SANDBOX_PYTHON", str(SANDBOX_VENV_PYTHON))
+    runner.detect_isolation.cache_clear()
+    iso = runner.detect_isolation()
+    assert iso.level == "uid+rlimits", "make .venv-sandbox/.installed gives the uid a Python it can run"
+    yield iso
+    runner.detect_isolation.cache_clear()
+
+
+def _owned_by(uid: int) -> list[str]:
+    found = []
+    for folder in runner.world_writable_dirs():
+        for entry in os.scandir(folder):
+            try:
+                if entry.stat(follow_symlinks=False).st_uid == uid:
+                    found.append(entry.path)
+            except OSError:
+                pass
+    return found
+
+
+def _processes_of(uid: int, wait: float = 3.0) -> list[int]:
+    """Live processes of ``uid`` (killed ones may take a moment to be reaped by their new parent)."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                status = (entry / "status").read_text().splitlines()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status if ":" in line)
+            dead = fields.get("State", "").strip().startswith(("Z", "X"))
+            if fields.get("Uid", "").split()[:1] == [str(uid)] and not dead:
+                found.append(int(entry.name))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def _segment_as(uid: int) -> None:
+    """A shared-memory segment created by ``uid`` (outside the sandbox, past its seccomp filter)."""
+    code = "import ctypes; l = ctypes.CDLL('libc.so.6'); assert l.shmget(0, 4096, 0o1000 | 0o600) >= 0"
+    subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "/usr/bin/python3", "-c",
+                    code], check=True, env={"PATH": "/usr/bin:/bin"})
+
+
+@pytest.mark.parametrize("case", [LEAVE, DAEMON], ids=["files", "daemon"])
+def test_without_landlock_the_uid_leaves_nothing_behind(uid_fallback, tmp_path, case):
+    sub = load_submission(case, 1 << 20)
+    sb = runner.Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
+                        CONFIG.sandbox.stub_modules, isolation=uid_fallback)
+    uid = sb.uid
+    try:
+        load = sb.start()
+        assert "Landlock turned off" in load.notes
+        workdir = Path(sb._tmp)
+        assert workdir.stat().st_uid == uid and workdir.stat().st_mode & 0o077 == 0  # no other uid reads it
+        if case == LEAVE:
+            left = _owned_by(uid)
+            assert any("/run/lock/" in p for p in left) and any(p.startswith("/var/tmp/") for p in left), left
+        _segment_as(uid)
+        assert runner.uid_ipc_objects(uid)
+    finally:
+        sb.close()
+    assert _owned_by(uid) == []
+    assert runner.uid_ipc_objects(uid) == []
+    assert _processes_of(uid) == []
+    assert sb.uid != runner.Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, [], [],
+                                    isolation=uid_fallback).uid  # each sandbox its own uid
