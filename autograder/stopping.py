@@ -17,7 +17,6 @@ way out (a check, a training, a report) can swallow it.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 import threading
@@ -68,6 +67,8 @@ def stop_signals():
 def stop_workers(grace: float = WORKER_GRACE_SECONDS) -> int:
     """SIGTERM to every worker process of this process, SIGKILL to those still there after ``grace``
     seconds. Returns how many were stopped."""
+    import multiprocessing  # only a parallel batch has workers: 15 ms of a one-notebook command otherwise
+
     workers = multiprocessing.active_children()
     for p in workers:
         with contextlib.suppress(OSError):
