@@ -61,6 +61,7 @@ bench: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" OPENBLAS_NUM_THREADS=1 $(PY) bench/compare.py -n 24
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/scale.py --sizes 100 1000 --jobs 2 4
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/breakdown.py
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/shards.py -n 90 --repeat 2
 
 clean:
 	rm -rf $(VENV) $(SANDBOX_VENV) out build

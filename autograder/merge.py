@@ -83,7 +83,8 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def plan_merge(folders: list[Path], config: GradingConfig, out: Path, *, allow_incomplete: bool = False) -> MergePlan:
+def plan_merge(folders: list[Path], config: GradingConfig, out: Path, *, allow_incomplete: bool = False,
+               junit: Path | None = None) -> MergePlan:
     """Read and cross-check the shards; MergeRefused lists every problem found."""
     problems: list[str] = []
     manifests: list[tuple[Path, ShardManifest]] = []
@@ -140,6 +141,8 @@ def plan_merge(folders: list[Path], config: GradingConfig, out: Path, *, allow_i
         real = folder.resolve()
         if _inside(out_real, real):
             problems.append(f"--out {out} is inside shard folder {folder}: merge into another folder")
+        if junit is not None and _inside(Path(junit).resolve(), real):
+            problems.append(f"--junit {junit} is inside shard folder {folder}: write it elsewhere")
         for sid, key in m.ids.items():
             if not _safe_id(sid):
                 problems.append(f"{folder}/{MANIFEST} lists {sid!r}, which is not a submission id")
@@ -243,7 +246,7 @@ def merge(shard_dirs, out, config_path, junit, allow_incomplete):
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     try:
-        plan = plan_merge(list(shard_dirs), config, out, allow_incomplete=allow_incomplete)
+        plan = plan_merge(list(shard_dirs), config, out, allow_incomplete=allow_incomplete, junit=junit)
     except MergeRefused as exc:
         click.echo(f"error: cannot merge; nothing was written to {out}:", err=True)
         for p in exc.problems:

@@ -290,7 +290,10 @@ def test_refuses_to_write_into_a_shard(graded, tmp_path):
     before = sorted(p.relative_to(s1) for p in s1.rglob("*"))
     r = run_cli("merge", s0, s1, s2, "--out", s1 / "merged")
     assert r.exit_code == 2 and "is inside shard folder" in r.output
+    r = run_cli("merge", s0, s1, s2, "--out", tmp_path / "merged", "--junit", s2 / "junit.xml")
+    assert r.exit_code == 2 and "--junit" in r.output and not (s2 / "junit.xml").exists()
     assert sorted(p.relative_to(s1) for p in s1.rglob("*")) == before
+    assert not (tmp_path / "merged").exists()
 
 
 # --- the ready-to-use examples of docs/scale.md ---------------------------------------------
