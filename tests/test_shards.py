@@ -12,8 +12,10 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -347,3 +349,32 @@ def test_github_matrix_covers_every_shard_once():
     assert "--shard ${{ matrix.shard }}/${{ env.SHARDS }}" in grade_cmd
     merge_cmd = next(s["run"] for s in flow["jobs"]["merge"]["steps"] if "initgrade merge" in s.get("run", ""))
     assert "run/shard-*" in merge_cmd
+
+
+def test_sigterm_leaves_an_interrupted_shard_that_the_merge_refuses(graded, tmp_path):
+    """What a scheduler does at a time limit: SIGTERM to the shard while it grades."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(SUBMISSIONS[0], subs / "a_correct.py")
+    shutil.copy(PROJECT_ROOT / "examples" / "submissions" / "hostile_endless_loop.py", subs / "b_endless.py")
+    out = tmp_path / "shard"
+    cmd = [str(Path(sys.executable).parent / "initgrade"), "grade", str(subs), "--out", str(out), "--cache",
+           str(graded / "cache"), "--shard", "0/1", "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        # Graded in id order: once the first result is written, the endless loop is being graded.
+        deadline = time.monotonic() + 300
+        while not (out / "a_correct" / "results.json").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read() if proc.poll() else ""
+            time.sleep(0.05)
+        assert read_manifest(out).status == "in-progress"
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, output
+    m = read_manifest(out)
+    assert m.status == "interrupted" and set(m.ids) == {"a_correct", "b_endless"}
+    _refused(tmp_path, out, says="was interrupted")
