@@ -5,7 +5,8 @@ circles take about 1.6 s). Training is deterministic, so the outcome is keyed by
 a hash of the exact bytes of the initial parameters plus the training settings:
 every correct submission returns the reference's parameters bit for bit and gets
 the cached outcome. The cache lives in memory and, when a folder is given, on disk
-as small JSON files written atomically, shared by parallel workers and later runs.
+as small JSON files written atomically, shared by parallel workers, later runs and other
+machines on a network file system (the rule: autograder.cache_lock; at worst a training runs twice).
 
 Only facts derived by trusted code are cached (accuracies, costs, symmetry);
 reading the cache never executes anything.
