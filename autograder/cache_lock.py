@@ -7,8 +7,9 @@ ignored, emulated per client, refused with ENOLCK, or left behind by a client th
 
 1. Every entry is written whole: to a temporary file in the entry's own folder (so the
    rename never crosses file systems), then renamed over the final name. A reader sees the
-   old entry, the new one, or none; never half of one. Entries are deterministic, so two
-   writers of one key write the same bytes and either rename may win.
+   old entry, the new one, or none; never half of one. Training is deterministic, so two
+   writers of one key write the same outcome (the same bytes on machines of one kind) and
+   either rename may win.
 2. A lock is a hint that saves work, never a condition for progress. ``advisory_lock`` tries
    a non-blocking ``flock`` and polls; it gives up, and lets its caller do the work itself,
    when the lock cannot be taken at all, when the entry it guards appears meanwhile, or after
