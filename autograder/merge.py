@@ -151,6 +151,8 @@ def plan_merge(folders: list[Path], config: GradingConfig, out: Path, *, allow_i
                 problems.append(f"submission {sid!r} is in two shards: {sources[sid][0]} and {folder}")
                 continue
             sources[sid] = (folder, key)
+            if (out_real / sid).is_symlink():
+                problems.append(f"{out}/{sid} is a link: the merge writes only into real folders of --out")
             if _inside(real, out_real / sid):
                 problems.append(f"shard folder {folder} is where the merge would write submission {sid!r}")
 
@@ -196,17 +198,30 @@ def _copy_file(src: Path, dst: Path) -> None:
         raise
 
 
+def _files(folder: Path) -> list[Path]:
+    """Regular files under ``folder``, relative to it; links are neither followed nor listed."""
+    found = []
+    for top, _, names in os.walk(folder):  # os.walk does not enter linked folders
+        for name in names:
+            path = Path(top, name)
+            if path.is_file() and not path.is_symlink():
+                found.append(path.relative_to(folder))
+    return sorted(found)
+
+
 def copy_submission(src: Path, dst: Path) -> None:
     """A shard's ``<id>/`` folder into DIR: regular files only (our own outputs hold no links),
     results.json last as in a grading run, files the shard no longer has removed."""
-    files = sorted(p.relative_to(src) for p in src.rglob("*") if p.is_file() and not p.is_symlink())
+    files = _files(src)
     files.sort(key=lambda rel: rel.as_posix() == "results.json")
     for rel in files:
         _copy_file(src / rel, dst / rel)
-    keep = {dst / rel for rel in files}
-    for old in dst.rglob("*"):
-        if (old.is_file() or old.is_symlink()) and old not in keep:
-            old.unlink()
+    keep = set(files)
+    for top, dirs, names in os.walk(dst):
+        for name in names + [d for d in dirs if Path(top, d).is_symlink()]:
+            old = Path(top, name)
+            if old.relative_to(dst) not in keep and (old.is_symlink() or old.is_file()):
+                old.unlink()
 
 
 def write_merged(plan: MergePlan, out: Path, config: GradingConfig, junit: Path | None = None) -> None:

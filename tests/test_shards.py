@@ -378,3 +378,24 @@ def test_sigterm_leaves_an_interrupted_shard_that_the_merge_refuses(graded, tmp_
     m = read_manifest(out)
     assert m.status == "interrupted" and set(m.ids) == {"a_correct", "b_endless"}
     _refused(tmp_path, out, says="was interrupted")
+
+
+def test_merge_replaces_stale_files_and_never_follows_links(graded, tmp_path):
+    out = tmp_path / "merged"
+    sid = next(iter(read_manifest(graded / "s0").ids))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not the merge's")
+    (out / sid).mkdir(parents=True)
+    (out / sid / "stale.svg").write_text("old")
+    (out / sid / "linked").symlink_to(outside, target_is_directory=True)
+    r = run_cli("merge", graded / "s0", graded / "s1", graded / "s2", "--out", out)
+    assert r.exit_code == 0, r.output
+    assert not (out / sid / "stale.svg").exists() and not (out / sid / "linked").exists()
+    assert (outside / "keep.txt").read_text() == "not the merge's"
+    # a submission folder of --out that is itself a link is refused before anything is written
+    shutil.rmtree(out / sid)
+    (out / sid).symlink_to(outside, target_is_directory=True)
+    r = run_cli("merge", graded / "s0", graded / "s1", graded / "s2", "--out", out)
+    assert r.exit_code == 2 and "is a link" in r.output
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
