@@ -58,7 +58,8 @@ def test_shares_do_not_depend_on_order_or_on_the_process():
     random.Random(4).shuffle(shuffled)
     assert assign(ids, 3) == assign(shuffled, 3)
     # Ranked by SHA-256 of the id, so another interpreter with another hash seed agrees.
-    expected = {sid: rank % 3 for rank, sid in enumerate(sorted(ids, key=lambda s: hashlib.sha256(s.encode()).hexdigest()))}
+    by_hash = sorted(ids, key=lambda s: hashlib.sha256(s.encode()).hexdigest())
+    expected = {sid: rank % 3 for rank, sid in enumerate(by_hash)}
     assert assign(ids, 3) == expected
     code = "import json, sys; from autograder.shards import assign; print(json.dumps(assign(json.load(sys.stdin), 3)))"
     for seed in ("1", "12345"):
@@ -211,7 +212,8 @@ def test_refuses_overlapping_shards(graded, tmp_path):
 
 def test_refuses_shards_with_different_n(graded, tmp_path):
     other = tmp_path / "two"
-    r = run_cli("grade", graded / "subs", "--out", other, "--cache", graded / "cache", "--shard", "1/2", "--no-progress")
+    r = run_cli("grade", graded / "subs", "--out", other, "--cache", graded / "cache", "--shard", "1/2",
+                "--no-progress")
     assert r.exit_code == 0, r.output
     _refused(tmp_path, graded / "s0", other, graded / "s2", says="the shards disagree on N")
 
