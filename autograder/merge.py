@@ -83,6 +83,46 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _check_each(manifests: list[tuple[Path, ShardManifest]], here_digest: str) -> list[str]:
+    """What makes one shard unmergeable on its own: unfinished, another version or grading.yaml."""
+    problems = []
+    for folder, m in manifests:
+        name = f"shard {m.shard}/{m.shards} ({folder})"
+        if m.status != "complete":
+            why = "was interrupted" if m.status == "interrupted" else "did not finish (still running, or killed)"
+            problems.append(f"{name} {why}: grade it again with the same command (finished submissions are "
+                            f"reused), or leave it out with --allow-incomplete")
+        if m.grader_version != __version__:
+            problems.append(f"{name} was graded by initgrade {m.grader_version}; this is initgrade {__version__}: "
+                            "grade every shard and merge with one version")
+        if m.config_digest != here_digest:
+            problems.append(f"{name} was graded with another grading.yaml (digest {m.config_digest}; this merge "
+                            f"loads {here_digest}): grade every shard with one grading.yaml and merge with "
+                            "--config pointing at it")
+        if m.shard >= m.shards:
+            problems.append(f"{name}: shard index {m.shard} is out of range for {m.shards} shards")
+    return problems
+
+
+def _check_together(manifests: list[tuple[Path, ShardManifest]]) -> list[str]:
+    """What makes shards not one split of one set: different N, an index twice, different sets."""
+    problems = []
+    if len({m.shards for _, m in manifests}) > 1:
+        problems.append("the shards disagree on N: " + "; ".join(
+            f"{f} is shard {m.shard}/{m.shards}" for f, m in manifests) + ". Merge shards of one run only")
+    by_index: dict[int, list[Path]] = {}
+    for folder, m in manifests:
+        by_index.setdefault(m.shard, []).append(folder)
+    for k, fs in sorted(by_index.items()):
+        if len(fs) > 1:
+            problems.append(f"shard index {k} given {len(fs)} times: {', '.join(str(f) for f in fs)}")
+    if len({(m.set_digest, m.submissions_in_set) for _, m in manifests}) > 1:
+        problems.append("the shards saw different submission sets: " + "; ".join(
+            f"{f} saw {m.submissions_in_set} submissions (set {m.set_digest[:12]})" for f, m in manifests)
+            + ". Every shard must be graded from the same PATHs")
+    return problems
+
+
 def plan_merge(folders: list[Path], config: GradingConfig, out: Path, *, allow_incomplete: bool = False,
                junit: Path | None = None) -> MergePlan:
     """Read and cross-check the shards; MergeRefused lists every problem found."""
@@ -102,38 +142,11 @@ def plan_merge(folders: list[Path], config: GradingConfig, out: Path, *, allow_i
     if not manifests:
         raise MergeRefused(problems or ["no shard folders given"])
 
-    here_digest = config_digest(config)
-    for folder, m in manifests:
-        name = f"shard {m.shard}/{m.shards} ({folder})"
-        if m.status != "complete":
-            why = "was interrupted" if m.status == "interrupted" else "did not finish (still running, or killed)"
-            problems.append(f"{name} {why}: grade it again with the same command (finished submissions are "
-                            f"reused), or leave it out with --allow-incomplete")
-        if m.grader_version != __version__:
-            problems.append(f"{name} was graded by initgrade {m.grader_version}; this is initgrade {__version__}: "
-                            "grade every shard and merge with one version")
-        if m.config_digest != here_digest:
-            problems.append(f"{name} was graded with another grading.yaml (digest {m.config_digest}; this merge "
-                            f"loads {here_digest}): grade every shard with one grading.yaml and merge with "
-                            "--config pointing at it")
-        if m.shard >= m.shards:
-            problems.append(f"{name}: shard index {m.shard} is out of range for {m.shards} shards")
-
+    problems += _check_each(manifests, config_digest(config))
+    problems += _check_together(manifests)
     counts = sorted({m.shards for _, m in manifests})
-    if len(counts) > 1:
-        problems.append("the shards disagree on N: " + "; ".join(
-            f"{f} is shard {m.shard}/{m.shards}" for f, m in manifests) + ". Merge shards of one run only")
-    by_index: dict[int, list[Path]] = {}
-    for folder, m in manifests:
-        by_index.setdefault(m.shard, []).append(folder)
-    for k, fs in sorted(by_index.items()):
-        if len(fs) > 1:
-            problems.append(f"shard index {k} given {len(fs)} times: {', '.join(str(f) for f in fs)}")
+    by_index = sorted({m.shard for _, m in manifests})
     sets = {(m.set_digest, m.submissions_in_set) for _, m in manifests}
-    if len(sets) > 1:
-        problems.append("the shards saw different submission sets: " + "; ".join(
-            f"{f} saw {m.submissions_in_set} submissions (set {m.set_digest[:12]})" for f, m in manifests)
-            + ". Every shard must be graded from the same PATHs")
 
     out_real = Path(out).resolve()
     sources: dict[str, tuple[Path, str]] = {}
@@ -165,7 +178,7 @@ def plan_merge(folders: list[Path], config: GradingConfig, out: Path, *, allow_i
     if not missing and len(sets) == 1 and not problems and len(sources) != total:
         problems.append(f"the shards hold {len(sources)} submissions but their set has {total}")
 
-    plan = MergePlan(shards=n, shards_in_set=sorted(by_index), missing=missing, submissions_in_set=total,
+    plan = MergePlan(shards=n, shards_in_set=by_index, missing=missing, submissions_in_set=total,
                      sources=sources, folders={m.shard: str(f) for f, m in manifests})
     if not problems:
         for sid, (folder, key) in sorted(sources.items()):
