@@ -38,12 +38,20 @@ $(SANDBOX_STAMP): pyproject.toml | $(STAMP)
 	chmod -R go+rX $(SANDBOX_VENV)
 	touch $(SANDBOX_STAMP)
 
+# Shards are tested on a real scheduler started by the suite: Debian's Slurm as a one-node cluster.
+SLURM_STAMP := $(VENV)/.slurm
+$(SLURM_STAMP): | $(STAMP)
+	command -v sbatch >/dev/null && test -x /usr/sbin/slurmctld && test -x /usr/sbin/slurmd && test -x /usr/sbin/munged || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	   slurmctld slurmd slurm-client munge >/dev/null)
+	touch $(SLURM_STAMP)
+
 demo: $(STAMP)
 	$(VENV)/bin/initgrade demo
 
 # One BLAS thread per process: the suite runs several processes on 2 cores. The venv's bin/ on
 # PATH because nbgrader runs its own tools (alembic) by name; integration tools are required, not skipped.
-test: $(STAMP) $(CHROMIUM_STAMP) $(SANDBOX_STAMP)
+test: $(STAMP) $(CHROMIUM_STAMP) $(SANDBOX_STAMP) $(SLURM_STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" INITGRADE_REQUIRE_INTEGRATION=1 \
 	INITGRADE_SANDBOX_PYTHON="$(CURDIR)/$(SANDBOX_VENV)/bin/python" \
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest
@@ -53,6 +61,7 @@ bench: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" OPENBLAS_NUM_THREADS=1 $(PY) bench/compare.py -n 24
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/scale.py --sizes 100 1000 --jobs 2 4
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/breakdown.py
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/shards.py -n 90 --repeat 2
 
 clean:
 	rm -rf $(VENV) $(SANDBOX_VENV) out build

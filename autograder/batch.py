@@ -93,6 +93,7 @@ class BatchReport:
     # Set when a stop signal ended the batch early: which signal, and the submissions not graded.
     interrupted: Interrupted | None = None
     not_graded: list[SubmissionResult] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)  # submission id -> cache key of its results
 
 
 _WORKER: Grader | None = None
@@ -161,18 +162,23 @@ def _warm(question: str, check: str) -> int:
 def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: int = 1,
                 cache_dir: Path | None = None, force: bool = False,
                 on_start: Callable[[int], None] | None = None,
-                on_result: Callable[[SubmissionResult, bool], None] | None = None) -> BatchReport:
+                on_result: Callable[[SubmissionResult, bool], None] | None = None,
+                select: Callable[[dict[Path, str]], list[Path]] | None = None) -> BatchReport:
+    """Grade ``paths`` into ``out``. ``select`` (autograder.shards) is given every discovered path
+    with its id, ids made over the whole set, and returns the paths to grade here."""
     out = Path(out)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     found = discover([Path(p) for p in paths])
     ids = unique_ids(found)
+    if select is not None:
+        found = select(dict(ids))
     out.mkdir(parents=True, exist_ok=True)
     hide_extra = [str(out.resolve()), str(cache_dir.resolve())]
     report = BatchReport()
     todo: list[tuple[Path, str, str]] = []
     for p in found:
         sid = ids[p]
-        key = cache_key(p, config)
+        key = report.keys[sid] = cache_key(p, config)
         previous = None if force else load_previous(out / sid, key)
         if previous is not None:
             report.results.append(previous)

@@ -2,9 +2,12 @@
 
 ``initgrade grade PATH... --out DIR`` grades submissions and writes per-submission
 results.json (Gradescope schema) and feedback, plus DIR/gradebook.csv.
+``initgrade grade ... --shard K/N`` grades shard K of N only (autograder.shards);
+``initgrade merge SHARD_DIR... --out DIR`` joins shards into one gradebook (autograder.merge).
 ``initgrade demo`` grades the bundled examples. Exit status: 0 when every
-submission got a result, whatever its score; 2 when the grader itself could not
-run (bad configuration, nothing to grade).
+submission got a result, whatever its score (a shard whose share is empty included);
+2 when the grader itself could not run (bad configuration, nothing to grade, a --shard
+that is not K/N with 0 <= K < N).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def _table(report: BatchReport, config) -> Table:
 
 
 def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console: Console,
-                strict: bool = False) -> int:
+                strict: bool = False, shard=None) -> int:
     try:
         config = load_config(config_path)
     except ConfigError as exc:
@@ -70,14 +73,23 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
 
         def on_result(r, reused):
             bar.update(task, advance=1, description=r.id + (" (unchanged)" if reused else ""))
+    recorder = None
+    if shard is not None:
+        from autograder.batch import config_digest
+        from autograder.shards import ShardRecorder
+
+        recorder = ShardRecorder(Path(out), shard, config_digest(config))
     try:
-        with bar:
+        with bar, recorder or contextlib.nullcontext():
             report = grade_batch([Path(p) for p in paths], Path(out), config, jobs=jobs, cache_dir=cache,
-                                 force=force, on_start=on_start, on_result=on_result)
+                                 force=force, on_start=on_start, on_result=on_result,
+                                 select=recorder and recorder.select)
+            if recorder:
+                recorder.finish(report)
     except (FileNotFoundError, ConfigError) as exc:
         click.echo(f"error: {exc}", err=True)
         return 2
-    if not report.results:
+    if not report.results and not (recorder and recorder.total):
         click.echo("error: no submissions found (expected .ipynb, .py or .zip files, or package folders)", err=True)
         return 2
     if console.is_terminal or len(report.results) <= TABLE_ROWS_OFF_TERMINAL:
@@ -96,6 +108,9 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
                    f"user namespaces; see docs/threat-model.md.", err=True)
     console.print(f"Gradebook: {Path(out) / 'gradebook.csv'}; class summary: {Path(out) / 'summary.html'}; "
                   f"feedback: {Path(out) / '<submission>' / 'feedback.html'}")
+    if recorder:
+        console.print(f"Shard {shard}: {len(report.results)} of {recorder.total} submissions "
+                      f"({recorder.manifest.status}); manifest: {Path(out) / 'shard.json'}")
     if junit:
         from autograder.junit import write_junit
 
@@ -143,7 +158,7 @@ class _Commands(click.Group):
     ``initgrade build TARGET --out DIR``: platform packages generated from grading.yaml.
     """
 
-    LAZY = {"build": "autograder.packaging.cli"}
+    LAZY = {"build": "autograder.packaging.cli", "merge": "autograder.merge"}
 
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *self.LAZY})
@@ -162,6 +177,17 @@ def main():
     """Grade the weight-initialization assignment in a sandbox."""
 
 
+def _shard_option(ctx, param, value):
+    if value is None:
+        return None
+    from autograder.shards import ShardSpec, ShardSpecError
+
+    try:
+        return ShardSpec.parse(value)
+    except ShardSpecError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Folder for results and the gradebook.")
@@ -173,18 +199,22 @@ def main():
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: a bar on a terminal, a line every few seconds otherwise).")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any submission could not be graded.")
-def grade(paths, out, jobs, config_path, cache, force, junit, progress, strict):
+@click.option("--shard", callback=_shard_option, metavar="K/N",
+              help="Grade only shard K (0 to N-1) of N, chosen by a hash of each submission id; "
+                   "join the shards with `initgrade merge`.")
+def grade(paths, out, jobs, config_path, cache, force, junit, progress, strict, shard):
     """Grade PATHS (notebooks, .py modules, package folders, .zip files, or folders of them).
 
     \b
     Exit status: 0 every submission got a result; 1 with --strict, some could not be graded;
-    2 the grader could not run (bad grading.yaml, nothing to grade); 130 or 143 stopped by
-    SIGINT (Ctrl-C) or SIGTERM (the gradebook lists what was not graded; run again to finish).
+    2 the grader could not run (bad grading.yaml, nothing to grade, --shard not K/N with
+    0 <= K < N); 130 or 143 stopped by SIGINT (Ctrl-C) or SIGTERM (the gradebook lists what
+    was not graded, a shard's shard.json says interrupted; run again to finish).
     """
     console = Console()
     if progress is None and console.is_terminal:
         progress = True
-    sys.exit(run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console, strict))
+    sys.exit(run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console, strict, shard))
 
 
 @main.command()

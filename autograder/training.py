@@ -5,7 +5,8 @@ circles take about 1.6 s). Training is deterministic, so the outcome is keyed by
 a hash of the exact bytes of the initial parameters plus the training settings:
 every correct submission returns the reference's parameters bit for bit and gets
 the cached outcome. The cache lives in memory and, when a folder is given, on disk
-as small JSON files written atomically, shared by parallel workers and later runs.
+as small JSON files written atomically, shared by parallel workers, later runs and other
+machines on a network file system (the rule: autograder.cache_lock; at worst a training runs twice).
 
 Only facts derived by trusted code are cached (accuracies, costs, symmetry);
 reading the cache never executes anything.
@@ -13,17 +14,16 @@ reading the cache never executes anything.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from autograder.cache_lock import LOCK_WAIT_SECONDS, advisory_lock, store_atomic
 from autograder.config import GradingConfig
 from initlab import data as datasets
 from initlab.model import accuracy, num_layers, train
@@ -62,8 +62,10 @@ def params_digest(params: dict[str, np.ndarray]) -> str:
 class Trainer:
     """Cached training for the accuracy and symmetry checks. ``trainings_run`` counts real work."""
 
-    def __init__(self, config: GradingConfig, cache_dir: str | os.PathLike | None = None):
+    def __init__(self, config: GradingConfig, cache_dir: str | os.PathLike | None = None, *,
+                 lock_wait: float = LOCK_WAIT_SECONDS):
         self.config = config
+        self.lock_wait = lock_wait
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._memory: dict[str, Outcome] = {}
         self._data: dict[str, tuple] = {}
@@ -100,14 +102,7 @@ class Trainer:
         except (OSError, ValueError, KeyError, TypeError):
             pass
         n_x = int(self.data(dataset)[0].shape[0])
-        try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix=".tmp")
-            with os.fdopen(fd, "w") as f:
-                json.dump({"n_x": n_x, "file": stamp}, f)
-            os.replace(tmp, memo)
-        except OSError:
-            pass
+        store_atomic(memo, json.dumps({"n_x": n_x, "file": stamp}))
         return n_x
 
     def _key(self, training: str, params: dict) -> str:
@@ -137,10 +132,17 @@ class Trainer:
         return result
 
     def outcome(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
-        """The outcome of training from ``params``, computed at most once per distinct input.
+        """The outcome of training from ``params``, computed at most once per distinct input
+        on one machine, and at most a few times across machines sharing the cache folder.
 
-        With a disk cache, a lock file per key makes parallel workers that meet the same
-        new initialization wait for one training instead of each running their own.
+        The rule for a shared cache folder (autograder.cache_lock): a lock file per key lets the
+        workers of one machine wait for one training instead of each running their own, but the
+        lock is only ever a hint. It is waited on for at most ``lock_wait`` seconds, and a lock
+        that cannot be taken (a read-only folder, a network file system without locks) or is
+        held too long (a stuck or vanished holder) is passed by: this worker trains too. Entries
+        are written to a temporary file in the same folder and renamed over the final name, so a
+        reader sees a whole entry or none, and two machines that train the same key write the same
+        bytes. At worst a training runs twice; it never waits forever nor reads half a file.
         """
         key = self._key(training, params)
         found = self.cached(training, params)
@@ -150,21 +152,13 @@ class Trainer:
         if path is None:
             result = self._memory[key] = self._train(training, params)
             return result
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path.with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                found = self._read_disk(key)  # another worker may have finished it meanwhile
-                if found is not None:
-                    return found
-                result = self._memory[key] = self._train(training, params)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-                with os.fdopen(fd, "w") as f:
-                    json.dump(asdict(result), f)
-                os.replace(tmp, path)
-                return result
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with advisory_lock(path.with_suffix(".lock"), self.lock_wait, done=path):
+            found = self._read_disk(key)  # another worker may have finished it meanwhile
+            if found is not None:
+                return found
+            result = self._memory[key] = self._train(training, params)
+            store_atomic(path, json.dumps(asdict(result)))
+            return result
 
     def _train(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
         t = self.config.training[training]

@@ -101,13 +101,16 @@ def _score_histogram(scores: list[float], max_total: float) -> str:
                               f"total score (out of {_f(max_total)})", "submissions", label="scores")
 
 
-def class_summary_html(results, config, out: Path | None = None) -> str:
+def class_summary_html(results, config, out: Path | None = None, notice: str = "") -> str:
+    """``notice``: a warning shown first (a merge of an incomplete set of shards says so)."""
     d = summary_data(results, config, out)
     scores, max_total = d["scores"], d["max_total"]
     h = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
          "<meta name='viewport' content='width=device-width, initial-scale=1'>",
          f"<title>Class summary: {esc(config.title)}</title><style>{CSS}</style></head><body><main>"]
     h.append(f"<header class='card'><h1>Class summary</h1><div>{esc(config.title)}</div>")
+    if notice:
+        h.append(f"<p class='notice' role='alert'><strong>{esc(notice)}</strong></p>")
     if scores:
         h.append(f"<p class='score'>{len(d['results'])} submissions · {len(d['graded'])} graded · "
                  f"{len(d['errored'])} could not be graded · mean {statistics.fmean(scores):.2f} · median "
@@ -177,10 +180,10 @@ def class_summary_html(results, config, out: Path | None = None) -> str:
     return "".join(h)
 
 
-def write_class_summary(out: Path, results, config) -> Path:
+def write_class_summary(out: Path, results, config, notice: str = "") -> Path:
     """Write ``out/summary.html`` for a batch's results; returns its path."""
     from autograder.reports import write_atomic
 
     path = Path(out) / SUMMARY_FILE
-    write_atomic(path, class_summary_html(results, config, Path(out)))
+    write_atomic(path, class_summary_html(results, config, Path(out), notice))
     return path

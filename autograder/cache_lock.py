@@ -1,0 +1,99 @@
+"""Writing to a cache folder that other processes, or other machines, share.
+
+The training cache (autograder.training) may sit on a network file system that several
+grading machines use at once (shards of one batch: autograder.shards). Two rules make that
+safe without trusting any cross-machine lock (flock and fcntl locks are unreliable on NFS:
+ignored, emulated per client, refused with ENOLCK, or left behind by a client that vanished):
+
+1. Every entry is written whole: to a temporary file in the entry's own folder (so the
+   rename never crosses file systems), then renamed over the final name. A reader sees the
+   old entry, the new one, or none; never half of one. Training is deterministic, so two
+   writers of one key write the same outcome (the same bytes on machines of one kind) and
+   either rename may win.
+2. A lock is a hint that saves work, never a condition for progress. ``advisory_lock`` tries
+   a non-blocking ``flock`` and polls; it gives up, and lets its caller do the work itself,
+   when the lock cannot be taken at all, when the entry it guards appears meanwhile, or after
+   ``wait`` seconds (a holder that is stuck, or a stale lock a vanished client left on the
+   server). So the worst case is a training run twice, not a batch that waits forever.
+
+Cache writes are best effort: a folder that cannot be written (full, read-only) only means
+the outcome is kept in memory and computed again by the next process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+# Longest wait for another worker's training of the same key: one training takes 2-3 s on an
+# idle core and several times that on a loaded machine; a lock held longer than this is
+# treated as stale and passed by.
+LOCK_WAIT_SECONDS = 120.0
+_POLL_FIRST, _POLL_MAX = 0.01, 0.1
+
+
+def store_atomic(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` whole (temporary file in the same folder + rename); False if it could not."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        return False
+
+
+def _take(f, wait: float, done: Path | None) -> bool:
+    deadline = time.monotonic() + wait
+    delay = _POLL_FIRST
+    while True:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            pass  # held by another worker: wait a little, below
+        except OSError:
+            return False  # no locks here (ENOLCK, EINVAL, ...): go on unlocked
+        if done is not None and done.exists():
+            return False  # the holder finished: its entry is there to read
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False  # held too long: treat it as stale
+        time.sleep(min(delay, left))
+        delay = min(delay * 2, _POLL_MAX)
+
+
+@contextlib.contextmanager
+def advisory_lock(path: Path, wait: float = LOCK_WAIT_SECONDS, *, done: Path | None = None) -> Iterator[bool]:
+    """Hold the lock file ``path`` if it can be had within ``wait`` seconds; yields whether it is held.
+
+    The body runs either way: the lock only saves duplicate work. ``done`` is the file the
+    lock guards; once it exists there is nothing left to wait for.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(path, "a")  # noqa: SIM115 - closed below, after the body
+    except OSError:
+        yield False
+        return
+    try:
+        held = _take(f, wait, done)
+        try:
+            yield held
+        finally:
+            if held:
+                with contextlib.suppress(OSError):
+                    fcntl.flock(f, fcntl.LOCK_UN)
+    finally:
+        f.close()
