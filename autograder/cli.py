@@ -42,6 +42,9 @@ def _table(report: BatchReport, config) -> Table:
 def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console: Console) -> int:
     try:
         config = load_config(config_path)
+        from autograder.course import check_reference
+
+        check_reference(config, cache)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         return 2
@@ -93,7 +96,7 @@ class _Commands(click.Group):
     ``initgrade build TARGET --out DIR``: platform packages generated from grading.yaml.
     """
 
-    LAZY = {"build": "autograder.packaging.cli"}
+    LAZY = {"build": "autograder.packaging.cli", "init": "autograder.course", "check": "autograder.course"}
 
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *self.LAZY})

@@ -143,15 +143,27 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def kit_subs(env, tmp_path_factory):
+def kit_subs(built, env, tmp_path_factory):
     """The two submissions made from the kit's own student notebook, and the engine's scores for them."""
     tmp = tmp_path_factory.mktemp("kit-subs")
-    student_nb = PROJECT_ROOT / "assignment" / "initialization.ipynb"
-    subs = {name: fill_notebook(student_nb, tmp / name / "initialization.ipynb", src)
-            for name, src in (("good", GOOD), ("bad", BAD))}
+    subs = release_submissions(built, tmp)
     scores = engine_scores(subs, env, tmp)
     assert_expected_shape(scores)
     return {"subs": subs, "scores": scores}
+
+
+def release_notebook(built: Path) -> Path:
+    """The notebook of the student release: the one every platform must grade alike."""
+    found = sorted((built / "student").glob("*/assignment/initialization.ipynb"))
+    assert len(found) == 1, (name, found)
+    return found[0]
+
+
+def release_submissions(built: Path, folder: Path) -> dict[str, Path]:
+    """The student release's notebook filled with the correct code and with the typical mistakes."""
+    nb = release_notebook(built)
+    return {name: fill_notebook(nb, folder / name / "initialization.ipynb", src)
+            for name, src in (("good", GOOD), ("bad", BAD))}
 
 
 def run(cmd: list[str], env: dict, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -286,8 +298,8 @@ def otter_results(built, env, tmp_path_factory):
     assert len(zips) == 1
     student_nb = work / "dist" / "student" / "initialization.ipynb"
     tmp = tmp_path_factory.mktemp("otter-run")
-    subs = {name: fill_notebook(student_nb, tmp / name / "initialization.ipynb", src)
-            for name, src in (("good", GOOD), ("bad", BAD))}
+    # What students hand in is the kit's release notebook, not otter's own student notebook.
+    subs = release_submissions(built, tmp)
     scores, outputs, seconds = {}, {}, {}
     for name, path in subs.items():
         out = tmp / f"results-{name}"
@@ -340,9 +352,19 @@ def nbgrader_results(built, env):
     run([nbgrader, "generate_assignment", a, "--force"], env, cwd=course)
     release = course / "release" / a / "initialization.ipynb"
     assert release.is_file() and (course / "release" / a / "public_tests" / "checks.py").is_file()
-    subs = {}
-    for name, src in (("good", GOOD), ("bad", BAD)):
-        subs[name] = fill_notebook(release, course / "submitted" / name / a / "initialization.ipynb", src)
+    # What students hand in is the kit's release notebook, not nbgrader's own release; and a
+    # notebook with no nbgrader cells at all must not get a silent zero.
+    subs = release_submissions(built, course / "submitted")
+    for name in list(subs):
+        target = course / "submitted" / name / a / "initialization.ipynb"
+        target.parent.mkdir(parents=True)
+        shutil.move(subs[name], target)
+        subs[name] = target
+    subs["bare"] = course / "submitted" / "bare" / a / "initialization.ipynb"
+    # The kit's repository notebook carries no nbgrader cells (as the bundled examples); its
+    # experiment cells are dropped as in the other submissions (minutes of training otherwise).
+    fill_notebook(PROJECT_ROOT / "assignment" / "initialization.ipynb", subs["bare"], GOOD)
+    assert not any("nbgrader" in c.metadata for c in nbformat.read(subs["bare"], as_version=4).cells)
     run([nbgrader, "autograde", a, "--force"], env, cwd=course, timeout=900)
     run([nbgrader, "export"], env, cwd=course)
     with open(course / "grades.csv", newline="") as f:
@@ -374,6 +396,7 @@ def test_nbgrader_release_hides_tests_and_solutions(nbgrader_results):
 def test_nbgrader_scores_equal_engine_scores(nbgrader_results, env, tmp_path):
     engine = engine_scores(nbgrader_results["subs"], env, tmp_path)
     assert_expected_shape(engine)
+    assert engine["bare"] == engine["good"]
     assert nbgrader_results["scores"] == engine
     assert nbgrader_results["totals"] == {n: sum(s.values()) for n, s in engine.items()}
 

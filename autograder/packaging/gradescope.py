@@ -130,7 +130,7 @@ def build_gradescope(out: Path, config: GradingConfig) -> dict[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from autograder.packaging.runner import grade_upload, write_json_atomic
+    from autograder.packaging.runner import grade_upload, pinned_config, write_json_atomic
 
     parser = argparse.ArgumentParser(prog="python -m autograder.packaging.gradescope",
                                      description="Gradescope entry point: grade /autograder/submission.")
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.engine import Grader
         from autograder.training import Trainer
 
-        config = load_config(os.environ.get("INITGRADE_CONFIG") or None)
+        config = load_config(pinned_config())
         warm_reference(Grader(config, Trainer(config, cache)))
         return 0
     results = grade_upload(root / "submission", cache=cache,

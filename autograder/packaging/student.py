@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 
 from autograder.config import PROJECT_ROOT, GradingConfig
-from autograder.packaging.common import (BuildError, copy_tree, fresh_dir, solution_lines, student_files,
-                                         write_text, write_zip)
+from autograder.packaging.common import (NOTEBOOK_NAME, BuildError, copy_tree, fresh_dir, solution_lines,
+                                         student_files, write_notebook, write_text, write_zip)
 
 REQUIREMENTS = """\
 # What the notebook and the public tests need (Python 3.11 or newer).
@@ -135,6 +135,23 @@ def leaks(folder: Path) -> list[str]:
     return found
 
 
+def release_notebook(config: GradingConfig):
+    """The one student notebook every platform grades alike.
+
+    The kit's student notebook, with what each grading tool looks for in a submission:
+    nbgrader's cell metadata and hidden-check cells exactly as ``nbgrader
+    generate_assignment`` writes them for ``initgrade build nbgrader``, and otter's
+    notebook metadata naming the assignment of ``initgrade build otter``. The kit's
+    engine reads only its definitions, so the extra cells change nothing there.
+    """
+    from autograder.packaging.nbgrader import source_notebook
+
+    nb = source_notebook(config, release=True)
+    nb.metadata["otter"] = {"assignment_name": config.assignment, "OK_FORMAT": False}
+    nb.metadata["initgrade"] = {"variant": "student", "assignment": config.assignment}
+    return nb
+
+
 def build_student(out: Path, config: GradingConfig) -> dict[str, Path]:
     """Write ``OUT/<assignment>/`` and ``OUT/<assignment>.zip``; return both paths."""
     out = Path(out)
@@ -142,6 +159,7 @@ def build_student(out: Path, config: GradingConfig) -> dict[str, Path]:
     root = fresh_dir(out / name)
     for rel, text in student_files().items():
         write_text(root / rel, text)
+    write_notebook(root / "assignment" / NOTEBOOK_NAME, release_notebook(config))
     initlab = PROJECT_ROOT / "assignment" / "initlab"
     for f in sorted(initlab.glob("*.py")):
         if f.name != "init_functions.py":  # the stub comes from the generator above
