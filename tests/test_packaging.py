@@ -340,6 +340,19 @@ def test_otter_scores_equal_engine_scores(otter_results, env):
     assert "expected seeded values" in out  # the kit's feedback reaches otter's report
 
 
+def test_otter_refuses_a_notebook_of_no_assignment_naming_the_right_one(otter_results, env):
+    """A notebook without the release's metadata (the repository's own) is refused, never scored 0."""
+    bare = fill_notebook(PROJECT_ROOT / "assignment" / "initialization.ipynb",
+                         otter_results["tmp"] / "bare" / "initialization.ipynb", GOOD)
+    out = otter_results["tmp"] / "results-bare"
+    out.mkdir()
+    proc = subprocess.run([_tool("otter"), "run", "--no-logo", "-a", str(otter_results["zip"]), "-o", str(out),
+                           str(bare)], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    said = proc.stdout + proc.stderr
+    assert proc.returncode != 0 or "results.json" not in {p.name for p in out.iterdir()}, said
+    assert f"this is assignment '{CONFIG.assignment}'" in said, said[-2000:]
+
+
 # ---------------------------------------------------------------------------------------
 # nbgrader
 

@@ -147,7 +147,7 @@ def release_notebook(config: GradingConfig):
     from autograder.packaging.nbgrader import source_notebook
 
     nb = source_notebook(config, release=True)
-    nb.metadata["otter"] = {"assignment_name": config.assignment, "OK_FORMAT": False}
+    nb.metadata["otter"] = {"assignment_name": config.assignment, "OK_FORMAT": False, "tests": {}}
     nb.metadata["initgrade"] = {"variant": "student", "assignment": config.assignment}
     return nb
 
