@@ -34,7 +34,11 @@ def installed(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "INITGRADE_CONFIG",
                                                             "INITGRADE_PUBLIC_TARGET", "INITLAB_DATA")}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    proc = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist", PROJECT_ROOT], tmp, env)
+    # Built from a copy: building in place leaves a build/ folder (a second kit) in the checkout.
+    src = tmp / "src"
+    shutil.copytree(PROJECT_ROOT, src, ignore=shutil.ignore_patterns(
+        ".venv*", ".git", "build", "out", "__pycache__", "*.egg-info", ".pytest_cache", "node_modules"))
+    proc = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist", src], tmp, env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     wheels = list((tmp / "dist").glob("initgrade-*.whl"))
     assert len(wheels) == 1

@@ -19,7 +19,7 @@ from autograder.packaging.common import (NOTEBOOK_NAME, BuildError, copy_tree, f
                                          student_files, write_notebook, write_text, write_zip)
 
 REQUIREMENTS = """\
-# What the notebook and the public tests need (Python 3.11 or newer).
+# What the notebook and the public tests need (Python 3.10 or newer).
 numpy>=1.26
 h5py>=3.10
 matplotlib>=3.8
