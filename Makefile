@@ -31,7 +31,7 @@ test: $(STAMP) $(CHROMIUM_STAMP) test-pythons
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest
 
 # The oldest and newest supported Pythons (3.10 is Ubuntu 22.04's, Gradescope's default image)
-# run the fast tests in their own venvs: python3.X on PATH, else pyenv's newest 3.X.
+# run the fast tests in their own venvs: pyenv's newest 3.X, else a python3.X on PATH that runs.
 OTHER_PYTHONS ?= 3.10 3.13
 PYENV_ROOT ?= $(HOME)/.pyenv
 # About a minute per Python: intake (notebook parsing, IPython's transforms), the sandbox's call reuse, one
@@ -39,7 +39,8 @@ PYENV_ROOT ?= $(HOME)/.pyenv
 FAST_TESTS ?= tests/test_intake.py tests/test_call_reuse.py public_tests \
 	tests/test_engine.py::test_stubs_score_zero_saying_not_implemented
 $(VENV)-py%/.installed: pyproject.toml
-	@interp=$$(command -v python$* || ls -d $(PYENV_ROOT)/versions/$*.*/bin/python$* 2>/dev/null | sort -V | tail -n 1); \
+	@interp=""; for c in $$(ls -d $(PYENV_ROOT)/versions/$*.*/bin/python$* 2>/dev/null | sort -V | tail -n 1) python$*; do \
+	  if $$c -c 'import sys' >/dev/null 2>&1; then interp=$$c; break; fi; done; \
 	test -n "$$interp" || { echo "Python $* not found: install it (pyenv install $*) or set OTHER_PYTHONS" >&2; exit 1; }; \
 	echo "$$interp -m venv $(VENV)-py$*"; $$interp -m venv $(VENV)-py$*
 	$(VENV)-py$*/bin/python -m pip install --quiet -e '.[test]'
