@@ -268,9 +268,22 @@ def test_student_release_holds_no_solution_and_no_hidden_test_text(built, tmp_pa
                                                                              / "init_functions.py")),
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stdout[-2000:]
-    stub = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "public_tests"],
+    stub = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "public_tests"],
                           cwd=folder, env=env, capture_output=True, text=True, timeout=120)
     assert stub.returncode == 1 and "NotImplementedError" in stub.stdout
+    # By default they test the release's notebook, the file students submit, wherever the release
+    # sits (here inside the course repository, as its build/ folder would).
+    assert f"target: {folder / 'assignment' / 'initialization.ipynb'}" in stub.stdout
+    inside = PROJECT_ROOT / "build" / f"test-release-{os.getpid()}"
+    shutil.copytree(folder, inside)
+    try:
+        filled = fill_notebook(inside / "assignment" / "initialization.ipynb",
+                               inside / "assignment" / "initialization.ipynb", GOOD)
+        good = subprocess.run([sys.executable, "-m", "pytest", "public_tests"], cwd=inside, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert good.returncode == 0 and "4 passed" in good.stdout and f"target: {filled}" in good.stdout, good.stdout
+    finally:
+        shutil.rmtree(inside)
 
 
 # ---------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ network's weights, then watch what each choice does to training.
 | path | what it is |
 |---|---|
 | `assignment/initialization.ipynb` | the notebook: explanations, experiments, and the four cells you complete |
-| `assignment/initlab/init_functions.py` | the same four functions as a module (keep it identical to the notebook's cells) |
+| `assignment/initlab/init_functions.py` | the same four functions as a module, if you prefer an editor (not graded: the notebook is) |
 | `assignment/initlab/` | the rest of the package: model, data loading, plots (provided, complete) |
 | `public_tests/` | checks you can run yourself; the notebook calls them after each exercise |
 | `data/` | the datasets (`SHA256SUMS` lets you verify them) |
@@ -61,11 +61,12 @@ exact numbers a seeded generator produces.
 
 ## Checking your work
 
-Run the check cell after each exercise, or, from this folder, test the module
-version of your functions:
+Run the check cell after each exercise, or, from this folder, test the notebook
+you will submit (only its definitions run, not the experiments):
 
 ```
-pytest public_tests
+pytest public_tests                                   # assignment/initialization.ipynb
+pytest public_tests --module assignment/initlab/init_functions.py   # the module copy instead
 ```
 
 Passing the public checks is a good sign, not a guarantee: the grader calls your
@@ -170,6 +171,8 @@ def build_student(out: Path, config: GradingConfig) -> dict[str, Path]:
     if sums.is_file():
         write_text(root / "data" / "SHA256SUMS", sums.read_text(encoding="utf-8"))
     write_text(root / "requirements.txt", REQUIREMENTS)
+    # The release is its own pytest root, even unpacked inside a project with its own settings.
+    write_text(root / "pytest.ini", "[pytest]\naddopts = -p no:cacheprovider\n")
     write_text(root / "README.md", README.format(title=config.title, points=config.max_points(),
                                                  table=points_table(config)))
     found = leaks(root)
