@@ -487,6 +487,16 @@ def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, ki
     assert per_q == kit_subs["scores"]["bad"]
     assert results["score"] == sum(per_q.values())
     assert len(results["tests"]) == sum(len(q.checks) for q in CONFIG.questions.values())
+    # What the student sees renders as Markdown: the diagnoses, the isolation level, every check's message.
+    assert results["output_format"] == results["test_output_format"] == "md"
+    assert all(t["output_format"] == "md" and t["output"].startswith("```") for t in results["tests"])
+    assert "Isolation of your code while grading:" in results["output"]
+    level = results["extra_data"]["isolation"]
+    assert (level == "namespaces") != ("Warning:" in results["output"])
+    titles = {d["title"] for d in results["extra_data"]["diagnoses"]}
+    assert titles and all(t in results["output"] for t in titles)
+    he = [t for t in results["tests"] if t["name"] == "he: seeded values"][0]
+    assert "expected seeded values" in he["output"]
 
     # Nothing gradable uploaded: still a valid results.json, zero points, a reason.
     for f in (root / "submission").iterdir():
@@ -500,6 +510,22 @@ def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, ki
 
 # ---------------------------------------------------------------------------------------
 # GitHub Classroom
+
+
+def test_gradescope_view_keeps_student_text_literal():
+    from autograder.packaging.gradescope_view import fenced, gradescope_view
+
+    hostile = "```\n# heading\n<img src=x onerror=alert(1)> [link](http://evil) ````"
+    block = fenced(hostile)
+    fence = block.splitlines()[0].removesuffix("text")
+    assert len(fence) == 5 and block.endswith("\n" + fence)
+    assert all(not line.startswith(fence) for line in hostile.splitlines())
+    view = gradescope_view({"score": 0, "output": "x", "tests": [
+        {"name": "he: structure", "score": 0, "max_score": 2, "status": "failed", "output": hostile}],
+        "extra_data": {"isolation": "uid+rlimits", "error": hostile, "diagnoses": []}})
+    assert view["tests"][0]["output"] == block
+    assert "Warning:" in view["output"] and "network access" in view["output"]
+    assert fenced(hostile) in view["output"]  # the error, fenced, not rendered
 
 
 def test_github_workflow_shape(built):

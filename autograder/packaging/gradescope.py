@@ -148,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     results = grade_upload(root / "submission", cache=cache,
                            explicit=os.environ.get("INITGRADE_SUBMISSION_FILE") or None,
                            log=root / "results" / "initgrade.log")
-    write_json_atomic(root / "results" / "results.json", results)
+    from autograder.packaging.gradescope_view import gradescope_view
+
+    write_json_atomic(root / "results" / "results.json", gradescope_view(results))
     print(f"score {results.get('score', 0):g}")
     return 0
 
