@@ -17,7 +17,8 @@ against a fake ``/autograder`` tree in tests: ``INITGRADE_AG_ROOT`` (default
 ``$INITGRADE_AG_ROOT/initgrade-venv/bin/python``), ``INITGRADE_BIN`` (the
 ``initgrade`` command), ``INITGRADE_SUBMISSION_FILE`` (which uploaded file to
 grade, relative to the submission folder), ``INITGRADE_CACHE`` (the training
-cache; default ``$INITGRADE_AG_ROOT/initgrade-cache``, filled by ``setup.sh``).
+cache; default ``$INITGRADE_AG_ROOT/initgrade-cache``, filled by ``setup.sh``), and for
+``setup.sh`` ``INITGRADE_SKIP_APT=1`` (no apt-get: the system packages are there already).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ AG_ROOT="${INITGRADE_AG_ROOT:-/autograder}"
 SOURCE="$AG_ROOT/source"
 VENV="$AG_ROOT/initgrade-venv"
 
-if command -v apt-get >/dev/null 2>&1; then
+# INITGRADE_SKIP_APT=1: the system packages are there already (a test against a fake tree).
+if [ -z "${INITGRADE_SKIP_APT:-}" ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
     # util-linux provides unshare and setpriv, which the sandbox uses.
