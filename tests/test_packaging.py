@@ -529,19 +529,51 @@ def test_gradescope_view_keeps_student_text_literal():
 
 
 def test_github_workflow_shape(built):
-    wf = yaml.safe_load((built / "github" / ".github" / "workflows" / "classroom.yml").read_text())
+    text = (built / "github" / ".github" / "workflows" / "classroom.yml").read_text()
+    wf = yaml.safe_load(text)
     triggers = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` as True
     assert "push" in triggers
     assert wf["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}
     job = wf["jobs"]["run-autograding-tests"]
+    # The default workflow holds and reads no secret: nothing a student can edit it to leak.
+    assert "${{ secrets" not in text and "INITGRADE_GRADER" not in text
+    assert not [s for s in job["steps"] if "token" in s.get("with", {})]
+    assert [s.get("with", {}).get("repository") for s in job["steps"]] == [None] * len(job["steps"])
     steps = {s.get("id") or s["name"]: s for s in job["steps"]}
-    grade = steps["initgrade"]
-    assert "autograder.packaging.classroom" in grade["run"] and "${{" not in grade["run"]
+    assert "pytest public_tests" in steps["Public checks"]["run"]
+    assert "public_tests/classroom_report.py" in steps["initgrade"]["run"]
     reporter = next(s for s in job["steps"] if "autograding-grading-reporter" in s.get("uses", ""))
     assert reporter["with"]["runners"] == "initgrade"
     assert reporter["env"]["INITGRADE_RESULTS"] == "${{ steps.initgrade.outputs.result }}"
     for s in job["steps"]:  # expressions only in `with`/`env`, never spliced into a shell script
         assert "${{" not in s.get("run", "")
+
+    engine_text = (built / "github" / "optional" / "classroom-engine.yml").read_text()
+    assert "read the grader repository" in engine_text.split("\nname:")[0]  # the warning comes first
+    engine = yaml.safe_load(engine_text)["jobs"]["run-autograding-tests"]
+    grade = {s.get("id") or s["name"]: s for s in engine["steps"]}["initgrade"]
+    assert "autograder.packaging.classroom" in grade["run"] and "${{" not in grade["run"]
+
+
+def test_classroom_public_checks_report(built, env, tmp_path):
+    """The default workflow's steps, run here: the public checks on the student's notebook, then the points."""
+    repo = tmp_path / "repo"
+    shutil.copytree(built / "student" / CONFIG.assignment, repo)
+    fill_notebook(repo / "assignment" / "initialization.ipynb", repo / "assignment" / "initialization.ipynb", BAD)
+    junit, out_file, summary_file = tmp_path / "public.xml", tmp_path / "github_output", tmp_path / "summary.md"
+    subprocess.run([sys.executable, "-m", "pytest", "public_tests", "-p", "no:cacheprovider", "--junitxml",
+                    str(junit)], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    gh_env = dict(env, GITHUB_OUTPUT=str(out_file), GITHUB_STEP_SUMMARY=str(summary_file))
+    run([sys.executable, "public_tests/classroom_report.py", str(junit)], gh_env, cwd=repo)
+    (key, value), = [line.split("=", 1) for line in out_file.read_text().splitlines()]
+    payload = json.loads(base64.b64decode(value))
+    assert key == "result" and payload["max_score"] == 4 and payload["status"] == "fail"
+    by_name = {t["name"]: t for t in payload["tests"]}
+    # zeros (1-D biases), random (** for *), he (fan-out) fail their public checks; deep is unfinished.
+    assert sum(t["score"] for t in payload["tests"]) == sum(t["status"] == "pass" for t in payload["tests"]) == 0
+    assert all("\n" not in t["message"] and "::" not in t["message"] for t in payload["tests"])
+    assert "not written yet" in by_name["test_function[initialize_parameters_deep]"]["message"]
+    assert "Public checks: 0 / 4 passed" in summary_file.read_text()
 
 
 def test_classroom_step_grades_reports_and_blocks_workflow_commands(built, env, tmp_path, kit_subs):

@@ -35,7 +35,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "gradescope": ("autograder.packaging.gradescope:build_gradescope",
                    "upload {out}/gradescope-autograder.zip to Gradescope"),
     "github": ("autograder.packaging.github:build_github",
-               "commit {out}/.github/workflows/classroom.yml to the template repository"),
+               "commit {out}/.github/workflows/classroom.yml to the template repository (no secret needed)"),
 }
 
 
