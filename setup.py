@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent
 # (folder or file relative to the repository root, suffixes kept; None: a single file)
 COURSE_FILES = [
     ("grading.yaml", None),
+    ("pyproject.toml", None),  # with README.md: what `initgrade build gradescope` ships as the kit
+    ("README.md", None),
     ("solutions", (".py", ".ipynb")),
     ("data", (".h5", "SHA256SUMS")),
     ("public_tests", (".py",)),

@@ -26,6 +26,7 @@ DEFAULT_CONFIG = PROJECT_ROOT / CONFIG_NAME
 # The course folder of the configuration loaded last: its solutions/ and data/ are the ones
 # graded against (an instructor's course folder made by `initgrade init`). One per process.
 _course_root: Path = PROJECT_ROOT
+_config_path: Path = DEFAULT_CONFIG
 
 
 class ConfigError(Exception):
@@ -168,6 +169,11 @@ def course_root() -> Path:
     return _course_root
 
 
+def config_path() -> Path:
+    """The grading.yaml loaded last (the kit's before any): what a build ships."""
+    return _config_path
+
+
 def course_path(*parts: str) -> Path:
     """A course file: from the loaded configuration's folder when it has it, else the kit's.
 
@@ -185,7 +191,7 @@ def data_folder() -> Path:
 
 def load_config(path: str | Path | None = None) -> GradingConfig:
     """Read and validate grading.yaml, found by :func:`find_config`; its folder becomes the course."""
-    global _course_root
+    global _course_root, _config_path
     path = find_config(path)
     try:
         raw = _parse_yaml(path.read_text(encoding="utf-8"))
@@ -203,5 +209,5 @@ def load_config(path: str | Path | None = None) -> GradingConfig:
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             lines.append(f"  {where}: {err['msg']}")
         raise ConfigError("\n".join(lines)) from None
-    _course_root = path.resolve().parent
+    _course_root, _config_path = path.resolve().parent, path.resolve()
     return config

@@ -99,3 +99,26 @@ def test_init_writes_a_course_folder_whose_config_is_used_and_checked(installed)
         assert proc.returncode == 2, (cmd, proc.stdout, proc.stderr)
         assert "he.accuracy" in proc.stderr and "reference solutions lose points" in proc.stderr, proc.stderr
     assert not (course / "results").exists()
+
+
+def test_installed_kit_builds_every_target_from_the_course_folder(installed):
+    import zipfile
+
+    import yaml
+
+    work, env = installed["work"], installed["env"]
+    assert _run([installed["bin"], "init", "course2"], work, env).returncode == 0
+    course = work / "course2"
+    raw = yaml.safe_load((course / "grading.yaml").read_text())
+    raw["questions"]["he"]["checks"]["structure"] = 3  # the course's own points: 41 in all
+    (course / "grading.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    proc = _run([installed["bin"], "build", "all", "--out", "b"], course, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with zipfile.ZipFile(course / "b" / "gradescope" / "gradescope-autograder.zip") as zf:
+        names = set(zf.namelist())
+        shipped = yaml.safe_load(zf.read("kit/grading.yaml"))
+    assert shipped["questions"]["he"]["checks"]["structure"] == 3
+    assert {"kit/pyproject.toml", "kit/solutions/init_functions.py", "kit/autograder/engine.py",
+            "kit/assignment/initlab/model.py", "kit/data/train_images.h5"} <= names
+    assert not [n for n in names if n.startswith("kit/autograder/course/")]  # no second copy of the solutions
+    assert "41" in (course / "b" / "student" / "weight-initialization" / "README.md").read_text()

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
-from autograder.config import PROJECT_ROOT, GradingConfig
+from autograder.config import PROJECT_ROOT, GradingConfig, config_path, course_path
 from autograder.packaging.common import copy_tree, fresh_dir, write_text, write_zip
 
 SETUP_SH = """\
@@ -98,20 +99,31 @@ isolated process and only ever hands back data; the checks and scores run in the
 grader. Total: {points:g} points; each check of grading.yaml is one Gradescope test.
 """
 
-KIT_FILES = ["pyproject.toml", "README.md", "grading.yaml", "solutions/init_functions.py", "data/SHA256SUMS"]
+KIT_FILES = ["pyproject.toml", "README.md"]
 
 
 def copy_kit(dest: Path) -> None:
-    """The grader as Gradescope needs it: packages, configuration, solutions, data (no tests, no history)."""
+    """The grader as Gradescope needs it: packages, configuration, solutions, data (no tests, no history).
+
+    The configuration, solutions and data are the loaded course's (``initgrade build
+    --config``), the packages the running kit's (a checkout or an installed wheel).
+    """
     for rel in KIT_FILES:
         src = PROJECT_ROOT / rel
         if src.is_file():
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(src.read_bytes())
-    copy_tree(PROJECT_ROOT / "autograder", dest / "autograder", suffixes=(".py",))
-    copy_tree(PROJECT_ROOT / "assignment" / "initlab", dest / "assignment" / "initlab", suffixes=(".py",))
-    copy_tree(PROJECT_ROOT / "data", dest / "data", suffixes=(".h5",))
+    write_text(dest / "grading.yaml", config_path().read_text(encoding="utf-8"))
+    write_text(dest / "solutions" / "init_functions.py", course_path("solutions", "init_functions.py").read_text(encoding="utf-8"))
+    sums = course_path("data", "SHA256SUMS")
+    if sums.is_file():
+        write_text(dest / "data" / "SHA256SUMS", sums.read_text(encoding="utf-8"))
+    copy_tree(Path(__file__).resolve().parents[1], dest / "autograder", suffixes=(".py",))
+    # An installed wheel carries its course files inside the package; the kit holds its own above.
+    shutil.rmtree(dest / "autograder" / "course", ignore_errors=True)
+    copy_tree(course_path("assignment", "initlab"), dest / "assignment" / "initlab", suffixes=(".py",))
+    copy_tree(course_path("data"), dest / "data", suffixes=(".h5",))
 
 
 def build_gradescope(out: Path, config: GradingConfig) -> dict[str, Path]:

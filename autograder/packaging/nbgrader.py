@@ -35,7 +35,7 @@ from pathlib import Path
 
 from nbformat import v4
 
-from autograder.config import PROJECT_ROOT, GradingConfig
+from autograder.config import GradingConfig, course_path
 from autograder.packaging.common import (NOTEBOOK_NAME, BuildError, check_notebook_matches, check_question,
                                          clean_cell, copy_tree, graded_question, refence_solution, solved_notebook,
                                          solutions_text, write_notebook, write_text)
@@ -204,7 +204,7 @@ def build_nbgrader(out: Path, config: GradingConfig) -> dict[str, Path]:
     if folder.exists():
         shutil.rmtree(folder)
     notebook = write_notebook(folder / NOTEBOOK_NAME, source_notebook(config))
-    copy_tree(PROJECT_ROOT / "public_tests", folder / "public_tests", suffixes=(".py",))
+    copy_tree(course_path("public_tests"), folder / "public_tests", suffixes=(".py",))
     write_text(out / "nbgrader_config.py", CONFIG.format(
         assignment=assignment, course=assignment, notebook=NOTEBOOK_NAME, timeout=CELL_TIMEOUT_SECONDS,
         probe_seconds=config.limits.probe_seconds))

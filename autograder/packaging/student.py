@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.config import PROJECT_ROOT, GradingConfig
+from autograder.config import GradingConfig, course_path
 from autograder.packaging.common import (NOTEBOOK_NAME, BuildError, copy_tree, fresh_dir, solution_lines,
                                          student_files, write_notebook, write_text, write_zip)
 
@@ -96,7 +96,9 @@ def points_table(config: GradingConfig) -> str:
 def hidden_test_lines() -> list[str]:
     """Distinctive lines of the hidden tests: test names, hidden cases, feedback messages."""
     lines = set()
-    for f in sorted((PROJECT_ROOT / "autograder" / "hidden_tests").glob("*.py")):
+    import autograder.hidden_tests
+
+    for f in sorted(Path(autograder.hidden_tests.__file__).parent.glob("*.py")):
         for raw in f.read_text(encoding="utf-8").splitlines():
             line = raw.strip()
             if len(line) < 24 or line.startswith(("import ", "from ", "#", "@")):
@@ -161,13 +163,13 @@ def build_student(out: Path, config: GradingConfig) -> dict[str, Path]:
     for rel, text in student_files().items():
         write_text(root / rel, text)
     write_notebook(root / "assignment" / NOTEBOOK_NAME, release_notebook(config))
-    initlab = PROJECT_ROOT / "assignment" / "initlab"
+    initlab = course_path("assignment", "initlab")
     for f in sorted(initlab.glob("*.py")):
         if f.name != "init_functions.py":  # the stub comes from the generator above
             write_text(root / "assignment" / "initlab" / f.name, f.read_text(encoding="utf-8"))
-    copy_tree(PROJECT_ROOT / "public_tests", root / "public_tests", suffixes=(".py",))
-    copy_tree(PROJECT_ROOT / "data", root / "data", suffixes=(".h5",))
-    sums = PROJECT_ROOT / "data" / "SHA256SUMS"
+    copy_tree(course_path("public_tests"), root / "public_tests", suffixes=(".py",))
+    copy_tree(course_path("data"), root / "data", suffixes=(".h5",))
+    sums = course_path("data", "SHA256SUMS")
     if sums.is_file():
         write_text(root / "data" / "SHA256SUMS", sums.read_text(encoding="utf-8"))
     write_text(root / "requirements.txt", REQUIREMENTS)
