@@ -18,7 +18,7 @@ against a fake ``/autograder`` tree in tests: ``INITGRADE_AG_ROOT`` (default
 ``initgrade`` command), ``INITGRADE_SUBMISSION_FILE`` (which uploaded file to
 grade, relative to the submission folder), ``INITGRADE_CACHE`` (the training
 cache; default ``$INITGRADE_AG_ROOT/initgrade-cache``, filled by ``setup.sh``), and for
-``setup.sh`` ``INITGRADE_SKIP_APT=1`` (no apt-get: the system packages are there already).
+``setup.sh`` ``INITGRADE_SETUP_SKIP_APT=1`` (no apt-get: the system packages are there already).
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ AG_ROOT="${INITGRADE_AG_ROOT:-/autograder}"
 SOURCE="$AG_ROOT/source"
 VENV="$AG_ROOT/initgrade-venv"
 
-# INITGRADE_SKIP_APT=1: the system packages are there already (a test against a fake tree).
-if [ -z "${INITGRADE_SKIP_APT:-}" ] && command -v apt-get >/dev/null 2>&1; then
+# INITGRADE_SETUP_SKIP_APT=1 (tests only: a machine that has the packages and no network).
+if [ -z "${INITGRADE_SETUP_SKIP_APT:-}" ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
     # util-linux provides unshare and setpriv, which the sandbox uses.
