@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-pythons bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +51,38 @@ demo: $(STAMP)
 
 # One BLAS thread per process: the suite runs several processes on 2 cores. The venv's bin/ on
 # PATH because nbgrader runs its own tools (alembic) by name; integration tools are required, not skipped.
-test: $(STAMP) $(CHROMIUM_STAMP) $(SANDBOX_STAMP) $(SLURM_STAMP)
+test: $(STAMP) $(CHROMIUM_STAMP) $(SANDBOX_STAMP) $(SLURM_STAMP) test-pythons
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" INITGRADE_REQUIRE_INTEGRATION=1 \
 	INITGRADE_SANDBOX_PYTHON="$(CURDIR)/$(SANDBOX_VENV)/bin/python" \
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest
+
+# The oldest and newest supported Pythons (3.10 is Ubuntu 22.04's, Gradescope's default image)
+# run the fast tests in their own venvs: pyenv's newest 3.X, else a python3.X on PATH that runs.
+OTHER_PYTHONS ?= 3.10 3.13
+PYENV_ROOT ?= $(HOME)/.pyenv
+# About a minute per Python: intake (notebook parsing, IPython's transforms), the sandbox's call reuse, one
+# graded submission end to end, the public tests on the solutions and on a notebook.
+# Two known differences are deselected until their owners settle them (see the branch report):
+# one process answering every call (the call-reuse fast path) holds on 3.11 and 3.12 only, and
+# IPython 8 (the last for 3.10) keeps a whitespace-only line's spaces where IPython 9 drops them.
+FAST_TESTS ?= tests/test_intake.py tests/test_call_reuse.py \
+	tests/test_engine.py::test_stubs_score_zero_saying_not_implemented \
+	tests/test_authoring.py::test_public_tests_pass_on_the_solutions \
+	tests/test_authoring.py::test_public_tests_take_the_file_to_test_as_an_option \
+	--deselect tests/test_call_reuse.py::test_a_plain_submission_is_answered_by_one_process \
+	--deselect "tests/test_intake.py::test_cells_become_the_code_ipython_makes_of_them[  x = 1\n\n      \n  def f():\n      return 1\n]"
+$(VENV)-py%/.installed: pyproject.toml
+	@interp=""; for c in $$(ls -d $(PYENV_ROOT)/versions/$*.*/bin/python$* 2>/dev/null | sort -V | tail -n 1) python$*; do \
+	  if $$c -c 'import sys' >/dev/null 2>&1; then interp=$$c; break; fi; done; \
+	test -n "$$interp" || { echo "Python $* not found: install it (pyenv install $*) or set OTHER_PYTHONS" >&2; exit 1; }; \
+	echo "$$interp -m venv $(VENV)-py$*"; $$interp -m venv $(VENV)-py$*
+	$(VENV)-py$*/bin/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+test-pythons: $(foreach v,$(OTHER_PYTHONS),$(VENV)-py$(v)/.installed)
+	for v in $(OTHER_PYTHONS); do \
+	  OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)-py$$v/bin/python -m pytest -q -p no:cacheprovider $(FAST_TESTS) || exit 1; \
+	done
 
 # Benchmarks print figures; they are not part of make test.
 bench: $(STAMP)
@@ -64,4 +92,4 @@ bench: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/shards.py -n 90 --repeat 2
 
 clean:
-	rm -rf $(VENV) $(SANDBOX_VENV) out build
+	rm -rf $(VENV) $(SANDBOX_VENV) $(VENV)-py* out build

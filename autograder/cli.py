@@ -52,6 +52,9 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
                 strict: bool = False, shard=None) -> int:
     try:
         config = load_config(config_path)
+        from autograder.course import check_reference
+
+        check_reference(config, cache)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         return 2
@@ -158,7 +161,8 @@ class _Commands(click.Group):
     ``initgrade build TARGET --out DIR``: platform packages generated from grading.yaml.
     """
 
-    LAZY = {"build": "autograder.packaging.cli", "merge": "autograder.merge"}
+    LAZY = {"build": "autograder.packaging.cli", "merge": "autograder.merge", "init": "autograder.course",
+            "check": "autograder.course"}
 
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *self.LAZY})

@@ -7,14 +7,26 @@ submission is graded.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CONFIG = PROJECT_ROOT / "grading.yaml"
+CONFIG_NAME = "grading.yaml"
+CONFIG_ENV = "INITGRADE_CONFIG"
+DATA_ENV = "INITLAB_DATA"
+# A built wheel carries the course files (grading.yaml, solutions/, data/, public_tests/, the
+# notebook, examples/) in this package folder (see setup.py); a checkout has them at its root.
+_PACKAGED = Path(__file__).resolve().parent / "course"
+PROJECT_ROOT = _PACKAGED if (_PACKAGED / CONFIG_NAME).is_file() else Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = PROJECT_ROOT / CONFIG_NAME
+
+# The course folder of the configuration loaded last: its solutions/ and data/ are the ones
+# graded against (an instructor's course folder made by `initgrade init`). One per process.
+_course_root: Path = PROJECT_ROOT
+_config_path: Path = DEFAULT_CONFIG
 
 
 class ConfigError(Exception):
@@ -140,9 +152,47 @@ def _parse_yaml(text: str):
     return yaml.safe_load(text)
 
 
+def find_config(path: str | Path | None = None) -> Path:
+    """Which grading.yaml to use: ``path`` (``--config``), else ``$INITGRADE_CONFIG``, else
+    ``./grading.yaml`` in the current folder, else the kit's own (the checkout's or the one
+    packaged in the wheel)."""
+    if path:
+        return Path(path)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    here = Path.cwd() / CONFIG_NAME
+    return here if here.is_file() else DEFAULT_CONFIG
+
+
+def course_root() -> Path:
+    """The course folder of the configuration loaded last (the kit's own before any)."""
+    return _course_root
+
+
+def config_path() -> Path:
+    """The grading.yaml loaded last (the kit's before any): what a build ships."""
+    return _config_path
+
+
+def course_path(*parts: str) -> Path:
+    """A course file: from the loaded configuration's folder when it has it, else the kit's.
+
+    A course folder may hold only grading.yaml: the reference solutions, data and
+    templates then come from the kit, so a folder is never half a course by accident.
+    """
+    own = _course_root.joinpath(*parts)
+    return own if own.exists() else PROJECT_ROOT.joinpath(*parts)
+
+
+def data_folder() -> Path:
+    """The datasets the grader trains on: ``$INITLAB_DATA``, else the course's ``data/``."""
+    return Path(os.environ[DATA_ENV]) if os.environ.get(DATA_ENV) else course_path("data")
+
+
 def load_config(path: str | Path | None = None) -> GradingConfig:
-    """Read and validate grading.yaml (the repository's by default)."""
-    path = Path(path) if path else DEFAULT_CONFIG
+    """Read and validate grading.yaml, found by :func:`find_config`; its folder becomes the course."""
+    global _course_root, _config_path
+    path = find_config(path)
     try:
         raw = _parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -152,10 +202,12 @@ def load_config(path: str | Path | None = None) -> GradingConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     try:
-        return GradingConfig.model_validate(raw)
+        config = GradingConfig.model_validate(raw)
     except ValidationError as exc:
         lines = [f"{path}: invalid grading configuration:"]
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             lines.append(f"  {where}: {err['msg']}")
         raise ConfigError("\n".join(lines)) from None
+    _course_root, _config_path = path.resolve().parent, path.resolve()
+    return config

@@ -24,7 +24,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from autograder.cache_lock import LOCK_WAIT_SECONDS, advisory_lock, store_atomic
-from autograder.config import GradingConfig
+from autograder.config import GradingConfig, data_folder
 from initlab import data as datasets
 from initlab.model import accuracy, num_layers, train
 
@@ -46,8 +46,8 @@ class Outcome:
 
 def _load(dataset: str):
     if dataset == "circles":
-        return datasets.load_circles()
-    train_x, train_y, test_x, test_y, _ = datasets.load_images()
+        return datasets.load_circles(folder=data_folder())
+    train_x, train_y, test_x, test_y, _ = datasets.load_images(folder=data_folder())
     return train_x, train_y, test_x, test_y
 
 
@@ -90,7 +90,7 @@ class Trainer:
         """
         if dataset in self._data or not self.cache_dir:
             return int(self.data(dataset)[0].shape[0])
-        file = datasets.data_dir() / datasets.TRAIN_FILES.get(dataset, f"{dataset}.h5")
+        file = data_folder() / datasets.TRAIN_FILES.get(dataset, f"{dataset}.h5")
         try:
             st = file.stat()
         except OSError:

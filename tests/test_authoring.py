@@ -352,18 +352,44 @@ def test_public_tests_pass_on_the_solutions():
     assert "4 passed" in proc.stdout
 
 
-def test_public_tests_fail_on_the_stubs():
-    proc = _run_public_tests(ROOT / STUB_MODULE)
+@pytest.mark.parametrize("stub", [STUB_MODULE, STUDENT_NOTEBOOK])
+def test_public_tests_fail_on_the_stubs(stub):
+    proc = _run_public_tests(ROOT / stub)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "4 failed" in proc.stdout
     for function in QUESTIONS.values():
         assert f"{function} is not written yet" in proc.stdout
 
 
-def test_public_tests_default_to_the_students_module(monkeypatch):
+def test_public_tests_in_the_repository_test_the_students_notebook_not_the_solutions():
+    env = {k: v for k, v in os.environ.items() if k != "INITGRADE_PUBLIC_TARGET"}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "public_tests", "-p", "no:cacheprovider"],
+                          cwd=ROOT, env=env, capture_output=True, text=True)  # not -q: the header names the target
+    assert proc.returncode == 1 and "4 failed" in proc.stdout, proc.stdout
+    assert f"target: {ROOT / STUDENT_NOTEBOOK}" in proc.stdout
+
+
+@pytest.mark.parametrize("option", ["--notebook", "--module"])
+def test_public_tests_take_the_file_to_test_as_an_option(option, tmp_path):
+    source = (ROOT / SOLUTIONS_MODULE).read_text()
+    if option == "--notebook":  # the reference in the notebook, with a magic and an experiment that must not run
+        target = tmp_path / "mine.ipynb"
+        cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": src}
+                 for src in ("%matplotlib inline\nimport numpy as np", source, "raise SystemExit('experiment ran')")]
+        target.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    else:
+        target = tmp_path / "mine.py"
+        target.write_text(source)
+    env = {k: v for k, v in os.environ.items() if k != "INITGRADE_PUBLIC_TARGET"}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "public_tests", "-q", "-p", "no:cacheprovider",
+                           option, str(target)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0 and "4 passed" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_public_tests_default_to_the_students_notebook(monkeypatch):
     conftest = load_module(ROOT / "public_tests" / "conftest.py", "initgrade_public_conftest")
     monkeypatch.delenv("INITGRADE_PUBLIC_TARGET", raising=False)
-    assert conftest.target_path() == ROOT / STUB_MODULE
+    assert conftest.target_path() == ROOT / STUDENT_NOTEBOOK
     monkeypatch.setenv("INITGRADE_PUBLIC_TARGET", str(ROOT / SOLUTIONS_MODULE))
     assert conftest.target_path() == ROOT / SOLUTIONS_MODULE
 

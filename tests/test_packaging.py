@@ -143,15 +143,27 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def kit_subs(env, tmp_path_factory):
+def kit_subs(built, env, tmp_path_factory):
     """The two submissions made from the kit's own student notebook, and the engine's scores for them."""
     tmp = tmp_path_factory.mktemp("kit-subs")
-    student_nb = PROJECT_ROOT / "assignment" / "initialization.ipynb"
-    subs = {name: fill_notebook(student_nb, tmp / name / "initialization.ipynb", src)
-            for name, src in (("good", GOOD), ("bad", BAD))}
+    subs = release_submissions(built, tmp)
     scores = engine_scores(subs, env, tmp)
     assert_expected_shape(scores)
     return {"subs": subs, "scores": scores}
+
+
+def release_notebook(built: Path) -> Path:
+    """The notebook of the student release: the one every platform must grade alike."""
+    found = sorted((built / "student").glob("*/assignment/initialization.ipynb"))
+    assert len(found) == 1, (name, found)
+    return found[0]
+
+
+def release_submissions(built: Path, folder: Path) -> dict[str, Path]:
+    """The student release's notebook filled with the correct code and with the typical mistakes."""
+    nb = release_notebook(built)
+    return {name: fill_notebook(nb, folder / name / "initialization.ipynb", src)
+            for name, src in (("good", GOOD), ("bad", BAD))}
 
 
 def run(cmd: list[str], env: dict, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -256,9 +268,22 @@ def test_student_release_holds_no_solution_and_no_hidden_test_text(built, tmp_pa
                                                                              / "init_functions.py")),
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stdout[-2000:]
-    stub = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "public_tests"],
+    stub = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "public_tests"],
                           cwd=folder, env=env, capture_output=True, text=True, timeout=120)
     assert stub.returncode == 1 and "NotImplementedError" in stub.stdout
+    # By default they test the release's notebook, the file students submit, wherever the release
+    # sits (here inside the course repository, as its build/ folder would).
+    assert f"target: {folder / 'assignment' / 'initialization.ipynb'}" in stub.stdout
+    inside = PROJECT_ROOT / "build" / f"test-release-{os.getpid()}"
+    shutil.copytree(folder, inside)
+    try:
+        filled = fill_notebook(inside / "assignment" / "initialization.ipynb",
+                               inside / "assignment" / "initialization.ipynb", GOOD)
+        good = subprocess.run([sys.executable, "-m", "pytest", "public_tests"], cwd=inside, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert good.returncode == 0 and "4 passed" in good.stdout and f"target: {filled}" in good.stdout, good.stdout
+    finally:
+        shutil.rmtree(inside)
 
 
 # ---------------------------------------------------------------------------------------
@@ -286,8 +311,8 @@ def otter_results(built, env, tmp_path_factory):
     assert len(zips) == 1
     student_nb = work / "dist" / "student" / "initialization.ipynb"
     tmp = tmp_path_factory.mktemp("otter-run")
-    subs = {name: fill_notebook(student_nb, tmp / name / "initialization.ipynb", src)
-            for name, src in (("good", GOOD), ("bad", BAD))}
+    # What students hand in is the kit's release notebook, not otter's own student notebook.
+    subs = release_submissions(built, tmp)
     scores, outputs, seconds = {}, {}, {}
     for name, path in subs.items():
         out = tmp / f"results-{name}"
@@ -328,6 +353,19 @@ def test_otter_scores_equal_engine_scores(otter_results, env):
     assert "expected seeded values" in out  # the kit's feedback reaches otter's report
 
 
+def test_otter_refuses_a_notebook_of_no_assignment_naming_the_right_one(otter_results, env):
+    """A notebook without the release's metadata (the repository's own) is refused, never scored 0."""
+    bare = fill_notebook(PROJECT_ROOT / "assignment" / "initialization.ipynb",
+                         otter_results["tmp"] / "bare" / "initialization.ipynb", GOOD)
+    out = otter_results["tmp"] / "results-bare"
+    out.mkdir()
+    proc = subprocess.run([_tool("otter"), "run", "--no-logo", "-a", str(otter_results["zip"]), "-o", str(out),
+                           str(bare)], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    said = proc.stdout + proc.stderr
+    assert proc.returncode != 0 or "results.json" not in {p.name for p in out.iterdir()}, said
+    assert f"this is assignment '{CONFIG.assignment}'" in said, said[-2000:]
+
+
 # ---------------------------------------------------------------------------------------
 # nbgrader
 
@@ -340,9 +378,19 @@ def nbgrader_results(built, env):
     run([nbgrader, "generate_assignment", a, "--force"], env, cwd=course)
     release = course / "release" / a / "initialization.ipynb"
     assert release.is_file() and (course / "release" / a / "public_tests" / "checks.py").is_file()
-    subs = {}
-    for name, src in (("good", GOOD), ("bad", BAD)):
-        subs[name] = fill_notebook(release, course / "submitted" / name / a / "initialization.ipynb", src)
+    # What students hand in is the kit's release notebook, not nbgrader's own release; and a
+    # notebook with no nbgrader cells at all must not get a silent zero.
+    subs = release_submissions(built, course / "submitted")
+    for name in list(subs):
+        target = course / "submitted" / name / a / "initialization.ipynb"
+        target.parent.mkdir(parents=True)
+        shutil.move(subs[name], target)
+        subs[name] = target
+    subs["bare"] = course / "submitted" / "bare" / a / "initialization.ipynb"
+    # The kit's repository notebook carries no nbgrader cells (as the bundled examples); its
+    # experiment cells are dropped as in the other submissions (minutes of training otherwise).
+    fill_notebook(PROJECT_ROOT / "assignment" / "initialization.ipynb", subs["bare"], GOOD)
+    assert not any("nbgrader" in c.metadata for c in nbformat.read(subs["bare"], as_version=4).cells)
     run([nbgrader, "autograde", a, "--force"], env, cwd=course, timeout=900)
     run([nbgrader, "export"], env, cwd=course)
     with open(course / "grades.csv", newline="") as f:
@@ -374,6 +422,7 @@ def test_nbgrader_release_hides_tests_and_solutions(nbgrader_results):
 def test_nbgrader_scores_equal_engine_scores(nbgrader_results, env, tmp_path):
     engine = engine_scores(nbgrader_results["subs"], env, tmp_path)
     assert_expected_shape(engine)
+    assert engine["bare"] == engine["good"]
     assert nbgrader_results["scores"] == engine
     assert nbgrader_results["totals"] == {n: sum(s.values()) for n, s in engine.items()}
 
@@ -438,6 +487,16 @@ def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, ki
     assert per_q == kit_subs["scores"]["bad"]
     assert results["score"] == sum(per_q.values())
     assert len(results["tests"]) == sum(len(q.checks) for q in CONFIG.questions.values())
+    # What the student sees renders as Markdown: the diagnoses, the isolation level, every check's message.
+    assert results["output_format"] == results["test_output_format"] == "md"
+    assert all(t["output_format"] == "md" and t["output"].startswith("```") for t in results["tests"])
+    assert "Isolation of your code while grading:" in results["output"]
+    level = results["extra_data"]["isolation"]
+    assert (level == "namespaces") != ("Warning:" in results["output"])
+    titles = {d["title"] for d in results["extra_data"]["diagnoses"]}
+    assert titles and all(t in results["output"] for t in titles)
+    he = [t for t in results["tests"] if t["name"] == "he: seeded values"][0]
+    assert "expected seeded values" in he["output"]
 
     # Nothing gradable uploaded: still a valid results.json, zero points, a reason.
     for f in (root / "submission").iterdir():
@@ -453,20 +512,68 @@ def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, ki
 # GitHub Classroom
 
 
+def test_gradescope_view_keeps_student_text_literal():
+    from autograder.packaging.gradescope_view import fenced, gradescope_view
+
+    hostile = "```\n# heading\n<img src=x onerror=alert(1)> [link](http://evil) ````"
+    block = fenced(hostile)
+    fence = block.splitlines()[0].removesuffix("text")
+    assert len(fence) == 5 and block.endswith("\n" + fence)
+    assert all(not line.startswith(fence) for line in hostile.splitlines())
+    view = gradescope_view({"score": 0, "output": "x", "tests": [
+        {"name": "he: structure", "score": 0, "max_score": 2, "status": "failed", "output": hostile}],
+        "extra_data": {"isolation": "uid+rlimits", "error": hostile, "diagnoses": []}})
+    assert view["tests"][0]["output"] == block
+    assert "Warning:" in view["output"] and "network access" in view["output"]
+    assert fenced(hostile) in view["output"]  # the error, fenced, not rendered
+
+
 def test_github_workflow_shape(built):
-    wf = yaml.safe_load((built / "github" / ".github" / "workflows" / "classroom.yml").read_text())
+    text = (built / "github" / ".github" / "workflows" / "classroom.yml").read_text()
+    wf = yaml.safe_load(text)
     triggers = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` as True
     assert "push" in triggers
     assert wf["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}
     job = wf["jobs"]["run-autograding-tests"]
+    # The default workflow holds and reads no secret: nothing a student can edit it to leak.
+    assert "${{ secrets" not in text and "INITGRADE_GRADER" not in text
+    assert not [s for s in job["steps"] if "token" in s.get("with", {})]
+    assert [s.get("with", {}).get("repository") for s in job["steps"]] == [None] * len(job["steps"])
     steps = {s.get("id") or s["name"]: s for s in job["steps"]}
-    grade = steps["initgrade"]
-    assert "autograder.packaging.classroom" in grade["run"] and "${{" not in grade["run"]
+    assert "pytest public_tests" in steps["Public checks"]["run"]
+    assert "public_tests/classroom_report.py" in steps["initgrade"]["run"]
     reporter = next(s for s in job["steps"] if "autograding-grading-reporter" in s.get("uses", ""))
     assert reporter["with"]["runners"] == "initgrade"
     assert reporter["env"]["INITGRADE_RESULTS"] == "${{ steps.initgrade.outputs.result }}"
     for s in job["steps"]:  # expressions only in `with`/`env`, never spliced into a shell script
         assert "${{" not in s.get("run", "")
+
+    engine_text = (built / "github" / "optional" / "classroom-engine.yml").read_text()
+    assert "read the grader repository" in engine_text.split("\nname:")[0]  # the warning comes first
+    engine = yaml.safe_load(engine_text)["jobs"]["run-autograding-tests"]
+    grade = {s.get("id") or s["name"]: s for s in engine["steps"]}["initgrade"]
+    assert "autograder.packaging.classroom" in grade["run"] and "${{" not in grade["run"]
+
+
+def test_classroom_public_checks_report(built, env, tmp_path):
+    """The default workflow's steps, run here: the public checks on the student's notebook, then the points."""
+    repo = tmp_path / "repo"
+    shutil.copytree(built / "student" / CONFIG.assignment, repo)
+    fill_notebook(repo / "assignment" / "initialization.ipynb", repo / "assignment" / "initialization.ipynb", BAD)
+    junit, out_file, summary_file = tmp_path / "public.xml", tmp_path / "github_output", tmp_path / "summary.md"
+    subprocess.run([sys.executable, "-m", "pytest", "public_tests", "-p", "no:cacheprovider", "--junitxml",
+                    str(junit)], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    gh_env = dict(env, GITHUB_OUTPUT=str(out_file), GITHUB_STEP_SUMMARY=str(summary_file))
+    run([sys.executable, "public_tests/classroom_report.py", str(junit)], gh_env, cwd=repo)
+    (key, value), = [line.split("=", 1) for line in out_file.read_text().splitlines()]
+    payload = json.loads(base64.b64decode(value))
+    assert key == "result" and payload["max_score"] == 4 and payload["status"] == "fail"
+    by_name = {t["name"]: t for t in payload["tests"]}
+    # zeros (1-D biases), random (** for *), he (fan-out) fail their public checks; deep is unfinished.
+    assert sum(t["score"] for t in payload["tests"]) == sum(t["status"] == "pass" for t in payload["tests"]) == 0
+    assert all("\n" not in t["message"] and "::" not in t["message"] for t in payload["tests"])
+    assert "not written yet" in by_name["test_function[initialize_parameters_deep]"]["message"]
+    assert "Public checks: 0 / 4 passed" in summary_file.read_text()
 
 
 def test_classroom_step_grades_reports_and_blocks_workflow_commands(built, env, tmp_path, kit_subs):

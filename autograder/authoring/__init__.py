@@ -58,5 +58,7 @@ SOLVED_NOTEBOOK = Path("solutions/initialization_solved.ipynb")
 
 
 def repo_root() -> Path:
-    """The repository root (this file lives in ``<root>/autograder/authoring``)."""
-    return Path(__file__).resolve().parents[2]
+    """The kit's course root: the repository root in a checkout, the packaged course files in a wheel."""
+    from autograder.config import PROJECT_ROOT
+
+    return PROJECT_ROOT

@@ -8,14 +8,15 @@ student    the release for students (folder + zip), proven free of solutions
 otter      an otter-grader master notebook (``otter assign`` input)
 nbgrader   an nbgrader course fragment (``source/<assignment>/`` + config)
 gradescope a Gradescope autograder zip running the kit's sandboxed engine
-github     a GitHub Classroom workflow grading on push with that engine
+github     a GitHub Classroom workflow: the public checks on push, no secret (the
+           engine workflow, which needs a grader token, is optional)
 ========== ===================================================================
 
 Tamper resistance: ``gradescope`` (and ``initgrade grade`` itself) run student
 code only inside the kit's sandbox. The otter and nbgrader builds run the kit's
 checks inside the student's own kernel (:mod:`autograder.packaging.inkernel`),
-where student code can interfere; the GitHub workflow uses the sandbox, but the
-student can edit the workflow. See docs/platforms.md.
+where student code can interfere; the GitHub workflow runs in the student's
+repository, which the student controls, so it is given no secret. See docs/platforms.md.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "gradescope": ("autograder.packaging.gradescope:build_gradescope",
                    "upload {out}/gradescope-autograder.zip to Gradescope"),
     "github": ("autograder.packaging.github:build_github",
-               "commit {out}/.github/workflows/classroom.yml to the template repository"),
+               "commit {out}/.github/workflows/classroom.yml to the template repository (no secret needed)"),
 }
 
 

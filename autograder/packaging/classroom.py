@@ -30,7 +30,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from autograder.packaging.runner import grade_upload, write_json_atomic
+from autograder.packaging.runner import grade_upload, pinned_config, write_json_atomic
 
 MAX_MESSAGE = 1000
 
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file", default=os.environ.get("INITGRADE_SUBMISSION_FILE") or None,
                         help="the file to grade, relative to --submission (default: the notebook found)")
     args = parser.parse_args(argv)
-    max_score = load_config(os.environ.get("INITGRADE_CONFIG") or None).max_points()
+    max_score = load_config(pinned_config()).max_points()
     results = grade_upload(args.submission, explicit=args.file, log=args.out / "initgrade.log",
                            cache=Path(os.environ["INITGRADE_CACHE"]) if os.environ.get("INITGRADE_CACHE") else None)
     write_json_atomic(args.out / "results.json", results)

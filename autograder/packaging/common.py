@@ -16,7 +16,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from autograder.config import PROJECT_ROOT, GradingConfig
+from autograder.config import PROJECT_ROOT, GradingConfig, course_path
 from autograder.intake import import_nbformat
 
 # nbformat, without jsonschema's slow format helpers (see autograder.intake); `initgrade build`
@@ -39,7 +39,7 @@ class BuildError(Exception):
 
 
 def solutions_text() -> str:
-    return (PROJECT_ROOT / "solutions" / "init_functions.py").read_text(encoding="utf-8")
+    return (course_path("solutions", "init_functions.py")).read_text(encoding="utf-8")
 
 
 def solved_notebook():
@@ -47,7 +47,7 @@ def solved_notebook():
     try:
         from autograder.authoring.notebook import build_notebook
     except ImportError:  # pragma: no cover - authoring is part of the kit
-        return nbformat.read(PROJECT_ROOT / "solutions" / "initialization_solved.ipynb", as_version=4)
+        return nbformat.read(course_path("solutions", "initialization_solved.ipynb"), as_version=4)
     return build_notebook("solved", solutions_text())
 
 
@@ -56,7 +56,8 @@ def student_files() -> dict[str, str]:
     from autograder.authoring.notebook import generated_files
 
     wanted = {"assignment/initlab/init_functions.py", "assignment/initialization.ipynb"}
-    return {p.as_posix(): text for p, text in generated_files(PROJECT_ROOT).items() if p.as_posix() in wanted}
+    root = course_path("solutions", "init_functions.py").parents[1]  # the course's solutions, else the kit's
+    return {p.as_posix(): text for p, text in generated_files(root).items() if p.as_posix() in wanted}
 
 
 def solution_lines() -> list[str]:

@@ -17,17 +17,19 @@ against a fake ``/autograder`` tree in tests: ``INITGRADE_AG_ROOT`` (default
 ``$INITGRADE_AG_ROOT/initgrade-venv/bin/python``), ``INITGRADE_BIN`` (the
 ``initgrade`` command), ``INITGRADE_SUBMISSION_FILE`` (which uploaded file to
 grade, relative to the submission folder), ``INITGRADE_CACHE`` (the training
-cache; default ``$INITGRADE_AG_ROOT/initgrade-cache``, filled by ``setup.sh``).
+cache; default ``$INITGRADE_AG_ROOT/initgrade-cache``, filled by ``setup.sh``), and for
+``setup.sh`` ``INITGRADE_SETUP_SKIP_APT=1`` (no apt-get: the system packages are there already).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
-from autograder.config import PROJECT_ROOT, GradingConfig
+from autograder.config import PROJECT_ROOT, GradingConfig, config_path, course_path
 from autograder.packaging.common import copy_tree, fresh_dir, write_text, write_zip
 
 SETUP_SH = """\
@@ -50,17 +52,14 @@ if [ -z "${INITGRADE_SETUP_SKIP_APT:-}" ] && command -v apt-get >/dev/null 2>&1;
     apt-get install -y -q --no-install-recommends python3 python3-venv python3-pip util-linux ca-certificates
 fi
 
-python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
+# Python 3.10 or newer: Ubuntu 22.04 (Gradescope's default image) has 3.10 as python3.
+python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; }
 PY=""
-for candidate in python3.13 python3.12 python3.11 python3; do
+for candidate in python3.13 python3.12 python3.11 python3.10 python3; do
     if command -v "$candidate" >/dev/null 2>&1 && python_ok "$candidate"; then PY="$candidate"; break; fi
 done
-if [ -z "$PY" ] && [ -z "${INITGRADE_SETUP_SKIP_APT:-}" ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get install -y -q --no-install-recommends python3.11 python3.11-venv
-    PY=python3.11
-fi
 if [ -z "$PY" ]; then
-    echo "setup.sh: the kit needs Python 3.11 or newer" >&2
+    echo "setup.sh: the kit needs Python 3.10 or newer (choose an Ubuntu 22.04 or newer base image)" >&2
     exit 1
 fi
 
@@ -100,20 +99,31 @@ isolated process and only ever hands back data; the checks and scores run in the
 grader. Total: {points:g} points; each check of grading.yaml is one Gradescope test.
 """
 
-KIT_FILES = ["pyproject.toml", "README.md", "grading.yaml", "solutions/init_functions.py", "data/SHA256SUMS"]
+KIT_FILES = ["pyproject.toml", "README.md"]
 
 
 def copy_kit(dest: Path) -> None:
-    """The grader as Gradescope needs it: packages, configuration, solutions, data (no tests, no history)."""
+    """The grader as Gradescope needs it: packages, configuration, solutions, data (no tests, no history).
+
+    The configuration, solutions and data are the loaded course's (``initgrade build
+    --config``), the packages the running kit's (a checkout or an installed wheel).
+    """
     for rel in KIT_FILES:
         src = PROJECT_ROOT / rel
         if src.is_file():
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(src.read_bytes())
-    copy_tree(PROJECT_ROOT / "autograder", dest / "autograder", suffixes=(".py",))
-    copy_tree(PROJECT_ROOT / "assignment" / "initlab", dest / "assignment" / "initlab", suffixes=(".py",))
-    copy_tree(PROJECT_ROOT / "data", dest / "data", suffixes=(".h5",))
+    write_text(dest / "grading.yaml", config_path().read_text(encoding="utf-8"))
+    write_text(dest / "solutions" / "init_functions.py", course_path("solutions", "init_functions.py").read_text(encoding="utf-8"))
+    sums = course_path("data", "SHA256SUMS")
+    if sums.is_file():
+        write_text(dest / "data" / "SHA256SUMS", sums.read_text(encoding="utf-8"))
+    copy_tree(Path(__file__).resolve().parents[1], dest / "autograder", suffixes=(".py",))
+    # An installed wheel carries its course files inside the package; the kit holds its own above.
+    shutil.rmtree(dest / "autograder" / "course", ignore_errors=True)
+    copy_tree(course_path("assignment", "initlab"), dest / "assignment" / "initlab", suffixes=(".py",))
+    copy_tree(course_path("data"), dest / "data", suffixes=(".h5",))
 
 
 def build_gradescope(out: Path, config: GradingConfig) -> dict[str, Path]:
@@ -131,7 +141,7 @@ def build_gradescope(out: Path, config: GradingConfig) -> dict[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from autograder.packaging.runner import grade_upload, write_json_atomic
+    from autograder.packaging.runner import grade_upload, pinned_config, write_json_atomic
 
     parser = argparse.ArgumentParser(prog="python -m autograder.packaging.gradescope",
                                      description="Gradescope entry point: grade /autograder/submission.")
@@ -146,13 +156,15 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.engine import Grader
         from autograder.training import Trainer
 
-        config = load_config(os.environ.get("INITGRADE_CONFIG") or None)
+        config = load_config(pinned_config())
         warm_reference(Grader(config, Trainer(config, cache)))
         return 0
     results = grade_upload(root / "submission", cache=cache,
                            explicit=os.environ.get("INITGRADE_SUBMISSION_FILE") or None,
                            log=root / "results" / "initgrade.log")
-    write_json_atomic(root / "results" / "results.json", results)
+    from autograder.packaging.gradescope_view import gradescope_view
+
+    write_json_atomic(root / "results" / "results.json", gradescope_view(results))
     print(f"score {results.get('score', 0):g}")
     return 0
 

@@ -62,7 +62,10 @@ class _Context:
         from autograder.reference import reference_functions
         from autograder.training import Trainer
 
-        self.config = load_config(os.environ.get(CONFIG_ENV) or None)
+        from autograder.config import DEFAULT_CONFIG
+
+        # Never the current folder's grading.yaml: a notebook runs where its submission's files are.
+        self.config = load_config(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
         self.checks = collect_checks(self.config)
         self.reference = reference_functions(self.config.functions)
         cache = os.environ.get(CACHE_ENV)

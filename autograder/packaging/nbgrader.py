@@ -35,10 +35,10 @@ from pathlib import Path
 
 from nbformat import v4
 
-from autograder.config import PROJECT_ROOT, GradingConfig
+from autograder.config import GradingConfig, course_path
 from autograder.packaging.common import (NOTEBOOK_NAME, BuildError, check_notebook_matches, check_question,
                                          clean_cell, copy_tree, graded_question, refence_solution, solved_notebook,
-                                         write_notebook, write_text)
+                                         solutions_text, write_notebook, write_text)
 
 SCHEMA_VERSION = 3
 # nbgrader's per-cell timeout: the notebook's own experiment cells train networks
@@ -78,6 +78,14 @@ c.Execute.interrupt_on_timeout = True
 # lines that might still slip through (e.g. printed while importing a library).
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(?m)^.*Warning: "
+
+# A submitted notebook that lacks hidden-check cells (not this assignment's release, or
+# cells deleted) gets them back at its end instead of a silent zero for each.
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec  # noqa: E402
+from autograder.packaging.nbgrader_hooks import RestoreHiddenChecks  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreHiddenChecks,
+                                      OverwriteCells, CheckCellMetadata]
 '''
 
 README = """\
@@ -117,10 +125,15 @@ def nbgrader_solution_source(source: str, function: str) -> str:
                             forbidden=("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS"), tool="nbgrader fence")
 
 
+def test_cell_placeholder(points: float, title: str) -> str:
+    """What students see of a hidden-check cell (all that nbgrader's release keeps of it)."""
+    return (f"# Hidden check \"{title}\" ({points:g} point{'s' if points != 1 else ''}): "
+            "it runs when your notebook is graded.")
+
+
 def test_cell_source(question: str, check: str, points: float, title: str) -> str:
     return (
-        f"# Hidden check \"{title}\" ({points:g} point{'s' if points != 1 else ''}): "
-        "it runs when your notebook is graded.\n"
+        test_cell_placeholder(points, title) + "\n"
         "### BEGIN HIDDEN TESTS\n"
         "import warnings\n"
         "with warnings.catch_warnings():\n"
@@ -131,17 +144,26 @@ def test_cell_source(question: str, check: str, points: float, title: str) -> st
     )
 
 
-def source_notebook(config: GradingConfig):
+def source_notebook(config: GradingConfig, release: bool = False):
+    """nbgrader's source notebook; with ``release``, the notebook students get from it.
+
+    The release is what ``nbgrader generate_assignment`` makes of the source (stubs in
+    the graded cells, hidden checks reduced to their one-line comment), built from the
+    kit's student notebook so its graded cells are the kit's own stubs.
+    """
+    from autograder.authoring.notebook import build_notebook
     from autograder.hidden_tests import check_title
 
-    solved = solved_notebook()
+    solved = build_notebook("student", solutions_text()) if release else solved_notebook()
     check_notebook_matches(solved, config)
     cells = []
     pending: str | None = None  # question whose tests still have to be placed
 
     def place_tests(q: str) -> None:
         for check, points in config.questions[q].checks.items():
-            cell = v4.new_code_cell(test_cell_source(q, check, points, check_title(q, check)))
+            title = check_title(q, check)
+            cell = v4.new_code_cell(test_cell_placeholder(points, title) if release
+                                    else test_cell_source(q, check, points, title))
             grade_id = f"{q}-{check}".replace("_", "-")
             cell["id"] = f"test-{grade_id}"
             cell.metadata["nbgrader"] = _nbgrader_meta(grade_id, grade=True, locked=True, points=points)
@@ -155,8 +177,8 @@ def source_notebook(config: GradingConfig):
             place_tests(pending)
             pending = None
         if q is not None:
-            fn = config.questions[q].function
-            cell["source"] = nbgrader_solution_source(cell.source, fn)
+            if not release:
+                cell["source"] = nbgrader_solution_source(cell.source, config.questions[q].function)
             cell.metadata["nbgrader"] = _nbgrader_meta(f"{q}-solution", solution=True)
             pending = q
         elif checked is not None:
@@ -182,7 +204,7 @@ def build_nbgrader(out: Path, config: GradingConfig) -> dict[str, Path]:
     if folder.exists():
         shutil.rmtree(folder)
     notebook = write_notebook(folder / NOTEBOOK_NAME, source_notebook(config))
-    copy_tree(PROJECT_ROOT / "public_tests", folder / "public_tests", suffixes=(".py",))
+    copy_tree(course_path("public_tests"), folder / "public_tests", suffixes=(".py",))
     write_text(out / "nbgrader_config.py", CONFIG.format(
         assignment=assignment, course=assignment, notebook=NOTEBOOK_NAME, timeout=CELL_TIMEOUT_SECONDS,
         probe_seconds=config.limits.probe_seconds))

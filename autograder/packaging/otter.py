@@ -34,7 +34,7 @@ from pathlib import Path
 import yaml
 from nbformat import v4
 
-from autograder.config import PROJECT_ROOT, GradingConfig
+from autograder.config import GradingConfig, course_path
 from autograder.packaging.common import (NOTEBOOK_NAME, check_notebook_matches, clean_cell,
                                          copy_tree, graded_question, placeholder_for, refence_solution,
                                          solved_notebook, write_notebook, write_text)
@@ -159,7 +159,7 @@ def build_otter(out: Path, config: GradingConfig) -> dict[str, Path]:
         import shutil
 
         shutil.rmtree(public)
-    copy_tree(PROJECT_ROOT / "public_tests", public, suffixes=(".py",))
+    copy_tree(course_path("public_tests"), public, suffixes=(".py",))
     write_text(out / "requirements.txt", REQUIREMENTS)
     per_question = ", ".join(f"{q} {config.max_points(q):g}" for q in config.questions)
     write_text(out / "README.md", README.format(title=config.title, notebook=NOTEBOOK_NAME,

@@ -97,14 +97,23 @@ def initgrade_command() -> list[str]:
     return [sys.executable, "-I", "-m", "autograder"]
 
 
+def pinned_config() -> Path:
+    """The platform's grading.yaml: ``$INITGRADE_CONFIG`` or the kit's own, never the current folder's."""
+    from autograder.config import CONFIG_ENV, DEFAULT_CONFIG
+
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
 def grade_upload(submission_root: Path, *, cache: Path | None = None, explicit: str | None = None,
                  log: Path | None = None, timeout: float = 1800) -> dict:
     """Grade the submission found under ``submission_root``; always returns a results dict."""
     from autograder.config import ConfigError, load_config
 
     t0 = time.monotonic()
+    # Never the ./grading.yaml rule: the current folder may be one the student controls.
+    config_path = pinned_config()
     try:
-        max_score = load_config(os.environ.get("INITGRADE_CONFIG") or None).max_points()
+        max_score = load_config(config_path).max_points()
     except ConfigError:
         max_score = 0.0
     try:
@@ -116,8 +125,7 @@ def grade_upload(submission_root: Path, *, cache: Path | None = None, explicit: 
         cmd = [*initgrade_command(), "grade", str(target), "--out", str(out), "--no-progress", "--force"]
         if cache:
             cmd += ["--cache", str(cache)]
-        if os.environ.get("INITGRADE_CONFIG"):
-            cmd += ["--config", os.environ["INITGRADE_CONFIG"]]
+        cmd += ["--config", str(config_path)]
         env = dict(os.environ, COLUMNS="100", NO_COLOR="1")
         try:
             proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.config import PROJECT_ROOT, GradingConfig
-from autograder.packaging.common import (BuildError, copy_tree, fresh_dir, solution_lines, student_files,
-                                         write_text, write_zip)
+from autograder.config import GradingConfig, course_path
+from autograder.packaging.common import (NOTEBOOK_NAME, BuildError, copy_tree, fresh_dir, solution_lines,
+                                         student_files, write_notebook, write_text, write_zip)
 
 REQUIREMENTS = """\
-# What the notebook and the public tests need (Python 3.11 or newer).
+# What the notebook and the public tests need (Python 3.10 or newer).
 numpy>=1.26
 h5py>=3.10
 matplotlib>=3.8
@@ -38,7 +38,7 @@ network's weights, then watch what each choice does to training.
 | path | what it is |
 |---|---|
 | `assignment/initialization.ipynb` | the notebook: explanations, experiments, and the four cells you complete |
-| `assignment/initlab/init_functions.py` | the same four functions as a module (keep it identical to the notebook's cells) |
+| `assignment/initlab/init_functions.py` | the same four functions as a module, if you prefer an editor (not graded: the notebook is) |
 | `assignment/initlab/` | the rest of the package: model, data loading, plots (provided, complete) |
 | `public_tests/` | checks you can run yourself; the notebook calls them after each exercise |
 | `data/` | the datasets (`SHA256SUMS` lets you verify them) |
@@ -61,11 +61,12 @@ exact numbers a seeded generator produces.
 
 ## Checking your work
 
-Run the check cell after each exercise, or, from this folder, test the module
-version of your functions:
+Run the check cell after each exercise, or, from this folder, test the notebook
+you will submit (only its definitions run, not the experiments):
 
 ```
-pytest public_tests
+pytest public_tests                                   # assignment/initialization.ipynb
+pytest public_tests --module assignment/initlab/init_functions.py   # the module copy instead
 ```
 
 Passing the public checks is a good sign, not a guarantee: the grader calls your
@@ -95,7 +96,9 @@ def points_table(config: GradingConfig) -> str:
 def hidden_test_lines() -> list[str]:
     """Distinctive lines of the hidden tests: test names, hidden cases, feedback messages."""
     lines = set()
-    for f in sorted((PROJECT_ROOT / "autograder" / "hidden_tests").glob("*.py")):
+    import autograder.hidden_tests
+
+    for f in sorted(Path(autograder.hidden_tests.__file__).parent.glob("*.py")):
         for raw in f.read_text(encoding="utf-8").splitlines():
             line = raw.strip()
             if len(line) < 24 or line.startswith(("import ", "from ", "#", "@")):
@@ -135,6 +138,23 @@ def leaks(folder: Path) -> list[str]:
     return found
 
 
+def release_notebook(config: GradingConfig):
+    """The one student notebook every platform grades alike.
+
+    The kit's student notebook, with what each grading tool looks for in a submission:
+    nbgrader's cell metadata and hidden-check cells exactly as ``nbgrader
+    generate_assignment`` writes them for ``initgrade build nbgrader``, and otter's
+    notebook metadata naming the assignment of ``initgrade build otter``. The kit's
+    engine reads only its definitions, so the extra cells change nothing there.
+    """
+    from autograder.packaging.nbgrader import source_notebook
+
+    nb = source_notebook(config, release=True)
+    nb.metadata["otter"] = {"assignment_name": config.assignment, "OK_FORMAT": False, "tests": {}}
+    nb.metadata["initgrade"] = {"variant": "student", "assignment": config.assignment}
+    return nb
+
+
 def build_student(out: Path, config: GradingConfig) -> dict[str, Path]:
     """Write ``OUT/<assignment>/`` and ``OUT/<assignment>.zip``; return both paths."""
     out = Path(out)
@@ -142,16 +162,19 @@ def build_student(out: Path, config: GradingConfig) -> dict[str, Path]:
     root = fresh_dir(out / name)
     for rel, text in student_files().items():
         write_text(root / rel, text)
-    initlab = PROJECT_ROOT / "assignment" / "initlab"
+    write_notebook(root / "assignment" / NOTEBOOK_NAME, release_notebook(config))
+    initlab = course_path("assignment", "initlab")
     for f in sorted(initlab.glob("*.py")):
         if f.name != "init_functions.py":  # the stub comes from the generator above
             write_text(root / "assignment" / "initlab" / f.name, f.read_text(encoding="utf-8"))
-    copy_tree(PROJECT_ROOT / "public_tests", root / "public_tests", suffixes=(".py",))
-    copy_tree(PROJECT_ROOT / "data", root / "data", suffixes=(".h5",))
-    sums = PROJECT_ROOT / "data" / "SHA256SUMS"
+    copy_tree(course_path("public_tests"), root / "public_tests", suffixes=(".py",))
+    copy_tree(course_path("data"), root / "data", suffixes=(".h5",))
+    sums = course_path("data", "SHA256SUMS")
     if sums.is_file():
         write_text(root / "data" / "SHA256SUMS", sums.read_text(encoding="utf-8"))
     write_text(root / "requirements.txt", REQUIREMENTS)
+    # The release is its own pytest root, even unpacked inside a project with its own settings.
+    write_text(root / "pytest.ini", "[pytest]\naddopts = -p no:cacheprovider\n")
     write_text(root / "README.md", README.format(title=config.title, points=config.max_points(),
                                                  table=points_table(config)))
     found = leaks(root)

@@ -1,0 +1,124 @@
+"""The built wheel, installed into a fresh virtual environment outside the repository, grades.
+
+Nothing of the checkout is reachable from there: grading.yaml, the solutions, the
+data and the examples must come from the wheel (autograder/course/, see setup.py),
+and the sandbox of an installed kit must still see what a submission needs (the
+venv's packages) while hiding the kit's own files. ``initgrade init`` then writes an
+instructor's course folder, whose grading.yaml is found from the current folder and
+is refused when the reference solutions lose points under it.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.config import PROJECT_ROOT
+
+
+def _run(cmd, cwd, env, timeout=900) -> subprocess.CompletedProcess:
+    return subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("wheel")
+    assert PROJECT_ROOT.resolve() not in tmp.resolve().parents
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "INITGRADE_CONFIG",
+                                                            "INITGRADE_PUBLIC_TARGET", "INITLAB_DATA")}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    # Built from a copy: building in place leaves a build/ folder (a second kit) in the checkout.
+    src = tmp / "src"
+    shutil.copytree(PROJECT_ROOT, src, ignore=shutil.ignore_patterns(
+        ".venv*", ".git", "build", "out", "__pycache__", "*.egg-info", ".pytest_cache", "node_modules"))
+    proc = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist", src], tmp, env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    wheels = list((tmp / "dist").glob("initgrade-*.whl"))
+    assert len(wheels) == 1
+    venv = tmp / "venv"
+    assert _run([sys.executable, "-m", "venv", venv], tmp, env).returncode == 0
+    proc = _run([venv / "bin" / "python", "-m", "pip", "install", "-q", wheels[0]], tmp, env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    env["INITGRADE_CACHE"] = str(tmp / "cache")
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    work = tmp / "anywhere"
+    work.mkdir()
+    return {"bin": venv / "bin" / "initgrade", "python": venv / "bin" / "python", "env": env, "work": work}
+
+
+def _gradebook(folder: Path) -> dict[str, dict]:
+    with open(folder / "gradebook.csv", newline="") as f:
+        return {row["submission"]: row for row in csv.DictReader(f)}
+
+
+def test_installed_kit_grades_from_any_folder(installed):
+    py, work, env = installed["python"], installed["work"], installed["env"]
+    where = _run([py, "-c", "import autograder, initlab; print(autograder.__file__); print(initlab.__file__)"],
+                 work, env)
+    assert str(PROJECT_ROOT) not in where.stdout and "site-packages" in where.stdout, where.stdout
+    subs = work / "subs"
+    subs.mkdir()
+    for name in ("correct_module.py", "correct_notebook.ipynb", "he_xavier_scale.py"):
+        shutil.copyfile(PROJECT_ROOT / "examples" / "submissions" / name, subs / name)
+    proc = _run([installed["bin"], "grade", "subs", "--out", "results", "--no-progress"], work, env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = _gradebook(work / "results")
+    assert float(rows["correct_module"]["total"]) == 40 == float(rows["correct_notebook"]["total"]), rows
+    assert 0 < float(rows["he_xavier_scale"]["total"]) < 40, rows
+    assert "no network" in proc.stdout  # the sandbox of the installed kit, fully isolated here
+
+
+def test_init_writes_a_course_folder_whose_config_is_used_and_checked(installed):
+    work, env = installed["work"], installed["env"]
+    proc = _run([installed["bin"], "init", "course"], work, env)
+    assert proc.returncode == 0, proc.stderr
+    course = work / "course"
+    for rel in ("grading.yaml", "solutions/init_functions.py", "assignment/initialization.ipynb",
+                "assignment/initlab/model.py", "public_tests/checks.py", "data/train_circles.h5"):
+        assert (course / rel).is_file(), rel
+    assert _run([installed["bin"], "init", "course"], work, env).returncode != 0  # never over a course
+    assert _run([installed["bin"], "check"], course, env).returncode == 0
+
+    # The course's own grading.yaml (./grading.yaml) is the one used: a threshold the
+    # reference cannot reach is refused, naming the check, before anything is graded.
+    yaml_path = course / "grading.yaml"
+    text = yaml_path.read_text()
+    assert "he: {training: circles, min_train_accuracy: 0.95}" in text
+    yaml_path.write_text(text.replace("he: {training: circles, min_train_accuracy: 0.95}",
+                                      "he: {training: circles, min_train_accuracy: 0.995}"))
+    shutil.copyfile(PROJECT_ROOT / "examples" / "submissions" / "correct_module.py", course / "correct_module.py")
+    for cmd in (["check"], ["grade", "correct_module.py", "--out", "results", "--no-progress"]):
+        proc = _run([installed["bin"], *cmd], course, env)
+        assert proc.returncode == 2, (cmd, proc.stdout, proc.stderr)
+        assert "he.accuracy" in proc.stderr and "reference solutions lose points" in proc.stderr, proc.stderr
+    assert not (course / "results").exists()
+
+
+def test_installed_kit_builds_every_target_from_the_course_folder(installed):
+    import zipfile
+
+    import yaml
+
+    work, env = installed["work"], installed["env"]
+    assert _run([installed["bin"], "init", "course2"], work, env).returncode == 0
+    course = work / "course2"
+    raw = yaml.safe_load((course / "grading.yaml").read_text())
+    raw["questions"]["he"]["checks"]["structure"] = 3  # the course's own points: 41 in all
+    (course / "grading.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    proc = _run([installed["bin"], "build", "all", "--out", "b"], course, env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with zipfile.ZipFile(course / "b" / "gradescope" / "gradescope-autograder.zip") as zf:
+        names = set(zf.namelist())
+        shipped = yaml.safe_load(zf.read("kit/grading.yaml"))
+    assert shipped["questions"]["he"]["checks"]["structure"] == 3
+    assert {"kit/pyproject.toml", "kit/solutions/init_functions.py", "kit/autograder/engine.py",
+            "kit/assignment/initlab/model.py", "kit/data/train_images.h5"} <= names
+    assert not [n for n in names if n.startswith("kit/autograder/course/")]  # no second copy of the solutions
+    assert "41" in (course / "b" / "student" / "weight-initialization" / "README.md").read_text()
