@@ -77,7 +77,8 @@ def load_previous(folder: Path, key: str) -> SubmissionResult | None:
         return SubmissionResult(id=extra["submission"], path=str(folder), status=extra["status"], checks=checks,
                                 error=extra.get("error", ""), kind=extra.get("kind", ""),
                                 digest=extra.get("digest", ""), isolation=extra.get("isolation", ""),
-                                seconds=float(data.get("execution_time", 0.0)), probes=int(extra.get("probes", 0)))
+                                seconds=float(data.get("execution_time", 0.0)), probes=int(extra.get("probes", 0)),
+                                call_reuse=str(extra.get("call_reuse", "")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -71,6 +71,7 @@ class SubmissionResult:
     isolation: str = ""
     seconds: float = 0.0
     probes: int = 0
+    call_reuse: str = ""  # "on" or "off: <why>" (autograder.sandbox.runner.call_reuse_mode)
     grader_version: str = __version__
     # Plain data for the feedback pictures (autograder.feedback.evidence); not persisted.
     evidence: dict = field(default_factory=dict)
@@ -179,6 +180,7 @@ class Grader:
                 result.status, result.error = "error", str(exc)
                 result.checks = self._zero_checks(str(exc))
                 return result
+            result.call_reuse = load.call_reuse
             context = LoadContext(sub.chunks, load.messages, load.signatures, self.reference)
             result.load_messages = context.load_lines(self.config.functions)
             student = _FreshStudent(sandbox, context)

@@ -86,6 +86,7 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
             "grader_version": result.grader_version,
             "cache_key": cache_key,
             "probes": result.probes,
+            "call_reuse": result.call_reuse,
             "error": result.error,
             "checks": [[c.question, c.check] for c in result.checks],
             "diagnoses": found,

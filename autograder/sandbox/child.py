@@ -549,41 +549,73 @@ def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
 
 
 def _dict_version_reader():
-    """A reader of CPython's per-dict version tag (``ma_version_tag``), or None.
+    """A reader of CPython's per-dict version tag (``ma_version_tag``), and why there is none.
 
-    Every change of a dict gives it a new tag (3.11 to 3.13), so comparing tags tells
-    whether a dict changed since a moment, without touching its entries. Touching them
-    is what made switching to the submission's state costly: each probe runs in a fresh
-    fork, and updating ~2,000 entries wrote the reference count of every module-level
-    object, copying ~1,000 shared pages (2 to 4 ms of a 6 ms probe). The reader and
-    ``id`` are bound here, before any student code runs. The layout is checked on a
-    scratch dict; anywhere it does not hold, the guard switches whole dicts, as before.
+    Returns ``(version, None)`` or ``(None, problem)``, ``problem`` one of the codes the
+    grader words (``autograder.sandbox.runner.CALL_REUSE_OFF``).
+
+    Every change of a dict gives it a tag never used before (CPython 3.10 to 3.13; 3.14
+    removed the field), so comparing tags tells whether a dict changed since a moment,
+    without touching its entries. Touching them is what made switching to the submission's
+    state costly: updating ~2,000 entries wrote the reference count of every module-level
+    object, copying ~1,000 shared pages (2 to 4 ms of a 6 ms probe). The reader and ``id``
+    are bound here, before any student code runs.
+
+    The field is read at a fixed offset, so the layout is proven on scratch dicts first: the
+    header must hold the dict type and the length where CPython's ``PyDictObject`` has them
+    (a debug or free-threaded build does not), and the tag must take a new value at every kind
+    of change and keep it at every read. Where any of that fails, the reader is None: the
+    guard switches whole dicts and calls are not reused (slower, never wrong).
     """
-    if (sys.implementation.name != "cpython" or not (3, 11) <= sys.version_info[:2] <= (3, 13)
-            or struct.calcsize("P") != 8):
-        return None
+    if sys.implementation.name != "cpython":
+        return None, "not-cpython"
+    if not (3, 10) <= sys.version_info[:2] <= (3, 13):
+        return None, "python-version"
+    if struct.calcsize("P") != 8:
+        return None, "layout"
     from_address, ident = ctypes.c_uint64.from_address, id
+    type_at, used_at = ctypes.c_void_p.from_address, ctypes.c_ssize_t.from_address
     offset = 24  # ob_refcnt, ob_type, ma_used, then ma_version_tag
 
     def version(d: dict) -> int:
         return from_address(ident(d) + offset).value
 
     try:
-        scratch = {}
-        tags = [version(scratch)]
-        scratch["a"] = 1
-        tags.append(version(scratch))
-        scratch["a"] = 2
-        tags.append(version(scratch))
-        len(scratch), scratch.get("a")
-        tags.append(version(scratch))
-        del scratch["a"]
-        tags.append(version(scratch))
-    except Exception:  # noqa: BLE001
-        return None
-    if not (tags[0] != tags[1] != tags[2] == tags[3] != tags[4] and len(set(tags)) == 4):
-        return None
-    return version
+        if not _version_layout_holds(version, type_at, used_at):
+            return None, "layout"
+    except Exception:  # noqa: BLE001 - whatever the check could not do, the layout is not proven
+        return None, "layout"
+    return version, None
+
+
+def _version_layout_holds(version, type_at, used_at) -> bool:
+    """Whether ``version`` reads a tag that every change of a dict renews and no read does."""
+    a, b = {}, {"x": 0}
+    changes = [(a, lambda: a.__setitem__("k", 1)), (a, lambda: a.__setitem__("k", 2)),
+               (b, lambda: b.__setitem__("y", 1)), (a, lambda: a.update(m=3, n=4)),
+               (a, lambda: a.setdefault("d", 5)), (a, lambda: a.pop("m")), (b, lambda: b.clear()),
+               (a, lambda: a.__delitem__("k")), (a, lambda: a.popitem()), (a, lambda: a.clear()),
+               (a, lambda: a.__setitem__("k", 1))]
+    reads = [lambda: a.get("k"), lambda: len(a), lambda: "k" in a, lambda: list(a.items()),
+             lambda: dict(a), lambda: b.get("x")]
+    for d in (a, b):
+        if type_at(id(d) + 8).value != id(dict) or used_at(id(d) + 16).value != len(d):
+            return False
+    seen = {version(a), version(b)}
+    for d, change in changes:
+        untouched = b if d is a else a
+        kept = version(untouched)
+        change()
+        tag = version(d)
+        if tag in seen or version(untouched) != kept or used_at(id(d) + 16).value != len(d):
+            return False
+        seen.add(tag)
+        after = (version(a), version(b))
+        for read in reads:
+            read()
+        if (version(a), version(b)) != after:
+            return False
+    return True
 
 
 class _Guard:
@@ -611,7 +643,7 @@ class _Guard:
         self.dicts: list[dict] = []
         self.original: list[dict] = []
         self.student: list[dict] = []
-        self.version = _dict_version_reader()
+        self.version, self.version_problem = _dict_version_reader()
         self.diffs: list[tuple[list, dict]] = []  # per dict: keys the submission removed, entries it set
         self.tags: list[int] | None = None  # version tags when the dicts were last switched exactly
         self.entered = False  # switched to the submission's state by the fast path
@@ -678,6 +710,23 @@ class _Guard:
                 d.update(changed)
         self.tags = self._tag_all()
         self.entered = True
+
+    def settle(self) -> None:
+        """Outside a call: put back whole any dict that changed since the last switch, and take
+        the tags afresh, so that the next ``enter`` switches only the submission's entries.
+
+        The sandbox's own code changes guarded dicts between calls too: on 3.12+ a fork with
+        the lifeline thread running warns, and the warning leaves ``__warningregistry__`` in
+        this module's globals. Without this, the next switch would be a whole one, which the
+        call-reuse worker counts as a change the call made.
+        """
+        if self.entered or self.tags is None or self.version is None:
+            self.restore()
+            return
+        for i, d in enumerate(self.dicts):
+            if self.version(d) != self.tags[i]:
+                self._set(d, self.original[i])
+        self.tags = self._tag_all()
 
     def suspend(self) -> list[dict]:
         """While loading: the originals back for a moment; returns the current state for ``resume``."""
@@ -945,18 +994,26 @@ def main(argv: list[str]) -> None:
     no_fork = _can_fork()
     _RESERVE.fill()
     signatures = {n: describe_signature(namespace[n]) for n in found}
-    wire.write_frame(rep_fd, {"status": "loaded", "functions": found, "messages": messages[:50],
-                              "signatures": signatures,
-                              "notes": notes, "cannot_fork": no_fork, "nonce": nonce})
-    worker = None
     # One fork answers call after call where that cannot change what a call sees (see
     # autograder.sandbox.reuse); it needs the pid namespace (to see every process) and the
-    # dict version tags (to see every change of module state).
-    if sweep and os.getpid() == 1 and _GUARD.version is not None:
+    # dict version tags (to see every change of module state). The load reply says which,
+    # as a code the grader words (runner.CALL_REUSE_OFF): a slower grading is never silent.
+    worker, reuse_off = None, None
+    if not (sweep and os.getpid() == 1):
+        reuse_off = "no-pid-namespace"
+    elif _GUARD.version is None:
+        reuse_off = _GUARD.version_problem or "layout"
+    else:
         modules = reuse.module_list([sys.modules] + _GUARD.student[-1:], _MODULE_TYPES)
         if reuse.plain_namespace(namespace, workdir, modules, (_Quiet,)):
             worker = reuse.CallWorker(namespace, run_probe, lambda: _GUARD.full_switches, _GUARD.version,
-                                      describe_status, modules, {id(d) for d in _GUARD.dicts}, (_Quiet,))
+                                      describe_status, modules, {id(d) for d in _GUARD.dicts}, (_Quiet,),
+                                      settle=_GUARD.settle)
+        else:
+            reuse_off = "top-level-state"
+    wire.write_frame(rep_fd, {"status": "loaded", "functions": found, "messages": messages[:50],
+                              "signatures": signatures, "call_reuse": reuse_off or "on",
+                              "notes": notes, "cannot_fork": no_fork, "nonce": nonce})
     while True:
         try:
             probe, _ = wire.read_frame(req_fd)

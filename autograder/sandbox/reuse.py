@@ -273,16 +273,19 @@ class CallWorker:
     ``run_call(namespace, request, out_fd)`` writes one reply frame (``child.run_probe``);
     ``switches()`` counts the module dicts the tamper guard had to switch whole (a call
     that patched a module). ``version`` reads a dict's version tag (or None).
+    ``settle()``, run in the worker before its first call, has the guard take as its
+    starting point what the sandbox's own code left (so only a call's changes count).
     """
 
     def __init__(self, namespace: dict, run_call, switches, version, describe_status,
-                 modules: list, skip: set[int], stub_types: tuple = ()):
+                 modules: list, skip: set[int], stub_types: tuple = (), settle=None):
         self.namespace = namespace
         self.modules, self.skip, self.stub_types = modules, skip, stub_types
         self.run_call = run_call
         self.switches = switches
         self.version = version
         self.describe_status = describe_status
+        self.settle = settle
         # Taken here, in the sandbox: ``random`` reseeds itself from the OS in every fork.
         self.py_state = _py_get_state()
         self.pid: int | None = None
@@ -292,6 +295,8 @@ class CallWorker:
     # --- in the worker -----------------------------------------------------------------
 
     def _work(self, calls: int, replies: int) -> None:
+        if self.settle is not None:
+            self.settle()
         np_state, py_state, err = _np_get_state(), self.py_state, _np_geterr()
         fingerprint = _Fingerprint(self.namespace, self.version, self.modules, self.skip, self.stub_types)
         while True:

@@ -321,6 +321,24 @@ class ProbeTimeout(SandboxError):
     pass
 
 
+# Why one fork does not answer several calls (autograder.sandbox.reuse), by the code the
+# sandbox's load reply gives; each call then costs a fork of its own (about 3x the time).
+CALL_REUSE_OFF = {
+    "no-pid-namespace": "no pid namespace to see every process a call starts",
+    "not-cpython": "the sandbox's Python is not CPython, which keeps the dict version tags it needs",
+    "python-version": "the sandbox's Python keeps no dict version tags (CPython 3.10 to 3.13 do; 3.14 removed them)",
+    "layout": "the dict version tags of the sandbox's Python are not where CPython 3.10 to 3.13 keep them",
+    "top-level-state": "the submission's top level holds state a call could change unseen",
+}
+
+
+def call_reuse_mode(code: object) -> str:
+    """``"on"``, or ``"off: <why>"``, from the sandbox's (untrusted) code: never its text."""
+    if code == "on":
+        return "on"
+    return "off: " + CALL_REUSE_OFF.get(code if isinstance(code, str) else "", "the sandbox gave no known reason")
+
+
 @dataclass
 class LoadReport:
     functions: list[str]
@@ -329,6 +347,8 @@ class LoadReport:
     seconds: float
     # function -> its parameters as the sandbox read them (autograder.sandbox.child.describe_signature)
     signatures: dict = field(default_factory=dict)
+    # whether one fork answers several calls: "on" or "off: <why>" (call_reuse_mode)
+    call_reuse: str = ""
 
 
 @dataclass
@@ -502,6 +522,7 @@ class Sandbox:
             notes=[n[:300] for n in _str_list(header.get("notes"))][:20],
             seconds=time.monotonic() - t0,
             signatures=_signatures(header.get("signatures"), self.functions),
+            call_reuse=call_reuse_mode(header.get("call_reuse")),
         )
         unsafe = [n for n in self.load.notes if n.startswith("UNSAFE:")]
         if unsafe:  # fail closed: never grade in a sandbox that did not come up as designed
