@@ -62,14 +62,13 @@ OTHER_PYTHONS ?= 3.10 3.13
 PYENV_ROOT ?= $(HOME)/.pyenv
 # About a minute per Python: intake (notebook parsing, IPython's transforms), the sandbox's call reuse, one
 # graded submission end to end, the public tests on the solutions and on a notebook.
-# Two known differences are deselected until their owners settle them (see the branch report):
-# one process answering every call (the call-reuse fast path) holds on 3.11 and 3.12 only, and
+# test_call_reuse.py fails on a Python where the call-reuse fast path should be on and is not.
+# One known difference is deselected until its owner settles it (see the branch report):
 # IPython 8 (the last for 3.10) keeps a whitespace-only line's spaces where IPython 9 drops them.
 FAST_TESTS ?= tests/test_intake.py tests/test_call_reuse.py \
 	tests/test_engine.py::test_stubs_score_zero_saying_not_implemented \
 	tests/test_authoring.py::test_public_tests_pass_on_the_solutions \
 	tests/test_authoring.py::test_public_tests_take_the_file_to_test_as_an_option \
-	--deselect tests/test_call_reuse.py::test_a_plain_submission_is_answered_by_one_process \
 	--deselect "tests/test_intake.py::test_cells_become_the_code_ipython_makes_of_them[  x = 1\n\n      \n  def f():\n      return 1\n]"
 $(VENV)-py%/.installed: pyproject.toml
 	@interp=""; for c in $$(ls -d $(PYENV_ROOT)/versions/$*.*/bin/python$* 2>/dev/null | sort -V | tail -n 1) python$*; do \

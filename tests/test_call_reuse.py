@@ -8,7 +8,10 @@ must really be answered by one process (the work the reuse saves).
 
 from __future__ import annotations
 
+import ctypes
+import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +19,17 @@ import pytest
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.intake import load_submission
-from autograder.sandbox import runner, wire
+from autograder.sandbox import child, runner, wire
 from autograder.sandbox.hiding import hide_paths
 
 CONFIG = load_config()
+STUBS = PROJECT_ROOT / "assignment" / "initlab" / "init_functions.py"
 CORRECT = (PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text()
+# Where the fast path must be on: every CPython the kit supports (pyproject's requires-python).
+FAST_PATH_EXPECTED = (sys.implementation.name == "cpython" and (3, 10) <= sys.version_info[:2] <= (3, 13)
+                      and sys.maxsize > 2**32)
+# A submission whose top level holds an instance: off for that reason where the fast path exists.
+_OFF_FOR_STATE = "off: " + runner.CALL_REUSE_OFF["top-level-state" if FAST_PATH_EXPECTED else "python-version"]
 
 pytestmark = pytest.mark.skipif(not runner.detect_isolation().namespaces and
                                 os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
@@ -180,6 +189,75 @@ def test_a_plain_submission_is_answered_by_one_process(tmp_path, zygote):
                 assert _value(sb, fn, {"list": dims})  # every graded function, between the pid checks
             pids.add(_value(sb, "whoami")[0])
         assert len(pids) == 1, pids
+
+
+def test_the_load_reply_says_calls_are_reused_where_they_should_be(tmp_path, zygote):
+    with _sandbox(tmp_path, CORRECT + WHOAMI, zygote, ["whoami"]) as sb:
+        load = sb.start()
+    if FAST_PATH_EXPECTED:
+        assert load.call_reuse == "on", load.call_reuse
+    else:
+        assert load.call_reuse.startswith("off: ") and "dict version tags" in load.call_reuse, load.call_reuse
+
+
+def test_the_load_reply_says_why_calls_are_not_reused(tmp_path, zygote):
+    code = "import numpy as np\nclass Counter:\n    n = 0\nCOUNTER = Counter()\ndef f():\n    return {}\n"
+    with _sandbox(tmp_path, code, zygote, ["f"]) as sb:
+        load = sb.start()
+    assert load.call_reuse == _OFF_FOR_STATE, load.call_reuse
+
+
+def test_the_mode_is_worded_by_the_grader_never_taken_from_the_sandbox():
+    assert runner.call_reuse_mode("on") == "on"
+    assert runner.call_reuse_mode("python-version") == "off: " + runner.CALL_REUSE_OFF["python-version"]
+    for hostile in ("<script>alert(1)</script>", "/home/grader/solutions", 7, None, ["on"], "ON"):
+        assert runner.call_reuse_mode(hostile) == "off: the sandbox gave no known reason"
+
+
+def test_dict_version_tags_are_read_on_every_supported_python():
+    version, problem = child._dict_version_reader()
+    if FAST_PATH_EXPECTED:
+        assert version is not None and problem is None, problem
+        d = {}
+        before = version(d)
+        d["x"] = 1
+        assert version(d) != before
+    else:
+        assert version is None and problem in runner.CALL_REUSE_OFF
+
+
+def test_a_reader_at_the_wrong_place_fails_the_layout_check():
+    """The check, not the version gate, is what keeps a wrong offset from giving wrong answers."""
+    type_at, used_at = ctypes.c_void_p.from_address, ctypes.c_ssize_t.from_address
+    for offset in (8, 16, 32, 40):  # the type, the length, the keys, the values
+        def at(d, offset=offset):
+            return ctypes.c_uint64.from_address(id(d) + offset).value
+
+        assert not child._version_layout_holds(at, type_at, used_at), offset
+    assert not child._version_layout_holds(lambda d: 0, type_at, used_at)
+    assert not child._version_layout_holds(lambda d: len(d), type_at, used_at)
+    assert not child._version_layout_holds(lambda d: id(d), type_at, used_at)
+
+
+def test_results_json_says_whether_calls_were_reused(tmp_path):
+    from autograder.engine import Grader
+    from autograder.reports import write_submission_reports
+    from autograder.training import Trainer
+
+    config = load_config()
+    grader = Grader(config, Trainer(config, tmp_path / "cache"))
+    stateful = tmp_path / "stateful.py"
+    stateful.write_text(STUBS.read_text() + "\nclass Log:\n    pass\nLOG = Log()\n")
+    try:
+        for path in (STUBS, stateful):
+            result = grader.grade(path)
+            write_submission_reports(tmp_path / "out", result, config, "key")
+    finally:
+        grader.close()
+    data = {p.parent.name: json.loads(p.read_text())["extra_data"] for p in (tmp_path / "out").glob("*/results.json")}
+    assert data["stateful"]["call_reuse"] == _OFF_FOR_STATE, data["stateful"]
+    plain = data["init_functions"]["call_reuse"]
+    assert plain == "on" if FAST_PATH_EXPECTED else (plain.startswith("off: ") and "dict version tags" in plain), plain
 
 
 @pytest.mark.parametrize("case", sorted(STATEFUL))
