@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -105,9 +106,21 @@ CELLS = [
 ]
 
 
+def _blank_lines_emptied(code):
+    """Code with whitespace-only lines made empty: Python reads both the same, and IPython 8 (the
+    last release for Python 3.10) keeps such a line's spaces where IPython 9 drops them."""
+    if isinstance(code, str):
+        return re.sub(r"(?m)^[ \t]+$", "", code)
+    if isinstance(code, dict):
+        return {k: _blank_lines_emptied(v) for k, v in code.items()}
+    if isinstance(code, (list, tuple)):
+        return type(code)(_blank_lines_emptied(v) for v in code)
+    return code
+
+
 @pytest.mark.parametrize("cell", CELLS)
 def test_cells_become_the_code_ipython_makes_of_them(cell):
-    assert intake._python_from_cell(cell) == ipython_cell(cell)
+    assert _blank_lines_emptied(intake._python_from_cell(cell)) == _blank_lines_emptied(ipython_cell(cell))
 
 
 def test_plain_python_and_simple_magics_need_no_ipython():
@@ -164,7 +177,7 @@ def _variants() -> dict[str, bytes]:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebooks_give_the_code_nbformat_and_ipython_give(path):
     raw = path.read_bytes()
-    assert new_chunks(raw, path.name) == nbformat_chunks(raw, path.name)
+    assert _blank_lines_emptied(new_chunks(raw, path.name)) == _blank_lines_emptied(nbformat_chunks(raw, path.name))
 
 
 def _same_refusal(outcome):

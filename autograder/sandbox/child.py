@@ -39,6 +39,7 @@ import sys
 import threading
 import traceback
 import types
+import warnings
 
 import numpy as np
 import numpy.random  # noqa: F401 - numpy loads it lazily; loaded here once, not again in every probe's fork (13 ms each)
@@ -927,6 +928,9 @@ def main(argv: list[str]) -> None:
     req_fd, rep_fd = int(argv[1]), int(argv[2])
     life_fd = int(argv[3]) if len(argv) > 3 else None
     os.environ.pop("INITGRADE_CANARY", None)
+    # Python 3.12+ warns at every fork of a process with threads (the lifeline's): on the sandbox's
+    # stderr, that is the student's output, naming this file's path on the grading machine.
+    warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning)
     # pid 1 of a pid namespace with default handlers cannot be signalled from inside it;
     # Python's SIGINT handler would otherwise let any process of the sandbox stop it.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
