@@ -43,6 +43,10 @@ def test_shards_as_an_array_job_and_the_merge_after_it(slurm, tmp_path):
     raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
     for t in raw["training"].values():
         t["num_iterations"] //= 10
+    # ...and thresholds the reference reaches in that time (a config the reference fails is refused).
+    for t in raw["thresholds"].values():
+        if (t.get("min_train_accuracy") or 0) > 0.5:
+            t["min_train_accuracy"] = 0.5
     config = tmp_path / "grading.yaml"
     config.write_text(yaml.safe_dump(raw, sort_keys=False))
     # The whole set in one run, here: the reference, and it fills the cache the shards share.
