@@ -160,7 +160,9 @@ class Grader:
                 return result
             result.load_messages = load.messages
             student = _FreshStudent(sandbox)
-            log = TrainingLog(self.trainer)
+            # The shared trainer (and its cache) within this submission's training bounds.
+            for_submission = getattr(self.trainer, "for_submission", None)
+            log = TrainingLog(for_submission() if for_submission else self.trainer)
             result.checks = [self._run_check(q, c, fn, student, log) for (q, c), fn in self.checks.items()]
             result.evidence = gather_evidence(self, student, result.checks, log)
             result.probes = student.calls_made
