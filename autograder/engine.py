@@ -141,7 +141,8 @@ class Grader:
         result = SubmissionResult(id=path.stem if path.is_file() else path.name, path=str(path), status="graded",
                                   isolation=self.isolation.level)
         try:
-            sub = submission or load_submission(path, self.config.limits.submission_mb << 20)
+            sub = submission or load_submission(path, self.config.limits.submission_mb << 20,
+                                                  self.config.limits.intake_seconds)
         except (IntakeError, OSError) as exc:
             result.status, result.error = "error", str(exc)
             result.checks = self._zero_checks(f"the submission could not be read: {exc}")

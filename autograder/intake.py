@@ -28,7 +28,9 @@ import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from textwrap import dedent
+
+from autograder import notebook_cells
+from autograder.deadline import Deadline, OutOfTime, time_limit, uninterrupted
 
 SUBMISSION_SUFFIXES = {".ipynb", ".py", ".zip"}
 MAX_ZIP_MEMBERS = 200
@@ -87,92 +89,11 @@ def discover(paths: list[Path]) -> list[Path]:
 # From text to chunks
 
 
-# Cell magics whose body is ordinary Python that runs in the notebook's namespace:
-# the definitions in ``%%time`` cells are the student's definitions too.
-PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
-
-
-def _unwrap_cell_magic(source: str) -> str:
-    """``%%time`` + Python: comment out the magic line (keeping line numbers), keep the body."""
-    lines = source.split("\n")
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        words = line[2:].split()
-        if line.startswith("%%") and words and words[0] in PYTHON_CELL_MAGICS:
-            lines[i] = "# " + line  # a comment: the line numbers stay the student's
-            return "\n".join(lines)
-        return source
-    return source
-
-
-# A line IPython's prompt strippers may act on: ``>>>`` (doctest), ``In [1]: `` or ``...:``.
-_PROMPT_LIKE = re.compile(r"\s*>>>|((\[nav\]|\[ins\])? )?In \[\d+\]: |\s*\.{3,}:")
-# A line magic as the assignment's notebooks use them (``%matplotlib inline``, ``%autoreload 2``):
-# a name, then words with no quotes, brackets, backslash or IPython escapes, so its tokens
-# can neither run on to the next line nor be read as other IPython syntax.
-_SIMPLE_LINE_MAGIC = re.compile(r"%([A-Za-z_]\w*)(?: ([^'\"()\[\]{}\\?!%#\t]*))?")
-
-
-def _plain_python_cell(source: str) -> str | None:
-    """What IPython's ``TransformerManager().transform_cell`` returns for ``source``, if that
-    can be told without it (importing IPython costs 60 ms); None when IPython must decide.
-
-    IPython first cleans the cell up (trailing newline, leading blank lines dropped, common
-    indentation removed, prompts stripped), then rewrites IPython syntax found in its
-    tokens, one statement at a time. The clean-up is repeated here with IPython's own
-    steps, except the prompt stripping: a cell with a prompt-like line is left to IPython.
-    After clean-up, code that parses as Python holds no IPython syntax (``%magic``,
-    ``!shell``, ``x?`` and friends are all syntax errors in Python), so IPython returns it
-    unchanged. Simple line magics at the top level (``%matplotlib inline``, in nearly
-    every notebook) become IPython's ``get_ipython().run_line_magic(name, args)`` line, as
-    IPython writes it; the result must then parse with each such line a top-level
-    statement of its own (not inside a string, brackets or a continued line).
-    """
-    cell = source if source.endswith("\n") else source + "\n"
-    lines = cell.splitlines(keepends=True)
-    for i, line in enumerate(lines):  # IPython's leading_empty_lines
-        if line and not line.isspace():
-            lines = lines[i:]
-            break
-    text = dedent("".join(lines))  # IPython's leading_indent
-    lines = text.splitlines(keepends=True)
-    if any(_PROMPT_LIKE.match(line) for line in lines):
-        return None
-    magic_lines = []
-    if "%" in text:
-        for n, line in enumerate(lines):
-            m = _SIMPLE_LINE_MAGIC.fullmatch(line.rstrip()) if line.startswith("%") else None
-            if m:  # IPython's EscapedCommand with _tr_magic
-                lines[n] = f"get_ipython().run_line_magic({m.group(1)!r}, {(m.group(2) or '')!r})\n"
-                magic_lines.append(n + 1)
-        if magic_lines:
-            if text.count("\n") != len(lines):
-                return None  # line breaks other than \n (\r, \x0c, \u2028...): tokenizers and splitlines disagree
-            text = "".join(lines)
-    try:
-        tree = ast.parse(text)
-    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError, MemoryError: IPython decides
-        return None
-    if magic_lines:
-        top = {(s.lineno, s.end_lineno) for s in tree.body if s.col_offset == 0}
-        if any((n, n) not in top for n in magic_lines):
-            return None
-    return text
-
-
-def _python_from_cell(source: str) -> str:
-    """IPython syntax (``%magic``, ``!shell``, ``x?``) to plain Python calls of get_ipython()."""
-    source = _unwrap_cell_magic(source)
-    plain = _plain_python_cell(source)
-    if plain is not None:
-        return plain
-    from IPython.core.inputtransformer2 import TransformerManager  # only here: a 60 ms import
-
-    try:
-        return TransformerManager().transform_cell(source)
-    except Exception:  # noqa: BLE001 - leave it to the sandbox to report the syntax error
-        return source
+# IPython syntax in cells (``%magic``, ``!shell``): autograder.notebook_cells, in linear time.
+PYTHON_CELL_MAGICS = notebook_cells.PYTHON_CELL_MAGICS
+_unwrap_cell_magic = notebook_cells.unwrap_cell_magic
+_plain_python_cell = notebook_cells.plain_python_cell
+_python_from_cell = notebook_cells.python_from_cell
 
 
 def _is_literal(node: ast.AST) -> bool:
@@ -308,7 +229,8 @@ def import_nbformat():
             for m in blocked:
                 if m in sys.modules and sys.modules[m] is None:
                     del sys.modules[m]
-    import nbformat
+    with uninterrupted():
+        import nbformat
 
     return nbformat
 
@@ -383,7 +305,8 @@ def _plain_v4_cells(text: str) -> list | None:
     return cells
 
 
-def notebook_chunks(raw: bytes, name: str) -> list[dict]:
+def notebook_chunks(raw: bytes, name: str, deadline: Deadline | None = None) -> list[dict]:
+    check_time = deadline.check if deadline is not None else (lambda: None)
     text = _text(raw, name, "a Jupyter notebook")
     nb = None
     cells = _plain_v4_cells(text)
@@ -400,10 +323,11 @@ def notebook_chunks(raw: bytes, name: str) -> list[dict]:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         n_code += 1
+        check_time()
         source = cell.get("source", "")
         if isinstance(source, list):
             source = "".join(str(s) for s in source)
-        for chunk in code_chunks(_python_from_cell(str(source)), f"cell {n_code}"):
+        for chunk in code_chunks(_python_from_cell(str(source), check_time), f"cell {n_code}"):
             if chunk["code"].strip():
                 chunks.append(chunk)
     if not chunks:
@@ -425,7 +349,8 @@ def module_chunks(raw: bytes, name: str) -> list[dict]:
 # Forms of submission
 
 
-def _from_tree(files: dict[str, bytes], label: str) -> tuple[str, list[dict], dict[str, str]]:
+def _from_tree(files: dict[str, bytes], label: str,
+               deadline: Deadline | None = None) -> tuple[str, list[dict], dict[str, str]]:
     """A package folder (or unpacked zip) given as relative path -> bytes."""
     notebooks = sorted(p for p in files if p.endswith(".ipynb") and ".ipynb_checkpoints" not in p)
     modules = sorted(p for p in files if p.endswith(".py"))
@@ -442,7 +367,7 @@ def _from_tree(files: dict[str, bytes], label: str) -> tuple[str, list[dict], di
     if notebooks:
         if len(notebooks) > 1:
             raise IntakeError(f"{label} holds several notebooks ({', '.join(notebooks[:5])}); submit one")
-        return "notebook", notebook_chunks(files[notebooks[0]], notebooks[0]), extra
+        return "notebook", notebook_chunks(files[notebooks[0]], notebooks[0], deadline), extra
     candidates = [p for p in modules if PurePosixPath(p).name not in ("__init__.py", "conftest.py", "setup.py")]
     if len(candidates) == 1:
         return "package", module_chunks(files[candidates[0]], candidates[0]), extra
@@ -507,13 +432,30 @@ def _digest(files: dict[str, bytes]) -> str:
     return h.hexdigest()
 
 
-def load_submission(path: Path, max_bytes: int) -> Submission:
-    """Read one submission; raises IntakeError with a message for the student."""
+def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None) -> Submission:
+    """Read one submission; raises IntakeError with a message for the student.
+
+    ``max_seconds`` (grading.yaml's ``limits.intake_seconds``) bounds the reading: past it,
+    the submission gets an IntakeError that names the limit (autograder.deadline).
+    """
+    if max_seconds is None:
+        return _load_submission(path, max_bytes, None)
+    try:
+        with time_limit(max_seconds) as deadline:
+            return _load_submission(path, max_bytes, deadline)
+    except OutOfTime:
+        raise IntakeError(f"reading {Path(path).name} took more than {max_seconds:g} s, the most the grader spends "
+                          "reading one submission (intake_seconds in grading.yaml). Is it unusually large, with "
+                          "thousands of ! or % lines, or very long lines? Submit the notebook with only the "
+                          "assignment's cells.") from None
+
+
+def _load_submission(path: Path, max_bytes: int, deadline: Deadline | None) -> Submission:
     path = Path(path)
     sid = submission_id(path)
     if path.is_dir():
         files = _read_dir(path, max_bytes)
-        kind, chunks, extra = _from_tree(files, path.name)
+        kind, chunks, extra = _from_tree(files, path.name, deadline)
         return Submission(sid, path, kind, chunks, extra, _digest(files))
     size = path.stat().st_size
     if size > max_bytes:
@@ -521,11 +463,11 @@ def load_submission(path: Path, max_bytes: int) -> Submission:
     raw = path.read_bytes()
     digest = _digest({path.name: raw})
     if path.suffix == ".ipynb":
-        return Submission(sid, path, "notebook", notebook_chunks(raw, path.name), {}, digest)
+        return Submission(sid, path, "notebook", notebook_chunks(raw, path.name, deadline), {}, digest)
     if path.suffix == ".py":
         return Submission(sid, path, "module", module_chunks(raw, path.name), {}, digest)
     if path.suffix == ".zip":
         files = _read_zip(raw, path.name, max_bytes)
-        kind, chunks, extra = _from_tree(files, path.name)
+        kind, chunks, extra = _from_tree(files, path.name, deadline)
         return Submission(sid, path, "zip:" + kind, chunks, extra, digest)
     raise IntakeError(f"{path.name}: expected a .ipynb, .py or .zip file, or a folder")
