@@ -96,12 +96,25 @@ def rewrite_escapes(lines: list[str]) -> list[str] | None:
         tree = ast.parse(text)
     except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError, MemoryError
         return None
-    if rewritten:
-        whole_lines = {(s.lineno, s.col_offset) for s in ast.walk(tree)
-                       if isinstance(s, ast.stmt) and s.lineno == s.end_lineno}
-        if any(r not in whole_lines for r in rewritten):
-            return None
+    if rewritten and not set(rewritten) <= _one_line_statements(tree):
+        return None
     return out
+
+
+def _one_line_statements(tree: ast.Module) -> set[tuple[int, int]]:
+    """(line, column) of every statement that fits on one line, at any depth (statements
+    only: expressions, most of a tree, are not visited)."""
+    found = set()
+    stack = list(tree.body)
+    while stack:
+        s = stack.pop()
+        if isinstance(s, ast.stmt) and s.lineno == s.end_lineno:
+            found.add((s.lineno, s.col_offset))
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(s, name, None)
+            if isinstance(children, list):
+                stack.extend(c for c in children if isinstance(c, (ast.stmt, ast.excepthandler, ast.match_case)))
+    return found
 
 
 def plain_python_cell(source: str) -> str | None:
@@ -163,16 +176,16 @@ def ipython_by_blocks(source: str, check_time: Callable[[], None] = lambda: None
     starts = _top_level_starts(lines, make_tokens_by_line(lines))
     out: list[str] = []
     pending: list[str] = []
-    for a, b in zip(starts, starts[1:] + [len(lines)]):
+    for a, b in _groups(lines, starts):
         check_time()
         block = pending + lines[a:b]
-        fast = rewrite_escapes(block)
+        fast = rewrite_escapes(block) if _candidates(block) > _GROUP_CANDIDATES else None
         if fast is not None:
             out += fast
             pending = []
             continue
         done = manager.do_token_transforms(block)
-        if b < len(lines) and _ends_open(done):
+        if b < len(lines) and done != block and _may_open(block) and _ends_open(done):
             # A rewrite opened a string the next block would be read in (``!echo """``):
             # as in the whole cell, the next block is rewritten together with this one.
             pending = block
@@ -180,6 +193,44 @@ def ipython_by_blocks(source: str, check_time: Callable[[], None] = lambda: None
         out += done
         pending = []
     return "".join(out)
+
+
+# IPython tokenizes a group once per rewrite in it, and once more: groups of whole top-level
+# blocks with at most one line that may need a rewrite are tokenized at most twice.
+_GROUP_CANDIDATES = 1
+_GROUP_LINES = 256
+_MAYBE_IPYTHON = re.compile(r"\s*[!%?,;/]|.*(?:=\s*[!%]|\?\s*$)")
+
+
+def _candidates(lines: list[str]) -> int:
+    """Lines that may hold IPython syntax (an over-count: it only sizes the groups)."""
+    return sum(1 for line in lines if _MAYBE_IPYTHON.match(line))
+
+
+def _groups(lines: list[str], starts: list[int]):
+    """(start, end) line ranges of consecutive top-level blocks, cut so that each holds at most
+    _GROUP_CANDIDATES candidate lines and _GROUP_LINES lines (unless one block alone does)."""
+    bounds = list(zip(starts, starts[1:] + [len(lines)]))
+    i = 0
+    while i < len(bounds):
+        a, b = bounds[i]
+        count = _candidates(lines[a:b])
+        i += 1
+        while i < len(bounds):
+            na, nb = bounds[i]
+            more = _candidates(lines[na:nb])
+            if count + more > _GROUP_CANDIDATES or nb - a > _GROUP_LINES:
+                break
+            count += more
+            b = nb
+            i += 1
+        yield a, b
+
+
+def _may_open(lines: list[str]) -> bool:
+    """Could rewriting these lines leave a string open (only triple quotes and backslash
+    continuations run past the end of a line)?"""
+    return any('"""' in line or "\'\'\'" in line or line.endswith("\\\n") for line in lines)
 
 
 def _ends_open(lines: list[str]) -> bool:
