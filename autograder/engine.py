@@ -67,6 +67,9 @@ class SubmissionResult:
     grader_version: str = __version__
     # Plain data for the feedback pictures (autograder.feedback.evidence); not persisted.
     evidence: dict = field(default_factory=dict)
+    # The grader's own work for this submission, counted (not persisted): trainings started,
+    # their gradient steps, and the bytes of returned arrays held (the bounds of grading.yaml).
+    work: dict = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -164,9 +167,15 @@ class Grader:
             # The shared trainer (and its cache) within this submission's training bounds.
             for_submission = getattr(self.trainer, "for_submission", None)
             log = TrainingLog(for_submission() if for_submission else self.trainer)
+            iterations = getattr(self.trainer, "iterations_run", 0)
             result.checks = [self._run_check(q, c, fn, student, log) for (q, c), fn in self.checks.items()]
             result.evidence = gather_evidence(self, student, result.checks, log)
             result.probes = student.calls_made
+            budget = getattr(log.trainer, "budget", None)
+            result.work = {"trainings": budget.started if budget else 0,
+                           "training_iterations": getattr(self.trainer, "iterations_run", 0) - iterations,
+                           "training_cpu_seconds": round(budget.cpu_used, 2) if budget else 0.0,
+                           "reply_bytes_held": student.held_bytes}
         finally:
             sandbox.close()
             result.output = sandbox.output()
