@@ -260,8 +260,10 @@ class Trainer:
         self.iterations_run += t.num_iterations
         clean = flush_subnormals(params)
         try:
+            # The wall-clock deadline only catches a child that stopped computing: on a loaded
+            # machine (a batch on every core) a training gets a fraction of a core.
             fields, used = run_bounded(lambda: asdict(self._train_here(t, data, clean)), cpu_seconds=max(int(cpu), 1),
-                                       wall_seconds=3 * cpu + 10)
+                                       wall_seconds=10 * cpu + 30)
         except WorkStopped as exc:
             if budget is not None:
                 budget.cpu_used += exc.cpu_seconds
@@ -274,11 +276,12 @@ class Trainer:
                     f"submission reached the most the grader gives one submission "
                     f"({limits.training_submission_seconds} s, training_submission_seconds in grading.yaml)",
                     "training_submission_seconds") from None
+            took = (f"after {limits.training_seconds} s of computation" if exc.why == "cpu" else
+                    f"after {10 * cpu + 30:.0f} s of waiting for its {limits.training_seconds} s of computation")
             stopped = TrainingLimit(
-                f"training was stopped after {limits.training_seconds} s of computation, the most the grader gives "
-                f"one training (training_seconds in grading.yaml; from good initial weights it takes a few "
-                f"seconds). Weights that make training this slow are usually extremely small (below 1e-300) or "
-                f"extremely large", "training_seconds")
+                f"training was stopped {took}, the most the grader gives one training (training_seconds in "
+                f"grading.yaml; from good initial weights it takes a few seconds). Weights that make training "
+                f"this slow are usually extremely small (below 1e-300) or extremely large", "training_seconds")
             if key:
                 self._stopped[key] = stopped
             raise stopped from None
