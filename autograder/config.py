@@ -47,6 +47,7 @@ class Limits(_Strict):
     # bounds is said in grading.yaml.
     replies_mb: int = Field(gt=0)
     intake_seconds: float = Field(gt=0)
+    code_kb: int = Field(gt=0)
     training_seconds: int = Field(gt=0)
     training_submission_seconds: int = Field(gt=0)
     trainings_per_submission: int = Field(gt=0)

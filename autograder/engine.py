@@ -145,7 +145,8 @@ class Grader:
                                   isolation=self.isolation.level)
         try:
             sub = submission or load_submission(path, self.config.limits.submission_mb << 20,
-                                                  self.config.limits.intake_seconds)
+                                                  self.config.limits.intake_seconds,
+                                                  self.config.limits.code_kb << 10)
         except (IntakeError, OSError) as exc:
             result.status, result.error = "error", str(exc)
             result.checks = self._zero_checks(f"the submission could not be read: {exc}")

@@ -45,6 +45,29 @@ class IntakeError(Exception):
 
 
 @dataclass
+class ReadingBounds:
+    """What reading one submission may cost (grading.yaml's limits): the code handed to the
+    parsers (``code_kb``: a syntax tree takes about 5 KB of memory per line of code, so a
+    notebook at the size cap made of code would need gigabytes) and a deadline."""
+
+    max_code_bytes: int | None = None
+    deadline: Deadline | None = None
+
+    def check_time(self) -> None:
+        if self.deadline is not None:
+            self.deadline.check()
+
+    def check_code(self, size: int, name: str) -> None:
+        if self.max_code_bytes is not None and size > self.max_code_bytes:
+            raise IntakeError(f"{name} holds {size >> 10} KB of code; the grader reads at most "
+                              f"{self.max_code_bytes >> 10} KB of code in a submission (code_kb in grading.yaml). "
+                              "Submit the assignment's code without generated or pasted bulk.")
+
+
+NO_BOUNDS = ReadingBounds()
+
+
+@dataclass
 class Submission:
     id: str
     path: Path
@@ -307,8 +330,8 @@ def _plain_v4_cells(text: str) -> list | None:
     return cells
 
 
-def notebook_chunks(raw: bytes, name: str, deadline: Deadline | None = None) -> list[dict]:
-    check_time = deadline.check if deadline is not None else (lambda: None)
+def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) -> list[dict]:
+    check_time = bounds.check_time
     text = _text(raw, name, "a Jupyter notebook")
     nb = None
     cells = _plain_v4_cells(text)
@@ -319,17 +342,19 @@ def notebook_chunks(raw: bytes, name: str, deadline: Deadline | None = None) -> 
             raise IntakeError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: "
                               f"{str(exc)[:200]})") from None
         cells = nb.get("cells", []) if isinstance(nb, dict) else []
-    chunks = []
-    n_code = 0
+    sources = []
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        n_code += 1
-        check_time()
         source = cell.get("source", "")
         if isinstance(source, list):
             source = "".join(str(s) for s in source)
-        for chunk in code_chunks(_python_from_cell(str(source), check_time), f"cell {n_code}"):
+        sources.append(str(source))
+    bounds.check_code(sum(len(s) for s in sources), name)
+    chunks = []
+    for n_code, source in enumerate(sources, 1):
+        check_time()
+        for chunk in code_chunks(_python_from_cell(source, check_time), f"cell {n_code}"):
             if chunk["code"].strip():
                 chunks.append(chunk)
     if not chunks:
@@ -337,7 +362,8 @@ def notebook_chunks(raw: bytes, name: str, deadline: Deadline | None = None) -> 
     return chunks
 
 
-def module_chunks(raw: bytes, name: str) -> list[dict]:
+def module_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) -> list[dict]:
+    bounds.check_code(len(raw), name)
     text = _text(raw, name, "a Python module")
     if "\0" in text:
         raise IntakeError(f"{name} contains NUL bytes, so it is not a Python module")
@@ -352,7 +378,7 @@ def module_chunks(raw: bytes, name: str) -> list[dict]:
 
 
 def _from_tree(files: dict[str, bytes], label: str,
-               deadline: Deadline | None = None) -> tuple[str, list[dict], dict[str, str]]:
+               bounds: ReadingBounds = NO_BOUNDS) -> tuple[str, list[dict], dict[str, str]]:
     """A package folder (or unpacked zip) given as relative path -> bytes."""
     notebooks = sorted(p for p in files if p.endswith(".ipynb") and ".ipynb_checkpoints" not in p)
     modules = sorted(p for p in files if p.endswith(".py"))
@@ -365,20 +391,20 @@ def _from_tree(files: dict[str, bytes], label: str,
     preferred = [p for p in modules if PurePosixPath(p).name == "init_functions.py"]
     if preferred:
         main = min(preferred, key=len)
-        return "package", module_chunks(files[main], main), extra
+        return "package", module_chunks(files[main], main, bounds), extra
     if notebooks:
         if len(notebooks) > 1:
             raise IntakeError(f"{label} holds several notebooks ({', '.join(notebooks[:5])}); submit one")
-        return "notebook", notebook_chunks(files[notebooks[0]], notebooks[0], deadline), extra
+        return "notebook", notebook_chunks(files[notebooks[0]], notebooks[0], bounds), extra
     candidates = [p for p in modules if PurePosixPath(p).name not in ("__init__.py", "conftest.py", "setup.py")]
     if len(candidates) == 1:
-        return "package", module_chunks(files[candidates[0]], candidates[0]), extra
+        return "package", module_chunks(files[candidates[0]], candidates[0], bounds), extra
     if not candidates:
         raise IntakeError(f"{label} holds no notebook and no Python module")
     # Several modules: the one that defines the graded functions, by name, found by parsing.
     for p in candidates:
         if b"def initialize_parameters_" in files[p]:
-            return "package", module_chunks(files[p], p), extra
+            return "package", module_chunks(files[p], p, bounds), extra
     raise IntakeError(f"{label}: none of its modules defines initialize_parameters_*")
 
 
@@ -449,18 +475,20 @@ def _collector_paused():
             gc.enable()
 
 
-def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None) -> Submission:
+def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None,
+                    max_code_bytes: int | None = None) -> Submission:
     """Read one submission; raises IntakeError with a message for the student.
 
     ``max_seconds`` (grading.yaml's ``limits.intake_seconds``) bounds the reading: past it,
     the submission gets an IntakeError that names the limit (autograder.deadline).
+    ``max_code_bytes`` (``limits.code_kb``) bounds the code handed to the parsers.
     """
     try:
         with _collector_paused():
             if max_seconds is None:
-                return _load_submission(path, max_bytes, None)
+                return _load_submission(path, max_bytes, ReadingBounds(max_code_bytes))
             with time_limit(max_seconds) as deadline:
-                return _load_submission(path, max_bytes, deadline)
+                return _load_submission(path, max_bytes, ReadingBounds(max_code_bytes, deadline))
     except OutOfTime:
         raise IntakeError(f"reading {Path(path).name} took more than {max_seconds:g} s, the most the grader spends "
                           "reading one submission (intake_seconds in grading.yaml). Is it unusually large, with "
@@ -468,12 +496,12 @@ def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None
                           "assignment's cells.") from None
 
 
-def _load_submission(path: Path, max_bytes: int, deadline: Deadline | None) -> Submission:
+def _load_submission(path: Path, max_bytes: int, bounds: ReadingBounds) -> Submission:
     path = Path(path)
     sid = submission_id(path)
     if path.is_dir():
         files = _read_dir(path, max_bytes)
-        kind, chunks, extra = _from_tree(files, path.name, deadline)
+        kind, chunks, extra = _from_tree(files, path.name, bounds)
         return Submission(sid, path, kind, chunks, extra, _digest(files))
     size = path.stat().st_size
     if size > max_bytes:
@@ -481,11 +509,11 @@ def _load_submission(path: Path, max_bytes: int, deadline: Deadline | None) -> S
     raw = path.read_bytes()
     digest = _digest({path.name: raw})
     if path.suffix == ".ipynb":
-        return Submission(sid, path, "notebook", notebook_chunks(raw, path.name, deadline), {}, digest)
+        return Submission(sid, path, "notebook", notebook_chunks(raw, path.name, bounds), {}, digest)
     if path.suffix == ".py":
-        return Submission(sid, path, "module", module_chunks(raw, path.name), {}, digest)
+        return Submission(sid, path, "module", module_chunks(raw, path.name, bounds), {}, digest)
     if path.suffix == ".zip":
         files = _read_zip(raw, path.name, max_bytes)
-        kind, chunks, extra = _from_tree(files, path.name, deadline)
+        kind, chunks, extra = _from_tree(files, path.name, bounds)
         return Submission(sid, path, "zip:" + kind, chunks, extra, digest)
     raise IntakeError(f"{path.name}: expected a .ipynb, .py or .zip file, or a folder")

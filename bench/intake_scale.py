@@ -15,7 +15,9 @@ each reads as a real submission):
 * long_line: one huge single line (a literal list);
 * nested: many lines of deeply nested brackets.
 
-Prints seconds and microseconds per KB: a flat us/KB column is linear time.
+Each reading runs in its own process: prints seconds, microseconds per KB (a flat column
+is linear time) and the process's peak memory (the syntax trees: about 5 KB a line of
+code, which is why grading.yaml's ``code_kb`` caps the code of a submission).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import run_timed  # noqa: E402
 
 from autograder.config import PROJECT_ROOT, load_config  # noqa: E402
 from autograder.intake import load_submission  # noqa: E402
@@ -65,27 +68,41 @@ def notebook(cells: list[str]) -> str:
                                   "outputs": [], "source": c} for i, c in enumerate(cells)]})
 
 
+def measure_one(shape: str, mb: float, folder: Path) -> None:
+    """Write one notebook and read it; prints its size, the reading's seconds and chunks."""
+    path = folder / f"{shape}.ipynb"
+    path.write_text(notebook(shape_text(shape, int(mb * (1 << 20)))))
+    t0 = time.perf_counter()
+    sub = load_submission(path, load_config().limits.submission_mb << 20)
+    print(json.dumps({"bytes": path.stat().st_size, "seconds": time.perf_counter() - t0, "chunks": len(sub.chunks)}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=float, nargs="+", default=[0.3, 1, 5, 19])
     parser.add_argument("--shapes", nargs="+", default=["bang", "magics", "fallback", "cells", "long_line", "nested"])
+    parser.add_argument("--one", nargs=2, metavar=("SHAPE", "MB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    cap = load_config().limits.submission_mb << 20
-    print(f"{'shape':<10} {'MB':>6} {'seconds':>8} {'us/KB':>7}  chunks")
     with tempfile.TemporaryDirectory() as tmp:
+        if args.one:
+            measure_one(args.one[0], float(args.one[1]), Path(tmp))
+            return
+        code_kb = load_config().limits.code_kb
+        print(f"Reading only (no intake_seconds, no code_kb: grading.yaml refuses more than {code_kb} KB of code).")
+        print(f"{'shape':<10} {'MB':>6} {'seconds':>8} {'us/KB':>7} {'peak MB':>8}  chunks")
         for shape in args.shapes:
             for mb in args.sizes:
-                path = Path(tmp) / f"{shape}.ipynb"
-                path.write_text(notebook(shape_text(shape, int(mb * (1 << 20)))))
-                size = path.stat().st_size
-                if size > cap:
-                    print(f"{shape:<10} {size / (1 << 20):6.1f}  over the {cap >> 20} MiB cap, skipped")
+                run = run_timed([sys.executable, __file__, "--one", shape, str(mb)], check=False)
+                if run.returncode != 0:
+                    print(f"{shape:<10} {mb:6.2f}  failed: {run.stderr.strip().splitlines()[-1:]}")
                     continue
-                t0 = time.perf_counter()
-                sub = load_submission(path, cap)
-                seconds = time.perf_counter() - t0
-                print(f"{shape:<10} {size / (1 << 20):6.2f} {seconds:8.2f} {seconds * 1e6 / (size / 1024):7.1f}  "
-                      f"{len(sub.chunks)}", flush=True)
+                got = json.loads(run.stdout.strip().splitlines()[-1])
+                size = got["bytes"]
+                if size > load_config().limits.submission_mb << 20:
+                    print(f"{shape:<10} {size / (1 << 20):6.2f}  over the submission size cap")
+                    continue
+                print(f"{shape:<10} {size / (1 << 20):6.2f} {got['seconds']:8.2f} "
+                      f"{got['seconds'] * 1e6 / (size / 1024):7.1f} {run.peak_mb:8.0f}  {got['chunks']}", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 * training: CPU seconds per training (a killable child), per submission, and the number
   of trainings a submission may start; subnormal inputs are trained as zeros;
-* intake: a wall-clock limit (``intake_seconds``), in the main thread and in others;
+* intake: a wall-clock limit (``intake_seconds``), in the main thread and in others, and
+  the size of the code handed to the parsers (``code_kb``);
 * replies: the bytes of returned arrays held for one submission (``replies_mb``).
 
 A submission over a bound keeps the points it earned, is told which bound in the check's
@@ -186,9 +187,7 @@ def test_replies_held_for_a_submission_are_capped():
 # Intake
 
 
-def _slow_notebook(path: Path, lines: int = 40000) -> Path:
-    """Lines only IPython rewrites, one small block at a time: many seconds to read anywhere."""
-    source = "files = !ls\nnp.zeros?\n" * (lines // 2)
+def _notebook(path: Path, source: str) -> Path:
     code = CORRECT.read_text()
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
           "cells": [{"cell_type": "code", "id": str(i), "metadata": {}, "execution_count": None, "outputs": [],
@@ -197,8 +196,19 @@ def _slow_notebook(path: Path, lines: int = 40000) -> Path:
     return path
 
 
+def _quadratic_block_notebook(path: Path, lines: int = 20000) -> Path:
+    """One function of shell lines plus one line only IPython rewrites: IPython tokenizes the
+    whole block once per rewrite (up to its limit of 500), minutes of work anywhere."""
+    return _notebook(path, "def f():\n" + "    !ls\n" * lines + "    files = !ls\n    return files\n")
+
+
+def _many_blocks_notebook(path: Path, lines: int = 40000) -> Path:
+    """Lines only IPython rewrites, each its own top-level block: seconds of work anywhere."""
+    return _notebook(path, "files = !ls\nnp.zeros?\n" * (lines // 2))
+
+
 def test_intake_over_intake_seconds_is_refused_with_the_limit_named(tmp_path):
-    slow = _slow_notebook(tmp_path / "slow.ipynb")
+    slow = _quadratic_block_notebook(tmp_path / "slow.ipynb")
     before = signal.getsignal(signal.SIGALRM)
     with pytest.raises(IntakeError) as info:
         load_submission(slow, 20 << 20, max_seconds=0.3)
@@ -209,7 +219,7 @@ def test_intake_over_intake_seconds_is_refused_with_the_limit_named(tmp_path):
 
 
 def test_intake_seconds_holds_outside_the_main_thread_too(tmp_path):
-    slow = _slow_notebook(tmp_path / "slow.ipynb")
+    slow = _many_blocks_notebook(tmp_path / "slow.ipynb")
     with ThreadPoolExecutor(1) as pool:
         future = pool.submit(load_submission, slow, 20 << 20, 0.3)
         with pytest.raises(IntakeError, match="intake_seconds"):
@@ -232,7 +242,7 @@ def initialize_parameters_zeros(layers_dims):
 
 
 def test_each_bound_in_one_batch(tmp_path):
-    """Four submissions, each over one bound, between two correct ones, in one batch."""
+    """Five submissions, each over one bound, between two correct ones, in one batch."""
     config_path = tmp_path / "grading.yaml"
     raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
     raw["limits"].update(trainings_per_submission=1, intake_seconds=2, training_seconds=4)
@@ -246,7 +256,8 @@ def test_each_bound_in_one_batch(tmp_path):
     (folder / "two_trainings.py").write_text((MISTAKES / "random_rand_uniform.py").read_text())
     (folder / "big_zeros_replies.py").write_text(CORRECT.read_text() + BIG_ZEROS)
     (folder / "deep_times_10.py").write_text((MISTAKES / "deep_times_10.py").read_text())
-    _slow_notebook(folder / "slow_intake.ipynb", 200000)
+    _quadratic_block_notebook(folder / "slow_intake.ipynb")
+    _notebook(folder / "much_code.ipynb", "x = 1\n" * (config.limits.code_kb * 1024 // 6 + 1))
     out = tmp_path / "out"
     report = grade_batch([folder], out, config, jobs=1, cache_dir=tmp_path / "cache")
     by_id = {r.id: r for r in report.results}
@@ -287,5 +298,7 @@ def test_each_bound_in_one_batch(tmp_path):
     # intake_seconds: an error naming the limit, and nothing else about the batch changed.
     r = by_id["slow_intake"]
     assert r.status == "error" and "intake_seconds" in r.error
-    assert len(report.results) == 6 and (out / "gradebook.csv").is_file()
+    r = by_id["much_code"]
+    assert r.status == "error" and "code_kb" in r.error
+    assert len(report.results) == 7 and (out / "gradebook.csv").is_file()
     assert os.path.isfile(out / "a_correct" / "results.json")

@@ -140,27 +140,26 @@ def nested_notebook() -> str:
     return _notebook(cells[:2] + _functions_cells() + cells[2:])
 
 
-def write_single_line_notebook(path: Path, megabytes: int = 15) -> Path:
+def write_single_line_notebook(path: Path, megabytes: float = 1.5) -> Path:
     """One cell that is a single line of ``megabytes`` MB (a string literal), with the functions."""
-    line = "BLOB = '" + "ab" * (megabytes << 19) + "'\n"
+    line = "BLOB = '" + "ab" * int(megabytes * (1 << 19)) + "'\n"
     path.write_text(_notebook(_functions_cells() + [_cell(line)]), encoding="utf-8")
     return path
 
 
-def write_slow_intake_notebook(path: Path, megabytes: int = 19) -> Path:
-    """A notebook near the size cap made only of lines IPython must rewrite one block at a time
-    (``files = !ls``, ``obj?``): reading it takes minutes, past ``limits.intake_seconds``."""
-    unit = "files = !ls\nnp.zeros?\n"
-    cell = unit * ((megabytes << 20) // (len(unit) + 8))
-    path.write_text(_notebook(_functions_cells() + [{"cell_type": "code", "execution_count": None, "metadata": {},
-                                                     "outputs": [], "source": cell}]), encoding="utf-8")
+def write_quadratic_block_notebook(path: Path, lines: int = 30000) -> Path:
+    """One function of shell lines plus one line only IPython rewrites (``files = !ls``): IPython
+    re-tokenizes the whole block once per rewrite, minutes of work, past ``limits.intake_seconds``."""
+    block = "def setup():\n" + "    !ls\n" * lines + "    files = !ls\n    return files\n"
+    path.write_text(_notebook(_functions_cells() + [_cell(block)]), encoding="utf-8")
     return path
 
 
 # Cases too large to commit: written by the tests into their temporary folder.
 GENERATED = {
-    "bound_notebook_15mb_single_line.ipynb": write_single_line_notebook,
-    "bound_notebook_slow_intake_at_cap.ipynb": write_slow_intake_notebook,
+    "bound_notebook_1mb_single_line.ipynb": write_single_line_notebook,
+    "bound_notebook_15mb_single_line.ipynb": lambda path: write_single_line_notebook(path, 15),
+    "bound_notebook_quadratic_block.ipynb": write_quadratic_block_notebook,
 }
 
 
