@@ -222,7 +222,8 @@ class Trainer:
         if found is not None:
             return found
         if key in self._stopped:
-            raise self._stopped[key]
+            stopped = self._stopped[key]
+            raise TrainingLimit(str(stopped), stopped.bound)
         if budget is not None:
             budget.admit()
         path = self._disk_path(key)

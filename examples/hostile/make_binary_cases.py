@@ -140,7 +140,7 @@ def nested_notebook() -> str:
     return _notebook(cells[:2] + _functions_cells() + cells[2:])
 
 
-def write_single_line_notebook(path: Path, megabytes: float = 1.5) -> Path:
+def write_single_line_notebook(path: Path, megabytes: float = 0.9) -> Path:
     """One cell that is a single line of ``megabytes`` MB (a string literal), with the functions."""
     line = "BLOB = '" + "ab" * int(megabytes * (1 << 19)) + "'\n"
     path.write_text(_notebook(_functions_cells() + [_cell(line)]), encoding="utf-8")
@@ -157,7 +157,7 @@ def write_quadratic_block_notebook(path: Path, lines: int = 30000) -> Path:
 
 # Cases too large to commit: written by the tests into their temporary folder.
 GENERATED = {
-    "bound_notebook_1mb_single_line.ipynb": write_single_line_notebook,
+    "bound_notebook_900kb_single_line.ipynb": write_single_line_notebook,
     "bound_notebook_15mb_single_line.ipynb": lambda path: write_single_line_notebook(path, 15),
     "bound_notebook_quadratic_block.ipynb": write_quadratic_block_notebook,
 }
