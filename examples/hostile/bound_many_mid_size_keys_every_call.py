@@ -1,5 +1,5 @@
 # family: grader-work
-# expect: graded 0
+# expect: graded 1
 # message: replies_mb
 # tries: every call returns the right parameters plus 40 extra arrays of 88 KB under other keys (3.5 MB a call)
 import numpy as np

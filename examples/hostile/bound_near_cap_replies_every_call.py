@@ -1,5 +1,5 @@
 # family: grader-work
-# expect: graded 0
+# expect: graded 1
 # message: replies_mb
 # tries: every call returns the right parameters plus a 3.6 MB array (just under the 4 MB per-reply cap), to make the grader hold hundreds of MB for one submission
 import numpy as np
