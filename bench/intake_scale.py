@@ -54,7 +54,7 @@ def shape_text(shape: str, size: int) -> list[str]:
         return [FUNCTIONS, _repeat("!echo a\nfiles = !ls\nnp.zeros?\n%pwd\n", size)]
     if shape == "cells":
         return [FUNCTIONS] + [f"def f{i}(x):\n    return x + {i}\n" if i % 2 else "%%bash\necho hi\n"
-                              for i in range(max(1, size // 34))]
+                              for i in range(max(1, size // 136))]  # about 136 bytes of JSON a cell
     if shape == "long_line":
         return [FUNCTIONS, "DATA = [" + _repeat("1, ", size) + "]\n"]
     if shape == "nested":
