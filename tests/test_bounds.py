@@ -57,6 +57,30 @@ SHORT_CIRCLES = {"circles": {"num_iterations": 300}}
 
 
 # ---------------------------------------------------------------------------------------
+# grading.yaml
+
+
+@pytest.mark.parametrize("change,named", [
+    ({"replies_mb": 1, "reply_mb": 4}, "replies_mb"),
+    ({"training_submission_seconds": 5, "training_seconds": 10}, "training_submission_seconds"),
+    ({"trainings_per_submission": 0}, "trainings_per_submission"),
+    ({"intake_seconds": 0}, "intake_seconds"),
+    ({"code_kb": None}, "code_kb"),
+])
+def test_the_bounds_are_validated_with_the_key_named(tmp_path, change, named):
+    raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
+    for key, value in change.items():
+        if value is None:
+            del raw["limits"][key]
+        else:
+            raw["limits"][key] = value
+    path = tmp_path / "grading.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.raises(ConfigError, match=named):
+        load_config(path)
+
+
+# ---------------------------------------------------------------------------------------
 # The training worker
 
 
