@@ -43,8 +43,11 @@ def _child(work: Callable[[], dict], cpu_seconds: int, w: int) -> None:
     try:
         os.closerange(3, w)
         os.closerange(w + 1, 1 << 16)
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGXCPU, signal.SIGALRM):
+        for sig in (signal.SIGTERM, signal.SIGXCPU, signal.SIGALRM):
             signal.signal(sig, signal.SIG_DFL)  # the grader's handlers are not the child's
+        # Ctrl-C reaches the whole process group: the grader decides, and kills this child
+        # when it stops waiting for it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.setitimer(signal.ITIMER_REAL, 0)
         try:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
