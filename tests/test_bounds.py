@@ -105,6 +105,37 @@ def test_training_worker_is_stopped_at_its_wall_seconds():
     assert info.value.why == "wall"
 
 
+def test_an_interrupted_grader_leaves_no_training_child(monkeypatch):
+    forked = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    def spin():
+        while True:
+            pass
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fork", fork)
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_bounded(spin, cpu_seconds=30, wall_seconds=60)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(forked) == 1
+    with pytest.raises(ChildProcessError):  # killed and reaped
+        os.waitpid(forked[0], os.WNOHANG)
+
+
 def test_training_worker_that_fails_is_reported_as_died():
     with pytest.raises(WorkStopped) as info:
         run_bounded(lambda: 1 / 0, cpu_seconds=5, wall_seconds=30)
