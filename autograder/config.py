@@ -55,6 +55,24 @@ class Limits(_Strict):
     output_kb: int = Field(gt=0)
     reply_mb: int = Field(gt=0)
     submission_mb: int = Field(gt=0)
+    # The grader's own work for one submission (in the grader, not the sandbox); what each
+    # bounds is said in grading.yaml.
+    replies_mb: int = Field(gt=0)
+    intake_seconds: float = Field(gt=0)
+    code_kb: int = Field(gt=0)
+    training_seconds: int = Field(gt=0)
+    training_submission_seconds: int = Field(gt=0)
+    trainings_per_submission: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.replies_mb < self.reply_mb:
+            raise ValueError(f"replies_mb ({self.replies_mb}) must be at least reply_mb ({self.reply_mb}): "
+                             "one reply must fit in what a submission may hold")
+        if self.training_submission_seconds < self.training_seconds:
+            raise ValueError(f"training_submission_seconds ({self.training_submission_seconds}) must be at least "
+                             f"training_seconds ({self.training_seconds})")
+        return self
 
 
 class SandboxSettings(_Strict):

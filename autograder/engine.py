@@ -75,6 +75,9 @@ class SubmissionResult:
     grader_version: str = __version__
     # Plain data for the feedback pictures (autograder.feedback.evidence); not persisted.
     evidence: dict = field(default_factory=dict)
+    # The grader's own work for this submission, counted (not persisted): trainings started,
+    # their gradient steps, and the bytes of returned arrays held (the bounds of grading.yaml).
+    work: dict = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -163,7 +166,9 @@ class Grader:
         result = SubmissionResult(id=path.stem if path.is_file() else path.name, path=str(path), status="graded",
                                   isolation=self.isolation.level)
         try:
-            sub = submission or load_submission(path, self.config.limits.submission_mb << 20)
+            sub = submission or load_submission(path, self.config.limits.submission_mb << 20,
+                                                  self.config.limits.intake_seconds,
+                                                  self.config.limits.code_kb << 10)
         except (IntakeError, OSError) as exc:
             result.status, result.error = "error", str(exc)
             result.checks = self._zero_checks(f"the submission could not be read: {exc}")
@@ -184,11 +189,19 @@ class Grader:
             context = LoadContext(sub.chunks, load.messages, load.signatures, self.reference)
             result.load_messages = context.load_lines(self.config.functions)
             student = _FreshStudent(sandbox, context)
-            log = TrainingLog(self.trainer)
+            # The shared trainer (and its cache) within this submission's training bounds.
+            for_submission = getattr(self.trainer, "for_submission", None)
+            log = TrainingLog(for_submission() if for_submission else self.trainer)
+            iterations = getattr(self.trainer, "iterations_run", 0)
             result.checks = [self._run_check(q, c, fn, student, log) for (q, c), fn in self.checks.items()]
             _say_each_cause_once(result.checks)
             result.evidence = gather_evidence(self, student, result.checks, log)
             result.probes = student.calls_made
+            budget = getattr(log.trainer, "budget", None)
+            result.work = {"trainings": budget.started if budget else 0,
+                           "training_iterations": getattr(self.trainer, "iterations_run", 0) - iterations,
+                           "training_cpu_seconds": round(budget.cpu_used, 2) if budget else 0.0,
+                           "reply_bytes_held": student.held_bytes}
         finally:
             sandbox.close()
             result.output = sandbox.output()

@@ -20,16 +20,19 @@ Both imports cost more than the rest of reading a notebook (about 65 ms each).
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import io
 import json
 import re
 import sys
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from textwrap import dedent
 
+from autograder import notebook_cells
+from autograder.deadline import Deadline, OutOfTime, time_limit, uninterrupted
 from autograder.submission_files import read_regular, walk_regular
 
 SUBMISSION_SUFFIXES = {".ipynb", ".py", ".zip"}
@@ -40,6 +43,29 @@ _KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.
 
 class IntakeError(Exception):
     """The submission cannot be read as code; the message is for the student."""
+
+
+@dataclass
+class ReadingBounds:
+    """What reading one submission may cost (grading.yaml's limits): the code handed to the
+    parsers (``code_kb``: a syntax tree takes about 5 KB of memory per line of code, so a
+    notebook at the size cap made of code would need gigabytes) and a deadline."""
+
+    max_code_bytes: int | None = None
+    deadline: Deadline | None = None
+
+    def check_time(self) -> None:
+        if self.deadline is not None:
+            self.deadline.check()
+
+    def check_code(self, size: int, name: str) -> None:
+        if self.max_code_bytes is not None and size > self.max_code_bytes:
+            raise IntakeError(f"{name} holds {size >> 10} KB of code; the grader reads at most "
+                              f"{self.max_code_bytes >> 10} KB of code in a submission (code_kb in grading.yaml). "
+                              "Submit the assignment's code without generated or pasted bulk.")
+
+
+NO_BOUNDS = ReadingBounds()
 
 
 @dataclass
@@ -91,92 +117,11 @@ def discover(paths: list[Path]) -> list[Path]:
 # From text to chunks
 
 
-# Cell magics whose body is ordinary Python that runs in the notebook's namespace:
-# the definitions in ``%%time`` cells are the student's definitions too.
-PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
-
-
-def _unwrap_cell_magic(source: str) -> str:
-    """``%%time`` + Python: comment out the magic line (keeping line numbers), keep the body."""
-    lines = source.split("\n")
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        words = line[2:].split()
-        if line.startswith("%%") and words and words[0] in PYTHON_CELL_MAGICS:
-            lines[i] = "# " + line  # a comment: the line numbers stay the student's
-            return "\n".join(lines)
-        return source
-    return source
-
-
-# A line IPython's prompt strippers may act on: ``>>>`` (doctest), ``In [1]: `` or ``...:``.
-_PROMPT_LIKE = re.compile(r"\s*>>>|((\[nav\]|\[ins\])? )?In \[\d+\]: |\s*\.{3,}:")
-# A line magic as the assignment's notebooks use them (``%matplotlib inline``, ``%autoreload 2``):
-# a name, then words with no quotes, brackets, backslash or IPython escapes, so its tokens
-# can neither run on to the next line nor be read as other IPython syntax.
-_SIMPLE_LINE_MAGIC = re.compile(r"%([A-Za-z_]\w*)(?: ([^'\"()\[\]{}\\?!%#\t]*))?")
-
-
-def _plain_python_cell(source: str) -> str | None:
-    """What IPython's ``TransformerManager().transform_cell`` returns for ``source``, if that
-    can be told without it (importing IPython costs 60 ms); None when IPython must decide.
-
-    IPython first cleans the cell up (trailing newline, leading blank lines dropped, common
-    indentation removed, prompts stripped), then rewrites IPython syntax found in its
-    tokens, one statement at a time. The clean-up is repeated here with IPython's own
-    steps, except the prompt stripping: a cell with a prompt-like line is left to IPython.
-    After clean-up, code that parses as Python holds no IPython syntax (``%magic``,
-    ``!shell``, ``x?`` and friends are all syntax errors in Python), so IPython returns it
-    unchanged. Simple line magics at the top level (``%matplotlib inline``, in nearly
-    every notebook) become IPython's ``get_ipython().run_line_magic(name, args)`` line, as
-    IPython writes it; the result must then parse with each such line a top-level
-    statement of its own (not inside a string, brackets or a continued line).
-    """
-    cell = source if source.endswith("\n") else source + "\n"
-    lines = cell.splitlines(keepends=True)
-    for i, line in enumerate(lines):  # IPython's leading_empty_lines
-        if line and not line.isspace():
-            lines = lines[i:]
-            break
-    text = dedent("".join(lines))  # IPython's leading_indent
-    lines = text.splitlines(keepends=True)
-    if any(_PROMPT_LIKE.match(line) for line in lines):
-        return None
-    magic_lines = []
-    if "%" in text:
-        for n, line in enumerate(lines):
-            m = _SIMPLE_LINE_MAGIC.fullmatch(line.rstrip()) if line.startswith("%") else None
-            if m:  # IPython's EscapedCommand with _tr_magic
-                lines[n] = f"get_ipython().run_line_magic({m.group(1)!r}, {(m.group(2) or '')!r})\n"
-                magic_lines.append(n + 1)
-        if magic_lines:
-            if text.count("\n") != len(lines):
-                return None  # line breaks other than \n (\r, \x0c, \u2028...): tokenizers and splitlines disagree
-            text = "".join(lines)
-    try:
-        tree = ast.parse(text)
-    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError, MemoryError: IPython decides
-        return None
-    if magic_lines:
-        top = {(s.lineno, s.end_lineno) for s in tree.body if s.col_offset == 0}
-        if any((n, n) not in top for n in magic_lines):
-            return None
-    return text
-
-
-def _python_from_cell(source: str) -> str:
-    """IPython syntax (``%magic``, ``!shell``, ``x?``) to plain Python calls of get_ipython()."""
-    source = _unwrap_cell_magic(source)
-    plain = _plain_python_cell(source)
-    if plain is not None:
-        return plain
-    from IPython.core.inputtransformer2 import TransformerManager  # only here: a 60 ms import
-
-    try:
-        return TransformerManager().transform_cell(source)
-    except Exception:  # noqa: BLE001 - leave it to the sandbox to report the syntax error
-        return source
+# IPython syntax in cells (``%magic``, ``!shell``): autograder.notebook_cells, in linear time.
+PYTHON_CELL_MAGICS = notebook_cells.PYTHON_CELL_MAGICS
+_unwrap_cell_magic = notebook_cells.unwrap_cell_magic
+_plain_python_cell = notebook_cells.plain_python_cell
+_python_from_cell = notebook_cells.python_from_cell
 
 
 def _is_literal(node: ast.AST) -> bool:
@@ -448,7 +393,8 @@ def import_nbformat():
             for m in blocked:
                 if m in sys.modules and sys.modules[m] is None:
                     del sys.modules[m]
-    import nbformat
+    with uninterrupted():
+        import nbformat
 
     return nbformat
 
@@ -523,7 +469,8 @@ def _plain_v4_cells(text: str) -> list | None:
     return cells
 
 
-def notebook_chunks(raw: bytes, name: str) -> list[dict]:
+def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) -> list[dict]:
+    check_time = bounds.check_time
     text = _text(raw, name, "a Jupyter notebook")
     nb = None
     cells = _plain_v4_cells(text)
@@ -534,16 +481,19 @@ def notebook_chunks(raw: bytes, name: str) -> list[dict]:
             raise IntakeError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: "
                               f"{str(exc)[:200]})") from None
         cells = nb.get("cells", []) if isinstance(nb, dict) else []
-    chunks = []
-    n_code = 0
+    sources = []
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        n_code += 1
         source = cell.get("source", "")
         if isinstance(source, list):
             source = "".join(str(s) for s in source)
-        for chunk in code_chunks(_python_from_cell(str(source)), f"cell {n_code}"):
+        sources.append(str(source))
+    bounds.check_code(sum(len(s) for s in sources), name)
+    chunks = []
+    for n_code, source in enumerate(sources, 1):
+        check_time()
+        for chunk in code_chunks(_python_from_cell(source, check_time), f"cell {n_code}"):
             if _useful(chunk):
                 chunks.append(chunk)
     if not any(c["code"].strip() for c in chunks):
@@ -557,7 +507,8 @@ def _useful(chunk: dict) -> bool:
     return bool(chunk["code"].strip() or chunk.get("dropped"))
 
 
-def module_chunks(raw: bytes, name: str) -> list[dict]:
+def module_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) -> list[dict]:
+    bounds.check_code(len(raw), name)
     text = _text(raw, name, "a Python module")
     if "\0" in text:
         raise IntakeError(f"{name} contains NUL bytes, so it is not a Python module")
@@ -571,7 +522,8 @@ def module_chunks(raw: bytes, name: str) -> list[dict]:
 # Forms of submission
 
 
-def _from_tree(files: dict[str, bytes], label: str) -> tuple[str, list[dict], dict[str, str]]:
+def _from_tree(files: dict[str, bytes], label: str,
+               bounds: ReadingBounds = NO_BOUNDS) -> tuple[str, list[dict], dict[str, str]]:
     """A package folder (or unpacked zip) given as relative path -> bytes."""
     notebooks = sorted(p for p in files if p.endswith(".ipynb") and ".ipynb_checkpoints" not in p)
     modules = sorted(p for p in files if p.endswith(".py"))
@@ -584,20 +536,20 @@ def _from_tree(files: dict[str, bytes], label: str) -> tuple[str, list[dict], di
     preferred = [p for p in modules if PurePosixPath(p).name == "init_functions.py"]
     if preferred:
         main = min(preferred, key=len)
-        return "package", module_chunks(files[main], main), extra
+        return "package", module_chunks(files[main], main, bounds), extra
     if notebooks:
         if len(notebooks) > 1:
             raise IntakeError(f"{label} holds several notebooks ({', '.join(notebooks[:5])}); submit one")
-        return "notebook", notebook_chunks(files[notebooks[0]], notebooks[0]), extra
+        return "notebook", notebook_chunks(files[notebooks[0]], notebooks[0], bounds), extra
     candidates = [p for p in modules if PurePosixPath(p).name not in ("__init__.py", "conftest.py", "setup.py")]
     if len(candidates) == 1:
-        return "package", module_chunks(files[candidates[0]], candidates[0]), extra
+        return "package", module_chunks(files[candidates[0]], candidates[0], bounds), extra
     if not candidates:
         raise IntakeError(f"{label} holds no notebook and no Python module")
     # Several modules: the one that defines the graded functions, by name, found by parsing.
     for p in candidates:
         if b"def initialize_parameters_" in files[p]:
-            return "package", module_chunks(files[p], p), extra
+            return "package", module_chunks(files[p], p, bounds), extra
     raise IntakeError(f"{label}: none of its modules defines initialize_parameters_*")
 
 
@@ -651,22 +603,57 @@ def _digest(files: dict[str, bytes]) -> str:
     return h.hexdigest()
 
 
-def load_submission(path: Path, max_bytes: int) -> Submission:
-    """Read one submission; raises IntakeError with a message for the student."""
+@contextmanager
+def _collector_paused():
+    """No cyclic garbage collection while reading: ``ast.parse`` makes an object per node,
+    and the collector's passes over them made parsing superlinear (a 6 MB cell: 2.5x the
+    time per line of a 0.4 MB one). Syntax trees hold no cycles; they go by reference
+    counting, and the size cap bounds them."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None,
+                    max_code_bytes: int | None = None) -> Submission:
+    """Read one submission; raises IntakeError with a message for the student.
+
+    ``max_seconds`` (grading.yaml's ``limits.intake_seconds``) bounds the reading: past it,
+    the submission gets an IntakeError that names the limit (autograder.deadline).
+    ``max_code_bytes`` (``limits.code_kb``) bounds the code handed to the parsers.
+    """
+    try:
+        with _collector_paused():
+            if max_seconds is None:
+                return _load_submission(path, max_bytes, ReadingBounds(max_code_bytes))
+            with time_limit(max_seconds) as deadline:
+                return _load_submission(path, max_bytes, ReadingBounds(max_code_bytes, deadline))
+    except OutOfTime:
+        raise IntakeError(f"reading {Path(path).name} took more than {max_seconds:g} s, the most the grader spends "
+                          "reading one submission (intake_seconds in grading.yaml). Is it unusually large, with "
+                          "thousands of ! or % lines, or very long lines? Submit the notebook with only the "
+                          "assignment's cells.") from None
+
+
+def _load_submission(path: Path, max_bytes: int, bounds: ReadingBounds) -> Submission:
     path = Path(path)
     sid = submission_id(path)
     if path.is_dir() and not path.is_symlink():
         files = _read_dir(path, max_bytes)
-        kind, chunks, extra = _from_tree(files, path.name)
+        kind, chunks, extra = _from_tree(files, path.name, bounds)
         return Submission(sid, path, kind, chunks, extra, _digest(files))
     raw = read_regular(path, max_bytes)
     digest = _digest({path.name: raw})
     if path.suffix == ".ipynb":
-        return Submission(sid, path, "notebook", notebook_chunks(raw, path.name), {}, digest)
+        return Submission(sid, path, "notebook", notebook_chunks(raw, path.name, bounds), {}, digest)
     if path.suffix == ".py":
-        return Submission(sid, path, "module", module_chunks(raw, path.name), {}, digest)
+        return Submission(sid, path, "module", module_chunks(raw, path.name, bounds), {}, digest)
     if path.suffix == ".zip":
         files = _read_zip(raw, path.name, max_bytes)
-        kind, chunks, extra = _from_tree(files, path.name)
+        kind, chunks, extra = _from_tree(files, path.name, bounds)
         return Submission(sid, path, "zip:" + kind, chunks, extra, digest)
     raise IntakeError(f"{path.name}: expected a .ipynb, .py or .zip file, or a folder")

@@ -8,6 +8,13 @@ No object produced by student code ever reaches the grader.
 
 Calls are memoised per (function, arguments): several checks asking for the same
 call cost one probe. A function that timed out is not called again.
+
+The memo is the memory the grader holds for a submission's replies, so it is bounded:
+``max_held_bytes`` (grading.yaml's ``limits.replies_mb`` in the sandbox) caps the arrays
+kept over all calls. A reply that would go over is not kept: that call fails with a
+message naming the limit, and the checks that already ran keep their points. Replies
+the parameters of these networks need are a few KB; one reply is at most
+``limits.reply_mb``, read and dropped when it does not fit.
 """
 
 from __future__ import annotations
@@ -141,16 +148,35 @@ def _signature_diagnosis(function: str, message: str):
     return signature_diagnosis(question if question in QUESTIONS else "random", message)
 
 
+def returned_bytes(r: Returned) -> int:
+    return sum(a.nbytes for a in r.arrays.values())
+
+
 class _Memo:
-    def __init__(self):
+    def __init__(self, max_held_bytes: int | None = None):
         self._memo: dict[str, Returned | ProbeFailure] = {}
+        self.max_held_bytes = max_held_bytes
+        self.held_bytes = 0  # arrays kept in the memo: what the grader holds for this submission
+
+    def _keep(self, r: Returned) -> Returned:
+        size = returned_bytes(r)
+        if self.max_held_bytes is not None and self.held_bytes + size > self.max_held_bytes:
+            mb = 1 << 20
+            raise ProbeFailure(
+                f"{_signature(r.function, r.args)} returned {size / mb:.1f} MB of arrays, and the earlier calls "
+                f"of your functions already returned {self.held_bytes / mb:.1f} MB: the grader keeps at most "
+                f"{self.max_held_bytes // mb} MB of returned arrays for one submission (replies_mb in "
+                "grading.yaml), so this call was not checked. The parameters of these networks take a few KB; "
+                "does the function return extra or oversized arrays?")
+        self.held_bytes += size
+        return r
 
     def call(self, function: str, *args, as_tuple: bool = False) -> Returned:
         """Call ``function(*args)`` (lists sent as tuples when ``as_tuple``)."""
         key = json.dumps([function, _encode_args(args, as_tuple)])
         if key not in self._memo:
             try:
-                self._memo[key] = self._call(function, args, as_tuple)
+                self._memo[key] = self._keep(self._call(function, args, as_tuple))
             except ProbeFailure as exc:
                 self._memo[key] = exc
         result = self._memo[key]
@@ -166,8 +192,11 @@ class _Memo:
 class SandboxStudent(_Memo):
     """Calls into a loaded ``Sandbox``."""
 
-    def __init__(self, sandbox, context=None):
-        super().__init__()
+    def __init__(self, sandbox, context=None, max_held_bytes: int | None = None):
+        if max_held_bytes is None:
+            limit = getattr(getattr(sandbox, "limits", None), "replies_mb", None)
+            max_held_bytes = limit << 20 if limit else None
+        super().__init__(max_held_bytes)
         self.sandbox = sandbox
         self.context = context  # autograder.explain.LoadContext: errors in the student's terms
         self.hung: dict[str, str] = {}

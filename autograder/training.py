@@ -10,6 +10,20 @@ machines on a network file system (the rule: autograder.cache_lock; at worst a t
 
 Only facts derived by trusted code are cached (accuracies, costs, symmetry);
 reading the cache never executes anything.
+
+Every training that is not cached runs in a forked child with a CPU-time limit
+(autograder.training_worker), within three bounds of grading.yaml's ``limits``:
+``training_seconds`` per training, ``training_submission_seconds`` and
+``trainings_per_submission`` for all trainings of one submission (a ``TrainingBudget``,
+held by the ``SubmissionTrainer`` the engine gives each submission's checks). A training
+over a bound raises ``TrainingLimit``, an AssertionError whose message names the bound:
+the check fails, the checks before it keep their points, and the grader moves on.
+Cached outcomes cost nothing and are never refused.
+
+Subnormal numbers (below 2.2e-308) in the initial parameters are set to zero before
+training: they make every operation on them up to 100x slower and change nothing a
+check looks at. The reference parameters hold none, so their (published) outcomes are
+bit for bit the same; the cache key is still the exact bytes the student returned.
 """
 
 from __future__ import annotations
@@ -25,6 +39,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder.cache_lock import LOCK_WAIT_SECONDS, advisory_lock, store_atomic
 from autograder.config import GradingConfig, data_folder
+from autograder.training_worker import WorkStopped, run_bounded
 from initlab import data as datasets
 from initlab.model import accuracy, num_layers, train
 
@@ -59,6 +74,55 @@ def params_digest(params: dict[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
+class TrainingLimit(AssertionError):
+    """A training was not run, or was stopped, at one of grading.yaml's bounds; the message
+    says which, for the student. ``bound`` is the grading.yaml key."""
+
+    def __init__(self, message: str, bound: str):
+        super().__init__(message)
+        self.bound = bound
+
+
+@dataclass
+class TrainingBudget:
+    """What one submission may still spend on training (grading.yaml's limits)."""
+
+    cpu_seconds: float
+    trainings: int
+    cpu_used: float = 0.0
+    started: int = 0
+
+    @classmethod
+    def from_limits(cls, limits) -> "TrainingBudget":
+        return cls(float(limits.training_submission_seconds), int(limits.trainings_per_submission))
+
+    def admit(self) -> None:
+        """Raise TrainingLimit when no further training may start for this submission."""
+        if self.started >= self.trainings:
+            raise TrainingLimit(f"your submission already needed {self.started} trainings of the model, the most "
+                                "the grader runs for one submission (trainings_per_submission in grading.yaml); "
+                                "this one was not run", "trainings_per_submission")
+        if self.cpu_used >= self.cpu_seconds:
+            raise TrainingLimit(f"the trainings of your submission already used {self.cpu_used:.0f} s of computation, "
+                                f"the most the grader gives one submission ({self.cpu_seconds:g} s, "
+                                "training_submission_seconds in grading.yaml); this one was not run",
+                                "training_submission_seconds")
+
+
+def flush_subnormals(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Copies of ``params`` with subnormal entries set to 0 (the same arrays when there are none)."""
+    tiny = np.finfo(np.float64).tiny
+    out = {}
+    for k, v in params.items():
+        a = np.asarray(v, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            sub = (a != 0) & (np.abs(a) < tiny)
+        if sub.any():
+            a = np.where(sub, 0.0, a)
+        out[k] = a
+    return out
+
+
 class Trainer:
     """Cached training for the accuracy and symmetry checks. ``trainings_run`` counts real work."""
 
@@ -69,7 +133,12 @@ class Trainer:
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._memory: dict[str, Outcome] = {}
         self._data: dict[str, tuple] = {}
-        self.trainings_run = 0
+        # Trainings stopped at training_seconds, by key: the same bytes again (another
+        # submission of the batch) fail at once instead of using the CPU seconds again.
+        self._stopped: dict[str, TrainingLimit] = {}
+        self.trainings_run = 0  # trainings started (cache misses), stopped ones included
+        self.iterations_run = 0  # gradient steps of those trainings (those stopped: all they were allowed)
+        self.trainings_stopped = 0
 
     def data(self, dataset: str):
         if dataset not in self._data:
@@ -131,9 +200,16 @@ class Trainer:
         self._memory[key] = result
         return result
 
-    def outcome(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
+    def for_submission(self) -> "SubmissionTrainer":
+        """This trainer within a fresh per-submission budget (grading.yaml's limits)."""
+        return SubmissionTrainer(self, TrainingBudget.from_limits(self.config.limits))
+
+    def outcome(self, training: str, params: dict[str, np.ndarray], budget: TrainingBudget | None = None) -> Outcome:
         """The outcome of training from ``params``, computed at most once per distinct input
         on one machine, and at most a few times across machines sharing the cache folder.
+
+        A training that is not cached counts against ``budget`` (when given) and raises
+        TrainingLimit when the budget or training_seconds does not allow it.
 
         The rule for a shared cache folder (autograder.cache_lock): a lock file per key lets the
         workers of one machine wait for one training instead of each running their own, but the
@@ -148,22 +224,70 @@ class Trainer:
         found = self.cached(training, params)
         if found is not None:
             return found
+        if key in self._stopped:
+            stopped = self._stopped[key]
+            raise TrainingLimit(str(stopped), stopped.bound)
+        if budget is not None:
+            budget.admit()
         path = self._disk_path(key)
         if path is None:
-            result = self._memory[key] = self._train(training, params)
+            result = self._memory[key] = self._train(training, params, key, budget)
             return result
         with advisory_lock(path.with_suffix(".lock"), self.lock_wait, done=path):
             found = self._read_disk(key)  # another worker may have finished it meanwhile
             if found is not None:
                 return found
-            result = self._memory[key] = self._train(training, params)
+            result = self._memory[key] = self._train(training, params, key, budget)
             store_atomic(path, json.dumps(asdict(result)))
             return result
 
-    def _train(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
+    def _train(self, training: str, params: dict[str, np.ndarray], key: str = "",
+               budget: TrainingBudget | None = None) -> Outcome:
+        """Train in a killable child (autograder.training_worker) within the CPU seconds left."""
         t = self.config.training[training]
-        train_x, train_y, test_x, test_y = self.data(t.dataset)
+        limits = self.config.limits
+        data = self.data(t.dataset)  # loaded here, so every child shares it instead of reading it
+        cpu = float(limits.training_seconds)
+        per_submission = budget is not None and budget.cpu_seconds - budget.cpu_used < cpu
+        if budget is not None:
+            cpu = min(cpu, budget.cpu_seconds - budget.cpu_used)
+            budget.started += 1
         self.trainings_run += 1
+        self.iterations_run += t.num_iterations
+        clean = flush_subnormals(params)
+        try:
+            # The wall-clock deadline only catches a child that stopped computing: on a loaded
+            # machine (a batch on every core) a training gets a fraction of a core.
+            fields, used = run_bounded(lambda: asdict(self._train_here(t, data, clean)), cpu_seconds=max(int(cpu), 1),
+                                       wall_seconds=10 * cpu + 30)
+        except WorkStopped as exc:
+            if budget is not None:
+                budget.cpu_used += exc.cpu_seconds
+            if exc.why == "died":
+                raise RuntimeError("the training process ended without a result") from None
+            self.trainings_stopped += 1
+            if per_submission:
+                raise TrainingLimit(
+                    f"training was stopped after {exc.cpu_seconds:.0f} s of computation: the trainings of your "
+                    f"submission reached the most the grader gives one submission "
+                    f"({limits.training_submission_seconds} s, training_submission_seconds in grading.yaml)",
+                    "training_submission_seconds") from None
+            took = (f"after {limits.training_seconds} s of computation" if exc.why == "cpu" else
+                    f"after {10 * cpu + 30:.0f} s of waiting for its {limits.training_seconds} s of computation")
+            stopped = TrainingLimit(
+                f"training was stopped {took}, the most the grader gives one training (training_seconds in "
+                f"grading.yaml; from good initial weights it takes a few seconds). Weights that make training "
+                f"this slow are usually extremely small (below 1e-300) or extremely large", "training_seconds")
+            if key:
+                self._stopped[key] = stopped
+            raise stopped from None
+        if budget is not None:
+            budget.cpu_used += used
+        return Outcome(**fields)
+
+    @staticmethod
+    def _train_here(t, data, params: dict[str, np.ndarray]) -> Outcome:
+        train_x, train_y, test_x, test_y = data
         # One BLAS thread: batches run one worker per core, and OpenBLAS threads spinning
         # against each other made one deep-net training 40 times slower (117 s instead of 3 s).
         with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
@@ -179,3 +303,18 @@ class Trainer:
                 record_every=result.record_every,
                 hidden_rows_identical=identical,
             )
+
+
+class SubmissionTrainer:
+    """The trainer one submission's checks see: the shared Trainer (and its cache), with
+    this submission's TrainingBudget applied to every training that is not cached."""
+
+    def __init__(self, trainer: Trainer, budget: TrainingBudget):
+        self.trainer = trainer
+        self.budget = budget
+
+    def outcome(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
+        return self.trainer.outcome(training, params, self.budget)
+
+    def __getattr__(self, name):  # cached(), layers(), data(), config, trainings_run...
+        return getattr(self.trainer, name)

@@ -337,11 +337,15 @@ LINK_CASES = _case_maker("make_link_cases")
 
 def _make_folder(folder: Path, names: list[str], with_correct: bool = True) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
+    writers = None
     for name in names:
         if name == HUGE:
             _case_maker("make_binary_cases").write_huge_notebook(folder / HUGE, 200)
         elif name in LINK_CASES.CASES:
             LINK_CASES.write_case(name, folder)
+        elif not (HOSTILE / name).exists():
+            writers = writers or _case_maker("make_binary_cases")
+            writers.GENERATED[name](folder / name)
         else:
             shutil.copy(HOSTILE / name, folder / name)
     if with_correct:
@@ -449,6 +453,26 @@ def test_case_gets_its_expected_result(batch, name):
 
 # ---------------------------------------------------------------------------------------
 # The batch as a whole
+
+
+def test_the_worst_submission_costs_the_grader_a_few_times_a_normal_one(batch, config):
+    """Work counted per submission (never seconds): trainings started, their gradient steps,
+    and the bytes of returned arrays held. A normal submission that gets every training
+    wrong needs one training per training check; no hostile case may cost more, and none
+    may hold more replies than grading.yaml's replies_mb."""
+    from autograder.hidden_tests import collect_checks
+
+    trainings = [c for q, c in collect_checks(config) if "accuracy" in c or c == "symmetry"]
+    normal_trainings = len(trainings)
+    normal_iterations = sum(config.training[t.training].num_iterations for t in config.thresholds.values())
+    works = {sid: r.work for sid, r in batch.by_id.items() if r.work}
+    assert len(works) >= len(batch.by_id) // 2  # every submission that loaded was counted
+    worst = {key: max(works.items(), key=lambda kv: kv[1][key]) for key in
+             ("trainings", "training_iterations", "reply_bytes_held")}
+    print("worst:", {key: (sid, w[key]) for key, (sid, w) in worst.items()})
+    assert worst["trainings"][1]["trainings"] <= min(normal_trainings, config.limits.trainings_per_submission)
+    assert worst["training_iterations"][1]["training_iterations"] <= normal_iterations
+    assert worst["reply_bytes_held"][1]["reply_bytes_held"] <= config.limits.replies_mb << 20
 
 
 def test_no_sandbox_process_survives(batch):

@@ -362,7 +362,10 @@ def train_and_check(student, reference, trainer, threshold, function: str, *extr
     except AssertionError as exc:
         found = diagnose_call(r, reference)
         raise CheckFailure(with_diagnosis(str(exc), found), found) from None
-    outcome = trainer.outcome(threshold.training, params)
+    try:
+        outcome = trainer.outcome(threshold.training, params)
+    except AssertionError as exc:  # a bound of the grader's work (autograder.training.TrainingLimit)
+        raise AssertionError(f"the model could not be trained {what}: {exc}.") from None
     _record(trainer, threshold.training, r, outcome)
     try:
         if outcome_check is not None:

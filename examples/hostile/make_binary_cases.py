@@ -96,6 +96,73 @@ def write_huge_notebook(path: Path, megabytes: int = 200) -> Path:
     return path
 
 
+def _functions_cells() -> list[dict]:
+    """The four correct functions, one cell each (after an imports cell)."""
+    code = _solution_code()
+    defs = code.split("\n\ndef ")
+    return [_cell(defs[0] + "\n")] + [_cell("def " + d.rstrip("\n") + "\n") for d in defs[1:]]
+
+
+def bang_lines_notebook(n: int = 5000) -> str:
+    """n shell lines in one cell (IPython's transformer re-reads a cell once per such line)."""
+    shell = "".join(f"!echo step {i} > /dev/null\n" for i in range(n))
+    indented = "def setup():\n" + "".join(f"    !mkdir -p /tmp/run{i}\n" for i in range(n // 5)) + "    return 1\n"
+    return _notebook(_functions_cells() + [_cell(shell), _cell(indented)])
+
+
+def bang_and_assign_notebook(n: int = 1500) -> str:
+    """Shell lines mixed with forms only IPython rewrites (``files = !ls``, ``obj?``), so the
+    cell cannot be read by the fast path."""
+    lines = []
+    for i in range(n):
+        lines.append(("!echo %d\n", "files%d = !ls\n", "np.zeros?\n", "%%time x%d = %d\n")[i % 4].replace(
+            "%d", str(i)))
+    return _notebook(_functions_cells() + [_cell("".join(lines))])
+
+
+def cell_magics_notebook(n: int = 2000) -> str:
+    """Thousands of ``%%`` cells (shell cells and timed cells) around the functions."""
+    cells = []
+    for i in range(n):
+        cells.append(_cell(f"%%bash\necho cell {i}\n" if i % 2 else f"%%time\nvalue_{i} = {i}\n"))
+    return _notebook(cells[: n // 2] + _functions_cells() + cells[n // 2:])
+
+
+def nested_notebook() -> str:
+    """Deeply nested expressions: past the parser's bracket limit, a 50,000-term sum (a
+    left-deep tree) and 60 levels of nested literal lists."""
+    cells = [
+        _cell("x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"),
+        _cell("y = " + " + ".join(["1"] * 50000) + "\n"),
+        _cell("Z = " + "[" * 60 + "1" + "]" * 60 + "\n"),
+        _cell("def f():\n    return " + "-" * 20000 + "1\n"),
+    ]
+    return _notebook(cells[:2] + _functions_cells() + cells[2:])
+
+
+def write_single_line_notebook(path: Path, megabytes: float = 0.9) -> Path:
+    """One cell that is a single line of ``megabytes`` MB (a string literal), with the functions."""
+    line = "BLOB = '" + "ab" * int(megabytes * (1 << 19)) + "'\n"
+    path.write_text(_notebook(_functions_cells() + [_cell(line)]), encoding="utf-8")
+    return path
+
+
+def write_quadratic_block_notebook(path: Path, lines: int = 30000) -> Path:
+    """One function of shell lines plus one line only IPython rewrites (``files = !ls``): IPython
+    re-tokenizes the whole block once per rewrite, minutes of work, past ``limits.intake_seconds``."""
+    block = "def setup():\n" + "    !ls\n" * lines + "    files = !ls\n    return files\n"
+    path.write_text(_notebook(_functions_cells() + [_cell(block)]), encoding="utf-8")
+    return path
+
+
+# Cases too large to commit: written by the tests into their temporary folder.
+GENERATED = {
+    "bound_notebook_900kb_single_line.ipynb": write_single_line_notebook,
+    "bound_notebook_15mb_single_line.ipynb": lambda path: write_single_line_notebook(path, 15),
+    "bound_notebook_quadratic_block.ipynb": write_quadratic_block_notebook,
+}
+
+
 def cases() -> dict[str, bytes]:
     rng = random.Random(1234)
     code = _solution_code().encode()
@@ -116,6 +183,10 @@ def cases() -> dict[str, bytes]:
                                           ("../../../../tmp/hostile-was-here.py", b"print('HOSTILE-WAS-HERE')\n")]),
         "broken_zip_bomb.zip": _zip([("init_functions.py", code), ("padding.py", b"#" * (64 << 20))]),
         "broken_zip_corrupt.zip": _corrupt(_zip([("init_functions.py", code * 4)])),
+        "bound_notebook_5000_bang_lines.ipynb": bang_lines_notebook().encode(),
+        "bound_notebook_bang_and_assign_lines.ipynb": bang_and_assign_notebook().encode(),
+        "bound_notebook_2000_cell_magics.ipynb": cell_magics_notebook().encode(),
+        "bound_notebook_nested_expressions.ipynb": nested_notebook().encode(),
         "zip_package_import_time_helper.zip": _zip([
             ("init_functions.py", b"from student_helpers import SCALE\n" + code),
             ("student_helpers.py", evil_helper),

@@ -1,0 +1,261 @@
+"""A notebook code cell's IPython syntax as plain Python, in time linear in the cell's size.
+
+IPython's ``TransformerManager().transform_cell`` rewrites one piece of IPython syntax
+(``!cmd``, ``%magic``, ``x?``, ``y = !cmd``...) at a time and tokenizes the whole cell
+again after each: a cell with n such lines costs n tokenizations of the cell. A 311 KB
+notebook with 500 ``!`` lines took about 350 s that way. Here:
+
+1. the escaped lines IPython rewrites line by line (``!cmd``, ``!!cmd``, ``%magic args``,
+   at any indentation) are rewritten directly, to exactly the line IPython writes, and the
+   result is accepted only if it parses with each rewritten line a statement of its own
+   (not inside a string, brackets or a continued line); then IPython would have produced
+   the same text (see ``plain_python_cell``). No IPython import, one parse.
+2. a cell that still is not plain Python is cut, after IPython's own clean-up, into
+   top-level blocks (a block starts at a statement in column 0, found with one
+   tokenization), and each block is rewritten as in 1 or, failing that, by IPython's token
+   transformers on that block alone. IPython's rewrites never reach across a top-level
+   statement, so the blocks give what the whole cell gives, and IPython's repeated
+   tokenizations cost the size of a block, not of the cell.
+
+What stays quadratic is one top-level block that holds many escapes and something
+step 1 cannot verify; the intake time limit (``limits.intake_seconds``) bounds it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from textwrap import dedent
+from typing import Callable
+
+from autograder.deadline import uninterrupted
+
+# Cell magics whose body is ordinary Python that runs in the notebook's namespace:
+# the definitions in ``%%time`` cells are the student's definitions too.
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
+
+# A line IPython's prompt strippers may act on: ``>>>`` (doctest), ``In [1]: `` or ``...:``.
+_PROMPT_LIKE = re.compile(r"\s*>>>|((\[nav\]|\[ins\])? )?In \[\d+\]: |\s*\.{3,}:")
+
+
+def unwrap_cell_magic(source: str) -> str:
+    """``%%time`` + Python: comment out the magic line (keeping line numbers), keep the body."""
+    lines = source.split("\n")
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        words = line[2:].split()
+        if line.startswith("%%") and words and words[0] in PYTHON_CELL_MAGICS:
+            lines[i] = "# " + line  # a comment: the line numbers stay the student's
+            return "\n".join(lines)
+        return source
+    return source
+
+
+def _escaped_line(line: str) -> str | None:
+    """IPython's rewrite of one physical line that starts (after its indentation) with ``!``,
+    ``!!`` or ``%`` (EscapedCommand with its ``system``, ``getoutput`` and ``run_line_magic``
+    translations); None for any other line, and for lines IPython might read otherwise: a
+    backslash continuation (IPython joins the next line), a trailing ``?`` (IPython's help
+    syntax takes precedence), ``%%`` and the operators ``!=`` and ``%=``."""
+    body = line.lstrip(" \t")
+    if not body or body[0] not in "!%" or body.startswith(("!=", "%=", "%%")):
+        return None
+    if line.endswith("\\\n") or line.endswith("\\"):
+        return None
+    content = line[len(line) - len(body):].rstrip()
+    if content.endswith("?"):
+        return None
+    indent = line[:len(line) - len(body)]
+    if content.startswith("!!"):
+        call = f"get_ipython().getoutput({content[2:]!r})"
+    elif content.startswith("!"):
+        call = f"get_ipython().system({content[1:]!r})"
+    else:
+        name, _, args = content[1:].partition(" ")
+        call = f"get_ipython().run_line_magic({name!r}, {args!r})"
+    return indent + call + "\n"
+
+
+def rewrite_escapes(lines: list[str]) -> list[str] | None:
+    """``lines`` with their ``!``/``%`` lines rewritten as IPython would, when that is
+    certain; None when the result is not plain Python with each rewritten line a
+    statement of its own (then something else, or IPython's context, decides)."""
+    out = list(lines)
+    rewritten = []
+    for n, line in enumerate(lines):
+        if "!" in line or "%" in line:
+            new = _escaped_line(line)
+            if new is not None:
+                out[n] = new
+                rewritten.append((n + 1, len(new) - len(new.lstrip(" \t"))))
+    text = "".join(out)
+    if rewritten and text.count("\n") != len(out):
+        return None  # line breaks other than \n (\r, \x0c, \u2028...): tokenizers and splitlines disagree
+    try:
+        tree = ast.parse(text)
+    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError, MemoryError
+        return None
+    if rewritten and not set(rewritten) <= _one_line_statements(tree):
+        return None
+    return out
+
+
+def _one_line_statements(tree: ast.Module) -> set[tuple[int, int]]:
+    """(line, column) of every statement that fits on one line, at any depth (statements
+    only: expressions, most of a tree, are not visited)."""
+    found = set()
+    stack = list(tree.body)
+    while stack:
+        s = stack.pop()
+        if isinstance(s, ast.stmt) and s.lineno == s.end_lineno:
+            found.add((s.lineno, s.col_offset))
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(s, name, None)
+            if isinstance(children, list):
+                stack.extend(c for c in children if isinstance(c, (ast.stmt, ast.excepthandler, ast.match_case)))
+    return found
+
+
+def plain_python_cell(source: str) -> str | None:
+    """What IPython's ``TransformerManager().transform_cell`` returns for ``source``, if that
+    can be told without it (importing IPython costs 60 ms); None when IPython must decide.
+
+    IPython first cleans the cell up (trailing newline, leading blank lines dropped, common
+    indentation removed, prompts stripped), then rewrites IPython syntax found in its
+    tokens, earliest first. The clean-up is repeated here with IPython's own steps, except
+    the prompt stripping: a cell with a prompt-like line is left to IPython. After
+    clean-up, code that parses as Python holds no IPython syntax (``%magic``, ``!shell``,
+    ``x?`` and friends are all syntax errors in Python), so IPython returns it unchanged.
+    Escaped lines are rewritten by ``rewrite_escapes``: when each rewritten line is a whole
+    statement of the result, everything before it is plain Python as well, so IPython's
+    tokenizer meets that line at the start of a statement, and rewrites it the same way.
+    (IPython also gives up after 500 rewrites in one cell; this does not.)
+    """
+    cell = source if source.endswith("\n") else source + "\n"
+    lines = cell.splitlines(keepends=True)
+    for i, line in enumerate(lines):  # IPython's leading_empty_lines
+        if line and not line.isspace():
+            lines = lines[i:]
+            break
+    text = dedent("".join(lines))  # IPython's leading_indent
+    lines = text.splitlines(keepends=True)
+    if any(_PROMPT_LIKE.match(line) for line in lines):
+        return None
+    out = rewrite_escapes(lines)
+    return None if out is None else "".join(out)
+
+
+def _top_level_starts(lines: list[str], tokens_by_line) -> list[int]:
+    """0-based indexes of the lines where a statement starts in column 0 (the first is 0)."""
+    import tokenize
+
+    skip = {tokenize.INDENT, tokenize.DEDENT, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.ENDMARKER}
+    starts = [0]
+    for group in tokens_by_line:
+        first = next((t for t in group if t.type not in skip), None)
+        if first is not None and first.start[1] == 0 and first.start[0] - 1 > starts[-1]:
+            starts.append(first.start[0] - 1)
+    return starts
+
+
+def ipython_by_blocks(source: str, check_time: Callable[[], None] = lambda: None) -> str:
+    """IPython's transform_cell, one top-level block at a time (see the module's docstring).
+
+    ``check_time`` is called between blocks (it raises when intake is out of time).
+    Raises what IPython raises (a SyntaxError, its loop limit's RuntimeError).
+    """
+    with uninterrupted():
+        from IPython.core.inputtransformer2 import TransformerManager, make_tokens_by_line  # a 60 ms import
+
+    manager = TransformerManager()
+    cell = source if source.endswith("\n") else source + "\n"
+    lines = cell.splitlines(keepends=True)
+    for transform in manager.cleanup_transforms + manager.line_transforms:
+        lines = transform(lines)
+    starts = _top_level_starts(lines, make_tokens_by_line(lines))
+    out: list[str] = []
+    pending: list[str] = []
+    for a, b in _groups(lines, starts):
+        check_time()
+        block = pending + lines[a:b]
+        fast = rewrite_escapes(block) if _candidates(block) > _GROUP_CANDIDATES else None
+        if fast is not None:
+            out += fast
+            pending = []
+            continue
+        done = manager.do_token_transforms(block)
+        if b < len(lines) and done != block and _may_open(block) and _ends_open(done):
+            # A rewrite opened a string the next block would be read in (``!echo """``):
+            # as in the whole cell, the next block is rewritten together with this one.
+            pending = block
+            continue
+        out += done
+        pending = []
+    return "".join(out)
+
+
+# IPython tokenizes a group once per rewrite in it, and once more: groups of whole top-level
+# blocks with at most one line that may need a rewrite are tokenized at most twice.
+_GROUP_CANDIDATES = 1
+_GROUP_LINES = 256
+_MAYBE_IPYTHON = re.compile(r"\s*[!%?,;/]|.*(?:=\s*[!%]|\?\s*$)")
+
+
+def _candidates(lines: list[str]) -> int:
+    """Lines that may hold IPython syntax (an over-count: it only sizes the groups)."""
+    return sum(1 for line in lines if _MAYBE_IPYTHON.match(line))
+
+
+def _groups(lines: list[str], starts: list[int]):
+    """(start, end) line ranges of consecutive top-level blocks, cut so that each holds at most
+    _GROUP_CANDIDATES candidate lines and _GROUP_LINES lines (unless one block alone does)."""
+    bounds = list(zip(starts, starts[1:] + [len(lines)]))
+    i = 0
+    while i < len(bounds):
+        a, b = bounds[i]
+        count = _candidates(lines[a:b])
+        i += 1
+        while i < len(bounds):
+            na, nb = bounds[i]
+            more = _candidates(lines[na:nb])
+            if count + more > _GROUP_CANDIDATES or nb - a > _GROUP_LINES:
+                break
+            count += more
+            b = nb
+            i += 1
+        yield a, b
+
+
+def _may_open(lines: list[str]) -> bool:
+    """Could rewriting these lines leave a string open (only triple quotes and backslash
+    continuations run past the end of a line)?"""
+    return any('"""' in line or "\'\'\'" in line or line.endswith("\\\n") for line in lines)
+
+
+def _ends_open(lines: list[str]) -> bool:
+    """Does the code end inside a string or brackets (tokenizing it hits the end of input)?"""
+    import tokenize
+
+    from IPython.utils.tokenutil import generate_tokens_catch_errors
+
+    try:
+        for _ in generate_tokens_catch_errors(iter(lines).__next__):
+            pass
+    except tokenize.TokenError:
+        return True
+    except Exception:  # noqa: BLE001 - an indentation error and the like: the block itself is closed
+        return False
+    return False
+
+
+def python_from_cell(source: str, check_time: Callable[[], None] = lambda: None) -> str:
+    """IPython syntax (``%magic``, ``!shell``, ``x?``) to plain Python calls of get_ipython()."""
+    source = unwrap_cell_magic(source)
+    plain = plain_python_cell(source)
+    if plain is not None:
+        return plain
+    try:
+        return ipython_by_blocks(source, check_time)
+    except Exception:  # noqa: BLE001 - leave it to the sandbox to report the syntax error
+        return source
