@@ -103,6 +103,7 @@ class WorkerStop:
     def __init__(self, close, parent: int):
         self._close = close
         self._busy = False
+        self._stopping = False
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, self._on_term)
         # A grader killed outright (SIGKILL) cannot tell its workers: the kernel does, with SIGTERM,
@@ -112,22 +113,37 @@ class WorkerStop:
             self._exit()
 
     def _on_term(self, signum, frame):
+        self._stopping = True
         if self._busy:
             self._busy = False
             raise Interrupted(signum)
         self._exit()
 
     def _exit(self):
+        # The signal may have landed while this thread held a lock that closing needs (the
+        # sandbox starter's, say): a deadlocked close is ended by the alarm's default action.
+        # Without the close, the sandboxes still end with this process (their lifeline).
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.alarm(2)
         with contextlib.suppress(BaseException):
             self._close()
         os._exit(1)
 
     def run(self, fn, *args):
-        """``fn(*args)`` as one unit of work a SIGTERM may interrupt."""
-        self._busy = True
+        """``fn(*args)`` as one unit of work a SIGTERM may interrupt.
+
+        Whenever the signal lands (in ``fn``, in the bookkeeping around it, or after), the worker
+        exits: a stop must never be taken for the end of one task, after which the worker would
+        wait for the next one forever (its grader is gone).
+        """
         try:
-            return fn(*args)
+            self._busy = True
+            try:
+                return fn(*args)
+            finally:
+                self._busy = False
         except Interrupted:
             self._exit()
         finally:
-            self._busy = False
+            if self._stopping:
+                self._exit()
