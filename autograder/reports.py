@@ -9,7 +9,8 @@ with pictures; ``feedback.md`` says the same in Markdown, its pictures in
 ``figures/``. Every file is written atomically (temporary file + rename): an
 interrupted batch never leaves a half-written report or gradebook behind.
 
-Student-controlled text goes through autograder.escape: every gradebook cell through ``csv_cell``;
+Student-controlled text goes through autograder.escape: every gradebook cell through ``csv_cell``,
+output.txt through ``visible``;
 results.json is JSON (its encoder escapes everything), with the submission's original name beside its
 id (``extra_data.name``).
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from autograder.config import GradingConfig
 from autograder.engine import NOT_GRADED, SubmissionResult
-from autograder.escape import csv_cell
+from autograder.escape import csv_cell, visible
 from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_markdown
 from autograder.feedback.sections import section_heading
 
@@ -168,6 +169,7 @@ def write_submission_reports(out: Path, result: SubmissionResult, config: Gradin
         path.unlink(missing_ok=True)
     write_atomic(folder / "feedback.md", feedback_markdown(result, config, figs))
     write_atomic(folder / "feedback.html", render_html(result, config, figs))
-    write_atomic(folder / "output.txt", result.output)
+    # Read with cat or less by a TA: escape sequences and other control characters written out.
+    write_atomic(folder / "output.txt", visible(result.output))
     # results.json last: its presence (with a matching cache key) marks the submission as done.
     write_atomic(folder / "results.json", json.dumps(results_json(result, cache_key), indent=2))

@@ -76,7 +76,7 @@ def initialize_parameters_he(layer_dims):
 def initialize_parameters_deep(layer_dims):
     raise KeyError("</code>\\n# Score: 40 / 40\\n<iframe src=javascript:alert(1)>")
 '''
-NOISY_NAME = "noisy <b>[/oops]"
+NOISY_NAME = "noisy <b>[red]x"
 TAGS_OF_STUDENTS = ("script", "img", "details", "summary", "iframe", "b")
 FORMULA = tuple("=+-@\t\r\n\x00\uff1d\uff0b\uff0d\uff20")
 
@@ -340,6 +340,9 @@ def test_console_shows_student_text_as_text(hostile):
     for seq in ("\x1b", "\x07", "\r", "\x08"):
         assert seq not in stdout, repr(seq)  # not a terminal: rich adds no colour, so any would be the students'
     assert "JUnit XML:" in stdout
+    # what the student's code printed, in output.txt for a TA's cat or less: written out too
+    printed = (hostile["out"] / _id_of(hostile, NOISY_NAME + ".py") / "output.txt").read_text()
+    assert "[/oops]" in printed and "\\x1b[2J" in printed and "\x1b" not in printed and "\r" not in printed
     # On a terminal (colours on), still no sequence of the students': no clear screen, no title, no bell.
     env = {**os.environ, "FORCE_COLOR": "1", "TERM": "xterm-256color", "COLUMNS": "200", "OPENBLAS_NUM_THREADS": "1"}
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(hostile["in"]), "--out",
