@@ -123,8 +123,8 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
     console.print(terminal_text(f"Gradebook: {Path(out) / 'gradebook.csv'}; class summary: "
                                 f"{Path(out) / 'summary.html'}; feedback: {Path(out) / '<submission>' / 'feedback.html'}"))
     if recorder:
-        console.print(f"Shard {shard}: {len(report.results)} of {recorder.total} submissions "
-                      f"({recorder.manifest.status}); manifest: {Path(out) / 'shard.json'}")
+        console.print(terminal_text(f"Shard {shard}: {len(report.results)} of {recorder.total} submissions "
+                                    f"({recorder.manifest.status}); manifest: {Path(out) / 'shard.json'}"))
     if junit:
         from autograder.junit import write_junit
 
