@@ -23,7 +23,9 @@ from autograder import __version__
 from autograder.config import GradingConfig
 from autograder.engine import NOT_GRADED, CheckResult, Grader, SubmissionResult
 from autograder.feedback.summary import write_class_summary
-from autograder.intake import discover, submission_id
+from autograder.ids import display_name, unique_ids
+from autograder.intake import discover
+from autograder.outdir import check_output_folder
 from autograder.reports import gradebook_csv, write_atomic, write_submission_reports
 from autograder.submission_files import bytes_digest
 from autograder.stopping import Interrupted, WorkerStop, stop_signals, stop_workers
@@ -46,23 +48,6 @@ def cache_key(path: Path, config: GradingConfig) -> str:
     return f"{__version__}:{config_digest(config)}:{bytes_digest(path, (config.limits.submission_mb << 20) + 1)}"
 
 
-def unique_ids(paths: list[Path]) -> dict[Path, str]:
-    """Submission id = file or folder name without extension; clashes keep the extension."""
-    ids: dict[Path, str] = {}
-    seen: set[str] = set()
-    for p in paths:
-        sid = submission_id(p)
-        if sid in seen:
-            sid = p.name
-        n = 2
-        base = sid
-        while sid in seen:
-            sid, n = f"{base}-{n}", n + 1
-        seen.add(sid)
-        ids[p] = sid
-    return ids
-
-
 def load_previous(folder: Path, key: str) -> SubmissionResult | None:
     """A finished result from an earlier run, if its key matches (results.json is our own output)."""
     path = folder / "results.json"
@@ -74,7 +59,8 @@ def load_previous(folder: Path, key: str) -> SubmissionResult | None:
         checks = [CheckResult(q, c, t["name"], float(t["score"]), float(t["max_score"]), t["status"] == "passed",
                               "" if t["status"] == "passed" else t["output"])
                   for (q, c), t in zip(extra["checks"], data["tests"])]
-        return SubmissionResult(id=extra["submission"], path=str(folder), status=extra["status"], checks=checks,
+        return SubmissionResult(id=extra["submission"], name=extra.get("name", ""), path=str(folder),
+                                status=extra["status"], checks=checks,
                                 error=extra.get("error", ""), kind=extra.get("kind", ""),
                                 digest=extra.get("digest", ""), isolation=extra.get("isolation", ""),
                                 seconds=float(data.get("execution_time", 0.0)), probes=int(extra.get("probes", 0)),
@@ -126,7 +112,7 @@ def _grade_and_write(path: str, sid: str, out: str, key: str) -> tuple[Submissio
     shares the same cores, only collects slim results (no picture data) for the gradebook."""
     before = _WORKER.trainer.trainings_run
     result = _WORKER.grade(Path(path))
-    result.id = sid
+    result.id, result.name = sid, display_name(Path(path).name)
     write_submission_reports(Path(out), result, _WORKER.config, key)
     result.evidence = {}
     return result, _WORKER.trainer.trainings_run - before
@@ -164,16 +150,21 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
                 cache_dir: Path | None = None, force: bool = False,
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[SubmissionResult, bool], None] | None = None,
-                select: Callable[[dict[Path, str]], list[Path]] | None = None) -> BatchReport:
+                select: Callable[[dict[Path, str]], list[Path]] | None = None,
+                junit: Path | None = None) -> BatchReport:
     """Grade ``paths`` into ``out``. ``select`` (autograder.shards) is given every discovered path
-    with its id, ids made over the whole set, and returns the paths to grade here."""
+    with its id, ids made over the whole set, and returns the paths to grade here. Nothing is written
+    when there is nothing to grade; an unusable output folder (or ``junit`` path) raises
+    autograder.outdir.OutputFolderError before any grading."""
     out = Path(out)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     found = discover([Path(p) for p in paths])
+    if not found:
+        return BatchReport()
+    check_output_folder(out, [Path(p) for p in paths], junit)
     ids = unique_ids(found)
     if select is not None:
         found = select(dict(ids))
-    out.mkdir(parents=True, exist_ok=True)
     hide_extra = [str(out.resolve()), str(cache_dir.resolve())]
     report = BatchReport()
     todo: list[tuple[Path, str, str]] = []
@@ -215,7 +206,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         except Interrupted as stop:
             report.interrupted = stop
             done = {r.id for r in report.results}
-            report.not_graded = [SubmissionResult(id=sid, path=str(p), status=NOT_GRADED,
+            report.not_graded = [SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=NOT_GRADED,
                                                   error=f"not graded: the batch was stopped ({stop})")
                                  for p, sid, _ in todo if sid not in done]
     report.results.sort(key=lambda r: r.id)
@@ -234,7 +225,7 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
         for p, sid, _ in todo:
             before = parent.trainer.trainings_run
             result = parent.grade(p)
-            result.id = sid
+            result.id, result.name = sid, display_name(p.name)
             finish(result, parent.trainer.trainings_run - before)
 
 
@@ -264,7 +255,7 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
                 result, trainings = fut.result()
                 written = True
             except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
-                result, trainings = SubmissionResult(id=sid, path=str(p), status="error",
+                result, trainings = SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status="error",
                                                      error=f"grader failure: {type(exc).__name__}: {exc}"), 0
                 written = False
             finish(result, trainings, written)

@@ -4,10 +4,11 @@
 results.json (Gradescope schema) and feedback, plus DIR/gradebook.csv.
 ``initgrade grade ... --shard K/N`` grades shard K of N only (autograder.shards);
 ``initgrade merge SHARD_DIR... --out DIR`` joins shards into one gradebook (autograder.merge).
-``initgrade demo`` grades the bundled examples. Exit status: 0 when every
-submission got a result, whatever its score (a shard whose share is empty included);
-2 when the grader itself could not run (bad configuration, nothing to grade, a --shard
-that is not K/N with 0 <= K < N).
+``initgrade demo`` grades the bundled examples. Exit status: see ``grade --help``.
+
+Student-controlled text (ids, names, error messages) reaches the terminal only as
+rich ``Text`` with control characters made visible (autograder.escape.terminal_text),
+never as console markup.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from rich.table import Table
 from autograder import __version__
 from autograder.batch import BatchReport, grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
+from autograder.escape import terminal_text, visible
+from autograder.outdir import OutputFolderError
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 PROGRESS_SECONDS = 5.0
@@ -43,8 +46,9 @@ def _table(report: BatchReport, config) -> Table:
     table.add_column("status")
     for r in sorted(report.results, key=lambda r: r.id):
         per_q = r.question_scores()
-        status = "[green]graded[/]" if r.status == "graded" else "[red]error[/]"
-        table.add_row(r.id, *(f"{per_q.get(q, 0):g}" for q in config.questions), f"{r.score:g}", status)
+        status = terminal_text("graded", style="green") if r.status == "graded" else terminal_text("error", style="red")
+        table.add_row(terminal_text(r.id, one_line=True), *(f"{per_q.get(q, 0):g}" for q in config.questions),
+                      f"{r.score:g}", status)
     return table
 
 
@@ -68,14 +72,15 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         bar = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                       TextColumn("{task.description}"), console=console, transient=False)
+                       TextColumn("{task.description}", markup=False), console=console, transient=False)
         task = bar.add_task("", total=None)
 
         def on_start(n):
             bar.update(task, total=n)
 
         def on_result(r, reused):
-            bar.update(task, advance=1, description=r.id + (" (unchanged)" if reused else ""))
+            bar.update(task, advance=1, description=terminal_text(r.id, one_line=True).plain
+                       + (" (unchanged)" if reused else ""))
     recorder = None
     if shard is not None:
         from autograder.batch import config_digest
@@ -86,12 +91,16 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         with bar, recorder or contextlib.nullcontext():
             report = grade_batch([Path(p) for p in paths], Path(out), config, jobs=jobs, cache_dir=cache,
                                  force=force, on_start=on_start, on_result=on_result,
-                                 select=recorder and recorder.select)
+                                 select=recorder and recorder.select, junit=Path(junit) if junit else None)
             if recorder:
                 recorder.finish(report)
-    except (FileNotFoundError, ConfigError) as exc:
-        click.echo(f"error: {exc}", err=True)
+    except (FileNotFoundError, ConfigError, OutputFolderError) as exc:
+        click.echo(f"error: {visible(exc)}", err=True)
         return 2
+    except OSError as exc:  # the disk filled up or the folder was removed mid-batch
+        click.echo(f"error: could not write a report: {exc}. Fix it and run the same command again: "
+                   "the submissions already graded are not graded again.", err=True)
+        return 3
     if not report.results and not (recorder and recorder.total):
         click.echo("error: no submissions found (expected .ipynb, .py or .zip files, or package folders)", err=True)
         return 2
@@ -101,7 +110,8 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         console.print(f"({len(report.results)} rows: see the gradebook)", markup=False)
     for r in sorted(report.results, key=lambda r: r.id):
         if r.status == "error":
-            console.print(f"[red]error[/] {r.id}: {r.error}", soft_wrap=True)
+            console.print(terminal_text("error ", style="red") + terminal_text(f"{r.id}: {r.error}"),
+                          soft_wrap=True)
     console.print(f"{len(report.results)} submissions: {report.graded} graded now, {report.reused} unchanged since "
                   f"the last run; {report.trainings} trainings run.")
     console.print(f"Sandbox isolation: {report.isolation_level} ({report.isolation}).", markup=False)
@@ -109,16 +119,21 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         click.echo(f"WARNING: weak isolation ({report.isolation_level}): this machine gives the sandbox no user "
                    f"namespaces, so {WEAK_ISOLATION}. Grade untrusted submissions on a machine with unprivileged "
                    f"user namespaces; see docs/threat-model.md.", err=True)
-    console.print(f"Gradebook: {Path(out) / 'gradebook.csv'}; class summary: {Path(out) / 'summary.html'}; "
-                  f"feedback: {Path(out) / '<submission>' / 'feedback.html'}")
+    # The instructor's own paths, printed as text too: a folder name may hold brackets.
+    console.print(terminal_text(f"Gradebook: {Path(out) / 'gradebook.csv'}; class summary: "
+                                f"{Path(out) / 'summary.html'}; feedback: {Path(out) / '<submission>' / 'feedback.html'}"))
     if recorder:
-        console.print(f"Shard {shard}: {len(report.results)} of {recorder.total} submissions "
-                      f"({recorder.manifest.status}); manifest: {Path(out) / 'shard.json'}")
+        console.print(terminal_text(f"Shard {shard}: {len(report.results)} of {recorder.total} submissions "
+                                    f"({recorder.manifest.status}); manifest: {Path(out) / 'shard.json'}"))
     if junit:
         from autograder.junit import write_junit
 
-        write_junit(Path(junit), report.results)
-        console.print(f"JUnit XML: {junit}")
+        try:
+            write_junit(Path(junit), report.results)
+        except OSError as exc:
+            click.echo(f"error: could not write the JUnit file {junit}: {exc}", err=True)
+            return 3
+        console.print(terminal_text(f"JUnit XML: {junit}"))
     if report.interrupted is not None:
         n = len(report.not_graded)
         click.echo(f"Stopped ({report.interrupted}): {n} submission{'s' * (n != 1)} not graded, listed as "
@@ -152,6 +167,23 @@ class ProgressLines:
             pct = 100 * self.done // max(self.total, 1)
             self.console.print(f"graded {self.done}/{self.total} ({pct}%) in {now - self.t0:.0f} s; "
                                f"{self.errors} could not be graded", markup=False, highlight=False)
+
+
+class _GradeCommand(click.Command):
+    """``initgrade grade`` refuses a word that is both an option and an existing file: ``initgrade
+    grade *`` in a folder holding ``--junit=x.py`` would otherwise take that submission for an option
+    (and write over ``x.py``)."""
+
+    def parse_args(self, ctx, args):
+        for arg in args:
+            if arg == "--":
+                break
+            if arg.startswith("-") and len(arg) > 1 and os.path.lexists(arg):
+                raise click.UsageError(
+                    f"{visible(arg, one_line=True)!r} is a file here, and also reads as an option. If it is a submission, put the "
+                    f"paths after `--` (initgrade grade --out DIR -- *) or name the folder instead of a glob.",
+                    ctx)
+        return super().parse_args(ctx, args)
 
 
 class _Commands(click.Group):
@@ -192,7 +224,7 @@ def _shard_option(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-@main.command()
+@main.command(cls=_GradeCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Folder for results and the gradebook.")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Submissions graded in parallel.")
@@ -211,9 +243,11 @@ def grade(paths, out, jobs, config_path, cache, force, junit, progress, strict, 
 
     \b
     Exit status: 0 every submission got a result; 1 with --strict, some could not be graded;
-    2 the grader could not run (bad grading.yaml, nothing to grade, --shard not K/N with
-    0 <= K < N); 130 or 143 stopped by SIGINT (Ctrl-C) or SIGTERM (the gradebook lists what
-    was not graded, a shard's shard.json says interrupted; run again to finish).
+    2 the grader could not start, nothing graded (bad grading.yaml, nothing to grade, --shard not
+    K/N with 0 <= K < N, an output folder inside an input or not writable, an unusable --junit path,
+    a file name that reads as an option: put the paths after --); 3 a report could not be written
+    during the batch (run again to finish); 130 or 143 stopped by SIGINT (Ctrl-C) or SIGTERM (the
+    gradebook lists what was not graded, a shard's shard.json says interrupted; run again to finish).
     """
     console = Console()
     if progress is None and console.is_terminal:

@@ -59,7 +59,7 @@ class CheckResult:
 
 @dataclass
 class SubmissionResult:
-    id: str
+    id: str  # safe everywhere (autograder.ids); the folder of its reports
     path: str
     status: str  # graded | error | NOT_GRADED
     checks: list[CheckResult] = field(default_factory=list)
@@ -73,6 +73,8 @@ class SubmissionResult:
     probes: int = 0
     call_reuse: str = ""  # "on" or "off: <why>" (autograder.sandbox.runner.call_reuse_mode)
     grader_version: str = __version__
+    # The file or folder name as submitted (autograder.ids.display_name): what the id stands for.
+    name: str = ""
     # Plain data for the feedback pictures (autograder.feedback.evidence); not persisted.
     evidence: dict = field(default_factory=dict)
     # The grader's own work for this submission, counted (not persisted): trainings started,

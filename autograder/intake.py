@@ -84,7 +84,10 @@ class Submission:
 
 
 def submission_id(path: Path) -> str:
-    return path.name if path.is_dir() else path.stem  # links and special files too, by their name
+    """Safe everywhere, whatever the file is called (autograder.ids)."""
+    from autograder.ids import submission_id as safe_submission_id
+
+    return safe_submission_id(path)
 
 
 def is_package_dir(path: Path) -> bool:

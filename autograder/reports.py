@@ -8,6 +8,11 @@ class summary). ``feedback.html`` (autograder.feedback.page) is the student's pa
 with pictures; ``feedback.md`` says the same in Markdown, its pictures in
 ``figures/``. Every file is written atomically (temporary file + rename): an
 interrupted batch never leaves a half-written report or gradebook behind.
+
+Student-controlled text goes through autograder.escape: every gradebook cell through ``csv_cell``,
+output.txt through ``visible``;
+results.json is JSON (its encoder escapes everything), with the submission's original name beside its
+id (``extra_data.name``).
 """
 
 from __future__ import annotations
@@ -16,26 +21,32 @@ import csv
 import io
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 from autograder.config import GradingConfig
 from autograder.engine import NOT_GRADED, SubmissionResult
+from autograder.escape import csv_cell, visible
 from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_markdown
 from autograder.feedback.sections import section_heading
 
-GRADEBOOK_COLUMNS_TAIL = ["total", "max_total", "status"]
+# ``name`` last: scripts that read the columns by position before it keep working.
+GRADEBOOK_COLUMNS_TAIL = ["total", "max_total", "status", "name"]
 
 
 def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``. The file is
+    created with mode 0666 less the umask, like any file the instructor's tools write (so a TA's
+    account or a web server can read the reports when the umask allows it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -74,11 +85,16 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
         "score": result.score,
         "execution_time": round(result.seconds, 3),
         "output": "\n".join(summary),
+        # Plain text: Gradescope shows student text (exception messages, printed lines) as it is,
+        # never as HTML or Markdown.
+        "output_format": "text",
+        "test_output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {
             "submission": result.id,
+            "name": result.name,
             "status": result.status,
             "kind": result.kind,
             "digest": result.digest,
@@ -126,7 +142,7 @@ def gradebook_rows(results: list[SubmissionResult], config: GradingConfig) -> li
         if r.status != NOT_GRADED:
             row.update({q: _fmt(per_q.get(q, 0.0)) for q in config.questions})
             row.update(total=_fmt(r.score))
-        row.update(max_total=_fmt(config.max_points()), status=r.status)  # no score cells when not graded
+        row.update(max_total=_fmt(config.max_points()), status=r.status, name=r.name)  # no score cells when not graded
         rows.append(row)
     return rows
 
@@ -136,7 +152,8 @@ def gradebook_csv(results: list[SubmissionResult], config: GradingConfig) -> str
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(gradebook_rows(results, config))
+    # Every cell through the one CSV rule: the names are the students', the rest cannot hurt.
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in gradebook_rows(results, config))
     return buf.getvalue()
 
 
@@ -152,6 +169,7 @@ def write_submission_reports(out: Path, result: SubmissionResult, config: Gradin
         path.unlink(missing_ok=True)
     write_atomic(folder / "feedback.md", feedback_markdown(result, config, figs))
     write_atomic(folder / "feedback.html", render_html(result, config, figs))
-    write_atomic(folder / "output.txt", result.output)
+    # Read with cat or less by a TA: escape sequences and other control characters written out.
+    write_atomic(folder / "output.txt", visible(result.output))
     # results.json last: its presence (with a matching cache key) marks the submission as done.
     write_atomic(folder / "results.json", json.dumps(results_json(result, cache_key), indent=2))

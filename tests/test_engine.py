@@ -96,7 +96,7 @@ def test_reports_and_gradebook(demo_batch):
     report, out, config, by_id = demo_batch
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert [r["submission"] for r in rows] == sorted(by_id)
-    assert list(rows[0]) == ["submission", "zeros", "random", "he", "deep", "total", "max_total", "status"]
+    assert list(rows[0]) == ["submission", "zeros", "random", "he", "deep", "total", "max_total", "status", "name"]
     for row in rows:
         data = json.loads((out / row["submission"] / "results.json").read_text())
         assert data["score"] == float(row["total"])

@@ -6,7 +6,8 @@ inline SVG: the student's weights over the expected distribution (failed
 random/He/deep questions), the zero initialization's hidden units (failed zeros
 question), and the training cost from the student's initialization beside the
 reference's (every question that trained). No script, no stylesheet or font from
-anywhere: the page renders offline, as a file.
+anywhere: the page renders offline, as a file. It is rendered from templates/feedback.html.j2 with
+autoescaping (autograder.feedback.html).
 
 ``feedback.md`` says the same in Markdown, its pictures as ``figures/*.svg``
 files next to it (with their key numbers in the text, for viewers that show no
@@ -18,9 +19,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from autograder.escape import md_block, md_code
 from autograder.feedback import svg
 from autograder.feedback.sections import NOTEBOOK, section_heading, section_pointer
-from autograder.feedback.svg import esc
 
 FIGURE_DIR = "figures"
 
@@ -186,146 +187,61 @@ def _training_figure(q: str, runs: list[dict], config) -> Figure | None:
 
 # ----------------------------------------------------------------------------- HTML
 
-CSS = """
-:root { color-scheme: light; }
-body { margin: 0; background: #f6f7f9; color: #1f2328;
-       font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
-main { max-width: 1040px; margin: 0 auto; padding: 24px 20px 48px; }
-h1 { font-size: 1.6em; margin: 0 0 4px; }
-h2 { font-size: 1.25em; margin: 0 0 10px; display: flex; justify-content: space-between; gap: 12px; }
-h3 { font-size: 1.02em; margin: 0 0 4px; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.92em;
-       background: #eef0f3; padding: 1px 4px; border-radius: 4px; }
-.card { background: white; border: 1px solid #dde1e6; border-radius: 10px; padding: 16px 18px; margin: 16px 0; }
-.score { font-size: 1.15em; font-weight: 600; }
-.chips { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 10px; padding: 0; list-style: none; }
-.chips a { display: inline-block; padding: 3px 10px; border-radius: 999px; text-decoration: none;
-           color: inherit; border: 1px solid #dde1e6; background: #fafbfc; }
-.full { border-color: #7cc48d !important; background: #eefaf1 !important; }
-.lost { border-color: #f0a48c !important; background: #fff3ef !important; }
-table { border-collapse: collapse; width: 100%; }
-td, th { text-align: left; vertical-align: top; padding: 6px 8px; border-top: 1px solid #eceff2; }
-th { font-weight: 600; font-size: 0.9em; color: #5b6470; border-top: none; }
-.pts { white-space: nowrap; text-align: right; }
-table.checks td:first-child { width: 1.4em; } table.checks td:nth-child(2) { width: 10em; }
-.ok { color: #1a7f37; font-weight: 700; } .ko { color: #cf222e; font-weight: 700; }
-.half { color: #9a6700; font-weight: 700; }
-.diagnosis { border-left: 4px solid #e4572e; background: #fff8f5; padding: 10px 14px; margin: 12px 0;
-             border-radius: 0 8px 8px 0; }
-.diagnosis p { margin: 4px 0; }
-.pointer { color: #2e6fba; }
-.badge { font-size: 0.78em; padding: 1px 7px; border-radius: 999px; background: #eef0f3; margin-left: 6px;
-         font-weight: 500; vertical-align: middle; }
-.badge.partial { background: #fff1c2; }
-figure { margin: 14px 0 4px; overflow-x: auto; }
-figcaption { color: #5b6470; font-size: 0.9em; margin-top: 4px; }
-svg.chart { max-width: 100%; height: auto; border: 1px solid #eceff2; border-radius: 6px; }
-pre { background: #f3f4f6; padding: 10px; border-radius: 6px; overflow-x: auto; font-size: 0.85em; }
-footer { color: #5b6470; font-size: 0.85em; margin-top: 24px; }
-ul.fix { margin: 6px 0 0; padding-left: 20px; }
-"""
+def _question_title(config, q: str) -> tuple[str, str]:
+    question = config.questions.get(q)
+    return (question.title, question.function) if question else (q, "")
 
 
-def _status_icon(c) -> str:
-    if c.passed:
-        return "<span class='ok' title='passed'>✓</span>"
-    if c.score > 0:
-        return "<span class='half' title='partial credit'>½</span>"
-    return "<span class='ko' title='failed'>✗</span>"
-
-
-def _diagnosis_html(d, checks, question_title: str) -> str:
-    names = ", ".join(c.check.replace("_", " ") for c in checks)
-    badges = f"<span class='badge'>{esc(d.confidence)} confidence</span>"
-    if d.partial_credit_eligible and d.confidence == "high" and any(c.score > 0 for c in checks):
-        badges += "<span class='badge partial'>partial credit given</span>"
-    return (f"<div class='diagnosis' data-code='{esc(d.code)}'>"
-            f"<h3>Likely mistake: {esc(d.title)}{badges}</h3>"
-            f"<p>{esc(d.message)}</p>"
-            f"<p class='pointer'>§ {esc(section_pointer(d.notebook_section))}</p>"
-            f"<p><small>Code <code>{esc(d.code)}</code> · behind: {esc(names)}</small></p></div>")
+def _diagnosis_context(d, checks) -> dict:
+    return {"code": d.code, "title": d.title, "confidence": d.confidence, "message": d.message,
+            "partial": bool(d.partial_credit_eligible and d.confidence == "high" and any(c.score > 0 for c in checks)),
+            "pointer": section_pointer(d.notebook_section),
+            "behind": ", ".join(c.check.replace("_", " ") for c in checks)}
 
 
 def render_html(result, config, figs: list[Figure] | None = None) -> str:
+    """feedback.html, from templates/feedback.html.j2 (autoescaped: see autograder.feedback.html)."""
+    from autograder.feedback.html import render, trusted_svg
+
     figs = figures(result, config) if figs is None else figs
-    groups = by_question(result)
-    per_q = result.question_scores()
-    title = f"Feedback for {result.id}"
-    h = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-         f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>"]
-    # header
-    h.append("<header class='card'>")
-    h.append(f"<h1>Feedback for <code>{esc(result.id)}</code></h1>")
-    h.append(f"<div class='muted'>{esc(config.title)}</div>")
-    h.append(f"<p class='score'>Score: {_f(result.score)} / {_f(result.max_score)}</p>")
-    h.append("<ul class='chips'>")
-    for q in groups:
-        got, total = per_q.get(q, 0.0), sum(c.max_score for c in groups[q])
-        cls = "full" if got >= total else "lost"
-        h.append(f"<li><a class='{cls}' href='#q-{esc(q)}'>{esc(q)}: {_f(got)} / {_f(total)}</a></li>")
-    h.append("</ul></header>")
-    if result.error:
-        h.append(f"<section class='card'><h2>Your submission could not be graded</h2><p>{esc(result.error)}</p>"
-                 "</section>")
-    # what to fix first
-    all_diag = unique_diagnoses(result.checks)
-    if all_diag:
-        h.append("<section class='card' id='to-fix'><h2>What to fix</h2><ul class='fix'>")
-        for d, checks in all_diag:
-            q = checks[0].question
-            h.append(f"<li><a href='#q-{esc(q)}'><b>{esc(q)}</b></a>: {esc(d.title)} — re-read section "
-                     f"<i>{esc(section_heading(d.notebook_section))}</i></li>")
-        h.append("</ul></section>")
-    if result.load_messages:
-        h.append("<section class='card'><h2>While loading your code</h2>"
-                 f"<p>{esc(LOAD_INTRO)}</p><ul>")
-        h += [f"<li>{esc(m)}</li>" for m in result.load_messages]
-        h.append("</ul></section>")
-    figs_by_q: dict[str, list[Figure]] = {}
-    for f in figs:
-        figs_by_q.setdefault(f.question, []).append(f)
-    for q, checks in groups.items():
-        question = config.questions.get(q)
-        qtitle = question.title if question else q
-        fn = question.function if question else ""
-        got, total = sum(c.score for c in checks), sum(c.max_score for c in checks)
-        h.append(f"<section class='card question' id='q-{esc(q)}'>")
-        h.append(f"<h2><span>{esc(qtitle)} <code>{esc(fn)}</code></span><span>{_f(got)} / {_f(total)}</span></h2>")
-        h.append("<table class='checks'><tr><th></th><th>check</th><th>result</th><th class='pts'>points</th></tr>")
-        for c in checks:
-            msg = "passed" if c.passed else split_message(c)
-            h.append(f"<tr><td>{_status_icon(c)}</td><td>{esc(c.check.replace('_', ' '))}</td>"
-                     f"<td>{esc(msg)}</td><td class='pts'>{_f(c.score)} / {_f(c.max_score)}</td></tr>")
-        h.append("</table>")
-        for d, dchecks in unique_diagnoses(checks):
-            h.append(_diagnosis_html(d, dchecks, qtitle))
-        for f in figs_by_q.get(q, []):
-            h.append(f"<figure data-figure='{esc(f.name)}'>{f.svg}<figcaption>{esc(f.text)}</figcaption></figure>")
-        h.append("</section>")
-    if result.output.strip():
-        h.append(f"<section class='card'><h2>What your code printed (first part)</h2>"
-                 f"<pre>{esc(result.output.strip()[:3000])}</pre></section>")
-    h.append(f"<footer>Notebook: <code>{esc(NOTEBOOK)}</code> · grader {esc(result.grader_version)}"
-             f" · graded in {result.seconds:.1f} s</footer>")
-    h.append("</main></body></html>\n")
-    return "".join(h)
+    questions = []
+    for q, checks in by_question(result).items():
+        title, function = _question_title(config, q)
+        questions.append({
+            "key": q, "anchor": f"q-{q}", "title": title, "function": function,
+            "got": sum(c.score for c in checks), "total": sum(c.max_score for c in checks),
+            "checks": [{"passed": c.passed, "score": c.score, "max_score": c.max_score,
+                        "label": c.check.replace("_", " "), "message": "passed" if c.passed else split_message(c)}
+                       for c in checks],
+            "diagnoses": [_diagnosis_context(d, dchecks) for d, dchecks in unique_diagnoses(checks)],
+            "figures": [{"name": f.name, "svg": trusted_svg(f.svg), "text": f.text} for f in figs if f.question == q],
+        })
+    fixes = [{"question": checks[0].question, "anchor": f"q-{checks[0].question}", "title": d.title,
+              "section": section_heading(d.notebook_section)} for d, checks in unique_diagnoses(result.checks)]
+    return render("feedback.html.j2", sid=result.id, name=getattr(result, "name", ""), title=config.title,
+                  score=result.score, max_score=result.max_score, questions=questions, error=result.error,
+                  fixes=fixes, load_intro=LOAD_INTRO, load_messages=result.load_messages, output=result.output.strip()[:3000],
+                  notebook=NOTEBOOK, grader_version=result.grader_version, seconds=result.seconds)
 
 
 # ----------------------------------------------------------------------------- Markdown
 
-def _md_escape(text: str) -> str:
-    return text.replace("\n", " ")
-
-
 def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir: str = FIGURE_DIR) -> str:
-    """feedback.md: the same content as the HTML page, pictures linked from ``figure_dir``."""
+    """feedback.md: the same content as the HTML page, pictures linked from ``figure_dir``.
+
+    Its one rule for student text (names, check messages, which quote what a function returned or
+    raised, printed output, skipped statements): only inside a code span or fenced block that the text
+    cannot close (autograder.escape.md_code / md_block). Everything outside them is the kit's own text.
+    """
     figs = figures(result, config) if figs is None else figs
     groups = by_question(result)
-    lines = [f"# Feedback for `{result.id}`", "",
-             f"**Score: {_f(result.score)} / {_f(result.max_score)}**", ""]
+    lines = [f"# Feedback for {md_code(result.id)}", ""]
+    name = getattr(result, "name", "")
+    if name and name != result.id:
+        lines += [f"Submitted as {md_code(name)}", ""]
+    lines += [f"**Score: {_f(result.score)} / {_f(result.max_score)}**", ""]
     if result.error:
-        lines += ["## Your submission could not be graded", "", result.error, ""]
+        lines += ["## Your submission could not be graded", "", md_block(result.error), ""]
     all_diag = unique_diagnoses(result.checks)
     if all_diag:
         lines += ["## What to fix", ""]
@@ -335,27 +251,26 @@ def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir
         lines.append("")
     if result.load_messages:
         lines += ["## While loading your code", "", LOAD_INTRO, ""]
-        lines += [f"- {_md_escape(m)}" for m in result.load_messages] + [""]
+        # Each message quotes the student's statement: a list item holding a block it cannot close.
+        lines += ["- " + md_block(m, indent="  ")[2:] for m in result.load_messages] + [""]
     for q, checks in groups.items():
         got, total = sum(c.score for c in checks), sum(c.max_score for c in checks)
-        question = config.questions.get(q)
-        title = question.title if question else q
-        fn = f" (`{question.function}`)" if question else ""
+        title, function = _question_title(config, q)
+        fn = f" (`{function}`)" if function else ""
         lines += [f"## {title}{fn}: {_f(got)} / {_f(total)}", ""]
         for c in checks:
             mark = "✅" if c.passed else ("🟡" if c.score > 0 else "❌")
             lines.append(f"- {mark} **{c.name}** ({_f(c.score)}/{_f(c.max_score)})")
             if not c.passed:
-                lines.append(f"  - {_md_escape(split_message(c))}")
+                lines += ["", md_block(split_message(c), indent="  "), ""]
         lines.append("")
         for d, dchecks in unique_diagnoses(checks):
-            partial = " Partial credit given." if (d.partial_credit_eligible and d.confidence == "high"
-                                                   and any(c.score > 0 for c in dchecks)) else ""
+            partial = " Partial credit given." if _diagnosis_context(d, dchecks)["partial"] else ""
             lines += [f"> **Likely mistake: {d.title}** (`{d.code}`, {d.confidence} confidence).{partial}",
-                      ">", f"> {_md_escape(d.message)}", ">",
+                      ">", md_block(d.message, indent="> "), ">",
                       f"> § {section_pointer(d.notebook_section)}", ""]
         for f in [f for f in figs if f.question == q]:
             lines += [f"![{f.title}]({figure_dir}/{f.name})", "", f"*{f.text}*", ""]
     if result.output.strip():
-        lines += ["## What your code printed (first part)", "", "```", result.output.strip()[:3000], "```", ""]
+        lines += ["## What your code printed (first part)", "", md_block(result.output.strip()[:3000]), ""]
     return "\n".join(lines)

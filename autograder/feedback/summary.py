@@ -3,7 +3,8 @@
 Score distribution, mean per question, pass rate per check, the most common
 diagnosed mistakes (with the submissions that made them) and the submissions
 that could not be graded. Self-contained like the students' pages: inline SVG and
-CSS, no script, nothing fetched.
+CSS, no script, nothing fetched; rendered from templates/summary.html.j2 with autoescaping, and every
+link to a submission's page relative and percent-encoded (autograder.feedback.html).
 
 Diagnoses come from each result's checks or, for results a batch re-used from an
 earlier run (which carry no Diagnosis objects), from ``DIR/<id>/results.json``
@@ -24,9 +25,7 @@ from pathlib import Path
 
 from autograder.engine import NOT_GRADED
 from autograder.feedback import svg
-from autograder.feedback.page import CSS
 from autograder.feedback.sections import section_heading
-from autograder.feedback.svg import esc
 
 SUMMARY_FILE = "summary.html"
 
@@ -102,82 +101,36 @@ def _score_histogram(scores: list[float], max_total: float) -> str:
 
 
 def class_summary_html(results, config, out: Path | None = None, notice: str = "") -> str:
-    """``notice``: a warning shown first (a merge of an incomplete set of shards says so)."""
+    """summary.html, from templates/summary.html.j2 (autoescaped, relative links only). ``notice``: a
+    warning shown first (a merge of an incomplete set of shards says so)."""
+    from autograder.feedback.html import render, trusted_svg
+    from autograder.ids import renamed
+
     d = summary_data(results, config, out)
     scores, max_total = d["scores"], d["max_total"]
-    h = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-         f"<title>Class summary: {esc(config.title)}</title><style>{CSS}</style></head><body><main>"]
-    h.append(f"<header class='card'><h1>Class summary</h1><div>{esc(config.title)}</div>")
-    if notice:
-        h.append(f"<p class='notice' role='alert'><strong>{esc(notice)}</strong></p>")
-    if scores:
-        h.append(f"<p class='score'>{len(d['results'])} submissions · {len(d['graded'])} graded · "
-                 f"{len(d['errored'])} could not be graded · mean {statistics.fmean(scores):.2f} · median "
-                 f"{_f(statistics.median(scores))} / {_f(max_total)} · full marks: "
-                 f"{sum(s >= max_total for s in scores)}</p>")
-    else:
-        h.append("<p>No submissions.</p>")
-    if d["not_graded"]:
-        h.append(f"<p class='score' id='incomplete'><b>Incomplete:</b> {len(d['not_graded'])} of "
-                 f"{len(d['results']) + len(d['not_graded'])} "
-                 f"submissions were not graded (the batch was stopped). Run the same command again to grade "
-                 f"them; finished submissions are not graded twice.</p>")
-    h.append("</header>")
-    if scores:
-        h.append(f"<section class='card'><figure>{_score_histogram(scores, max_total)}</figure></section>")
-    h.append("<section class='card' id='diagnoses'><h2>Most common mistakes</h2>")
-    if d["common"]:
-        h.append("<table><tr><th>mistake</th><th>submissions</th><th>question</th><th>notebook section</th>"
-                 "<th>who</th></tr>")
-        for code, subs, info in d["common"]:
-            qs = ", ".join(q for q, _ in info["questions"].most_common())
-            who = ", ".join(f"<a href='{esc(s)}/feedback.html'>{esc(s)}</a>" for s in subs[:12])
-            if len(subs) > 12:
-                who += f" and {len(subs) - 12} more"
-            h.append(f"<tr data-code='{esc(code)}'><td>{esc(info['title'])}<br><small><code>{esc(code)}</code>"
-                     f"</small></td><td class='pts'>{len(subs)}</td><td>{esc(qs)}</td>"
-                     f"<td>{'<br>'.join(esc(section_heading(x)) for x in info['sections'])}</td><td>{who}</td></tr>")
-        h.append("</table>")
-    else:
-        h.append("<p>No mistake was diagnosed.</p>")
-    h.append("</section>")
+    common = [{"code": code, "title": info["title"], "count": len(subs),
+               "questions": ", ".join(q for q, _ in info["questions"].most_common()),
+               "sections": [section_heading(x) for x in info["sections"]],
+               "who": subs[:12], "more": max(len(subs) - 12, 0)}
+              for code, subs, info in d["common"]]
+    per_question, checks, histogram, chart = [], [], "", ""
     if scores:
         rows = [(q, statistics.fmean(v), config.max_points(q)) for q, v in d["per_question"].items()]
-        h.append("<section class='card'><h2>Per question</h2>")
-        h.append(f"<figure>{svg.horizontal_bars(rows, 'Mean score per question', label='per-question')}</figure>")
-        h.append("<table><tr><th>question</th><th>mean</th><th>max</th><th>full marks</th></tr>")
-        for q, mean, mx in rows:
-            full = sum(v >= mx for v in d["per_question"][q])
-            h.append(f"<tr><td>{esc(config.questions[q].title)} <code>{esc(q)}</code></td><td>{mean:.2f}</td>"
-                     f"<td>{_f(mx)}</td><td>{full} / {len(scores)}</td></tr>")
-        h.append("</table>")
-        h.append("<h3 style='margin-top:14px'>Checks</h3><table><tr><th>check</th><th>passed</th>"
-                 "<th>partial credit</th></tr>")
-        for (q, c), s in d["checks"].items():
-            h.append(f"<tr><td><code>{esc(q)}: {esc(c.replace('_', ' '))}</code></td>"
-                     f"<td>{s['passed']} / {s['n']}</td><td>{s['partial'] or ''}</td></tr>")
-        h.append("</table></section>")
-    h.append("<section class='card' id='errors'><h2>Submissions that could not be graded</h2>")
-    if d["errored"]:
-        h.append("<table><tr><th>submission</th><th>why</th></tr>")
-        for r in d["errored"]:
-            h.append(f"<tr><td><a href='{esc(r.id)}/feedback.html'>{esc(r.id)}</a></td><td>{esc(r.error)}</td></tr>")
-        h.append("</table>")
-    else:
-        h.append("<p>None: every submission was graded.</p>")
-    h.append("</section>")
-    h.append("<section class='card'><h2>All submissions</h2><table><tr><th>submission</th>"
-             + "".join(f"<th class='pts'>{esc(q)}</th>" for q in config.questions)
-             + "<th class='pts'>total</th><th>diagnosed</th></tr>")
-    for r in d["results"]:
-        per = r.question_scores()
-        h.append(f"<tr><td><a href='{esc(r.id)}/feedback.html'>{esc(r.id)}</a></td>"
-                 + "".join(f"<td class='pts'>{_f(per.get(q, 0.0))}</td>" for q in config.questions)
-                 + f"<td class='pts'><b>{_f(r.score)}</b></td>"
-                 f"<td>{esc('; '.join(d['per_submission'].get(r.id, [])))}</td></tr>")
-    h.append("</table></section></main></body></html>\n")
-    return "".join(h)
+        per_question = [{"key": q, "title": config.questions[q].title, "mean": mean, "max": mx,
+                         "full": sum(v >= mx for v in d["per_question"][q])} for q, mean, mx in rows]
+        checks = [{"question": q, "label": c.replace("_", " "), **s} for (q, c), s in d["checks"].items()]
+        histogram = trusted_svg(_score_histogram(scores, max_total))
+        chart = trusted_svg(svg.horizontal_bars(rows, "Mean score per question", label="per-question"))
+    rows = [{"id": r.id, "name": r.name if renamed(r.id, r.name) else "",
+             "scores": [r.question_scores().get(q, 0.0) for q in config.questions], "total": r.score,
+             "diagnosed": "; ".join(d["per_submission"].get(r.id, []))} for r in d["results"]]
+    return render("summary.html.j2", title=config.title, n=len(d["results"]), n_graded=len(d["graded"]),
+                  n_errored=len(d["errored"]), mean=statistics.fmean(scores) if scores else 0.0,
+                  median=statistics.median(scores) if scores else 0.0, max_total=max_total,
+                  full_marks=sum(s >= max_total for s in scores), histogram=histogram, common=common,
+                  not_graded=len(d["not_graded"]), notice=notice,
+                  per_question_chart=chart, per_question=per_question, checks=checks,
+                  errored=d["errored"], questions=list(config.questions), rows=rows)
 
 
 def write_class_summary(out: Path, results, config, notice: str = "") -> Path:

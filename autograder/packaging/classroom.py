@@ -30,6 +30,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from autograder.escape import md_block
 from autograder.packaging.runner import grade_upload, pinned_config, write_json_atomic
 
 MAX_MESSAGE = 1000
@@ -64,10 +65,8 @@ def classroom_payload(results: dict, max_score: float) -> dict:
 
 
 def _fence(text: str) -> str:
-    """A fenced block that ``text`` cannot close (longer than any backtick run in it)."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"
+    """A fenced block that ``text`` cannot close: the kit's one Markdown rule (autograder.escape)."""
+    return md_block(text)
 
 
 def summary_markdown(results: dict, max_score: float) -> str:

@@ -119,7 +119,8 @@ def copy_kit(dest: Path) -> None:
     sums = course_path("data", "SHA256SUMS")
     if sums.is_file():
         write_text(dest / "data" / "SHA256SUMS", sums.read_text(encoding="utf-8"))
-    copy_tree(Path(__file__).resolve().parents[1], dest / "autograder", suffixes=(".py",))
+    # The modules and the feedback pages' templates (autograder/feedback/templates).
+    copy_tree(Path(__file__).resolve().parents[1], dest / "autograder", suffixes=(".py", ".j2", ".css"))
     # An installed wheel carries its course files inside the package; the kit holds its own above.
     shutil.rmtree(dest / "autograder" / "course", ignore_errors=True)
     copy_tree(course_path("assignment", "initlab"), dest / "assignment" / "initlab", suffixes=(".py",))

@@ -1,0 +1,57 @@
+"""The HTML pages' one escaping rule: Jinja templates (``templates/``) with autoescaping.
+
+Every ``{{ value }}`` of a template is HTML-escaped, after its invisible and display-changing
+characters are written out (autograder.escape.visible: escape sequences, bidi overrides, zero-width
+characters). Links to other pages go through the ``page`` filter, which only makes relative,
+percent-encoded links (``./<id>/feedback.html``): a name cannot start a ``javascript:`` or any other
+scheme. The one value inserted as markup is the kit's own SVG (autograder.feedback.svg escapes the
+text it draws), marked with :func:`trusted_svg`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from markupsafe import Markup
+
+from autograder.escape import relative_href, visible
+
+FEEDBACK_PAGE = "feedback.html"
+
+
+def _finalize(value):
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+@cache
+def environment():
+    # Imported on first use: a command that writes no page does not pay for it.
+    from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
+
+    # The compiled templates are kept in a per-user folder of the system's temporary directory (Jinja
+    # checks it is the user's own, mode 0700): compiling them is 50-70 ms of a one-notebook command.
+    try:
+        compiled = FileSystemBytecodeCache()
+    except (OSError, RuntimeError):  # no usable temporary directory: compile every time
+        compiled = None
+    env = Environment(loader=PackageLoader("autograder.feedback", "templates"), autoescape=True,
+                      undefined=StrictUndefined, finalize=_finalize, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True, bytecode_cache=compiled)
+    env.filters["num"] = _num
+    env.filters["page"] = lambda sid: relative_href(str(sid), FEEDBACK_PAGE)
+    return env
+
+
+def render(template: str, **context) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def trusted_svg(svg: str) -> Markup:
+    """The kit's own drawing (every text in it escaped by autograder.feedback.svg), inserted as is."""
+    return Markup(svg)
