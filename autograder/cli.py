@@ -23,7 +23,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from autograder import __version__
+from autograder import __version__, isolation_levels
 from autograder.batch import BatchReport, grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.escape import terminal_text, visible
@@ -33,8 +33,6 @@ EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 PROGRESS_SECONDS = 5.0
 # Off a terminal (a CI log), a table longer than this is left to the gradebook.
 TABLE_ROWS_OFF_TERMINAL = 50
-WEAK_ISOLATION = ("student code can reach the network and read what the grader's unprivileged uid or the "
-                  "grader itself can read")
 
 
 def _table(report: BatchReport, config) -> Table:
@@ -116,9 +114,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
                   f"the last run; {report.trainings} trainings run.")
     console.print(f"Sandbox isolation: {report.isolation_level} ({report.isolation}).", markup=False)
     if report.isolation_level != "namespaces":
-        click.echo(f"WARNING: weak isolation ({report.isolation_level}): this machine gives the sandbox no user "
-                   f"namespaces, so {WEAK_ISOLATION}. Grade untrusted submissions on a machine with unprivileged "
-                   f"user namespaces; see docs/threat-model.md.", err=True)
+        click.echo(f"WARNING: weak isolation: {isolation_levels.warning(report.isolation_level)}", err=True)
     # The instructor's own paths, printed as text too: a folder name may hold brackets.
     console.print(terminal_text(f"Gradebook: {Path(out) / 'gradebook.csv'}; class summary: "
                                 f"{Path(out) / 'summary.html'}; feedback: {Path(out) / '<submission>' / 'feedback.html'}"))

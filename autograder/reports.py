@@ -24,6 +24,7 @@ import os
 import secrets
 from pathlib import Path
 
+from autograder import isolation_levels
 from autograder.config import GradingConfig
 from autograder.engine import NOT_GRADED, SubmissionResult
 from autograder.escape import csv_cell, visible
@@ -114,10 +115,8 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
 
 def isolation_line(level: str) -> str:
     """The sandbox's isolation level as the visible output says it, loudly when weaker than namespaces."""
-    if level == "namespaces":
-        return "Sandbox: namespaces (no network, grader files hidden)."
-    return (f"WARNING: sandbox isolation is only {level!r}: this grading machine has no user namespaces, so the "
-            f"submission's code could reach the network and read files the grader's unprivileged user can read.")
+    weak = isolation_levels.warning(level)
+    return f"WARNING: {weak}" if weak else f"Sandbox: {level} ({isolation_levels.summary(level)})."
 
 
 def diagnoses_data(result: SubmissionResult) -> list[dict]:

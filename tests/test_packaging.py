@@ -513,7 +513,8 @@ def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, ki
 
 
 def test_gradescope_view_keeps_student_text_literal():
-    from autograder.packaging.gradescope_view import fenced, gradescope_view
+    from autograder.escape import md_block as fenced
+    from autograder.packaging.gradescope_view import gradescope_view
 
     hostile = "```\n# heading\n<img src=x onerror=alert(1)> [link](http://evil) ````"
     block = fenced(hostile)
@@ -524,7 +525,7 @@ def test_gradescope_view_keeps_student_text_literal():
         {"name": "he: structure", "score": 0, "max_score": 2, "status": "failed", "output": hostile}],
         "extra_data": {"isolation": "uid+rlimits", "error": hostile, "diagnoses": []}})
     assert view["tests"][0]["output"] == block
-    assert "Warning:" in view["output"] and "network access" in view["output"]
+    assert "Warning:" in view["output"] and "allows no namespaces" in view["output"]
     assert fenced(hostile) in view["output"]  # the error, fenced, not rendered
 
 

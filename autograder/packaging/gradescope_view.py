@@ -21,28 +21,16 @@ Gradescope never receives; the view names the mistake each figure illustrates.
 
 from __future__ import annotations
 
-import re
+from autograder import isolation_levels
+from autograder.escape import md_block
 
 FORMAT = "md"
-LEVELS = {
-    "namespaces": "full: a separate process in its own namespaces (no network, the grader's files hidden)",
-    "uid+rlimits": "partial: a separate process under another user, with resource limits, but with network "
-                   "access and without hiding files (this machine allows no namespaces)",
-    "rlimits": "minimal: a separate process with resource limits only (no namespaces, no other user)",
-}
-
-
-def fenced(text: str) -> str:
-    """``text`` as a literal block: a fence longer than any run of backticks inside it."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"
 
 
 def isolation_lines(level: str | None) -> list[str]:
     if not level:
         return []
-    said = LEVELS.get(level, level)
+    said = isolation_levels.summary(level)
     lines = [f"**Isolation of your code while grading:** {said}."]
     if level != "namespaces":
         lines.append("> **Warning:** this grading ran with less isolation than the kit provides on a machine "
@@ -67,7 +55,7 @@ def summary_markdown(results: dict) -> str:
     parts = [f"### Score: {float(results.get('score', 0)):g} / {max_score:g}" if tests
              else "### Your submission could not be graded"]
     if extra.get("error"):
-        parts.append("**Grading error:**\n\n" + fenced(str(extra["error"])))
+        parts.append("**Grading error:**\n\n" + md_block(str(extra["error"])))
     parts += isolation_lines(extra.get("isolation"))
     seen, mistakes = set(), []
     for d in extra.get("diagnoses") or []:
@@ -77,17 +65,17 @@ def summary_markdown(results: dict) -> str:
         mistakes.append(f"{d.get('question')}: {d.get('title')} (re-read the notebook section "
                         f"\"{_section(d.get('section'))}\")")
     if mistakes:
-        parts.append("**Likely mistakes:**\n\n" + fenced("\n".join(mistakes)))
+        parts.append("**Likely mistakes:**\n\n" + md_block("\n".join(mistakes)))
     failed = [t for t in tests if t.get("status") == "failed"]
     if failed:
         parts.append(f"**{len(failed)} of {len(tests)} checks failed**; each one's message is below.")
     if not tests and results.get("output"):
-        parts.append(fenced(str(results["output"])))
+        parts.append(md_block(str(results["output"])))
     else:
         plain = str(results.get("output") or "")
         loading = plain.split("While loading your code:\n", 1)
         if len(loading) == 2:
-            parts.append("**While loading your code:**\n\n" + fenced(loading[1].rstrip()))
+            parts.append("**While loading your code:**\n\n" + md_block(loading[1].rstrip()))
     return "\n\n".join(parts)
 
 
@@ -97,6 +85,6 @@ def gradescope_view(results: dict) -> dict:
     view["output"] = summary_markdown(results)
     view["output_format"] = FORMAT
     view["test_output_format"] = FORMAT
-    view["tests"] = [dict(t, output=fenced(str(t.get("output", ""))), output_format=FORMAT)
+    view["tests"] = [dict(t, output=md_block(str(t.get("output", ""))), output_format=FORMAT)
                      for t in results.get("tests") or []]
     return view
