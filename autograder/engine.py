@@ -19,18 +19,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import __version__  # noqa: E402
-from autograder.config import GradingConfig  # noqa: E402
-from autograder.feedback.evidence import TrainingLog, gather_evidence  # noqa: E402
-from autograder.hidden_tests import check_title, collect_checks  # noqa: E402
-from autograder.hidden_tests.common import PartialCredit  # noqa: E402
-from autograder.explain import LoadContext  # noqa: E402
-from autograder.intake import IntakeError, Submission, load_submission  # noqa: E402
-from autograder.probes import ProbeFailure, SandboxStudent  # noqa: E402
-from autograder.reference import reference_functions  # noqa: E402
-from autograder.sandbox.hiding import hide_paths  # noqa: E402
-from autograder.sandbox.runner import Sandbox, SandboxError, detect_isolation, new_zygote  # noqa: E402
-from autograder.training import Trainer  # noqa: E402
+from autograder import __version__
+from autograder.config import GradingConfig
+from autograder.feedback.evidence import TrainingLog, gather_evidence
+from autograder.hidden_tests import check_title, collect_checks
+from autograder.hidden_tests.common import PartialCredit
+from autograder.explain import LoadContext
+from autograder.intake import IntakeError, Submission, load_submission
+from autograder.probes import ProbeFailure, SandboxStudent
+from autograder.reference import reference_functions
+from autograder.sandbox.hiding import hide_paths
+from autograder.sandbox.runner import Sandbox, SandboxError, detect_isolation, new_zygote
+from autograder.training import Trainer
 
 
 # The status of a submission a stopped batch never reached: no score, only its row in the gradebook.

@@ -33,15 +33,15 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, table  # noqa: E402
-from generate import as_notebook, sources_pool  # noqa: E402
+from common import machine, table
+from generate import as_notebook, sources_pool
 
-import autograder.engine as engine  # noqa: E402
-import autograder.reports as reports  # noqa: E402
-from autograder.batch import cache_key  # noqa: E402
-from autograder.config import load_config  # noqa: E402
-from autograder.sandbox import runner  # noqa: E402
-from autograder.training import Trainer  # noqa: E402
+import autograder.engine as engine
+import autograder.reports as reports
+from autograder.batch import cache_key
+from autograder.config import load_config
+from autograder.sandbox import runner
+from autograder.training import Trainer
 
 PHASES = ["intake", "sandbox start", "probes", "sandbox end", "checks", "cache look-up", "training",
           "evidence", "reports"]

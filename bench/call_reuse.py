@@ -26,14 +26,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CORRECT, machine, table  # noqa: E402
+from common import CORRECT, machine, table
 
-from autograder.config import load_config  # noqa: E402
-from autograder.engine import Grader  # noqa: E402
-from autograder.intake import load_submission  # noqa: E402
-from autograder.sandbox import runner  # noqa: E402
-from autograder.sandbox.hiding import hide_paths  # noqa: E402
-from autograder.training import Trainer  # noqa: E402
+from autograder.config import load_config
+from autograder.engine import Grader
+from autograder.intake import load_submission
+from autograder.sandbox import runner
+from autograder.sandbox.hiding import hide_paths
+from autograder.training import Trainer
 
 # One object at the top level that a call could change unseen: the sandbox forks per call.
 OFF_SUFFIX = "\n\nclass _Notes:\n    pass\n\n\nNOTES = _Notes()\n"

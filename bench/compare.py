@@ -33,10 +33,10 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import VENV_BIN, machine, run_timed, submission_sources, table, tool_env  # noqa: E402
+from common import VENV_BIN, machine, run_timed, submission_sources, table, tool_env
 
-from autograder.config import load_config  # noqa: E402
-from autograder.packaging.common import fill_notebook  # noqa: E402
+from autograder.config import load_config
+from autograder.packaging.common import fill_notebook
 
 CONFIG = load_config()
 QUESTIONS = list(CONFIG.questions)

@@ -30,10 +30,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import run_timed  # noqa: E402
+from common import run_timed
 
-from autograder.config import PROJECT_ROOT, load_config  # noqa: E402
-from autograder.intake import load_submission  # noqa: E402
+from autograder.config import PROJECT_ROOT, load_config
+from autograder.intake import load_submission
 
 FUNCTIONS = (PROJECT_ROOT / "solutions" / "init_functions.py").read_text()
 

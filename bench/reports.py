@@ -28,15 +28,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CORRECT, MISTAKES  # noqa: E402
+from common import CORRECT, MISTAKES
 
-from autograder.batch import default_cache_dir  # noqa: E402
-from autograder.config import load_config  # noqa: E402
-from autograder.engine import Grader  # noqa: E402
-from autograder.feedback.summary import class_summary_html  # noqa: E402
-from autograder.ids import unique_ids  # noqa: E402
-from autograder.reports import gradebook_csv, write_submission_reports  # noqa: E402
-from autograder.training import Trainer  # noqa: E402
+from autograder.batch import default_cache_dir
+from autograder.config import load_config
+from autograder.engine import Grader
+from autograder.feedback.summary import class_summary_html
+from autograder.ids import unique_ids
+from autograder.reports import gradebook_csv, write_submission_reports
+from autograder.training import Trainer
 
 
 def _ms(seconds: float) -> str:

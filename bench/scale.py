@@ -23,8 +23,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import VENV_BIN, machine, run_timed, table, tool_env  # noqa: E402
-from generate import generate  # noqa: E402
+from common import VENV_BIN, machine, run_timed, table, tool_env
+from generate import generate
 
 
 def grade(subs: Path, out: Path, cache: Path, jobs: int, env: dict) -> dict:

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import VENV_BIN, machine, table, tool_env  # noqa: E402
-from generate import generate  # noqa: E402
+from common import VENV_BIN, machine, table, tool_env
+from generate import generate
 
 INITGRADE = str(VENV_BIN / "initgrade")
 

@@ -16,13 +16,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from figure_checks import empty_panels  # noqa: E402
-from initlab.data import load_circles, load_images  # noqa: E402
-from initlab.model import forward, train  # noqa: E402
-from initlab.plots import (  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from figure_checks import empty_panels
+from initlab.data import load_circles, load_images
+from initlab.model import forward, train
+from initlab.plots import (
     compare_activation_histograms,
     plot_activation_histograms,
     plot_circles,
@@ -32,7 +32,7 @@ from initlab.plots import (  # noqa: E402
     show_images,
 )
 
-from autograder.authoring import SOLUTIONS_MODULE, repo_root  # noqa: E402
+from autograder.authoring import SOLUTIONS_MODULE, repo_root
 
 LN2 = float(np.log(2.0))
 CIRCLE_DIMS = [2, 10, 5, 1]

@@ -42,7 +42,7 @@ import types
 import warnings
 
 import numpy as np
-import numpy.random  # noqa: F401 - numpy loads it lazily; loaded here once, not again in every probe's fork (13 ms each)
+import numpy.random  # numpy loads it lazily; loaded here once, not again in every probe's fork (13 ms each)
 import numpy.random.bit_generator
 
 from autograder.sandbox import landlock, reuse, seccomp, stubs, wire
@@ -293,7 +293,7 @@ install_stub_modules = stubs.install
 def _safe_repr(value) -> str:
     try:
         text = repr(value)
-        if type(text) is not str:  # noqa: E721
+        if type(text) is not str:
             text = "<unrepresentable>"
     except BaseException as exc:  # noqa: BLE001 - a hostile __repr__
         text = f"<unrepresentable {_type_name(value)}: {type(exc).__name__}>"
@@ -308,9 +308,9 @@ def _type_name(value, module: bool = False) -> str:
         mod = type.__dict__["__module__"].__get__(t) if module else None
     except Exception:  # noqa: BLE001
         return "<unknown type>"
-    if type(name) is not str:  # noqa: E721 - isinstance would consult a hostile __class__
+    if type(name) is not str:  # isinstance would consult a hostile __class__
         name = "<unknown type>"
-    return f"{mod}.{name}" if type(mod) is str else name  # noqa: E721
+    return f"{mod}.{name}" if type(mod) is str else name
 
 
 _SIGNAL_HINTS = {
@@ -376,7 +376,7 @@ def _safe_str(exc: BaseException) -> str:
     """The exception's message as Python prints it (``name 'rs' is not defined``), capped."""
     try:
         text = str(exc)
-        if type(text) is not str:  # noqa: E721
+        if type(text) is not str:
             text = _safe_repr(exc)
     except BaseException:  # noqa: BLE001 - a hostile __str__
         text = _safe_repr(exc)
@@ -435,16 +435,16 @@ def load_chunks(chunks: list[dict], namespace: dict) -> list[str]:
 def describe_signature(fn) -> list[dict] | None:
     """A plain function's parameters as data: [{"name", "kind", "default"}], read from its code
     object (no ``inspect``: nothing the student defined runs); None for anything else."""
-    if type(fn) is not types.FunctionType:  # noqa: E721 - exact type: no hostile subclass or __signature__
+    if type(fn) is not types.FunctionType:  # exact type: no hostile subclass or __signature__
         return None
     try:
         code = fn.__code__
         n_pos, n_kw = code.co_argcount, code.co_kwonlyargcount
         names = list(code.co_varnames[: n_pos + n_kw])
         defaults = fn.__defaults__
-        n_def = len(defaults) if type(defaults) is tuple else 0  # noqa: E721
+        n_def = len(defaults) if type(defaults) is tuple else 0
         kw_defaults = fn.__kwdefaults__
-        kw_def = set(dict.keys(kw_defaults)) if type(kw_defaults) is dict else set()  # noqa: E721
+        kw_def = set(dict.keys(kw_defaults)) if type(kw_defaults) is dict else set()
         params = [{"name": n, "kind": "positional", "default": i >= n_pos - n_def}
                   for i, n in enumerate(names[:n_pos])]
         extra = n_pos + n_kw
@@ -454,7 +454,7 @@ def describe_signature(fn) -> list[dict] | None:
         params += [{"name": n, "kind": "keyword", "default": n in kw_def} for n in names[n_pos:]]
         if code.co_flags & 0x08:  # CO_VARKEYWORDS
             params.append({"name": code.co_varnames[extra], "kind": "varkw", "default": False})
-        return [p for p in params if type(p["name"]) is str][:20]  # noqa: E721
+        return [p for p in params if type(p["name"]) is str][:20]
     except Exception:  # noqa: BLE001
         return None
 
@@ -481,7 +481,7 @@ def _plain(value):
 
 
 def _describe_entry(key, value, arrays: list) -> dict:
-    entry = {"key": key if type(key) is str else None, "key_repr": _safe_repr(key),  # noqa: E721
+    entry = {"key": key if type(key) is str else None, "key_repr": _safe_repr(key),
              "type": _type_name(value, module=True)}
     if issubclass(type(value), np.ndarray):  # by type: a faked __class__ does not count
         exact = type(value) is np.ndarray
@@ -504,7 +504,7 @@ def describe_result(result) -> tuple[dict, list[np.ndarray]]:
     read through a plain ndarray view), so no method the student defined runs
     here except ``__repr__`` of values that are not arrays.
     """
-    if type(result) is not dict:  # noqa: E721 - exact type on purpose
+    if type(result) is not dict:  # exact type on purpose
         return {"kind": "other", "type": _type_name(result), "repr": _safe_repr(result)}, []
     entries, arrays = [], []
     items = list(dict.items(result))  # one C-level copy: a thread cannot change it under us
@@ -515,7 +515,7 @@ def describe_result(result) -> tuple[dict, list[np.ndarray]]:
         try:
             entries.append(_describe_entry(key, value, arrays))
         except Exception as exc:  # noqa: BLE001 - e.g. MemoryError copying a huge array
-            entries.append({"key": key if type(key) is str else None, "key_repr": _safe_repr(key),  # noqa: E721
+            entries.append({"key": key if type(key) is str else None, "key_repr": _safe_repr(key),
                             "type": f"unreadable value ({type(exc).__name__})"})
     return {"kind": "dict", "entries": entries}, arrays
 

@@ -125,7 +125,7 @@ def plain_namespace(namespace: dict, own_files: str, modules: list | None, stub_
     prefix = own_files.rstrip(os.sep) + os.sep
     for m in modules:
         path = vars(m).get("__file__")
-        if type(path) is str and path.startswith(prefix):  # noqa: E721
+        if type(path) is str and path.startswith(prefix):
             return False
     module_ids, module_dicts = {id(m) for m in modules}, {id(vars(m)) for m in modules}
     for key, value in list(dict.items(namespace)):
