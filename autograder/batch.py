@@ -27,8 +27,8 @@ from autograder.ids import display_name, unique_ids
 from autograder.intake import discover
 from autograder.outdir import check_output_folder
 from autograder.reports import gradebook_csv, write_atomic, write_submission_reports
-from autograder.submission_files import bytes_digest
 from autograder.stopping import Interrupted, WorkerStop, stop_signals, stop_workers
+from autograder.submission_files import bytes_digest
 from autograder.training import Trainer
 
 

@@ -49,12 +49,12 @@ def init_course(dest: Path) -> list[Path]:
 
 def reference_failures(config: GradingConfig, cache_dir: Path | None = None) -> list[str]:
     """Every check the reference solutions do not pass in full, as "question.check: message"."""
+    import inspect
+
     from autograder.hidden_tests import collect_checks
     from autograder.probes import LocalStudent, ProbeFailure
     from autograder.reference import reference_functions
     from autograder.training import Trainer
-
-    import inspect
 
     reference = reference_functions(config.functions)
     fixtures = {"student": LocalStudent(reference), "reference": reference,

@@ -21,17 +21,16 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.config import GradingConfig
+from autograder.explain import LoadContext
 from autograder.feedback.evidence import TrainingLog, gather_evidence
 from autograder.hidden_tests import check_title, collect_checks
 from autograder.hidden_tests.common import PartialCredit
-from autograder.explain import LoadContext
 from autograder.intake import IntakeError, Submission, load_submission
 from autograder.probes import ProbeFailure, SandboxStudent
 from autograder.reference import reference_functions
 from autograder.sandbox.hiding import hide_paths
 from autograder.sandbox.runner import Sandbox, SandboxError, detect_isolation, new_zygote
 from autograder.training import Trainer
-
 
 # The status of a submission a stopped batch never reached: no score, only its row in the gradebook.
 NOT_GRADED = "not graded"

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from textwrap import dedent
-from typing import Callable
 
 from autograder.deadline import uninterrupted
 

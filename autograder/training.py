@@ -93,7 +93,7 @@ class TrainingBudget:
     started: int = 0
 
     @classmethod
-    def from_limits(cls, limits) -> "TrainingBudget":
+    def from_limits(cls, limits) -> TrainingBudget:
         return cls(float(limits.training_submission_seconds), int(limits.trainings_per_submission))
 
     def admit(self) -> None:
@@ -200,7 +200,7 @@ class Trainer:
         self._memory[key] = result
         return result
 
-    def for_submission(self) -> "SubmissionTrainer":
+    def for_submission(self) -> SubmissionTrainer:
         """This trainer within a fresh per-submission budget (grading.yaml's limits)."""
         return SubmissionTrainer(self, TrainingBudget.from_limits(self.config.limits))
 

@@ -23,7 +23,7 @@ import select
 import signal
 import time
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 _PR_SET_PDEATHSIG = 1
 _MAX_RESULT_BYTES = 1 << 20  # an Outcome is a few KB of JSON

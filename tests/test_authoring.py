@@ -34,9 +34,11 @@ from autograder.authoring import (
     SOLVED_NOTEBOOK,
     STUB_MODULE,
     STUDENT_NOTEBOOK,
+    content,
+    notebook,
     repo_root,
+    stubs,
 )
-from autograder.authoring import content, notebook, stubs
 
 ROOT = repo_root()
 

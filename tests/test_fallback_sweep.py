@@ -8,7 +8,6 @@ the grader's removal too.)
 
 from __future__ import annotations
 
-import ctypes
 import os
 import subprocess
 import time

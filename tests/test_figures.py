@@ -20,6 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from figure_checks import empty_panels
+
+from autograder.authoring import SOLUTIONS_MODULE, repo_root
 from initlab.data import load_circles, load_images
 from initlab.model import forward, train
 from initlab.plots import (
@@ -31,8 +33,6 @@ from initlab.plots import (
     plot_weight_rows,
     show_images,
 )
-
-from autograder.authoring import SOLUTIONS_MODULE, repo_root
 
 LN2 = float(np.log(2.0))
 CIRCLE_DIMS = [2, 10, 5, 1]

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from autograder.packaging.cli import build
 from autograder.config import PROJECT_ROOT, load_config
+from autograder.packaging.cli import build
 from autograder.sandbox.runner import UID_BASE
 
 HOSTILE = PROJECT_ROOT / "examples" / "hostile"

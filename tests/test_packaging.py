@@ -39,8 +39,8 @@ from click.testing import CliRunner
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.packaging import TARGETS
-from autograder.packaging.cli import build
 from autograder.packaging.classroom import classroom_payload, log_feedback, one_line
+from autograder.packaging.cli import build
 from autograder.packaging.common import fill_notebook, solution_lines
 from autograder.packaging.student import hidden_test_lines, leaks
 

@@ -1,8 +1,16 @@
 """Hidden tests for initialize_parameters_he."""
 
-from autograder.hidden_tests.common import (SEEDED_CASES, STRUCTURE_CASES, assert_arguments, assert_biases_zero,
-                                            assert_structure, assert_types, check_seeded_values, diagnosed,
-                                            train_and_check)
+from autograder.hidden_tests.common import (
+    SEEDED_CASES,
+    STRUCTURE_CASES,
+    assert_arguments,
+    assert_biases_zero,
+    assert_structure,
+    assert_types,
+    check_seeded_values,
+    diagnosed,
+    train_and_check,
+)
 
 F = "initialize_parameters_he"
 

@@ -2,8 +2,16 @@
 
 import numpy as np
 
-from autograder.hidden_tests.common import (STRUCTURE_CASES, assert_arguments, assert_biases_zero, assert_structure,
-                                            assert_types, call_text, diagnosed, train_and_check)
+from autograder.hidden_tests.common import (
+    STRUCTURE_CASES,
+    assert_arguments,
+    assert_biases_zero,
+    assert_structure,
+    assert_types,
+    call_text,
+    diagnosed,
+    train_and_check,
+)
 
 F = "initialize_parameters_zeros"
 

@@ -57,12 +57,10 @@ class CheckTimeout(BaseException):
 
 class _Context:
     def __init__(self):
-        from autograder.config import load_config
+        from autograder.config import DEFAULT_CONFIG, load_config
         from autograder.hidden_tests import collect_checks
         from autograder.reference import reference_functions
         from autograder.training import Trainer
-
-        from autograder.config import DEFAULT_CONFIG
 
         # Never the current folder's grading.yaml: a notebook runs where its submission's files are.
         self.config = load_config(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)

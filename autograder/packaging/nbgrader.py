@@ -36,9 +36,20 @@ from pathlib import Path
 from nbformat import v4
 
 from autograder.config import GradingConfig, course_path
-from autograder.packaging.common import (NOTEBOOK_NAME, BuildError, check_notebook_matches, check_question,
-                                         clean_cell, copy_tree, graded_question, refence_solution, solved_notebook,
-                                         solutions_text, write_notebook, write_text)
+from autograder.packaging.common import (
+    NOTEBOOK_NAME,
+    BuildError,
+    check_notebook_matches,
+    check_question,
+    clean_cell,
+    copy_tree,
+    graded_question,
+    refence_solution,
+    solutions_text,
+    solved_notebook,
+    write_notebook,
+    write_text,
+)
 
 SCHEMA_VERSION = 3
 # nbgrader's per-cell timeout: the notebook's own experiment cells train networks

@@ -35,9 +35,18 @@ import yaml
 from nbformat import v4
 
 from autograder.config import GradingConfig, course_path
-from autograder.packaging.common import (NOTEBOOK_NAME, check_notebook_matches, clean_cell,
-                                         copy_tree, graded_question, placeholder_for, refence_solution,
-                                         solved_notebook, write_notebook, write_text)
+from autograder.packaging.common import (
+    NOTEBOOK_NAME,
+    check_notebook_matches,
+    clean_cell,
+    copy_tree,
+    graded_question,
+    placeholder_for,
+    refence_solution,
+    solved_notebook,
+    write_notebook,
+    write_text,
+)
 
 REQUIREMENTS = """\
 # Packages the otter autograder installs on top of otter's defaults.

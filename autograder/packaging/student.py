@@ -15,8 +15,17 @@ import re
 from pathlib import Path
 
 from autograder.config import GradingConfig, course_path
-from autograder.packaging.common import (NOTEBOOK_NAME, BuildError, copy_tree, fresh_dir, solution_lines,
-                                         student_files, write_notebook, write_text, write_zip)
+from autograder.packaging.common import (
+    NOTEBOOK_NAME,
+    BuildError,
+    copy_tree,
+    fresh_dir,
+    solution_lines,
+    student_files,
+    write_notebook,
+    write_text,
+    write_zip,
+)
 
 REQUIREMENTS = """\
 # What the notebook and the public tests need (Python 3.10 or newer).

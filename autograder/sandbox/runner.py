@@ -27,9 +27,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from autograder.config import Limits
+from autograder.config import PROJECT_ROOT, Limits
 from autograder.sandbox import cgroups, wire
-from autograder.config import PROJECT_ROOT
 from autograder.sandbox.hiding import NEEDED_IN_PROJECT, tmp_holds_needed
 from autograder.sandbox.zygote import KeeperProcess, Zygote, ZygoteUnavailable, sandbox_env, take_early
 
