@@ -117,7 +117,8 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         click.echo(f"WARNING: weak isolation: {isolation_levels.warning(report.isolation_level)}", err=True)
     # The instructor's own paths, printed as text too: a folder name may hold brackets.
     console.print(terminal_text(f"Gradebook: {Path(out) / 'gradebook.csv'}; class summary: "
-                                f"{Path(out) / 'summary.html'}; feedback: {Path(out) / '<submission>' / 'feedback.html'}"))
+                                f"{Path(out) / 'summary.html'}; "
+                                f"feedback: {Path(out) / '<submission>' / 'feedback.html'}"))
     if recorder:
         console.print(terminal_text(f"Shard {shard}: {len(report.results)} of {recorder.total} submissions "
                                     f"({recorder.manifest.status}); manifest: {Path(out) / 'shard.json'}"))
@@ -176,8 +177,9 @@ class _GradeCommand(click.Command):
                 break
             if arg.startswith("-") and len(arg) > 1 and os.path.lexists(arg):
                 raise click.UsageError(
-                    f"{visible(arg, one_line=True)!r} is a file here, and also reads as an option. If it is a submission, put the "
-                    f"paths after `--` (initgrade grade --out DIR -- *) or name the folder instead of a glob.",
+                    f"{visible(arg, one_line=True)!r} is a file here, and also reads as an option. "
+                    "If it is a submission, put the paths after `--` (initgrade grade --out DIR -- *) "
+                    "or name the folder instead of a glob.",
                     ctx)
         return super().parse_args(ctx, args)
 
@@ -222,8 +224,10 @@ def _shard_option(ctx, param, value):
 
 @main.command(cls=_GradeCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Folder for results and the gradebook.")
-@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Submissions graded in parallel.")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path),
+              help="Folder for results and the gradebook.")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Submissions graded in parallel.")
 @click.option("--config", "config_path", type=click.Path(exists=True, path_type=Path), help="grading.yaml to use.")
 @click.option("--cache", type=click.Path(path_type=Path), help="Training cache folder (default ~/.cache/initgrade).")
 @click.option("--force", is_flag=True, help="Regrade even submissions unchanged since the last run.")

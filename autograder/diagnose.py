@@ -791,7 +791,8 @@ def diagnose(question: str, layers_dims: list[int], returned: dict[str, np.ndarr
     if nonzero_b:
         allvals = np.concatenate([b.ravel() for _, b in bias_vals])
         varied = np.unique(allvals[np.isfinite(allvals)]).size > 1
-        ex = "; ".join(f"b{l} has {int(np.count_nonzero(b))} nonzero entries (e.g. {_g(float(b.ravel()[np.flatnonzero(b)[0]]))})"
+        ex = "; ".join(f"b{l} has {int(np.count_nonzero(b))} nonzero entries "
+                       f"(e.g. {_g(float(b.ravel()[np.flatnonzero(b)[0]]))})"
                        for l, b in nonzero_b[:3])
         if varied:
             msg = (f"Your biases are not zero: {ex}. They look drawn at random. In this "

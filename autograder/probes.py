@@ -93,7 +93,8 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
     call = _signature(function, args)
     status = header.get("status")
     if status == "missing":
-        raise ProbeFailure(f"{function} is not defined in your submission (check its name and that its cell is not empty)",
+        raise ProbeFailure(f"{function} is not defined in your submission "
+                           "(check its name and that its cell is not empty)",
                            f"{function}: missing")
     if status == "raised":
         exc, msg = str(header.get("exception", "?"))[:100], str(header.get("message", ""))[:600]
@@ -133,7 +134,8 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
             continue
         e = {k: e.get(k) for k in ("key", "key_repr", "type", "exact_ndarray", "dtype", "shape", "repr", "data")}
         idx = e.pop("data")
-        if isinstance(e.get("key"), str) and isinstance(idx, int) and not isinstance(idx, bool) and 0 <= idx < len(arrays):
+        if (isinstance(e.get("key"), str) and isinstance(idx, int) and not isinstance(idx, bool)
+                and 0 <= idx < len(arrays)):
             a = arrays[idx]
             if list(a.shape) == e.get("shape"):
                 out[e["key"]] = np.array(a, dtype=np.float64, copy=True)

@@ -102,7 +102,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="initgrade-breakdown-") as tmp:
         tmp = Path(tmp)
         subs = []
-        for i, (label, text) in enumerate(sources_pool()):
+        for label, text in sources_pool():
             for kind in ("py", "ipynb"):
                 p = tmp / "subs" / f"{label}.{kind}"
                 p.parent.mkdir(exist_ok=True)
@@ -151,7 +151,8 @@ def main() -> None:
         floor = cold[0].get("training", 0.0)
         print(f"floor: {trained} distinct trainings (every distinct initialization the accuracy and symmetry "
               f"checks need) take {floor:.1f} s alone, {floor / cold[3]:.0%} of the cold run ({cold[3]:.1f} s); "
-              f"per submission median: cold {statistics.median(cold[2]):.3f} s, warm {statistics.median(warm[2]):.3f} s")
+              f"per submission median: cold {statistics.median(cold[2]):.3f} s, "
+              f"warm {statistics.median(warm[2]):.3f} s")
 
 
 if __name__ == "__main__":

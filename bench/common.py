@@ -87,10 +87,11 @@ def submission_sources(n: int) -> dict[str, dict[str, str]]:
 def machine() -> str:
     cpu = ""
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
     except OSError:
         pass
     return (f"{platform.machine()}, {os.cpu_count()} cores ({cpu or 'unknown CPU'}), Linux {platform.release()}, "

@@ -195,7 +195,8 @@ def main() -> None:
         print("  ", d, why)
     if unexplained:
         print(f"{len(unexplained)} differences are NOT explained by partial credit")
-    figures.update(single=single, kit_j1=w1_t.seconds, kit_j2=w2_t.seconds, kit_j4=w4_t.seconds, kit_cold=cold_t.seconds,
+    figures.update(single=single, kit_j1=w1_t.seconds, kit_j2=w2_t.seconds, kit_j4=w4_t.seconds,
+                   kit_cold=cold_t.seconds,
                    otter_median=otter_med, otter_total=otter_total, nbgrader_one=nb_one.seconds,
                    nbgrader_all=nb_all.seconds, differ=differ, unexplained=unexplained,
                    peak={"kit": w2_t.peak_mb, "otter": max(t.peak_mb for t in otter_runs),

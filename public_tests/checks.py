@@ -337,7 +337,8 @@ def _fan_in_factors(example: dict, formula):
 _FACTORS[id(EXAMPLES["he"]["expected"])] = _fan_in_factors(EXAMPLES["he"], lambda n: np.sqrt(2.0 / n))
 _FORMULA[id(EXAMPLES["he"]["expected"])] = "He scales each layer by sqrt(2 / n_prev), n_prev = layers_dims[l - 1]."
 _FACTORS[id(EXAMPLES["deep"]["expected"])] = _fan_in_factors(EXAMPLES["deep"], lambda n: 1.0 / np.sqrt(n))
-_FORMULA[id(EXAMPLES["deep"]["expected"])] = "this function divides each layer by sqrt(n_prev), n_prev = layer_dims[l - 1]."
+_FORMULA[id(EXAMPLES["deep"]["expected"])] = (
+    "this function divides each layer by sqrt(n_prev), n_prev = layer_dims[l - 1].")
 _FACTORS[id(EXAMPLES["random"]["expected"])] = lambda key: float(EXAMPLES["random"]["kwargs"]["scale"])
 _FORMULA[id(EXAMPLES["random"]["expected"])] = "multiply by the `scale` argument instead (here scale=10)."
 

@@ -56,7 +56,8 @@ def test_correct_submissions_get_full_marks_in_every_form(demo_batch):
     _, _, config, by_id = demo_batch
     for sid in ("correct_module", "correct_package", "correct_zip"):
         r = by_id[sid]
-        assert (r.status, r.score) == ("graded", config.max_points()), (sid, [c.message for c in r.checks if not c.passed])
+        failed = [c.message for c in r.checks if not c.passed]
+        assert (r.status, r.score) == ("graded", config.max_points()), (sid, failed)
 
 
 def test_each_typical_mistake_loses_only_its_question(demo_batch):

@@ -111,7 +111,8 @@ def _functions(path: Path) -> dict[str, str]:
 GOOD = _functions(EXAMPLES / "submissions" / "correct_module.py")
 BAD = dict(GOOD)
 # zeros: 1-D biases; random: ** instead of * (NaN and a numpy RuntimeWarning); he: fan-out; deep: unfinished
-BAD["initialize_parameters_zeros"] = _functions(EXAMPLES / "mistakes" / "zeros_bias_1d.py")["initialize_parameters_zeros"]
+BAD["initialize_parameters_zeros"] = _functions(
+    EXAMPLES / "mistakes" / "zeros_bias_1d.py")["initialize_parameters_zeros"]
 BAD["initialize_parameters_random"] = _functions(
     EXAMPLES / "mistakes" / "random_pow_instead_of_mul.py")["initialize_parameters_random"]
 BAD["initialize_parameters_he"] = _functions(EXAMPLES / "mistakes" / "he_fan_out.py")["initialize_parameters_he"]
@@ -155,7 +156,7 @@ def kit_subs(built, env, tmp_path_factory):
 def release_notebook(built: Path) -> Path:
     """The notebook of the student release: the one every platform must grade alike."""
     found = sorted((built / "student").glob("*/assignment/initialization.ipynb"))
-    assert len(found) == 1, (name, found)
+    assert len(found) == 1, (built, found)
     return found[0]
 
 
@@ -430,7 +431,7 @@ def test_nbgrader_scores_equal_engine_scores(nbgrader_results, env, tmp_path):
 def test_nbgrader_passing_check_with_numpy_warning_keeps_its_points(nbgrader_results):
     """The mistaken random function emits a RuntimeWarning, yet its structure check passes: no stderr, points kept."""
     ns: dict = {"np": np}
-    exec(BAD["initialize_parameters_random"], ns)
+    exec(BAD["initialize_parameters_random"], ns)  # noqa: S102 - the kit's own example mistake, not a submission
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ns["initialize_parameters_random"]([5, 4, 3])
@@ -637,11 +638,11 @@ def test_inkernel_check_silences_stderr_and_limits_each_call(monkeypatch, capfd,
     inkernel.reset()
     try:
         ns: dict = {"np": np}
-        exec(GOOD["initialize_parameters_zeros"], ns)
+        exec(GOOD["initialize_parameters_zeros"], ns)  # noqa: S102 - the kit's own example solution
         real = ns["initialize_parameters_zeros"]
 
         def noisy(layers_dims):
-            warnings.warn("a warning from student code", RuntimeWarning)
+            warnings.warn("a warning from student code", RuntimeWarning, stacklevel=1)
             np.log(np.zeros(1))  # numpy divide-by-zero warning
             print("to stderr", file=sys.stderr)
             os.write(2, b"straight to fd 2\n")

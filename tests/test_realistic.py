@@ -69,7 +69,8 @@ def test_no_grader_path_or_internal_name_in_any_report(graded):
                 data = json.loads(text)
                 text = "\n".join([data["output"]] + [t["output"] for t in data["tests"]])
             hit = LEAKS.search(text)
-            assert hit is None, f"{sid}/{report} shows {hit.group(0)!r}: ...{text[max(hit.start() - 200, 0):hit.end() + 100]}"
+            assert hit is None, (f"{sid}/{report} shows {hit.group(0)!r}: "
+                                 f"...{text[max(hit.start() - 200, 0):hit.end() + 100]}")
             for p in paths:
                 assert p not in text, f"{sid}/{report} shows the path {p}"
 

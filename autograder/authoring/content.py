@@ -281,7 +281,7 @@ CELLS: list[Cell] = [
         and every bias vector filled with zeros (floats). `np.zeros` takes the whole
         shape as ONE tuple, e.g. `np.zeros((3, 2))`; the keys are built with
         `"W" + str(l)` and `"b" + str(l)`.
-        """
+        """  # noqa: E501 - notebook prose, kept as the notebook holds it (re-wrapping would change the release)
     ),
     md(expected_output("zeros")),
     graded("zeros"),

@@ -220,7 +220,8 @@ def render_html(result, config, figs: list[Figure] | None = None) -> str:
               "section": section_heading(d.notebook_section)} for d, checks in unique_diagnoses(result.checks)]
     return render("feedback.html.j2", sid=result.id, name=getattr(result, "name", ""), title=config.title,
                   score=result.score, max_score=result.max_score, questions=questions, error=result.error,
-                  fixes=fixes, load_intro=LOAD_INTRO, load_messages=result.load_messages, output=result.output.strip()[:3000],
+                  fixes=fixes, load_intro=LOAD_INTRO, load_messages=result.load_messages,
+                  output=result.output.strip()[:3000],
                   notebook=NOTEBOOK, grader_version=result.grader_version, seconds=result.seconds)
 
 

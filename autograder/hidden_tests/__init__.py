@@ -32,7 +32,8 @@ def collect_checks(config: GradingConfig) -> dict[tuple[str, str], object]:
         for missing in sorted(listed - set(tests)):
             problems.append(f"questions.{question}.checks.{missing}: no test function {prefix}{missing}")
         for unlisted in sorted(set(tests) - listed):
-            problems.append(f"{prefix}{unlisted} exists but questions.{question}.checks has no {unlisted!r} (no points)")
+            problems.append(f"{prefix}{unlisted} exists but questions.{question}.checks has no {unlisted!r} "
+                            "(no points)")
         for check in config.questions[question].checks:
             if check in tests:
                 found[(question, check)] = tests[check]

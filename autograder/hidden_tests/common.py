@@ -255,8 +255,9 @@ def seeded_problem(r, expected: dict, tolerance, dims) -> str:
                 diff = np.abs(got - want)
                 idx = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))), diff.shape)
                 largest = np.nanmax(diff) if not np.all(np.isnan(diff)) else float("nan")
-            return (f"{call_text(r)}: {key} differs from the expected seeded values (at {[int(i) for i in idx]}: expected "
-                    f"{want[idx]:.8g}, found {got[idx]:.8g}; largest difference {largest:.3g}).")
+            return (f"{call_text(r)}: {key} differs from the expected seeded values "
+                    f"(at {[int(i) for i in idx]}: expected {want[idx]:.8g}, found {got[idx]:.8g}; "
+                    f"largest difference {largest:.3g}).")
     return ""
 
 
@@ -336,7 +337,8 @@ def assert_accuracy(outcome, threshold, what: str) -> None:
     acc = outcome.train_accuracy
     lo, hi = threshold.min_train_accuracy, threshold.max_train_accuracy
     if (lo is not None and acc < lo) or (hi is not None and acc > hi):
-        bounds = " and ".join(b for b in (f">= {lo}" if lo is not None else "", f"<= {hi}" if hi is not None else "") if b)
+        bounds = " and ".join(b for b in (f">= {lo}" if lo is not None else "",
+                                          f"<= {hi}" if hi is not None else "") if b)
         raise AssertionError(f"training {what} reached training accuracy {acc:.4f}; expected {bounds} "
                              f"(final cost {outcome.final_cost:.4g}).")
 

@@ -115,7 +115,8 @@ def copy_kit(dest: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(src.read_bytes())
     write_text(dest / "grading.yaml", config_path().read_text(encoding="utf-8"))
-    write_text(dest / "solutions" / "init_functions.py", course_path("solutions", "init_functions.py").read_text(encoding="utf-8"))
+    write_text(dest / "solutions" / "init_functions.py",
+               course_path("solutions", "init_functions.py").read_text(encoding="utf-8"))
     sums = course_path("data", "SHA256SUMS")
     if sums.is_file():
         write_text(dest / "data" / "SHA256SUMS", sums.read_text(encoding="utf-8"))

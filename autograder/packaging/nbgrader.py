@@ -92,8 +92,9 @@ c.IgnorePattern.pattern = r"(?m)^.*Warning: "
 
 # A submitted notebook that lacks hidden-check cells (not this assignment's release, or
 # cells deleted) gets them back at its end instead of a silent zero for each.
-from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec  # noqa: E402
-from autograder.packaging.nbgrader_hooks import RestoreHiddenChecks  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402 - beside the one setting that uses it
+    CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec)
+from autograder.packaging.nbgrader_hooks import RestoreHiddenChecks  # noqa: E402 - as above
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreHiddenChecks,
                                       OverwriteCells, CheckCellMetadata]

@@ -89,7 +89,7 @@ Submit `assignment/initialization.ipynb` (the notebook is what is graded). There
 are {points:g} points in total:
 
 {table}
-"""
+"""  # noqa: E501 - a row of a Markdown table cannot be broken
 
 
 _CASES = re.compile(r"\[\s*\[\s*\d")  # a literal list of layer-size lists

@@ -242,7 +242,8 @@ def uid_ipc_objects(uid: int) -> list[tuple[str, int]]:
     found = []
     for kind, uid_col, cuid_col in _IPC_TABLES:
         try:
-            lines = open(f"/proc/sysvipc/{kind}").read().splitlines()[1:]
+            with open(f"/proc/sysvipc/{kind}") as table:
+                lines = table.read().splitlines()[1:]
         except OSError:
             continue
         for line in lines:
@@ -471,7 +472,8 @@ class Sandbox:
         drain.start()
         self.drains.append(drain)
         request = {
-            "chunks": [{"origin": c["origin"], "code": c["code"]} for c in self.chunks if c["code"].strip()], "files": self.files, "functions": self.functions,
+            "chunks": [{"origin": c["origin"], "code": c["code"]} for c in self.chunks if c["code"].strip()],
+            "files": self.files, "functions": self.functions,
             "limits": self.limits.model_dump(), "hide": self.hide,
             "namespaces": self.isolation.namespaces, "stub_modules": self.stub_modules,
             "workdir": workdir, "sweep": self.isolation.namespaces or self.isolation.drop_uid,
