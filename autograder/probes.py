@@ -233,7 +233,7 @@ class LocalStudent(_Memo):
         before = json.dumps([list(a) if isinstance(a, (list, tuple)) else a for a in real])
         try:
             result = fn(*real)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - the trusted function's error, reported like a student's
             return returned_from_reply(function, args, {"status": "raised", "exception": type(exc).__name__,
                                                         "message": f"{type(exc).__name__}: {exc}"}, [])
         header, arrays = describe_result(result)

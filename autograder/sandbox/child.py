@@ -80,7 +80,9 @@ _libc = _load_libc()
 
 
 def _mount(source, target, fstype, flags, data=None) -> int:
-    enc = lambda s: s.encode() if isinstance(s, str) else s  # noqa: E731
+    def enc(s):
+        return s.encode() if isinstance(s, str) else s
+
     rc = _libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data))
     return 0 if rc == 0 else ctypes.get_errno()
 
@@ -306,7 +308,7 @@ def _type_name(value, module: bool = False) -> str:
     try:
         name = type.__dict__["__qualname__"].__get__(t)
         mod = type.__dict__["__module__"].__get__(t) if module else None
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a type whose name cannot be read is just unknown
         return "<unknown type>"
     if type(name) is not str:  # isinstance would consult a hostile __class__
         name = "<unknown type>"
@@ -367,7 +369,7 @@ def _short_traceback(exc: BaseException) -> str:
             where = f" ({name}, line {f.lineno}{func})"
         else:
             where = ""
-    except BaseException:  # noqa: BLE001
+    except BaseException:  # noqa: BLE001 - a hostile traceback loses its location, not the message
         where = ""
     return f"{_type_name(exc)}: {_safe_str(exc)}{where}"
 
@@ -425,7 +427,7 @@ def load_chunks(chunks: list[dict], namespace: dict) -> list[str]:
                         messages.append(f"{origin}, line {stmt.lineno}: unavailable import {_import_names(stmt)}")
                     else:
                         messages.append(f"{origin}, line {stmt.lineno}: {_short_traceback(exc)}")
-                except BaseException:  # noqa: BLE001
+                except BaseException:  # noqa: BLE001 - even describing the error failed: the line still failed
                     messages.append(f"{origin}, line {stmt.lineno}: failed")
                 finally:
                     _GUARD.resume(state)
@@ -455,7 +457,7 @@ def describe_signature(fn) -> list[dict] | None:
         if code.co_flags & 0x08:  # CO_VARKEYWORDS
             params.append({"name": code.co_varnames[extra], "kind": "varkw", "default": False})
         return [p for p in params if type(p["name"]) is str][:20]
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - an odd code object has no signature to report
         return None
 
 
@@ -532,7 +534,7 @@ def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
     _GUARD.enter()
     try:
         result = fn(*args)
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:  # noqa: BLE001 - whatever the student function raises is its answer
         _GUARD.restore()
         wire.write_frame(out_fd, {"status": "raised", "exception": _type_name(exc),
                                   "message": _short_traceback(exc), "seq": seq})
@@ -540,7 +542,7 @@ def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
     _GUARD.restore()
     try:
         header, arrays = describe_result(result)
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:  # noqa: BLE001 - a result that cannot be described is reported as such
         wire.write_frame(out_fd, {"status": "unreadable", "message": _short_traceback(exc), "seq": seq})
         return
     after = [_plain(a) for a in args]
@@ -917,7 +919,7 @@ def _watch_lifeline(fd: int, sweep: bool) -> None:
         if sweep:
             try:
                 kill(-1, 9)
-            except BaseException:  # noqa: BLE001
+            except BaseException:  # noqa: BLE001 - nothing left to kill: the same end
                 pass
         exit_(0)
 

@@ -249,7 +249,7 @@ def end_fork(work) -> None:
     code = 0
     try:
         work()
-    except BaseException:  # noqa: BLE001
+    except BaseException:  # noqa: BLE001 - any failure of the work is the call's death (status 3)
         code = 3
     finally:
         flush_output()
@@ -262,7 +262,7 @@ def _cpu_to_spare() -> bool:
     try:
         limit = _getrlimit(resource.RLIMIT_CPU)[0]
         used = _getrusage(resource.RUSAGE_SELF)
-    except BaseException:  # noqa: BLE001
+    except BaseException:  # noqa: BLE001 - unknown usage: do not reuse
         return False
     return limit == resource.RLIM_INFINITY or used.ru_utime + used.ru_stime < limit / 2
 

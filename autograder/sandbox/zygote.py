@@ -116,7 +116,7 @@ def serve(ctrl_fd: int, child_main) -> None:
             try:
                 sock.close()
                 isolated = _keeper(request, dict(zip(_FDS, fds)), child_main)
-            except BaseException:  # noqa: BLE001
+            except BaseException:  # noqa: BLE001 - whatever ends the keeper, the status pipe says no sandbox ran
                 pass
             if not isolated:  # no sandbox ran: the keeper's own failure, said as such
                 _report(fds[_FDS.index("status")], NOT_ISOLATED, 0)
@@ -140,7 +140,7 @@ def _preload(names, done: set[str]) -> None:
             done.add(name)
             try:
                 importlib.import_module(name)
-            except BaseException:  # noqa: BLE001
+            except BaseException:  # noqa: BLE001 - the sandbox reports the failed import itself
                 pass
 
 
