@@ -13,6 +13,7 @@ exact ``numpy.ndarray`` of dtype float64).
 from __future__ import annotations
 
 import json
+import math
 import os
 import select
 import struct
@@ -56,6 +57,20 @@ def write_frame(fd: int, header: dict, arrays: list[np.ndarray] | tuple = ()) ->
         _write_all(fd, b)
 
 
+def _element_count(spec) -> int:
+    """How many float64 values an array spec announces, checked before anything is allocated.
+
+    The product is taken over Python ints: numpy's int64 product wraps around, and a wrapped
+    count (negative, or zero for a huge shape) would get past the size caps.
+    """
+    shape = spec.get("shape") if isinstance(spec, dict) else None
+    if not isinstance(shape, list) or len(shape) > 8 or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 1 << 31 for d in shape
+    ):
+        raise WireError(f"invalid array shape in reply: {spec!r}"[:200])
+    return math.prod(shape)
+
+
 def frame_length(buf: bytes | bytearray) -> int | None:
     """The whole length of the frame at the start of ``buf``; None while more bytes are needed.
 
@@ -73,10 +88,11 @@ def frame_length(buf: bytes | bytearray) -> int | None:
     try:
         header = json.loads(bytes(buf[_PREFIX.size:end]).decode("utf-8"))
         specs = header.get("arrays", []) if isinstance(header, dict) else None
-        sizes = [8 * int(np.prod(spec["shape"], dtype=np.int64)) for spec in specs]
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, MemoryError) as exc:
+        if not isinstance(specs, list):
+            raise TypeError("arrays")
+    except (ValueError, TypeError, RecursionError, MemoryError) as exc:
         raise WireError(f"unreadable frame header ({type(exc).__name__})") from None
-    return end + sum(sizes)
+    return end + sum(8 * _element_count(spec) for spec in specs)
 
 
 def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
@@ -124,19 +140,14 @@ def read_frame(
     shapes = []
     total = 0
     for spec in specs:
-        shape = spec.get("shape") if isinstance(spec, dict) else None
-        if not isinstance(shape, list) or len(shape) > 8 or not all(
-            isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 1 << 31 for d in shape
-        ):
-            raise WireError(f"invalid array shape in reply: {spec!r}"[:200])
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        count = _element_count(spec)
         total += 8 * count
         if total > max_array_bytes:
             raise WireError(
                 f"reply arrays exceed the {max_array_bytes // (1 << 20)} MiB cap "
                 "(the function returned enormous arrays)"
             )
-        shapes.append((shape, count))
+        shapes.append((spec["shape"], count))
     arrays = []
     for shape, count in shapes:
         raw = _read_exact(fd, 8 * count, deadline)
