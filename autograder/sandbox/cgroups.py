@@ -52,11 +52,11 @@ class _Layout:
     bases: tuple[tuple[str, Path], ...]  # (controller, folder that holds our GROUP folder)
 
 
-def _own_cgroups() -> dict[str, str]:
+def _own_cgroups(table: str = "/proc/self/cgroup") -> dict[str, str]:
     """controller -> path of this process's cgroup ("" key: the v2 unified path)."""
     out = {}
     try:
-        with open("/proc/self/cgroup") as f:
+        with open(table) as f:
             for line in f:
                 parts = line.rstrip("\n").split(":", 2)
                 if len(parts) != 3:
@@ -72,11 +72,11 @@ def _own_cgroups() -> dict[str, str]:
     return out
 
 
-def _v1_mounts() -> dict[str, Path]:
+def _v1_mounts(mountinfo: str = "/proc/self/mountinfo") -> dict[str, Path]:
     """controller -> mount point of its v1 hierarchy."""
     found = {}
     try:
-        with open("/proc/self/mountinfo") as f:
+        with open(mountinfo) as f:
             for line in f:
                 pre, _, post = line.partition(" - ")
                 fields, post_fields = pre.split(), post.split()
