@@ -25,6 +25,8 @@ from pathlib import Path
 
 from autograder.config import PROJECT_ROOT
 
+# The file system as the sandbox sees it; a test points it at a fake tree.
+ROOT = Path("/")
 SYSTEM_TOP = {"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc", "proc", "dev", "sys", "run"}
 SECRET_FILES = ["/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/sudoers", "/etc/ssh"]
 NEEDED_IN_PROJECT = ("assignment", "data")
@@ -53,7 +55,7 @@ def tmp_holds_needed() -> bool:
     Then /tmp cannot simply be covered by a private tmpfs: its other entries are
     hidden one by one instead, and the sandbox gets its own scratch mount.
     """
-    return Path("/tmp").resolve() in _ancestors_of_needed()
+    return (ROOT / "tmp").resolve() in _ancestors_of_needed()
 
 
 def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path]) -> list[Path]:
@@ -82,9 +84,8 @@ def hide_paths(extra: list[str | os.PathLike] = ()) -> list[str]:
     """Absolute paths to cover in the sandbox (the grader's outputs are passed as ``extra``)."""
     keep = _ancestors_of_needed()
     needed = set(needed_paths())
-    root = Path("/")
     hide: set[Path] = set()
-    for entry in root.iterdir():
+    for entry in ROOT.iterdir():
         if entry.name in SYSTEM_TOP or entry.name == "tmp":
             continue
         real = entry.resolve()
@@ -95,9 +96,9 @@ def hide_paths(extra: list[str | os.PathLike] = ()) -> list[str]:
         else:
             hide.add(entry)
     if tmp_holds_needed():
-        hide.update(_siblings_to_hide(Path("/tmp"), keep, needed))
+        hide.update(_siblings_to_hide(ROOT / "tmp", keep, needed))
     # Belt and braces: the grader's own folders even if they were somehow on an allowed path.
     hide.update({Path(__file__).resolve().parents[1], PROJECT_ROOT / "solutions"})
     hide.update(Path(p) for p in extra)
-    hide.update(Path(p) for p in SECRET_FILES)
+    hide.update(ROOT / p.lstrip("/") for p in SECRET_FILES)
     return sorted({str(p) for p in hide if os.path.lexists(p)})
