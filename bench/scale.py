@@ -14,6 +14,7 @@ grader's processes and of any one sandbox, and how time grows with the batch.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
 import shutil
@@ -32,8 +33,8 @@ def grade(subs: Path, out: Path, cache: Path, jobs: int, env: dict) -> dict:
                    "--jobs", str(jobs), "--no-progress", "--force"], env=env)
     times = [json.loads(p.read_text())["execution_time"] for p in out.glob("*/results.json")]
     trainings = re.search(r"(\d+)\s+trainings\s+run", t.stdout)
-    with open(out / "gradebook.csv") as f:
-        statuses = [line.rsplit(",", 1)[-1].strip() for line in f.readlines()[1:]]
+    with open(out / "gradebook.csv", newline="") as f:
+        statuses = [row["status"] for row in csv.DictReader(f)]
     return {"n": len(times), "wall": t.seconds, "rate": len(times) / t.seconds,
             "median": statistics.median(times), "peak_mb": t.peak_mb,
             "trainings": int(trainings.group(1)) if trainings else -1,
