@@ -26,7 +26,13 @@ from autograder.feedback.summary import write_class_summary
 from autograder.ids import display_name, unique_ids
 from autograder.intake import discover
 from autograder.outdir import check_output_folder
-from autograder.reports import gradebook_csv, write_atomic, write_submission_reports
+from autograder.reports import (
+    BATCH_SUMMARY_FILE,
+    batch_summary,
+    gradebook_csv,
+    write_atomic,
+    write_submission_reports,
+)
 from autograder.stopping import Interrupted, WorkerStop, stop_signals, stop_workers
 from autograder.submission_files import bytes_digest
 from autograder.training import Trainer
@@ -213,6 +219,9 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
     write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
     write_class_summary(out, rows, config)
+    summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
+                            interrupted=str(report.interrupted or ""))
+    write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
     return report
 
 

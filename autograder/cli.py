@@ -117,7 +117,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         click.echo(f"WARNING: weak isolation: {isolation_levels.warning(report.isolation_level)}", err=True)
     # The instructor's own paths, printed as text too: a folder name may hold brackets.
     console.print(terminal_text(f"Gradebook: {Path(out) / 'gradebook.csv'}; class summary: "
-                                f"{Path(out) / 'summary.html'}; "
+                                f"{Path(out) / 'summary.html'} (for scripts: {Path(out) / 'summary.json'}); "
                                 f"feedback: {Path(out) / '<submission>' / 'feedback.html'}"))
     if recorder:
         console.print(terminal_text(f"Shard {shard}: {len(report.results)} of {recorder.total} submissions "

@@ -30,7 +30,7 @@ MAX_PLAIN = 64
 
 #: Top-level files of a batch's output folder: a submission folder never takes one of these names
 #: (compared case-insensitively, for case-insensitive file systems)...
-RESERVED = frozenset({"gradebook.csv", "summary.html"})
+RESERVED = frozenset({"gradebook.csv", "summary.html", "summary.json"})
 #: ...nor any name with the extension of a file a batch writes there (the JUnit file, ``--junit
 #: grades/junit.xml``, is checked by autograder.outdir to sit directly in the folder with one of these).
 RESERVED_SUFFIXES = frozenset({".csv", ".html", ".htm", ".xml", ".json", ".md", ".txt", ".svg"})

@@ -156,6 +156,29 @@ def gradebook_csv(results: list[SubmissionResult], config: GradingConfig) -> str
     return buf.getvalue()
 
 
+BATCH_SUMMARY_FILE = "summary.json"
+
+
+def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, isolation: str, interrupted: str = "",
+                  reused: int = 0) -> dict:
+    """The batch in numbers for a CI job or a script (``summary.json``): counts by status, the
+    isolation level, whether it was stopped early, and one entry per submission. Ids and names are
+    plain JSON strings; the reader escapes them for wherever it shows them."""
+    statuses = [r.status for r in results]
+    graded = [r for r in results if r.status == "graded"]
+    return {
+        "assignment": config.assignment, "grader_version": results[0].grader_version if results else "",
+        "isolation": isolation, "complete": not interrupted, "stopped_by": interrupted or None,
+        "submissions": len(results), "graded": statuses.count("graded"), "errors": statuses.count("error"),
+        "not_graded": statuses.count(NOT_GRADED), "unchanged_since_last_run": reused,
+        "max_total": config.max_points(),
+        "mean_total": round(sum(r.score for r in graded) / len(graded), 4) if graded else None,
+        "results": [{"submission": r.id, "name": r.name or r.id, "status": r.status,
+                     "total": None if r.status == NOT_GRADED else r.score, "error": r.error or None}
+                    for r in sorted(results, key=lambda r: r.id)],
+    }
+
+
 def write_submission_reports(out: Path, result: SubmissionResult, config: GradingConfig, cache_key: str) -> None:
     folder = out / result.id
     figs = figures(result, config)

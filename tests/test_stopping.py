@@ -149,6 +149,10 @@ def test_a_stopped_batch_ends_everything_keeps_what_finished_and_resumes(tmp_pat
         assert book[sid]["status"] in ("graded", "error") and book[sid]["total"] != "", book[sid]
     summary = (out / "summary.html").read_text()
     assert "Incomplete" in summary and f"{len(pending)} of {len(names)}" in summary
+    numbers = json.loads((out / "summary.json").read_text())
+    assert numbers["complete"] is False and numbers["stopped_by"] == signal.Signals(signum).name
+    assert numbers["not_graded"] == len(pending) and numbers["submissions"] == len(names)
+    assert {r["submission"] for r in numbers["results"] if r["status"] == "not graded"} == pending
     assert [p for p in out.rglob("*") if p.name.endswith(".tmp")] == []
 
     again = subprocess.run([sys.executable, "-m", "autograder", "grade", *args, "--no-progress"], cwd=PROJECT_ROOT,
@@ -159,6 +163,9 @@ def test_a_stopped_batch_ends_everything_keeps_what_finished_and_resumes(tmp_pat
     book = _gradebook(out)
     assert all(row["status"] != "not graded" for row in book.values()), book
     assert "Incomplete" not in (out / "summary.html").read_text()
+    numbers = json.loads((out / "summary.json").read_text())
+    assert numbers["complete"] is True and numbers["not_graded"] == 0
+    assert numbers["unchanged_since_last_run"] == len(done) and numbers["submissions"] == len(names)
 
 
 def test_strict_fails_the_job_when_a_submission_errors(tmp_path, config_path, cache):
@@ -172,6 +179,9 @@ def test_strict_fails_the_job_when_a_submission_errors(tmp_path, config_path, ca
     strict = subprocess.run([*base, "--strict"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert lax.returncode == 0, lax.stdout + lax.stderr
     assert strict.returncode == 1 and "--strict: 1 submission could not be graded" in strict.stderr, strict.stderr
+    numbers = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (numbers["graded"], numbers["errors"], numbers["complete"]) == (1, 1, True), numbers
+    assert [r["status"] for r in numbers["results"]] == ["error", "graded"]  # broken, ok
 
 
 @pytest.mark.parametrize("no_namespaces", ["", "1"])
