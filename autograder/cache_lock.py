@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from autograder.atomic import write_atomic
 
 # Longest wait for another worker's training of the same key: one training takes 2-3 s on an
 # idle core and several times that on a loaded machine; a lock held longer than this is
@@ -38,20 +38,13 @@ _POLL_FIRST, _POLL_MAX = 0.01, 0.1
 
 
 def store_atomic(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` whole (temporary file in the same folder + rename); False if it could not."""
-    tmp = None
+    """Write ``text`` to ``path`` whole (autograder.atomic); False if it could not (a read-only or
+    full cache folder only costs a training again)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-        return True
+        write_atomic(path, text)
     except OSError:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
         return False
+    return True
 
 
 def _take(f, wait: float, done: Path | None) -> bool:

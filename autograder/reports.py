@@ -20,11 +20,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import secrets
 from pathlib import Path
 
 from autograder import isolation_levels
+from autograder.atomic import write_atomic
 from autograder.config import GradingConfig
 from autograder.engine import NOT_GRADED, SubmissionResult
 from autograder.escape import csv_cell, visible
@@ -33,22 +32,6 @@ from autograder.feedback.sections import section_heading
 
 # ``name`` last: scripts that read the columns by position before it keep working.
 GRADEBOOK_COLUMNS_TAIL = ["total", "max_total", "status", "name"]
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``. The file is
-    created with mode 0666 less the umask, like any file the instructor's tools write (so a TA's
-    account or a web server can read the reports when the umask allows it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _fmt(x: float) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
-from autograder import cache_lock
+from autograder import atomic, cache_lock
 from autograder.cache_lock import advisory_lock, store_atomic
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.training import Trainer
@@ -116,7 +116,7 @@ def test_store_is_whole_or_nothing(tmp_path, monkeypatch):
     def full_disk(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(cache_lock.os, "replace", full_disk)
+    monkeypatch.setattr(atomic.os, "replace", full_disk)  # the one atomic writer the cache uses
     assert store_atomic(target, '{"new": true}') is False
     assert target.read_text() == '{"old": true}' and not leftovers(tmp_path)
 
