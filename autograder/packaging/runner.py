@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.atomic import write_atomic
+
 PREFERRED_NOTEBOOK = "initialization.ipynb"
 MODULE_NAME = "init_functions.py"
 # Folders that never hold the student's submission.
@@ -147,8 +149,4 @@ def grade_upload(submission_root: Path, *, cache: Path | None = None, explicit: 
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(Path(path), json.dumps(data, indent=2))
