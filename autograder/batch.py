@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import __version__
+from autograder import __version__, environment
 from autograder.config import GradingConfig
 from autograder.engine import NOT_GRADED, CheckResult, Grader, SubmissionResult
 from autograder.feedback.summary import write_class_summary
@@ -39,9 +39,9 @@ from autograder.training import Trainer
 
 
 def default_cache_dir() -> Path:
-    env = os.environ.get("INITGRADE_CACHE")
-    if env:
-        return Path(env)
+    explicit = environment.cache_dir()
+    if explicit:
+        return explicit
     base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
     return Path(base) / "initgrade" / "training"
 

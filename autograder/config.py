@@ -7,16 +7,15 @@ submission is graded.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from autograder import environment
+
 CONFIG_NAME = "grading.yaml"
-CONFIG_ENV = "INITGRADE_CONFIG"
-DATA_ENV = "INITLAB_DATA"
 # A built wheel carries the course files (grading.yaml, solutions/, data/, public_tests/, the
 # notebook, examples/) in this package folder (see setup.py); a checkout has them at its root.
 _PACKAGED = Path(__file__).resolve().parent / "course"
@@ -176,8 +175,9 @@ def find_config(path: str | Path | None = None) -> Path:
     packaged in the wheel)."""
     if path:
         return Path(path)
-    if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV])
+    explicit = environment.config_path()
+    if explicit:
+        return explicit
     here = Path.cwd() / CONFIG_NAME
     return here if here.is_file() else DEFAULT_CONFIG
 
@@ -204,7 +204,7 @@ def course_path(*parts: str) -> Path:
 
 def data_folder() -> Path:
     """The datasets the grader trains on: ``$INITLAB_DATA``, else the course's ``data/``."""
-    return Path(os.environ[DATA_ENV]) if os.environ.get(DATA_ENV) else course_path("data")
+    return environment.data_dir() or course_path("data")
 
 
 def load_config(path: str | Path | None = None) -> GradingConfig:

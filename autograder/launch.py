@@ -9,8 +9,9 @@ process (``-j 1``, the default): with more jobs each worker starts its own.
 
 from __future__ import annotations
 
-import os
 import sys
+
+from autograder import environment
 
 
 def grades_in_this_process(args: list[str]) -> bool:
@@ -28,7 +29,7 @@ def grades_in_this_process(args: list[str]) -> bool:
 
 
 def main() -> None:
-    if grades_in_this_process(sys.argv[1:]) and os.environ.get("INITGRADE_NO_NAMESPACES") != "1":
+    if grades_in_this_process(sys.argv[1:]) and not environment.namespaces_disabled():
         from autograder.sandbox import zygote
 
         zygote.start_early()

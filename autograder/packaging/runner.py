@@ -101,9 +101,10 @@ def initgrade_command() -> list[str]:
 
 def pinned_config() -> Path:
     """The platform's grading.yaml: ``$INITGRADE_CONFIG`` or the kit's own, never the current folder's."""
-    from autograder.config import CONFIG_ENV, DEFAULT_CONFIG
+    from autograder import environment
+    from autograder.config import DEFAULT_CONFIG
 
-    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+    return environment.config_path() or DEFAULT_CONFIG
 
 
 def grade_upload(submission_root: Path, *, cache: Path | None = None, explicit: str | None = None,
