@@ -111,6 +111,9 @@ class Threshold(_Strict):
 class GradingConfig(_Strict):
     assignment: str
     title: str
+    # The student notebook's file name: what the kit writes, what platforms ask students to
+    # submit, and the notebook a folder submission is read from when it holds several.
+    notebook: str = Field(default="initialization.ipynb", pattern=r"^[A-Za-z0-9_.-]+\.ipynb$")
     tolerance: Tolerance
     limits: Limits
     sandbox: SandboxSettings = SandboxSettings()
