@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from autograder.escape import md_block, md_code
 from autograder.feedback import svg
 from autograder.feedback.sections import NOTEBOOK, section_heading, section_pointer
+from autograder.limits import FEEDBACK_OUTPUT_CHARS
 
 FIGURE_DIR = "figures"
 
@@ -221,7 +222,7 @@ def render_html(result, config, figs: list[Figure] | None = None) -> str:
     return render("feedback.html.j2", sid=result.id, name=getattr(result, "name", ""), title=config.title,
                   score=result.score, max_score=result.max_score, questions=questions, error=result.error,
                   fixes=fixes, load_intro=LOAD_INTRO, load_messages=result.load_messages,
-                  output=result.output.strip()[:3000],
+                  output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS],
                   notebook=NOTEBOOK, grader_version=result.grader_version, seconds=result.seconds)
 
 
@@ -273,5 +274,6 @@ def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir
         for f in [f for f in figs if f.question == q]:
             lines += [f"![{f.title}]({figure_dir}/{f.name})", "", f"*{f.text}*", ""]
     if result.output.strip():
-        lines += ["## What your code printed (first part)", "", md_block(result.output.strip()[:3000]), ""]
+        shown = result.output.strip()[:FEEDBACK_OUTPUT_CHARS]
+        lines += ["## What your code printed (first part)", "", md_block(shown), ""]
     return "\n".join(lines)
