@@ -182,8 +182,8 @@ def _parse_yaml(text: str):
     """``yaml.safe_load``, with libyaml's parser when PyYAML has it (7 ms less per command).
 
     Same constructor and resolver, so the same values; a file libyaml refuses is parsed
-    again by the pure-Python parser, which accepts it or raises the error (and message) it
-    always did.
+    again by the pure-Python parser, so what is accepted, and the error an instructor reads,
+    do not depend on whether libyaml is installed.
     """
     loader = getattr(yaml, "CSafeLoader", None)
     if loader is not None:

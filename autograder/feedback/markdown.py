@@ -30,6 +30,8 @@ def environment():
     # Imported on first use, like the HTML pages' environment (autograder.feedback.html).
     from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 
+    # The compiled-template cache is the HTML pages' folder: Jinja keys it by template name, and no
+    # template is rendered by both environments (the compiled code carries the escaping settings).
     try:
         compiled = FileSystemBytecodeCache()
     except (OSError, RuntimeError):  # no usable temporary directory: compile every time
