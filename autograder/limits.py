@@ -115,6 +115,9 @@ CGROUP_SCRATCH_FOLDERS = 4
 CGROUP_SLACK_MB = 256
 #: A frame header larger than this is refused before it is parsed (wire.read_frame's default).
 WIRE_HEADER_BYTES = 1 << 20
+#: Arrays a frame may carry when its reader sets no cap of its own (the grader's requests, the load
+#: reply, which carries none); replies to calls are capped by limits.reply_mb instead.
+WIRE_ARRAY_BYTES = 64 << 20
 #: Depth of the search for world-writable folders where a uid-fallback sandbox could leave files.
 SCRATCH_SCAN_DEPTH = 4
 #: Seconds the isolation probe (unshare, setpriv) may take once per process before the level below
@@ -126,6 +129,8 @@ KILL_UID_SECONDS = 10
 KILLED_WAIT_SECONDS = 5
 DRAIN_JOIN_SECONDS = 2
 EXIT_WAIT_SECONDS = 1
+#: Seconds waited for a sandbox's exit status when a message must say how it ended.
+EXIT_STATUS_WAIT_SECONDS = 2
 
 # ----------------------------------------------------------------------------- call reuse
 # (autograder/sandbox/reuse.py: whether a call's arguments and globals are still as they were)
