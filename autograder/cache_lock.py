@@ -29,11 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from autograder.atomic import write_atomic
+from autograder.limits import TRAINING_LOCK_WAIT_SECONDS
 
-# Longest wait for another worker's training of the same key: one training takes 2-3 s on an
-# idle core and several times that on a loaded machine; a lock held longer than this is
-# treated as stale and passed by.
-LOCK_WAIT_SECONDS = 120.0
 _POLL_FIRST, _POLL_MAX = 0.01, 0.1
 
 
@@ -68,7 +65,7 @@ def _take(f, wait: float, done: Path | None) -> bool:
 
 
 @contextlib.contextmanager
-def advisory_lock(path: Path, wait: float = LOCK_WAIT_SECONDS, *, done: Path | None = None) -> Iterator[bool]:
+def advisory_lock(path: Path, wait: float = TRAINING_LOCK_WAIT_SECONDS, *, done: Path | None = None) -> Iterator[bool]:
     """Hold the lock file ``path`` if it can be had within ``wait`` seconds; yields whether it is held.
 
     The body runs either way: the lock only saves duplicate work. ``done`` is the file the

@@ -27,12 +27,11 @@ from autograder import __version__, isolation_levels
 from autograder.batch import BatchReport, grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.escape import terminal_text, visible
+from autograder.limits import TABLE_ROWS_OFF_TERMINAL
 from autograder.outdir import OutputFolderError
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 PROGRESS_SECONDS = 5.0
-# Off a terminal (a CI log), a table longer than this is left to the gradebook.
-TABLE_ROWS_OFF_TERMINAL = 50
 
 
 def _table(report: BatchReport, config) -> Table:

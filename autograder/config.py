@@ -42,26 +42,48 @@ class Tolerance(_Strict):
 
 
 class Limits(_Strict):
-    load_seconds: float = Field(gt=0)
-    probe_seconds: float = Field(gt=0)
-    submission_seconds: float = Field(gt=0)
-    cpu_seconds: int = Field(gt=0)
-    memory_mb: int = Field(ge=256)
-    file_size_mb: int = Field(gt=0)
-    tmp_mb: int = Field(gt=0)
-    processes: int = Field(gt=0)
-    open_files: int = Field(ge=32)
-    output_kb: int = Field(gt=0)
-    reply_mb: int = Field(gt=0)
-    submission_mb: int = Field(gt=0)
-    # The grader's own work for one submission (in the grader, not the sandbox); what each
-    # bounds is said in grading.yaml.
-    replies_mb: int = Field(gt=0)
-    intake_seconds: float = Field(gt=0)
-    code_kb: int = Field(gt=0)
-    training_seconds: int = Field(gt=0)
-    training_submission_seconds: int = Field(gt=0)
-    trainings_per_submission: int = Field(gt=0)
+    """grading.yaml's ``limits``: what one submission may cost. The sandbox's own bounds come first,
+    then the grader's work for the submission (a submission over one of those keeps the points it
+    earned so far and is told which limit it reached). The kit's fixed bounds are in
+    autograder/limits.py. ``initgrade check --limits`` prints this table."""
+
+    # The sandbox: what the student's code may use.
+    load_seconds: float = Field(gt=0, description="Seconds to load the submission's code (imports, definitions), "
+                                "wall clock.")
+    probe_seconds: float = Field(gt=0, description="Seconds for one call of one student function, wall clock.")
+    submission_seconds: float = Field(gt=0, description="Seconds for everything the sandbox does for one "
+                                      "submission, wall clock.")
+    cpu_seconds: int = Field(gt=0, description="CPU seconds of the sandboxed process (RLIMIT_CPU).")
+    memory_mb: int = Field(ge=256, description="Address space of the sandboxed process, MB (RLIMIT_AS).")
+    file_size_mb: int = Field(gt=0, description="Largest file the sandboxed process may write, MB (RLIMIT_FSIZE).")
+    tmp_mb: int = Field(gt=0, description="Size of each of the sandbox's private scratch folders (/tmp...), MB.")
+    processes: int = Field(gt=0, description="Processes and threads of the sandbox (RLIMIT_NPROC; the cgroup's "
+                           "pids.max where there is one).")
+    open_files: int = Field(ge=32, description="Open files of the sandboxed process (RLIMIT_NOFILE).")
+    output_kb: int = Field(gt=0, description="Printed output (stdout and stderr) kept from a submission, KB.")
+    reply_mb: int = Field(gt=0, description="Arrays one call may return, MB (the largest call of a correct "
+                          "submission, the images training, needs 0.2 MB).")
+    submission_mb: int = Field(gt=0, description="Size of a submission file or folder, MB.")
+    archive_members: int = Field(default=200, gt=0, description="Files a .zip submission may hold.")
+    folder_entries: int = Field(default=5000, gt=0, description="Files and folders a folder submission may "
+                                "hold (a package has a handful; walking more is the grader's unbounded work).")
+    # The grader's own work for one submission (in the grader, not the sandbox).
+    replies_mb: int = Field(gt=0, description="Returned arrays the grader holds for one submission, all calls, "
+                            "MB (a correct one: 0.2 MB).")
+    intake_seconds: float = Field(gt=0, description="Seconds to read a submission (notebook JSON, magics, "
+                                  "parsing), wall clock.")
+    code_kb: int = Field(gt=0, description="Code in a submission's cells or modules, KB (parsing it takes about "
+                         "300 MB per MB).")
+    training_seconds: int = Field(gt=0, description="CPU seconds of one training of the model (a correct one "
+                                  "takes 1-4 s).")
+    training_submission_seconds: int = Field(gt=0, description="CPU seconds of all trainings of one submission "
+                                             "(a correct one: at most 5 of 1-4 s).")
+    trainings_per_submission: int = Field(gt=0, description="Trainings one submission may start (cached ones "
+                                          "are free).")
+    # Platform packages.
+    notebook_cell_seconds: int = Field(default=900, gt=0, description="Seconds nbgrader gives one cell when it "
+                                       "runs the notebook (`initgrade build nbgrader`): the notebook's own "
+                                       "experiment cells train networks, minutes on a loaded two-core machine.")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -160,8 +182,8 @@ def _parse_yaml(text: str):
     """``yaml.safe_load``, with libyaml's parser when PyYAML has it (7 ms less per command).
 
     Same constructor and resolver, so the same values; a file libyaml refuses is parsed
-    again by the pure-Python parser, which accepts it or raises the error (and message) it
-    always did.
+    again by the pure-Python parser, so what is accepted, and the error an instructor reads,
+    do not depend on whether libyaml is installed.
     """
     loader = getattr(yaml, "CSafeLoader", None)
     if loader is not None:

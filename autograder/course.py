@@ -87,6 +87,17 @@ def check_reference(config: GradingConfig, cache_dir: Path | None = None) -> Non
                           "reaches?):\n  " + "\n  ".join(failures))
 
 
+def limits_table(config: GradingConfig) -> str:
+    """grading.yaml's limits, one per line: name, value (the default when grading.yaml leaves it
+    out), and the description declared with it in autograder.config.Limits."""
+    fields = type(config.limits).model_fields
+    width = max(len(name) for name in fields)
+    values = {name: f"{getattr(config.limits, name):g}" for name in fields}
+    value_width = max(len(v) for v in values.values())
+    return "\n".join(f"{name:<{width}}  {values[name]:>{value_width}}  {field.description}"
+                     for name, field in fields.items())
+
+
 @click.command("init")
 @click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
 def init(course_dir: Path):
@@ -100,12 +111,17 @@ def init(course_dir: Path):
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="grading.yaml to check (default: found as `initgrade grade` finds it).")
 @click.option("--cache", type=click.Path(path_type=Path), help="Training cache folder (default ~/.cache/initgrade).")
-def check(config_path: Path | None, cache: Path | None):
+@click.option("--limits", "show_limits", is_flag=True,
+              help="Only validate grading.yaml and print its limits, each with its value and what it bounds.")
+def check(config_path: Path | None, cache: Path | None, show_limits: bool):
     """Validate grading.yaml and grade the reference solutions with it: they must get every point."""
     from autograder.config import course_root
 
     try:
         config = load_config(config_path)
+        if show_limits:
+            click.echo(limits_table(config))
+            return
         check_reference(config, cache)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -28,6 +28,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.limits import MODULE_NAME_CHARS, UNAVAILABLE_IMPORTS_SHOWN
+
 # ------------------------------------------------------------------ paths and internal names
 
 _KIT_ROOT = str(Path(__file__).resolve().parents[1])
@@ -174,7 +176,7 @@ class LoadContext:
         for m in self.messages:
             hit = _UNAVAILABLE.match(m)
             if hit:
-                self.unavailable.append((f"{hit.group(1)}, line {hit.group(2)}", hit.group(3)[:80]))
+                self.unavailable.append((f"{hit.group(1)}, line {hit.group(2)}", hit.group(3)[:MODULE_NAME_CHARS]))
             else:
                 self.errors.append(scrub(m) + numpy_hint(m))
         self.dropped = [(c.get("origin", "?"), d) for c in self.chunks for d in c.get("dropped", [])]
@@ -210,8 +212,9 @@ class LoadContext:
         lines += self._redefinitions(graded)
         if self.unavailable:
             mods = list(dict.fromkeys(m for _, m in self.unavailable))
-            lines.append("Not used for grading: the imports of " + ", ".join(f"`{m}`" for m in mods[:12])
-                         + (f" and {len(mods) - 12} more" if len(mods) > 12 else "")
+            shown, more = mods[:UNAVAILABLE_IMPORTS_SHOWN], len(mods) - UNAVAILABLE_IMPORTS_SHOWN
+            lines.append("Not used for grading: the imports of " + ", ".join(f"`{m}`" for m in shown)
+                         + (f" and {more} more" if more > 0 else "")
                          + ". These modules are not installed where your code is graded (the course's "
                          "helper files, plotting and data libraries); that is fine as long as the graded "
                          "functions do not use them.")

@@ -23,10 +23,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+from autograder.limits import ID_CHARS
+
 #: Characters an id may hold: nothing a shell, a URL, a spreadsheet, a file system or a terminal reads
 #: as anything but text. An id starts with a letter, digit or underscore (never '-', '.', '=', '+', '@').
 PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
-MAX_PLAIN = 64
 
 #: Top-level files of a batch's output folder: a submission folder never takes one of these names
 #: (compared case-insensitively, for case-insensitive file systems)...
@@ -55,7 +56,7 @@ def _short_hash(text: str) -> str:
 
 
 def _is_plain(candidate: str, reserved: frozenset[str]) -> bool:
-    return (len(candidate) <= MAX_PLAIN and PLAIN.fullmatch(candidate) is not None
+    return (len(candidate) <= ID_CHARS and PLAIN.fullmatch(candidate) is not None
             and not candidate.endswith(".") and candidate.casefold() not in reserved
             and Path(candidate).suffix.casefold() not in RESERVED_SUFFIXES
             and candidate.split(".")[0].casefold() not in _WINDOWS_DEVICES)
@@ -69,7 +70,7 @@ def safe_id(name: str, reserved: frozenset[str] = RESERVED) -> str:
     # (Cyrillic, invisible characters, controls, markup, undecodable bytes) becomes '_'.
     chars = [c if c.isascii() and (c.isalnum() or c in "._-") else "_"
              for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)]
-    stem = re.sub(r"_+", "_", "".join(chars)).lstrip(".-")[:MAX_PLAIN - 9].rstrip(".") or "_"
+    stem = re.sub(r"_+", "_", "".join(chars)).lstrip(".-")[:ID_CHARS - 9].rstrip(".") or "_"
     return f"{stem}-{_short_hash(name)}"
 
 
@@ -97,7 +98,7 @@ def unique_ids(paths: list[Path], reserved: frozenset[str] = RESERVED) -> dict[P
         ids[p] = safe_id(p.name, reserved)  # alice.py and alice.ipynb: each keeps its extension
     for p in clashes(ids):
         # The same name in two input folders: the path as given tells them apart, on every run.
-        ids[p] = f"{safe_id(p.name, reserved)[:MAX_PLAIN]}-{_short_hash(str(p))}"
+        ids[p] = f"{safe_id(p.name, reserved)[:ID_CHARS]}-{_short_hash(str(p))}"
     n = 2
     while dup := sorted(clashes(ids)):  # only a hash collision gets here
         for p in dup[1:]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from autograder.engine import SubmissionResult
 from autograder.escape import xml_text
+from autograder.limits import JUNIT_MESSAGE_CHARS
 from autograder.reports import write_atomic
 
 
@@ -29,7 +30,7 @@ def junit_xml(results: list[SubmissionResult], notice: str = "") -> str:
     if notice:
         suite = _element(root, "testsuite", name="initgrade", tests="1", failures="1", errors="0")
         case = _element(suite, "testcase", classname="initgrade", name="complete batch")
-        _element(case, "failure", notice, message=notice[:500])
+        _element(case, "failure", notice, message=notice[:JUNIT_MESSAGE_CHARS])
     for r in results:
         failed = [c for c in r.checks if not c.passed]
         suite = _element(root, "testsuite", name=r.id, tests=str(len(r.checks)), failures=str(len(failed)),
@@ -38,12 +39,12 @@ def junit_xml(results: list[SubmissionResult], notice: str = "") -> str:
             _element(_element(suite, "properties"), "property", name="submitted-as", value=r.name)
         if r.status == "error":
             case = _element(suite, "testcase", classname=r.id, name="grading")
-            _element(case, "error", r.error, message=r.error[:500])
+            _element(case, "error", r.error, message=r.error[:JUNIT_MESSAGE_CHARS])
         for c in r.checks:
             case = _element(suite, "testcase", classname=f"{r.id}.{c.question}", name=c.name,
                             points=f"{c.score:g}/{c.max_score:g}")
             if not c.passed:
-                _element(case, "failure", c.message, message=c.message[:500])
+                _element(case, "failure", c.message, message=c.message[:JUNIT_MESSAGE_CHARS])
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 

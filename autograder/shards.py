@@ -31,6 +31,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from autograder import __version__
+from autograder.limits import MANIFEST_ERROR_CHARS
 
 MANIFEST = "shard.json"
 MANIFEST_FORMAT = "initgrade-shard/1"
@@ -114,7 +115,7 @@ def read_manifest(folder: Path) -> ShardManifest:
     try:
         return ShardManifest.model_validate(json.loads(text))
     except ValueError as exc:  # json and pydantic errors alike
-        first = str(exc).splitlines()[0][:200]
+        first = str(exc).splitlines()[0][:MANIFEST_ERROR_CHARS]
         raise ValueError(f"{path}: not a valid shard manifest ({first})") from None
 
 

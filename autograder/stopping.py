@@ -22,10 +22,9 @@ import signal
 import threading
 import time
 
+from autograder.limits import WORKER_GRACE_SECONDS
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-# How long workers get to close their sandboxes before they are killed outright; a killed worker's
-# sandboxes still end (their lifeline closes), this only lets them end tidily.
-WORKER_GRACE_SECONDS = 1.0
 
 
 class Interrupted(BaseException):

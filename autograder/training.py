@@ -37,8 +37,9 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from autograder.cache_lock import LOCK_WAIT_SECONDS, advisory_lock, store_atomic
+from autograder.cache_lock import advisory_lock, store_atomic
 from autograder.config import GradingConfig, data_folder
+from autograder.limits import TRAINING_LOCK_WAIT_SECONDS, TRAINING_WALL_FACTOR, TRAINING_WALL_SLACK_SECONDS
 from autograder.training_worker import WorkStopped, run_bounded
 from initlab import data as datasets
 from initlab.model import accuracy, num_layers, train
@@ -127,7 +128,7 @@ class Trainer:
     """Cached training for the accuracy and symmetry checks. ``trainings_run`` counts real work."""
 
     def __init__(self, config: GradingConfig, cache_dir: str | os.PathLike | None = None, *,
-                 lock_wait: float = LOCK_WAIT_SECONDS):
+                 lock_wait: float = TRAINING_LOCK_WAIT_SECONDS):
         self.config = config
         self.lock_wait = lock_wait
         self.cache_dir = Path(cache_dir) if cache_dir else None
@@ -255,11 +256,12 @@ class Trainer:
         self.trainings_run += 1
         self.iterations_run += t.num_iterations
         clean = flush_subnormals(params)
+        wall = TRAINING_WALL_FACTOR * cpu + TRAINING_WALL_SLACK_SECONDS
         try:
             # The wall-clock deadline only catches a child that stopped computing: on a loaded
             # machine (a batch on every core) a training gets a fraction of a core.
             fields, used = run_bounded(lambda: asdict(self._train_here(t, data, clean)), cpu_seconds=max(int(cpu), 1),
-                                       wall_seconds=10 * cpu + 30)
+                                       wall_seconds=wall)
         except WorkStopped as exc:
             if budget is not None:
                 budget.cpu_used += exc.cpu_seconds
@@ -273,7 +275,7 @@ class Trainer:
                     f"({limits.training_submission_seconds} s, training_submission_seconds in grading.yaml)",
                     "training_submission_seconds") from None
             took = (f"after {limits.training_seconds} s of computation" if exc.why == "cpu" else
-                    f"after {10 * cpu + 30:.0f} s of waiting for its {limits.training_seconds} s of computation")
+                    f"after {wall:.0f} s of waiting for its {limits.training_seconds} s of computation")
             stopped = TrainingLimit(
                 f"training was stopped {took}, the most the grader gives one training (training_seconds in "
                 f"grading.yaml; from good initial weights it takes a few seconds). Weights that make training "

@@ -25,8 +25,9 @@ import time
 import warnings
 from collections.abc import Callable
 
+from autograder.limits import TRAINING_RESULT_BYTES
+
 _PR_SET_PDEATHSIG = 1
-_MAX_RESULT_BYTES = 1 << 20  # an Outcome is a few KB of JSON
 
 
 class WorkStopped(Exception):
@@ -95,7 +96,7 @@ def run_bounded(work: Callable[[], dict], cpu_seconds: int, wall_seconds: float)
                 ended = True
                 break
             size += len(data)
-            if size > _MAX_RESULT_BYTES:
+            if size > TRAINING_RESULT_BYTES:
                 break
             chunks.append(data)
     finally:

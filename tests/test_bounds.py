@@ -80,6 +80,51 @@ def test_the_bounds_are_validated_with_the_key_named(tmp_path, change, named):
         load_config(path)
 
 
+def test_every_limit_is_described_and_listed_in_grading_yaml():
+    from autograder.config import Limits
+
+    raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
+    undescribed = [name for name, f in Limits.model_fields.items() if not (f.description or "").strip()]
+    assert not undescribed, f"limits without a description: {undescribed}"
+    assert list(raw["limits"]) == list(Limits.model_fields), "grading.yaml shows every limit, in the model's order"
+
+
+def test_a_grading_yaml_without_the_newer_limits_loads_with_their_defaults(tmp_path):
+    from autograder.config import Limits
+
+    raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
+    optional = [name for name, f in Limits.model_fields.items() if not f.is_required()]
+    assert {"archive_members", "folder_entries", "notebook_cell_seconds"} <= set(optional)
+    for name in optional:
+        del raw["limits"][name]
+    path = tmp_path / "grading.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    loaded = load_config(path)
+    # The defaults are the values the kit ships: an older grading.yaml grades as the new one does.
+    assert {n: getattr(loaded.limits, n) for n in optional} == {n: getattr(CONFIG.limits, n) for n in optional}
+
+
+def test_check_limits_prints_each_limit_with_its_value_and_description(tmp_path):
+    from click.testing import CliRunner
+
+    from autograder.config import Limits
+    from autograder.course import check
+
+    raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
+    raw["limits"]["archive_members"] = 7
+    path = tmp_path / "grading.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    try:
+        result = CliRunner().invoke(check, ["--config", str(path), "--limits"])
+    finally:
+        load_config()  # the course folder of the kit again, for the tests after this one
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line.split(None, 2)[1:] for line in result.output.splitlines()}
+    assert list(rows) == list(Limits.model_fields)
+    assert rows["archive_members"] == ["7", Limits.model_fields["archive_members"].description]
+    assert rows["probe_seconds"][0] == f"{CONFIG.limits.probe_seconds:g}"
+
+
 # ---------------------------------------------------------------------------------------
 # The training worker
 

@@ -257,3 +257,54 @@ def test_pages_render_in_headless_chromium(batch, tmp_path):
     r, g, b = px[..., 0], px[..., 1], px[..., 2]
     orange = int(np.count_nonzero((r > 200) & (g > 70) & (g < 160) & (b < 130)))  # bars and curve, #e4572e
     assert orange > 3000, orange
+
+
+# ---------------------------------------------------------------------------------------
+# feedback.md from its template (autograder/feedback/templates/feedback.md.j2)
+
+
+def test_markdown_template_fails_loudly_on_a_missing_value():
+    import jinja2
+
+    from autograder.feedback.markdown import render
+
+    with pytest.raises(jinja2.UndefinedError, match="score"):
+        render("feedback.md.j2", sid="x", name="", error="", fixes=[], load_intro="", load_messages=[],
+               questions=[], figure_dir="figures", output="")
+
+
+def test_markdown_page_has_every_section_in_order_and_ends_with_one_newline():
+    from autograder.feedback.page import render_markdown
+
+    config = load_config()
+    checks = [CheckResult("he", "structure", "he: structure", 2.0, 2.0, True),
+              CheckResult("he", "types", "he: types", 0.0, 1.0, False, "got `int`\nnot ndarray"),
+              CheckResult("zeros", "symmetry", "zeros: symmetry", 1.0, 3.0, False, "half")]
+    result = SubmissionResult(id="s1", path="s1.py", status="graded", checks=checks, name="s1 (2).py",
+                              load_messages=["cell 2, line 1: `import sklearn`"], output="hello\n",
+                              error="")
+    md = render_markdown(result, config, figs=[])
+    assert md.endswith("*\n") or md.endswith("```\n")
+    assert not md.endswith("\n\n"), "the page ends with one newline"
+    order = ["# Feedback for `s1`", "Submitted as `s1 (2).py`", "**Score: 3 / 6**", "## While loading your code",
+             f"## {config.questions['he'].title} (`{config.questions['he'].function}`): 2 / 3",
+             "- ✅ **he: structure** (2/2)", "- ❌ **he: types** (0/1)", "  ```text\n  got `int`\n  not ndarray\n  ```",
+             f"## {config.questions['zeros'].title}", "- 🟡 **zeros: symmetry** (1/3)",
+             "## What your code printed (first part)", "```text\nhello\n```"]
+    at = [md.find(part) for part in order]
+    assert -1 not in at and at == sorted(at), dict(zip(order, at))
+    # A failed check's block sits in its list item, between blank lines; the question ends with one more.
+    assert "- ❌ **he: types** (0/1)\n\n  ```text\n  got `int`\n  not ndarray\n  ```\n\n\n## " in md
+
+
+def test_markdown_kit_text_has_invisible_characters_written_out_as_on_the_html_page():
+    from autograder.feedback.page import render_markdown
+
+    config = load_config()
+    he = config.questions["he"].model_copy(update={"title": "He\u202e initialization\x1b[2J"})
+    config = config.model_copy(update={"questions": {**config.questions, "he": he}})
+    result = SubmissionResult(id="s1", path="s1.py", status="graded",
+                              checks=[CheckResult("he", "structure", "he: structure", 2.0, 2.0, True)])
+    md = render_markdown(result, config, figs=[])
+    assert "## He\\u202e initialization\\x1b[2J (`" in md
+    assert "\u202e" not in md and "\x1b" not in md

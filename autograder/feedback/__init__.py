@@ -2,7 +2,8 @@
 
 * :mod:`.evidence` collects, during grading, the plain data the pictures need;
 * :mod:`.svg` draws them as inline SVG (no network, no scripts);
-* :mod:`.page` writes ``feedback.html`` and the Markdown of ``feedback.md`` per submission;
+* :mod:`.page` writes ``feedback.html`` and the Markdown of ``feedback.md`` per submission, from the
+  templates in ``templates/`` (:mod:`.html` and :mod:`.markdown` hold each format's escaping rule);
 * :mod:`.summary` writes ``summary.html`` for a whole batch (:func:`write_class_summary`);
 * :mod:`.sections` names the notebook section each diagnosis points to.
 """

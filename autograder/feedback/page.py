@@ -11,7 +11,8 @@ autoescaping (autograder.feedback.html).
 
 ``feedback.md`` says the same in Markdown, its pictures as ``figures/*.svg``
 files next to it (with their key numbers in the text, for viewers that show no
-images).
+images). It is rendered from templates/feedback.md.j2, student text only through the
+md_code and md_block filters (autograder.feedback.markdown).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from autograder.escape import md_block, md_code
 from autograder.feedback import svg
 from autograder.feedback.sections import NOTEBOOK, section_heading, section_pointer
+from autograder.limits import FEEDBACK_OUTPUT_CHARS
 
 FIGURE_DIR = "figures"
 
@@ -33,10 +34,6 @@ class Figure:
     title: str
     svg: str
     text: str      # the picture's key numbers, in words
-
-
-def _f(x: float) -> str:
-    return f"{x:g}"
 
 
 def _g(x: float) -> str:
@@ -221,57 +218,33 @@ def render_html(result, config, figs: list[Figure] | None = None) -> str:
     return render("feedback.html.j2", sid=result.id, name=getattr(result, "name", ""), title=config.title,
                   score=result.score, max_score=result.max_score, questions=questions, error=result.error,
                   fixes=fixes, load_intro=LOAD_INTRO, load_messages=result.load_messages,
-                  output=result.output.strip()[:3000],
+                  output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS],
                   notebook=NOTEBOOK, grader_version=result.grader_version, seconds=result.seconds)
 
 
 # ----------------------------------------------------------------------------- Markdown
 
 def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir: str = FIGURE_DIR) -> str:
-    """feedback.md: the same content as the HTML page, pictures linked from ``figure_dir``.
+    """feedback.md, from templates/feedback.md.j2 (student text only through md_code and md_block:
+    see autograder.feedback.markdown), pictures linked from ``figure_dir``."""
+    from autograder.feedback.markdown import render
 
-    Its one rule for student text (names, check messages, which quote what a function returned or
-    raised, printed output, skipped statements): only inside a code span or fenced block that the text
-    cannot close (autograder.escape.md_code / md_block). Everything outside them is the kit's own text.
-    """
     figs = figures(result, config) if figs is None else figs
-    groups = by_question(result)
-    lines = [f"# Feedback for {md_code(result.id)}", ""]
-    name = getattr(result, "name", "")
-    if name and name != result.id:
-        lines += [f"Submitted as {md_code(name)}", ""]
-    lines += [f"**Score: {_f(result.score)} / {_f(result.max_score)}**", ""]
-    if result.error:
-        lines += ["## Your submission could not be graded", "", md_block(result.error), ""]
-    all_diag = unique_diagnoses(result.checks)
-    if all_diag:
-        lines += ["## What to fix", ""]
-        for d, checks in all_diag:
-            lines.append(f"- **{checks[0].question}**: {d.title} (`{d.code}`): re-read section "
-                         f"*{section_heading(d.notebook_section)}*")
-        lines.append("")
-    if result.load_messages:
-        lines += ["## While loading your code", "", LOAD_INTRO, ""]
-        # Each message quotes the student's statement: a list item holding a block it cannot close.
-        lines += ["- " + md_block(m, indent="  ")[2:] for m in result.load_messages] + [""]
-    for q, checks in groups.items():
-        got, total = sum(c.score for c in checks), sum(c.max_score for c in checks)
+    questions = []
+    for q, checks in by_question(result).items():
         title, function = _question_title(config, q)
-        fn = f" (`{function}`)" if function else ""
-        lines += [f"## {title}{fn}: {_f(got)} / {_f(total)}", ""]
-        for c in checks:
-            mark = "✅" if c.passed else ("🟡" if c.score > 0 else "❌")
-            lines.append(f"- {mark} **{c.name}** ({_f(c.score)}/{_f(c.max_score)})")
-            if not c.passed:
-                lines += ["", md_block(split_message(c), indent="  "), ""]
-        lines.append("")
-        for d, dchecks in unique_diagnoses(checks):
-            partial = " Partial credit given." if _diagnosis_context(d, dchecks)["partial"] else ""
-            lines += [f"> **Likely mistake: {d.title}** (`{d.code}`, {d.confidence} confidence).{partial}",
-                      ">", md_block(d.message, indent="> "), ">",
-                      f"> § {section_pointer(d.notebook_section)}", ""]
-        for f in [f for f in figs if f.question == q]:
-            lines += [f"![{f.title}]({figure_dir}/{f.name})", "", f"*{f.text}*", ""]
-    if result.output.strip():
-        lines += ["## What your code printed (first part)", "", md_block(result.output.strip()[:3000]), ""]
-    return "\n".join(lines)
+        questions.append({
+            "title": title, "function": function,
+            "got": sum(c.score for c in checks), "total": sum(c.max_score for c in checks),
+            "checks": [{"passed": c.passed, "score": c.score, "max_score": c.max_score, "name": c.name,
+                        "message": "" if c.passed else split_message(c)} for c in checks],
+            "diagnoses": [_diagnosis_context(d, dchecks) for d, dchecks in unique_diagnoses(checks)],
+            "figures": [{"name": f.name, "title": f.title, "text": f.text} for f in figs if f.question == q],
+        })
+    fixes = [{"question": checks[0].question, "title": d.title, "code": d.code,
+              "section": section_heading(d.notebook_section)} for d, checks in unique_diagnoses(result.checks)]
+    page = render("feedback.md.j2", sid=result.id, name=getattr(result, "name", ""), score=result.score,
+                  max_score=result.max_score, error=result.error, fixes=fixes, load_intro=LOAD_INTRO,
+                  load_messages=result.load_messages, questions=questions, figure_dir=figure_dir,
+                  output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS])
+    return page.removesuffix("\n")

@@ -26,6 +26,7 @@ from pathlib import Path
 from autograder.engine import NOT_GRADED
 from autograder.feedback import svg
 from autograder.feedback.sections import section_heading
+from autograder.limits import SUMMARY_IDS_SHOWN
 
 SUMMARY_FILE = "summary.html"
 
@@ -111,7 +112,7 @@ def class_summary_html(results, config, out: Path | None = None, notice: str = "
     common = [{"code": code, "title": info["title"], "count": len(subs),
                "questions": ", ".join(q for q, _ in info["questions"].most_common()),
                "sections": [section_heading(x) for x in info["sections"]],
-               "who": subs[:12], "more": max(len(subs) - 12, 0)}
+               "who": subs[:SUMMARY_IDS_SHOWN], "more": max(len(subs) - SUMMARY_IDS_SHOWN, 0)}
               for code, subs, info in d["common"]]
     per_question, checks, histogram, chart = [], [], "", ""
     if scores:

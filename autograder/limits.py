@@ -1,0 +1,154 @@
+"""The kit's fixed bounds: every size, count, length and wait that grading.yaml does not set.
+
+A bound an instructor may reasonably tune (time and memory of a submission, sizes of what it
+sends back, the grader's work on it) is a field of ``limits`` in grading.yaml, described in
+:class:`autograder.config.Limits`. The bounds here are the kit's own: they decide how much of a
+student's text a message quotes, how long the grader waits for its own helpers, how much of a
+helper's reply it reads. None changes what a submission can score; each line says what it bounds
+and why the value.
+
+Plain values only, no imports: the code on the jail's side reads this module too.
+"""
+
+from __future__ import annotations
+
+# ----------------------------------------------------------------------------- reports
+
+#: Characters of a submission's printed output quoted in feedback.md and feedback.html; the whole
+#: (up to ``limits.output_kb``) is in output.txt. A page stays readable with this much.
+FEEDBACK_OUTPUT_CHARS = 3000
+#: Characters of a message in a JUnit ``message`` attribute; CI viewers show it on one line, and the
+#: element's text holds the whole message.
+JUNIT_MESSAGE_CHARS = 500
+#: Submission ids listed under one common mistake in summary.html; the rest is counted ("and N more").
+SUMMARY_IDS_SHOWN = 12
+#: Longest submission id (the folder name of its reports): short enough for every file system and
+#: for a gradebook column, long enough to tell students' file names apart.
+ID_CHARS = 64
+
+# ----------------------------------------------------------------------------- command line
+
+#: Off a terminal (a CI log), a grades table longer than this is left to the gradebook.
+TABLE_ROWS_OFF_TERMINAL = 50
+#: Characters of a parser's first error line quoted when a shard manifest is unreadable.
+MANIFEST_ERROR_CHARS = 200
+
+# ----------------------------------------------------------------------------- loading messages
+
+#: Modules named in "Not used for grading: the imports of ..." (the rest is counted).
+UNAVAILABLE_IMPORTS_SHOWN = 12
+#: Characters of an unavailable module's name quoted there: a module path is short, a longer one
+#: is the student's text, not a module.
+MODULE_NAME_CHARS = 80
+
+# ----------------------------------------------------------------------------- training
+
+#: Bytes the grader reads from a training process's result (a few KB of JSON); more means the
+#: process misbehaved, and it is killed rather than read on.
+TRAINING_RESULT_BYTES = 1 << 20
+#: A training's wall-clock deadline is this many times its CPU allowance plus
+#: TRAINING_WALL_SLACK_SECONDS: on a loaded machine (a batch on every core) a training gets a
+#: fraction of a core, so only a process that stopped computing reaches it.
+TRAINING_WALL_FACTOR = 10
+TRAINING_WALL_SLACK_SECONDS = 30
+#: Longest wait for another worker's training of the same key: one training takes 2-3 s on an idle
+#: core and several times that on a loaded machine; a lock held longer is treated as stale and passed by.
+TRAINING_LOCK_WAIT_SECONDS = 120.0
+
+# ----------------------------------------------------------------------------- stopping a batch
+
+#: Seconds workers get to close their sandboxes after a stop signal before they are killed outright;
+#: a killed worker's sandboxes still end (their lifeline closes), this only lets them end tidily.
+WORKER_GRACE_SECONDS = 1.0
+
+# ----------------------------------------------------------------------------- reading a submission
+# (autograder/intake.py, submission_files.py, notebook_cells.py; the sizes and the time of reading
+# are grading.yaml's submission_mb, code_kb and intake_seconds, the number of files archive_members
+# and folder_entries)
+
+#: A .zip whose members unpack to more than this many times its own size (and to over 1 MiB) is
+#: treated as a zip bomb: a submission's code and notebooks compress a few times over, not hundreds.
+ZIP_RATIO = 200
+#: Below this many unpacked bytes the ratio is not looked at: a tiny archive of repeated text can
+#: compress well past ZIP_RATIO and still costs nothing to unpack.
+ZIP_RATIO_FROM_BYTES = 1 << 20
+#: Notebook lines that may need an IPython rewrite (magics, ``!cmd``) grouped into one tokenizer
+#: call, and the most lines in such a group: IPython tokenizes a group once per rewrite in it and
+#: once more, so groups of at most one candidate are tokenized at most twice.
+IPYTHON_GROUP_CANDIDATES = 1
+IPYTHON_GROUP_LINES = 256
+
+# ----------------------------------------------------------------------------- the jail's side
+# (autograder/sandbox/child.py: what the sandboxed process sends back about a value or its loading)
+
+#: Characters of a value's repr sent back to describe a wrong return value: enough to recognise it.
+REPR_CHARS = 300
+#: Keys of a returned dict described one by one; past this the description says "more than N keys".
+KEYS_DESCRIBED = 200
+#: Parameters of one function reported (its signature is checked against the assignment's, which
+#: has at most three).
+PARAMETERS_REPORTED = 20
+#: Messages about loading (statements that failed, imports not available) sent back.
+LOAD_MESSAGES = 50
+#: What the jail reads of a worker's reply beyond its arrays (limits.reply_mb): room for the JSON
+#: header (shapes, dtypes and the short texts above fit in far less) and for the frame's prefix.
+REPLY_HEADER_BYTES = 1 << 20
+REPLY_PREFIX_BYTES = 64
+
+# ----------------------------------------------------------------------------- the grader's side of the sandbox
+# (autograder/sandbox/runner.py, wire.py: what the grader accepts from the jail's replies)
+
+#: Characters kept of each loading message and each isolation note, and how many notes.
+LOAD_MESSAGE_CHARS = 500
+NOTE_CHARS = 300
+NOTES = 20
+#: Items read from any list in a reply before it is filtered (a list of function names, messages).
+REPLY_LIST_ITEMS = 1000
+#: Characters of a parameter name kept from a reported signature.
+PARAMETER_NAME_CHARS = 60
+#: Characters of the sandbox's last output quoted when it ended unexpectedly: its last lines.
+LAST_OUTPUT_CHARS = 800
+#: The cgroup's memory cap beyond limits.memory_mb: the four private scratch folders (/tmp,
+#: /var/tmp, /run, /dev/shm, each a tmpfs of limits.tmp_mb whose pages count as the group's
+#: memory) and this many MiB for the kernel's own pages of the group.
+CGROUP_SCRATCH_FOLDERS = 4
+CGROUP_SLACK_MB = 256
+#: A frame header larger than this is refused before it is parsed (wire.read_frame's default).
+WIRE_HEADER_BYTES = 1 << 20
+#: Arrays a frame may carry when its reader sets no cap of its own (the grader's requests, the load
+#: reply, which carries none); replies to calls are capped by limits.reply_mb instead.
+WIRE_ARRAY_BYTES = 64 << 20
+#: Depth of the search for world-writable folders where a uid-fallback sandbox could leave files.
+SCRATCH_SCAN_DEPTH = 4
+#: Seconds the isolation probe (unshare, setpriv) may take once per process before the level below
+#: is chosen.
+ISOLATION_PROBE_SECONDS = 30
+#: Seconds the uid fallback's kill-everything helper may run.
+KILL_UID_SECONDS = 10
+#: Seconds waited for an ending sandbox: after SIGKILL, for its output readers, and for a polite exit.
+KILLED_WAIT_SECONDS = 5
+DRAIN_JOIN_SECONDS = 2
+EXIT_WAIT_SECONDS = 1
+#: Seconds waited for a sandbox's exit status when a message must say how it ended.
+EXIT_STATUS_WAIT_SECONDS = 2
+
+# ----------------------------------------------------------------------------- call reuse
+# (autograder/sandbox/reuse.py: whether a call's arguments and globals are still as they were)
+
+#: Items of a container and bytes of an array compared to decide that a call can reuse the last
+#: one's process state; larger ones are not compared and the call runs in a fresh process.
+REUSE_ITEMS = 10_000
+REUSE_ARRAY_BYTES = 1 << 20
+#: Nesting depth of tuples and frozensets looked into for the same decision.
+REUSE_DEPTH = 4
+
+# ----------------------------------------------------------------------------- platform packages
+# (autograder/packaging/)
+
+#: Characters of one GitHub Classroom message (a check name, a failure), one line each.
+CLASSROOM_MESSAGE_CHARS = 1000
+#: Characters of a check name in GitHub Classroom's output.
+CLASSROOM_NAME_CHARS = 200
+#: In the student's kernel (``otter run``), after the first alarm the next comes this often, so a
+#: loop that swallows one interruption is interrupted again.
+INKERNEL_REFIRE_SECONDS = 0.5
