@@ -39,10 +39,10 @@ from click.testing import CliRunner
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.packaging import TARGETS
-from autograder.packaging.classroom import classroom_payload, log_feedback, one_line
 from autograder.packaging.cli import build
 from autograder.packaging.common import fill_notebook, solution_lines
 from autograder.packaging.student import hidden_test_lines, leaks
+from autograder.platforms.classroom import classroom_payload, log_feedback, one_line
 
 VENV_BIN = Path(sys.executable).parent
 CONFIG = load_config()
@@ -515,7 +515,7 @@ def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, ki
 
 def test_gradescope_view_keeps_student_text_literal():
     from autograder.escape import md_block as fenced
-    from autograder.packaging.gradescope_view import gradescope_view
+    from autograder.platforms.gradescope_view import gradescope_view
 
     hostile = "```\n# heading\n<img src=x onerror=alert(1)> [link](http://evil) ````"
     block = fenced(hostile)
@@ -554,7 +554,7 @@ def test_github_workflow_shape(built):
     assert "read the grader repository" in engine_text.split("\nname:")[0]  # the warning comes first
     engine = yaml.safe_load(engine_text)["jobs"]["run-autograding-tests"]
     grade = {s.get("id") or s["name"]: s for s in engine["steps"]}["initgrade"]
-    assert "autograder.packaging.classroom" in grade["run"] and "${{" not in grade["run"]
+    assert "autograder.platforms.classroom" in grade["run"] and "${{" not in grade["run"]
 
 
 def test_classroom_public_checks_report(built, env, tmp_path):
@@ -585,7 +585,7 @@ def test_classroom_step_grades_reports_and_blocks_workflow_commands(built, env, 
     out_file, summary_file = tmp_path / "github_output", tmp_path / "summary.md"
     gh_env = dict(env, GITHUB_OUTPUT=str(out_file), GITHUB_STEP_SUMMARY=str(summary_file),
                   INITGRADE_SUBMISSION_FILE="assignment/initialization.ipynb")
-    proc = run([sys.executable, "-m", "autograder.packaging.classroom", "--submission", str(repo),
+    proc = run([sys.executable, "-m", "autograder.platforms.classroom", "--submission", str(repo),
                 "--out", str(tmp_path / "out")], gh_env)
     (key, value), = [line.split("=", 1) for line in out_file.read_text().splitlines()]
     assert key == "result"
@@ -631,7 +631,7 @@ def test_classroom_feedback_cannot_inject_commands():
 
 
 def test_inkernel_check_silences_stderr_and_limits_each_call(monkeypatch, capfd, tmp_path):
-    from autograder.packaging import inkernel
+    from autograder.platforms import inkernel
 
     monkeypatch.setenv("INITGRADE_INKERNEL_CACHE", str(tmp_path))
     monkeypatch.setenv("INITGRADE_CHECK_SECONDS", "1")
@@ -672,7 +672,7 @@ def test_inkernel_check_silences_stderr_and_limits_each_call(monkeypatch, capfd,
 
 
 def test_submission_finder_prefers_the_notebook_and_refuses_links(tmp_path):
-    from autograder.packaging.runner import NoSubmission, find_submission
+    from autograder.platforms.upload import NoSubmission, find_submission
 
     nb = tmp_path / "assignment" / "initialization.ipynb"
     nb.parent.mkdir()

@@ -12,7 +12,7 @@ final commits.
 ``OUT/optional/classroom-engine.yml`` is the former workflow, for instructors who
 accept its trade: it checks out the grader repository (this kit, with the reference
 solutions and hidden tests) with a token and grades with the sandboxed engine
-(:mod:`autograder.packaging.classroom`). A student who edits it reads that
+(:mod:`autograder.platforms.classroom`). A student who edits it reads that
 repository for as long as the token lives; see the README.
 """
 
@@ -156,7 +156,7 @@ jobs:
         id: {runner}
         env:
           INITGRADE_SUBMISSION_FILE: {submission}
-        run: python -m autograder.packaging.classroom --submission submission --out "$RUNNER_TEMP/initgrade"
+        run: python -m autograder.platforms.classroom --submission submission --out "$RUNNER_TEMP/initgrade"
 
       - name: Autograding Reporter
         uses: classroom-resources/autograding-grading-reporter@v1

@@ -5,28 +5,13 @@ The zip holds ``setup.sh``, ``run_autograder`` and ``kit/`` (the grader: the
 and the data). Gradescope unpacks it into ``/autograder/source``, runs
 ``setup.sh`` once when it builds the image (a virtual environment with the kit
 installed editable, and the reference trainings cached), then ``run_autograder``
-for each submission, which runs ``python -m autograder.packaging.gradescope``:
-it picks the submitted notebook in ``/autograder/submission``, runs
-``initgrade grade`` on it (the sandboxed engine: student code only ever
-produces data) and copies the one ``results.json`` to
-``/autograder/results/results.json``.
-
-Every path can be moved with environment variables, so the same files run
-against a fake ``/autograder`` tree in tests: ``INITGRADE_AG_ROOT`` (default
-``/autograder``), ``INITGRADE_PYTHON`` (the Python with the kit, default
-``$INITGRADE_AG_ROOT/initgrade-venv/bin/python``), ``INITGRADE_BIN`` (the
-``initgrade`` command), ``INITGRADE_SUBMISSION_FILE`` (which uploaded file to
-grade, relative to the submission folder), ``INITGRADE_CACHE`` (the training
-cache; default ``$INITGRADE_AG_ROOT/initgrade-cache``, filled by ``setup.sh``), and for
-``setup.sh`` ``INITGRADE_SETUP_SKIP_APT=1`` (no apt-get: the system packages are there already).
+for each submission, which runs ``python -m autograder.platforms.gradescope``
+(see that module for what runs there and the environment variables it reads).
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import shutil
-import sys
 from pathlib import Path
 
 from autograder.config import PROJECT_ROOT, GradingConfig, config_path, course_path
@@ -67,7 +52,7 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 # Editable: the kit reads grading.yaml, the solutions and the data from kit/.
 "$VENV/bin/python" -m pip install --quiet -e "$SOURCE/kit"
-"$VENV/bin/python" -m autograder.packaging.gradescope --warm --root "$AG_ROOT"
+"$VENV/bin/python" -m autograder.platforms.gradescope --warm --root "$AG_ROOT"
 
 # Where the machine allows no namespaces, the sandbox runs student code as an
 # unprivileged uid: make sure that uid cannot read what only the grader needs.
@@ -79,13 +64,13 @@ RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
 # Gradescope runs this for every submission. It grades the submitted notebook
 # with initgrade's sandboxed engine (initgrade grade) and writes
-# $AG_ROOT/results/results.json; see autograder/packaging/gradescope.py.
+# $AG_ROOT/results/results.json; see autograder/platforms/gradescope.py.
 set -uo pipefail
 
 AG_ROOT="${INITGRADE_AG_ROOT:-/autograder}"
 PYTHON="${INITGRADE_PYTHON:-$AG_ROOT/initgrade-venv/bin/python}"
 
-exec "$PYTHON" -I -m autograder.packaging.gradescope --root "$AG_ROOT"
+exec "$PYTHON" -I -m autograder.platforms.gradescope --root "$AG_ROOT"
 """
 
 README = """\
@@ -140,36 +125,3 @@ def build_gradescope(out: Path, config: GradingConfig) -> dict[str, Path]:
                                                           points=config.max_points()))
     zip_path = write_zip(folder, out / zip_name)
     return {"folder": folder, "zip": zip_path}
-
-
-def main(argv: list[str] | None = None) -> int:
-    from autograder.packaging.runner import grade_upload, pinned_config, write_json_atomic
-
-    parser = argparse.ArgumentParser(prog="python -m autograder.packaging.gradescope",
-                                     description="Gradescope entry point: grade /autograder/submission.")
-    parser.add_argument("--root", type=Path, default=Path(os.environ.get("INITGRADE_AG_ROOT", "/autograder")))
-    parser.add_argument("--warm", action="store_true", help="only train the reference once (setup.sh)")
-    args = parser.parse_args(argv)
-    root: Path = args.root
-    cache = Path(os.environ.get("INITGRADE_CACHE") or root / "initgrade-cache")
-    if args.warm:
-        from autograder.batch import warm_reference
-        from autograder.config import load_config
-        from autograder.engine import Grader
-        from autograder.training import Trainer
-
-        config = load_config(pinned_config())
-        warm_reference(Grader(config, Trainer(config, cache)))
-        return 0
-    results = grade_upload(root / "submission", cache=cache,
-                           explicit=os.environ.get("INITGRADE_SUBMISSION_FILE") or None,
-                           log=root / "results" / "initgrade.log")
-    from autograder.packaging.gradescope_view import gradescope_view
-
-    write_json_atomic(root / "results" / "results.json", gradescope_view(results))
-    print(f"score {results.get('score', 0):g}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,7 +17,7 @@ The source notebook is the solved notebook with nbgrader cell metadata (schema 3
   HIDDEN TESTS``: students see only a comment, ``nbgrader autograde`` restores the
   hidden body from its database.
 
-A test cell calls :func:`autograder.packaging.inkernel.run_check` (the kit's own
+A test cell calls :func:`autograder.platforms.inkernel.run_check` (the kit's own
 check, in the student's kernel: not tamper-resistant). nbgrader gives zero points
 to a test cell that wrote anything to stderr, even when it passed, so the import
 is wrapped in ``warnings.catch_warnings`` and ``run_check`` silences warnings,
@@ -94,7 +94,7 @@ c.IgnorePattern.pattern = r"(?m)^.*Warning: "
 # cells deleted) gets them back at its end instead of a silent zero for each.
 from nbgrader.preprocessors import (  # noqa: E402 - beside the one setting that uses it
     CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec)
-from autograder.packaging.nbgrader_hooks import RestoreHiddenChecks  # noqa: E402 - as above
+from autograder.platforms.nbgrader_hooks import RestoreHiddenChecks  # noqa: E402 - as above
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreHiddenChecks,
                                       OverwriteCells, CheckCellMetadata]
@@ -150,7 +150,7 @@ def test_cell_source(question: str, check: str, points: float, title: str) -> st
         "import warnings\n"
         "with warnings.catch_warnings():\n"
         '    warnings.simplefilter("ignore")\n'
-        "    from autograder.packaging.inkernel import run_check\n"
+        "    from autograder.platforms.inkernel import run_check\n"
         f"run_check({json.dumps(question)}, {json.dumps(check)}, globals())\n"
         "### END HIDDEN TESTS"
     )

@@ -16,7 +16,7 @@ NO PROMPT`` and is followed by an in-cell ``# BEGIN PROMPT`` string holding the
 kit's own placeholder, so ``otter assign`` gives students exactly the stub of the
 kit's student notebook (``# YOUR CODE HERE`` + ``raise NotImplementedError``).
 
-Every test calls :func:`autograder.packaging.inkernel.run_check`, i.e. the kit's
+Every test calls :func:`autograder.platforms.inkernel.run_check`, i.e. the kit's
 check, in the student's kernel (not tamper-resistant; see docs/platforms.md), with
 stderr silenced and the per-call time limit of grading.yaml, since ``otter run``
 has no execution timeout of its own.
@@ -50,7 +50,7 @@ from autograder.packaging.common import (
 
 REQUIREMENTS = """\
 # Packages the otter autograder installs on top of otter's defaults.
-# The hidden tests import the initgrade kit (autograder.packaging.inkernel), which must
+# The hidden tests import the initgrade kit (autograder.platforms.inkernel), which must
 # be installed EDITABLE from a checkout of the course repository, because it reads
 # grading.yaml, the reference solutions and the data from that checkout. `otter run`
 # uses the current environment and ignores this file; for a Gradescope image add a
@@ -122,7 +122,7 @@ def test_cell_source(question: str, check: str, points: float) -> str:
         "    import warnings\n"
         "    with warnings.catch_warnings():\n"
         '        warnings.simplefilter("ignore")\n'
-        "        from autograder.packaging.inkernel import run_check\n"
+        "        from autograder.platforms.inkernel import run_check\n"
         f"    run_check({json.dumps(question)}, {json.dumps(check)}, env)\n"
     )
 

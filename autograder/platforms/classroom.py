@@ -1,7 +1,7 @@
-"""The grading step of the GitHub Classroom workflow (``python -m autograder.packaging.classroom``).
+"""The grading step of the GitHub Classroom workflow (``python -m autograder.platforms.classroom``).
 
 It grades the student's repository with the kit's sandboxed engine
-(:func:`autograder.packaging.runner.grade_upload`), then reports in the three
+(:func:`autograder.platforms.upload.grade_upload`), then reports in the three
 places GitHub reads:
 
 * the job summary (``$GITHUB_STEP_SUMMARY``): score per question and what to fix;
@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 
 from autograder.escape import md_block
-from autograder.packaging.runner import grade_upload, pinned_config, write_json_atomic
+from autograder.platforms.upload import grade_upload, pinned_config, write_json_atomic
 
 MAX_MESSAGE = 1000
 
@@ -118,7 +118,7 @@ def _append(path: str | None, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     from autograder.config import load_config
 
-    parser = argparse.ArgumentParser(prog="python -m autograder.packaging.classroom",
+    parser = argparse.ArgumentParser(prog="python -m autograder.platforms.classroom",
                                      description="Grade a student repository in GitHub Actions.")
     parser.add_argument("--submission", type=Path, required=True, help="the checked-out student repository")
     parser.add_argument("--out", type=Path, required=True, help="folder for results.json and the grader's log")
