@@ -698,3 +698,60 @@ def test_submission_finder_prefers_the_notebook_and_refuses_links(tmp_path):
         find_submission(linked, "initialization.ipynb")
     with pytest.raises(NoSubmission):
         find_submission(tmp_path, "../../etc/passwd")
+
+
+# ---------------------------------------------------------------------------------------
+# Templates of the generated files (autograder.text_templates)
+
+
+def test_template_values_need_a_format_filter_and_a_value(tmp_path, monkeypatch):
+    import jinja2
+
+    from autograder import text_templates
+
+    env = text_templates.environment("autograder.packaging")
+    assert env.from_string("x={{ v | sh }}").render(v="a b") == "x='a b'"
+    with pytest.raises(text_templates.UnquotedValue):
+        env.from_string("x={{ v }}").render(v="a b")  # no filter: refused, not written raw
+    with pytest.raises(text_templates.UnquotedValue):
+        env.from_string("x={{ n }}").render(n=3)
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("x={{ v | sh }}").render()  # forgotten: refused, not an empty string
+    with pytest.raises(jinja2.UndefinedError):
+        text_templates.render("autograder.packaging", "gradescope/setup.sh.j2")
+
+
+@pytest.mark.parametrize("value", ["3.12", "plain/path.ipynb", "yes", "null", "a: b", "a #c", "- x", "[1]", "{a}",
+                                   "'q'", '"q"', " lead", "trail ", "line\nbreak", "tab\there", "*ref", "&anchor",
+                                   "!tag", "%dir", "@at", "`tick`", "", "~", "0x1F", "1e3", "..."])
+def test_yaml_filter_reads_back_as_the_same_string(value):
+    from autograder.text_templates import FILTERS
+
+    assert yaml.safe_load(f"key: {FILTERS['yaml'](value)}\n") == {"key": value}
+
+
+def test_shell_filter_is_one_word():
+    from autograder.text_templates import FILTERS
+
+    for value in ["a b", "$(id)", "`id`", "x'y", "a;b", "-n", "", "new\nline"]:
+        out = subprocess.run(["bash", "-c", f"printf '%s\\0' {FILTERS['sh'](value)}"], capture_output=True,
+                             check=True).stdout
+        assert out == value.encode() + b"\0", value
+
+
+def test_workflows_stay_valid_yaml_for_any_title(tmp_path):
+    """The title lands in the workflows' header comment: no title can end the comment or the file's shape."""
+    from autograder.packaging.github import engine_workflow_text, workflow_text
+
+    plain = {f: yaml.safe_load(f(CONFIG)) for f in (workflow_text, engine_workflow_text)}
+    for title in ["a\nname: pwned\non: [pull_request_target]", 'quote " and \' and {{ x }} ${{ secrets.T }}',
+                  "a\r\njobs: {}", "tail\u2028name: x"]:
+        config = CONFIG.model_copy(update={"title": title})
+        for f in (workflow_text, engine_workflow_text):
+            text = f(config)
+            assert yaml.safe_load(text) == plain[f], (title, text[:400])
+            assert text.split("\nname:")[0].count("\n") == plain_header_lines(f)
+
+
+def plain_header_lines(f) -> int:
+    return f(CONFIG).split("\nname:")[0].count("\n")

@@ -30,7 +30,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "student": ("autograder.packaging.student:build_student",
                 "hand out {out}/{assignment}.zip (or the folder) to students"),
     "otter": ("autograder.packaging.otter:build_otter",
-              "cd {out} && otter assign initialization.ipynb dist"),
+              "cd {out} && otter assign {notebook} dist"),
     "nbgrader": ("autograder.packaging.nbgrader:build_nbgrader",
                  "cd {out} && nbgrader generate_assignment {assignment}"),
     "gradescope": ("autograder.packaging.gradescope:build_gradescope",

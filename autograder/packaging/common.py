@@ -24,7 +24,6 @@ from autograder.intake import import_nbformat
 nbformat = import_nbformat()
 
 METADATA_KEY = "initgrade"
-NOTEBOOK_NAME = "initialization.ipynb"
 # Fixed timestamp for zip members, so that a rebuild from the same sources gives the same bytes.
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store"}
@@ -55,7 +54,8 @@ def student_files() -> dict[str, str]:
     """Generated student files (path relative to the repository root -> text)."""
     from autograder.authoring.notebook import generated_files
 
-    wanted = {"assignment/initlab/init_functions.py", "assignment/initialization.ipynb"}
+    # The notebook is not taken from here: each target writes its own, under config.notebook.
+    wanted = {"assignment/initlab/init_functions.py"}
     root = course_path("solutions", "init_functions.py").parents[1]  # the course's solutions, else the kit's
     return {p.as_posix(): text for p, text in generated_files(root).items() if p.as_posix() in wanted}
 
@@ -174,6 +174,13 @@ def copy_tree(src: Path, dst: Path, suffixes: tuple[str, ...] | None = None) -> 
         shutil.copyfile(f, target)
         copied.append(target)
     return copied
+
+
+def render_template(name: str, **values) -> str:
+    """A generated file's text from ``autograder/packaging/templates/<name>`` (see autograder.text_templates)."""
+    from autograder.text_templates import render
+
+    return render(__package__, name, **values)
 
 
 def write_text(path: Path, text: str, executable: bool = False) -> Path:
