@@ -11,7 +11,8 @@ turns a copy into this view:
   notebook section to re-read, and what loading the code reported;
 * each test's output: the check's message.
 
-Every text that can carry student-controlled content (check messages quote values
+The top-level output is the template ``templates/gradescope_summary.md.j2`` (see
+:mod:`autograder.text_templates` for its filters). Every text that can carry student-controlled content (check messages quote values
 and names from the submission; load messages quote its output) goes inside a
 fenced code block whose fence is longer than any backtick run in the text, so it
 renders as literal text, never as Markdown, HTML or a link. Figures are not in
@@ -27,18 +28,6 @@ from autograder.escape import md_block
 FORMAT = "md"
 
 
-def isolation_lines(level: str | None) -> list[str]:
-    if not level:
-        return []
-    said = isolation_levels.summary(level)
-    lines = [f"**Isolation of your code while grading:** {said}."]
-    if level != "namespaces":
-        lines.append("> **Warning:** this grading ran with less isolation than the kit provides on a machine "
-                     "that allows namespaces. Your score is computed the same way; tell your instructor if it "
-                     "looks wrong.")
-    return lines
-
-
 def _section(section) -> str:
     from autograder.feedback.sections import section_heading
 
@@ -49,34 +38,26 @@ def _section(section) -> str:
 
 
 def summary_markdown(results: dict) -> str:
+    from autograder.text_templates import render
+
     extra = results.get("extra_data") or {}
     tests = results.get("tests") or []
-    max_score = sum(float(t.get("max_score", 0)) for t in tests)
-    parts = [f"### Score: {float(results.get('score', 0)):g} / {max_score:g}" if tests
-             else "### Your submission could not be graded"]
-    if extra.get("error"):
-        parts.append("**Grading error:**\n\n" + md_block(str(extra["error"])))
-    parts += isolation_lines(extra.get("isolation"))
     seen, mistakes = set(), []
     for d in extra.get("diagnoses") or []:
         if d.get("code") in seen:
             continue
         seen.add(d.get("code"))
-        mistakes.append(f"{d.get('question')}: {d.get('title')} (re-read the notebook section "
-                        f"\"{_section(d.get('section'))}\")")
-    if mistakes:
-        parts.append("**Likely mistakes:**\n\n" + md_block("\n".join(mistakes)))
-    failed = [t for t in tests if t.get("status") == "failed"]
-    if failed:
-        parts.append(f"**{len(failed)} of {len(tests)} checks failed**; each one's message is below.")
-    if not tests and results.get("output"):
-        parts.append(md_block(str(results["output"])))
-    else:
-        plain = str(results.get("output") or "")
-        loading = plain.split("While loading your code:\n", 1)
-        if len(loading) == 2:
-            parts.append("**While loading your code:**\n\n" + md_block(loading[1].rstrip()))
-    return "\n\n".join(parts)
+        mistakes.append({"question": d.get("question"), "title": d.get("title"), "section": _section(d.get("section"))})
+    # The engine's plain output ends with what loading the code reported, after this line.
+    loading = str(results.get("output") or "").split("While loading your code:\n", 1)
+    level = extra.get("isolation")
+    return render(__package__, "gradescope_summary.md.j2", tests=len(tests),
+                  score=float(results.get("score", 0)), max_score=sum(float(t.get("max_score", 0)) for t in tests),
+                  error=str(extra["error"]) if extra.get("error") else None,
+                  isolation=level, isolation_summary=isolation_levels.summary(level) if level else None,
+                  mistakes=mistakes, failed=sum(t.get("status") == "failed" for t in tests),
+                  output=str(results.get("output") or ""),
+                  loading=loading[1].rstrip() if len(loading) == 2 else None).rstrip("\n")
 
 
 def gradescope_view(results: dict) -> dict:
