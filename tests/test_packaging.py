@@ -674,30 +674,32 @@ def test_inkernel_check_silences_stderr_and_limits_each_call(monkeypatch, capfd,
 def test_submission_finder_prefers_the_notebook_and_refuses_links(tmp_path):
     from autograder.platforms.upload import NoSubmission, find_submission
 
+    name = CONFIG.notebook
     nb = tmp_path / "assignment" / "initialization.ipynb"
     nb.parent.mkdir()
     nb.write_text("{}")
     (tmp_path / "public_tests").mkdir()
     (tmp_path / "public_tests" / "example.ipynb").write_text("{}")  # never the submission
-    assert find_submission(tmp_path) == nb
+    assert find_submission(tmp_path, notebook=name) == nb
     (tmp_path / "scratch.ipynb").write_text("{}")
-    assert find_submission(tmp_path) == nb  # among several notebooks, the assignment's name wins
+    assert find_submission(tmp_path, notebook=name) == nb  # among several notebooks, the assignment's name wins
+    assert find_submission(tmp_path, notebook="scratch.ipynb") == tmp_path / "scratch.ipynb"  # grading.yaml's name
     (tmp_path / "copy").mkdir()
     (tmp_path / "copy" / "initialization.ipynb").write_text("{}")
     with pytest.raises(NoSubmission, match="several notebooks"):
-        find_submission(tmp_path)
-    assert find_submission(tmp_path, "assignment/initialization.ipynb") == nb
+        find_submission(tmp_path, notebook=name)
+    assert find_submission(tmp_path, "assignment/initialization.ipynb", notebook=name) == nb
 
     solved = PROJECT_ROOT / "solutions" / "initialization_solved.ipynb"
     linked = tmp_path / "linked"
     linked.mkdir()
     (linked / "initialization.ipynb").symlink_to(solved)
     with pytest.raises(NoSubmission):
-        find_submission(linked)
+        find_submission(linked, notebook=name)
     with pytest.raises(NoSubmission):
-        find_submission(linked, "initialization.ipynb")
+        find_submission(linked, "initialization.ipynb", notebook=name)
     with pytest.raises(NoSubmission):
-        find_submission(tmp_path, "../../etc/passwd")
+        find_submission(tmp_path, "../../etc/passwd", notebook=name)
 
 
 # ---------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from autograder import environment
 from autograder.escape import md_block
 from autograder.platforms.upload import grade_upload, pinned_config, write_json_atomic
 
@@ -122,12 +123,12 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Grade a student repository in GitHub Actions.")
     parser.add_argument("--submission", type=Path, required=True, help="the checked-out student repository")
     parser.add_argument("--out", type=Path, required=True, help="folder for results.json and the grader's log")
-    parser.add_argument("--file", default=os.environ.get("INITGRADE_SUBMISSION_FILE") or None,
+    parser.add_argument("--file", default=environment.submission_file(),
                         help="the file to grade, relative to --submission (default: the notebook found)")
     args = parser.parse_args(argv)
     max_score = load_config(pinned_config()).max_points()
     results = grade_upload(args.submission, explicit=args.file, log=args.out / "initgrade.log",
-                           cache=Path(os.environ["INITGRADE_CACHE"]) if os.environ.get("INITGRADE_CACHE") else None)
+                           cache=environment.cache_dir())
     write_json_atomic(args.out / "results.json", results)
     payload = classroom_payload(results, max_score)
     encoded = base64.b64encode(json.dumps(payload).encode("utf-8")).decode("ascii")

@@ -19,9 +19,10 @@ cache; default ``$INITGRADE_AG_ROOT/initgrade-cache``, filled by ``setup.sh``), 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
+
+from autograder import environment
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,11 +30,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m autograder.platforms.gradescope",
                                      description="Gradescope entry point: grade /autograder/submission.")
-    parser.add_argument("--root", type=Path, default=Path(os.environ.get("INITGRADE_AG_ROOT", "/autograder")))
+    parser.add_argument("--root", type=Path, default=environment.gradescope_root())
     parser.add_argument("--warm", action="store_true", help="only train the reference once (setup.sh)")
     args = parser.parse_args(argv)
     root: Path = args.root
-    cache = Path(os.environ.get("INITGRADE_CACHE") or root / "initgrade-cache")
+    cache = environment.cache_dir() or root / "initgrade-cache"
     if args.warm:
         from autograder.batch import warm_reference
         from autograder.config import load_config
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         warm_reference(Grader(config, Trainer(config, cache)))
         return 0
     results = grade_upload(root / "submission", cache=cache,
-                           explicit=os.environ.get("INITGRADE_SUBMISSION_FILE") or None,
+                           explicit=environment.submission_file(),
                            log=root / "results" / "initgrade.log")
     from autograder.platforms.gradescope_view import gradescope_view
 

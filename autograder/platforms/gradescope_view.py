@@ -12,12 +12,13 @@ turns a copy into this view:
 * each test's output: the check's message.
 
 The top-level output is the template ``templates/gradescope_summary.md.j2`` (see
-:mod:`autograder.text_templates` for its filters). Every text that can carry student-controlled content (check messages quote values
-and names from the submission; load messages quote its output) goes inside a
-fenced code block whose fence is longer than any backtick run in the text, so it
-renders as literal text, never as Markdown, HTML or a link. Figures are not in
-the view: results.json carries text only, and the feedback's pictures are files
-Gradescope never receives; the view names the mistake each figure illustrates.
+:mod:`autograder.text_templates` for its filters). Every text that can carry
+student-controlled content (check messages quote values and names from the
+submission; load messages quote its output) goes inside a fenced code block whose
+fence is longer than any backtick run in the text, so it renders as literal text,
+never as Markdown, HTML or a link. Figures are not in the view: results.json
+carries text only, and the feedback's pictures are files Gradescope never
+receives; the view names the mistake each figure illustrates.
 """
 
 from __future__ import annotations
