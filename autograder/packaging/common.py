@@ -16,6 +16,7 @@ import stat
 import zipfile
 from pathlib import Path
 
+from autograder.atomic import replacing
 from autograder.config import PROJECT_ROOT, GradingConfig, course_path
 from autograder.intake import import_nbformat
 
@@ -204,17 +205,14 @@ def write_zip(folder: Path, zip_path: Path, prefix: str = "") -> Path:
     Executable bits are kept (Gradescope needs ``run_autograder`` and ``setup.sh`` executable).
     """
     folder, zip_path = Path(folder), Path(zip_path)
-    zip_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = zip_path.with_name(f".{zip_path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for f in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
-            rel = f.relative_to(folder).as_posix()
+    with replacing(zip_path) as f, zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for member in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+            rel = member.relative_to(folder).as_posix()
             info = zipfile.ZipInfo(prefix + rel, date_time=ZIP_DATE)
-            mode = 0o755 if os.access(f, os.X_OK) else 0o644
+            mode = 0o755 if os.access(member, os.X_OK) else 0o644
             info.external_attr = (stat.S_IFREG | mode) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, f.read_bytes())
-    os.replace(tmp, zip_path)
+            zf.writestr(info, member.read_bytes())
     return zip_path
 
 
