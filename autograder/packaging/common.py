@@ -20,8 +20,8 @@ from autograder.atomic import replacing
 from autograder.config import PROJECT_ROOT, GradingConfig, course_path
 from autograder.intake import import_nbformat
 
-# nbformat, without jsonschema's slow format helpers (see autograder.intake); `initgrade build`
-# had that through autograder.engine, which `initgrade` no longer imports for it.
+# nbformat without jsonschema's slow format helpers (see autograder.intake.import_nbformat): a build
+# validates every notebook it writes and needs none of them.
 nbformat = import_nbformat()
 
 METADATA_KEY = "initgrade"
@@ -44,10 +44,8 @@ def solutions_text() -> str:
 
 def solved_notebook():
     """The solved notebook (reference code, with its solution fences, in the graded cells)."""
-    try:
-        from autograder.authoring.notebook import build_notebook
-    except ImportError:  # pragma: no cover - authoring is part of the kit
-        return nbformat.read(course_path("solutions", "initialization_solved.ipynb"), as_version=4)
+    from autograder.authoring.notebook import build_notebook
+
     return build_notebook("solved", solutions_text())
 
 

@@ -9,7 +9,7 @@ student's repository already holds, and reports one Classroom point per check
 points are a progress signal, and the grade comes from ``initgrade grade`` on the
 final commits.
 
-``OUT/optional/classroom-engine.yml`` is the former workflow, for instructors who
+``OUT/optional/classroom-engine.yml`` is the engine workflow, for instructors who
 accept its trade: it checks out the grader repository (this kit, with the reference
 solutions and hidden tests) with a token and grades with the sandboxed engine
 (:mod:`autograder.platforms.classroom`). A student who edits it reads that

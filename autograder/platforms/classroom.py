@@ -65,11 +65,6 @@ def classroom_payload(results: dict, max_score: float) -> dict:
     return {"version": 1, "status": status, "max_score": max_score, "tests": tests}
 
 
-def _fence(text: str) -> str:
-    """A fenced block that ``text`` cannot close: the kit's one Markdown rule (autograder.escape)."""
-    return md_block(text)
-
-
 def summary_markdown(results: dict, max_score: float) -> str:
     score = float(results.get("score") or 0.0)
     lines = [f"## initgrade: {score:g} / {max_score:g} points", ""]
@@ -89,9 +84,9 @@ def summary_markdown(results: dict, max_score: float) -> str:
         for t in failed:
             lines.append(f"**{one_line(t.get('name', ''), 200)}** "
                          f"({float(t.get('score') or 0):g}/{float(t.get('max_score') or 0):g})")
-            lines += [_fence(str(t.get("output", ""))), ""]
+            lines += [md_block(str(t.get("output", ""))), ""]
     elif not results.get("tests"):
-        lines += [_fence(str(results.get("output", ""))), ""]
+        lines += [md_block(str(results.get("output", ""))), ""]
     return "\n".join(lines) + "\n"
 
 
