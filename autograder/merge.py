@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,12 +31,13 @@ from pathlib import Path
 import click
 
 from autograder import __version__
+from autograder.atomic import place_atomic, write_atomic
 from autograder.batch import config_digest, load_previous
 from autograder.config import ConfigError, GradingConfig, load_config
 from autograder.engine import SubmissionResult
 from autograder.feedback.summary import write_class_summary
 from autograder.junit import write_junit
-from autograder.reports import gradebook_csv, write_atomic
+from autograder.reports import gradebook_csv
 from autograder.shards import MANIFEST, ShardManifest, read_manifest
 
 MERGE_MANIFEST = "merge.json"
@@ -193,24 +192,6 @@ def plan_merge(folders: list[Path], config: GradingConfig, out: Path, *, allow_i
     return plan
 
 
-def _copy_file(src: Path, dst: Path) -> None:
-    """Put ``src`` at ``dst`` by a rename, so a reader never sees half a file: a hard link where the
-    file system allows (no bytes copied; every writer of the kit replaces files by rename, so the
-    shard's file and the merged one never change together), else a copy."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.parent / f".{dst.name}.{secrets.token_hex(6)}.tmp"
-    try:
-        try:
-            os.link(src, tmp)
-        except OSError:
-            with src.open("rb") as s, open(tmp, "xb") as f:
-                shutil.copyfileobj(s, f, 1 << 20)
-        os.replace(tmp, dst)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _files(folder: Path) -> list[Path]:
     """Regular files under ``folder``, relative to it; links are neither followed nor listed."""
     found = []
@@ -228,7 +209,7 @@ def copy_submission(src: Path, dst: Path) -> None:
     files = _files(src)
     files.sort(key=lambda rel: rel.as_posix() == "results.json")
     for rel in files:
-        _copy_file(src / rel, dst / rel)
+        place_atomic(src / rel, dst / rel)
     keep = set(files)
     for top, dirs, names in os.walk(dst):
         for name in names + [d for d in dirs if Path(top, d).is_symlink()]:

@@ -39,10 +39,10 @@ from click.testing import CliRunner
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.packaging import TARGETS
-from autograder.packaging.classroom import classroom_payload, log_feedback, one_line
 from autograder.packaging.cli import build
 from autograder.packaging.common import fill_notebook, solution_lines
 from autograder.packaging.student import hidden_test_lines, leaks
+from autograder.platforms.classroom import classroom_payload, log_feedback, one_line
 
 VENV_BIN = Path(sys.executable).parent
 CONFIG = load_config()
@@ -515,7 +515,7 @@ def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, ki
 
 def test_gradescope_view_keeps_student_text_literal():
     from autograder.escape import md_block as fenced
-    from autograder.packaging.gradescope_view import gradescope_view
+    from autograder.platforms.gradescope_view import gradescope_view
 
     hostile = "```\n# heading\n<img src=x onerror=alert(1)> [link](http://evil) ````"
     block = fenced(hostile)
@@ -554,7 +554,7 @@ def test_github_workflow_shape(built):
     assert "read the grader repository" in engine_text.split("\nname:")[0]  # the warning comes first
     engine = yaml.safe_load(engine_text)["jobs"]["run-autograding-tests"]
     grade = {s.get("id") or s["name"]: s for s in engine["steps"]}["initgrade"]
-    assert "autograder.packaging.classroom" in grade["run"] and "${{" not in grade["run"]
+    assert "autograder.platforms.classroom" in grade["run"] and "${{" not in grade["run"]
 
 
 def test_classroom_public_checks_report(built, env, tmp_path):
@@ -585,7 +585,7 @@ def test_classroom_step_grades_reports_and_blocks_workflow_commands(built, env, 
     out_file, summary_file = tmp_path / "github_output", tmp_path / "summary.md"
     gh_env = dict(env, GITHUB_OUTPUT=str(out_file), GITHUB_STEP_SUMMARY=str(summary_file),
                   INITGRADE_SUBMISSION_FILE="assignment/initialization.ipynb")
-    proc = run([sys.executable, "-m", "autograder.packaging.classroom", "--submission", str(repo),
+    proc = run([sys.executable, "-m", "autograder.platforms.classroom", "--submission", str(repo),
                 "--out", str(tmp_path / "out")], gh_env)
     (key, value), = [line.split("=", 1) for line in out_file.read_text().splitlines()]
     assert key == "result"
@@ -631,7 +631,7 @@ def test_classroom_feedback_cannot_inject_commands():
 
 
 def test_inkernel_check_silences_stderr_and_limits_each_call(monkeypatch, capfd, tmp_path):
-    from autograder.packaging import inkernel
+    from autograder.platforms import inkernel
 
     monkeypatch.setenv("INITGRADE_INKERNEL_CACHE", str(tmp_path))
     monkeypatch.setenv("INITGRADE_CHECK_SECONDS", "1")
@@ -672,29 +672,88 @@ def test_inkernel_check_silences_stderr_and_limits_each_call(monkeypatch, capfd,
 
 
 def test_submission_finder_prefers_the_notebook_and_refuses_links(tmp_path):
-    from autograder.packaging.runner import NoSubmission, find_submission
+    from autograder.platforms.upload import NoSubmission, find_submission
 
+    name = CONFIG.notebook
     nb = tmp_path / "assignment" / "initialization.ipynb"
     nb.parent.mkdir()
     nb.write_text("{}")
     (tmp_path / "public_tests").mkdir()
     (tmp_path / "public_tests" / "example.ipynb").write_text("{}")  # never the submission
-    assert find_submission(tmp_path) == nb
+    assert find_submission(tmp_path, notebook=name) == nb
     (tmp_path / "scratch.ipynb").write_text("{}")
-    assert find_submission(tmp_path) == nb  # among several notebooks, the assignment's name wins
+    assert find_submission(tmp_path, notebook=name) == nb  # among several notebooks, the assignment's name wins
+    assert find_submission(tmp_path, notebook="scratch.ipynb") == tmp_path / "scratch.ipynb"  # grading.yaml's name
     (tmp_path / "copy").mkdir()
     (tmp_path / "copy" / "initialization.ipynb").write_text("{}")
     with pytest.raises(NoSubmission, match="several notebooks"):
-        find_submission(tmp_path)
-    assert find_submission(tmp_path, "assignment/initialization.ipynb") == nb
+        find_submission(tmp_path, notebook=name)
+    assert find_submission(tmp_path, "assignment/initialization.ipynb", notebook=name) == nb
 
     solved = PROJECT_ROOT / "solutions" / "initialization_solved.ipynb"
     linked = tmp_path / "linked"
     linked.mkdir()
     (linked / "initialization.ipynb").symlink_to(solved)
     with pytest.raises(NoSubmission):
-        find_submission(linked)
+        find_submission(linked, notebook=name)
     with pytest.raises(NoSubmission):
-        find_submission(linked, "initialization.ipynb")
+        find_submission(linked, "initialization.ipynb", notebook=name)
     with pytest.raises(NoSubmission):
-        find_submission(tmp_path, "../../etc/passwd")
+        find_submission(tmp_path, "../../etc/passwd", notebook=name)
+
+
+# ---------------------------------------------------------------------------------------
+# Templates of the generated files (autograder.text_templates)
+
+
+def test_template_values_need_a_format_filter_and_a_value(tmp_path, monkeypatch):
+    import jinja2
+
+    from autograder import text_templates
+
+    env = text_templates.environment("autograder.packaging")
+    assert env.from_string("x={{ v | sh }}").render(v="a b") == "x='a b'"
+    with pytest.raises(text_templates.UnquotedValue):
+        env.from_string("x={{ v }}").render(v="a b")  # no filter: refused, not written raw
+    with pytest.raises(text_templates.UnquotedValue):
+        env.from_string("x={{ n }}").render(n=3)
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("x={{ v | sh }}").render()  # forgotten: refused, not an empty string
+    with pytest.raises(jinja2.UndefinedError):
+        text_templates.render("autograder.packaging", "gradescope/setup.sh.j2")
+
+
+@pytest.mark.parametrize("value", ["3.12", "plain/path.ipynb", "yes", "null", "a: b", "a #c", "- x", "[1]", "{a}",
+                                   "'q'", '"q"', " lead", "trail ", "line\nbreak", "tab\there", "*ref", "&anchor",
+                                   "!tag", "%dir", "@at", "`tick`", "", "~", "0x1F", "1e3", "..."])
+def test_yaml_filter_reads_back_as_the_same_string(value):
+    from autograder.text_templates import FILTERS
+
+    assert yaml.safe_load(f"key: {FILTERS['yaml'](value)}\n") == {"key": value}
+
+
+def test_shell_filter_is_one_word():
+    from autograder.text_templates import FILTERS
+
+    for value in ["a b", "$(id)", "`id`", "x'y", "a;b", "-n", "", "new\nline"]:
+        out = subprocess.run(["bash", "-c", f"printf '%s\\0' {FILTERS['sh'](value)}"], capture_output=True,
+                             check=True).stdout
+        assert out == value.encode() + b"\0", value
+
+
+def test_workflows_stay_valid_yaml_for_any_title(tmp_path):
+    """The title lands in the workflows' header comment: no title can end the comment or the file's shape."""
+    from autograder.packaging.github import engine_workflow_text, workflow_text
+
+    plain = {f: yaml.safe_load(f(CONFIG)) for f in (workflow_text, engine_workflow_text)}
+    for title in ["a\nname: pwned\non: [pull_request_target]", 'quote " and \' and {{ x }} ${{ secrets.T }}',
+                  "a\r\njobs: {}", "tail\u2028name: x"]:
+        config = CONFIG.model_copy(update={"title": title})
+        for f in (workflow_text, engine_workflow_text):
+            text = f(config)
+            assert yaml.safe_load(text) == plain[f], (title, text[:400])
+            assert text.split("\nname:")[0].count("\n") == plain_header_lines(f)
+
+
+def plain_header_lines(f) -> int:
+    return f(CONFIG).split("\nname:")[0].count("\n")

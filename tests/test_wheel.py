@@ -11,6 +11,7 @@ is refused when the reference solutions lose points under it.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.config import PROJECT_ROOT
+from autograder.config import PROJECT_ROOT, load_config
 
 
 def _run(cmd, cwd, env, timeout=900) -> subprocess.CompletedProcess:
@@ -122,3 +123,30 @@ def test_installed_kit_builds_every_target_from_the_course_folder(installed):
             "kit/assignment/initlab/model.py", "kit/data/train_images.h5"} <= names
     assert not [n for n in names if n.startswith("kit/autograder/course/")]  # no second copy of the solutions
     assert "41" in (course / "b" / "student" / "weight-initialization" / "README.md").read_text()
+
+    # The generated files come from templates that are package data: rendered from the wheel, they are
+    # the checkout's, byte for byte, and they name the deployed modules by their import path.
+    from autograder.packaging.github import engine_workflow_text, workflow_text
+
+    kit_config = load_config(PROJECT_ROOT / "grading.yaml")
+    b = course / "b"
+    assert (b / "github" / ".github" / "workflows" / "classroom.yml").read_text() == workflow_text(kit_config)
+    engine = (b / "github" / "optional" / "classroom-engine.yml").read_text()
+    assert engine == engine_workflow_text(kit_config).replace("(40 points)", "(41 points)")
+    setup = b / "gradescope" / "gradescope" / "setup.sh"
+    assert '-m autograder.platforms.gradescope --warm --root "$AG_ROOT"' in setup.read_text()
+    assert _run(["bash", "-n", setup], work, env).returncode == 0
+    nbgrader_config = (b / "nbgrader" / "nbgrader_config.py").read_text()
+    compile(nbgrader_config, "nbgrader_config.py", "exec")
+    assert "c.CourseDirectory.course_id = 'weight-initialization'" in nbgrader_config
+    assert "from autograder.platforms.nbgrader_hooks import RestoreHiddenChecks" in nbgrader_config
+    assert "kit/autograder/platforms/templates/gradescope_summary.md.j2" in names  # Gradescope's view needs it
+    # ...and the installed kit renders the Gradescope view from its own template.
+    view = _run([installed["python"], "-c", "import json, sys; from autograder.platforms.gradescope_view import "
+                 "gradescope_view; print(json.dumps(gradescope_view(json.loads(sys.argv[1]))))",
+                 '{"score": 1, "tests": [{"name": "he: x", "status": "failed", "score": 1, "max_score": 2, '
+                 '"output": "```boom"}], "extra_data": {"isolation": "namespaces"}}'], work, env)
+    assert view.returncode == 0, view.stderr
+    shown = json.loads(view.stdout)
+    assert shown["output"].startswith("### Score: 1 / 2\n\n**Isolation of your code while grading:**")
+    assert shown["tests"][0]["output"] == "````text\n```boom\n````"

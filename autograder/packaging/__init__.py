@@ -14,7 +14,7 @@ github     a GitHub Classroom workflow: the public checks on push, no secret (th
 
 Tamper resistance: ``gradescope`` (and ``initgrade grade`` itself) run student
 code only inside the kit's sandbox. The otter and nbgrader builds run the kit's
-checks inside the student's own kernel (:mod:`autograder.packaging.inkernel`),
+checks inside the student's own kernel (:mod:`autograder.platforms.inkernel`),
 where student code can interfere; the GitHub workflow runs in the student's
 repository, which the student controls, so it is given no secret. See docs/platforms.md.
 """
@@ -30,7 +30,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "student": ("autograder.packaging.student:build_student",
                 "hand out {out}/{assignment}.zip (or the folder) to students"),
     "otter": ("autograder.packaging.otter:build_otter",
-              "cd {out} && otter assign initialization.ipynb dist"),
+              "cd {out} && otter assign {notebook} dist"),
     "nbgrader": ("autograder.packaging.nbgrader:build_nbgrader",
                  "cd {out} && nbgrader generate_assignment {assignment}"),
     "gradescope": ("autograder.packaging.gradescope:build_gradescope",

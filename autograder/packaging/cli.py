@@ -39,4 +39,5 @@ def build(target: str, out: Path, config_path: Path | None):
             sys.exit(2)
         for label, path in written.items():
             click.echo(f"{name}: {label}: {path}")
-        click.echo(f"{name}: next: {TARGETS[name][1].format(out=dest, assignment=config.assignment)}")
+        step = TARGETS[name][1].format(out=dest, assignment=config.assignment, notebook=config.notebook)
+        click.echo(f"{name}: next: {step}")

@@ -16,15 +16,15 @@ import stat
 import zipfile
 from pathlib import Path
 
+from autograder.atomic import replacing
 from autograder.config import PROJECT_ROOT, GradingConfig, course_path
 from autograder.intake import import_nbformat
 
-# nbformat, without jsonschema's slow format helpers (see autograder.intake); `initgrade build`
-# had that through autograder.engine, which `initgrade` no longer imports for it.
+# nbformat without jsonschema's slow format helpers (see autograder.intake.import_nbformat): a build
+# validates every notebook it writes and needs none of them.
 nbformat = import_nbformat()
 
 METADATA_KEY = "initgrade"
-NOTEBOOK_NAME = "initialization.ipynb"
 # Fixed timestamp for zip members, so that a rebuild from the same sources gives the same bytes.
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store"}
@@ -44,10 +44,8 @@ def solutions_text() -> str:
 
 def solved_notebook():
     """The solved notebook (reference code, with its solution fences, in the graded cells)."""
-    try:
-        from autograder.authoring.notebook import build_notebook
-    except ImportError:  # pragma: no cover - authoring is part of the kit
-        return nbformat.read(course_path("solutions", "initialization_solved.ipynb"), as_version=4)
+    from autograder.authoring.notebook import build_notebook
+
     return build_notebook("solved", solutions_text())
 
 
@@ -55,7 +53,8 @@ def student_files() -> dict[str, str]:
     """Generated student files (path relative to the repository root -> text)."""
     from autograder.authoring.notebook import generated_files
 
-    wanted = {"assignment/initlab/init_functions.py", "assignment/initialization.ipynb"}
+    # The notebook is not taken from here: each target writes its own, under config.notebook.
+    wanted = {"assignment/initlab/init_functions.py"}
     root = course_path("solutions", "init_functions.py").parents[1]  # the course's solutions, else the kit's
     return {p.as_posix(): text for p, text in generated_files(root).items() if p.as_posix() in wanted}
 
@@ -176,6 +175,13 @@ def copy_tree(src: Path, dst: Path, suffixes: tuple[str, ...] | None = None) -> 
     return copied
 
 
+def render_template(name: str, **values) -> str:
+    """A generated file's text from ``autograder/packaging/templates/<name>`` (see autograder.text_templates)."""
+    from autograder.text_templates import render
+
+    return render(__package__, name, **values)
+
+
 def write_text(path: Path, text: str, executable: bool = False) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -197,17 +203,14 @@ def write_zip(folder: Path, zip_path: Path, prefix: str = "") -> Path:
     Executable bits are kept (Gradescope needs ``run_autograder`` and ``setup.sh`` executable).
     """
     folder, zip_path = Path(folder), Path(zip_path)
-    zip_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = zip_path.with_name(f".{zip_path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for f in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
-            rel = f.relative_to(folder).as_posix()
+    with replacing(zip_path) as f, zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for member in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+            rel = member.relative_to(folder).as_posix()
             info = zipfile.ZipInfo(prefix + rel, date_time=ZIP_DATE)
-            mode = 0o755 if os.access(f, os.X_OK) else 0o644
+            mode = 0o755 if os.access(member, os.X_OK) else 0o644
             info.external_attr = (stat.S_IFREG | mode) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, f.read_bytes())
-    os.replace(tmp, zip_path)
+            zf.writestr(info, member.read_bytes())
     return zip_path
 
 

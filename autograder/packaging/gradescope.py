@@ -5,99 +5,17 @@ The zip holds ``setup.sh``, ``run_autograder`` and ``kit/`` (the grader: the
 and the data). Gradescope unpacks it into ``/autograder/source``, runs
 ``setup.sh`` once when it builds the image (a virtual environment with the kit
 installed editable, and the reference trainings cached), then ``run_autograder``
-for each submission, which runs ``python -m autograder.packaging.gradescope``:
-it picks the submitted notebook in ``/autograder/submission``, runs
-``initgrade grade`` on it (the sandboxed engine: student code only ever
-produces data) and copies the one ``results.json`` to
-``/autograder/results/results.json``.
-
-Every path can be moved with environment variables, so the same files run
-against a fake ``/autograder`` tree in tests: ``INITGRADE_AG_ROOT`` (default
-``/autograder``), ``INITGRADE_PYTHON`` (the Python with the kit, default
-``$INITGRADE_AG_ROOT/initgrade-venv/bin/python``), ``INITGRADE_BIN`` (the
-``initgrade`` command), ``INITGRADE_SUBMISSION_FILE`` (which uploaded file to
-grade, relative to the submission folder), ``INITGRADE_CACHE`` (the training
-cache; default ``$INITGRADE_AG_ROOT/initgrade-cache``, filled by ``setup.sh``), and for
-``setup.sh`` ``INITGRADE_SETUP_SKIP_APT=1`` (no apt-get: the system packages are there already).
+for each submission, which runs ``python -m autograder.platforms.gradescope``
+(see that module for what runs there and the environment variables it reads).
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import shutil
-import sys
 from pathlib import Path
 
 from autograder.config import PROJECT_ROOT, GradingConfig, config_path, course_path
-from autograder.packaging.common import copy_tree, fresh_dir, write_text, write_zip
-
-SETUP_SH = """\
-#!/usr/bin/env bash
-# Gradescope runs this once, as root, while it builds the autograder image.
-# It installs the initgrade kit shipped in kit/ into a virtual environment and
-# trains the reference parameters once, so each submission only trains what it
-# changes. Choose an Ubuntu 22.04 or newer base image.
-set -euo pipefail
-
-AG_ROOT="${INITGRADE_AG_ROOT:-/autograder}"
-SOURCE="$AG_ROOT/source"
-VENV="$AG_ROOT/initgrade-venv"
-
-# INITGRADE_SETUP_SKIP_APT=1 (tests only: a machine that has the packages and no network).
-if [ -z "${INITGRADE_SETUP_SKIP_APT:-}" ] && command -v apt-get >/dev/null 2>&1; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q
-    # util-linux provides unshare and setpriv, which the sandbox uses.
-    apt-get install -y -q --no-install-recommends python3 python3-venv python3-pip util-linux ca-certificates
-fi
-
-# Python 3.10 or newer: Ubuntu 22.04 (Gradescope's default image) has 3.10 as python3.
-python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; }
-PY=""
-for candidate in python3.13 python3.12 python3.11 python3.10 python3; do
-    if command -v "$candidate" >/dev/null 2>&1 && python_ok "$candidate"; then PY="$candidate"; break; fi
-done
-if [ -z "$PY" ]; then
-    echo "setup.sh: the kit needs Python 3.10 or newer (choose an Ubuntu 22.04 or newer base image)" >&2
-    exit 1
-fi
-
-"$PY" -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --upgrade pip
-# Editable: the kit reads grading.yaml, the solutions and the data from kit/.
-"$VENV/bin/python" -m pip install --quiet -e "$SOURCE/kit"
-"$VENV/bin/python" -m autograder.packaging.gradescope --warm --root "$AG_ROOT"
-
-# Where the machine allows no namespaces, the sandbox runs student code as an
-# unprivileged uid: make sure that uid cannot read what only the grader needs.
-chmod -R go-rwx "$SOURCE/kit/solutions" "$SOURCE/kit/autograder/hidden_tests" "$SOURCE/kit/grading.yaml" \
-    "$AG_ROOT/initgrade-cache"
-"""
-
-RUN_AUTOGRADER = """\
-#!/usr/bin/env bash
-# Gradescope runs this for every submission. It grades the submitted notebook
-# with initgrade's sandboxed engine (initgrade grade) and writes
-# $AG_ROOT/results/results.json; see autograder/packaging/gradescope.py.
-set -uo pipefail
-
-AG_ROOT="${INITGRADE_AG_ROOT:-/autograder}"
-PYTHON="${INITGRADE_PYTHON:-$AG_ROOT/initgrade-venv/bin/python}"
-
-exec "$PYTHON" -I -m autograder.packaging.gradescope --root "$AG_ROOT"
-"""
-
-README = """\
-# Gradescope autograder for "{title}"
-
-Upload `{zip_name}` as the autograder of a Gradescope "Programming Assignment"
-(base image: Ubuntu 22.04 or newer). Students submit `initialization.ipynb`.
-
-It grades with initgrade's own sandboxed engine: student code runs in a separate,
-isolated process and only ever hands back data; the checks and scores run in the
-grader. Total: {points:g} points; each check of grading.yaml is one Gradescope test.
-"""
+from autograder.packaging.common import copy_tree, fresh_dir, render_template, write_text, write_zip
 
 KIT_FILES = ["pyproject.toml", "README.md"]
 
@@ -132,44 +50,16 @@ def build_gradescope(out: Path, config: GradingConfig) -> dict[str, Path]:
     """Write ``OUT/gradescope/`` (the unpacked autograder) and ``OUT/gradescope-autograder.zip``."""
     out = Path(out)
     folder = fresh_dir(out / "gradescope")
-    write_text(folder / "setup.sh", SETUP_SH, executable=True)
-    write_text(folder / "run_autograder", RUN_AUTOGRADER, executable=True)
+    # Both scripts start the entry point by its import path: named here from the module itself.
+    from autograder.platforms import gradescope as entry
+
+    where = {"entry": entry.__name__, "entry_file": entry.__name__.replace(".", "/") + ".py"}
+    write_text(folder / "setup.sh", render_template("gradescope/setup.sh.j2", **where), executable=True)
+    write_text(folder / "run_autograder", render_template("gradescope/run_autograder.j2", **where), executable=True)
     copy_kit(folder / "kit")
     zip_name = "gradescope-autograder.zip"
-    write_text(out / "README-gradescope.md", README.format(title=config.title, zip_name=zip_name,
-                                                          points=config.max_points()))
+    write_text(out / "README-gradescope.md", render_template(
+        "gradescope/README.md.j2", title=config.title, zip_name=zip_name, notebook=config.notebook,
+        points=config.max_points()))
     zip_path = write_zip(folder, out / zip_name)
     return {"folder": folder, "zip": zip_path}
-
-
-def main(argv: list[str] | None = None) -> int:
-    from autograder.packaging.runner import grade_upload, pinned_config, write_json_atomic
-
-    parser = argparse.ArgumentParser(prog="python -m autograder.packaging.gradescope",
-                                     description="Gradescope entry point: grade /autograder/submission.")
-    parser.add_argument("--root", type=Path, default=Path(os.environ.get("INITGRADE_AG_ROOT", "/autograder")))
-    parser.add_argument("--warm", action="store_true", help="only train the reference once (setup.sh)")
-    args = parser.parse_args(argv)
-    root: Path = args.root
-    cache = Path(os.environ.get("INITGRADE_CACHE") or root / "initgrade-cache")
-    if args.warm:
-        from autograder.batch import warm_reference
-        from autograder.config import load_config
-        from autograder.engine import Grader
-        from autograder.training import Trainer
-
-        config = load_config(pinned_config())
-        warm_reference(Grader(config, Trainer(config, cache)))
-        return 0
-    results = grade_upload(root / "submission", cache=cache,
-                           explicit=os.environ.get("INITGRADE_SUBMISSION_FILE") or None,
-                           log=root / "results" / "initgrade.log")
-    from autograder.packaging.gradescope_view import gradescope_view
-
-    write_json_atomic(root / "results" / "results.json", gradescope_view(results))
-    print(f"score {results.get('score', 0):g}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

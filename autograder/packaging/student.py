@@ -16,10 +16,10 @@ from pathlib import Path
 
 from autograder.config import GradingConfig, course_path
 from autograder.packaging.common import (
-    NOTEBOOK_NAME,
     BuildError,
     copy_tree,
     fresh_dir,
+    render_template,
     solution_lines,
     student_files,
     write_notebook,
@@ -27,79 +27,7 @@ from autograder.packaging.common import (
     write_zip,
 )
 
-REQUIREMENTS = """\
-# What the notebook and the public tests need (Python 3.10 or newer).
-numpy>=1.26
-h5py>=3.10
-matplotlib>=3.8
-pytest>=8.0
-jupyterlab>=4.0
-"""
-
-README = """\
-# {title}
-
-You write four small numpy functions that choose the first values of a neural
-network's weights, then watch what each choice does to training.
-
-## What is in this folder
-
-| path | what it is |
-|---|---|
-| `assignment/initialization.ipynb` | the notebook: explanations, experiments, and the four cells you complete |
-| `assignment/initlab/init_functions.py` | the same four functions as a module, if you prefer an editor (not graded: the notebook is) |
-| `assignment/initlab/` | the rest of the package: model, data loading, plots (provided, complete) |
-| `public_tests/` | checks you can run yourself; the notebook calls them after each exercise |
-| `data/` | the datasets (`SHA256SUMS` lets you verify them) |
-
-## Getting started
-
-```
-python3 -m venv .venv
-. .venv/bin/activate            # on Windows: .venv\\Scripts\\activate
-pip install -r requirements.txt
-cd assignment
-jupyter lab initialization.ipynb
-```
-
-Open the notebook from inside `assignment/`, so that it finds `initlab` next to it.
-In each graded cell, replace the `raise NotImplementedError(...)` line under
-`# YOUR CODE HERE` with your code. Do not rename the functions, change their
-arguments, or remove the `np.random.seed(3)` lines: the grader compares the
-exact numbers a seeded generator produces.
-
-## Checking your work
-
-Run the check cell after each exercise, or, from this folder, test the notebook
-you will submit (only its definitions run, not the experiments):
-
-```
-pytest public_tests                                   # assignment/initialization.ipynb
-pytest public_tests --module assignment/initlab/init_functions.py   # the module copy instead
-```
-
-Passing the public checks is a good sign, not a guarantee: the grader calls your
-functions on other layer sizes, compares seeded values, and trains the network
-from your parameters. It reads only the definitions in your notebook (imports,
-functions, constants); your experiments and plots are not run when grading.
-
-## What you submit
-
-Submit `assignment/initialization.ipynb` (the notebook is what is graded). There
-are {points:g} points in total:
-
-{table}
-"""  # noqa: E501 - a row of a Markdown table cannot be broken
-
-
 _CASES = re.compile(r"\[\s*\[\s*\d")  # a literal list of layer-size lists
-
-
-def points_table(config: GradingConfig) -> str:
-    rows = ["| question | function | points |", "|---|---|---|"]
-    for q in config.questions.values():
-        rows.append(f"| {q.title} | `{q.function}` | {sum(q.checks.values()):g} |")
-    return "\n".join(rows)
 
 
 def hidden_test_lines() -> list[str]:
@@ -171,7 +99,7 @@ def build_student(out: Path, config: GradingConfig) -> dict[str, Path]:
     root = fresh_dir(out / name)
     for rel, text in student_files().items():
         write_text(root / rel, text)
-    write_notebook(root / "assignment" / NOTEBOOK_NAME, release_notebook(config))
+    write_notebook(root / "assignment" / config.notebook, release_notebook(config))
     initlab = course_path("assignment", "initlab")
     for f in sorted(initlab.glob("*.py")):
         if f.name != "init_functions.py":  # the stub comes from the generator above
@@ -181,11 +109,12 @@ def build_student(out: Path, config: GradingConfig) -> dict[str, Path]:
     sums = course_path("data", "SHA256SUMS")
     if sums.is_file():
         write_text(root / "data" / "SHA256SUMS", sums.read_text(encoding="utf-8"))
-    write_text(root / "requirements.txt", REQUIREMENTS)
+    write_text(root / "requirements.txt", render_template("student/requirements.txt.j2"))
     # The release is its own pytest root, even unpacked inside a project with its own settings.
     write_text(root / "pytest.ini", "[pytest]\naddopts = -p no:cacheprovider\n")
-    write_text(root / "README.md", README.format(title=config.title, points=config.max_points(),
-                                                 table=points_table(config)))
+    write_text(root / "README.md", render_template("student/README.md.j2", title=config.title,
+                                                   notebook=config.notebook, points=config.max_points(),
+                                                   questions=list(config.questions.values())))
     found = leaks(root)
     if found:
         raise BuildError("the student release would leak grading material:\n  " + "\n  ".join(found[:20]))

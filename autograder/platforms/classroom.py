@@ -1,7 +1,7 @@
-"""The grading step of the GitHub Classroom workflow (``python -m autograder.packaging.classroom``).
+"""The grading step of the GitHub Classroom workflow (``python -m autograder.platforms.classroom``).
 
 It grades the student's repository with the kit's sandboxed engine
-(:func:`autograder.packaging.runner.grade_upload`), then reports in the three
+(:func:`autograder.platforms.upload.grade_upload`), then reports in the three
 places GitHub reads:
 
 * the job summary (``$GITHUB_STEP_SUMMARY``): score per question and what to fix;
@@ -30,8 +30,9 @@ import secrets
 import sys
 from pathlib import Path
 
+from autograder import environment
 from autograder.escape import md_block
-from autograder.packaging.runner import grade_upload, pinned_config, write_json_atomic
+from autograder.platforms.upload import grade_upload, pinned_config, write_json_atomic
 
 MAX_MESSAGE = 1000
 
@@ -64,11 +65,6 @@ def classroom_payload(results: dict, max_score: float) -> dict:
     return {"version": 1, "status": status, "max_score": max_score, "tests": tests}
 
 
-def _fence(text: str) -> str:
-    """A fenced block that ``text`` cannot close: the kit's one Markdown rule (autograder.escape)."""
-    return md_block(text)
-
-
 def summary_markdown(results: dict, max_score: float) -> str:
     score = float(results.get("score") or 0.0)
     lines = [f"## initgrade: {score:g} / {max_score:g} points", ""]
@@ -88,9 +84,9 @@ def summary_markdown(results: dict, max_score: float) -> str:
         for t in failed:
             lines.append(f"**{one_line(t.get('name', ''), 200)}** "
                          f"({float(t.get('score') or 0):g}/{float(t.get('max_score') or 0):g})")
-            lines += [_fence(str(t.get("output", ""))), ""]
+            lines += [md_block(str(t.get("output", ""))), ""]
     elif not results.get("tests"):
-        lines += [_fence(str(results.get("output", ""))), ""]
+        lines += [md_block(str(results.get("output", ""))), ""]
     return "\n".join(lines) + "\n"
 
 
@@ -118,16 +114,16 @@ def _append(path: str | None, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     from autograder.config import load_config
 
-    parser = argparse.ArgumentParser(prog="python -m autograder.packaging.classroom",
+    parser = argparse.ArgumentParser(prog="python -m autograder.platforms.classroom",
                                      description="Grade a student repository in GitHub Actions.")
     parser.add_argument("--submission", type=Path, required=True, help="the checked-out student repository")
     parser.add_argument("--out", type=Path, required=True, help="folder for results.json and the grader's log")
-    parser.add_argument("--file", default=os.environ.get("INITGRADE_SUBMISSION_FILE") or None,
+    parser.add_argument("--file", default=environment.submission_file(),
                         help="the file to grade, relative to --submission (default: the notebook found)")
     args = parser.parse_args(argv)
     max_score = load_config(pinned_config()).max_points()
     results = grade_upload(args.submission, explicit=args.file, log=args.out / "initgrade.log",
-                           cache=Path(os.environ["INITGRADE_CACHE"]) if os.environ.get("INITGRADE_CACHE") else None)
+                           cache=environment.cache_dir())
     write_json_atomic(args.out / "results.json", results)
     payload = classroom_payload(results, max_score)
     encoded = base64.b64encode(json.dumps(payload).encode("utf-8")).decode("ascii")

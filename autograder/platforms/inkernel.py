@@ -41,11 +41,10 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder import environment
+
 __all__ = ["run_check", "CheckTimeout", "reset"]
 
-CONFIG_ENV = "INITGRADE_CONFIG"
-CACHE_ENV = "INITGRADE_INKERNEL_CACHE"
-SECONDS_ENV = "INITGRADE_CHECK_SECONDS"
 # After the first alarm, fire again this often, so a student loop that swallows
 # the first interruption is interrupted again.
 _REFIRE_SECONDS = 0.5
@@ -63,16 +62,19 @@ class _Context:
         from autograder.training import Trainer
 
         # Never the current folder's grading.yaml: a notebook runs where its submission's files are.
-        self.config = load_config(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+        self.config = load_config(environment.config_path() or DEFAULT_CONFIG)
         self.checks = collect_checks(self.config)
         self.reference = reference_functions(self.config.functions)
-        cache = os.environ.get(CACHE_ENV)
+        cache = environment.inkernel_cache()
         if not cache:
             base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
             cache = Path(base) / "initgrade" / "inkernel"
         self.trainer = Trainer(self.config, cache_dir=cache)
-        seconds = os.environ.get(SECONDS_ENV)
-        self.call_seconds = float(seconds) if seconds else float(self.config.limits.probe_seconds)
+        seconds = environment.check_seconds()
+        try:
+            self.call_seconds = float(seconds) if seconds else float(self.config.limits.probe_seconds)
+        except ValueError:
+            raise ValueError(f"INITGRADE_CHECK_SECONDS must be a number of seconds, not {seconds!r}") from None
         # (question, id(function)) -> (function, LocalStudent): memoised calls per function object
         self.students: dict = {}
         # id(function) -> message, for functions that ran out of time

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from autograder.atomic import write_atomic
 
-PREFERRED_NOTEBOOK = "initialization.ipynb"
 MODULE_NAME = "init_functions.py"
 # Folders that never hold the student's submission.
 IGNORED_DIRS = {".git", ".github", ".ipynb_checkpoints", "__pycache__", "public_tests", "data", ".venv",
@@ -44,12 +43,12 @@ def _candidates(root: Path, suffix: str) -> list[Path]:
     return found
 
 
-def find_submission(root: Path, explicit: str | None = None) -> Path:
+def find_submission(root: Path, explicit: str | None = None, *, notebook: str) -> Path:
     """The one file to grade under ``root``.
 
     ``explicit`` (a path relative to ``root``) wins. Otherwise: the only notebook;
-    among several, the one named ``initialization.ipynb`` if exactly one is; with no
-    notebook, the only ``init_functions.py`` or ``.zip``.
+    among several, the one named ``notebook`` (grading.yaml's ``notebook:``) if exactly
+    one is; with no notebook, the only ``init_functions.py`` or ``.zip``.
     """
     root = Path(root)
     if explicit:
@@ -63,16 +62,16 @@ def find_submission(root: Path, explicit: str | None = None) -> Path:
     if len(notebooks) == 1:
         return notebooks[0]
     if len(notebooks) > 1:
-        named = [p for p in notebooks if p.name == PREFERRED_NOTEBOOK]
+        named = [p for p in notebooks if p.name == notebook]
         if len(named) == 1:
             return named[0]
         names = ", ".join(str(p.relative_to(root)) for p in notebooks[:6])
-        raise NoSubmission(f"your submission holds several notebooks ({names}); submit only {PREFERRED_NOTEBOOK}")
+        raise NoSubmission(f"your submission holds several notebooks ({names}); submit only {notebook}")
     for suffix in (MODULE_NAME, ".zip"):
         found = [p for p in _candidates(root, suffix) if suffix != MODULE_NAME or p.name == MODULE_NAME]
         if len(found) == 1:
             return found[0]
-    raise NoSubmission(f"no notebook found in your submission; upload {PREFERRED_NOTEBOOK}")
+    raise NoSubmission(f"no notebook found in your submission; upload {notebook}")
 
 
 def failure_result(message: str, max_score: float, seconds: float = 0.0) -> dict:
@@ -90,7 +89,9 @@ def failure_result(message: str, max_score: float, seconds: float = 0.0) -> dict
 
 def initgrade_command() -> list[str]:
     """How to start ``initgrade``: ``$INITGRADE_BIN``, the script next to this Python, or ``-m autograder``."""
-    explicit = os.environ.get("INITGRADE_BIN")
+    from autograder import environment
+
+    explicit = environment.kit_command()
     if explicit:
         return [explicit]
     script = Path(sys.executable).with_name("initgrade")
@@ -110,17 +111,19 @@ def pinned_config() -> Path:
 def grade_upload(submission_root: Path, *, cache: Path | None = None, explicit: str | None = None,
                  log: Path | None = None, timeout: float = 1800) -> dict:
     """Grade the submission found under ``submission_root``; always returns a results dict."""
-    from autograder.config import ConfigError, load_config
+    from autograder.config import ConfigError, GradingConfig, load_config
 
     t0 = time.monotonic()
     # Never the ./grading.yaml rule: the current folder may be one the student controls.
     config_path = pinned_config()
     try:
-        max_score = load_config(config_path).max_points()
+        config = load_config(config_path)
+        max_score, notebook = config.max_points(), config.notebook
     except ConfigError:
-        max_score = 0.0
+        # The grader cannot run; the default name still lets the student hear what to upload.
+        max_score, notebook = 0.0, GradingConfig.model_fields["notebook"].default
     try:
-        target = find_submission(Path(submission_root), explicit)
+        target = find_submission(Path(submission_root), explicit, notebook=notebook)
     except NoSubmission as exc:
         return failure_result(str(exc), max_score, time.monotonic() - t0)
     out = Path(tempfile.mkdtemp(prefix="initgrade-out-"))

@@ -1,9 +1,9 @@
 """An nbgrader preprocessor that puts back hidden-check cells a submission lacks.
 
 nbgrader grades only the test cells it finds in the submitted notebook (matched by
-``grade_id``). A notebook without them, an older copy of the assignment, the kit's
-notebook from before its cells carried nbgrader metadata, or one whose student deleted
-cells, was graded 0 with no error. This preprocessor runs before nbgrader's
+``grade_id``): a notebook without them (a copy of another release of the assignment,
+a notebook without nbgrader metadata, one whose student deleted cells) would get 0
+for each with no error. This preprocessor runs before nbgrader's
 ``OverwriteCells`` (registered by the generated ``nbgrader_config.py``): every graded
 cell of the assignment's source that the submission lacks is appended at the end of
 the notebook, with the metadata nbgrader expects, and ``OverwriteCells`` then restores

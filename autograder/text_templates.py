@@ -1,0 +1,101 @@
+"""Jinja templates for generated text that is not HTML: shell, YAML, Python, Markdown.
+
+The builds (:mod:`autograder.packaging`: ``setup.sh``, ``run_autograder``, the GitHub
+workflows, ``nbgrader_config.py``, the READMEs) and Gradescope's view of the results
+(:mod:`autograder.platforms.gradescope_view`) render templates kept beside their code, in
+``templates/`` of their package, shipped as package data.
+
+Autoescaping is HTML's rule and would corrupt these formats, so the rule here is stricter
+instead: every value a template inserts (``{{ ... }}``) must pass through the filter of the
+format it lands in, which quotes it for that format; a value that reaches the output without
+one stops the render (:class:`UnquotedValue`), as does a value the build forgot to pass
+(``StrictUndefined``). A build then fails instead of writing an empty or unquoted string.
+
+========== ====================================================================
+filter     what it is for
+========== ====================================================================
+sh         a shell word (:func:`shlex.quote`)
+yaml       a YAML scalar: plain when it reads back as the same string, else double-quoted
+py         a Python literal (``repr``), for generated Python
+num        a number as the kit prints numbers (``40``, ``2.5``)
+line       instructor text on one line (a comment, a heading): line breaks and other
+           invisible characters written out, so it cannot start a line of its own
+md_block   student text as a Markdown fenced block it cannot close (autograder.escape)
+md_code    a one-line string as a Markdown code span (autograder.escape)
+kit        the kit's own text (isolation summaries, section headings), inserted as is
+========== ====================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from functools import cache
+
+from autograder.escape import md_block, md_code, visible
+
+
+class Quoted(str):
+    """Text a filter has made safe for the format it is inserted in."""
+
+
+class UnquotedValue(ValueError):
+    """A template inserted a value without the filter of its format."""
+
+
+def _sh(value: object) -> Quoted:
+    return Quoted(shlex.quote(str(value)))
+
+
+def _yaml(value: object) -> Quoted:
+    import yaml
+
+    text = str(value)
+    try:
+        plain = "\n" not in text and yaml.safe_load(text) == text and not text.startswith((" ", "'", '"'))
+    except yaml.YAMLError:
+        plain = False
+    # JSON's string syntax is YAML's double-quoted scalar (YAML 1.2 is a superset of JSON).
+    return Quoted(text if plain and text.strip() == text else json.dumps(text, ensure_ascii=False))
+
+
+def _py(value: object) -> Quoted:
+    return Quoted(repr(value))
+
+
+def _num(value: float) -> Quoted:
+    return Quoted(f"{float(value):g}")
+
+
+def _line(value: object) -> Quoted:
+    return Quoted(visible(value, one_line=True))
+
+
+def _kit(value: object) -> Quoted:
+    return Quoted(str(value))
+
+
+FILTERS = {"sh": _sh, "yaml": _yaml, "py": _py, "num": _num, "line": _line, "kit": _kit,
+           "md_block": lambda v, indent="": Quoted(md_block(v, indent)), "md_code": lambda v: Quoted(md_code(v))}
+
+
+def _finalize(value):
+    if isinstance(value, Quoted):
+        return value
+    raise UnquotedValue(f"a template inserted {value!r} without a format filter ({', '.join(FILTERS)})")
+
+
+@cache
+def environment(package: str):
+    # Imported on first use: `initgrade grade` never renders these.
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(loader=PackageLoader(package, "templates"), autoescape=False, undefined=StrictUndefined,
+                      finalize=_finalize, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(FILTERS)
+    return env
+
+
+def render(package: str, template: str, **values) -> str:
+    """``template`` of ``package``'s ``templates/`` folder, rendered with ``values``."""
+    return environment(package).get_template(template).render(**values)
