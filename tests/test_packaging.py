@@ -757,3 +757,12 @@ def test_workflows_stay_valid_yaml_for_any_title(tmp_path):
 
 def plain_header_lines(f) -> int:
     return f(CONFIG).split("\nname:")[0].count("\n")
+
+
+def test_builds_made_before_the_platforms_package_still_import_the_check():
+    """Hidden cells of earlier nbgrader/otter builds name autograder.packaging.inkernel."""
+    from autograder.packaging import inkernel as legacy
+    from autograder.platforms import inkernel
+
+    assert legacy.run_check is inkernel.run_check
+    assert legacy.CheckTimeout is inkernel.CheckTimeout
