@@ -410,11 +410,16 @@ def test_the_one_over_n_rule_is_called_lecun_as_in_the_notebook():
     (d,) = diagnose("he", dims, _build(dims, lambda s: rs.randn(*s), _lecun), reference("he", dims))
     assert d.code == "wrong-scale-lecun" and d.title.startswith("LeCun factor")
     assert "LeCun" in d.message and "xavier" not in (d.title + d.message).lower()
-    import autograder.diagnose as module
+    import importlib
+    import pkgutil
 
-    # every text table of the module (titles, explanations, fixes) and its text constants
+    import autograder.diagnose as package
+
+    # every text table of the package's modules (titles, explanations, fixes) and their text constants
+    modules = [package] + [importlib.import_module(f"{package.__name__}.{m.name}")
+                           for m in pkgutil.iter_modules(package.__path__)]
     texts = []
-    for value in vars(module).values():
+    for value in (v for module in modules for v in vars(module).values()):
         if isinstance(value, dict):
             texts += [v for v in value.values() if isinstance(v, str)]
         elif isinstance(value, str):
