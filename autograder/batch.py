@@ -25,6 +25,7 @@ from autograder.engine import NOT_GRADED, CheckResult, Grader, SubmissionResult
 from autograder.feedback.summary import write_class_summary
 from autograder.ids import display_name, unique_ids
 from autograder.intake import discover
+from autograder.intake.files import bytes_digest
 from autograder.outdir import check_output_folder
 from autograder.reports import (
     BATCH_SUMMARY_FILE,
@@ -34,7 +35,6 @@ from autograder.reports import (
     write_submission_reports,
 )
 from autograder.stopping import Interrupted, WorkerStop, stop_signals, stop_workers
-from autograder.submission_files import bytes_digest
 from autograder.training import Trainer
 
 

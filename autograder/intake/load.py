@@ -1,0 +1,65 @@
+"""Reading one submission, whatever its form, within its bounds (size, code, time)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from autograder.deadline import OutOfTime, time_limit
+from autograder.intake.archives import _read_zip
+from autograder.intake.bounds import ReadingBounds, _collector_paused
+from autograder.intake.discovery import submission_id
+from autograder.intake.files import read_regular
+from autograder.intake.folders import _read_dir
+from autograder.intake.modules import module_chunks
+from autograder.intake.notebooks import notebook_chunks
+from autograder.intake.package import _from_tree
+from autograder.intake.submission import IntakeError, Submission
+
+
+def _digest(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return h.hexdigest()
+
+
+def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None,
+                    max_code_bytes: int | None = None) -> Submission:
+    """Read one submission; raises IntakeError with a message for the student.
+
+    ``max_seconds`` (grading.yaml's ``limits.intake_seconds``) bounds the reading: past it,
+    the submission gets an IntakeError that names the limit (autograder.deadline).
+    ``max_code_bytes`` (``limits.code_kb``) bounds the code handed to the parsers.
+    """
+    try:
+        with _collector_paused():
+            if max_seconds is None:
+                return _load_submission(path, max_bytes, ReadingBounds(max_code_bytes))
+            with time_limit(max_seconds) as deadline:
+                return _load_submission(path, max_bytes, ReadingBounds(max_code_bytes, deadline))
+    except OutOfTime:
+        raise IntakeError(f"reading {Path(path).name} took more than {max_seconds:g} s, the most the grader spends "
+                          "reading one submission (intake_seconds in grading.yaml). Is it unusually large, with "
+                          "thousands of ! or % lines, or very long lines? Submit the notebook with only the "
+                          "assignment's cells.") from None
+
+
+def _load_submission(path: Path, max_bytes: int, bounds: ReadingBounds) -> Submission:
+    path = Path(path)
+    sid = submission_id(path)
+    if path.is_dir() and not path.is_symlink():
+        files = _read_dir(path, max_bytes)
+        kind, chunks, extra = _from_tree(files, path.name, bounds)
+        return Submission(sid, path, kind, chunks, extra, _digest(files))
+    raw = read_regular(path, max_bytes)
+    digest = _digest({path.name: raw})
+    if path.suffix == ".ipynb":
+        return Submission(sid, path, "notebook", notebook_chunks(raw, path.name, bounds), {}, digest)
+    if path.suffix == ".py":
+        return Submission(sid, path, "module", module_chunks(raw, path.name, bounds), {}, digest)
+    if path.suffix == ".zip":
+        files = _read_zip(raw, path.name, max_bytes)
+        kind, chunks, extra = _from_tree(files, path.name, bounds)
+        return Submission(sid, path, "zip:" + kind, chunks, extra, digest)
+    raise IntakeError(f"{path.name}: expected a .ipynb, .py or .zip file, or a folder")
