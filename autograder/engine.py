@@ -189,7 +189,7 @@ class Grader:
             result.call_reuse = load.call_reuse
             context = LoadContext(sub.chunks, load.messages, load.signatures, self.reference)
             result.load_messages = context.load_lines(self.config.functions)
-            student = _FreshStudent(sandbox, context)
+            student = _FreshStudent(sandbox, context, question_of=self.config.question_of)
             # The shared trainer (and its cache) within this submission's training bounds.
             for_submission = getattr(self.trainer, "for_submission", None)
             log = TrainingLog(for_submission() if for_submission else self.trainer)

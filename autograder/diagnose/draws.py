@@ -2,7 +2,7 @@
 
 A plan is one such way (the right stream, a seed in the loop, layers in reverse order, another
 seed, ``default_rng``, ``rand``...). Its draws are compared with the student's exactly, up to
-one factor per layer (``_fit_factors``) or one exponent per layer (``_fit_powers``).
+one factor per layer (``fit_factors``) or one exponent per layer (``fit_powers``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import numpy as np
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Plan:
+    """One way of using the random stream; :func:`draw` gives its weights for a layer list."""
+
     code: str | None      # diagnosis when this plan explains the values; None = right stream
     source: str           # "legacy" (np.random.seed + randn) or "generator" (default_rng)
     seed: int
@@ -25,55 +27,40 @@ class _Plan:
     bias: str | None = None  # biases drawn too: "after" or "before" each W
     kind: str = "normal"  # "normal" or "uniform"
 
-    def describe(self) -> str:
-        if self.source == "legacy":
-            base = f"np.random.seed({self.seed}) then np.random.{'randn' if self.kind == 'normal' else 'rand'}"
-        else:
-            fn = "standard_normal" if self.kind == "normal" else "random"
-            base = f"np.random.default_rng({self.seed}).{fn}"
-        extra = []
-        if self.reseed:
-            extra.append("re-seeded before every layer")
-        if self.order == "reversed":
-            extra.append("layers drawn from L down to 1")
-        if self.bias:
-            extra.append(f"a bias vector drawn {self.bias} each W")
-        return base + (" (" + ", ".join(extra) + ")" if extra else "")
+
+COMMON_SEEDS = (0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 42, 123, 1234, 12345, 2024, 2025)
 
 
-_COMMON_SEEDS = (0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 42, 123, 1234, 12345, 2024, 2025)
-
-
-def _plans() -> list[_Plan]:
+def _plans() -> list[Plan]:
     plans = [
-        _Plan(None, "legacy", 3),
-        _Plan(None, "legacy", 3, bias="after"),
-        _Plan(None, "legacy", 3, bias="before"),
-        _Plan("seed-in-loop", "legacy", 3, reseed=True),
-        _Plan("reversed-layer-order", "legacy", 3, order="reversed"),
-        _Plan("default-rng", "generator", 3),
-        _Plan("default-rng", "generator", 3, reseed=True),
-        _Plan("uniform-instead-of-normal", "legacy", 3, kind="uniform"),
-        _Plan("uniform-instead-of-normal", "generator", 3, kind="uniform"),
-        _Plan("uniform-instead-of-normal", "legacy", 3, kind="uniform", reseed=True),
+        Plan(None, "legacy", 3),
+        Plan(None, "legacy", 3, bias="after"),
+        Plan(None, "legacy", 3, bias="before"),
+        Plan("seed-in-loop", "legacy", 3, reseed=True),
+        Plan("reversed-layer-order", "legacy", 3, order="reversed"),
+        Plan("default-rng", "generator", 3),
+        Plan("default-rng", "generator", 3, reseed=True),
+        Plan("uniform-instead-of-normal", "legacy", 3, kind="uniform"),
+        Plan("uniform-instead-of-normal", "generator", 3, kind="uniform"),
+        Plan("uniform-instead-of-normal", "legacy", 3, kind="uniform", reseed=True),
     ]
-    plans += [_Plan("wrong-seed", "legacy", s) for s in _COMMON_SEEDS]
-    plans += [_Plan("default-rng", "generator", s) for s in _COMMON_SEEDS]
-    plans += [_Plan("wrong-seed", "legacy", s, reseed=True) for s in _COMMON_SEEDS]
+    plans += [Plan("wrong-seed", "legacy", s) for s in COMMON_SEEDS]
+    plans += [Plan("default-rng", "generator", s) for s in COMMON_SEEDS]
+    plans += [Plan("wrong-seed", "legacy", s, reseed=True) for s in COMMON_SEEDS]
     return plans
 
 
-_PLANS = _plans()
+PLANS = _plans()
 
 
-def _draw(plan: _Plan, layers: Sequence[tuple[int, int]], *, transpose: bool = False
+def draw(plan: Plan, layers: Sequence[tuple[int, int]], *, transpose: bool = False
           ) -> list[np.ndarray]:
     """The weight draws of `plan`, one array per layer, in layer order (read-only)."""
     return list(_draw_cached(plan, tuple(layers), transpose))
 
 
 @functools.lru_cache(maxsize=1024)
-def _draw_cached(plan: _Plan, layers: tuple[tuple[int, int], ...], transpose: bool
+def _draw_cached(plan: Plan, layers: tuple[tuple[int, int], ...], transpose: bool
                  ) -> tuple[np.ndarray, ...]:
 
     def fresh():
@@ -103,7 +90,7 @@ def _draw_cached(plan: _Plan, layers: tuple[tuple[int, int], ...], transpose: bo
     return tuple(out)
 
 
-def _fit_factors(ws: list[np.ndarray], zs: list[np.ndarray]) -> list[float] | None:
+def fit_factors(ws: list[np.ndarray], zs: list[np.ndarray]) -> list[float] | None:
     """One factor per layer with w == c * z exactly (float rounding aside), or None."""
     cs: list[float] = []
     informative = 0
@@ -124,7 +111,7 @@ def _fit_factors(ws: list[np.ndarray], zs: list[np.ndarray]) -> list[float] | No
     return cs if informative >= 4 else None
 
 
-def _fit_powers(ws: list[np.ndarray], zs: list[np.ndarray]) -> list[float] | None:
+def fit_powers(ws: list[np.ndarray], zs: list[np.ndarray]) -> list[float] | None:
     """One exponent per layer with w == z ** p (NaN where z < 0 and p not an integer)."""
     ps: list[float] = []
     informative = 0

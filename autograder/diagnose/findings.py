@@ -3,16 +3,13 @@ section each points to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+# The questions this package has expectations for (the factor each draws with); grading.yaml
+# names their functions.
 QUESTIONS = ("zeros", "random", "he", "deep")
-
-
 SECTIONS = ("zeros-symmetry", "random-scale", "he-variance", "deep-scaling", "shapes", "seeding")
-
-
 EXTRA_KEYS = ("repeat", "other_calls", "signature")
-
 
 _QUESTION_SECTION = {
     "zeros": "zeros-symmetry",
@@ -22,7 +19,7 @@ _QUESTION_SECTION = {
 }
 
 
-#: Every code this module can return, with its short title (for class summaries).
+#: Every code this package can return, with its short title (for class summaries).
 CODES: dict[str, str] = {
     # keys and shapes
     "loop-starts-at-zero": "Layer loop starts at 0 (W0/b0 or shifted keys)",
@@ -69,14 +66,10 @@ CODES: dict[str, str] = {
 _SEEDING_CODES = frozenset(
     {"wrong-seed", "not-seeded", "seed-in-loop", "reversed-layer-order", "default-rng"}
 )
-
-
 _SHAPE_CODES = frozenset(
     {"loop-starts-at-zero", "loop-stops-early", "wrong-keys", "transposed-weights",
      "wrong-shapes", "bias-shape"}
 )
-
-
 _ZEROS_CODES = frozenset({"random-instead-of-zeros", "zeros-instead-of-random"})
 
 
@@ -113,13 +106,38 @@ class Diagnosis:
     partial_credit_eligible: bool = False
 
 
+@dataclass(frozen=True)
+class Finding:
+    """What a detector found, as data: the wording (autograder.diagnose.wording) turns it into
+    the sentences a student reads.
+
+    code -- stable id (a key of :data:`CODES`)
+    question -- the question whose function returned the values
+    kind -- which message describes it (several codes are found in more than one way: a
+            factor from exact draws or from the spread of the weights, ...)
+    facts -- the numbers found, named per kind (layers, shapes, factors, counts, the plan)
+    confidence -- "high" (exact evidence) or "medium" (statistical or partial)
+    partial -- the right distribution drawn with the wrong seeding or order
+    """
+
+    code: str
+    question: str
+    kind: str
+    facts: dict = field(default_factory=dict)
+    confidence: str = "high"
+    partial: bool = False
+
+
+def as_diagnosis(finding: Finding, message: str) -> Diagnosis:
+    """The Diagnosis a check carries: the finding, its title and section, and its message."""
+    return Diagnosis(code=finding.code, title=CODES[finding.code], message=message,
+                     notebook_section=section_for(finding.code, finding.question),
+                     confidence=finding.confidence, partial_credit_eligible=finding.partial)
+
+
 def signature_diagnosis(question: str, message: str) -> Diagnosis:
-    """The function's parameters differ from the assignment's (autograder.explain says how)."""
-    return _diag("wrong-signature", question, message)
+    """The function's parameters differ from the assignment's (autograder.explain says how).
 
-
-def _diag(code: str, question: str, message: str, confidence: str = "high",
-          partial: bool = False) -> Diagnosis:
-    return Diagnosis(code=code, title=CODES[code], message=message,
-                     notebook_section=section_for(code, question),
-                     confidence=confidence, partial_credit_eligible=partial)
+    ``question`` may be one this package does not know: the diagnosis then points to the
+    random-initialization section, where the notebook shows a signature with arguments."""
+    return as_diagnosis(Finding("wrong-signature", question, "signature"), message)

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
-from autograder.diagnose.returned import _knum
+from autograder.diagnose.returned import layer_number
 
 
-def _g(x: float) -> str:
+def num(x: float) -> str:
+    """Four significant digits: enough to tell factors apart, short enough to read."""
     return f"{x:.4g}"
 
 
-def _shape(a: np.ndarray) -> str:
-    return "(" + ", ".join(str(s) for s in a.shape) + ("," if a.ndim == 1 else "") + ")"
-
-
-def _tup(shape: Sequence[int]) -> str:
+def shape_text(shape: Sequence[int]) -> str:
+    """A shape as numpy prints it: ``(5, 4)``, ``(3,)``."""
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _list_keys(keys: Sequence[str]) -> str:
-    return ", ".join(sorted(keys, key=lambda k: (k[:1], _knum(k), k)))
+def key_list(keys: Sequence[str]) -> str:
+    return ", ".join(sorted(keys, key=lambda k: (k[:1], layer_number(k), k)))

@@ -1,5 +1,5 @@
 """A returned dict and a layer list as plain numbers: float64 arrays, (n_l, n_{l-1}) pairs, and
-the grader's comparison."""
+the grader's comparison with grading.yaml's tolerance."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ from typing import Any
 
 import numpy as np
 
-# The grader's comparison (grading.yaml: tolerance).
-RTOL = 1.0e-6
 
-
-ATOL = 1.0e-8
-
-
-def _layers(layers_dims: Sequence[int]) -> list[tuple[int, int]]:
+def layer_shapes(layers_dims: Sequence[int]) -> list[tuple[int, int]]:
     """(n_l, n_{l-1}) for l = 1..L."""
     dims = [int(d) for d in layers_dims]
     return [(dims[l], dims[l - 1]) for l in range(1, len(dims))]
@@ -29,7 +23,7 @@ def _as_array(x: Any) -> np.ndarray | None:
     return a
 
 
-def _clean(d: Any) -> dict[str, np.ndarray]:
+def as_arrays(d: Any) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     if not isinstance(d, Mapping):
         return out
@@ -40,18 +34,20 @@ def _clean(d: Any) -> dict[str, np.ndarray]:
     return out
 
 
-def _knum(k: str) -> int:
+def layer_number(k: str) -> int:
     try:
         return int(k[1:])
     except ValueError:
         return 10**6
 
 
-def _all_close(returned: Mapping[str, np.ndarray], expected: Mapping[str, np.ndarray]) -> bool:
+def all_close(returned: Mapping[str, np.ndarray], expected: Mapping[str, np.ndarray], tolerance) -> bool:
+    """The grader's comparison: same keys and shapes, ``numpy.allclose`` with grading.yaml's
+    ``tolerance`` (its ``rtol`` and ``atol``)."""
     if set(returned) != set(expected):
         return False
     for k, e in expected.items():
         r = returned[k]
-        if r.shape != e.shape or not np.allclose(r, e, rtol=RTOL, atol=ATOL):
+        if r.shape != e.shape or not np.allclose(r, e, rtol=tolerance.rtol, atol=tolerance.atol):
             return False
     return True

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder.diagnose.factors import _Cand, _candidates, _target_factor
-from autograder.diagnose.returned import _clean, _layers
+from autograder.diagnose.factors import Candidate, candidates, target_factor
+from autograder.diagnose.returned import as_arrays, layer_shapes
 
 _Z_TWO_SIDED_1E3 = 3.2905267314919255  # standard-normal quantile 1 - 0.001/2
 
@@ -60,17 +60,17 @@ def _fits(samples, pick) -> tuple[bool, float]:
 
 
 @dataclass
-class _Stats:
+class Stats:
     n: int
     target_inside: bool
-    others_inside: list[_Cand]  # wrong candidates (distinguishable from the target) that fit
-    named: _Cand | None         # the single wrong candidate that fits, when the target does not
+    others_inside: list[Candidate]  # wrong candidates (distinguishable from the target) that fit
+    named: Candidate | None         # the single wrong candidate that fits, when the target does not
     ratio_target: float         # pooled empirical variance / target variance
     per_layer: list[tuple[int, float, float]]  # main call: (l, empirical std, target std)
 
 
-def _statistics(samples: list[tuple[list[np.ndarray], _Cand, list[_Cand]]],
-                main_layers: list[int]) -> _Stats | None:
+def statistics(samples: list[tuple[list[np.ndarray], Candidate, list[Candidate]]],
+                main_layers: list[int]) -> Stats | None:
     """Test the weights' spread against the target and every candidate factor.
 
     samples: per call, (weights of the layers used, the target, the candidates),
@@ -106,12 +106,12 @@ def _statistics(samples: list[tuple[list[np.ndarray], _Cand, list[_Cand]]],
     ws0, tg0, _ = samples[0]
     per_layer = [(main_layers[i], float(np.sqrt(np.mean(w * w))), float(tg0.values[i]))
                  for i, w in enumerate(ws0)]
-    return _Stats(n=n, target_inside=target_inside,
+    return Stats(n=n, target_inside=target_inside,
                   others_inside=[samples[0][2][j] for j in inside], named=named,
                   ratio_target=ratio_target, per_layer=per_layer)
 
 
-def _signs_balanced(samples) -> bool:
+def signs_balanced(samples) -> bool:
     """Sign test: about half the draws of a centred normal are negative (0.1% level)."""
     vals = np.concatenate([w.ravel() for ws, _, _ in samples for w in ws])
     vals = vals[vals != 0]
@@ -122,7 +122,7 @@ def _signs_balanced(samples) -> bool:
     return abs(neg - n / 2) <= _Z_TWO_SIDED_1E3 * math.sqrt(n) / 2 + 0.5
 
 
-def _other_call_sample(question: str, call: Any, scale: float):
+def other_call_sample(question: str, call: Any, scale: float):
     if not isinstance(call, Mapping):
         return None
     try:
@@ -131,8 +131,8 @@ def _other_call_sample(question: str, call: Any, scale: float):
         return None
     if len(dims) < 2:
         return None
-    ret = _clean(call.get("returned"))
-    layers = _layers(dims)
+    ret = as_arrays(call.get("returned"))
+    layers = layer_shapes(dims)
     ws = []
     for i, (n_out, n_in) in enumerate(layers):
         w = ret.get(f"W{i + 1}")
@@ -141,4 +141,4 @@ def _other_call_sample(question: str, call: Any, scale: float):
         ws.append(w)
     s = call.get("scale")
     s = float(s) if s is not None else scale
-    return ws, _target_factor(question, layers, s), _candidates(question, layers, s)
+    return ws, target_factor(question, layers, s), candidates(question, layers, s)
