@@ -2,9 +2,9 @@
 
 ``autograder.intake`` reads a version 4 notebook with ``json`` and turns plain Python cells
 (and simple top-level line magics such as ``%matplotlib inline``) into code itself; anything
-else goes to nbformat and IPython's input transformer, as before. These tests hold both
-readings side by side: the code the sandbox gets, and the messages of refused notebooks,
-must be the same as with nbformat + IPython for every case.
+else goes to nbformat and IPython's input transformer. These tests hold both readings side
+by side with the reference reading (nbformat, then IPython on every cell): the code the sandbox
+gets, and the messages of refused notebooks, must be the same for every case.
 """
 
 from __future__ import annotations
@@ -26,21 +26,21 @@ NOTEBOOKS = sorted([*PROJECT_ROOT.glob("examples/**/*.ipynb"), *PROJECT_ROOT.glo
 
 
 def ipython_cell(source: str) -> str:
-    """The transformation as intake did it before: IPython's, always."""
+    """The reference transformation: IPython's, on every cell."""
     source = notebook_cells.unwrap_cell_magic(source)
     try:
         return TransformerManager().transform_cell(source)
-    except Exception:  # noqa: BLE001 - as the old intake did: leave the cell as written
+    except Exception:  # noqa: BLE001 - IPython cannot read it: the cell stays as written
         return source
 
 
 def nbformat_chunks(raw: bytes, name: str):
-    """Notebook intake as it was before: nbformat.reads, then IPython on every code cell."""
+    """The reference reading of a notebook: nbformat.reads, then IPython on every code cell."""
     try:
-        text = code._text(raw, name, "a Jupyter notebook")
+        text = code.source_text(raw, name, "a Jupyter notebook")
         try:
             nb = nbformat.reads(text, as_version=4)
-        except Exception as exc:  # noqa: BLE001 - as the old intake did: nbformat raises many kinds
+        except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds, all refused alike
             raise IntakeError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: "
                               f"{str(exc)[:200]})") from None
         chunks, n_code = [], 0

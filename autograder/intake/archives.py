@@ -15,7 +15,7 @@ MAX_ZIP_MEMBERS = 200
 MAX_ZIP_RATIO = 200  # uncompressed / compressed: above this it is treated as a bomb
 
 
-def _read_zip(raw: bytes, name: str, max_bytes: int) -> dict[str, bytes]:
+def read_zip(raw: bytes, name: str, max_bytes: int) -> dict[str, bytes]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         infos = [i for i in zf.infolist() if not i.is_dir()]

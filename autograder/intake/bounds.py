@@ -35,7 +35,7 @@ NO_BOUNDS = ReadingBounds()
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """No cyclic garbage collection while reading: ``ast.parse`` makes an object per node,
     and the collector's passes over them made parsing superlinear (a 6 MB cell: 2.5x the
     time per line of a 0.4 MB one). Syntax trees hold no cycles; they go by reference

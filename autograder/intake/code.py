@@ -241,10 +241,10 @@ def code_chunks(code: str, origin: str) -> list[dict]:
         chunks.append({"origin": origin, "code": "\n" * start + part})
     if good:
         chunks.append(_chunk(origin, "".join(good), good_from))
-    return [c for c in chunks if _useful(c)]
+    return [c for c in chunks if useful_chunk(c)]
 
 
-def _text(raw: bytes, name: str, what: str) -> str:
+def source_text(raw: bytes, name: str, what: str) -> str:
     """A submission file's bytes as text; binary or empty input is refused with a message for the student."""
     try:
         text = raw.decode("utf-8")
@@ -255,7 +255,7 @@ def _text(raw: bytes, name: str, what: str) -> str:
     return text
 
 
-def _useful(chunk: dict) -> bool:
+def useful_chunk(chunk: dict) -> bool:
     """Code to run, or statements left out that the feedback lists (a cell of only
     ``rs = np.random.RandomState(1)`` runs nothing, but a function may need ``rs``)."""
     return bool(chunk["code"].strip() or chunk.get("dropped"))

@@ -8,7 +8,7 @@ from autograder.intake.files import read_regular, walk_regular
 from autograder.intake.submission import IntakeError
 
 
-def _read_dir(path: Path, max_bytes: int) -> dict[str, bytes]:
+def read_folder(path: Path, max_bytes: int) -> dict[str, bytes]:
     files, total = {}, 0
     for rel, f in walk_regular(path):
         if PurePosixPath(rel).suffix not in (".py", ".ipynb"):

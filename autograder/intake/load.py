@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.deadline import OutOfTime, time_limit
-from autograder.intake.archives import _read_zip
-from autograder.intake.bounds import ReadingBounds, _collector_paused
+from autograder.intake.archives import read_zip
+from autograder.intake.bounds import ReadingBounds, collector_paused
 from autograder.intake.discovery import submission_id
 from autograder.intake.files import read_regular
-from autograder.intake.folders import _read_dir
+from autograder.intake.folders import read_folder
 from autograder.intake.modules import module_chunks
 from autograder.intake.notebooks import notebook_chunks
-from autograder.intake.package import _from_tree
+from autograder.intake.package import package_chunks
 from autograder.intake.submission import IntakeError, Submission
 
 
@@ -25,19 +26,20 @@ def _digest(files: dict[str, bytes]) -> str:
 
 
 def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None,
-                    max_code_bytes: int | None = None) -> Submission:
+                    max_code_bytes: int | None = None, functions: Sequence[str] = ()) -> Submission:
     """Read one submission; raises IntakeError with a message for the student.
 
     ``max_seconds`` (grading.yaml's ``limits.intake_seconds``) bounds the reading: past it,
     the submission gets an IntakeError that names the limit (autograder.deadline).
     ``max_code_bytes`` (``limits.code_kb``) bounds the code handed to the parsers.
+    ``functions`` (grading.yaml's graded functions) pick the module of a package that has several.
     """
     try:
-        with _collector_paused():
+        with collector_paused():
             if max_seconds is None:
-                return _load_submission(path, max_bytes, ReadingBounds(max_code_bytes))
+                return _load_submission(path, max_bytes, ReadingBounds(max_code_bytes), functions)
             with time_limit(max_seconds) as deadline:
-                return _load_submission(path, max_bytes, ReadingBounds(max_code_bytes, deadline))
+                return _load_submission(path, max_bytes, ReadingBounds(max_code_bytes, deadline), functions)
     except OutOfTime:
         raise IntakeError(f"reading {Path(path).name} took more than {max_seconds:g} s, the most the grader spends "
                           "reading one submission (intake_seconds in grading.yaml). Is it unusually large, with "
@@ -45,12 +47,12 @@ def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None
                           "assignment's cells.") from None
 
 
-def _load_submission(path: Path, max_bytes: int, bounds: ReadingBounds) -> Submission:
+def _load_submission(path: Path, max_bytes: int, bounds: ReadingBounds, functions: Sequence[str]) -> Submission:
     path = Path(path)
     sid = submission_id(path)
     if path.is_dir() and not path.is_symlink():
-        files = _read_dir(path, max_bytes)
-        kind, chunks, extra = _from_tree(files, path.name, bounds)
+        files = read_folder(path, max_bytes)
+        kind, chunks, extra = package_chunks(files, path.name, bounds, functions)
         return Submission(sid, path, kind, chunks, extra, _digest(files))
     raw = read_regular(path, max_bytes)
     digest = _digest({path.name: raw})
@@ -59,7 +61,7 @@ def _load_submission(path: Path, max_bytes: int, bounds: ReadingBounds) -> Submi
     if path.suffix == ".py":
         return Submission(sid, path, "module", module_chunks(raw, path.name, bounds), {}, digest)
     if path.suffix == ".zip":
-        files = _read_zip(raw, path.name, max_bytes)
-        kind, chunks, extra = _from_tree(files, path.name, bounds)
+        files = read_zip(raw, path.name, max_bytes)
+        kind, chunks, extra = package_chunks(files, path.name, bounds, functions)
         return Submission(sid, path, "zip:" + kind, chunks, extra, digest)
     raise IntakeError(f"{path.name}: expected a .ipynb, .py or .zip file, or a folder")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from autograder.intake.bounds import NO_BOUNDS, ReadingBounds
-from autograder.intake.code import _text, code_chunks
+from autograder.intake.code import code_chunks, source_text
 from autograder.intake.submission import IntakeError
 
 
 def module_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) -> list[dict]:
     bounds.check_code(len(raw), name)
-    text = _text(raw, name, "a Python module")
+    text = source_text(raw, name, "a Python module")
     if "\0" in text:
         raise IntakeError(f"{name} contains NUL bytes, so it is not a Python module")
     chunks = code_chunks(text, name)

@@ -9,15 +9,8 @@ import sys
 from autograder.deadline import uninterrupted
 from autograder.intake import notebook_cells
 from autograder.intake.bounds import NO_BOUNDS, ReadingBounds
-from autograder.intake.code import _text, _useful, code_chunks
+from autograder.intake.code import code_chunks, source_text, useful_chunk
 from autograder.intake.submission import IntakeError
-
-# IPython syntax in cells (``%magic``, ``!shell``): autograder.intake.notebook_cells, in linear time.
-PYTHON_CELL_MAGICS = notebook_cells.PYTHON_CELL_MAGICS
-_unwrap_cell_magic = notebook_cells.unwrap_cell_magic
-_plain_python_cell = notebook_cells.plain_python_cell
-_python_from_cell = notebook_cells.python_from_cell
-
 
 # nbformat validates notebooks with jsonschema, whose format checkers import every
 # optional helper installed: ``rfc3987_syntax`` alone builds a grammar at import time,
@@ -84,7 +77,7 @@ def _plain_v4_cells(text: str) -> list | None:
     compile per process, so it is left out. Everything nbformat would trip over
     (missing ``metadata``, non-string ``source`` lines or ids, odd outputs,
     attachments, very deep nesting) sends the file to nbformat, which refuses it with
-    its own message, as before.
+    its own message.
     """
     try:
         nb = json.loads(text)
@@ -123,7 +116,7 @@ def _plain_v4_cells(text: str) -> list | None:
 
 def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) -> list[dict]:
     check_time = bounds.check_time
-    text = _text(raw, name, "a Jupyter notebook")
+    text = source_text(raw, name, "a Jupyter notebook")
     nb = None
     cells = _plain_v4_cells(text)
     if cells is None:
@@ -145,8 +138,8 @@ def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) ->
     chunks = []
     for n_code, source in enumerate(sources, 1):
         check_time()
-        for chunk in code_chunks(_python_from_cell(source, check_time), f"cell {n_code}"):
-            if _useful(chunk):
+        for chunk in code_chunks(notebook_cells.python_from_cell(source, check_time), f"cell {n_code}"):
+            if useful_chunk(chunk):
                 chunks.append(chunk)
     if not any(c["code"].strip() for c in chunks):
         raise IntakeError(f"{name} has no code cells with definitions in them")
