@@ -133,7 +133,7 @@ def warm_check(grader: Grader, question: str, check: str) -> None:
     """Run one training check on the reference solutions (trusted, in this process)."""
     from autograder.probes import LocalStudent
 
-    grader._run_check(question, check, grader.checks[question, check], LocalStudent(grader.reference))
+    grader.run_check(question, check, LocalStudent(grader.reference))
 
 
 def warm_reference(grader: Grader) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -152,6 +153,16 @@ def _signature_diagnosis(question: str | None, message: str):
     return signature_diagnosis(question or "", message)
 
 
+class Student(Protocol):
+    """What a hidden test may ask of the ``student`` fixture."""
+
+    def call(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        """``function(*args)``, memoised: the same call asked by several checks costs one probe."""
+
+    def call_fresh(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        """The same call made again, not the memoised answer: evidence of a missing seed."""
+
+
 def returned_bytes(r: Returned) -> int:
     return sum(a.nbytes for a in r.arrays.values())
 
@@ -187,6 +198,11 @@ class _Memo:
         if isinstance(result, ProbeFailure):
             raise ProbeFailure(str(result), result.cause, result.diagnoses)
         return result
+
+    def call_fresh(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        """Call ``function(*args)`` again, bypassing the memo. The reply is evidence for a
+        diagnosis only: it is neither kept nor counted in ``held_bytes``."""
+        return self._call(function, args, as_tuple)
 
     @property
     def calls_made(self) -> int:

@@ -49,20 +49,15 @@ def partial_fraction(config, question: str, check: str) -> float:
 
 
 def fresh_call(student, function: str, *args, as_tuple: bool = False):
-    """A second, independent call with the same arguments (not the memoised answer).
+    """A second, independent call with the same arguments (not the memoised answer):
+    ``student.call_fresh`` (autograder.probes.Student; the engine's makes it in a newly
+    started sandbox process).
 
-    Uses the student proxy's ``call_fresh`` when it has one (the engine's: the call in a
-    newly started sandbox process), else calls again bypassing the memo.
-
-    Returns None when the student proxy cannot call again or the call fails: a
-    repeat is evidence for a diagnosis, never a reason to fail a check by itself.
+    Returns None when the call fails: a repeat is evidence for a diagnosis, never a
+    reason to fail a check by itself.
     """
     try:
-        again = getattr(student, "call_fresh", None)
-        if again is not None:
-            return again(function, *args, as_tuple=as_tuple)
-        raw = getattr(student, "_call", None)  # probes._Memo subclasses: the unmemoised call
-        return raw(function, tuple(args), as_tuple) if raw is not None else None
+        return student.call_fresh(function, *args, as_tuple=as_tuple)
     except Exception:  # noqa: BLE001 - ProbeFailure, a dead sandbox...: no evidence
         return None
 
