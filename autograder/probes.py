@@ -167,7 +167,10 @@ def returned_bytes(r: Returned) -> int:
     return sum(a.nbytes for a in r.arrays.values())
 
 
-class _Memo:
+class MemoisedStudent:
+    """A Student whose calls are memoised and whose held replies are bounded; subclasses make
+    the real call in ``_call(function, args, as_tuple)``."""
+
     def __init__(self, max_held_bytes: int | None = None):
         self._memo: dict[str, Returned | ProbeFailure] = {}
         self.max_held_bytes = max_held_bytes
@@ -209,7 +212,7 @@ class _Memo:
         return len(self._memo)
 
 
-class SandboxStudent(_Memo):
+class SandboxStudent(MemoisedStudent):
     """Calls into a loaded ``Sandbox``."""
 
     def __init__(self, sandbox, context=None, max_held_bytes: int | None = None,
@@ -237,7 +240,7 @@ class SandboxStudent(_Memo):
         return returned_from_reply(function, args, reply.header, reply.arrays, self.context, question)
 
 
-class LocalStudent(_Memo):
+class LocalStudent(MemoisedStudent):
     """Calls trusted functions in-process (the reference solutions), through the same validation."""
 
     def __init__(self, functions: dict):

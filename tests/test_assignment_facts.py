@@ -23,7 +23,7 @@ from autograder.diagnose import detect_structure, diagnose
 from autograder.diagnose.wording import describe
 from autograder.hidden_tests.common import fresh_call
 from autograder.intake import IntakeError, load_submission
-from autograder.probes import Returned, _Memo
+from autograder.probes import MemoisedStudent, Returned
 
 CONFIG = load_config()
 FUNCTIONS = CONFIG.question_functions
@@ -86,7 +86,7 @@ def test_detection_gives_numbers_and_the_wording_gives_the_sentence():
     assert "W0 of shape (4, 2)" in text and "Missing: W2, b2." in text
 
 
-class _Counting(_Memo):
+class _Counting(MemoisedStudent):
     """A student whose every real call returns new numbers (an unseeded function)."""
 
     def __init__(self):

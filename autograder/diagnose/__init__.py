@@ -3,9 +3,24 @@
 Pure functions on plain data: nothing here runs student code. The grading engine
 calls :func:`diagnose` with what a student's function returned for one call (a dict
 of float64 arrays, already checked to be that) and with the reference output for
-the same call; it gets back a list of :class:`Diagnosis`, most likely first, and
-an empty list when the answer is right (``numpy.allclose`` with the grader's
-tolerance).
+the same call, grading.yaml's tolerance and its question -> function map; it gets
+back a list of :class:`Diagnosis`, most likely first, and an empty list when the
+answer is right (``numpy.allclose`` with that tolerance).
+
+Detection and wording are apart: the detectors return :class:`Finding` objects (a
+code, the question, the numbers found), and :mod:`~autograder.diagnose.wording` writes
+the sentences a student reads for each.
+
+- ``findings``: the codes, their titles and notebook sections; Finding and Diagnosis
+- ``returned``: a returned dict as float64 arrays, layer shapes, the tolerance comparison
+- ``detect_structure``: keys (loop from 0, loop stopping early, names), shapes, biases
+- ``detect_weights``: zeros vs random, ``rand``, ``randn ** p``, the factor, the seeding
+- ``detect_values``: the fallback, which entries differ and by how much
+- ``draws``: the seeding plans and their regenerated draws, exact factor/exponent fits
+- ``factors``: the expected factor and the wrong ones students use
+- ``spread``: chi-square tests of the weights' spread against each factor
+- ``wording`` and ``notation``: the messages, and how numbers and shapes are written
+- ``analysis``: :func:`diagnose`, the detectors in order, their findings worded
 
 How the evidence works
 ----------------------
@@ -54,6 +69,7 @@ from autograder.diagnose.findings import (
     QUESTIONS,
     SECTIONS,
     Diagnosis,
+    Finding,
     section_for,
     signature_diagnosis,
 )
@@ -64,6 +80,7 @@ __all__ = [
     "QUESTIONS",
     "SECTIONS",
     "Diagnosis",
+    "Finding",
     "diagnose",
     "section_for",
     "signature_diagnosis",

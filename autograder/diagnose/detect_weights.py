@@ -68,7 +68,7 @@ def random_weights(question: str, layers: list[tuple[int, int]], w_ok: list[int]
                 out.append(_scale_finding(question, status, cand, alts, factors, "up-to-factor"))
             return out
         if status == "ok":
-            return []  # the weights are right; whatever differs was reported before
+            return []  # the weights are right; whatever differs is in the structure findings
         return [_scale_finding(question, status, cand, alts, factors, "after-biases" if plan.bias else "seed-3")]
 
     # 3. randn ** factor

@@ -15,6 +15,18 @@ Only what a notebook needs is imported, when it needs it: a notebook as Jupyter
 writes it is read with ``json`` (nbformat only for older formats and damaged
 files), and IPython's transformer runs only on cells that are not plain Python.
 Both imports cost more than the rest of reading a notebook (about 65 ms each).
+
+- ``discovery``: which paths of a command line are submissions
+- ``load``: one submission, whatever its form, within its bounds; its digest
+- ``bounds``: what reading may cost (code size, deadline), no collector while parsing
+- ``files``: regular files only, read without following links, within the size cap
+- ``folders`` / ``archives``: a package folder, a ``.zip`` (members, size, ratio, paths)
+- ``package``: which file of a folder or zip is the submission
+- ``notebooks``: code cells of a notebook (``json``, else nbformat)
+- ``notebook_cells``: IPython syntax (``%magic``, ``!cmd``) as Python, in linear time
+- ``modules``: a ``.py`` submission
+- ``code``: Python source to chunks (the statements kept, line numbers preserved)
+- ``submission``: the Submission handed on, and IntakeError
 """
 
 from autograder.intake.bounds import ReadingBounds
