@@ -35,7 +35,7 @@ def discover(paths: list[Path]) -> list[Path]:
             if entry.name.startswith((".", "_")):
                 continue
             # Links and special files are listed too, and refused one by one with a message
-            # (autograder.submission_files): silently skipping them would hide a row.
+            # (autograder.intake.files): silently skipping them would hide a row.
             if entry.suffix in SUBMISSION_SUFFIXES or entry.is_dir():
                 found.append(entry)
     return found
