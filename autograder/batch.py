@@ -51,7 +51,8 @@ def config_digest(config: GradingConfig) -> str:
 
 
 def cache_key(path: Path, config: GradingConfig) -> str:
-    return f"{__version__}:{config_digest(config)}:{bytes_digest(path, (config.limits.submission_mb << 20) + 1)}"
+    on_disk = bytes_digest(path, (config.limits.submission_mb << 20) + 1, config.limits.folder_entries)
+    return f"{__version__}:{config_digest(config)}:{on_disk}"
 
 
 def load_previous(folder: Path, key: str) -> SubmissionResult | None:

@@ -169,7 +169,9 @@ class Grader:
         try:
             sub = submission or load_submission(path, self.config.limits.submission_mb << 20,
                                                   self.config.limits.intake_seconds,
-                                                  self.config.limits.code_kb << 10, self.config.functions)
+                                                  self.config.limits.code_kb << 10, self.config.functions,
+                                                  max_members=self.config.limits.archive_members,
+                                                  max_entries=self.config.limits.folder_entries)
         except (IntakeError, OSError) as exc:
             result.status, result.error = "error", str(exc)
             result.checks = self._zero_checks(f"the submission could not be read: {exc}")

@@ -19,7 +19,15 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
 from autograder.config import PROJECT_ROOT
-from autograder.intake import IntakeError, code, code_chunks, notebook_cells, notebook_chunks, notebooks
+from autograder.intake import (
+    IntakeError,
+    code,
+    code_chunks,
+    load_submission,
+    notebook_cells,
+    notebook_chunks,
+    notebooks,
+)
 
 NOTEBOOKS = sorted([*PROJECT_ROOT.glob("examples/**/*.ipynb"), *PROJECT_ROOT.glob("assignment/*.ipynb"),
                     *PROJECT_ROOT.glob("solutions/*.ipynb")])
@@ -261,3 +269,35 @@ def test_fast_path_is_taken_for_the_example_notebooks():
                 source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
                 unwrapped = notebook_cells.unwrap_cell_magic(source)
                 assert notebook_cells.plain_python_cell(unwrapped) is not None, (path.name, source)
+
+
+def test_reading_bounds_are_grading_yamls(tmp_path):
+    """archive_members and folder_entries reach intake; unset, they are the config model's defaults."""
+    import io
+    import zipfile
+
+    from autograder.config import Limits
+    from autograder.intake.bounds import ReadingBounds
+
+    shipped = ReadingBounds()
+    assert shipped.max_members == Limits.model_fields["archive_members"].default
+    assert shipped.max_entries == Limits.model_fields["folder_entries"].default
+    module = (PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("init_functions.py", module)
+        for i in range(3):
+            zf.writestr(f"notes{i}.txt", "x")
+    archive = tmp_path / "sub.zip"
+    archive.write_bytes(buf.getvalue())
+    assert load_submission(archive, 1 << 20, max_members=4).kind == "zip:package"
+    with pytest.raises(IntakeError, match="holds 4 files; at most 3 are accepted"):
+        load_submission(archive, 1 << 20, max_members=3)
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "init_functions.py").write_text(module)
+    for i in range(5):
+        (folder / f"data{i}.csv").write_text("1")
+    assert load_submission(folder, 1 << 20, max_entries=6).kind == "package"
+    with pytest.raises(OSError, match="holds more than 5 files and folders"):
+        load_submission(folder, 1 << 20, max_entries=5)

@@ -8,23 +8,21 @@ import zipfile
 from pathlib import PurePosixPath
 
 from autograder.intake.submission import IntakeError
-
-MAX_ZIP_MEMBERS = 200
-
-
-MAX_ZIP_RATIO = 200  # uncompressed / compressed: above this it is treated as a bomb
+from autograder.limits import ZIP_RATIO, ZIP_RATIO_FROM_BYTES
 
 
-def read_zip(raw: bytes, name: str, max_bytes: int) -> dict[str, bytes]:
+def read_zip(raw: bytes, name: str, max_bytes: int, max_members: int) -> dict[str, bytes]:
+    """The archive's files (path -> bytes). ``max_bytes``: grading.yaml's submission_mb, unpacked;
+    ``max_members``: its archive_members; a ratio over ZIP_RATIO is a zip bomb."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         infos = [i for i in zf.infolist() if not i.is_dir()]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError):
         raise IntakeError(f"{name} is not a valid zip file") from None
-    if len(infos) > MAX_ZIP_MEMBERS:
-        raise IntakeError(f"{name} holds {len(infos)} files; at most {MAX_ZIP_MEMBERS} are accepted")
+    if len(infos) > max_members:
+        raise IntakeError(f"{name} holds {len(infos)} files; at most {max_members} are accepted")
     total = sum(i.file_size for i in infos)
-    if total > max_bytes or (raw and total / max(len(raw), 1) > MAX_ZIP_RATIO and total > (1 << 20)):
+    if total > max_bytes or (raw and total / max(len(raw), 1) > ZIP_RATIO and total > ZIP_RATIO_FROM_BYTES):
         raise IntakeError(f"{name} unpacks to {total} bytes, over the limit (a zip bomb?)")
     files = {}
     for info in infos:

@@ -5,20 +5,30 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from autograder.deadline import Deadline
 from autograder.intake.submission import IntakeError
+
+
+def shipped_limit(name: str) -> int:
+    """A limit's value when grading.yaml does not set it (its default in the config model)."""
+    from autograder.config import Limits  # pydantic: only when a caller leaves the bound unset
+
+    return Limits.model_fields[name].default
 
 
 @dataclass
 class ReadingBounds:
     """What reading one submission may cost (grading.yaml's limits): the code handed to the
     parsers (``code_kb``: a syntax tree takes about 5 KB of memory per line of code, so a
-    notebook at the size cap made of code would need gigabytes) and a deadline."""
+    notebook at the size cap made of code would need gigabytes), a deadline, and the files of
+    an archive (``archive_members``) or entries of a folder (``folder_entries``)."""
 
     max_code_bytes: int | None = None
     deadline: Deadline | None = None
+    max_members: int = field(default_factory=lambda: shipped_limit("archive_members"))
+    max_entries: int = field(default_factory=lambda: shipped_limit("folder_entries"))
 
     def check_time(self) -> None:
         if self.deadline is not None:

@@ -8,9 +8,9 @@ from autograder.intake.files import read_regular, walk_regular
 from autograder.intake.submission import IntakeError
 
 
-def read_folder(path: Path, max_bytes: int) -> dict[str, bytes]:
+def read_folder(path: Path, max_bytes: int, max_entries: int) -> dict[str, bytes]:
     files, total = {}, 0
-    for rel, f in walk_regular(path):
+    for rel, f in walk_regular(path, max_entries):
         if PurePosixPath(rel).suffix not in (".py", ".ipynb"):
             continue
         files[rel] = read_regular(f, max_bytes, f"{path.name}/{rel}")
