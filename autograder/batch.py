@@ -25,6 +25,7 @@ from autograder.engine import NOT_GRADED, CheckResult, Grader, SubmissionResult
 from autograder.feedback.summary import write_class_summary
 from autograder.ids import display_name, unique_ids
 from autograder.intake import discover
+from autograder.intake.files import bytes_digest
 from autograder.outdir import check_output_folder
 from autograder.reports import (
     BATCH_SUMMARY_FILE,
@@ -34,7 +35,6 @@ from autograder.reports import (
     write_submission_reports,
 )
 from autograder.stopping import Interrupted, WorkerStop, stop_signals, stop_workers
-from autograder.submission_files import bytes_digest
 from autograder.training import Trainer
 
 
@@ -51,7 +51,8 @@ def config_digest(config: GradingConfig) -> str:
 
 
 def cache_key(path: Path, config: GradingConfig) -> str:
-    return f"{__version__}:{config_digest(config)}:{bytes_digest(path, (config.limits.submission_mb << 20) + 1)}"
+    on_disk = bytes_digest(path, (config.limits.submission_mb << 20) + 1, config.limits.folder_entries)
+    return f"{__version__}:{config_digest(config)}:{on_disk}"
 
 
 def load_previous(folder: Path, key: str) -> SubmissionResult | None:
@@ -133,7 +134,7 @@ def warm_check(grader: Grader, question: str, check: str) -> None:
     """Run one training check on the reference solutions (trusted, in this process)."""
     from autograder.probes import LocalStudent
 
-    grader._run_check(question, check, grader.checks[question, check], LocalStudent(grader.reference))
+    grader.run_check(question, check, LocalStudent(grader.reference))
 
 
 def warm_reference(grader: Grader) -> None:

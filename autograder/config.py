@@ -7,6 +7,7 @@ submission is graded.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +27,7 @@ DEFAULT_CONFIG = PROJECT_ROOT / CONFIG_NAME
 # graded against (an instructor's course folder made by `initgrade init`). One per process.
 _course_root: Path = PROJECT_ROOT
 _config_path: Path = DEFAULT_CONFIG
+_loaded: GradingConfig | None = None
 
 
 class ConfigError(Exception):
@@ -177,6 +179,15 @@ class GradingConfig(_Strict):
     def functions(self) -> list[str]:
         return [q.function for q in self.questions.values()]
 
+    @property
+    def question_functions(self) -> dict[str, str]:
+        """Question id -> the function students write for it, in grading.yaml's (the notebook's) order."""
+        return {name: q.function for name, q in self.questions.items()}
+
+    def question_of(self, function: str) -> str | None:
+        """The question whose graded function is ``function``; None for any other name."""
+        return next((name for name, q in self.questions.items() if q.function == function), None)
+
 
 def _parse_yaml(text: str):
     """``yaml.safe_load``, with libyaml's parser when PyYAML has it (7 ms less per command).
@@ -234,8 +245,26 @@ def data_folder() -> Path:
 
 def load_config(path: str | Path | None = None) -> GradingConfig:
     """Read and validate grading.yaml, found by :func:`find_config`; its folder becomes the course."""
-    global _course_root, _config_path
+    global _course_root, _config_path, _loaded
     path = find_config(path)
+    config = _read_config(path)
+    _course_root, _config_path, _loaded = path.resolve().parent, path.resolve(), config
+    return config
+
+
+def loaded_config() -> GradingConfig:
+    """The configuration loaded last by :func:`load_config`; before any, the kit's own, read without
+    making its folder the course. Tools that follow the course in force (authoring) take the
+    assignment's facts from it: its questions' functions and the notebook's name."""
+    return _loaded if _loaded is not None else _kit_config()
+
+
+@functools.cache
+def _kit_config() -> GradingConfig:
+    return _read_config(DEFAULT_CONFIG)
+
+
+def _read_config(path: Path) -> GradingConfig:
     try:
         raw = _parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -252,5 +281,4 @@ def load_config(path: str | Path | None = None) -> GradingConfig:
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             lines.append(f"  {where}: {err['msg']}")
         raise ConfigError("\n".join(lines)) from None
-    _course_root, _config_path = path.resolve().parent, path.resolve()
     return config

@@ -126,7 +126,7 @@ class _FreshStudent(SandboxStudent):
             self.restarted = True
             self.sandbox.reseed()
             self.sandbox.kill()
-        return self._call(function, args, as_tuple)
+        return super().call_fresh(function, *args, as_tuple=as_tuple)
 
 
 class Grader:
@@ -169,7 +169,9 @@ class Grader:
         try:
             sub = submission or load_submission(path, self.config.limits.submission_mb << 20,
                                                   self.config.limits.intake_seconds,
-                                                  self.config.limits.code_kb << 10)
+                                                  self.config.limits.code_kb << 10, self.config.functions,
+                                                  max_members=self.config.limits.archive_members,
+                                                  max_entries=self.config.limits.folder_entries)
         except (IntakeError, OSError) as exc:
             result.status, result.error = "error", str(exc)
             result.checks = self._zero_checks(f"the submission could not be read: {exc}")
@@ -189,12 +191,12 @@ class Grader:
             result.call_reuse = load.call_reuse
             context = LoadContext(sub.chunks, load.messages, load.signatures, self.reference)
             result.load_messages = context.load_lines(self.config.functions)
-            student = _FreshStudent(sandbox, context)
+            student = _FreshStudent(sandbox, context, question_of=self.config.question_of)
             # The shared trainer (and its cache) within this submission's training bounds.
             for_submission = getattr(self.trainer, "for_submission", None)
             log = TrainingLog(for_submission() if for_submission else self.trainer)
             iterations = getattr(self.trainer, "iterations_run", 0)
-            result.checks = [self._run_check(q, c, fn, student, log) for (q, c), fn in self.checks.items()]
+            result.checks = [self.run_check(q, c, student, log) for (q, c) in self.checks]
             _say_each_cause_once(result.checks)
             result.evidence = gather_evidence(self, student, result.checks, log)
             result.probes = student.calls_made
@@ -209,7 +211,13 @@ class Grader:
             result.seconds = time.monotonic() - t0
         return result
 
-    def _run_check(self, question: str, check: str, fn, student, trainer=None) -> CheckResult:
+    def run_check(self, question: str, check: str, student, trainer=None) -> CheckResult:
+        """Run one hidden test with its fixtures and score it (partial credit capped by
+        grading.yaml); any failure, even a bug in the check, is a result, never an exception.
+
+        ``student``: the proxy the test calls (autograder.probes.Student); ``trainer``: the
+        submission's (a TrainingLog records its runs), else the grader's own."""
+        fn = self.checks[question, check]
         points = float(self.config.questions[question].checks[check])
         trainer = trainer if trainer is not None else self.trainer
         if isinstance(trainer, TrainingLog):

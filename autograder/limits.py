@@ -62,7 +62,7 @@ TRAINING_LOCK_WAIT_SECONDS = 120.0
 WORKER_GRACE_SECONDS = 1.0
 
 # ----------------------------------------------------------------------------- reading a submission
-# (autograder/intake.py, submission_files.py, notebook_cells.py; the sizes and the time of reading
+# (autograder/intake/: archives, files, notebook_cells; the sizes and the time of reading
 # are grading.yaml's submission_mb, code_kb and intake_seconds, the number of files archive_members
 # and folder_entries)
 

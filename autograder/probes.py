@@ -20,7 +20,9 @@ the parameters of these networks need are a few KB; one reply is at most
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -84,12 +86,14 @@ def _signature(function: str, args: tuple) -> str:
     return f"{function}({', '.join(repr(a) for a in args)})"
 
 
-def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, context=None) -> Returned:
+def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, context=None,
+                        question: str | None = None) -> Returned:
     """Validate a probe reply; raise ProbeFailure for anything that is not a dict.
 
     ``context`` (an autograder.explain.LoadContext) adds what the student's terms need to
     an error: the signature to write, a name a left-out statement defines, NumPy's
-    removed aliases."""
+    removed aliases. ``question``: the question ``function`` answers (grading.yaml), for the
+    notebook section a signature diagnosis points to."""
     call = _signature(function, args)
     status = header.get("status")
     if status == "missing":
@@ -107,7 +111,7 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
         hint = context.explain(function, exc, msg) if context is not None else ""
         found = []
         if exc == "TypeError" and context is not None and context.signature_problem(function):
-            found = [_signature_diagnosis(function, context.signature_problem(function))]
+            found = [_signature_diagnosis(question, context.signature_problem(function))]
         raise ProbeFailure(f"{call} raised an exception: {msg}" + (f" {hint}" if hint else ""),
                            f"{function}: {msg}", found)
     if status == "died":
@@ -143,18 +147,30 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
     return Returned(function, tuple(args), entries, out, mutated=bool(header.get("mutated")), signature=signature)
 
 
-def _signature_diagnosis(function: str, message: str):
-    from autograder.diagnose import QUESTIONS, signature_diagnosis
+def _signature_diagnosis(question: str | None, message: str):
+    from autograder.diagnose import signature_diagnosis
 
-    question = function.removeprefix("initialize_parameters_")
-    return signature_diagnosis(question if question in QUESTIONS else "random", message)
+    return signature_diagnosis(question or "", message)
+
+
+class Student(Protocol):
+    """What a hidden test may ask of the ``student`` fixture."""
+
+    def call(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        """``function(*args)``, memoised: the same call asked by several checks costs one probe."""
+
+    def call_fresh(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        """The same call made again, not the memoised answer: evidence of a missing seed."""
 
 
 def returned_bytes(r: Returned) -> int:
     return sum(a.nbytes for a in r.arrays.values())
 
 
-class _Memo:
+class MemoisedStudent:
+    """A Student whose calls are memoised and whose held replies are bounded; subclasses make
+    the real call in ``_call(function, args, as_tuple)``."""
+
     def __init__(self, max_held_bytes: int | None = None):
         self._memo: dict[str, Returned | ProbeFailure] = {}
         self.max_held_bytes = max_held_bytes
@@ -186,21 +202,28 @@ class _Memo:
             raise ProbeFailure(str(result), result.cause, result.diagnoses)
         return result
 
+    def call_fresh(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        """Call ``function(*args)`` again, bypassing the memo. The reply is evidence for a
+        diagnosis only: it is neither kept nor counted in ``held_bytes``."""
+        return self._call(function, args, as_tuple)
+
     @property
     def calls_made(self) -> int:
         return len(self._memo)
 
 
-class SandboxStudent(_Memo):
+class SandboxStudent(MemoisedStudent):
     """Calls into a loaded ``Sandbox``."""
 
-    def __init__(self, sandbox, context=None, max_held_bytes: int | None = None):
+    def __init__(self, sandbox, context=None, max_held_bytes: int | None = None,
+                 question_of: Callable[[str], str | None] | None = None):
         if max_held_bytes is None:
             limit = getattr(getattr(sandbox, "limits", None), "replies_mb", None)
             max_held_bytes = limit << 20 if limit else None
         super().__init__(max_held_bytes)
         self.sandbox = sandbox
         self.context = context  # autograder.explain.LoadContext: errors in the student's terms
+        self.question_of = question_of  # function -> its question (GradingConfig.question_of)
         self.hung: dict[str, str] = {}
 
     def _call(self, function, args, as_tuple):
@@ -213,10 +236,11 @@ class SandboxStudent(_Memo):
             raise ProbeFailure(str(exc)) from None
         except SandboxError as exc:
             raise ProbeFailure(str(exc)) from None
-        return returned_from_reply(function, args, reply.header, reply.arrays, self.context)
+        question = self.question_of(function) if self.question_of is not None else None
+        return returned_from_reply(function, args, reply.header, reply.arrays, self.context, question)
 
 
-class LocalStudent(_Memo):
+class LocalStudent(MemoisedStudent):
     """Calls trusted functions in-process (the reference solutions), through the same validation."""
 
     def __init__(self, functions: dict):

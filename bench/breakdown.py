@@ -84,7 +84,7 @@ def instrument(clock: Clock) -> None:
     clock.wrap(runner.Sandbox, "start", "sandbox start")
     clock.wrap(runner.Sandbox, "call", "probes")
     clock.wrap(runner.Sandbox, "close", "sandbox end")
-    clock.wrap(engine.Grader, "_run_check", "checks")
+    clock.wrap(engine.Grader, "run_check", "checks")
     clock.wrap(Trainer, "cached", "cache look-up")
     clock.wrap(Trainer, "_train", "training")
     clock.wrap(engine, "gather_evidence", "evidence")

@@ -29,18 +29,22 @@ from autograder.authoring import (
     CHECK_TAG,
     GRADED_TAG,
     METADATA_KEY,
-    QUESTIONS,
     SOLUTIONS_MODULE,
-    SOLVED_NOTEBOOK,
     STUB_MODULE,
-    STUDENT_NOTEBOOK,
     content,
     notebook,
+    question_functions,
     repo_root,
+    solved_notebook,
     stubs,
+    student_notebook,
 )
 
 ROOT = repo_root()
+# The assignment's facts, from grading.yaml as the authoring tools read them.
+QUESTIONS = question_functions()
+STUDENT_NOTEBOOK = student_notebook()
+SOLVED_NOTEBOOK = solved_notebook()
 
 
 def load_module(path: Path, name: str):

@@ -27,7 +27,7 @@ import yaml
 from autograder.batch import grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.intake import IntakeError, load_submission
-from autograder.probes import ProbeFailure, Returned, _Memo
+from autograder.probes import MemoisedStudent, ProbeFailure, Returned
 from autograder.reference import reference_functions
 from autograder.training import Trainer, TrainingLimit
 from autograder.training_worker import WorkStopped, run_bounded
@@ -255,7 +255,7 @@ def test_subnormal_weights_are_trained_as_zeros_and_reference_figures_are_unchan
 # Replies held
 
 
-class _FakeStudent(_Memo):
+class _FakeStudent(MemoisedStudent):
     """Replies of a given size, without a sandbox."""
 
     def __init__(self, cap: int, sizes: dict):

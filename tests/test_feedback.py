@@ -190,8 +190,10 @@ def test_class_summary(batch):
 
 
 def test_notebook_sections_exist():
-    notebook = (PROJECT_ROOT / "assignment" / "initialization.ipynb").read_text()
+    from autograder.authoring import student_notebook
     from autograder.diagnose import SECTIONS as DIAGNOSE_SECTIONS
+
+    notebook = (PROJECT_ROOT / student_notebook()).read_text()
 
     assert set(DIAGNOSE_SECTIONS) == set(SECTIONS)
     for number, heading, _ in SECTIONS.values():

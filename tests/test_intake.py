@@ -2,9 +2,9 @@
 
 ``autograder.intake`` reads a version 4 notebook with ``json`` and turns plain Python cells
 (and simple top-level line magics such as ``%matplotlib inline``) into code itself; anything
-else goes to nbformat and IPython's input transformer, as before. These tests hold both
-readings side by side: the code the sandbox gets, and the messages of refused notebooks,
-must be the same as with nbformat + IPython for every case.
+else goes to nbformat and IPython's input transformer. These tests hold both readings side
+by side with the reference reading (nbformat, then IPython on every cell): the code the sandbox
+gets, and the messages of refused notebooks, must be the same for every case.
 """
 
 from __future__ import annotations
@@ -18,30 +18,37 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from autograder import intake
 from autograder.config import PROJECT_ROOT
-from autograder.intake import IntakeError, code_chunks, notebook_chunks
+from autograder.intake import (
+    IntakeError,
+    code,
+    code_chunks,
+    load_submission,
+    notebook_cells,
+    notebook_chunks,
+    notebooks,
+)
 
 NOTEBOOKS = sorted([*PROJECT_ROOT.glob("examples/**/*.ipynb"), *PROJECT_ROOT.glob("assignment/*.ipynb"),
                     *PROJECT_ROOT.glob("solutions/*.ipynb")])
 
 
 def ipython_cell(source: str) -> str:
-    """The transformation as intake did it before: IPython's, always."""
-    source = intake._unwrap_cell_magic(source)
+    """The reference transformation: IPython's, on every cell."""
+    source = notebook_cells.unwrap_cell_magic(source)
     try:
         return TransformerManager().transform_cell(source)
-    except Exception:  # noqa: BLE001 - as the old intake did: leave the cell as written
+    except Exception:  # noqa: BLE001 - IPython cannot read it: the cell stays as written
         return source
 
 
 def nbformat_chunks(raw: bytes, name: str):
-    """Notebook intake as it was before: nbformat.reads, then IPython on every code cell."""
+    """The reference reading of a notebook: nbformat.reads, then IPython on every code cell."""
     try:
-        text = intake._text(raw, name, "a Jupyter notebook")
+        text = code.source_text(raw, name, "a Jupyter notebook")
         try:
             nb = nbformat.reads(text, as_version=4)
-        except Exception as exc:  # noqa: BLE001 - as the old intake did: nbformat raises many kinds
+        except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds, all refused alike
             raise IntakeError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: "
                               f"{str(exc)[:200]})") from None
         chunks, n_code = [], 0
@@ -136,15 +143,15 @@ def _blank_lines_emptied(code):
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_cells_become_the_code_ipython_makes_of_them(cell):
-    assert _blank_lines_emptied(intake._python_from_cell(cell)) == _blank_lines_emptied(ipython_cell(cell))
+    assert _blank_lines_emptied(notebook_cells.python_from_cell(cell)) == _blank_lines_emptied(ipython_cell(cell))
 
 
 def test_plain_python_and_escaped_lines_need_no_ipython():
     for cell in (CELLS[0], CELLS[2], CELLS[6], CELLS[8], CELLS[9], CELLS[16], CELLS[19], CELLS[33], CELLS[34],
                  CELLS[35]):
-        assert intake._plain_python_cell(cell) is not None, cell
+        assert notebook_cells.plain_python_cell(cell) is not None, cell
     for cell in (CELLS[12], CELLS[13], CELLS[14], CELLS[21], CELLS[24], CELLS[36], CELLS[37]):
-        assert intake._plain_python_cell(cell) is None, cell
+        assert notebook_cells.plain_python_cell(cell) is None, cell
 
 
 def _count_ipython_tokenized_lines(monkeypatch) -> list[int]:
@@ -168,9 +175,9 @@ def test_ipython_never_retokenizes_a_whole_cell_per_escape(monkeypatch, n):
     cell = "import os\n" + "".join(f"!echo {i}\n%time x = {i}\nfiles{i} = !ls\n" for i in range(n))
     cell += "def f():\n    !ls\n    return 1\n"
     if n <= 150:  # within IPython's own loop limit (500 rewrites), the result is IPython's
-        assert intake._python_from_cell(cell) == ipython_cell(cell)
+        assert notebook_cells.python_from_cell(cell) == ipython_cell(cell)
     seen = _count_ipython_tokenized_lines(monkeypatch)
-    code = intake._python_from_cell(cell)
+    code = notebook_cells.python_from_cell(cell)
     assert "files0 = get_ipython().getoutput('ls')" in code and "get_ipython().system('echo 7')" in code
     assert code.count("\n") == cell.count("\n")
     assert sum(seen) <= 6 * cell.count("\n")  # one tokenization of the cell, then a few of each small block
@@ -246,9 +253,9 @@ def test_unusual_and_broken_notebooks_read_or_refused_as_before(name, raw):
 def test_notebooks_as_jupyter_writes_them_skip_nbformat():
     for name in ("correct_notebook.ipynb", "he_xavier_notebook.ipynb"):
         raw = (PROJECT_ROOT / "examples" / "submissions" / name).read_text()
-        assert intake._plain_v4_cells(raw) is not None
+        assert notebooks._plain_v4_cells(raw) is not None
     old = (PROJECT_ROOT / "examples" / "hostile" / "broken_notebook_nbformat3.ipynb").read_text()
-    assert intake._plain_v4_cells(old) is None
+    assert notebooks._plain_v4_cells(old) is None
 
 
 def test_fast_path_is_taken_for_the_example_notebooks():
@@ -260,4 +267,37 @@ def test_fast_path_is_taken_for_the_example_notebooks():
         for cell in nb["cells"]:
             if cell["cell_type"] == "code":
                 source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-                assert intake._plain_python_cell(intake._unwrap_cell_magic(source)) is not None, (path.name, source)
+                unwrapped = notebook_cells.unwrap_cell_magic(source)
+                assert notebook_cells.plain_python_cell(unwrapped) is not None, (path.name, source)
+
+
+def test_reading_bounds_are_grading_yamls(tmp_path):
+    """archive_members and folder_entries reach intake; unset, they are the config model's defaults."""
+    import io
+    import zipfile
+
+    from autograder.config import Limits
+    from autograder.intake.bounds import ReadingBounds
+
+    shipped = ReadingBounds()
+    assert shipped.max_members == Limits.model_fields["archive_members"].default
+    assert shipped.max_entries == Limits.model_fields["folder_entries"].default
+    module = (PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("init_functions.py", module)
+        for i in range(3):
+            zf.writestr(f"notes{i}.txt", "x")
+    archive = tmp_path / "sub.zip"
+    archive.write_bytes(buf.getvalue())
+    assert load_submission(archive, 1 << 20, max_members=4).kind == "zip:package"
+    with pytest.raises(IntakeError, match="holds 4 files; at most 3 are accepted"):
+        load_submission(archive, 1 << 20, max_members=3)
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "init_functions.py").write_text(module)
+    for i in range(5):
+        (folder / f"data{i}.csv").write_text("1")
+    assert load_submission(folder, 1 << 20, max_entries=6).kind == "package"
+    with pytest.raises(OSError, match="holds more than 5 files and folders"):
+        load_submission(folder, 1 << 20, max_entries=5)

@@ -22,7 +22,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.authoring import METADATA_KEY, QUESTIONS, SOLVED_NOTEBOOK, repo_root
+from autograder.authoring import METADATA_KEY, question_functions, repo_root, solved_notebook
 
 ROOT = repo_root()
 LN2 = 0.6931471805599453
@@ -59,7 +59,7 @@ def executed():
         mp.setenv("MPLBACKEND", "Agg")
         for var in THREAD_VARS:
             mp.setenv(var, "1")
-        nb = nbformat.read(ROOT / SOLVED_NOTEBOOK, as_version=4)
+        nb = nbformat.read(ROOT / solved_notebook(), as_version=4)
         setup = next(i for i, cell in enumerate(nb.cells) if "import matplotlib.pyplot as plt" in cell.source)
         hook = FIGURE_HOOK.format(source=(ROOT / "tests" / "figure_checks.py").read_text(encoding="utf-8"))
         nb.cells.insert(setup + 1, nbformat.v4.new_code_cell(hook))
@@ -93,9 +93,9 @@ def test_public_checks_pass_in_the_notebook(executed):
         question = cell.metadata.get(METADATA_KEY, {}).get("check")
         if question:
             out = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-            assert f"All checks passed for {QUESTIONS[question]}." in out
+            assert f"All checks passed for {question_functions()[question]}." in out
             checked.append(question)
-    assert checked == list(QUESTIONS)
+    assert checked == list(question_functions())
 
 
 def test_zeros_learns_nothing(executed):

@@ -6,9 +6,9 @@ notebook content in :mod:`autograder.authoring.content`) this package produces:
 
 * ``assignment/initlab/init_functions.py`` -- the student stub module
   (:mod:`autograder.authoring.stubs`);
-* ``assignment/initialization.ipynb`` -- the student notebook, stubs in the graded
-  cells, no outputs;
-* ``solutions/initialization_solved.ipynb`` -- the same notebook with the
+* ``assignment/<notebook>`` -- the student notebook (grading.yaml's ``notebook``), stubs
+  in the graded cells, no outputs;
+* ``solutions/<notebook stem>_solved.ipynb`` -- the same notebook with the
   reference code in the graded cells (:mod:`autograder.authoring.notebook`).
 
 Regenerate everything with ``python -m autograder.authoring``; check that the
@@ -16,32 +16,27 @@ committed copies are current with ``python -m autograder.authoring --check``.
 
 Graded notebook cells carry the metadata
 ``{"initgrade": {"graded": <question id>, "function": <function name>}}`` and the
-tag ``graded``; :data:`QUESTIONS` maps question ids to function names.
+tag ``graded``. The question ids, their functions and the notebook's name come from
+grading.yaml (the configuration in force: :func:`autograder.config.loaded_config`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from autograder.config import loaded_config
+
 __all__ = [
-    "QUESTIONS",
     "GRADED_TAG",
     "CHECK_TAG",
     "METADATA_KEY",
+    "question_functions",
     "repo_root",
     "SOLUTIONS_MODULE",
     "STUB_MODULE",
-    "STUDENT_NOTEBOOK",
-    "SOLVED_NOTEBOOK",
+    "student_notebook",
+    "solved_notebook",
 ]
-
-#: Question id -> name of the function the student writes for it (notebook order).
-QUESTIONS: dict[str, str] = {
-    "zeros": "initialize_parameters_zeros",
-    "random": "initialize_parameters_random",
-    "he": "initialize_parameters_he",
-    "deep": "initialize_parameters_deep",
-}
 
 #: Cell tag on every graded cell.
 GRADED_TAG = "graded"
@@ -53,8 +48,21 @@ METADATA_KEY = "initgrade"
 # Paths relative to the repository root.
 SOLUTIONS_MODULE = Path("solutions/init_functions.py")
 STUB_MODULE = Path("assignment/initlab/init_functions.py")
-STUDENT_NOTEBOOK = Path("assignment/initialization.ipynb")
-SOLVED_NOTEBOOK = Path("solutions/initialization_solved.ipynb")
+
+
+def question_functions() -> dict[str, str]:
+    """Question id -> the function the student writes for it, in notebook order (grading.yaml)."""
+    return loaded_config().question_functions
+
+
+def student_notebook() -> Path:
+    """The student notebook, relative to the repository root: grading.yaml's ``notebook``."""
+    return Path("assignment") / loaded_config().notebook
+
+
+def solved_notebook() -> Path:
+    """The solved notebook, relative to the repository root, named after the student one."""
+    return Path("solutions") / f"{Path(loaded_config().notebook).stem}_solved.ipynb"
 
 
 def repo_root() -> Path:

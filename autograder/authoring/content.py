@@ -32,7 +32,7 @@ import textwrap
 from dataclasses import dataclass, field
 from functools import cache
 
-from . import QUESTIONS, repo_root
+from . import question_functions, repo_root
 
 __all__ = ["Cell", "CELLS", "md", "code", "graded", "check", "expected_output", "load_checks"]
 
@@ -65,7 +65,7 @@ def code(text: str, tags: tuple[str, ...] = ()) -> Cell:
 
 
 def graded(question: str) -> Cell:
-    if question not in QUESTIONS:
+    if question not in question_functions():
         raise KeyError(f"unknown question id {question!r}")
     return Cell("code", "", role="graded", question=question)
 
@@ -88,7 +88,7 @@ def _example_call(question: str) -> str:
 
 
 def check(question: str) -> Cell:
-    function = QUESTIONS[question]
+    function = question_functions()[question]
     source = (
         "# Run this cell to test your function on the example above.\n"
         f"show_parameters({_example_call(question)})\n"

@@ -32,11 +32,11 @@ from . import (
     CHECK_TAG,
     GRADED_TAG,
     METADATA_KEY,
-    QUESTIONS,
-    SOLVED_NOTEBOOK,
     STUB_MODULE,
-    STUDENT_NOTEBOOK,
+    question_functions,
     repo_root,
+    solved_notebook,
+    student_notebook,
 )
 from .content import CELLS, Cell
 from .stubs import function_sources, read_solutions, render_stub_module
@@ -72,7 +72,8 @@ def build_notebook(variant: str = "student", solutions_text: str | None = None):
     if solutions_text is None:
         solutions_text = read_solutions()
     sources = function_sources(VARIANTS[variant], solutions_text)
-    missing = [fn for fn in QUESTIONS.values() if fn not in sources]
+    functions = question_functions()
+    missing = [fn for fn in functions.values() if fn not in sources]
     if missing:
         raise ValueError(f"solutions module lacks the graded functions {missing}")
 
@@ -82,7 +83,7 @@ def build_notebook(variant: str = "student", solutions_text: str | None = None):
         metadata: dict = {}
         tags = list(cell.tags)
         if cell.role == "graded":
-            function = QUESTIONS[cell.question]
+            function = functions[cell.question]
             source = sources[function]
             metadata[METADATA_KEY] = {"graded": cell.question, "function": function}
             metadata["deletable"] = False
@@ -106,8 +107,8 @@ def build_notebook(variant: str = "student", solutions_text: str | None = None):
             nb_cell = v4.new_code_cell(source, metadata=metadata)
         nb_cell["id"] = _cell_id(index, cell)
         cells.append(nb_cell)
-    if seen != set(QUESTIONS):
-        raise ValueError(f"content has no graded cell for {sorted(set(QUESTIONS) - seen)}")
+    if seen != set(functions):
+        raise ValueError(f"content has no graded cell for {sorted(set(functions) - seen)}")
 
     nb = v4.new_notebook(
         cells=cells,
@@ -144,8 +145,8 @@ def generated_files(root: Path | None = None) -> dict[Path, str]:
     solutions_text = read_solutions(root)
     return {
         STUB_MODULE: render_stub_module(solutions_text),
-        STUDENT_NOTEBOOK: render_notebook("student", solutions_text),
-        SOLVED_NOTEBOOK: render_notebook("solved", solutions_text),
+        student_notebook(): render_notebook("student", solutions_text),
+        solved_notebook(): render_notebook("solved", solutions_text),
     }
 
 

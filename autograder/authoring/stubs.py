@@ -37,7 +37,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import SOLUTIONS_MODULE, repo_root
+from . import SOLUTIONS_MODULE, repo_root, student_notebook
 
 __all__ = [
     "BEGIN_MARKER",
@@ -57,6 +57,7 @@ __all__ = [
 BEGIN_MARKER = "# BEGIN SOLUTION"
 END_MARKER = "# END SOLUTION"
 
+# ``{notebook}``: the student notebook's name (grading.yaml).
 STUB_DOCSTRING = '''"""The four initialization functions you write for this assignment.
 
 GENERATED FILE: produced by ``python -m autograder.authoring`` from the reference
@@ -68,7 +69,7 @@ code in its place. Leave everything else as it is: the signatures, the docstring
 and, above all, the ``np.random.seed(3)`` lines (the checks compare the exact
 numbers a seeded generator produces).
 
-The same four functions are the graded cells of ``initialization.ipynb``; keep the
+The same four functions are the graded cells of ``{notebook}``; keep the
 two copies identical. Check this file with ``pytest public_tests`` (run from the
 folder that holds ``public_tests/``), or call the checks from the notebook.
 """'''
@@ -175,7 +176,8 @@ def render_stub_module(text: str | None = None) -> str:
         cursor = region.end + 1
     out.extend(lines[cursor:])
     stub_body = "\n".join(out) + "\n"
-    result = "\n".join(_replace_module_docstring(out, stub_body, STUB_DOCSTRING)) + "\n"
+    docstring = STUB_DOCSTRING.format(notebook=student_notebook().name)
+    result = "\n".join(_replace_module_docstring(out, stub_body, docstring)) + "\n"
     compile(result, str(SOLUTIONS_MODULE), "exec")  # a broken stub must never be written
     return result
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.hidden_tests.common import EVIDENCE_CASE, EVIDENCE_RANDOM_SCALE, QUESTION_OF, call_text
+from autograder.hidden_tests.common import EVIDENCE_CASE, EVIDENCE_RANDOM_SCALE, call_text
 
 
 @dataclass
@@ -66,10 +66,11 @@ def cached_outcome(trainer, training: str, params: dict):
     return getattr(trainer, "trainer", trainer).cached(training, params)
 
 
-def expected_std(kind: str, n_in: int, extra: tuple) -> float:
-    if kind == "random":
+def expected_std(question: str, n_in: int, extra: tuple) -> float:
+    """The standard deviation ``question``'s weights are drawn with, in a layer of fan-in ``n_in``."""
+    if question == "random":
         return float(extra[0]) if extra else 0.01
-    if kind == "he":
+    if question == "he":
         return math.sqrt(2.0 / n_in)
     return 1.0 / math.sqrt(n_in)
 
@@ -82,9 +83,9 @@ def _outcome_data(o) -> dict | None:
             "hidden_rows_identical": [bool(x) for x in o.hidden_rows_identical]}
 
 
-def _weights(student, function: str, kind: str) -> dict:
+def _weights(student, function: str, question: str) -> dict:
     dims = list(EVIDENCE_CASE)
-    extra = (EVIDENCE_RANDOM_SCALE,) if kind == "random" else ()
+    extra = (EVIDENCE_RANDOM_SCALE,) if question == "random" else ()
     text = f"{function}({', '.join(repr(a) for a in (dims, *extra))})"
     try:
         r = student.call(function, dims, *extra)
@@ -98,7 +99,7 @@ def _weights(student, function: str, kind: str) -> dict:
             "expected_shape": [dims[l], dims[l - 1]],
             "shape": list(w.shape) if w is not None else None,
             "values": None if w is None else np.asarray(w, dtype=np.float32).ravel(),
-            "expected_std": expected_std(kind, dims[l - 1], extra),
+            "expected_std": expected_std(question, dims[l - 1], extra),
         })
     return {"call": call_text(r), "layers": layers}
 
@@ -140,7 +141,7 @@ def _training(run: Run, grader) -> dict:
         except Exception:  # noqa: BLE001 - no reference run, no comparison: the picture shows the rest
             ref = None
     label = ""
-    if QUESTION_OF.get(run.function) == "random":
+    if run.question == "random":
         label = f"scale = {run.args[1]:g}" if len(run.args) > 1 else "scale = 0.01 (default)"
     text = f"{run.function}({', '.join(repr(a) for a in run.args)})"
     return {"check": run.check, "training": run.training, "call": text, "label": label,
@@ -154,11 +155,10 @@ def gather_evidence(grader, student, checks, log: TrainingLog) -> dict:
         failed = {c.question for c in checks if not c.passed}
         ev: dict = {"weights": {}, "zeros": {}, "training": {}}
         for q, question in config.questions.items():
-            kind = QUESTION_OF.get(question.function)
             runs = [r for r in log.runs if r.question == q]
-            if q in failed and kind in ("random", "he", "deep"):
-                ev["weights"][q] = _weights(student, question.function, kind)
-            if q in failed and kind == "zeros":
+            if q in failed and q in ("random", "he", "deep"):
+                ev["weights"][q] = _weights(student, question.function, q)
+            if q in failed and q == "zeros":
                 ev["zeros"][q] = _zeros(student, question.function, runs, grader.trainer, config)
             if runs:
                 ev["training"][q] = [_training(r, grader) for r in runs]

@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 
 from autograder.feedback import svg
-from autograder.feedback.sections import NOTEBOOK, section_heading, section_pointer
+from autograder.feedback.sections import section_heading, section_pointer
 from autograder.limits import FEEDBACK_OUTPUT_CHARS
 
 FIGURE_DIR = "figures"
@@ -189,10 +189,10 @@ def _question_title(config, q: str) -> tuple[str, str]:
     return (question.title, question.function) if question else (q, "")
 
 
-def _diagnosis_context(d, checks) -> dict:
+def _diagnosis_context(d, checks, notebook: str) -> dict:
     return {"code": d.code, "title": d.title, "confidence": d.confidence, "message": d.message,
             "partial": bool(d.partial_credit_eligible and d.confidence == "high" and any(c.score > 0 for c in checks)),
-            "pointer": section_pointer(d.notebook_section),
+            "pointer": section_pointer(d.notebook_section, notebook),
             "behind": ", ".join(c.check.replace("_", " ") for c in checks)}
 
 
@@ -210,7 +210,7 @@ def render_html(result, config, figs: list[Figure] | None = None) -> str:
             "checks": [{"passed": c.passed, "score": c.score, "max_score": c.max_score,
                         "label": c.check.replace("_", " "), "message": "passed" if c.passed else split_message(c)}
                        for c in checks],
-            "diagnoses": [_diagnosis_context(d, dchecks) for d, dchecks in unique_diagnoses(checks)],
+            "diagnoses": [_diagnosis_context(d, dchecks, config.notebook) for d, dchecks in unique_diagnoses(checks)],
             "figures": [{"name": f.name, "svg": trusted_svg(f.svg), "text": f.text} for f in figs if f.question == q],
         })
     fixes = [{"question": checks[0].question, "anchor": f"q-{checks[0].question}", "title": d.title,
@@ -219,7 +219,7 @@ def render_html(result, config, figs: list[Figure] | None = None) -> str:
                   score=result.score, max_score=result.max_score, questions=questions, error=result.error,
                   fixes=fixes, load_intro=LOAD_INTRO, load_messages=result.load_messages,
                   output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS],
-                  notebook=NOTEBOOK, grader_version=result.grader_version, seconds=result.seconds)
+                  notebook=config.notebook, grader_version=result.grader_version, seconds=result.seconds)
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -238,7 +238,7 @@ def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir
             "got": sum(c.score for c in checks), "total": sum(c.max_score for c in checks),
             "checks": [{"passed": c.passed, "score": c.score, "max_score": c.max_score, "name": c.name,
                         "message": "" if c.passed else split_message(c)} for c in checks],
-            "diagnoses": [_diagnosis_context(d, dchecks) for d, dchecks in unique_diagnoses(checks)],
+            "diagnoses": [_diagnosis_context(d, dchecks, config.notebook) for d, dchecks in unique_diagnoses(checks)],
             "figures": [{"name": f.name, "title": f.title, "text": f.text} for f in figs if f.question == q],
         })
     fixes = [{"question": checks[0].question, "title": d.title, "code": d.code,

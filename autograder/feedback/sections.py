@@ -1,4 +1,4 @@
-"""Where in the notebook (assignment/initialization.ipynb) each diagnosis points.
+"""Where in the student notebook (grading.yaml's ``notebook``) each diagnosis points.
 
 ``autograder.diagnose`` names a ``notebook_section`` id; this maps it to the
 notebook's own numbered heading (generated from autograder/authoring/content.py;
@@ -7,8 +7,6 @@ tests/test_feedback.py proves the headings still exist), so feedback can say
 """
 
 from __future__ import annotations
-
-NOTEBOOK = "initialization.ipynb"
 
 #: section id -> (number, heading as in the notebook, what to re-read there)
 SECTIONS: dict[str, tuple[str, str, str]] = {
@@ -35,9 +33,9 @@ def section_heading(section: str) -> str:
     return f"{number}. {heading}"
 
 
-def section_pointer(section: str) -> str:
-    """One sentence for a student: which section to re-read, and for what."""
+def section_pointer(section: str, notebook: str) -> str:
+    """One sentence for a student: which section of ``notebook`` to re-read, and for what."""
     if section not in SECTIONS:
-        return f"See the notebook ({NOTEBOOK})."
+        return f"See the notebook ({notebook})."
     number, heading, what = SECTIONS[section]
     return f"Re-read section {number}, \"{heading}\", of the notebook: {what}."

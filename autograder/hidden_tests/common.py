@@ -18,14 +18,6 @@ STRUCTURE_CASES = [[5, 4, 3], [1, 6, 1], [7, 5, 4, 3, 3, 1]]
 EVIDENCE_CASE = [40, 25, 10]
 EVIDENCE_RANDOM_SCALE = 10
 
-QUESTION_OF = {
-    "initialize_parameters_zeros": "zeros",
-    "initialize_parameters_random": "random",
-    "initialize_parameters_he": "he",
-    "initialize_parameters_deep": "deep",
-}
-
-
 class CheckFailure(AssertionError):
     """A failed check, with the diagnoses (autograder.diagnose.Diagnosis) that explain it.
 
@@ -57,26 +49,21 @@ def partial_fraction(config, question: str, check: str) -> float:
 
 
 def fresh_call(student, function: str, *args, as_tuple: bool = False):
-    """A second, independent call with the same arguments (not the memoised answer).
+    """A second, independent call with the same arguments (not the memoised answer):
+    ``student.call_fresh`` (autograder.probes.Student; the engine's makes it in a newly
+    started sandbox process).
 
-    Uses the student proxy's ``call_fresh`` when it has one (the engine's: the call in a
-    newly started sandbox process), else calls again bypassing the memo.
-
-    Returns None when the student proxy cannot call again or the call fails: a
-    repeat is evidence for a diagnosis, never a reason to fail a check by itself.
+    Returns None when the call fails: a repeat is evidence for a diagnosis, never a
+    reason to fail a check by itself.
     """
     try:
-        again = getattr(student, "call_fresh", None)
-        if again is not None:
-            return again(function, *args, as_tuple=as_tuple)
-        raw = getattr(student, "_call", None)  # probes._Memo subclasses: the unmemoised call
-        return raw(function, tuple(args), as_tuple) if raw is not None else None
+        return student.call_fresh(function, *args, as_tuple=as_tuple)
     except Exception:  # noqa: BLE001 - ProbeFailure, a dead sandbox...: no evidence
         return None
 
 
-def _scale_of(r):
-    return r.args[1] if QUESTION_OF.get(r.function) == "random" and len(r.args) > 1 else None
+def _scale_of(question: str | None, r):
+    return r.args[1] if question == "random" and len(r.args) > 1 else None
 
 
 def _arrays_complete(r) -> bool:
@@ -84,9 +71,12 @@ def _arrays_complete(r) -> bool:
     return all(e.get("key") is None or e.get("key") in r.arrays for e in r.entries)
 
 
-def diagnose_call(r, reference, extra: dict | None = None) -> list:
-    """autograder.diagnose on one call's return value against the reference's; [] if none."""
-    question = QUESTION_OF.get(r.function)
+def diagnose_call(r, reference, config, extra: dict | None = None) -> list:
+    """autograder.diagnose on one call's return value against the reference's; [] if none.
+
+    ``config`` (grading.yaml) says which question the called function answers, its tolerance
+    and the functions the messages name."""
+    question = config.question_of(r.function)
     if question is None or reference is None or r.function not in reference or not _arrays_complete(r):
         return []
     try:
@@ -100,20 +90,21 @@ def diagnose_call(r, reference, extra: dict | None = None) -> list:
             extra = dict(extra or {}, signature=[p.get("name") for p in signature
                                                  if p.get("kind") == "positional"])
         with np.errstate(all="ignore"):
-            return diagnose(question, dims, r.params(), expected, scale=_scale_of(r), extra=extra)
+            return diagnose(question, dims, r.params(), expected, tolerance=config.tolerance,
+                            functions=config.question_functions, scale=_scale_of(question, r), extra=extra)
     except Exception:  # noqa: BLE001 - a diagnosis is a bonus, never a failure of the grader
         return []
 
 
-def with_diagnosis(message: str, diagnoses) -> str:
-    """The check's message, then the most likely mistake and where to read about it."""
+def with_diagnosis(message: str, diagnoses, notebook: str) -> str:
+    """The check's message, then the most likely mistake and where in ``notebook`` to read about it."""
     if not diagnoses:
         return message
     d = diagnoses[0]
     try:
         from autograder.feedback.sections import section_pointer
 
-        pointer = " " + section_pointer(d.notebook_section)
+        pointer = " " + section_pointer(d.notebook_section, notebook)
     except ImportError:
         pointer = ""
     text = f"{message} Diagnosis: {d.title}. {d.message}{pointer}"
@@ -123,15 +114,15 @@ def with_diagnosis(message: str, diagnoses) -> str:
     return text
 
 
-def diagnosed(r, reference, assertion, *args) -> None:
+def diagnosed(r, reference, config, assertion, *args) -> None:
     """Run ``assertion(r, *args)``; if it fails, name the likely mistake behind it."""
     try:
         assertion(r, *args)
     except CheckFailure:
         raise
     except AssertionError as exc:
-        found = diagnose_call(r, reference)
-        raise CheckFailure(with_diagnosis(str(exc) or "check failed", found), found) from None
+        found = diagnose_call(r, reference, config)
+        raise CheckFailure(with_diagnosis(str(exc) or "check failed", found, config.notebook), found) from None
 
 
 def call_text(r) -> str:
@@ -261,13 +252,13 @@ def seeded_problem(r, expected: dict, tolerance, dims) -> str:
     return ""
 
 
-def _as_other_call(r) -> dict:
+def _as_other_call(question: str, r) -> dict:
     dims = list(r.args[0])
-    scale = (r.args[1] if len(r.args) > 1 else 0.01) if QUESTION_OF.get(r.function) == "random" else None
+    scale = (r.args[1] if len(r.args) > 1 else 0.01) if question == "random" else None
     return {"layers_dims": dims, "returned": r.params(), "scale": scale}
 
 
-def check_seeded_values(student, reference, config, question: str, function: str, calls) -> None:
+def check_seeded_values(student, reference, config, question: str, calls) -> None:
     """Every call in ``calls`` ((layers_dims, extra args) pairs) must return the reference's seeded values.
 
     On failure each differing call is diagnosed with the evidence the diagnosis needs
@@ -275,6 +266,7 @@ def check_seeded_values(student, reference, config, question: str, function: str
     difference is the right distribution drawn with the wrong seeding (high
     confidence), grading.yaml's ``partial_credit`` for this check applies.
     """
+    function = config.questions[question].function
     returned, failures = [], []
     for dims, extra in calls:
         r = student.call(function, dims, *extra)
@@ -293,9 +285,9 @@ def check_seeded_values(student, reference, config, question: str, function: str
     usable = [r for r in returned if _arrays_complete(r)]
 
     def evidence(r) -> dict:
-        return {"other_calls": [_as_other_call(o) for o in usable if o is not r]}
+        return {"other_calls": [_as_other_call(question, o) for o in usable if o is not r]}
 
-    found_per_call = [diagnose_call(r, reference, evidence(r)) for r, _ in failures]
+    found_per_call = [diagnose_call(r, reference, config, evidence(r)) for r, _ in failures]
     # Values no known mistake regenerates: ask for the same call again (in the sandbox, a
     # newly started process: probes fork from the loaded code, so in one process even an
     # unseeded function repeats itself). Differing values prove the seeding is missing.
@@ -305,7 +297,7 @@ def check_seeded_values(student, reference, config, question: str, function: str
         again = fresh_call(student, function, *r.args)
         if again is None:
             break
-        found_per_call[i] = diagnose_call(r, reference, dict(evidence(r), repeat=again.params()))
+        found_per_call[i] = diagnose_call(r, reference, config, dict(evidence(r), repeat=again.params()))
     found = []
     for ds in found_per_call:
         found += [d for d in ds if d.code not in {x.code for x in found}]
@@ -313,7 +305,7 @@ def check_seeded_values(student, reference, config, question: str, function: str
     message = first_problem
     if len(failures) > 1:
         message += f" ({len(failures)} of the {len(calls)} seeded calls differ.)"
-    message = with_diagnosis(message, found_per_call[0] or found)
+    message = with_diagnosis(message, found_per_call[0] or found, config.notebook)
     fraction = partial_fraction(config, question, "seeded_values")
     eligible = all(ds and all(d.partial_credit_eligible and d.confidence == "high" for d in ds)
                    for ds in found_per_call)
@@ -349,7 +341,7 @@ def _record(trainer, training: str, r, outcome) -> None:
         record(training, r.function, r.args, outcome)
 
 
-def train_and_check(student, reference, trainer, threshold, function: str, *extra, outcome_check=None):
+def train_and_check(student, reference, trainer, config, threshold, function: str, *extra, outcome_check=None):
     """Train from ``function(layers, *extra)`` and check the accuracy bounds of ``threshold``.
 
     Failures name the likely mistake in the parameters (autograder.diagnose), since a
@@ -362,8 +354,8 @@ def train_and_check(student, reference, trainer, threshold, function: str, *extr
     try:
         params = trainable(r, dims)
     except AssertionError as exc:
-        found = diagnose_call(r, reference)
-        raise CheckFailure(with_diagnosis(str(exc), found), found) from None
+        found = diagnose_call(r, reference, config)
+        raise CheckFailure(with_diagnosis(str(exc), found, config.notebook), found) from None
     try:
         outcome = trainer.outcome(threshold.training, params)
     except AssertionError as exc:  # a bound of the grader's work (autograder.training.TrainingLimit)
@@ -374,6 +366,6 @@ def train_and_check(student, reference, trainer, threshold, function: str, *extr
             outcome_check(outcome, dims)
         assert_accuracy(outcome, threshold, what)
     except AssertionError as exc:
-        found = diagnose_call(r, reference)
-        raise CheckFailure(with_diagnosis(str(exc), found), found) from None
+        found = diagnose_call(r, reference, config)
+        raise CheckFailure(with_diagnosis(str(exc), found, config.notebook), found) from None
     return outcome

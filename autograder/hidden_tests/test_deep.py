@@ -1,4 +1,7 @@
-"""Hidden tests for initialize_parameters_deep."""
+"""Hidden tests of question deep (fan-in scaled initialization of a deep network).
+
+grading.yaml names the function they call.
+"""
 
 from autograder.hidden_tests.common import (
     SEEDED_CASES,
@@ -12,31 +15,36 @@ from autograder.hidden_tests.common import (
     train_and_check,
 )
 
-F = "initialize_parameters_deep"
+QUESTION = "deep"
 
 
-def test_deep_structure(student, reference):
+def test_deep_structure(student, reference, config):
+    function = config.questions[QUESTION].function
     for dims in STRUCTURE_CASES:
-        diagnosed(student.call(F, dims), reference, assert_structure, dims)
+        diagnosed(student.call(function, dims), reference, config, assert_structure, dims)
 
 
-def test_deep_types(student, reference):
+def test_deep_types(student, reference, config):
+    function = config.questions[QUESTION].function
     for dims in STRUCTURE_CASES:
-        diagnosed(student.call(F, dims), reference, assert_types)
+        diagnosed(student.call(function, dims), reference, config, assert_types)
 
 
-def test_deep_biases_zero(student, reference):
+def test_deep_biases_zero(student, reference, config):
+    function = config.questions[QUESTION].function
     for dims in STRUCTURE_CASES:
-        diagnosed(student.call(F, dims), reference, assert_biases_zero, dims)
+        diagnosed(student.call(function, dims), reference, config, assert_biases_zero, dims)
 
 
-def test_deep_arguments(student):
-    assert_arguments(student, F, STRUCTURE_CASES[0])
+def test_deep_arguments(student, config):
+    function = config.questions[QUESTION].function
+    assert_arguments(student, function, STRUCTURE_CASES[0])
 
 
 def test_deep_seeded_values(student, reference, config):
-    check_seeded_values(student, reference, config, "deep", F, [(dims, ()) for dims in SEEDED_CASES])
+    check_seeded_values(student, reference, config, QUESTION, [(dims, ()) for dims in SEEDED_CASES])
 
 
 def test_deep_accuracy(student, reference, trainer, config):
-    train_and_check(student, reference, trainer, config.thresholds["deep"], F)
+    function = config.questions[QUESTION].function
+    train_and_check(student, reference, trainer, config, config.thresholds["deep"], function)

@@ -1,4 +1,7 @@
-"""Hidden tests for initialize_parameters_he."""
+"""Hidden tests of question he (He initialization).
+
+grading.yaml names the function they call.
+"""
 
 from autograder.hidden_tests.common import (
     SEEDED_CASES,
@@ -12,31 +15,36 @@ from autograder.hidden_tests.common import (
     train_and_check,
 )
 
-F = "initialize_parameters_he"
+QUESTION = "he"
 
 
-def test_he_structure(student, reference):
+def test_he_structure(student, reference, config):
+    function = config.questions[QUESTION].function
     for dims in STRUCTURE_CASES:
-        diagnosed(student.call(F, dims), reference, assert_structure, dims)
+        diagnosed(student.call(function, dims), reference, config, assert_structure, dims)
 
 
-def test_he_types(student, reference):
+def test_he_types(student, reference, config):
+    function = config.questions[QUESTION].function
     for dims in STRUCTURE_CASES:
-        diagnosed(student.call(F, dims), reference, assert_types)
+        diagnosed(student.call(function, dims), reference, config, assert_types)
 
 
-def test_he_biases_zero(student, reference):
+def test_he_biases_zero(student, reference, config):
+    function = config.questions[QUESTION].function
     for dims in STRUCTURE_CASES:
-        diagnosed(student.call(F, dims), reference, assert_biases_zero, dims)
+        diagnosed(student.call(function, dims), reference, config, assert_biases_zero, dims)
 
 
-def test_he_arguments(student):
-    assert_arguments(student, F, STRUCTURE_CASES[0])
+def test_he_arguments(student, config):
+    function = config.questions[QUESTION].function
+    assert_arguments(student, function, STRUCTURE_CASES[0])
 
 
 def test_he_seeded_values(student, reference, config):
-    check_seeded_values(student, reference, config, "he", F, [(dims, ()) for dims in SEEDED_CASES])
+    check_seeded_values(student, reference, config, QUESTION, [(dims, ()) for dims in SEEDED_CASES])
 
 
 def test_he_accuracy(student, reference, trainer, config):
-    train_and_check(student, reference, trainer, config.thresholds["he"], F)
+    function = config.questions[QUESTION].function
+    train_and_check(student, reference, trainer, config, config.thresholds["he"], function)

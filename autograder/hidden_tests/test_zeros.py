@@ -1,4 +1,9 @@
-"""Hidden tests for initialize_parameters_zeros."""
+"""Hidden tests of question zeros (zero initialization).
+
+grading.yaml names the function they call.
+"""
+
+from functools import partial
 
 import numpy as np
 
@@ -13,26 +18,30 @@ from autograder.hidden_tests.common import (
     train_and_check,
 )
 
-F = "initialize_parameters_zeros"
+QUESTION = "zeros"
 
 
-def test_zeros_structure(student, reference):
+def test_zeros_structure(student, reference, config):
+    function = config.questions[QUESTION].function
     for dims in STRUCTURE_CASES:
-        diagnosed(student.call(F, dims), reference, assert_structure, dims)
+        diagnosed(student.call(function, dims), reference, config, assert_structure, dims)
 
 
-def test_zeros_types(student, reference):
+def test_zeros_types(student, reference, config):
+    function = config.questions[QUESTION].function
     for dims in STRUCTURE_CASES:
-        diagnosed(student.call(F, dims), reference, assert_types)
+        diagnosed(student.call(function, dims), reference, config, assert_types)
 
 
-def test_zeros_biases_zero(student, reference):
+def test_zeros_biases_zero(student, reference, config):
+    function = config.questions[QUESTION].function
     for dims in STRUCTURE_CASES:
-        diagnosed(student.call(F, dims), reference, assert_biases_zero, dims)
+        diagnosed(student.call(function, dims), reference, config, assert_biases_zero, dims)
 
 
-def test_zeros_arguments(student):
-    assert_arguments(student, F, STRUCTURE_CASES[0])
+def test_zeros_arguments(student, config):
+    function = config.questions[QUESTION].function
+    assert_arguments(student, function, STRUCTURE_CASES[0])
 
 
 def _all_zero(r, dims):
@@ -44,18 +53,21 @@ def _all_zero(r, dims):
             "zero initialization means np.zeros((n_l, n_{l-1})), with no random draws.")
 
 
-def test_zeros_all_zero(student, reference):
+def test_zeros_all_zero(student, reference, config):
+    function = config.questions[QUESTION].function
     for dims in STRUCTURE_CASES:
-        diagnosed(student.call(F, dims), reference, _all_zero, dims)
+        diagnosed(student.call(function, dims), reference, config, _all_zero, dims)
 
 
-def _still_symmetric(outcome, dims):
+def _still_symmetric(function, outcome, dims):
     broken = [l + 1 for l, same in enumerate(outcome.hidden_rows_identical) if not same]
     assert not broken, (
-        f"after training from {F}({dims}), the rows of W{broken[0]} are no longer identical: the hidden units "
+        f"after training from {function}({dims}), the rows of W{broken[0]} are no longer identical: the hidden units "
         "were not symmetric at the start, so these are not zero weights.")
 
 
 def test_zeros_symmetry(student, reference, trainer, config):
     """After training from zeros, every hidden unit of a layer is still the same unit."""
-    train_and_check(student, reference, trainer, config.thresholds["zeros"], F, outcome_check=_still_symmetric)
+    function = config.questions[QUESTION].function
+    train_and_check(student, reference, trainer, config, config.thresholds["zeros"], function,
+                    outcome_check=partial(_still_symmetric, function))

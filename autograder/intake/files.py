@@ -19,9 +19,6 @@ import os
 import stat
 from pathlib import Path
 
-# A package folder holds a handful of files; this many entries is not a submission (and walking
-# it would be the grader's unbounded work).
-MAX_TREE_ENTRIES = 5000
 _FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
@@ -79,8 +76,11 @@ def read_regular(path: Path, max_bytes: int, shown: str | None = None) -> bytes:
         os.close(fd)
 
 
-def walk_regular(root: Path) -> list[tuple[str, Path]]:
+def walk_regular(root: Path, max_entries: int) -> list[tuple[str, Path]]:
     """Every regular file under the folder ``root`` as (relative posix path, path), sorted.
+
+    A package folder holds a handful of files: more than ``max_entries`` entries (grading.yaml's
+    folder_entries) is not a submission, and walking it would be the grader's unbounded work.
 
     Hidden entries (a name starting with ``.``, such as ``.git`` or ``.ipynb_checkpoints``) are
     skipped unread; any other link or special file refuses the whole submission.
@@ -94,8 +94,8 @@ def walk_regular(root: Path) -> list[tuple[str, Path]]:
         with os.scandir(folder) as entries:
             for entry in entries:
                 seen += 1
-                if seen > MAX_TREE_ENTRIES:
-                    raise NotRegularFile(f"{root.name} holds more than {MAX_TREE_ENTRIES} files and folders; "
+                if seen > max_entries:
+                    raise NotRegularFile(f"{root.name} holds more than {max_entries} files and folders; "
                                          f"it is not read as a submission")
                 if entry.name.startswith("."):
                     continue
@@ -113,12 +113,13 @@ def walk_regular(root: Path) -> list[tuple[str, Path]]:
     return sorted(found)
 
 
-def bytes_digest(path: Path, block_cap: int) -> str:
+def bytes_digest(path: Path, block_cap: int, max_entries: int) -> str:
     """A hash of what the submission is on disk, for the batch's result cache, without following
     or blocking on anything: links and special files are hashed by what they are, not read.
 
     ``block_cap`` bounds what is read of one file (the size cap + 1: a larger file is refused by
-    intake anyway, and its size and mtime already change the key).
+    intake anyway, and its size and mtime already change the key); ``max_entries`` bounds a
+    folder's walk as intake does.
     """
     h = hashlib.sha256()
     try:
@@ -130,7 +131,7 @@ def bytes_digest(path: Path, block_cap: int) -> str:
         h.update(b"link\0" + os.fsencode(os.readlink(path)))
     elif stat.S_ISDIR(info.st_mode):
         try:
-            files = walk_regular(path)
+            files = walk_regular(path, max_entries)
         except OSError as exc:
             h.update(f"refused\0{exc}\0{info.st_mtime_ns}".encode())
             return h.hexdigest()

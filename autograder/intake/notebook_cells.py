@@ -29,6 +29,7 @@ from collections.abc import Callable
 from textwrap import dedent
 
 from autograder.deadline import uninterrupted
+from autograder.limits import IPYTHON_GROUP_CANDIDATES, IPYTHON_GROUP_LINES
 
 # Cell magics whose body is ordinary Python that runs in the notebook's namespace:
 # the definitions in ``%%time`` cells are the student's definitions too.
@@ -179,7 +180,7 @@ def ipython_by_blocks(source: str, check_time: Callable[[], None] = lambda: None
     for a, b in _groups(lines, starts):
         check_time()
         block = pending + lines[a:b]
-        fast = rewrite_escapes(block) if _candidates(block) > _GROUP_CANDIDATES else None
+        fast = rewrite_escapes(block) if _candidates(block) > IPYTHON_GROUP_CANDIDATES else None
         if fast is not None:
             out += fast
             pending = []
@@ -195,10 +196,6 @@ def ipython_by_blocks(source: str, check_time: Callable[[], None] = lambda: None
     return "".join(out)
 
 
-# IPython tokenizes a group once per rewrite in it, and once more: groups of whole top-level
-# blocks with at most one line that may need a rewrite are tokenized at most twice.
-_GROUP_CANDIDATES = 1
-_GROUP_LINES = 256
 _MAYBE_IPYTHON = re.compile(r"\s*[!%?,;/]|.*(?:=\s*[!%]|\?\s*$)")
 
 
@@ -209,7 +206,7 @@ def _candidates(lines: list[str]) -> int:
 
 def _groups(lines: list[str], starts: list[int]):
     """(start, end) line ranges of consecutive top-level blocks, cut so that each holds at most
-    _GROUP_CANDIDATES candidate lines and _GROUP_LINES lines (unless one block alone does)."""
+    IPYTHON_GROUP_CANDIDATES candidate lines and IPYTHON_GROUP_LINES lines (unless one block alone does)."""
     bounds = list(zip(starts, starts[1:] + [len(lines)]))
     i = 0
     while i < len(bounds):
@@ -219,7 +216,7 @@ def _groups(lines: list[str], starts: list[int]):
         while i < len(bounds):
             na, nb = bounds[i]
             more = _candidates(lines[na:nb])
-            if count + more > _GROUP_CANDIDATES or nb - a > _GROUP_LINES:
+            if count + more > IPYTHON_GROUP_CANDIDATES or nb - a > IPYTHON_GROUP_LINES:
                 break
             count += more
             b = nb

@@ -1,0 +1,87 @@
+"""Explain the most likely mistake behind a failed initialization check.
+
+Pure functions on plain data: nothing here runs student code. The grading engine
+calls :func:`diagnose` with what a student's function returned for one call (a dict
+of float64 arrays, already checked to be that) and with the reference output for
+the same call, grading.yaml's tolerance and its question -> function map; it gets
+back a list of :class:`Diagnosis`, most likely first, and an empty list when the
+answer is right (``numpy.allclose`` with that tolerance).
+
+Detection and wording are apart: the detectors return :class:`Finding` objects (a
+code, the question, the numbers found), and :mod:`~autograder.diagnose.wording` writes
+the sentences a student reads for each.
+
+- ``findings``: the codes, their titles and notebook sections; Finding and Diagnosis
+- ``returned``: a returned dict as float64 arrays, layer shapes, the tolerance comparison
+- ``detect_structure``: keys (loop from 0, loop stopping early, names), shapes, biases
+- ``detect_weights``: zeros vs random, ``rand``, ``randn ** p``, the factor, the seeding
+- ``detect_values``: the fallback, which entries differ and by how much
+- ``draws``: the seeding plans and their regenerated draws, exact factor/exponent fits
+- ``factors``: the expected factor and the wrong ones students use
+- ``spread``: chi-square tests of the weights' spread against each factor
+- ``wording`` and ``notation``: the messages, and how numbers and shapes are written
+- ``analysis``: :func:`diagnose`, the detectors in order, their findings worded
+
+How the evidence works
+----------------------
+All three random initializations draw ``W_l = randn(n_l, n_{l-1}) * factor_l`` from
+the legacy stream seeded with ``np.random.seed(3)``, layer after layer. So when a
+student keeps the seed and the order but uses another factor, every ``W_l`` is the
+reference draw times a constant: the per-layer ratio is exact evidence of the
+factor used, which is then named (0.01, 1, 10, LeCun, He, Glorot, fan-out,
+a forgotten square root, an inverted factor...). When the ratio is not constant,
+the draws are regenerated under the other ways students get the stream wrong
+(seed inside the loop, layers in reverse order, biases drawn too,
+``np.random.default_rng``, ``np.random.rand``, other common seeds) and compared
+exactly, up to one factor per layer. ``randn ** scale`` is recognised exactly too
+(NaN where the draw was negative, ``draw ** p`` elsewhere). Only when nothing
+regenerates the values does the module fall back to statistics: the spread of the
+weights is compared with each candidate factor by a chi-square interval on the
+variance, and a candidate is named only when it is the single one inside.
+
+``extra`` (optional, every key optional)
+----------------------------------------
+``"repeat"``
+    The dict returned by a *second* call of the same function with the same
+    arguments (same process or a fresh one). If the two differ, the function is
+    not seeded: the ``not-seeded`` diagnosis becomes certain.
+``"other_calls"``
+    A list of other calls of the *same* function, each a dict
+    ``{"layers_dims": [...], "returned": {...}, "scale": float | None}``
+    (``scale`` only matters for ``random``; it defaults to the main call's). They
+    add samples to the statistical fallback; calls whose keys or shapes are wrong
+    are ignored.
+``"signature"``
+    The names of the student function's positional parameters. For ``random``, fewer
+    than two (no ``scale``) turns "multiply by the `scale` argument" into "add `scale`
+    to the signature".
+
+The engine should, for each random question, call the student function twice on
+one layer list (``repeat``) and once on each of a couple of other layer lists
+(``other_calls``), e.g. ``[5, 4, 3]``, ``[7, 6, 5, 3, 1]``, ``[12, 9, 1]``. Avoid a
+fan-in of 2, where ``sqrt(2/n)`` equals 1 and two mistakes look alike.
+"""
+
+from autograder.diagnose.analysis import diagnose
+from autograder.diagnose.findings import (
+    CODES,
+    EXTRA_KEYS,
+    QUESTIONS,
+    SECTIONS,
+    Diagnosis,
+    Finding,
+    section_for,
+    signature_diagnosis,
+)
+
+__all__ = [
+    "CODES",
+    "EXTRA_KEYS",
+    "QUESTIONS",
+    "SECTIONS",
+    "Diagnosis",
+    "Finding",
+    "diagnose",
+    "section_for",
+    "signature_diagnosis",
+]

@@ -1,0 +1,65 @@
+"""The entry point: the detectors in order (keys, shapes, biases, weights), their findings worded,
+most likely mistake first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from autograder.diagnose import detect_structure
+from autograder.diagnose.detect_values import values_differ
+from autograder.diagnose.detect_weights import random_weights, zeros_weights
+from autograder.diagnose.findings import QUESTIONS, Diagnosis, Finding, as_diagnosis
+from autograder.diagnose.returned import all_close, as_arrays, layer_shapes
+from autograder.diagnose.wording import describe
+
+
+def diagnose(question: str, layers_dims: list[int], returned: dict[str, np.ndarray],
+             expected: dict[str, np.ndarray], *, tolerance, functions: Mapping[str, str],
+             scale: float | None = None, extra: dict | None = None) -> list[Diagnosis]:
+    """The most likely mistakes behind `returned`, most likely first; [] if it is right.
+
+    question -- "zeros", "random", "he" or "deep"
+    layers_dims -- the argument of the call
+    returned -- what the student's function returned (str -> float64 arrays)
+    expected -- the reference output for the same call
+    tolerance -- grading.yaml's tolerance (``rtol``, ``atol``): what counts as right
+    functions -- grading.yaml's question -> function map: the names the messages use
+    scale -- the `scale` argument of a "random" call (default 0.01)
+    extra -- optional more evidence, see the package docstring ("repeat", "other_calls", "signature")
+    """
+    if question not in QUESTIONS:
+        raise ValueError(f"unknown question {question!r}; expected one of {QUESTIONS}")
+    returned = as_arrays(returned)
+    expected = as_arrays(expected)
+    if all_close(returned, expected, tolerance):
+        return []
+    extra = dict(extra) if isinstance(extra, Mapping) else {}
+    params = extra.get("signature")
+    without_scale = question == "random" and isinstance(params, (list, tuple)) and len(params) < 2
+    findings = _findings(question, layers_dims, returned, expected, tolerance,
+                         float(scale) if scale is not None else 0.01, extra)
+    return [as_diagnosis(f, describe(f, functions, scale_parameter=not without_scale)) for f in findings]
+
+
+def _findings(question: str, layers_dims: list[int], returned: dict[str, np.ndarray],
+              expected: dict[str, np.ndarray], tolerance, scale: float, extra: dict) -> list[Finding]:
+    layers = layer_shapes(layers_dims)
+    keys, final = detect_structure.keys(question, layers_dims, returned)
+    if final:
+        return [keys]
+    out = [keys] if keys is not None else []
+    shape_findings, w_ok, misshapen = detect_structure.shapes(question, layers, returned, scale)
+    out += shape_findings
+    out += detect_structure.biases(question, layers, returned)
+    if misshapen:
+        return out or [values_differ(question, returned, expected, tolerance)]
+    ws = [returned[f"W{i + 1}"] for i in w_ok]
+    ids = [i + 1 for i in w_ok]
+    if ws:
+        if question == "zeros":
+            out += zeros_weights(ws, ids, layers, w_ok)
+        else:
+            out += random_weights(question, layers, w_ok, ws, ids, scale, extra)
+    return out or [values_differ(question, returned, expected, tolerance)]

@@ -1,0 +1,104 @@
+"""The dictionary's structure: its keys (a loop that starts at 0 or stops early, misnamed keys),
+the shapes of its weights and biases, and biases that are not zero."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from autograder.diagnose.draws import PLANS, draw, fit_factors
+from autograder.diagnose.factors import same_factors, target_factor
+from autograder.diagnose.findings import Finding
+from autograder.diagnose.returned import layer_number
+
+
+def keys(question: str, layers_dims: Sequence[int], returned: Mapping[str, np.ndarray]
+         ) -> tuple[Finding | None, bool]:
+    """The finding about the keys (None: they are right), and whether it explains everything
+    (a key for layer 0: every later number is off by one layer, nothing more to say)."""
+    dims = [int(d) for d in layers_dims]
+    L = max(len(dims) - 1, 0)
+    want = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
+    have = set(returned)
+    missing, surplus = want - have, have - want
+    if "W0" in have or "b0" in have:
+        w0 = returned.get("W0")
+        pattern = None
+        if w0 is not None and w0.shape == (dims[0], dims[-1]):
+            pattern = "wraps-around"  # layers_dims[l-1] with l = 0 is the last entry
+        elif w0 is not None and L and w0.shape == (dims[1], dims[0]):
+            pattern = "shifted"       # W0 holds what W1 should
+        return Finding("loop-starts-at-zero", question, "starts-at-zero", {
+            "w0_shape": None if w0 is None else tuple(w0.shape), "missing": sorted(missing),
+            "pattern": pattern, "first_layer": (dims[1], dims[0]) if L else None}), True
+    if not (missing or surplus):
+        return None, False
+    missing_layers = sorted({layer_number(k) for k in missing})
+    if (not surplus and missing_layers and missing_layers[0] >= 2
+            and missing_layers == list(range(missing_layers[0], L + 1))
+            and all(f"{p}{l}" in missing for l in missing_layers for p in "Wb")):
+        return Finding("loop-stops-early", question, "stops-early", {
+            "missing": sorted(missing), "layers_dims": list(layers_dims), "layers": L,
+            "last_drawn": missing_layers[0] - 1}), False
+    lower = {k.lower() for k in surplus}
+    return Finding("wrong-keys", question, "wrong-keys", {
+        "empty": not have, "missing": sorted(missing), "surplus": sorted(surplus), "layers": L,
+        "case_differs": any(k.lower() in lower for k in missing)}), False
+
+
+def shapes(question: str, layers: list[tuple[int, int]], returned: Mapping[str, np.ndarray],
+           scale: float) -> tuple[list[Finding], list[int], bool]:
+    """Findings about the shapes, the 0-based layers whose W has the right shape, and whether
+    some W has another shape (then the values cannot be compared layer by layer)."""
+    transposed, bad_w, bad_b = [], [], []
+    w_ok: list[int] = []
+    for i, (n_out, n_in) in enumerate(layers):
+        l = i + 1
+        w = returned.get(f"W{l}")
+        if w is not None:
+            if w.shape == (n_out, n_in):
+                w_ok.append(i)
+            elif w.shape == (n_in, n_out):
+                transposed.append((l, w))
+            else:
+                bad_w.append((l, w))
+        b = returned.get(f"b{l}")
+        if b is not None and b.shape != (n_out, 1):
+            bad_b.append((l, b))
+    found = []
+    if transposed and not bad_w:
+        found.append(Finding("transposed-weights", question, "transposed", {
+            "pairs": [(l, tuple(w.shape), layers[l - 1]) for l, w in transposed],
+            "right_values": _right_values_transposed(question, layers, transposed, scale)}))
+    elif bad_w:
+        found.append(Finding("wrong-shapes", question, "wrong-shapes", {
+            "pairs": [(l, tuple(w.shape), layers[l - 1]) for l, w in bad_w + transposed]}))
+    if bad_b:
+        found.append(Finding("bias-shape", question, "bias-shape", {
+            "pairs": [(l, tuple(b.shape), layers[l - 1][0]) for l, b in bad_b],
+            "one_dimensional": any(b.ndim == 1 for _, b in bad_b)}))
+    return found, w_ok, bool(transposed or bad_w)
+
+
+def _right_values_transposed(question: str, layers: list[tuple[int, int]],
+                             transposed: list[tuple[int, np.ndarray]], scale: float) -> bool:
+    """Every W is the seed-3 draw with the right factor, drawn in the swapped shape."""
+    if question == "zeros" or len(transposed) != len(layers):
+        return False
+    zs = draw(PLANS[0], layers, transpose=True)
+    cs = fit_factors([w for _, w in transposed], zs)
+    return cs is not None and same_factors(np.array(cs), target_factor(question, layers, scale).values)
+
+
+def biases(question: str, layers: list[tuple[int, int]], returned: Mapping[str, np.ndarray]) -> list[Finding]:
+    """Biases that are not zero: drawn at random (they vary), or one constant."""
+    bias_vals = [(l, returned[f"b{l}"]) for l in range(1, len(layers) + 1) if f"b{l}" in returned]
+    nonzero_b = [(l, b) for l, b in bias_vals if np.any(b != 0)]
+    if not nonzero_b:
+        return []
+    allvals = np.concatenate([b.ravel() for _, b in bias_vals])
+    varied = np.unique(allvals[np.isfinite(allvals)]).size > 1
+    examples = [(l, int(np.count_nonzero(b)), float(b.ravel()[np.flatnonzero(b)[0]])) for l, b in nonzero_b[:3]]
+    code = "random-biases" if varied else "nonzero-biases"
+    return [Finding(code, question, code, {"examples": examples})]

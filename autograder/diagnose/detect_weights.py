@@ -1,0 +1,150 @@
+"""The weights' values: zeros where random ones were asked (or the reverse), the distribution
+(``rand``, ``randn ** factor``), the factor and the seeding.
+
+The order is the evidence's: exact regeneration of the draws first (any plan of
+autograder.diagnose.draws, one factor or one exponent per layer), then the signs, then the
+statistics of the spread (autograder.diagnose.spread) with a second call as evidence of a
+missing seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from autograder.diagnose.draws import PLANS, draw, fit_factors, fit_powers
+from autograder.diagnose.factors import Candidate, candidates, identify, target_factor
+from autograder.diagnose.findings import Finding
+from autograder.diagnose.returned import as_arrays
+from autograder.diagnose.spread import other_call_sample, signs_balanced, statistics
+
+
+def zeros_weights(ws: list[np.ndarray], ids: list[int], layers, w_ok) -> list[Finding]:
+    """Random weights where zeros were asked; a constant (``np.ones``) is left to values-differ."""
+    nz = [(l, w) for l, w in zip(ids, ws) if np.any(w != 0)]
+    if not nz:
+        return []
+    vals = np.concatenate([w.ravel() for _, w in nz])
+    finite = vals[np.isfinite(vals)]
+    if np.unique(finite).size <= 1:
+        return []
+    l, w = nz[0]
+    zs = draw(PLANS[0], [layers[i] for i in w_ok])
+    cs = fit_factors(ws, zs) if len(nz) == len(ws) else None
+    return [Finding("random-instead-of-zeros", "zeros", "random-instead-of-zeros", {
+        "layer": l, "nonzero": int(np.count_nonzero(w)), "size": int(w.size), "std": float(np.std(w)),
+        "largest": float(np.max(np.abs(w))), "matrices_nonzero": len(nz), "matrices": len(ws), "factors": cs})]
+
+
+def random_weights(question: str, layers: list[tuple[int, int]], w_ok: list[int],
+                   ws: list[np.ndarray], ids: list[int], scale: float,
+                   extra: Mapping[str, Any]) -> list[Finding]:
+    """What is wrong with the weights of a random initialization ([] when nothing is)."""
+    target_full = target_factor(question, layers, scale)
+    cands_full = candidates(question, layers, scale)
+    target = Candidate("target", target_full.label, target_full.values[w_ok])
+    cands = [Candidate(c.code, c.label, c.values[w_ok], c.exact_only) for c in cands_full]
+
+    # 1. all zeros
+    if all(not np.any(w) for w in ws):
+        return [Finding("zeros-instead-of-random", question, "zeros-instead-of-random", {"layers": ids})]
+
+    # 2. exact regeneration, one factor per layer
+    for plan in PLANS:
+        zs_full = draw(plan, layers)
+        cs = fit_factors(ws, [zs_full[i] for i in w_ok])
+        if cs is None:
+            continue
+        status, cand, alts = identify(np.array(cs), target, cands)
+        factors = {"layers": ids, "found": cs, "expected": list(target.values)}
+        if plan.code == "uniform-instead-of-normal":
+            return [Finding(plan.code, question, "uniform-exact", dict(factors, plan=plan, factor_ok=status == "ok"))]
+        if plan.code is not None:
+            out = [Finding(plan.code, question, "seeding", dict(factors, plan=plan, factor_ok=status == "ok"),
+                           partial=status == "ok")]
+            if status != "ok":
+                out.append(_scale_finding(question, status, cand, alts, factors, "up-to-factor"))
+            return out
+        if status == "ok":
+            return []  # the weights are right; whatever differs is in the structure findings
+        return [_scale_finding(question, status, cand, alts, factors, "after-biases" if plan.bias else "seed-3")]
+
+    # 3. randn ** factor
+    for plan in PLANS:
+        if plan.kind != "normal":
+            continue
+        zs_full = draw(plan, layers)
+        ps = fit_powers(ws, [zs_full[i] for i in w_ok])
+        if ps is None:
+            continue
+        status, cand, _ = identify(np.array(ps), target, cands)
+        return [Finding("power-instead-of-multiply", question, "power-exact", {
+            "exponents": ps, "layers": ids, "nan": sum(int(np.isnan(w).sum()) for w in ws),
+            "factor_ok": status == "ok", "equals": cand.label if cand is not None else None, "plan": plan})]
+
+    allw = np.concatenate([w.ravel() for w in ws])
+    nan_count = int(np.isnan(allw).sum())
+    finite = allw[np.isfinite(allw)]
+    if nan_count:
+        frac = nan_count / allw.size
+        if 0.2 <= frac <= 0.8 and finite.size and np.all(finite > 0) and allw.size >= 10:
+            return [Finding("power-instead-of-multiply", question, "power-nan",
+                            {"nan": nan_count, "size": int(allw.size), "fraction": frac}, confidence="medium")]
+        return []
+
+    # 4. uniform, any seed (but not |randn|: then values-differ describes it)
+    std_draws = draw(PLANS[0], layers)
+    absolute = fit_factors(ws, [np.abs(std_draws[i]) for i in w_ok]) is not None
+    if (finite.size >= 10 and not absolute and np.all(finite >= 0) and np.any(finite > 0)
+            and finite.max() <= 3.0 * finite.mean()):
+        return [Finding("uniform-instead-of-normal", question, "uniform-spread", {
+            "count": int(finite.size), "mean": float(finite.mean()), "largest": float(finite.max())},
+            confidence="medium")]
+
+    # 5. seeding evidence and statistics
+    return _seeding_and_spread(question, ws, ids, target, cands, scale, extra)
+
+
+def _seeding_and_spread(question: str, ws: list[np.ndarray], ids: list[int], target: Candidate,
+                        cands: list[Candidate], scale: float, extra: Mapping[str, Any]) -> list[Finding]:
+    repeat = as_arrays(extra.get("repeat"))
+    repeat_differs = False
+    if repeat:
+        rws = [repeat.get(f"W{l}") for l in ids]
+        if all(r is not None and r.shape == w.shape for r, w in zip(rws, ws)):
+            repeat_differs = any(not np.array_equal(r, w) for r, w in zip(rws, ws))
+    samples = [(ws, target, cands)]
+    for call in extra.get("other_calls") or []:
+        s = other_call_sample(question, call, scale)
+        if s is not None:
+            samples.append(s)
+    st = statistics(samples, ids) if signs_balanced(samples) else None
+
+    out = []
+    if repeat_differs:
+        ok = bool(st is not None and st.target_inside)
+        out.append(Finding("not-seeded", question, "not-seeded-repeat", {"spread_ok": ok, "n": st.n if ok else 0},
+                           partial=ok))
+    if st is not None and st.named is not None:
+        c = st.named
+        out.append(Finding(c.code, question, "scale-spread", {
+            "label": c.label, "n": st.n, "per_layer": st.per_layer, "ratio": st.ratio_target}, confidence="medium"))
+    elif not repeat_differs and st is not None and st.target_inside and not st.others_inside:
+        out.append(Finding("not-seeded", question, "not-seeded-spread", {"n": st.n}, confidence="medium",
+                           partial=True))
+    return out
+
+
+def _scale_finding(question: str, status: str, cand: Candidate | None, alts: list[Candidate],
+                   factors: dict, draws: str) -> Finding:
+    """Right draws, wrong factor: which one (``draws`` says which draws were found)."""
+    code = cand.code if (status == "named" and cand is not None) else "wrong-scale-other"
+    confidence = "high"  # the draws are exactly proportional: the factor is certainly wrong
+    if alts and cand is not None and any(a.code != cand.code for a in alts):
+        confidence = "medium"
+    return Finding(code, question, "scale-exact", dict(
+        factors, draws=draws, label=cand.label if cand is not None else None, also=[a.label for a in alts]),
+        confidence=confidence)
+

@@ -1,0 +1,261 @@
+"""From Python source to chunks for the sandbox: the top-level statements the grader keeps
+(imports, definitions, literal constants), line numbers preserved, and code that does not
+parse split so a typo costs one function only."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from autograder.intake.submission import IntakeError
+
+_KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _is_literal(node: ast.AST) -> bool:
+    try:
+        ast.literal_eval(node)
+        return True
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+def _plain_target(node: ast.AST) -> bool:
+    """A name, or a tuple/list of names: a constant the student's functions may read.
+    (``plt.rcParams['figure.figsize'] = (5, 4)`` sets something nobody grades.)"""
+    if isinstance(node, ast.Name):
+        return True
+    return isinstance(node, (ast.Tuple, ast.List)) and all(_plain_target(e) for e in node.elts)
+
+
+def _kept(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, _KEEP):
+        return True
+    if isinstance(stmt, ast.Assign):
+        return all(_plain_target(t) for t in stmt.targets) and _is_literal(stmt.value)
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        return _plain_target(stmt.target) and _is_literal(stmt.value)
+    return False
+
+
+# Blocks Jupyter runs as they stand, whose definitions count (``if True:``, ``try: import
+# cupy as np`` / ``except ImportError: import numpy as np``, ``with warnings.catch_warnings():``).
+_BLOCKS = (ast.If, ast.Try, ast.With) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+
+
+def _bodies(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    out = [getattr(stmt, f) for f in ("body", "orelse", "finalbody") if getattr(stmt, f, None)]
+    out += [h.body for h in getattr(stmt, "handlers", [])]
+    return out
+
+
+def _holds_definitions(stmt: ast.stmt) -> bool:
+    return any(isinstance(s, _KEEP) or (isinstance(s, _BLOCKS) and _holds_definitions(s))
+               for body in _bodies(stmt) for s in body)
+
+
+def _defined_names(stmt: ast.stmt) -> list[str]:
+    """The names a top-level statement would define if it ran (for the student's feedback)."""
+    names: list[str] = []
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.append(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not stmt:
+            names.append(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names += [(a.asname or a.name.split(".")[0]) for a in node.names if a.name != "*"]
+    return list(dict.fromkeys(names))
+
+
+def _unremarkable(stmt: ast.stmt) -> bool:
+    """Left out without a word: docstrings, ``pass`` and IPython's magics (``%matplotlib inline``)."""
+    if isinstance(stmt, ast.Pass):
+        return True
+    if not isinstance(stmt, ast.Expr):
+        return False
+    v = stmt.value
+    if isinstance(v, ast.Constant):
+        return True
+    return (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and isinstance(v.func.value, ast.Call)
+            and isinstance(v.func.value.func, ast.Name) and v.func.value.func.id == "get_ipython")
+
+
+def _first_line(lines: list[str], stmt: ast.stmt) -> str:
+    text = lines[stmt.lineno - 1].strip() if stmt.lineno - 1 < len(lines) else ""
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def _select(code: str, tree: ast.Module) -> tuple[str, list[dict], list[dict]]:
+    """The code with only what the grader runs left in (line numbers kept), the statements
+    left out, and the definitions kept: ``(code, dropped, defined)``.
+
+    Kept: imports, function and class definitions, literal constants given to names, and
+    ``if``/``try``/``with`` blocks that hold definitions, with everything else in them
+    replaced by ``pass`` (Jupyter runs those blocks, so their definitions are the ones a
+    student's later cells use; a redefinition there replaces the earlier one, as in Jupyter).
+    """
+    lines = code.splitlines()
+    keep = [False] * len(lines)
+    dropped: list[dict] = []
+    defined: list[dict] = []
+
+    def drop(stmt: ast.stmt, inside: bool) -> None:
+        if _unremarkable(stmt):
+            return
+        dropped.append({"line": stmt.lineno, "end": stmt.end_lineno, "text": _first_line(lines, stmt),
+                        "names": _defined_names(stmt)[:20], "inside": inside})
+
+    def keep_block(stmt: ast.stmt) -> None:
+        for i in range(stmt.lineno - 1, stmt.end_lineno):
+            keep[i] = True
+        for body in _bodies(stmt):
+            for inner in body:
+                if _kept(inner) or (isinstance(inner, _BLOCKS) and _holds_definitions(inner)):
+                    note(inner)
+                    if isinstance(inner, _BLOCKS):
+                        keep_block(inner)
+                    continue
+                drop(inner, True)
+                first = inner.lineno - 1
+                indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+                lines[first] = indent + "pass"
+                for i in range(first + 1, inner.end_lineno):
+                    lines[i] = ""
+
+    def note(stmt: ast.stmt) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.append({"name": stmt.name, "line": stmt.lineno})
+
+    for stmt in tree.body:
+        if _kept(stmt):
+            note(stmt)
+            start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+            for i in range(start - 1, stmt.end_lineno):
+                keep[i] = True
+        elif isinstance(stmt, _BLOCKS) and _holds_definitions(stmt) and _own_lines(tree, stmt, lines):
+            keep_block(stmt)
+        else:
+            drop(stmt, False)
+    kept = "\n".join(line if k else "" for line, k in zip(lines, keep)) + "\n"
+    return kept, dropped, defined
+
+
+def _own_lines(tree: ast.Module, stmt: ast.stmt, lines: list[str]) -> bool:
+    """Every statement inside the block starts its own line (not ``except E: pass`` or
+    ``x = 1; y = 2``), and no other top-level statement shares a line with the block:
+    statements are then left out line by line without cutting another one in half."""
+    if any(o is not stmt and o.lineno <= stmt.end_lineno and o.end_lineno >= stmt.lineno for o in tree.body):
+        return False
+    starts = []
+    for s in ast.walk(stmt):
+        if isinstance(s, ast.stmt) and s is not stmt:
+            line = lines[s.lineno - 1] if s.lineno - 1 < len(lines) else ""
+            if len(line) - len(line.lstrip()) != s.col_offset:
+                return False
+            starts.append(s.lineno)
+    return len(starts) == len(set(starts))
+
+
+def definitions_only(code: str) -> str:
+    """Blank out every top-level statement that is not an import, a definition or a constant.
+
+    Code that does not parse is returned as it is: the sandbox reports the syntax
+    error with its line number, and the rest of the submission still loads.
+    """
+    return _definitions(code)[0]
+
+
+def _definitions(code: str) -> tuple[str, list[dict], list[dict]]:
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return code, [], []
+    return _select(code, tree)
+
+
+def _chunk(origin: str, code: str, offset: int = 0) -> dict:
+    """One chunk for the sandbox (``origin``, ``code``) and, for the feedback only, the
+    statements left out (``dropped``) and the definitions kept (``defined``)."""
+    kept, dropped, defined = _definitions(code)
+    for d in dropped + defined:
+        d["line"] += offset
+        if "end" in d:
+            d["end"] += offset
+    return {"origin": origin, "code": "\n" * offset + kept, "dropped": dropped, "defined": defined}
+
+
+# A line that can start a top-level statement (used only to split code that does not parse).
+_TOP_LEVEL_START = re.compile(r"(?:@|def\s|async\s+def\s|class\s|import\s|from\s|if\s+__name__|"
+                              r"[A-Za-z_][A-Za-z0-9_]*\s*(?::|=(?!=)))")
+
+
+def _segments(lines: list[str]) -> list[tuple[int, int]]:
+    """(start, end) line ranges, each starting where a top-level statement may start."""
+    starts = []
+    for i, line in enumerate(lines):
+        if not _TOP_LEVEL_START.match(line):
+            continue
+        prev = next((lines[j] for j in range(i - 1, -1, -1) if lines[j].strip()), "")
+        if prev.startswith("@") and not line.startswith("@"):
+            continue  # the decorated definition belongs to its decorators' segment
+        if prev.startswith("@") and line.startswith("@"):
+            continue
+        starts.append(i)
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return list(zip(starts, starts[1:] + [len(lines)]))
+
+
+def code_chunks(code: str, origin: str) -> list[dict]:
+    """Chunks of definitions for the sandbox, each padded so line numbers stay true.
+
+    Code that parses is one chunk. Code with a syntax error is split where
+    top-level statements start: the parts that parse keep their definitions, and
+    each part that does not is passed on as it is, for the sandbox to report with
+    its line number. A typo in one function then costs that function only.
+    """
+    try:
+        ast.parse(code)
+        return [_chunk(origin, code)]
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    lines = code.splitlines()
+    chunks: list[dict] = []
+    good: list[str] = []
+    good_from = 0
+    for start, end in _segments(lines):
+        part = "\n".join(lines[start:end]) + "\n"
+        try:
+            ast.parse(part)
+            ok = True
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            ok = False
+        if ok:
+            if not good:
+                good_from = start
+            good.append(part)
+            continue
+        if good:
+            chunks.append(_chunk(origin, "".join(good), good_from))
+            good = []
+        chunks.append({"origin": origin, "code": "\n" * start + part})
+    if good:
+        chunks.append(_chunk(origin, "".join(good), good_from))
+    return [c for c in chunks if useful_chunk(c)]
+
+
+def source_text(raw: bytes, name: str, what: str) -> str:
+    """A submission file's bytes as text; binary or empty input is refused with a message for the student."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise IntakeError(f"{name} is not UTF-8 text, so it cannot be {what}") from None
+    if not text.strip():
+        raise IntakeError(f"{name} is empty")
+    return text
+
+
+def useful_chunk(chunk: dict) -> bool:
+    """Code to run, or statements left out that the feedback lists (a cell of only
+    ``rs = np.random.RandomState(1)`` runs nothing, but a function may need ``rs``)."""
+    return bool(chunk["code"].strip() or chunk.get("dropped"))

@@ -1,0 +1,146 @@
+"""Reading a notebook: its code cells, read with ``json`` as Jupyter writes them (nbformat for
+anything else), IPython syntax turned into Python, then chunks."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from autograder.deadline import uninterrupted
+from autograder.intake import notebook_cells
+from autograder.intake.bounds import NO_BOUNDS, ReadingBounds
+from autograder.intake.code import code_chunks, source_text, useful_chunk
+from autograder.intake.submission import IntakeError
+
+# nbformat validates notebooks with jsonschema, whose format checkers import every
+# optional helper installed: ``rfc3987_syntax`` alone builds a grammar at import time,
+# 1.3 s of a 2.7 s ``initgrade grade one.ipynb``, and the others (arrow, isoduration, ...)
+# 65 ms more. Notebook schemas use no ``format`` keyword, so these checkers are left
+# out, for this import only: later imports of the modules still work.
+_FORMAT_HELPERS = ("rfc3987_syntax", "rfc3987", "rfc3986_validator", "rfc3339_validator", "fqdn", "idna",
+                   "webcolors", "jsonpointer", "uri_template", "isoduration")
+
+
+def import_nbformat():
+    """nbformat, with jsonschema imported without its format helpers (see _FORMAT_HELPERS).
+
+    Import nbformat through this wherever jsonschema may not be imported yet.
+    """
+    if "jsonschema" not in sys.modules:
+        blocked = [m for m in _FORMAT_HELPERS if m not in sys.modules]
+        for m in blocked:
+            sys.modules[m] = None  # type: ignore[assignment]  # makes the import fail
+        try:
+            import jsonschema._format  # noqa: F401  # pyflakes: imported for its side effect
+        except ImportError:
+            pass
+        finally:
+            for m in blocked:
+                if m in sys.modules and sys.modules[m] is None:
+                    del sys.modules[m]
+    with uninterrupted():
+        import nbformat
+
+    return nbformat
+
+
+def _is_text(value) -> bool:
+    """A multi-line string field as nbformat accepts it: a string, or a list of strings."""
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(x, str) for x in value))
+
+
+def _tame(value, depth: int = 64) -> bool:
+    """No deeper than ``depth`` levels (nbformat converts the whole tree recursively), and no
+    ``cell_type`` that is not a string (nbformat's schema error message for it fails)."""
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            if not isinstance(v.get("cell_type", ""), str):
+                return False
+            v = v.values()
+        elif not isinstance(v, list):
+            continue
+        if d >= depth:
+            return False
+        stack.extend((x, d + 1) for x in v if isinstance(x, (dict, list)))
+    return True
+
+
+def _plain_v4_cells(text: str) -> list | None:
+    """The cells of a version 4 notebook as Jupyter writes it, read with ``json`` alone;
+    None for anything else (other versions, damaged or unusual files), which nbformat reads.
+
+    nbformat would read these files without error and give the same cells: it only
+    joins list-of-lines sources and, when validating, logs schema problems without
+    refusing the notebook. Its schema validation costs 65 ms to import and 70 ms to
+    compile per process, so it is left out. Everything nbformat would trip over
+    (missing ``metadata``, non-string ``source`` lines or ids, odd outputs,
+    attachments, very deep nesting) sends the file to nbformat, which refuses it with
+    its own message.
+    """
+    try:
+        nb = json.loads(text)
+    except Exception:  # noqa: BLE001 - nbformat reports it, with its own message
+        return None
+    if not isinstance(nb, dict) or type(nb.get("nbformat")) is not int or nb["nbformat"] != 4:
+        return None
+    if type(nb.get("nbformat_minor", 0)) is not int or not isinstance(nb.get("metadata"), dict):
+        return None
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not _tame(nb):
+        return None
+    for cell in cells:
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
+            return None
+        if not _is_text(cell.get("source", "")) or not isinstance(cell.get("id", ""), str):
+            return None
+        attachments = cell.get("attachments", {})
+        if not isinstance(attachments, dict) or not all(isinstance(a, dict) for a in attachments.values()):
+            return None
+        if cell.get("cell_type") == "code":
+            outputs = cell.get("outputs", [])
+            if not isinstance(outputs, list):
+                return None
+            for out in outputs:
+                if not isinstance(out, dict) or not isinstance(out.get("output_type", ""), str):
+                    return None
+                if not isinstance(out.get("data", {}), dict) or not isinstance(out.get("text", ""), (str, list)):
+                    return None
+                if isinstance(out.get("text"), list) and not _is_text(out["text"]):
+                    return None
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+    return cells
+
+
+def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) -> list[dict]:
+    check_time = bounds.check_time
+    text = source_text(raw, name, "a Jupyter notebook")
+    nb = None
+    cells = _plain_v4_cells(text)
+    if cells is None:
+        try:
+            nb = import_nbformat().reads(text, as_version=4)
+        except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
+            raise IntakeError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: "
+                              f"{str(exc)[:200]})") from None
+        cells = nb.get("cells", []) if isinstance(nb, dict) else []
+    sources = []
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(str(s) for s in source)
+        sources.append(str(source))
+    bounds.check_code(sum(len(s) for s in sources), name)
+    chunks = []
+    for n_code, source in enumerate(sources, 1):
+        check_time()
+        for chunk in code_chunks(notebook_cells.python_from_cell(source, check_time), f"cell {n_code}"):
+            if useful_chunk(chunk):
+                chunks.append(chunk)
+    if not any(c["code"].strip() for c in chunks):
+        raise IntakeError(f"{name} has no code cells with definitions in them")
+    return chunks
