@@ -98,7 +98,7 @@ def hide_paths(extra: list[str | os.PathLike] = ()) -> list[str]:
     if tmp_holds_needed():
         hide.update(_siblings_to_hide(ROOT / "tmp", keep, needed))
     # Belt and braces: the grader's own folders even if they were somehow on an allowed path.
-    hide.update({Path(__file__).resolve().parents[1], PROJECT_ROOT / "solutions"})
+    hide.update({Path(__file__).resolve().parents[2], PROJECT_ROOT / "solutions"})
     hide.update(Path(p) for p in extra)
     hide.update(ROOT / p.lstrip("/") for p in SECRET_FILES)
     return sorted({str(p) for p in hide if os.path.lexists(p)})

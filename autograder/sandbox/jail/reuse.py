@@ -168,7 +168,7 @@ class _Fingerprint:
     """What a call could have changed, taken when the worker starts and compared after each call."""
 
     def __init__(self, namespace: dict, version, modules: list, skip: set[int], stub_types: tuple = ()):
-        """``version``: reads a dict's version tag (child._dict_version_reader)."""
+        """``version``: reads a dict's version tag (jail.guard._dict_version_reader)."""
         self.namespace = namespace
         self.stub_types = stub_types
         self.version = version
@@ -270,7 +270,7 @@ def _cpu_to_spare() -> bool:
 class CallWorker:
     """The sandbox's side: forks the worker, hands it calls, relays each reply to the grader.
 
-    ``run_call(namespace, request, out_fd)`` writes one reply frame (``child.run_probe``);
+    ``run_call(namespace, request, out_fd)`` writes one reply frame (``jail.serve.run_probe``);
     ``switches()`` counts the module dicts the tamper guard had to switch whole (a call
     that patched a module). ``version`` reads a dict's version tag (or None).
     ``settle()``, run in the worker before its first call, has the guard take as its

@@ -3,8 +3,8 @@
 Everything that decides a grade stays here. The child is started with a scrubbed
 environment, closed stdin, capped output, and, where the machine allows, in new
 user/mount/network/IPC/pid namespaces, or else as an unprivileged uid confined by
-Landlock where the kernel has it (see ``detect_isolation``).
-With namespaces it is forked by the grader's zygote (``autograder.sandbox.zygote``),
+Landlock where the kernel has it (see ``host.isolation.detect_isolation``).
+With namespaces it is forked by the grader's zygote (``host.zygote``),
 which has numpy imported already; otherwise, or when the zygote fails, it is exec'd.
 Every wait on the child has a deadline measured here, so a child that hangs or
 lies about time cannot stall the grader; when a call times out the whole child
@@ -15,8 +15,6 @@ the next call.
 from __future__ import annotations
 
 import contextlib
-import functools
-import itertools
 import os
 import shutil
 import signal
@@ -28,124 +26,24 @@ import time
 from dataclasses import dataclass, field
 
 from autograder.config import PROJECT_ROOT, Limits
-from autograder.sandbox import cgroups, wire
-from autograder.sandbox.hiding import NEEDED_IN_PROJECT, tmp_holds_needed
-from autograder.sandbox.zygote import KeeperProcess, Zygote, ZygoteUnavailable, sandbox_env, take_early
+from autograder.sandbox import wire
+from autograder.sandbox.host import cgroups
+from autograder.sandbox.host.hiding import NEEDED_IN_PROJECT, tmp_holds_needed
+from autograder.sandbox.host.isolation import (
+    Isolation,
+    detect_isolation,
+    sandbox_env,
+    sandbox_python,
+    sandbox_uid,
+    wrap,
+)
+from autograder.sandbox.host.output import OutputDrain, clean_output
+from autograder.sandbox.host.uid_cleanup import kill_uid, remove_uid_ipc, sweep_uid_files
+from autograder.sandbox.host.zygote import KeeperProcess, Zygote, ZygoteUnavailable
 
-# In the uid fallback each sandbox has a uid of its own: UID_BASE + 64 * (grader pid) + a
-# per-process count, so no two sandboxes (of one worker or of two) share a uid, its files or
-# its processes. pid_max is at most 2**22: the largest uid stays below 2**28.
-UID_BASE = 2_000_000
-_UIDS_PER_PROCESS = 64
-_uid_count = itertools.count()
-
-
-def sandbox_uid() -> int:
-    return UID_BASE + _UIDS_PER_PROCESS * os.getpid() + next(_uid_count) % _UIDS_PER_PROCESS
-
-
-def sandbox_python() -> str:
-    """The Python the uid fallback runs sandboxes with: the grader's own, unless
-    ``INITGRADE_SANDBOX_PYTHON`` names another with numpy and the kit (one that an
-    unprivileged uid can execute, when the grader's is in a private home folder)."""
-    return os.environ.get("INITGRADE_SANDBOX_PYTHON") or sys.executable
-
-# The seed of numpy's legacy global stream when a sandbox starts (see child.main); no spec or
+# The seed of numpy's legacy global stream when a sandbox starts (see jail.main); no spec or
 # common habit uses it, so a function that forgets to seed is still wrong, but repeatably so.
 RANDOM_SEED = 1_234_567_891
-
-
-@dataclass(frozen=True)
-class Isolation:
-    """What the machine lets the sandbox do, detected once per grader process.
-
-    With namespaces the child is root of its own user namespace only long enough
-    to hide folders and remount the file system read-only, then drops every
-    capability. Without them (no unprivileged user namespaces), a root grader at
-    least runs the child as an unprivileged uid when that uid can run Python.
-    """
-
-    namespaces: bool
-    drop_uid: bool
-
-    @property
-    def level(self) -> str:
-        if self.namespaces:
-            return "namespaces"
-        return "uid+rlimits" if self.drop_uid else "rlimits"
-
-    def describe(self) -> str:
-        layout = cgroups.detect()
-        cap = (f"; per-sandbox cgroup v{layout.version} ({', '.join(c for c, _ in layout.bases)})"
-               if layout else "; no cgroup (process count bounded by rlimits and timeouts only)")
-        if self.namespaces:
-            return ("user/mount/net/ipc/pid namespaces: no network, grader folders hidden, read-only "
-                    "file system and kernel knobs, minimal /dev, private /tmp and process table, no "
-                    "capabilities, seccomp filter; resource limits; scrubbed environment; per-call timeouts"
-                    + cap)
-        base = ("resource limits, scrubbed environment, per-call timeouts, seccomp filter (no sockets, no "
-                "System V IPC or message queues), Landlock where the kernel has it (files outside the "
-                "sandbox's folder unreadable and unwritable, no TCP); NO mount, network or pid namespaces")
-        return base + ("; unprivileged uid per sandbox, its leftovers swept" if self.drop_uid else "") + cap
-
-
-def _runs(cmd: list[str]) -> bool:
-    try:
-        return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=30, env=sandbox_env("/tmp")).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-@functools.lru_cache(maxsize=1)
-def detect_isolation() -> Isolation:
-    """Try the namespace wrapper once; fall back to what works.
-
-    ``INITGRADE_NO_NAMESPACES=1`` forces the fallback (to test it, or on a machine
-    where namespaces misbehave).
-    """
-    probe = [sandbox_python(), "-I", "-c", "import numpy, autograder.sandbox.child"]
-    # In the namespaces the child is the grader's own uid (or root mapped to it): it reads what
-    # the grader reads, so starting Python there is the test; importing numpy in it cost 90 ms
-    # of every grader start. Another uid may not read the venv: that probe imports numpy.
-    starts = [sys.executable, "-I", "-c", "pass"]
-    if os.environ.get("INITGRADE_NO_NAMESPACES") != "1" and _runs(_wrap(starts, Isolation(True, False), 0)):
-        return Isolation(namespaces=True, drop_uid=False)
-    if os.geteuid() == 0 and shutil.which("setpriv") and _runs(_wrap(probe, Isolation(False, True), UID_BASE)):
-        return Isolation(namespaces=False, drop_uid=True)
-    return Isolation(namespaces=False, drop_uid=False)
-
-
-def new_zygote(isolation: Isolation) -> Zygote | None:
-    """The sandbox starter for one grader: only with namespaces (see ``zygote``).
-
-    Adopts the one the command line started before its own imports (``zygote.start_early``).
-    """
-    early = take_early()
-    if not isolation.namespaces:
-        if early is not None:
-            early.close()
-        return None
-    return early or Zygote(sandbox_env("/tmp"))
-
-
-def _wrap(cmd: list[str], iso: Isolation, uid: int, pdeathsig: bool = False) -> list[str]:
-    """The command line that starts ``cmd`` isolated as ``iso`` describes.
-
-    With ``pdeathsig`` the first process (unshare, or the child itself) is killed
-    by the kernel when the grader thread that started it dies: a grader killed
-    with SIGKILL leaves no sandbox running (``unshare --kill-child`` passes it on).
-    """
-    prefix = []
-    if pdeathsig and shutil.which("setpriv"):
-        prefix = ["setpriv", "--pdeathsig", "KILL"]
-    if iso.namespaces:
-        return [*prefix, "unshare", "--user", "--map-root-user", "--mount", "--net", "--ipc", "--pid", "--fork",
-                "--kill-child", "--mount-proc", *cmd]
-    if iso.drop_uid:
-        base = prefix or ["setpriv"]
-        return [*base, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *cmd]
-    return [*prefix, *cmd]
 
 
 _SIGNAL_HINTS = {
@@ -174,126 +72,6 @@ def describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
-_CONTROL[127] = None
-
-
-def clean_output(text: str) -> str:
-    """Student output made safe to show: no terminal escapes, no Markdown fence breaking out."""
-    text = text.replace("\r\n", "\n").translate(_CONTROL)
-    return text.replace("```", "`\u200b``").replace("~~~", "~\u200b~~")
-
-
-# Folders other users may write to: where a sandbox's uid could leave files (found once).
-_SCRATCH_ROOTS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run", "/var", "/home", "/opt", "/srv", "/mnt",
-                  "/media", "/etc")
-_SCRATCH_DEPTH = 4
-
-
-@functools.lru_cache(maxsize=1)
-def world_writable_dirs() -> tuple[str, ...]:
-    """Every folder under the usual writable roots that any uid may create entries in.
-
-    Found by walking, not listed by name: an image may have more than /tmp, /var/tmp,
-    /dev/shm and /run/lock. System code folders (/usr, /lib, ...) are not walked.
-    """
-    found = []
-    for root in _SCRATCH_ROOTS:
-        base_depth = root.count("/")
-        for folder, dirs, _ in os.walk(root, followlinks=False):
-            try:
-                st = os.lstat(folder)
-            except OSError:
-                continue
-            if st.st_mode & 0o002:
-                found.append(folder)
-            if not st.st_mode & 0o001 or folder.count("/") - base_depth >= _SCRATCH_DEPTH:
-                dirs[:] = []  # other uids cannot even pass through it
-    return tuple(sorted(set(found)))
-
-
-def _sweep_uid_files(uid: int) -> None:
-    """Uid fallback: remove what the sandbox's uid left in folders anyone may write to.
-
-    Landlock already refuses such writes where the kernel has it; this is the rest.
-    """
-    for scratch in world_writable_dirs():
-        try:
-            entries = list(os.scandir(scratch))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
-
-
-_IPC_TABLES = (("shm", 7, 9), ("sem", 4, 6), ("msg", 7, 9))  # /proc/sysvipc file, its uid and cuid columns
-
-
-def uid_ipc_objects(uid: int) -> list[tuple[str, int]]:
-    """System V IPC objects owned or created by ``uid``: (kind, id)."""
-    found = []
-    for kind, uid_col, cuid_col in _IPC_TABLES:
-        try:
-            with open(f"/proc/sysvipc/{kind}") as table:
-                lines = table.read().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            cols = line.split()
-            try:
-                if uid in (int(cols[uid_col]), int(cols[cuid_col])):
-                    found.append((kind, int(cols[1])))
-            except (IndexError, ValueError):
-                pass
-    return found
-
-
-def _remove_uid_ipc(uid: int) -> None:
-    """Uid fallback: remove System V IPC objects of the sandbox's uid (seccomp already refuses
-    creating them; this is the second line)."""
-    objects = uid_ipc_objects(uid)
-    if not objects:
-        return
-    import ctypes
-
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    ipc_rmid = 0
-    for kind, ident in objects:
-        if kind == "shm":
-            libc.shmctl(ident, ipc_rmid, None)
-        elif kind == "sem":
-            libc.semctl(ident, 0, ipc_rmid)
-        else:
-            libc.msgctl(ident, ipc_rmid, None)
-
-
-_KILL_ALL = ("import os\n"
-             "for _ in range(200):\n"
-             "    try:\n"
-             "        os.kill(-1, 9)\n"
-             "    except ProcessLookupError:\n"
-             "        break\n")
-
-
-def _kill_uid(uid: int) -> None:
-    """Uid fallback: SIGKILL every process of the sandbox's uid (kill(-1) from inside that uid,
-    again until none is left: a process forked meanwhile goes in the next round)."""
-    try:
-        subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sandbox_python(),
-                        "-I", "-S", "-c", _KILL_ALL],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=10, env={"PATH": "/usr/bin:/bin"})
-    except (OSError, subprocess.SubprocessError):
-        pass
-
 
 def _signatures(raw, functions) -> dict:
     """The graded functions' parameters from the load reply, validated (the child is not trusted)."""
@@ -321,7 +99,7 @@ class ProbeTimeout(SandboxError):
     pass
 
 
-# Why one fork does not answer several calls (autograder.sandbox.reuse), by the code the
+# Why one fork does not answer several calls (autograder.sandbox.jail.reuse), by the code the
 # sandbox's load reply gives; each call then costs a fork of its own (about 3x the time).
 CALL_REUSE_OFF = {
     "no-pid-namespace": "no pid namespace to see every process a call starts",
@@ -345,7 +123,7 @@ class LoadReport:
     messages: list[str]
     notes: list[str]
     seconds: float
-    # function -> its parameters as the sandbox read them (autograder.sandbox.child.describe_signature)
+    # function -> its parameters as the sandbox read them (autograder.sandbox.values.describe_signature)
     signatures: dict = field(default_factory=dict)
     # whether one fork answers several calls: "on" or "off: <why>" (call_reuse_mode)
     call_reuse: str = ""
@@ -355,31 +133,6 @@ class LoadReport:
 class ProbeReply:
     header: dict
     arrays: list = field(default_factory=list)
-
-
-class _OutputDrain(threading.Thread):
-    """Reads the child's stdout+stderr, keeping the first ``cap`` bytes and discarding the rest."""
-
-    def __init__(self, stream, cap: int):
-        super().__init__(daemon=True)
-        self.stream, self.cap = stream, cap
-        self.kept = bytearray()
-        self.dropped = 0
-
-    def run(self):
-        try:
-            while chunk := self.stream.read1(65536):
-                room = self.cap - len(self.kept)
-                self.kept += chunk[:max(room, 0)]
-                self.dropped += max(len(chunk) - max(room, 0), 0)
-        except (OSError, ValueError):
-            pass
-
-    def text(self) -> str:
-        out = self.kept.decode("utf-8", errors="replace")
-        if self.dropped:
-            out += f"\n[... {self.dropped} more bytes of output were discarded]"
-        return out
 
 
 class Sandbox:
@@ -407,7 +160,7 @@ class Sandbox:
         self.zygote = zygote if self.isolation.namespaces else None
         self.random_seed = RANDOM_SEED
         self.proc: subprocess.Popen | None = None
-        self.drains: list[_OutputDrain] = []
+        self.drains: list[OutputDrain] = []
         self.started_at = time.monotonic()
         self.starts = 0
         self.load: LoadReport | None = None
@@ -449,7 +202,7 @@ class Sandbox:
                 self.proc = self._fork_from_zygote(env, cwd, req_r, rep_w, life_r)
             if self.proc is None:
                 python = sandbox_python() if self.isolation.drop_uid else sys.executable
-                cmd = _wrap([python, "-I", "-B", "-u", "-m", "autograder.sandbox.child",
+                cmd = wrap([python, "-I", "-B", "-u", "-m", "autograder.sandbox.jail",
                              str(req_r), str(rep_w), str(life_r)], self.isolation, uid, pdeathsig=True)
                 self.proc = subprocess.Popen(
                     cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -468,7 +221,7 @@ class Sandbox:
         self.req_fd, self.rep_fd, self.life_fd = req_w, rep_r, life_w
         nonce = os.urandom(8).hex()
         self._seq = 0
-        drain = _OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
+        drain = OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
         drain.start()
         self.drains.append(drain)
         request = {
@@ -657,7 +410,7 @@ class Sandbox:
             if self.cgroup is not None:
                 self.cgroup.kill_all()
             if self.isolation.drop_uid:  # also what left the cgroup's view (or ran where there is none)
-                _kill_uid(self.uid)
+                kill_uid(self.uid)
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -687,8 +440,8 @@ class Sandbox:
                 pass
         self.kill()
         if self.isolation.drop_uid:
-            _sweep_uid_files(self.uid)
-            _remove_uid_ipc(self.uid)
+            sweep_uid_files(self.uid)
+            remove_uid_ipc(self.uid)
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
