@@ -24,10 +24,9 @@ from autograder.sandbox.jail import guard
 CONFIG = load_config()
 
 
-def _guard_for(mods: list[types.ModuleType]) -> guard._Guard:
-    g = guard._Guard()
-    g.dicts = [vars(m) for m in mods]
-    g.original = [dict(d) for d in g.dicts]
+def _guard_for(mods: list[types.ModuleType], version_tags: bool = True) -> guard.TamperGuard:
+    g = guard.TamperGuard(version_tags)
+    g.capture([vars(m) for m in mods])
     return g
 
 
@@ -80,8 +79,8 @@ def test_guard_switches_whole_dicts_changed_behind_its_back():
 def test_guard_without_version_tags_switches_whole(monkeypatch):
     a = types.ModuleType("a")
     a.x = 1
-    g = _guard_for([a])
-    g.version = None
+    g = _guard_for([a], version_tags=False)
+    assert g.version is None
     a.x = 2
     g.seal()
     assert vars(a)["x"] == 1

@@ -41,6 +41,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import environment
+
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 GROUP = "initgrade"
 _counter = itertools.count()
@@ -118,7 +120,7 @@ def _v2_enable(folder: Path, controllers: list[str]) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def detect() -> _Layout | None:
     """Which cgroup layout this process may use for sandboxes (None: none)."""
-    if os.environ.get("INITGRADE_NO_CGROUPS") == "1":
+    if environment.cgroups_disabled():
         return None
     own = _own_cgroups()
     if (CGROUP_ROOT / "cgroup.controllers").is_file():

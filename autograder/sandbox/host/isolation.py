@@ -15,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+from autograder import environment
 from autograder.sandbox.host import cgroups
 
 # In the uid fallback each sandbox has a uid of its own: UID_BASE + 64 * (grader pid) + a
@@ -33,7 +34,7 @@ def sandbox_python() -> str:
     """The Python the uid fallback runs sandboxes with: the grader's own, unless
     ``INITGRADE_SANDBOX_PYTHON`` names another with numpy and the kit (one that an
     unprivileged uid can execute, when the grader's is in a private home folder)."""
-    return os.environ.get("INITGRADE_SANDBOX_PYTHON") or sys.executable
+    return environment.sandbox_python() or sys.executable
 
 
 def sandbox_env(workdir: str = "/tmp", tmpdir: str = "/tmp") -> dict[str, str]:
@@ -104,7 +105,7 @@ def detect_isolation() -> Isolation:
     # the grader reads, so starting Python there is the test; importing numpy in it cost 90 ms
     # of every grader start. Another uid may not read the venv: that probe imports numpy.
     starts = [sys.executable, "-I", "-c", "pass"]
-    if os.environ.get("INITGRADE_NO_NAMESPACES") != "1" and _runs(wrap(starts, Isolation(True, False), 0)):
+    if not environment.namespaces_disabled() and _runs(wrap(starts, Isolation(True, False), 0)):
         return Isolation(namespaces=True, drop_uid=False)
     if os.geteuid() == 0 and shutil.which("setpriv") and _runs(wrap(probe, Isolation(False, True), UID_BASE)):
         return Isolation(namespaces=False, drop_uid=True)

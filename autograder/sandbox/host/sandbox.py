@@ -25,6 +25,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from autograder import environment
 from autograder.config import PROJECT_ROOT, Limits
 from autograder.sandbox import wire
 from autograder.sandbox.host import cgroups
@@ -234,7 +235,7 @@ class Sandbox:
             "random_seed": self.random_seed,
             "readable": [str(PROJECT_ROOT / name) for name in NEEDED_IN_PROJECT],
             # Tests only: the fallback's second line (the uid's sweep) proved on its own.
-            "landlock": os.environ.get("INITGRADE_NO_LANDLOCK") != "1",
+            "landlock": not environment.landlock_disabled(),
         }
         t0 = time.monotonic()
         try:

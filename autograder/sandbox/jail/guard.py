@@ -81,7 +81,7 @@ def _version_layout_holds(version, type_at, used_at) -> bool:
     return True
 
 
-class _Guard:
+class TamperGuard:
     """Keeps the grader's side of this process working whatever the submission patches.
 
     The submission may replace builtins (``isinstance``, ``print``), patch modules
@@ -106,18 +106,22 @@ class _Guard:
              "autograder.sandbox.jail.privileges", "autograder.sandbox.jail.guard",
              "autograder.sandbox.jail.loading", "autograder.sandbox.jail.serve", "autograder.sandbox.jail.main")
 
-    def __init__(self):
+    def __init__(self, version_tags: bool = True):
+        """``version_tags=False``: switch whole dicts always, as where the interpreter has no tags."""
         self.dicts: list[dict] = []
         self.original: list[dict] = []
         self.student: list[dict] = []
-        self.version, self.version_problem = _dict_version_reader()
+        self.version, self.version_problem = _dict_version_reader() if version_tags else (None, "layout")
         self.diffs: list[tuple[list, dict]] = []  # per dict: keys the submission removed, entries it set
         self.tags: list[int] | None = None  # version tags when the dicts were last switched exactly
         self.entered = False  # switched to the submission's state by the fast path
         self.full_switches = 0  # dicts switched whole (for tests: the fast path really is taken)
 
-    def capture(self) -> None:
-        self.dicts = [vars(sys.modules[n]) for n in self.NAMES if n in sys.modules] + [sys.modules]
+    def capture(self, dicts: list[dict] | None = None) -> None:
+        """Record the originals of ``dicts``: by default the modules of ``NAMES`` and ``sys.modules``."""
+        if dicts is None:
+            dicts = [vars(sys.modules[n]) for n in self.NAMES if n in sys.modules] + [sys.modules]
+        self.dicts = dicts
         self.original = [dict(d) for d in self.dicts]
 
     @staticmethod
@@ -207,4 +211,4 @@ class _Guard:
         self.tags = None
 
 
-GUARD = _Guard()
+GUARD = TamperGuard()
