@@ -267,6 +267,9 @@ class Sandbox:
             ) from exc
         if isinstance(self.proc, KeeperProcess) and self.zygote is not None:
             self.zygote.isolated()
+        if header.get("status") == "cannot-isolate" and header.get("nonce") == nonce:
+            self.kill()  # it refused before loading: no student code ran
+            raise SandboxError(_cannot_isolate(_str_list(header.get("notes"))))
         if header.get("status") != "loaded" or header.get("nonce") != nonce:
             self.kill()
             raise SandboxError("the sandbox did not load your code (it sent an unexpected reply; does your "
@@ -282,8 +285,7 @@ class Sandbox:
         unsafe = [n for n in self.load.notes if n.startswith("UNSAFE:")]
         if unsafe:  # fail closed: never grade in a sandbox that did not come up as designed
             self.kill()
-            raise SandboxError("the grader could not isolate your code on this machine, so it was not run "
-                               f"({'; '.join(unsafe)[:300]}); please tell your instructor")
+            raise SandboxError(_cannot_isolate(unsafe))
         if header.get("cannot_fork"):
             self.kill()
             raise SandboxError(
@@ -474,6 +476,11 @@ def _interrupts_deferred():
             raise KeyboardInterrupt
         if got and callable(previous):
             previous(signal.SIGINT, None)  # an enclosing deferral, or the application's own handler
+
+
+def _cannot_isolate(unsafe: list[str]) -> str:
+    return ("the grader could not isolate your code on this machine, so it was not run "
+            f"({'; '.join(unsafe)[:300]}); please tell your instructor")
 
 
 def _str_list(value) -> list[str]:

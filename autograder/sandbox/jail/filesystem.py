@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 
-from autograder.sandbox.jail.libc import mount
+from autograder.sandbox.jail.libc import mount, require_mount
 from autograder.sandbox.jail.privileges import no_nested_user_namespaces
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -79,10 +79,9 @@ def _private_dev(notes: list[str]) -> None:
             pass
     err = mount("none", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
     if err:
-        notes.append(f"could not replace /dev: {os.strerror(err)}")
         for fd in keep.values():
             os.close(fd)
-        return
+        require_mount(err, "replacing /dev")
     for name, fd in keep.items():
         target = f"/dev/{name}"
         try:
@@ -104,23 +103,25 @@ def _private_dev(notes: list[str]) -> None:
     with open(EMPTY_FILE, "w"):
         pass
     os.chmod(EMPTY_FILE, 0o444)
-    mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+    require_mount(mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,mode=755"),
+                  "making /dev read-only")
 
 
-def _cover_proc(notes: list[str]) -> None:
+def _cover_proc() -> None:
     """Kernel knobs under /proc read-only, leaky entries masked (as container runtimes do)."""
     for name in PROC_READ_ONLY:
         path = f"/proc/{name}"
         if os.path.exists(path):
-            err = _read_only(path, recursive_bind=True)
-            if err:
-                notes.append(f"could not make {path} read-only: {os.strerror(err)}")
+            require_mount(_read_only(path, recursive_bind=True), f"making {path} read-only")
     for name in PROC_MASKED:
         path = f"/proc/{name}"
         if os.path.isdir(path) and not os.path.islink(path):
-            mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
+            err = mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
         elif os.path.exists(path):
-            mount(EMPTY_FILE if os.path.isfile(EMPTY_FILE) else "/dev/null", path, None, MS_BIND)
+            err = mount(EMPTY_FILE if os.path.isfile(EMPTY_FILE) else "/dev/null", path, None, MS_BIND)
+        else:
+            continue
+        require_mount(err, f"masking {path}")
 
 
 def isolate_filesystem(hide: list[str], tmp_mb: int, scratch: str | None = None) -> list[str]:
@@ -129,11 +130,12 @@ def isolate_filesystem(hide: list[str], tmp_mb: int, scratch: str | None = None)
     ``scratch``: when the project lives under /tmp, /tmp stays (its other entries are
     in ``hide``) and the private, size-capped tmpfs goes on this folder instead.
 
-    Returns notes on what could not be done (reported to the parent as the
-    isolation actually obtained).
+    Every mount that hides something or makes it read-only must succeed: a failure raises
+    CannotIsolate (no student code runs). Returns notes on the rest (a device of /dev that
+    could not be made available), reported to the parent.
     """
-    notes = []
-    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    notes: list[str] = []
+    require_mount(mount(None, "/", None, MS_REC | MS_PRIVATE), "making the mounts private")
     _private_dev(notes)
     empty = EMPTY_FILE if os.path.isfile(EMPTY_FILE) else "/dev/null"
     for path in hide:
@@ -143,19 +145,19 @@ def isolate_filesystem(hide: list[str], tmp_mb: int, scratch: str | None = None)
             err = mount(empty, path, None, MS_BIND)  # an empty read-only file, not a writable device
         else:
             continue
-        if err:
-            notes.append(f"could not hide {path}: {os.strerror(err)}")
+        require_mount(err, f"hiding {path}")
     no_nested_user_namespaces()
-    _cover_proc(notes)
+    _cover_proc()
     for point in sorted(set(_mount_points()), key=len):
         if point == "/proc" or point.startswith("/proc/") or point == "/dev" or point.startswith("/dev/"):
             continue
-        _read_only(point)
+        err = _read_only(point)
+        if err != errno.ENOENT:  # a mount point under a hidden folder cannot be reached any more
+            require_mount(err, f"making {point} read-only")
     for folder in ([scratch] if scratch else []) + [s for s in SCRATCH if not (scratch and s == "/tmp")]:
-        if os.path.isdir(folder):
-            err = mount("none", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
-            if err and folder in ("/tmp", scratch):
-                notes.append(f"no private {folder}: {os.strerror(err)}")
+        if os.path.isdir(folder):  # private: the host's /tmp, /run (its sockets) and /dev/shm stay out of sight
+            require_mount(mount("none", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777"),
+                          f"a private {folder}")
     return notes
 
 

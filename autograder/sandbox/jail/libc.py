@@ -1,9 +1,23 @@
-"""The C library, loaded once inside the sandbox, and the ``mount`` call the jail's set-up makes."""
+"""The C library inside the sandbox, and the checked form of every call that drops a privilege.
+
+A call that drops a privilege or hides something and fails leaves the sandbox less isolated
+than designed. Such calls go through ``require``: a failure raises ``CannotIsolate``, and the
+sandbox answers "cannot isolate" before any student code runs (jail.main). ``LIBC`` is looked
+up at each call, so a test can stand a failing library in for it.
+"""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
+import os
+
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_SECCOMP, PR_SET_NO_NEW_PRIVS = 1, 24, 22, 38
+
+
+class CannotIsolate(Exception):
+    """A step of the sandbox's isolation failed; no student code may run in this process."""
 
 
 def _load_libc():
@@ -18,9 +32,33 @@ def _load_libc():
 LIBC = _load_libc()
 
 
-def mount(source, target, fstype, flags, data=None) -> int:
-    def enc(s):
-        return s.encode() if isinstance(s, str) else s
+def _encode(s):
+    return s.encode() if isinstance(s, str) else s
 
-    rc = LIBC.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data))
+
+def mount(source, target, fstype, flags, data=None) -> int:
+    """mount(2); 0, or the errno it failed with."""
+    rc = LIBC.mount(_encode(source), _encode(target), _encode(fstype), ctypes.c_ulong(flags), _encode(data))
     return 0 if rc == 0 else ctypes.get_errno()
+
+
+def require(rc: int, what: str) -> None:
+    """``rc`` of a call that must succeed for the sandbox to be isolated (0; -1 sets errno)."""
+    if rc != 0:
+        raise CannotIsolate(f"{what} failed: {os.strerror(ctypes.get_errno() or errno.EPERM)}")
+
+
+def require_mount(err: int, what: str) -> None:
+    """The result of ``mount`` for a mount that hides or makes read-only."""
+    if err:
+        raise CannotIsolate(f"{what} failed: {os.strerror(err)}")
+
+
+def prctl(option: int, arg: int, what: str) -> None:
+    """A prctl(2) that drops a privilege; raises CannotIsolate when it fails."""
+    require(LIBC.prctl(option, arg, 0, 0, 0), what)
+
+
+def no_new_privileges() -> None:
+    """No privilege regained by exec (setuid files, file capabilities), for this process and its children."""
+    prctl(PR_SET_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")

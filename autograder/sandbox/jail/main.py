@@ -33,12 +33,12 @@ import numpy.random  # numpy loads it lazily; loaded here once, not again in eve
 import numpy.random.bit_generator
 
 from autograder.sandbox import wire
-from autograder.sandbox.jail import landlock, reuse, seccomp, stubs
+from autograder.sandbox.jail import landlock, libc, reuse, seccomp, stubs
 from autograder.sandbox.jail.filesystem import isolate_filesystem, verify_isolation
 from autograder.sandbox.jail.guard import GUARD
-from autograder.sandbox.jail.libc import LIBC
+from autograder.sandbox.jail.libc import CannotIsolate, no_new_privileges
 from autograder.sandbox.jail.loading import load_chunks
-from autograder.sandbox.jail.privileges import PR_SET_NO_NEW_PRIVS, drop_capabilities, set_limits
+from autograder.sandbox.jail.privileges import drop_capabilities, set_limits
 from autograder.sandbox.jail.serve import (
     RESERVE,
     can_fork,
@@ -91,6 +91,32 @@ def _watch_lifeline(fd: int, sweep: bool) -> None:
     threading.Thread(target=watch, name="initgrade-lifeline", daemon=True).start()
 
 
+def _isolate(request: dict) -> tuple[list[str], str]:
+    """Everything that confines this process, before any student code: notes on what this machine
+    does not offer, and the working folder. Raises CannotIsolate when a step that must work fails."""
+    notes = []
+    if request.get("namespaces"):
+        scratch = request.get("scratch")
+        notes += isolate_filesystem(request.get("hide", []), request["limits"]["tmp_mb"], scratch)
+        drop_capabilities()
+        notes += verify_isolation([])
+        workdir = os.path.join(scratch or "/tmp", "submission")
+    else:
+        no_new_privileges()
+        workdir = request.get("workdir") or os.getcwd()
+        # No mounts to hide with: the same allowlist by path (the Python this runs on, the
+        # project's assignment/ and data/, the system), and only the working folder writable.
+        python = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+        problem = (landlock.restrict(libc.LIBC, python + list(request.get("readable", [])), [workdir])
+                   if request.get("landlock", True) else "Landlock turned off")
+        if problem:
+            notes.append(problem)
+    problem = seccomp.install(libc.LIBC, own_network=bool(request.get("namespaces")))
+    if problem:
+        notes.append(problem)
+    return notes, workdir
+
+
 def main(argv: list[str]) -> None:
     req_fd, rep_fd = int(argv[1]), int(argv[2])
     life_fd = int(argv[3]) if len(argv) > 3 else None
@@ -106,28 +132,16 @@ def main(argv: list[str]) -> None:
         pass
     request, _ = wire.read_frame(req_fd)
     limits = request["limits"]
+    nonce = request.get("nonce")
     if life_fd is not None:
         _watch_lifeline(life_fd, bool(request.get("sweep")))
-    notes = []
-    if request.get("namespaces"):
-        scratch = request.get("scratch")
-        notes += isolate_filesystem(request.get("hide", []), limits["tmp_mb"], scratch)
-        drop_capabilities()
-        notes += verify_isolation([])
-        workdir = os.path.join(scratch or "/tmp", "submission")
-    else:
-        LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-        workdir = request.get("workdir") or os.getcwd()
-        # No mounts to hide with: the same allowlist by path (the Python this runs on, the
-        # project's assignment/ and data/, the system), and only the working folder writable.
-        python = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
-        problem = (landlock.restrict(LIBC, python + list(request.get("readable", [])), [workdir])
-                   if request.get("landlock", True) else "Landlock turned off")
-        if problem:
-            notes.append(problem)
-    problem = seccomp.install(LIBC, own_network=bool(request.get("namespaces")))
-    if problem:
-        notes.append(problem)
+    try:
+        notes, workdir = _isolate(request)
+    except CannotIsolate as exc:
+        notes = [f"UNSAFE: {exc}"]
+    if any(n.startswith("UNSAFE:") for n in notes):  # fail closed: the submission is never loaded
+        wire.write_frame(rep_fd, {"status": "cannot-isolate", "notes": notes, "nonce": nonce})
+        return
     sweep = bool(request.get("sweep"))
     os.makedirs(workdir, exist_ok=True)
     os.chdir(workdir)
@@ -137,7 +151,6 @@ def main(argv: list[str]) -> None:
     RESERVE.fill()
     stubs.install(request.get("stub_modules", []))
     functions = list(request.get("functions", []))
-    nonce = request.get("nonce")
     chunks = request["chunks"]
     max_bytes = (limits["reply_mb"] << 20) + (1 << 20) + 64
     seed = request.get("random_seed")

@@ -1,14 +1,17 @@
 """Inside the sandbox, before any student code: no capabilities, none regained, no nested user
-namespaces, and the resource limits."""
+namespaces, and the resource limits. Every call here that drops a privilege is checked
+(jail.libc.require): a failure ends the sandbox as "cannot isolate"."""
 
 from __future__ import annotations
 
 import ctypes
+import errno
 import resource
 
-from autograder.sandbox.jail.libc import LIBC
+from autograder.sandbox.jail import libc
+from autograder.sandbox.jail.libc import PR_CAPBSET_DROP, CannotIsolate, no_new_privileges
 
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 
 def no_nested_user_namespaces() -> None:
@@ -20,10 +23,22 @@ def no_nested_user_namespaces() -> None:
         pass
 
 
+def _last_capability() -> int:
+    """The highest capability number this kernel knows (dropping beyond it fails with EINVAL)."""
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 63
+
+
 def drop_capabilities() -> None:
     """Make namespace-root powerless: no capabilities now, none regained by exec."""
+    last = _last_capability()
     for cap in range(64):
-        LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+        rc = libc.LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+        if rc != 0 and not (cap > last and ctypes.get_errno() == errno.EINVAL):
+            raise CannotIsolate(f"prctl(PR_CAPBSET_DROP, {cap}) failed")
 
     class Header(ctypes.Structure):
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
@@ -32,10 +47,10 @@ def drop_capabilities() -> None:
         _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
                     ("inheritable", ctypes.c_uint32)]
 
-    header = Header(0x20080522, 0)
+    header = Header(_LINUX_CAPABILITY_VERSION_3, 0)
     data = (Data * 2)()
-    LIBC.capset(ctypes.byref(header), data)
-    LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    libc.require(libc.LIBC.capset(ctypes.byref(header), data), "capset (dropping every capability)")
+    no_new_privileges()
 
 
 def set_limits(limits: dict) -> None:
@@ -52,4 +67,4 @@ def set_limits(limits: dict) -> None:
         try:
             resource.setrlimit(res, (value, value))
         except (ValueError, OSError):
-            pass
+            pass  # a hard limit already below ours (the only way lowering fails) bounds it more

@@ -155,12 +155,16 @@ def _sandbox(libc, request: dict, fds: dict[str, int], child_main) -> None:
     """pid 1 of the new namespaces: a fresh /proc, then the child's own start-up."""
     code = 4
     try:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if request.get("namespaces"):
-            libc.mount(b"none", b"/proc", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
-            if libc.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(MS_NOSUID | MS_NODEV | MS_NOEXEC), None) != 0:
-                _report(fds["status"], NOT_ISOLATED, 0)
-                os._exit(1)
+        # Each step must work: without the death signal a sandbox outlives its keeper; without its
+        # own /proc it sees the grader's processes. A failure is "not isolated", before any student code.
+        isolated = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        if isolated and request.get("namespaces"):
+            isolated = (libc.mount(b"none", b"/proc", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None) == 0
+                        and libc.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(MS_NOSUID | MS_NODEV | MS_NOEXEC),
+                                       None) == 0)
+        if not isolated:
+            _report(fds["status"], NOT_ISOLATED, 0)
+            os._exit(1)
         os.close(fds["status"])  # before any submission code: only the keeper can write a status now
         # The same argv an exec'd child has: the sandbox looks the same from inside either way.
         sys.argv = [sys.argv[0], str(fds["req"]), str(fds["rep"]), str(fds["life"])]
