@@ -6,7 +6,8 @@ The package has two sides and a little that both share:
 * ``host/``: the grader's side (the sandbox's life cycle, isolation detection, the zygote's
   handle, output draining, cgroups, hidden paths, the uid fallback's cleanup);
 * ``jail/``: what runs inside the sandboxed process, next to student code;
-* ``wire`` (the frame format), ``values`` (a value described as plain data) and
+* ``wire`` (the frame format), ``values`` (a value described as plain data), ``outcomes``
+  (what can become of a sandbox or a call, and the student's words for it) and
   ``keeper_protocol`` (the zygote keeper's status record), used on both sides.
 
 The names below are loaded on first use: the jail imports ``autograder.sandbox.jail...``,
@@ -22,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 # name -> the module that defines it
 _FACE = {
     "Sandbox": "autograder.sandbox.host.sandbox",
-    "SandboxError": "autograder.sandbox.host.sandbox",
-    "ProbeTimeout": "autograder.sandbox.host.sandbox",
+    "SandboxError": "autograder.sandbox.outcomes",
+    "ProbeTimeout": "autograder.sandbox.outcomes",
+    "Outcome": "autograder.sandbox.outcomes",
     "LoadReport": "autograder.sandbox.host.sandbox",
     "ProbeReply": "autograder.sandbox.host.sandbox",
     "CALL_REUSE_OFF": "autograder.sandbox.host.sandbox",
@@ -40,7 +42,7 @@ _FACE = {
 }
 
 __all__ = [
-    "CALL_REUSE_OFF", "Isolation", "KeeperProcess", "LoadReport", "ProbeReply", "ProbeTimeout", "Sandbox",
+    "CALL_REUSE_OFF", "Isolation", "KeeperProcess", "LoadReport", "Outcome", "ProbeReply", "ProbeTimeout", "Sandbox",
     "SandboxError", "UID_BASE", "Zygote", "call_reuse_mode", "describe_result", "detect_isolation", "hide_paths",
     "new_zygote", "start_early",
 ]
@@ -48,16 +50,9 @@ __all__ = [
 if TYPE_CHECKING:
     from autograder.sandbox.host.hiding import hide_paths
     from autograder.sandbox.host.isolation import UID_BASE, Isolation, detect_isolation
-    from autograder.sandbox.host.sandbox import (
-        CALL_REUSE_OFF,
-        LoadReport,
-        ProbeReply,
-        ProbeTimeout,
-        Sandbox,
-        SandboxError,
-        call_reuse_mode,
-    )
+    from autograder.sandbox.host.sandbox import CALL_REUSE_OFF, LoadReport, ProbeReply, Sandbox, call_reuse_mode
     from autograder.sandbox.host.zygote import KeeperProcess, Zygote, new_zygote, start_early
+    from autograder.sandbox.outcomes import Outcome, ProbeTimeout, SandboxError
     from autograder.sandbox.values import describe_result
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from autograder import environment
 from autograder.config import PROJECT_ROOT, Limits
+from autograder.sandbox import outcomes as words
 from autograder.sandbox import wire
 from autograder.sandbox.host import cgroups
 from autograder.sandbox.host.hiding import NEEDED_IN_PROJECT, tmp_holds_needed
@@ -41,37 +42,11 @@ from autograder.sandbox.host.isolation import (
 from autograder.sandbox.host.output import OutputDrain, clean_output
 from autograder.sandbox.host.uid_cleanup import kill_uid, remove_uid_ipc, sweep_uid_files
 from autograder.sandbox.host.zygote import KeeperProcess, Zygote, ZygoteUnavailable
+from autograder.sandbox.outcomes import SandboxError
 
 # The seed of numpy's legacy global stream when a sandbox starts (see jail.main); no spec or
 # common habit uses it, so a function that forgets to seed is still wrong, but repeatably so.
 RANDOM_SEED = 1_234_567_891
-
-
-_SIGNAL_HINTS = {
-    "SIGSEGV": "a crash, e.g. endless recursion or ctypes",
-    "SIGBUS": "a crash in native code",
-    "SIGABRT": "an abort in native code",
-    "SIGKILL": "out of memory, or killed by itself",
-    "SIGXCPU": "the CPU time limit was reached",
-    "SIGSYS": "a forbidden system call",
-}
-
-
-def describe_exit(code: int | None) -> str:
-    """A child's exit status in words, with the likely cause for the usual signals."""
-    if code is None:
-        return "still running"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        hint = _SIGNAL_HINTS.get(name)
-        return f"killed by {name}" + (f" ({hint})" if hint else "")
-    if code > 128 and code - 128 < 65:  # a shell or unshare passing a signal on as 128 + n
-        return describe_exit(128 - code)
-    return f"exit code {code}"
-
 
 
 def _signatures(raw, functions) -> dict:
@@ -90,14 +65,6 @@ def _signatures(raw, functions) -> dict:
                 clean.append({"name": p["name"][:60], "kind": p["kind"], "default": p.get("default") is True})
         out[name] = clean
     return out
-
-
-class SandboxError(Exception):
-    """The submission could not be loaded or a call failed; ``message`` is for the student."""
-
-
-class ProbeTimeout(SandboxError):
-    pass
 
 
 # Why one fork does not answer several calls (autograder.sandbox.jail.reuse), by the code the
@@ -165,7 +132,7 @@ class Sandbox:
         self.started_at = time.monotonic()
         self.starts = 0
         self.load: LoadReport | None = None
-        self.fatal: dict[str, str] = {}
+        self.fatal: dict[str, SandboxError] = {}
         self.cgroup = None
         self.uid = sandbox_uid()
         self._tmp: str | None = None
@@ -180,8 +147,7 @@ class Sandbox:
 
     def start(self) -> LoadReport:
         if self._budget_left() <= 0:
-            raise SandboxError("the grading time budget for this submission is used up "
-                               f"({self.limits.submission_seconds:.0f} s)")
+            raise words.budget_used_up(self.limits.submission_seconds)
         self.starts += 1
         uid = self.uid
         if self._tmp is None and (not self.isolation.namespaces or tmp_holds_needed()):
@@ -244,12 +210,7 @@ class Sandbox:
             header, _ = wire.read_frame(self.rep_fd, deadline=deadline)
         except wire.WireTimeout:
             self.kill()
-            raise SandboxError(
-                f"your code did not finish loading within {self.limits.load_seconds:g} s "
-                "(is there a long computation, an endless loop or a sleep at the top level, "
-                "for example in a class body, a decorator or a default argument?)"
-                + self._output_hint()
-            ) from None
+            raise words.load_timeout(self.limits.load_seconds, self._output_hint()) from None
         except (wire.WireError, OSError) as exc:
             how, hint = self._exit_description(), self._output_hint()
             not_isolated = isinstance(self.proc, KeeperProcess) and self.proc.not_isolated
@@ -261,19 +222,15 @@ class Sandbox:
                 self.zygote.could_not_isolate()
                 self.zygote = None
                 return self.start()
-            raise SandboxError(
-                f"the process running your code ended while loading it ({how}; did your code call "
-                "sys.exit/os._exit, kill its own process, or crash?)" + hint
-            ) from exc
+            raise words.died_loading(how, hint) from exc
         if isinstance(self.proc, KeeperProcess) and self.zygote is not None:
             self.zygote.isolated()
         if header.get("status") == "cannot-isolate" and header.get("nonce") == nonce:
             self.kill()  # it refused before loading: no student code ran
-            raise SandboxError(_cannot_isolate(_str_list(header.get("notes"))))
+            raise words.cannot_isolate(_str_list(header.get("notes")))
         if header.get("status") != "loaded" or header.get("nonce") != nonce:
             self.kill()
-            raise SandboxError("the sandbox did not load your code (it sent an unexpected reply; does your "
-                               "code write to file descriptors it did not open?)")
+            raise words.bad_load_reply()
         self.load = LoadReport(
             functions=[f for f in _str_list(header.get("functions")) if f in self.functions],
             messages=[m[:500] for m in _str_list(header.get("messages"))][:50],
@@ -285,14 +242,10 @@ class Sandbox:
         unsafe = [n for n in self.load.notes if n.startswith("UNSAFE:")]
         if unsafe:  # fail closed: never grade in a sandbox that did not come up as designed
             self.kill()
-            raise SandboxError(_cannot_isolate(unsafe))
+            raise words.cannot_isolate(unsafe)
         if header.get("cannot_fork"):
             self.kill()
-            raise SandboxError(
-                "after loading your code, the sandbox could not start the process that calls your functions "
-                f"({str(header.get('cannot_fork'))[:100]}): the limit of {self.limits.processes} processes and "
-                "threads is used up. Does your code start threads or processes at the top level?"
-            )
+            raise words.cannot_fork_after_load(str(header.get("cannot_fork")), self.limits.processes)
         return self.load
 
     def _fork_from_zygote(self, env, cwd, req_r, rep_w, life_r):
@@ -317,7 +270,7 @@ class Sandbox:
     def call(self, function: str, args: list) -> ProbeReply:
         """Call ``function(*args)`` in a fresh fork of the loaded submission."""
         if function in self.fatal:
-            raise SandboxError(self.fatal[function] + " (not called again)")
+            raise words.not_called_again(self.fatal[function])
         if self.proc is None or self.proc.poll() is not None:
             self.kill()
             self.start()
@@ -331,10 +284,7 @@ class Sandbox:
                 raise wire.WireError("a reply out of sequence")
         except wire.WireTimeout:
             self.kill()
-            raise ProbeTimeout(
-                f"{function} did not return within {self.limits.probe_seconds:g} s "
-                "(an endless loop, a sleep, or waiting for input?)"
-            ) from None
+            raise words.call_timeout(function, self.limits.probe_seconds) from None
         except (wire.WireError, OSError) as exc:
             ended = self.proc is not None and self.proc.poll() is not None
             if not ended and self.proc is not None:
@@ -345,27 +295,15 @@ class Sandbox:
                     pass
             how = self._exit_description() if ended else None
             self.kill()
-            if ended:
-                message = (f"{function}: the process serving your functions ended during this call ({how}); "
-                           "did the function kill its parent process or process group, or call os._exit?")
-            else:
-                message = (f"{function}: the sandbox sent a reply that is not valid ({str(exc)[:120]}); "
-                           "does your code write to file descriptors it did not open?")
-            self.fatal[function] = message
-            raise SandboxError(message) from None
+            error = words.died_in_call(function, str(how)) if ended else words.bad_call_reply(function, str(exc))
+            self.fatal[function] = error
+            raise error from None
         status = header.get("status")
         if status == "cannot-run":
-            reason = header.get("reason")
-            what = (f"the limit of {self.limits.processes} processes and threads is used up"
-                    if reason == "processes" else
-                    f"the limit of {self.limits.open_files} open files is used up" if reason == "files" else
-                    "the sandbox ran out of resources")
-            raise SandboxError(f"{function} could not be called: {what} "
-                               f"({str(header.get('message'))[:100]}). Does your code start threads or processes, "
-                               "or open files without closing them, at the top level?")
+            raise words.cannot_run(function, header.get("reason"), str(header.get("message")), self.limits.processes,
+                                   self.limits.open_files)
         if status == "unreadable":
-            raise SandboxError(f"{function} returned a value that could not be read "
-                               f"({str(header.get('message'))[:200]})")
+            raise words.unreadable_value(function, str(header.get("message")))
         return ProbeReply(header=header, arrays=arrays)
 
     def _exit_description(self) -> str:
@@ -375,7 +313,7 @@ class Sandbox:
             code = self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return "still running"
-        return describe_exit(code)
+        return words.describe_exit(code)
 
     def _output_hint(self) -> str:
         text = clean_output(self.drains[-1].text()).strip() if self.drains else ""
@@ -476,11 +414,6 @@ def _interrupts_deferred():
             raise KeyboardInterrupt
         if got and callable(previous):
             previous(signal.SIGINT, None)  # an enclosing deferral, or the application's own handler
-
-
-def _cannot_isolate(unsafe: list[str]) -> str:
-    return ("the grader could not isolate your code on this machine, so it was not run "
-            f"({'; '.join(unsafe)[:300]}); please tell your instructor")
 
 
 def _str_list(value) -> list[str]:

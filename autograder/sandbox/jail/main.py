@@ -42,12 +42,12 @@ from autograder.sandbox.jail.privileges import drop_capabilities, set_limits
 from autograder.sandbox.jail.serve import (
     RESERVE,
     can_fork,
-    describe_status,
     random_getstate,
     reap_others,
     run_probe,
     serve_probe,
 )
+from autograder.sandbox.outcomes import describe_status
 from autograder.sandbox.values import describe_signature
 
 

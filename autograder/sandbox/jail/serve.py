@@ -12,6 +12,7 @@ from autograder.sandbox import wire
 from autograder.sandbox.jail import reuse
 from autograder.sandbox.jail.guard import GUARD
 from autograder.sandbox.jail.loading import short_traceback
+from autograder.sandbox.outcomes import describe_status
 from autograder.sandbox.values import describe_result, safe_repr, type_name
 
 RESERVED_FDS = 4
@@ -61,28 +62,6 @@ def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
     header.update(status="returned", mutated=[i for i, (b, a) in enumerate(zip(before, after)) if b != a],
                   seq=seq)
     wire.write_frame(out_fd, header, arrays)
-
-
-_SIGNAL_HINTS = {
-    "SIGSEGV": "a crash, e.g. endless recursion or ctypes",
-    "SIGBUS": "a crash in native code",
-    "SIGABRT": "an abort in native code",
-    "SIGKILL": "out of memory, or killed itself",
-    "SIGXCPU": "CPU time limit reached",
-    "SIGXFSZ": "file size limit reached",
-    "SIGSYS": "a forbidden system call",
-}
-
-
-def describe_status(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        try:
-            name = signal.Signals(os.WTERMSIG(status)).name
-        except ValueError:
-            name = f"signal {os.WTERMSIG(status)}"
-        hint = _SIGNAL_HINTS.get(name)
-        return f"was killed by {name}" + (f" ({hint})" if hint else "")
-    return f"exited with code {os.WEXITSTATUS(status)}"
 
 
 class _Reserve:
