@@ -12,8 +12,7 @@ import types
 
 import numpy as np
 
-MAX_REPR = 300
-MAX_KEYS = 200
+from autograder.sandbox.limits import MAX_KEYS, MAX_PARAMS, MAX_REPR
 
 
 def safe_repr(value) -> str:
@@ -61,7 +60,7 @@ def describe_signature(fn) -> list[dict] | None:
         params += [{"name": n, "kind": "keyword", "default": n in kw_def} for n in names[n_pos:]]
         if code.co_flags & 0x08:  # CO_VARKEYWORDS
             params.append({"name": code.co_varnames[extra], "kind": "varkw", "default": False})
-        return [p for p in params if type(p["name"]) is str][:20]
+        return [p for p in params if type(p["name"]) is str][:MAX_PARAMS]
     except Exception:  # noqa: BLE001 - an odd code object has no signature to report
         return None
 

@@ -42,6 +42,17 @@ from autograder.sandbox.host.isolation import (
 from autograder.sandbox.host.output import OutputDrain, clean_output
 from autograder.sandbox.host.uid_cleanup import kill_uid, remove_uid_ipc, sweep_uid_files
 from autograder.sandbox.host.zygote import KeeperProcess, Zygote, ZygoteUnavailable
+from autograder.sandbox.limits import (
+    MAX_LOAD_MESSAGE,
+    MAX_LOAD_MESSAGES,
+    MAX_NOTE,
+    MAX_NOTES,
+    MAX_PARAM_NAME,
+    MAX_PARAMS,
+    MAX_REPLY_LIST,
+    MB,
+    OUTPUT_HINT_CHARS,
+)
 from autograder.sandbox.outcomes import SandboxError
 
 # The seed of numpy's legacy global stream when a sandbox starts (see jail.main); no spec or
@@ -59,10 +70,11 @@ def _signatures(raw, functions) -> dict:
         if not isinstance(params, list):
             continue
         clean = []
-        for p in params[:20]:
+        for p in params[:MAX_PARAMS]:
             if (isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"].isidentifier()
                     and p.get("kind") in ("positional", "varargs", "keyword", "varkw")):
-                clean.append({"name": p["name"][:60], "kind": p["kind"], "default": p.get("default") is True})
+                clean.append({"name": p["name"][:MAX_PARAM_NAME], "kind": p["kind"],
+                              "default": p.get("default") is True})
         out[name] = clean
     return out
 
@@ -233,8 +245,8 @@ class Sandbox:
             raise words.bad_load_reply()
         self.load = LoadReport(
             functions=[f for f in _str_list(header.get("functions")) if f in self.functions],
-            messages=[m[:500] for m in _str_list(header.get("messages"))][:50],
-            notes=[n[:300] for n in _str_list(header.get("notes"))][:20],
+            messages=[m[:MAX_LOAD_MESSAGE] for m in _str_list(header.get("messages"))][:MAX_LOAD_MESSAGES],
+            notes=[n[:MAX_NOTE] for n in _str_list(header.get("notes"))][:MAX_NOTES],
             seconds=time.monotonic() - t0,
             signatures=_signatures(header.get("signatures"), self.functions),
             call_reuse=call_reuse_mode(header.get("call_reuse")),
@@ -279,7 +291,7 @@ class Sandbox:
         try:
             wire.write_frame(self.req_fd, {"op": "call", "function": function, "args": args, "seq": self._seq})
             header, arrays = wire.read_frame(
-                self.rep_fd, deadline=deadline, max_array_bytes=self.limits.reply_mb << 20)
+                self.rep_fd, deadline=deadline, max_array_bytes=self.limits.reply_mb * MB)
             if header.get("seq") != self._seq:
                 raise wire.WireError("a reply out of sequence")
         except wire.WireTimeout:
@@ -317,7 +329,7 @@ class Sandbox:
 
     def _output_hint(self) -> str:
         text = clean_output(self.drains[-1].text()).strip() if self.drains else ""
-        return f"\nLast output:\n{text[-800:]}" if text else ""
+        return f"\nLast output:\n{text[-OUTPUT_HINT_CHARS:]}" if text else ""
 
     def output(self) -> str:
         return clean_output("\n".join(d.text() for d in self.drains if d.kept or d.dropped))
@@ -420,4 +432,4 @@ def _str_list(value) -> list[str]:
     """A list of strings from an untrusted reply, or an empty list."""
     if not isinstance(value, list):
         return []
-    return [v for v in value[:1000] if isinstance(v, str)]
+    return [v for v in value[:MAX_REPLY_LIST] if isinstance(v, str)]

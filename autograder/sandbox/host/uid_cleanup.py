@@ -9,11 +9,11 @@ import shutil
 import subprocess
 
 from autograder.sandbox.host.isolation import sandbox_python
+from autograder.sandbox.limits import SCRATCH_DEPTH
 
 # Folders other users may write to: where a sandbox's uid could leave files (found once).
 _SCRATCH_ROOTS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run", "/var", "/home", "/opt", "/srv", "/mnt",
                   "/media", "/etc")
-_SCRATCH_DEPTH = 4
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,7 +33,7 @@ def world_writable_dirs() -> tuple[str, ...]:
                 continue
             if st.st_mode & 0o002:
                 found.append(folder)
-            if not st.st_mode & 0o001 or folder.count("/") - base_depth >= _SCRATCH_DEPTH:
+            if not st.st_mode & 0o001 or folder.count("/") - base_depth >= SCRATCH_DEPTH:
                 dirs[:] = []  # other uids cannot even pass through it
     return tuple(sorted(set(found)))
 

@@ -8,7 +8,8 @@ import os
 import traceback
 
 from autograder.sandbox.jail.guard import GUARD
-from autograder.sandbox.values import MAX_REPR, safe_repr, type_name
+from autograder.sandbox.limits import MAX_REPR
+from autograder.sandbox.values import safe_repr, type_name
 
 # The file names the student's code was compiled under ("cell 3", "init_functions.py") and
 # the folder their other files were written to: a traceback shows only these frames.

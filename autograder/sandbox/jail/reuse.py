@@ -51,6 +51,7 @@ import warnings
 import numpy as np
 
 from autograder.sandbox import wire
+from autograder.sandbox.limits import REUSE_MAX_ARRAY_BYTES, REUSE_MAX_DEPTH, REUSE_MAX_ITEMS
 
 # Bound before any submission is loaded: the resets must not call what a submission patched.
 _np_get_state, _np_set_state = np.random.get_state, np.random.set_state
@@ -62,8 +63,6 @@ _RLIMITS = [getattr(resource, n) for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FS
 _GLOBAL_RANDOM_STATE = np.random.mtrand._rand
 _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis), range)
 _CONTAINERS = (list, dict, set)
-_MAX_ITEMS = 10_000
-_MAX_ARRAY_BYTES = 1 << 20
 KEEP, RETIRE = b"k", b"x"
 
 
@@ -71,13 +70,13 @@ def _immutable(value, depth: int = 0) -> bool:
     t = type(value)
     if t in _IMMUTABLE:
         return True
-    if t in (tuple, frozenset) and depth < 4 and len(value) <= _MAX_ITEMS:
+    if t in (tuple, frozenset) and depth < REUSE_MAX_DEPTH and len(value) <= REUSE_MAX_ITEMS:
         return all(_immutable(v, depth + 1) for v in value)
     return False
 
 
 def _contents_immutable(value) -> bool:
-    if len(value) > _MAX_ITEMS:
+    if len(value) > REUSE_MAX_ITEMS:
         return False
     if type(value) is dict:
         return all(_immutable(k) and _immutable(v) for k, v in dict.items(value))
@@ -144,7 +143,7 @@ def _plain_value(value, namespace: dict, module_ids: set[int], module_dicts: set
     if t in _CONTAINERS:
         return _contents_immutable(value)
     if t is np.ndarray:
-        return value.dtype.kind in "biufc" and value.nbytes <= _MAX_ARRAY_BYTES
+        return value.dtype.kind in "biufc" and value.nbytes <= REUSE_MAX_ARRAY_BYTES
     if issubclass(t, types.ModuleType):
         return id(value) in module_ids
     if t is types.FunctionType:

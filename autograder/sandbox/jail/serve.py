@@ -12,10 +12,9 @@ from autograder.sandbox import wire
 from autograder.sandbox.jail import reuse
 from autograder.sandbox.jail.guard import GUARD
 from autograder.sandbox.jail.loading import short_traceback
+from autograder.sandbox.limits import RESERVED_FDS
 from autograder.sandbox.outcomes import describe_status
 from autograder.sandbox.values import describe_result, safe_repr, type_name
-
-RESERVED_FDS = 4
 
 
 def _decode_arg(arg):
