@@ -6,7 +6,7 @@ submission. The *zygote* is that same interpreter started once, with the same
 scrubbed environment and flags, which imports numpy and the jail's modules and
 then only waits. For each submission it forks a *keeper*, and the keeper does what
 ``unshare --user --map-root-user --mount --net --ipc --pid --fork --kill-child
---mount-proc`` did:
+--mount-proc`` does on the exec path:
 
 1. joins the submission's cgroup (before anything else, so every later process is
    counted and can be killed);
@@ -64,7 +64,7 @@ class KeeperProcess:
 
     ``pid`` is the keeper's (the leader of its process group); the exit status is the
     sandbox's, read from the status pipe. An end of file without a status means the
-    keeper itself was killed: reported as SIGKILL, as a killed ``unshare`` was.
+    keeper itself was killed: reported as SIGKILL, as a killed ``unshare`` is on the exec path.
     ``not_isolated`` is set when the keeper said it could not isolate the sandbox: then
     no submission code ran, and the status is SIGKILL too.
     """

@@ -1,19 +1,18 @@
 """One fork of the loaded submission answers call after call, for as long as no call can have
 changed what the next one sees.
 
-Why: a probe used to run in a fork of its own. With numpy loaded that fork costs about 4 ms
-of kernel time (copying page tables, the copy-on-write faults after it, tearing it down),
-and the hidden tests make about 34 calls per submission: most of a warm grading's CPU.
-What the fresh fork bought is that every call starts from the state the submission had
-once loaded. The worker here keeps that guarantee where it can be checked, and falls back
-to a fresh fork where it cannot:
+Why: a fork per call costs about 4 ms of kernel time with numpy loaded (copying page tables,
+the copy-on-write faults after it, tearing it down), and the hidden tests make about 34 calls
+per submission: most of a warm grading's CPU. What a fresh fork gives is that every call starts
+from the state the submission had once loaded. The worker here keeps that guarantee where it
+can be checked, and falls back to a fresh fork where it cannot:
 
 * **Before the first call** (``plain_namespace``): the submission's top level may hold only
   what a call cannot change unseen: numbers, strings, tuples, modules, library functions
   and classes, its own functions without closures, mutable defaults or attributes, and
   lists, dicts, sets and arrays whose contents are fingerprinted. Anything else (an
   instance, its own class, a random generator object, a module of its own files) and the
-  sandbox forks once per call, as before.
+  sandbox forks once per call (jail.serve).
 * **Before every call**: numpy's legacy random stream, ``random``'s stream and numpy's
   floating-point error settings are put back as they were after loading.
 * **After every call** (``_Fingerprint``): the worker compares the version tag of every
@@ -25,7 +24,7 @@ to a fresh fork where it cannot:
   the next call gets a fresh fork of the loaded submission. So does a worker that has
   used half the CPU-time limit, which was meant for a single call.
 * **In the sandbox, after every call**: any other process (a helper the call started) ends
-  the worker along with it, as the per-call sweep did.
+  the worker along with it, as a fork per call is swept after its call.
 
 What a call could still change unseen: attributes set on a library's class or on a
 library function's ``__dict__``, C-level state of other libraries, ``umask``, and files
@@ -34,7 +33,7 @@ behaves when called again, which is how otter and nbgrader always call it.
 
 The worker is still inside the sandbox and is as untrusted as the rest of it: all this is
 about giving each call the same state (a fair, repeatable grade), not about security,
-which does not change (the grader validates every reply as before).
+which is the same either way (the grader validates every reply).
 """
 
 from __future__ import annotations
