@@ -66,7 +66,7 @@ def describe_signature(fn) -> list[dict] | None:
 
 
 def _describe_entry(key, value, arrays: list) -> dict:
-    entry = {"key": key if type(key) is str else None, "key_repr": safe_repr(key),
+    entry: dict[str, object] = {"key": key if type(key) is str else None, "key_repr": safe_repr(key),
              "type": type_name(value, module=True)}
     if issubclass(type(value), np.ndarray):  # by type: a faked __class__ does not count
         exact = type(value) is np.ndarray
@@ -91,7 +91,8 @@ def describe_result(result) -> tuple[dict, list[np.ndarray]]:
     """
     if type(result) is not dict:  # exact type on purpose
         return {"kind": "other", "type": type_name(result), "repr": safe_repr(result)}, []
-    entries, arrays = [], []
+    entries: list[dict] = []
+    arrays: list[np.ndarray] = []
     items = list(dict.items(result))  # one C-level copy: a thread cannot change it under us
     for i, (key, value) in enumerate(items):
         if i >= MAX_KEYS:

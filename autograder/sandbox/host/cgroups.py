@@ -76,7 +76,7 @@ def _own_cgroups(table: str = "/proc/self/cgroup") -> dict[str, str]:
 
 def _v1_mounts(mountinfo: str = "/proc/self/mountinfo") -> dict[str, Path]:
     """controller -> mount point of its v1 hierarchy."""
-    found = {}
+    found: dict[str, Path] = {}
     try:
         with open(mountinfo) as f:
             for line in f:
@@ -166,7 +166,7 @@ class SandboxCgroup:
         return f"cgroup v{self.layout.version} ({', '.join(names)})"
 
     def pids(self) -> set[int]:
-        found = set()
+        found: set[int] = set()
         for _, folder in self.folders:
             try:
                 found.update(int(p) for p in (folder / "cgroup.procs").read_text().split())

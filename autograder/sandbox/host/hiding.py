@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.config import PROJECT_ROOT
@@ -80,7 +81,7 @@ def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path]) ->
     return hide
 
 
-def hide_paths(extra: list[str | os.PathLike] = ()) -> list[str]:
+def hide_paths(extra: Sequence[str | os.PathLike] = ()) -> list[str]:
     """Absolute paths to cover in the sandbox (the grader's outputs are passed as ``extra``)."""
     keep = _ancestors_of_needed()
     needed = set(needed_paths())

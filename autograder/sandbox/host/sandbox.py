@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from autograder import environment
@@ -62,7 +63,7 @@ RANDOM_SEED = 1_234_567_891
 
 def _signatures(raw, functions) -> dict:
     """The graded functions' parameters from the load reply, validated (the child is not trusted)."""
-    out = {}
+    out: dict[str, list[dict]] = {}
     if not isinstance(raw, dict):
         return out
     for name in functions:
@@ -130,7 +131,7 @@ class Sandbox:
 
     def __init__(self, chunks, files, functions, limits: Limits, hide: list[str],
                  stub_modules: list[str], isolation: Isolation | None = None, zygote: Zygote | None = None,
-                 preload: list[str] = ()):
+                 preload: Sequence[str] = ()):
         self.chunks, self.files, self.functions = chunks, files, functions
         self.preload = list(preload)  # imported by the zygote before it forks (trusted kit modules)
         self.limits, self.hide, self.stub_modules = limits, hide, stub_modules
@@ -145,7 +146,7 @@ class Sandbox:
         self.starts = 0
         self.load: LoadReport | None = None
         self.fatal: dict[str, SandboxError] = {}
-        self.cgroup = None
+        self.cgroup: cgroups.SandboxCgroup | None = None
         self.uid = sandbox_uid()
         self._tmp: str | None = None
 
@@ -262,9 +263,12 @@ class Sandbox:
 
     def _fork_from_zygote(self, env, cwd, req_r, rep_w, life_r):
         """A ``KeeperProcess`` from the zygote, or None (the zygote is unusable: exec instead)."""
+        zygote = self.zygote
+        if zygote is None:
+            return None
         out_r, out_w = os.pipe()
         try:
-            proc = self.zygote.spawn(env=env, cwd=cwd, cgroup_procs=self.cgroup.procs_files if self.cgroup else [],
+            proc = zygote.spawn(env=env, cwd=cwd, cgroup_procs=self.cgroup.procs_files if self.cgroup else [],
                                      namespaces=True, req_fd=req_r, rep_fd=rep_w, life_fd=life_r, out_fd=out_w,
                                      preload=self.preload)
         except ZygoteUnavailable:

@@ -49,6 +49,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 
 from autograder.sandbox.host.isolation import Isolation, sandbox_env
 from autograder.sandbox.keeper_protocol import EXITED, NOT_ISOLATED, STATUS
@@ -102,7 +103,7 @@ class KeeperProcess:
     def wait(self, timeout: float | None = None) -> int:
         code = self._read_status(timeout)
         if code is None:
-            raise subprocess.TimeoutExpired("sandbox", timeout)
+            raise subprocess.TimeoutExpired("sandbox", timeout or 0.0)
         return code
 
 
@@ -119,7 +120,7 @@ class Zygote:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
-        self._pid = None
+        self._pid: int | None = None
         self.broken: str | None = None
         self.spawned = 0
         self.replaced = 0  # zygotes started again after one died or could not isolate
@@ -153,7 +154,7 @@ class Zygote:
 
     def spawn(self, *, env: dict[str, str], cwd: str, cgroup_procs: list[str], namespaces: bool,
               req_fd: int, rep_fd: int, life_fd: int, out_fd: int, timeout: float = 30.0,
-              preload: list[str] = ()) -> KeeperProcess:
+              preload: Sequence[str] = ()) -> KeeperProcess:
         """Start one sandbox on the given pipe ends (the caller closes its copies afterwards).
 
         Returns a ``KeeperProcess`` whose ``stdout`` is None: the caller reads the
@@ -169,10 +170,13 @@ class Zygote:
                 for attempt in (1, 2):  # a zygote that died is restarted once
                     self._ensure()
                     try:
-                        socket.send_fds(self._sock, [request], [req_fd, rep_fd, life_fd, out_fd, status_w])
-                        if not select.select([self._sock], [], [], timeout)[0]:
+                        sock = self._sock
+                        if sock is None:  # _ensure sets it or raises: an OSError takes the retry path
+                            raise OSError("no zygote")
+                        socket.send_fds(sock, [request], [req_fd, rep_fd, life_fd, out_fd, status_w])
+                        if not select.select([sock], [], [], timeout)[0]:
                             raise OSError("the zygote did not answer")
-                        reply = self._sock.recv(1 << 12)
+                        reply = sock.recv(1 << 12)
                         pid = json.loads(reply)["pid"] if reply else -1
                     except (OSError, ValueError, KeyError, TypeError):
                         self._stop()

@@ -9,9 +9,13 @@ from __future__ import annotations
 import ctypes
 import struct
 import sys
+from collections.abc import Callable
+
+# Reads a dict's version tag (jail.guard._dict_version_reader).
+VersionReader = Callable[[dict], int]
 
 
-def _dict_version_reader():
+def _dict_version_reader() -> tuple[VersionReader | None, str | None]:
     """A reader of CPython's per-dict version tag (``ma_version_tag``), and why there is none.
 
     Returns ``(version, None)`` or ``(None, problem)``, ``problem`` one of the codes the
@@ -53,7 +57,8 @@ def _dict_version_reader():
 
 def _version_layout_holds(version, type_at, used_at) -> bool:
     """Whether ``version`` reads a tag that every change of a dict renews and no read does."""
-    a, b = {}, {"x": 0}
+    a: dict[str, int] = {}
+    b = {"x": 0}
     changes = [(a, lambda: a.__setitem__("k", 1)), (a, lambda: a.__setitem__("k", 2)),
                (b, lambda: b.__setitem__("y", 1)), (a, lambda: a.update(m=3, n=4)),
                (a, lambda: a.setdefault("d", 5)), (a, lambda: a.pop("m")), (b, lambda: b.clear()),
@@ -112,6 +117,8 @@ class TamperGuard:
         self.dicts: list[dict] = []
         self.original: list[dict] = []
         self.student: list[dict] = []
+        self.version: VersionReader | None
+        self.version_problem: str | None
         self.version, self.version_problem = _dict_version_reader() if version_tags else (None, "layout")
         self.diffs: list[tuple[list, dict]] = []  # per dict: keys the submission removed, entries it set
         self.tags: list[int] | None = None  # version tags when the dicts were last switched exactly
@@ -143,10 +150,11 @@ class TamperGuard:
         self.restore()
 
     def restore(self) -> None:
-        if self.entered and self.tags is not None:
+        version = self.version  # tags are taken only with a reader: both or neither
+        if self.entered and self.tags is not None and version is not None:
             self.entered = False
             for i, d in enumerate(self.dicts):
-                if self.version(d) != self.tags[i]:  # changed during the call: back to the originals whole
+                if version(d) != self.tags[i]:  # changed during the call: back to the originals whole
                     self.full_switches += 1
                     self._set(d, self.original[i])
                     continue
@@ -166,12 +174,13 @@ class TamperGuard:
         self.tags = self._tag_all()
 
     def enter(self) -> None:
-        if self.tags is None or len(self.diffs) != len(self.dicts):
+        version = self.version
+        if self.tags is None or version is None or len(self.diffs) != len(self.dicts):
             for d, values in zip(self.dicts, self.student):
                 self._set(d, values)
             return
         for i, d in enumerate(self.dicts):
-            if self.version(d) != self.tags[i]:  # changed since (a thread): to the submission's state whole
+            if version(d) != self.tags[i]:  # changed since (a thread): to the submission's state whole
                 self.full_switches += 1
                 self._set(d, self.student[i])
                 continue

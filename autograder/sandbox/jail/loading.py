@@ -60,7 +60,7 @@ def _safe_str(exc: BaseException) -> str:
     return text if len(text) <= MAX_REPR else text[: MAX_REPR - 3] + "..."
 
 
-def _import_names(stmt: ast.stmt) -> str:
+def _import_names(stmt: ast.Import | ast.ImportFrom) -> str:
     if isinstance(stmt, ast.Import):
         return ", ".join(a.name for a in stmt.names)
     return "." * stmt.level + (stmt.module or "")

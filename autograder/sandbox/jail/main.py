@@ -164,7 +164,7 @@ def main(argv: list[str]) -> None:
         random.seed(seed)
         # numpy's new Generators (default_rng(), PCG64() without a seed) take their entropy
         # from here: drawn from the seeded `random` stream, not the OS, they repeat too.
-        numpy.random.bit_generator.randbits = random.getrandbits
+        numpy.random.bit_generator.randbits = random.getrandbits  # type: ignore[attr-defined]  # a C-level name
     namespace = {"__name__": "submission", "__builtins__": __builtins__,
                  "get_ipython": stubs.DisplayStandIn, "display": lambda *a, **k: None}
     GUARD.capture()
@@ -189,7 +189,7 @@ def main(argv: list[str]) -> None:
         reuse_off = GUARD.version_problem or "layout"
     else:
         modules = reuse.module_list([sys.modules] + GUARD.student[-1:], stubs.MODULE_TYPES)
-        if reuse.plain_namespace(namespace, workdir, modules, (stubs.DisplayStandIn,)):
+        if modules is not None and reuse.plain_namespace(namespace, workdir, modules, (stubs.DisplayStandIn,)):
             worker = reuse.CallWorker(namespace, run_probe, lambda: GUARD.full_switches, GUARD.version,
                                       describe_status, modules, {id(d) for d in GUARD.dicts}, (stubs.DisplayStandIn,),
                                       settle=GUARD.settle)

@@ -179,7 +179,7 @@ class _Fingerprint:
         self.taken = self._take()
 
     def _values(self) -> list:
-        out = []
+        out: list[object] = []
         for v in self.values:
             t = type(v)
             if t is list or t is set:
@@ -218,7 +218,7 @@ class _Fingerprint:
 def _process_state() -> tuple:
     """What else of the process a call can change for the next: its open files (a closed or
     redirected stdout), limits, blocked signals, tracing, warning filters, int-to-str limit."""
-    fds = []
+    fds: list[tuple[int, int | None, int | None]] = []
     for name in os.listdir("/proc/self/fd"):
         try:
             st = os.fstat(int(name))
@@ -367,21 +367,23 @@ class CallWorker:
                 wire.write_frame(rep_fd, {"status": "cannot-run", "reason": "processes", "message": problem,
                                           "seq": seq})
                 return
+        pid, to_worker, from_worker = self.pid, self.to_worker, self.from_worker
+        assert pid is not None and to_worker is not None and from_worker is not None  # _start sets all three
         try:
-            wire.write_frame(self.to_worker, request)
+            wire.write_frame(to_worker, request)
         except OSError:
             pass  # it died just now; the loop below finds it ended and says so
         buf, need, status, ended, too_big, garbage = bytearray(), None, None, False, False, False
         while True:
             eof = False
-            if select.select([self.from_worker], [], [], 0.05)[0]:
-                data, eof = drain(self.from_worker, max_bytes + 1 - len(buf))
+            if select.select([from_worker], [], [], 0.05)[0]:
+                data, eof = drain(from_worker, max_bytes + 1 - len(buf))
                 buf += data
             else:
-                got, st = os.waitpid(self.pid, os.WNOHANG)
+                got, st = os.waitpid(pid, os.WNOHANG)
                 if got != 0:
                     status, ended = st, True
-                    buf += drain(self.from_worker, max_bytes + 1 - len(buf))[0]
+                    buf += drain(from_worker, max_bytes + 1 - len(buf))[0]
                     self._forget()
             if len(buf) > max_bytes + 1:
                 too_big = True
@@ -430,7 +432,8 @@ def drain(fd: int, limit: int) -> tuple[bytes, bool]:
     Stops once more than ``limit`` bytes are read: a writer that never stops (a flood of
     output into the reply pipe) must not hold the reader here, nor fill its memory.
     """
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while size <= limit:
         try:
             chunk = os.read(fd, 1 << 20)
