@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from autograder.config import PROJECT_ROOT, load_config
+from autograder.config import load_config
 from autograder.sandbox import detect_isolation
 
 CONFIG = load_config()
@@ -81,7 +81,7 @@ NAMESPACES = ["unshare", "--user", "--map-root-user", "--mount", "--net", "--ipc
 def _run(fail: str, namespaces: bool, tmp_path) -> tuple[dict, str]:
     cmd = [sys.executable, "-I", "-u", "-c", HARNESS, fail, "ns" if namespaces else "plain",
            json.dumps(CONFIG.limits.model_dump()), str(tmp_path)]
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "OPENBLAS_NUM_THREADS": "1"}
+    env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1"}  # -I: the kit comes from the venv's install
     out = subprocess.run([*NAMESPACES, *cmd] if namespaces else cmd, capture_output=True, text=True, timeout=120,
                          env=env, cwd=str(tmp_path))
     replies = [line for line in out.stdout.splitlines() if line.startswith("REPLY ")]
@@ -126,3 +126,55 @@ def test_without_namespaces_a_failing_call_refuses_to_load(tmp_path, fail):
     reply, stdout = _run(fail, False, tmp_path)
     assert reply["status"] == "cannot-isolate", reply
     assert MARKER not in stdout
+
+
+class _FakeLibc:
+    """Stands in for the C library in the zygote's pid 1: ``prctl`` and ``mount`` give the set results."""
+
+    def __init__(self, prctl: int, mount: int):
+        self._prctl, self._mount = prctl, mount
+
+    def prctl(self, *args):
+        return self._prctl
+
+    def mount(self, *args):
+        return self._mount
+
+
+@pytest.mark.parametrize("prctl, mount", [(-1, 0), (0, -1)], ids=["pdeathsig", "proc-mount"])
+def test_the_zygotes_sandbox_reports_not_isolated_when_a_step_fails(prctl, mount):
+    """pid 1 of a zygote-forked sandbox: a failed PR_SET_PDEATHSIG or /proc mount is "not isolated" on
+    the status pipe, and the jail's start-up (which would load the submission) never runs."""
+    from autograder.sandbox.jail import zygote
+    from autograder.sandbox.keeper_protocol import NOT_ISOLATED, STATUS
+
+    status_r, status_w = os.pipe()
+    ran_r, ran_w = os.pipe()
+    fds = {"status": status_w, "req": 0, "rep": 1, "life": 2}
+    pid = os.fork()
+    if pid == 0:
+        os.close(status_r)
+        os.close(ran_r)
+        zygote._sandbox(_FakeLibc(prctl, mount), {"namespaces": True}, fds, lambda argv: os.write(ran_w, b"ran"))
+        os._exit(99)  # not reached: _sandbox always ends the process
+    os.close(status_w)
+    os.close(ran_w)
+    _, wait_status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(wait_status) == 1
+    assert STATUS.unpack(os.read(status_r, STATUS.size)) == (NOT_ISOLATED, 0)
+    assert os.read(ran_r, 16) == b""  # the jail's start-up never ran
+    os.close(status_r)
+    os.close(ran_r)
+
+
+def test_the_jail_loads_nothing_of_the_graders_side():
+    """The sandbox imports only the jail and the shared modules: not the grader's side, its config or
+    pydantic (code and data of the grader's that student code has no business sharing a process with)."""
+    code = ("import sys, json\nimport autograder.sandbox.jail.main, autograder.sandbox.jail.zygote\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('autograder', 'pydantic', 'yaml')))))")
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True,
+                         env={"PATH": "/usr/bin:/bin"}, cwd="/")
+    loaded = json.loads(out.stdout)
+    assert "autograder.sandbox.jail.main" in loaded
+    assert not [m for m in loaded if m.startswith(("autograder.sandbox.host", "pydantic", "yaml"))
+                or m in ("autograder.config", "autograder.environment")], loaded
