@@ -12,7 +12,7 @@ import types
 
 import numpy as np
 
-from autograder.sandbox.limits import MAX_KEYS, MAX_PARAMS, MAX_REPR
+from autograder.limits import KEYS_DESCRIBED, PARAMETERS_REPORTED, REPR_CHARS
 
 
 def safe_repr(value) -> str:
@@ -22,7 +22,7 @@ def safe_repr(value) -> str:
             text = "<unrepresentable>"
     except BaseException as exc:  # noqa: BLE001 - a hostile __repr__
         text = f"<unrepresentable {type_name(value)}: {type(exc).__name__}>"
-    return text if len(text) <= MAX_REPR else text[: MAX_REPR - 3] + "..."
+    return text if len(text) <= REPR_CHARS else text[: REPR_CHARS - 3] + "..."
 
 
 def type_name(value, module: bool = False) -> str:
@@ -60,7 +60,7 @@ def describe_signature(fn) -> list[dict] | None:
         params += [{"name": n, "kind": "keyword", "default": n in kw_def} for n in names[n_pos:]]
         if code.co_flags & 0x08:  # CO_VARKEYWORDS
             params.append({"name": code.co_varnames[extra], "kind": "varkw", "default": False})
-        return [p for p in params if type(p["name"]) is str][:MAX_PARAMS]
+        return [p for p in params if type(p["name"]) is str][:PARAMETERS_REPORTED]
     except Exception:  # noqa: BLE001 - an odd code object has no signature to report
         return None
 
@@ -95,8 +95,8 @@ def describe_result(result) -> tuple[dict, list[np.ndarray]]:
     arrays: list[np.ndarray] = []
     items = list(dict.items(result))  # one C-level copy: a thread cannot change it under us
     for i, (key, value) in enumerate(items):
-        if i >= MAX_KEYS:
-            entries.append({"key": None, "key_repr": f"... more than {MAX_KEYS} keys", "type": "?"})
+        if i >= KEYS_DESCRIBED:
+            entries.append({"key": None, "key_repr": f"... more than {KEYS_DESCRIBED} keys", "type": "?"})
             break
         try:
             entries.append(_describe_entry(key, value, arrays))

@@ -21,7 +21,12 @@ import time
 
 import numpy as np
 
-from autograder.sandbox.limits import DEFAULT_MAX_ARRAY_BYTES, MAX_ARRAY_DIM, MAX_ARRAY_DIMS, MAX_FRAME_HEADER
+from autograder.limits import WIRE_ARRAY_BYTES, WIRE_HEADER_BYTES
+
+# An announced array's shape: weights and biases have two dimensions, 8 leaves room and refuses
+# nonsense; each below 2**31, so the product of a shape cannot wrap in any integer type.
+MAX_ARRAY_DIMS = 8
+MAX_ARRAY_DIM = 1 << 31
 
 MAGIC = b"IGW1"
 _PREFIX = struct.Struct("<4sI")
@@ -116,8 +121,8 @@ def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
 def read_frame(
     fd: int,
     *,
-    max_header: int = MAX_FRAME_HEADER,
-    max_array_bytes: int = DEFAULT_MAX_ARRAY_BYTES,
+    max_header: int = WIRE_HEADER_BYTES,
+    max_array_bytes: int = WIRE_ARRAY_BYTES,
     deadline: float | None = None,
 ):
     """Read one frame; returns ``(header, arrays)``.

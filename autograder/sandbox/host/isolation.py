@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 
 from autograder import environment
+from autograder.limits import ISOLATION_PROBE_SECONDS
 from autograder.sandbox.host import cgroups
 
 # In the uid fallback each sandbox has a uid of its own: UID_BASE + 64 * (grader pid) + a
@@ -87,8 +88,8 @@ class Isolation:
 
 def _runs(cmd: list[str]) -> bool:
     try:
-        return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=30, env=sandbox_env("/tmp")).returncode == 0
+        return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=ISOLATION_PROBE_SECONDS, env=sandbox_env("/tmp")).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 

@@ -28,6 +28,22 @@ from dataclasses import dataclass, field
 
 from autograder import environment
 from autograder.config import PROJECT_ROOT, Limits
+from autograder.limits import (
+    CGROUP_SCRATCH_FOLDERS,
+    CGROUP_SLACK_MB,
+    DRAIN_JOIN_SECONDS,
+    EXIT_STATUS_WAIT_SECONDS,
+    EXIT_WAIT_SECONDS,
+    KILLED_WAIT_SECONDS,
+    LAST_OUTPUT_CHARS,
+    LOAD_MESSAGE_CHARS,
+    LOAD_MESSAGES,
+    NOTE_CHARS,
+    NOTES,
+    PARAMETER_NAME_CHARS,
+    PARAMETERS_REPORTED,
+    REPLY_LIST_ITEMS,
+)
 from autograder.sandbox import outcomes as words
 from autograder.sandbox import wire
 from autograder.sandbox.host import cgroups
@@ -43,17 +59,6 @@ from autograder.sandbox.host.isolation import (
 from autograder.sandbox.host.output import OutputDrain, clean_output
 from autograder.sandbox.host.uid_cleanup import kill_uid, remove_uid_ipc, sweep_uid_files
 from autograder.sandbox.host.zygote import KeeperProcess, Zygote, ZygoteUnavailable
-from autograder.sandbox.limits import (
-    MAX_LOAD_MESSAGE,
-    MAX_LOAD_MESSAGES,
-    MAX_NOTE,
-    MAX_NOTES,
-    MAX_PARAM_NAME,
-    MAX_PARAMS,
-    MAX_REPLY_LIST,
-    MB,
-    OUTPUT_HINT_CHARS,
-)
 from autograder.sandbox.outcomes import SandboxError
 
 # The seed of numpy's legacy global stream when a sandbox starts (see jail.main); no spec or
@@ -71,10 +76,10 @@ def _signatures(raw, functions) -> dict:
         if not isinstance(params, list):
             continue
         clean = []
-        for p in params[:MAX_PARAMS]:
+        for p in params[:PARAMETERS_REPORTED]:
             if (isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"].isidentifier()
                     and p.get("kind") in ("positional", "varargs", "keyword", "varkw")):
-                clean.append({"name": p["name"][:MAX_PARAM_NAME], "kind": p["kind"],
+                clean.append({"name": p["name"][:PARAMETER_NAME_CHARS], "kind": p["kind"],
                               "default": p.get("default") is True})
         out[name] = clean
     return out
@@ -155,7 +160,7 @@ class Sandbox:
         return self.limits.submission_seconds - (time.monotonic() - self.started_at)
 
     def _memory_cap(self) -> int:
-        mb = self.limits.memory_mb + 4 * self.limits.tmp_mb + 256
+        mb = self.limits.memory_mb + CGROUP_SCRATCH_FOLDERS * self.limits.tmp_mb + CGROUP_SLACK_MB
         return mb << 20
 
     def start(self) -> LoadReport:
@@ -246,8 +251,8 @@ class Sandbox:
             raise words.bad_load_reply()
         self.load = LoadReport(
             functions=[f for f in _str_list(header.get("functions")) if f in self.functions],
-            messages=[m[:MAX_LOAD_MESSAGE] for m in _str_list(header.get("messages"))][:MAX_LOAD_MESSAGES],
-            notes=[n[:MAX_NOTE] for n in _str_list(header.get("notes"))][:MAX_NOTES],
+            messages=[m[:LOAD_MESSAGE_CHARS] for m in _str_list(header.get("messages"))][:LOAD_MESSAGES],
+            notes=[n[:NOTE_CHARS] for n in _str_list(header.get("notes"))][:NOTES],
             seconds=time.monotonic() - t0,
             signatures=_signatures(header.get("signatures"), self.functions),
             call_reuse=call_reuse_mode(header.get("call_reuse")),
@@ -295,7 +300,7 @@ class Sandbox:
         try:
             wire.write_frame(self.req_fd, {"op": "call", "function": function, "args": args, "seq": self._seq})
             header, arrays = wire.read_frame(
-                self.rep_fd, deadline=deadline, max_array_bytes=self.limits.reply_mb * MB)
+                self.rep_fd, deadline=deadline, max_array_bytes=self.limits.reply_mb << 20)
             if header.get("seq") != self._seq:
                 raise wire.WireError("a reply out of sequence")
         except wire.WireTimeout:
@@ -326,14 +331,14 @@ class Sandbox:
         if self.proc is None:
             return "not started"
         try:
-            code = self.proc.wait(timeout=2)
+            code = self.proc.wait(timeout=EXIT_STATUS_WAIT_SECONDS)
         except subprocess.TimeoutExpired:
             return "still running"
         return words.describe_exit(code)
 
     def _output_hint(self) -> str:
         text = clean_output(self.drains[-1].text()).strip() if self.drains else ""
-        return f"\nLast output:\n{text[-OUTPUT_HINT_CHARS:]}" if text else ""
+        return f"\nLast output:\n{text[-LAST_OUTPUT_CHARS:]}" if text else ""
 
     def output(self) -> str:
         return clean_output("\n".join(d.text() for d in self.drains if d.kept or d.dropped))
@@ -369,7 +374,7 @@ class Sandbox:
             if self.isolation.drop_uid:  # also what left the cgroup's view (or ran where there is none)
                 kill_uid(self.uid)
             try:
-                self.proc.wait(timeout=5)
+                self.proc.wait(timeout=KILLED_WAIT_SECONDS)
             except subprocess.TimeoutExpired:
                 pass
             for fd in (self.req_fd, self.rep_fd, self.life_fd):
@@ -378,7 +383,7 @@ class Sandbox:
                 except OSError:
                     pass
             for d in self.drains:
-                d.join(timeout=2)
+                d.join(timeout=DRAIN_JOIN_SECONDS)
             if self.proc.stdout is not None:
                 self.proc.stdout.close()
             self.proc = None
@@ -392,7 +397,7 @@ class Sandbox:
         if self.proc is not None and self.proc.poll() is None:
             try:
                 wire.write_frame(self.req_fd, {"op": "exit"})
-                self.proc.wait(timeout=1)
+                self.proc.wait(timeout=EXIT_WAIT_SECONDS)
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self.kill()
@@ -436,4 +441,4 @@ def _str_list(value) -> list[str]:
     """A list of strings from an untrusted reply, or an empty list."""
     if not isinstance(value, list):
         return []
-    return [v for v in value[:MAX_REPLY_LIST] if isinstance(v, str)]
+    return [v for v in value[:REPLY_LIST_ITEMS] if isinstance(v, str)]

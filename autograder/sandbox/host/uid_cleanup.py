@@ -8,8 +8,8 @@ import os
 import shutil
 import subprocess
 
+from autograder.limits import KILL_UID_SECONDS, SCRATCH_SCAN_DEPTH
 from autograder.sandbox.host.isolation import sandbox_python
-from autograder.sandbox.limits import SCRATCH_DEPTH
 
 # Folders other users may write to: where a sandbox's uid could leave files (found once).
 _SCRATCH_ROOTS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run", "/var", "/home", "/opt", "/srv", "/mnt",
@@ -33,7 +33,7 @@ def world_writable_dirs() -> tuple[str, ...]:
                 continue
             if st.st_mode & 0o002:
                 found.append(folder)
-            if not st.st_mode & 0o001 or folder.count("/") - base_depth >= SCRATCH_DEPTH:
+            if not st.st_mode & 0o001 or folder.count("/") - base_depth >= SCRATCH_SCAN_DEPTH:
                 dirs[:] = []  # other uids cannot even pass through it
     return tuple(sorted(set(found)))
 
@@ -116,6 +116,6 @@ def kill_uid(uid: int) -> None:
         subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sandbox_python(),
                         "-I", "-S", "-c", _KILL_ALL],
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=10, env={"PATH": "/usr/bin:/bin"})
+                       timeout=KILL_UID_SECONDS, env={"PATH": "/usr/bin:/bin"})
     except (OSError, subprocess.SubprocessError):
         pass

@@ -107,7 +107,7 @@ class TamperGuard:
     NAMES = ("builtins", "sys", "os", "posix", "json", "json.encoder", "json.decoder", "select", "signal",
              "struct", "traceback", "linecache", "numpy", "autograder.sandbox.wire", "__main__",
              # The sandbox's own code that runs after loading (and the values it reads).
-             "autograder.sandbox.values", "autograder.sandbox.outcomes", "autograder.sandbox.limits",
+             "autograder.sandbox.values", "autograder.sandbox.outcomes", "autograder.limits",
              "autograder.sandbox.jail.libc", "autograder.sandbox.jail.filesystem", "autograder.sandbox.jail.privileges",
              "autograder.sandbox.jail.guard", "autograder.sandbox.jail.loading", "autograder.sandbox.jail.serve",
              "autograder.sandbox.jail.main")

@@ -7,8 +7,8 @@ import ast
 import os
 import traceback
 
+from autograder.limits import REPR_CHARS
 from autograder.sandbox.jail.guard import GUARD
-from autograder.sandbox.limits import MAX_REPR
 from autograder.sandbox.values import safe_repr, type_name
 
 # The file names the student's code was compiled under ("cell 3", "init_functions.py") and
@@ -57,7 +57,7 @@ def _safe_str(exc: BaseException) -> str:
     except BaseException:  # noqa: BLE001 - a hostile __str__
         text = safe_repr(exc)
     text = text.replace("\n", " ")
-    return text if len(text) <= MAX_REPR else text[: MAX_REPR - 3] + "..."
+    return text if len(text) <= REPR_CHARS else text[: REPR_CHARS - 3] + "..."
 
 
 def _import_names(stmt: ast.Import | ast.ImportFrom) -> str:

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.random  # numpy loads it lazily; loaded here once, not again in every probe's fork (13 ms each)
 import numpy.random.bit_generator
 
+from autograder.limits import LOAD_MESSAGES, REPLY_HEADER_BYTES, REPLY_PREFIX_BYTES
 from autograder.sandbox import wire
 from autograder.sandbox.jail import landlock, libc, reuse, seccomp, stubs
 from autograder.sandbox.jail.filesystem import isolate_filesystem, verify_isolation
@@ -47,7 +48,6 @@ from autograder.sandbox.jail.serve import (
     run_probe,
     serve_probe,
 )
-from autograder.sandbox.limits import MAX_LOAD_MESSAGES, MB, REPLY_SLACK_BYTES
 from autograder.sandbox.outcomes import describe_status
 from autograder.sandbox.values import describe_signature
 
@@ -153,7 +153,7 @@ def main(argv: list[str]) -> None:
     stubs.install(request.get("stub_modules", []))
     functions = list(request.get("functions", []))
     chunks = request["chunks"]
-    max_bytes = limits["reply_mb"] * MB + REPLY_SLACK_BYTES
+    max_bytes = (limits["reply_mb"] << 20) + REPLY_HEADER_BYTES + REPLY_PREFIX_BYTES
     seed = request.get("random_seed")
     del request
     # The legacy global stream starts from the grader's seed, not from the OS: a function that
@@ -195,7 +195,7 @@ def main(argv: list[str]) -> None:
                                       settle=GUARD.settle)
         else:
             reuse_off = "top-level-state"
-    wire.write_frame(rep_fd, {"status": "loaded", "functions": found, "messages": messages[:MAX_LOAD_MESSAGES],
+    wire.write_frame(rep_fd, {"status": "loaded", "functions": found, "messages": messages[:LOAD_MESSAGES],
                               "signatures": signatures, "call_reuse": reuse_off or "on",
                               "notes": notes, "cannot_fork": no_fork, "nonce": nonce})
     while True:

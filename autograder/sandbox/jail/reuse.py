@@ -49,8 +49,8 @@ import warnings
 
 import numpy as np
 
+from autograder.limits import REUSE_ARRAY_BYTES, REUSE_DEPTH, REUSE_ITEMS
 from autograder.sandbox import wire
-from autograder.sandbox.limits import REUSE_MAX_ARRAY_BYTES, REUSE_MAX_DEPTH, REUSE_MAX_ITEMS
 
 # Bound before any submission is loaded: the resets must not call what a submission patched.
 _np_get_state, _np_set_state = np.random.get_state, np.random.set_state
@@ -69,13 +69,13 @@ def _immutable(value, depth: int = 0) -> bool:
     t = type(value)
     if t in _IMMUTABLE:
         return True
-    if t in (tuple, frozenset) and depth < REUSE_MAX_DEPTH and len(value) <= REUSE_MAX_ITEMS:
+    if t in (tuple, frozenset) and depth < REUSE_DEPTH and len(value) <= REUSE_ITEMS:
         return all(_immutable(v, depth + 1) for v in value)
     return False
 
 
 def _contents_immutable(value) -> bool:
-    if len(value) > REUSE_MAX_ITEMS:
+    if len(value) > REUSE_ITEMS:
         return False
     if type(value) is dict:
         return all(_immutable(k) and _immutable(v) for k, v in dict.items(value))
@@ -142,7 +142,7 @@ def _plain_value(value, namespace: dict, module_ids: set[int], module_dicts: set
     if t in _CONTAINERS:
         return _contents_immutable(value)
     if t is np.ndarray:
-        return value.dtype.kind in "biufc" and value.nbytes <= REUSE_MAX_ARRAY_BYTES
+        return value.dtype.kind in "biufc" and value.nbytes <= REUSE_ARRAY_BYTES
     if issubclass(t, types.ModuleType):
         return id(value) in module_ids
     if t is types.FunctionType:

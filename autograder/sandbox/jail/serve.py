@@ -12,7 +12,6 @@ from autograder.sandbox import wire
 from autograder.sandbox.jail import reuse
 from autograder.sandbox.jail.guard import GUARD
 from autograder.sandbox.jail.loading import short_traceback
-from autograder.sandbox.limits import RESERVED_FDS
 from autograder.sandbox.outcomes import describe_status
 from autograder.sandbox.values import describe_result, safe_repr, type_name
 
@@ -61,6 +60,11 @@ def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
     header.update(status="returned", mutated=[i for i, (b, a) in enumerate(zip(before, after)) if b != a],
                   seq=seq)
     wire.write_frame(out_fd, header, arrays)
+
+
+# File descriptors held back at load time, so that a submission that used up its open files still
+# leaves room for the pipes of a probe (two) and of the call-reuse worker (two more).
+RESERVED_FDS = 4
 
 
 class _Reserve:
