@@ -28,8 +28,7 @@ from autograder.hidden_tests.common import PartialCredit
 from autograder.intake import IntakeError, Submission, load_submission
 from autograder.probes import ProbeFailure, SandboxStudent
 from autograder.reference import reference_functions
-from autograder.sandbox.hiding import hide_paths
-from autograder.sandbox.runner import Sandbox, SandboxError, detect_isolation, new_zygote
+from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.training import Trainer
 
 # The status of a submission a stopped batch never reached: no score, only its row in the gradebook.
@@ -70,7 +69,7 @@ class SubmissionResult:
     isolation: str = ""
     seconds: float = 0.0
     probes: int = 0
-    call_reuse: str = ""  # "on" or "off: <why>" (autograder.sandbox.runner.call_reuse_mode)
+    call_reuse: str = ""  # "on" or "off: <why>" (autograder.sandbox.call_reuse_mode)
     grader_version: str = __version__
     # The file or folder name as submitted (autograder.ids.display_name): what the id stands for.
     name: str = ""

@@ -1,6 +1,6 @@
 """What each sandbox isolation level means, said once for every reader of the results.
 
-The level is detected per grader process (``autograder.sandbox.runner.detect_isolation``); the
+The level is detected per grader process (``autograder.sandbox.detect_isolation``); the
 instructor's closing lines, results.json's visible output and the Gradescope view all word it
 from here, so they cannot drift apart. The full account is in docs/threat-model.md.
 """

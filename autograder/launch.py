@@ -30,9 +30,9 @@ def grades_in_this_process(args: list[str]) -> bool:
 
 def main() -> None:
     if grades_in_this_process(sys.argv[1:]) and not environment.namespaces_disabled():
-        from autograder.sandbox import zygote
+        from autograder.sandbox import start_early
 
-        zygote.start_early()
+        start_early()
     from autograder.cli import main as cli_main
 
     cli_main()

@@ -79,7 +79,7 @@ IPYTHON_GROUP_CANDIDATES = 1
 IPYTHON_GROUP_LINES = 256
 
 # ----------------------------------------------------------------------------- the jail's side
-# (autograder/sandbox/child.py: what the sandboxed process sends back about a value or its loading)
+# (autograder/sandbox/values.py, jail/: what the sandboxed process sends back about a value or its loading)
 
 #: Characters of a value's repr sent back to describe a wrong return value: enough to recognise it.
 REPR_CHARS = 300
@@ -96,7 +96,7 @@ REPLY_HEADER_BYTES = 1 << 20
 REPLY_PREFIX_BYTES = 64
 
 # ----------------------------------------------------------------------------- the grader's side of the sandbox
-# (autograder/sandbox/runner.py, wire.py: what the grader accepts from the jail's replies)
+# (autograder/sandbox/host/, wire.py: what the grader accepts from the jail's replies)
 
 #: Characters kept of each loading message and each isolation note, and how many notes.
 LOAD_MESSAGE_CHARS = 500
@@ -133,7 +133,7 @@ EXIT_WAIT_SECONDS = 1
 EXIT_STATUS_WAIT_SECONDS = 2
 
 # ----------------------------------------------------------------------------- call reuse
-# (autograder/sandbox/reuse.py: whether a call's arguments and globals are still as they were)
+# (autograder/sandbox/jail/reuse.py: whether a call's arguments and globals are still as they were)
 
 #: Items of a container and bytes of an array compared to decide that a call can reuse the last
 #: one's process state; larger ones are not compared and the call runs in a fresh process.

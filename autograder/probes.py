@@ -26,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from autograder.sandbox.runner import ProbeTimeout, SandboxError
+from autograder.sandbox import ProbeTimeout, SandboxError
 
 
 class ProbeFailure(AssertionError):
@@ -248,7 +248,7 @@ class LocalStudent(MemoisedStudent):
         self.functions = functions
 
     def _call(self, function, args, as_tuple):
-        from autograder.sandbox.child import describe_result
+        from autograder.sandbox import describe_result
 
         fn = self.functions.get(function)
         if fn is None:

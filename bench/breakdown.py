@@ -40,7 +40,7 @@ import autograder.engine as engine
 import autograder.reports as reports
 from autograder.batch import cache_key
 from autograder.config import load_config
-from autograder.sandbox import runner
+from autograder.sandbox import Sandbox
 from autograder.training import Trainer
 
 PHASES = ["intake", "sandbox start", "probes", "sandbox end", "checks", "cache look-up", "training",
@@ -81,9 +81,9 @@ class Clock:
 
 def instrument(clock: Clock) -> None:
     clock.wrap(engine, "load_submission", "intake")
-    clock.wrap(runner.Sandbox, "start", "sandbox start")
-    clock.wrap(runner.Sandbox, "call", "probes")
-    clock.wrap(runner.Sandbox, "close", "sandbox end")
+    clock.wrap(Sandbox, "start", "sandbox start")
+    clock.wrap(Sandbox, "call", "probes")
+    clock.wrap(Sandbox, "close", "sandbox end")
     clock.wrap(engine.Grader, "run_check", "checks")
     clock.wrap(Trainer, "cached", "cache look-up")
     clock.wrap(Trainer, "_train", "training")

@@ -4,7 +4,7 @@
     .venv-py3.13/bin/python bench/call_reuse.py      # the same on another Python
 
 "On" is the bundled correct submission: its top level is plain, so one fork of the loaded
-submission answers call after call (autograder.sandbox.reuse). "Off" is the same code
+submission answers call after call (autograder.sandbox.jail.reuse). "Off" is the same code
 with one instance added at its top level, which the sandbox cannot see into, so every
 call gets a fork of its own: the same functions, the same calls, only the mode differs.
 The load report's mode (what results.json's extra_data.call_reuse says) is printed for
@@ -31,8 +31,7 @@ from common import CORRECT, machine, table
 from autograder.config import load_config
 from autograder.engine import Grader
 from autograder.intake import load_submission
-from autograder.sandbox import runner
-from autograder.sandbox.hiding import hide_paths
+from autograder.sandbox import Sandbox, detect_isolation, hide_paths, new_zygote
 from autograder.training import Trainer
 
 # One object at the top level that a call could change unseen: the sandbox forks per call.
@@ -42,7 +41,7 @@ DIMS = ([5, 4, 3], [1, 6, 1], [7, 5, 4, 3, 3, 1], [12, 8, 4, 1])
 
 def probes_per_second(path: Path, config, zygote, probes: int) -> tuple[float, str]:
     sub = load_submission(path, 1 << 20)
-    with runner.Sandbox(sub.chunks, sub.files, config.functions, config.limits, hide_paths([str(path.parent)]),
+    with Sandbox(sub.chunks, sub.files, config.functions, config.limits, hide_paths([str(path.parent)]),
                         config.sandbox.stub_modules, zygote=zygote) as sb:
         mode = sb.start().call_reuse
         calls = [(fn, [{"list": d}]) for d in DIMS for fn in config.functions]
@@ -69,7 +68,7 @@ def main() -> None:
         for mode, path in paths.items():
             path.parent.mkdir()
             path.write_text(CORRECT.read_text() + (OFF_SUFFIX if mode == "off" else ""))
-        zygote = runner.new_zygote(runner.detect_isolation())
+        zygote = new_zygote(detect_isolation())
         rates: dict[str, list[float]] = {"on": [], "off": []}
         modes: dict[str, set[str]] = {"on": set(), "off": set()}
         try:

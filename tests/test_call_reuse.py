@@ -1,4 +1,4 @@
-"""One fork of the loaded submission answers several calls (autograder.sandbox.reuse).
+"""One fork of the loaded submission answers several calls (autograder.sandbox.jail.reuse).
 
 What must hold is what a fork per call gave: every call sees the state the submission
 had once loaded, whatever the calls before it did. Each stateful submission below is
@@ -19,8 +19,8 @@ import pytest
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.intake import load_submission
-from autograder.sandbox import child, runner, wire
-from autograder.sandbox.hiding import hide_paths
+from autograder.sandbox import CALL_REUSE_OFF, Sandbox, call_reuse_mode, detect_isolation, hide_paths, new_zygote, wire
+from autograder.sandbox.jail import guard
 
 CONFIG = load_config()
 STUBS = PROJECT_ROOT / "assignment" / "initlab" / "init_functions.py"
@@ -29,9 +29,9 @@ CORRECT = (PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read
 FAST_PATH_EXPECTED = (sys.implementation.name == "cpython" and (3, 10) <= sys.version_info[:2] <= (3, 13)
                       and sys.maxsize > 2**32)
 # A submission whose top level holds an instance: off for that reason where the fast path exists.
-_OFF_FOR_STATE = "off: " + runner.CALL_REUSE_OFF["top-level-state" if FAST_PATH_EXPECTED else "python-version"]
+_OFF_FOR_STATE = "off: " + CALL_REUSE_OFF["top-level-state" if FAST_PATH_EXPECTED else "python-version"]
 
-pytestmark = pytest.mark.skipif(not runner.detect_isolation().namespaces and
+pytestmark = pytest.mark.skipif(not detect_isolation().namespaces and
                                 os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
                                 reason="calls share a fork only in a pid namespace")
 
@@ -160,7 +160,7 @@ def f():
 
 @pytest.fixture(scope="module")
 def zygote():
-    z = runner.new_zygote(runner.detect_isolation())
+    z = new_zygote(detect_isolation())
     yield z
     if z is not None:
         z.close()
@@ -170,7 +170,7 @@ def _sandbox(tmp_path: Path, code: str, zygote, extra: list[str]):
     sub_file = tmp_path / "sub.py"
     sub_file.write_text(code)
     sub = load_submission(sub_file, 1 << 20)
-    return runner.Sandbox(sub.chunks, sub.files, CONFIG.functions + extra, CONFIG.limits,
+    return Sandbox(sub.chunks, sub.files, CONFIG.functions + extra, CONFIG.limits,
                           hide_paths([str(tmp_path)]), CONFIG.sandbox.stub_modules, zygote=zygote)
 
 
@@ -211,14 +211,14 @@ def test_the_load_reply_says_why_calls_are_not_reused(tmp_path, zygote):
 
 
 def test_the_mode_is_worded_by_the_grader_never_taken_from_the_sandbox():
-    assert runner.call_reuse_mode("on") == "on"
-    assert runner.call_reuse_mode("python-version") == "off: " + runner.CALL_REUSE_OFF["python-version"]
+    assert call_reuse_mode("on") == "on"
+    assert call_reuse_mode("python-version") == "off: " + CALL_REUSE_OFF["python-version"]
     for hostile in ("<script>alert(1)</script>", "/home/grader/solutions", 7, None, ["on"], "ON"):
-        assert runner.call_reuse_mode(hostile) == "off: the sandbox gave no known reason"
+        assert call_reuse_mode(hostile) == "off: the sandbox gave no known reason"
 
 
 def test_dict_version_tags_are_read_on_every_supported_python():
-    version, problem = child._dict_version_reader()
+    version, problem = guard._dict_version_reader()
     if FAST_PATH_EXPECTED:
         assert version is not None and problem is None, problem
         d = {}
@@ -226,7 +226,7 @@ def test_dict_version_tags_are_read_on_every_supported_python():
         d["x"] = 1
         assert version(d) != before
     else:
-        assert version is None and problem in runner.CALL_REUSE_OFF
+        assert version is None and problem in CALL_REUSE_OFF
 
 
 def test_a_reader_at_the_wrong_place_fails_the_layout_check():
@@ -236,10 +236,10 @@ def test_a_reader_at_the_wrong_place_fails_the_layout_check():
         def at(d, offset=offset):
             return ctypes.c_uint64.from_address(id(d) + offset).value
 
-        assert not child._version_layout_holds(at, type_at, used_at), offset
-    assert not child._version_layout_holds(lambda d: 0, type_at, used_at)
-    assert not child._version_layout_holds(lambda d: len(d), type_at, used_at)
-    assert not child._version_layout_holds(lambda d: id(d), type_at, used_at)
+        assert not guard._version_layout_holds(at, type_at, used_at), offset
+    assert not guard._version_layout_holds(lambda d: 0, type_at, used_at)
+    assert not guard._version_layout_holds(lambda d: len(d), type_at, used_at)
+    assert not guard._version_layout_holds(lambda d: id(d), type_at, used_at)
 
 
 def test_results_json_says_whether_calls_were_reused(tmp_path):

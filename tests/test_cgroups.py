@@ -1,4 +1,4 @@
-"""Per-sandbox control groups (autograder.sandbox.cgroups) against a fake cgroup tree.
+"""Per-sandbox control groups (autograder.sandbox.host.cgroups) against a fake cgroup tree.
 
 The tree lives in tmp_path and the kernel's part is played by the test: a folder's
 interface files are created when the code writes them, ``rmdir`` of a group that still
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import cgroups
+from autograder.sandbox.host import cgroups
 
 MiB = 1 << 20
 

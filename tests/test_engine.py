@@ -20,7 +20,7 @@ from autograder.engine import Grader
 from autograder.hidden_tests import collect_checks
 from autograder.intake import definitions_only, load_submission
 from autograder.junit import junit_xml
-from autograder.sandbox.runner import detect_isolation
+from autograder.sandbox import detect_isolation
 from autograder.training import Trainer
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"

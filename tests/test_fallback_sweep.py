@@ -17,8 +17,8 @@ import pytest
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.intake import load_submission
-from autograder.sandbox import runner
-from autograder.sandbox.hiding import hide_paths
+from autograder.sandbox import Sandbox, hide_paths
+from autograder.sandbox.host import isolation, uid_cleanup
 
 CONFIG = load_config()
 SANDBOX_VENV_PYTHON = PROJECT_ROOT / ".venv-sandbox" / "bin" / "python"
@@ -34,16 +34,16 @@ def uid_fallback(monkeypatch):
     monkeypatch.setenv("INITGRADE_NO_LANDLOCK", "1")
     if not os.environ.get("INITGRADE_SANDBOX_PYTHON") and SANDBOX_VENV_PYTHON.exists():
         monkeypatch.setenv("INITGRADE_SANDBOX_PYTHON", str(SANDBOX_VENV_PYTHON))
-    runner.detect_isolation.cache_clear()
-    iso = runner.detect_isolation()
+    isolation.detect_isolation.cache_clear()
+    iso = isolation.detect_isolation()
     assert iso.level == "uid+rlimits", "make .venv-sandbox/.installed gives the uid a Python it can run"
     yield iso
-    runner.detect_isolation.cache_clear()
+    isolation.detect_isolation.cache_clear()
 
 
 def _owned_by(uid: int) -> list[str]:
     found = []
-    for folder in runner.world_writable_dirs():
+    for folder in uid_cleanup.world_writable_dirs():
         for entry in os.scandir(folder):
             try:
                 if entry.stat(follow_symlinks=False).st_uid == uid:
@@ -82,7 +82,7 @@ def _segment_as(uid: int) -> None:
 @pytest.mark.parametrize("case", [LEAVE, DAEMON], ids=["files", "daemon"])
 def test_without_landlock_the_uid_leaves_nothing_behind(uid_fallback, tmp_path, case):
     sub = load_submission(case, 1 << 20)
-    sb = runner.Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
+    sb = Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
                         CONFIG.sandbox.stub_modules, isolation=uid_fallback)
     uid = sb.uid
     try:
@@ -94,11 +94,11 @@ def test_without_landlock_the_uid_leaves_nothing_behind(uid_fallback, tmp_path, 
             left = _owned_by(uid)
             assert any("/run/lock/" in p for p in left) and any(p.startswith("/var/tmp/") for p in left), left
         _segment_as(uid)
-        assert runner.uid_ipc_objects(uid)
+        assert uid_cleanup.uid_ipc_objects(uid)
     finally:
         sb.close()
     assert _owned_by(uid) == []
-    assert runner.uid_ipc_objects(uid) == []
+    assert uid_cleanup.uid_ipc_objects(uid) == []
     assert _processes_of(uid) == []
-    assert sb.uid != runner.Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, [], [],
+    assert sb.uid != Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, [], [],
                                     isolation=uid_fallback).uid  # each sandbox its own uid

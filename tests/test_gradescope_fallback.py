@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.packaging.cli import build
-from autograder.sandbox.runner import UID_BASE
+from autograder.sandbox import UID_BASE
 
 HOSTILE = PROJECT_ROOT / "examples" / "hostile"
 SCRATCH = ("/tmp", "/dev/shm", "/run/lock", "/var/tmp")

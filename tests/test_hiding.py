@@ -1,4 +1,4 @@
-"""Which paths the sandbox covers (autograder.sandbox.hiding), on a fake root folder.
+"""Which paths the sandbox covers (autograder.sandbox.host.hiding), on a fake root folder.
 
 The promise: the sandbox sees the system folders and what lies on the way to what it needs
 (the Python installation, the virtual environment, the project's assignment/ and data/);
@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+import autograder
 from autograder.config import PROJECT_ROOT
-from autograder.sandbox import hiding
+from autograder.sandbox.host import hiding
 
 
 @pytest.fixture
@@ -125,4 +126,4 @@ def test_on_this_machine_nothing_needed_is_covered_and_the_solutions_are():
         for h in hidden:
             assert h != n and h not in n.parents, (h, n)
     assert PROJECT_ROOT / "solutions" in hidden
-    assert Path(hiding.__file__).resolve().parents[1] in hidden  # the grader's own package
+    assert Path(autograder.__file__).resolve().parent in hidden  # the grader's own package

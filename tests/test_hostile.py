@@ -43,8 +43,8 @@ import yaml
 
 from autograder.batch import grade_batch
 from autograder.config import PROJECT_ROOT, load_config
-from autograder.sandbox import cgroups
-from autograder.sandbox.runner import detect_isolation
+from autograder.sandbox import detect_isolation
+from autograder.sandbox.host import cgroups
 
 HOSTILE = PROJECT_ROOT / "examples" / "hostile"
 CORRECT = {"correct_module.py": PROJECT_ROOT / "examples" / "submissions" / "correct_module.py",
@@ -229,7 +229,7 @@ def _ppid(pid: int) -> int:
         return 0
 
 
-SANDBOX_WORDS = ("autograder.sandbox.child", "unshare", "setpriv", "initgrade-cgroup")
+SANDBOX_WORDS = ("autograder.sandbox.jail", "unshare", "setpriv", "initgrade-cgroup")
 
 
 def leftover_sandboxes(ignore: set[int] = frozenset()) -> list[str]:
@@ -245,7 +245,7 @@ def leftover_sandboxes(ignore: set[int] = frozenset()) -> list[str]:
         if not entry.name.isdigit():
             continue
         pid = int(entry.name)
-        if pid in ignore or "autograder.sandbox.child" not in _proc(pid, "cmdline"):
+        if pid in ignore or "autograder.sandbox.jail" not in _proc(pid, "cmdline"):
             continue
         p, chain_ok = _ppid(pid), True
         while p > 1 and p != me:
@@ -616,7 +616,7 @@ def _sandboxes_of(pid: int) -> list[int]:
     """Sandbox children below ``pid`` (through the wrappers)."""
     found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and "autograder.sandbox.child" in _proc(int(entry.name), "cmdline"):
+        if entry.name.isdigit() and "autograder.sandbox.jail" in _proc(int(entry.name), "cmdline"):
             p = int(entry.name)
             while p > 1 and p != pid:
                 p = _ppid(p)
@@ -637,7 +637,7 @@ def test_a_grader_killed_outright_takes_its_sandboxes_along(batch, tmp_path, fas
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
     deadline = time.monotonic() + 5
-    while any(Path(f"/proc/{c}").exists() and "sandbox.child" in _proc(c, "cmdline") for c in children):
+    while any(Path(f"/proc/{c}").exists() and "sandbox.jail" in _proc(c, "cmdline") for c in children):
         assert time.monotonic() < deadline, f"sandbox {children} outlived its grader"
         time.sleep(0.05)
 

@@ -26,7 +26,7 @@ CORPUS = PROJECT_ROOT / "examples" / "realistic"
 EXPECT = yaml.safe_load((CORPUS / "expectations.yaml").read_text(encoding="utf-8"))
 # Names of the kit's internals and traces of the grading machine a student must never see.
 LEAKS = re.compile(r"_Quiet|DisplayStandIn|DisplayModule|autograder|site-packages|dist-packages|"
-                   r"/usr/lib/python|\.venv|initgrade-|sandbox/child|Traceback \(most recent")
+                   r"/usr/lib/python|\.venv|initgrade-|autograder/sandbox|Traceback \(most recent")
 
 
 @pytest.fixture(scope="module")

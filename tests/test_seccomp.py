@@ -1,4 +1,4 @@
-"""The seccomp policy (autograder.sandbox.seccomp): the table says what the kernel numbers are, and
+"""The seccomp policy (autograder.sandbox.jail.seccomp): the table says what the kernel numbers are, and
 the compiled filter refuses what the table says, in both network modes.
 
 The filter is installed in a throwaway child process, never in the test's own.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import seccomp
+from autograder.sandbox.jail import seccomp
 
 HEADERS = {"x86_64": Path("/usr/include/x86_64-linux-gnu/asm/unistd_64.h"),
            "aarch64": Path("/usr/include/asm-generic/unistd.h")}
@@ -53,7 +53,7 @@ def test_the_table_covers_every_ipc_call_and_gives_reasons():
 PROBE = r'''
 import ctypes, errno, json, os, socket, sys
 import numpy as np
-from autograder.sandbox import seccomp
+from autograder.sandbox.jail import seccomp
 libc = ctypes.CDLL("libc.so.6", use_errno=True)
 assert seccomp.install(libc, own_network=sys.argv[1] == "ns") is None
 out = {}

@@ -122,7 +122,7 @@ def test_a_stopped_batch_ends_everything_keeps_what_finished_and_resumes(tmp_pat
         seen |= _descendants(proc.pid)
         time.sleep(0.05)
     seen |= _descendants(proc.pid)
-    assert any("sandbox.child" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
+    assert any("sandbox.jail" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
                for p, _ in seen if _start_time(p)), "no sandbox was seen running"
     if to_group:
         os.killpg(proc.pid, signum)  # Ctrl-C in a terminal
@@ -221,7 +221,7 @@ def test_workers_of_a_grader_killed_outright_end_with_their_sandboxes(tmp_path, 
     proc = _start([str(folder), "--out", str(out), "--config", str(config_path), "--cache", str(cache), "-j", "2"])
     seen: set[tuple[int, str]] = set()
     deadline = time.monotonic() + 180
-    while not any("sandbox.child" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
+    while not any("sandbox.jail" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")
                   for p, _ in seen if _start_time(p)):
         assert proc.poll() is None and time.monotonic() < deadline, "no sandbox started"
         seen |= _descendants(proc.pid)

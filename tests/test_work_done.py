@@ -19,15 +19,14 @@ from pathlib import Path
 import pytest
 
 from autograder.config import PROJECT_ROOT, load_config
-from autograder.sandbox import child
+from autograder.sandbox.jail import guard
 
 CONFIG = load_config()
 
 
-def _guard_for(mods: list[types.ModuleType]) -> child._Guard:
-    g = child._Guard()
-    g.dicts = [vars(m) for m in mods]
-    g.original = [dict(d) for d in g.dicts]
+def _guard_for(mods: list[types.ModuleType], version_tags: bool = True) -> guard.TamperGuard:
+    g = guard.TamperGuard(version_tags)
+    g.capture([vars(m) for m in mods])
     return g
 
 
@@ -80,8 +79,8 @@ def test_guard_switches_whole_dicts_changed_behind_its_back():
 def test_guard_without_version_tags_switches_whole(monkeypatch):
     a = types.ModuleType("a")
     a.x = 1
-    g = _guard_for([a])
-    g.version = None
+    g = _guard_for([a], version_tags=False)
+    assert g.version is None
     a.x = 2
     g.seal()
     assert vars(a)["x"] == 1
@@ -93,22 +92,22 @@ def test_guard_without_version_tags_switches_whole(monkeypatch):
 
 def test_one_sandbox_start_and_one_probe_per_distinct_call(tmp_path):
     from autograder.engine import Grader
-    from autograder.sandbox import runner
+    from autograder.sandbox import Sandbox
     from autograder.training import Trainer
 
     starts = []
-    real_start = runner.Sandbox.start
+    real_start = Sandbox.start
 
     def counting_start(self):
         starts.append(1)
         return real_start(self)
 
     grader = Grader(CONFIG, Trainer(CONFIG, tmp_path / "cache"), [str(tmp_path)])
-    runner.Sandbox.start, saved = counting_start, runner.Sandbox.start
+    Sandbox.start, saved = counting_start, Sandbox.start
     try:
         result = grader.grade(PROJECT_ROOT / "examples" / "submissions" / "correct_module.py")
     finally:
-        runner.Sandbox.start = saved
+        Sandbox.start = saved
     assert result.score == CONFIG.max_points()
     assert len(starts) == 1
     assert 0 < result.probes <= 40  # memoised: one probe per distinct (function, arguments)
@@ -167,7 +166,7 @@ def test_a_warm_one_notebook_grade_reads_no_data_and_adopts_the_early_sandbox_st
     subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True, check=True, env=env)
     code = ("import sys, json\n"
             "from autograder import launch\n"
-            "from autograder.sandbox import zygote, runner\n"
+            "from autograder.sandbox.host import zygote\n"
             "started = []\n"
             "real = zygote.Zygote.prestart\n"
             "zygote.Zygote.prestart = lambda self: (started.append(self), real(self))[1]\n"

@@ -1,4 +1,4 @@
-"""The pre-forked sandbox starter (autograder.sandbox.zygote) and the grader-seeded random stream.
+"""The pre-forked sandbox starter (autograder.sandbox.host.zygote) and the grader-seeded random stream.
 
 The hostile suite (test_hostile.py) runs every attack through zygote-forked
 sandboxes; these tests pin what is specific to the zygote: each sandbox gets its
@@ -17,15 +17,15 @@ import pytest
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
 from autograder.intake import load_submission
-from autograder.sandbox import runner, zygote
-from autograder.sandbox.hiding import hide_paths
+from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
+from autograder.sandbox.host import zygote
 from autograder.training import Trainer
 
 CONFIG = load_config()
 CORRECT = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"
 NO_SEED = PROJECT_ROOT / "examples" / "mistakes" / "he_no_seed.py"
 
-pytestmark = pytest.mark.skipif(not runner.detect_isolation().namespaces and
+pytestmark = pytest.mark.skipif(not detect_isolation().namespaces and
                                 os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
                                 reason="the zygote is used only with namespaces")
 
@@ -41,7 +41,7 @@ def _sandbox(tmp_path: Path, code: str, z, preload: list[str] = ()):
     sub_file = tmp_path / "sub.py"
     sub_file.write_text(code)
     sub = load_submission(sub_file, 1 << 20)
-    return runner.Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
+    return Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
                           CONFIG.sandbox.stub_modules, zygote=z, preload=preload)
 
 
@@ -52,8 +52,8 @@ def _identity(sb) -> str:
 
 
 def test_every_sandbox_from_the_zygote_gets_its_own_namespaces(tmp_path):
-    assert runner.detect_isolation().namespaces
-    z = runner.new_zygote(runner.detect_isolation())
+    assert detect_isolation().namespaces
+    z = new_zygote(detect_isolation())
     try:
         # All three alive at once: the kernel reuses a freed namespace's inode number.
         sandboxes = [_sandbox(tmp_path, PROBE_NS, z) for _ in range(3)]
@@ -89,7 +89,7 @@ def test_a_grader_starts_its_sandboxes_from_one_zygote_and_closing_ends_it(tmp_p
 
 
 def test_a_keeper_that_cannot_isolate_is_replaced_and_the_student_is_not_blamed(tmp_path, monkeypatch):
-    z = runner.new_zygote(runner.detect_isolation())
+    z = new_zygote(detect_isolation())
     real_spawn = z.spawn
 
     def spawn_into_a_missing_cgroup(**kw):
@@ -131,7 +131,7 @@ def initialize_parameters_zeros(layers_dims):
 def test_no_exit_status_of_a_submission_takes_the_zygote_out_of_use(tmp_path):
     """A submission exiting with any status, at load time or in a function, is its own failure: the
     next submission of the worker is still forked from the same zygote, never exec'd."""
-    z = runner.new_zygote(runner.detect_isolation())
+    z = new_zygote(detect_isolation())
     try:
         z.prestart()
         first = z._proc
@@ -141,7 +141,7 @@ def test_no_exit_status_of_a_submission_takes_the_zygote_out_of_use(tmp_path):
                     try:
                         sb.start()
                         sb.call("initialize_parameters_zeros", [{"list": [2, 1]}])
-                    except runner.SandboxError:
+                    except SandboxError:
                         pass
                     assert sb.zygote is z, code
                 with _sandbox(tmp_path, PROBE_NS, z) as sb:
@@ -156,7 +156,7 @@ def test_no_exit_status_of_a_submission_takes_the_zygote_out_of_use(tmp_path):
 
 
 def test_a_dead_zygote_is_restarted(tmp_path):
-    z = runner.new_zygote(runner.detect_isolation())
+    z = new_zygote(detect_isolation())
     try:
         z.prestart()
         z._proc.kill()
@@ -207,7 +207,7 @@ def test_the_zygote_preloads_the_kits_modules_and_skips_names_that_do_not_import
     """grading.yaml's sandbox.preload_modules are imported once by the zygote: a sandbox has
     them without importing them (this submission never does). A bad name costs nothing."""
     assert "initlab.model" in CONFIG.sandbox.preload_modules
-    z = runner.new_zygote(runner.detect_isolation())
+    z = new_zygote(detect_isolation())
     try:
         with _sandbox(tmp_path, LOADED, z) as sb:
             sb.start()

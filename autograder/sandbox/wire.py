@@ -21,6 +21,13 @@ import time
 
 import numpy as np
 
+from autograder.limits import WIRE_ARRAY_BYTES, WIRE_HEADER_BYTES
+
+# An announced array's shape: weights and biases have two dimensions, 8 leaves room and refuses
+# nonsense; each below 2**31, so the product of a shape cannot wrap in any integer type.
+MAX_ARRAY_DIMS = 8
+MAX_ARRAY_DIM = 1 << 31
+
 MAGIC = b"IGW1"
 _PREFIX = struct.Struct("<4sI")
 
@@ -64,8 +71,8 @@ def _element_count(spec) -> int:
     count (negative, or zero for a huge shape) would get past the size caps.
     """
     shape = spec.get("shape") if isinstance(spec, dict) else None
-    if not isinstance(shape, list) or len(shape) > 8 or not all(
-        isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 1 << 31 for d in shape
+    if not isinstance(shape, list) or len(shape) > MAX_ARRAY_DIMS or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d < MAX_ARRAY_DIM for d in shape
     ):
         raise WireError(f"invalid array shape in reply: {spec!r}"[:200])
     return math.prod(shape)
@@ -114,8 +121,8 @@ def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
 def read_frame(
     fd: int,
     *,
-    max_header: int = 1 << 20,
-    max_array_bytes: int = 64 << 20,
+    max_header: int = WIRE_HEADER_BYTES,
+    max_array_bytes: int = WIRE_ARRAY_BYTES,
     deadline: float | None = None,
 ):
     """Read one frame; returns ``(header, arrays)``.

@@ -20,6 +20,8 @@ import ctypes
 import os
 import struct
 
+from autograder.sandbox.jail.libc import CannotIsolate
+
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446  # the same on x86_64 and aarch64
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH = 1
@@ -85,7 +87,8 @@ def restrict(libc, read: list[str], write: list[str]) -> str | None:
                         return f"Landlock refused a rule for {path}: {os.strerror(ctypes.get_errno())}"
                 finally:
                     os.close(fd)
-        libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise CannotIsolate(f"prctl(PR_SET_NO_NEW_PRIVS) failed: {os.strerror(ctypes.get_errno())}")
         if libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
             return f"Landlock not applied: {os.strerror(ctypes.get_errno())}"
     finally:

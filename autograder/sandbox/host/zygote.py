@@ -1,12 +1,12 @@
 """A pre-forked sandbox starter: Python and numpy are imported once per grader process.
 
-Starting a sandbox used to mean ``unshare ... python -m autograder.sandbox.child``:
+Starting a sandbox the exec way means ``unshare ... python -m autograder.sandbox.jail``:
 about 30 ms of namespaces and interpreter, then 100 ms importing numpy, for every
 submission. The *zygote* is that same interpreter started once, with the same
-scrubbed environment and flags, which imports numpy and the child's module and
+scrubbed environment and flags, which imports numpy and the jail's modules and
 then only waits. For each submission it forks a *keeper*, and the keeper does what
 ``unshare --user --map-root-user --mount --net --ipc --pid --fork --kill-child
---mount-proc`` did:
+--mount-proc`` does on the exec path:
 
 1. joins the submission's cgroup (before anything else, so every later process is
    counted and can be killed);
@@ -15,7 +15,7 @@ then only waits. For each submission it forks a *keeper*, and the keeper does wh
    and pid namespaces, with mounts made private;
 4. forks the sandbox proper: pid 1 of the new pid namespace, killed by the kernel
    if the keeper dies. It mounts a fresh ``/proc`` and then runs exactly the child
-   code an exec'd sandbox runs (``child.main``): hiding, read-only remounts,
+   code an exec'd sandbox runs (``jail.main.main``): hiding, read-only remounts,
    capabilities dropped, seccomp, limits, loading the submission.
 5. waits for it and writes its exit status to the grader; or, when it could not
    isolate the sandbox, a "not isolated" record instead, on the same pipe but of a
@@ -31,226 +31,41 @@ The zygote runs no student code and is unreachable from the sandboxes (it is in
 the grader's pid namespace, which they cannot see). It ends when its grader closes
 the control socket or dies (``--pdeathsig`` and end-of-file both).
 
-The grader's side is ``Zygote`` (used by ``runner.Sandbox``); ``serve`` is the
-zygote's main loop, entered by ``python -m autograder.sandbox.child --zygote FD``
-so that every process of a sandbox is still recognisable as one by its command
-line.
+This module is the grader's side: ``Zygote`` (used by ``host.sandbox.Sandbox``) and
+``KeeperProcess``. The zygote's own side, which runs in the zygote and its keepers, is
+autograder.sandbox.jail.zygote, entered by ``python -m autograder.sandbox.jail --zygote FD``
+so that every process of a sandbox is still recognisable as one by its command line. The
+two halves share only the status record (autograder.sandbox.keeper_protocol).
 """
 
 from __future__ import annotations
 
-import ctypes
-import importlib
 import json
 import os
 import select
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 
-CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x8000000, 0x10000000
-CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
-PR_SET_PDEATHSIG = 1
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
-# The status pipe carries one record, written by the keeper (or by the sandbox before any
-# submission code runs): what happened and, for an exit, the sandbox's status. "Could not
-# isolate" is a kind of its own, never an exit status a submission could also produce.
-_STATUS = struct.Struct("<ii")
-EXITED, NOT_ISOLATED = 0, 1
-# The fds a request carries, in order.
-_FDS = ("req", "rep", "life", "out", "status")
-
-
-def sandbox_env(workdir: str = "/tmp", tmpdir: str = "/tmp") -> dict[str, str]:
-    """The only environment a sandbox (and the zygote) sees: nothing of the grader's leaks through."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "HOME": workdir,
-        "TMPDIR": tmpdir,
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "MPLBACKEND": "Agg",
-    }
+from autograder.sandbox.host.isolation import Isolation, sandbox_env
+from autograder.sandbox.keeper_protocol import EXITED, NOT_ISOLATED, STATUS
 
 
 class ZygoteUnavailable(Exception):
     """The zygote cannot start sandboxes here; the caller falls back to exec'ing one."""
 
 
-# ----------------------------------------------------------------------------------------
-# The zygote's side (runs in the zygote and its forks)
-
-
-def serve(ctrl_fd: int, child_main) -> None:
-    """Fork a keeper per request until the grader closes the socket.
-
-    ``child_main`` is ``main`` of the running ``autograder.sandbox.child`` (the
-    ``__main__`` module: importing it again would make a second copy, not the one
-    its tamper guard protects).
-    """
-    sock = socket.socket(fileno=ctrl_fd)
-    preloaded: set[str] = set()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers report to the grader; the kernel reaps them
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
-    while True:
-        try:
-            msg, fds, _, _ = socket.recv_fds(sock, 1 << 16, len(_FDS))
-        except OSError:
-            os._exit(0)
-        if not msg:
-            os._exit(0)
-        try:
-            request = json.loads(msg)
-            _preload(request.get("preload"), preloaded)
-            pid = os.fork() if len(fds) == len(_FDS) else -1
-        except (ValueError, OSError):
-            pid = -1
-        if pid == 0:
-            isolated = False
-            try:
-                sock.close()
-                isolated = _keeper(request, dict(zip(_FDS, fds)), child_main)
-            except BaseException:  # noqa: BLE001 - whatever ends the keeper, the status pipe says no sandbox ran
-                pass
-            if not isolated:  # no sandbox ran: the keeper's own failure, said as such
-                _report(fds[_FDS.index("status")], NOT_ISOLATED, 0)
-            os._exit(0 if isolated else 1)
-        for fd in fds:
-            os.close(fd)
-        try:
-            sock.send(json.dumps({"pid": pid}).encode())
-        except OSError:
-            os._exit(0)
-
-
-def _preload(names, done: set[str]) -> None:
-    """Import the kit's modules the grader names (grading.yaml ``sandbox.preload_modules``),
-    once: every later fork has them. A name that does not import is left to the sandbox,
-    which reports it as the submission's import error, as it would without preloading."""
-    if not isinstance(names, list):
-        return
-    for name in names:
-        if isinstance(name, str) and name not in done:
-            done.add(name)
-            try:
-                importlib.import_module(name)
-            except BaseException:  # noqa: BLE001 - the sandbox reports the failed import itself
-                pass
-
-
-def _libc():
-    return ctypes.CDLL("libc.so.6", use_errno=True)
-
-
-def _report(fd: int, kind: int, code: int) -> None:
-    try:
-        os.write(fd, _STATUS.pack(kind, code))  # 8 bytes: one atomic write to the pipe
-    except OSError:
-        pass
-
-
-def _write(path: str, text: str) -> None:
-    with open(path, "w") as f:
-        f.write(text)
-
-
-def _keeper(request: dict, fds: dict[str, int], child_main) -> bool:
-    """Runs in the keeper; False if it could not isolate the sandbox (nothing ran). Otherwise the
-    sandbox ran, and its exit status went to the grader on the status pipe."""
-    libc = _libc()
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.setsid()  # its own process group: the grader kills it with killpg, as it did unshare
-    for procs in request.get("cgroup_procs", []):
-        try:
-            _write(procs, str(os.getpid()))
-        except OSError:
-            return False
-    os.environ.clear()
-    os.environ.update(request["env"])
-    os.chdir(request["cwd"])
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(fds["out"], 1)
-    os.dup2(fds["out"], 2)
-    keep = {0, 1, 2, fds["req"], fds["rep"], fds["life"], fds["status"]}
-    for fd in _open_fds():
-        if fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-    if request.get("namespaces"):
-        uid, gid = os.geteuid(), os.getegid()
-        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC) != 0:
-            return False
-        try:
-            _write("/proc/self/setgroups", "deny")
-            _write("/proc/self/uid_map", f"0 {uid} 1")
-            _write("/proc/self/gid_map", f"0 {gid} 1")
-        except OSError:
-            return False
-        if libc.mount(None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None) != 0:
-            return False
-    pid = os.fork()
-    if pid == 0:
-        _sandbox(libc, request, fds, child_main)  # never returns
-    for name in ("req", "rep", "life"):
-        os.close(fds[name])
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except InterruptedError:
-            continue
-    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.waitstatus_to_exitcode(status)
-    _report(fds["status"], EXITED, code)  # after a NOT_ISOLATED from the sandbox, the grader reads that one
-    return True
-
-
-def _sandbox(libc, request: dict, fds: dict[str, int], child_main) -> None:
-    """pid 1 of the new namespaces: a fresh /proc, then the child's own start-up."""
-    code = 4
-    try:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if request.get("namespaces"):
-            libc.mount(b"none", b"/proc", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
-            if libc.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(MS_NOSUID | MS_NODEV | MS_NOEXEC), None) != 0:
-                _report(fds["status"], NOT_ISOLATED, 0)
-                os._exit(1)
-        os.close(fds["status"])  # before any submission code: only the keeper can write a status now
-        # The same argv an exec'd child has: the sandbox looks the same from inside either way.
-        sys.argv = [sys.argv[0], str(fds["req"]), str(fds["rep"]), str(fds["life"])]
-        child_main(sys.argv)
-        code = 0
-    except BaseException:  # noqa: BLE001 - a compromised child just ends
-        pass
-    os._exit(code)
-
-
-def _open_fds() -> list[int]:
-    try:
-        return [int(name) for name in os.listdir("/proc/self/fd")]
-    except OSError:
-        return list(range(3, 256))
-
-
-# ----------------------------------------------------------------------------------------
-# The grader's side
-
 
 class KeeperProcess:
-    """The ``subprocess.Popen`` subset ``runner.Sandbox`` uses, for a sandbox the zygote started.
+    """The ``subprocess.Popen`` subset ``host.sandbox.Sandbox`` uses, for a sandbox the zygote started.
 
     ``pid`` is the keeper's (the leader of its process group); the exit status is the
     sandbox's, read from the status pipe. An end of file without a status means the
-    keeper itself was killed: reported as SIGKILL, as a killed ``unshare`` was.
+    keeper itself was killed: reported as SIGKILL, as a killed ``unshare`` is on the exec path.
     ``not_isolated`` is set when the keeper said it could not isolate the sandbox: then
     no submission code ran, and the status is SIGKILL too.
     """
@@ -270,10 +85,10 @@ class KeeperProcess:
         if not ready:
             return None
         try:
-            data = os.read(self._status_fd, _STATUS.size)
+            data = os.read(self._status_fd, STATUS.size)
         except OSError:
             data = b""
-        kind, code = _STATUS.unpack(data) if len(data) == _STATUS.size else (EXITED, -signal.SIGKILL)
+        kind, code = STATUS.unpack(data) if len(data) == STATUS.size else (EXITED, -signal.SIGKILL)
         self.not_isolated = kind == NOT_ISOLATED
         self.returncode = -signal.SIGKILL if kind != EXITED else code
         try:
@@ -288,7 +103,7 @@ class KeeperProcess:
     def wait(self, timeout: float | None = None) -> int:
         code = self._read_status(timeout)
         if code is None:
-            raise subprocess.TimeoutExpired("sandbox", timeout)
+            raise subprocess.TimeoutExpired("sandbox", timeout or 0.0)
         return code
 
 
@@ -305,7 +120,7 @@ class Zygote:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
-        self._pid = None
+        self._pid: int | None = None
         self.broken: str | None = None
         self.spawned = 0
         self.replaced = 0  # zygotes started again after one died or could not isolate
@@ -324,7 +139,7 @@ class Zygote:
         self._stop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         prefix = ["setpriv", "--pdeathsig", "KILL"] if self.pdeathsig and shutil.which("setpriv") else []
-        cmd = [*prefix, sys.executable, "-I", "-B", "-u", "-m", "autograder.sandbox.child", "--zygote",
+        cmd = [*prefix, sys.executable, "-I", "-B", "-u", "-m", "autograder.sandbox.jail", "--zygote",
                str(theirs.fileno())]
         try:
             self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -339,7 +154,7 @@ class Zygote:
 
     def spawn(self, *, env: dict[str, str], cwd: str, cgroup_procs: list[str], namespaces: bool,
               req_fd: int, rep_fd: int, life_fd: int, out_fd: int, timeout: float = 30.0,
-              preload: list[str] = ()) -> KeeperProcess:
+              preload: Sequence[str] = ()) -> KeeperProcess:
         """Start one sandbox on the given pipe ends (the caller closes its copies afterwards).
 
         Returns a ``KeeperProcess`` whose ``stdout`` is None: the caller reads the
@@ -355,10 +170,13 @@ class Zygote:
                 for attempt in (1, 2):  # a zygote that died is restarted once
                     self._ensure()
                     try:
-                        socket.send_fds(self._sock, [request], [req_fd, rep_fd, life_fd, out_fd, status_w])
-                        if not select.select([self._sock], [], [], timeout)[0]:
+                        sock = self._sock
+                        if sock is None:  # _ensure sets it or raises: an OSError takes the retry path
+                            raise OSError("no zygote")
+                        socket.send_fds(sock, [request], [req_fd, rep_fd, life_fd, out_fd, status_w])
+                        if not select.select([sock], [], [], timeout)[0]:
                             raise OSError("the zygote did not answer")
-                        reply = self._sock.recv(1 << 12)
+                        reply = sock.recv(1 << 12)
                         pid = json.loads(reply)["pid"] if reply else -1
                     except (OSError, ValueError, KeyError, TypeError):
                         self._stop()
@@ -427,7 +245,7 @@ def start_early() -> None:
     """Start this process's zygote now, before the command line imports the grader.
 
     Its interpreter and numpy start-up (about 150 ms) then overlaps the grader's imports
-    instead of following them. The first ``runner.new_zygote`` adopts it, or closes it
+    instead of following them. The first ``new_zygote`` adopts it, or closes it
     when this machine has no namespaces; an unused one ends with this process.
     """
     global _EARLY
@@ -451,3 +269,17 @@ def take_early() -> Zygote | None:
     if z is not None and z._pid != os.getpid():  # inherited by a fork: not ours to use
         return None
     return z
+
+
+def new_zygote(isolation: Isolation) -> Zygote | None:
+    """The sandbox starter for one grader: only with namespaces (see ``zygote``).
+
+    Adopts the one the command line started before its own imports (``zygote.start_early``).
+    """
+    early = take_early()
+    if not isolation.namespaces:
+        if early is not None:
+            early.close()
+        return None
+    return early or Zygote(sandbox_env("/tmp"))
+

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.config import PROJECT_ROOT
@@ -80,7 +81,7 @@ def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path]) ->
     return hide
 
 
-def hide_paths(extra: list[str | os.PathLike] = ()) -> list[str]:
+def hide_paths(extra: Sequence[str | os.PathLike] = ()) -> list[str]:
     """Absolute paths to cover in the sandbox (the grader's outputs are passed as ``extra``)."""
     keep = _ancestors_of_needed()
     needed = set(needed_paths())
@@ -98,7 +99,7 @@ def hide_paths(extra: list[str | os.PathLike] = ()) -> list[str]:
     if tmp_holds_needed():
         hide.update(_siblings_to_hide(ROOT / "tmp", keep, needed))
     # Belt and braces: the grader's own folders even if they were somehow on an allowed path.
-    hide.update({Path(__file__).resolve().parents[1], PROJECT_ROOT / "solutions"})
+    hide.update({Path(__file__).resolve().parents[2], PROJECT_ROOT / "solutions"})
     hide.update(Path(p) for p in extra)
     hide.update(ROOT / p.lstrip("/") for p in SECRET_FILES)
     return sorted({str(p) for p in hide if os.path.lexists(p)})

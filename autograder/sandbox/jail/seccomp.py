@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import os
 import platform
 import struct
+
+from autograder.sandbox.jail.libc import require
 
 PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
@@ -122,9 +123,10 @@ def compile_filter(arch: str, families: tuple[int, ...]) -> list[tuple[int, int,
 
 
 def install(libc, own_network: bool) -> str | None:
-    """Install the filter in this process; None on success, or why it was not installed.
+    """Install the filter in this process; None on success, or why there is none for this machine.
 
-    ``own_network``: the sandbox is in its own (empty) network namespace.
+    ``own_network``: the sandbox is in its own (empty) network namespace. A filter that
+    this machine should take but does not raises CannotIsolate: no student code runs then.
     """
     arch = platform.machine()
     if arch not in AUDIT_ARCH:
@@ -137,7 +139,6 @@ def install(libc, own_network: bool) -> str | None:
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
     fprog = FProg(len(prog), ctypes.cast(buf, ctypes.c_void_p))
-    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
-        return f"no seccomp filter: {os.strerror(ctypes.get_errno())}"
+    require(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+    require(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "installing the seccomp filter")
     return None

@@ -41,6 +41,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import environment
+
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 GROUP = "initgrade"
 _counter = itertools.count()
@@ -74,7 +76,7 @@ def _own_cgroups(table: str = "/proc/self/cgroup") -> dict[str, str]:
 
 def _v1_mounts(mountinfo: str = "/proc/self/mountinfo") -> dict[str, Path]:
     """controller -> mount point of its v1 hierarchy."""
-    found = {}
+    found: dict[str, Path] = {}
     try:
         with open(mountinfo) as f:
             for line in f:
@@ -118,7 +120,7 @@ def _v2_enable(folder: Path, controllers: list[str]) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def detect() -> _Layout | None:
     """Which cgroup layout this process may use for sandboxes (None: none)."""
-    if os.environ.get("INITGRADE_NO_CGROUPS") == "1":
+    if environment.cgroups_disabled():
         return None
     own = _own_cgroups()
     if (CGROUP_ROOT / "cgroup.controllers").is_file():
@@ -164,7 +166,7 @@ class SandboxCgroup:
         return f"cgroup v{self.layout.version} ({', '.join(names)})"
 
     def pids(self) -> set[int]:
-        found = set()
+        found: set[int] = set()
         for _, folder in self.folders:
             try:
                 found.update(int(p) for p in (folder / "cgroup.procs").read_text().split())

@@ -1,19 +1,18 @@
 """One fork of the loaded submission answers call after call, for as long as no call can have
 changed what the next one sees.
 
-Why: a probe used to run in a fork of its own. With numpy loaded that fork costs about 4 ms
-of kernel time (copying page tables, the copy-on-write faults after it, tearing it down),
-and the hidden tests make about 34 calls per submission: most of a warm grading's CPU.
-What the fresh fork bought is that every call starts from the state the submission had
-once loaded. The worker here keeps that guarantee where it can be checked, and falls back
-to a fresh fork where it cannot:
+Why: a fork per call costs about 4 ms of kernel time with numpy loaded (copying page tables,
+the copy-on-write faults after it, tearing it down), and the hidden tests make about 34 calls
+per submission: most of a warm grading's CPU. What a fresh fork gives is that every call starts
+from the state the submission had once loaded. The worker here keeps that guarantee where it
+can be checked, and falls back to a fresh fork where it cannot:
 
 * **Before the first call** (``plain_namespace``): the submission's top level may hold only
   what a call cannot change unseen: numbers, strings, tuples, modules, library functions
   and classes, its own functions without closures, mutable defaults or attributes, and
   lists, dicts, sets and arrays whose contents are fingerprinted. Anything else (an
   instance, its own class, a random generator object, a module of its own files) and the
-  sandbox forks once per call, as before.
+  sandbox forks once per call (jail.serve).
 * **Before every call**: numpy's legacy random stream, ``random``'s stream and numpy's
   floating-point error settings are put back as they were after loading.
 * **After every call** (``_Fingerprint``): the worker compares the version tag of every
@@ -25,7 +24,7 @@ to a fresh fork where it cannot:
   the next call gets a fresh fork of the loaded submission. So does a worker that has
   used half the CPU-time limit, which was meant for a single call.
 * **In the sandbox, after every call**: any other process (a helper the call started) ends
-  the worker along with it, as the per-call sweep did.
+  the worker along with it, as a fork per call is swept after its call.
 
 What a call could still change unseen: attributes set on a library's class or on a
 library function's ``__dict__``, C-level state of other libraries, ``umask``, and files
@@ -34,7 +33,7 @@ behaves when called again, which is how otter and nbgrader always call it.
 
 The worker is still inside the sandbox and is as untrusted as the rest of it: all this is
 about giving each call the same state (a fair, repeatable grade), not about security,
-which does not change (the grader validates every reply as before).
+which is the same either way (the grader validates every reply).
 """
 
 from __future__ import annotations
@@ -50,6 +49,7 @@ import warnings
 
 import numpy as np
 
+from autograder.limits import REUSE_ARRAY_BYTES, REUSE_DEPTH, REUSE_ITEMS
 from autograder.sandbox import wire
 
 # Bound before any submission is loaded: the resets must not call what a submission patched.
@@ -62,8 +62,6 @@ _RLIMITS = [getattr(resource, n) for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FS
 _GLOBAL_RANDOM_STATE = np.random.mtrand._rand
 _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis), range)
 _CONTAINERS = (list, dict, set)
-_MAX_ITEMS = 10_000
-_MAX_ARRAY_BYTES = 1 << 20
 KEEP, RETIRE = b"k", b"x"
 
 
@@ -71,13 +69,13 @@ def _immutable(value, depth: int = 0) -> bool:
     t = type(value)
     if t in _IMMUTABLE:
         return True
-    if t in (tuple, frozenset) and depth < 4 and len(value) <= _MAX_ITEMS:
+    if t in (tuple, frozenset) and depth < REUSE_DEPTH and len(value) <= REUSE_ITEMS:
         return all(_immutable(v, depth + 1) for v in value)
     return False
 
 
 def _contents_immutable(value) -> bool:
-    if len(value) > _MAX_ITEMS:
+    if len(value) > REUSE_ITEMS:
         return False
     if type(value) is dict:
         return all(_immutable(k) and _immutable(v) for k, v in dict.items(value))
@@ -144,7 +142,7 @@ def _plain_value(value, namespace: dict, module_ids: set[int], module_dicts: set
     if t in _CONTAINERS:
         return _contents_immutable(value)
     if t is np.ndarray:
-        return value.dtype.kind in "biufc" and value.nbytes <= _MAX_ARRAY_BYTES
+        return value.dtype.kind in "biufc" and value.nbytes <= REUSE_ARRAY_BYTES
     if issubclass(t, types.ModuleType):
         return id(value) in module_ids
     if t is types.FunctionType:
@@ -168,7 +166,7 @@ class _Fingerprint:
     """What a call could have changed, taken when the worker starts and compared after each call."""
 
     def __init__(self, namespace: dict, version, modules: list, skip: set[int], stub_types: tuple = ()):
-        """``version``: reads a dict's version tag (child._dict_version_reader)."""
+        """``version``: reads a dict's version tag (jail.guard._dict_version_reader)."""
         self.namespace = namespace
         self.stub_types = stub_types
         self.version = version
@@ -181,7 +179,7 @@ class _Fingerprint:
         self.taken = self._take()
 
     def _values(self) -> list:
-        out = []
+        out: list[object] = []
         for v in self.values:
             t = type(v)
             if t is list or t is set:
@@ -220,7 +218,7 @@ class _Fingerprint:
 def _process_state() -> tuple:
     """What else of the process a call can change for the next: its open files (a closed or
     redirected stdout), limits, blocked signals, tracing, warning filters, int-to-str limit."""
-    fds = []
+    fds: list[tuple[int, int | None, int | None]] = []
     for name in os.listdir("/proc/self/fd"):
         try:
             st = os.fstat(int(name))
@@ -270,7 +268,7 @@ def _cpu_to_spare() -> bool:
 class CallWorker:
     """The sandbox's side: forks the worker, hands it calls, relays each reply to the grader.
 
-    ``run_call(namespace, request, out_fd)`` writes one reply frame (``child.run_probe``);
+    ``run_call(namespace, request, out_fd)`` writes one reply frame (``jail.serve.run_probe``);
     ``switches()`` counts the module dicts the tamper guard had to switch whole (a call
     that patched a module). ``version`` reads a dict's version tag (or None).
     ``settle()``, run in the worker before its first call, has the guard take as its
@@ -369,21 +367,23 @@ class CallWorker:
                 wire.write_frame(rep_fd, {"status": "cannot-run", "reason": "processes", "message": problem,
                                           "seq": seq})
                 return
+        pid, to_worker, from_worker = self.pid, self.to_worker, self.from_worker
+        assert pid is not None and to_worker is not None and from_worker is not None  # _start sets all three
         try:
-            wire.write_frame(self.to_worker, request)
+            wire.write_frame(to_worker, request)
         except OSError:
             pass  # it died just now; the loop below finds it ended and says so
         buf, need, status, ended, too_big, garbage = bytearray(), None, None, False, False, False
         while True:
             eof = False
-            if select.select([self.from_worker], [], [], 0.05)[0]:
-                data, eof = drain(self.from_worker, max_bytes + 1 - len(buf))
+            if select.select([from_worker], [], [], 0.05)[0]:
+                data, eof = drain(from_worker, max_bytes + 1 - len(buf))
                 buf += data
             else:
-                got, st = os.waitpid(self.pid, os.WNOHANG)
+                got, st = os.waitpid(pid, os.WNOHANG)
                 if got != 0:
                     status, ended = st, True
-                    buf += drain(self.from_worker, max_bytes + 1 - len(buf))[0]
+                    buf += drain(from_worker, max_bytes + 1 - len(buf))[0]
                     self._forget()
             if len(buf) > max_bytes + 1:
                 too_big = True
@@ -432,7 +432,8 @@ def drain(fd: int, limit: int) -> tuple[bytes, bool]:
     Stops once more than ``limit`` bytes are read: a writer that never stops (a flood of
     output into the reply pipe) must not hold the reader here, nor fill its memory.
     """
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while size <= limit:
         try:
             chunk = os.read(fd, 1 << 20)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import sys
+import types
 
 STAND_IN_NAME = "display-only stand-in (plots are not run when grading)"
 
@@ -94,7 +95,7 @@ class DisplayStandIn:
     __hash__ = object.__hash__
 
 
-class DisplayModule(type(sys)):
+class DisplayModule(types.ModuleType):
     """A display-only module: every attribute is a stand-in, submodules are stand-ins too."""
 
     def __getattr__(self, name):
@@ -133,7 +134,7 @@ class _Finder(importlib.abc.MetaPathFinder):
         return None
 
 
-MODULE_TYPES = (type(sys), DisplayModule)
+MODULE_TYPES = (types.ModuleType, DisplayModule)
 
 
 def install(names: list[str]) -> None:

@@ -1,0 +1,444 @@
+"""The grader's side of the sandbox: start a child, load a submission, call functions.
+
+Everything that decides a grade stays here. The child is started with a scrubbed
+environment, closed stdin, capped output, and, where the machine allows, in new
+user/mount/network/IPC/pid namespaces, or else as an unprivileged uid confined by
+Landlock where the kernel has it (see ``host.isolation.detect_isolation``).
+With namespaces it is forked by the grader's zygote (``host.zygote``),
+which has numpy imported already; otherwise, or when the zygote fails, it is exec'd.
+Every wait on the child has a deadline measured here, so a child that hangs or
+lies about time cannot stall the grader; when a call times out the whole child
+(its process group and pid namespace) is killed and a fresh one is loaded for
+the next call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from autograder import environment
+from autograder.config import PROJECT_ROOT, Limits
+from autograder.limits import (
+    CGROUP_SCRATCH_FOLDERS,
+    CGROUP_SLACK_MB,
+    DRAIN_JOIN_SECONDS,
+    EXIT_STATUS_WAIT_SECONDS,
+    EXIT_WAIT_SECONDS,
+    KILLED_WAIT_SECONDS,
+    LAST_OUTPUT_CHARS,
+    LOAD_MESSAGE_CHARS,
+    LOAD_MESSAGES,
+    NOTE_CHARS,
+    NOTES,
+    PARAMETER_NAME_CHARS,
+    PARAMETERS_REPORTED,
+    REPLY_LIST_ITEMS,
+)
+from autograder.sandbox import outcomes as words
+from autograder.sandbox import wire
+from autograder.sandbox.host import cgroups
+from autograder.sandbox.host.hiding import NEEDED_IN_PROJECT, tmp_holds_needed
+from autograder.sandbox.host.isolation import (
+    Isolation,
+    detect_isolation,
+    sandbox_env,
+    sandbox_python,
+    sandbox_uid,
+    wrap,
+)
+from autograder.sandbox.host.output import OutputDrain, clean_output
+from autograder.sandbox.host.uid_cleanup import kill_uid, remove_uid_ipc, sweep_uid_files
+from autograder.sandbox.host.zygote import KeeperProcess, Zygote, ZygoteUnavailable
+from autograder.sandbox.outcomes import SandboxError
+
+# The seed of numpy's legacy global stream when a sandbox starts (see jail.main); no spec or
+# common habit uses it, so a function that forgets to seed is still wrong, but repeatably so.
+RANDOM_SEED = 1_234_567_891
+
+
+def _signatures(raw, functions) -> dict:
+    """The graded functions' parameters from the load reply, validated (the child is not trusted)."""
+    out: dict[str, list[dict]] = {}
+    if not isinstance(raw, dict):
+        return out
+    for name in functions:
+        params = raw.get(name)
+        if not isinstance(params, list):
+            continue
+        clean = []
+        for p in params[:PARAMETERS_REPORTED]:
+            if (isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"].isidentifier()
+                    and p.get("kind") in ("positional", "varargs", "keyword", "varkw")):
+                clean.append({"name": p["name"][:PARAMETER_NAME_CHARS], "kind": p["kind"],
+                              "default": p.get("default") is True})
+        out[name] = clean
+    return out
+
+
+# Why one fork does not answer several calls (autograder.sandbox.jail.reuse), by the code the
+# sandbox's load reply gives; each call then costs a fork of its own (about 3x the time).
+CALL_REUSE_OFF = {
+    "no-pid-namespace": "no pid namespace to see every process a call starts",
+    "not-cpython": "the sandbox's Python is not CPython, which keeps the dict version tags it needs",
+    "python-version": "the sandbox's Python keeps no dict version tags (CPython 3.10 to 3.13 do; 3.14 removed them)",
+    "layout": "the dict version tags of the sandbox's Python are not where CPython 3.10 to 3.13 keep them",
+    "top-level-state": "the submission's top level holds state a call could change unseen",
+}
+
+
+def call_reuse_mode(code: object) -> str:
+    """``"on"``, or ``"off: <why>"``, from the sandbox's (untrusted) code: never its text."""
+    if code == "on":
+        return "on"
+    return "off: " + CALL_REUSE_OFF.get(code if isinstance(code, str) else "", "the sandbox gave no known reason")
+
+
+@dataclass
+class LoadReport:
+    functions: list[str]
+    messages: list[str]
+    notes: list[str]
+    seconds: float
+    # function -> its parameters as the sandbox read them (autograder.sandbox.values.describe_signature)
+    signatures: dict = field(default_factory=dict)
+    # whether one fork answers several calls: "on" or "off: <why>" (call_reuse_mode)
+    call_reuse: str = ""
+
+
+@dataclass
+class ProbeReply:
+    header: dict
+    arrays: list = field(default_factory=list)
+
+
+class Sandbox:
+    """One submission's sandboxed process, restarted transparently after a timeout.
+
+    ``chunks`` is the submission's code (list of ``{"origin", "code"}``) and ``files``
+    any extra modules it imports (relative path -> text).
+
+    Each start gets its own cgroup when the machine allows (``cgroups.create``):
+    a hard cap on processes and threads, and a way to find and kill every
+    process of the sandbox. A function whose call took the whole sandbox down
+    (it killed the process serving it, or the reply was garbage) is, like one
+    that timed out, not called again: each further call would cost a restart.
+    """
+
+    def __init__(self, chunks, files, functions, limits: Limits, hide: list[str],
+                 stub_modules: list[str], isolation: Isolation | None = None, zygote: Zygote | None = None,
+                 preload: Sequence[str] = ()):
+        self.chunks, self.files, self.functions = chunks, files, functions
+        self.preload = list(preload)  # imported by the zygote before it forks (trusted kit modules)
+        self.limits, self.hide, self.stub_modules = limits, hide, stub_modules
+        self.isolation = isolation or detect_isolation()
+        # With namespaces, sandboxes are forked by the grader's zygote (numpy already
+        # imported); without one, or if it fails, each start execs a new interpreter.
+        self.zygote = zygote if self.isolation.namespaces else None
+        self.random_seed = RANDOM_SEED
+        self.proc: subprocess.Popen | None = None
+        self.drains: list[OutputDrain] = []
+        self.started_at = time.monotonic()
+        self.starts = 0
+        self.load: LoadReport | None = None
+        self.fatal: dict[str, SandboxError] = {}
+        self.cgroup: cgroups.SandboxCgroup | None = None
+        self.uid = sandbox_uid()
+        self._tmp: str | None = None
+
+    # -- life cycle -------------------------------------------------------------------
+    def _budget_left(self) -> float:
+        return self.limits.submission_seconds - (time.monotonic() - self.started_at)
+
+    def _memory_cap(self) -> int:
+        mb = self.limits.memory_mb + CGROUP_SCRATCH_FOLDERS * self.limits.tmp_mb + CGROUP_SLACK_MB
+        return mb << 20
+
+    def start(self) -> LoadReport:
+        if self._budget_left() <= 0:
+            raise words.budget_used_up(self.limits.submission_seconds)
+        self.starts += 1
+        uid = self.uid
+        if self._tmp is None and (not self.isolation.namespaces or tmp_holds_needed()):
+            self._tmp = tempfile.mkdtemp(prefix="initgrade-")
+            if self.isolation.drop_uid:
+                os.chown(self._tmp, uid, uid)
+        workdir = self._tmp or "/tmp"  # with namespaces, _tmp is only the mount point of a private tmpfs
+        self.cgroup = cgroups.create(self.limits.processes, self._memory_cap())
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        # The lifeline: only this process holds its write end. When the grader dies (even
+        # by SIGKILL), the child reads end-of-file and ends the sandbox. setpriv's
+        # --pdeathsig alone does not survive unshare's switch to a new user namespace.
+        life_r, life_w = os.pipe()
+        env, cwd = sandbox_env(workdir, workdir), workdir if self._tmp else "/"
+        try:
+            self.proc = None
+            if self.zygote is not None:
+                self.proc = self._fork_from_zygote(env, cwd, req_r, rep_w, life_r)
+            if self.proc is None:
+                python = sandbox_python() if self.isolation.drop_uid else sys.executable
+                cmd = wrap([python, "-I", "-B", "-u", "-m", "autograder.sandbox.jail",
+                             str(req_r), str(rep_w), str(life_r)], self.isolation, uid, pdeathsig=True)
+                self.proc = subprocess.Popen(
+                    cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w, life_r), env=env, cwd=cwd,
+                    start_new_session=True,
+                )
+        except OSError:
+            for fd in (req_w, rep_r, life_w):
+                os.close(fd)
+            self._release_cgroup()
+            raise
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+            os.close(life_r)
+        self.req_fd, self.rep_fd, self.life_fd = req_w, rep_r, life_w
+        nonce = os.urandom(8).hex()
+        self._seq = 0
+        drain = OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
+        drain.start()
+        self.drains.append(drain)
+        request = {
+            "chunks": [{"origin": c["origin"], "code": c["code"]} for c in self.chunks if c["code"].strip()],
+            "files": self.files, "functions": self.functions,
+            "limits": self.limits.model_dump(), "hide": self.hide,
+            "namespaces": self.isolation.namespaces, "stub_modules": self.stub_modules,
+            "workdir": workdir, "sweep": self.isolation.namespaces or self.isolation.drop_uid,
+            "nonce": nonce, "scratch": self._tmp if self.isolation.namespaces else None,
+            "random_seed": self.random_seed,
+            "readable": [str(PROJECT_ROOT / name) for name in NEEDED_IN_PROJECT],
+            # Tests only: the fallback's second line (the uid's sweep) proved on its own.
+            "landlock": not environment.landlock_disabled(),
+        }
+        t0 = time.monotonic()
+        try:
+            wire.write_frame(self.req_fd, request)
+            deadline = t0 + min(self.limits.load_seconds, max(self._budget_left(), 0.1))
+            header, _ = wire.read_frame(self.rep_fd, deadline=deadline)
+        except wire.WireTimeout:
+            self.kill()
+            raise words.load_timeout(self.limits.load_seconds, self._output_hint()) from None
+        except (wire.WireError, OSError) as exc:
+            how, hint = self._exit_description(), self._output_hint()
+            not_isolated = isinstance(self.proc, KeeperProcess) and self.proc.not_isolated
+            self.kill()
+            if not_isolated and self.zygote is not None:
+                # The keeper said (on a channel no submission can write) that it could not
+                # enter the namespaces: no submission code ran. The zygote is replaced, and
+                # this sandbox starts the exec way.
+                self.zygote.could_not_isolate()
+                self.zygote = None
+                return self.start()
+            raise words.died_loading(how, hint) from exc
+        if isinstance(self.proc, KeeperProcess) and self.zygote is not None:
+            self.zygote.isolated()
+        if header.get("status") == "cannot-isolate" and header.get("nonce") == nonce:
+            self.kill()  # it refused before loading: no student code ran
+            raise words.cannot_isolate(_str_list(header.get("notes")))
+        if header.get("status") != "loaded" or header.get("nonce") != nonce:
+            self.kill()
+            raise words.bad_load_reply()
+        self.load = LoadReport(
+            functions=[f for f in _str_list(header.get("functions")) if f in self.functions],
+            messages=[m[:LOAD_MESSAGE_CHARS] for m in _str_list(header.get("messages"))][:LOAD_MESSAGES],
+            notes=[n[:NOTE_CHARS] for n in _str_list(header.get("notes"))][:NOTES],
+            seconds=time.monotonic() - t0,
+            signatures=_signatures(header.get("signatures"), self.functions),
+            call_reuse=call_reuse_mode(header.get("call_reuse")),
+        )
+        unsafe = [n for n in self.load.notes if n.startswith("UNSAFE:")]
+        if unsafe:  # fail closed: never grade in a sandbox that did not come up as designed
+            self.kill()
+            raise words.cannot_isolate(unsafe)
+        if header.get("cannot_fork"):
+            self.kill()
+            raise words.cannot_fork_after_load(str(header.get("cannot_fork")), self.limits.processes)
+        return self.load
+
+    def _fork_from_zygote(self, env, cwd, req_r, rep_w, life_r):
+        """A ``KeeperProcess`` from the zygote, or None (the zygote is unusable: exec instead)."""
+        zygote = self.zygote
+        if zygote is None:
+            return None
+        out_r, out_w = os.pipe()
+        try:
+            proc = zygote.spawn(env=env, cwd=cwd, cgroup_procs=self.cgroup.procs_files if self.cgroup else [],
+                                     namespaces=True, req_fd=req_r, rep_fd=rep_w, life_fd=life_r, out_fd=out_w,
+                                     preload=self.preload)
+        except ZygoteUnavailable:
+            os.close(out_r)
+            return None
+        finally:
+            os.close(out_w)
+        proc.stdout = os.fdopen(out_r, "rb")
+        return proc
+
+    def reseed(self) -> None:
+        """Later starts begin the global random stream elsewhere (the engine's ``call_fresh``)."""
+        self.random_seed = (self.random_seed + 1) % 2**32
+
+    def call(self, function: str, args: list) -> ProbeReply:
+        """Call ``function(*args)`` in a fresh fork of the loaded submission."""
+        if function in self.fatal:
+            raise words.not_called_again(self.fatal[function])
+        if self.proc is None or self.proc.poll() is not None:
+            self.kill()
+            self.start()
+        deadline = time.monotonic() + min(self.limits.probe_seconds, max(self._budget_left(), 0.1))
+        self._seq += 1
+        try:
+            wire.write_frame(self.req_fd, {"op": "call", "function": function, "args": args, "seq": self._seq})
+            header, arrays = wire.read_frame(
+                self.rep_fd, deadline=deadline, max_array_bytes=self.limits.reply_mb << 20)
+            if header.get("seq") != self._seq:
+                raise wire.WireError("a reply out of sequence")
+        except wire.WireTimeout:
+            self.kill()
+            raise words.call_timeout(function, self.limits.probe_seconds) from None
+        except (wire.WireError, OSError) as exc:
+            ended = self.proc is not None and self.proc.poll() is not None
+            if not ended and self.proc is not None:
+                try:
+                    self.proc.wait(timeout=0.5)
+                    ended = True
+                except subprocess.TimeoutExpired:
+                    pass
+            how = self._exit_description() if ended else None
+            self.kill()
+            error = words.died_in_call(function, str(how)) if ended else words.bad_call_reply(function, str(exc))
+            self.fatal[function] = error
+            raise error from None
+        status = header.get("status")
+        if status == "cannot-run":
+            raise words.cannot_run(function, header.get("reason"), str(header.get("message")), self.limits.processes,
+                                   self.limits.open_files)
+        if status == "unreadable":
+            raise words.unreadable_value(function, str(header.get("message")))
+        return ProbeReply(header=header, arrays=arrays)
+
+    def _exit_description(self) -> str:
+        if self.proc is None:
+            return "not started"
+        try:
+            code = self.proc.wait(timeout=EXIT_STATUS_WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            return "still running"
+        return words.describe_exit(code)
+
+    def _output_hint(self) -> str:
+        text = clean_output(self.drains[-1].text()).strip() if self.drains else ""
+        return f"\nLast output:\n{text[-LAST_OUTPUT_CHARS:]}" if text else ""
+
+    def output(self) -> str:
+        return clean_output("\n".join(d.text() for d in self.drains if d.kept or d.dropped))
+
+    def _release_cgroup(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
+
+    def kill(self) -> None:
+        """End the child, everything it started and its pipes; safe to call twice.
+
+        A Ctrl-C arriving meanwhile is held back until the cleanup is done, so an
+        interrupted batch leaves no process and no cgroup behind.
+        """
+        with _interrupts_deferred():
+            self._kill()
+
+    def _kill(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                if isinstance(self.proc, KeeperProcess):  # a keeper killed before its setsid()
+                    try:
+                        os.kill(self.proc.pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
+            if self.cgroup is not None:
+                self.cgroup.kill_all()
+            if self.isolation.drop_uid:  # also what left the cgroup's view (or ran where there is none)
+                kill_uid(self.uid)
+            try:
+                self.proc.wait(timeout=KILLED_WAIT_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
+            for fd in (self.req_fd, self.rep_fd, self.life_fd):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            for d in self.drains:
+                d.join(timeout=DRAIN_JOIN_SECONDS)
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+            self.proc = None
+        self._release_cgroup()
+
+    def close(self) -> None:
+        with _interrupts_deferred():
+            self._close()
+
+    def _close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                wire.write_frame(self.req_fd, {"op": "exit"})
+                self.proc.wait(timeout=EXIT_WAIT_SECONDS)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+        if self.isolation.drop_uid:
+            sweep_uid_files(self.uid)
+            remove_uid_ipc(self.uid)
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Hold SIGINT back while cleaning up (main thread only), then raise it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *a: got.append(True))
+    except (ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if got and previous is signal.default_int_handler:
+            raise KeyboardInterrupt
+        if got and callable(previous):
+            previous(signal.SIGINT, None)  # an enclosing deferral, or the application's own handler
+
+
+def _str_list(value) -> list[str]:
+    """A list of strings from an untrusted reply, or an empty list."""
+    if not isinstance(value, list):
+        return []
+    return [v for v in value[:REPLY_LIST_ITEMS] if isinstance(v, str)]

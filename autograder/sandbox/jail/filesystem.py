@@ -1,0 +1,184 @@
+"""Inside the sandbox, before any student code: the grader's folders hidden, the file system
+read-only, a minimal ``/dev``, the kernel's ``/proc`` knobs covered, a private ``/tmp``.
+
+Why so much: namespace-root is mapped to the grader's uid. When the grader runs as root, a
+process without capabilities is still *owner* of every root-owned file, so without the
+read-only mounts it could write ``/proc/sys/kernel/*``, ``/sys/power/state`` or a disk
+device. See docs/threat-model.md.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+from autograder.sandbox.jail.libc import mount, require_mount
+from autograder.sandbox.jail.privileges import no_nested_user_namespaces
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+O_PATH = getattr(os, "O_PATH", 0o10000000)
+EMPTY_FILE = "/dev/.initgrade-empty"  # what hidden files show: empty, on a read-only tmpfs
+_STATVFS_TO_MS = [(os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+                  (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME),
+                  (os.ST_RELATIME, MS_RELATIME)]
+SCRATCH = ("/tmp", "/var/tmp", "/run", "/dev/shm")
+DEVICES = ("null", "zero", "full", "random", "urandom")
+# /proc entries that stay visible but read-only (kernel knobs), and ones replaced by nothing.
+PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs")
+PROC_MASKED = ("kcore", "keys", "key-users", "timer_list", "sched_debug", "latency_stats", "kallsyms",
+               "acpi", "scsi", "asound", "kmsg", "kpagecount", "kpageflags", "kpagecgroup")
+
+
+def _mount_points() -> list[str]:
+    points = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            point = line.split()[4].encode().decode("unicode_escape")
+            points.append(point)
+    return points
+
+
+def _kept_flags(point: str) -> int:
+    """The per-mount flags a user namespace may not clear (remounting must repeat them)."""
+    try:
+        existing = os.statvfs(point).f_flag
+    except OSError:
+        return -1
+    keep = 0
+    for st, ms in _STATVFS_TO_MS:
+        if existing & st:
+            keep |= ms
+    return keep
+
+
+def _read_only(point: str, recursive_bind: bool = False) -> int:
+    keep = _kept_flags(point)
+    if keep < 0:
+        return errno.ENOENT
+    if recursive_bind:
+        err = mount(point, point, None, MS_BIND | MS_REC)
+        if err:
+            return err
+        keep = _kept_flags(point)
+    return mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | keep)
+
+
+def _private_dev(notes: list[str]) -> None:
+    """Replace /dev by a tmpfs holding only null, zero, full, random, urandom and links.
+
+    Device nodes ignore read-only mounts; a process that owns them (uid 0 mapped to
+    the grader's root) could otherwise open the disks, /dev/kmsg or /dev/mem.
+    """
+    keep = {}
+    for name in DEVICES:
+        try:
+            keep[name] = os.open(f"/dev/{name}", O_PATH)
+        except OSError:
+            pass
+    err = mount("none", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+    if err:
+        for fd in keep.values():
+            os.close(fd)
+        require_mount(err, "replacing /dev")
+    for name, fd in keep.items():
+        target = f"/dev/{name}"
+        try:
+            with open(target, "w"):
+                pass
+            err = mount(f"/proc/self/fd/{fd}", target, None, MS_BIND)
+            if err:
+                notes.append(f"/dev/{name} unavailable: {os.strerror(err)}")
+        except OSError as exc:
+            notes.append(f"/dev/{name} unavailable: {exc}")
+        os.close(fd)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        try:
+            os.symlink(target, f"/dev/{name}")
+        except OSError:
+            pass
+    os.mkdir("/dev/shm")
+    with open(EMPTY_FILE, "w"):
+        pass
+    os.chmod(EMPTY_FILE, 0o444)
+    require_mount(mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,mode=755"),
+                  "making /dev read-only")
+
+
+def _cover_proc() -> None:
+    """Kernel knobs under /proc read-only, leaky entries masked (as container runtimes do)."""
+    for name in PROC_READ_ONLY:
+        path = f"/proc/{name}"
+        if os.path.exists(path):
+            require_mount(_read_only(path, recursive_bind=True), f"making {path} read-only")
+    for name in PROC_MASKED:
+        path = f"/proc/{name}"
+        if os.path.isdir(path) and not os.path.islink(path):
+            err = mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
+        elif os.path.exists(path):
+            err = mount(EMPTY_FILE if os.path.isfile(EMPTY_FILE) else "/dev/null", path, None, MS_BIND)
+        else:
+            continue
+        require_mount(err, f"masking {path}")
+
+
+def isolate_filesystem(hide: list[str], tmp_mb: int, scratch: str | None = None) -> list[str]:
+    """Hide the grader's folders, make everything read-only, give a private /tmp and /dev.
+
+    ``scratch``: when the project lives under /tmp, /tmp stays (its other entries are
+    in ``hide``) and the private, size-capped tmpfs goes on this folder instead.
+
+    Every mount that hides something or makes it read-only must succeed: a failure raises
+    CannotIsolate (no student code runs). Returns notes on the rest (a device of /dev that
+    could not be made available), reported to the parent.
+    """
+    notes: list[str] = []
+    require_mount(mount(None, "/", None, MS_REC | MS_PRIVATE), "making the mounts private")
+    _private_dev(notes)
+    empty = EMPTY_FILE if os.path.isfile(EMPTY_FILE) else "/dev/null"
+    for path in hide:
+        if os.path.isdir(path) and not os.path.islink(path):
+            err = mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
+        elif os.path.isfile(path) and not os.path.islink(path):
+            err = mount(empty, path, None, MS_BIND)  # an empty read-only file, not a writable device
+        else:
+            continue
+        require_mount(err, f"hiding {path}")
+    no_nested_user_namespaces()
+    _cover_proc()
+    for point in sorted(set(_mount_points()), key=len):
+        if point == "/proc" or point.startswith("/proc/") or point == "/dev" or point.startswith("/dev/"):
+            continue
+        err = _read_only(point)
+        if err != errno.ENOENT:  # a mount point under a hidden folder cannot be reached any more
+            require_mount(err, f"making {point} read-only")
+    for folder in ([scratch] if scratch else []) + [s for s in SCRATCH if not (scratch and s == "/tmp")]:
+        if os.path.isdir(folder):  # private: the host's /tmp, /run (its sockets) and /dev/shm stay out of sight
+            require_mount(mount("none", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777"),
+                          f"a private {folder}")
+    return notes
+
+
+def verify_isolation(extra: list[str]) -> list[str]:
+    """After dropping capabilities: can this process still write where it must not?"""
+    notes = []
+    probe = "/usr/.initgrade-ro-probe"
+    try:
+        with open(probe, "w"):
+            pass
+        os.unlink(probe)
+        notes.append("UNSAFE: the file system is writable outside the sandbox folder")
+    except OSError:
+        pass
+    for path in ["/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger", "/sys/power/state",
+                 "/sys/fs/cgroup/pids/cgroup.procs", "/sys/fs/cgroup/cgroup.procs", *extra]:
+        if not os.path.exists(path):
+            continue
+        try:
+            os.close(os.open(path, os.O_WRONLY))
+            notes.append(f"UNSAFE: {path} is writable")
+        except OSError:
+            pass
+    return notes

@@ -1,0 +1,224 @@
+"""The tamper guard: the sandbox's own code sees the original modules whatever a submission patched.
+
+Also the reader of CPython's dict version tags, which both the guard and the call-reuse
+worker (autograder.sandbox.jail.reuse) use to see whether a dict changed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+import sys
+from collections.abc import Callable
+
+# Reads a dict's version tag (jail.guard._dict_version_reader).
+VersionReader = Callable[[dict], int]
+
+
+def _dict_version_reader() -> tuple[VersionReader | None, str | None]:
+    """A reader of CPython's per-dict version tag (``ma_version_tag``), and why there is none.
+
+    Returns ``(version, None)`` or ``(None, problem)``, ``problem`` one of the codes the
+    grader words (``autograder.sandbox.host.sandbox.CALL_REUSE_OFF``).
+
+    Every change of a dict gives it a tag never used before (CPython 3.10 to 3.13; 3.14
+    removed the field), so comparing tags tells whether a dict changed since a moment,
+    without touching its entries. Touching them is what made switching to the submission's
+    state costly: updating ~2,000 entries wrote the reference count of every module-level
+    object, copying ~1,000 shared pages (2 to 4 ms of a 6 ms probe). The reader and ``id``
+    are bound here, before any student code runs.
+
+    The field is read at a fixed offset, so the layout is proven on scratch dicts first: the
+    header must hold the dict type and the length where CPython's ``PyDictObject`` has them
+    (a debug or free-threaded build does not), and the tag must take a new value at every kind
+    of change and keep it at every read. Where any of that fails, the reader is None: the
+    guard switches whole dicts and calls are not reused (slower, never wrong).
+    """
+    if sys.implementation.name != "cpython":
+        return None, "not-cpython"
+    if not (3, 10) <= sys.version_info[:2] <= (3, 13):
+        return None, "python-version"
+    if struct.calcsize("P") != 8:
+        return None, "layout"
+    from_address, ident = ctypes.c_uint64.from_address, id
+    type_at, used_at = ctypes.c_void_p.from_address, ctypes.c_ssize_t.from_address
+    offset = 24  # ob_refcnt, ob_type, ma_used, then ma_version_tag
+
+    def version(d: dict) -> int:
+        return from_address(ident(d) + offset).value
+
+    try:
+        if not _version_layout_holds(version, type_at, used_at):
+            return None, "layout"
+    except Exception:  # noqa: BLE001 - whatever the check could not do, the layout is not proven
+        return None, "layout"
+    return version, None
+
+
+def _version_layout_holds(version, type_at, used_at) -> bool:
+    """Whether ``version`` reads a tag that every change of a dict renews and no read does."""
+    a: dict[str, int] = {}
+    b = {"x": 0}
+    changes = [(a, lambda: a.__setitem__("k", 1)), (a, lambda: a.__setitem__("k", 2)),
+               (b, lambda: b.__setitem__("y", 1)), (a, lambda: a.update(m=3, n=4)),
+               (a, lambda: a.setdefault("d", 5)), (a, lambda: a.pop("m")), (b, lambda: b.clear()),
+               (a, lambda: a.__delitem__("k")), (a, lambda: a.popitem()), (a, lambda: a.clear()),
+               (a, lambda: a.__setitem__("k", 1))]
+    reads = [lambda: a.get("k"), lambda: len(a), lambda: "k" in a, lambda: list(a.items()),
+             lambda: dict(a), lambda: b.get("x")]
+    for d in (a, b):
+        if type_at(id(d) + 8).value != id(dict) or used_at(id(d) + 16).value != len(d):
+            return False
+    seen = {version(a), version(b)}
+    for d, change in changes:
+        untouched = b if d is a else a
+        kept = version(untouched)
+        change()
+        tag = version(d)
+        if tag in seen or version(untouched) != kept or used_at(id(d) + 16).value != len(d):
+            return False
+        seen.add(tag)
+        after = (version(a), version(b))
+        for read in reads:
+            read()
+        if (version(a), version(b)) != after:
+            return False
+    return True
+
+
+class TamperGuard:
+    """Keeps the grader's side of this process working whatever the submission patches.
+
+    The submission may replace builtins (``isinstance``, ``print``), patch modules
+    the child relies on (``json``, ``os``, ``numpy``, this module) or entries of
+    ``sys.modules``. Its own code should see its own changes, and the child's code
+    the originals: ``capture`` records the originals before loading; after loading,
+    ``seal`` stores the submission's versions and restores the originals; a probe
+    switches to the submission's versions (``enter``) for the call only.
+    Module dicts are updated key by key, never emptied, so a thread the submission
+    started does not see a half-restored module.
+
+    Switching costs only the entries the submission changed (``seal`` records them):
+    a dict whose version tag shows any other change since the last switch (a thread of
+    the submission, or the call itself patching something) is switched whole, so the
+    result is always exactly the recorded state.
+    """
+
+    NAMES = ("builtins", "sys", "os", "posix", "json", "json.encoder", "json.decoder", "select", "signal",
+             "struct", "traceback", "linecache", "numpy", "autograder.sandbox.wire", "__main__",
+             # The sandbox's own code that runs after loading (and the values it reads).
+             "autograder.sandbox.values", "autograder.sandbox.outcomes", "autograder.limits",
+             "autograder.sandbox.jail.libc", "autograder.sandbox.jail.filesystem", "autograder.sandbox.jail.privileges",
+             "autograder.sandbox.jail.guard", "autograder.sandbox.jail.loading", "autograder.sandbox.jail.serve",
+             "autograder.sandbox.jail.main")
+
+    def __init__(self, version_tags: bool = True):
+        """``version_tags=False``: switch whole dicts always, as where the interpreter has no tags."""
+        self.dicts: list[dict] = []
+        self.original: list[dict] = []
+        self.student: list[dict] = []
+        self.version: VersionReader | None
+        self.version_problem: str | None
+        self.version, self.version_problem = _dict_version_reader() if version_tags else (None, "layout")
+        self.diffs: list[tuple[list, dict]] = []  # per dict: keys the submission removed, entries it set
+        self.tags: list[int] | None = None  # version tags when the dicts were last switched exactly
+        self.entered = False  # switched to the submission's state by the fast path
+        self.full_switches = 0  # dicts switched whole (for tests: the fast path really is taken)
+
+    def capture(self, dicts: list[dict] | None = None) -> None:
+        """Record the originals of ``dicts``: by default the modules of ``NAMES`` and ``sys.modules``."""
+        if dicts is None:
+            dicts = [vars(sys.modules[n]) for n in self.NAMES if n in sys.modules] + [sys.modules]
+        self.dicts = dicts
+        self.original = [dict(d) for d in self.dicts]
+
+    @staticmethod
+    def _set(target: dict, values: dict) -> None:
+        for key in [k for k in target if k not in values]:
+            target.pop(key, None)
+        target.update(values)
+
+    def _tag_all(self) -> list[int] | None:
+        return [self.version(d) for d in self.dicts] if self.version else None
+
+    def seal(self) -> None:
+        self.student = [dict(d) for d in self.dicts]
+        missing = object()
+        self.diffs = [([k for k in orig if k not in stud],
+                       {k: v for k, v in stud.items() if orig.get(k, missing) is not v})
+                      for orig, stud in zip(self.original, self.student)]
+        self.restore()
+
+    def restore(self) -> None:
+        version = self.version  # tags are taken only with a reader: both or neither
+        if self.entered and self.tags is not None and version is not None:
+            self.entered = False
+            for i, d in enumerate(self.dicts):
+                if version(d) != self.tags[i]:  # changed during the call: back to the originals whole
+                    self.full_switches += 1
+                    self._set(d, self.original[i])
+                    continue
+                removed, changed = self.diffs[i]
+                original = self.original[i]
+                for key in changed:
+                    if key in original:
+                        d[key] = original[key]
+                    else:
+                        d.pop(key, None)
+                for key in removed:
+                    d[key] = original[key]
+        else:
+            self.entered = False
+            for d, values in zip(self.dicts, self.original):
+                self._set(d, values)
+        self.tags = self._tag_all()
+
+    def enter(self) -> None:
+        version = self.version
+        if self.tags is None or version is None or len(self.diffs) != len(self.dicts):
+            for d, values in zip(self.dicts, self.student):
+                self._set(d, values)
+            return
+        for i, d in enumerate(self.dicts):
+            if version(d) != self.tags[i]:  # changed since (a thread): to the submission's state whole
+                self.full_switches += 1
+                self._set(d, self.student[i])
+                continue
+            removed, changed = self.diffs[i]
+            for key in removed:
+                d.pop(key, None)
+            if changed:
+                d.update(changed)
+        self.tags = self._tag_all()
+        self.entered = True
+
+    def settle(self) -> None:
+        """Outside a call: put back whole any dict that changed since the last switch, and take
+        the tags afresh, so that the next ``enter`` switches only the submission's entries.
+
+        The sandbox's own code changes guarded dicts between calls too: on 3.12+ a fork with
+        the lifeline thread running warns, and the warning leaves ``__warningregistry__`` in
+        this module's globals. Without this, the next switch would be a whole one, which the
+        call-reuse worker counts as a change the call made.
+        """
+        if self.entered or self.tags is None or self.version is None:
+            self.restore()
+            return
+        for i, d in enumerate(self.dicts):
+            if self.version(d) != self.tags[i]:
+                self._set(d, self.original[i])
+        self.tags = self._tag_all()
+
+    def suspend(self) -> list[dict]:
+        """While loading: the originals back for a moment; returns the current state for ``resume``."""
+        current = [dict(d) for d in self.dicts]
+        self.restore()
+        return current
+
+    def resume(self, state: list[dict]) -> None:
+        for d, values in zip(self.dicts, state):
+            self._set(d, values)
+        self.tags = None
+
+
+GUARD = TamperGuard()

@@ -1,0 +1,217 @@
+"""The sandbox's start-up and main loop: loads a submission and answers probe calls with plain data.
+
+Started by the grader (autograder.sandbox.host.sandbox) as ``python -I -m autograder.sandbox.jail
+REQ_FD REP_FD LIFE_FD``, possibly inside fresh user/mount/net/pid namespaces and as an
+unprivileged uid, or forked by the zygote (autograder.sandbox.jail.zygote). Before any
+student code runs it does everything that needs trust: imports, leaves the grader's process
+group, hides the grader's folders under empty tmpfs mounts, makes the rest of the file system
+read-only, replaces ``/dev`` by a minimal one, covers the kernel's writable ``/proc`` and
+``/sys`` knobs, gives itself a private size-capped /tmp (jail.filesystem), forbids nested user
+namespaces, drops every capability (jail.privileges), installs a seccomp filter
+(jail.seccomp) and sets resource limits. After the student's code has loaded, this process
+is assumed compromised: the parent trusts none of what it says and enforces all timeouts
+itself.
+
+Each call runs in a fork of the loaded process (jail.serve), so a function that mutates
+global state, hangs or dies costs only its own call; after every call, every other process
+of the sandbox is killed (a function cannot leave helpers behind). Where it can be checked
+that a call changed nothing the next one could see, one fork answers several calls
+(jail.reuse); elsewhere, one fork per call.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sys
+import threading
+import warnings
+
+import numpy as np
+import numpy.random  # numpy loads it lazily; loaded here once, not again in every probe's fork (13 ms each)
+import numpy.random.bit_generator
+
+from autograder.limits import LOAD_MESSAGES, REPLY_HEADER_BYTES, REPLY_PREFIX_BYTES
+from autograder.sandbox import wire
+from autograder.sandbox.jail import landlock, libc, reuse, seccomp, stubs
+from autograder.sandbox.jail.filesystem import isolate_filesystem, verify_isolation
+from autograder.sandbox.jail.guard import GUARD
+from autograder.sandbox.jail.libc import CannotIsolate, no_new_privileges
+from autograder.sandbox.jail.loading import load_chunks
+from autograder.sandbox.jail.privileges import drop_capabilities, set_limits
+from autograder.sandbox.jail.serve import (
+    RESERVE,
+    can_fork,
+    random_getstate,
+    reap_others,
+    run_probe,
+    serve_probe,
+)
+from autograder.sandbox.outcomes import describe_status
+from autograder.sandbox.values import describe_signature
+
+
+def _write_files(workdir: str, files: dict) -> list[str]:
+    notes = []
+    for rel, text in files.items():
+        path = os.path.normpath(os.path.join(workdir, rel))
+        if not path.startswith(workdir + os.sep):
+            continue
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        except (OSError, ValueError) as exc:
+            notes.append(f"{rel}: could not be written to the sandbox ({type(exc).__name__})")
+    return notes
+
+
+def _watch_lifeline(fd: int, sweep: bool) -> None:
+    """End the sandbox when the grader is gone (its end of the lifeline pipe closed).
+
+    A thread started before any student code, holding its own references to what
+    it calls, blocked in read(2) (the GIL is free meanwhile). In a pid namespace
+    this process is pid 1, and its exit takes every process of the sandbox along.
+    """
+    read, kill, exit_ = os.read, os.kill, os._exit
+
+    def watch():
+        try:
+            while read(fd, 64):
+                pass
+        except BaseException:  # noqa: BLE001 - closed under us: the same conclusion
+            pass
+        if sweep:
+            try:
+                kill(-1, 9)
+            except BaseException:  # noqa: BLE001 - nothing left to kill: the same end
+                pass
+        exit_(0)
+
+    threading.Thread(target=watch, name="initgrade-lifeline", daemon=True).start()
+
+
+def _isolate(request: dict) -> tuple[list[str], str]:
+    """Everything that confines this process, before any student code: notes on what this machine
+    does not offer, and the working folder. Raises CannotIsolate when a step that must work fails."""
+    notes = []
+    if request.get("namespaces"):
+        scratch = request.get("scratch")
+        notes += isolate_filesystem(request.get("hide", []), request["limits"]["tmp_mb"], scratch)
+        drop_capabilities()
+        notes += verify_isolation([])
+        workdir = os.path.join(scratch or "/tmp", "submission")
+    else:
+        no_new_privileges()
+        workdir = request.get("workdir") or os.getcwd()
+        # No mounts to hide with: the same allowlist by path (the Python this runs on, the
+        # project's assignment/ and data/, the system), and only the working folder writable.
+        python = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+        problem = (landlock.restrict(libc.LIBC, python + list(request.get("readable", [])), [workdir])
+                   if request.get("landlock", True) else "Landlock turned off")
+        if problem:
+            notes.append(problem)
+    problem = seccomp.install(libc.LIBC, own_network=bool(request.get("namespaces")))
+    if problem:
+        notes.append(problem)
+    return notes, workdir
+
+
+def main(argv: list[str]) -> None:
+    req_fd, rep_fd = int(argv[1]), int(argv[2])
+    life_fd = int(argv[3]) if len(argv) > 3 else None
+    # Python 3.12+ warns at every fork of a process with threads (the lifeline's): on the sandbox's
+    # stderr, that is the student's output, naming this file's path on the grading machine.
+    warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning)
+    # pid 1 of a pid namespace with default handlers cannot be signalled from inside it;
+    # Python's SIGINT handler would otherwise let any process of the sandbox stop it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        os.setsid()  # out of the grader's (or unshare's) process group: kill(0, ...) stays inside
+    except OSError:
+        pass
+    request, _ = wire.read_frame(req_fd)
+    limits = request["limits"]
+    nonce = request.get("nonce")
+    if life_fd is not None:
+        _watch_lifeline(life_fd, bool(request.get("sweep")))
+    try:
+        notes, workdir = _isolate(request)
+    except CannotIsolate as exc:
+        notes = [f"UNSAFE: {exc}"]
+    if any(n.startswith("UNSAFE:") for n in notes):  # fail closed: the submission is never loaded
+        wire.write_frame(rep_fd, {"status": "cannot-isolate", "notes": notes, "nonce": nonce})
+        return
+    sweep = bool(request.get("sweep"))
+    os.makedirs(workdir, exist_ok=True)
+    os.chdir(workdir)
+    notes += _write_files(workdir, request.get("files", {}))
+    sys.path.insert(0, workdir)
+    set_limits(limits)
+    RESERVE.fill()
+    stubs.install(request.get("stub_modules", []))
+    functions = list(request.get("functions", []))
+    chunks = request["chunks"]
+    max_bytes = (limits["reply_mb"] << 20) + REPLY_HEADER_BYTES + REPLY_PREFIX_BYTES
+    seed = request.get("random_seed")
+    del request
+    # The legacy global stream starts from the grader's seed, not from the OS: a function that
+    # forgets np.random.seed gives the same numbers on every grading (a deterministic grade, and
+    # its training is cached), while the seed itself is one no spec uses, so it still fails.
+    if isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32:
+        np.random.seed(seed)
+        random.seed(seed)
+        # numpy's new Generators (default_rng(), PCG64() without a seed) take their entropy
+        # from here: drawn from the seeded `random` stream, not the OS, they repeat too.
+        numpy.random.bit_generator.randbits = random.getrandbits  # type: ignore[attr-defined]  # a C-level name
+    namespace = {"__name__": "submission", "__builtins__": __builtins__,
+                 "get_ipython": stubs.DisplayStandIn, "display": lambda *a, **k: None}
+    GUARD.capture()
+    messages = load_chunks(chunks, namespace)
+    GUARD.seal()
+    del chunks
+    found = [n for n in functions if callable(namespace.get(n))]
+    random_state = random_getstate()
+    reap_others(sweep)  # processes started while loading are gone before the first call
+    RESERVE.release()
+    no_fork = can_fork()
+    RESERVE.fill()
+    signatures = {n: describe_signature(namespace[n]) for n in found}
+    # One fork answers call after call where that cannot change what a call sees (see
+    # autograder.sandbox.jail.reuse); it needs the pid namespace (to see every process) and the
+    # dict version tags (to see every change of module state). The load reply says which,
+    # as a code the grader words (host.sandbox.CALL_REUSE_OFF): a slower grading is never silent.
+    worker, reuse_off = None, None
+    if not (sweep and os.getpid() == 1):
+        reuse_off = "no-pid-namespace"
+    elif GUARD.version is None:
+        reuse_off = GUARD.version_problem or "layout"
+    else:
+        modules = reuse.module_list([sys.modules] + GUARD.student[-1:], stubs.MODULE_TYPES)
+        if modules is not None and reuse.plain_namespace(namespace, workdir, modules, (stubs.DisplayStandIn,)):
+            worker = reuse.CallWorker(namespace, run_probe, lambda: GUARD.full_switches, GUARD.version,
+                                      describe_status, modules, {id(d) for d in GUARD.dicts}, (stubs.DisplayStandIn,),
+                                      settle=GUARD.settle)
+        else:
+            reuse_off = "top-level-state"
+    wire.write_frame(rep_fd, {"status": "loaded", "functions": found, "messages": messages[:LOAD_MESSAGES],
+                              "signatures": signatures, "call_reuse": reuse_off or "on",
+                              "notes": notes, "cannot_fork": no_fork, "nonce": nonce})
+    while True:
+        try:
+            probe, _ = wire.read_frame(req_fd)
+        except wire.WireError:
+            os._exit(0)
+        if probe.get("op") == "exit":
+            os._exit(0)
+        if worker is None:
+            serve_probe(namespace, probe, rep_fd, max_bytes, sweep, random_state)
+            continue
+        if worker.pid is None:
+            RESERVE.release()  # room for the worker's pipes
+        worker.serve(probe, rep_fd, max_bytes)
+        RESERVE.fill()
+        if reuse.others_running(worker.pid):  # a helper the call started: it goes, and the worker with it
+            worker.end()
+            reap_others(True)

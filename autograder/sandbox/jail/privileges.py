@@ -1,0 +1,70 @@
+"""Inside the sandbox, before any student code: no capabilities, none regained, no nested user
+namespaces, and the resource limits. Every call here that drops a privilege is checked
+(jail.libc.require): a failure ends the sandbox as "cannot isolate"."""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import resource
+
+from autograder.sandbox.jail import libc
+from autograder.sandbox.jail.libc import PR_CAPBSET_DROP, CannotIsolate, no_new_privileges
+
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+def no_nested_user_namespaces() -> None:
+    """A limit of 0 user namespaces inside ours: no way to regain capabilities in a child namespace."""
+    try:
+        with open("/proc/sys/user/max_user_namespaces", "w") as f:
+            f.write("0")
+    except OSError:
+        pass
+
+
+def _last_capability() -> int:
+    """The highest capability number this kernel knows (dropping beyond it fails with EINVAL)."""
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 63
+
+
+def drop_capabilities() -> None:
+    """Make namespace-root powerless: no capabilities now, none regained by exec."""
+    last = _last_capability()
+    for cap in range(64):
+        rc = libc.LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+        if rc != 0 and not (cap > last and ctypes.get_errno() == errno.EINVAL):
+            raise CannotIsolate(f"prctl(PR_CAPBSET_DROP, {cap}) failed")
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    header = Header(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (Data * 2)()
+    libc.require(libc.LIBC.capset(ctypes.byref(header), data), "capset (dropping every capability)")
+    no_new_privileges()
+
+
+def set_limits(limits: dict) -> None:
+    mb = 1 << 20
+    pairs = [
+        (resource.RLIMIT_AS, limits["memory_mb"] * mb),
+        (resource.RLIMIT_CPU, limits["cpu_seconds"]),
+        (resource.RLIMIT_FSIZE, limits["file_size_mb"] * mb),
+        (resource.RLIMIT_NPROC, limits["processes"]),
+        (resource.RLIMIT_NOFILE, limits["open_files"]),
+        (resource.RLIMIT_CORE, 0),
+    ]
+    for res, value in pairs:
+        try:
+            resource.setrlimit(res, (value, value))
+        except (ValueError, OSError):
+            pass  # a hard limit already below ours (the only way lowering fails) bounds it more

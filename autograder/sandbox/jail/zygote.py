@@ -1,0 +1,182 @@
+"""The zygote's own side: it runs in the pre-forked interpreter and the keepers it forks.
+
+See autograder.sandbox.host.zygote for what the zygote is and why; this is the part that
+runs outside the grader's process: ``serve`` is the zygote's main loop (entered by
+``python -m autograder.sandbox.jail --zygote FD``), ``_keeper`` enters the namespaces for
+one submission and ``_sandbox`` is pid 1 of them, which runs the jail's start-up
+(jail.main) exactly as an exec'd sandbox does.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import json
+import os
+import signal
+import socket
+import sys
+
+from autograder.sandbox.keeper_protocol import EXITED, FDS, NOT_ISOLATED, STATUS
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x8000000, 0x10000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+PR_SET_PDEATHSIG = 1
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+
+
+def serve(ctrl_fd: int, child_main) -> None:
+    """Fork a keeper per request until the grader closes the socket.
+
+    ``child_main`` is ``autograder.sandbox.jail.main.main``, passed in by the entry module
+    (jail.__main__) that has it loaded already.
+    """
+    sock = socket.socket(fileno=ctrl_fd)
+    preloaded: set[str] = set()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers report to the grader; the kernel reaps them
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(sock, 1 << 16, len(FDS))
+        except OSError:
+            os._exit(0)
+        if not msg:
+            os._exit(0)
+        try:
+            request = json.loads(msg)
+            _preload(request.get("preload"), preloaded)
+            pid = os.fork() if len(fds) == len(FDS) else -1
+        except (ValueError, OSError):
+            pid = -1
+        if pid == 0:
+            isolated = False
+            try:
+                sock.close()
+                isolated = _keeper(request, dict(zip(FDS, fds)), child_main)
+            except BaseException:  # noqa: BLE001 - whatever ends the keeper, the status pipe says no sandbox ran
+                pass
+            if not isolated:  # no sandbox ran: the keeper's own failure, said as such
+                _report(fds[FDS.index("status")], NOT_ISOLATED, 0)
+            os._exit(0 if isolated else 1)
+        for fd in fds:
+            os.close(fd)
+        try:
+            sock.send(json.dumps({"pid": pid}).encode())
+        except OSError:
+            os._exit(0)
+
+
+def _preload(names, done: set[str]) -> None:
+    """Import the kit's modules the grader names (grading.yaml ``sandbox.preload_modules``),
+    once: every later fork has them. A name that does not import is left to the sandbox,
+    which reports it as the submission's import error, as it would without preloading."""
+    if not isinstance(names, list):
+        return
+    for name in names:
+        if isinstance(name, str) and name not in done:
+            done.add(name)
+            try:
+                importlib.import_module(name)
+            except BaseException:  # noqa: BLE001 - the sandbox reports the failed import itself
+                pass
+
+
+def _libc():
+    return ctypes.CDLL("libc.so.6", use_errno=True)
+
+
+def _report(fd: int, kind: int, code: int) -> None:
+    try:
+        os.write(fd, STATUS.pack(kind, code))  # 8 bytes: one atomic write to the pipe
+    except OSError:
+        pass
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _keeper(request: dict, fds: dict[str, int], child_main) -> bool:
+    """Runs in the keeper; False if it could not isolate the sandbox (nothing ran). Otherwise the
+    sandbox ran, and its exit status went to the grader on the status pipe."""
+    libc = _libc()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.setsid()  # its own process group: the grader kills it with killpg, as it kills unshare on the exec path
+    for procs in request.get("cgroup_procs", []):
+        try:
+            _write(procs, str(os.getpid()))
+        except OSError:
+            return False
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(fds["out"], 1)
+    os.dup2(fds["out"], 2)
+    keep = {0, 1, 2, fds["req"], fds["rep"], fds["life"], fds["status"]}
+    for fd in _open_fds():
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    if request.get("namespaces"):
+        uid, gid = os.geteuid(), os.getegid()
+        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC) != 0:
+            return False
+        try:
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/uid_map", f"0 {uid} 1")
+            _write("/proc/self/gid_map", f"0 {gid} 1")
+        except OSError:
+            return False
+        if libc.mount(None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None) != 0:
+            return False
+    pid = os.fork()
+    if pid == 0:
+        _sandbox(libc, request, fds, child_main)  # never returns
+    for name in ("req", "rep", "life"):
+        os.close(fds[name])
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.waitstatus_to_exitcode(status)
+    _report(fds["status"], EXITED, code)  # after a NOT_ISOLATED from the sandbox, the grader reads that one
+    return True
+
+
+def _sandbox(libc, request: dict, fds: dict[str, int], child_main) -> None:
+    """pid 1 of the new namespaces: a fresh /proc, then the child's own start-up."""
+    code = 4
+    try:
+        # Each step must work: without the death signal a sandbox outlives its keeper; without its
+        # own /proc it sees the grader's processes. A failure is "not isolated", before any student code.
+        isolated = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        if isolated and request.get("namespaces"):
+            isolated = (libc.mount(b"none", b"/proc", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None) == 0
+                        and libc.mount(b"proc", b"/proc", b"proc", ctypes.c_ulong(MS_NOSUID | MS_NODEV | MS_NOEXEC),
+                                       None) == 0)
+        if not isolated:
+            _report(fds["status"], NOT_ISOLATED, 0)
+            os._exit(1)
+        os.close(fds["status"])  # before any submission code: only the keeper can write a status now
+        # The same argv an exec'd child has: the sandbox looks the same from inside either way.
+        sys.argv = [sys.argv[0], str(fds["req"]), str(fds["rep"]), str(fds["life"])]
+        child_main(sys.argv)
+        code = 0
+    except BaseException:  # noqa: BLE001 - a compromised child just ends
+        pass
+    os._exit(code)
+
+
+def _open_fds() -> list[int]:
+    try:
+        return [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return list(range(3, 256))
