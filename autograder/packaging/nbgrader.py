@@ -52,9 +52,6 @@ from autograder.packaging.common import (
 )
 
 SCHEMA_VERSION = 3
-# nbgrader's per-cell timeout: the notebook's own experiment cells train networks
-# (the longest takes minutes on a loaded two-core machine).
-CELL_TIMEOUT_SECONDS = 900
 
 def _nbgrader_meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
                    points: float | None = None) -> dict:
@@ -156,7 +153,7 @@ def build_nbgrader(out: Path, config: GradingConfig) -> dict[str, Path]:
     copy_tree(course_path("public_tests"), folder / "public_tests", suffixes=(".py",))
     write_text(out / "nbgrader_config.py", render_template(
         "nbgrader/nbgrader_config.py.j2", assignment=assignment, course=assignment, notebook=config.notebook,
-        timeout=CELL_TIMEOUT_SECONDS, probe_seconds=config.limits.probe_seconds))
+        timeout=config.limits.notebook_cell_seconds, probe_seconds=config.limits.probe_seconds))
     per_question = ", ".join(f"{q} {config.max_points(q):g}" for q in config.questions)
     write_text(out / "README.md", render_template("nbgrader/README.md.j2", title=config.title, assignment=assignment,
                                                   notebook=config.notebook, points=config.max_points(),

@@ -32,12 +32,11 @@ from pathlib import Path
 
 from autograder import environment
 from autograder.escape import md_block
+from autograder.limits import CLASSROOM_MESSAGE_CHARS, CLASSROOM_NAME_CHARS
 from autograder.platforms.upload import grade_upload, pinned_config, write_json_atomic
 
-MAX_MESSAGE = 1000
 
-
-def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+def one_line(text: str, limit: int = CLASSROOM_MESSAGE_CHARS) -> str:
     """Flatten text for places that print it raw: one line, no ``::`` (workflow command syntax)."""
     text = re.sub(r"[\r\n\t\x00-\x1f\x7f]+", " ", str(text))
     text = text.replace("::", ": :")
@@ -49,7 +48,7 @@ def classroom_payload(results: dict, max_score: float) -> dict:
     for t in results.get("tests", []):
         passed = t.get("status") == "passed"
         tests.append({
-            "name": one_line(t.get("name", "check"), 200),
+            "name": one_line(t.get("name", "check"), CLASSROOM_NAME_CHARS),
             "status": "pass" if passed else "fail",
             "score": float(t.get("score") or 0.0),
             "message": "" if passed else one_line(t.get("output", "")),
@@ -82,7 +81,7 @@ def summary_markdown(results: dict, max_score: float) -> str:
     if failed:
         lines += ["### What to fix", ""]
         for t in failed:
-            lines.append(f"**{one_line(t.get('name', ''), 200)}** "
+            lines.append(f"**{one_line(t.get('name', ''), CLASSROOM_NAME_CHARS)}** "
                          f"({float(t.get('score') or 0):g}/{float(t.get('max_score') or 0):g})")
             lines += [md_block(str(t.get("output", ""))), ""]
     elif not results.get("tests"):

@@ -42,12 +42,9 @@ from pathlib import Path
 import numpy as np
 
 from autograder import environment
+from autograder.limits import INKERNEL_REFIRE_SECONDS
 
 __all__ = ["run_check", "CheckTimeout", "reset"]
-
-# After the first alarm, fire again this often, so a student loop that swallows
-# the first interruption is interrupted again.
-_REFIRE_SECONDS = 0.5
 
 
 class CheckTimeout(BaseException):
@@ -138,7 +135,7 @@ class _Limited:
             raise CheckTimeout(message)
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds, _REFIRE_SECONDS)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds, INKERNEL_REFIRE_SECONDS)
         try:
             return self.fn(*args, **kwargs)
         finally:
