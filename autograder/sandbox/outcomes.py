@@ -14,6 +14,13 @@ import os
 import signal
 from dataclasses import dataclass
 
+from autograder.limits import (
+    CALL_PROBLEM_CHARS,
+    ISOLATION_PROBLEM_CHARS,
+    UNREADABLE_MESSAGE_CHARS,
+    WIRE_PROBLEM_CHARS,
+)
+
 
 class Outcome(enum.Enum):
     """Why a sandbox or a call gave no usable answer."""
@@ -133,13 +140,14 @@ def bad_load_reply() -> SandboxError:
 
 def cannot_isolate(unsafe: list[str]) -> SandboxError:
     return SandboxError("the grader could not isolate your code on this machine, so it was not run "
-                        f"({'; '.join(unsafe)[:300]}); please tell your instructor", Outcome.CANNOT_ISOLATE)
+                        f"({'; '.join(unsafe)[:ISOLATION_PROBLEM_CHARS]}); please tell your instructor",
+                        Outcome.CANNOT_ISOLATE)
 
 
 def cannot_fork_after_load(problem: str, processes: int) -> SandboxError:
     return SandboxError(
         "after loading your code, the sandbox could not start the process that calls your functions "
-        f"({problem[:100]}): the limit of {processes} processes and "
+        f"({problem[:CALL_PROBLEM_CHARS]}): the limit of {processes} processes and "
         "threads is used up. Does your code start threads or processes at the top level?", Outcome.LIMIT_EXCEEDED)
 
 
@@ -154,7 +162,7 @@ def died_in_call(function: str, how: str) -> SandboxError:
 
 
 def bad_call_reply(function: str, problem: str) -> SandboxError:
-    return SandboxError(f"{function}: the sandbox sent a reply that is not valid ({problem[:120]}); "
+    return SandboxError(f"{function}: the sandbox sent a reply that is not valid ({problem[:WIRE_PROBLEM_CHARS]}); "
                         "does your code write to file descriptors it did not open?", Outcome.BAD_REPLY)
 
 
@@ -167,9 +175,29 @@ def cannot_run(function: str, reason: object, problem: str, processes: int, open
             f"the limit of {open_files} open files is used up" if reason == "files" else
             "the sandbox ran out of resources")
     return SandboxError(f"{function} could not be called: {what} "
-                        f"({problem[:100]}). Does your code start threads or processes, "
+                        f"({problem[:CALL_PROBLEM_CHARS]}). Does your code start threads or processes, "
                         "or open files without closing them, at the top level?", Outcome.LIMIT_EXCEEDED)
 
 
 def unreadable_value(function: str, problem: str) -> SandboxError:
-    return SandboxError(f"{function} returned a value that could not be read ({problem[:200]})", Outcome.UNREADABLE)
+    return SandboxError(f"{function} returned a value that could not be read ({problem[:UNREADABLE_MESSAGE_CHARS]})",
+                          Outcome.UNREADABLE)
+
+
+# A call's failures the hidden tests report under the call itself (``call``: ``f(arg, ...)`` as
+# the student would write it); autograder.probes raises them as failed checks.
+
+
+def call_died(call: str, how: str) -> str:
+    """The call's own process ended without replying (only that call is lost)."""
+    return f"{call} ended the process running it ({how}); did it call sys.exit/os._exit, or crash?"
+
+
+def reply_too_large(call: str) -> str:
+    """The call's reply went over grading.yaml's reply_mb (the jail stopped reading it)."""
+    return f"{call} returned far more data than the parameters of this network need"
+
+
+def unexpected_reply(call: str) -> str:
+    """A reply of no known kind."""
+    return f"{call}: the sandbox sent an unexpected reply"
