@@ -50,8 +50,6 @@ EXCEPTION_NAME_CHARS = 100
 #: Characters of a raised exception's message and traceback (the jail's short traceback): the
 #: student's line and error, without flooding a check's message.
 EXCEPTION_MESSAGE_CHARS = 600
-#: Characters of the jail's words for how a call's process ended (its longest is about 70).
-DIED_HOW_CHARS = 100
 #: Characters of the type name of a value returned instead of a dict.
 RETURNED_TYPE_CHARS = 80
 #: Characters of that value's repr (the jail sends at most REPR_CHARS): enough to recognise it.
@@ -127,8 +125,6 @@ LAST_OUTPUT_CHARS = 800
 #: Characters of the isolation problems quoted when the sandbox could not confine itself (its
 #: notes, each already cut to NOTE_CHARS): enough for the first one or two.
 ISOLATION_PROBLEM_CHARS = 300
-#: Characters of the OS's refusal (an OSError's text) quoted when a call could not start.
-CALL_PROBLEM_CHARS = 100
 #: Characters of why a reply was not a valid frame (wire.WireError, which may quote the reply's own
 #: bytes) quoted to the student: the kind of fault, not its contents.
 WIRE_PROBLEM_CHARS = 120

@@ -28,7 +28,6 @@ import numpy as np
 
 from autograder import explain
 from autograder.limits import (
-    DIED_HOW_CHARS,
     EXCEPTION_MESSAGE_CHARS,
     EXCEPTION_NAME_CHARS,
     RETURNED_REPR_CHARS,
@@ -36,6 +35,7 @@ from autograder.limits import (
 )
 from autograder.sandbox import ProbeTimeout, SandboxError
 from autograder.sandbox import outcomes as words
+from autograder.sandbox.outcomes import Outcome, read_call_ended
 
 
 class ProbeFailure(AssertionError):
@@ -118,11 +118,12 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
         if exc == "TypeError" and context is not None and context.signature_problem(function):
             found = [_signature_diagnosis(question, context.signature_problem(function))]
         raise ProbeFailure(explain.raised(call, msg, hint), f"{function}: {msg}", found)
-    if status == "died":
-        raise ProbeFailure(words.call_died(call, str(header.get("how"))[:DIED_HOW_CHARS]))
-    if status == "too-large":
-        raise ProbeFailure(words.reply_too_large(call))
     if status != "returned":
+        ended = read_call_ended(header)
+        if ended is not None and ended.outcome is Outcome.DIED:
+            raise ProbeFailure(words.call_died(call, ended))
+        if ended is not None and ended.outcome is Outcome.LIMIT_EXCEEDED and ended.limit == "reply_mb":
+            raise ProbeFailure(words.reply_too_large(call))
         raise ProbeFailure(words.unexpected_reply(call))
     if header.get("kind") != "dict":
         raise ProbeFailure(explain.not_a_dict(call, str(header.get("type"))[:RETURNED_TYPE_CHARS],
