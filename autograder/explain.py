@@ -1,7 +1,9 @@
 """Load and call problems said in the student's terms.
 
 The sandbox reports what happened while loading a submission (statements that
-failed, imports it could not resolve) and when a call raised; intake knows which
+failed, imports it could not resolve) and what a call answered instead of a value (an
+exception, a function not defined, a value of the wrong kind: the sentences are here, those
+about the sandbox itself in autograder.sandbox.outcomes); intake knows which
 top-level statements were left out and where each function was defined. This module
 turns those facts into feedback a student can act on:
 
@@ -277,6 +279,29 @@ class LoadContext:
         if hint:
             hints.append(hint.strip())
         return " ".join(hints)
+
+
+# ------------------------------------------------------------------ what a call answered instead of a value
+# About the student's code (a function absent, unfinished, raising, returning the wrong kind),
+# not the sandbox: the sandbox worked and reported it. Quoted parts arrive capped by
+# autograder.probes (autograder.limits: EXCEPTION_*_CHARS, RETURNED_*_CHARS).
+
+
+def not_defined(function: str) -> str:
+    return f"{function} is not defined in your submission (check its name and that its cell is not empty)"
+
+
+def not_implemented(function: str, call: str) -> str:
+    return f"{function} is not implemented yet: {call} raised NotImplementedError"
+
+
+def raised(call: str, message: str, hint: str) -> str:
+    """``message``: the exception, scrubbed; ``hint``: LoadContext.explain's advice, or ''."""
+    return f"{call} raised an exception: {message}" + (f" {hint}" if hint else "")
+
+
+def not_a_dict(call: str, type_name: str, value_repr: str) -> str:
+    return f"{call} should return a dict of numpy arrays, but returned a {type_name}: {value_repr}"
 
 
 def environment_paths() -> list[str]:

@@ -41,6 +41,20 @@ UNAVAILABLE_IMPORTS_SHOWN = 12
 #: is the student's text, not a module.
 MODULE_NAME_CHARS = 80
 
+# ----------------------------------------------------------------------------- a call's failure
+# (autograder/probes.py, explain.py: what a failed check quotes of a call's reply, all hostile text)
+
+#: Characters of the name of the exception a call raised: a qualified class name fits; more is
+#: not a name.
+EXCEPTION_NAME_CHARS = 100
+#: Characters of a raised exception's message and traceback (the jail's short traceback): the
+#: student's line and error, without flooding a check's message.
+EXCEPTION_MESSAGE_CHARS = 600
+#: Characters of the type name of a value returned instead of a dict.
+RETURNED_TYPE_CHARS = 80
+#: Characters of that value's repr (the jail sends at most REPR_CHARS): enough to recognise it.
+RETURNED_REPR_CHARS = 200
+
 # ----------------------------------------------------------------------------- training
 
 #: Bytes the grader reads from a training process's result (a few KB of JSON); more means the
@@ -108,6 +122,15 @@ REPLY_LIST_ITEMS = 1000
 PARAMETER_NAME_CHARS = 60
 #: Characters of the sandbox's last output quoted when it ended unexpectedly: its last lines.
 LAST_OUTPUT_CHARS = 800
+#: Characters of the isolation problems quoted when the sandbox could not confine itself (its
+#: notes, each already cut to NOTE_CHARS): enough for the first one or two.
+ISOLATION_PROBLEM_CHARS = 300
+#: Characters of why a reply was not a valid frame (wire.WireError, which may quote the reply's own
+#: bytes) quoted to the student: the kind of fault, not its contents.
+WIRE_PROBLEM_CHARS = 120
+#: Characters of why a returned value could not be described (the student's exception, from the
+#: jail's ``unreadable`` reply): its type and first line.
+UNREADABLE_MESSAGE_CHARS = 200
 #: The cgroup's memory cap beyond limits.memory_mb: the four private scratch folders (/tmp,
 #: /var/tmp, /run, /dev/shm, each a tmpfs of limits.tmp_mb whose pages count as the group's
 #: memory) and this many MiB for the kernel's own pages of the group.

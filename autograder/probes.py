@@ -26,7 +26,16 @@ from typing import Protocol
 
 import numpy as np
 
+from autograder import explain
+from autograder.limits import (
+    EXCEPTION_MESSAGE_CHARS,
+    EXCEPTION_NAME_CHARS,
+    RETURNED_REPR_CHARS,
+    RETURNED_TYPE_CHARS,
+)
 from autograder.sandbox import ProbeTimeout, SandboxError
+from autograder.sandbox import outcomes as words
+from autograder.sandbox.outcomes import Outcome, read_call_ended
 
 
 class ProbeFailure(AssertionError):
@@ -97,42 +106,33 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
     call = _signature(function, args)
     status = header.get("status")
     if status == "missing":
-        raise ProbeFailure(f"{function} is not defined in your submission "
-                           "(check its name and that its cell is not empty)",
-                           f"{function}: missing")
+        raise ProbeFailure(explain.not_defined(function), f"{function}: missing")
     if status == "raised":
-        exc, msg = str(header.get("exception", "?"))[:100], str(header.get("message", ""))[:600]
+        exc = str(header.get("exception", "?"))[:EXCEPTION_NAME_CHARS]
+        msg = str(header.get("message", ""))[:EXCEPTION_MESSAGE_CHARS]
         if exc == "NotImplementedError":
-            raise ProbeFailure(f"{function} is not implemented yet: {call} raised NotImplementedError",
-                               f"{function}: NotImplementedError")
-        from autograder.explain import scrub, trim_numpy
-
-        msg = trim_numpy(scrub(msg))
+            raise ProbeFailure(explain.not_implemented(function, call), f"{function}: NotImplementedError")
+        msg = explain.trim_numpy(explain.scrub(msg))
         hint = context.explain(function, exc, msg) if context is not None else ""
         found = []
         if exc == "TypeError" and context is not None and context.signature_problem(function):
             found = [_signature_diagnosis(question, context.signature_problem(function))]
-        raise ProbeFailure(f"{call} raised an exception: {msg}" + (f" {hint}" if hint else ""),
-                           f"{function}: {msg}", found)
-    if status == "died":
-        raise ProbeFailure(
-            f"{call} ended the process running it ({str(header.get('how'))[:100]}); "
-            "did it call sys.exit/os._exit, or crash?"
-        )
-    if status == "too-large":
-        raise ProbeFailure(f"{call} returned far more data than the parameters of this network need")
+        raise ProbeFailure(explain.raised(call, msg, hint), f"{function}: {msg}", found)
     if status != "returned":
-        raise ProbeFailure(f"{call}: the sandbox sent an unexpected reply")
+        ended = read_call_ended(header)
+        if ended is not None and ended.outcome is Outcome.DIED:
+            raise ProbeFailure(words.call_died(call, ended))
+        if ended is not None and ended.outcome is Outcome.LIMIT_EXCEEDED and ended.limit == "reply_mb":
+            raise ProbeFailure(words.reply_too_large(call))
+        raise ProbeFailure(words.unexpected_reply(call))
     if header.get("kind") != "dict":
-        raise ProbeFailure(
-            f"{call} should return a dict of numpy arrays, but returned a "
-            f"{str(header.get('type'))[:80]}: {str(header.get('repr'))[:200]}"
-        )
+        raise ProbeFailure(explain.not_a_dict(call, str(header.get("type"))[:RETURNED_TYPE_CHARS],
+                                              str(header.get("repr"))[:RETURNED_REPR_CHARS]))
     entries, out = [], {}
     signature = context.signatures.get(function) if context is not None else None
     raw_entries = header.get("entries")
     if not isinstance(raw_entries, list):
-        raise ProbeFailure(f"{call}: the sandbox sent an unexpected reply")
+        raise ProbeFailure(words.unexpected_reply(call))
     for e in raw_entries:
         if not isinstance(e, dict):
             continue

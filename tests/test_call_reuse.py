@@ -280,7 +280,7 @@ def crash():
         sb.start()
         first = _value(sb, "whoami")
         reply = sb.call("crash", [])
-        assert reply.header == {"status": "died", "how": "exited with code 7", "seq": reply.header["seq"]}
+        assert reply.header == {"status": "died", "code": 7, "seq": reply.header["seq"]}  # data; the grader words it
         assert _value(sb, "initialize_parameters_he", {"list": [5, 4, 3]})
         assert _value(sb, "whoami") != first  # a new fork of the loaded submission
 

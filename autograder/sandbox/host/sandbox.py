@@ -59,7 +59,7 @@ from autograder.sandbox.host.isolation import (
 from autograder.sandbox.host.output import OutputDrain, clean_output
 from autograder.sandbox.host.uid_cleanup import kill_uid, remove_uid_ipc, sweep_uid_files
 from autograder.sandbox.host.zygote import KeeperProcess, Zygote, ZygoteUnavailable
-from autograder.sandbox.outcomes import SandboxError
+from autograder.sandbox.outcomes import Outcome, SandboxError
 
 # The seed of numpy's legacy global stream when a sandbox starts (see jail.main); no spec or
 # common habit uses it, so a function that forgets to seed is still wrong, but repeatably so.
@@ -261,9 +261,12 @@ class Sandbox:
         if unsafe:  # fail closed: never grade in a sandbox that did not come up as designed
             self.kill()
             raise words.cannot_isolate(unsafe)
-        if header.get("cannot_fork"):
+        refused = header.get("cannot_fork")
+        if refused is not None:  # any value but null: fail closed, whatever it says
             self.kill()
-            raise words.cannot_fork_after_load(str(header.get("cannot_fork")), self.limits.processes)
+            ended = words.read_call_ended(refused) if isinstance(refused, dict) else None
+            error = ended.errno if ended is not None and ended.outcome is Outcome.LIMIT_EXCEEDED else None
+            raise words.cannot_fork_after_load(error, self.limits.processes)
         return self.load
 
     def _fork_from_zygote(self, env, cwd, req_r, rep_w, life_r):
@@ -319,13 +322,12 @@ class Sandbox:
             error = words.died_in_call(function, str(how)) if ended else words.bad_call_reply(function, str(exc))
             self.fatal[function] = error
             raise error from None
-        status = header.get("status")
-        if status == "cannot-run":
-            raise words.cannot_run(function, header.get("reason"), str(header.get("message")), self.limits.processes,
-                                   self.limits.open_files)
-        if status == "unreadable":
-            raise words.unreadable_value(function, str(header.get("message")))
-        return ProbeReply(header=header, arrays=arrays)
+        instead = words.read_call_ended(header)
+        if instead is not None and instead.outcome is Outcome.LIMIT_EXCEEDED and instead.limit != "reply_mb":
+            raise words.cannot_run(function, instead, self.limits.processes, self.limits.open_files)
+        if instead is not None and instead.outcome is Outcome.UNREADABLE:
+            raise words.unreadable_value(function, instead.message)
+        return ProbeReply(header=header, arrays=arrays)  # the other outcomes are the caller's (probes) to word
 
     def _exit_description(self) -> str:
         if self.proc is None:

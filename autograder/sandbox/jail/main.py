@@ -48,7 +48,6 @@ from autograder.sandbox.jail.serve import (
     run_probe,
     serve_probe,
 )
-from autograder.sandbox.outcomes import describe_status
 from autograder.sandbox.values import describe_signature
 
 
@@ -191,7 +190,7 @@ def main(argv: list[str]) -> None:
         modules = reuse.module_list([sys.modules] + GUARD.student[-1:], stubs.MODULE_TYPES)
         if modules is not None and reuse.plain_namespace(namespace, workdir, modules, (stubs.DisplayStandIn,)):
             worker = reuse.CallWorker(namespace, run_probe, lambda: GUARD.full_switches, GUARD.version,
-                                      describe_status, modules, {id(d) for d in GUARD.dicts}, (stubs.DisplayStandIn,),
+                                      modules, {id(d) for d in GUARD.dicts}, (stubs.DisplayStandIn,),
                                       settle=GUARD.settle)
         else:
             reuse_off = "top-level-state"

@@ -51,6 +51,7 @@ import numpy as np
 
 from autograder.limits import REUSE_ARRAY_BYTES, REUSE_DEPTH, REUSE_ITEMS
 from autograder.sandbox import wire
+from autograder.sandbox.outcomes import died_reply, limit_reply
 
 # Bound before any submission is loaded: the resets must not call what a submission patched.
 _np_get_state, _np_set_state = np.random.get_state, np.random.set_state
@@ -275,14 +276,13 @@ class CallWorker:
     starting point what the sandbox's own code left (so only a call's changes count).
     """
 
-    def __init__(self, namespace: dict, run_call, switches, version, describe_status,
+    def __init__(self, namespace: dict, run_call, switches, version,
                  modules: list, skip: set[int], stub_types: tuple = (), settle=None):
         self.namespace = namespace
         self.modules, self.skip, self.stub_types = modules, skip, stub_types
         self.run_call = run_call
         self.switches = switches
         self.version = version
-        self.describe_status = describe_status
         self.settle = settle
         # Taken here, in the sandbox: ``random`` reseeds itself from the OS in every fork.
         self.py_state = _py_get_state()
@@ -315,8 +315,8 @@ class CallWorker:
 
     # --- in the sandbox ------------------------------------------------------------------
 
-    def _start(self) -> str | None:
-        """Fork the worker; the reason it could not be, or None."""
+    def _start(self) -> OSError | None:
+        """Fork the worker; the OS's refusal if it could not be, or None."""
         flush_output()
         calls_r = calls_w = replies_r = replies_w = None
         try:
@@ -327,7 +327,7 @@ class CallWorker:
             for fd in (calls_r, calls_w, replies_r, replies_w):
                 if fd is not None:
                     os.close(fd)
-            return str(exc)
+            return exc
         if pid == 0:
             def work():
                 os.close(calls_w)
@@ -364,8 +364,7 @@ class CallWorker:
         if self.pid is None:
             problem = self._start()
             if problem is not None:
-                wire.write_frame(rep_fd, {"status": "cannot-run", "reason": "processes", "message": problem,
-                                          "seq": seq})
+                wire.write_frame(rep_fd, {**limit_reply("processes", problem), "seq": seq})
                 return
         pid, to_worker, from_worker = self.pid, self.to_worker, self.from_worker
         assert pid is not None and to_worker is not None and from_worker is not None  # _start sets all three
@@ -401,7 +400,7 @@ class CallWorker:
                 break
         if too_big:
             self.end()
-            wire.write_frame(rep_fd, {"status": "too-large", "seq": seq})
+            wire.write_frame(rep_fd, {**limit_reply("reply_mb"), "seq": seq})
         elif garbage:
             self.end()
             wire._write_all(rep_fd, bytes(buf))  # the grader finds it invalid and says so
@@ -415,8 +414,7 @@ class CallWorker:
         else:
             if not ended:
                 status = self.end()
-            how = self.describe_status(status) if status is not None else "ended"
-            wire.write_frame(rep_fd, {"status": "died", "how": how, "seq": seq})
+            wire.write_frame(rep_fd, {**died_reply(status), "seq": seq})
 
     def _forget(self) -> None:
         """The worker has been reaped: drop its pipes."""

@@ -12,7 +12,7 @@ from autograder.sandbox import wire
 from autograder.sandbox.jail import reuse
 from autograder.sandbox.jail.guard import GUARD
 from autograder.sandbox.jail.loading import short_traceback
-from autograder.sandbox.outcomes import describe_status
+from autograder.sandbox.outcomes import died_reply, limit_reply, unreadable_reply
 from autograder.sandbox.values import describe_result, safe_repr, type_name
 
 
@@ -54,7 +54,7 @@ def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
     try:
         header, arrays = describe_result(result)
     except BaseException as exc:  # noqa: BLE001 - a result that cannot be described is reported as such
-        wire.write_frame(out_fd, {"status": "unreadable", "message": short_traceback(exc), "seq": seq})
+        wire.write_frame(out_fd, {**unreadable_reply(short_traceback(exc)), "seq": seq})
         return
     after = [_plain(a) for a in args]
     header.update(status="returned", mutated=[i for i, (b, a) in enumerate(zip(before, after)) if b != a],
@@ -133,7 +133,7 @@ def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, swe
         r, w = os.pipe()
     except OSError as exc:
         RESERVE.fill()
-        wire.write_frame(rep_fd, {"status": "cannot-run", "reason": "files", "message": str(exc), "seq": seq})
+        wire.write_frame(rep_fd, {**limit_reply("open_files", exc), "seq": seq})
         return
     try:
         pid = os.fork()
@@ -141,8 +141,7 @@ def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, swe
         os.close(r)
         os.close(w)
         RESERVE.fill()
-        wire.write_frame(rep_fd, {"status": "cannot-run", "reason": "processes", "message": str(exc),
-                                  "seq": seq})
+        wire.write_frame(rep_fd, {**limit_reply("processes", exc), "seq": seq})
         return
     if pid == 0:  # grandchild: the student's function runs here
         def work():
@@ -185,19 +184,20 @@ def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, swe
         _, status = os.waitpid(pid, 0)
     reap_others(sweep)
     if too_big:
-        wire.write_frame(rep_fd, {"status": "too-large", "seq": seq})
+        wire.write_frame(rep_fd, {**limit_reply("reply_mb"), "seq": seq})
     elif os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks:
         wire._write_all(rep_fd, b"".join(chunks))
     else:
-        wire.write_frame(rep_fd, {"status": "died", "how": describe_status(status), "seq": seq})
+        wire.write_frame(rep_fd, {**died_reply(status), "seq": seq})
 
 
-def can_fork() -> str | None:
-    """After loading: is there room for the process every probe needs? None if so."""
+def can_fork() -> dict | None:
+    """After loading: is there room for the process every probe needs? None if so, else the
+    outcome as data (``limit_reply``) for the load reply."""
     try:
         pid = os.fork()
     except OSError as exc:
-        return str(exc)
+        return limit_reply("processes", exc)
     if pid == 0:
         os._exit(0)
     try:
