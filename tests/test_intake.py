@@ -250,12 +250,17 @@ def test_unusual_and_broken_notebooks_read_or_refused_as_before(name, raw):
     assert _same_refusal(new_chunks(raw, "nb.ipynb")) == _same_refusal(nbformat_chunks(raw, "nb.ipynb"))
 
 
-def test_notebooks_as_jupyter_writes_them_skip_nbformat():
+def test_notebooks_as_jupyter_writes_them_skip_nbformat(monkeypatch):
+    asked = []
+    real = notebooks.import_nbformat
+    monkeypatch.setattr(notebooks, "import_nbformat", lambda: asked.append(True) or real())
     for name in ("correct_notebook.ipynb", "he_xavier_notebook.ipynb"):
-        raw = (PROJECT_ROOT / "examples" / "submissions" / name).read_text()
-        assert notebooks._plain_v4_cells(raw) is not None
-    old = (PROJECT_ROOT / "examples" / "hostile" / "broken_notebook_nbformat3.ipynb").read_text()
-    assert notebooks._plain_v4_cells(old) is None
+        raw = (PROJECT_ROOT / "examples" / "submissions" / name).read_bytes()
+        assert notebooks.notebook_chunks(raw, name)
+    assert asked == []
+    old = (PROJECT_ROOT / "examples" / "hostile" / "broken_notebook_nbformat3.ipynb").read_bytes()
+    notebooks.notebook_chunks(old, "broken_notebook_nbformat3.ipynb")
+    assert asked == [True]
 
 
 def test_fast_path_is_taken_for_the_example_notebooks():
