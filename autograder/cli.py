@@ -210,7 +210,7 @@ def main():
     """Grade the weight-initialization assignment in a sandbox."""
 
 
-def _shard_option(ctx, param, value):
+def _shard_option(ctx, _param, value):
     if value is None:
         return None
     from autograder.shards import ShardSpec, ShardSpecError

@@ -32,28 +32,30 @@ SWITCHES: dict[str, str] = {
 }
 
 
-def _value(name: str) -> str | None:
+def raw(name: str) -> str | None:
+    """The text of one of ``SWITCHES``, None when unset or empty. The readers below interpret it;
+    a name outside the table is a typo in the kit, so it raises instead of reading as unset."""
     if name not in SWITCHES:
         raise KeyError(f"{name} is not one of the kit's environment switches")
     return os.environ.get(name) or None
 
 
 def _flag(name: str) -> bool:
-    return _value(name) == "1"
+    return raw(name) == "1"
 
 
 def config_path() -> Path | None:
-    value = _value("INITGRADE_CONFIG")
+    value = raw("INITGRADE_CONFIG")
     return Path(value) if value else None
 
 
 def cache_dir() -> Path | None:
-    value = _value("INITGRADE_CACHE")
+    value = raw("INITGRADE_CACHE")
     return Path(value) if value else None
 
 
 def sandbox_python() -> str | None:
-    return _value("INITGRADE_SANDBOX_PYTHON")
+    return raw("INITGRADE_SANDBOX_PYTHON")
 
 
 def namespaces_disabled() -> bool:
@@ -69,27 +71,27 @@ def cgroups_disabled() -> bool:
 
 
 def kit_command() -> str | None:
-    return _value("INITGRADE_BIN")
+    return raw("INITGRADE_BIN")
 
 
 def submission_file() -> str | None:
-    return _value("INITGRADE_SUBMISSION_FILE")
+    return raw("INITGRADE_SUBMISSION_FILE")
 
 
 def gradescope_root() -> Path:
-    return Path(_value("INITGRADE_AG_ROOT") or "/autograder")
+    return Path(raw("INITGRADE_AG_ROOT") or "/autograder")
 
 
 def inkernel_cache() -> Path | None:
-    value = _value("INITGRADE_INKERNEL_CACHE")
+    value = raw("INITGRADE_INKERNEL_CACHE")
     return Path(value) if value else None
 
 
 def check_seconds() -> str | None:
     """The raw override; the in-notebook checks parse it and say so when it is not a number."""
-    return _value("INITGRADE_CHECK_SECONDS")
+    return raw("INITGRADE_CHECK_SECONDS")
 
 
 def data_dir() -> Path | None:
-    value = _value("INITLAB_DATA")
+    value = raw("INITLAB_DATA")
     return Path(value) if value else None

@@ -160,7 +160,7 @@ class ShardRecorder:
     def __enter__(self) -> ShardRecorder:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type, exc, _tb) -> None:
         if exc_type is not None and self.manifest is not None and self.manifest.status != "complete":
             self.manifest = self.manifest.model_copy(update={"status": "interrupted"})
             try:

@@ -175,7 +175,9 @@ class Trainer:
         store_atomic(memo, json.dumps({"n_x": n_x, "file": stamp}))
         return n_x
 
-    def _key(self, training: str, params: dict) -> str:
+    def cache_key(self, training: str, params: dict) -> str:
+        """The name of this training's cache entry (``<key>.json``) and lock (``<key>.lock``):
+        the same settings and initial weights give the same key on every machine sharing the folder."""
         t = self.config.training[training]
         settings = json.dumps([CACHE_VERSION, t.model_dump()], sort_keys=True)
         return hashlib.sha256((settings + params_digest(params)).encode()).hexdigest()
@@ -185,7 +187,7 @@ class Trainer:
 
     def cached(self, training: str, params: dict[str, np.ndarray]) -> Outcome | None:
         """The outcome if it was computed before (memory or disk); never trains."""
-        key = self._key(training, params)
+        key = self.cache_key(training, params)
         if key in self._memory:
             return self._memory[key]
         return self._read_disk(key)
@@ -221,7 +223,7 @@ class Trainer:
         reader sees a whole entry or none, and two machines that train the same key write the same
         bytes. At worst a training runs twice; it never waits forever nor reads half a file.
         """
-        key = self._key(training, params)
+        key = self.cache_key(training, params)
         found = self.cached(training, params)
         if found is not None:
             return found
@@ -260,8 +262,8 @@ class Trainer:
         try:
             # The wall-clock deadline only catches a child that stopped computing: on a loaded
             # machine (a batch on every core) a training gets a fraction of a core.
-            fields, used = run_bounded(lambda: asdict(self._train_here(t, data, clean)), cpu_seconds=max(int(cpu), 1),
-                                       wall_seconds=wall)
+            fields, used = run_bounded(lambda: asdict(self.train_in_this_process(t, data, clean)),
+                                       cpu_seconds=max(int(cpu), 1), wall_seconds=wall)
         except WorkStopped as exc:
             if budget is not None:
                 budget.cpu_used += exc.cpu_seconds
@@ -288,7 +290,8 @@ class Trainer:
         return Outcome(**fields)
 
     @staticmethod
-    def _train_here(t, data, params: dict[str, np.ndarray]) -> Outcome:
+    def train_in_this_process(t, data, params: dict[str, np.ndarray]) -> Outcome:
+        """One training in the calling process, unbounded: what the bounded child of ``_train`` runs."""
         train_x, train_y, test_x, test_y = data
         # One BLAS thread: batches run one worker per core, and OpenBLAS threads spinning
         # against each other made one deep-net training 40 times slower (117 s instead of 3 s).

@@ -1,6 +1,6 @@
 """The assignment's facts have one home (grading.yaml) and the seams between modules are public.
 
-Each fact a module used to keep its own copy of is passed in or read from the configuration:
+No module keeps its own copy of a fact: each is passed in or read from the configuration, so
 a renamed function, a looser tolerance or another notebook name reaches every message that
 names it. The probes offer a fresh (unmemoised) call as part of their protocol.
 """

@@ -247,7 +247,7 @@ def test_subnormal_weights_are_trained_as_zeros_and_reference_figures_are_unchan
     assert trainer.trainings_run == 2  # the cache key is the bytes returned: two keys, two trainings
     # The reference parameters hold no subnormals: the child trains them bit for bit as in-process training.
     he = REFERENCE["initialize_parameters_he"](dims)
-    in_process = Trainer._train_here(config.training["circles"], trainer.data("circles"), he)
+    in_process = Trainer.train_in_this_process(config.training["circles"], trainer.data("circles"), he)
     assert trainer.outcome("circles", he) == in_process
 
 

@@ -51,7 +51,7 @@ def leftovers(folder: Path) -> list[Path]:
 
 def test_a_lock_held_elsewhere_is_passed_by_after_the_wait(quick_config, tmp_path):
     trainer = Trainer(quick_config, tmp_path, lock_wait=0.3)
-    key = trainer._key("circles", he_params())
+    key = trainer.cache_key("circles", he_params())
     with open(tmp_path / f"{key}.lock", "a") as holder:  # another open file: flock conflicts with it
         fcntl.flock(holder, fcntl.LOCK_EX)
         outcome = trainer.outcome("circles", he_params())
@@ -76,7 +76,7 @@ def test_a_lock_that_cannot_be_taken_never_waits(quick_config, tmp_path, monkeyp
 
 def test_a_lock_file_that_cannot_be_opened_never_waits(quick_config, tmp_path):
     trainer = Trainer(quick_config, tmp_path)
-    key = trainer._key("circles", he_params())
+    key = trainer.cache_key("circles", he_params())
     (tmp_path / f"{key}.lock").mkdir()  # opening it fails (as on a read-only lock, or a name clash)
     trainer.outcome("circles", he_params())
     assert trainer.trainings_run == 1 and (tmp_path / f"{key}.json").is_file()

@@ -218,7 +218,8 @@ def test_the_mode_is_worded_by_the_grader_never_taken_from_the_sandbox():
 
 
 def test_dict_version_tags_are_read_on_every_supported_python():
-    version, problem = guard._dict_version_reader()
+    tamper_guard = guard.TamperGuard(version_tags=True)
+    version, problem = tamper_guard.version, tamper_guard.version_problem
     if FAST_PATH_EXPECTED:
         assert version is not None and problem is None, problem
         d = {}
@@ -236,10 +237,10 @@ def test_a_reader_at_the_wrong_place_fails_the_layout_check():
         def at(d, offset=offset):
             return ctypes.c_uint64.from_address(id(d) + offset).value
 
-        assert not guard._version_layout_holds(at, type_at, used_at), offset
-    assert not guard._version_layout_holds(lambda d: 0, type_at, used_at)
-    assert not guard._version_layout_holds(lambda d: len(d), type_at, used_at)
-    assert not guard._version_layout_holds(lambda d: id(d), type_at, used_at)
+        assert not guard.version_layout_holds(at, type_at, used_at), offset
+    assert not guard.version_layout_holds(lambda d: 0, type_at, used_at)
+    assert not guard.version_layout_holds(lambda d: len(d), type_at, used_at)
+    assert not guard.version_layout_holds(lambda d: id(d), type_at, used_at)
 
 
 def test_results_json_says_whether_calls_were_reused(tmp_path):

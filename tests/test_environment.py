@@ -81,4 +81,4 @@ def test_paths_are_read_when_asked(monkeypatch, tmp_path):
 
 def test_an_unknown_switch_is_a_programming_error():
     with pytest.raises(KeyError, match="INITGRADE_TYPO"):
-        environment._value("INITGRADE_TYPO")
+        environment.raw("INITGRADE_TYPO")

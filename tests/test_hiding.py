@@ -45,16 +45,16 @@ def fake_root(tmp_path, monkeypatch):
 
 def needs(monkeypatch, root: Path, paths: list[str]) -> None:
     monkeypatch.setattr(hiding, "needed_paths", lambda: [(root / p).resolve() for p in paths])
-    hiding._ancestors_of_needed.cache_clear()
+    hiding.ancestors_of_needed.cache_clear()
     hiding.tmp_holds_needed.cache_clear()
 
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    hiding._ancestors_of_needed.cache_clear()
+    hiding.ancestors_of_needed.cache_clear()
     hiding.tmp_holds_needed.cache_clear()
     yield
-    hiding._ancestors_of_needed.cache_clear()
+    hiding.ancestors_of_needed.cache_clear()
     hiding.tmp_holds_needed.cache_clear()
 
 

@@ -735,7 +735,7 @@ def test_cgroup_v2_layout_on_a_fake_tree(tmp_path, monkeypatch):
     (tmp_path / cgroups.GROUP / "cgroup.subtree_control").write_text("")
     monkeypatch.delenv("INITGRADE_NO_CGROUPS", raising=False)
     monkeypatch.setattr(cgroups, "CGROUP_ROOT", tmp_path)
-    monkeypatch.setattr(cgroups, "_own_cgroups", lambda: {"": "/"})
+    monkeypatch.setattr(cgroups, "own_cgroups", lambda: {"": "/"})
     cgroups.detect.cache_clear()
     try:
         layout = cgroups.detect()

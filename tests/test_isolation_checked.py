@@ -155,8 +155,8 @@ def test_the_zygotes_sandbox_reports_not_isolated_when_a_step_fails(prctl, mount
     if pid == 0:
         os.close(status_r)
         os.close(ran_r)
-        zygote._sandbox(_FakeLibc(prctl, mount), {"namespaces": True}, fds, lambda argv: os.write(ran_w, b"ran"))
-        os._exit(99)  # not reached: _sandbox always ends the process
+        zygote.run_sandbox(_FakeLibc(prctl, mount), {"namespaces": True}, fds, lambda argv: os.write(ran_w, b"ran"))
+        os._exit(99)  # not reached: run_sandbox always ends the process
     os.close(status_w)
     os.close(ran_w)
     _, wait_status = os.waitpid(pid, 0)

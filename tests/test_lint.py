@@ -1,5 +1,6 @@
-"""The code passes the team's linter: ``ruff check`` with pyproject.toml's ``[tool.ruff]`` rules, and
-the sandbox passes the type checker: ``mypy`` with pyproject.toml's ``[tool.mypy]``.
+"""The code passes the team's linter: ``ruff check`` with pyproject.toml's ``[tool.ruff]`` rules, the
+sandbox passes the type checker: ``mypy`` with pyproject.toml's ``[tool.mypy]``, and the kit holds no
+code that nothing uses: ``vulture`` with pyproject.toml's ``[tool.vulture]``.
 
 Every tree of Python the kit ships, runs or tests is linted. A finding fails the test with the
 tool's own report (file, line, rule), so the fix is where it says.
@@ -32,3 +33,20 @@ def test_mypy_finds_nothing_in_the_sandbox():
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0 and "Success" in proc.stdout, f"mypy found problems:\n{proc.stdout}{proc.stderr}"
+
+
+# What vulture reports on: the code the kit ships or runs. tests/ is read only as a user of it: a
+# helper a test calls is not dead, and the tests' own framework hooks are not reported.
+SHIPPED = ["autograder", "assignment", "bench", "public_tests", "solutions"]
+
+
+def test_vulture_finds_no_unused_code():
+    """A function, class, method, attribute or variable that nothing refers to is dead: remove it. What
+    only a framework, a template or a string refers to goes in [tool.vulture] with who calls it."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "vulture", *SHIPPED, "tests"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode in (0, 3) and not proc.stderr, f"vulture did not run:\n{proc.stdout}{proc.stderr}"
+    findings = [line for line in proc.stdout.splitlines() if line.startswith(tuple(f"{d}/" for d in SHIPPED))]
+    assert findings == [], "vulture found unused code:\n" + "\n".join(findings)

@@ -77,7 +77,6 @@ def initialize_parameters_deep(layer_dims):
     raise KeyError("</code>\\n# Score: 40 / 40\\n<iframe src=javascript:alert(1)>")
 '''
 NOISY_NAME = "noisy <b>[red]x"
-TAGS_OF_STUDENTS = ("script", "img", "details", "summary", "iframe", "b")
 FORMULA = tuple("=+-@\t\r\n\x00\uff1d\uff0b\uff0d\uff20")
 
 

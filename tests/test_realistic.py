@@ -12,18 +12,28 @@ or a name of the kit's internals.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+import autograder
 from autograder.batch import grade_batch
 from autograder.config import PROJECT_ROOT, load_config
-from autograder.explain import environment_paths
 
 CORPUS = PROJECT_ROOT / "examples" / "realistic"
 EXPECT = yaml.safe_load((CORPUS / "expectations.yaml").read_text(encoding="utf-8"))
+
+
+def environment_paths() -> list[str]:
+    """Folders of the grading machine: the kit's checkout, the Pythons, the home folder."""
+    kit = str(Path(autograder.__file__).resolve().parents[1])
+    return [p for p in {kit, sys.prefix, sys.base_prefix, os.path.expanduser("~")} if p and p != "/"]
+
+
 # Names of the kit's internals and traces of the grading machine a student must never see.
 LEAKS = re.compile(r"_Quiet|DisplayStandIn|DisplayModule|autograder|site-packages|dist-packages|"
                    r"/usr/lib/python|\.venv|initgrade-|autograder/sandbox|Traceback \(most recent")

@@ -83,7 +83,7 @@ def test_a_grader_starts_its_sandboxes_from_one_zygote_and_closing_ends_it(tmp_p
         second = grader.grade(CORRECT)
         assert first.score == second.score == CONFIG.max_points()
         assert grader.zygote.spawned == 2
-        proc = grader.zygote._proc
+        proc = grader.zygote.process
         assert proc is not None and proc.poll() is None
     assert proc.poll() is not None  # closed with the grader: no process left behind
 
@@ -134,7 +134,7 @@ def test_no_exit_status_of_a_submission_takes_the_zygote_out_of_use(tmp_path):
     z = new_zygote(detect_isolation())
     try:
         z.prestart()
-        first = z._proc
+        first = z.process
         for code in MEANINGFUL_STATUSES:
             for template in (EXIT_AT_LOAD, EXIT_IN_CALL):
                 with _sandbox(tmp_path, template.format(code=code), z) as sb:
@@ -149,7 +149,7 @@ def test_no_exit_status_of_a_submission_takes_the_zygote_out_of_use(tmp_path):
                     assert isinstance(sb.proc, zygote.KeeperProcess), code  # the next one: forked
                     assert _identity(sb)
         assert z.broken is None and z.replaced == 0
-        assert z._proc is first  # the same zygote all along
+        assert z.process is first  # the same zygote all along
         assert z.spawned == 2 * 2 * len(MEANINGFUL_STATUSES)
     finally:
         z.close()
@@ -159,8 +159,8 @@ def test_a_dead_zygote_is_restarted(tmp_path):
     z = new_zygote(detect_isolation())
     try:
         z.prestart()
-        z._proc.kill()
-        z._proc.wait()
+        z.process.kill()
+        z.process.wait()
         with _sandbox(tmp_path, PROBE_NS, z) as sb:
             sb.start()
             assert isinstance(sb.proc, zygote.KeeperProcess)

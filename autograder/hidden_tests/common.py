@@ -8,7 +8,12 @@ a missing He factor would go unnoticed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from autograder.probes import Student
 
 # Hidden cases: different from the examples shown in the notebook and public tests.
 SEEDED_CASES = [[5, 4, 3], [3, 7, 1], [6, 5, 4, 3, 1]]
@@ -48,7 +53,7 @@ def partial_fraction(config, question: str, check: str) -> float:
     return float(fn(question, check)) if fn else 0.0
 
 
-def fresh_call(student, function: str, *args, as_tuple: bool = False):
+def fresh_call(student: Student, function: str, *args, as_tuple: bool = False):
     """A second, independent call with the same arguments (not the memoised answer):
     ``student.call_fresh`` (autograder.probes.Student; the engine's makes it in a newly
     started sandbox process).
@@ -208,7 +213,7 @@ def assert_biases_zero(r, dims) -> None:
                                  "consumes random numbers and shifts every later weight.")
 
 
-def assert_arguments(student, function, dims, *extra) -> None:
+def assert_arguments(student: Student, function, dims, *extra) -> None:
     """Works for a tuple as for a list, and leaves the caller's list unchanged."""
     as_list = student.call(function, list(dims), *extra)
     if as_list.mutated:
@@ -258,7 +263,7 @@ def _as_other_call(question: str, r) -> dict:
     return {"layers_dims": dims, "returned": r.params(), "scale": scale}
 
 
-def check_seeded_values(student, reference, config, question: str, calls) -> None:
+def check_seeded_values(student: Student, reference, config, question: str, calls) -> None:
     """Every call in ``calls`` ((layers_dims, extra args) pairs) must return the reference's seeded values.
 
     On failure each differing call is diagnosed with the evidence the diagnosis needs
@@ -301,8 +306,7 @@ def check_seeded_values(student, reference, config, question: str, calls) -> Non
     found = []
     for ds in found_per_call:
         found += [d for d in ds if d.code not in {x.code for x in found}]
-    first_r, first_problem = failures[0]
-    message = first_problem
+    message = failures[0][1]
     if len(failures) > 1:
         message += f" ({len(failures)} of the {len(calls)} seeded calls differ.)"
     message = with_diagnosis(message, found_per_call[0] or found, config.notebook)
@@ -341,7 +345,7 @@ def _record(trainer, training: str, r, outcome) -> None:
         record(training, r.function, r.args, outcome)
 
 
-def train_and_check(student, reference, trainer, config, threshold, function: str, *extra, outcome_check=None):
+def train_and_check(student: Student, reference, trainer, config, threshold, function: str, *extra, outcome_check=None):
     """Train from ``function(layers, *extra)`` and check the accuracy bounds of ``threshold``.
 
     Failures name the likely mistake in the parameters (autograder.diagnose), since a

@@ -45,17 +45,24 @@ from autograder import environment
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 GROUP = "initgrade"
-_counter = itertools.count()
+# The n-th sandbox of this grader process: part of each group's name, and the rhythm of the
+# stale-group sweep (``create``).
+sandbox_numbers = itertools.count()
 
 
 @dataclass(frozen=True)
-class _Layout:
+class Layout:
+    """Where this process may make sandbox groups: what ``detect`` found, what ``create`` uses."""
+
     version: int                       # 1 or 2
     bases: tuple[tuple[str, Path], ...]  # (controller, folder that holds our GROUP folder)
 
 
-def _own_cgroups(table: str = "/proc/self/cgroup") -> dict[str, str]:
-    """controller -> path of this process's cgroup ("" key: the v2 unified path)."""
+def own_cgroups(table: str = "/proc/self/cgroup") -> dict[str, str]:
+    """controller -> path of this process's cgroup ("" key: the v2 unified path).
+
+    One of the two kernel tables detection rests on (with ``v1_mounts``); {} when unreadable.
+    """
     out = {}
     try:
         with open(table) as f:
@@ -74,8 +81,8 @@ def _own_cgroups(table: str = "/proc/self/cgroup") -> dict[str, str]:
     return out
 
 
-def _v1_mounts(mountinfo: str = "/proc/self/mountinfo") -> dict[str, Path]:
-    """controller -> mount point of its v1 hierarchy."""
+def v1_mounts(mountinfo: str = "/proc/self/mountinfo") -> dict[str, Path]:
+    """controller -> mount point of its v1 hierarchy (``pids`` and ``memory`` only); {} when unreadable."""
     found: dict[str, Path] = {}
     try:
         with open(mountinfo) as f:
@@ -118,11 +125,11 @@ def _v2_enable(folder: Path, controllers: list[str]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def detect() -> _Layout | None:
+def detect() -> Layout | None:
     """Which cgroup layout this process may use for sandboxes (None: none)."""
     if environment.cgroups_disabled():
         return None
-    own = _own_cgroups()
+    own = own_cgroups()
     if (CGROUP_ROOT / "cgroup.controllers").is_file():
         base = CGROUP_ROOT / own.get("", "/").lstrip("/")
         group = base / GROUP
@@ -136,8 +143,8 @@ def detect() -> _Layout | None:
                 return None
         except OSError:
             return None
-        return _Layout(2, (("unified", base),))
-    mounts = _v1_mounts()
+        return Layout(2, (("unified", base),))
+    mounts = v1_mounts()
     bases = []
     for controller in ("pids", "memory"):
         mount = mounts.get(controller)
@@ -147,13 +154,13 @@ def detect() -> _Layout | None:
             bases.append((controller, mount))
     if not any(c == "pids" for c, _ in bases):
         return None
-    return _Layout(1, tuple(bases))
+    return Layout(1, tuple(bases))
 
 
 class SandboxCgroup:
     """One sandbox's cgroup(s): created before the child starts, removed after it is killed."""
 
-    def __init__(self, layout: _Layout, folders: list[tuple[str, Path]]):
+    def __init__(self, layout: Layout, folders: list[tuple[str, Path]]):
         self.layout = layout
         self.folders = folders  # (controller, leaf folder)
 
@@ -173,9 +180,6 @@ class SandboxCgroup:
             except (OSError, ValueError):
                 pass
         return found
-
-    def contains(self, pid: int) -> bool:
-        return pid in self.pids()
 
     def kill_all(self, timeout: float = 5.0) -> bool:
         """SIGKILL every process in the cgroup until it is empty; True when empty."""
@@ -253,7 +257,7 @@ def create(processes: int, memory_bytes: int | None) -> SandboxCgroup | None:
     layout = detect()
     if layout is None:
         return None
-    n = next(_counter)
+    n = next(sandbox_numbers)
     name = f"{os.getpid()}-{n}-{os.urandom(3).hex()}"
     folders: list[tuple[str, Path]] = []
     try:
@@ -280,10 +284,12 @@ def create(processes: int, memory_bytes: int | None) -> SandboxCgroup | None:
     return SandboxCgroup(layout, folders)
 
 
+# The wrapper's exit status when it could not join a group: the command never ran.
+WRAPPER_FAILED = 97
 # The wrapper moves itself into the cgroup(s), then execs the real command: the pid
 # stays the same, so every process the sandbox starts is created inside the cgroup.
-_WRAPPER = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 97; shift; n=$((n-1)); done; exec "$@"'
-WRAPPER_FAILED = 97
+_WRAPPER = ('n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit ' + str(WRAPPER_FAILED)
+            + '; shift; n=$((n-1)); done; exec "$@"')
 
 
 def wrap_command(cmd: list[str], cgroup: SandboxCgroup | None) -> list[str]:

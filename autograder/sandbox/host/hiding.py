@@ -41,7 +41,12 @@ def needed_paths() -> list[Path]:
 
 
 @functools.lru_cache(maxsize=1)
-def _ancestors_of_needed() -> frozenset[Path]:
+def ancestors_of_needed() -> frozenset[Path]:
+    """Every needed path and each folder above one: what the hiding must leave reachable.
+
+    Cached for the process (like ``tmp_holds_needed``): a test that changes ``needed_paths``
+    clears both.
+    """
     out: set[Path] = set()
     for p in needed_paths():
         out.add(p)
@@ -56,7 +61,7 @@ def tmp_holds_needed() -> bool:
     Then /tmp cannot simply be covered by a private tmpfs: its other entries are
     hidden one by one instead, and the sandbox gets its own scratch mount.
     """
-    return (ROOT / "tmp").resolve() in _ancestors_of_needed()
+    return (ROOT / "tmp").resolve() in ancestors_of_needed()
 
 
 def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path]) -> list[Path]:
@@ -83,7 +88,7 @@ def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path]) ->
 
 def hide_paths(extra: Sequence[str | os.PathLike] = ()) -> list[str]:
     """Absolute paths to cover in the sandbox (the grader's outputs are passed as ``extra``)."""
-    keep = _ancestors_of_needed()
+    keep = ancestors_of_needed()
     needed = set(needed_paths())
     hide: set[Path] = set()
     for entry in ROOT.iterdir():

@@ -126,6 +126,12 @@ class Zygote:
         self.replaced = 0  # zygotes started again after one died or could not isolate
         self._failed_in_a_row = 0
 
+    @property
+    def process(self) -> subprocess.Popen | None:
+        """The zygote's process, while this grader process has one running or stopped but not
+        yet replaced (None before the first start, after ``close``, and in a forked worker)."""
+        return self._proc if self._pid == os.getpid() else None
+
     def prestart(self) -> None:
         """Start the zygote now (it imports numpy while the grader does other work)."""
         with self._lock:

@@ -11,7 +11,7 @@ import struct
 import sys
 from collections.abc import Callable
 
-# Reads a dict's version tag (jail.guard._dict_version_reader).
+# Reads a dict's version tag (made by _dict_version_reader, proven by version_layout_holds).
 VersionReader = Callable[[dict], int]
 
 
@@ -48,15 +48,19 @@ def _dict_version_reader() -> tuple[VersionReader | None, str | None]:
         return from_address(ident(d) + offset).value
 
     try:
-        if not _version_layout_holds(version, type_at, used_at):
+        if not version_layout_holds(version, type_at, used_at):
             return None, "layout"
     except Exception:  # noqa: BLE001 - whatever the check could not do, the layout is not proven
         return None, "layout"
     return version, None
 
 
-def _version_layout_holds(version, type_at, used_at) -> bool:
-    """Whether ``version`` reads a tag that every change of a dict renews and no read does."""
+def version_layout_holds(version, type_at, used_at) -> bool:
+    """Whether ``version`` reads a tag that every change of a dict renews and no read does.
+
+    ``type_at`` and ``used_at`` read a dict's header (its type, its length) at an address. This is
+    the whole safety of the fixed-offset reader: a reader at any other place must fail it.
+    """
     a: dict[str, int] = {}
     b = {"x": 0}
     changes = [(a, lambda: a.__setitem__("k", 1)), (a, lambda: a.__setitem__("k", 2)),

@@ -59,7 +59,7 @@ class DisplayStandIn:
     def __bool__(self):
         return True
 
-    def __contains__(self, item):
+    def __contains__(self, _item):
         return False
 
     def __enter__(self):

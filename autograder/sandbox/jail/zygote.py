@@ -3,7 +3,7 @@
 See autograder.sandbox.host.zygote for what the zygote is and why; this is the part that
 runs outside the grader's process: ``serve`` is the zygote's main loop (entered by
 ``python -m autograder.sandbox.jail --zygote FD``), ``_keeper`` enters the namespaces for
-one submission and ``_sandbox`` is pid 1 of them, which runs the jail's start-up
+one submission and ``run_sandbox`` is pid 1 of them, which runs the jail's start-up
 (jail.main) exactly as an exec'd sandbox does.
 """
 
@@ -137,7 +137,7 @@ def _keeper(request: dict, fds: dict[str, int], child_main) -> bool:
             return False
     pid = os.fork()
     if pid == 0:
-        _sandbox(libc, request, fds, child_main)  # never returns
+        run_sandbox(libc, request, fds, child_main)  # never returns
     for name in ("req", "rep", "life"):
         os.close(fds[name])
     while True:
@@ -151,8 +151,12 @@ def _keeper(request: dict, fds: dict[str, int], child_main) -> bool:
     return True
 
 
-def _sandbox(libc, request: dict, fds: dict[str, int], child_main) -> None:
-    """pid 1 of the new namespaces: a fresh /proc, then the child's own start-up."""
+def run_sandbox(libc, request: dict, fds: dict[str, int], child_main) -> None:
+    """pid 1 of the new namespaces: a fresh /proc, then the child's own start-up; never returns.
+
+    ``libc`` and ``child_main`` are passed in, so a test can fail each confining step and see that
+    the start-up (which loads the submission) does not run.
+    """
     code = 4
     try:
         # Each step must work: without the death signal a sandbox outlives its keeper; without its
