@@ -24,17 +24,13 @@ are only quoted, shortened and scrubbed.
 from __future__ import annotations
 
 import inspect
-import os
 import re
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from autograder.limits import MODULE_NAME_CHARS, UNAVAILABLE_IMPORTS_SHOWN
 
 # ------------------------------------------------------------------ paths and internal names
 
-_KIT_ROOT = str(Path(__file__).resolve().parents[1])
 # Absolute paths under the usual roots of a Unix machine (not ``a/b`` in a formula).
 _ROOTS = "usr|opt|home|root|work|tmp|var|srv|mnt|media|lib|lib64|etc|proc|sys|dev|run|nix|snap|Users|private|app"
 _PATH = re.compile(r"(?<![\w.])/(?:" + _ROOTS + r")(?:/[^\s/'\"<>():,;]*)+")
@@ -303,7 +299,3 @@ def raised(call: str, message: str, hint: str) -> str:
 def not_a_dict(call: str, type_name: str, value_repr: str) -> str:
     return f"{call} should return a dict of numpy arrays, but returned a {type_name}: {value_repr}"
 
-
-def environment_paths() -> list[str]:
-    """Folders of the grading machine (for tests that no message shows them)."""
-    return [p for p in {_KIT_ROOT, sys.prefix, sys.base_prefix, os.path.expanduser("~")} if p and p != "/"]

@@ -88,7 +88,7 @@ def test_without_landlock_the_uid_leaves_nothing_behind(uid_fallback, tmp_path, 
     try:
         load = sb.start()
         assert "Landlock turned off" in load.notes
-        workdir = Path(sb._tmp)
+        workdir = Path(sb.scratch_dir)
         assert workdir.stat().st_uid == uid and workdir.stat().st_mode & 0o077 == 0  # no other uid reads it
         if case == LEAVE:
             left = _owned_by(uid)

@@ -40,7 +40,8 @@ class WireTimeout(WireError):
     """No complete frame arrived before the deadline."""
 
 
-def _write_all(fd: int, data: bytes | memoryview) -> None:
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """Every byte of ``data`` to ``fd``: a pipe takes a large frame in several writes."""
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -59,9 +60,9 @@ def write_frame(fd: int, header: dict, arrays: list[np.ndarray] | tuple = ()) ->
     if specs:
         header["arrays"] = specs
     body = json.dumps(header, allow_nan=True).encode("utf-8")
-    _write_all(fd, _PREFIX.pack(MAGIC, len(body)) + body)
+    write_all(fd, _PREFIX.pack(MAGIC, len(body)) + body)
     for b in buffers:
-        _write_all(fd, b)
+        write_all(fd, b)
 
 
 def _element_count(spec) -> int:

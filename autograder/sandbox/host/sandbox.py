@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from autograder import environment
 from autograder.config import PROJECT_ROOT, Limits
+from autograder.explain import scrub
 from autograder.limits import (
     CGROUP_SCRATCH_FOLDERS,
     CGROUP_SLACK_MB,
@@ -326,8 +327,15 @@ class Sandbox:
         if instead is not None and instead.outcome is Outcome.LIMIT_EXCEEDED and instead.limit != "reply_mb":
             raise words.cannot_run(function, instead, self.limits.processes, self.limits.open_files)
         if instead is not None and instead.outcome is Outcome.UNREADABLE:
-            raise words.unreadable_value(function, instead.message)
+            # The student's own exception text: it may name folders of this machine.
+            raise words.unreadable_value(function, scrub(instead.message))
         return ProbeReply(header=header, arrays=arrays)  # the other outcomes are the caller's (probes) to word
+
+    @property
+    def scratch_dir(self) -> str | None:
+        """The sandbox's private folder on the host, when it has one (the uid fallback, or a /tmp
+        that holds files the sandbox needs); None with namespaces' own tmpfs."""
+        return self._tmp
 
     def _exit_description(self) -> str:
         if self.proc is None:

@@ -403,14 +403,14 @@ class CallWorker:
             wire.write_frame(rep_fd, {**limit_reply("reply_mb"), "seq": seq})
         elif garbage:
             self.end()
-            wire._write_all(rep_fd, bytes(buf))  # the grader finds it invalid and says so
+            wire.write_all(rep_fd, bytes(buf))  # the grader finds it invalid and says so
         elif need is not None and len(buf) > need and not ended:
             if bytes(buf[need:]) != KEEP:
                 self.end()
-            wire._write_all(rep_fd, bytes(buf[:need]))
+            wire.write_all(rep_fd, bytes(buf[:need]))
         elif (need is not None and len(buf) >= need and status is not None and os.WIFEXITED(status)
               and os.WEXITSTATUS(status) == 0):  # replied, then ended
-            wire._write_all(rep_fd, bytes(buf[:need]))
+            wire.write_all(rep_fd, bytes(buf[:need]))
         else:
             if not ended:
                 status = self.end()

@@ -186,7 +186,7 @@ def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, swe
     if too_big:
         wire.write_frame(rep_fd, {**limit_reply("reply_mb"), "seq": seq})
     elif os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and chunks:
-        wire._write_all(rep_fd, b"".join(chunks))
+        wire.write_all(rep_fd, b"".join(chunks))
     else:
         wire.write_frame(rep_fd, {**died_reply(status), "seq": seq})
 
