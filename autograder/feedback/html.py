@@ -31,21 +31,10 @@ def _num(x: float) -> str:
 
 @cache
 def environment():
-    # Imported on first use: a command that writes no page does not pay for it.
-    from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
+    from autograder.text_templates import jinja_environment
 
-    # The compiled templates are kept in a per-user folder of the system's temporary directory (Jinja
-    # checks it is the user's own, mode 0700): compiling them is 50-70 ms of a one-notebook command.
-    try:
-        compiled = FileSystemBytecodeCache()
-    except (OSError, RuntimeError):  # no usable temporary directory: compile every time
-        compiled = None
-    env = Environment(loader=PackageLoader("autograder.feedback", "templates"), autoescape=True,
-                      undefined=StrictUndefined, finalize=_finalize, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True, bytecode_cache=compiled)
-    env.filters["num"] = _num
-    env.filters["page"] = lambda sid: relative_href(str(sid), FEEDBACK_PAGE)
-    return env
+    return jinja_environment("autograder.feedback", autoescape=True, finalize=_finalize,
+                             filters={"num": _num, "page": lambda sid: relative_href(str(sid), FEEDBACK_PAGE)})
 
 
 def render(template: str, **context) -> str:

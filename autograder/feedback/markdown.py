@@ -27,22 +27,11 @@ def _num(x: float) -> str:
 
 @cache
 def environment():
-    # Imported on first use, like the HTML pages' environment (autograder.feedback.html).
-    from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
+    from autograder.text_templates import jinja_environment
 
-    # The compiled-template cache is the HTML pages' folder: Jinja keys it by template name, and no
-    # template is rendered by both environments (the compiled code carries the escaping settings).
-    try:
-        compiled = FileSystemBytecodeCache()
-    except (OSError, RuntimeError):  # no usable temporary directory: compile every time
-        compiled = None
-    # No autoescaping: HTML escaping is not Markdown's; the md_* filters are. Markdown is
-    # line-based, so a tag on a line of its own leaves no line behind (trim_blocks, lstrip_blocks).
-    env = Environment(loader=PackageLoader("autograder.feedback", "templates"), autoescape=False,
-                      undefined=StrictUndefined, finalize=_finalize, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True, bytecode_cache=compiled)
-    env.filters.update(num=_num, md_code=md_code, md_block=md_block)
-    return env
+    # No autoescaping: HTML escaping is not Markdown's; the md_* filters are.
+    return jinja_environment("autograder.feedback", autoescape=False, finalize=_finalize,
+                             filters={"num": _num, "md_code": md_code, "md_block": md_block})
 
 
 def render(template: str, **context) -> str:
