@@ -8,8 +8,9 @@ not, what every inserted value must be (``finalize``) and its filters.
 
 Generated text that is not HTML (shell, YAML, Python, Markdown) follows the rule below: the
 builds (:mod:`autograder.packaging`: ``setup.sh``, ``run_autograder``, the GitHub workflows,
-``nbgrader_config.py``, the READMEs) and Gradescope's view of the results
-(:mod:`autograder.platforms.gradescope_view`) render templates kept beside their code, in
+``nbgrader_config.py``, the READMEs), Gradescope's view of the results
+(:mod:`autograder.platforms.gradescope_view`) and ``feedback.md``
+(:mod:`autograder.feedback.markdown`) render templates kept beside their code, in
 ``templates/`` of their package, shipped as package data.
 
 Autoescaping is HTML's rule and would corrupt these formats, so the rule here is stricter
@@ -28,8 +29,10 @@ num        a number as the kit prints numbers (``40``, ``2.5``)
 line       instructor text on one line (a comment, a heading): line breaks and other
            invisible characters written out, so it cannot start a line of its own
 md_block   student text as a Markdown fenced block it cannot close (autograder.escape)
+md_item    the same block as the body of a list item: the template writes its ``- ``
 md_code    a one-line string as a Markdown code span (autograder.escape)
-kit        the kit's own text (isolation summaries, section headings), inserted as is
+kit        the kit's own text (isolation summaries, section headings), as is but for its
+           invisible characters, written out (autograder.escape.visible) as on every page
 ========== ====================================================================
 """
 
@@ -80,11 +83,16 @@ def _line(value: object) -> Quoted:
 
 
 def _kit(value: object) -> Quoted:
-    return Quoted(str(value))
+    return Quoted(visible(value))
+
+
+def _md_item(value: object) -> Quoted:
+    return Quoted(md_block(value, "  ")[2:])  # its first line follows the item's "- "
 
 
 FILTERS = {"sh": _sh, "yaml": _yaml, "py": _py, "num": _num, "line": _line, "kit": _kit,
-           "md_block": lambda v, indent="": Quoted(md_block(v, indent)), "md_code": lambda v: Quoted(md_code(v))}
+           "md_block": lambda v, indent="": Quoted(md_block(v, indent)), "md_item": _md_item,
+           "md_code": lambda v: Quoted(md_code(v))}
 
 
 def quoted_only(filters: Mapping[str, Callable]) -> Callable[[object], Quoted]:
