@@ -4,8 +4,9 @@ Every ``{{ value }}`` of a template is HTML-escaped, after its invisible and dis
 characters are written out (autograder.escape.visible: escape sequences, bidi overrides, zero-width
 characters). Links to other pages go through the ``page`` filter, which only makes relative,
 percent-encoded links (``./<id>/feedback.html``): a name cannot start a ``javascript:`` or any other
-scheme. The one value inserted as markup is the kit's own SVG (autograder.feedback.svg escapes the
-text it draws), marked with :func:`trusted_svg`.
+scheme. The one value inserted as markup is the kit's own SVG, marked with :func:`trusted_svg`, which
+takes only what the element builder (autograder.feedback.svg_elements) wrote: every attribute and text
+of it escaped, its invisible characters written out.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import cache
 from markupsafe import Markup
 
 from autograder.escape import relative_href, visible
+from autograder.feedback.svg_elements import Svg
 
 FEEDBACK_PAGE = "feedback.html"
 
@@ -41,6 +43,9 @@ def render(template: str, **context) -> str:
     return environment().get_template(template).render(**context)
 
 
-def trusted_svg(svg: str) -> Markup:
-    """The kit's own drawing (every text in it escaped by autograder.feedback.svg), inserted as is."""
+def trusted_svg(svg: Svg) -> Markup:
+    """The kit's own drawing, inserted as is: only what autograder.feedback.svg_elements wrote (every
+    attribute and text in it escaped by construction), never a string from elsewhere."""
+    if not isinstance(svg, Svg):
+        raise TypeError(f"only the SVG builder's output is inserted as markup, not a {type(svg).__name__}")
     return Markup(svg)
