@@ -48,12 +48,11 @@ def _text(text: str) -> str:
 
 
 def _value(value: str | int) -> str:
-    kind = type(value)
-    if kind is int:
+    if type(value) is int:  # not a bool, nor numpy's integers: the chart converts those
         return str(value)
-    if kind is str or kind is Svg or isinstance(value, str):  # an Svg as a value is text like any other
+    if isinstance(value, str):  # an Svg as a value is text like any other
         return _text(value)
-    raise TypeError(f"an SVG attribute is text or an int, not {kind.__name__}: format numbers first")
+    raise TypeError(f"an SVG attribute is text or an int, not {type(value).__name__}: format numbers first")
 
 
 def _child(child: Svg | str) -> str:
