@@ -10,6 +10,8 @@ Every report writer passes such text through the one function of its format here
   carriage returns and other control characters shown as ``\\x1b``, ``\\r``...).
 * CSV: :func:`csv_cell` (OWASP's rule for formula injection, on top of :func:`visible`).
 * XML: :func:`xml_text` (only characters XML 1.0 allows; the others shown visibly).
+* SVG pictures: :func:`svg_text` (one line, visible, XML's characters), applied by the pictures'
+  element builder (autograder.feedback.svg_elements) to every text and attribute.
 * Markdown: :func:`md_block` and :func:`md_code` (student text only inside a code block or code span
   that it cannot close, so no raw HTML, link, image or heading of its own).
 """
@@ -31,6 +33,8 @@ _VISIBLE_KEEP_LAYOUT = re.compile(f"[{_INVISIBLE}]")
 _VISIBLE_ONE_LINE = re.compile(f"[\t\n{_INVISIBLE}]")
 # XML 1.0 allows #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
 _NOT_XML = re.compile(f"[{_INVISIBLE}\ufffe\uffff]")
+# A drawn text: one line, visible, XML's characters (tab and newline written out too).
+_NOT_SVG_TEXT = re.compile(f"[\t\n{_INVISIBLE}\ufffe\uffff]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -114,3 +118,13 @@ def relative_href(*parts: str) -> str:
     """A link relative to the current page: every part percent-encoded (a ':' or '/' in a name can
     neither start a scheme such as ``javascript:`` nor climb folders), behind ``./``."""
     return "./" + "/".join(quote(p, safe="") if p not in (".", "..") else p.replace(".", "%2E") for p in parts)
+
+
+# ----------------------------------------------------------------------------- SVG
+
+def svg_text(text: object) -> str:
+    """Text drawn in an SVG picture (or one of its attributes), before its XML escaping: on one line
+    (a drawn line break is invisible, so it is written out ``\\n``), every other invisible or
+    display-changing character written out, and no character XML 1.0 forbids. The drawing's element
+    builder (autograder.feedback.svg_elements) applies it, then escapes <, >, & and quotes."""
+    return _NOT_SVG_TEXT.sub(_show, str(text))  # visible(one_line=True), then xml_text, in one pass

@@ -1,8 +1,16 @@
-"""Jinja templates for generated text that is not HTML: shell, YAML, Python, Markdown.
+"""The kit's Jinja environments, and the rule for generated text that is not HTML.
 
-The builds (:mod:`autograder.packaging`: ``setup.sh``, ``run_autograder``, the GitHub
-workflows, ``nbgrader_config.py``, the READMEs) and Gradescope's view of the results
-(:mod:`autograder.platforms.gradescope_view`) render templates kept beside their code, in
+Every environment of the kit (the HTML pages, feedback.md, the generated files) is built by
+:func:`jinja_environment`: templates from a package's ``templates/`` folder, undefined names
+failing loudly (``StrictUndefined``), block tags on lines of their own leaving no line behind,
+compiled templates cached per user. Each caller gives only its escaping rule: autoescaping or
+not, what every inserted value must be (``finalize``) and its filters.
+
+Generated text that is not HTML (shell, YAML, Python, Markdown) follows the rule below: the
+builds (:mod:`autograder.packaging`: ``setup.sh``, ``run_autograder``, the GitHub workflows,
+``nbgrader_config.py``, the READMEs), Gradescope's view of the results
+(:mod:`autograder.platforms.gradescope_view`) and ``feedback.md``
+(:mod:`autograder.feedback.markdown`) render templates kept beside their code, in
 ``templates/`` of their package, shipped as package data.
 
 Autoescaping is HTML's rule and would corrupt these formats, so the rule here is stricter
@@ -21,8 +29,10 @@ num        a number as the kit prints numbers (``40``, ``2.5``)
 line       instructor text on one line (a comment, a heading): line breaks and other
            invisible characters written out, so it cannot start a line of its own
 md_block   student text as a Markdown fenced block it cannot close (autograder.escape)
+md_item    the same block as the body of a list item: the template writes its ``- ``
 md_code    a one-line string as a Markdown code span (autograder.escape)
-kit        the kit's own text (isolation summaries, section headings), inserted as is
+kit        the kit's own text (isolation summaries, section headings), as is but for its
+           invisible characters, written out (autograder.escape.visible) as on every page
 ========== ====================================================================
 """
 
@@ -30,6 +40,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable, Mapping
 from functools import cache
 
 from autograder.escape import md_block, md_code, visible
@@ -72,28 +83,57 @@ def _line(value: object) -> Quoted:
 
 
 def _kit(value: object) -> Quoted:
-    return Quoted(str(value))
+    return Quoted(visible(value))
+
+
+def _md_item(value: object) -> Quoted:
+    return Quoted(md_block(value, "  ")[2:])  # its first line follows the item's "- "
 
 
 FILTERS = {"sh": _sh, "yaml": _yaml, "py": _py, "num": _num, "line": _line, "kit": _kit,
-           "md_block": lambda v, indent="": Quoted(md_block(v, indent)), "md_code": lambda v: Quoted(md_code(v))}
+           "md_block": lambda v, indent="": Quoted(md_block(v, indent)), "md_item": _md_item,
+           "md_code": lambda v: Quoted(md_code(v))}
 
 
-def _finalize(value):
-    if isinstance(value, Quoted):
-        return value
-    raise UnquotedValue(f"a template inserted {value!r} without a format filter ({', '.join(FILTERS)})")
+def quoted_only(filters: Mapping[str, Callable]) -> Callable[[object], Quoted]:
+    """The stricter rule's ``finalize``: a value reaches the output only through one of ``filters``."""
+    names = ", ".join(filters)
+
+    def finalize(value):
+        if isinstance(value, Quoted):
+            return value
+        raise UnquotedValue(f"a template inserted {value!r} without a format filter ({names})")
+
+    return finalize
+
+
+def jinja_environment(package: str, *, autoescape: bool, finalize: Callable[[object], object],
+                      filters: Mapping[str, Callable]):
+    """A Jinja environment for the templates in ``package``'s ``templates/`` folder, whose every
+    inserted value is HTML-escaped (``autoescape``) or not, then passed to ``finalize``, with
+    ``filters``. ``finalize`` is a plain function (Jinja compiles a ``pass_context`` one differently)."""
+    # Imported on first use: a command that renders nothing does not pay for it.
+    from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
+
+    # Compiled templates are kept in a per-user folder of the system's temporary directory (Jinja
+    # checks it is the user's own, mode 0700): compiling costs 50-70 ms of a one-notebook command.
+    # The compiled code carries the autoescaping choice, so each choice has files of its own.
+    try:
+        compiled = FileSystemBytecodeCache(pattern=f"__initgrade_{'html' if autoescape else 'text'}_%s.cache")
+    except (OSError, RuntimeError):  # no usable temporary directory: compile every time
+        compiled = None
+    # Text formats are line-based: a tag on a line of its own leaves no line behind (trim_blocks,
+    # lstrip_blocks); the pages use the same so that one template reads like another.
+    env = Environment(loader=PackageLoader(package, "templates"), autoescape=autoescape, undefined=StrictUndefined,
+                      finalize=finalize, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      bytecode_cache=compiled)
+    env.filters.update(filters)
+    return env
 
 
 @cache
 def environment(package: str):
-    # Imported on first use: `initgrade grade` never renders these.
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-
-    env = Environment(loader=PackageLoader(package, "templates"), autoescape=False, undefined=StrictUndefined,
-                      finalize=_finalize, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(FILTERS)
-    return env
+    return jinja_environment(package, autoescape=False, finalize=quoted_only(FILTERS), filters=FILTERS)
 
 
 def render(package: str, template: str, **values) -> str:

@@ -310,3 +310,35 @@ def test_markdown_kit_text_has_invisible_characters_written_out_as_on_the_html_p
     md = render_markdown(result, config, figs=[])
     assert "## He\\u202e initialization\\x1b[2J (`" in md
     assert "\u202e" not in md and "\x1b" not in md
+
+
+def test_markdown_values_need_a_filter_that_says_what_they_are():
+    import jinja2
+
+    from autograder.feedback.markdown import environment
+    from autograder.text_templates import UnquotedValue
+
+    env = environment()
+    assert env.from_string("{{ x|md_code }} {{ n|num }} {{ t|kit }}").render(x="a`b", n=2.50, t="T\u202e") == \
+        "``a`b`` 2.5 T\\u202e"
+    for source in ("{{ x }}", "{{ (x|md_code)[1:] }}", "{{ x ~ (y|kit) }}", "{{ 'literal' }}"):
+        with pytest.raises(UnquotedValue):  # an unfiltered (or re-cut) value stops the render
+            env.from_string(source).render(x="a", y="b")
+    with pytest.raises(jinja2.TemplateError):  # the generated files' formats are not Markdown's
+        env.from_string("{{ x|sh }}").render(x="a")
+
+
+def test_one_place_builds_the_jinja_environments():
+    """Every Jinja environment of the kit comes from text_templates.jinja_environment, and the compiled
+    templates of the autoescaped pages and of the text formats are cached apart."""
+    from autograder.config import PROJECT_ROOT
+    from autograder.feedback import html, markdown
+    from autograder.text_templates import environment
+
+    builders = sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "autograder").rglob("*.py")
+                      if re.search(r"\bEnvironment\(", p.read_text()))
+    assert builders == ["autograder/text_templates.py"]
+    pages, text = html.environment(), markdown.environment()
+    assert pages.autoescape is True and text.autoescape is False
+    assert environment("autograder.platforms").autoescape is False
+    assert pages.bytecode_cache.pattern != text.bytecode_cache.pattern

@@ -4,8 +4,9 @@ Every ``{{ value }}`` of a template is HTML-escaped, after its invisible and dis
 characters are written out (autograder.escape.visible: escape sequences, bidi overrides, zero-width
 characters). Links to other pages go through the ``page`` filter, which only makes relative,
 percent-encoded links (``./<id>/feedback.html``): a name cannot start a ``javascript:`` or any other
-scheme. The one value inserted as markup is the kit's own SVG (autograder.feedback.svg escapes the
-text it draws), marked with :func:`trusted_svg`.
+scheme. The one value inserted as markup is the kit's own SVG, marked with :func:`trusted_svg`, which
+takes only what the element builder (autograder.feedback.svg_elements) wrote: every attribute and text
+of it escaped, its invisible characters written out.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import cache
 from markupsafe import Markup
 
 from autograder.escape import relative_href, visible
+from autograder.feedback.svg_elements import Svg
 
 FEEDBACK_PAGE = "feedback.html"
 
@@ -31,27 +33,19 @@ def _num(x: float) -> str:
 
 @cache
 def environment():
-    # Imported on first use: a command that writes no page does not pay for it.
-    from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
+    from autograder.text_templates import jinja_environment
 
-    # The compiled templates are kept in a per-user folder of the system's temporary directory (Jinja
-    # checks it is the user's own, mode 0700): compiling them is 50-70 ms of a one-notebook command.
-    try:
-        compiled = FileSystemBytecodeCache()
-    except (OSError, RuntimeError):  # no usable temporary directory: compile every time
-        compiled = None
-    env = Environment(loader=PackageLoader("autograder.feedback", "templates"), autoescape=True,
-                      undefined=StrictUndefined, finalize=_finalize, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True, bytecode_cache=compiled)
-    env.filters["num"] = _num
-    env.filters["page"] = lambda sid: relative_href(str(sid), FEEDBACK_PAGE)
-    return env
+    return jinja_environment("autograder.feedback", autoescape=True, finalize=_finalize,
+                             filters={"num": _num, "page": lambda sid: relative_href(str(sid), FEEDBACK_PAGE)})
 
 
 def render(template: str, **context) -> str:
     return environment().get_template(template).render(**context)
 
 
-def trusted_svg(svg: str) -> Markup:
-    """The kit's own drawing (every text in it escaped by autograder.feedback.svg), inserted as is."""
+def trusted_svg(svg: Svg) -> Markup:
+    """The kit's own drawing, inserted as is: only what autograder.feedback.svg_elements wrote (every
+    attribute and text in it escaped by construction), never a string from elsewhere."""
+    if not isinstance(svg, Svg):
+        raise TypeError(f"only the SVG builder's output is inserted as markup, not a {type(svg).__name__}")
     return Markup(svg)

@@ -1,48 +1,30 @@
-"""The Markdown pages' one escaping rule: Jinja templates (``templates/*.md.j2``) whose student text
-goes through a filter of autograder.escape.
+"""The Markdown pages' one escaping rule: every value a template inserts goes through a filter.
 
-Markdown has no escaping that holds everywhere, so a template puts student text (names, check
-messages that quote what a function returned or raised, printed output, skipped statements) only
-inside a code span or fenced block it cannot close: ``{{ name|md_code }}``, ``{{ message|md_block }}``
-(``md_block("  ")`` for a block inside a list item, ``md_block("> ")`` inside a blockquote).
-Everything else a template prints is the kit's own text; every printed string still has its
-invisible and display-changing characters written out (autograder.escape.visible), as on the HTML
-pages. Undefined names fail loudly (StrictUndefined).
+Markdown has no escaping that holds everywhere, so feedback.md follows the generated files' rule
+(autograder.text_templates): a ``{{ value }}`` without a filter stops the render (UnquotedValue), and
+the filter says what the value is. Student text (names, check messages that quote what a function
+returned or raised, printed output, skipped statements) goes only inside a code span or fenced block
+it cannot close: ``{{ name|md_code }}``, ``{{ message|md_block }}`` (``md_block("  ")`` for a block
+inside a list item, ``md_block("> ")`` inside a blockquote, ``md_item`` for a block that is the list
+item). The kit's own text (titles, section names, figure captions) goes through ``kit``, numbers
+through ``num``. Every filter writes out invisible and display-changing characters
+(autograder.escape.visible), as on the HTML pages. Undefined names fail loudly (StrictUndefined).
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from autograder.escape import md_block, md_code, visible
+from autograder.text_templates import FILTERS as _ALL_FILTERS
+from autograder.text_templates import jinja_environment, quoted_only
 
-
-def _finalize(value):
-    return visible(value) if isinstance(value, str) else value
-
-
-def _num(x: float) -> str:
-    return f"{float(x):g}"  # float() of a missing value raises Jinja's UndefinedError, naming it
+FILTERS = {name: _ALL_FILTERS[name] for name in ("kit", "num", "md_code", "md_block", "md_item")}
 
 
 @cache
 def environment():
-    # Imported on first use, like the HTML pages' environment (autograder.feedback.html).
-    from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
-
-    # The compiled-template cache is the HTML pages' folder: Jinja keys it by template name, and no
-    # template is rendered by both environments (the compiled code carries the escaping settings).
-    try:
-        compiled = FileSystemBytecodeCache()
-    except (OSError, RuntimeError):  # no usable temporary directory: compile every time
-        compiled = None
-    # No autoescaping: HTML escaping is not Markdown's; the md_* filters are. Markdown is
-    # line-based, so a tag on a line of its own leaves no line behind (trim_blocks, lstrip_blocks).
-    env = Environment(loader=PackageLoader("autograder.feedback", "templates"), autoescape=False,
-                      undefined=StrictUndefined, finalize=_finalize, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True, bytecode_cache=compiled)
-    env.filters.update(num=_num, md_code=md_code, md_block=md_block)
-    return env
+    # No autoescaping: HTML escaping is not Markdown's; the md_* filters are.
+    return jinja_environment("autograder.feedback", autoescape=False, finalize=quoted_only(FILTERS), filters=FILTERS)
 
 
 def render(template: str, **context) -> str:

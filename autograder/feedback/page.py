@@ -11,8 +11,8 @@ autoescaping (autograder.feedback.html).
 
 ``feedback.md`` says the same in Markdown, its pictures as ``figures/*.svg``
 files next to it (with their key numbers in the text, for viewers that show no
-images). It is rendered from templates/feedback.md.j2, student text only through the
-md_code and md_block filters (autograder.feedback.markdown).
+images). It is rendered from templates/feedback.md.j2, every value through a filter, student
+text only through md_code, md_block and md_item (autograder.feedback.markdown).
 """
 
 from __future__ import annotations
@@ -225,8 +225,9 @@ def render_html(result, config, figs: list[Figure] | None = None) -> str:
 # ----------------------------------------------------------------------------- Markdown
 
 def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir: str = FIGURE_DIR) -> str:
-    """feedback.md, from templates/feedback.md.j2 (student text only through md_code and md_block:
-    see autograder.feedback.markdown), pictures linked from ``figure_dir``."""
+    """feedback.md, from templates/feedback.md.j2 (every value through a filter, student text only
+    through md_code, md_block and md_item: see autograder.feedback.markdown), pictures linked from
+    ``figure_dir``."""
     from autograder.feedback.markdown import render
 
     figs = figures(result, config) if figs is None else figs

@@ -1,20 +1,24 @@
 """Small, dependency-free SVG charts for the feedback pages.
 
 Hand-written SVG instead of matplotlib: a page needs a handful of simple charts,
-and building them as text takes well under a millisecond each (matplotlib's
-figure + PNG encoding costs tens of milliseconds per chart, plus a second to
-import). Every function returns one self-contained ``<svg>`` element (with its
-``xmlns``, so the same text is also a valid ``.svg`` file), with a ``<title>`` for
-screen readers. Nothing here loads fonts, scripts or anything over the network.
+and building them as text takes about a millisecond each (matplotlib's figure +
+PNG encoding costs tens of milliseconds per chart, plus a second to import).
+Every element is written by autograder.feedback.svg_elements, which escapes each
+attribute and text (names, captions, labels) and writes out its invisible
+characters, so a drawing holds only the elements and attributes written here.
+Every function returns one self-contained ``<svg>`` element (with its ``xmlns``,
+so the same text is also a valid ``.svg`` file), with a ``<title>`` for screen
+readers. Nothing here loads fonts, scripts or anything over the network.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 
 import numpy as np
+
+from autograder.feedback.svg_elements import Svg, element, fragment
 
 STUDENT = "#e4572e"    # the student's data
 REFERENCE = "#2e6fba"  # the expected / reference data
@@ -23,11 +27,7 @@ ALT_REFERENCE = "#17a398"
 GRID = "#e3e6ea"
 AXIS = "#5b6470"
 TEXT = "#1f2328"
-FONT = "font-family='system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif'"
-
-
-def esc(x) -> str:
-    return html.escape(str(x), quote=True)
+FONT = "system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"
 
 
 def _num(x: float) -> str:
@@ -57,13 +57,15 @@ def tick_label(t: float, step: float) -> str:
     return f"{t:.{decimals}f}"
 
 
-def _header(title: str, subtitle: str = "") -> tuple[str, int]:
+def _title(title: str) -> Svg:
+    return element("text", title, x=10, y=18, font_size=13, font_weight=600)
+
+
+def _header(title: str, subtitle: str = "") -> tuple[Svg, int]:
     """Title (and an optional grey subtitle) at the top; returns (svg, y below them)."""
-    out = f"<text x='10' y='18' font-size='13' font-weight='600'>{esc(title)}</text>"
     if subtitle:
-        out += f"<text x='10' y='34' fill='{AXIS}'>{esc(subtitle)}</text>"
-        return out, 40
-    return out, 24
+        return fragment(_title(title), element("text", subtitle, x=10, y=34, fill=AXIS)), 40
+    return _title(title), 24
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -117,7 +119,7 @@ class Axes:
             return self.y + self.h - (lv - l0) / (l1 - l0) * self.h
         return self.y + self.h - (v - self.y0) / (self.y1 - self.y0) * self.h
 
-    def frame(self, xlabel: str = "", ylabel: str = "", xticks=None, yticks=None) -> str:
+    def frame(self, xlabel: str = "", ylabel: str = "", xticks=None, yticks=None) -> Svg:
         out = []
         xticks = nice_ticks(self.x0, self.x1) if xticks is None else xticks
         if yticks is None:
@@ -126,38 +128,38 @@ class Axes:
         xstep = xticks[1] - xticks[0] if len(xticks) > 1 else 0.0
         for t in yticks:
             yy = self.Y(t)
-            out.append(f"<line x1='{_num(self.x)}' y1='{_num(yy)}' x2='{_num(self.x + self.w)}' y2='{_num(yy)}' "
-                       f"stroke='{GRID}'/>")
+            out.append(element("line", x1=_num(self.x), y1=_num(yy), x2=_num(self.x + self.w), y2=_num(yy),
+                               stroke=GRID))
             text = fmt(t) if self.ylog else tick_label(t, ystep)
-            out.append(f"<text x='{_num(self.x - 5)}' y='{_num(yy + 3.5)}' text-anchor='end'>{esc(text)}</text>")
+            out.append(element("text", text, x=_num(self.x - 5), y=_num(yy + 3.5), text_anchor="end"))
         for t in xticks:
             xx = self.X(t)
-            out.append(f"<line x1='{_num(xx)}' y1='{_num(self.y + self.h)}' x2='{_num(xx)}' "
-                       f"y2='{_num(self.y + self.h + 4)}' stroke='{AXIS}'/>")
-            out.append(f"<text x='{_num(xx)}' y='{_num(self.y + self.h + 15)}' text-anchor='middle'>"
-                       f"{esc(tick_label(t, xstep))}</text>")
-        out.append(f"<line x1='{_num(self.x)}' y1='{_num(self.y + self.h)}' x2='{_num(self.x + self.w)}' "
-                   f"y2='{_num(self.y + self.h)}' stroke='{AXIS}'/>")
-        out.append(f"<line x1='{_num(self.x)}' y1='{_num(self.y)}' x2='{_num(self.x)}' y2='{_num(self.y + self.h)}' "
-                   f"stroke='{AXIS}'/>")
+            out.append(element("line", x1=_num(xx), y1=_num(self.y + self.h), x2=_num(xx),
+                               y2=_num(self.y + self.h + 4), stroke=AXIS))
+            out.append(element("text", tick_label(t, xstep), x=_num(xx), y=_num(self.y + self.h + 15),
+                               text_anchor="middle"))
+        out.append(element("line", x1=_num(self.x), y1=_num(self.y + self.h), x2=_num(self.x + self.w),
+                           y2=_num(self.y + self.h), stroke=AXIS))
+        out.append(element("line", x1=_num(self.x), y1=_num(self.y), x2=_num(self.x), y2=_num(self.y + self.h),
+                           stroke=AXIS))
         if xlabel:
-            out.append(f"<text x='{_num(self.x + self.w / 2)}' y='{_num(self.y + self.h + 30)}' "
-                       f"text-anchor='middle' fill='{AXIS}'>{esc(xlabel)}</text>")
+            out.append(element("text", xlabel, x=_num(self.x + self.w / 2), y=_num(self.y + self.h + 30),
+                               text_anchor="middle", fill=AXIS))
         if ylabel:
             cx, cy = self.x - 42, self.y + self.h / 2
-            out.append(f"<text x='{_num(cx)}' y='{_num(cy)}' text-anchor='middle' fill='{AXIS}' "
-                       f"transform='rotate(-90 {_num(cx)} {_num(cy)})'>{esc(ylabel)}</text>")
-        return "".join(out)
+            out.append(element("text", ylabel, x=_num(cx), y=_num(cy), text_anchor="middle", fill=AXIS,
+                               transform=f"rotate(-90 {_num(cx)} {_num(cy)})"))
+        return fragment(*out)
 
 
-def _svg(width: int, height: int, title: str, body: str, label: str = "") -> str:
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' class='chart' role='img' width='{width}' height='{height}' "
-            f"viewBox='0 0 {width} {height}' {FONT} font-size='11' fill='{TEXT}'"
-            + (f" data-chart='{esc(label)}'" if label else "") + ">"
-            f"<title>{esc(title)}</title><rect width='{width}' height='{height}' fill='white'/>{body}</svg>")
+def _svg(width: int, height: int, title: str, body: Sequence[Svg], label: str = "") -> Svg:
+    chart = {"data_chart": label} if label else {}
+    return element("svg", element("title", title), element("rect", width=width, height=height, fill="white"), *body,
+                   xmlns="http://www.w3.org/2000/svg", class_="chart", role="img", width=width, height=height,
+                   viewBox=f"0 0 {width} {height}", font_family=FONT, font_size=11, fill=TEXT, **chart)
 
 
-def _legend(items: Sequence[tuple[str, str, str]], x: float, y: float, max_width: float = 540) -> tuple[str, int]:
+def _legend(items: Sequence[tuple[str, str, str]], x: float, y: float, max_width: float = 540) -> tuple[Svg, int]:
     """items: (label, colour, kind) with kind 'bar', 'line' or 'dash'; left to right, wrapped
     into rows of at most ``max_width`` pixels. Returns (svg, number of rows)."""
     out, cx, cy, rows = [], x, y, 1
@@ -166,22 +168,22 @@ def _legend(items: Sequence[tuple[str, str, str]], x: float, y: float, max_width
         if cx > x and cx + w > x + max_width:
             cx, cy, rows = x, cy + 16, rows + 1
         if kind == "bar":
-            out.append(f"<rect x='{_num(cx)}' y='{_num(cy - 8)}' width='12' height='9' fill='{colour}' "
-                       "fill-opacity='0.75'/>")
+            out.append(element("rect", x=_num(cx), y=_num(cy - 8), width=12, height=9, fill=colour,
+                               fill_opacity="0.75"))
         else:
-            dash = " stroke-dasharray='5 3'" if kind == "dash" else ""
-            out.append(f"<line x1='{_num(cx)}' y1='{_num(cy - 4)}' x2='{_num(cx + 16)}' y2='{_num(cy - 4)}' "
-                       f"stroke='{colour}' stroke-width='2.2'{dash}/>")
-        out.append(f"<text x='{_num(cx + 20)}' y='{_num(cy)}'>{esc(label)}</text>")
+            dash = {"stroke_dasharray": "5 3"} if kind == "dash" else {}
+            out.append(element("line", x1=_num(cx), y1=_num(cy - 4), x2=_num(cx + 16), y2=_num(cy - 4), stroke=colour,
+                               stroke_width="2.2", **dash))
+        out.append(element("text", label, x=_num(cx + 20), y=_num(cy)))
         cx += w
-    return "".join(out), rows
+    return fragment(*out), rows
 
 
 def _normal_pdf(x: np.ndarray, std: float) -> np.ndarray:
     return np.exp(-0.5 * (x / std) ** 2) / (std * math.sqrt(2 * math.pi))
 
 
-def weight_histograms(panels: Sequence[dict], title: str, label: str = "weights", subtitle: str = "") -> str:
+def weight_histograms(panels: Sequence[dict], title: str, label: str = "weights", subtitle: str = "") -> Svg:
     """One panel per weight matrix: the student's values (bars, as a density) over the
     expected N(0, std^2) (curve). A panel: ``{"name", "values", "expected_std", "note"}``;
     ``values`` None draws an empty panel with the note."""
@@ -195,10 +197,9 @@ def weight_histograms(panels: Sequence[dict], title: str, label: str = "weights"
         ax_x, ax_y, ax_w, ax_h = ox + 60, y0 + 48, pw - 80, ph - y0 - 48 - 64
         name, std = p["name"], float(p["expected_std"])
         vals = p.get("values")
-        body.append(f"<text x='{_num(ax_x)}' y='{y0 + 38}' font-weight='600'>{esc(name)}</text>")
+        body.append(element("text", name, x=_num(ax_x), y=y0 + 38, font_weight=600))
         if vals is None or len(vals) == 0:
-            body.append(f"<text x='{_num(ax_x)}' y='{_num(ax_y + 40)}' fill='{AXIS}'>"
-                        f"{esc(p.get('note') or 'no values')}</text>")
+            body.append(element("text", p.get("note") or "no values", x=_num(ax_x), y=_num(ax_y + 40), fill=AXIS))
             continue
         v = np.asarray(vals, dtype=float)
         finite = v[np.isfinite(v)]
@@ -226,10 +227,10 @@ def weight_histograms(panels: Sequence[dict], title: str, label: str = "weights"
                 continue
             x0, x1 = ax.X(e0), ax.X(e0 + bw)
             y = ax.Y(d)
-            body.append(f"<rect class='bar' x='{_num(x0)}' y='{_num(y)}' width='{_num(max(x1 - x0 - 0.6, 0.6))}' "
-                        f"height='{_num(ax_y + ax_h - y)}' fill='{STUDENT}' fill-opacity='0.75'/>")
+            body.append(element("rect", class_="bar", x=_num(x0), y=_num(y), width=_num(max(x1 - x0 - 0.6, 0.6)),
+                                height=_num(ax_y + ax_h - y), fill=STUDENT, fill_opacity="0.75"))
         pts = " ".join(f"{_num(ax.X(x))},{_num(ax.Y(y))}" for x, y in zip(xs, pdf))
-        body.append(f"<polyline points='{pts}' fill='none' stroke='{REFERENCE}' stroke-width='2'/>")
+        body.append(element("polyline", points=pts, fill="none", stroke=REFERENCE, stroke_width=2))
         sd = float(np.std(finite)) if finite.size else float("nan")
         line = f"your std {fmt(sd)} · expected {fmt(std)}"
         notes = []
@@ -237,13 +238,14 @@ def weight_histograms(panels: Sequence[dict], title: str, label: str = "weights"
             notes.append(f"{hidden} NaN/inf not shown")
         if outside:
             notes.append(f"{outside} beyond the axis")
-        body.append(f"<text x='{_num(ax_x)}' y='{_num(ph - 8)}' fill='{AXIS}'>{esc(line)}"
-                    + (f"; {esc(', '.join(notes))}" if notes else "") + "</text>")
-    return _svg(width, ph, title, "".join(body), label)
+        if notes:
+            line += f"; {', '.join(notes)}"
+        body.append(element("text", line, x=_num(ax_x), y=_num(ph - 8), fill=AXIS))
+    return _svg(width, ph, title, body, label)
 
 
 def line_chart(series: Sequence[dict], title: str, xlabel: str, ylabel: str, label: str = "",
-               width: int = 560, height: int = 290, subtitle: str = "") -> str:
+               width: int = 560, height: int = 290, subtitle: str = "") -> Svg:
     """Lines ``{"label", "x", "y", "colour", "dash": bool}``; NaN/inf points break a line and
     are marked with a cross at the top edge. Log y when the finite values span > 30x."""
     finite_y = [y for s in series for y in s["y"] if math.isfinite(y)]
@@ -257,8 +259,8 @@ def line_chart(series: Sequence[dict], title: str, xlabel: str, ylabel: str, lab
     height += 16 * (rows - 1) + (y0 - 24)
     body = [head, legend]
     if not finite_y or not all_x:
-        body.append(f"<text x='{left}' y='{top + 40}' fill='{AXIS}'>no finite values to plot</text>")
-        return _svg(width, height, title, "".join(body), label)
+        body.append(element("text", "no finite values to plot", x=left, y=top + 40, fill=AXIS))
+        return _svg(width, height, title, body, label)
     ylo, yhi = min(finite_y), max(finite_y)
     ylog = ylo > 0 and yhi / ylo > 30
     if ylog:
@@ -271,7 +273,7 @@ def line_chart(series: Sequence[dict], title: str, xlabel: str, ylabel: str, lab
     ax = Axes(left, top, width - left - right, height - top - bottom, (min(all_x), max(all_x)), ylim, ylog=ylog)
     body.append(ax.frame(xlabel=xlabel, ylabel=ylabel + (" (log scale)" if ylog else "")))
     for s in series:
-        dash = " stroke-dasharray='6 4'" if s.get("dash") else ""
+        dash = {"stroke_dasharray": "6 4"} if s.get("dash") else {}
         seg: list[str] = []
         segs: list[list[str]] = []
         bad = []
@@ -288,18 +290,18 @@ def line_chart(series: Sequence[dict], title: str, xlabel: str, ylabel: str, lab
         for pts in segs:
             if len(pts) == 1:
                 xx, yy = pts[0].split(",")
-                body.append(f"<circle cx='{xx}' cy='{yy}' r='2.5' fill='{s['colour']}'/>")
+                body.append(element("circle", cx=xx, cy=yy, r="2.5", fill=s["colour"]))
             else:
-                body.append(f"<polyline class='series' points='{' '.join(pts)}' fill='none' stroke='{s['colour']}' "
-                            f"stroke-width='2'{dash} stroke-linejoin='round'/>")
+                body.append(element("polyline", class_="series", points=" ".join(pts), fill="none", stroke=s["colour"],
+                                    stroke_width=2, **dash, stroke_linejoin="round"))
         for x in (bad[:1] + bad[-1:]) if len(bad) > 1 else bad:
             xx = ax.X(x)
-            body.append(f"<text x='{_num(xx)}' y='{_num(top + 4)}' text-anchor='middle' fill='{s['colour']}' "
-                        "font-weight='700'>×</text>")
-    return _svg(width, height, title, "".join(body), label)
+            body.append(element("text", "×", x=_num(xx), y=_num(top + 4), text_anchor="middle", fill=s["colour"],
+                                font_weight=700))
+    return _svg(width, height, title, body, label)
 
 
-def heatmaps(matrices: Sequence[dict], title: str, label: str = "", subtitle: str = "") -> str:
+def heatmaps(matrices: Sequence[dict], title: str, label: str = "", subtitle: str = "") -> Svg:
     """Weight matrices as coloured cells, one row per hidden unit (red > 0, blue < 0, white 0).
     ``{"name", "values" (2-D), "caption"}``; rows and columns beyond 24 are cut."""
     cell = 16
@@ -322,21 +324,20 @@ def heatmaps(matrices: Sequence[dict], title: str, label: str = "", subtitle: st
         captions = str(m.get("caption", "")).split("\n")
         w = max(cols * cell, 7 * len(m["name"]), *(6.3 * len(c) for c in captions))
         top = y0 + 36
-        parts = [f"<text x='{x}' y='{top - 8}' font-weight='600'>{esc(m['name'])}</text>"]
+        blocks.append(element("text", m["name"], x=x, y=top - 8, font_weight=600))
         for i in range(rows):
             for j in range(cols):
                 v = a[i, j]
-                parts.append(f"<rect class='cell' x='{x + j * cell}' y='{top + i * cell}' width='{cell - 1}' "
-                             f"height='{cell - 1}' fill='{_diverging(v, vmax)}' stroke='#d0d4da' stroke-width='0.5'>"
-                             f"<title>{esc(f'{v:.3g}')}</title></rect>")
+                blocks.append(element("rect", element("title", f"{v:.3g}"), class_="cell", x=x + j * cell,
+                                      y=top + i * cell, width=cell - 1, height=cell - 1, fill=_diverging(v, vmax),
+                                      stroke="#d0d4da", stroke_width="0.5"))
         cy = top + rows * cell + 16
         for k, line in enumerate(captions):
-            parts.append(f"<text x='{x}' y='{cy + 14 * k}' fill='{AXIS}'>{esc(line)}</text>")
+            blocks.append(element("text", line, x=x, y=cy + 14 * k, fill=AXIS))
         height = max(height, cy + 14 * len(captions) + 6)
-        blocks.append("".join(parts))
         x += int(w) + 36
-    body = [head, f"<text x='10' y='{y0 + 12}' fill='{AXIS}'>{esc(scale)}</text>"] + blocks
-    return _svg(int(max(x, 7 * len(title) + 20, 6.2 * len(subtitle) + 20, 420)), height, title, "".join(body), label)
+    body = [head, element("text", scale, x=10, y=y0 + 12, fill=AXIS), *blocks]
+    return _svg(int(max(x, 7 * len(title) + 20, 6.2 * len(subtitle) + 20, 420)), height, title, body, label)
 
 
 def _diverging(v: float, vmax: float) -> str:
@@ -351,36 +352,34 @@ def _diverging(v: float, vmax: float) -> str:
 
 
 def histogram_bars(counts: Sequence[int], edges: Sequence[float], title: str, xlabel: str, ylabel: str,
-                   label: str = "", width: int = 560, height: int = 260, colour: str = REFERENCE) -> str:
+                   label: str = "", width: int = 560, height: int = 260, colour: str = REFERENCE) -> Svg:
     """A plain histogram from precomputed counts (the class's score distribution)."""
     left, top, right, bottom = 56, 34, 16, 44
     ymax = max(max(counts, default=0), 1)
     ax = Axes(left, top, width - left - right, height - top - bottom, (edges[0], edges[-1]), (0, ymax * 1.1))
     yticks = [t for t in nice_ticks(0, ymax * 1.1, 4) if float(t).is_integer()]
-    body = [f"<text x='10' y='18' font-size='13' font-weight='600'>{esc(title)}</text>",
-            ax.frame(xlabel=xlabel, ylabel=ylabel, yticks=yticks)]
+    body = [_title(title), ax.frame(xlabel=xlabel, ylabel=ylabel, yticks=yticks)]
     for c, e0, e1 in zip(counts, edges[:-1], edges[1:]):
         if c:
             x0, x1, y = ax.X(e0), ax.X(e1), ax.Y(c)
-            body.append(f"<rect class='bar' x='{_num(x0 + 0.5)}' y='{_num(y)}' width='{_num(max(x1 - x0 - 1, 1))}' "
-                        f"height='{_num(top + ax.h - y)}' fill='{colour}' fill-opacity='0.85'>"
-                        f"<title>{esc(f'{fmt(e0)}–{fmt(e1)}: {c}')}</title></rect>")
-    return _svg(width, height, title, "".join(body), label)
+            body.append(element("rect", element("title", f"{fmt(e0)}–{fmt(e1)}: {c}"), class_="bar", x=_num(x0 + 0.5),
+                                y=_num(y), width=_num(max(x1 - x0 - 1, 1)), height=_num(top + ax.h - y), fill=colour,
+                                fill_opacity="0.85"))
+    return _svg(width, height, title, body, label)
 
 
 def horizontal_bars(rows: Sequence[tuple[str, float, float]], title: str, label: str = "",
-                    width: int = 560) -> str:
+                    width: int = 560) -> Svg:
     """``(name, value, maximum)`` per row: a bar per row, filled to value / maximum."""
     top, rh, left = 34, 26, 150
     height = top + rh * len(rows) + 14
     bw = width - left - 90
-    body = [f"<text x='10' y='18' font-size='13' font-weight='600'>{esc(title)}</text>"]
+    body = [_title(title)]
     for i, (name, value, maximum) in enumerate(rows):
         y = top + i * rh
         frac = 0.0 if maximum <= 0 else min(max(value / maximum, 0.0), 1.0)
-        body.append(f"<text x='{left - 8}' y='{y + 14}' text-anchor='end'>{esc(name)}</text>")
-        body.append(f"<rect x='{left}' y='{y + 3}' width='{bw}' height='16' fill='{GRID}'/>")
-        body.append(f"<rect class='bar' x='{left}' y='{y + 3}' width='{_num(bw * frac)}' height='16' "
-                    f"fill='{REFERENCE}'/>")
-        body.append(f"<text x='{left + bw + 8}' y='{y + 15}'>{esc(f'{value:.3g} / {maximum:g}')}</text>")
-    return _svg(width, height, title, "".join(body), label)
+        body.append(element("text", name, x=left - 8, y=y + 14, text_anchor="end"))
+        body.append(element("rect", x=left, y=y + 3, width=bw, height=16, fill=GRID))
+        body.append(element("rect", class_="bar", x=left, y=y + 3, width=_num(bw * frac), height=16, fill=REFERENCE))
+        body.append(element("text", f"{value:.3g} / {maximum:g}", x=left + bw + 8, y=y + 15))
+    return _svg(width, height, title, body, label)
