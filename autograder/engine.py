@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import inspect
 import time
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import __version__

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import cast
 from collections.abc import Callable
 from textwrap import dedent
+from typing import cast
 
 from autograder.deadline import uninterrupted
 from autograder.limits import IPYTHON_GROUP_CANDIDATES, IPYTHON_GROUP_LINES
