@@ -78,7 +78,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
 
         def on_result(r, reused):
             shown.update(task, advance=1, description=terminal_text(r.id, one_line=True).plain
-                       + (" (unchanged)" if reused else ""))
+                         + (" (unchanged)" if reused else ""))
     recorder = None
     if shard is not None:
         from autograder.batch import config_digest
