@@ -110,19 +110,33 @@ def _close_worker() -> None:
         _WORKER.close()
 
 
+def _worker() -> Grader:
+    """This pool worker's grader; only the pool's initializer makes one, before any task runs."""
+    if _WORKER is None:
+        raise RuntimeError("a batch task ran outside a pool worker (no _init_worker)")
+    return _WORKER
+
+
+def _worker_stop() -> WorkerStop:
+    if _WORKER_STOP is None:
+        raise RuntimeError("a batch task ran outside a pool worker (no _init_worker)")
+    return _WORKER_STOP
+
+
 def _grade_in_worker(path: str, sid: str, out: str, key: str) -> tuple[SubmissionResult, int]:
-    return _WORKER_STOP.run(_grade_and_write, path, sid, out, key)
+    return _worker_stop().run(_grade_and_write, path, sid, out, key)
 
 
 def _grade_and_write(path: str, sid: str, out: str, key: str) -> tuple[SubmissionResult, int]:
     """Grade and write the submission's reports here, in the worker: the parent, which
     shares the same cores, only collects slim results (no picture data) for the gradebook."""
-    before = _WORKER.trainer.trainings_run
-    result = _WORKER.grade(Path(path))
+    grader = _worker()
+    before = grader.trainer.trainings_run
+    result = grader.grade(Path(path))
     result.id, result.name = sid, display_name(Path(path).name)
-    write_submission_reports(Path(out), result, _WORKER.config, key)
+    write_submission_reports(Path(out), result, grader.config, key)
     result.evidence = {}
-    return result, _WORKER.trainer.trainings_run - before
+    return result, grader.trainer.trainings_run - before
 
 
 def reference_warmups(grader: Grader) -> list[tuple[str, str]]:
@@ -144,13 +158,14 @@ def warm_reference(grader: Grader) -> None:
 
 
 def _warm_in_worker(question: str, check: str) -> int:
-    return _WORKER_STOP.run(_warm, question, check)
+    return _worker_stop().run(_warm, question, check)
 
 
 def _warm(question: str, check: str) -> int:
-    before = _WORKER.trainer.trainings_run
-    warm_check(_WORKER, question, check)
-    return _WORKER.trainer.trainings_run - before
+    grader = _worker()
+    before = grader.trainer.trainings_run
+    warm_check(grader, question, check)
+    return grader.trainer.trainings_run - before
 
 
 def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: int = 1,
@@ -259,10 +274,10 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
                 report.trainings += fut.result()
             except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
                 pass
-        for fut in as_completed(futures):
-            p, sid = futures[fut]
+        for graded in as_completed(futures):
+            p, sid = futures[graded]
             try:
-                result, trainings = fut.result()
+                result, trainings = graded.result()
                 written = True
             except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
                 result, trainings = SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status="error",

@@ -60,7 +60,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         click.echo(f"error: {exc}", err=True)
         return 2
     on_start = on_result = None
-    bar = contextlib.nullcontext()
+    bar: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if progress is None:  # not a terminal (a CI log): a plain line every few seconds instead of a bar
         lines = ProgressLines(console)
         on_start, on_result = lines.start, lines.result
@@ -68,16 +68,17 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         # Only when shown: rich.progress is 10 ms of a command whose output is not a terminal.
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        bar = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                       TextColumn("{task.description}", markup=False), console=console, transient=False)
-        task = bar.add_task("", total=None)
+        shown = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                         TextColumn("{task.description}", markup=False), console=console, transient=False)
+        bar = shown
+        task = shown.add_task("", total=None)
 
         def on_start(n):
-            bar.update(task, total=n)
+            shown.update(task, total=n)
 
         def on_result(r, reused):
-            bar.update(task, advance=1, description=terminal_text(r.id, one_line=True).plain
-                       + (" (unchanged)" if reused else ""))
+            shown.update(task, advance=1, description=terminal_text(r.id, one_line=True).plain
+                         + (" (unchanged)" if reused else ""))
     recorder = None
     if shard is not None:
         from autograder.batch import config_digest
@@ -88,7 +89,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         with bar, recorder or contextlib.nullcontext():
             report = grade_batch([Path(p) for p in paths], Path(out), config, jobs=jobs, cache_dir=cache,
                                  force=force, on_start=on_start, on_result=on_result,
-                                 select=recorder and recorder.select, junit=Path(junit) if junit else None)
+                                 select=recorder.select if recorder else None, junit=Path(junit) if junit else None)
             if recorder:
                 recorder.finish(report)
     except (FileNotFoundError, ConfigError, OutputFolderError) as exc:
@@ -118,7 +119,9 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
     console.print(terminal_text(f"Gradebook: {Path(out) / 'gradebook.csv'}; class summary: "
                                 f"{Path(out) / 'summary.html'} (for scripts: {Path(out) / 'summary.json'}); "
                                 f"feedback: {Path(out) / '<submission>' / 'feedback.html'}"))
-    if recorder:
+    # The manifest is made when grade_batch selects the shard's share, which it does whenever it
+    # found submissions; a batch that found none returned above.
+    if recorder is not None and recorder.manifest is not None:
         console.print(terminal_text(f"Shard {shard}: {len(report.results)} of {recorder.total} submissions "
                                     f"({recorder.manifest.status}); manifest: {Path(out) / 'shard.json'}"))
     if junit:

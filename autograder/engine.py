@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,7 +132,7 @@ class _FreshStudent(SandboxStudent):
 class Grader:
     """Grades submissions against one grading configuration; reusable across a batch."""
 
-    def __init__(self, config: GradingConfig, trainer: Trainer | None = None, hide_extra: list = ()):
+    def __init__(self, config: GradingConfig, trainer: Trainer | None = None, hide_extra: Sequence[str] = ()):
         self.config = config
         self.checks = collect_checks(config)
         self.trainer = trainer or Trainer(config)

@@ -210,9 +210,9 @@ class LoadContext:
         lines += self._redefinitions(graded)
         if self.unavailable:
             mods = list(dict.fromkeys(m for _, m in self.unavailable))
-            shown, more = mods[:UNAVAILABLE_IMPORTS_SHOWN], len(mods) - UNAVAILABLE_IMPORTS_SHOWN
-            lines.append("Not used for grading: the imports of " + ", ".join(f"`{m}`" for m in shown)
-                         + (f" and {more} more" if more > 0 else "")
+            named, unnamed = mods[:UNAVAILABLE_IMPORTS_SHOWN], len(mods) - UNAVAILABLE_IMPORTS_SHOWN
+            lines.append("Not used for grading: the imports of " + ", ".join(f"`{m}`" for m in named)
+                         + (f" and {unnamed} more" if unnamed > 0 else "")
                          + ". These modules are not installed where your code is graded (the course's "
                          "helper files, plotting and data libraries); that is fine as long as the graded "
                          "functions do not use them.")

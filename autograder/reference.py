@@ -18,12 +18,20 @@ def solutions_file() -> Path:
     return course_path("solutions", "init_functions.py")
 
 
-@functools.lru_cache(maxsize=4)
-def _load(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("initgrade_reference", path)
+def load_module_file(name: str, path: Path) -> ModuleType:
+    """Import one of the kit's own (trusted) Python files by path, as module ``name``; never
+    student code, which only the sandbox runs."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # a path that does not name a Python source file
+        raise ImportError(f"cannot load {path} as a Python module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: Path) -> ModuleType:
+    return load_module_file("initgrade_reference", path)
 
 
 def reference_module() -> ModuleType:

@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,7 +34,7 @@ from autograder import __version__
 from autograder.limits import MANIFEST_ERROR_CHARS
 
 MANIFEST = "shard.json"
-MANIFEST_FORMAT = "initgrade-shard/1"
+MANIFEST_FORMAT: Final = "initgrade-shard/1"
 Status = Literal["in-progress", "interrupted", "complete"]
 
 

@@ -151,6 +151,18 @@ def test_a_share_with_no_submissions_is_a_complete_empty_shard(graded, tmp_path)
     assert m.status == "complete" and m.ids == {} and m.submissions_in_set == 1
 
 
+def test_a_shard_of_an_empty_folder_says_no_submissions_and_writes_no_manifest(graded, tmp_path):
+    """The one run whose recorder never makes a manifest (nothing found, so nothing to select):
+    the command stops at 'no submissions found' before anything reads the manifest."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run_cli("grade", empty, "--out", tmp_path / "s0", "--cache", graded / "cache", "--shard", "0/2",
+                "--no-progress")
+    assert r.exit_code == 2, r.output
+    assert "no submissions found" in r.output and "Shard 0/2" not in r.output
+    assert not (tmp_path / "s0" / MANIFEST).exists()
+
+
 def test_incomplete_set_only_with_the_flag_and_the_outputs_say_it(graded, tmp_path):
     out = tmp_path / "merged"
     r = run_cli("merge", graded / "s0", graded / "s2", "--out", out, "--allow-incomplete")

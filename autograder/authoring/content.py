@@ -27,10 +27,11 @@ back after executing it: ``results`` (circles experiments) and ``deep_results``
 
 from __future__ import annotations
 
-import importlib.util
 import textwrap
 from dataclasses import dataclass, field
 from functools import cache
+
+from autograder.reference import load_module_file
 
 from . import question_functions, repo_root
 
@@ -74,10 +75,7 @@ def graded(question: str) -> Cell:
 def load_checks():
     """``public_tests/checks.py``, loaded from the repository by path."""
     path = repo_root() / "public_tests" / "checks.py"
-    spec = importlib.util.spec_from_file_location("_initgrade_public_checks", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module_file("_initgrade_public_checks", path)
 
 
 def _example_call(question: str) -> str:

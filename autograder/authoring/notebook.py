@@ -83,14 +83,17 @@ def build_notebook(variant: str = "student", solutions_text: str | None = None):
         metadata: dict = {}
         tags = list(cell.tags)
         if cell.role == "graded":
-            function = functions[cell.question]
+            question = cell.question
+            if question is None:  # content.graded() always names one; a hand-made Cell may not
+                raise ValueError(f"cell {index}: a graded cell names no question")
+            function = functions[question]
             source = sources[function]
-            metadata[METADATA_KEY] = {"graded": cell.question, "function": function}
+            metadata[METADATA_KEY] = {"graded": question, "function": function}
             metadata["deletable"] = False
             tags.insert(0, GRADED_TAG)
-            if cell.question in seen:
-                raise ValueError(f"question {cell.question!r} has two graded cells")
-            seen.add(cell.question)
+            if question in seen:
+                raise ValueError(f"question {question!r} has two graded cells")
+            seen.add(question)
         elif cell.role == "check":
             source = cell.source
             metadata[METADATA_KEY] = {"check": cell.question}

@@ -127,7 +127,8 @@ def parse_regions(text: str) -> list[Region]:
             end_indent = line[: len(line) - len(line.lstrip())]
             if indent != end_indent:
                 raise StubError(f"line {i + 1}: solution markers at different indentation")
-            owner = [f for f in functions if f.lineno - 1 < begin and i <= f.end_lineno - 1]
+            # ast.parse always sets end_lineno (the AST's types allow None for hand-built nodes)
+            owner = [f for f in functions if f.lineno - 1 < begin and i <= (f.end_lineno or f.lineno) - 1]
             if not owner:
                 raise StubError(f"line {begin + 1}: solution region outside any top-level function")
             code = tuple(lines[begin + 1 : i])

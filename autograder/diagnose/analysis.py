@@ -47,7 +47,7 @@ def _findings(question: str, layers_dims: list[int], returned: dict[str, np.ndar
               expected: dict[str, np.ndarray], tolerance, scale: float, extra: dict) -> list[Finding]:
     layers = layer_shapes(layers_dims)
     keys, final = detect_structure.keys(question, layers_dims, returned)
-    if final:
+    if final and keys is not None:  # final comes only with a finding
         return [keys]
     out = [keys] if keys is not None else []
     shape_findings, w_ok, misshapen = detect_structure.shapes(question, layers, returned, scale)

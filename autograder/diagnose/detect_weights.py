@@ -112,9 +112,10 @@ def _seeding_and_spread(question: str, ws: list[np.ndarray], ids: list[int], tar
     repeat = as_arrays(extra.get("repeat"))
     repeat_differs = False
     if repeat:
-        rws = [repeat.get(f"W{l}") for l in ids]
-        if all(r is not None and r.shape == w.shape for r, w in zip(rws, ws)):
-            repeat_differs = any(not np.array_equal(r, w) for r, w in zip(rws, ws))
+        pairs = list(zip([repeat.get(f"W{l}") for l in ids], ws))
+        comparable = [(r, w) for r, w in pairs if r is not None and r.shape == w.shape]
+        if len(comparable) == len(pairs):
+            repeat_differs = any(not np.array_equal(r, w) for r, w in comparable)
     samples = [(ws, target, cands)]
     for call in extra.get("other_calls") or []:
         s = other_call_sample(question, call, scale)
@@ -124,9 +125,8 @@ def _seeding_and_spread(question: str, ws: list[np.ndarray], ids: list[int], tar
 
     out = []
     if repeat_differs:
-        ok = bool(st is not None and st.target_inside)
-        out.append(Finding("not-seeded", question, "not-seeded-repeat", {"spread_ok": ok, "n": st.n if ok else 0},
-                           partial=ok))
+        ok, n = (True, st.n) if st is not None and st.target_inside else (False, 0)
+        out.append(Finding("not-seeded", question, "not-seeded-repeat", {"spread_ok": ok, "n": n}, partial=ok))
     if st is not None and st.named is not None:
         c = st.named
         out.append(Finding(c.code, question, "scale-spread", {

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Callable
 
 from autograder.config import ConfigError, GradingConfig
 
 
-def collect_checks(config: GradingConfig) -> dict[tuple[str, str], object]:
+def collect_checks(config: GradingConfig) -> dict[tuple[str, str], Callable[..., object]]:
     """Map (question, check) -> test function, and prove grading.yaml and the tests agree."""
-    found: dict[tuple[str, str], object] = {}
+    found: dict[tuple[str, str], Callable[..., object]] = {}
     problems = []
     for question in config.questions:
         try:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from autograder.diagnose.findings import Diagnosis
     from autograder.probes import Student
 
 # Hidden cases: different from the examples shown in the notebook and public tests.
@@ -303,7 +304,7 @@ def check_seeded_values(student: Student, reference, config, question: str, call
         if again is None:
             break
         found_per_call[i] = diagnose_call(r, reference, config, dict(evidence(r), repeat=again.params()))
-    found = []
+    found: list[Diagnosis] = []
     for ds in found_per_call:
         found += [d for d in ds if d.code not in {x.code for x in found}]
     message = failures[0][1]

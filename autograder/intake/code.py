@@ -80,6 +80,12 @@ def _unremarkable(stmt: ast.stmt) -> bool:
             and isinstance(v.func.value.func, ast.Name) and v.func.value.func.id == "get_ipython")
 
 
+def _last_line(stmt: ast.stmt) -> int:
+    """The statement's last line. ``ast.parse`` always sets ``end_lineno``; the AST's types allow
+    None only for nodes built by hand."""
+    return stmt.end_lineno if stmt.end_lineno is not None else stmt.lineno
+
+
 def _first_line(lines: list[str], stmt: ast.stmt) -> str:
     text = lines[stmt.lineno - 1].strip() if stmt.lineno - 1 < len(lines) else ""
     return text if len(text) <= 70 else text[:67] + "..."
@@ -106,7 +112,7 @@ def _select(code: str, tree: ast.Module) -> tuple[str, list[dict], list[dict]]:
                         "names": _defined_names(stmt)[:20], "inside": inside})
 
     def keep_block(stmt: ast.stmt) -> None:
-        for i in range(stmt.lineno - 1, stmt.end_lineno):
+        for i in range(stmt.lineno - 1, _last_line(stmt)):
             keep[i] = True
         for body in _bodies(stmt):
             for inner in body:
@@ -119,7 +125,7 @@ def _select(code: str, tree: ast.Module) -> tuple[str, list[dict], list[dict]]:
                 first = inner.lineno - 1
                 indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
                 lines[first] = indent + "pass"
-                for i in range(first + 1, inner.end_lineno):
+                for i in range(first + 1, _last_line(inner)):
                     lines[i] = ""
 
     def note(stmt: ast.stmt) -> None:
@@ -130,7 +136,7 @@ def _select(code: str, tree: ast.Module) -> tuple[str, list[dict], list[dict]]:
         if _kept(stmt):
             note(stmt)
             start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-            for i in range(start - 1, stmt.end_lineno):
+            for i in range(start - 1, _last_line(stmt)):
                 keep[i] = True
         elif isinstance(stmt, _BLOCKS) and _holds_definitions(stmt) and _own_lines(tree, stmt, lines):
             keep_block(stmt)
@@ -144,7 +150,7 @@ def _own_lines(tree: ast.Module, stmt: ast.stmt, lines: list[str]) -> bool:
     """Every statement inside the block starts its own line (not ``except E: pass`` or
     ``x = 1; y = 2``), and no other top-level statement shares a line with the block:
     statements are then left out line by line without cutting another one in half."""
-    if any(o is not stmt and o.lineno <= stmt.end_lineno and o.end_lineno >= stmt.lineno for o in tree.body):
+    if any(o is not stmt and o.lineno <= _last_line(stmt) and _last_line(o) >= stmt.lineno for o in tree.body):
         return False
     starts = []
     for s in ast.walk(stmt):

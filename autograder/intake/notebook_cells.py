@@ -27,6 +27,7 @@ import ast
 import re
 from collections.abc import Callable
 from textwrap import dedent
+from typing import cast
 
 from autograder.deadline import uninterrupted
 from autograder.limits import IPYTHON_GROUP_CANDIDATES, IPYTHON_GROUP_LINES
@@ -106,7 +107,7 @@ def _one_line_statements(tree: ast.Module) -> set[tuple[int, int]]:
     """(line, column) of every statement that fits on one line, at any depth (statements
     only: expressions, most of a tree, are not visited)."""
     found = set()
-    stack = list(tree.body)
+    stack: list[ast.AST] = list(tree.body)
     while stack:
         s = stack.pop()
         if isinstance(s, ast.stmt) and s.lineno == s.end_lineno:
@@ -172,7 +173,11 @@ def ipython_by_blocks(source: str, check_time: Callable[[], None] = lambda: None
     manager = TransformerManager()
     cell = source if source.endswith("\n") else source + "\n"
     lines = cell.splitlines(keepends=True)
-    for transform in manager.cleanup_transforms + manager.line_transforms:
+    # IPython's lists are untyped (mypy joins their functions and objects to ``object``); each item
+    # is one of its line transforms, lines in and lines out.
+    transforms = cast("list[Callable[[list[str]], list[str]]]",
+                      manager.cleanup_transforms + manager.line_transforms)
+    for transform in transforms:
         lines = transform(lines)
     starts = _top_level_starts(lines, make_tokens_by_line(lines))
     out: list[str] = []
