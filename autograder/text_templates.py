@@ -90,9 +90,11 @@ def _md_item(value: object) -> Quoted:
     return Quoted(md_block(value, "  ")[2:])  # its first line follows the item's "- "
 
 
-FILTERS = {"sh": _sh, "yaml": _yaml, "py": _py, "num": _num, "line": _line, "kit": _kit,
-           "md_block": lambda v, indent="": Quoted(md_block(v, indent)), "md_item": _md_item,
-           "md_code": lambda v: Quoted(md_code(v))}
+FILTERS: dict[str, Callable[..., Quoted]] = {
+    "sh": _sh, "yaml": _yaml, "py": _py, "num": _num, "line": _line, "kit": _kit,
+    "md_block": lambda v, indent="": Quoted(md_block(v, indent)), "md_item": _md_item,
+    "md_code": lambda v: Quoted(md_code(v)),
+}
 
 
 def quoted_only(filters: Mapping[str, Callable]) -> Callable[[object], Quoted]:

@@ -115,7 +115,8 @@ def _zeros(student, function: str, runs: list[Run], trainer, config) -> dict:
         r = student.call(function, dims)
     except AssertionError as exc:
         return {"call": f"{function}({dims})", "error": str(exc), "matrices": []}
-    identical = _outcome_data(run.outcome)["hidden_rows_identical"] if run is not None else None
+    outcome = _outcome_data(run.outcome) if run is not None else None
+    identical = outcome["hidden_rows_identical"] if outcome is not None else None
     matrices = []
     for l in range(1, len(dims) - 1):  # hidden layers: one row per hidden unit
         w = r.arrays.get(f"W{l}")

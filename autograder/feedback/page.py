@@ -19,10 +19,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from autograder.feedback import svg
 from autograder.feedback.sections import section_heading, section_pointer
+from autograder.feedback.svg_elements import Svg
 from autograder.limits import FEEDBACK_OUTPUT_CHARS
+
+if TYPE_CHECKING:
+    from autograder.diagnose import Diagnosis
 
 FIGURE_DIR = "figures"
 
@@ -32,7 +37,7 @@ class Figure:
     name: str      # file name, e.g. "he-weights.svg"
     question: str
     title: str
-    svg: str
+    svg: Svg
     text: str      # the picture's key numbers, in words
 
 
@@ -49,9 +54,9 @@ def by_question(result) -> dict[str, list]:
     return out
 
 
-def unique_diagnoses(checks) -> list[tuple[object, list]]:
+def unique_diagnoses(checks) -> list[tuple[Diagnosis, list]]:
     """(diagnosis, [checks naming it]) in order of first appearance, one per code."""
-    seen: dict[str, tuple[object, list]] = {}
+    seen: dict[str, tuple[Diagnosis, list]] = {}
     for c in checks:
         for d in getattr(c, "diagnoses", None) or []:
             if d.code not in seen:

@@ -89,7 +89,7 @@ def summary_data(results, config, out: Path | None = None) -> dict:
     }
 
 
-def _score_histogram(scores: list[float], max_total: float) -> str:
+def _score_histogram(scores: list[float], max_total: float) -> svg.Svg:
     nbins = 20 if max_total >= 20 else max(int(max_total), 1)
     width = max_total / nbins if max_total > 0 else 1.0
     edges = [i * width for i in range(nbins + 1)]
@@ -116,12 +116,12 @@ def class_summary_html(results, config, out: Path | None = None, notice: str = "
               for code, subs, info in d["common"]]
     per_question, checks, histogram, chart = [], [], "", ""
     if scores:
-        rows = [(q, statistics.fmean(v), config.max_points(q)) for q, v in d["per_question"].items()]
+        means = [(q, statistics.fmean(v), config.max_points(q)) for q, v in d["per_question"].items()]
         per_question = [{"key": q, "title": config.questions[q].title, "mean": mean, "max": mx,
-                         "full": sum(v >= mx for v in d["per_question"][q])} for q, mean, mx in rows]
+                         "full": sum(v >= mx for v in d["per_question"][q])} for q, mean, mx in means]
         checks = [{"question": q, "label": c.replace("_", " "), **s} for (q, c), s in d["checks"].items()]
         histogram = trusted_svg(_score_histogram(scores, max_total))
-        chart = trusted_svg(svg.horizontal_bars(rows, "Mean score per question", label="per-question"))
+        chart = trusted_svg(svg.horizontal_bars(means, "Mean score per question", label="per-question"))
     rows = [{"id": r.id, "name": r.name if renamed(r.id, r.name) else "",
              "scores": [r.question_scores().get(q, 0.0) for q in config.questions], "total": r.score,
              "diagnosed": "; ".join(d["per_submission"].get(r.id, []))} for r in d["results"]]

@@ -295,8 +295,8 @@ def line_chart(series: Sequence[dict], title: str, xlabel: str, ylabel: str, lab
                 body.append(element("polyline", class_="series", points=" ".join(pts), fill="none", stroke=s["colour"],
                                     stroke_width=2, **dash, stroke_linejoin="round"))
         for x in (bad[:1] + bad[-1:]) if len(bad) > 1 else bad:
-            xx = ax.X(x)
-            body.append(element("text", "×", x=_num(xx), y=_num(top + 4), text_anchor="middle", fill=s["colour"],
+            mark_x = ax.X(x)
+            body.append(element("text", "×", x=_num(mark_x), y=_num(top + 4), text_anchor="middle", fill=s["colour"],
                                 font_weight=700))
     return _svg(width, height, title, body, label)
 
