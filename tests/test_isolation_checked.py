@@ -178,3 +178,25 @@ def test_the_jail_loads_nothing_of_the_graders_side():
     assert "autograder.sandbox.jail.main" in loaded
     assert not [m for m in loaded if m.startswith(("autograder.sandbox.host", "pydantic", "yaml"))
                 or m in ("autograder.config", "autograder.environment")], loaded
+
+
+def test_limiting_nested_user_namespaces_is_checked(tmp_path, monkeypatch):
+    """The write of user.max_user_namespaces = 0 is a confining step: a failure refuses, a kernel
+    without the knob has nothing to limit."""
+    from autograder.sandbox.jail import privileges
+    from autograder.sandbox.jail.libc import CannotIsolate
+
+    knob = tmp_path / "max_user_namespaces"
+    knob.write_text("1000\n")
+    monkeypatch.setattr(privileges, "USER_NAMESPACES_LIMIT", str(knob))
+    privileges.no_nested_user_namespaces()
+    assert knob.read_text() == "0"
+
+    knob.chmod(0o444)
+    if os.access(knob, os.W_OK):  # root ignores file modes: stand a folder in for the file instead
+        monkeypatch.setattr(privileges, "USER_NAMESPACES_LIMIT", str(tmp_path))
+    with pytest.raises(CannotIsolate, match="nested user namespaces"):
+        privileges.no_nested_user_namespaces()
+
+    monkeypatch.setattr(privileges, "USER_NAMESPACES_LIMIT", str(tmp_path / "absent"))
+    privileges.no_nested_user_namespaces()  # nothing to limit, nothing raised

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import os
 import resource
 
 from autograder.sandbox.jail import libc
@@ -14,13 +15,22 @@ from autograder.sandbox.jail.libc import PR_CAPBSET_DROP, CannotIsolate, no_new_
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 
+USER_NAMESPACES_LIMIT = "/proc/sys/user/max_user_namespaces"
+
+
 def no_nested_user_namespaces() -> None:
-    """A limit of 0 user namespaces inside ours: no way to regain capabilities in a child namespace."""
+    """A limit of 0 user namespaces inside ours: no way to regain capabilities in a child namespace.
+
+    Checked like the calls that drop privileges: a sandbox that could create a user namespace of its
+    own would hold every capability there. A kernel without the file has no user namespaces to limit.
+    """
+    if not os.path.exists(USER_NAMESPACES_LIMIT):
+        return
     try:
-        with open("/proc/sys/user/max_user_namespaces", "w") as f:
+        with open(USER_NAMESPACES_LIMIT, "w") as f:
             f.write("0")
-    except OSError:
-        pass
+    except OSError as exc:
+        raise CannotIsolate(f"limiting nested user namespaces failed: {exc.strerror or exc}") from None
 
 
 def _last_capability() -> int:
