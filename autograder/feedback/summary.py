@@ -23,6 +23,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
+from autograder.atomic import write_atomic
 from autograder.engine import NOT_GRADED
 from autograder.feedback import svg
 from autograder.feedback.sections import section_heading
@@ -136,8 +137,6 @@ def class_summary_html(results, config, out: Path | None = None, notice: str = "
 
 def write_class_summary(out: Path, results, config, notice: str = "") -> Path:
     """Write ``out/summary.html`` for a batch's results; returns its path."""
-    from autograder.reports import write_atomic
-
     path = Path(out) / SUMMARY_FILE
     write_atomic(path, class_summary_html(results, config, Path(out), notice))
     return path
