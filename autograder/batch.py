@@ -21,7 +21,7 @@ from pathlib import Path
 
 from autograder import __version__, environment
 from autograder.config import GradingConfig
-from autograder.engine import NOT_GRADED, CheckResult, Grader, SubmissionResult
+from autograder.engine import CheckResult, Grader, SubmissionResult
 from autograder.feedback.summary import write_class_summary
 from autograder.ids import display_name, unique_ids
 from autograder.intake import discover
@@ -34,6 +34,7 @@ from autograder.reports import (
     write_atomic,
     write_submission_reports,
 )
+from autograder.statuses import ERROR, NOT_GRADED
 from autograder.stopping import Interrupted, WorkerStop, stop_signals, stop_workers
 from autograder.training import Trainer
 
@@ -280,7 +281,7 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
                 result, trainings = graded.result()
                 written = True
             except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
-                result, trainings = SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status="error",
+                result, trainings = SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=ERROR,
                                                      error=f"grader failure: {type(exc).__name__}: {exc}"), 0
                 written = False
             finish(result, trainings, written)

@@ -29,6 +29,7 @@ from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.escape import terminal_text, visible
 from autograder.limits import TABLE_ROWS_OFF_TERMINAL
 from autograder.outdir import OutputFolderError
+from autograder.statuses import ERROR, GRADED
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 PROGRESS_SECONDS = 5.0
@@ -43,7 +44,7 @@ def _table(report: BatchReport, config) -> Table:
     table.add_column("status")
     for r in sorted(report.results, key=lambda r: r.id):
         per_q = r.question_scores()
-        status = terminal_text("graded", style="green") if r.status == "graded" else terminal_text("error", style="red")
+        status = terminal_text("graded", style="green") if r.status == GRADED else terminal_text("error", style="red")
         table.add_row(terminal_text(r.id, one_line=True), *(f"{per_q.get(q, 0):g}" for q in config.questions),
                       f"{r.score:g}", status)
     return table
@@ -107,7 +108,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
     else:
         console.print(f"({len(report.results)} rows: see the gradebook)", markup=False)
     for r in sorted(report.results, key=lambda r: r.id):
-        if r.status == "error":
+        if r.status == ERROR:
             console.print(terminal_text("error ", style="red") + terminal_text(f"{r.id}: {r.error}"),
                           soft_wrap=True)
     console.print(f"{len(report.results)} submissions: {report.graded} graded now, {report.reused} unchanged since "
@@ -139,7 +140,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
                    f"'not graded' in the gradebook and summary. Run the same command again to grade them; "
                    f"finished submissions are kept.", err=True)
         return report.interrupted.exit_status
-    errors = sum(r.status == "error" for r in report.results)
+    errors = sum(r.status == ERROR for r in report.results)
     if strict and errors:
         click.echo(f"--strict: {errors} submission{'s' * (errors != 1)} could not be graded", err=True)
         return 1
@@ -159,7 +160,7 @@ class ProgressLines:
 
     def result(self, r, reused: bool) -> None:
         self.done += 1
-        self.errors += r.status == "error"
+        self.errors += r.status == ERROR
         now = time.monotonic()
         if now - self.last >= PROGRESS_SECONDS or self.done == self.total:
             self.last = now

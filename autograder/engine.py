@@ -30,10 +30,8 @@ from autograder.intake import IntakeError, Submission, load_submission
 from autograder.probes import ProbeFailure, SandboxStudent
 from autograder.reference import reference_functions
 from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
+from autograder.statuses import ERROR, GRADED
 from autograder.training import Trainer
-
-# The status of a submission a stopped batch never reached: no score, only its row in the gradebook.
-NOT_GRADED = "not graded"
 
 
 @dataclass
@@ -60,7 +58,7 @@ class CheckResult:
 class SubmissionResult:
     id: str  # safe everywhere (autograder.ids); the folder of its reports
     path: str
-    status: str  # graded | error | NOT_GRADED
+    status: str  # one of autograder.statuses
     checks: list[CheckResult] = field(default_factory=list)
     error: str = ""
     load_messages: list[str] = field(default_factory=list)
@@ -164,7 +162,7 @@ class Grader:
     def grade(self, path: Path, submission: Submission | None = None) -> SubmissionResult:
         t0 = time.monotonic()
         path = Path(path)
-        result = SubmissionResult(id=path.stem if path.is_file() else path.name, path=str(path), status="graded",
+        result = SubmissionResult(id=path.stem if path.is_file() else path.name, path=str(path), status=GRADED,
                                   isolation=self.isolation.level)
         try:
             sub = submission or load_submission(path, self.config.limits.submission_mb << 20,
@@ -173,7 +171,7 @@ class Grader:
                                                   max_members=self.config.limits.archive_members,
                                                   max_entries=self.config.limits.folder_entries)
         except (IntakeError, OSError) as exc:
-            result.status, result.error = "error", str(exc)
+            result.status, result.error = ERROR, str(exc)
             result.checks = self._zero_checks(f"the submission could not be read: {exc}")
             result.seconds = time.monotonic() - t0
             return result
@@ -185,7 +183,7 @@ class Grader:
             try:
                 load = sandbox.start()
             except SandboxError as exc:
-                result.status, result.error = "error", str(exc)
+                result.status, result.error = ERROR, str(exc)
                 result.checks = self._zero_checks(str(exc))
                 return result
             result.call_reuse = load.call_reuse

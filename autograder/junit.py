@@ -11,10 +11,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from autograder.atomic import write_atomic
 from autograder.engine import SubmissionResult
 from autograder.escape import xml_text
 from autograder.limits import JUNIT_MESSAGE_CHARS
-from autograder.reports import write_atomic
+from autograder.statuses import ERROR
 
 
 def _element(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -34,10 +35,10 @@ def junit_xml(results: list[SubmissionResult], notice: str = "") -> str:
     for r in results:
         failed = [c for c in r.checks if not c.passed]
         suite = _element(root, "testsuite", name=r.id, tests=str(len(r.checks)), failures=str(len(failed)),
-                         errors="1" if r.status == "error" else "0", time=f"{r.seconds:.3f}")
+                         errors="1" if r.status == ERROR else "0", time=f"{r.seconds:.3f}")
         if r.name:
             _element(_element(suite, "properties"), "property", name="submitted-as", value=r.name)
-        if r.status == "error":
+        if r.status == ERROR:
             case = _element(suite, "testcase", classname=r.id, name="grading")
             _element(case, "error", r.error, message=r.error[:JUNIT_MESSAGE_CHARS])
         for c in r.checks:

@@ -25,10 +25,11 @@ from pathlib import Path
 from autograder import isolation_levels
 from autograder.atomic import write_atomic
 from autograder.config import GradingConfig
-from autograder.engine import NOT_GRADED, SubmissionResult
+from autograder.engine import SubmissionResult
 from autograder.escape import csv_cell, visible
 from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_markdown
 from autograder.feedback.sections import section_heading
+from autograder.statuses import ERROR, GRADED, NOT_GRADED
 
 # ``name`` last: scripts that read the columns by position before it keep working.
 GRADEBOOK_COLUMNS_TAIL = ["total", "max_total", "status", "name"]
@@ -148,11 +149,11 @@ def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, iso
     isolation level, whether it was stopped early, and one entry per submission. Ids and names are
     plain JSON strings; the reader escapes them for wherever it shows them."""
     statuses = [r.status for r in results]
-    graded = [r for r in results if r.status == "graded"]
+    graded = [r for r in results if r.status == GRADED]
     return {
         "assignment": config.assignment, "grader_version": results[0].grader_version if results else "",
         "isolation": isolation, "complete": not interrupted, "stopped_by": interrupted or None,
-        "submissions": len(results), "graded": statuses.count("graded"), "errors": statuses.count("error"),
+        "submissions": len(results), "graded": statuses.count(GRADED), "errors": statuses.count(ERROR),
         "not_graded": statuses.count(NOT_GRADED), "unchanged_since_last_run": reused,
         "max_total": config.max_points(),
         "mean_total": round(sum(r.score for r in graded) / len(graded), 4) if graded else None,

@@ -24,10 +24,10 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.atomic import write_atomic
-from autograder.engine import NOT_GRADED
 from autograder.feedback import svg
 from autograder.feedback.sections import section_heading
 from autograder.limits import SUMMARY_IDS_SHOWN
+from autograder.statuses import GRADED, NOT_GRADED
 
 SUMMARY_FILE = "summary.html"
 
@@ -54,8 +54,8 @@ def result_diagnoses(result, out: Path | None = None) -> list[dict]:
 def summary_data(results, config, out: Path | None = None) -> dict:
     not_graded = sorted((r for r in results if r.status == NOT_GRADED), key=lambda r: r.id)
     results = sorted((r for r in results if r.status != NOT_GRADED), key=lambda r: r.id)
-    graded = [r for r in results if r.status == "graded"]
-    errored = [r for r in results if r.status != "graded"]
+    graded = [r for r in results if r.status == GRADED]
+    errored = [r for r in results if r.status != GRADED]
     scores = [r.score for r in results]
     max_total = config.max_points()
     per_q = {q: [r.question_scores().get(q, 0.0) for r in results] for q in config.questions}

@@ -34,6 +34,7 @@ from autograder import environment
 from autograder.escape import md_block
 from autograder.limits import CLASSROOM_MESSAGE_CHARS, CLASSROOM_NAME_CHARS
 from autograder.platforms.upload import grade_upload, pinned_config, write_json_atomic
+from autograder.statuses import ERROR
 
 
 def one_line(text: str, limit: int = CLASSROOM_MESSAGE_CHARS) -> str:
@@ -55,7 +56,7 @@ def classroom_payload(results: dict, max_score: float) -> dict:
             "line_no": 0,
             "execution_time": "",
         })
-    error = (results.get("extra_data") or {}).get("status") == "error"
+    error = (results.get("extra_data") or {}).get("status") == ERROR
     if not tests:
         tests.append({"name": "grading", "status": "error", "score": 0.0,
                       "message": one_line((results.get("extra_data") or {}).get("error", "not graded")),

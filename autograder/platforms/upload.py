@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from autograder.atomic import write_atomic
+from autograder.statuses import ERROR
 
 MODULE_NAME = "init_functions.py"
 # Folders that never hold the student's submission.
@@ -83,7 +84,7 @@ def failure_result(message: str, max_score: float, seconds: float = 0.0) -> dict
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [],
-        "extra_data": {"status": "error", "error": message},
+        "extra_data": {"status": ERROR, "error": message},
     }
 
 
