@@ -74,18 +74,15 @@ def safe_id(name: str, reserved: frozenset[str] = RESERVED) -> str:
     return f"{stem}-{_short_hash(name)}"
 
 
-def submission_id(path: Path) -> str:
+def submission_id(path: Path, reserved: frozenset[str] = RESERVED) -> str:
     """The id a submission gets on its own: its name without the extension (a file) or its name (a folder)."""
     path = Path(path)
-    return safe_id(path.name if path.is_dir() else path.stem)  # links and special files too, by their name
+    return safe_id(path.name if path.is_dir() else path.stem, reserved)  # links and special files too, by their name
 
 
 def unique_ids(paths: list[Path], reserved: frozenset[str] = RESERVED) -> dict[Path, str]:
     """Ids for a batch, unique case-insensitively (so the folders differ on any file system)."""
     reserved = frozenset(r.casefold() for r in reserved)
-
-    def first(p: Path) -> str:
-        return safe_id(p.name if p.is_dir() else p.stem, reserved)
 
     def clashes(ids: dict[Path, str]) -> set[Path]:
         seen: dict[str, list[Path]] = {}
@@ -93,7 +90,7 @@ def unique_ids(paths: list[Path], reserved: frozenset[str] = RESERVED) -> dict[P
             seen.setdefault(sid.casefold(), []).append(p)
         return {p for group in seen.values() if len(group) > 1 for p in group}
 
-    ids = {p: first(p) for p in paths}
+    ids = {p: submission_id(p, reserved) for p in paths}
     for p in clashes(ids):
         ids[p] = safe_id(p.name, reserved)  # alice.py and alice.ipynb: each keeps its extension
     for p in clashes(ids):

@@ -31,7 +31,7 @@ Both imports cost more than the rest of reading a notebook (about 65 ms each).
 
 from autograder.intake.bounds import ReadingBounds
 from autograder.intake.code import code_chunks, definitions_only
-from autograder.intake.discovery import SUBMISSION_SUFFIXES, discover, is_package_dir, submission_id
+from autograder.intake.discovery import SUBMISSION_SUFFIXES, discover, is_package_dir
 from autograder.intake.load import load_submission
 from autograder.intake.modules import module_chunks
 from autograder.intake.notebooks import import_nbformat, notebook_chunks
@@ -50,5 +50,4 @@ __all__ = [
     "load_submission",
     "module_chunks",
     "notebook_chunks",
-    "submission_id",
 ]

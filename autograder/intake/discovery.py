@@ -8,13 +8,6 @@ from pathlib import Path
 SUBMISSION_SUFFIXES = {".ipynb", ".py", ".zip"}
 
 
-def submission_id(path: Path) -> str:
-    """Safe everywhere, whatever the file is called (autograder.ids)."""
-    from autograder.ids import submission_id as safe_submission_id
-
-    return safe_submission_id(path)
-
-
 def is_package_dir(path: Path) -> bool:
     """A folder named on the command line is one submission when it looks like the student package."""
     return any((path / name).exists() for name in ("init_functions.py", "__init__.py", "initlab"))

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.deadline import OutOfTime, time_limit
+from autograder.ids import submission_id
 from autograder.intake.archives import read_zip
 from autograder.intake.bounds import ReadingBounds, collector_paused
-from autograder.intake.discovery import submission_id
 from autograder.intake.files import read_regular
 from autograder.intake.folders import read_folder
 from autograder.intake.modules import module_chunks
