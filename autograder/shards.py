@@ -31,6 +31,7 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from autograder import __version__
+from autograder.atomic import write_atomic
 from autograder.limits import MANIFEST_ERROR_CHARS
 
 MANIFEST = "shard.json"
@@ -98,8 +99,6 @@ class ShardManifest(BaseModel):
 
 
 def write_manifest(out: Path, manifest: ShardManifest) -> None:
-    from autograder.reports import write_atomic
-
     write_atomic(Path(out) / MANIFEST, manifest.model_dump_json(indent=2) + "\n")
 
 
