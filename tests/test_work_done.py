@@ -183,3 +183,18 @@ def test_a_warm_one_notebook_grade_reads_no_data_and_adopts_the_early_sandbox_st
     assert found == {"status": 0, "h5py": False, "zygotes": 1, "early_used": True}, out.stdout[-2000:]
     grades = (tmp_path / "out" / "gradebook.csv").read_text()
     assert "correct_notebook" in grades
+
+
+def test_guard_covers_every_module_of_the_kit_loaded_when_it_captures():
+    """The jail's own code is guarded whatever module it lives in (call reuse, the stubs): the guard
+    derives the kit's modules from sys.modules instead of keeping a list."""
+    import autograder.sandbox.jail.reuse
+    import autograder.sandbox.jail.stubs  # noqa: F401 - loaded in the jail before capture
+
+    g = guard.TamperGuard()
+    g.capture()
+    guarded = {id(d) for d in g.dicts}
+    kit = [n for n in list(sys.modules) if n == "autograder" or n.startswith("autograder.")]
+    assert "autograder.sandbox.jail.reuse" in kit and "autograder.sandbox.jail.stubs" in kit
+    assert [n for n in kit if id(vars(sys.modules[n])) not in guarded] == []
+    assert id(vars(sys.modules["numpy"])) in guarded and id(sys.modules) in guarded

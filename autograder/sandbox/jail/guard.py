@@ -108,13 +108,12 @@ class TamperGuard:
     result is always exactly the recorded state.
     """
 
+    # The interpreter's modules the sandbox's own code uses after loading. The kit's own modules are
+    # not listed: every one loaded when ``capture`` runs is guarded (``KIT``), so a module the jail
+    # comes to import (call reuse, the stubs) is covered without a list to keep in step.
     NAMES = ("builtins", "sys", "os", "posix", "json", "json.encoder", "json.decoder", "select", "signal",
-             "struct", "traceback", "linecache", "numpy", "autograder.sandbox.wire", "__main__",
-             # The sandbox's own code that runs after loading (and the values it reads).
-             "autograder.sandbox.values", "autograder.sandbox.outcomes", "autograder.limits",
-             "autograder.sandbox.jail.libc", "autograder.sandbox.jail.filesystem", "autograder.sandbox.jail.privileges",
-             "autograder.sandbox.jail.guard", "autograder.sandbox.jail.loading", "autograder.sandbox.jail.serve",
-             "autograder.sandbox.jail.main")
+             "struct", "traceback", "linecache", "numpy", "__main__")
+    KIT = "autograder"
 
     def __init__(self, version_tags: bool = True):
         """``version_tags=False``: switch whole dicts always, as where the interpreter has no tags."""
@@ -130,9 +129,11 @@ class TamperGuard:
         self.full_switches = 0  # dicts switched whole (for tests: the fast path really is taken)
 
     def capture(self, dicts: list[dict] | None = None) -> None:
-        """Record the originals of ``dicts``: by default the modules of ``NAMES`` and ``sys.modules``."""
+        """Record the originals of ``dicts``: by default the modules of ``NAMES``, the kit's loaded modules
+        and ``sys.modules``."""
         if dicts is None:
-            dicts = [vars(sys.modules[n]) for n in self.NAMES if n in sys.modules] + [sys.modules]
+            kit = sorted(n for n in sys.modules if n == self.KIT or n.startswith(self.KIT + "."))
+            dicts = [vars(sys.modules[n]) for n in (*self.NAMES, *kit) if n in sys.modules] + [sys.modules]
         self.dicts = dicts
         self.original = [dict(d) for d in self.dicts]
 
