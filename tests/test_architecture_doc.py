@@ -221,3 +221,13 @@ def test_dotted_names_the_page_quotes_exist():
             checked.append(token)
             break
     assert {"text_templates.jinja_environment", "engine.Grader.grade"} <= set(checked), checked
+
+
+def test_every_limit_of_grading_yaml_is_described():
+    """The page's "config.py: every limit described": each field of grading.yaml's limits says what it bounds
+    (what `initgrade check --limits` prints)."""
+    from autograder.config import Limits
+
+    assert "every limit described" in DOC
+    undescribed = [name for name, field in Limits.model_fields.items() if not (field.description or "").strip()]
+    assert Limits.model_fields and undescribed == [], undescribed
