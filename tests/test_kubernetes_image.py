@@ -2,9 +2,10 @@
 
 No container engine runs here, so the image is never built; what can be checked without one is:
 it parses into known instructions, the wheel stage copies every file setup.py packs into the
-wheel and builds it the way tests/test_wheel.py does, the grader stage installs that wheel (the
-name pip gives it) and never leaves root, the commands it runs and names are real `initgrade`
-commands, and the Kubernetes manifests run the image the Dockerfile says to build.
+wheel, and replayed here (its COPY lines, then its RUN line) it builds a wheel holding the course
+files; the grader stage installs that wheel (its glob picks the name pip gives it) and never leaves
+root, the commands it runs and names are real `initgrade` commands, and the Kubernetes manifests
+run the image the Dockerfile says to build. tests/test_wheel.py proves such a wheel grades.
 """
 
 from __future__ import annotations
@@ -163,3 +164,47 @@ def test_the_jobs_run_the_image_it_builds():
             assert container["image"] == build.group(2), manifest
             script = " ".join(container["args"])
             _real_command(shlex.split(script.removeprefix("exec "))[:2])
+
+
+def test_the_wheel_stage_builds_a_wheel_the_grader_stage_installs(stages, tmp_path):
+    """Stage 1 replayed without Docker: only what its COPY lines bring, then its RUN line (pip as this
+    Python's), and the wheel it makes is the one stage 2's glob picks, holding the course files."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    wheel_stage = stages[0]
+    workdir = dict(wheel_stage)["WORKDIR"]
+    src, dist = tmp_path / "src", tmp_path / "dist"
+    for name, args in wheel_stage:
+        if name == "COPY":
+            *sources, dest = shlex.split(args)
+            for source in sources:
+                target = src / dest.removeprefix("./") if dest.endswith("/") and dest != "./" else src
+                origin = PROJECT_ROOT / source
+                if origin.is_dir():
+                    shutil.copytree(origin, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                else:
+                    target.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(origin, target / origin.name)
+    (run,) = [args for name, args in wheel_stage if name == "RUN"]
+    words = shlex.split(run)
+    assert words[:2] == ["pip", "wheel"] and workdir == "/src"
+    command = [sys.executable, "-m", "pip", *words[1:]]
+    command[command.index("/dist")] = str(dist)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    done = subprocess.run(command, cwd=src, env=env, capture_output=True, text=True, timeout=900,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-3000:]
+    grader = stages[1]
+    (install,) = [args for name, args in grader if name == "RUN" and "pip install" in args]
+    glob = re.search(r"/tmp/dist/(\S+\.whl)", install).group(1)
+    wheels = list(dist.glob(glob))
+    assert len(wheels) == 1, sorted(p.name for p in dist.iterdir())
+    names = set(zipfile.ZipFile(wheels[0]).namelist())
+    for needed in ("autograder/course/grading.yaml", "autograder/course/solutions/init_functions.py",
+                   "autograder/course/data/train_circles.h5", "initlab/model.py", "autograder/launch.py"):
+        assert needed in names, needed
