@@ -48,7 +48,9 @@ def default_cache_dir() -> Path:
 
 
 def config_digest(config: GradingConfig) -> str:
-    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+    """What of grading.yaml a grade depends on: everything but the ``semester`` section (due date,
+    late policy, visibility, exports), which acts on grades after grading and regrades nothing."""
+    return hashlib.sha256(config.model_dump_json(exclude={"semester"}).encode()).hexdigest()[:16]
 
 
 def cache_key(path: Path, config: GradingConfig) -> str:

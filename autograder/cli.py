@@ -195,7 +195,7 @@ class _Commands(click.Group):
     """
 
     LAZY = {"build": "autograder.packaging.cli", "merge": "autograder.merge", "init": "autograder.course",
-            "check": "autograder.course"}
+            "check": "autograder.course", "semester": "autograder.semester.command"}
 
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *self.LAZY})
