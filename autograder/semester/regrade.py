@@ -81,7 +81,8 @@ def compare(previous: list[dict], current: list[dict]) -> list[Change]:
 
 
 def report_rows(changes: list[Change]) -> list[list[str]]:
-    return [[c.key, c.name, _f(c.before), _f(c.after), "" if c.delta is None else f"{c.delta:+g}",
+    return [[c.key, c.name, "" if c.before is None else _f(c.before), "" if c.after is None else _f(c.after),
+             "" if c.delta is None else f"{c.delta:+g}",
              "; ".join(c.reasons)] for c in changes]
 
 

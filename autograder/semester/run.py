@@ -108,7 +108,7 @@ def _regrade_md(changes: list[regrade.Change]) -> str:
     lines = ["# Regrade report", "", f"{len(changes)} row{'s' * (len(changes) != 1)} changed.", ""]
     if changes:
         lines += ["| student | before | after | change | why |", "|---|---|---|---|---|"]
-        lines += [f"| {_md_cell(r[1])} ({_md_cell(r[0])}) | {r[2]} | {r[3]} | {r[4]} | {_md_cell(r[5])} |"
+        lines += [f"| {_md_cell(r[1])} ({_md_cell(r[0])}) | {r[2] or '-'} | {r[3] or '-'} | {r[4]} | {_md_cell(r[5])} |"
                   for r in regrade.report_rows(changes)]
     return "\n".join(lines) + "\n"
 
