@@ -35,7 +35,7 @@ from autograder.reports import (
     write_submission_reports,
 )
 from autograder.statuses import ERROR, NOT_GRADED
-from autograder.stopping import Interrupted, WorkerStop, stop_signals, stop_workers
+from autograder.stopping import Interrupted, WorkerStop, hold_stops, stop_signals, stop_workers
 from autograder.training import Trainer
 
 
@@ -192,22 +192,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         found = select(dict(ids))
     hide_extra = [str(out.resolve()), str(cache_dir.resolve())]
     report = BatchReport()
-    todo: list[tuple[Path, str, str]] = []
-    for p in found:
-        sid = ids[p]
-        key = report.keys[sid] = cache_key(p, config)
-        previous = None if force else load_previous(out / sid, key)
-        if previous is not None:
-            report.results.append(previous)
-            report.reused += 1
-        else:
-            todo.append((p, sid, key))
-    if on_start:
-        on_start(len(found))
-    for r in report.results:
-        if on_result:
-            on_result(r, True)
-    keys = {sid: key for _, sid, key in todo}
+    keys: dict[str, str] = {}
 
     def finish(result: SubmissionResult, trainings: int, written: bool = False) -> None:
         if not written:
@@ -219,11 +204,29 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         if on_result:
             on_result(result, False)
 
-    parent = Grader(config, Trainer(config, cache_dir), hide_extra)
-    report.isolation = parent.isolation.describe()
-    report.isolation_level = parent.isolation.level
+    # From here on a stop signal ends the batch with a gradebook: every submission found is either
+    # finished (now or in an earlier run) or listed as not graded, whenever the signal lands.
     with stop_signals():
         try:
+            todo: list[tuple[Path, str, str]] = []
+            for p in found:
+                sid = ids[p]
+                key = report.keys[sid] = cache_key(p, config)
+                previous = None if force else load_previous(out / sid, key)
+                if previous is not None:
+                    report.results.append(previous)
+                    report.reused += 1
+                else:
+                    todo.append((p, sid, key))
+            keys.update({sid: key for _, sid, key in todo})
+            if on_start:
+                on_start(len(found))
+            for r in report.results:
+                if on_result:
+                    on_result(r, True)
+            parent = Grader(config, Trainer(config, cache_dir), hide_extra)
+            report.isolation = parent.isolation.describe()
+            report.isolation_level = parent.isolation.level
             if jobs <= 1 or len(todo) <= 1:
                 _grade_serially(parent, todo, report, finish)
             else:
@@ -231,25 +234,28 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         except Interrupted as stop:
             report.interrupted = stop
             done = {r.id for r in report.results}
-            report.not_graded = [SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=NOT_GRADED,
+            report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p), status=NOT_GRADED,
                                                   error=f"not graded: the batch was stopped ({stop})")
-                                 for p, sid, _ in todo if sid not in done]
-    report.results.sort(key=lambda r: r.id)
-    rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
-    write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
-    write_class_summary(out, rows, config)
-    summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
-                            interrupted=str(report.interrupted or ""))
-    write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
+                                 for p in found if ids[p] not in done]
+        # The gradebook and both summaries are written whole and together: a stop that lands now is
+        # not raised; the command says it after its closing lines (autograder.stopping.unreported_stop).
+        with hold_stops(raise_after=False):
+            report.results.sort(key=lambda r: r.id)
+            rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
+            write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
+            write_class_summary(out, rows, config)
+            summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
+                                    interrupted=str(report.interrupted or ""))
+            write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
     return report
 
 
 def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
-    if todo:
-        parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
-        warm_reference(parent)
-        report.trainings += parent.trainer.trainings_run
-    with parent:
+    with parent:  # the sandbox starter ends however this ends (a stop during the warm-up too)
+        if todo:
+            parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
+            warm_reference(parent)
+            report.trainings += parent.trainer.trainings_run
         for p, sid, _ in todo:
             before = parent.trainer.trainings_run
             result = parent.grade(p)

@@ -29,6 +29,13 @@ def grades_in_this_process(args: list[str]) -> bool:
 
 
 def main() -> None:
+    if sys.argv[1:2] in (["grade"], ["demo"]):
+        # A stop signal is the grader's from the first instant: recorded now, raised once the command
+        # line is ready (autograder.stopping), so Ctrl-C or SIGTERM during start-up ends with 130 or 143
+        # and its message, never a traceback, "Aborted!" or a silent death that leaves children behind.
+        from autograder.stopping import install_stop_handlers
+
+        install_stop_handlers()
     if grades_in_this_process(sys.argv[1:]) and not environment.namespaces_disabled():
         from autograder.sandbox import start_early
 

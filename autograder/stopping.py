@@ -1,9 +1,12 @@
 """Stopping a batch when told: Ctrl-C or SIGTERM ends it within a second or two, keeping what finished.
 
 The grading parent turns SIGINT and SIGTERM into one ``Interrupted`` exception in its main thread
-(``stop_signals``): the grading under way unwinds (each ``finally`` closes its sandbox), the
-workers of a parallel batch are told with SIGTERM and then killed (``stop_workers``), and the
-batch writes its gradebook and summary for what finished, marked incomplete. Each finished
+(``stop_signals``), from the command's first instant (autograder.launch installs the handlers before
+any import; they are held, not raised, until the command line is ready, and again while the
+gradebook and summary are written: ``hold_stops``): the grading under way unwinds (each ``finally``
+closes its sandbox), the workers of a parallel batch are told with SIGTERM and then killed
+(``stop_workers``), and the batch writes its gradebook and summary for what finished, marked
+incomplete. Each finished
 submission's results.json is already on disk, so a re-run grades only the rest.
 
 Workers ignore SIGINT: a Ctrl-C reaches the whole process group, and the parent decides. A
@@ -40,27 +43,91 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
+class _Stops:
+    """The one set of stop handlers of this process (a command installs them once, at its first instant).
+
+    The first SIGINT or SIGTERM is recorded; it is raised as ``Interrupted`` in the main thread at
+    once, unless stops are held (``hold_stops``: imports, writing the reports), in which case it is
+    raised when the hold ends. Later signals are ignored: the command is already winding down.
+    """
+
+    def __init__(self):
+        self.installed = False
+        self.old: dict[int, object] = {}
+        self.fired: int | None = None
+        self.raised = False
+        self.holds = 0
+
+    def handler(self, signum, frame):
+        if self.fired is not None:
+            return
+        self.fired = signum
+        if not self.holds:
+            self.raised = True
+            raise Interrupted(signum)
+
+    def install(self) -> bool:
+        """Install the handlers; False when they already are (or this is not the main thread)."""
+        if self.installed or threading.current_thread() is not threading.main_thread():
+            return False
+        self.old = {s: signal.signal(s, self.handler) for s in STOP_SIGNALS}
+        self.installed = True
+        return True
+
+    def uninstall(self) -> None:
+        for s, h in self.old.items():
+            signal.signal(s, h)  # type: ignore[arg-type]
+        self.__init__()  # type: ignore[misc]
+
+    def raise_pending(self) -> None:
+        if self.fired is not None and not self.raised and not self.holds:
+            self.raised = True
+            raise Interrupted(self.fired)
+
+
+_STOPS = _Stops()
+
+
+def install_stop_handlers() -> None:
+    """At a command's first instant (autograder.launch): stops are recorded from now on, and held
+    until the command releases them (``stop_signals``), so an import is never cut in half."""
+    if _STOPS.install():
+        _STOPS.holds += 1
+
+
 @contextlib.contextmanager
 def stop_signals():
-    """While inside, the first SIGINT or SIGTERM raises ``Interrupted`` in the main thread; later ones
-    are ignored while the batch winds down. Old handlers are put back on the way out."""
-    if threading.current_thread() is not threading.main_thread():
+    """While inside, a stop signal raises ``Interrupted`` in the main thread (at once on entry when one
+    came earlier, while held); later ones are ignored. Installs the handlers when no one has (and
+    puts the old ones back on the way out); nests."""
+    own = _STOPS.install()
+    holds, _STOPS.holds = _STOPS.holds, 0
+    try:
+        _STOPS.raise_pending()
         yield
-        return
-    fired: list[int] = []
+    finally:
+        _STOPS.holds = holds
+        if own:
+            _STOPS.uninstall()
 
-    def handler(signum, frame):
-        if fired:
-            return
-        fired.append(signum)
-        raise Interrupted(signum)
 
-    old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+@contextlib.contextmanager
+def hold_stops(raise_after: bool = True):
+    """While inside, a stop signal is recorded, not raised (the gradebook and summary are written
+    whole, together); on the way out, a recorded one is raised, unless ``raise_after`` is False (the
+    command's closing lines: ``unreported_stop`` then tells the caller)."""
+    _STOPS.holds += 1
     try:
         yield
     finally:
-        for s, h in old.items():
-            signal.signal(s, h)
+        _STOPS.holds -= 1
+    if raise_after:
+        _STOPS.raise_pending()
+
+
+def unreported_stop() -> int | None:
+    """A stop signal that came and was never raised (it landed after the command's last release)."""
+    return _STOPS.fired if _STOPS.fired is not None and not _STOPS.raised else None
 
 
 def stop_workers(grace: float = WORKER_GRACE_SECONDS) -> int:

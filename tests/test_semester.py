@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 

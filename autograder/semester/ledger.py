@@ -85,7 +85,7 @@ def _score(entry: Entry, grade: Grade, config: GradingConfig, mine: list[Overrid
 def build(matching: Matching, paths: dict[str, Path], grades_dir: Path, students: list[Student],
           overrides: list[Override], config: GradingConfig) -> list[Entry]:
     """Every student of the roster, then every submission no student claimed, in a stable order."""
-    policy, most = config.semester, config.max_points()
+    most = config.max_points()
     by_id = {s.id: s for s in students}
     entries: list[Entry] = []
     for s in students:
