@@ -303,3 +303,27 @@ def test_gradescope_results_and_feedback_before_and_after_the_due_date(term):
     assert "W1 differs from the expected seeded values" in before and "W1 differs" in after
     assert before.count("(how to fix: shown after the due date)") == 2 and "Diagnosis:" not in before
     assert after.count("Diagnosis:") == 2 and "how to fix: shown" not in after
+
+
+def test_inside_gradescope_the_penalty_and_the_schedule_go_into_results_json(term, tmp_path):
+    from autograder.config import load_config
+    from autograder.platforms.gradescope_view import gradescope_view
+    from autograder.semester.gradescope import apply_semester
+
+    config = load_config(term["tmp"] / "grading_20.yaml")
+    engine = json.loads((term["grades"] / _sis(22) / "results.json").read_text())
+    (tmp_path / "submission_metadata.json").write_text(json.dumps(
+        {"created_at": (DUE + timedelta(hours=30)).isoformat(), "users": [{"sid": _sis(22)}]}))
+    shown = gradescope_view(apply_semester(engine, config, tmp_path))
+    assert shown["score"] == engine["score"] - 16  # 2 started days at 20% of 40
+    assert "late penalty -16: 2 days late: -40% of 40 points" in shown["output"]
+    assert shown["extra_data"]["raw_score"] == engine["score"]
+    visibility = {t["name"]: t["visibility"] for t in shown["tests"]}
+    he = [n for n in visibility if n.startswith("he:")]
+    assert he and all(visibility[n] == ("after_due_date" if n.endswith("(details)") else "visible") for n in he)
+    assert [visibility[n] for n in visibility if n.startswith("deep: structure")] == ["after_due_date"]
+    # The engine's scores are untouched: the extra tests carry no points.
+    assert sum(t["max_score"] for t in shown["tests"]) == 40
+    (tmp_path / "submission_metadata.json").write_text(json.dumps({"created_at": DUE.isoformat()}))
+    on_time = apply_semester(engine, config, tmp_path)
+    assert on_time["score"] == engine["score"] and "Late policy: on time." in on_time["output"]

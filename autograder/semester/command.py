@@ -69,14 +69,15 @@ def run(paths, grades, rosters, overrides, config_path, out, now):
     mean = "-" if f["mean_total"] is None else f"{f['mean_total']:g}"
     click.echo(f"{f['students']} students; mean {mean} / {config.max_points():g} over the {f['with_a_score']} "
                f"with a score; {len(f['late'])} late; {f['overrides_applied']} overrides applied.")
-    attention = []
+    attention: list[str] = []  # what needs the instructor: exit 1
     for label, items in (("without a submission", f["no_submission"]),
                          ("with several submissions (none used)", f["several_submissions"]),
                          ("submissions without a student", f["submissions_without_student"]),
                          ("not graded", f["not_graded"])):
         if items:
             click.echo(visible(f"{len(items)} {label}: {', '.join(items)}", one_line=True))
-            attention += items if label != "without a submission" and label != "not graded" else []
+            if label not in ("without a submission", "not graded"):
+                attention += items
     for line in outcome.problems + [x for e in outcome.entries for x in e.flagged]:
         click.echo(visible(f"attention: {line}", one_line=True), err=True)
     if outcome.changes is not None:
