@@ -35,7 +35,15 @@ from autograder.reports import (
     write_submission_reports,
 )
 from autograder.statuses import ERROR, NOT_GRADED
-from autograder.stopping import Interrupted, WorkerStop, hold_stops, stop_signals, stop_workers
+from autograder.stopping import (
+    Interrupted,
+    WorkerStop,
+    acknowledge_stop,
+    hold_stops,
+    stop_checkpoint,
+    stop_signals,
+    stop_workers,
+)
 from autograder.training import Trainer
 
 
@@ -203,6 +211,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         report.trainings += trainings
         if on_result:
             on_result(result, False)
+        stop_checkpoint()  # a stop dropped where it landed (a fork hook, a finalizer) ends the batch here
 
     # From here on a stop signal ends the batch with a gradebook: every submission found is either
     # finished (now or in an earlier run) or listed as not graded, whenever the signal lands.
@@ -232,13 +241,14 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             else:
                 _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish)
         except Interrupted as stop:
+            acknowledge_stop()
             report.interrupted = stop
             done = {r.id for r in report.results}
             report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p), status=NOT_GRADED,
                                                   error=f"not graded: the batch was stopped ({stop})")
                                  for p in found if ids[p] not in done]
         # The gradebook and both summaries are written whole and together: a stop that lands now is
-        # not raised; the command says it after its closing lines (autograder.stopping.unreported_stop).
+        # not raised; the command says it after its closing lines (autograder.stopping.final_stop).
         with hold_stops(raise_after=False):
             report.results.sort(key=lambda r: r.id)
             rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
@@ -257,6 +267,7 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
             warm_reference(parent)
             report.trainings += parent.trainer.trainings_run
         for p, sid, _ in todo:
+            stop_checkpoint()
             before = parent.trainer.trainings_run
             result = parent.grade(p)
             result.id, result.name = sid, display_name(p.name)
@@ -278,11 +289,13 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
         # reference training still running waits on its lock rather than training it again.
         warmups = [pool.submit(_warm_in_worker, q, c) for q, c in reference_warmups(parent)]
         futures = {pool.submit(_grade_in_worker, str(p), sid, str(out), key): (p, sid) for p, sid, key in todo}
+        stop_checkpoint()
         for fut in warmups:
             try:
                 report.trainings += fut.result()
             except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
                 pass
+        stop_checkpoint()
         for graded in as_completed(futures):
             p, sid = futures[graded]
             try:

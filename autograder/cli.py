@@ -30,7 +30,7 @@ from autograder.escape import terminal_text, visible
 from autograder.limits import TABLE_ROWS_OFF_TERMINAL
 from autograder.outdir import OutputFolderError
 from autograder.statuses import ERROR, GRADED
-from autograder.stopping import Interrupted, hold_stops, stop_signals
+from autograder.stopping import Interrupted, acknowledge_stop, hold_stops, stop_signals
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 PROGRESS_SECONDS = 5.0
@@ -61,6 +61,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
             return _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console, strict, shard,
                                 finished)
     except Interrupted as stop:
+        acknowledge_stop()
         if finished:  # between the batch's end and its closing lines
             return _stopped(stop, len(finished[0].not_graded))
         # Stopped before the batch knew its submissions (reading grading.yaml, checking the reference,
@@ -121,7 +122,7 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
         click.echo(f"error: could not write a report: {exc}. Fix it and run the same command again: "
                    "the submissions already graded are not graded again.", err=True)
         return 3
-    # The batch is over: a stop from now on is said by the caller after these lines (_exit_after).
+    # The batch is over: a stop from now on is said after these lines (_exit_after).
     with hold_stops(raise_after=False):
         return _closing_lines(report, config, console, out, junit, recorder, shard, strict)
 
@@ -181,9 +182,9 @@ def _stopped(stop: Interrupted, n: int) -> int:
 def _exit_after(status: int) -> None:
     """Exit with ``status``, unless a stop signal came after the batch had finished: then it is said,
     and the command ends with the signal's status all the same."""
-    from autograder.stopping import unreported_stop
+    from autograder.stopping import final_stop
 
-    late = unreported_stop()
+    late = final_stop()
     if late is not None:
         stop = Interrupted(late)
         click.echo(f"Stopped ({stop}) as the command was ending: 0 submissions not graded (the batch had "

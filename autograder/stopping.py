@@ -46,16 +46,18 @@ class Interrupted(BaseException):
 class _Stops:
     """The one set of stop handlers of this process (a command installs them once, at its first instant).
 
-    The first SIGINT or SIGTERM is recorded; it is raised as ``Interrupted`` in the main thread at
-    once, unless stops are held (``hold_stops``: imports, writing the reports), in which case it is
-    raised when the hold ends. Later signals are ignored: the command is already winding down.
+    The first SIGINT or SIGTERM is recorded and raised as ``Interrupted`` in the main thread, unless
+    stops are held (``hold_stops``: imports, writing the reports). Later signals are ignored: the
+    command is already winding down. A stop stays pending until the code that acts on it says so
+    (``acknowledge_stop``): Python drops an exception raised where it cannot propagate (a fork hook,
+    a finalizer), so the batch re-raises a pending stop at its checkpoints (``stop_checkpoint``).
     """
 
     def __init__(self):
         self.installed = False
         self.old: dict[int, object] = {}
         self.fired: int | None = None
-        self.raised = False
+        self.handled = False
         self.holds = 0
 
     def handler(self, signum, frame):
@@ -63,7 +65,6 @@ class _Stops:
             return
         self.fired = signum
         if not self.holds:
-            self.raised = True
             raise Interrupted(signum)
 
     def install(self) -> bool:
@@ -79,10 +80,8 @@ class _Stops:
             signal.signal(s, h)  # type: ignore[arg-type]
         self.__init__()  # type: ignore[misc]
 
-    def raise_pending(self) -> None:
-        if self.fired is not None and not self.raised and not self.holds:
-            self.raised = True
-            raise Interrupted(self.fired)
+    def pending(self) -> int | None:
+        return self.fired if self.fired is not None and not self.handled else None
 
 
 _STOPS = _Stops()
@@ -95,6 +94,17 @@ def install_stop_handlers() -> None:
         _STOPS.holds += 1
 
 
+def stop_checkpoint() -> None:
+    """Raise a stop that came and was not acted on yet (held then, or dropped where it was raised)."""
+    if _STOPS.pending() is not None and not _STOPS.holds and threading.current_thread() is threading.main_thread():
+        raise Interrupted(_STOPS.fired)  # type: ignore[arg-type]
+
+
+def acknowledge_stop() -> None:
+    """The stop is being acted on (the batch lists what was not graded, the command says so)."""
+    _STOPS.handled = True
+
+
 @contextlib.contextmanager
 def stop_signals():
     """While inside, a stop signal raises ``Interrupted`` in the main thread (at once on entry when one
@@ -103,7 +113,7 @@ def stop_signals():
     own = _STOPS.install()
     holds, _STOPS.holds = _STOPS.holds, 0
     try:
-        _STOPS.raise_pending()
+        stop_checkpoint()
         yield
     finally:
         _STOPS.holds = holds
@@ -115,19 +125,27 @@ def stop_signals():
 def hold_stops(raise_after: bool = True):
     """While inside, a stop signal is recorded, not raised (the gradebook and summary are written
     whole, together); on the way out, a recorded one is raised, unless ``raise_after`` is False (the
-    command's closing lines: ``unreported_stop`` then tells the caller)."""
+    command's closing lines: ``final_stop`` then tells the caller)."""
     _STOPS.holds += 1
     try:
         yield
     finally:
         _STOPS.holds -= 1
     if raise_after:
-        _STOPS.raise_pending()
+        stop_checkpoint()
 
 
-def unreported_stop() -> int | None:
-    """A stop signal that came and was never raised (it landed after the command's last release)."""
-    return _STOPS.fired if _STOPS.fired is not None and not _STOPS.raised else None
+def final_stop() -> int | None:
+    """At the command's very end: stop signals blocked from now on (one that comes later is dropped
+    with the exiting process), and the signal that came and was not acted on, if any."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    late = _STOPS.pending()
+    if late is None:
+        waiting = signal.sigpending() & set(STOP_SIGNALS)
+        late = min(waiting) if waiting else None
+    if late is not None:
+        _STOPS.handled = True
+    return late
 
 
 def stop_workers(grace: float = WORKER_GRACE_SECONDS) -> int:
