@@ -308,15 +308,16 @@ def test_gradescope_results_and_feedback_before_and_after_the_due_date(term):
 def test_inside_gradescope_the_penalty_and_the_schedule_go_into_results_json(term, tmp_path):
     from autograder.config import load_config
     from autograder.platforms.gradescope_view import gradescope_view
-    from autograder.semester.gradescope import apply_semester
+    from autograder.semester.gradescope import apply_semester, with_late_line
 
     config = load_config(term["tmp"] / "grading_20.yaml")
     engine = json.loads((term["grades"] / _sis(22) / "results.json").read_text())
     (tmp_path / "submission_metadata.json").write_text(json.dumps(
         {"created_at": (DUE + timedelta(hours=30)).isoformat(), "users": [{"sid": _sis(22)}]}))
-    shown = gradescope_view(apply_semester(engine, config, tmp_path))
+    shown = with_late_line(gradescope_view(apply_semester(engine, config, tmp_path)))
     assert shown["score"] == engine["score"] - 16  # 2 started days at 20% of 40
-    assert "late penalty -16: 2 days late: -40% of 40 points" in shown["output"]
+    assert shown["output"].startswith(f"Raw score {engine['score']:g}; late penalty -16: 2 days late: -40% of 40 "
+                                      f"points.\n\n### Score: {engine['score'] - 16:g} / 40")
     assert shown["extra_data"]["raw_score"] == engine["score"]
     visibility = {t["name"]: t["visibility"] for t in shown["tests"]}
     he = [n for n in visibility if n.startswith("he:")]

@@ -39,6 +39,13 @@ def apply_semester(results: dict, config: GradingConfig, root: Path) -> dict:
     line = (f"Raw score {raw:g}; late penalty -{raw - out['score']:g}: {late.reason}." if out["score"] != raw
             else f"Late policy: {late.reason}.")
     out["output"] = f"{line}\n{results.get('output', '')}"
-    out["extra_data"] = dict(extra, raw_score=raw, late_penalty=raw - out["score"], late=late.reason,
+    out["extra_data"] = dict(extra, raw_score=raw, late_penalty=raw - out["score"], late=late.reason, late_line=line,
                              submitted_at=when.isoformat() if when else None)
     return out
+
+
+def with_late_line(view: dict) -> dict:
+    """The Markdown view (autograder.platforms.gradescope_view) with the raw score and the penalty said
+    first: the view rebuilds its text from the results' data, and the penalty is not among them."""
+    line = (view.get("extra_data") or {}).get("late_line")
+    return dict(view, output=f"{line}\n\n{view.get('output', '')}") if line else view
