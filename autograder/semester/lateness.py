@@ -17,7 +17,6 @@ from autograder.semester.settings import Semester
 @dataclass(frozen=True)
 class Lateness:
     due: datetime | None  # this student's due date: grading.yaml's, plus grace and extension
-    late_seconds: float  # 0 when on time (or when no due date or no time is known)
     days_late: int  # started days
     penalty: float  # points taken (a score after a cut-off loses everything: see ``zeroed``)
     zeroed: bool  # past the cut-off
@@ -29,21 +28,21 @@ class Lateness:
 
 def lateness(when: datetime | None, extension_hours: float, policy: Semester, max_points: float) -> Lateness:
     if policy.due is None or policy.on_time_until is None:
-        return Lateness(None, 0.0, 0, 0.0, False, "no due date")
+        return Lateness(None, 0, 0.0, False, "no due date")
     due = policy.on_time_until + timedelta(hours=extension_hours)
     ext = f" (extension {extension_hours:g} h)" if extension_hours else ""
     if when is None:
-        return Lateness(due, 0.0, 0, 0.0, False, "submission time unknown: no penalty applied")
+        return Lateness(due, 0, 0.0, False, "submission time unknown: no penalty applied")
     late = (when - due).total_seconds()
     if late <= 0:
-        return Lateness(due, 0.0, 0, 0.0, False, f"on time{ext}")
+        return Lateness(due, 0, 0.0, False, f"on time{ext}")
     days = math.ceil(late / 86400)
     rule = policy.late
     if rule.zero_after_days is not None and late > rule.zero_after_days * 86400:
-        return Lateness(due, late, days, max_points, True,
+        return Lateness(due, days, max_points, True,
                         f"{days} day{'s' * (days != 1)} late{ext}: past the cut-off of {rule.zero_after_days:g} "
                         "days, scored 0")
     percent = min(rule.per_day_percent * days, rule.cap_percent)
     penalty = round(max_points * percent / 100, 6)
-    return Lateness(due, late, days, penalty, False,
+    return Lateness(due, days, penalty, False,
                     f"{days} day{'s' * (days != 1)} late{ext}: -{percent:g}% of {max_points:g} points")
