@@ -18,6 +18,7 @@ from pathlib import Path
 
 from autograder.atomic import write_atomic
 from autograder.config import GradingConfig
+from autograder.escape import md_text
 from autograder.ids import safe_id, unique_ids
 from autograder.intake import discover
 from autograder.semester import exports, ledger, regrade, student
@@ -98,17 +99,11 @@ def _previous(path: Path) -> list[dict] | None:
         return None
 
 
-def _md_cell(text: object) -> str:
-    from autograder.escape import visible
-
-    return visible(text, one_line=True).replace("|", "\\|").replace("<", "&lt;").replace("`", "\\`")
-
-
 def _regrade_md(changes: list[regrade.Change]) -> str:
     lines = ["# Regrade report", "", f"{len(changes)} row{'s' * (len(changes) != 1)} changed.", ""]
     if changes:
         lines += ["| student | before | after | change | why |", "|---|---|---|---|---|"]
-        lines += [f"| {_md_cell(r[1])} ({_md_cell(r[0])}) | {r[2] or '-'} | {r[3] or '-'} | {r[4]} | {_md_cell(r[5])} |"
+        lines += [f"| {md_text(r[1])} ({md_text(r[0])}) | {r[2] or '-'} | {r[3] or '-'} | {r[4]} | {md_text(r[5])} |"
                   for r in regrade.report_rows(changes)]
     return "\n".join(lines) + "\n"
 
@@ -116,14 +111,14 @@ def _regrade_md(changes: list[regrade.Change]) -> str:
 def _summary_md(outcome: Outcome, config: GradingConfig, layouts: list[str]) -> str:
     f = outcome.figures
     mean = "-" if f["mean_total"] is None else f"{f['mean_total']:g}"
-    lines = [f"# Semester: {_md_cell(config.title)}", "",
+    lines = [f"# Semester: {md_text(config.title)}", "",
              f"Roster: {f['students']} students ({', '.join(layouts)} layout). "
              f"Mean {mean} / {config.max_points():g} over the {f['with_a_score']} {f['mean_over']}.", "",
              "| student | status | raw | late penalty | overrides | total |", "|---|---|---|---|---|---|"]
     for e in outcome.entries:
         who = e.student.name or e.student.id if e.student else f"(no student) {e.name}"
-        lines.append(f"| {_md_cell(who)} | {_md_cell(e.status)} | {exports._num(e.raw_total)} | "
-                     f"{exports._num(e.penalty) if e.penalty else ''} | {_md_cell('; '.join(e.overrides))} | "
+        lines.append(f"| {md_text(who)} | {md_text(e.status)} | {exports._num(e.raw_total)} | "
+                     f"{exports._num(e.penalty) if e.penalty else ''} | {md_text('; '.join(e.overrides))} | "
                      f"{exports._num(e.total)} |")
     for title, items in (("Students without a submission", f["no_submission"]),
                          ("Students with several submissions (none used)", f["several_submissions"]),
@@ -132,5 +127,5 @@ def _summary_md(outcome: Outcome, config: GradingConfig, layouts: list[str]) -> 
                          ("Problems", outcome.problems),
                          ("Overrides not applied", [x for e in outcome.entries for x in e.flagged])):
         if items:
-            lines += ["", f"## {title}", "", *(f"- {_md_cell(x)}" for x in items)]
+            lines += ["", f"## {title}", "", *(f"- {md_text(x)}" for x in items)]
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from autograder.config import GradingConfig
-from autograder.escape import md_block, md_code
+from autograder.escape import md_block, md_code, md_text
 from autograder.semester.ledger import Entry
 from autograder.semester.visibility import HELD, gradescope_tests, is_after_due, student_view
 
@@ -54,9 +54,10 @@ def results_json(e: Entry, config: GradingConfig) -> dict:
 
 def feedback_markdown(e: Entry, config: GradingConfig, now: datetime) -> str:
     after = is_after_due(e.due, now)
-    out = [f"# {config.title}", "", score_line(e), ""]
+    # The instructor's words (title, override reasons) as running text: escaped like any other.
+    out = [f"# {md_text(config.title)}", "", md_text(score_line(e)), ""]
     if e.submitted:
-        out += [f"Submitted {e.submitted} ({e.time_source}); due {e.due or 'none'}: {e.late_reason}.", ""]
+        out += [md_text(f"Submitted {e.submitted} ({e.time_source}); due {e.due or 'none'}: {e.late_reason}."), ""]
     checks = e.grade.checks if e.grade and e.total is not None else []
     shown = student_view(checks, config.semester, after)
     not_yet = sum(s.check.score for s in shown if s.level == "hidden")
