@@ -328,3 +328,17 @@ def test_inside_gradescope_the_penalty_and_the_schedule_go_into_results_json(ter
     (tmp_path / "submission_metadata.json").write_text(json.dumps({"created_at": DUE.isoformat()}))
     on_time = apply_semester(engine, config, tmp_path)
     assert on_time["score"] == engine["score"] and "Late policy: on time." in on_time["output"]
+
+
+def test_an_override_added_from_the_command_line_is_pinned_to_the_current_submission(term, tmp_path):
+    path = tmp_path / "more_overrides.csv"
+    _run("semester", "override", "--semester", str(term["out"] / "semester.json"), "--file", str(path),
+         "--student", _sis(24), "--question", "deep", "--points", "+1.5", "--reason", "transposed, said so in a comment",
+         "--who", "T. Ng")
+    digest = json.loads((term["grades"] / _sis(24) / "results.json").read_text())["extra_data"]["digest"]
+    assert _csv(path) == [{"student": _sis(24), "question": "deep", "points": "+1.5",
+                           "reason": "transposed, said so in a comment", "who": "T. Ng", "digest": digest[:12]}]
+    refused = _run("semester", "override", "--semester", str(term["out"] / "semester.json"), "--file", str(path),
+                   "--student", _sis(29), "--question", "he", "--points", "3", "--reason", "x", "--who", "y",
+                   check_status=(2,))
+    assert "has no graded submission" in refused.stderr
