@@ -182,5 +182,7 @@ PLATFORM_METADATA_BYTES = 1 << 20
 # A Classroom clone's `git log` of one commit: a few hundred bytes; git gets this long to answer.
 GIT_LOG_BYTES = 4096
 GIT_LOG_SECONDS = 20.0
+# Entries of a folder submission looked at for its newest file time (the last-resort submission time).
+MTIME_ENTRIES = 10_000
 # The instructor's roster and overrides files (a course of 10,000 students is 1-2 MB).
 ROSTER_BYTES = 32 << 20

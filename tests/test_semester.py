@@ -333,11 +333,11 @@ def test_inside_gradescope_the_penalty_and_the_schedule_go_into_results_json(ter
 def test_an_override_added_from_the_command_line_is_pinned_to_the_current_submission(term, tmp_path):
     path = tmp_path / "more_overrides.csv"
     _run("semester", "override", "--semester", str(term["out"] / "semester.json"), "--file", str(path),
-         "--student", _sis(24), "--question", "deep", "--points", "+1.5", "--reason", "transposed, said so in a comment",
+         "--student", _sis(24), "--question", "deep", "--points", "+1.5", "--reason", "transposed: said so",
          "--who", "T. Ng")
     digest = json.loads((term["grades"] / _sis(24) / "results.json").read_text())["extra_data"]["digest"]
     assert _csv(path) == [{"student": _sis(24), "question": "deep", "points": "+1.5",
-                           "reason": "transposed, said so in a comment", "who": "T. Ng", "digest": digest[:12]}]
+                           "reason": "transposed: said so", "who": "T. Ng", "digest": digest[:12]}]
     refused = _run("semester", "override", "--semester", str(term["out"] / "semester.json"), "--file", str(path),
                    "--student", _sis(29), "--question", "he", "--points", "3", "--reason", "x", "--who", "y",
                    check_status=(2,))

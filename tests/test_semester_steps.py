@@ -165,3 +165,16 @@ def test_the_regrade_report_gives_each_reason():
     assert overridden[0].reasons == ["override added: total +2 by TA: form"]
     gone = compare([base], [])
     assert gone[0].after is None and gone[0].reasons == ["no longer in the roster or the submissions"]
+
+
+def test_a_gradescope_group_submission_counts_for_each_member(tmp_path):
+    folder = tmp_path / "submission_9"
+    folder.mkdir()
+    (folder / "submission_metadata.json").write_text(
+        '{"created_at": "2026-10-01T10:00:00-07:00", "users": [{"sid": "s1", "email": "a@x"}, {"email": "b@x"}]}')
+    roster = Roster([Student(id="s1"), Student(id="s2", email="b@x"), Student(id="s3")], [], [])
+    m = match({"submission_9": folder}, roster, "init")
+    assert m.by_student == {"s1": "submission_9", "s2": "submission_9"}
+    assert m.how == {"submission_9": "Gradescope submission metadata"}
+    assert [s.id for s in m.without_submission] == ["s3"]
+    assert submitted_at(folder).when == datetime(2026, 10, 1, 17, 0, tzinfo=timezone.utc)

@@ -54,7 +54,7 @@ def run(paths, grades, rosters, overrides, config_path, out, now):
     \b
     Exit status: 0 written; 1 written, and something needs the instructor (a submission without a
     student, several submissions for one student, an override flagged or unusable); 2 nothing written
-    (bad grading.yaml, roster or overrides file)."""
+    (bad grading.yaml, roster or overrides file); 3 a file could not be written."""
     from autograder.semester.overrides import OverridesError
     from autograder.semester.roster import RosterError
     from autograder.semester.run import run_semester
@@ -65,6 +65,9 @@ def run(paths, grades, rosters, overrides, config_path, out, now):
     except (ConfigError, RosterError, OverridesError, UnicodeDecodeError, FileNotFoundError) as exc:
         click.echo(f"error: {visible(exc)}", err=True)
         sys.exit(2)
+    except OSError as exc:  # the output folder not writable, the disk full: each file is whole or absent
+        click.echo(f"error: could not write the semester's files: {visible(exc)}", err=True)
+        sys.exit(3)
     f = outcome.figures
     mean = "-" if f["mean_total"] is None else f"{f['mean_total']:g}"
     click.echo(f"{f['students']} students; mean {mean} / {config.max_points():g} over the {f['with_a_score']} "

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from autograder.limits import GIT_LOG_BYTES, GIT_LOG_SECONDS, PLATFORM_METADATA_BYTES
+from autograder.limits import GIT_LOG_BYTES, GIT_LOG_SECONDS, MTIME_ENTRIES, PLATFORM_METADATA_BYTES
 
 GRADESCOPE_METADATA = "submission_metadata.json"
 NBGRADER_TIMESTAMP = "timestamp.txt"
@@ -100,12 +100,23 @@ def _git_commit_time(folder: Path) -> datetime | None:
 
 
 def _newest_mtime(path: Path) -> float | None:
+    """The file's modification time; a folder's newest regular file's, hidden entries and links
+    skipped, at most MTIME_ENTRIES entries looked at (a folder is the student's: bounded work)."""
     try:
-        if path.is_file() and not path.is_symlink():
+        if path.is_symlink():
+            return None
+        if path.is_file():
             return path.stat().st_mtime
-        times = [p.stat().st_mtime for p in path.rglob("*")
-                 if p.is_file() and not p.is_symlink() and not any(part.startswith(".") for part in
-                                                                   p.relative_to(path).parts)]
+        times, seen = [], 0
+        for top, dirs, files in os.walk(path, followlinks=False):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                seen += 1
+                if seen > MTIME_ENTRIES:
+                    return max(times, default=None)
+                f = Path(top) / name
+                if not name.startswith(".") and f.is_file() and not f.is_symlink():
+                    times.append(f.lstat().st_mtime)
     except OSError:
         return None
     return max(times, default=None)
