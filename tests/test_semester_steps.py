@@ -178,3 +178,13 @@ def test_a_gradescope_group_submission_counts_for_each_member(tmp_path):
     assert m.how == {"submission_9": "Gradescope submission metadata"}
     assert [s.id for s in m.without_submission] == ["s3"]
     assert submitted_at(folder).when == datetime(2026, 10, 1, 17, 0, tzinfo=timezone.utc)
+
+
+def test_an_override_for_a_student_not_in_the_roster_is_a_problem_said_once(tmp_path):
+    from autograder.semester.ledger import unknown_students
+
+    path = tmp_path / "o.csv"
+    path.write_text("student,question,points,reason,who,digest\nghost,total,5,typo?,TA,abcdef0123\n")
+    found, problems = read_overrides(path, ["he"])
+    assert problems == [] and unknown_students(found, [Student(id="s1")]) == [
+        "overrides line 2: student 'ghost' is not in the roster"]

@@ -86,7 +86,6 @@ def build(matching: Matching, paths: dict[str, Path], grades_dir: Path, students
           overrides: list[Override], config: GradingConfig) -> list[Entry]:
     """Every student of the roster, then every submission no student claimed, in a stable order."""
     most = config.max_points()
-    by_id = {s.id: s for s in students}
     entries: list[Entry] = []
     for s in students:
         mine = [ov for ov in overrides if ov.student == s.id]
@@ -107,10 +106,14 @@ def build(matching: Matching, paths: dict[str, Path], grades_dir: Path, students
         entry.status = NO_STUDENT if entry.status != NOT_GRADED else entry.status
         entry.notes.append(f"no student: {why}")
         entries.append(entry)
-    unknown = sorted({ov.student for ov in overrides} - set(by_id))
-    if unknown and entries:
-        entries[0].notes.append(f"overrides name students not in the roster: {', '.join(unknown)}")
     return entries
+
+
+def unknown_students(overrides: list[Override], students: list[Student]) -> list[str]:
+    """Override lines whose student is not in the roster (said as problems: nothing to apply them to)."""
+    ids = {s.id for s in students}
+    return [f"overrides line {ov.line}: student {ov.student!r} is not in the roster" for ov in overrides
+            if ov.student not in ids]
 
 
 def _entry(student: Student | None, sid: str, path: Path, grades_dir: Path, config: GradingConfig,

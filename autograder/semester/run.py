@@ -69,6 +69,7 @@ def run_semester(paths: list[Path], grades: Path, rosters: list[Path], overrides
     prefix = config.semester.classroom_prefix or config.assignment
     matching = match(by_sid, roster, prefix)
     entries = ledger.build(matching, by_sid, Path(grades), roster.students, overrides, config)
+    problems += ledger.unknown_students(overrides, roster.students)
     outcome = Outcome(entries, roster.problems + problems, figures=figures(entries))
     out = Path(out)
     previous = _previous(out / STATE_FILE)
