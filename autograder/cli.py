@@ -182,13 +182,12 @@ def _stopped(stop: Interrupted, n: int) -> int:
 def _exit_after(status: int) -> None:
     """Exit with ``status``, unless a stop signal came after the batch had finished: then it is said,
     and the command ends with the signal's status all the same."""
-    from autograder.stopping import final_stop
+    from autograder.stopping import ENDING, final_stop
 
     late = final_stop()
     if late is not None:
         stop = Interrupted(late)
-        click.echo(f"Stopped ({stop}) as the command was ending: 0 submissions not graded (the batch had "
-                   "finished: its gradebook and summary are complete).", err=True)
+        click.echo(ENDING.format(name=stop), err=True)
         status = stop.exit_status
     sys.exit(status)
 

@@ -59,6 +59,7 @@ class _Stops:
         self.fired: int | None = None
         self.handled = False
         self.holds = 0
+        self.closing = False  # final_stop has run: the command's result is decided
 
     def handler(self, signum, frame):
         if self.fired is not None:
@@ -135,10 +136,15 @@ def hold_stops(raise_after: bool = True):
         stop_checkpoint()
 
 
+ENDING = ("Stopped ({name}) as the command was ending: 0 submissions not graded (the batch had finished: "
+          "its gradebook and summary are complete).")
+
+
 def final_stop() -> int | None:
-    """At the command's very end: stop signals blocked from now on (one that comes later is dropped
-    with the exiting process), and the signal that came and was not acted on, if any."""
+    """At the command's very end: stop signals blocked from now on (one that comes later is told by
+    ``last_word`` as the process exits), and the signal that came and was not acted on, if any."""
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    _STOPS.closing = True
     late = _STOPS.pending()
     if late is None:
         waiting = signal.sigpending() & set(STOP_SIGNALS)
@@ -146,6 +152,24 @@ def final_stop() -> int | None:
     if late is not None:
         _STOPS.handled = True
     return late
+
+
+def last_word() -> None:
+    """Registered with atexit before anything else (autograder.launch), so it runs last: a stop signal
+    that came after ``final_stop`` (blocked, so still pending) ends the process with its status and
+    the ending line, rather than being dropped while the interpreter shuts down."""
+    if not _STOPS.closing or _STOPS.handled:
+        return
+    waiting = signal.sigpending() & set(STOP_SIGNALS)
+    if waiting:
+        import sys
+
+        signum = min(waiting)
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.write(ENDING.format(name=signal.Signals(signum).name) + "\n")
+            sys.stderr.flush()
+        os._exit(128 + signum)
 
 
 def stop_workers(grace: float = WORKER_GRACE_SECONDS) -> int:
