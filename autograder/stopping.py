@@ -60,6 +60,7 @@ class _Stops:
         self.handled = False
         self.holds = 0
         self.closing = False  # final_stop has run: the command's result is decided
+        self.process = False  # installed by the command's own process (launch), not by a caller in-process
 
     def handler(self, signum, frame):
         if self.fired is not None:
@@ -90,9 +91,13 @@ _STOPS = _Stops()
 
 def install_stop_handlers() -> None:
     """At a command's first instant (autograder.launch): stops are recorded from now on, and held
-    until the command releases them (``stop_signals``), so an import is never cut in half."""
+    until the command releases them (``stop_signals``), so an import is never cut in half. A mask
+    inherited from whoever started the command (a parent with these signals blocked) is lifted: the
+    stop signals are this command's to handle."""
     if _STOPS.install():
         _STOPS.holds += 1
+        _STOPS.process = True
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def stop_checkpoint() -> None:
@@ -143,10 +148,11 @@ ENDING = ("Stopped ({name}) as the command was ending: 0 submissions not graded 
 def final_stop() -> int | None:
     """At the command's very end: stop signals blocked from now on (one that comes later is told by
     ``last_word`` as the process exits), and the signal that came and was not acted on, if any."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    _STOPS.closing = True
+    if _STOPS.process:  # in-process callers (a test, a script) keep their own signal mask
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # inherited by nothing: the command is ending
+        _STOPS.closing = True
     late = _STOPS.pending()
-    if late is None:
+    if late is None and _STOPS.closing:
         waiting = signal.sigpending() & set(STOP_SIGNALS)
         late = min(waiting) if waiting else None
     if late is not None:

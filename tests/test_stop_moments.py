@@ -260,3 +260,24 @@ def stop_counts():
     print(f"\nstops: {counts}")  # shown with -s: how the 20 moments ended
     # Most stops land while the command runs: a run that finished first is the exception.
     assert counts["stopped"] >= len(MOMENTS) - 5, counts
+
+
+def test_a_command_started_with_the_stop_signals_blocked_still_stops(tmp_path, config_path, warm_cache):
+    """A parent that blocks SIGTERM (a test runner, a service manager) passes its mask on through exec:
+    the grader lifts it at its first instant, so the signal stops the batch rather than waiting."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(CORRECT, folder / "a_one.py")
+    shutil.copy(SLOW, folder / "c_slow.py")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(folder), "--out", str(out),
+                             "--config", str(config_path), "--cache", str(warm_cache), "--no-progress"],
+                            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}))
+    while not (out / "a_one" / "results.json").exists():
+        assert proc.poll() is None, proc.stdout.read()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and "Stopped (SIGTERM): 1 submission not graded" in output, output
+    assert _rows(out)["c_slow"]["status"] == "not graded"
