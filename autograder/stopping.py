@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -56,6 +57,7 @@ class _Stops:
     def __init__(self):
         self.installed = False
         self.old: dict[int, object] = {}
+        self.old_hook = sys.unraisablehook
         self.fired: int | None = None
         self.handled = False
         self.holds = 0
@@ -74,12 +76,22 @@ class _Stops:
         if self.installed or threading.current_thread() is not threading.main_thread():
             return False
         self.old = {s: signal.signal(s, self.handler) for s in STOP_SIGNALS}
+        self.old_hook = sys.unraisablehook
+        sys.unraisablehook = self.unraisable
         self.installed = True
         return True
+
+    def unraisable(self, info) -> None:
+        """A stop Python dropped (raised in a fork hook, a finalizer) is not an error to print: it is
+        still pending, and the next checkpoint raises it where it can act."""
+        if isinstance(info.exc_value, Interrupted):
+            return
+        self.old_hook(info)
 
     def uninstall(self) -> None:
         for s, h in self.old.items():
             signal.signal(s, h)  # type: ignore[arg-type]
+        sys.unraisablehook = self.old_hook
         self.__init__()  # type: ignore[misc]
 
     def pending(self) -> int | None:
@@ -168,8 +180,6 @@ def last_word() -> None:
         return
     waiting = signal.sigpending() & set(STOP_SIGNALS)
     if waiting:
-        import sys
-
         signum = min(waiting)
         with contextlib.suppress(Exception):
             sys.stdout.flush()
