@@ -107,7 +107,8 @@ def _newest_mtime(path: Path) -> float | None:
             return None
         if path.is_file():
             return path.stat().st_mtime
-        times, seen = [], 0
+        times: list[float] = []
+        seen = 0
         for top, dirs, files in os.walk(path, followlinks=False):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             for name in files:
