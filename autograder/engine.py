@@ -107,24 +107,64 @@ def _say_each_cause_once(checks: list[CheckResult]) -> None:
             first[cause] = c.name
 
 
+def _say_each_diagnosis_once(checks: list[CheckResult]) -> None:
+    """A diagnosis behind several checks of a question is explained by the first; the others
+    name it and point there (results.json shows every check's message in full)."""
+    first: dict[tuple[str, str], str] = {}
+    for c in checks:
+        shortened = False
+        for d in c.diagnoses:
+            key = (c.question, d.code)
+            body = f"{d.title}. {d.message}"
+            if key in first and body in c.message:
+                c.message = c.message.replace(body, f"{d.title}. Explained under \"{first[key]}\".")
+                shortened = True
+            first.setdefault(key, c.name)
+        if shortened and all((c.question, d.code) in first and first[(c.question, d.code)] != c.name
+                             for d in c.diagnoses):
+            cut = c.message.rfind(" Re-read section ")
+            if cut > 0:
+                c.message = c.message[:cut]
+
+
 class _FreshStudent(SandboxStudent):
     """SandboxStudent plus ``call_fresh``: the same call again in a newly started process.
 
     Probes fork from the loaded submission, so within one process an unseeded function
-    returns the same numbers every time. The first ``call_fresh`` ends the process (the
-    sandbox restarts on the next call, with a new random state); later calls, fresh or
-    not, are answered by the new process. Used only for evidence (autograder.diagnose's
-    ``repeat``) when seeded values differ in a way no known mistake explains.
+    returns the same numbers every time. A ``call_fresh`` whose call was answered by the
+    process running now ends that process first (the sandbox restarts on the next call,
+    with a new random state); one whose call an earlier process answered needs no restart.
+    Which process answered is tracked per call, so the evidence (and the partial credit that
+    rests on it) is the same whatever other question restarted the sandbox before. Used only
+    for evidence (autograder.diagnose's ``repeat``) when seeded values differ in a way no
+    known mistake explains.
     """
 
-    restarted = False
+    generation = 0  # the sandbox processes started by call_fresh so far
+
+    def _call(self, function, args, as_tuple):
+        made_in = self.__dict__.setdefault("made_in", {})
+        made_in[_call_key(function, args, as_tuple)] = self.generation
+        return super()._call(function, args, as_tuple)
 
     def call_fresh(self, function: str, *args, as_tuple: bool = False):
-        if not self.restarted:
-            self.restarted = True
+        made_in = self.__dict__.setdefault("made_in", {})
+        key = _call_key(function, args, as_tuple)
+        original = made_in.get(key, self.generation)
+        if original == self.generation:
+            self.generation += 1
             self.sandbox.reseed()
             self.sandbox.kill()
-        return super().call_fresh(function, *args, as_tuple=as_tuple)
+        try:
+            return super().call_fresh(function, *args, as_tuple=as_tuple)
+        finally:
+            made_in[key] = original  # the memoised answer's process, not this repeat's
+
+
+def _call_key(function: str, args: tuple, as_tuple: bool) -> str:
+    import json
+
+    return json.dumps([function, [list(a) if isinstance(a, (list, tuple)) else a for a in args], as_tuple])
 
 
 class Grader:
@@ -196,6 +236,7 @@ class Grader:
             iterations = getattr(self.trainer, "iterations_run", 0)
             result.checks = [self.run_check(q, c, student, log) for (q, c) in self.checks]
             _say_each_cause_once(result.checks)
+            _say_each_diagnosis_once(result.checks)
             result.evidence = gather_evidence(self, student, result.checks, log)
             result.probes = student.calls_made
             budget = getattr(log.trainer, "budget", None)

@@ -156,6 +156,28 @@ def signature_differs(params: list[dict] | None, fn) -> str:
 # ------------------------------------------------------------------ the submission's context
 
 _UNAVAILABLE = re.compile(r"^(.*?), line (\d+): unavailable import (.+)$")
+_SKIPPED = re.compile(r"^(.*?): ((?:SyntaxError|IndentationError|TabError): .*) \(line (\d+)\); this part was skipped$")
+_WHERE = re.compile(r"\(([^()]*), line (\d+)(?: in \w+)?\)$")
+
+
+def _shape(shape: list) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _what_shapes_show(arrays: list, dims) -> str:
+    """What the shapes a failed assert saw say about the mistake: a 1-D bias, a transposed W."""
+    for name, shape in arrays:
+        key = re.search(r"\[\'?([Wb])(\d+)\'?\]$", name)
+        p, l = (key.group(1), int(key.group(2))) if key else (name[:1], None)
+        if p == "b" and len(shape) == 1:
+            return (f" So {name} is a 1-D array, as np.zeros(n) makes. A bias is a column: "
+                    "np.zeros((layers_dims[l], 1)), with double parentheses, gives shape (n, 1).")
+        if p == "W" and dims is not None and l is not None and 1 <= l < len(dims) and len(shape) == 2:
+            want = [int(dims[l]), int(dims[l - 1])]
+            if shape == want[::-1] and want[0] != want[1]:
+                return (f" So {name} is transposed: W{l} needs {_shape(want)} "
+                        "= (layers_dims[l], layers_dims[l-1]).")
+    return ""
 _NAME_ERROR = re.compile(r"NameError\W+name '(\w+)' is not defined")
 
 
@@ -202,6 +224,31 @@ class LoadContext:
                     out[f"{c.get('origin')}, line {node.lineno}"] = [
                         (a.asname or a.name.split(".")[0]) for a in node.names if a.name != "*"]
         return out
+
+    def not_compiled(self, function: str) -> str:
+        """Why ``function`` is not defined when the code holding its ``def`` did not compile, or ''."""
+        for m in self.messages:
+            hit = _SKIPPED.match(m)
+            if not hit:
+                continue
+            origin, error, line = hit.group(1), hit.group(2), int(hit.group(3))
+            if not any(c.get("origin") == origin and re.search(rf"^\s*def\s+{re.escape(function)}\s*\(",
+                                                                str(c.get("code", "")), re.M)
+                       for c in self.chunks):
+                continue
+            text = (f"{function} could not be defined: the code that holds it does not compile "
+                    f"({scrub(error)}, {self.place(origin, line)}), so the grader could not run it. ")
+            if "indented block" in error:
+                text += ("A block with nothing in it (a loop whose `### START CODE HERE ###` lines were left "
+                         "empty) is an IndentationError: write the missing lines. ")
+            elif "never closed" in error or "unmatched" in error:
+                text += "A parenthesis or bracket is not closed: count them on that line and the one before. "
+            return text + "Fix that error first: every check of this function waits on it."
+        return ""
+
+    def place(self, origin: str, line: int) -> str:
+        """A line of the submission as the student finds it: its cell (or file) and line."""
+        return f"{origin}, line {line}"
 
     # ---- what the student reads under "While loading your code"
 
@@ -258,9 +305,39 @@ class LoadContext:
                 f"The grader calls it as the assignment specifies: write `{expected_line(fn)}` "
                 "(and use every parameter in the body).")
 
-    def explain(self, function: str, exception: str, message: str) -> str:
+    def failed_assert(self, message: str, frame: list, args: tuple) -> str:
+        """The student's own ``assert`` that failed, quoted, with what its line saw (``frame``: the
+        jail's shapes and integers of the failing frame, validated) and what those values show."""
+        hit = _WHERE.search(message or "")
+        if not hit:
+            return ""
+        origin, line = hit.group(1), int(hit.group(2))
+        text = ""
+        for c in self.chunks:
+            lines = str(c.get("code", "")).splitlines()
+            if c.get("origin") == origin and line <= len(lines) and lines[line - 1].strip().startswith("assert"):
+                text = lines[line - 1].strip()
+        if not text:
+            return ""
+        where = self.place(origin, line)
+        out = f"Your own `assert` failed ({where}): `{text[:200]}`."
+        ints = [(n, v) for n, v in frame if isinstance(v, int) and re.search(rf"\b{re.escape(n)}\b", text)]
+        arrays = [(n, v) for n, v in frame if isinstance(v, list)]
+        seen = [f"{n} = {v}" for n, v in ints[:3]] + [f"{n} has shape {_shape(v)}" for n, v in arrays[-4:]]
+        if seen:
+            out += " When it failed, " + ", ".join(seen) + "."
+        dims = args[0] if args and isinstance(args[0], (list, tuple)) else None
+        out += _what_shapes_show(arrays, dims)
+        return out
+
+    def explain(self, function: str, exception: str, message: str, frame: list | None = None,
+                args: tuple = ()) -> str:
         """Hints to add after a call's error message (already scrubbed by the caller)."""
         hints = []
+        if exception == "AssertionError" and frame is not None:
+            told = self.failed_assert(message, frame, args)
+            if told:
+                hints.append(told)
         if exception == "TypeError":
             sig = self.signature_problem(function)
             if sig:
@@ -296,6 +373,24 @@ def raised(call: str, message: str, hint: str) -> str:
     return f"{call} raised an exception: {message}" + (f" {hint}" if hint else "")
 
 
+_KINDS = {"NoneType": "`None`", "int": "an `int`", "float": "a `float`", "bool": "a `bool`", "str": "a string",
+          "list": "a list", "tuple": "a tuple", "set": "a set", "dict": "a dict"}
+
+
+def kind_of(type_name: str) -> str:
+    """A value's type as a student says it: `None`, an `int`, a list (not ``builtins.NoneType``)."""
+    short = type_name.removeprefix("builtins.")
+    return _KINDS.get(short, f"a `{short}`")
+
+
 def not_a_dict(call: str, type_name: str, value_repr: str) -> str:
-    return f"{call} should return a dict of numpy arrays, but returned a {type_name}: {value_repr}"
+    kind = kind_of(type_name)
+    if kind == "`None`":
+        return (f"{call} returned `None`, not the dictionary of parameters: a function without a `return` "
+                "statement (or with a bare `return`, or `return None`) gives None. End it with "
+                "`return parameters`, after the loop that fills the dictionary.")
+    if kind in ("an `int`", "a `float`", "a `bool`"):
+        return (f"{call} returned {kind} ({value_repr}), not the dictionary of parameters: the `return` "
+                "statement names the wrong variable. Return the dictionary the loop fills: `return parameters`.")
+    return f"{call} should return a dict of numpy arrays, but returned {kind}: {value_repr}"
 

@@ -54,7 +54,10 @@ variance, and a candidate is named only when it is the single one inside.
 ``"signature"``
     The names of the student function's positional parameters. For ``random``, fewer
     than two (no ``scale``) turns "multiply by the `scale` argument" into "add `scale`
-    to the signature".
+    to the signature"; the first names the layer list in the index expressions a message quotes.
+``"star"``
+    ``(the student's def line, the assignment's)`` for a function whose only parameter is
+    ``*args``: an empty dictionary is then the star's doing, and the message says so.
 
 The engine should, for each random question, call the student function twice on
 one layer list (``repeat``) and once on each of a couple of other layer lists
