@@ -62,6 +62,8 @@ class SubmissionResult:
     checks: list[CheckResult] = field(default_factory=list)
     error: str = ""
     load_messages: list[str] = field(default_factory=list)
+    # What the grader left out, in one line, when no graded function needed it (else in load_messages).
+    load_note: str = ""
     output: str = ""
     kind: str = ""
     digest: str = ""
@@ -228,7 +230,6 @@ class Grader:
                 return result
             result.call_reuse = load.call_reuse
             context = LoadContext(sub.chunks, load.messages, load.signatures, self.reference)
-            result.load_messages = context.load_lines(self.config.functions)
             student = _FreshStudent(sandbox, context, question_of=self.config.question_of)
             # The shared trainer (and its cache) within this submission's training bounds.
             for_submission = getattr(self.trainer, "for_submission", None)
@@ -236,6 +237,9 @@ class Grader:
             iterations = getattr(self.trainer, "iterations_run", 0)
             result.checks = [self.run_check(q, c, student, log) for (q, c) in self.checks]
             _say_each_cause_once(result.checks)
+            # after the checks: what was left out is listed only when a call needed it
+            result.load_messages = context.load_lines(self.config.functions)
+            result.load_note = context.load_note()
             _say_each_diagnosis_once(result.checks)
             result.evidence = gather_evidence(self, student, result.checks, log)
             result.probes = student.calls_made

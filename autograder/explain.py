@@ -94,7 +94,7 @@ def trim_numpy(message: str) -> str:
         return message
     if m.group(2):  # NumPy 2's own message is short and says what to use
         return message
-    tail = re.search(r"\((?:cell \d+|[^()]*\.py), line \d+[^()]*\)$", message)
+    tail = re.search(r"\((?:cell (?:\[\d+\]|\d+)[^()]*|[^()]*\.py), line \d+[^()]*\)$", message)
     return message[: m.end()] + (" " + tail.group(0) if tail else "")
 
 
@@ -157,6 +157,7 @@ def signature_differs(params: list[dict] | None, fn) -> str:
 
 _UNAVAILABLE = re.compile(r"^(.*?), line (\d+): unavailable import (.+)$")
 _SKIPPED = re.compile(r"^(.*?): ((?:SyntaxError|IndentationError|TabError): .*) \(line (\d+)\); this part was skipped$")
+_CELL_AT = re.compile(r"\b(cell (?:\[\d+\]|\d+))(?:, line (\d+)|(?=: ))")
 _WHERE = re.compile(r"\(([^()]*), line (\d+)(?: in \w+)?\)$")
 
 
@@ -198,13 +199,14 @@ class LoadContext:
             if hit:
                 self.unavailable.append((f"{hit.group(1)}, line {hit.group(2)}", hit.group(3)[:MODULE_NAME_CHARS]))
             else:
-                self.errors.append(scrub(m) + numpy_hint(m))
+                self.errors.append(self.name_places(scrub(m)) + numpy_hint(m))
+        self.needed: set[str] = set()  # names a call failed on that a left-out statement defines
         self.dropped = [(c.get("origin", "?"), d) for c in self.chunks for d in c.get("dropped", [])]
         # name -> where a left-out statement or an unavailable import would have defined it
         self.undefined_by: dict[str, str] = {}
         for origin, d in self.dropped:
             for n in d.get("names", []):
-                self.undefined_by.setdefault(n, f"`{d['text']}` ({origin}, line {d['line']})")
+                self.undefined_by.setdefault(n, f"`{d['text']}` ({self.place(origin, d['line'])})")
         imports = self._import_names()
         for where, module in self.unavailable:
             for n in imports.get(where, [module.split(".")[0]]):
@@ -246,15 +248,36 @@ class LoadContext:
             return text + "Fix that error first: every check of this function waits on it."
         return ""
 
-    def place(self, origin: str, line: int) -> str:
-        """A line of the submission as the student finds it: its cell (or file) and line."""
-        return f"{origin}, line {line}"
+    @property
+    def source_word(self) -> str:
+        """What the student submitted, as messages name it: "your notebook" or "your file"."""
+        if any(str(c.get("origin", "")).startswith("cell ") for c in self.chunks):
+            return "your notebook"
+        origins = {c.get("origin") for c in self.chunks}
+        return "your files" if len(origins) > 1 else "your file"
+
+    def place(self, origin: str, line: int | None = None) -> str:
+        """A line of the submission as the student finds it: its cell (execution count or position
+        among all cells) with the cell's first line, which every build of the notebook shares, or
+        its file; then the line."""
+        first = next((c.get("first_line") for c in self.chunks if c.get("origin") == origin and c.get("first_line")),
+                     "")
+        where = f"{origin} (the cell starting `{first}`)" if first else origin
+        return where if line is None else f"{where}, line {line}"
+
+    def name_places(self, text: str) -> str:
+        """``cell 4, line 6`` in a message (a traceback, a load error) with the cell's first line."""
+        if not text or not any(c.get("first_line") for c in self.chunks):
+            return text
+        return _CELL_AT.sub(lambda m: self.place(m.group(1), int(m.group(2)) if m.group(2) else None), text)
 
     # ---- what the student reads under "While loading your code"
 
     def load_lines(self, graded: list[str]) -> list[str]:
         lines = list(self.errors)
         lines += self._redefinitions(graded)
+        if not self.needed:
+            return lines  # nothing left out mattered: load_note says it in one line
         if self.unavailable:
             mods = list(dict.fromkeys(m for _, m in self.unavailable))
             named, unnamed = mods[:UNAVAILABLE_IMPORTS_SHOWN], len(mods) - UNAVAILABLE_IMPORTS_SHOWN
@@ -277,11 +300,28 @@ class LoadContext:
                          f"your definitions (only the definitions and imports there are run): {shown}.")
         return lines
 
+    def load_note(self) -> str:
+        """What the grader left out, in one line, when none of it was needed by a graded function
+        ('' when it was: load_lines then lists it all, or when nothing was left out)."""
+        if self.needed or not (self.unavailable or self.dropped):
+            return ""
+        parts = []
+        if self.unavailable:
+            mods = list(dict.fromkeys(m for _, m in self.unavailable))
+            named, unnamed = mods[:UNAVAILABLE_IMPORTS_SHOWN], len(mods) - UNAVAILABLE_IMPORTS_SHOWN
+            parts.append("the imports of " + ", ".join(f"`{m}`" for m in named)
+                         + (f" and {unnamed} more" if unnamed > 0 else ""))
+        if self.dropped:
+            n = len(self.dropped)
+            parts.append(f"{n} top-level statement{'s' if n != 1 else ''} (experiments, plots, prints)")
+        return ("Not used for grading: " + " and ".join(parts) + "; your graded functions need none of them "
+                "(the grader runs your imports, definitions and constants, then calls the functions itself).")
+
     def _redefinitions(self, graded: list[str]) -> list[str]:
         where: dict[str, list[str]] = {}
         for c in self.chunks:
             for d in c.get("defined", []):
-                where.setdefault(d["name"], []).append(f"{c.get('origin')}, line {d['line']}")
+                where.setdefault(d["name"], []).append(self.place(str(c.get("origin")), d["line"]))
         out = []
         for name in graded:
             places = where.get(name, [])
@@ -345,8 +385,9 @@ class LoadContext:
         hit = _NAME_ERROR.search(message or "")
         if hit and hit.group(1) in self.undefined_by:
             name = hit.group(1)
+            self.needed.add(name)
             hints.append(f"`{name}` is defined by {self.undefined_by[name]}, which is not used for grading: the "
-                         "grader runs only imports, function definitions and constants from your notebook. "
+                         f"grader runs only imports, function definitions and constants from {self.source_word}. "
                          f"Create `{name}` inside the function that uses it (or pass what it needs as an argument).")
         hint = numpy_hint(message)
         if hint:

@@ -118,6 +118,8 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
         msg = explain.trim_numpy(explain.scrub(msg))
         hint = context.explain(function, exc, msg, _frame(header.get("frame")), tuple(args)) \
             if context is not None else ""
+        if context is not None:
+            msg = context.name_places(msg)
         found = []
         if exc == "TypeError" and context is not None and context.signature_problem(function):
             found = [_signature_diagnosis(question, context.signature_problem(function))]

@@ -194,6 +194,18 @@ def _question_title(config, q: str) -> tuple[str, str]:
     return (question.title, question.function) if question else (q, "")
 
 
+_KIND_WORDS = {"notebook": "Notebook", "module": "Python file", "package": "Folder"}
+
+
+def submitted_kind(result) -> str:
+    """What was submitted, as the footer says it: the kind of the file actually graded (a .py file is
+    not called a notebook)."""
+    kind = str(getattr(result, "kind", "") or "")
+    zipped = kind.startswith("zip:")
+    words = _KIND_WORDS.get(kind.removeprefix("zip:"), "Submission")
+    return f"{words} in a zip file" if zipped else words
+
+
 def _diagnosis_context(d, checks, notebook: str) -> dict:
     return {"code": d.code, "title": d.title, "confidence": d.confidence, "message": d.message,
             "partial": bool(d.partial_credit_eligible and d.confidence == "high" and any(c.score > 0 for c in checks)),
@@ -223,8 +235,9 @@ def render_html(result, config, figs: list[Figure] | None = None) -> str:
     return render("feedback.html.j2", sid=result.id, name=getattr(result, "name", ""), title=config.title,
                   score=result.score, max_score=result.max_score, questions=questions, error=result.error,
                   fixes=fixes, load_intro=LOAD_INTRO, load_messages=result.load_messages,
-                  output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS],
-                  notebook=config.notebook, grader_version=result.grader_version, seconds=result.seconds)
+                  load_note=getattr(result, "load_note", ""),
+                  output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS], submitted_as=submitted_kind(result),
+                  grader_version=result.grader_version, seconds=result.seconds)
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -251,6 +264,7 @@ def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir
               "section": section_heading(d.notebook_section)} for d, checks in unique_diagnoses(result.checks)]
     page = render("feedback.md.j2", sid=result.id, name=getattr(result, "name", ""), score=result.score,
                   max_score=result.max_score, error=result.error, fixes=fixes, load_intro=LOAD_INTRO,
-                  load_messages=result.load_messages, questions=questions, figure_dir=figure_dir,
+                  load_messages=result.load_messages, load_note=getattr(result, "load_note", ""),
+                  questions=questions, figure_dir=figure_dir,
                   output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS])
     return page.removesuffix("\n")

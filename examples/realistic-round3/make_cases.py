@@ -174,7 +174,8 @@ case("nb_cell_does_not_compile",
                               "        parameters['W' + str(l)] = np.random.randn(layers_dims[l], layers_dims[l-1] * np.sqrt(2 / layers_dims[l-1])\n"
                               "        parameters['b' + str(l)] = np.zeros((layers_dims[l], 1))\n    return parameters"),
               counts=[1, 2, 3, 4, 5]),
-     ["does not compile", "[4]", "def initialize_parameters_he(layers_dims):"], ["cell 4,"], suffix=".ipynb")
+     ["does not compile", "cell [4] (the cell starting `def initialize_parameters_he(layers_dims):`)"],
+     ["cell 4,", "is not defined in your submission"], suffix=".ipynb")
 
 # ---- the same unseeded function scores the same alone and in a module around it
 UNSEEDED_HE = fn("he", seed="")
