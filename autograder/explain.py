@@ -409,9 +409,16 @@ def not_implemented(function: str, call: str) -> str:
     return f"{function} is not implemented yet: {call} raised NotImplementedError"
 
 
+def sentence(text: str) -> str:
+    """``text`` ended as a sentence, so that the next one does not run into it."""
+    text = text.rstrip()
+    return text if not text or text[-1] in ".!?:" else text + "."
+
+
 def raised(call: str, message: str, hint: str) -> str:
     """``message``: the exception, scrubbed; ``hint``: LoadContext.explain's advice, or ''."""
-    return f"{call} raised an exception: {message}" + (f" {hint}" if hint else "")
+    text = f"{call} raised an exception: {message}"
+    return sentence(text) + f" {hint}" if hint else text
 
 
 _KINDS = {"NoneType": "`None`", "int": "an `int`", "float": "a `float`", "bool": "a `bool`", "str": "a string",

@@ -139,7 +139,8 @@ def _seeding_and_spread(question: str, ws: list[np.ndarray], ids: list[int], tar
     if st is not None and st.named is not None:
         c = st.named
         out.append(Finding(c.code, question, "scale-spread", {
-            "label": c.label, "n": st.n, "per_layer": st.per_layer, "ratio": st.ratio_target}, confidence="medium"))
+            "label": c.label, "n": st.n, "per_layer": st.per_layer, "ratio": st.ratio_target,
+            "shapes": [tuple(w.shape) for w in ws]}, confidence="medium"))
     elif not repeat_differs and st is not None and st.target_inside and not st.others_inside:
         out.append(Finding("not-seeded", question, "not-seeded-spread", {"n": st.n}, confidence="medium",
                            partial=True))
@@ -188,4 +189,6 @@ def transposed_weights(question: str, layers: list[tuple[int, int]], returned: M
                              if isinstance(c, Mapping)]
     found = random_weights(question, layers, list(range(len(layers))), [w.T for w in ws if w is not None], ids,
                            scale, turned)
-    return [f for f in found if f.kind in ("scale-spread", "not-seeded-repeat", "not-seeded-spread")]
+    # beside the transposition: "only the seeding is off" would be a false claim
+    return [Finding(f.code, f.question, f.kind, dict(f.facts, beside_shape=True), f.confidence, f.partial)
+            for f in found if f.kind in ("scale-spread", "not-seeded-repeat", "not-seeded-spread")]

@@ -391,7 +391,9 @@ def _scale_exact(f: dict, question: str, words: _Words) -> str:
 
 
 def _scale_spread(f: dict, question: str, words: _Words) -> str:
-    emp = ", ".join(f"W{l} {num(s)} (expected {num(t)})" for l, s, t in f["per_layer"])
+    shapes = f.get("shapes") or [None] * len(f["per_layer"])
+    emp = ", ".join(f"W{l}{' of shape ' + shape_text(sh) if sh else ''} {num(s)} (expected {num(t)})"
+                    for (l, s, t), sh in zip(f["per_layer"], shapes))
     return (f"Your weights are not the seed-3 draws, so the factor can only be estimated "
             f"from their spread. Over {f['n']} weights, the empirical standard deviations "
             f"({emp}) fit `{f['label']}` and rule out the expected factor (your variance is "
@@ -438,7 +440,9 @@ def _not_seeded_repeat(f: dict, question: str, words: _Words) -> str:
            "the random generator is not seeded inside the function (or is seeded from "
            "something that changes, or uses a fresh np.random.default_rng() without a "
            "seed). Call np.random.seed(3) once at the top of the function, before the loop.")
-    if f["spread_ok"]:
+    if f["spread_ok"] and f.get("beside_shape"):
+        msg += f" The spread of your weights fits the expected distribution ({f['n']} weights)."
+    elif f["spread_ok"]:
         msg += (f" The spread of your weights fits the expected distribution ({f['n']} "
                 "weights), so only the seeding is off.")
     return msg
@@ -459,7 +463,8 @@ def _not_seeded_spread(f: dict, question: str, words: _Words) -> str:
 def _values_differ(f: dict, question: str, words: _Words) -> str:
     diffs = []
     for e in f["entries"]:
-        desc = f"{e['key']} (max |difference| {num(e['largest'])}"
+        shape = f" of shape {shape_text(e['shape'])}" if e.get("shape") and e["key"].startswith("W") else ""
+        desc = f"{e['key']}{shape} (max |difference| {num(e['largest'])}"
         if e["spreads"] is not None:
             desc += f", your std {num(e['spreads'][0])} vs expected {num(e['spreads'][1])}"
         if e["nan"]:

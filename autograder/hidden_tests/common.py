@@ -119,9 +119,11 @@ def with_diagnosis(message: str, diagnoses, notebook: str) -> str:
         pointer = " " + section_pointer(d.notebook_section, notebook)
     except ImportError:
         pointer = ""
-    text = f"{message} Diagnosis: {d.title}. {d.message}"
+    from autograder.explain import sentence
+
+    text = f"{sentence(message)} Diagnosis: {d.title}. {sentence(d.message)}"
     for x in diagnoses[1:]:  # every mistake found, not only the first
-        text += f" Also found: {x.title}. {x.message}"
+        text += f" Also found: {x.title}. {sentence(x.message)}"
     return text + pointer
 
 
