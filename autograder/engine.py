@@ -103,7 +103,7 @@ def _say_each_cause_once(checks: list[CheckResult]) -> None:
         cause = c.cause
         if not cause:
             continue
-        if cause in first and len(c.message) > 160:  # a short message costs less than a pointer
+        if cause in first:  # one message per cause: the later checks point to it
             c.message = f"Not run: the function failed as described in \"{first[cause]}\"."
         else:
             first[cause] = c.name
@@ -133,40 +133,24 @@ class _FreshStudent(SandboxStudent):
     """SandboxStudent plus ``call_fresh``: the same call again in a newly started process.
 
     Probes fork from the loaded submission, so within one process an unseeded function
-    returns the same numbers every time. A ``call_fresh`` whose call was answered by the
-    process running now ends that process first (the sandbox restarts on the next call,
-    with a new random state); one whose call an earlier process answered needs no restart.
-    Which process answered is tracked per call, so the evidence (and the partial credit that
-    rests on it) is the same whatever other question restarted the sandbox before. Used only
-    for evidence (autograder.diagnose's ``repeat``) when seeded values differ in a way no
-    known mistake explains.
+    returns the same numbers every time. ``call_fresh`` answers from a process started with
+    another random state than the one its memoised call saw; every ordinary call runs in a
+    process started with the sandbox's first random state. So what an unseeded function draws,
+    and every check and partial credit that rests on it (its training accuracy, the evidence of
+    a missing seed), is the same whatever other question asked for a fresh call before. Used only
+    for evidence (autograder.diagnose's ``repeat``) when seeded values differ in a way no known
+    mistake explains.
     """
 
-    generation = 0  # the sandbox processes started by call_fresh so far
-
     def _call(self, function, args, as_tuple):
-        made_in = self.__dict__.setdefault("made_in", {})
-        made_in[_call_key(function, args, as_tuple)] = self.generation
+        base = self.__dict__.setdefault("base_seed", self.sandbox.random_seed)
+        self.sandbox.use_random_seed(base)
         return super()._call(function, args, as_tuple)
 
     def call_fresh(self, function: str, *args, as_tuple: bool = False):
-        made_in = self.__dict__.setdefault("made_in", {})
-        key = _call_key(function, args, as_tuple)
-        original = made_in.get(key, self.generation)
-        if original == self.generation:
-            self.generation += 1
-            self.sandbox.reseed()
-            self.sandbox.kill()
-        try:
-            return super().call_fresh(function, *args, as_tuple=as_tuple)
-        finally:
-            made_in[key] = original  # the memoised answer's process, not this repeat's
-
-
-def _call_key(function: str, args: tuple, as_tuple: bool) -> str:
-    import json
-
-    return json.dumps([function, [list(a) if isinstance(a, (list, tuple)) else a for a in args], as_tuple])
+        base = self.__dict__.setdefault("base_seed", self.sandbox.random_seed)
+        self.sandbox.use_random_seed(base + 1)
+        return SandboxStudent._call(self, function, args, as_tuple)
 
 
 class Grader:

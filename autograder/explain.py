@@ -171,14 +171,14 @@ def _what_shapes_show(arrays: list, dims) -> str:
         key = re.search(r"\[\'?([Wb])(\d+)\'?\]$", name)
         p, l = (key.group(1), int(key.group(2))) if key else (name[:1], None)
         if p == "b" and len(shape) == 1:
-            return (f" So {name} is a 1-D array, as np.zeros(n) makes. A bias is a column: "
-                    "np.zeros((layers_dims[l], 1)), with double parentheses, gives shape (n, 1).")
+            return (f" So {name} is a 1-D array, as np.zeros(n) makes. A bias is a column: use "
+                    "np.zeros((layers_dims[l], 1)), with double parentheses, for shape (n, 1).")
         if p == "W" and dims is not None and l is not None and 1 <= l < len(dims) and len(shape) == 2:
             want = [int(dims[l]), int(dims[l - 1])]
             if shape == want[::-1] and want[0] != want[1]:
                 return (f" So {name} is transposed: W{l} needs {_shape(want)} "
-                        "= (layers_dims[l], layers_dims[l-1]).")
-    return ""
+                        "= (layers_dims[l], layers_dims[l-1]). Swap the two sizes where you create it.")
+    return " Check what your assert compares against these shapes: the assert or the line it checks is off."
 _NAME_ERROR = re.compile(r"NameError\W+name '(\w+)' is not defined")
 
 
@@ -428,7 +428,7 @@ _KINDS = {"NoneType": "`None`", "int": "an `int`", "float": "a `float`", "bool":
 def kind_of(type_name: str) -> str:
     """A value's type as a student says it: `None`, an `int`, a list (not ``builtins.NoneType``)."""
     short = type_name.removeprefix("builtins.")
-    return _KINDS.get(short, f"a `{short}`")
+    return _KINDS.get(short, f"a {short}")
 
 
 def not_a_dict(call: str, type_name: str, value_repr: str) -> str:

@@ -132,8 +132,9 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
             raise ProbeFailure(words.reply_too_large(call))
         raise ProbeFailure(words.unexpected_reply(call))
     if header.get("kind") != "dict":
-        raise ProbeFailure(explain.not_a_dict(call, str(header.get("type"))[:RETURNED_TYPE_CHARS],
-                                              str(header.get("repr"))[:RETURNED_REPR_CHARS]))
+        type_name = str(header.get("type"))[:RETURNED_TYPE_CHARS]
+        raise ProbeFailure(explain.not_a_dict(call, type_name, str(header.get("repr"))[:RETURNED_REPR_CHARS]),
+                           f"{function}: returned {type_name}")
     entries, out = [], {}
     signature = context.signatures.get(function) if context is not None else None
     raw_entries = header.get("entries")

@@ -100,9 +100,9 @@ def index_typos(question: str, dims: list[int], returned: Mapping[str, np.ndarra
     if L < 2:
         return None
     slots = []
-    ws = [returned.get(f"W{l}") for l in range(1, L + 1)]
-    bs = [returned.get(f"b{l}") for l in range(1, L + 1)]
-    if all(w is not None and w.ndim == 2 for w in ws):
+    ws = [w for l in range(1, L + 1) if (w := returned.get(f"W{l}")) is not None and w.ndim == 2]
+    bs = [b for l in range(1, L + 1) if (b := returned.get(f"b{l}")) is not None and b.ndim == 2]
+    if len(ws) == L:
         rows = _index_used(dims, [int(w.shape[0]) for w in ws])
         cols = _index_used(dims, [int(w.shape[1]) for w in ws])
         if (rows, cols) != ("l-1", "l"):  # both swapped: a transposition, told as such
@@ -110,13 +110,13 @@ def index_typos(question: str, dims: list[int], returned: Mapping[str, np.ndarra
                 slots.append(("W", "rows", rows, "l"))
             if cols not in (None, "l-1"):
                 slots.append(("W", "columns", cols, "l-1"))
-    if all(b is not None and b.ndim == 2 and b.shape[1] == 1 for b in bs):
+    if len(bs) == L and all(b.shape[1] == 1 for b in bs):
         rows = _index_used(dims, [int(b.shape[0]) for b in bs])
         if rows not in (None, "l"):
             slots.append(("b", "rows", rows, "l"))
     if not slots:
         return None
-    pairs = []
+    pairs: list[tuple[str, int, tuple[int, ...], tuple[int, int]]] = []
     for p, _, _, _ in slots:
         for l in range(1, L + 1):
             a = returned[f"{p}{l}"]

@@ -216,6 +216,7 @@ def _index_typo(f: dict, question: str, words: _Words) -> str:
     shown = "; ".join(f"{p}{l} has shape {shape_text(got)}, expected {shape_text(want)}"
                       for p, l, got, want in f["pairs"][:4])
     msg = "In your shapes, " + "; ".join(parts) + f" ({shown})."
+    msg += " Use " + " and ".join(dict.fromkeys(f"`{d}[{want}]`" for _, _, _, want in f["slots"])) + " there."
     if any(used == "1" for _, _, used, _ in f["slots"]):
         msg += " In many fonts the digit 1 and the letter l look alike: check the index."
     return msg

@@ -12,9 +12,8 @@ whole and only then shows their Markdown code spans as <code>.
 
 from __future__ import annotations
 
-from functools import cache
-
 import re
+from functools import cache
 
 from markupsafe import Markup, escape
 

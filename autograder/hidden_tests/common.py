@@ -175,8 +175,8 @@ def assert_structure(r, dims) -> None:
             if got is None:
                 from autograder.explain import kind_of
 
-                raise AssertionError(f"{call_text(r)}: {key} is {kind_of(str(e['type']))}, not a numpy array, so it has "
-                                     f"no shape; expected a numpy array of shape {shape}.")
+                raise AssertionError(f"{call_text(r)}: {key} is {kind_of(str(e['type']))}, not a numpy array, so it "
+                                     f"has no shape; expected a numpy array of shape {shape}.")
             if got != shape:
                 hint = ""
                 if key.startswith("W") and got == shape[::-1]:
@@ -206,7 +206,8 @@ def assert_types(r) -> None:
                                  "Build it with np.zeros or np.random.randn"
                                  + (" rather than a list." if kind in ("a list", "a tuple") else "."))
         if not e["exact_ndarray"]:
-            raise AssertionError(f"{call_text(r)}: {key} is a `{str(e.get('type')).removeprefix('builtins.')}`, a subclass of numpy.ndarray; "
+            subclass = str(e.get("type")).removeprefix("builtins.")
+            raise AssertionError(f"{call_text(r)}: {key} is a `{subclass}`, a subclass of numpy.ndarray; "
                                  "expected a plain np.ndarray.")
         if not str(e.get("dtype", "")).startswith("float"):
             raise AssertionError(f"{call_text(r)}: {key} has dtype {e.get('dtype')}; expected a float dtype (float64). "
@@ -357,8 +358,8 @@ def check_seeded_values(student: Student, reference, config, question: str, call
             break
         found_per_call[i] = diagnose_call(r, reference, config, dict(evidence(r), repeat=again.params()))
     found: list[Diagnosis] = []
-    for exc in raised[:1]:
-        found += list(getattr(exc, "diagnoses", None) or [])
+    for failure in raised[:1]:
+        found += list(getattr(failure, "diagnoses", None) or [])
     for ds in found_per_call:
         found += [d for d in ds if d.code not in {x.code for x in found}]
     message = failures[0][1]

@@ -183,6 +183,8 @@ case("he_unseeded_alone", module(he=UNSEEDED_HE), ["np.random.seed(3)"], [], 38.
 case("he_unseeded_seed1_module", "import numpy as np\nnp.random.seed(1)\n\n\n"
      + "\n\n\n".join(fn(q) if q != "he" else UNSEEDED_HE for q in ("zeros", "random", "he", "deep")) + "\n",
      ["np.random.seed(3)"], [], 38.5)
+case("he_unseeded_after_random_unseeded", module(random=fn("random", seed=""), he=UNSEEDED_HE),
+     ["np.random.seed(3)"], [], 37)
 case("he_unseeded_in_notebook", notebook(["import numpy as np\nimport matplotlib.pyplot as plt\nnp.random.seed(1)\n"
                                           "layers_dims = [2, 10, 5, 1]"] + nb_functions(he=UNSEEDED_HE)[1:]
                                          + ["params = initialize_parameters_he(layers_dims)\nprint(params['W1'])"]),
