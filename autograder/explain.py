@@ -412,7 +412,7 @@ def not_implemented(function: str, call: str) -> str:
 def sentence(text: str) -> str:
     """``text`` ended as a sentence, so that the next one does not run into it."""
     text = text.rstrip()
-    return text if not text or text[-1] in ".!?:" else text + "."
+    return text if not text or text[-1] in ".!?:" or text.endswith((".)", ".`", ".\"")) else text + "."
 
 
 def raised(call: str, message: str, hint: str) -> str:

@@ -354,7 +354,8 @@ def _offset_exact(f: dict, question: str, words: _Words) -> str:
     else:
         label = f" (`{f['label']}`)" if f["label"] else ""
         if np.allclose(f["factors"], f["factors"][0], rtol=1e-6):
-            msg += f" The factor is also off: `* {num(f['factors'][0])}`{label} for every layer"
+            plain = f"* {num(f['factors'][0])}"
+            msg += f" The factor is also off: `{plain}`{label if f['label'] != plain else ''} for every layer"
         else:
             msg += " The factor is also off" + label
         msg += f"; to fix it, {words.fix(question)}."

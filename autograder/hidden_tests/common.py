@@ -175,8 +175,11 @@ def assert_structure(r, dims) -> None:
             if got is None:
                 from autograder.explain import kind_of
 
-                raise AssertionError(f"{call_text(r)}: {key} is {kind_of(str(e['type']))}, not a numpy array, so it "
-                                     f"has no shape; expected a numpy array of shape {shape}.")
+                kind = kind_of(str(e["type"]))
+                left = (" The line that sets it still holds the template's `None`: set it with np.random.randn(...) "
+                        "or np.zeros(...) as the exercise asks.") if kind == "`None`" else ""
+                raise AssertionError(f"{call_text(r)}: {key} is {kind}, not a numpy array, so it has no shape; "
+                                     f"expected a numpy array of shape {shape}.{left}")
             if got != shape:
                 hint = ""
                 if key.startswith("W") and got == shape[::-1]:
