@@ -109,6 +109,21 @@ def _say_each_cause_once(checks: list[CheckResult]) -> None:
             first[cause] = c.name
 
 
+def _prefer_the_default(checks: list[CheckResult]) -> None:
+    """A question whose function is right whenever its defaulted argument is passed (the seeded
+    calls show it) has a wrong default, not a fixed factor: a check that saw only a call without the
+    argument and blamed a fixed factor gets the default's diagnosis instead."""
+    defaults = {c.question: d for c in checks for d in c.diagnoses if d.code == "wrong-default"}
+    for c in checks:
+        wd = defaults.get(c.question)
+        if wd is None:
+            continue
+        for i, d in enumerate(c.diagnoses):
+            if d.code == "random-scale-ignored":
+                c.message = c.message.replace(f"{d.title}. {d.message}", f"{wd.title}. {wd.message}")
+                c.diagnoses[i] = wd
+
+
 def _say_each_diagnosis_once(checks: list[CheckResult]) -> None:
     """A diagnosis behind several checks of a question is explained by the first; the others
     name it and point there (results.json shows every check's message in full)."""
@@ -224,6 +239,7 @@ class Grader:
             # after the checks: what was left out is listed only when a call needed it
             result.load_messages = context.load_lines(self.config.functions)
             result.load_note = context.load_note()
+            _prefer_the_default(result.checks)
             _say_each_diagnosis_once(result.checks)
             result.evidence = gather_evidence(self, student, result.checks, log)
             result.probes = student.calls_made

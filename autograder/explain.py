@@ -140,6 +140,10 @@ def signature_differs(params: list[dict] | None, fn) -> str:
     if any(p["kind"] in ("varargs", "varkw") for p in params):
         return ""  # def f(*args, **kwargs) (a decorator's wrapper) accepts the grader's calls
     have = [p for p in params if p["kind"] == "positional"]
+    names, wanted = [p["name"] for p in have], [w.name for w in want]
+    if len(names) == len(wanted) > 1 and sorted(names) == sorted(wanted) and names != wanted:
+        return (f"its parameters come in another order: the grader passes them positionally, "
+                f"{', '.join(f'`{n}`' for n in wanted)} (the layer list first)")
     if len(have) < len(want):
         missing = ", ".join(f"`{p.name}`" for p in want[len(have):])
         return f"it has no parameter {missing}"
@@ -421,8 +425,9 @@ def raised(call: str, message: str, hint: str) -> str:
     return sentence(text) + f" {hint}" if hint else text
 
 
-_KINDS = {"NoneType": "`None`", "int": "an `int`", "float": "a `float`", "bool": "a `bool`", "str": "a string",
-          "list": "a list", "tuple": "a tuple", "set": "a set", "dict": "a dict"}
+_KINDS = {"NoneType": "`None`", "ellipsis": "`...` (the template's placeholder, still there)", "int": "an `int`",
+          "float": "a `float`", "bool": "a `bool`", "str": "a string", "list": "a list", "tuple": "a tuple",
+          "set": "a set", "dict": "a dict"}
 
 
 def kind_of(type_name: str) -> str:

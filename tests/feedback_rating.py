@@ -29,7 +29,7 @@ LEAKS = re.compile(r"_Quiet|DisplayStandIn|DisplayModule|autograder|site-package
 ACTIONS = re.compile(r"\b(?:[Uu]se|[Ww]rite|[Cc]all|[Nn]ame|[Rr]emove|[Ff]ix|[Ss]wap|[Bb]uild|[Mm]ultiply|"
                      r"[Dd]ivide|[Ee]nd it|[Rr]eturn|[Ss]et it|[Ll]oop with|[Kk]eep|[Aa]dd|[Dd]raw|[Ii]nitialize|"
                      r"[Tt]ake|[Cc]reate|[Cc]heck|[Cc]ount)\b")
-GLUED = re.compile(r"\)\s+(?:Your|Diagnosis|Also found|Use|Call|Write)\b")
+GLUED = re.compile(r"[^.]\)\s+(?:Your|Diagnosis|Also found|Use|Call|Write)\b")
 
 
 def problems(out: Path, sid: str) -> list[str]:

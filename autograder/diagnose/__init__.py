@@ -73,6 +73,7 @@ from autograder.diagnose.findings import (
     SECTIONS,
     Diagnosis,
     Finding,
+    default_diagnosis,
     section_for,
     signature_diagnosis,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "SECTIONS",
     "Diagnosis",
     "Finding",
+    "default_diagnosis",
     "diagnose",
     "section_for",
     "signature_diagnosis",

@@ -62,7 +62,7 @@ def _findings(question: str, layers_dims: list[int], returned: dict[str, np.ndar
     typo = detect_structure.index_typos(question, [int(d) for d in layers_dims], returned)
     explained = set()
     if keys is not None and keys.code == "key-offset" and keys.facts["holds_layer"]:
-        explained.add(keys.facts["prefix"])  # b2 holding layer 1's bias is the key's slip, not a shape's
+        explained |= set(keys.facts["prefix"])  # b2 holding layer 1's bias is the key's slip, not a shape's
     if typo is not None:
         out.append(typo)
         explained |= {p for p, _, _, _ in typo.facts["slots"]}

@@ -62,20 +62,23 @@ def key_offset(question: str, dims: list[int], returned: Mapping[str, np.ndarray
         return None  # other names too: not a numbering slip
     right = list(range(1, L + 1))
     off = [p for p in "Wb" if numbers[p] != right]
-    if len(off) != 1:
+    if not off:
         return None
-    p = off[0]
-    k = numbers[p][0] - 1 if numbers[p] else 0
-    if k == 0 or numbers[p] != [l + k for l in right]:
+    ks = {numbers[p][0] - 1 if numbers[p] else 0 for p in off}
+    k = ks.pop() if len(ks) == 1 else 0
+    # both kinds one too low is a loop from 0 (W0 and b0), told as such
+    if k == 0 or (len(off) == 2 and k < 0) or any(numbers[p] != [l + k for l in right] for p in off):
         return None
     holds = []
-    for l in right:
-        a = returned[f"{p}{l + k}"]
-        want = (dims[l], dims[l - 1]) if p == "W" else (dims[l], 1)
-        holds.append(tuple(a.shape) == want)
+    for p in off:
+        for l in right:
+            a = returned[f"{p}{l + k}"]
+            want = (dims[l], dims[l - 1]) if p == "W" else (dims[l], 1)
+            holds.append(tuple(a.shape) == want)
+    prefix = off[0] if len(off) == 1 else "Wb"
     return Finding("key-offset", question, "key-offset", {
-        "prefix": p, "offset": k, "found": [f"{p}{l + k}" for l in right], "expected": [f"{p}{l}" for l in right],
-        "holds_layer": all(holds)})
+        "prefix": prefix, "offset": k, "found": [f"{p}{l + k}" for p in off for l in right],
+        "expected": [f"{p}{l}" for p in off for l in right], "holds_layer": all(holds)})
 
 
 # How a student's index can name a layer size, in the order a finding prefers them when several

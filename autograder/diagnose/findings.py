@@ -61,6 +61,7 @@ CODES: dict[str, str] = {
     "default-rng": "np.random.default_rng instead of np.random.seed/randn",
     # calling the function
     "wrong-signature": "Signature differs from the assignment's",
+    "wrong-default": "Wrong default value of a parameter",
     # fallback
     "values-differ": "Values differ from the reference",
 }
@@ -136,6 +137,11 @@ def as_diagnosis(finding: Finding, message: str) -> Diagnosis:
     return Diagnosis(code=finding.code, title=CODES[finding.code], message=message,
                      notebook_section=section_for(finding.code, finding.question),
                      confidence=finding.confidence, partial_credit_eligible=finding.partial)
+
+
+def default_diagnosis(question: str, message: str) -> Diagnosis:
+    """Right whenever the argument is passed, wrong without it: the ``def`` line's default value."""
+    return as_diagnosis(Finding("wrong-default", question, "default"), message)
 
 
 def signature_diagnosis(question: str, message: str) -> Diagnosis:

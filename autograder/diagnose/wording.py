@@ -112,6 +112,15 @@ def describe(finding: Finding, functions: Mapping[str, str], *, scale_parameter:
     return _WRITERS[finding.kind](facts, finding.question, _Words(functions, scale_parameter, dims_name))
 
 
+def wrong_default(function: str, parameter: str, used: float | None, default: object) -> str:
+    """A function right whenever ``parameter`` is passed and wrong without it: its default."""
+    found = f" without it, your weights come out as with {parameter}={num(used)}" if used is not None else (
+        " without it, your values differ")
+    return (f"Your function gives the right weights whenever the call passes `{parameter}`, but{found}: the "
+            f"default value in your `def` line is not the assignment's. Write `{parameter}={default!r}` in "
+            f"`def {function}(...)`: the notebook's first experiment calls it without `{parameter}`.")
+
+
 def stream(plan: Plan) -> str:
     """The random stream of a plan, as the student would have called it."""
     if plan.source == "legacy":
@@ -184,7 +193,7 @@ _OFF_WORDS = {1: "one too high", -1: "one too low"}
 
 def _key_offset(f: dict, question: str, words: _Words) -> str:
     p, k = f["prefix"], f["offset"]
-    kind = "weight" if p == "W" else "bias"
+    kind = {"W": "weight", "b": "bias", "Wb": "weight and bias"}[p]
     off = _OFF_WORDS.get(k, f"{abs(k)} too {'high' if k > 0 else 'low'}")
     msg = (f"Your {kind} keys are numbered {off}: your dictionary has {key_list(f['found'])} where "
            f"{key_list(f['expected'])} are expected")
@@ -192,8 +201,10 @@ def _key_offset(f: dict, question: str, words: _Words) -> str:
         msg += (f", and each holds the {kind} of the layer its number misses ({f['found'][0]} has layer 1's "
                 "shape)")
     sign = "+" if k > 0 else "-"
-    msg += (f". The key is built as `'{p}' + str(l {sign} {abs(k)})`; layer l's {kind} is "
-            f"`'{p}' + str(l)`, the same l as the sizes you use.")
+    built = " and ".join(f"`'{x}' + str(l {sign} {abs(k)})`" for x in p)
+    right = " and ".join(f"`'{x}' + str(l)`" for x in p)
+    msg += (f". The key is built as {built}; layer l's {kind} key is {right}, the same l as the sizes "
+            "you use.")
     return msg
 
 

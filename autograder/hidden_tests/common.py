@@ -313,6 +313,36 @@ def _as_other_call(question: str, r) -> dict:
     return {"layers_dims": dims, "returned": r.params(), "scale": scale}
 
 
+def _only_the_default_differs(returned, failures, raised, reference_fn, question: str):
+    """A diagnosis when every call that passes the defaulted argument is right and every call that
+    leaves it out is wrong (``scale=10`` in the ``def`` line), else None."""
+    import inspect
+
+    failed = {id(r) for r, _ in failures}
+    given = [r for r in returned if len(r.args) > 1]
+    left_out = [r for r in returned if len(r.args) == 1]
+    if raised or not given or not left_out or any(id(r) in failed for r in given) \
+            or not all(id(r) in failed for r in left_out):
+        return None
+    params = list(inspect.signature(reference_fn).parameters.values())
+    if len(params) < 2 or params[1].default is inspect.Parameter.empty:
+        return None
+    from autograder.diagnose import default_diagnosis
+    from autograder.diagnose.wording import wrong_default
+
+    default = params[1].default
+    used = None
+    r = left_out[0]
+    expected = reference_fn(list(r.args[0]))
+    w, e = r.arrays.get("W1"), expected.get("W1")
+    if isinstance(default, (int, float)) and w is not None and e is not None and w.shape == e.shape \
+            and float(np.sum(e * e)) > 0:
+        ratio = float(np.sum(w * e) / np.sum(e * e))
+        if np.allclose(w, ratio * e, rtol=1e-6, atol=1e-12):
+            used = ratio * float(default)
+    return default_diagnosis(question, wrong_default(r.function, params[1].name, used, default))
+
+
 def check_seeded_values(student: Student, reference, config, question: str, calls) -> None:
     """Every call in ``calls`` ((layers_dims, extra args) pairs) must return the reference's seeded values.
 
@@ -339,6 +369,9 @@ def check_seeded_values(student: Student, reference, config, question: str, call
         raise raised[0]  # no value to compare: the error is the whole story
     if not failures:
         return
+    wrong_default = _only_the_default_differs(returned, failures, raised, reference[function], question)
+    if wrong_default is not None:
+        raise CheckFailure(with_diagnosis(failures[0][1], [wrong_default], config.notebook), [wrong_default])
     evidence_args = (EVIDENCE_RANDOM_SCALE,) if question == "random" else ()
     try:
         returned.append(student.call(function, list(EVIDENCE_CASE), *evidence_args))

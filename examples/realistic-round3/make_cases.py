@@ -88,6 +88,8 @@ def case(name, text, must, must_not=(), score=None, suffix=".py"):
 # ---- key and index typos: found from which keys and shapes are off
 case("he_bias_key_plus_one", module(he=fn("he", bkey="'b' + str(l + 1)")),
      ["`'b' + str(l + 1)`", "b1"], [DOUBLE_PARENS, "Build them as"])
+case("deep_both_keys_plus_one", module(deep=fn("deep", wkey="'W' + str(l + 1)", bkey="'b' + str(l + 1)")),
+     ["one too high", "str(l + 1)"], ["Build them as"])
 case("zeros_bias_key_plus_one", module(zeros=fn("zeros", bkey="'b' + str(l+1)")),
      ["str(l + 1)", "one too high"], [DOUBLE_PARENS])
 case("random_weight_key_minus_one", module(random=fn("random", wkey="'W' + str(l - 1)")),
@@ -116,6 +118,12 @@ case("zeros_no_param", module(zeros=fn("zeros", params="", body="layers_dims = [
                                                                 "    parameters['b' + str(l)] = np.zeros((layers_dims[l], 1))\n"
                                                                 "return parameters")),
      ["has no parameter `layers_dims`", "def initialize_parameters_zeros(layers_dims):"], [])
+case("random_default_scale_10", module(random=fn("random", params="layers_dims, scale=10")),
+     ["`scale=0.01`", "default value", "scale=10"], ["ignores its `scale`"], 36)
+case("random_params_swapped", module(random=fn("random", params="scale, layers_dims")),
+     ["another order", "def initialize_parameters_random(layers_dims, scale=0.01):"], ["has no default value"])
+case("he_ellipsis_left", module(he=fn("he", draw="...")),
+     ["the template's placeholder"], ["builtins", "ellipsis;"])
 case("random_kwargs_only", module(random=fn("random", params="layers_dims, *, scale=0.01")),
      ["`def initialize_parameters_random(layers_dims, *, scale=...):`", "def initialize_parameters_random(layers_dims, scale=0.01):"], [])
 
