@@ -14,6 +14,12 @@ turns those facts into feedback a student can act on:
   ``rs = np.random.RandomState(1)``) says so, and how to fix it;
 * a signature that differs from the assignment's names the ``def`` line to write;
 * aliases NumPy removed (``np.float``...) say the code was written for an older NumPy;
+* a function whose code does not compile is told as that error, once (the later checks point to it);
+  a failed ``assert`` of the student's own is quoted with the shapes its line saw;
+* places are named as the student sees them: a notebook cell by its execution count (``cell [5]``)
+  or its position among all cells, with its first line, which every build of the notebook shares;
+* what the grader left out is listed only when a call needed it (``load_lines``), else said in one
+  line (``load_note``);
 * no path of the grading machine or name of the kit's internals in any of it
   (:func:`scrub`).
 

@@ -13,8 +13,11 @@ the sentences a student reads for each.
 
 - ``findings``: the codes, their titles and notebook sections; Finding and Diagnosis
 - ``returned``: a returned dict as float64 arrays, layer shapes, the tolerance comparison
-- ``detect_structure``: keys (loop from 0, loop stopping early, names), shapes, biases
-- ``detect_weights``: zeros vs random, ``rand``, ``randn ** p``, the factor, the seeding
+- ``detect_structure``: keys (loop from 0, loop stopping early, key numbers off their layer such as
+  ``'b' + str(l + 1)``, names), shapes (and the index a wrong size comes from: ``layers_dims[1]``
+  for ``layers_dims[l]``), biases
+- ``detect_weights``: zeros vs random, ``rand``, ``randn ** p``, ``randn * a + b``, the factor, the
+  seeding, and the factor and seeding of weights drawn in the transposed shape
 - ``detect_values``: the fallback, which entries differ and by how much
 - ``draws``: the seeding plans and their regenerated draws, exact factor/exponent fits
 - ``factors``: the expected factor and the wrong ones students use
