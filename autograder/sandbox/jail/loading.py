@@ -65,7 +65,9 @@ def failing_frame(exc: BaseException) -> list:
             tb = tb.tb_next
         if frame is None:
             return out
-        for name, value in list(dict.items(frame.f_locals))[:FRAME_LOCALS]:
+        local_vars = frame.f_locals  # a dict up to Python 3.12, a C-level proxy of the frame from 3.13
+        pairs = dict.items(local_vars) if type(local_vars) is dict else dict(local_vars).items()
+        for name, value in list(pairs)[:FRAME_LOCALS]:
             if type(name) is not str:
                 continue
             if type(value) is int:
