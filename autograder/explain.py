@@ -154,7 +154,9 @@ def signature_differs(params: list[dict] | None, fn) -> str:
         missing = ", ".join(f"`{p.name}`" for p in want[len(have):])
         return f"it has no parameter {missing}"
     if len(have) > len(want):
-        extra = [p for p in have[len(want):] if not p["default"]]
+        # the parameters the assignment does not name (a `self`, a `seed`), wherever they stand
+        extra = ([p for p in have if p["name"] not in wanted and not p["default"]] if set(wanted) <= set(names)
+                 else [p for p in have[len(want):] if not p["default"]])
         if extra:
             return "it has parameters the assignment does not pass: " + ", ".join(f"`{p['name']}`" for p in extra)
     for p, w in zip(have, want):

@@ -124,6 +124,8 @@ case("random_params_swapped", module(random=fn("random", params="scale, layers_d
      ["another order", "def initialize_parameters_random(layers_dims, scale=0.01):"], ["has no default value"])
 case("he_ellipsis_left", module(he=fn("he", draw="...")),
      ["the template's placeholder"], ["builtins", "ellipsis;"])
+case("he_self_param", module(he=fn("he", params="self, layers_dims")),
+     ["does not pass: `self`", "def initialize_parameters_he(layers_dims):"], ["does not pass: `layers_dims`"])
 case("random_kwargs_only", module(random=fn("random", params="layers_dims, *, scale=0.01")),
      ["`def initialize_parameters_random(layers_dims, *, scale=...):`", "def initialize_parameters_random(layers_dims, scale=0.01):"], [])
 
