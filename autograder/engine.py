@@ -237,7 +237,8 @@ class Grader:
             result.checks = [self.run_check(q, c, student, log) for (q, c) in self.checks]
             _say_each_cause_once(result.checks)
             # after the checks: what was left out is listed only when a call needed it
-            result.load_messages = context.load_lines(self.config.functions)
+            result.load_messages = context.load_lines(self.config.functions,
+                                                      full_score=all(c.passed for c in result.checks))
             result.load_note = context.load_note()
             _prefer_the_default(result.checks)
             _say_each_diagnosis_once(result.checks)

@@ -213,6 +213,7 @@ class LoadContext:
             else:
                 self.errors.append(self.name_places(scrub(m)) + numpy_hint(m))
         self.needed: set[str] = set()  # names a call failed on that a left-out statement defines
+        self.errors_folded = False  # load_lines left the load errors to load_note (a full score)
         self.dropped = [(c.get("origin", "?"), d) for c in self.chunks for d in c.get("dropped", [])]
         # name -> where a left-out statement or an unavailable import would have defined it
         self.undefined_by: dict[str, str] = {}
@@ -285,8 +286,11 @@ class LoadContext:
 
     # ---- what the student reads under "While loading your code"
 
-    def load_lines(self, graded: list[str]) -> list[str]:
-        lines = list(self.errors)
+    def load_lines(self, graded: list[str], full_score: bool = False) -> list[str]:
+        """What the student reads under "While loading your code". ``full_score``: every check
+        passed, so statements that failed while loading did not matter (load_note counts them)."""
+        self.errors_folded = full_score
+        lines = [] if full_score else list(self.errors)
         lines += self._redefinitions(graded)
         if not self.needed:
             return lines  # nothing left out mattered: load_note says it in one line
@@ -315,9 +319,12 @@ class LoadContext:
     def load_note(self) -> str:
         """What the grader left out, in one line, when none of it was needed by a graded function
         ('' when it was: load_lines then lists it all, or when nothing was left out)."""
-        if self.needed or not (self.unavailable or self.dropped):
+        failed = len(self.errors) if self.errors_folded else 0
+        if self.needed or not (self.unavailable or self.dropped or failed):
             return ""
         parts = []
+        if failed:
+            parts.append(f"{failed} statement{'s' if failed != 1 else ''} that failed to run")
         if self.unavailable:
             mods = list(dict.fromkeys(m for _, m in self.unavailable))
             named, unnamed = mods[:UNAVAILABLE_IMPORTS_SHOWN], len(mods) - UNAVAILABLE_IMPORTS_SHOWN

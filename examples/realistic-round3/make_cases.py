@@ -203,6 +203,8 @@ case("he_unseeded_in_notebook", notebook(["import numpy as np\nimport matplotlib
 # ---- pages as a student reads them
 case("nb_correct_with_experiments", notebook(nb_functions() + ["train_X = load()\nparams = initialize_parameters_he([2, 4, 1])\nplt.plot([1, 2])"]),
      [], ["While loading your code", "cell 2, line 1"], 40, suffix=".ipynb")
+case("nb_correct_broken_experiment", notebook(nb_functions() + ["for name in ['he', 'deep']\n    print(name)"]),
+     ["1 statement that failed to run"], ["While loading your code", "SyntaxError"], 40, suffix=".ipynb")
 case("py_constants", module(he=fn("he", draw="np.random.randn(layers_dims[l], layers_dims[l-1]) * factor")).replace(
     "import numpy as np\n", "import numpy as np\nfactor = compute_factor()\n"),
      ["`factor` is defined by `factor = compute_factor()`", "your file"], ["from your notebook"])
