@@ -97,6 +97,11 @@ IPYTHON_GROUP_LINES = 256
 
 #: Characters of a value's repr sent back to describe a wrong return value: enough to recognise it.
 REPR_CHARS = 300
+#: Locals (and arrays in dict locals) described when the student's own ``assert`` fails: the
+#: parameter dict of a network of a few layers, the layer index and the sizes.
+FRAME_LOCALS = 24
+#: Characters of one such local's name (``parameters['W1']``).
+FRAME_NAME_CHARS = 60
 #: Keys of a returned dict described one by one; past this the description says "more than N keys".
 KEYS_DESCRIBED = 200
 #: Parameters of one function reported (its signature is checked against the assignment's, which
@@ -175,3 +180,14 @@ CLASSROOM_NAME_CHARS = 200
 #: In the student's kernel (``otter run``), after the first alarm the next comes this often, so a
 #: loop that swallows one interruption is interrupted again.
 INKERNEL_REFIRE_SECONDS = 0.5
+
+# The semester step (autograder/semester): files a student controls are read with a cap.
+# Gradescope's submission_metadata.json and nbgrader's timestamp.txt are a few KB at most.
+PLATFORM_METADATA_BYTES = 1 << 20
+# A Classroom clone's `git log` of one commit: a few hundred bytes; git gets this long to answer.
+GIT_LOG_BYTES = 4096
+GIT_LOG_SECONDS = 20.0
+# Entries of a folder submission looked at for its newest file time (the last-resort submission time).
+MTIME_ENTRIES = 10_000
+# The instructor's roster and overrides files (a course of 10,000 students is 1-2 MB).
+ROSTER_BYTES = 32 << 20

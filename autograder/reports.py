@@ -22,14 +22,14 @@ import io
 import json
 from pathlib import Path
 
-from autograder import isolation_levels
 from autograder.atomic import write_atomic
+from autograder.class_figures import figures as class_figures
 from autograder.config import GradingConfig
 from autograder.engine import SubmissionResult
 from autograder.escape import csv_cell, visible
 from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_markdown
 from autograder.feedback.sections import section_heading
-from autograder.statuses import ERROR, GRADED, NOT_GRADED
+from autograder.statuses import NOT_GRADED
 
 # ``name`` last: scripts that read the columns by position before it keep working.
 GRADEBOOK_COLUMNS_TAIL = ["total", "max_total", "status", "name"]
@@ -51,9 +51,9 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
         }
         for c in result.checks
     ]
+    # The visible output is the student's: the isolation level is the instructor's concern
+    # (extra_data.isolation, the console, summary.html).
     summary = [f"Score: {_fmt(result.score)} / {_fmt(result.max_score)}"]
-    if result.isolation:
-        summary.append(isolation_line(result.isolation))
     if result.error:
         summary.append(f"Grading error: {result.error}")
     found = diagnoses_data(result)
@@ -66,6 +66,8 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
         summary.append("Likely mistakes:\n" + "\n".join(items))
     if result.load_messages:
         summary.append("While loading your code:\n" + "\n".join(f"  {m}" for m in result.load_messages))
+    elif result.load_note:
+        summary.append(result.load_note)
     return {
         "score": result.score,
         "execution_time": round(result.seconds, 3),
@@ -95,12 +97,6 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
                                 "max_score": c.max_score} for c in result.checks if c.partial],
         },
     }
-
-
-def isolation_line(level: str) -> str:
-    """The sandbox's isolation level as the visible output says it, loudly when weaker than namespaces."""
-    weak = isolation_levels.warning(level)
-    return f"WARNING: {weak}" if weak else f"Sandbox: {level} ({isolation_levels.summary(level)})."
 
 
 def diagnoses_data(result: SubmissionResult) -> list[dict]:
@@ -148,15 +144,15 @@ def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, iso
     """The batch in numbers for a CI job or a script (``summary.json``): counts by status, the
     isolation level, whether it was stopped early, and one entry per submission. Ids and names are
     plain JSON strings; the reader escapes them for wherever it shows them."""
-    statuses = [r.status for r in results]
-    graded = [r for r in results if r.status == GRADED]
+    f = class_figures(results, config.max_points())
     return {
         "assignment": config.assignment, "grader_version": results[0].grader_version if results else "",
         "isolation": isolation, "complete": not interrupted, "stopped_by": interrupted or None,
-        "submissions": len(results), "graded": statuses.count(GRADED), "errors": statuses.count(ERROR),
-        "not_graded": statuses.count(NOT_GRADED), "unchanged_since_last_run": reused,
+        "submissions": f.submissions, "graded": f.graded, "errors": f.errors,
+        "not_graded": f.not_graded, "unchanged_since_last_run": reused,
         "max_total": config.max_points(),
-        "mean_total": round(sum(r.score for r in graded) / len(graded), 4) if graded else None,
+        # The same figures as summary.html (autograder.class_figures), with what they are over.
+        "mean_total": f.mean_total, "median_total": f.median_total, "mean_over": f.over,
         "results": [{"submission": r.id, "name": r.name or r.id, "status": r.status,
                      "total": None if r.status == NOT_GRADED else r.score, "error": r.error or None}
                     for r in sorted(results, key=lambda r: r.id)],
