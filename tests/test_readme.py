@@ -1,4 +1,8 @@
-"""The documented platform commands, run verbatim in a fresh clone.
+"""README.md read in one sitting, with what a newcomer needs; the platform commands, run verbatim.
+
+README stays under 300 lines and gives the two set-up commands, the second being exactly what CI
+runs; its table of platforms is the build's targets, and its table of documentation names every
+page of docs/. (Links, commands, options, counts and figures of every page: test_docs_facts.py.)
 
 Every ``sh`` block of docs/platforms.md (where README's "Hand it out" section sends
 an instructor) is run in order, as written, by one bash with ``-euo pipefail``, from
@@ -22,6 +26,48 @@ import pytest
 from autograder.config import PROJECT_ROOT
 
 PLATFORMS_DOC = Path("docs") / "platforms.md"
+README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_reads_in_one_sitting():
+    lines = README.count("\n")
+    assert lines <= 300, f"README.md has {lines} lines: move the detail to a page of docs/ and link it"
+
+
+def test_set_up_is_two_commands_and_the_second_is_what_ci_runs():
+    block = re.search(r"## Set-up: two commands\n.*?```\n(.*?)```", README, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["make demo", "make test"]
+    ci = [line.strip() for line in (PROJECT_ROOT / ".ci" / "run").read_text().splitlines()
+          if line.strip() and not line.lstrip().startswith("#")]
+    assert ci[-1] == commands[1], f".ci/run runs {ci[-1]!r}, README gives {commands[1]!r}"
+    assert ".ci/run" in block
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def _table_after(heading: str) -> list[list[str]]:
+    section = README[README.index(heading):]
+    rows = section[section.index("\n|") + 1:].splitlines()
+    rows = rows[:next((i for i, r in enumerate(rows) if not r.startswith("|")), len(rows))]
+    return [[c.strip() for c in r.strip("|").split("|")] for r in rows[2:]]
+
+
+def test_the_platform_table_is_the_builds_targets():
+    from autograder.packaging import TARGETS
+
+    named = [row[0].strip("`") for row in _table_after("### Hand it out and grade it on a platform")]
+    assert sorted(named) == sorted(TARGETS), named
+    assert "(docs/platforms.md)" in README[README.index("### Hand it out"):]
+
+
+def test_the_documentation_table_names_every_page():
+    linked = {row[0] for row in _table_after("## Documentation")}
+    pages = {f"[docs/{p.name}](docs/{p.name})" for p in (PROJECT_ROOT / "docs").glob("*.md")}
+    assert pages <= linked, f"README's Documentation table lacks {sorted(pages - linked)}"
+    for section in ("## For students", "## For instructors", "### Install it, start a course",
+                    "### Grade a folder of submissions", "### The semester", "## Documentation"):
+        assert section in README, section
 
 
 def platform_commands(page: str) -> list[str]:
