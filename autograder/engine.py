@@ -135,7 +135,7 @@ class Grader:
         self.checks = collect_checks(config)
         self.trainer = trainer or Trainer(config)
         self.reference = reference_functions(config.functions)
-        self.hide = hide_paths(list(hide_extra))
+        self.hide_extra = list(hide_extra)  # the grader's outputs: covered in every sandbox
         self.isolation = detect_isolation()
         self.zygote = new_zygote(self.isolation)
 
@@ -176,7 +176,10 @@ class Grader:
             result.seconds = time.monotonic() - t0
             return result
         result.kind, result.digest = sub.kind, sub.digest
-        sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits, self.hide,
+        # What to hide, looked at again for each submission: an entry made while the batch runs
+        # (another checkout, a copy of the solutions) is covered from the next submission on.
+        sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits,
+                          hide_paths(self.hide_extra),
                           self.config.sandbox.stub_modules, self.isolation, self.zygote,
                           self.config.sandbox.preload_modules)
         try:

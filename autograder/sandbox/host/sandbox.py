@@ -48,7 +48,7 @@ from autograder.limits import (
 from autograder.sandbox import outcomes as words
 from autograder.sandbox import wire
 from autograder.sandbox.host import cgroups
-from autograder.sandbox.host.hiding import NEEDED_IN_PROJECT, tmp_holds_needed
+from autograder.sandbox.host.hiding import NEEDED_IN_PROJECT, keep_in_private
 from autograder.sandbox.host.isolation import (
     Isolation,
     detect_isolation,
@@ -169,11 +169,11 @@ class Sandbox:
             raise words.budget_used_up(self.limits.submission_seconds)
         self.starts += 1
         uid = self.uid
-        if self._tmp is None and (not self.isolation.namespaces or tmp_holds_needed()):
+        if self._tmp is None and not self.isolation.namespaces:
             self._tmp = tempfile.mkdtemp(prefix="initgrade-")
             if self.isolation.drop_uid:
                 os.chown(self._tmp, uid, uid)
-        workdir = self._tmp or "/tmp"  # with namespaces, _tmp is only the mount point of a private tmpfs
+        workdir = self._tmp or "/tmp"  # with namespaces, the sandbox's own tmpfs
         self.cgroup = cgroups.create(self.limits.processes, self._memory_cap())
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
@@ -216,7 +216,7 @@ class Sandbox:
             "limits": self.limits.model_dump(), "hide": self.hide,
             "namespaces": self.isolation.namespaces, "stub_modules": self.stub_modules,
             "workdir": workdir, "sweep": self.isolation.namespaces or self.isolation.drop_uid,
-            "nonce": nonce, "scratch": self._tmp if self.isolation.namespaces else None,
+            "nonce": nonce, "keep": keep_in_private() if self.isolation.namespaces else [],
             "random_seed": self.random_seed,
             "readable": [str(PROJECT_ROOT / name) for name in NEEDED_IN_PROJECT],
             # Tests only: the fallback's second line (the uid's sweep) proved on its own.
@@ -333,8 +333,8 @@ class Sandbox:
 
     @property
     def scratch_dir(self) -> str | None:
-        """The sandbox's private folder on the host, when it has one (the uid fallback, or a /tmp
-        that holds files the sandbox needs); None with namespaces' own tmpfs."""
+        """The sandbox's private folder on the host, when it has one (without namespaces); None
+        with namespaces' own tmpfs."""
         return self._tmp
 
     def _exit_description(self) -> str:
