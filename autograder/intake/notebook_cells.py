@@ -96,7 +96,9 @@ def rewrite_escapes(lines: list[str]) -> list[str] | None:
         return None  # line breaks other than \n (\r, \x0c, \u2028...): tokenizers and splitlines disagree
     try:
         tree = ast.parse(text)
-    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError, MemoryError
+    except MemoryError:
+        raise  # over the reading's memory cap (autograder.intake.bounded): said as such, not read another way
+    except Exception:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError
         return None
     if rewritten and not set(rewritten) <= _one_line_statements(tree):
         return None

@@ -44,6 +44,7 @@ from autograder.limits import (
     PARAMETER_NAME_CHARS,
     PARAMETERS_REPORTED,
     REPLY_LIST_ITEMS,
+    SUBMISSION_HEADER_BYTES,
 )
 from autograder.sandbox import outcomes as words
 from autograder.sandbox import wire
@@ -155,6 +156,8 @@ class Sandbox:
         self.cgroup: cgroups.SandboxCgroup | None = None
         self.uid = sandbox_uid()
         self._tmp: str | None = None
+        # The header bytes this submission's replies may take, over every start and call.
+        self.header_budget = wire.HeaderBudget(SUBMISSION_HEADER_BYTES)
 
     # -- life cycle -------------------------------------------------------------------
     def _budget_left(self) -> float:
@@ -211,7 +214,8 @@ class Sandbox:
         drain.start()
         self.drains.append(drain)
         request = {
-            "chunks": [{"origin": c["origin"], "code": c["code"]} for c in self.chunks if c["code"].strip()],
+            "chunks": [{"origin": c["origin"], "code": c["code"], "line": int(c.get("line", 0))}
+                       for c in self.chunks if c["code"].strip()],
             "files": self.files, "functions": self.functions,
             "limits": self.limits.model_dump(), "hide": self.hide,
             "namespaces": self.isolation.namespaces, "stub_modules": self.stub_modules,
@@ -226,7 +230,7 @@ class Sandbox:
         try:
             wire.write_frame(self.req_fd, request)
             deadline = t0 + min(self.limits.load_seconds, max(self._budget_left(), 0.1))
-            header, _ = wire.read_frame(self.rep_fd, deadline=deadline)
+            header, _ = wire.read_frame(self.rep_fd, deadline=deadline, budget=self.header_budget)
         except wire.WireTimeout:
             self.kill()
             raise words.load_timeout(self.limits.load_seconds, self._output_hint()) from None
@@ -303,8 +307,8 @@ class Sandbox:
         self._seq += 1
         try:
             wire.write_frame(self.req_fd, {"op": "call", "function": function, "args": args, "seq": self._seq})
-            header, arrays = wire.read_frame(
-                self.rep_fd, deadline=deadline, max_array_bytes=self.limits.reply_mb << 20)
+            header, arrays = wire.read_frame(self.rep_fd, deadline=deadline, budget=self.header_budget,
+                                             max_array_bytes=self.limits.reply_mb << 20)
             if header.get("seq") != self._seq:
                 raise wire.WireError("a reply out of sequence")
         except wire.WireTimeout:
