@@ -153,7 +153,8 @@ class SignedCache:
             return self._reject(name, "is damaged")
         return data if isinstance(data, dict) else self._reject(name, "is damaged")
 
-    def _reject(self, name: str, why: str) -> None:
+    def _reject(self, name: str, why: str) -> dict | None:
+        """Report entry ``name`` as not verified (once); None, the caller's answer."""
         message = f"training cache entry {name[:16]}... {why}; ignored, the training runs again"
         if message in self.rejected:
             return None  # read again under its lock: told once

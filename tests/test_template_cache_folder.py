@@ -7,7 +7,6 @@ import os
 import tempfile
 
 
-
 def test_a_link_planted_as_jinja_s_cache_folder_is_never_followed(tmp_path, monkeypatch):
     """Jinja's default bytecode cache is ``TMPDIR/_jinja2-cache-<uid>``, chmodded before it is checked:
     a link planted there made a root grader chmod the file it points to. The kit's environments keep

@@ -101,17 +101,18 @@ def read_submission(path: Path, limits, functions: Sequence[str] = ()) -> Readin
     r, w = os.pipe()
     pid = _fork()
     if pid == 0:  # the child: never returns into the grader's code
-        status = _EXIT_FAILED
+        code = _EXIT_FAILED
         try:
             os.close(r)
-            status = _child(path, limits, functions, w)
+            code = _child(path, limits, functions, w)
         finally:
-            os._exit(status)
+            os._exit(code)
     os.close(w)
     cap = INTAKE_REPLY_FACTOR * ((limits.submission_mb << 20) + (limits.code_kb << 10)) + (4 << 20)
     deadline = time.monotonic() + limits.intake_seconds + INTAKE_CHILD_SLACK_SECONDS
     parts, size, over, late, finished = [], 0, False, False, False
-    status, peak_kb = None, 0
+    status: int | None = None
+    peak_kb = 0
     try:
         while True:
             left = deadline - time.monotonic()
