@@ -98,7 +98,7 @@ def main() -> None:
     import subprocess
 
     limits = load_config().limits
-    print(f"code_kb {limits.code_kb}, grader_memory_mb {limits.grader_memory_mb}"
+    print(f"code_kb {limits.code_kb}, grader_memory_mb {getattr(limits, 'grader_memory_mb', '-')}"
           + (" (not applied: --raw)" if args.raw else ""))
     print(f"{'shape':<8} {'KB':>6} {'cpu s':>7} {'us/KB':>7} {'peak MB':>8}  outcome")
     for shape in args.shapes:

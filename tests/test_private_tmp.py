@@ -179,3 +179,74 @@ def test_the_private_tmp_shows_only_the_way_to_the_needed_folder(report, ci_clon
     entries = report["tmp_entries"]
     assert bait.name not in entries and kept.parents[1].name in entries, report
 
+
+
+@pytest.fixture
+def uid_fallback_with_landlock(monkeypatch):
+    """The uid fallback (a root grader without namespaces: Docker, Gradescope), Landlock on."""
+    from autograder.sandbox.host import isolation
+
+    if os.geteuid() != 0:
+        pytest.fail("the uid fallback needs a root grader; `make test` runs as root")
+    monkeypatch.setenv("INITGRADE_NO_NAMESPACES", "1")
+    monkeypatch.delenv("INITGRADE_NO_LANDLOCK", raising=False)
+    isolation.detect_isolation.cache_clear()
+    try:
+        iso = isolation.detect_isolation()
+        assert iso.level == "uid+rlimits", iso.level
+        yield iso
+    finally:
+        isolation.detect_isolation.cache_clear()
+
+
+def test_without_namespaces_landlock_and_seccomp_keep_the_host_s_tmp_out_of_reach(
+        tmp_path, ci_clone_under_tmp, uid_fallback_with_landlock):
+    """The same bait, open to every uid (so file modes stop nothing): seccomp refuses the socket,
+    Landlock the FIFO and the late file."""
+    kept, bait = ci_clone_under_tmp
+    bait.chmod(0o777)
+    kept.chmod(0o755)
+    for parent in kept.parents:
+        if str(parent).startswith("/tmp/initgrade-ci-"):
+            parent.chmod(0o755)
+    early = _listening(bait / "early.sock")
+    os.chmod(bait / "early.sock", 0o777)
+    fifo = bait / "fifo"
+    os.mkfifo(fifo, 0o666)
+    os.chmod(fifo, 0o666)
+    fifo_reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    (bait / "late.txt").write_text("SECRET-MADE-LATER")
+    os.chmod(bait / "late.txt", 0o666)
+    late = _listening(bait / "late.sock")
+    code = PROBE.replace("def _try", f"EARLY_SOCKET = {str(bait / 'early.sock')!r}\n"
+                         f"LATE_SOCKET = {str(bait / 'late.sock')!r}\nFIFO = {str(fifo)!r}\n"
+                         f"LATE_FILE = {str(bait / 'late.txt')!r}\nKEPT = {str(kept)!r}\n"
+                         f"KEPT_FILE = {str(kept / 'kept.txt')!r}\n\ndef _try", 1)
+    sub_file = tmp_path / "sub.py"
+    sub_file.write_text(code)
+    sub = load_submission(sub_file, 1 << 20)
+    sb = Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
+                 CONFIG.sandbox.stub_modules, isolation=uid_fallback_with_landlock)
+    try:
+        load = sb.start()
+        assert not any("Landlock" in n for n in load.notes), load.notes  # applied: no note says otherwise
+        reply = sb.call("initialize_parameters_zeros", [{"list": [2, 1]}])
+    finally:
+        sb.close()
+    try:
+        body = reply.header.get("message", "").split("REPORT ", 1)[1].split(" END", 1)[0]
+        report = dict(part.split("=", 1) for part in body.split(" | "))
+        # seccomp refuses socket() for every family without namespaces (EPERM or EAFNOSUPPORT)
+        assert report["early_socket"] in ("PermissionError", "OSError"), report
+        assert report["late_socket"] in ("PermissionError", "OSError"), report
+        assert report["fifo"] == "PermissionError" and report["late_file"] == "PermissionError", report
+        assert not _accepted(early) and not _accepted(late)
+        try:
+            got = os.read(fifo_reader, 100)
+        except BlockingIOError:
+            got = b""
+        assert got == b""  # nothing was written into the host's FIFO
+    finally:
+        os.close(fifo_reader)
+        early.close()
+        late.close()
