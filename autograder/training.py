@@ -180,7 +180,7 @@ class Trainer:
             st = file.stat()
         except OSError:
             return int(self.data(dataset)[0].shape[0])  # raises the loader's clear message
-        stamp = f"{dataset}:{file.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+        stamp = f"{CACHE_VERSION}:{dataset}:{file.resolve()}:{st.st_size}:{st.st_mtime_ns}"
         memo = f"input-size-{hashlib.sha256(stamp.encode()).hexdigest()[:24]}"
         found = self.store.read(memo)
         if found is not None and found.get("file") == stamp and isinstance(found.get("n_x"), int):
