@@ -97,6 +97,10 @@ INTAKE_CHILD_SLACK_SECONDS = 5
 #: Bytes of the child's JSON hand-over read per byte of the submission and of its code: the
 #: submission's text once (a control character is escaped in 6 bytes), plus 4 MiB of records.
 INTAKE_REPLY_FACTOR = 6
+#: Grader memory a reading may take per byte of the file read, at most (measured with bench/intake.py:
+#: syntax trees of dense code, about 280 bytes per byte): a file whose reading cannot reach half of
+#: grader_memory_mb this way is read in the grader's process, without the child's fork.
+READING_BYTES_PER_BYTE = 400
 #: Statements left out of grading handed over for the feedback, in the whole submission: the
 #: feedback names eight; a file of a million one-word statements would otherwise hand over a
 #: record for each.

@@ -75,10 +75,12 @@ def test_a_reading_over_grader_memory_mb_is_an_error_row_naming_the_limit(tmp_pa
     assert reading.submission is None and "grader_memory_mb" in reading.error, reading.error
 
 
-def test_a_normal_submission_reads_the_same_in_the_child_as_in_process():
-    from autograder.intake import load_submission
+def test_a_normal_submission_reads_the_same_in_the_child_as_in_process(monkeypatch):
+    from autograder.intake import bounded, load_submission
 
     limits = CONFIG.limits
+    assert bounded._small_file(CORRECT, limits)  # read in process by the grader: too small to need the child
+    monkeypatch.setattr(bounded, "_small_file", lambda path, limits: False)
     child = read_submission(CORRECT, limits, CONFIG.functions).submission
     here = load_submission(CORRECT, limits.submission_mb << 20, None, limits.code_kb << 10, CONFIG.functions)
     assert child is not None

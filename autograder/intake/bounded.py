@@ -3,7 +3,9 @@ for one submission is bounded by construction, and a reading over it costs the b
 
 Parsing builds a syntax tree (hundreds of bytes per node) and a hostile submission can shape its
 code to make that tree as large as the code cap allows; a ``MemoryError`` in the grader itself,
-or the kernel's OOM killer, would end a whole batch. The child starts as a copy of the grader
+or the kernel's OOM killer, would end a whole batch. A file too small for its reading to come near
+the cap (a 40 KB notebook) is read in the grader, where it costs less than a fork. Otherwise the
+child starts as a copy of the grader
 (nothing to import, a millisecond or two), lowers its address-space limit to what it has plus
 grading.yaml's ``grader_memory_mb`` and its CPU limit to ``intake_seconds``, reads the
 submission with :func:`autograder.intake.load_submission`, and hands back the chunks as JSON
@@ -23,6 +25,7 @@ import os
 import resource
 import select
 import signal
+import stat
 import time
 import warnings
 from collections.abc import Sequence
@@ -31,7 +34,12 @@ from pathlib import Path
 
 from autograder.intake.load import load_submission
 from autograder.intake.submission import IntakeError, Submission
-from autograder.limits import DROPPED_STATEMENTS_KEPT, INTAKE_CHILD_SLACK_SECONDS, INTAKE_REPLY_FACTOR
+from autograder.limits import (
+    DROPPED_STATEMENTS_KEPT,
+    INTAKE_CHILD_SLACK_SECONDS,
+    INTAKE_REPLY_FACTOR,
+    READING_BYTES_PER_BYTE,
+)
 
 _EXIT_OK, _EXIT_MEMORY, _EXIT_FAILED = 0, 3, 4
 
@@ -48,6 +56,11 @@ class Reading:
 def _address_space_kb() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[0]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+
+
+def _load(path: Path, limits, functions: Sequence[str]) -> Submission:
+    return load_submission(path, limits.submission_mb << 20, limits.intake_seconds, limits.code_kb << 10,
+                           functions, max_members=limits.archive_members, max_entries=limits.folder_entries)
 
 
 def _few_dropped(chunks: list[dict]) -> list[dict]:
@@ -72,8 +85,7 @@ def _child(path: Path, limits, functions: Sequence[str], w: int) -> int:
         _, hard = resource.getrlimit(resource.RLIMIT_CPU)
         resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
         try:
-            sub = load_submission(path, limits.submission_mb << 20, limits.intake_seconds, limits.code_kb << 10,
-                                  functions, max_members=limits.archive_members, max_entries=limits.folder_entries)
+            sub = _load(path, limits, functions)
             payload = {"id": sub.id, "kind": sub.kind, "chunks": _few_dropped(sub.chunks), "files": sub.files,
                        "digest": sub.digest, "notes": sub.notes}
         except (IntakeError, OSError) as exc:
@@ -95,9 +107,26 @@ def _fork() -> int:
         return os.fork()
 
 
+def _small_file(path: Path, limits) -> bool:
+    """A regular file so small that even its most expensive reading stays under half the memory
+    bound (READING_BYTES_PER_BYTE of grader memory per byte of it): read in this process."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size * READING_BYTES_PER_BYTE <= (limits.grader_memory_mb << 20) // 2
+
+
 def read_submission(path: Path, limits, functions: Sequence[str] = ()) -> Reading:
-    """Read ``path`` within grading.yaml's ``limits`` (memory, time, sizes) in a child process."""
+    """Read ``path`` within grading.yaml's ``limits`` (memory, time, sizes), in a child process unless
+    the file is too small to need it (the assignment's notebook: 40 KB; the fork costs more than the
+    reading then)."""
     path = Path(path)
+    if _small_file(path, limits):
+        try:
+            return Reading(_load(path, limits, functions))
+        except (IntakeError, OSError) as exc:
+            return Reading(None, str(exc))
     r, w = os.pipe()
     pid = _fork()
     if pid == 0:  # the child: never returns into the grader's code
