@@ -204,7 +204,7 @@ def test_without_namespaces_landlock_and_seccomp_keep_the_host_s_tmp_out_of_reac
     """The same bait, open to every uid (so file modes stop nothing): seccomp refuses the socket,
     Landlock the FIFO and the late file."""
     kept, bait = ci_clone_under_tmp
-    bait.chmod(0o777)
+    bait.chmod(0o755)  # open to every uid, but not a world-writable folder (the uid sweep walks those)
     kept.chmod(0o755)
     for parent in kept.parents:
         if str(parent).startswith("/tmp/initgrade-ci-"):
