@@ -58,7 +58,6 @@ def shape_text(shape: str, size: int) -> tuple[str, str]:
 
 def measure_one(shape: str, kb: int, raw: bool, folder: Path) -> dict:
     from autograder.intake import load_submission
-    from autograder.intake.bounded import read_submission
 
     limits = load_config().limits
     name, text = shape_text(shape, kb << 10)
@@ -74,6 +73,8 @@ def measure_one(shape: str, kb: int, raw: bool, folder: Path) -> dict:
             outcome = "MemoryError"
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     else:
+        from autograder.intake.bounded import read_submission
+
         read = read_submission(path, limits, ())
         where = "child" if read.peak_kb else "in process"
         outcome = (f"{len(read.submission.chunks)} chunks ({where})" if read.submission
@@ -103,7 +104,7 @@ def table(shapes: list[str], sizes: list[int], raw: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[16, 64, 256, 1000], help="KB of code")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[16, 56, 256, 1000], help="KB of code")
     parser.add_argument("--shapes", nargs="+", default=list(SHAPES))
     parser.add_argument("--raw", action="store_true", help="only the reading itself, without the bounds")
     parser.add_argument("--one", nargs=2, metavar=("SHAPE", "KB"), help=argparse.SUPPRESS)
