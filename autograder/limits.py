@@ -91,6 +91,10 @@ ZIP_RATIO_FROM_BYTES = 1 << 20
 #: once more, so groups of at most one candidate are tokenized at most twice.
 IPYTHON_GROUP_CANDIDATES = 1
 IPYTHON_GROUP_LINES = 256
+#: A top-level block that only IPython can rewrite costs one tokenization of the block per line it
+#: may rewrite: past this many lines tokenized (candidates x lines; a function of 50 lines with 20
+#: magics: 1,000), the block is passed on unrewritten and the sandbox tells its syntax error.
+IPYTHON_BLOCK_WORK = 20000
 #: The reading runs in a child of the grader (autograder/intake/bounded.py); the grader waits this
 #: much beyond intake_seconds (the child's own deadline) before it kills the child.
 INTAKE_CHILD_SLACK_SECONDS = 5
