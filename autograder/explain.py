@@ -368,8 +368,9 @@ class LoadContext:
         text = ""
         for c in self.chunks:
             lines = str(c.get("code", "")).splitlines()
-            if c.get("origin") == origin and line <= len(lines) and lines[line - 1].strip().startswith("assert"):
-                text = lines[line - 1].strip()
+            at = line - int(c.get("line", 0))  # a chunk's code starts after its offset (autograder.intake.code)
+            if c.get("origin") == origin and 0 < at <= len(lines) and lines[at - 1].strip().startswith("assert"):
+                text = lines[at - 1].strip()
         if not text:
             return ""
         where = self.place(origin, line)
