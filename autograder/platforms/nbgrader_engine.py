@@ -1,0 +1,116 @@
+"""nbgrader autograde records the engine's grades: three preprocessors in nbgrader's own process.
+
+The generated ``nbgrader_config.py`` registers them; no kernel runs at autograde time.
+
+* :class:`EngineGrade` (first of ``Autograde.sanitize_preprocessors``): grades the
+  submitted file, ``submitted/<student>/<assignment>/<notebook>.ipynb``, with the kit's
+  sandboxed engine (``initgrade grade`` in a subprocess) before nbgrader writes anything
+  for it, and keeps the result in this process for the steps below.
+* :class:`RecordEngineGrades` (in ``Autograde.autograde_preprocessors``, where nbgrader's
+  ``Execute`` was): writes each autograder cell's outcome from the engine (its points,
+  its feedback) as the cell's only output, so ``generate_feedback`` shows the engine's
+  feedback.
+* :class:`SaveEngineGrades` (in place of ``SaveAutoGrades``): stores those points in
+  ``gradebook.db``; a cell the engine could not grade scores zero and is flagged for
+  manual grading (fail closed: never full marks for a cell that nothing checked).
+
+Why no kernel: code in a kernel runs as the user who runs nbgrader. A working folder
+or HOME of its own does not stop it from opening ``gradebook.db``, other students'
+submissions, the engine's training cache or the kit's own checkout by absolute path,
+nor from leaving a process behind that writes them while the next student is graded.
+The checks' results only need the student's functions, which the engine calls in its
+sandbox; so nothing of the notebook runs anywhere else, and nothing a notebook could
+write is read when grading it or anyone else. The in-kernel checks stay in the
+student's notebook as fast feedback only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbformat import v4
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
+
+from autograder.platforms.engine_record import EngineGrades, failed, grade_file, nbgrader_grade_id
+
+# (db_url, assignment, student, notebook) -> the engine's grade, from sanitizing to saving.
+_GRADED: dict[tuple[str, str, str, str], EngineGrades] = {}
+# resources key under which RecordEngineGrades hands SaveEngineGrades each cell's (points, flagged)
+_SCORES = "initgrade_engine_scores"
+
+
+def _key(resources) -> tuple[str, str, str, str]:
+    info = resources["nbgrader"]
+    return (str(info["db_url"]), str(info["assignment"]), str(info["student"]), str(info["notebook"]))
+
+
+class EngineGrade(NbGraderPreprocessor):
+    """Grade the submitted notebook file with the engine, before nbgrader copies or runs anything of it."""
+
+    def preprocess(self, nb, resources):
+        key = _key(resources)
+        path = Path(resources["metadata"]["path"]) / f"{key[3]}.ipynb"
+        self.log.info("Grading %s with the initgrade engine", path)
+        grades = grade_file(path)
+        if grades.error:
+            self.log.error("The initgrade engine did not grade %s: %s", path, grades.error)
+        else:
+            self.log.info("initgrade engine: %s", grades.summary.splitlines()[0] if grades.summary else "graded")
+        _GRADED[key] = grades
+        return nb, resources
+
+
+class RecordEngineGrades(NbGraderPreprocessor):
+    """Each autograder cell's output becomes the engine's outcome for its check (replaces ``Execute``)."""
+
+    def preprocess(self, nb, resources):
+        from autograder.config import load_config
+        from autograder.hidden_tests import check_title
+        from autograder.platforms.upload import pinned_config
+
+        grades = _GRADED.pop(_key(resources), None)
+        if grades is None:
+            grades = failed("the engine did not grade this notebook (EngineGrade is missing from "
+                            "Autograde.sanitize_preprocessors in nbgrader_config.py); please tell your instructor")
+            self.log.error("No initgrade engine grade for %s: every autograder cell scores 0", _key(resources))
+        config = load_config(pinned_config())
+        cells = {nbgrader_grade_id(q, c): (q, c) for q, question in config.questions.items() for c in question.checks}
+        scores: dict[str, tuple[float, bool]] = {}
+        for cell in nb.cells:
+            if not (utils.is_grade(cell) and cell.cell_type == "code"):
+                continue
+            gid = cell.metadata["nbgrader"]["grade_id"]
+            points = float(cell.metadata["nbgrader"].get("points") or 0)
+            if gid in cells:
+                q, c = cells[gid]
+                record = grades.record(q, c, points)
+                title, flagged = check_title(q, c), bool(grades.error)
+            else:
+                record = failed("grading.yaml has no such check").record("", gid, points)
+                title, flagged = gid, True
+                self.log.error("Autograder cell %s is not a check of grading.yaml: scored 0, flagged", gid)
+            score = min(record.score, points)
+            text = record.describe(title) + ("\nThis cell needs a look from your instructor." if flagged else "")
+            cell.outputs = [v4.new_output("stream", name="stdout", text=text + "\n")]
+            cell.execution_count = None
+            scores[gid] = (score, flagged)
+        resources[_SCORES] = scores
+        return nb, resources
+
+
+class SaveEngineGrades(SaveAutoGrades):
+    """nbgrader's ``SaveAutoGrades`` with the engine's points for the autograder cells."""
+
+    def _add_score(self, cell, resources) -> None:
+        gid = cell.metadata["nbgrader"]["grade_id"]
+        engine = resources.get(_SCORES, {})
+        if cell.cell_type != "code":
+            super()._add_score(cell, resources)  # a manually graded answer: nbgrader's own rule
+            return
+        # A code cell nothing recorded (RecordEngineGrades not configured) was not checked: 0, flagged.
+        score, flagged = engine.get(gid, (0.0, True))
+        grade = self.gradebook.find_grade(gid, self.notebook_id, self.assignment_id, self.student_id)
+        grade.auto_score = score
+        grade.needs_manual_grade = flagged or grade.manual_score is not None
+        self.gradebook.db.commit()
