@@ -278,7 +278,7 @@ def test_nbgrader_graded_result_shows_the_engines_feedback_and_no_secret(nbgrade
         outputs = json.dumps([c.get("outputs", []) for c in graded.cells])
         feedback = (course / "feedback" / name / A / "initialization.html").read_text(encoding="utf-8")
         assert not _leaked(outputs) and not _leaked(feedback), name
-        assert "graded by the initgrade engine" in feedback, name
+        assert "graded by the initgrade engine" in feedback and "Grade from the initgrade engine" in feedback, name
         # nothing of the notebook ran: only autograder cells have outputs, all written by the engine step
         ran = [c for c in graded.cells if c.cell_type == "code" and c.get("outputs")
                and not c.metadata.get("nbgrader", {}).get("grade")]
@@ -371,3 +371,28 @@ def test_an_engine_result_that_does_not_match_grading_yaml_grades_nothing():
         assert graded.error, bad
         record = graded.record(q, c, points)
         assert record.score == 0 and not record.passed and "Not graded" in record.message
+
+
+def test_nbgrader_cells_nothing_graded_score_zero_and_are_flagged():
+    """RecordEngineGrades without an engine grade (EngineGrade not configured) and a cell of no check."""
+    from nbformat import v4
+
+    from autograder.platforms.engine_record import nbgrader_grade_id
+    from autograder.platforms.nbgrader_engine import _SCORES, RecordEngineGrades
+
+    q, check = next((q, c) for q, question in CONFIG.questions.items() for c in question.checks)
+    cells = []
+    for gid in (nbgrader_grade_id(q, check), "instructor-extra"):
+        cell = v4.new_code_cell("pass")
+        cell.outputs = [v4.new_output("stream", name="stdout", text="All checks passed")]  # a kernel's word
+        cell.metadata["nbgrader"] = {"grade": True, "grade_id": gid, "points": 2, "solution": False,
+                                     "locked": True, "schema_version": 3}
+        cells.append(cell)
+    resources = {"nbgrader": {"db_url": "sqlite:///nowhere.db", "assignment": A, "student": "s",
+                              "notebook": "initialization"}}
+    nb, resources = RecordEngineGrades().preprocess(v4.new_notebook(cells=cells), resources)
+    assert resources[_SCORES] == {nbgrader_grade_id(q, check): (0.0, True), "instructor-extra": (0.0, True)}
+    for cell in nb.cells[:2]:
+        text = "".join(o.get("text", "") for o in cell.outputs)
+        assert "All checks passed" not in text and "Not graded" in text and "needs a look" in text
+    assert nb.cells[-1].cell_type == "markdown" and "EngineGrade is missing" in nb.cells[-1].source

@@ -32,6 +32,7 @@ from nbformat import v4
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 
+from autograder.escape import md_block
 from autograder.platforms.engine_record import EngineGrades, failed, grade_file, nbgrader_grade_id
 
 # (db_url, assignment, student, notebook) -> the engine's grade, from sanitizing to saving.
@@ -96,6 +97,12 @@ class RecordEngineGrades(NbGraderPreprocessor):
             cell.execution_count = None
             scores[gid] = (score, flagged)
         resources[_SCORES] = scores
+        # The engine's overall summary (score, isolation, likely mistakes, problems loading the code)
+        # as the last cell: student text inside a fenced block, never read as Markdown or HTML.
+        summary = v4.new_markdown_cell("#### Grade from the initgrade engine\n\n" +
+                                       md_block(grades.summary or grades.error or "no summary"))
+        summary["id"] = "initgrade-engine-summary"
+        nb.cells.append(summary)
         return nb, resources
 
 
