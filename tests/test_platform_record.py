@@ -154,7 +154,8 @@ for path in glob.glob("/tmp/*.pkl"):
     except OSError:
         pass
 """),
-    "z12_gradebook_write": (STUB, """\
+    "f12_fake_grade_cells": (ZERO, ""),  # cells claiming nbgrader grade ids and points: see _FAKE_CELLS
+    "z13_gradebook_write": (STUB, """\
 import pathlib, sqlite3, subprocess, sys
 here = pathlib.Path.cwd()
 for db in [p / "gradebook.db" for p in [here, *here.parents]]:
@@ -166,6 +167,10 @@ for db in [p / "gradebook.db" for p in [here, *here.parents]]:
 """),
 }
 HONEST: dict[str, dict[str, str]] = {"honest_good": GOOD, "honest_zero": ZERO}
+# grade_id -> points of code cells placed first in f12_fake_grade_cells: an unknown cell, copies of an
+# autograder cell and of a solution cell, and an nbgrader entry with no grade_id (each stopped stock
+# nbgrader from grading the notebook at all; the 100 points must never count).
+_FAKE_CELLS = {"bonus": 100, "deep-accuracy": 100, "he-solution": 100, None: 50}
 
 
 def _notebooks(release: Path, folder: Path) -> dict[str, Path]:
@@ -173,11 +178,17 @@ def _notebooks(release: Path, folder: Path) -> dict[str, Path]:
     made = {}
     for name, (sources, attack) in FORGERIES.items():
         path = fill_notebook(release, folder / f"{name}.ipynb", sources)
+        nb = nbformat.read(path, as_version=4)
+        first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
         if attack:
-            nb = nbformat.read(path, as_version=4)
-            first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
             nb.cells.insert(first + 1, nbformat.v4.new_code_cell(attack))
-            nbformat.write(nb, path)
+        if name == "f12_fake_grade_cells":
+            for grade_id, points in _FAKE_CELLS.items():
+                cell = nbformat.v4.new_code_cell("pass")
+                cell.metadata["nbgrader"] = {"grade": True, "points": points, "solution": False, "locked": False,
+                                             "schema_version": 3, **({"grade_id": grade_id} if grade_id else {})}
+                nb.cells.insert(first + 1, cell)
+        nbformat.write(nb, path)
         made[name] = path
     for name, sources in HONEST.items():
         made[name] = fill_notebook(release, folder / f"{name}.ipynb", sources)
@@ -297,13 +308,17 @@ def otter_class(setup):
     ag_zip = sorted((work / "dist" / "autograder").glob("*-autograder_*.zip"))[0]
     out = tmp / "otter-results"
     jobs = {name: str(path) for name, path in setup["notebooks"].items()}
-    # A zip submission may carry an .OTTER_LOG, which otter unpickles in its own process.
-    marker = tmp / "otter-log-was-unpickled"
+    # A zip submission may carry an .OTTER_LOG, which otter unpickles in its own process, and modules
+    # that would shadow otter's own in its kernel (which starts in the submission's folder).
+    marker = tmp / "submitted-files-ran"
+    marker.mkdir()
     evil = tmp / "evil-log.zip"
     with zipfile.ZipFile(evil, "w") as zf:
         zf.write(setup["notebooks"]["honest_good"], "initialization.ipynb")
-        zf.writestr(".OTTER_LOG", pickle.dumps(_OpenOnLoad(str(marker))))
-    jobs["zip_with_otter_log"] = str(evil)
+        zf.writestr(".OTTER_LOG", pickle.dumps(_OpenOnLoad(str(marker / "otter-log"))))
+        for module in ("ipykernel_launcher.py", "dill.py", "otter/__init__.py", "numpy.py", "sitecustomize.py"):
+            zf.writestr(module, f"open({str(marker / module.replace('/', '-'))!r}, 'w').close()\n")
+    jobs["zip_with_otter_log_and_modules"] = str(evil)
     # otter run grades one submission per call; otter.run.main is what the command calls, so
     # one process runs it for every notebook (one otter start-up instead of fourteen).
     driver = textwrap.dedent("""\
@@ -314,7 +329,8 @@ def otter_class(setup):
             (out / name).mkdir(parents=True)
             otter.run.main(path, autograder=ag_zip, output_dir=str(out / name), no_logo=True)
     """)
-    proc = _run([sys.executable, "-c", driver, str(ag_zip), str(out), json.dumps(jobs)], env, cwd=tmp)
+    # -I: no current folder on the driver's sys.path, as for the otter command's script.
+    proc = _run([sys.executable, "-I", "-c", driver, str(ag_zip), str(out), json.dumps(jobs)], env, cwd=tmp)
     scores, outputs = {}, {}
     for name in jobs:
         data = json.loads((out / name / "results.json").read_text())
@@ -338,8 +354,8 @@ def test_otter_records_the_engines_scores_for_every_forgery(otter_class, setup):
     engine = setup["engine"]
     got = otter_class["scores"]
     assert {name: got[name] for name in engine} == engine
-    assert got["zip_with_otter_log"] == engine["honest_good"]
-    assert not otter_class["marker"].exists()  # the submitted .OTTER_LOG was deleted, never unpickled
+    assert got["zip_with_otter_log_and_modules"] == engine["honest_good"]
+    assert not list(otter_class["marker"].iterdir())  # no submitted file was unpickled or imported
     assert "scores recorded from the sandboxed engine" in otter_class["log"]
 
 

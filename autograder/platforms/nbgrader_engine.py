@@ -46,6 +46,36 @@ def _key(resources) -> tuple[str, str, str, str]:
     return (str(info["db_url"]), str(info["assignment"]), str(info["student"]), str(info["notebook"]))
 
 
+def _source_cells(resources) -> set[str]:
+    """The grade_ids of the cells of the assignment's source notebook (nbgrader's database)."""
+    from nbgrader.api import Gradebook
+
+    _, assignment, _, notebook = _key(resources)
+    with Gradebook(resources["nbgrader"]["db_url"]) as gb:
+        return {cell.name for cell in gb.find_notebook(notebook, assignment).source_cells}
+
+
+def _drop_foreign_metadata(nb, known: set[str], log) -> None:
+    """Cell metadata is the student's, and nbgrader's own steps stop the whole notebook (a grade of 0)
+    on an nbgrader entry that is not a mapping naming a cell of the assignment, or on a second cell
+    with the same name (a copied cell: nbgrader's DeduplicateIds leaves it an empty entry, which its
+    metadata check then refuses). Such a cell is none of the assignment's cells: it loses the entry,
+    the last cell of a name keeps it (as DeduplicateIds would), and the engine grades the code anyway.
+    """
+    seen: set[str] = set()
+    for cell in reversed(nb.cells):
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is None:
+            continue
+        name = meta.get("grade_id") if isinstance(meta, dict) else None
+        if name in known and name not in seen:
+            seen.add(name)
+            continue
+        log.warning("A cell claims to be nbgrader cell %r, which the assignment does not have or another cell "
+                    "already is: treated as an ordinary cell", name)
+        del cell.metadata["nbgrader"]
+
+
 class EngineGrade(NbGraderPreprocessor):
     """Grade the submitted notebook file with the engine, before nbgrader copies or runs anything of it."""
 
@@ -59,6 +89,7 @@ class EngineGrade(NbGraderPreprocessor):
         else:
             self.log.info("initgrade engine: %s", grades.summary.splitlines()[0] if grades.summary else "graded")
         _GRADED[key] = grades
+        _drop_foreign_metadata(nb, _source_cells(resources), self.log)
         return nb, resources
 
 

@@ -8,9 +8,9 @@ This plugin moves every grading decision out of the kernel:
 
 * ``before_grading``: grades the submitted file with the kit's sandboxed engine
   (``initgrade grade`` in a subprocess, :mod:`autograder.platforms.engine_record`)
-  before otter reads anything else of it, and deletes a submitted ``.OTTER_LOG``
-  (otter unpickles that file in its own process next, even when it does not grade
-  from the log);
+  before otter reads anything else of it, once the submission's folder is emptied of
+  everything else a submitted zip brought (an ``.OTTER_LOG`` pickle otter would load
+  next, modules that would shadow otter's own in its kernel);
 * ``before_execution``: hands otter an empty notebook to run instead of the
   submission, so no student code runs in otter's kernel; otter's own cells still run
   there and pickle results only its code wrote;
@@ -24,6 +24,7 @@ The in-kernel checks stay in the student's notebook as fast feedback only.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -33,8 +34,25 @@ from otter.test_files.abstract_test import TestCaseResult
 from autograder.platforms.engine_record import OTTER_PLUGIN, expected_checks, failed, grade_file
 from autograder.platforms.engine_record import EngineGrades as EngineResult
 
-# otter.check.notebook.OTTER_LOG_FILENAME: the log a student's otter session writes (a dill pickle)
-OTTER_LOG = ".OTTER_LOG"
+
+def _clear_submission_folder(submission: Path) -> None:
+    """Leave in the submission's folder only the submitted file, otter's copy of the tests and an empty
+    ``__init__.py``.
+
+    otter's kernel starts in that folder, which comes first on its ``sys.path``: a submitted zip's
+    ``ipykernel_launcher.py``, ``otter/`` or ``dill.py`` would run as otter's own code in the kernel, and
+    otter loads the results that kernel pickles in its own process. A submitted ``.OTTER_LOG`` (a
+    pickle) otter would load right after this step. None of these files is the student's work.
+    """
+    folder = submission.parent
+    for entry in folder.iterdir():
+        if entry.name in (submission.name, "tests"):  # tests: otter's fresh copy from the autograder
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    (folder / "__init__.py").write_text("", encoding="utf-8")  # otter expects it (relative imports)
 
 
 class EngineGrades(AbstractOtterPlugin):
@@ -44,10 +62,8 @@ class EngineGrades(AbstractOtterPlugin):
 
     def before_grading(self, config) -> None:
         submission = Path(self.submission_path)
-        log = submission.parent / OTTER_LOG
-        if log.is_symlink() or log.is_file():
-            log.unlink()
         config.grade_from_log = False
+        _clear_submission_folder(submission)  # first: nothing else submitted is near the engine's start
         self.grades = grade_file(submission)
 
     def before_execution(self, submission):
