@@ -69,9 +69,6 @@ class EngineGrades:
         reason = self.error or "the grader did not report this check; please tell your instructor"
         return CheckRecord(question, check, 0.0, max_score, False, f"Not graded: {reason}")
 
-    def question_score(self, question: str) -> float:
-        return sum(r.score for (q, _), r in self.checks.items() if q == question)
-
 
 def failed(reason: str) -> EngineGrades:
     """No grade: every check scores zero with ``reason``."""
@@ -86,7 +83,8 @@ def from_results(data: object, expected: dict[tuple[str, str], float]) -> Engine
     """
     if not isinstance(data, dict):
         return failed("the grader's result is not readable; please tell your instructor")
-    extra = data.get("extra_data") if isinstance(data.get("extra_data"), dict) else {}
+    found = data.get("extra_data")
+    extra: dict = found if isinstance(found, dict) else {}
     summary = visible(data.get("output", "")) if isinstance(data.get("output"), str) else ""
     isolation = str(extra.get("isolation") or "")
     if extra.get("status") != GRADED:
