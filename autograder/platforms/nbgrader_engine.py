@@ -132,7 +132,9 @@ class RecordEngineGrades(NbGraderPreprocessor):
         # as the last cell: student text inside a fenced block, never read as Markdown or HTML.
         summary = v4.new_markdown_cell("#### Grade from the initgrade engine\n\n" +
                                        md_block(grades.summary or grades.error or "no summary"))
-        summary["id"] = "initgrade-engine-summary"
+        taken = {cell.get("id") for cell in nb.cells}  # a student's cell may carry any id: keep ids unique
+        summary["id"] = next(name for n in range(len(taken) + 1)
+                             if (name := f"initgrade-engine-summary-{n}") not in taken)
         nb.cells.append(summary)
         return nb, resources
 
