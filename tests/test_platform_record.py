@@ -412,3 +412,21 @@ def test_nbgrader_cells_nothing_graded_score_zero_and_are_flagged():
         text = "".join(o.get("text", "") for o in cell.outputs)
         assert "All checks passed" not in text and "Not graded" in text and "needs a look" in text
     assert nb.cells[-1].cell_type == "markdown" and "EngineGrade is missing" in nb.cells[-1].source
+
+
+def test_generated_hidden_checks_never_pass_without_the_engine_step():
+    """Run by a tool configured without the engine step (stock nbgrader, otter without the plugin), every
+    generated hidden check fails: no build gives points nothing checked."""
+    from autograder.packaging import nbgrader as nbgrader_build
+    from autograder.packaging import otter as otter_build
+
+    for q, question in CONFIG.questions.items():
+        for check, points in question.checks.items():
+            cell = nbgrader_build.test_cell_source(q, check, points, "title")
+            body = cell.split("### BEGIN HIDDEN TESTS\n", 1)[1].split("### END HIDDEN TESTS", 1)[0]
+            with pytest.raises(AssertionError, match="initgrade engine"):
+                exec(compile(body, "<nbgrader hidden cell>", "exec"), {})  # noqa: S102 - the kit's own build
+            ns: dict = {}
+            exec(compile(otter_build.test_cell_source(q, check, points), "<otter test>", "exec"), ns)  # noqa: S102
+            with pytest.raises(AssertionError, match="plugin"):
+                ns[f"test_{q}_{check}"]({f"initialize_parameters_{q}": lambda *a, **k: {}})
