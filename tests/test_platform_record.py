@@ -171,6 +171,10 @@ HONEST: dict[str, dict[str, str]] = {"honest_good": GOOD, "honest_zero": ZERO}
 # autograder cell and of a solution cell, and an nbgrader entry with no grade_id (each stopped stock
 # nbgrader from grading the notebook at all; the 100 points must never count).
 _FAKE_CELLS = {"bonus": 100, "deep-accuracy": 100, "he-solution": 100, None: 50}
+# ... and, last in the notebook (so nbgrader keeps them over the real ones), a graded cell marked
+# ungraded in an old schema and a solution cell marked graded.
+_FAKE_LAST = [{"grade_id": "deep-accuracy", "grade": False, "schema_version": 1},
+              {"grade_id": "zeros-solution", "grade": True, "points": 100, "solution": True}]
 
 
 def _notebooks(release: Path, folder: Path) -> dict[str, Path]:
@@ -188,6 +192,10 @@ def _notebooks(release: Path, folder: Path) -> dict[str, Path]:
                 cell.metadata["nbgrader"] = {"grade": True, "points": points, "solution": False, "locked": False,
                                              "schema_version": 3, **({"grade_id": grade_id} if grade_id else {})}
                 nb.cells.insert(first + 1, cell)
+            for meta in _FAKE_LAST:
+                cell = nbformat.v4.new_code_cell("pass")
+                cell.metadata["nbgrader"] = {"locked": False, "solution": False, "schema_version": 3, **meta}
+                nb.cells.append(cell)
         nbformat.write(nb, path)
         made[name] = path
     for name, sources in HONEST.items():

@@ -37,6 +37,7 @@ from autograder.platforms.engine_record import EngineGrades, failed, grade_file,
 
 # (db_url, assignment, student, notebook) -> the engine's grade, from sanitizing to saving.
 _GRADED: dict[tuple[str, str, str, str], EngineGrades] = {}
+SCHEMA_VERSION = 3  # nbgrader's cell metadata format (nbgrader 0.9)
 # resources key under which RecordEngineGrades hands SaveEngineGrades each cell's (points, flagged)
 _SCORES = "initgrade_engine_scores"
 
@@ -46,21 +47,33 @@ def _key(resources) -> tuple[str, str, str, str]:
     return (str(info["db_url"]), str(info["assignment"]), str(info["student"]), str(info["notebook"]))
 
 
-def _source_cells(resources) -> set[str]:
-    """The grade_ids of the cells of the assignment's source notebook (nbgrader's database)."""
+def _source_cells(resources) -> dict[str, dict]:
+    """Each cell of the assignment's source notebook (nbgrader's database): its nbgrader metadata."""
     from nbgrader.api import Gradebook
 
     _, assignment, _, notebook = _key(resources)
     with Gradebook(resources["nbgrader"]["db_url"]) as gb:
-        return {cell.name for cell in gb.find_notebook(notebook, assignment).source_cells}
+        source = gb.find_notebook(notebook, assignment)
+        points = {cell.name: float(cell.max_score) for cell in source.grade_cells}
+        solutions = {cell.name for cell in source.solution_cells}
+        tasks = {cell.name for cell in source.task_cells}
+        cells = {}
+        for cell in source.source_cells:
+            meta = {"grade_id": cell.name, "grade": cell.name in points, "solution": cell.name in solutions,
+                    "task": cell.name in tasks, "locked": bool(cell.locked), "schema_version": SCHEMA_VERSION}
+            if cell.name in points:
+                meta["points"] = points[cell.name]
+            cells[cell.name] = meta
+        return cells
 
 
-def _drop_foreign_metadata(nb, known: set[str], log) -> None:
-    """Cell metadata is the student's, and nbgrader's own steps stop the whole notebook (a grade of 0)
-    on an nbgrader entry that is not a mapping naming a cell of the assignment, or on a second cell
-    with the same name (a copied cell: nbgrader's DeduplicateIds leaves it an empty entry, which its
-    metadata check then refuses). Such a cell is none of the assignment's cells: it loses the entry,
-    the last cell of a name keeps it (as DeduplicateIds would), and the engine grades the code anyway.
+def _own_metadata(nb, source: dict[str, dict], log) -> None:
+    """Cell metadata is the student's. nbgrader's own steps stop the whole notebook (a grade of 0) on an
+    nbgrader entry that is not a mapping naming a cell of the assignment, on a second cell of the same
+    name (a copied cell), on an old schema version or on a cell marked graded that is not; a cell
+    unmarked would not be graded. So a cell of an assignment's name gets exactly the source's entry (the
+    last of several, as nbgrader's DeduplicateIds keeps), and any other cell loses its entry: it is an
+    ordinary cell, whose code the engine grades anyway.
     """
     seen: set[str] = set()
     for cell in reversed(nb.cells):
@@ -68,8 +81,11 @@ def _drop_foreign_metadata(nb, known: set[str], log) -> None:
         if meta is None:
             continue
         name = meta.get("grade_id") if isinstance(meta, dict) else None
-        if name in known and name not in seen:
+        if name in source and name not in seen:
             seen.add(name)
+            if {k: meta.get(k) for k in source[name]} != source[name]:
+                log.warning("Cell %s: nbgrader metadata reset to the assignment's", name)
+            cell.metadata["nbgrader"] = dict(source[name])
             continue
         log.warning("A cell claims to be nbgrader cell %r, which the assignment does not have or another cell "
                     "already is: treated as an ordinary cell", name)
@@ -89,7 +105,7 @@ class EngineGrade(NbGraderPreprocessor):
         else:
             self.log.info("initgrade engine: %s", grades.summary.splitlines()[0] if grades.summary else "graded")
         _GRADED[key] = grades
-        _drop_foreign_metadata(nb, _source_cells(resources), self.log)
+        _own_metadata(nb, _source_cells(resources), self.log)
         return nb, resources
 
 
