@@ -32,6 +32,7 @@ from autograder.reference import reference_functions
 from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.statuses import ERROR, GRADED
 from autograder.training import Trainer
+from autograder.training_queue import Carried, ResumedTrainer, TrainingDeferred, TrainingQueue
 
 
 @dataclass
@@ -77,6 +78,9 @@ class SubmissionResult:
     # The grader's own work for this submission, counted (not persisted): trainings started,
     # their gradient steps, and the bytes of returned arrays held (the bounds of grading.yaml).
     work: dict = field(default_factory=dict)
+    # Set when a check's training was queued (autograder.training_queue): the result is not
+    # final; grade the submission again with ``resume=`` this once the queue is trained.
+    waiting: Carried | None = None
 
     @property
     def score(self) -> float:
@@ -159,7 +163,11 @@ class Grader:
         return [CheckResult(q, c, check_title(q, c), 0.0, float(self.config.questions[q].checks[c]), False, message)
                 for (q, c) in self.checks]
 
-    def grade(self, path: Path, submission: Submission | None = None) -> SubmissionResult:
+    def grade(self, path: Path, submission: Submission | None = None, *, queue: TrainingQueue | None = None,
+              resume: Carried | None = None) -> SubmissionResult:
+        """Grade one submission. With ``queue``, trainings that are not cached are queued there
+        instead of run, and a submission that queued one comes back with ``waiting`` set (its
+        checks, evidence and scores not final); ``resume`` is that value, for the second pass."""
         t0 = time.monotonic()
         path = Path(path)
         result = SubmissionResult(id=path.stem if path.is_file() else path.name, path=str(path), status=GRADED,
@@ -192,9 +200,22 @@ class Grader:
             student = _FreshStudent(sandbox, context, question_of=self.config.question_of)
             # The shared trainer (and its cache) within this submission's training bounds.
             for_submission = getattr(self.trainer, "for_submission", None)
-            log = TrainingLog(for_submission() if for_submission else self.trainer)
-            iterations = getattr(self.trainer, "iterations_run", 0)
-            result.checks = [self.run_check(q, c, student, log) for (q, c) in self.checks]
+            if queue is not None:
+                submission_trainer = queue.for_submission()
+            elif resume is not None:
+                submission_trainer = ResumedTrainer(self.trainer, resume)
+            else:
+                submission_trainer = for_submission() if for_submission else self.trainer
+            log = TrainingLog(submission_trainer)
+            iterations = getattr(self.trainer, "iterations_run", 0) - (resume.iterations if resume else 0)
+            result.checks = []
+            for q, c in self.checks:
+                try:
+                    result.checks.append(self.run_check(q, c, student, log))
+                except TrainingDeferred:
+                    result.waiting = submission_trainer.carried
+            if result.waiting is not None:
+                return result  # graded again once the queue is trained
             _say_each_cause_once(result.checks)
             result.evidence = gather_evidence(self, student, result.checks, log)
             result.probes = student.calls_made
@@ -225,6 +246,8 @@ class Grader:
         name = check_title(question, check)
         try:
             fn(**kwargs)
+        except TrainingDeferred:
+            raise  # not a result: the check runs again once its training is done
         except ProbeFailure as exc:
             return CheckResult(question, check, name, 0.0, points, False, str(exc), list(exc.diagnoses), exc.cause)
         except PartialCredit as exc:
