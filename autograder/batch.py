@@ -87,6 +87,7 @@ class BatchReport:
     reused: int = 0
     graded: int = 0
     trainings: int = 0
+    trainings_stacked: int = 0  # of those, trained in stacks with others (autograder.training_queue)
     isolation: str = ""
     isolation_level: str = ""
     # Set when a stop signal ended the batch early: which signal, and the submissions not graded.
@@ -134,8 +135,11 @@ CHUNK_MAX = 24
 
 
 def chunk_size(todo: int, jobs: int) -> int:
-    """Submissions per chunk: about three chunks per worker, at most CHUNK_MAX."""
-    return max(1, min(CHUNK_MAX, -(-todo // (max(jobs, 1) * 3))))
+    """Submissions per chunk, at most CHUNK_MAX: with several workers about three chunks each
+    (the last chunks keep every worker busy)."""
+    if jobs <= 1:
+        return max(1, min(CHUNK_MAX, todo))
+    return max(1, min(CHUNK_MAX, -(-todo // (jobs * 3))))
 
 
 def grade_chunk(grader: Grader, items: list[tuple[Path, str]],
@@ -168,16 +172,21 @@ def _grade_one(grader: Grader, path: Path, sid: str, **how) -> SubmissionResult:
     return result
 
 
-def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str) -> list[tuple[SubmissionResult, int]]:
+Finished = list[tuple[SubmissionResult, int]]  # results and the trainings each ran
+
+
+def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str) -> tuple[Finished, int]:
     return _worker_stop().run(_grade_and_write_chunk, items, out)
 
 
-def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str) -> list[tuple[SubmissionResult, int]]:
+def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str) -> tuple[Finished, int]:
     """Grade a chunk and write each submission's reports here, in the worker: the parent, which
-    shares the same cores, only collects slim results (no picture data) for the gradebook."""
+    shares the same cores, only collects slim results (no picture data) for the gradebook.
+    Returns them with the number of trainings the chunk ran in stacks."""
     grader = _worker()
+    stacked = grader.trainer.trainings_stacked
     keys = {sid: key for _, sid, key in items}
-    finished: list[tuple[SubmissionResult, int]] = []
+    finished: Finished = []
 
     def done(result: SubmissionResult, trainings: int) -> None:
         write_submission_reports(Path(out), result, grader.config, keys[result.id])
@@ -185,7 +194,7 @@ def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str) -> list[
         finished.append((result, trainings))
 
     grade_chunk(grader, [(Path(p), sid) for p, sid, _ in items], done)
-    return finished
+    return finished, grader.trainer.trainings_stacked - stacked
 
 
 def reference_warmups(grader: Grader) -> list[tuple[str, str]]:
@@ -215,15 +224,16 @@ def warm_reference(grader: Grader, trainings: list[str] | None = None) -> None:
     queue.train_pending()
 
 
-def _warm_in_worker(trainings: list[str]) -> int:
+def _warm_in_worker(trainings: list[str]) -> tuple[int, int]:
     return _worker_stop().run(_warm, trainings)
 
 
-def _warm(trainings: list[str]) -> int:
+def _warm(trainings: list[str]) -> tuple[int, int]:
+    """Warm the reference trainings of these settings; returns (trainings run, of which stacked)."""
     grader = _worker()
-    before = grader.trainer.trainings_run
+    before, stacked = grader.trainer.trainings_run, grader.trainer.trainings_stacked
     warm_reference(grader, trainings)
-    return grader.trainer.trainings_run - before
+    return grader.trainer.trainings_run - before, grader.trainer.trainings_stacked - stacked
 
 
 def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: int = 1,
@@ -308,6 +318,7 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
     with parent:
         for i in range(0, len(todo), size):
             grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish)
+    report.trainings_stacked += parent.trainer.trainings_stacked
 
 
 def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
@@ -325,7 +336,9 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
         warmups = [pool.submit(_warm_in_worker, [name]) for name in config.training]
         for fut in warmups:
             try:
-                report.trainings += fut.result()
+                trainings, stacked = fut.result()
+                report.trainings += trainings
+                report.trainings_stacked += stacked
             except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
                 pass
         size = chunk_size(len(todo), jobs)
@@ -333,7 +346,9 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
                                str(out)): todo[i:i + size] for i in range(0, len(todo), size)}
         for graded in as_completed(futures):
             try:
-                finished = [(result, trainings, True) for result, trainings in graded.result()]
+                results, stacked = graded.result()
+                finished = [(result, trainings, True) for result, trainings in results]
+                report.trainings_stacked += stacked
             except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
                 finished = [(SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=ERROR,
                                               error=f"grader failure: {type(exc).__name__}: {exc}"), 0, False)

@@ -200,6 +200,7 @@ class Grader:
             student = _FreshStudent(sandbox, context, question_of=self.config.question_of)
             # The shared trainer (and its cache) within this submission's training bounds.
             for_submission = getattr(self.trainer, "for_submission", None)
+            submission_trainer: object
             if queue is not None:
                 submission_trainer = queue.for_submission()
             elif resume is not None:
@@ -213,7 +214,7 @@ class Grader:
                 try:
                     result.checks.append(self.run_check(q, c, student, log))
                 except TrainingDeferred:
-                    result.waiting = submission_trainer.carried
+                    result.waiting = getattr(submission_trainer, "carried", None)
             if result.waiting is not None:
                 return result  # graded again once the queue is trained
             _say_each_cause_once(result.checks)

@@ -57,7 +57,7 @@ STACK_MAX_MEMBERS = 32
 EXTREME_SMALL, EXTREME_LARGE = 1e-100, 1e100
 
 
-class TrainingDeferred(Exception):  # noqa: N818 - not an error: the check runs again later
+class TrainingDeferred(Exception):
     """A training was queued; the check asking for it runs again once the queue is trained.
 
     Not an AssertionError, so no check mistakes it for a failure of the submission."""
@@ -88,7 +88,6 @@ class DeferringTrainer:
         self.queue = queue
         self.budget = budget
         self.carried = Carried(budget)
-        self.deferred = 0  # trainings this submission queued
 
     def outcome(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
         return self.queue.request(training, params, self)
@@ -152,7 +151,6 @@ class TrainingQueue:
             raise TrainingDeferred(key)
         requester.budget.admit()
         requester.budget.started += 1
-        requester.deferred += 1
         self.pending[key] = Pending(training, key, params, requester)
         raise TrainingDeferred(key)
 
@@ -207,7 +205,8 @@ class TrainingQueue:
             return members
         trainer = self.trainer
         with contextlib.ExitStack() as locks:
-            ours, theirs = [], []
+            ours: list[Pending] = []
+            theirs: list[Pending] = []
             for p in members:
                 path = trainer._disk_path(p.key)
                 if path is None:
