@@ -27,7 +27,7 @@ from autograder.feedback.evidence import TrainingLog, gather_evidence
 from autograder.hidden_tests import check_title, collect_checks
 from autograder.hidden_tests.common import PartialCredit
 from autograder.intake import IntakeError, Submission, load_submission
-from autograder.probes import ProbeFailure, SandboxStudent
+from autograder.probes import LocalStudent, PlanRecorder, ProbeFailure, SandboxStudent
 from autograder.reference import reference_functions
 from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.statuses import ERROR, GRADED
@@ -131,6 +131,19 @@ class _FreshStudent(SandboxStudent):
         return super().call_fresh(function, *args, as_tuple=as_tuple)
 
 
+class _NoTraining:
+    """The trainer of the call-plan run: every training is left out (the calls come before it)."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+
+    def outcome(self, training: str, params):
+        raise TrainingDeferred(training)
+
+    def __getattr__(self, name):  # layers(), config...
+        return getattr(self.trainer, name)
+
+
 class Grader:
     """Grades submissions against one grading configuration; reusable across a batch."""
 
@@ -142,6 +155,20 @@ class Grader:
         self.hide = hide_paths(list(hide_extra))
         self.isolation = detect_isolation()
         self.zygote = new_zygote(self.isolation)
+        self._plan: list[tuple[str, tuple, bool]] | None = None
+
+    def call_plan(self) -> list[tuple[str, tuple, bool]]:
+        """The calls the checks make of a correct submission, in order (recorded once, on the
+        reference solutions, with every training left out): what ``prefetch`` asks in one exchange."""
+        if self._plan is None:
+            recorder = PlanRecorder(LocalStudent(self.reference))
+            for q, c in self.checks:
+                try:
+                    self.run_check(q, c, recorder, TrainingLog(_NoTraining(self.trainer)))
+                except TrainingDeferred:
+                    pass
+            self._plan = recorder.plan
+        return self._plan
 
     def prestart(self) -> None:
         """Start the sandbox starter now, so it imports numpy while this process does other work."""
@@ -198,6 +225,7 @@ class Grader:
             context = LoadContext(sub.chunks, load.messages, load.signatures, self.reference)
             result.load_messages = context.load_lines(self.config.functions)
             student = _FreshStudent(sandbox, context, question_of=self.config.question_of)
+            student.prefetch(self.call_plan())
             # The shared trainer (and its cache) within this submission's training bounds.
             for_submission = getattr(self.trainer, "for_submission", None)
             submission_trainer: object
@@ -224,7 +252,8 @@ class Grader:
             result.work = {"trainings": budget.started if budget else 0,
                            "training_iterations": getattr(self.trainer, "iterations_run", 0) - iterations,
                            "training_cpu_seconds": round(budget.cpu_used, 2) if budget else 0.0,
-                           "reply_bytes_held": student.held_bytes}
+                           "reply_bytes_held": student.held_bytes,
+                           "sandbox_exchanges": student.exchanges}
         finally:
             sandbox.close()
             result.output = sandbox.output()
