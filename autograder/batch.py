@@ -296,6 +296,14 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         except Interrupted as stop:
             report.interrupted = stop
             done = {r.id for r in report.results}
+            # A worker writes each result as it finishes, but hands its chunk back whole: the
+            # results of an unfinished chunk already written are read back, as a re-run would.
+            for p, sid, key in todo:
+                previous = None if sid in done else load_previous(out / sid, key)
+                if previous is not None:
+                    report.results.append(previous)
+                    report.graded += 1
+                    done.add(sid)
             report.not_graded = [SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=NOT_GRADED,
                                                   error=f"not graded: the batch was stopped ({stop})")
                                  for p, sid, _ in todo if sid not in done]
