@@ -298,7 +298,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             done = {r.id for r in report.results}
             # A worker writes each result as it finishes, but hands its chunk back whole: the
             # results of an unfinished chunk already written are read back, as a re-run would.
-            for p, sid, key in todo:
+            for _, sid, key in todo:
                 previous = None if sid in done else load_previous(out / sid, key)
                 if previous is not None:
                     report.results.append(previous)
