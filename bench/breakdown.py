@@ -98,6 +98,12 @@ def instrument(clock: Clock) -> None:
     clock.wrap(reports, "write_submission_reports", "reports")
 
 
+def write(out: Path, config, chunk: list[Path], result, _trainings: int) -> None:
+    """A chunk's submission graded: its reports, as a batch worker writes them."""
+    path = next(p for p in chunk if p.name == result.id)
+    reports.write_submission_reports(out, result, config, cache_key(path, config))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="warm rounds over the sources")
@@ -132,11 +138,7 @@ def main() -> None:
                 for i in range(0, len(batch), CHUNK_MAX):
                     s0 = time.perf_counter()
                     chunk = batch[i:i + CHUNK_MAX]
-
-                    def done(r, _trainings, paths={p.name: p for p in chunk}):
-                        reports.write_submission_reports(out, r, config, cache_key(paths[r.id], config))
-
-                    grade_chunk(grader, [(p, p.name) for p in chunk], done)
+                    grade_chunk(grader, [(p, p.name) for p in chunk], functools.partial(write, out, config, chunk))
                     walls += [(time.perf_counter() - s0) / len(chunk)] * len(chunk)
             total = time.perf_counter() - t0
             results[label] = (dict(clock.totals), dict(clock.counts), walls, total, grader.trainer.trainings_run)
