@@ -225,6 +225,10 @@ class Grader:
             context = LoadContext(sub.chunks, load.messages, load.signatures, self.reference)
             result.load_messages = context.load_lines(self.config.functions)
             student = _FreshStudent(sandbox, context, question_of=self.config.question_of)
+            if resume is not None:  # the first pass's answers, as if the grading had not stopped
+                student._memo.update(resume.memo)
+                student.held_bytes, student.hung = resume.held_bytes, dict(resume.hung)
+                sandbox.fatal.update(resume.fatal)
             student.prefetch(self.call_plan())
             # The shared trainer (and its cache) within this submission's training bounds.
             for_submission = getattr(self.trainer, "for_submission", None)
@@ -244,6 +248,8 @@ class Grader:
                 except TrainingDeferred:
                     result.waiting = getattr(submission_trainer, "carried", None)
             if result.waiting is not None:
+                result.waiting.memo, result.waiting.held_bytes = student._memo, student.held_bytes
+                result.waiting.hung, result.waiting.fatal = student.hung, dict(sandbox.fatal)
                 return result  # graded again once the queue is trained
             _say_each_cause_once(result.checks)
             result.evidence = gather_evidence(self, student, result.checks, log)

@@ -74,11 +74,18 @@ class Pending:
 @dataclass
 class Carried:
     """What one submission's first pass leaves for its second: its training budget, the
-    gradient steps trained for it, and the trainings refused or stopped at a bound (by key)."""
+    gradient steps trained for it, the trainings refused or stopped at a bound (by key), and
+    its calls' answers (the student's memo, held bytes, functions that hung or ended the
+    sandbox: the engine fills these), so the second pass sees the very answers the queued
+    trainings were made from, even from a function that draws new numbers at every call."""
 
     budget: TrainingBudget
     iterations: int = 0
     failures: dict[str, TrainingLimit] = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)
+    held_bytes: int = 0
+    hung: dict = field(default_factory=dict)
+    fatal: dict = field(default_factory=dict)
 
 
 class DeferringTrainer:

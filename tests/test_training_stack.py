@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from autograder import training_queue
-from autograder.batch import grade_batch
+from autograder.batch import grade_batch, warm_reference
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
 from autograder.training import Trainer
@@ -187,3 +187,18 @@ def test_a_parallel_cold_batch_counts_its_stacked_trainings(tmp_path):
     entries = [p for p in (tmp_path / "cache").glob("*.json") if not p.name.startswith("input-size")]
     assert report.trainings == serial.trainings == len(entries)
     assert report.trainings_stacked >= 4
+
+
+def test_the_second_pass_sees_the_answers_the_queued_trainings_were_made_from(tmp_path):
+    """A function that draws new numbers at every call (os.urandom): its second pass reuses the
+    first pass's answers, so it costs the trainings it costs alone, not new ones."""
+    config = short()
+    hostile = PROJECT_ROOT / "examples" / "hostile" / "bound_distinct_weights_every_call.py"
+    report = grade_batch([hostile], tmp_path / "out", config, jobs=1, cache_dir=tmp_path / "cache")
+    (result,) = report.results
+    with Grader(config, Trainer(config, tmp_path / "alone-cache"), [str(tmp_path)]) as alone:
+        warm_reference(alone)
+        one = alone.grade(hostile)
+    assert result.work["trainings"] == one.work["trainings"] >= 3  # new weights for each training check
+    assert result.work["training_iterations"] == one.work["training_iterations"]
+    assert report.trainings == result.work["trainings"] + 5  # and the reference's five
