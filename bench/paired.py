@@ -2,13 +2,16 @@
 issue 23 as medians over paired rounds, written to one file that the README quotes.
 
     git -C . archive <old-commit> | (mkdir -p /tmp/old && tar -x -C /tmp/old)
-    .venv/bin/python bench/paired.py --old /tmp/old --rounds 3 --cold 100 --figures bench/figures.md
+    .venv/bin/python bench/paired.py --old /tmp/old --rounds 3 --cold 100 \
+        --figures bench/figures.md
 
-Each round runs every measurement once with each side, the order of the sides swapped every
-round, so a machine shared with other work (its load drifts within minutes) weighs on both
-alike. The old side is the other tree's code put first on the module path (its own grader,
-this venv's packages); the sandbox's own code comes from this checkout for both (the jail is
-started isolated from the module path), so the comparison is of the grader's side.
+Wall seconds and CPU seconds (user + system of the command and all its processes: steadier
+on a shared machine) are both reported. Each round runs every measurement once with each
+side, the order of the sides swapped every round, so a machine shared with other work (its
+load drifts within minutes) weighs on both alike. The old side is the other tree's code put
+first on the module path (its own grader, this venv's packages); the sandbox's own code comes
+from this checkout for both (the jail is started isolated from the module path), so the
+comparison is of the grader's side.
 
 Measured (whole ``initgrade grade`` commands, each with ``OPENBLAS_NUM_THREADS=1``):
 
@@ -47,11 +50,16 @@ def side_env(base: dict, tree: Path | None) -> dict:
     return env
 
 
-def grade(env: dict, subs: Path, out: Path, cache: Path, jobs: int) -> float:
+def grade(env: dict, subs: Path, out: Path, cache: Path, jobs: int) -> tuple[float, float]:
+    """Wall seconds and CPU seconds of one ``initgrade grade`` command."""
     shutil.rmtree(out, ignore_errors=True)
     t = run_timed([str(VENV_BIN / "initgrade"), "grade", str(subs), "--out", str(out), "--cache", str(cache),
                    "--jobs", str(jobs), "--no-progress", "--force"], env=env)
-    return t.seconds
+    return t.seconds, t.cpu
+
+
+def per(t: tuple[float, float], n: int) -> tuple[float, float]:
+    return t[0] / n, t[1] / n
 
 
 def scores(out: Path) -> dict[str, str]:
@@ -97,24 +105,27 @@ def main() -> None:
                 if r == 0:
                     grade(env, nbs, tmp / "prime", warm_cache, 2)  # fill the cache, not measured
                 rows = {
-                    "warm -j 2": grade(env, nbs, tmp / "warm", warm_cache, 2) / args.n,
+                    "warm -j 2": per(grade(env, nbs, tmp / "warm", warm_cache, 2), args.n),
                     "one notebook": grade(env, one, tmp / "one", warm_cache, 1),
                 }
                 seen[name, "warm"] = scores(tmp / "warm")
                 if args.cold:
                     cache = tmp / f"cold-cache-{name}-{r}"
-                    rows["cold -j 2"] = grade(env, cold, tmp / "cold", cache, 2) / args.cold
+                    rows["cold -j 2"] = per(grade(env, cold, tmp / "cold", cache, 2), args.cold)
                     seen[name, "cold"] = scores(tmp / "cold")
                     shutil.rmtree(cache)
-                for k, v in rows.items():
-                    times.setdefault((name, k), []).append(v)
-                print(f"round {r + 1} {name}: " + ", ".join(f"{k} {v:.3f} s" for k, v in rows.items()), flush=True)
+                for k, (wall, cpu) in rows.items():
+                    times.setdefault((name, k), []).append(wall)
+                    times.setdefault((name, k + " cpu"), []).append(cpu)
+                print(f"round {r + 1} {name}: " + ", ".join(f"{k} {w:.3f} s ({c:.3f} CPU s)"
+                                                           for k, (w, c) in rows.items()), flush=True)
         for kind in ("warm", "cold"):
             if ("old", kind) in seen and seen["old", kind] != seen["new", kind]:
                 raise SystemExit(f"the two sides' {kind} scores differ")
     labels = {"one notebook": "one-notebook command, warm cache (s)",
               "warm -j 2": f"batch of {args.n} notebooks, -j 2, warm cache (s / notebook)",
               "cold -j 2": f"generated batch of {args.cold}, -j 2, empty cache (s / submission)"}
+    labels.update({f"{k} cpu": f"{v}, CPU" for k, v in list(labels.items())})
     rows = []
     figures = {}
     for k, label in labels.items():
