@@ -167,6 +167,7 @@ class _FreshStudent(SandboxStudent):
         return super()._call(function, args, as_tuple)
 
     def call_fresh(self, function: str, *args, as_tuple: bool = False):
+        self._planned.pop(self._key(function, args, as_tuple), None)  # made again, not a planned answer
         base = self.__dict__.setdefault("base_seed", self.sandbox.random_seed)
         self.sandbox.use_random_seed(base + 1)
         return SandboxStudent._call(self, function, args, as_tuple)

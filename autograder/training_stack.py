@@ -101,6 +101,11 @@ def predict_stacked(X: np.ndarray, P: dict, L: int) -> np.ndarray:
     return (_forward(X, P, L)[-1] > 0.5).astype(np.int64)
 
 
+def _finite(c: float) -> float:
+    """A cost as JSON can hold it (as autograder.training does): inf for a saturated sigmoid, nan for nothing."""
+    return float(c) if np.isfinite(c) else (float("inf") if c > 0 else float("nan"))
+
+
 def stacked_outcomes(t, data, members: list[dict[str, np.ndarray]]) -> list[dict]:
     """The fields of autograder.training.Outcome for every member, as
     ``Trainer.train_in_this_process`` computes them for one."""
@@ -110,7 +115,9 @@ def stacked_outcomes(t, data, members: list[dict[str, np.ndarray]]) -> list[dict
         trained = train_stacked(train_x, train_y, members, t.learning_rate, t.num_iterations, record_every)
         P = stack_parameters([p for p, _ in trained])
         L = num_layers(members[0])
-        train_pred = predict_stacked(train_x, P, L)
+        train_out = _forward(train_x, P, L)[-1]
+        final_costs = _costs(train_out, train_y)  # initlab.model.cost_of of each trained member
+        train_pred = (train_out > 0.5).astype(np.int64)
         test_pred = predict_stacked(test_x, P, L)
         out = []
         for k, (params, costs) in enumerate(trained):
@@ -118,8 +125,9 @@ def stacked_outcomes(t, data, members: list[dict[str, np.ndarray]]) -> list[dict
             out.append({
                 "train_accuracy": float(np.mean(train_pred[k] == train_y)),
                 "test_accuracy": float(np.mean(test_pred[k] == test_y)),
-                "costs": [float(c) if np.isfinite(c) else (float("inf") if c > 0 else float("nan")) for c in costs],
+                "costs": [_finite(c) for c in costs],
                 "record_every": record_every,
                 "hidden_rows_identical": identical,
+                "final_cost": _finite(final_costs[k]),
             })
         return out

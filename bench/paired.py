@@ -40,7 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import VENV_BIN, machine, run_timed, table, tool_env
 from generate import as_notebook, generate, sources_pool
 
-HERE = Path(__file__).resolve().parent.parent
 
 
 def side_env(base: dict, tree: Path | None) -> dict:
@@ -80,13 +79,14 @@ def notebooks(folder: Path, n: int) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", type=Path, required=True, help="source tree of the other commit")
+    parser.add_argument("--new", type=Path, help="source tree of the new side (default: this checkout)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("-n", type=int, default=24, help="notebooks of the warm batch")
     parser.add_argument("--cold", type=int, default=100, help="submissions of the cold batch (0: none)")
     parser.add_argument("--figures", type=Path, help="write the figures (markdown) here")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    sides = {"old": args.old.resolve(), "new": None}
+    sides = {"old": args.old.resolve(), "new": args.new.resolve() if args.new else None}
     times: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="initgrade-paired-") as tmp:
         tmp = Path(tmp)
@@ -135,7 +135,8 @@ def main() -> None:
         figures[k] = {"old": old, "new": new, "old_runs": times["old", k], "new_runs": times["new", k]}
         rows.append([label, f"{old:.3f}", f"{new:.3f}", f"{old / new:.2f}x"])
     head = (f"machine: {machine()}\n\nMedians of {args.rounds} paired rounds (old and new alternating); "
-            f"old = {args.old.name}, new = this checkout. Scores equal on both sides.\n")
+            f"old = {args.old.name}, new = {args.new.name if args.new else 'this checkout'}. "
+            "Scores equal on both sides.\n")
     text = head + "\n" + table(["measurement", "old", "new", "speed-up"], rows) + "\n"
     print()
     print(text)
