@@ -41,7 +41,6 @@ from common import VENV_BIN, machine, run_timed, table, tool_env
 from generate import as_notebook, generate, sources_pool
 
 
-
 def side_env(base: dict, tree: Path | None) -> dict:
     env = dict(base, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     if tree is not None:
