@@ -38,7 +38,15 @@ from autograder.reports import (
     write_submission_reports,
 )
 from autograder.statuses import ERROR, NOT_GRADED
-from autograder.stopping import Interrupted, WorkerStop, stop_signals, stop_workers
+from autograder.stopping import (
+    Interrupted,
+    WorkerStop,
+    acknowledge_stop,
+    hold_stops,
+    stop_checkpoint,
+    stop_signals,
+    stop_workers,
+)
 from autograder.training import Trainer
 from autograder.training_queue import TrainingDeferred, TrainingQueue
 
@@ -52,7 +60,9 @@ def default_cache_dir() -> Path:
 
 
 def config_digest(config: GradingConfig) -> str:
-    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+    """What of grading.yaml a grade depends on: everything but the ``semester`` section (due date,
+    late policy, visibility, exports), which acts on grades after grading and regrades nothing."""
+    return hashlib.sha256(config.model_dump_json(exclude={"semester"}).encode()).hexdigest()[:16]
 
 
 def cache_key(path: Path, config: GradingConfig) -> str:
@@ -257,22 +267,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         found = select(dict(ids))
     hide_extra = [str(out.resolve()), str(cache_dir.resolve())]
     report = BatchReport()
-    todo: list[tuple[Path, str, str]] = []
-    for p in found:
-        sid = ids[p]
-        key = report.keys[sid] = cache_key(p, config)
-        previous = None if force else load_previous(out / sid, key)
-        if previous is not None:
-            report.results.append(previous)
-            report.reused += 1
-        else:
-            todo.append((p, sid, key))
-    if on_start:
-        on_start(len(found))
-    for r in report.results:
-        if on_result:
-            on_result(r, True)
-    keys = {sid: key for _, sid, key in todo}
+    keys: dict[str, str] = {}
 
     def finish(result: SubmissionResult, trainings: int, written: bool = False) -> None:
         if not written:
@@ -283,48 +278,73 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         report.trainings += trainings
         if on_result:
             on_result(result, False)
+        stop_checkpoint()  # a stop dropped where it landed (a fork hook, a finalizer) ends the batch here
 
-    parent = Grader(config, Trainer(config, cache_dir), hide_extra)
-    report.isolation = parent.isolation.describe()
-    report.isolation_level = parent.isolation.level
+    # From here on a stop signal ends the batch with a gradebook: every submission found is either
+    # finished (now or in an earlier run) or listed as not graded, whenever the signal lands.
     with stop_signals():
         try:
+            todo: list[tuple[Path, str, str]] = []
+            for p in found:
+                sid = ids[p]
+                key = report.keys[sid] = cache_key(p, config)
+                previous = None if force else load_previous(out / sid, key)
+                if previous is not None:
+                    report.results.append(previous)
+                    report.reused += 1
+                else:
+                    todo.append((p, sid, key))
+            keys.update({sid: key for _, sid, key in todo})
+            if on_start:
+                on_start(len(found))
+            for r in report.results:
+                if on_result:
+                    on_result(r, True)
+            parent = Grader(config, Trainer(config, cache_dir), hide_extra)
+            report.isolation = parent.isolation.describe()
+            report.isolation_level = parent.isolation.level
             if jobs <= 1 or len(todo) <= 1:
                 _grade_serially(parent, todo, report, finish)
             else:
                 _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish)
         except Interrupted as stop:
+            acknowledge_stop()
             report.interrupted = stop
             done = {r.id for r in report.results}
             # A worker writes each result as it finishes, but hands its chunk back whole: the
             # results of an unfinished chunk already written are read back, as a re-run would.
-            for _, sid, key in todo:
-                previous = None if sid in done else load_previous(out / sid, key)
+            for p in found:
+                sid, written_key = ids[p], report.keys.get(ids[p])
+                previous = None if sid in done or written_key is None else load_previous(out / sid, written_key)
                 if previous is not None:
                     report.results.append(previous)
                     report.graded += 1
                     done.add(sid)
-            report.not_graded = [SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=NOT_GRADED,
+            report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p), status=NOT_GRADED,
                                                   error=f"not graded: the batch was stopped ({stop})")
-                                 for p, sid, _ in todo if sid not in done]
-    report.results.sort(key=lambda r: r.id)
-    rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
-    write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
-    write_class_summary(out, rows, config)
-    summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
-                            interrupted=str(report.interrupted or ""))
-    write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
+                                 for p in found if ids[p] not in done]
+        # The gradebook and both summaries are written whole and together: a stop that lands now is
+        # not raised; the command says it after its closing lines (autograder.stopping.final_stop).
+        with hold_stops(raise_after=False):
+            report.results.sort(key=lambda r: r.id)
+            rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
+            write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
+            write_class_summary(out, rows, config)
+            summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
+                                    interrupted=str(report.interrupted or ""))
+            write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
     return report
 
 
 def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
-    if todo:
-        parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
-        warm_reference(parent)
-        report.trainings += parent.trainer.trainings_run
     size = chunk_size(len(todo), 1)
-    with parent:
+    with parent:  # the sandbox starter ends however this ends (a stop during the warm-up too)
+        if todo:
+            parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
+            warm_reference(parent)
+            report.trainings += parent.trainer.trainings_run
         for i in range(0, len(todo), size):
+            stop_checkpoint()
             grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish)
     report.trainings_stacked += parent.trainer.trainings_stacked
 
@@ -342,6 +362,7 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
         # The reference trainings first, one training setting per worker (its trainings stacked),
         # and waited for: a submission graded meanwhile would queue them again.
         warmups = [pool.submit(_warm_in_worker, [name]) for name in config.training]
+        stop_checkpoint()
         for fut in warmups:
             try:
                 trainings, stacked = fut.result()
@@ -352,6 +373,7 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
         size = chunk_size(len(todo), jobs)
         futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in todo[i:i + size]],
                                str(out)): todo[i:i + size] for i in range(0, len(todo), size)}
+        stop_checkpoint()
         for graded in as_completed(futures):
             try:
                 results, stacked = graded.result()
