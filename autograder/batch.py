@@ -271,7 +271,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
 
     def finish(result: SubmissionResult, trainings: int, written: bool = False) -> None:
         if not written:
-            write_submission_reports(out, result, config, keys[result.id])
+            result = _write_reports_or_error_row(out, result, config, keys[result.id])
         result.evidence = {}  # the pictures' data is in the reports now; a course's worth would pile up here
         report.results.append(result)
         report.graded += 1
@@ -334,6 +334,21 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
                                     interrupted=str(report.interrupted or ""))
             write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
     return report
+
+
+def _write_reports_or_error_row(out: Path, result: SubmissionResult, config: GradingConfig,
+                                key: str) -> SubmissionResult:
+    """The submission's reports; if writing them fails (the grader's own failure on what this one
+    submission holds), an error row's reports instead: the batch goes on, every other report is written."""
+    try:
+        write_submission_reports(out, result, config, key)
+        return result
+    except Exception as exc:  # noqa: BLE001 - MemoryError included: this submission's row, not the batch
+        failed = SubmissionResult(id=result.id, name=result.name, path=result.path, status=ERROR,
+                                  isolation=result.isolation,
+                                  error=f"grader failure writing the reports: {type(exc).__name__}: {str(exc)[:300]}")
+        write_submission_reports(out, failed, config, key)
+        return failed
 
 
 def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:

@@ -77,6 +77,10 @@ class Limits(_Strict):
                                   "parsing), wall clock.")
     code_kb: int = Field(gt=0, description="Code in a submission's cells or modules, KB (parsing it takes about "
                          "300 MB per MB).")
+    grader_memory_mb: int = Field(default=200, ge=64, description="Memory the grader may spend reading one "
+                                  "submission, MB beyond its own (the reading runs in a child process with this "
+                                  "cap; a submission over it gets an error row and the batch goes on; a normal "
+                                  "notebook needs under 20 MB).")
     training_seconds: int = Field(gt=0, description="CPU seconds of one training of the model (a correct one "
                                   "takes 1-4 s).")
     training_submission_seconds: int = Field(gt=0, description="CPU seconds of all trainings of one submission "
