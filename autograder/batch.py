@@ -5,9 +5,12 @@ and grading.yaml. A re-run (after Ctrl-C, a crash, or simply again) reuses every
 result whose key still matches and grades only the rest. Reports are written
 atomically as submissions finish (by the worker that graded them); the gradebook last.
 
-The reference trainings are warmed into the shared disk cache first (by the
-workers, side by side, in a parallel batch), so every correct submission costs no
-training; a worker that meets one still in progress waits on its lock.
+The reference trainings are warmed into the shared disk cache first, so every
+correct submission costs no training. Submissions are then graded in chunks (a task of
+a worker, or a stretch of a serial batch): the trainings a chunk's submissions need and
+nobody trained yet are queued and trained together, stacked (autograder.training_queue),
+and the submissions that waited for them are graded again, with everything cached.
+A worker that meets a training another worker is running waits on its lock.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from autograder.stopping import (
     stop_workers,
 )
 from autograder.training import Trainer
+from autograder.training_queue import TrainingDeferred, TrainingQueue
 
 
 def default_cache_dir() -> Path:
@@ -93,6 +97,7 @@ class BatchReport:
     reused: int = 0
     graded: int = 0
     trainings: int = 0
+    trainings_stacked: int = 0  # of those, trained in stacks with others (autograder.training_queue)
     isolation: str = ""
     isolation_level: str = ""
     # Set when a stop signal ended the batch early: which signal, and the submissions not graded.
@@ -134,20 +139,72 @@ def _worker_stop() -> WorkerStop:
     return _WORKER_STOP
 
 
-def _grade_in_worker(path: str, sid: str, out: str, key: str) -> tuple[SubmissionResult, int]:
-    return _worker_stop().run(_grade_and_write, path, sid, out, key)
+#: Most submissions in one chunk: its queued trainings are trained together (more per chunk
+#: means fuller stacks) and its results come back together (fewer per chunk: finer progress).
+CHUNK_MAX = 24
 
 
-def _grade_and_write(path: str, sid: str, out: str, key: str) -> tuple[SubmissionResult, int]:
-    """Grade and write the submission's reports here, in the worker: the parent, which
-    shares the same cores, only collects slim results (no picture data) for the gradebook."""
+def chunk_size(todo: int, jobs: int) -> int:
+    """Submissions per chunk, at most CHUNK_MAX: with several workers about three chunks each
+    (the last chunks keep every worker busy)."""
+    if jobs <= 1:
+        return max(1, min(CHUNK_MAX, todo))
+    return max(1, min(CHUNK_MAX, -(-todo // (jobs * 3))))
+
+
+def grade_chunk(grader: Grader, items: list[tuple[Path, str]],
+                done: Callable[[SubmissionResult, int], None]) -> None:
+    """Grade ``items`` (path, id) in two passes (module docstring); ``done(result, trainings)``
+    for each, as soon as its result is final (in the first pass when it needed no training)."""
+    queue = TrainingQueue(grader.trainer)
+    waiting = []
+    for p, sid in items:
+        result = _grade_one(grader, p, sid, queue=queue)
+        if result.waiting is None:
+            done(result, result.work.get("trainings", 0))
+        else:
+            waiting.append((p, sid, result.waiting))
+    queue.train_pending()
+    for p, sid, carried in waiting:
+        result = _grade_one(grader, p, sid, resume=carried)
+        done(result, result.work.get("trainings", 0))
+
+
+def _grade_one(grader: Grader, path: Path, sid: str, **how) -> SubmissionResult:
+    try:
+        result = grader.grade(path, **how)
+    except Interrupted:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
+        result = SubmissionResult(id=sid, path=str(path), status=ERROR,
+                                  error=f"grader failure: {type(exc).__name__}: {exc}")
+    result.id, result.name = sid, display_name(path.name)
+    return result
+
+
+Finished = list[tuple[SubmissionResult, int]]  # results and the trainings each ran
+
+
+def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str) -> tuple[Finished, int]:
+    return _worker_stop().run(_grade_and_write_chunk, items, out)
+
+
+def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str) -> tuple[Finished, int]:
+    """Grade a chunk and write each submission's reports here, in the worker: the parent, which
+    shares the same cores, only collects slim results (no picture data) for the gradebook.
+    Returns them with the number of trainings the chunk ran in stacks."""
     grader = _worker()
-    before = grader.trainer.trainings_run
-    result = grader.grade(Path(path))
-    result.id, result.name = sid, display_name(Path(path).name)
-    write_submission_reports(Path(out), result, grader.config, key)
-    result.evidence = {}
-    return result, grader.trainer.trainings_run - before
+    stacked = grader.trainer.trainings_stacked
+    keys = {sid: key for _, sid, key in items}
+    finished: Finished = []
+
+    def done(result: SubmissionResult, trainings: int) -> None:
+        write_submission_reports(Path(out), result, grader.config, keys[result.id])
+        result.evidence = {}
+        finished.append((result, trainings))
+
+    grade_chunk(grader, [(Path(p), sid) for p, sid, _ in items], done)
+    return finished, grader.trainer.trainings_stacked - stacked
 
 
 def reference_warmups(grader: Grader) -> list[tuple[str, str]]:
@@ -155,28 +212,38 @@ def reference_warmups(grader: Grader) -> list[tuple[str, str]]:
     return [(q, c) for (q, c) in grader.checks if "accuracy" in c or c == "symmetry"]
 
 
-def warm_check(grader: Grader, question: str, check: str) -> None:
+def warm_check(grader: Grader, question: str, check: str, trainer=None) -> None:
     """Run one training check on the reference solutions (trusted, in this process)."""
     from autograder.probes import LocalStudent
 
-    grader.run_check(question, check, LocalStudent(grader.reference))
+    grader.run_check(question, check, LocalStudent(grader.reference), trainer)
 
 
-def warm_reference(grader: Grader) -> None:
-    """Train from the reference parameters once, so later gradings find them in the cache."""
+def warm_reference(grader: Grader, trainings: list[str] | None = None) -> None:
+    """Train from the reference parameters once, so later gradings find them in the cache: the
+    trainings of one setting together (autograder.training_queue). ``trainings``: only those of
+    these settings (grading.yaml's ``training``), for a worker that warms a share."""
+    queue = TrainingQueue(grader.trainer)
     for q, c in reference_warmups(grader):
-        warm_check(grader, q, c)
+        try:
+            warm_check(grader, q, c, queue.for_submission())
+        except TrainingDeferred:
+            pass
+    if trainings is not None:
+        queue.pending = {k: p for k, p in queue.pending.items() if p.training in trainings}
+    queue.train_pending()
 
 
-def _warm_in_worker(question: str, check: str) -> int:
-    return _worker_stop().run(_warm, question, check)
+def _warm_in_worker(trainings: list[str]) -> tuple[int, int]:
+    return _worker_stop().run(_warm, trainings)
 
 
-def _warm(question: str, check: str) -> int:
+def _warm(trainings: list[str]) -> tuple[int, int]:
+    """Warm the reference trainings of these settings; returns (trainings run, of which stacked)."""
     grader = _worker()
-    before = grader.trainer.trainings_run
-    warm_check(grader, question, check)
-    return grader.trainer.trainings_run - before
+    before, stacked = grader.trainer.trainings_run, grader.trainer.trainings_stacked
+    warm_reference(grader, trainings)
+    return grader.trainer.trainings_run - before, grader.trainer.trainings_stacked - stacked
 
 
 def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: int = 1,
@@ -244,6 +311,15 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             acknowledge_stop()
             report.interrupted = stop
             done = {r.id for r in report.results}
+            # A worker writes each result as it finishes, but hands its chunk back whole: the
+            # results of an unfinished chunk already written are read back, as a re-run would.
+            for p in found:
+                sid, written_key = ids[p], report.keys.get(ids[p])
+                previous = None if sid in done or written_key is None else load_previous(out / sid, written_key)
+                if previous is not None:
+                    report.results.append(previous)
+                    report.graded += 1
+                    done.add(sid)
             report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p), status=NOT_GRADED,
                                                   error=f"not graded: the batch was stopped ({stop})")
                                  for p in found if ids[p] not in done]
@@ -276,17 +352,16 @@ def _write_reports_or_error_row(out: Path, result: SubmissionResult, config: Gra
 
 
 def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
+    size = chunk_size(len(todo), 1)
     with parent:  # the sandbox starter ends however this ends (a stop during the warm-up too)
         if todo:
             parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
             warm_reference(parent)
             report.trainings += parent.trainer.trainings_run
-        for p, sid, _ in todo:
+        for i in range(0, len(todo), size):
             stop_checkpoint()
-            before = parent.trainer.trainings_run
-            result = parent.grade(p)
-            result.id, result.name = sid, display_name(p.name)
-            finish(result, parent.trainer.trainings_run - before)
+            grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish)
+    report.trainings_stacked += parent.trainer.trainings_stacked
 
 
 def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
@@ -299,28 +374,32 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                initargs=(config, str(cache_dir), hide_extra, os.getpid()))
     try:
-        # The reference trainings first, one per worker at a time (about 10 s in a row on one
-        # core with an empty cache); the submissions queue behind them, and one that needs a
-        # reference training still running waits on its lock rather than training it again.
-        warmups = [pool.submit(_warm_in_worker, q, c) for q, c in reference_warmups(parent)]
-        futures = {pool.submit(_grade_in_worker, str(p), sid, str(out), key): (p, sid) for p, sid, key in todo}
+        # The reference trainings first, one training setting per worker (its trainings stacked),
+        # and waited for: a submission graded meanwhile would queue them again.
+        warmups = [pool.submit(_warm_in_worker, [name]) for name in config.training]
         stop_checkpoint()
         for fut in warmups:
             try:
-                report.trainings += fut.result()
+                trainings, stacked = fut.result()
+                report.trainings += trainings
+                report.trainings_stacked += stacked
             except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
                 pass
+        size = chunk_size(len(todo), jobs)
+        futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in todo[i:i + size]],
+                               str(out)): todo[i:i + size] for i in range(0, len(todo), size)}
         stop_checkpoint()
         for graded in as_completed(futures):
-            p, sid = futures[graded]
             try:
-                result, trainings = graded.result()
-                written = True
+                results, stacked = graded.result()
+                finished = [(result, trainings, True) for result, trainings in results]
+                report.trainings_stacked += stacked
             except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
-                result, trainings = SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=ERROR,
-                                                     error=f"grader failure: {type(exc).__name__}: {exc}"), 0
-                written = False
-            finish(result, trainings, written)
+                finished = [(SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=ERROR,
+                                              error=f"grader failure: {type(exc).__name__}: {exc}"), 0, False)
+                            for p, sid, _ in futures[graded]]
+            for result, trainings, written in finished:
+                finish(result, trainings, written)
     except Interrupted:
         pool.shutdown(wait=False, cancel_futures=True)
         stop_workers()

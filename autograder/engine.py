@@ -28,11 +28,12 @@ from autograder.hidden_tests import check_title, collect_checks
 from autograder.hidden_tests.common import PartialCredit
 from autograder.intake import Submission
 from autograder.intake.bounded import read_submission
-from autograder.probes import ProbeFailure, SandboxStudent
+from autograder.probes import LocalStudent, PlanRecorder, ProbeFailure, SandboxStudent
 from autograder.reference import reference_functions
 from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.statuses import ERROR, GRADED
 from autograder.training import Trainer
+from autograder.training_queue import Carried, ResumedTrainer, TrainingDeferred, TrainingQueue
 
 
 @dataclass
@@ -80,6 +81,9 @@ class SubmissionResult:
     # The grader's own work for this submission, counted (not persisted): trainings started,
     # their gradient steps, and the bytes of returned arrays held (the bounds of grading.yaml).
     work: dict = field(default_factory=dict)
+    # Set when a check's training was queued (autograder.training_queue): the result is not
+    # final; grade the submission again with ``resume=`` this once the queue is trained.
+    waiting: Carried | None = None
 
     @property
     def score(self) -> float:
@@ -164,9 +168,23 @@ class _FreshStudent(SandboxStudent):
         return super()._call(function, args, as_tuple)
 
     def call_fresh(self, function: str, *args, as_tuple: bool = False):
+        self._planned.pop(self._key(function, args, as_tuple), None)  # made again, not a planned answer
         base = self.__dict__.setdefault("base_seed", self.sandbox.random_seed)
         self.sandbox.use_random_seed(base + 1)
         return SandboxStudent._call(self, function, args, as_tuple)
+
+
+class _NoTraining:
+    """The trainer of the call-plan run: every training is left out (the calls come before it)."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+
+    def outcome(self, training: str, params):
+        raise TrainingDeferred(training)
+
+    def __getattr__(self, name):  # layers(), config...
+        return getattr(self.trainer, name)
 
 
 class Grader:
@@ -180,6 +198,20 @@ class Grader:
         self.hide_extra = list(hide_extra)  # the grader's outputs: covered in every sandbox
         self.isolation = detect_isolation()
         self.zygote = new_zygote(self.isolation)
+        self._plan: list[tuple[str, tuple, bool]] | None = None
+
+    def call_plan(self) -> list[tuple[str, tuple, bool]]:
+        """The calls the checks make of a correct submission, in order (recorded once, on the
+        reference solutions, with every training left out): what ``prefetch`` asks in one exchange."""
+        if self._plan is None:
+            recorder = PlanRecorder(LocalStudent(self.reference))
+            for q, c in self.checks:
+                try:
+                    self.run_check(q, c, recorder, TrainingLog(_NoTraining(self.trainer)))
+                except TrainingDeferred:
+                    pass
+            self._plan = recorder.plan
+        return self._plan
 
     def prestart(self) -> None:
         """Start the sandbox starter now, so it imports numpy while this process does other work."""
@@ -201,13 +233,17 @@ class Grader:
         return [CheckResult(q, c, check_title(q, c), 0.0, float(self.config.questions[q].checks[c]), False, message)
                 for (q, c) in self.checks]
 
-    def grade(self, path: Path, submission: Submission | None = None) -> SubmissionResult:
+    def grade(self, path: Path, submission: Submission | None = None, *, queue: TrainingQueue | None = None,
+              resume: Carried | None = None) -> SubmissionResult:
+        """Grade one submission. With ``queue``, trainings that are not cached are queued there
+        instead of run, and a submission that queued one comes back with ``waiting`` set (its
+        checks, evidence and scores not final); ``resume`` is that value, for the second pass."""
         t0 = time.monotonic()
         path = Path(path)
         result = SubmissionResult(id=path.stem if path.is_file() else path.name, path=str(path), status=GRADED,
                                   isolation=self.isolation.level)
         try:
-            return self._grade(path, submission, result, t0)
+            return self._grade(path, submission, result, t0, queue, resume)
         except Exception as exc:  # noqa: BLE001 - MemoryError included: one submission's row, never the batch
             failed = SubmissionResult(id=result.id, path=result.path, status=ERROR, isolation=self.isolation.level,
                                       error=f"grader failure: {type(exc).__name__}: {str(exc)[:300]}")
@@ -215,7 +251,8 @@ class Grader:
             failed.seconds = time.monotonic() - t0
             return failed
 
-    def _grade(self, path: Path, submission: Submission | None, result: SubmissionResult, t0: float):
+    def _grade(self, path: Path, submission: Submission | None, result: SubmissionResult, t0: float,
+               queue: TrainingQueue | None = None, resume: Carried | None = None):
         if submission is None:
             # In a child process under grading.yaml's grader_memory_mb (autograder.intake.bounded).
             reading = read_submission(path, self.config.limits, self.config.functions)
@@ -243,11 +280,32 @@ class Grader:
             result.call_reuse = load.call_reuse
             context = LoadContext(sub.chunks, load.messages, load.signatures, self.reference)
             student = _FreshStudent(sandbox, context, question_of=self.config.question_of)
+            if resume is not None:  # the first pass's answers, as if the grading had not stopped
+                student._memo.update(resume.memo)
+                student.held_bytes, student.hung = resume.held_bytes, dict(resume.hung)
+                sandbox.fatal.update(resume.fatal)
+            student.prefetch(self.call_plan())
             # The shared trainer (and its cache) within this submission's training bounds.
             for_submission = getattr(self.trainer, "for_submission", None)
-            log = TrainingLog(for_submission() if for_submission else self.trainer)
-            iterations = getattr(self.trainer, "iterations_run", 0)
-            result.checks = [self.run_check(q, c, student, log) for (q, c) in self.checks]
+            submission_trainer: object
+            if queue is not None:
+                submission_trainer = queue.for_submission()
+            elif resume is not None:
+                submission_trainer = ResumedTrainer(self.trainer, resume)
+            else:
+                submission_trainer = for_submission() if for_submission else self.trainer
+            log = TrainingLog(submission_trainer)
+            iterations = getattr(self.trainer, "iterations_run", 0) - (resume.iterations if resume else 0)
+            result.checks = []
+            for q, c in self.checks:
+                try:
+                    result.checks.append(self.run_check(q, c, student, log))
+                except TrainingDeferred:
+                    result.waiting = getattr(submission_trainer, "carried", None)
+            if result.waiting is not None:
+                result.waiting.memo, result.waiting.held_bytes = student._memo, student.held_bytes
+                result.waiting.hung, result.waiting.fatal = student.hung, dict(sandbox.fatal)
+                return result  # graded again once the queue is trained
             _say_each_cause_once(result.checks)
             # after the checks: what was left out is listed only when a call needed it
             result.load_messages = context.load_lines(self.config.functions,
@@ -261,7 +319,8 @@ class Grader:
             result.work = {"trainings": budget.started if budget else 0,
                            "training_iterations": getattr(self.trainer, "iterations_run", 0) - iterations,
                            "training_cpu_seconds": round(budget.cpu_used, 2) if budget else 0.0,
-                           "reply_bytes_held": student.held_bytes}
+                           "reply_bytes_held": student.held_bytes,
+                           "sandbox_exchanges": student.exchanges}
         finally:
             sandbox.close()
             result.output = sandbox.output()
@@ -284,6 +343,8 @@ class Grader:
         name = check_title(question, check)
         try:
             fn(**kwargs)
+        except TrainingDeferred:
+            raise  # not a result: the check runs again once its training is done
         except ProbeFailure as exc:
             return CheckResult(question, check, name, 0.0, points, False, str(exc), list(exc.diagnoses), exc.cause)
         except PartialCredit as exc:

@@ -9,6 +9,14 @@ No object produced by student code ever reaches the grader.
 Calls are memoised per (function, arguments): several checks asking for the same
 call cost one probe. A function that timed out is not called again.
 
+The calls a correct submission's checks make are known before its sandbox starts (the
+grader's call plan, ``Grader.call_plan``): ``SandboxStudent.prefetch`` asks them all in one
+exchange (``Sandbox.call_planned``) and keeps the raw answers until a check asks for the same
+call, which then goes through the same validation, memo and bounds as a call made then. A
+planned answer is used at most once, and only as the answer of that call: a check that never
+asks for it never sees it. Calls that depend on earlier answers (a diagnosis, the evidence of
+a failed check) are made one by one when asked for.
+
 The memo is the memory the grader holds for a submission's replies, so it is bounded:
 ``max_held_bytes`` (grading.yaml's ``limits.replies_mb`` in the sandbox) caps the arrays
 kept over all calls. A reply that would go over is not kept: that call fails with a
@@ -221,9 +229,13 @@ class MemoisedStudent:
         self.held_bytes += size
         return r
 
+    @staticmethod
+    def _key(function: str, args: tuple, as_tuple: bool) -> str:
+        return json.dumps([function, _encode_args(args, as_tuple)])
+
     def call(self, function: str, *args, as_tuple: bool = False) -> Returned:
         """Call ``function(*args)`` (lists sent as tuples when ``as_tuple``)."""
-        key = json.dumps([function, _encode_args(args, as_tuple)])
+        key = self._key(function, args, as_tuple)
         if key not in self._memo:
             try:
                 self._memo[key] = self._keep(self._call(function, args, as_tuple))
@@ -257,12 +269,51 @@ class SandboxStudent(MemoisedStudent):
         self.context = context  # autograder.explain.LoadContext: errors in the student's terms
         self.question_of = question_of  # function -> its question (GradingConfig.question_of)
         self.hung: dict[str, str] = {}
+        # Planned calls answered ahead (prefetch): memo key -> the raw reply, or the error the
+        # call came to; each used at most once, when a check asks for that call.
+        self._planned: dict[str, object] = {}
+        self.exchanges = 0  # request/reply exchanges with the sandbox: one per prefetch, one per call
+
+    def prefetch(self, plan: list[tuple[str, tuple, bool]]) -> None:
+        """Ask every (function, args, as_tuple) of ``plan`` in one exchange; the answers wait
+        for the checks that ask for them. Raw answers held are bounded like the memo's replies."""
+        calls = [(function, args, as_tuple) for function, args, as_tuple in plan
+                 if function not in self.hung and self._key(function, args, as_tuple) not in self._memo]
+        if not calls:
+            return
+        self.exchanges += 1
+        answers = self.sandbox.call_planned([(f, _encode_args(a, t)) for f, a, t in calls])
+        held = 0
+        for (function, args, as_tuple), answer in zip(calls, answers):
+            size = sum(getattr(a, "nbytes", 0) for a in getattr(answer, "arrays", ()))
+            if self.max_held_bytes is not None and held + size > self.max_held_bytes:
+                continue  # not kept: asked again if a check needs it
+            held += size
+            self._planned[self._key(function, args, as_tuple)] = answer
+
+    def call_fresh(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        self._planned.pop(self._key(function, args, as_tuple), None)  # the same call made again, not its answer
+        return super().call_fresh(function, *args, as_tuple=as_tuple)
+
+    def _answer(self, function, args, as_tuple):
+        """The reply to this call: the planned answer if there is one, else a call made now."""
+        planned = self._planned.pop(self._key(function, args, as_tuple), None)
+        if planned is None:
+            self.exchanges += 1
+            return self.sandbox.call(function, _encode_args(args, as_tuple))
+        if function in self.sandbox.fatal:  # an unplanned call of it ended the sandbox meanwhile
+            raise words.not_called_again(self.sandbox.fatal[function])
+        if isinstance(planned, SandboxError):
+            if planned.outcome in (Outcome.DIED, Outcome.BAD_REPLY):
+                self.sandbox.fatal[function] = planned  # as the call would have marked it
+            raise planned
+        return planned
 
     def _call(self, function, args, as_tuple):
         if function in self.hung:
             raise ProbeFailure(self.hung[function] + " (not called again)")
         try:
-            reply = self.sandbox.call(function, _encode_args(args, as_tuple))
+            reply = self._answer(function, args, as_tuple)
         except ProbeTimeout as exc:
             self.hung[function] = str(exc)
             raise ProbeFailure(str(exc)) from None
@@ -270,6 +321,20 @@ class SandboxStudent(MemoisedStudent):
             raise ProbeFailure(str(exc)) from None
         question = self.question_of(function) if self.question_of is not None else None
         return returned_from_reply(function, args, reply.header, reply.arrays, self.context, question)
+
+
+class PlanRecorder(MemoisedStudent):
+    """A Student that answers from another (the reference's LocalStudent) and records every
+    distinct call in the order the checks made it: the call plan (``SandboxStudent.prefetch``)."""
+
+    def __init__(self, answers: MemoisedStudent):
+        super().__init__()
+        self.answers = answers
+        self.plan: list[tuple[str, tuple, bool]] = []
+
+    def _call(self, function, args, as_tuple):
+        self.plan.append((function, tuple(args), as_tuple))
+        return self.answers._call(function, args, as_tuple)
 
 
 class LocalStudent(MemoisedStudent):

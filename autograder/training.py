@@ -159,6 +159,11 @@ class Trainer:
         self.trainings_run = 0  # trainings started (cache misses), stopped ones included
         self.iterations_run = 0  # gradient steps of those trainings (those stopped: all they were allowed)
         self.trainings_stopped = 0
+        # Stacked trainings (autograder.training_queue): stacks trained, their members (also
+        # counted in trainings_run), and stacks stopped at their bound (members then trained alone).
+        self.stacks_run = 0
+        self.trainings_stacked = 0
+        self.stacks_stopped = 0
 
     def data(self, dataset: str):
         if dataset not in self._data:
@@ -253,16 +258,19 @@ class Trainer:
             budget.admit()
         path = self._disk_path(key)
         if path is None:
-            result = self._memory[key] = self._train(training, params, key, budget)
-            return result
+            return self.remember(key, self._train(training, params, key, budget))
         with advisory_lock(path.with_suffix(".lock"), self.lock_wait, done=path):
             found = self._read_disk(key)  # another worker may have finished it meanwhile
             if found is not None:
                 return found
-            result = self._memory[key] = self._train(training, params, key, budget)
-            if self.store is not None:
-                self.store.write(key, asdict(result))
-            return result
+            return self.remember(key, self._train(training, params, key, budget))
+
+    def remember(self, key: str, result: Outcome) -> Outcome:
+        """Keep a trained outcome in memory and (when there is one) in the signed disk cache."""
+        self._memory[key] = result
+        if self.store is not None:
+            self.store.write(key, asdict(result))
+        return result
 
     def _train(self, training: str, params: dict[str, np.ndarray], key: str = "",
                budget: TrainingBudget | None = None) -> Outcome:

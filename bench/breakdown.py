@@ -9,7 +9,8 @@ probe made while gathering evidence, counts only once, as the probe):
 
 * intake: reading and parsing the submission;
 * sandbox start: starting the isolated child until it reports the code loaded;
-* probes: calls of student functions (a fork in the sandbox each);
+* probes: calls of student functions: the planned calls in one exchange, then any call a
+  check asks for that was not planned;
 * sandbox end: stopping the child and removing its cgroup;
 * checks: the hidden tests' own work on the returned arrays;
 * training: real trainings (cache misses) and cache look-ups, separately;
@@ -17,8 +18,11 @@ probe made while gathering evidence, counts only once, as the probe):
 * reports: feedback.html, feedback.md, figures, output.txt, results.json.
 
 Run twice: with an empty training cache (the first grading of a class: every distinct
-initialization is trained once) and warm. The floor is the time of the trainings of
-the cold run: work no grader can avoid, since the accuracy checks need those trainings.
+initialization is trained once) and warm. The cold run grades the submissions as a batch
+does (``batch.grade_chunk``: the trainings of a chunk queued and trained together, stacked;
+the submissions that waited for them graded again, counted in their phases). The floor is
+the time of the trainings of the cold run: work no grader can avoid, since the accuracy
+checks need those trainings.
 """
 
 from __future__ import annotations
@@ -38,10 +42,11 @@ from generate import as_notebook, sources_pool
 
 import autograder.engine as engine
 import autograder.reports as reports
-from autograder.batch import cache_key
+from autograder.batch import CHUNK_MAX, cache_key, grade_chunk
 from autograder.config import load_config
 from autograder.sandbox import Sandbox
 from autograder.training import Trainer
+from autograder.training_queue import TrainingQueue
 
 PHASES = ["intake", "sandbox start", "probes", "sandbox end", "checks", "cache look-up", "training",
           "evidence", "reports"]
@@ -83,12 +88,20 @@ def instrument(clock: Clock) -> None:
     clock.wrap(engine, "load_submission", "intake")
     clock.wrap(Sandbox, "start", "sandbox start")
     clock.wrap(Sandbox, "call", "probes")
+    clock.wrap(Sandbox, "call_planned", "probes")
     clock.wrap(Sandbox, "close", "sandbox end")
     clock.wrap(engine.Grader, "run_check", "checks")
     clock.wrap(Trainer, "cached", "cache look-up")
     clock.wrap(Trainer, "_train", "training")
+    clock.wrap(TrainingQueue, "_train_stack", "training")
     clock.wrap(engine, "gather_evidence", "evidence")
     clock.wrap(reports, "write_submission_reports", "reports")
+
+
+def write(out: Path, config, chunk: list[Path], result, _trainings: int) -> None:
+    """A chunk's submission graded: its reports, as a batch worker writes them."""
+    path = next(p for p in chunk if p.name == result.id)
+    reports.write_submission_reports(out, result, config, cache_key(path, config))
 
 
 def main() -> None:
@@ -122,11 +135,11 @@ def main() -> None:
             runs = [subs] if label.startswith("cold") else [subs] * args.rounds
             t0 = time.perf_counter()
             for batch in runs:
-                for p in batch:
+                for i in range(0, len(batch), CHUNK_MAX):
                     s0 = time.perf_counter()
-                    r = grader.grade(p)
-                    reports.write_submission_reports(out, r, config, cache_key(p, config))
-                    walls.append(time.perf_counter() - s0)
+                    chunk = batch[i:i + CHUNK_MAX]
+                    grade_chunk(grader, [(p, p.name) for p in chunk], functools.partial(write, out, config, chunk))
+                    walls += [(time.perf_counter() - s0) / len(chunk)] * len(chunk)
             total = time.perf_counter() - t0
             results[label] = (dict(clock.totals), dict(clock.counts), walls, total, grader.trainer.trainings_run)
             if label.startswith("cold"):
@@ -149,7 +162,8 @@ def main() -> None:
                     rows))
         print()
         floor = cold[0].get("training", 0.0)
-        print(f"floor: {trained} distinct trainings (every distinct initialization the accuracy and symmetry "
+        print(f"floor: {trained} distinct trainings ({grader.trainer.trainings_stacked} of them in "
+              f"{grader.trainer.stacks_run} stacks) (every distinct initialization the accuracy and symmetry "
               f"checks need) take {floor:.1f} s alone, {floor / cold[3]:.0%} of the cold run ({cold[3]:.1f} s); "
               f"per submission median: cold {statistics.median(cold[2]):.3f} s, "
               f"warm {statistics.median(warm[2]):.3f} s")

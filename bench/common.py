@@ -25,6 +25,9 @@ class Timed:
     stdout: str
     stderr: str
     returncode: int
+    # CPU seconds (user + system) of the command and every process it waited for: on a machine
+    # shared with other work, far steadier than wall time.
+    cpu: float = 0.0
 
 
 def run_timed(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None, check: bool = True) -> Timed:
@@ -38,7 +41,8 @@ def run_timed(cmd: list[str], *, env: dict | None = None, cwd: Path | None = Non
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        result = Timed(seconds, usage.ru_maxrss / 1024, out.read(), err.read(), proc.returncode)
+        result = Timed(seconds, usage.ru_maxrss / 1024, out.read(), err.read(), proc.returncode,
+                       usage.ru_utime + usage.ru_stime)
     os.unlink(f"{out_path}.o")
     os.unlink(f"{out_path}.e")
     if check and result.returncode != 0:

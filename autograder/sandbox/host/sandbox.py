@@ -308,29 +308,66 @@ class Sandbox:
             self.kill()
             self.start()
         deadline = time.monotonic() + min(self.limits.probe_seconds, max(self._budget_left(), 0.1))
-        self._seq += 1
+        seq = self._next_call(function, args)
         try:
-            wire.write_frame(self.req_fd, {"op": "call", "function": function, "args": args, "seq": self._seq})
+            wire.write_frame(self.req_fd, seq[1])
+        except OSError as exc:
+            self._call_failed(function, exc)
+        return self._reply(function, seq[0], deadline)
+
+    def call_planned(self, calls: list[tuple[str, list]]) -> list[ProbeReply | SandboxError]:
+        """Answers to ``calls`` (function, args) in one exchange: every request is sent without
+        waiting for the replies, which come back in order (autograder.sandbox.host.pipeline).
+
+        Each call keeps its own deadline (``probe_seconds``, counted from the previous reply, when
+        the sandbox starts on it) and its reply cap. A call that times out or ends the sandbox is
+        the last one answered (its error in place of a reply): the sandbox is killed, and the
+        calls after it are left to ``call``. The error does not mark the function (``fatal``)
+        here: the caller does that if and when it uses the answer (autograder.probes)."""
+        from autograder.sandbox.host.pipeline import PipelinedRequests
+
+        if self.proc is None or self.proc.poll() is not None:
+            return []
+        requests = PipelinedRequests(self.req_fd, [self._next_call(f, a) for f, a in calls])
+        answers: list[ProbeReply | SandboxError] = []
+        for i, (function, _) in enumerate(calls):
+            if function in self.fatal:
+                break  # the on-demand call says "not called again": leave it to ``call``
+            try:
+                requests.send_up_to(i)
+            except OSError as exc:
+                answers.append(self._failure(function, exc, mark=False))
+                break
+            deadline = time.monotonic() + min(self.limits.probe_seconds, max(self._budget_left(), 0.1))
+            try:
+                answers.append(self._reply(function, requests.seq(i), deadline, mark=False))
+            except SandboxError as exc:
+                answers.append(exc)
+                if self.proc is None:
+                    break  # killed: the rest are answered on demand by a new process
+            requests.consumed(i)
+        if len(answers) < len(calls) and self.proc is not None:
+            self.kill()  # requests already sent would be answered out of turn: start afresh
+        return answers
+
+    def _next_call(self, function: str, args: list) -> tuple[int, dict]:
+        self._seq += 1
+        return self._seq, {"op": "call", "function": function, "args": args, "seq": self._seq}
+
+    def _reply(self, function: str, seq: int, deadline: float, *, mark: bool = True) -> ProbeReply:
+        """Read the reply of call ``seq``; raises the SandboxError it comes to (the sandbox is
+        killed when the call timed out or the process died, and ``function`` is marked not to
+        be called again unless ``mark`` is False)."""
+        try:
             header, arrays = wire.read_frame(self.rep_fd, deadline=deadline, budget=self.header_budget,
                                              max_array_bytes=self.limits.reply_mb << 20)
-            if header.get("seq") != self._seq:
+            if header.get("seq") != seq:
                 raise wire.WireError("a reply out of sequence")
         except wire.WireTimeout:
             self.kill()
             raise words.call_timeout(function, self.limits.probe_seconds) from None
         except (wire.WireError, OSError) as exc:
-            ended = self.proc is not None and self.proc.poll() is not None
-            if not ended and self.proc is not None:
-                try:
-                    self.proc.wait(timeout=0.5)
-                    ended = True
-                except subprocess.TimeoutExpired:
-                    pass
-            how = self._exit_description() if ended else None
-            self.kill()
-            error = words.died_in_call(function, str(how)) if ended else words.bad_call_reply(function, str(exc))
-            self.fatal[function] = error
-            raise error from None
+            raise self._failure(function, exc, mark) from None
         instead = words.read_call_ended(header)
         if instead is not None and instead.outcome is Outcome.LIMIT_EXCEEDED and instead.limit != "reply_mb":
             raise words.cannot_run(function, instead, self.limits.processes, self.limits.open_files)
@@ -338,6 +375,25 @@ class Sandbox:
             # The student's own exception text: it may name folders of this machine.
             raise words.unreadable_value(function, scrub(instead.message))
         return ProbeReply(header=header, arrays=arrays)  # the other outcomes are the caller's (probes) to word
+
+    def _call_failed(self, function: str, exc: Exception) -> None:
+        raise self._failure(function, exc, True) from None
+
+    def _failure(self, function: str, exc: Exception, mark: bool) -> SandboxError:
+        """The sandbox died or garbled a reply during ``function``: kill it, and say which."""
+        ended = self.proc is not None and self.proc.poll() is not None
+        if not ended and self.proc is not None:
+            try:
+                self.proc.wait(timeout=0.5)
+                ended = True
+            except subprocess.TimeoutExpired:
+                pass
+        how = self._exit_description() if ended else None
+        self.kill()
+        error = words.died_in_call(function, str(how)) if ended else words.bad_call_reply(function, str(exc))
+        if mark:
+            self.fatal[function] = error
+        return error
 
     @property
     def scratch_dir(self) -> str | None:
