@@ -29,7 +29,8 @@ from autograder.hidden_tests.common import PartialCredit
 from autograder.intake import IntakeError, Submission, load_submission
 from autograder.probes import ProbeFailure, SandboxStudent
 from autograder.reference import reference_functions
-from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
+from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
+from autograder.sandbox.host.grants import sandbox_grants
 from autograder.statuses import ERROR, GRADED
 from autograder.training import Trainer
 
@@ -66,6 +67,8 @@ class SubmissionResult:
     kind: str = ""
     digest: str = ""
     isolation: str = ""
+    # Whether Landlock confined the sandbox's files (the fallback levels); None with namespaces.
+    landlock: bool | None = None
     seconds: float = 0.0
     probes: int = 0
     call_reuse: str = ""  # "on" or "off: <why>" (autograder.sandbox.call_reuse_mode)
@@ -130,13 +133,17 @@ class _FreshStudent(SandboxStudent):
 class Grader:
     """Grades submissions against one grading configuration; reusable across a batch."""
 
-    def __init__(self, config: GradingConfig, trainer: Trainer | None = None, hide_extra: Sequence[str] = ()):
+    def __init__(self, config: GradingConfig, trainer: Trainer | None = None, hide_extra: Sequence[str] = (),
+                 isolation: Isolation | None = None):
         self.config = config
         self.checks = collect_checks(config)
         self.trainer = trainer or Trainer(config)
         self.reference = reference_functions(config.functions)
         self.hide = hide_paths(list(hide_extra))
-        self.isolation = detect_isolation()
+        # One level for the whole batch: the parent's, handed to every worker.
+        self.isolation = isolation or detect_isolation()
+        self.grants = [] if self.isolation.namespaces else list(sandbox_grants(
+            self.isolation.python_dirs, self.isolation.kit, tuple(str(p) for p in hide_extra)))
         self.zygote = new_zygote(self.isolation)
 
     def prestart(self) -> None:
@@ -163,7 +170,8 @@ class Grader:
         t0 = time.monotonic()
         path = Path(path)
         result = SubmissionResult(id=path.stem if path.is_file() else path.name, path=str(path), status=GRADED,
-                                  isolation=self.isolation.level)
+                                  isolation=self.isolation.level,
+                                  landlock=None if self.isolation.namespaces else self.isolation.landlock)
         try:
             sub = submission or load_submission(path, self.config.limits.submission_mb << 20,
                                                   self.config.limits.intake_seconds,
@@ -178,7 +186,7 @@ class Grader:
         result.kind, result.digest = sub.kind, sub.digest
         sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits, self.hide,
                           self.config.sandbox.stub_modules, self.isolation, self.zygote,
-                          self.config.sandbox.preload_modules)
+                          self.config.sandbox.preload_modules, self.grants)
         try:
             try:
                 load = sandbox.start()

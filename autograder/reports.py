@@ -53,7 +53,7 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
     ]
     summary = [f"Score: {_fmt(result.score)} / {_fmt(result.max_score)}"]
     if result.isolation:
-        summary.append(isolation_line(result.isolation))
+        summary.append(isolation_line(result.isolation, result.landlock))
     if result.error:
         summary.append(f"Grading error: {result.error}")
     found = diagnoses_data(result)
@@ -84,6 +84,7 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
             "kind": result.kind,
             "digest": result.digest,
             "isolation": result.isolation,
+            "landlock": result.landlock,
             "grader_version": result.grader_version,
             "cache_key": cache_key,
             "probes": result.probes,
@@ -97,9 +98,9 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
     }
 
 
-def isolation_line(level: str) -> str:
+def isolation_line(level: str, landlock: bool | None = None) -> str:
     """The sandbox's isolation level as the visible output says it, loudly when weaker than namespaces."""
-    weak = isolation_levels.warning(level)
+    weak = isolation_levels.warning(level, landlock)
     return f"WARNING: {weak}" if weak else f"Sandbox: {level} ({isolation_levels.summary(level)})."
 
 
@@ -144,7 +145,7 @@ BATCH_SUMMARY_FILE = "summary.json"
 
 
 def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, isolation: str, interrupted: str = "",
-                  reused: int = 0) -> dict:
+                  reused: int = 0, landlock: bool | None = None) -> dict:
     """The batch in numbers for a CI job or a script (``summary.json``): counts by status, the
     isolation level, whether it was stopped early, and one entry per submission. Ids and names are
     plain JSON strings; the reader escapes them for wherever it shows them."""
@@ -152,7 +153,9 @@ def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, iso
     graded = [r for r in results if r.status == GRADED]
     return {
         "assignment": config.assignment, "grader_version": results[0].grader_version if results else "",
-        "isolation": isolation, "complete": not interrupted, "stopped_by": interrupted or None,
+        "isolation": isolation, "landlock": landlock,
+        "isolation_label": isolation_levels.label(isolation, landlock),
+        "complete": not interrupted, "stopped_by": interrupted or None,
         "submissions": len(results), "graded": statuses.count(GRADED), "errors": statuses.count(ERROR),
         "not_graded": statuses.count(NOT_GRADED), "unchanged_since_last_run": reused,
         "max_total": config.max_points(),

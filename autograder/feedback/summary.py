@@ -130,9 +130,24 @@ def class_summary_html(results, config, out: Path | None = None, notice: str = "
                   n_errored=len(d["errored"]), mean=statistics.fmean(scores) if scores else 0.0,
                   median=statistics.median(scores) if scores else 0.0, max_total=max_total,
                   full_marks=sum(s >= max_total for s in scores), histogram=histogram, common=common,
-                  not_graded=len(d["not_graded"]), notice=notice,
+                  not_graded=len(d["not_graded"]), notice=notice, isolation=_isolation_line(d["results"]),
                   per_question_chart=chart, per_question=per_question, checks=checks,
                   errored=d["errored"], questions=list(config.questions), rows=rows)
+
+
+def _isolation_line(results) -> str:
+    """How the batch's sandboxes were isolated, from the results themselves (a merge shows its shards')."""
+    from autograder import isolation_levels
+
+    found = isolation_levels.batch_label(results)
+    if not found:
+        return ""
+    levels = {(r.isolation, r.landlock) for r in results if r.isolation}
+    if len(levels) == 1:
+        level, landlock = next(iter(levels))
+        weak = isolation_levels.warning(level, landlock)
+        return f"Sandbox isolation: {found}" + (f". WARNING: {weak}" if weak else "")
+    return f"WARNING: these results were graded at different sandbox isolation levels: {found}"
 
 
 def write_class_summary(out: Path, results, config, notice: str = "") -> Path:

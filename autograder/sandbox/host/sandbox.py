@@ -26,8 +26,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from autograder import environment
-from autograder.config import PROJECT_ROOT, Limits
+from autograder.config import Limits
 from autograder.explain import scrub
 from autograder.limits import (
     CGROUP_SCRATCH_FOLDERS,
@@ -48,7 +47,8 @@ from autograder.limits import (
 from autograder.sandbox import outcomes as words
 from autograder.sandbox import wire
 from autograder.sandbox.host import cgroups
-from autograder.sandbox.host.hiding import NEEDED_IN_PROJECT, tmp_holds_needed
+from autograder.sandbox.host.grants import sandbox_grants
+from autograder.sandbox.host.hiding import tmp_holds_needed
 from autograder.sandbox.host.isolation import (
     Isolation,
     detect_isolation,
@@ -137,11 +137,15 @@ class Sandbox:
 
     def __init__(self, chunks, files, functions, limits: Limits, hide: list[str],
                  stub_modules: list[str], isolation: Isolation | None = None, zygote: Zygote | None = None,
-                 preload: Sequence[str] = ()):
+                 preload: Sequence[str] = (), grants: Sequence[str] | None = None):
         self.chunks, self.files, self.functions = chunks, files, functions
         self.preload = list(preload)  # imported by the zygote before it forks (trusted kit modules)
         self.limits, self.hide, self.stub_modules = limits, hide, stub_modules
         self.isolation = isolation or detect_isolation()
+        # What Landlock lets a fallback sandbox read (host.grants); the grader passes its own, made
+        # with the batch's folders among the secrets.
+        self.grants = list(grants) if grants is not None else (
+            [] if self.isolation.namespaces else list(sandbox_grants(self.isolation.python_dirs, self.isolation.kit)))
         # With namespaces, sandboxes are forked by the grader's zygote (numpy already
         # imported); without one, or if it fails, each start execs a new interpreter.
         self.zygote = zygote if self.isolation.namespaces else None
@@ -218,9 +222,9 @@ class Sandbox:
             "workdir": workdir, "sweep": self.isolation.namespaces or self.isolation.drop_uid,
             "nonce": nonce, "scratch": self._tmp if self.isolation.namespaces else None,
             "random_seed": self.random_seed,
-            "readable": [str(PROJECT_ROOT / name) for name in NEEDED_IN_PROJECT],
-            # Tests only: the fallback's second line (the uid's sweep) proved on its own.
-            "landlock": not environment.landlock_disabled(),
+            "readable": self.grants,
+            # Part of the level (decided once per grader): a sandbox that cannot apply it refuses.
+            "landlock": self.isolation.landlock,
         }
         t0 = time.monotonic()
         try:
