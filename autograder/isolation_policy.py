@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import stat
 import subprocess
 from collections.abc import Iterable
 
 from autograder.limits import ISOLATION_PROBE_SECONDS, SECRET_PROOF_ENTRIES
 from autograder.sandbox.host.isolation import UID_BASE, Isolation, sandbox_env, sandbox_python, wrap
+from autograder.sandbox.host.secrets import SECRET_FILES
 
+# Secrets named in a refusal, each to close (a wheel's kit folder alone has some forty).
+SECRETS_SHOWN = 200
 RANKS = {"namespaces": 4, "uid+landlock": 3, "uid": 2, "rlimits+landlock": 1, "rlimits": 0}
 
 
@@ -64,13 +68,12 @@ def check_isolation(iso: Isolation, minimum: str, secrets: Iterable[str]) -> lis
             f"(isolation.minimum: {minimum}). Why the stronger levels are unavailable: {why}. To fix: "
             f"{_fixes(iso)}. No submission was run.")
     if name == "uid":
-        readable = readable_by_sandbox_uid(list(secrets))
+        readable = readable_by_sandbox_uid([s for s in secrets if s not in SECRET_FILES])
         if readable:
-            shown = ", ".join(readable[:8]) + (f" and {len(readable) - 8} more" if len(readable) > 8 else "")
-            text = (f"without Landlock only file modes guard the secrets, and a sandbox uid can read {shown}. "
-                    "Close them to other users (chmod -R o-rwx on each, or on the folder holding them: the "
-                    "kit's package folder, the course's solutions/ and grading.yaml, the cache, the "
-                    "submissions and the output folder)")
+            shown = " ".join(shlex.quote(p) for p in readable[:SECRETS_SHOWN]) + (
+                f" (and {len(readable) - SECRETS_SHOWN} more)" if len(readable) > SECRETS_SHOWN else "")
+            text = (f"without Landlock only file modes guard the secrets, and a sandbox uid can read what is in "
+                    f"{len(readable)} of them. Close them to other users: chmod -R o-rwx {shown}")
             if RANKS[minimum] > RANKS["rlimits"]:
                 raise IsolationRefused(f"sandbox isolation here is {iso.label!r}: {text}; or {_fixes(iso)}. "
                                        "No submission was run.")
@@ -81,12 +84,12 @@ def check_isolation(iso: Isolation, minimum: str, secrets: Iterable[str]) -> lis
     return warnings
 
 
-def _listing(secrets: list[str]) -> list[str] | None:
-    """Every path under the secrets another user might reach (folders other users cannot enter are
-    listed but not walked); None when there are more than SECRET_PROOF_ENTRIES."""
-    out: list[str] = []
+def _listing(secrets: list[str]) -> dict[str, str] | None:
+    """Every path under the secrets another user might reach, with the secret it is under (folders
+    other users cannot enter are listed but not walked); None past SECRET_PROOF_ENTRIES."""
+    out: dict[str, str] = {}
     for top in secrets:
-        out.append(top)
+        out[top] = top
         if not os.path.isdir(top) or os.path.islink(top):
             continue
         for folder, dirs, files in os.walk(top, followlinks=False):
@@ -97,7 +100,7 @@ def _listing(secrets: list[str]) -> list[str] | None:
             if closed and folder != top:
                 dirs[:] = []
                 continue
-            out += [os.path.join(folder, n) for n in dirs + files]
+            out.update((os.path.join(folder, n), top) for n in dirs + files)
             if closed:
                 dirs[:] = []
             if len(out) > SECRET_PROOF_ENTRIES:
@@ -112,16 +115,16 @@ _TRY = ("import json, os, sys\nfound = []\nfor p in json.load(sys.stdin):\n    t
 
 
 def readable_by_sandbox_uid(secrets: list[str]) -> list[str]:
-    """The secrets (and what they hold) a process of a sandbox uid opens or lists: tried for real,
+    """The secrets under which a process of a sandbox uid opens or lists something: tried for real,
     as that uid, not guessed from modes. Folders other users cannot enter are tried, not walked."""
-    paths = _listing(secrets)
-    if paths is None:
+    under = _listing(secrets)
+    if under is None:
         return [f"(more than {SECRET_PROOF_ENTRIES} entries under {', '.join(secrets[:3])}: not checked one by one)"]
     cmd = wrap([sandbox_python(), "-I", "-c", _TRY], Isolation(False, True), UID_BASE)
     try:
-        done = subprocess.run(cmd, input=json.dumps(paths), capture_output=True, text=True,
+        done = subprocess.run(cmd, input=json.dumps(list(under)), capture_output=True, text=True,
                               timeout=ISOLATION_PROBE_SECONDS * 2, env=sandbox_env("/tmp"))
         found = json.loads(done.stdout.strip().splitlines()[-1])
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as exc:
         return [f"(the check as the sandbox uid did not finish: {exc})"]
-    return [p for p in found if isinstance(p, str)]
+    return sorted({under[p] for p in found if isinstance(p, str) and p in under})

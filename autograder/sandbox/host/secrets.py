@@ -23,6 +23,11 @@ from autograder.config import PROJECT_ROOT, config_path, course_root
 
 # The grader's own package: autograder/ (this file is autograder/sandbox/host/secrets.py).
 KIT_FOLDER = Path(__file__).resolve().parents[2]
+# What the sandbox's Python imports of the kit before it confines itself (the jail and what it
+# uses), relative to the kit folder: not secret, so a uid fallback without Landlock can close every
+# other file of the kit to the sandbox uid. tests/test_levels_policy.py holds it to the jail's imports.
+JAIL_FILES = ("__init__.py", "limits.py", "sandbox/__init__.py", "sandbox/wire.py", "sandbox/values.py",
+              "sandbox/outcomes.py", "sandbox/keeper_protocol.py", "sandbox/jail")
 # Files of the system that no sandbox needs (meaningful when the sandbox runs as root).
 SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/sudoers", "/etc/ssh")
 
@@ -67,8 +72,10 @@ def secret_roots(extra: Iterable[str | os.PathLike] = (), kits: Iterable[str | o
 def secret_paths(needed: Sequence[Path], extra: Iterable[str | os.PathLike] = (),
                  kits: Iterable[str | os.PathLike] = ()) -> list[str]:
     """Existing absolute paths no sandbox may read; ``needed``: what it must (its Python's folders,
-    the project's assignment/ and data/), which no secret covers."""
-    need = frozenset(p for p in (_real(n) for n in needed) if p is not None)
+    the project's assignment/ and data/), which no secret covers, nor the jail's own files."""
+    kits = list(kits)
+    jail = [Path(k) / rel for k in [KIT_FOLDER, *kits] for rel in JAIL_FILES]
+    need = frozenset(p for p in (_real(n) for n in [*needed, *jail]) if p is not None)
     keep = frozenset(a for n in need for a in (n, *n.parents))
     out: set[Path] = set()
     for root in secret_roots(extra, kits):
