@@ -24,7 +24,7 @@ import subprocess
 from collections.abc import Iterable
 
 from autograder.limits import ISOLATION_PROBE_SECONDS, SECRET_PROOF_ENTRIES
-from autograder.sandbox.host.isolation import UID_BASE, Isolation, sandbox_env, sandbox_python, wrap
+from autograder.sandbox.host.isolation import UID_BASE, Isolation, sandbox_argv, sandbox_env, wrap
 from autograder.sandbox.host.secrets import SECRET_FILES
 
 # Secrets named in a refusal, each to close (a wheel's kit folder alone has some forty).
@@ -68,7 +68,7 @@ def check_isolation(iso: Isolation, minimum: str, secrets: Iterable[str]) -> lis
             f"(isolation.minimum: {minimum}). Why the stronger levels are unavailable: {why}. To fix: "
             f"{_fixes(iso)}. No submission was run.")
     if name == "uid":
-        readable = readable_by_sandbox_uid([s for s in secrets if s not in SECRET_FILES])
+        readable = readable_by_sandbox_uid([s for s in secrets if s not in SECRET_FILES], iso)
         if readable:
             shown = " ".join(shlex.quote(p) for p in readable[:SECRETS_SHOWN]) + (
                 f" (and {len(readable) - SECRETS_SHOWN} more)" if len(readable) > SECRETS_SHOWN else "")
@@ -114,13 +114,14 @@ _TRY = ("import json, os, sys\nfound = []\nfor p in json.load(sys.stdin):\n    t
         "        found.append(p)\n    except OSError:\n        pass\nprint(json.dumps(found))\n")
 
 
-def readable_by_sandbox_uid(secrets: list[str]) -> list[str]:
+def readable_by_sandbox_uid(secrets: list[str], iso: Isolation | None = None) -> list[str]:
     """The secrets under which a process of a sandbox uid opens or lists something: tried for real,
     as that uid, not guessed from modes. Folders other users cannot enter are tried, not walked."""
     under = _listing(secrets)
     if under is None:
         return [f"(more than {SECRET_PROOF_ENTRIES} entries under {', '.join(secrets[:3])}: not checked one by one)"]
-    cmd = wrap([sandbox_python(), "-I", "-c", _TRY], Isolation(False, True), UID_BASE)
+    level = iso if iso is not None and iso.drop_uid else Isolation(False, True)
+    cmd = wrap(sandbox_argv(level, ["-I"], code=_TRY), level, UID_BASE)
     try:
         done = subprocess.run(cmd, input=json.dumps(list(under)), capture_output=True, text=True,
                               timeout=ISOLATION_PROBE_SECONDS * 2, env=sandbox_env("/tmp"))

@@ -247,3 +247,63 @@ def test_results_of_an_earlier_run_at_another_level_are_graded_again(tmp_path):
     assert {r.isolation for r in again.results} == {first.isolation_level}
     summary = json.loads((out / "summary.json").read_text())
     assert summary["isolation"] == first.isolation_level and "landlock" in summary
+
+
+def test_a_private_checkout_is_graded_as_another_uid_from_a_staged_layout(tmp_path):
+    """The sandbox's venv (with numpy) in a mode-700 folder: its packages, the jail's modules and the
+    assignment's package are staged where the uid can read them, with no secret among them, and the
+    batch is graded at the uid level, never as root; the staged folder goes when the grader ends."""
+    _root_only()
+    top = Path(tempfile.mkdtemp(prefix="initgrade-private-"))
+    try:
+        sandbox_venv = Path(os.environ.get("INITGRADE_SANDBOX_PYTHON", PROJECT_ROOT / ".venv-sandbox/bin/python"))
+        shutil.copytree(sandbox_venv.parent.parent, top / "venv", symlinks=True)
+        subs = tmp_path / "subs"
+        subs.mkdir()
+        shutil.copy(PROJECT_ROOT / "examples" / "submissions" / "correct_module.py", subs / "correct.py")
+        solutions = PROJECT_ROOT / "solutions" / "init_functions.py"
+        (subs / "steal.py").write_text(
+            "def initialize_parameters_he(layers_dims):\n    found = {}\n"
+            f"    exec(open({str(solutions)!r}).read(), found)\n"
+            "    return found['initialize_parameters_he'](layers_dims)\n")
+        env = dict(os.environ, INITGRADE_NO_NAMESPACES="1", INITGRADE_SANDBOX_PYTHON=str(top / "venv/bin/python"))
+        done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(tmp_path / "out"),
+                               "--cache", str(tmp_path / "cache"), "--no-progress"], capture_output=True, text=True,
+                              env=env, timeout=900, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        assert "Sandbox isolation: uid+rlimits with Landlock" in done.stdout
+        said = done.stderr.replace("\n", " ")
+        assert f"{top} is mode 700" in said and "were staged in" in said, said
+        stage = said.split("were staged in ")[1].split(",")[0]
+        assert not os.path.exists(stage)  # removed with the grader
+        rows = {r["extra_data"]["submission"]: r for r in (json.loads((tmp_path / "out" / s / "results.json")
+                                                                      .read_text()) for s in ("correct", "steal"))}
+        assert rows["correct"]["score"] == 40 and rows["steal"]["score"] == 0
+        assert rows["correct"]["extra_data"]["isolation"] == "uid+rlimits"
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def test_a_staged_layout_holds_the_jail_and_packages_but_no_secret(tmp_path):
+    from autograder.sandbox.host import staging
+
+    _root_only()
+    python = os.environ.get("INITGRADE_SANDBOX_PYTHON", str(PROJECT_ROOT / ".venv-sandbox/bin/python"))
+    exe, site = staging.stage(python)
+    try:
+        top = Path(site)
+        names = {p.relative_to(top).as_posix() for p in top.rglob("*")}
+        assert "numpy/__init__.py" in names and "initlab/model.py" in names
+        assert "autograder/sandbox/jail/main.py" in names and "autograder/limits.py" in names
+        kit = {n for n in names if n.startswith("autograder/")}
+        assert not [n for n in kit if n.startswith(("autograder/hidden_tests", "autograder/course",
+                                                    "autograder/sandbox/host"))]
+        assert "autograder/engine.py" not in kit and "autograder/config.py" not in kit
+        assert not [n for n in names if n.endswith(".pth") or "solutions" in n or n.endswith("grading.yaml")]
+        for path in [top, *top.rglob("*")]:
+            if not path.is_symlink():
+                mode = path.stat().st_mode
+                assert mode & 0o004 and path.stat().st_uid == 0 and not mode & 0o022, path  # readable, root's only
+        assert os.path.realpath(exe) == exe and Path(exe).is_file()
+    finally:
+        shutil.rmtree(Path(site).parent, ignore_errors=True)

@@ -68,7 +68,7 @@ class Isolation:
     has it and it is not turned off); a sandbox that then cannot apply it refuses to load.
     ``reasons``: why each stronger level was not used, as the probes found it.
     ``python_dirs`` and ``kit``: the sandbox's Python (prefix, base prefix, folder of the
-    executable) and the kit package it imports, as that Python reports them.
+    executable, and its staged folder) and the kit package it imports, as that Python reports them.
     """
 
     namespaces: bool
@@ -77,6 +77,10 @@ class Isolation:
     reasons: tuple[str, ...] = ()
     python_dirs: tuple[str, ...] = ()
     kit: str = ""
+    # The uid fallback with a staged layout (host.staging): the interpreter to run and the folder
+    # first on its path; "" when the sandbox's Python is run as it is.
+    interpreter: str = ""
+    stage: str = ""
 
     @property
     def level(self) -> str:
@@ -117,6 +121,21 @@ class Isolation:
         who = ("; unprivileged uid per sandbox, its leftovers swept" if self.drop_uid else
                "; the sandbox runs as the grader's own user" + (" (ROOT)" if os.geteuid() == 0 else ""))
         return base + who + cap
+
+
+def sandbox_argv(iso: Isolation, flags: list[str], *, module: str = "", code: str = "") -> list[str]:
+    """The command line that runs ``module`` (as ``-m``) or ``code`` (as ``-c``) in the sandbox's Python at
+    level ``iso``: the grader's own Python at the rlimits level; else the sandbox Python, or the staged
+    interpreter with the staged folder first on its path (host.staging)."""
+    if not iso.drop_uid:
+        python = sys.executable
+    else:
+        python = iso.interpreter or sandbox_python()
+    if iso.stage:
+        boot = f"import sys; sys.path[:0] = [{iso.stage!r}]\n"
+        run = (f"import runpy; runpy.run_module({module!r}, run_name='__main__', alter_sys=True)" if module else code)
+        return [python, *flags, "-c", boot + run]
+    return [python, *flags, *(["-m", module] if module else ["-c", code])]
 
 
 def landlock_abi() -> int:
@@ -211,14 +230,40 @@ def detect_isolation() -> Isolation:
         reasons.append("uid+rlimits: turned off (INITGRADE_NO_UID=1)")
     else:
         python = sandbox_python()
-        ok, out = _attempt(wrap([python, "-I", "-c", _PROBE], Isolation(False, True), UID_BASE))
+        ok, out = _attempt(wrap(sandbox_argv(Isolation(False, True), ["-I"], code=_PROBE), Isolation(False, True),
+                                UID_BASE))
         info = _probe_reply(out) if ok else None
         if info is not None:
             return Isolation(False, True, landlock, tuple(reasons), *info)
         hint = blocked_on_the_way(python)
-        reasons.append(f"uid+rlimits: the sandbox uid cannot run {python} with numpy and the kit: "
-                       f"{(out if not ok else 'no usable answer')}" + (f" ({hint})" if hint else ""))
+        why = (f"the sandbox uid cannot run {python} with numpy and the kit: "
+               f"{(out if not ok else 'no usable answer')}" + (f" ({hint})" if hint else ""))
+        staged = _staged(python, landlock, reasons, why) if hint else None
+        if staged is not None:
+            return staged
+        reasons.append(f"uid+rlimits: {why}")
     return Isolation(False, False, landlock, tuple(reasons), own_dirs, own_kit)
+
+
+def _staged(python: str, landlock: bool, reasons: list[str], why: str) -> Isolation | None:
+    """The uid level with the sandbox's imports laid out where the uid can read them (host.staging),
+    or None, with the reason added to ``reasons``."""
+    from autograder.sandbox.host.staging import StageUnavailable, stage
+
+    try:
+        exe, site = stage(python)
+    except StageUnavailable as exc:
+        reasons.append(f"uid+rlimits: {why}; nothing could be staged instead: {exc}")
+        return None
+    trial = Isolation(False, True, interpreter=exe, stage=site)
+    ok, out = _attempt(wrap(sandbox_argv(trial, ["-I"], code=_PROBE), trial, UID_BASE))
+    info = _probe_reply(out) if ok else None
+    if info is None:
+        reasons.append(f"uid+rlimits: {why}; the staged copy in {site} did not run either: {out}")
+        return None
+    dirs, kit = info
+    note = f"uid+rlimits: {why}; so its packages and the jail's modules were staged in {site}, run by {exe}"
+    return Isolation(False, True, landlock, (*reasons, note), (*dirs, site), kit, exe, site)
 
 
 def _probe_reply(out: str) -> tuple[tuple[str, ...], str] | None:

@@ -19,7 +19,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -52,8 +51,8 @@ from autograder.sandbox.host.hiding import tmp_holds_needed
 from autograder.sandbox.host.isolation import (
     Isolation,
     detect_isolation,
+    sandbox_argv,
     sandbox_env,
-    sandbox_python,
     sandbox_uid,
     wrap,
 )
@@ -191,9 +190,8 @@ class Sandbox:
             if self.zygote is not None:
                 self.proc = self._fork_from_zygote(env, cwd, req_r, rep_w, life_r)
             if self.proc is None:
-                python = sandbox_python() if self.isolation.drop_uid else sys.executable
-                cmd = wrap([python, "-I", "-B", "-u", "-m", "autograder.sandbox.jail",
-                             str(req_r), str(rep_w), str(life_r)], self.isolation, uid, pdeathsig=True)
+                argv = sandbox_argv(self.isolation, ["-I", "-B", "-u"], module="autograder.sandbox.jail")
+                cmd = wrap([*argv, str(req_r), str(rep_w), str(life_r)], self.isolation, uid, pdeathsig=True)
                 self.proc = subprocess.Popen(
                     cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w, life_r), env=env, cwd=cwd,
@@ -386,7 +384,7 @@ class Sandbox:
             if self.cgroup is not None:
                 self.cgroup.kill_all()
             if self.isolation.drop_uid:  # also what left the cgroup's view (or ran where there is none)
-                kill_uid(self.uid)
+                kill_uid(self.uid, self.isolation)
             try:
                 self.proc.wait(timeout=KILLED_WAIT_SECONDS)
             except subprocess.TimeoutExpired:
