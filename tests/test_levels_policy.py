@@ -142,8 +142,11 @@ def test_a_course_folder_is_secret_but_for_what_the_sandbox_needs(tmp_path):
 
 
 def test_the_jail_files_are_what_the_jail_imports_and_the_rest_of_the_kit_is_secret():
-    code = ("import sys, autograder.sandbox.jail.main, autograder.sandbox.jail.zygote, autograder.sandbox.jail.__main__;"
-            "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.startswith('autograder')))")
+    code = ("import sys, autograder.sandbox.jail.main, autograder.sandbox.jail.zygote, "
+            "autograder.sandbox.jail.__main__\n"
+            "for name, module in sys.modules.items():\n"
+            "    if name.startswith('autograder'):\n"
+            "        print(module.__file__)\n")
     files = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True,
                            cwd=PROJECT_ROOT).stdout.split()
     kit = secrets.KIT_FOLDER
