@@ -52,10 +52,12 @@ def summary_markdown(results: dict) -> str:
     # The engine's plain output ends with what loading the code reported, after this line.
     loading = str(results.get("output") or "").split("While loading your code:\n", 1)
     level = extra.get("isolation")
+    landlock = extra.get("landlock") if isinstance(extra.get("landlock"), bool) else None
     return render(__package__, "gradescope_summary.md.j2", tests=len(tests),
                   score=float(results.get("score", 0)), max_score=sum(float(t.get("max_score", 0)) for t in tests),
                   error=str(extra["error"]) if extra.get("error") else None,
-                  isolation=level, isolation_summary=isolation_levels.summary(level) if level else None,
+                  isolation=isolation_levels.label(level, landlock) if level else level,
+                  isolation_summary=isolation_levels.summary(level, landlock) if level else None,
                   mistakes=mistakes, failed=sum(t.get("status") == "failed" for t in tests),
                   output=str(results.get("output") or ""),
                   loading=loading[1].rstrip() if len(loading) == 2 else None).rstrip("\n")

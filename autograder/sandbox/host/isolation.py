@@ -89,14 +89,6 @@ class Isolation:
         return "uid+rlimits" if self.drop_uid else "rlimits"
 
     @property
-    def confinement(self) -> str:
-        """The file confinement of a fallback level: "landlock" or "modes" (file modes only); "mounts"
-        with namespaces."""
-        if self.namespaces:
-            return "mounts"
-        return "landlock" if self.landlock else "modes"
-
-    @property
     def label(self) -> str:
         """The level with its file confinement, as every output states it."""
         if self.namespaces:
