@@ -12,10 +12,10 @@ FULL = "namespaces"
 SUMMARY = {
     FULL: "full: a separate process in its own namespaces (no network, the grader's files hidden, "
           "nothing shared with the host)",
-    "uid+rlimits": "partial: no namespaces here; a separate process under a user of its own, "
+    "uid+rlimits": "partial: this machine allows no namespaces; a separate process under a user of its own, "
                    "with resource limits and no sockets or shared memory",
-    "rlimits": "minimal: no namespaces here and no other user to run it as; a separate process under the "
-               "grader's own user, with resource limits and no sockets or shared memory",
+    "rlimits": "minimal: this machine allows no namespaces and no other user could run it; a separate process "
+               "under the grader's own user, with resource limits and no sockets or shared memory",
 }
 
 
