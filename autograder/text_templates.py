@@ -39,9 +39,12 @@ kit        the kit's own text (isolation summaries, section headings), as is but
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import stat
 from collections.abc import Callable, Mapping
 from functools import cache
+from pathlib import Path
 
 from autograder.escape import md_block, md_code, visible
 
@@ -109,6 +112,22 @@ def quoted_only(filters: Mapping[str, Callable]) -> Callable[[object], Quoted]:
     return finalize
 
 
+def private_cache_folder(name: str) -> Path | None:
+    """``$XDG_CACHE_HOME/initgrade/<name>`` (``~/.cache`` by default), made if missing: a real folder of
+    this user's, writable by no one else, reached through no link; None when it is not that."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "initgrade" / name
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for path in (base, base / "initgrade", folder):
+            st = os.lstat(path)
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+                return None
+    except (OSError, RuntimeError):
+        return None
+    return folder
+
+
 def jinja_environment(package: str, *, autoescape: bool, finalize: Callable[[object], object],
                       filters: Mapping[str, Callable]):
     """A Jinja environment for the templates in ``package``'s ``templates/`` folder, whose every
@@ -117,13 +136,13 @@ def jinja_environment(package: str, *, autoescape: bool, finalize: Callable[[obj
     # Imported on first use: a command that renders nothing does not pay for it.
     from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 
-    # Compiled templates are kept in a per-user folder of the system's temporary directory (Jinja
-    # checks it is the user's own, mode 0700): compiling costs 50-70 ms of a one-notebook command.
+    # Compiled templates are kept in a folder of the user's own cache: compiling costs 50-70 ms of a
+    # one-notebook command. Not Jinja's default, a fixed name in the shared temporary folder: a
+    # sandbox uid could plant a link there, which Jinja's chmod would follow as the (root) grader.
     # The compiled code carries the autoescaping choice, so each choice has files of its own.
-    try:
-        compiled = FileSystemBytecodeCache(pattern=f"__initgrade_{'html' if autoescape else 'text'}_%s.cache")
-    except (OSError, RuntimeError):  # no usable temporary directory: compile every time
-        compiled = None
+    folder = private_cache_folder("templates")
+    compiled = (FileSystemBytecodeCache(str(folder), pattern=f"__initgrade_{'html' if autoescape else 'text'}_%s.cache")
+                if folder is not None else None)  # no private folder: compile every time
     # Text formats are line-based: a tag on a line of its own leaves no line behind (trim_blocks,
     # lstrip_blocks); the pages use the same so that one template reads like another.
     env = Environment(loader=PackageLoader(package, "templates"), autoescape=autoescape, undefined=StrictUndefined,

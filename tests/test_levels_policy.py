@@ -310,3 +310,35 @@ def test_a_staged_layout_holds_the_jail_and_packages_but_no_secret(tmp_path):
         assert os.path.realpath(exe) == exe and Path(exe).is_file()
     finally:
         shutil.rmtree(Path(site).parent, ignore_errors=True)
+
+
+def test_a_link_planted_for_jinjas_cache_changes_nothing(tmp_path, monkeypatch):
+    """Without Landlock a sandbox uid can create entries in the shared temporary folder; Jinja's default
+    cache folder there is a fixed name whose mode Jinja sets, through a link, as the grader."""
+    import tempfile as tempfile_module
+
+    from autograder import text_templates
+
+    target = tmp_path / "victim"
+    target.write_text("x")
+    target.chmod(0o644)
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    (shared / f"_jinja2-cache-{os.getuid()}").symlink_to(target)
+    monkeypatch.setattr(tempfile_module, "tempdir", str(shared))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    env = text_templates.jinja_environment("autograder.platforms", autoescape=False, finalize=lambda v: v,
+                                           filters=text_templates.FILTERS)
+    assert env.bytecode_cache is not None
+    assert env.bytecode_cache.directory == str(tmp_path / "cache/initgrade/templates")
+    assert target.stat().st_mode & 0o777 == 0o644
+    # A cache folder reached through a link, or open to others, is not used at all.
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / "initgrade").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "linked"))
+    assert text_templates.private_cache_folder("templates") is None
+    (tmp_path / "open" / "initgrade" / "templates").mkdir(parents=True)
+    (tmp_path / "open" / "initgrade").chmod(0o777)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "open"))
+    assert text_templates.private_cache_folder("templates") is None
