@@ -342,3 +342,22 @@ def test_a_link_planted_for_jinjas_cache_changes_nothing(tmp_path, monkeypatch):
     (tmp_path / "open" / "initgrade").chmod(0o777)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "open"))
     assert text_templates.private_cache_folder("templates") is None
+
+
+def test_a_staged_folder_left_by_a_killed_grader_is_swept_and_a_live_ones_kept():
+    from autograder.sandbox.host import staging
+
+    _root_only()
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid that no longer runs
+    stale = Path(tempfile.mkdtemp(prefix=f"{staging.STAGE_PREFIX}{dead.pid}-"))
+    live = Path(tempfile.mkdtemp(prefix=f"{staging.STAGE_PREFIX}{os.getppid()}-"))
+    (stale / "site").mkdir()
+    python = os.environ.get("INITGRADE_SANDBOX_PYTHON", str(PROJECT_ROOT / ".venv-sandbox/bin/python"))
+    try:
+        _, site = staging.stage(python)
+        shutil.rmtree(Path(site).parent, ignore_errors=True)
+        assert not stale.exists() and live.exists()
+    finally:
+        shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(live, ignore_errors=True)

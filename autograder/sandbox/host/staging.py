@@ -86,6 +86,20 @@ def _remover(top: str, owner: int):
     return remove
 
 
+def _sweep_stale() -> None:
+    """Staged folders of graders that died without removing theirs (killed outright): their pid is gone."""
+    for entry in Path(tempfile.gettempdir()).glob(f"{STAGE_PREFIX}*"):
+        pid = entry.name[len(STAGE_PREFIX):].split("-")[0]
+        if not pid.isdigit() or entry.is_symlink() or entry.lstat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def stage(python: str) -> tuple[str, str]:
     """Lay out what a sandbox of ``python`` imports; (the interpreter to run, the folder to put first on
     its path). Removed when this process exits. StageUnavailable says why when it cannot be done."""
@@ -95,7 +109,8 @@ def stage(python: str) -> tuple[str, str]:
     blocked = blocked_on_the_way(exe)
     if blocked:
         raise StageUnavailable(f"its interpreter {exe} is out of reach too ({blocked})")
-    top = tempfile.mkdtemp(prefix=STAGE_PREFIX)
+    _sweep_stale()
+    top = tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-")
     atexit.register(_remover(top, os.getpid()))
     os.chmod(top, 0o755)
     site = Path(top) / "site"
