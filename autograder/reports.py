@@ -51,9 +51,9 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
         }
         for c in result.checks
     ]
+    # The visible output is the student's: the isolation level is the instructor's concern
+    # (extra_data.isolation, the console, summary.html).
     summary = [f"Score: {_fmt(result.score)} / {_fmt(result.max_score)}"]
-    if result.isolation:
-        summary.append(isolation_line(result.isolation, result.landlock))
     if result.error:
         summary.append(f"Grading error: {result.error}")
     found = diagnoses_data(result)
@@ -66,6 +66,8 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
         summary.append("Likely mistakes:\n" + "\n".join(items))
     if result.load_messages:
         summary.append("While loading your code:\n" + "\n".join(f"  {m}" for m in result.load_messages))
+    elif result.load_note:
+        summary.append(result.load_note)
     return {
         "score": result.score,
         "execution_time": round(result.seconds, 3),
@@ -96,12 +98,6 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
                                 "max_score": c.max_score} for c in result.checks if c.partial],
         },
     }
-
-
-def isolation_line(level: str, landlock: bool | None = None) -> str:
-    """The sandbox's isolation level as the visible output says it, loudly when weaker than namespaces."""
-    weak = isolation_levels.warning(level, landlock)
-    return f"WARNING: {weak}" if weak else f"Sandbox: {level} ({isolation_levels.summary(level)})."
 
 
 def diagnoses_data(result: SubmissionResult) -> list[dict]:
