@@ -39,7 +39,15 @@ from autograder.sandbox import Isolation, detect_isolation
 from autograder.sandbox.host.grants import NEEDED_IN_PROJECT
 from autograder.sandbox.host.secrets import secret_paths
 from autograder.statuses import ERROR, NOT_GRADED
-from autograder.stopping import Interrupted, WorkerStop, stop_signals, stop_workers
+from autograder.stopping import (
+    Interrupted,
+    WorkerStop,
+    acknowledge_stop,
+    hold_stops,
+    stop_checkpoint,
+    stop_signals,
+    stop_workers,
+)
 from autograder.training import Trainer
 
 
@@ -60,7 +68,9 @@ def batch_secrets(isolation: Isolation, extra: list[str]) -> list[str]:
 
 
 def config_digest(config: GradingConfig) -> str:
-    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+    """What of grading.yaml a grade depends on: everything but the ``semester`` section (due date,
+    late policy, visibility, exports), which acts on grades after grading and regrades nothing."""
+    return hashlib.sha256(config.model_dump_json(exclude={"semester"}).encode()).hexdigest()[:16]
 
 
 def cache_key(path: Path, config: GradingConfig) -> str:
@@ -207,32 +217,14 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     # One level for the whole batch, checked against grading.yaml before anything runs or is written.
     isolation = detect_isolation()
     warnings = check_isolation(isolation, config.isolation.minimum, batch_secrets(isolation, hide_extra))
+    if not isolation.namespaces:  # the real reasons, as the probes found them: the instructor's to fix
+        warnings.append("why not a stronger level: " + ("; ".join(isolation.reasons) or "no reason recorded"))
+    landlock = None if isolation.namespaces else isolation.landlock
     ids = unique_ids(found)
     if select is not None:
         found = select(dict(ids))
-    if not isolation.namespaces:  # the real reasons, as the probes found them: the instructor's to fix
-        warnings.append("why not a stronger level: " + ("; ".join(isolation.reasons) or "no reason recorded"))
-    report = BatchReport(isolation_warnings=warnings)
-    landlock = None if isolation.namespaces else isolation.landlock
-    todo: list[tuple[Path, str, str]] = []
-    for p in found:
-        sid = ids[p]
-        key = report.keys[sid] = cache_key(p, config)
-        previous = None if force else load_previous(out / sid, key)
-        if previous is not None and previous.isolation and (previous.isolation, previous.landlock) != (
-                isolation.level, landlock):
-            previous = None  # its code ran at another level: graded again, so the batch has one level
-        if previous is not None:
-            report.results.append(previous)
-            report.reused += 1
-        else:
-            todo.append((p, sid, key))
-    if on_start:
-        on_start(len(found))
-    for r in report.results:
-        if on_result:
-            on_result(r, True)
-    keys = {sid: key for _, sid, key in todo}
+    report = BatchReport(isolation_warnings=warnings, landlock=landlock)
+    keys: dict[str, str] = {}
 
     def finish(result: SubmissionResult, trainings: int, written: bool = False) -> None:
         if not written:
@@ -243,40 +235,66 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         report.trainings += trainings
         if on_result:
             on_result(result, False)
+        stop_checkpoint()  # a stop dropped where it landed (a fork hook, a finalizer) ends the batch here
 
-    parent = Grader(config, Trainer(config, cache_dir), hide_extra, isolation)
-    report.isolation = parent.isolation.describe()
-    report.isolation_level = parent.isolation.level
-    report.landlock = landlock
+    # From here on a stop signal ends the batch with a gradebook: every submission found is either
+    # finished (now or in an earlier run) or listed as not graded, whenever the signal lands.
     with stop_signals():
         try:
+            todo: list[tuple[Path, str, str]] = []
+            for p in found:
+                sid = ids[p]
+                key = report.keys[sid] = cache_key(p, config)
+                previous = None if force else load_previous(out / sid, key)
+                if previous is not None and previous.isolation and (previous.isolation, previous.landlock) != (
+                        isolation.level, landlock):
+                    previous = None  # its code ran at another level: graded again, so the batch has one level
+                if previous is not None:
+                    report.results.append(previous)
+                    report.reused += 1
+                else:
+                    todo.append((p, sid, key))
+            keys.update({sid: key for _, sid, key in todo})
+            if on_start:
+                on_start(len(found))
+            for r in report.results:
+                if on_result:
+                    on_result(r, True)
+            parent = Grader(config, Trainer(config, cache_dir), hide_extra, isolation)
+            report.isolation = parent.isolation.describe()
+            report.isolation_level = parent.isolation.level
             if jobs <= 1 or len(todo) <= 1:
                 _grade_serially(parent, todo, report, finish)
             else:
                 _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish)
         except Interrupted as stop:
+            acknowledge_stop()
             report.interrupted = stop
             done = {r.id for r in report.results}
-            report.not_graded = [SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=NOT_GRADED,
+            report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p), status=NOT_GRADED,
                                                   error=f"not graded: the batch was stopped ({stop})")
-                                 for p, sid, _ in todo if sid not in done]
-    report.results.sort(key=lambda r: r.id)
-    rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
-    write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
-    write_class_summary(out, rows, config)
-    summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
-                            interrupted=str(report.interrupted or ""), landlock=report.landlock)
-    write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
+                                 for p in found if ids[p] not in done]
+        # The gradebook and both summaries are written whole and together: a stop that lands now is
+        # not raised; the command says it after its closing lines (autograder.stopping.final_stop).
+        with hold_stops(raise_after=False):
+            report.results.sort(key=lambda r: r.id)
+            rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
+            write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
+            write_class_summary(out, rows, config)
+            summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
+                                    interrupted=str(report.interrupted or ""), landlock=report.landlock)
+            write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
     return report
 
 
 def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
-    if todo:
-        parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
-        warm_reference(parent)
-        report.trainings += parent.trainer.trainings_run
-    with parent:
+    with parent:  # the sandbox starter ends however this ends (a stop during the warm-up too)
+        if todo:
+            parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
+            warm_reference(parent)
+            report.trainings += parent.trainer.trainings_run
         for p, sid, _ in todo:
+            stop_checkpoint()
             before = parent.trainer.trainings_run
             result = parent.grade(p)
             result.id, result.name = sid, display_name(p.name)
@@ -298,11 +316,13 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
         # reference training still running waits on its lock rather than training it again.
         warmups = [pool.submit(_warm_in_worker, q, c) for q, c in reference_warmups(parent)]
         futures = {pool.submit(_grade_in_worker, str(p), sid, str(out), key): (p, sid) for p, sid, key in todo}
+        stop_checkpoint()
         for fut in warmups:
             try:
                 report.trainings += fut.result()
             except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
                 pass
+        stop_checkpoint()
         for graded in as_completed(futures):
             p, sid = futures[graded]
             try:

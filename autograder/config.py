@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from autograder import environment
+from autograder.semester.settings import Semester
 
 CONFIG_NAME = "grading.yaml"
 # A built wheel carries the course files (grading.yaml, solutions/, data/, public_tests/, the
@@ -160,6 +161,9 @@ class GradingConfig(_Strict):
     # with the wrong seeding). Keys: a check name (every question with that check) or
     # "question.check"; values in [0, 1]. Empty: no partial credit anywhere.
     partial_credit: dict[str, float] = {}
+    # The course around the grading (autograder/semester/settings.py): due date, late policy, what
+    # students see when, LMS columns. Not part of any grade: the cache key leaves it out.
+    semester: Semester = Semester()
 
     @model_validator(mode="after")
     def _cross_references(self):
@@ -176,6 +180,11 @@ class GradingConfig(_Strict):
                 (not q and any(c in question.checks for question in self.questions.values()))
             if not known:
                 raise ValueError(f"partial_credit.{key}: no such check (use a check name or question.check)")
+        for key in self.semester.checks:
+            q, _, c = key.partition(".")
+            if q not in self.questions or (c and c not in self.questions[q].checks):
+                raise ValueError(f"semester.checks.{key}: no such question or check (use 'question' or "
+                                 "'question.check')")
         return self
 
     def partial_fraction(self, question: str, check: str) -> float:

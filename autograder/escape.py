@@ -13,7 +13,8 @@ Every report writer passes such text through the one function of its format here
 * SVG pictures: :func:`svg_text` (one line, visible, XML's characters), applied by the pictures'
   element builder (autograder.feedback.svg_elements) to every text and attribute.
 * Markdown: :func:`md_block` and :func:`md_code` (student text only inside a code block or code span
-  that it cannot close, so no raw HTML, link, image or heading of its own).
+  that it cannot close, so no raw HTML, link, image or heading of its own); :func:`md_text` for a
+  line of running text (every ASCII punctuation character backslash-escaped).
 """
 
 from __future__ import annotations
@@ -101,6 +102,16 @@ def md_block(text: object, indent: str = "") -> str:
     fence = _fence_for(body, 3)
     lines = [fence + "text", *body.split("\n"), fence]
     return "\n".join(indent + line if line else indent.rstrip() for line in lines)
+
+
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def md_text(text: object) -> str:
+    """One line of running Markdown text (a table cell, a sentence): invisible characters written out,
+    and every ASCII punctuation character backslash-escaped (CommonMark allows it for each), so no
+    link, image, emphasis, table cell break, heading or HTML of its own."""
+    return _MD_PUNCTUATION.sub(r"\\\1", visible(text, one_line=True))
 
 
 def md_code(text: object) -> str:

@@ -185,3 +185,14 @@ CLASSROOM_NAME_CHARS = 200
 #: In the student's kernel (``otter run``), after the first alarm the next comes this often, so a
 #: loop that swallows one interruption is interrupted again.
 INKERNEL_REFIRE_SECONDS = 0.5
+
+# The semester step (autograder/semester): files a student controls are read with a cap.
+# Gradescope's submission_metadata.json and nbgrader's timestamp.txt are a few KB at most.
+PLATFORM_METADATA_BYTES = 1 << 20
+# A Classroom clone's `git log` of one commit: a few hundred bytes; git gets this long to answer.
+GIT_LOG_BYTES = 4096
+GIT_LOG_SECONDS = 20.0
+# Entries of a folder submission looked at for its newest file time (the last-resort submission time).
+MTIME_ENTRIES = 10_000
+# The instructor's roster and overrides files (a course of 10,000 students is 1-2 MB).
+ROSTER_BYTES = 32 << 20

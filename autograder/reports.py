@@ -24,12 +24,13 @@ from pathlib import Path
 
 from autograder import isolation_levels
 from autograder.atomic import write_atomic
+from autograder.class_figures import figures as class_figures
 from autograder.config import GradingConfig
 from autograder.engine import SubmissionResult
 from autograder.escape import csv_cell, visible
 from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_markdown
 from autograder.feedback.sections import section_heading
-from autograder.statuses import ERROR, GRADED, NOT_GRADED
+from autograder.statuses import NOT_GRADED
 
 # ``name`` last: scripts that read the columns by position before it keep working.
 GRADEBOOK_COLUMNS_TAIL = ["total", "max_total", "status", "name"]
@@ -145,17 +146,17 @@ def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, iso
     """The batch in numbers for a CI job or a script (``summary.json``): counts by status, the
     isolation level, whether it was stopped early, and one entry per submission. Ids and names are
     plain JSON strings; the reader escapes them for wherever it shows them."""
-    statuses = [r.status for r in results]
-    graded = [r for r in results if r.status == GRADED]
+    f = class_figures(results, config.max_points())
     return {
         "assignment": config.assignment, "grader_version": results[0].grader_version if results else "",
         "isolation": isolation, "landlock": landlock,
         "isolation_label": isolation_levels.label(isolation, landlock),
         "complete": not interrupted, "stopped_by": interrupted or None,
-        "submissions": len(results), "graded": statuses.count(GRADED), "errors": statuses.count(ERROR),
-        "not_graded": statuses.count(NOT_GRADED), "unchanged_since_last_run": reused,
+        "submissions": f.submissions, "graded": f.graded, "errors": f.errors,
+        "not_graded": f.not_graded, "unchanged_since_last_run": reused,
         "max_total": config.max_points(),
-        "mean_total": round(sum(r.score for r in graded) / len(graded), 4) if graded else None,
+        # The same figures as summary.html (autograder.class_figures), with what they are over.
+        "mean_total": f.mean_total, "median_total": f.median_total, "mean_over": f.over,
         "results": [{"submission": r.id, "name": r.name or r.id, "status": r.status,
                      "total": None if r.status == NOT_GRADED else r.score, "error": r.error or None}
                     for r in sorted(results, key=lambda r: r.id)],
