@@ -29,6 +29,7 @@ from autograder.feedback.summary import write_class_summary
 from autograder.ids import display_name, unique_ids
 from autograder.intake import discover
 from autograder.intake.files import bytes_digest
+from autograder.isolation_policy import check_isolation
 from autograder.outdir import check_output_folder
 from autograder.reports import (
     BATCH_SUMMARY_FILE,
@@ -37,6 +38,9 @@ from autograder.reports import (
     write_atomic,
     write_submission_reports,
 )
+from autograder.sandbox import Isolation, detect_isolation
+from autograder.sandbox.host.grants import NEEDED_IN_PROJECT
+from autograder.sandbox.host.secrets import secret_paths
 from autograder.statuses import ERROR, NOT_GRADED
 from autograder.stopping import (
     Interrupted,
@@ -57,6 +61,14 @@ def default_cache_dir() -> Path:
         return explicit
     base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
     return Path(base) / "initgrade" / "training"
+
+
+def batch_secrets(isolation: Isolation, extra: list[str]) -> list[str]:
+    """What no sandbox of this batch may read (autograder.sandbox.host.secrets), given what it needs."""
+    from autograder.config import PROJECT_ROOT
+
+    needed = [Path(p) for p in isolation.python_dirs] + [PROJECT_ROOT / n for n in NEEDED_IN_PROJECT]
+    return secret_paths(needed, extra, [isolation.kit] if isolation.kit else [])
 
 
 def config_digest(config: GradingConfig) -> str:
@@ -85,6 +97,7 @@ def load_previous(folder: Path, key: str) -> SubmissionResult | None:
                                 status=extra["status"], checks=checks,
                                 error=extra.get("error", ""), kind=extra.get("kind", ""),
                                 digest=extra.get("digest", ""), isolation=extra.get("isolation", ""),
+                                landlock=extra.get("landlock") if isinstance(extra.get("landlock"), bool) else None,
                                 seconds=float(data.get("execution_time", 0.0)), probes=int(extra.get("probes", 0)),
                                 call_reuse=str(extra.get("call_reuse", "")))
     except (OSError, ValueError, KeyError, TypeError):
@@ -100,6 +113,9 @@ class BatchReport:
     trainings_stacked: int = 0  # of those, trained in stacks with others (autograder.training_queue)
     isolation: str = ""
     isolation_level: str = ""
+    landlock: bool | None = None
+    # What the instructor must read about the level (autograder.isolation_policy.check_isolation).
+    isolation_warnings: list[str] = field(default_factory=list)
     # Set when a stop signal ended the batch early: which signal, and the submissions not graded.
     interrupted: Interrupted | None = None
     not_graded: list[SubmissionResult] = field(default_factory=list)
@@ -110,10 +126,11 @@ _WORKER: Grader | None = None
 _WORKER_STOP: WorkerStop | None = None
 
 
-def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str], parent: int) -> None:
+def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str], parent: int,
+                 isolation: Isolation) -> None:
     global _WORKER, _WORKER_STOP
     _WORKER_STOP = WorkerStop(_close_worker, parent)
-    _WORKER = Grader(config, Trainer(config, cache_dir), hide_extra)
+    _WORKER = Grader(config, Trainer(config, cache_dir), hide_extra, isolation)
     _WORKER.prestart()
     # Run when the pool ends the worker: its sandbox starter goes with it.
     import multiprocessing.util  # in the worker only: see grade_batch
@@ -262,11 +279,18 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     if not found:
         return BatchReport()
     check_output_folder(out, [Path(p) for p in paths], junit)
+    # The batch's own folders are secrets too: its outputs, the cache, every submission.
+    hide_extra = [str(out.resolve()), str(cache_dir.resolve()), *(str(Path(p).resolve()) for p in paths)]
+    # One level for the whole batch, checked against grading.yaml before anything runs or is written.
+    isolation = detect_isolation()
+    warnings = check_isolation(isolation, config.isolation.minimum, batch_secrets(isolation, hide_extra))
+    if not isolation.namespaces:  # the real reasons, as the probes found them: the instructor's to fix
+        warnings.append("why not a stronger level: " + ("; ".join(isolation.reasons) or "no reason recorded"))
+    landlock = None if isolation.namespaces else isolation.landlock
     ids = unique_ids(found)
     if select is not None:
         found = select(dict(ids))
-    hide_extra = [str(out.resolve()), str(cache_dir.resolve())]
-    report = BatchReport()
+    report = BatchReport(isolation_warnings=warnings, landlock=landlock)
     keys: dict[str, str] = {}
 
     def finish(result: SubmissionResult, trainings: int, written: bool = False) -> None:
@@ -289,6 +313,9 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
                 sid = ids[p]
                 key = report.keys[sid] = cache_key(p, config)
                 previous = None if force else load_previous(out / sid, key)
+                if previous is not None and previous.isolation and (previous.isolation, previous.landlock) != (
+                        isolation.level, landlock):
+                    previous = None  # its code ran at another level: graded again, so the batch has one level
                 if previous is not None:
                     report.results.append(previous)
                     report.reused += 1
@@ -300,7 +327,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             for r in report.results:
                 if on_result:
                     on_result(r, True)
-            parent = Grader(config, Trainer(config, cache_dir), hide_extra)
+            parent = Grader(config, Trainer(config, cache_dir), hide_extra, isolation)
             report.isolation = parent.isolation.describe()
             report.isolation_level = parent.isolation.level
             if jobs <= 1 or len(todo) <= 1:
@@ -331,7 +358,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
             write_class_summary(out, rows, config)
             summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
-                                    interrupted=str(report.interrupted or ""))
+                                    interrupted=str(report.interrupted or ""), landlock=report.landlock)
             write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
     return report
 
@@ -372,7 +399,7 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
 
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(config, str(cache_dir), hide_extra, os.getpid()))
+                               initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation))
     try:
         # The reference trainings first, one training setting per worker (its trainings stacked),
         # and waited for: a submission graded meanwhile would queue them again.

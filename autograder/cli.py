@@ -27,6 +27,7 @@ from autograder import __version__, isolation_levels
 from autograder.batch import BatchReport, grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.escape import terminal_text, visible
+from autograder.isolation_policy import IsolationRefused
 from autograder.limits import TABLE_ROWS_OFF_TERMINAL
 from autograder.outdir import OutputFolderError
 from autograder.statuses import ERROR, GRADED
@@ -118,6 +119,9 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
     except (FileNotFoundError, ConfigError, OutputFolderError) as exc:
         click.echo(f"error: {visible(exc)}", err=True)
         return 2
+    except IsolationRefused as exc:
+        click.echo(f"error: refused: {visible(exc)}", err=True)
+        return 2
     except OSError as exc:  # the disk filled up or the folder was removed mid-batch
         click.echo(f"error: could not write a report: {exc}. Fix it and run the same command again: "
                    "the submissions already graded are not graded again.", err=True)
@@ -141,9 +145,13 @@ def _closing_lines(report: BatchReport, config, console: Console, out, junit, re
                           soft_wrap=True)
     console.print(f"{len(report.results)} submissions: {report.graded} graded now, {report.reused} unchanged since "
                   f"the last run; {report.trainings} trainings run.")
-    console.print(f"Sandbox isolation: {report.isolation_level} ({report.isolation}).", markup=False)
+    level = isolation_levels.label(report.isolation_level, report.landlock)
+    console.print(f"Sandbox isolation: {level} ({report.isolation}).", markup=False)
     if report.isolation_level != "namespaces":
-        click.echo(f"WARNING: weak isolation: {isolation_levels.warning(report.isolation_level)}", err=True)
+        click.echo(f"WARNING: weak isolation: {isolation_levels.warning(report.isolation_level, report.landlock)}",
+                   err=True)
+    for warning in report.isolation_warnings:
+        click.echo(f"WARNING: {warning}", err=True)
     # The instructor's own paths, printed as text too: a folder name may hold brackets.
     console.print(terminal_text(f"Gradebook: {Path(out) / 'gradebook.csv'}; class summary: "
                                 f"{Path(out) / 'summary.html'} (for scripts: {Path(out) / 'summary.json'}); "

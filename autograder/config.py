@@ -110,6 +110,16 @@ class SandboxSettings(_Strict):
     preload_modules: list[str] = []
 
 
+class IsolationSettings(_Strict):
+    """grading.yaml's ``isolation``: the weakest sandbox isolation a batch may run at (see
+    autograder.isolation_policy). Below it the batch is refused before any submission runs."""
+
+    minimum: Literal["namespaces", "uid+landlock", "uid", "rlimits+landlock", "rlimits"] = Field(
+        default="uid", description="namespaces; uid+landlock (another uid, files confined by Landlock); uid (another "
+        "uid; without Landlock only once the secrets are proven unreadable by it); rlimits+landlock and rlimits "
+        "(the grader's own user: root when the grader is root; trusted code only)")
+
+
 class Training(_Strict):
     dataset: Literal["circles", "images"]
     hidden: list[int] = Field(min_length=1)
@@ -146,6 +156,7 @@ class GradingConfig(_Strict):
     tolerance: Tolerance
     limits: Limits
     sandbox: SandboxSettings = SandboxSettings()
+    isolation: IsolationSettings = IsolationSettings()
     training: dict[str, Training]
     questions: dict[str, Question]
     thresholds: dict[str, Threshold]

@@ -30,7 +30,8 @@ from autograder.intake import Submission
 from autograder.intake.bounded import read_submission
 from autograder.probes import LocalStudent, PlanRecorder, ProbeFailure, SandboxStudent
 from autograder.reference import reference_functions
-from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
+from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
+from autograder.sandbox.host.grants import sandbox_grants
 from autograder.statuses import ERROR, GRADED
 from autograder.training import Trainer
 from autograder.training_queue import Carried, ResumedTrainer, TrainingDeferred, TrainingQueue
@@ -70,6 +71,8 @@ class SubmissionResult:
     kind: str = ""
     digest: str = ""
     isolation: str = ""
+    # Whether Landlock confined the sandbox's files (the fallback levels); None with namespaces.
+    landlock: bool | None = None
     seconds: float = 0.0
     probes: int = 0
     call_reuse: str = ""  # "on" or "off: <why>" (autograder.sandbox.call_reuse_mode)
@@ -190,13 +193,17 @@ class _NoTraining:
 class Grader:
     """Grades submissions against one grading configuration; reusable across a batch."""
 
-    def __init__(self, config: GradingConfig, trainer: Trainer | None = None, hide_extra: Sequence[str] = ()):
+    def __init__(self, config: GradingConfig, trainer: Trainer | None = None, hide_extra: Sequence[str] = (),
+                 isolation: Isolation | None = None):
         self.config = config
         self.checks = collect_checks(config)
         self.trainer = trainer or Trainer(config)
         self.reference = reference_functions(config.functions)
         self.hide_extra = list(hide_extra)  # the grader's outputs: covered in every sandbox
-        self.isolation = detect_isolation()
+        # One level for the whole batch: the parent's, handed to every worker.
+        self.isolation = isolation or detect_isolation()
+        self.grants = [] if self.isolation.namespaces else list(sandbox_grants(
+            self.isolation.python_dirs, self.isolation.kit, tuple(str(p) for p in hide_extra)))
         self.zygote = new_zygote(self.isolation)
         self._plan: list[tuple[str, tuple, bool]] | None = None
 
@@ -241,12 +248,13 @@ class Grader:
         t0 = time.monotonic()
         path = Path(path)
         result = SubmissionResult(id=path.stem if path.is_file() else path.name, path=str(path), status=GRADED,
-                                  isolation=self.isolation.level)
+                                  isolation=self.isolation.level,
+                                  landlock=None if self.isolation.namespaces else self.isolation.landlock)
         try:
             return self._grade(path, submission, result, t0, queue, resume)
         except Exception as exc:  # noqa: BLE001 - MemoryError included: one submission's row, never the batch
             failed = SubmissionResult(id=result.id, path=result.path, status=ERROR, isolation=self.isolation.level,
-                                      error=f"grader failure: {type(exc).__name__}: {str(exc)[:300]}")
+                                      landlock=result.landlock, error=f"grader failure: {type(exc).__name__}: {str(exc)[:300]}")
             failed.checks = self._zero_checks("the grader failed on this submission; please tell your instructor")
             failed.seconds = time.monotonic() - t0
             return failed
@@ -269,7 +277,7 @@ class Grader:
         sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits,
                           hide_paths(self.hide_extra),
                           self.config.sandbox.stub_modules, self.isolation, self.zygote,
-                          self.config.sandbox.preload_modules)
+                          self.config.sandbox.preload_modules, self.grants)
         try:
             try:
                 load = sandbox.start()

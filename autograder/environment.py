@@ -20,6 +20,7 @@ SWITCHES: dict[str, str] = {
     "INITGRADE_SANDBOX_PYTHON": "the Python that runs sandboxes (default: the grader's own)",
     "INITGRADE_NO_NAMESPACES": "1: use the uid fallback even where Linux namespaces work",
     "INITGRADE_NO_LANDLOCK": "1: do not apply Landlock in the uid fallback",
+    "INITGRADE_NO_UID": "1: do not run sandboxes as another uid (tests reach the rlimits level as root with it)",
     "INITGRADE_NO_CGROUPS": "1: do not put sandboxes in cgroups",
     "INITGRADE_BIN": "the initgrade command platform scripts start",
     "INITGRADE_SUBMISSION_FILE": "which uploaded file a platform grades",
@@ -64,6 +65,10 @@ def namespaces_disabled() -> bool:
 
 def landlock_disabled() -> bool:
     return _flag("INITGRADE_NO_LANDLOCK")
+
+
+def uid_fallback_disabled() -> bool:
+    return _flag("INITGRADE_NO_UID")
 
 
 def cgroups_disabled() -> bool:

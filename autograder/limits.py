@@ -173,6 +173,11 @@ SCRATCH_SCAN_DEPTH = 4
 #: Seconds the isolation probe (unshare, setpriv) may take once per process before the level below
 #: is chosen.
 ISOLATION_PROBE_SECONDS = 30
+#: Times each isolation probe is tried before its level is given up (a busy machine can refuse a fork once).
+PROBE_ATTEMPTS = 3
+#: Entries under the secrets that the uid fallback without Landlock checks one by one (as the sandbox
+#: uid) at the start of a batch; a batch whose secrets hold more is refused as unproven.
+SECRET_PROOF_ENTRIES = 50_000
 #: Seconds the uid fallback's kill-everything helper may run.
 KILL_UID_SECONDS = 10
 #: Seconds waited for an ending sandbox: after SIGKILL, for its output readers, and for a polite exit.

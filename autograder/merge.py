@@ -10,6 +10,8 @@ The merge refuses (exit status 2, every problem listed):
   another ``grading.yaml`` (its digest) than each other or than the one this merge loads;
 - shards that disagree on N, two shards with the same index, shards that saw different
   submission sets, the same submission in two shards;
+- shards graded at different sandbox isolation levels (Landlock or not included), or results inside
+  them that were (a merged gradebook has one level, which its outputs state);
 - a shard whose results are missing or were rewritten by another run since its manifest;
 - a missing shard index, unless ``--allow-incomplete``: then ``merge.json``, the class summary
   and the JUnit file say which shards and how many submissions are missing.
@@ -17,7 +19,8 @@ The merge refuses (exit status 2, every problem listed):
 On success DIR holds what one ``initgrade grade`` of the whole set writes: ``<id>/`` (feedback,
 results.json, ...) copied from the shards, ``gradebook.csv``, ``summary.html`` and JUnit XML, all
 made by the same writers as a single run (autograder.reports, autograder.feedback.summary,
-autograder.junit), plus ``merge.json``. Exit status 0: merged (complete, or incomplete as allowed).
+autograder.junit): ``summary.json`` included, plus ``merge.json``, both naming the isolation level.
+Exit status 0: merged (complete, or incomplete as allowed).
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ from autograder.batch import config_digest, load_previous
 from autograder.config import ConfigError, GradingConfig, load_config
 from autograder.engine import SubmissionResult
 from autograder.feedback.summary import write_class_summary
+from autograder.isolation_levels import label, warning
 from autograder.junit import write_junit
-from autograder.reports import gradebook_csv
+from autograder.reports import BATCH_SUMMARY_FILE, batch_summary, gradebook_csv
 from autograder.shards import MANIFEST, ShardManifest, read_manifest
 
 MERGE_MANIFEST = "merge.json"
@@ -115,6 +119,10 @@ def _check_together(manifests: list[tuple[Path, ShardManifest]]) -> list[str]:
     for k, fs in sorted(by_index.items()):
         if len(fs) > 1:
             problems.append(f"shard index {k} given {len(fs)} times: {', '.join(str(f) for f in fs)}")
+    if len({m.isolation for _, m in manifests}) > 1:
+        problems.append("the shards were graded at different sandbox isolation levels: " + "; ".join(
+            f"{f}: {m.isolation or 'not recorded'}" for f, m in manifests)
+            + ". Grade every shard on machines that give the same level (initgrade grade prints it)")
     if len({(m.set_digest, m.submissions_in_set) for _, m in manifests}) > 1:
         problems.append("the shards saw different submission sets: " + "; ".join(
             f"{f} saw {m.submissions_in_set} submissions (set {m.set_digest[:12]})" for f, m in manifests)
@@ -187,6 +195,10 @@ def plan_merge(folders: list[Path], config: GradingConfig, out: Path, *, allow_i
                                 f"than its {MANIFEST}: grade the shard again")
             else:
                 plan.results.append(result)
+        levels = {label(r.isolation, r.landlock) for r in plan.results}
+        if len(levels) > 1:
+            problems.append("the shards' results were graded at different sandbox isolation levels: "
+                            + ", ".join(sorted(levels)) + ". Grade them again on machines that give one level")
     if problems:
         raise MergeRefused(problems)
     return plan
@@ -227,7 +239,11 @@ def write_merged(plan: MergePlan, out: Path, config: GradingConfig, junit: Path 
     write_atomic(out / "gradebook.csv", gradebook_csv(results, config))
     write_class_summary(out, results, config, notice=plan.notice)
     write_junit(junit or out / "junit.xml", results, notice=plan.notice)
+    level, landlock = (results[0].isolation, results[0].landlock) if results else ("", None)
+    write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(
+        batch_summary(results, config, isolation=level, landlock=landlock, interrupted=plan.notice), indent=2))
     write_atomic(out / MERGE_MANIFEST, json.dumps({
+        "isolation": level, "landlock": landlock, "isolation_label": label(level, landlock),
         "format": "initgrade-merge/1", "grader_version": __version__, "config_digest": config_digest(config),
         "complete": not plan.missing, "shards": plan.shards, "merged_shards": plan.shards_in_set,
         "missing_shards": plan.missing, "submissions": len(results),
@@ -263,6 +279,12 @@ def merge(shard_dirs, out, config_path, junit, allow_incomplete):
         sys.exit(2)
     write_merged(plan, out, config, junit)
     click.echo(f"Merged {len(plan.results)} submissions from {len(plan.shards_in_set)} of {plan.shards} shards "
-               f"into {out / 'gradebook.csv'}, {out / 'summary.html'} and {junit or out / 'junit.xml'}.")
+               f"into {out / 'gradebook.csv'}, {out / 'summary.html'}, {out / BATCH_SUMMARY_FILE} and "
+               f"{junit or out / 'junit.xml'}.")
+    level = label(plan.results[0].isolation, plan.results[0].landlock) if plan.results else "none"
+    click.echo(f"Sandbox isolation of every merged result: {level}.")
+    weak = warning(plan.results[0].isolation, plan.results[0].landlock) if plan.results else None
+    if weak:
+        click.echo(f"WARNING: {weak}", err=True)
     if plan.notice:
         click.echo(f"warning: {plan.notice}", err=True)

@@ -22,6 +22,7 @@ import io
 import json
 from pathlib import Path
 
+from autograder import isolation_levels
 from autograder.atomic import write_atomic
 from autograder.class_figures import figures as class_figures
 from autograder.config import GradingConfig
@@ -86,6 +87,7 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
             "kind": result.kind,
             "digest": result.digest,
             "isolation": result.isolation,
+            "landlock": result.landlock,
             "grader_version": result.grader_version,
             "cache_key": cache_key,
             "probes": result.probes,
@@ -140,14 +142,16 @@ BATCH_SUMMARY_FILE = "summary.json"
 
 
 def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, isolation: str, interrupted: str = "",
-                  reused: int = 0) -> dict:
+                  reused: int = 0, landlock: bool | None = None) -> dict:
     """The batch in numbers for a CI job or a script (``summary.json``): counts by status, the
     isolation level, whether it was stopped early, and one entry per submission. Ids and names are
     plain JSON strings; the reader escapes them for wherever it shows them."""
     f = class_figures(results, config.max_points())
     return {
         "assignment": config.assignment, "grader_version": results[0].grader_version if results else "",
-        "isolation": isolation, "complete": not interrupted, "stopped_by": interrupted or None,
+        "isolation": isolation, "landlock": landlock,
+        "isolation_label": isolation_levels.label(isolation, landlock),
+        "complete": not interrupted, "stopped_by": interrupted or None,
         "submissions": f.submissions, "graded": f.graded, "errors": f.errors,
         "not_graded": f.not_graded, "unchanged_since_last_run": reused,
         "max_total": config.max_points(),

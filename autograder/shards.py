@@ -96,6 +96,9 @@ class ShardManifest(BaseModel):
     set_digest: str
     # id -> cache key of its results.json ("" until graded): the merge checks each result is this run's.
     ids: dict[str, str]
+    # The sandbox isolation the shard was graded at (autograder.isolation_levels.label): the merge
+    # refuses shards graded at different levels. "" in a manifest written before it was recorded.
+    isolation: str = ""
 
 
 def write_manifest(out: Path, manifest: ShardManifest) -> None:
@@ -152,7 +155,10 @@ class ShardRecorder:
         ids = {sid: keys.get(sid, "") for sid in self.manifest.ids}
         # A batch that returned early (stopped by a signal) has fewer results than ids.
         complete = not getattr(report, "interrupted", False) and set(ids) <= done and all(ids.values())
-        self.manifest = self.manifest.model_copy(update={"ids": ids,
+        from autograder.isolation_levels import label
+
+        level = label(getattr(report, "isolation_level", ""), getattr(report, "landlock", None))
+        self.manifest = self.manifest.model_copy(update={"ids": ids, "isolation": level,
                                                          "status": "complete" if complete else "interrupted"})
         write_manifest(self.out, self.manifest)
 

@@ -34,11 +34,16 @@ def uid_fallback(monkeypatch):
     monkeypatch.setenv("INITGRADE_NO_LANDLOCK", "1")
     if not os.environ.get("INITGRADE_SANDBOX_PYTHON") and SANDBOX_VENV_PYTHON.exists():
         monkeypatch.setenv("INITGRADE_SANDBOX_PYTHON", str(SANDBOX_VENV_PYTHON))
+    # Whatever happens here (a failed probe, a failed assertion), the level detected under these
+    # switches is cleared: no later test of the session may see it.
     isolation.detect_isolation.cache_clear()
-    iso = isolation.detect_isolation()
-    assert iso.level == "uid+rlimits", "make .venv-sandbox/.installed gives the uid a Python it can run"
-    yield iso
-    isolation.detect_isolation.cache_clear()
+    try:
+        iso = isolation.detect_isolation()
+        assert iso.level == "uid+rlimits", (f"the fallback here is {iso.level!r} ({'; '.join(iso.reasons)}); "
+                                            "make .venv-sandbox/.installed gives the uid a Python it can run")
+        yield iso
+    finally:
+        isolation.detect_isolation.cache_clear()
 
 
 def _owned_by(uid: int) -> list[str]:

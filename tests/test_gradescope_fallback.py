@@ -177,3 +177,20 @@ def test_the_gradescope_zip_grades_hostile_submissions_in_the_uid_fallback(autog
     assert _sandbox_processes() == []
     assert _ipc() - ipc_before == set()
     assert sorted(_scratch() - scratch_before) == []
+
+
+def test_without_landlock_setup_sh_leaves_the_sandbox_uid_no_secret_of_the_kit(autograder_root):
+    """On a kernel without Landlock only file modes guard the kit: the batch proves them first (it
+    would refuse otherwise, exit status 2), and setup.sh's and run_autograder's modes pass that proof.
+    (A world-readable file elsewhere on the machine stays readable at this level: docs/threat-model.md.)"""
+    root, env, _ = autograder_root
+    kit = root / "source" / "kit"
+    secrets = [kit / "solutions", kit / "autograder" / "hidden_tests", kit / "grading.yaml", kit / "examples",
+               kit / "autograder" / "engine.py", root / "initgrade-cache", root / "submission"]
+    correct = (PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text()
+    spy = _grade(root, dict(env, INITGRADE_NO_LANDLOCK="1"),
+                 "import os\n" + correct + SPY.replace("PATHS", repr([str(p) for p in secrets])))
+    assert (spy["extra_data"]["isolation"], spy["extra_data"]["landlock"]) == ("uid+rlimits", False), spy
+    text = _printed(spy)
+    assert "SEARCHED refused=" in text and "leaks=[]" in text, text[:3000]
+    assert spy["score"] == load_config().max_points() - 10

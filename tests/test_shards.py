@@ -129,6 +129,21 @@ def test_merged_shards_equal_one_run(graded, tmp_path):
     assert merged["complete"] is True and merged["missing_shards"] == [] and merged["submissions"] == 6
 
 
+def test_the_merged_folder_states_its_one_isolation_level(graded, tmp_path):
+    out = tmp_path / "merged"
+    r = run_cli("merge", graded / "s0", graded / "s1", graded / "s2", "--out", out)
+    assert r.exit_code == 0, r.output
+    level = read_manifest(graded / "s0").isolation
+    assert level and all(read_manifest(graded / f"s{k}").isolation == level for k in range(3))
+    assert f"Sandbox isolation of every merged result: {level}." in r.output
+    summary, whole = (json.loads((folder / "summary.json").read_text()) for folder in (out, graded / "all"))
+    assert summary["isolation_label"] == level == whole["isolation_label"]
+    assert {k: v for k, v in summary.items() if k != "unchanged_since_last_run"} == {
+        k: v for k, v in whole.items() if k != "unchanged_since_last_run"}
+    assert json.loads((out / "merge.json").read_text())["isolation_label"] == level
+    assert f"Sandbox isolation: {level}" in (out / "summary.html").read_text()
+
+
 def test_shards_split_the_set_without_overlap(graded):
     manifests = [read_manifest(graded / f"s{k}") for k in range(3)]
     ids = [sid for m in manifests for sid in m.ids]
@@ -260,6 +275,21 @@ def test_refuses_another_grader_version(graded, tmp_path):
     s0, s1, s2 = _copy_shards(graded, tmp_path)
     _edit_manifest(s2, grader_version="0.0.9")
     _refused(tmp_path, s0, s1, s2, says="was graded by initgrade 0.0.9")
+
+
+def test_refuses_shards_graded_at_different_isolation_levels(graded, tmp_path):
+    s0, s1, s2 = _copy_shards(graded, tmp_path)
+    _edit_manifest(s1, isolation="uid+rlimits without Landlock")
+    _refused(tmp_path, s0, s1, s2, says="graded at different sandbox isolation levels")
+
+
+def test_refuses_results_graded_at_another_level_inside_a_shard(graded, tmp_path):
+    s0, s1, s2 = _copy_shards(graded, tmp_path)
+    sid = next(iter(read_manifest(s2).ids))
+    data = json.loads((s2 / sid / "results.json").read_text())
+    data["extra_data"].update(isolation="rlimits", landlock=True)
+    (s2 / sid / "results.json").write_text(json.dumps(data))
+    _refused(tmp_path, s0, s1, s2, says="results were graded at different sandbox isolation levels")
 
 
 def test_refuses_another_grading_yaml(graded, tmp_path):

@@ -202,13 +202,15 @@ def test_a_log_gets_progress_lines_and_the_isolation_level(tmp_path, config_path
     assert run.returncode == 0, run.stdout + run.stderr
     assert "graded 3/3 (100%)" in run.stdout, run.stdout
     assert "\x1b" not in run.stdout  # no bar, no colours in a log
-    m = re.search(r"Sandbox isolation: (\S+) ", run.stdout)
+    m = re.search(r"Sandbox isolation: (\S+)((?: with| without) Landlock)? ", run.stdout)
     assert m, run.stdout
     assert (m.group(1) == "namespaces") != bool(no_namespaces), run.stdout
     assert ("WARNING: weak isolation" in run.stderr) == (m.group(1) != "namespaces"), run.stderr
     data = json.loads((tmp_path / "out" / "ok_0" / "results.json").read_text())
     # the level is the instructor's (extra_data), never in what the student reads
     assert data["extra_data"]["isolation"] == m.group(1)
+    # Landlock or not is part of a fallback level: in extra_data and the console alike.
+    assert data["extra_data"]["landlock"] == (None if m.group(1) == "namespaces" else m.group(2) == " with Landlock")
     assert "isolation" not in data["output"].lower() and "Sandbox:" not in data["output"], data["output"]
 
 

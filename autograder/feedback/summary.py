@@ -133,6 +133,7 @@ def class_summary_html(results, config, out: Path | None = None, notice: str = "
                   n_errored=f.errors, mean=f.mean_total or 0.0, median=f.median_total or 0.0, max_total=max_total,
                   full_marks=f.full_marks, over=f.over, histogram=histogram, common=common,
                   not_graded=f.not_graded, not_graded_rows=d["not_graded"], notice=notice,
+                  isolation=_isolation_line(d["results"]),
                   per_question_chart=chart, per_question=per_question, checks=checks,
                   errored=[{"id": r.id, "error": for_instructor(r.error)} for r in d["errored"]],
                   questions=list(config.questions), rows=rows)
@@ -158,6 +159,21 @@ def for_instructor(error: str) -> str:
     for pattern, words in _TO_INSTRUCTOR:
         text = pattern.sub(words, text)
     return text
+
+
+def _isolation_line(results) -> str:
+    """How the batch's sandboxes were isolated, from the results themselves (a merge shows its shards')."""
+    from autograder import isolation_levels
+
+    found = isolation_levels.batch_label(results)
+    if not found:
+        return ""
+    levels = {(r.isolation, r.landlock) for r in results if r.isolation}
+    if len(levels) == 1:
+        level, landlock = next(iter(levels))
+        weak = isolation_levels.warning(level, landlock)
+        return f"Sandbox isolation: {found}" + (f". WARNING: {weak}" if weak else "")
+    return f"WARNING: these results were graded at different sandbox isolation levels: {found}"
 
 
 def write_class_summary(out: Path, results, config, notice: str = "") -> Path:

@@ -52,8 +52,11 @@ def build_gradescope(out: Path, config: GradingConfig) -> dict[str, Path]:
     folder = fresh_dir(out / "gradescope")
     # Both scripts start the entry point by its import path: named here from the module itself.
     from autograder.platforms import gradescope as entry
+    from autograder.sandbox.host.secrets import JAIL_FILES
 
-    where = {"entry": entry.__name__, "entry_file": entry.__name__.replace(".", "/") + ".py"}
+    where = {"entry": entry.__name__, "entry_file": entry.__name__.replace(".", "/") + ".py",
+             # What a sandbox reads of the kit: setup.sh leaves these open to the sandbox uid, nothing else.
+             "sandbox_reads": ["assignment", "data", *(f"autograder/{rel}" for rel in JAIL_FILES)]}
     write_text(folder / "setup.sh", render_template("gradescope/setup.sh.j2", **where), executable=True)
     write_text(folder / "run_autograder", render_template("gradescope/run_autograder.j2", **where), executable=True)
     copy_kit(folder / "kit")

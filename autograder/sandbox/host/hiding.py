@@ -13,7 +13,9 @@ known paths is not enough; the sandbox sees only:
 
 Every other entry at the top level, and every sibling of a folder on those ways
 (``/root/.ssh`` beside ``/root/.pyenv``, ``solutions/`` beside ``assignment/``),
-is covered by an empty read-only mount (files, sockets, FIFOs and devices by an empty file).
+is covered by an empty read-only mount (files, sockets, FIFOs and devices by an empty file). So are the secrets
+(host.secrets) wherever they are, even inside a system folder: a checkout under
+``/usr/src/app`` keeps only its ``assignment/`` and ``data/`` (and its venv) in sight.
 
 The scratch folders (``/tmp``, ``/var/tmp``, ``/run``, ``/dev/shm``) are not hidden entry by
 entry: the jail replaces each by a private tmpfs, whatever it holds now or later (a host's
@@ -32,12 +34,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.config import PROJECT_ROOT
+from autograder.sandbox.host.grants import NEEDED_IN_PROJECT
+from autograder.sandbox.host.secrets import SECRET_FILES, secret_paths
 
 # The file system as the sandbox sees it; a test points it at a fake tree.
 ROOT = Path("/")
 SYSTEM_TOP = {"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc", "proc", "dev", "sys", "run"}
-SECRET_FILES = ["/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/sudoers", "/etc/ssh"]
-NEEDED_IN_PROJECT = ("assignment", "data")
 # Folders the jail covers by a private tmpfs of its own (jail/filesystem.py's SCRATCH; a test
 # holds the two equal): never hidden or walked here, their needed folders bound back instead.
 PRIVATE_FOLDERS = ("/tmp", "/var/tmp", "/run", "/dev/shm")
@@ -117,6 +119,11 @@ def hide_paths(extra: Sequence[str | os.PathLike] = ()) -> list[str]:
             hide.add(entry)
     # Belt and braces: the grader's own folders even if they were somehow on an allowed path.
     hide.update({Path(__file__).resolve().parents[2], PROJECT_ROOT / "solutions"})
-    hide.update(Path(p) for p in extra)
+    for p in extra:  # the batch's folders: whole, or around what is needed when they hold it
+        real = Path(p).resolve()
+        hide.update(_siblings_to_hide(real, keep, needed, private) if real in keep and real not in needed else [Path(p)])
     hide.update(ROOT / p.lstrip("/") for p in SECRET_FILES)
-    return sorted({str(p) for p in hide if os.path.lexists(p)})
+    hide.update(ROOT / p.lstrip("/") for p in secret_paths(sorted(needed), extra))
+    found = {str(p) for p in hide if os.path.lexists(p)}
+    # An entry inside another hidden folder is out of sight already: one mount fewer.
+    return sorted(p for p in found if not any(str(a) in found for a in Path(p).parents))

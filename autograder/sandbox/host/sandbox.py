@@ -19,15 +19,13 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from autograder import environment
-from autograder.config import PROJECT_ROOT, Limits
+from autograder.config import Limits
 from autograder.explain import scrub
 from autograder.limits import (
     CGROUP_SCRATCH_FOLDERS,
@@ -49,12 +47,13 @@ from autograder.limits import (
 from autograder.sandbox import outcomes as words
 from autograder.sandbox import wire
 from autograder.sandbox.host import cgroups
-from autograder.sandbox.host.hiding import NEEDED_IN_PROJECT, keep_in_private
+from autograder.sandbox.host.grants import sandbox_grants
+from autograder.sandbox.host.hiding import keep_in_private
 from autograder.sandbox.host.isolation import (
     Isolation,
     detect_isolation,
+    sandbox_argv,
     sandbox_env,
-    sandbox_python,
     sandbox_uid,
     wrap,
 )
@@ -138,11 +137,15 @@ class Sandbox:
 
     def __init__(self, chunks, files, functions, limits: Limits, hide: list[str],
                  stub_modules: list[str], isolation: Isolation | None = None, zygote: Zygote | None = None,
-                 preload: Sequence[str] = ()):
+                 preload: Sequence[str] = (), grants: Sequence[str] | None = None):
         self.chunks, self.files, self.functions = chunks, files, functions
         self.preload = list(preload)  # imported by the zygote before it forks (trusted kit modules)
         self.limits, self.hide, self.stub_modules = limits, hide, stub_modules
         self.isolation = isolation or detect_isolation()
+        # What Landlock lets a fallback sandbox read (host.grants); the grader passes its own, made
+        # with the batch's folders among the secrets.
+        self.grants = list(grants) if grants is not None else (
+            [] if self.isolation.namespaces else list(sandbox_grants(self.isolation.python_dirs, self.isolation.kit)))
         # With namespaces, sandboxes are forked by the grader's zygote (numpy already
         # imported); without one, or if it fails, each start execs a new interpreter.
         self.zygote = zygote if self.isolation.namespaces else None
@@ -190,9 +193,8 @@ class Sandbox:
             if self.zygote is not None:
                 self.proc = self._fork_from_zygote(env, cwd, req_r, rep_w, life_r)
             if self.proc is None:
-                python = sandbox_python() if self.isolation.drop_uid else sys.executable
-                cmd = wrap([python, "-I", "-B", "-u", "-m", "autograder.sandbox.jail",
-                             str(req_r), str(rep_w), str(life_r)], self.isolation, uid, pdeathsig=True)
+                argv = sandbox_argv(self.isolation, ["-I", "-B", "-u"], module="autograder.sandbox.jail")
+                cmd = wrap([*argv, str(req_r), str(rep_w), str(life_r)], self.isolation, uid, pdeathsig=True)
                 self.proc = subprocess.Popen(
                     cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w, life_r), env=env, cwd=cwd,
@@ -222,9 +224,9 @@ class Sandbox:
             "workdir": workdir, "sweep": self.isolation.namespaces or self.isolation.drop_uid,
             "nonce": nonce, "keep": keep_in_private() if self.isolation.namespaces else [],
             "random_seed": self.random_seed,
-            "readable": [str(PROJECT_ROOT / name) for name in NEEDED_IN_PROJECT],
-            # Tests only: the fallback's second line (the uid's sweep) proved on its own.
-            "landlock": not environment.landlock_disabled(),
+            "readable": self.grants,
+            # Part of the level (decided once per grader): a sandbox that cannot apply it refuses.
+            "landlock": self.isolation.landlock,
         }
         t0 = time.monotonic()
         try:
@@ -446,7 +448,7 @@ class Sandbox:
             if self.cgroup is not None:
                 self.cgroup.kill_all()
             if self.isolation.drop_uid:  # also what left the cgroup's view (or ran where there is none)
-                kill_uid(self.uid)
+                kill_uid(self.uid, self.isolation)
             try:
                 self.proc.wait(timeout=KILLED_WAIT_SECONDS)
             except subprocess.TimeoutExpired:

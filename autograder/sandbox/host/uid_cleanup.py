@@ -9,7 +9,7 @@ import shutil
 import subprocess
 
 from autograder.limits import KILL_UID_SECONDS, SCRATCH_SCAN_DEPTH
-from autograder.sandbox.host.isolation import sandbox_python
+from autograder.sandbox.host.isolation import Isolation, sandbox_argv
 
 # Folders other users may write to: where a sandbox's uid could leave files (found once).
 _SCRATCH_ROOTS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run", "/var", "/home", "/opt", "/srv", "/mnt",
@@ -109,12 +109,14 @@ _KILL_ALL = ("import os\n"
              "        break\n")
 
 
-def kill_uid(uid: int) -> None:
+def kill_uid(uid: int, iso: Isolation | None = None) -> None:
     """Uid fallback: SIGKILL every process of the sandbox's uid (kill(-1) from inside that uid,
-    again until none is left: a process forked meanwhile goes in the next round)."""
+    again until none is left: a process forked meanwhile goes in the next round). ``iso``: the
+    level, whose Python the uid can run (a staged one included)."""
+    argv = sandbox_argv(iso if iso is not None and iso.drop_uid else Isolation(False, True), ["-I", "-S"],
+                        code=_KILL_ALL)
     try:
-        subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sandbox_python(),
-                        "-I", "-S", "-c", _KILL_ALL],
+        subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *argv],
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        timeout=KILL_UID_SECONDS, env={"PATH": "/usr/bin:/bin"})
     except (OSError, subprocess.SubprocessError):

@@ -2,16 +2,18 @@
 
 The fallbacks (an unprivileged uid, or rlimits alone) cannot hide folders with mounts.
 Landlock (Linux 5.13+, unprivileged, inherited by every child and never lifted) gives
-the same allowlist by path instead: the sandbox may read and execute only the system
-folders, the Python it runs on and the project's ``assignment/`` and ``data/``, and may
-write only its own working folder. So it can neither read other submissions, the
+the same allowlist by path instead: the sandbox may read and execute only what the grader
+grants (host.grants: the system folders, the Python it runs on and the project's
+``assignment/`` and ``data/``, each split around any secret it holds), and may write only
+its own working folder. So it can neither read other submissions, the
 solutions or the grader's outputs, nor leave a file in ``/tmp``, ``/dev/shm``,
 ``/run/lock`` or ``/var/tmp``. Newer kernels also refuse TCP bind/connect (ABI 4) and
 scope signals and abstract Unix sockets to the sandbox (ABI 6): a same-uid sandbox
 cannot signal the grader.
 
 Where the kernel (or a container's seccomp profile) has no Landlock, ``restrict``
-says so and the sandbox relies on the uid, seccomp and the grader's sweep.
+says so; the grader decided the level before (Landlock or not), and a sandbox that was to
+apply it and cannot refuses to load (jail.main).
 """
 
 from __future__ import annotations
@@ -31,9 +33,6 @@ EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 TRUNCATE, IOCTL_DEV = 1 << 14, 1 << 15
 _FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV
 READ = EXECUTE | READ_FILE | READ_DIR
-# The folders a Python process needs to read; everything else on the machine is out of reach.
-SYSTEM_READ = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/sys",
-               "/dev/urandom", "/dev/random", "/dev/zero")
 SYSTEM_WRITE = ("/dev/null",)
 
 
@@ -57,8 +56,8 @@ def _handled_fs(abi: int) -> int:
 def restrict(libc, read: list[str], write: list[str]) -> str | None:
     """Confine this process and its future children; None on success, or why not.
 
-    ``read``: folders or files readable (and executable); ``write``: also writable.
-    Paths that do not exist are skipped.
+    ``read``: every folder or file readable (and executable), as the grader granted them;
+    ``write``: also writable. Paths that do not exist are skipped.
     """
     abi = abi_version(libc)
     if abi < 1:
@@ -73,7 +72,7 @@ def restrict(libc, read: list[str], write: list[str]) -> str | None:
     if ruleset < 0:
         return f"no Landlock ruleset: {os.strerror(ctypes.get_errno())}"
     try:
-        for paths, rights in ((list(SYSTEM_READ) + list(read), READ), (list(SYSTEM_WRITE) + list(write), handled)):
+        for paths, rights in ((list(read), READ), (list(SYSTEM_WRITE) + list(write), handled)):
             for path in paths:
                 try:
                     fd = os.open(path, os.O_PATH | os.O_CLOEXEC)

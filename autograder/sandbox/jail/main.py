@@ -103,13 +103,17 @@ def _isolate(request: dict) -> tuple[list[str], str]:
     else:
         no_new_privileges()
         workdir = request.get("workdir") or os.getcwd()
-        # No mounts to hide with: the same allowlist by path (the Python this runs on, the
-        # project's assignment/ and data/, the system), and only the working folder writable.
-        python = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
-        problem = (landlock.restrict(libc.LIBC, python + list(request.get("readable", [])), [workdir])
-                   if request.get("landlock", True) else "Landlock turned off")
-        if problem:
-            notes.append(problem)
+        # No mounts to hide with: the same allowlist by path, as the grader granted it (the system,
+        # the Python this runs on, the project's assignment/ and data/, each split around any
+        # secret it holds), and only the working folder writable.
+        if request.get("landlock", True):
+            problem = landlock.restrict(libc.LIBC, list(request.get("readable", [])), [workdir])
+            if problem:  # the grader chose a level with Landlock: without it this is another level
+                raise CannotIsolate(f"Landlock could not be applied: {problem}")
+        else:
+            notes.append("Landlock turned off")
+    # Without namespaces the sandbox shares the host's network and user namespace: no socket, and no
+    # user namespace of its own (where it would hold every capability).
     problem = seccomp.install(libc.LIBC, own_network=bool(request.get("namespaces")))
     if problem:
         notes.append(problem)

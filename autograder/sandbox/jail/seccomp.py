@@ -12,6 +12,12 @@ interfaces). Without namespaces the sandbox shares the host's network, so ``sock
 is refused for every family: nothing a submission needs opens a socket, and even a
 local (AF_UNIX) one could reach the host's services through abstract addresses,
 which no file permission guards. ``socketpair`` stays: it reaches nothing outside.
+
+User namespaces: with namespaces the sandbox sets ``user.max_user_namespaces`` to 0 inside
+its own. Without them that knob is the host's, so the filter refuses instead any ``clone`` or
+``unshare`` that asks for a new user namespace (where the sandbox would map itself root with
+every capability), and ``clone3``, whose flags a filter cannot read, with ENOSYS (the C library
+then uses ``clone``).
 """
 
 from __future__ import annotations
@@ -81,11 +87,17 @@ DENIED: dict[str, tuple[int, int, str]] = {
     "mq_getsetattr": (245, 185, _MQ),
 }
 
+# Without namespaces: calls refused when their first argument (the flags) asks for a new user
+# namespace, and clone3 (flags in memory a filter cannot read) refused as unknown.
+CLONE_NEWUSER = 0x10000000
+NEW_USER_NAMESPACE = {"clone": (56, 220), "unshare": (272, 97)}
+CLONE3 = (435, 435)
+
 # Families socket() may create when the network namespace is the sandbox's own: local,
 # IPv4/6 (reaching nothing there), netlink. Without namespaces: none.
 FAMILIES_IN_NAMESPACE = (1, 2, 10, 16)
 
-_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_LD_W_ABS, _JEQ_K, _JGE_K, _JSET_K, _RET_K = 0x20, 0x15, 0x35, 0x45, 0x06
 _ALLOW = 0x7FFF0000
 
 
@@ -93,9 +105,11 @@ def _errno(code: int) -> int:
     return 0x00050000 | code
 
 
-def compile_filter(arch: str, families: tuple[int, ...]) -> list[tuple[int, int, int, int]]:
+def compile_filter(arch: str, families: tuple[int, ...],
+                   no_user_namespaces: bool = False) -> list[tuple[int, int, int, int]]:
     """The BPF program (code, jt, jf, k) for ``arch``: DENIED refused with EPERM, ``socket``
-    allowed only for ``families`` (EAFNOSUPPORT otherwise), any other ABI refused."""
+    allowed only for ``families`` (EAFNOSUPPORT otherwise), any other ABI refused; with
+    ``no_user_namespaces``, no new user namespace (NEW_USER_NAMESPACE, CLONE3)."""
     prog: list[tuple[int, int, int, int]] = []
 
     def add(code, jt, jf, k):
@@ -112,6 +126,15 @@ def compile_filter(arch: str, families: tuple[int, ...]) -> list[tuple[int, int,
     for name in DENIED:
         add(_JEQ_K, 0, 1, DENIED[name][column])
         add(_RET_K, 0, 0, _errno(errno.EPERM))
+    if no_user_namespaces:
+        add(_JEQ_K, 0, 1, CLONE3[column])
+        add(_RET_K, 0, 0, _errno(errno.ENOSYS))
+        for name in NEW_USER_NAMESPACE:
+            add(_JEQ_K, 0, 4, NEW_USER_NAMESPACE[name][column])
+            add(_LD_W_ABS, 0, 0, 16)               # args[0], low 32 bits: the flags
+            add(_JSET_K, 0, 1, CLONE_NEWUSER)
+            add(_RET_K, 0, 0, _errno(errno.EPERM))
+            add(_RET_K, 0, 0, _ALLOW)
     add(_JEQ_K, 0, 1 + 2 * len(families) + 1, SOCKET[arch])
     add(_LD_W_ABS, 0, 0, 16)                       # args[0], low 32 bits: the address family
     for fam in families:
@@ -131,7 +154,7 @@ def install(libc, own_network: bool) -> str | None:
     arch = platform.machine()
     if arch not in AUDIT_ARCH:
         return f"no seccomp filter on {arch}"
-    prog = compile_filter(arch, FAMILIES_IN_NAMESPACE if own_network else ())
+    prog = compile_filter(arch, FAMILIES_IN_NAMESPACE if own_network else (), no_user_namespaces=not own_network)
     raw = b"".join(struct.pack("<HBBI", *ins) for ins in prog)
     buf = ctypes.create_string_buffer(raw, len(raw))
 

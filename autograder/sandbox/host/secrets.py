@@ -1,0 +1,89 @@
+"""What the sandbox must never read, wherever the kit and the course are installed.
+
+The secrets are named by what they are, not by where someone put them: the kit's own package
+folder (the hidden tests, and in a wheel the course files under ``autograder/course/``), each
+course folder (the checkout or ``initgrade init``'s folder: its solutions, grading.yaml,
+examples, .git), the grading.yaml in use, and the batch's own folders (outputs, the training
+cache, the submissions). A secret folder that holds something the sandbox needs (the project's
+``assignment/`` and ``data/``, the venv of the sandbox's Python inside a checkout) is not
+secret as a whole: its entries off the ways to those needs are.
+
+Every level uses the list: the namespaces hide it under empty mounts (host.hiding), Landlock
+never grants a folder that contains one of them (host.grants), and the uid fallback without
+Landlock proves the sandbox uid cannot read them (autograder.isolation_policy).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from autograder.config import PROJECT_ROOT, config_path, course_root
+
+# The grader's own package: autograder/ (this file is autograder/sandbox/host/secrets.py).
+KIT_FOLDER = Path(__file__).resolve().parents[2]
+# What the sandbox's Python imports of the kit before it confines itself (the jail and what it
+# uses), relative to the kit folder: not secret, so a uid fallback without Landlock can close every
+# other file of the kit to the sandbox uid. tests/test_levels_policy.py holds it to the jail's imports.
+JAIL_FILES = ("__init__.py", "limits.py", "sandbox/__init__.py", "sandbox/wire.py", "sandbox/values.py",
+              "sandbox/outcomes.py", "sandbox/keeper_protocol.py", "sandbox/jail")
+# Files of the system that no sandbox needs (meaningful when the sandbox runs as root).
+SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/sudoers", "/etc/ssh")
+
+
+def _real(path: str | os.PathLike) -> Path | None:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
+def _off_the_ways(folder: Path, keep: frozenset[Path], needed: frozenset[Path]) -> list[Path]:
+    """Entries of ``folder`` that are neither needed nor on the way to something needed."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return [folder]  # cannot be listed here: secret as a whole (fail closed)
+    out = []
+    for entry in entries:
+        real = _real(entry)
+        if real is None:
+            out.append(entry)
+        elif real in needed:
+            continue
+        elif real in keep:
+            if entry.is_dir() and not entry.is_symlink():
+                out += _off_the_ways(entry, keep, needed)
+        else:
+            out.append(entry)
+    return out
+
+
+def secret_roots(extra: Iterable[str | os.PathLike] = (), kits: Iterable[str | os.PathLike] = ()) -> list[Path]:
+    """The secrets as named: the kit folders, the course folders, grading.yaml, and ``extra``
+    (the batch's outputs, cache and submissions)."""
+    roots = [KIT_FOLDER, *(Path(k) for k in kits), PROJECT_ROOT, course_root(), config_path()]
+    roots += [Path(p) for p in extra]
+    roots += [Path(p) for p in SECRET_FILES]
+    return roots
+
+
+def secret_paths(needed: Sequence[Path], extra: Iterable[str | os.PathLike] = (),
+                 kits: Iterable[str | os.PathLike] = ()) -> list[str]:
+    """Existing absolute paths no sandbox may read; ``needed``: what it must (its Python's folders,
+    the project's assignment/ and data/), which no secret covers, nor the jail's own files."""
+    kits = list(kits)
+    jail = [Path(k) / rel for k in [KIT_FOLDER, *kits] for rel in JAIL_FILES]
+    need = frozenset(p for p in (_real(n) for n in [*needed, *jail]) if p is not None)
+    keep = frozenset(a for n in need for a in (n, *n.parents))
+    out: set[Path] = set()
+    for root in secret_roots(extra, kits):
+        real = _real(root)
+        if real is None or not os.path.lexists(root):
+            continue
+        if real in keep and real not in need:
+            out.update(_off_the_ways(real, keep, need) if real.is_dir() else [real])
+        else:
+            out.add(real)
+    return sorted(str(p) for p in out if os.path.lexists(p))

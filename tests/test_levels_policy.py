@@ -1,0 +1,363 @@
+"""Fail closed on isolation (autograder.isolation_policy), and secrets denied by construction
+(autograder.sandbox.host.secrets, host.grants) on fake layouts and on this machine.
+
+* Every level below grading.yaml's ``isolation.minimum`` is refused with the reasons and the fixes;
+  the uid level without Landlock only once a process of a sandbox uid has tried and failed to read
+  every secret.
+* Landlock's read list never grants a folder that holds a secret, wherever the secret lies (a
+  checkout under /usr, a kit inside a venv), and grants no link.
+* Detection says the real reason a level was unavailable, and retries a probe that fails once.
+* A batch keeps one level: results of an earlier run at another level are graded again.
+* Without namespaces the seccomp filter refuses a new user namespace (clone, unshare, clone3).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from autograder.batch import grade_batch
+from autograder.config import PROJECT_ROOT, load_config
+from autograder.isolation_policy import RANKS, IsolationRefused, check_isolation, readable_by_sandbox_uid
+from autograder.sandbox.host import isolation, secrets
+from autograder.sandbox.host.grants import read_grants
+from autograder.sandbox.host.isolation import Isolation
+
+ALL = {
+    "namespaces": Isolation(True, False),
+    "uid+landlock": Isolation(False, True, True),
+    "uid": Isolation(False, True, False),
+    "rlimits+landlock": Isolation(False, False, True),
+    "rlimits": Isolation(False, False, False),
+}
+
+
+def _root_only():
+    if os.geteuid() != 0:
+        pytest.fail("the sandbox uid is only reachable from a root grader: `make test` runs as root")
+
+
+@pytest.mark.parametrize("minimum", list(RANKS))
+@pytest.mark.parametrize("level", list(ALL))
+def test_a_level_below_the_minimum_is_refused_with_the_reason_and_the_fix(level, minimum):
+    _root_only()
+    iso = ALL[level]
+    iso = Isolation(iso.namespaces, iso.drop_uid, iso.landlock, ("namespaces: unshare failed: EPERM",))
+    if RANKS[level] < RANKS[minimum]:
+        with pytest.raises(IsolationRefused) as refused:
+            check_isolation(iso, minimum, [])
+        said = str(refused.value)
+        assert f"isolation.minimum: {minimum}" in said and "unshare failed: EPERM" in said
+        assert "lower isolation.minimum in grading.yaml" in said and "No submission was run" in said
+    else:
+        warnings = check_isolation(iso, minimum, [])
+        assert ("student code runs as ROOT" in " ".join(warnings)) == (not iso.namespaces and not iso.drop_uid)
+
+
+def test_the_default_minimum_refuses_student_code_as_root():
+    _root_only()
+    minimum = load_config().isolation.minimum
+    assert minimum == "uid"
+    for level in ("rlimits+landlock", "rlimits"):
+        with pytest.raises(IsolationRefused):
+            check_isolation(ALL[level], minimum, [])
+
+
+def test_without_landlock_a_secret_the_sandbox_uid_can_read_is_named_and_refused(tmp_path):
+    _root_only()
+    top = Path(tempfile.mkdtemp(prefix="initgrade-proof-"))
+    try:
+        top.chmod(0o755)
+        open_folder, closed_folder = top / "solutions", top / "closed"
+        open_folder.mkdir(mode=0o755)
+        closed_folder.mkdir(mode=0o700)
+        (open_folder / "init_functions.py").write_text("answers")
+        (open_folder / "init_functions.py").chmod(0o644)
+        (closed_folder / "grading.yaml").write_text("answers")
+        (closed_folder / "grading.yaml").chmod(0o644)  # readable, but in a folder other users cannot enter
+        secret_list = [str(open_folder), str(closed_folder)]
+        assert readable_by_sandbox_uid(secret_list) == [str(open_folder)]
+        with pytest.raises(IsolationRefused) as refused:
+            check_isolation(ALL["uid"], "uid", secret_list)
+        assert f"chmod -R o-rwx {open_folder}" in str(refused.value)
+        assert str(closed_folder) not in str(refused.value)
+        assert check_isolation(ALL["uid"], "rlimits", secret_list)  # accepted when allowed, never silently
+        subprocess.run(["chmod", "-R", "o-rwx", str(open_folder)], check=True)
+        assert readable_by_sandbox_uid(secret_list) == []
+        assert check_isolation(ALL["uid"], "uid", secret_list) == []
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def _tree(root: Path, folders: list[str], files: list[str]) -> None:
+    for folder in folders:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for file in files:
+        (root / file).parent.mkdir(parents=True, exist_ok=True)
+        (root / file).write_text("x")
+
+
+def test_landlock_grants_split_a_system_folder_around_a_checkout_in_it(tmp_path):
+    usr = tmp_path / "usr"
+    _tree(usr, ["bin", "lib/python3", "src/other", "src/app/assignment/initlab", "src/app/.git"],
+          ["src/app/solutions/init_functions.py", "src/app/grading.yaml", "bin/python3"])
+    (usr / "src" / "app" / "answers-link").symlink_to("solutions")
+    secret_list = [usr / "src/app/solutions", usr / "src/app/grading.yaml", usr / "src/app/.git"]
+    grants = {os.path.relpath(g, tmp_path) for g in read_grants([usr, usr / "src/app/assignment"], secret_list)}
+    assert {"usr/bin", "usr/lib", "usr/src/other", "usr/src/app/assignment"} <= grants
+    for g in grants:  # no grant holds or is a secret; no link is granted
+        assert not any(Path(s).is_relative_to(tmp_path / g) for s in secret_list), g
+    assert "usr/src/app/answers-link" not in grants and "usr/src/app" not in grants and "usr" not in grants
+
+
+def test_landlock_grants_split_a_venv_that_holds_the_kit(tmp_path):
+    site = tmp_path / "venv/lib/python3.11/site-packages"
+    _tree(site, ["numpy/core", "initlab", "autograder/sandbox/jail", "autograder/hidden_tests",
+                 "autograder/course/solutions", "autograder/course/assignment"], ["autograder/engine.py"])
+    kit = site / "autograder"
+    secret_list = [kit / "hidden_tests", kit / "course/solutions", kit / "engine.py"]
+    grants = {os.path.relpath(g, tmp_path) for g in read_grants([tmp_path / "venv", kit / "course/assignment"],
+                                                                secret_list)}
+    assert {"venv/lib/python3.11/site-packages/numpy", "venv/lib/python3.11/site-packages/initlab",
+            "venv/lib/python3.11/site-packages/autograder/sandbox",
+            "venv/lib/python3.11/site-packages/autograder/course/assignment"} <= grants
+    for g in grants:
+        assert not any(s.is_relative_to(tmp_path / g) for s in secret_list), g
+
+
+def test_a_course_folder_is_secret_but_for_what_the_sandbox_needs(tmp_path):
+    course = tmp_path / "course"
+    _tree(course, ["assignment/initlab", "data", "solutions", ".git", ".venv/bin", "examples"],
+          ["grading.yaml", "README.md"])
+    found = {os.path.relpath(p, course) for p in secrets.secret_paths(
+        [course / "assignment", course / "data", course / ".venv"], extra=[course]) if Path(p).is_relative_to(course)}
+    assert found == {"solutions", ".git", "examples", "grading.yaml", "README.md"}
+
+
+def test_the_jail_files_are_what_the_jail_imports_and_the_rest_of_the_kit_is_secret():
+    code = ("import sys, autograder.sandbox.jail.main, autograder.sandbox.jail.zygote, "
+            "autograder.sandbox.jail.__main__\n"
+            "for name, module in sys.modules.items():\n"
+            "    if name.startswith('autograder'):\n"
+            "        print(module.__file__)\n")
+    files = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True,
+                           cwd=PROJECT_ROOT).stdout.split()
+    kit = secrets.KIT_FOLDER
+    for f in files:
+        rel = Path(f).resolve().relative_to(kit)
+        assert any(rel == Path(j) or Path(j) in rel.parents for j in secrets.JAIL_FILES), rel
+    found = secrets.secret_paths([])
+    for grader_only in ("hidden_tests", "engine.py", "config.py", "sandbox/host"):
+        assert str(kit / grader_only) in found or str(kit) in found, grader_only
+    assert str(kit / "sandbox" / "jail") not in found
+
+
+def test_a_python_other_users_cannot_reach_is_named_as_the_reason(monkeypatch):
+    """A clone in a mode-700 folder as root without namespaces: the level is not silently "the grader's
+    own user" (root), and the reason says which folder and how to open it, never "not root"."""
+    _root_only()
+    top = Path(tempfile.mkdtemp(prefix="initgrade-private-"))  # mode 700, as mktemp -d makes it
+    try:
+        venv = top / "venv"
+        subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+        monkeypatch.setenv("INITGRADE_NO_NAMESPACES", "1")
+        monkeypatch.setenv("INITGRADE_SANDBOX_PYTHON", str(venv / "bin" / "python"))
+        isolation.detect_isolation.cache_clear()
+        try:
+            iso = isolation.detect_isolation()
+        finally:
+            isolation.detect_isolation.cache_clear()
+        assert iso.level == "rlimits"
+        said = "; ".join(iso.reasons)
+        assert f"{top} is mode 700" in said and f"chmod o+x {top}" in said, said
+        assert "not root" not in said
+        with pytest.raises(IsolationRefused) as refused:
+            check_isolation(iso, "uid", [])
+        assert f"{top} is mode 700" in str(refused.value)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def test_a_probe_that_fails_once_is_tried_again(tmp_path):
+    count = tmp_path / "count"
+    script = tmp_path / "flaky.sh"
+    script.write_text(f"#!/bin/sh\necho x >> {count}\n[ $(wc -l < {count}) -ge 2 ] || {{ echo busy >&2; exit 1; }}\n")
+    script.chmod(0o755)
+    ok, _ = isolation._attempt([str(script)])
+    assert ok and len(count.read_text().split()) == 2
+    count.unlink()
+    always = tmp_path / "never.sh"
+    always.write_text(f"#!/bin/sh\necho x >> {count}\necho 'unshare: Operation not permitted' >&2\nexit 1\n")
+    always.chmod(0o755)
+    ok, why = isolation._attempt([str(always)])
+    assert not ok and why == "unshare: Operation not permitted"
+    assert len(count.read_text().split()) == isolation.PROBE_ATTEMPTS
+
+
+SECCOMP_PROBE = r'''
+import ctypes, errno, json, os, subprocess, sys, threading
+from autograder.sandbox.jail import seccomp
+libc = ctypes.CDLL("libc.so.6", use_errno=True)
+CLONE_NEWUSER = 0x10000000
+def unshare_in_child():
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if libc.unshare(CLONE_NEWUSER) == 0 else ctypes.get_errno())
+    return os.waitpid(pid, 0)[1] >> 8
+out = {"before": unshare_in_child()}
+assert seccomp.install(libc, own_network=sys.argv[1] == "ns") is None
+out["unshare"] = errno.errorcode.get(unshare_in_child(), "ok")
+ctypes.set_errno(0)
+out["clone3"] = errno.errorcode.get(ctypes.get_errno(), "?") if libc.syscall(435, None, 0) < 0 else "ok"
+t = threading.Thread(target=lambda: out.setdefault("thread", "ok")); t.start(); t.join()
+out["fork"] = "ok" if unshare_in_child() in (0, errno.EPERM) else "broken"
+out["tool"] = subprocess.run(["unshare", "--user", "--map-root-user", "true"], capture_output=True).returncode
+print(json.dumps(out))
+'''
+
+
+def test_without_namespaces_no_sandbox_makes_a_user_namespace_of_its_own():
+    done = subprocess.run([sys.executable, "-c", SECCOMP_PROBE, "fallback"], capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout)
+    assert out["before"] == 0, "this machine allows user namespaces: the filter is what refuses them below"
+    assert out["unshare"] == "EPERM" and out["clone3"] == "ENOSYS" and out["tool"] != 0
+    assert out["thread"] == "ok" and out["fork"] == "ok"  # threads and processes still start
+
+
+def test_results_of_an_earlier_run_at_another_level_are_graded_again(tmp_path):
+    config = load_config()
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(PROJECT_ROOT / "examples" / "submissions" / "correct_module.py", subs / "a.py")
+    shutil.copy(PROJECT_ROOT / "examples" / "submissions" / "he_xavier_scale.py", subs / "b.py")
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = grade_batch([subs], out, config, cache_dir=cache)
+    assert first.graded == 2
+    data = json.loads((out / "a" / "results.json").read_text())
+    data["extra_data"].update(isolation="uid+rlimits", landlock=False)  # as a run without namespaces left it
+    (out / "a" / "results.json").write_text(json.dumps(data))
+    again = grade_batch([subs], out, config, cache_dir=cache)
+    assert (again.graded, again.reused) == (1, 1)
+    assert {r.isolation for r in again.results} == {first.isolation_level}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["isolation"] == first.isolation_level and "landlock" in summary
+
+
+def test_a_private_checkout_is_graded_as_another_uid_from_a_staged_layout(tmp_path):
+    """The sandbox's venv (with numpy) in a mode-700 folder: its packages, the jail's modules and the
+    assignment's package are staged where the uid can read them, with no secret among them, and the
+    batch is graded at the uid level, never as root; the staged folder goes when the grader ends."""
+    _root_only()
+    top = Path(tempfile.mkdtemp(prefix="initgrade-private-"))
+    try:
+        sandbox_venv = Path(os.environ.get("INITGRADE_SANDBOX_PYTHON", PROJECT_ROOT / ".venv-sandbox/bin/python"))
+        shutil.copytree(sandbox_venv.parent.parent, top / "venv", symlinks=True)
+        subs = tmp_path / "subs"
+        subs.mkdir()
+        shutil.copy(PROJECT_ROOT / "examples" / "submissions" / "correct_module.py", subs / "correct.py")
+        solutions = PROJECT_ROOT / "solutions" / "init_functions.py"
+        (subs / "steal.py").write_text(
+            "def initialize_parameters_he(layers_dims):\n    found = {}\n"
+            f"    exec(open({str(solutions)!r}).read(), found)\n"
+            "    return found['initialize_parameters_he'](layers_dims)\n")
+        env = dict(os.environ, INITGRADE_NO_NAMESPACES="1", INITGRADE_SANDBOX_PYTHON=str(top / "venv/bin/python"))
+        done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(tmp_path / "out"),
+                               "--cache", str(tmp_path / "cache"), "--no-progress"], capture_output=True, text=True,
+                              env=env, timeout=900, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        assert "Sandbox isolation: uid+rlimits with Landlock" in done.stdout
+        said = done.stderr.replace("\n", " ")
+        assert f"{top} is mode 700" in said and "were staged in" in said, said
+        stage = said.split("were staged in ")[1].split(",")[0]
+        assert not os.path.exists(stage)  # removed with the grader
+        rows = {r["extra_data"]["submission"]: r for r in (json.loads((tmp_path / "out" / s / "results.json")
+                                                                      .read_text()) for s in ("correct", "steal"))}
+        assert rows["correct"]["score"] == 40 and rows["steal"]["score"] == 0
+        assert rows["correct"]["extra_data"]["isolation"] == "uid+rlimits"
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def test_a_staged_layout_holds_the_jail_and_packages_but_no_secret(tmp_path):
+    from autograder.sandbox.host import staging
+
+    _root_only()
+    python = os.environ.get("INITGRADE_SANDBOX_PYTHON", str(PROJECT_ROOT / ".venv-sandbox/bin/python"))
+    exe, site = staging.stage(python)
+    try:
+        top = Path(site)
+        names = {p.relative_to(top).as_posix() for p in top.rglob("*")}
+        assert "numpy/__init__.py" in names and "initlab/model.py" in names
+        assert "autograder/sandbox/jail/main.py" in names and "autograder/limits.py" in names
+        kit = {n for n in names if n.startswith("autograder/")}
+        assert not [n for n in kit if n.startswith(("autograder/hidden_tests", "autograder/course",
+                                                    "autograder/sandbox/host"))]
+        assert "autograder/engine.py" not in kit and "autograder/config.py" not in kit
+        assert not [n for n in names if n.endswith(".pth") or "solutions" in n or n.endswith("grading.yaml")]
+        for path in [top, *top.rglob("*")]:
+            if not path.is_symlink():
+                mode = path.stat().st_mode
+                assert mode & 0o004 and path.stat().st_uid == 0 and not mode & 0o022, path  # readable, root's only
+        assert os.path.realpath(exe) == exe and Path(exe).is_file()
+    finally:
+        shutil.rmtree(Path(site).parent, ignore_errors=True)
+
+
+def test_a_link_planted_for_jinjas_cache_changes_nothing(tmp_path, monkeypatch):
+    """Without Landlock a sandbox uid can create entries in the shared temporary folder; Jinja's default
+    cache folder there is a fixed name whose mode Jinja sets, through a link, as the grader."""
+    import tempfile as tempfile_module
+
+    from autograder import text_templates
+
+    target = tmp_path / "victim"
+    target.write_text("x")
+    target.chmod(0o644)
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    (shared / f"_jinja2-cache-{os.getuid()}").symlink_to(target)
+    monkeypatch.setattr(tempfile_module, "tempdir", str(shared))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    env = text_templates.jinja_environment("autograder.platforms", autoescape=False, finalize=lambda v: v,
+                                           filters=text_templates.FILTERS)
+    assert env.bytecode_cache is not None
+    assert env.bytecode_cache.directory == str(tmp_path / "cache/initgrade/templates")
+    assert target.stat().st_mode & 0o777 == 0o644
+    # A cache folder reached through a link, or open to others, is not used at all.
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "linked").mkdir()
+    (tmp_path / "linked" / "initgrade").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "linked"))
+    assert text_templates.private_cache_folder("templates") is None
+    (tmp_path / "open" / "initgrade" / "templates").mkdir(parents=True)
+    (tmp_path / "open" / "initgrade").chmod(0o777)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "open"))
+    assert text_templates.private_cache_folder("templates") is None
+
+
+def test_a_staged_folder_left_by_a_killed_grader_is_swept_and_a_live_ones_kept():
+    from autograder.sandbox.host import staging
+
+    _root_only()
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid that no longer runs
+    stale = Path(tempfile.mkdtemp(prefix=f"{staging.STAGE_PREFIX}{dead.pid}-"))
+    live = Path(tempfile.mkdtemp(prefix=f"{staging.STAGE_PREFIX}{os.getppid()}-"))
+    (stale / "site").mkdir()
+    python = os.environ.get("INITGRADE_SANDBOX_PYTHON", str(PROJECT_ROOT / ".venv-sandbox/bin/python"))
+    try:
+        _, site = staging.stage(python)
+        shutil.rmtree(Path(site).parent, ignore_errors=True)
+        assert not stale.exists() and live.exists()
+    finally:
+        shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(live, ignore_errors=True)
