@@ -254,7 +254,8 @@ class Grader:
             return self._grade(path, submission, result, t0, queue, resume)
         except Exception as exc:  # noqa: BLE001 - MemoryError included: one submission's row, never the batch
             failed = SubmissionResult(id=result.id, path=result.path, status=ERROR, isolation=self.isolation.level,
-                                      landlock=result.landlock, error=f"grader failure: {type(exc).__name__}: {str(exc)[:300]}")
+                                      landlock=result.landlock,
+                                      error=f"grader failure: {type(exc).__name__}: {str(exc)[:300]}")
             failed.checks = self._zero_checks("the grader failed on this submission; please tell your instructor")
             failed.seconds = time.monotonic() - t0
             return failed

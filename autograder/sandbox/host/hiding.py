@@ -121,7 +121,8 @@ def hide_paths(extra: Sequence[str | os.PathLike] = ()) -> list[str]:
     hide.update({Path(__file__).resolve().parents[2], PROJECT_ROOT / "solutions"})
     for p in extra:  # the batch's folders: whole, or around what is needed when they hold it
         real = Path(p).resolve()
-        hide.update(_siblings_to_hide(real, keep, needed, private) if real in keep and real not in needed else [Path(p)])
+        inside = real in keep and real not in needed
+        hide.update(_siblings_to_hide(real, keep, needed, private) if inside else [Path(p)])
     hide.update(ROOT / p.lstrip("/") for p in SECRET_FILES)
     hide.update(ROOT / p.lstrip("/") for p in secret_paths(sorted(needed), extra))
     found = {str(p) for p in hide if os.path.lexists(p)}
