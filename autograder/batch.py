@@ -82,7 +82,8 @@ def load_previous(folder: Path, key: str) -> SubmissionResult | None:
                                 error=extra.get("error", ""), kind=extra.get("kind", ""),
                                 digest=extra.get("digest", ""), isolation=extra.get("isolation", ""),
                                 seconds=float(data.get("execution_time", 0.0)), probes=int(extra.get("probes", 0)),
-                                call_reuse=str(extra.get("call_reuse", "")))
+                                call_reuse=str(extra.get("call_reuse", "")),
+                                load_errors_folded=[str(m) for m in extra.get("load_errors_folded", [])])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
