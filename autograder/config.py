@@ -88,9 +88,9 @@ class Limits(_Strict):
     trainings_per_submission: int = Field(gt=0, description="Trainings one submission may start (cached ones "
                                           "are free).")
     # Platform packages.
-    notebook_cell_seconds: int = Field(default=900, gt=0, description="Seconds nbgrader gives one cell when it "
-                                       "runs the notebook (`initgrade build nbgrader`): the notebook's own "
-                                       "experiment cells train networks, minutes on a loaded two-core machine.")
+    notebook_cell_seconds: int = Field(default=900, gt=0, description="Unused since nbgrader records the engine's "
+                                       "grades without running the notebook (`initgrade build nbgrader`); kept so "
+                                       "grading.yaml files that set it stay valid.")
 
     @model_validator(mode="after")
     def _consistent(self):

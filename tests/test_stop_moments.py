@@ -9,7 +9,7 @@ a forked helper (a training or a worker), a sandbox running, a first or second r
 gradebook written, the closing lines printed, or a pause after the start. Which phase a pause
 reaches depends on the machine; every outcome is checked all the same:
 
-* the exit status is the signal's (130, 143), with the README's "Stopped (SIG...)" line and neither
+* the exit status is the signal's (130, 143), with the "Stopped (SIG...)" line docs/grading.md describes and neither
   a traceback nor click's "Aborted!" - or, when the batch finished before the signal could land,
   0 with a complete gradebook; or, for a signal that lands while the interpreter itself is still
   starting (before the kit's first line can install its handlers), the interpreter's own reaction

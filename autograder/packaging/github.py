@@ -13,7 +13,7 @@ final commits.
 accept its trade: it checks out the grader repository (this kit, with the reference
 solutions and hidden tests) with a token and grades with the sandboxed engine
 (:mod:`autograder.platforms.classroom`). A student who edits it reads that
-repository for as long as the token lives; see the README.
+repository for as long as the token lives; see docs/platforms.md.
 """
 
 from __future__ import annotations
