@@ -99,7 +99,8 @@ def load_previous(folder: Path, key: str) -> SubmissionResult | None:
                                 digest=extra.get("digest", ""), isolation=extra.get("isolation", ""),
                                 landlock=extra.get("landlock") if isinstance(extra.get("landlock"), bool) else None,
                                 seconds=float(data.get("execution_time", 0.0)), probes=int(extra.get("probes", 0)),
-                                call_reuse=str(extra.get("call_reuse", "")))
+                                call_reuse=str(extra.get("call_reuse", "")),
+                                load_errors_folded=[str(m) for m in extra.get("load_errors_folded", [])])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -67,6 +67,10 @@ class SubmissionResult:
     load_messages: list[str] = field(default_factory=list)
     # What the grader left out, in one line, when no graded function needed it (else in load_messages).
     load_note: str = ""
+    # Statements that failed while loading, left out of the student's view at a full score (they
+    # did not matter): kept for the instructor (results.json extra_data), so a submission that
+    # exits or raises while loading is still on record.
+    load_errors_folded: list[str] = field(default_factory=list)
     output: str = ""
     kind: str = ""
     digest: str = ""
@@ -320,6 +324,7 @@ class Grader:
             result.load_messages = context.load_lines(self.config.functions,
                                                       full_score=all(c.passed for c in result.checks))
             result.load_note = context.load_note()
+            result.load_errors_folded = list(context.errors) if context.errors_folded else []
             _prefer_the_default(result.checks)
             _say_each_diagnosis_once(result.checks)
             result.evidence = gather_evidence(self, student, result.checks, log)

@@ -93,6 +93,7 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
             "probes": result.probes,
             "call_reuse": result.call_reuse,
             "error": result.error,
+            "load_errors_folded": result.load_errors_folded,
             "checks": [[c.question, c.check] for c in result.checks],
             "diagnoses": found,
             "partial_credit": [{"question": c.question, "check": c.check, "score": c.score,

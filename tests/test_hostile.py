@@ -286,8 +286,10 @@ def all_output_text(out: Path) -> str:
 
 
 def case_text(result) -> str:
-    """Everything the result says: error, load messages, check messages, captured output."""
-    parts = [result.error, *result.load_messages, *(c.message for c in result.checks), result.output]
+    """Everything the result says: error, load messages (the student's, and at a full score the
+    instructor's record of what failed while loading), check messages, captured output."""
+    parts = [result.error, *result.load_messages, result.load_note, *result.load_errors_folded,
+             *(c.message for c in result.checks), result.output]
     return "\n".join(p for p in parts if p)
 
 

@@ -1,6 +1,6 @@
 # family: fake-results
 # expect: graded 30
-# message: returned a NoneType
+# message: returned `None`, not the dictionary of parameters
 # tries: initialize_parameters_he returns None
 import numpy as np
 

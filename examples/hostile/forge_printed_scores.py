@@ -1,6 +1,6 @@
 # family: forging
 # expect: graded 30
-# message: returned a NoneType
+# message: returned `None`, not the dictionary of parameters
 # tries: prints fake score lines, fake JSON, a Markdown fence break-out and terminal escapes; he returns None
 import numpy as np
 import json
