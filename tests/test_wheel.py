@@ -151,3 +151,15 @@ def test_installed_kit_builds_every_target_from_the_course_folder(installed):
     # The isolation level is the instructor's (main's feedback round 3): never in the student's view.
     assert shown["output"].startswith("### Score: 1 / 2\n\n") and "isolation" not in shown["output"].lower()
     assert shown["tests"][0]["output"] == "````text\n```boom\n````"
+
+
+def test_the_wheel_lists_every_package_of_the_kit():
+    """pyproject.toml names its packages one by one: a package folder left off that list is missing
+    from the wheel, and an installed kit fails on its first import of it (autograder.semester was)."""
+    text = (PROJECT_ROOT / "pyproject.toml").read_text()
+    listed = text.split("packages = [", 1)[1].split("]", 1)[0]
+    names = {part.strip().strip('"') for part in listed.replace("\n", " ").split(",") if part.strip()}
+    inits = (PROJECT_ROOT / "autograder").rglob("__init__.py")
+    found = {".".join(p.parent.relative_to(PROJECT_ROOT).parts) for p in inits} | {"initlab"}
+    assert found - names == set(), f"package folders missing from pyproject.toml's packages: {sorted(found - names)}"
+    assert names - found == set(), f"listed packages that do not exist: {sorted(names - found)}"
