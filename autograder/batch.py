@@ -24,7 +24,7 @@ from autograder.config import GradingConfig
 from autograder.engine import CheckResult, Grader, SubmissionResult
 from autograder.feedback.summary import write_class_summary
 from autograder.ids import display_name, unique_ids
-from autograder.intake import discover
+from autograder.intake import Skipped, discover_all
 from autograder.intake.files import bytes_digest
 from autograder.outdir import check_output_folder
 from autograder.reports import (
@@ -70,6 +70,8 @@ def load_previous(folder: Path, key: str) -> SubmissionResult | None:
         return SubmissionResult(id=extra["submission"], name=extra.get("name", ""), path=str(folder),
                                 status=extra["status"], checks=checks,
                                 error=extra.get("error", ""), kind=extra.get("kind", ""),
+                                graded_file=str(extra.get("graded_file", "")),
+                                graded_because=str(extra.get("graded_because", "")),
                                 digest=extra.get("digest", ""), isolation=extra.get("isolation", ""),
                                 seconds=float(data.get("execution_time", 0.0)), probes=int(extra.get("probes", 0)),
                                 call_reuse=str(extra.get("call_reuse", "")))
@@ -89,6 +91,8 @@ class BatchReport:
     interrupted: Interrupted | None = None
     not_graded: list[SubmissionResult] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)  # submission id -> cache key of its results
+    # Entries of the input folders that are not submissions, each with the reason (never a silent drop).
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 _WORKER: Grader | None = None
@@ -181,15 +185,16 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     autograder.outdir.OutputFolderError before any grading."""
     out = Path(out)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    found = discover([Path(p) for p in paths])
+    discovery = discover_all([Path(p) for p in paths])
+    found = discovery.found
     if not found:
-        return BatchReport()
+        return BatchReport(skipped=discovery.skipped)
     check_output_folder(out, [Path(p) for p in paths], junit)
     ids = unique_ids(found)
     if select is not None:
         found = select(dict(ids))
     hide_extra = [str(out.resolve()), str(cache_dir.resolve())]
-    report = BatchReport()
+    report = BatchReport(skipped=discovery.skipped)
     todo: list[tuple[Path, str, str]] = []
     for p in found:
         sid = ids[p]
@@ -235,9 +240,9 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     report.results.sort(key=lambda r: r.id)
     rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
     write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
-    write_class_summary(out, rows, config)
+    write_class_summary(out, rows, config, skipped=report.skipped)
     summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
-                            interrupted=str(report.interrupted or ""))
+                            interrupted=str(report.interrupted or ""), skipped=report.skipped)
     write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
     return report
 

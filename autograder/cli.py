@@ -101,6 +101,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
                    "the submissions already graded are not graded again.", err=True)
         return 3
     if not report.results and not (recorder and recorder.total):
+        _print_skipped(report, console)
         click.echo("error: no submissions found (expected .ipynb, .py or .zip files, or package folders)", err=True)
         return 2
     if console.is_terminal or len(report.results) <= TABLE_ROWS_OFF_TERMINAL:
@@ -111,6 +112,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         if r.status == ERROR:
             console.print(terminal_text("error ", style="red") + terminal_text(f"{r.id}: {r.error}"),
                           soft_wrap=True)
+    _print_skipped(report, console)
     console.print(f"{len(report.results)} submissions: {report.graded} graded now, {report.reused} unchanged since "
                   f"the last run; {report.trainings} trainings run.")
     console.print(f"Sandbox isolation: {report.isolation_level} ({report.isolation}).", markup=False)
@@ -145,6 +147,17 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         click.echo(f"--strict: {errors} submission{'s' * (errors != 1)} could not be graded", err=True)
         return 1
     return 0
+
+
+def _print_skipped(report: BatchReport, console: Console) -> None:
+    """Every entry of the input that is not a submission, with the reason: nothing vanishes unsaid."""
+    if not report.skipped:
+        return
+    n = len(report.skipped)
+    console.print(f"Not submissions ({n} entr{'y' if n == 1 else 'ies'} of the input, not graded):", markup=False)
+    for s in report.skipped:
+        console.print(terminal_text("  ") + terminal_text(str(s.path), one_line=True) + terminal_text(f": {s.reason}"),
+                      soft_wrap=True)
 
 
 class ProgressLines:

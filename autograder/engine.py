@@ -72,6 +72,9 @@ class SubmissionResult:
     grader_version: str = __version__
     # The file or folder name as submitted (autograder.ids.display_name): what the id stands for.
     name: str = ""
+    # The file graded (relative to the submitted folder or zip) and why (autograder.intake.work).
+    graded_file: str = ""
+    graded_because: str = ""
     # Plain data for the feedback pictures (autograder.feedback.evidence); not persisted.
     evidence: dict = field(default_factory=dict)
     # The grader's own work for this submission, counted (not persisted): trainings started,
@@ -169,13 +172,15 @@ class Grader:
                                                   self.config.limits.intake_seconds,
                                                   self.config.limits.code_kb << 10, self.config.functions,
                                                   max_members=self.config.limits.archive_members,
-                                                  max_entries=self.config.limits.folder_entries)
+                                                  max_entries=self.config.limits.folder_entries,
+                                                  notebook=self.config.notebook)
         except (IntakeError, OSError) as exc:
             result.status, result.error = ERROR, str(exc)
             result.checks = self._zero_checks(f"the submission could not be read: {exc}")
             result.seconds = time.monotonic() - t0
             return result
         result.kind, result.digest = sub.kind, sub.digest
+        result.graded_file, result.graded_because = sub.graded_file, sub.graded_because
         sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits, self.hide,
                           self.config.sandbox.stub_modules, self.isolation, self.zygote,
                           self.config.sandbox.preload_modules)

@@ -20,12 +20,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder import isolation_levels
 from autograder.atomic import write_atomic
 from autograder.config import GradingConfig
 from autograder.engine import SubmissionResult
+from autograder.ids import display_name
+from autograder.intake.discovery import Skipped
 from autograder.escape import csv_cell, visible
 from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_markdown
 from autograder.feedback.sections import section_heading
@@ -52,6 +55,8 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
         for c in result.checks
     ]
     summary = [f"Score: {_fmt(result.score)} / {_fmt(result.max_score)}"]
+    if result.graded_file:
+        summary.append(graded_line(result))
     if result.isolation:
         summary.append(isolation_line(result.isolation))
     if result.error:
@@ -82,6 +87,8 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
             "name": result.name,
             "status": result.status,
             "kind": result.kind,
+            "graded_file": result.graded_file,
+            "graded_because": result.graded_because,
             "digest": result.digest,
             "isolation": result.isolation,
             "grader_version": result.grader_version,
@@ -95,6 +102,11 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
                                 "max_score": c.max_score} for c in result.checks if c.partial],
         },
     }
+
+
+def graded_line(result: SubmissionResult) -> str:
+    """Which file was graded and why, as the visible output says it."""
+    return f"Graded: {result.graded_file} ({result.graded_because})."
 
 
 def isolation_line(level: str) -> str:
@@ -144,9 +156,10 @@ BATCH_SUMMARY_FILE = "summary.json"
 
 
 def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, isolation: str, interrupted: str = "",
-                  reused: int = 0) -> dict:
+                  reused: int = 0, skipped: Sequence[Skipped] = ()) -> dict:
     """The batch in numbers for a CI job or a script (``summary.json``): counts by status, the
-    isolation level, whether it was stopped early, and one entry per submission. Ids and names are
+    isolation level, whether it was stopped early, one entry per submission, and the entries of the
+    input that are not submissions, each with the reason (``not_submissions``). Ids and names are
     plain JSON strings; the reader escapes them for wherever it shows them."""
     statuses = [r.status for r in results]
     graded = [r for r in results if r.status == GRADED]
@@ -160,6 +173,7 @@ def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, iso
         "results": [{"submission": r.id, "name": r.name or r.id, "status": r.status,
                      "total": None if r.status == NOT_GRADED else r.score, "error": r.error or None}
                     for r in sorted(results, key=lambda r: r.id)],
+        "not_submissions": [{"path": display_name(str(s.path)), "reason": s.reason} for s in skipped],
     }
 
 
