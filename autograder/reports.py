@@ -27,11 +27,11 @@ from autograder import isolation_levels
 from autograder.atomic import write_atomic
 from autograder.config import GradingConfig
 from autograder.engine import SubmissionResult
-from autograder.ids import display_name
-from autograder.intake.discovery import Skipped
 from autograder.escape import csv_cell, visible
 from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_markdown
 from autograder.feedback.sections import section_heading
+from autograder.ids import display_name
+from autograder.intake.discovery import Skipped
 from autograder.statuses import ERROR, GRADED, NOT_GRADED
 
 # ``name`` last: scripts that read the columns by position before it keep working.

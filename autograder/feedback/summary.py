@@ -106,9 +106,8 @@ def class_summary_html(results, config, out: Path | None = None, notice: str = "
     """summary.html, from templates/summary.html.j2 (autoescaped, relative links only). ``notice``: a
     warning shown first (a merge of an incomplete set of shards says so); ``skipped``: the entries of
     the input that are not submissions (autograder.intake.discovery.Skipped), listed with the reason."""
-    from autograder.ids import display_name
     from autograder.feedback.html import render, trusted_svg
-    from autograder.ids import renamed
+    from autograder.ids import display_name, renamed
 
     d = summary_data(results, config, out)
     scores, max_total = d["scores"], d["max_total"]

@@ -4,8 +4,8 @@ submission, by the one rule of autograder.intake.work."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from autograder.intake.bounds import NO_BOUNDS, ReadingBounds
