@@ -191,3 +191,17 @@ def test_grader_view_keeps_what_intake_keeps():
     assert len(sources) > 300
     for src in sources:
         assert kept_code(src)[0] == definitions_only(src), src[:300]
+
+
+def test_without_a_saved_notebook_the_kernels_cells_are_read_the_graders_way(tmp_path):
+    """No notebook file to read (a notebook never saved, or under another name): the check rebuilds the
+    function from the cells run in the kernel, with the same rule, and still names the name."""
+    before, _, _, needles = CASES["non_literal_constant"]
+    run = _notebook([SETUP, *before, CHECK])
+    client = NotebookClient(run, kernel_name="python3", timeout=180, allow_errors=True,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    assert not list(tmp_path.glob("*.ipynb"))
+    text = _text(run.cells[-1])
+    assert "All checks passed" not in text
+    assert "`TWO`" in text and "the cell you ran as In [" in text, text

@@ -222,3 +222,44 @@ def test_classroom_clones_each_graded_from_the_file_the_rule_names(release, tmp_
     assert "untouched" in results["extra_data"]["graded_because"]
     payload = json.loads(base64.b64decode(gh_out.read_text().split("=", 1)[1]))
     assert sum(t["score"] for t in payload["tests"]) == CONFIG.max_points()
+
+
+def test_shards_and_their_merge_list_what_is_not_a_submission(tmp_path):
+    """Each shard discovers the whole input; the merged summary lists what is not a submission once."""
+    src = tmp_path / "in"
+    src.mkdir()
+    module = (ROOT / "examples" / "submissions" / "correct_module.py").read_text()
+    for name in ("alice.py", "bob.py"):
+        (src / name).write_text(module)
+    (src / "notes.txt").write_text("x")
+    for k in (0, 1):
+        proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(src), "--out", str(tmp_path / f"s{k}"),
+                               "--shard", f"{k}/2", "--no-progress"], capture_output=True, text=True, env=_env(),
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        listed = json.loads((tmp_path / f"s{k}" / "summary.json").read_text())["not_submissions"]
+        assert [Path(x["path"]).name for x in listed] == ["notes.txt"]
+    proc = subprocess.run([sys.executable, "-m", "autograder", "merge", str(tmp_path / "s0"), str(tmp_path / "s1"),
+                           "--out", str(tmp_path / "merged")], capture_output=True, text=True, env=_env(), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    merged = json.loads((tmp_path / "merged" / "merge.json").read_text())
+    assert [Path(x["path"]).name for x in merged["not_submissions"]] == ["notes.txt"]
+    assert (tmp_path / "merged" / "summary.html").read_text().count("notes.txt") == 1
+
+
+def test_gradescope_upload_follows_the_rule(release, tmp_path):
+    """Gradescope's and Classroom's picking (platforms.upload.find_work) is the batch's rule."""
+    from autograder.platforms.upload import find_work
+
+    both = _clone(release, tmp_path / "both", SOLVED_NB.read_text(), SOLVED_PY.read_text())
+    module = _clone(release, tmp_path / "module", None, SOLVED_PY.read_text())
+    neither = _clone(release, tmp_path / "neither")
+    args = {"notebook": CONFIG.notebook, "functions": CONFIG.functions}
+    assert find_work(both, **args)[0] == both / "assignment" / "initialization.ipynb"
+    path, because = find_work(module, **args)
+    assert path == module / "assignment" / "initlab" / "init_functions.py" and "untouched" in because
+    assert find_work(neither, **args)[0] == neither / "assignment" / "initialization.ipynb"
+    upper = tmp_path / "upper"
+    upper.mkdir()
+    shutil.copyfile(SOLVED_NB, upper / "INITIALIZATION.IPYNB")
+    assert find_work(upper, **args)[0] == upper / "INITIALIZATION.IPYNB"
