@@ -26,6 +26,7 @@ from autograder.feedback.summary import write_class_summary
 from autograder.ids import display_name, unique_ids
 from autograder.intake import Skipped, discover_all
 from autograder.intake.files import bytes_digest
+from autograder.intake.work import RULE as WORK_RULE
 from autograder.outdir import check_output_folder
 from autograder.reports import (
     BATCH_SUMMARY_FILE,
@@ -53,7 +54,9 @@ def config_digest(config: GradingConfig) -> str:
 
 def cache_key(path: Path, config: GradingConfig) -> str:
     on_disk = bytes_digest(path, (config.limits.submission_mb << 20) + 1, config.limits.folder_entries)
-    return f"{__version__}:{config_digest(config)}:{on_disk}"
+    # The rule that picks a folder's file is in the key: a kit that picked another file never hands
+    # its result on as this one's.
+    return f"{__version__}+{WORK_RULE}:{config_digest(config)}:{on_disk}"
 
 
 def load_previous(folder: Path, key: str) -> SubmissionResult | None:

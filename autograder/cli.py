@@ -27,7 +27,7 @@ from autograder import __version__, isolation_levels
 from autograder.batch import BatchReport, grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.escape import terminal_text, visible
-from autograder.limits import TABLE_ROWS_OFF_TERMINAL
+from autograder.limits import SKIPPED_SHOWN, TABLE_ROWS_OFF_TERMINAL
 from autograder.outdir import OutputFolderError
 from autograder.statuses import ERROR, GRADED
 
@@ -155,9 +155,11 @@ def _print_skipped(report: BatchReport, console: Console) -> None:
         return
     n = len(report.skipped)
     console.print(f"Not submissions ({n} entr{'y' if n == 1 else 'ies'} of the input, not graded):", markup=False)
-    for s in report.skipped:
+    for s in report.skipped[:SKIPPED_SHOWN]:
         console.print(terminal_text("  ") + terminal_text(str(s.path), one_line=True) + terminal_text(f": {s.reason}"),
                       soft_wrap=True)
+    if n > SKIPPED_SHOWN:
+        console.print(f"  and {n - SKIPPED_SHOWN} more (summary.json and summary.html list them all)", markup=False)
 
 
 class ProgressLines:

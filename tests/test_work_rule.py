@@ -129,6 +129,9 @@ def _mixed(folder: Path) -> Path:
     (folder / "__pycache__").mkdir()
     (folder / "old-grades").mkdir()
     (folder / "old-grades" / "gradebook.csv").write_text("submission\n")
+    (folder / "alice-report").mkdir()
+    for name in ("results.json", "feedback.md"):
+        (folder / "alice-report" / name).write_text("{}")
     return folder
 
 
@@ -137,7 +140,8 @@ def test_every_entry_is_a_submission_or_listed_with_the_reason(tmp_path):
     names = sorted(p.name for p in found.found)
     assert names == ["__erin.py", "_alice.py", "carol.py", "dave", "heidi.IPYNB"]
     reasons = {s.path.name: s.reason for s in found.skipped}
-    assert set(reasons) == {"bob.txt", ".DS_Store", "__pycache__", "old-grades"}
+    assert set(reasons) == {"bob.txt", ".DS_Store", "__pycache__", "old-grades", "alice-report"}
+    assert "reports written by initgrade" in reasons["alice-report"]
     assert ".txt" in reasons["bob.txt"] and "hidden" in reasons[".DS_Store"]
     assert "earlier initgrade batch" in reasons["old-grades"] and "bytecode" in reasons["__pycache__"]
     assert _load(tmp_path / "in" / "heidi.IPYNB").kind == "notebook"  # the upper-case extension is read
@@ -153,23 +157,41 @@ def test_batch_lists_what_is_not_a_submission_everywhere(tmp_path):
     assert rows == ["__erin", "_alice", "carol", "dave", "heidi"]
     summary = json.loads((out / "summary.json").read_text())
     listed = {Path(s["path"]).name: s["reason"] for s in summary["not_submissions"]}
-    assert set(listed) == {"bob.txt", ".DS_Store", "__pycache__", "old-grades"}
+    assert set(listed) == {"bob.txt", ".DS_Store", "__pycache__", "old-grades", "alice-report"}
     by_id = {r["submission"]: r for r in summary["results"]}
     assert by_id["dave"]["status"] == "error" and "no notebook" in by_id["dave"]["error"]
     assert all(by_id[s]["total"] == 40 for s in ("__erin", "_alice", "carol", "heidi"))
     html = (out / "summary.html").read_text()
     assert "Not submissions" in html and "bob.txt" in html and "earlier initgrade batch" in html
-    assert "Not submissions (4 entries" in proc.stdout and "bob.txt: not a .ipynb" in proc.stdout
+    assert "Not submissions (5 entries" in proc.stdout and "bob.txt: not a .ipynb" in proc.stdout
 
 
 def test_a_folder_of_nothing_but_non_submissions_says_what_it_saw(tmp_path):
+    from autograder.limits import SKIPPED_SHOWN
+
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "notes.txt").write_text("x")
+    for i in range(SKIPPED_SHOWN + 4):
+        (tmp_path / "in" / f"scan-{i:02d}.pdf").write_bytes(b"%PDF")
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "in"), "--out",
                            str(tmp_path / "out"), "--no-progress"], capture_output=True, text=True, env=_env(),
                           timeout=300)
     assert proc.returncode == 2 and "no submissions found" in proc.stderr
     assert "notes.txt: not a .ipynb, .py or .zip file" in proc.stdout
+    # The console lists a bounded number, and says how many more there are.
+    assert proc.stdout.count(": not a .ipynb") == SKIPPED_SHOWN and "and 5 more" in proc.stdout
+
+
+def test_results_from_a_kit_with_another_rule_are_graded_again(tmp_path):
+    """The rule is part of a result's key: a re-run never reuses a result picked by another rule."""
+    from autograder import __version__
+    from autograder.batch import cache_key, config_digest
+    from autograder.intake.work import RULE
+
+    sub = tmp_path / "alice.py"
+    sub.write_text("x = 1\n")
+    key = cache_key(sub, CONFIG)
+    assert RULE in key and key != f"{__version__}:{config_digest(CONFIG)}:{key.rsplit(':', 1)[1]}"
 
 
 def test_classroom_clones_each_graded_from_the_file_the_rule_names(release, tmp_path):

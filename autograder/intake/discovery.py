@@ -10,6 +10,8 @@ from pathlib import Path
 SUBMISSION_SUFFIXES = {".ipynb", ".py", ".zip"}
 #: What a batch writes at the top of its output folder: a folder holding one is an earlier batch's output.
 _BATCH_OUTPUTS = ("gradebook.csv", "summary.json")
+#: What a batch writes for each submission: a folder holding both is a report, not a submission.
+_REPORT_FILES = ("results.json", "feedback.md")
 #: Folders tools leave beside submissions, never a student's (Python's bytecode, macOS zip debris).
 _TOOL_FOLDERS = {"__pycache__": "Python's bytecode cache", "__MACOSX": "macOS archive metadata"}
 
@@ -51,6 +53,8 @@ def _not_a_submission(entry: Path) -> str | None:
     if entry.is_dir() and not entry.is_symlink():
         if any((entry / out).is_file() for out in _BATCH_OUTPUTS):
             return "the output folder of an earlier initgrade batch (it holds a gradebook or summary.json)"
+        if all((entry / out).is_file() for out in _REPORT_FILES):
+            return "one submission's reports written by initgrade (results.json, feedback.md), not a submission"
         return None
     # Links and special files are submissions here, refused one by one with a message on their
     # own row (autograder.intake.files): skipping them would hide a row.
