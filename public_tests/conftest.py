@@ -2,7 +2,9 @@
 
 By default the notebook, ``initialization.ipynb``: in ``assignment/`` next to this
 folder (the student release, the course repository) or beside this folder (the
-otter and nbgrader layouts). Without a notebook, ``assignment/initlab/init_functions.py``.
+otter and nbgrader layouts). ``assignment/initlab/init_functions.py`` when there is no
+notebook, or when the notebook is untouched (none of the four functions written) and the
+module has one written: the grader's rule for which file is your work.
 To test another file::
 
     pytest public_tests --notebook path/to/initialization.ipynb
@@ -57,8 +59,17 @@ def _resolve(value: str) -> Path:
 
 
 def default_target() -> Path:
+    """The file the grader grades, by its rule: the notebook; ``init_functions.py`` only when there
+    is no notebook, or the notebook is untouched (no function written) and the module has one."""
+    from public_tests.checks import EXAMPLES
+    from public_tests.grader_view import written_functions
+
+    functions = [example["function"] for example in EXAMPLES.values()]
     for candidate in (ASSIGNMENT / NOTEBOOK, ROOT / NOTEBOOK):
         if candidate.is_file():
+            if DEFAULT_MODULE.is_file() and not written_functions(candidate, functions) \
+                    and written_functions(DEFAULT_MODULE, functions):
+                return DEFAULT_MODULE
             return candidate
     return DEFAULT_MODULE
 

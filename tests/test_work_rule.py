@@ -285,3 +285,19 @@ def test_gradescope_upload_follows_the_rule(release, tmp_path):
     upper.mkdir()
     shutil.copyfile(SOLVED_NB, upper / "INITIALIZATION.IPYNB")
     assert find_work(upper, **args)[0] == upper / "INITIALIZATION.IPYNB"
+
+
+def test_pytest_public_tests_follows_the_rule(release, tmp_path):
+    """The Classroom default workflow's ``pytest public_tests`` tests the file the grader grades."""
+    def public(repo: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "public_tests"],
+                              cwd=repo, capture_output=True, text=True, env=_env(), timeout=300)
+
+    module = public(_clone(release, tmp_path / "module", None, SOLVED_PY.read_text()))
+    assert module.returncode == 0 and "target: " in module.stdout, module.stdout
+    assert module.stdout.split("target: ", 1)[1].split("\n")[0].endswith("init_functions.py")
+    mistake = public(_clone(release, tmp_path / "mistake", SOLVED_NB.read_text().replace(*FAN_OUT),
+                            SOLVED_PY.read_text()))
+    assert mistake.returncode == 1, mistake.stdout
+    assert mistake.stdout.split("target: ", 1)[1].split("\n")[0].endswith("initialization.ipynb")
+    assert "1 failed, 3 passed" in mistake.stdout, mistake.stdout
