@@ -123,6 +123,7 @@ def _mixed(folder: Path) -> Path:
         (folder / name).write_text(module)
     shutil.copyfile(ROOT / "examples" / "submissions" / "correct_notebook.ipynb", folder / "heidi.IPYNB")
     (folder / "bob.txt").write_text("my answers are in the notebook\n")
+    (folder / "gradebook.csv").write_text("submission\n")
     (folder / "dave").mkdir()
     (folder / "dave" / "answers.docx").write_bytes(b"PK\x03\x04 not really a document")
     (folder / ".DS_Store").write_bytes(b"\0")
@@ -140,7 +141,8 @@ def test_every_entry_is_a_submission_or_listed_with_the_reason(tmp_path):
     names = sorted(p.name for p in found.found)
     assert names == ["__erin.py", "_alice.py", "carol.py", "dave", "heidi.IPYNB"]
     reasons = {s.path.name: s.reason for s in found.skipped}
-    assert set(reasons) == {"bob.txt", ".DS_Store", "__pycache__", "old-grades", "alice-report"}
+    assert set(reasons) == {"bob.txt", ".DS_Store", "__pycache__", "old-grades", "alice-report", "gradebook.csv"}
+    assert "initgrade writes" in reasons["gradebook.csv"]
     assert "reports written by initgrade" in reasons["alice-report"]
     assert ".txt" in reasons["bob.txt"] and "hidden" in reasons[".DS_Store"]
     assert "earlier initgrade batch" in reasons["old-grades"] and "bytecode" in reasons["__pycache__"]
@@ -157,13 +159,13 @@ def test_batch_lists_what_is_not_a_submission_everywhere(tmp_path):
     assert rows == ["__erin", "_alice", "carol", "dave", "heidi"]
     summary = json.loads((out / "summary.json").read_text())
     listed = {Path(s["path"]).name: s["reason"] for s in summary["not_submissions"]}
-    assert set(listed) == {"bob.txt", ".DS_Store", "__pycache__", "old-grades", "alice-report"}
+    assert set(listed) == {"bob.txt", ".DS_Store", "__pycache__", "old-grades", "alice-report", "gradebook.csv"}
     by_id = {r["submission"]: r for r in summary["results"]}
     assert by_id["dave"]["status"] == "error" and "no notebook" in by_id["dave"]["error"]
     assert all(by_id[s]["total"] == 40 for s in ("__erin", "_alice", "carol", "heidi"))
     html = (out / "summary.html").read_text()
     assert "Not submissions" in html and "bob.txt" in html and "earlier initgrade batch" in html
-    assert "Not submissions (5 entries" in proc.stdout and "bob.txt: not a .ipynb" in proc.stdout
+    assert "Not submissions (6 entries" in proc.stdout and "bob.txt: not a .ipynb" in proc.stdout
 
 
 def test_a_folder_of_nothing_but_non_submissions_says_what_it_saw(tmp_path):

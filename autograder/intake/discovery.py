@@ -10,6 +10,8 @@ from pathlib import Path
 SUBMISSION_SUFFIXES = {".ipynb", ".py", ".zip"}
 #: What a batch writes at the top of its output folder: a folder holding one is an earlier batch's output.
 _BATCH_OUTPUTS = ("gradebook.csv", "summary.json")
+#: Files a batch or a merge writes at the top of its output folder.
+_OWN_FILES = frozenset({*_BATCH_OUTPUTS, "summary.html", "shard.json", "merge.json", "junit.xml"})
 #: What a batch writes for each submission: a folder holding both is a report, not a submission.
 _REPORT_FILES = ("results.json", "feedback.md")
 #: Folders tools leave beside submissions, never a student's (Python's bytecode, macOS zip debris).
@@ -60,6 +62,8 @@ def _not_a_submission(entry: Path) -> str | None:
     # own row (autograder.intake.files): skipping them would hide a row.
     if is_submission_name(name):
         return None
+    if entry.is_file() and not entry.is_symlink() and name in _OWN_FILES:
+        return "a file initgrade writes (an earlier batch's output), not a submission"
     if entry.is_file() and not entry.is_symlink():
         return f"not a .ipynb, .py or .zip file (a {entry.suffix or 'file without an extension'})"
     return None
