@@ -283,6 +283,12 @@ def test_gradescope_upload_follows_the_rule(release, tmp_path):
     path, because = find_work(module, **args)
     assert path == module / "assignment" / "initlab" / "init_functions.py" and "untouched" in because
     assert find_work(neither, **args)[0] == neither / "assignment" / "initialization.ipynb"
+    # Reading a candidate is bounded as intake is: a notebook past the code cap is the work (the
+    # grading says why), never passed over for the module beside it.
+    big = _clone(release, tmp_path / "big", (ROOT / "assignment" / "initialization.ipynb").read_text(),
+                 SOLVED_PY.read_text())
+    assert find_work(big, **args, max_code_bytes=2000)[0] == big / "assignment" / "initialization.ipynb"
+    assert find_work(big, **args)[0].name == "init_functions.py"
     upper = tmp_path / "upper"
     upper.mkdir()
     shutil.copyfile(SOLVED_NB, upper / "INITIALIZATION.IPYNB")

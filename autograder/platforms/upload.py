@@ -46,13 +46,17 @@ def _candidates(root: Path, suffix: str) -> list[Path]:
 
 
 def find_work(root: Path, explicit: str | None = None, *, notebook: str, functions: Sequence[str] = (),
-              max_bytes: int = 64 << 20) -> tuple[Path, str]:
+              max_bytes: int = 64 << 20, max_code_bytes: int | None = None,
+              max_seconds: float = 60.0) -> tuple[Path, str]:
     """The one file to grade under ``root`` and why, by the rule every entry point follows
     (autograder.intake.work): ``explicit`` (a path relative to ``root``) wins; else the notebook
     named ``notebook`` (grading.yaml's), or the only one; ``init_functions.py`` only when the
-    notebook is absent or untouched; with neither, the only ``.zip``.
+    notebook is absent or untouched; with neither, the only ``.zip``. Reading a candidate to tell
+    whether it is written is bounded as intake is (``max_bytes``, ``max_code_bytes``, ``max_seconds``
+    each); one past a bound counts as written: it is the student's work, and grading it says why.
     """
-    from autograder.intake import IntakeError
+    from autograder.deadline import OutOfTime, time_limit
+    from autograder.intake import IntakeError, ReadingBounds
     from autograder.intake.files import read_regular
     from autograder.intake.modules import module_chunks
     from autograder.intake.notebooks import notebook_chunks
@@ -78,11 +82,14 @@ def find_work(root: Path, explicit: str | None = None, *, notebook: str, functio
         raise NoSubmission(f"no notebook found in your submission; upload {notebook}")
 
     def written(r: str) -> bool:
+        bounds = ReadingBounds(max_code_bytes)
         try:
-            raw = read_regular(rel[r], max_bytes)
-            chunks = notebook_chunks(raw, r) if r.casefold().endswith(".ipynb") else module_chunks(raw, r)
-            return bool(written_functions(chunks, functions))
-        except (IntakeError, OSError):
+            with time_limit(max_seconds) as deadline:
+                bounds.deadline = deadline
+                raw = read_regular(rel[r], max_bytes)
+                reader = notebook_chunks if r.casefold().endswith(".ipynb") else module_chunks
+                return bool(written_functions(reader(raw, r, bounds), functions))
+        except (IntakeError, OSError, OutOfTime):
             return True  # unreadable: still the student's work; grading it says what is wrong
 
     try:
@@ -143,14 +150,15 @@ def grade_upload(submission_root: Path, *, cache: Path | None = None, explicit: 
     try:
         config = load_config(config_path)
         max_score, notebook, functions = config.max_points(), config.notebook, config.functions
-        max_bytes = config.limits.submission_mb << 20
+        max_bytes, max_code = config.limits.submission_mb << 20, config.limits.code_kb << 10
+        max_seconds = float(config.limits.intake_seconds)
     except ConfigError:
         # The grader cannot run; the default name still lets the student hear what to upload.
         max_score, notebook = 0.0, GradingConfig.model_fields["notebook"].default
-        functions, max_bytes = [], 64 << 20
+        functions, max_bytes, max_code, max_seconds = [], 64 << 20, None, 60.0
     try:
         target, because = find_work(Path(submission_root), explicit, notebook=notebook, functions=functions,
-                                    max_bytes=max_bytes)
+                                    max_bytes=max_bytes, max_code_bytes=max_code, max_seconds=max_seconds)
     except NoSubmission as exc:
         return failure_result(str(exc), max_score, time.monotonic() - t0)
     out = Path(tempfile.mkdtemp(prefix="initgrade-out-"))
