@@ -246,9 +246,10 @@ def _saved_notebook(shell) -> Path | None:
     for value in (shell.user_ns.get("__session__"), shell.user_ns.get("__vsc_ipynb_file__"),
                   os.environ.get("JPY_SESSION_NAME"), NOTEBOOK):
         if isinstance(value, str) and value.endswith(".ipynb"):
-            path = Path(value)
-            if path.is_file():
-                return path
+            # Jupyter gives the path from the server's root folder; the kernel runs in the notebook's.
+            for path in (Path(value), Path(Path(value).name)):
+                if path.is_file():
+                    return path
     return None
 
 
