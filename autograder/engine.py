@@ -62,6 +62,8 @@ class SubmissionResult:
     checks: list[CheckResult] = field(default_factory=list)
     error: str = ""
     load_messages: list[str] = field(default_factory=list)
+    # What the grader left out, in one line, when no graded function needed it (else in load_messages).
+    load_note: str = ""
     output: str = ""
     kind: str = ""
     digest: str = ""
@@ -104,30 +106,69 @@ def _say_each_cause_once(checks: list[CheckResult]) -> None:
         cause = c.cause
         if not cause:
             continue
-        if cause in first and len(c.message) > 160:  # a short message costs less than a pointer
+        if cause in first:  # one message per cause: the later checks point to it
             c.message = f"Not run: the function failed as described in \"{first[cause]}\"."
         else:
             first[cause] = c.name
+
+
+def _prefer_the_default(checks: list[CheckResult]) -> None:
+    """A question whose function is right whenever its defaulted argument is passed (the seeded
+    calls show it) has a wrong default, not a fixed factor: a check that saw only a call without the
+    argument and blamed a fixed factor gets the default's diagnosis instead."""
+    defaults = {c.question: d for c in checks for d in c.diagnoses if d.code == "wrong-default"}
+    for c in checks:
+        wd = defaults.get(c.question)
+        if wd is None:
+            continue
+        for i, d in enumerate(c.diagnoses):
+            if d.code == "random-scale-ignored":
+                c.message = c.message.replace(f"{d.title}. {d.message}", f"{wd.title}. {wd.message}")
+                c.diagnoses[i] = wd
+
+
+def _say_each_diagnosis_once(checks: list[CheckResult]) -> None:
+    """A diagnosis behind several checks of a question is explained by the first; the others
+    name it and point there (results.json shows every check's message in full)."""
+    first: dict[tuple[str, str], str] = {}
+    for c in checks:
+        shortened = False
+        for d in c.diagnoses:
+            key = (c.question, d.code)
+            body = f"{d.title}. {d.message}"
+            if key in first and body in c.message:
+                c.message = c.message.replace(body, f"{d.title}. Explained under \"{first[key]}\".")
+                shortened = True
+            first.setdefault(key, c.name)
+        if shortened and all((c.question, d.code) in first and first[(c.question, d.code)] != c.name
+                             for d in c.diagnoses):
+            cut = c.message.rfind(" Re-read section ")
+            if cut > 0:
+                c.message = c.message[:cut]
 
 
 class _FreshStudent(SandboxStudent):
     """SandboxStudent plus ``call_fresh``: the same call again in a newly started process.
 
     Probes fork from the loaded submission, so within one process an unseeded function
-    returns the same numbers every time. The first ``call_fresh`` ends the process (the
-    sandbox restarts on the next call, with a new random state); later calls, fresh or
-    not, are answered by the new process. Used only for evidence (autograder.diagnose's
-    ``repeat``) when seeded values differ in a way no known mistake explains.
+    returns the same numbers every time. ``call_fresh`` answers from a process started with
+    another random state than the one its memoised call saw; every ordinary call runs in a
+    process started with the sandbox's first random state. So what an unseeded function draws,
+    and every check and partial credit that rests on it (its training accuracy, the evidence of
+    a missing seed), is the same whatever other question asked for a fresh call before. Used only
+    for evidence (autograder.diagnose's ``repeat``) when seeded values differ in a way no known
+    mistake explains.
     """
 
-    restarted = False
+    def _call(self, function, args, as_tuple):
+        base = self.__dict__.setdefault("base_seed", self.sandbox.random_seed)
+        self.sandbox.use_random_seed(base)
+        return super()._call(function, args, as_tuple)
 
     def call_fresh(self, function: str, *args, as_tuple: bool = False):
-        if not self.restarted:
-            self.restarted = True
-            self.sandbox.reseed()
-            self.sandbox.kill()
-        return super().call_fresh(function, *args, as_tuple=as_tuple)
+        base = self.__dict__.setdefault("base_seed", self.sandbox.random_seed)
+        self.sandbox.use_random_seed(base + 1)
+        return SandboxStudent._call(self, function, args, as_tuple)
 
 
 class Grader:
@@ -193,7 +234,6 @@ class Grader:
                 return result
             result.call_reuse = load.call_reuse
             context = LoadContext(sub.chunks, load.messages, load.signatures, self.reference)
-            result.load_messages = context.load_lines(self.config.functions)
             student = _FreshStudent(sandbox, context, question_of=self.config.question_of)
             # The shared trainer (and its cache) within this submission's training bounds.
             for_submission = getattr(self.trainer, "for_submission", None)
@@ -201,6 +241,12 @@ class Grader:
             iterations = getattr(self.trainer, "iterations_run", 0)
             result.checks = [self.run_check(q, c, student, log) for (q, c) in self.checks]
             _say_each_cause_once(result.checks)
+            # after the checks: what was left out is listed only when a call needed it
+            result.load_messages = context.load_lines(self.config.functions,
+                                                      full_score=all(c.passed for c in result.checks))
+            result.load_note = context.load_note()
+            _prefer_the_default(result.checks)
+            _say_each_diagnosis_once(result.checks)
             result.evidence = gather_evidence(self, student, result.checks, log)
             result.probes = student.calls_made
             budget = getattr(log.trainer, "budget", None)

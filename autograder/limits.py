@@ -99,6 +99,11 @@ IPYTHON_GROUP_LINES = 256
 
 #: Characters of a value's repr sent back to describe a wrong return value: enough to recognise it.
 REPR_CHARS = 300
+#: Locals (and arrays in dict locals) described when the student's own ``assert`` fails: the
+#: parameter dict of a network of a few layers, the layer index and the sizes.
+FRAME_LOCALS = 24
+#: Characters of one such local's name (``parameters['W1']``).
+FRAME_NAME_CHARS = 60
 #: Keys of a returned dict described one by one; past this the description says "more than N keys".
 KEYS_DESCRIBED = 200
 #: Parameters of one function reported (its signature is checked against the assignment's, which

@@ -30,6 +30,8 @@ from autograder import explain
 from autograder.limits import (
     EXCEPTION_MESSAGE_CHARS,
     EXCEPTION_NAME_CHARS,
+    FRAME_LOCALS,
+    FRAME_NAME_CHARS,
     RETURNED_REPR_CHARS,
     RETURNED_TYPE_CHARS,
 )
@@ -106,14 +108,18 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
     call = _signature(function, args)
     status = header.get("status")
     if status == "missing":
-        raise ProbeFailure(explain.not_defined(function), f"{function}: missing")
+        why = context.not_compiled(function) if context is not None else ""
+        raise ProbeFailure(why or explain.not_defined(function), f"{function}: missing")
     if status == "raised":
         exc = str(header.get("exception", "?"))[:EXCEPTION_NAME_CHARS]
         msg = str(header.get("message", ""))[:EXCEPTION_MESSAGE_CHARS]
         if exc == "NotImplementedError":
             raise ProbeFailure(explain.not_implemented(function, call), f"{function}: NotImplementedError")
         msg = explain.trim_numpy(explain.scrub(msg))
-        hint = context.explain(function, exc, msg) if context is not None else ""
+        hint = context.explain(function, exc, msg, _frame(header.get("frame")), tuple(args)) \
+            if context is not None else ""
+        if context is not None:
+            msg = context.name_places(msg)
         found = []
         if exc == "TypeError" and context is not None and context.signature_problem(function):
             found = [_signature_diagnosis(question, context.signature_problem(function))]
@@ -126,8 +132,9 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
             raise ProbeFailure(words.reply_too_large(call))
         raise ProbeFailure(words.unexpected_reply(call))
     if header.get("kind") != "dict":
-        raise ProbeFailure(explain.not_a_dict(call, str(header.get("type"))[:RETURNED_TYPE_CHARS],
-                                              str(header.get("repr"))[:RETURNED_REPR_CHARS]))
+        type_name = str(header.get("type"))[:RETURNED_TYPE_CHARS]
+        raise ProbeFailure(explain.not_a_dict(call, type_name, str(header.get("repr"))[:RETURNED_REPR_CHARS]),
+                           f"{function}: returned {type_name}")
     entries, out = [], {}
     signature = context.signatures.get(function) if context is not None else None
     raw_entries = header.get("entries")
@@ -145,6 +152,26 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
                 out[e["key"]] = np.array(a, dtype=np.float64, copy=True)
         entries.append(e)
     return Returned(function, tuple(args), entries, out, mutated=bool(header.get("mutated")), signature=signature)
+
+
+def _frame(raw) -> list | None:
+    """The jail's description of a failed assert's frame, validated: ``[name, int | shape]`` pairs
+    (names capped; shapes of at most 8 non-negative ints), None when absent or malformed."""
+    if not isinstance(raw, list):
+        return None
+    out: list = []
+    for item in raw[:FRAME_LOCALS]:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            return None
+        name, value = explain.scrub(item[0][:FRAME_NAME_CHARS]), item[1]
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**12:
+            out.append((name, value))
+        elif (isinstance(value, list) and len(value) <= 8
+              and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**31 for n in value)):
+            out.append((name, list(value)))
+        else:
+            return None
+    return out
 
 
 def _signature_diagnosis(question: str | None, message: str):

@@ -23,7 +23,6 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder import isolation_levels
 from autograder.atomic import write_atomic
 from autograder.config import GradingConfig
 from autograder.engine import SubmissionResult
@@ -54,11 +53,11 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
         }
         for c in result.checks
     ]
+    # The visible output is the student's: the isolation level is the instructor's concern
+    # (extra_data.isolation, the console, summary.html).
     summary = [f"Score: {_fmt(result.score)} / {_fmt(result.max_score)}"]
     if result.graded_file:
         summary.append(graded_line(result))
-    if result.isolation:
-        summary.append(isolation_line(result.isolation))
     if result.error:
         summary.append(f"Grading error: {result.error}")
     found = diagnoses_data(result)
@@ -71,6 +70,8 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
         summary.append("Likely mistakes:\n" + "\n".join(items))
     if result.load_messages:
         summary.append("While loading your code:\n" + "\n".join(f"  {m}" for m in result.load_messages))
+    elif result.load_note:
+        summary.append(result.load_note)
     return {
         "score": result.score,
         "execution_time": round(result.seconds, 3),
@@ -107,12 +108,6 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
 def graded_line(result: SubmissionResult) -> str:
     """Which file was graded and why, as the visible output says it."""
     return f"Graded: {result.graded_file} ({result.graded_because})."
-
-
-def isolation_line(level: str) -> str:
-    """The sandbox's isolation level as the visible output says it, loudly when weaker than namespaces."""
-    weak = isolation_levels.warning(level)
-    return f"WARNING: {weak}" if weak else f"Sandbox: {level} ({isolation_levels.summary(level)})."
 
 
 def diagnoses_data(result: SubmissionResult) -> list[dict]:

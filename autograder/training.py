@@ -42,9 +42,9 @@ from autograder.config import GradingConfig, data_folder
 from autograder.limits import TRAINING_LOCK_WAIT_SECONDS, TRAINING_WALL_FACTOR, TRAINING_WALL_SLACK_SECONDS
 from autograder.training_worker import WorkStopped, run_bounded
 from initlab import data as datasets
-from initlab.model import accuracy, num_layers, train
+from initlab.model import accuracy, cost_of, num_layers, train
 
-CACHE_VERSION = 2  # bump whenever the model's arithmetic changes
+CACHE_VERSION = 3  # bump whenever the model's arithmetic (or what an Outcome holds) changes
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,14 @@ class Outcome:
     costs: list
     record_every: int
     hidden_rows_identical: list  # per hidden layer: are all rows of W_l identical after training?
+    # The cost of the trained parameters, after the last iteration: the one final cost every page,
+    # the README and the notebook state (the last recorded cost is from an earlier iteration).
+    final_cost: float = float("nan")
 
-    @property
-    def final_cost(self) -> float:
-        return self.costs[-1] if self.costs else float("nan")
+
+def _finite(c: float) -> float:
+    """A cost as JSON can hold it: inf for a saturated sigmoid, nan for nothing."""
+    return float(c) if np.isfinite(c) else (float("inf") if c > 0 else float("nan"))
 
 
 def _load(dataset: str):
@@ -304,9 +308,10 @@ class Trainer:
             return Outcome(
                 train_accuracy=accuracy(train_x, train_y, trained),
                 test_accuracy=accuracy(test_x, test_y, trained),
-                costs=[float(c) if np.isfinite(c) else (float("inf") if c > 0 else float("nan")) for c in result.costs],
+                costs=[_finite(c) for c in result.costs],
                 record_every=result.record_every,
                 hidden_rows_identical=identical,
+                final_cost=_finite(cost_of(train_x, train_y, trained)),
             )
 
 

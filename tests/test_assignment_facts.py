@@ -151,3 +151,52 @@ def test_authoring_follows_the_notebook_name_of_the_configuration_in_force(tmp_p
                          env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, cwd=tmp_path)
     assert json.loads(out.stdout) == [str(Path("assignment/lab3.ipynb")), str(Path("solutions/lab3_solved.ipynb")),
                                       True]
+
+
+# ----------------------------------------------------------------------------- published figures
+
+@pytest.fixture(scope="module")
+def reference_outcomes(tmp_path_factory):
+    """The reference trainings, computed once: the one source of the figures the README, the
+    notebook and the feedback state (autograder.training.Outcome.final_cost: the cost after the
+    last iteration, not the last recorded one)."""
+    from autograder.reference import reference_functions
+    from autograder.training import Trainer
+
+    trainer = Trainer(CONFIG, cache_dir=tmp_path_factory.mktemp("training-cache"))
+    ref = reference_functions(CONFIG.functions)
+    runs = {"he": ("circles", "initialize_parameters_he"), "deep": ("images", "initialize_parameters_deep")}
+    return {name: (training, trainer.outcome(training, ref[fn](trainer.layers(training))))
+            for name, (training, fn) in runs.items()}
+
+
+def test_the_readme_states_the_reference_trainings_figures(reference_outcomes):
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    _, he = reference_outcomes["he"]
+    row = next(line for line in readme.splitlines() if line.startswith("| He |"))
+    assert f"{he.costs[0]:.4f} → {he.final_cost:.4f}" in row, row
+    assert repr(he.train_accuracy) in row and f"{he.test_accuracy:g}" in row
+    training, deep = reference_outcomes["deep"]
+    row = next(line for line in readme.splitlines() if line.startswith("| `initialize_parameters_deep`"))
+    iterations = CONFIG.training[training].num_iterations
+    assert f"{deep.final_cost:.4f} after {iterations} iterations" in row, row
+    assert f"{deep.train_accuracy:.2f}" in row and f"{deep.test_accuracy:.2f}" in row
+
+
+def test_the_feedback_and_the_notebook_state_the_final_cost_not_the_last_recorded(reference_outcomes):
+    from autograder.feedback.evidence import _outcome_data
+    from autograder.feedback.page import _training_figure
+
+    training, deep = reference_outcomes["deep"]
+    data = _outcome_data(deep)
+    run = {"check": "accuracy", "training": training, "call": "initialize_parameters_deep([...])", "label": "",
+           "student": data, "reference": data, "same_as_reference": True}
+    figure = _training_figure("deep", [run], CONFIG)
+    assert figure is not None and f"final cost {deep.final_cost:.4g}," in figure.text
+    assert deep.final_cost != deep.costs[-1]  # the last recorded cost is an earlier iteration's
+    # the notebook computes the same number (initlab.model.cost_of of the trained parameters) for its
+    # printed lines and its tables, and never calls the last recorded cost the final one
+    nb = json.loads((PROJECT_ROOT / "solutions" / "initialization_solved.ipynb").read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert code.count('"final_cost": cost_of(') == 2 and "r['final_cost']" in code
+    assert "costs[-1]" not in code and "last cost" not in code

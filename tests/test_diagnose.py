@@ -382,8 +382,11 @@ def test_shifted_keys_and_wrong_shapes():
     shifted = {f"{k[0]}{int(k[1:]) - 1}": v for k, v in exp.items()}
     (d,) = diagnose("zeros", dims, shifted, exp)
     assert d.code == "loop-starts-at-zero" and "shifted" in d.message
-    square = dict(exp, W1=np.zeros((4, 4)))
-    assert [d.code for d in diagnose("zeros", dims, square, exp)] == ["wrong-shapes"]
+    odd = dict(exp, W1=np.zeros((4, 7)))  # a size no index of layers_dims gives
+    assert [d.code for d in diagnose("zeros", dims, odd, exp)] == ["wrong-shapes"]
+    square = dict(exp, W1=np.zeros((4, 4)))  # layers_dims[1] for the columns: the digit for the letter l
+    (d,) = diagnose("zeros", dims, square, exp)
+    assert d.code == "index-typo" and "`layers_dims[1]`" in d.message and "the digit 1" in d.message
     missing = {k: v for k, v in exp.items() if k != "b2"}
     assert [d.code for d in diagnose("zeros", dims, missing, exp)] == ["wrong-keys"]
 
@@ -429,3 +432,60 @@ def test_the_one_over_n_rule_is_called_lecun_as_in_the_notebook():
             texts.append(value)
     words = " ".join(texts).lower()
     assert "lecun" in words and "glorot" in words and "xavier" not in words
+
+
+def test_key_numbers_off_their_layer_are_told_from_the_keys_not_the_shapes():
+    """'b' + str(l + 1): the bias keys are one too high and each holds the layer below's bias; the
+    weights are right, so neither a loop from 0 nor a bias shape is blamed."""
+    dims = [5, 4, 3]
+    exp = reference("he", dims)
+    high = {k if k[0] == "W" else f"b{int(k[1:]) + 1}": v for k, v in exp.items()}
+    (d,) = diagnose("he", dims, high, exp)
+    assert d.code == "key-offset" and "one too high" in d.message and "`'b' + str(l + 1)`" in d.message
+    assert "double parentheses" not in d.message
+    low = {k if k[0] == "b" else f"W{int(k[1:]) - 1}": v for k, v in exp.items()}
+    (d,) = diagnose("he", dims, low, exp)
+    assert d.code == "key-offset" and "one too low" in d.message and "`'W' + str(l - 1)`" in d.message
+
+
+@pytest.mark.parametrize("index, sizes", [("1", lambda dims, l: dims[1]), ("l-1", lambda dims, l: dims[l - 1]),
+                                          ("0", lambda dims, l: dims[0])])
+def test_a_bias_sized_with_the_wrong_index_names_the_index(index, sizes):
+    dims = [7, 6, 5, 3, 1]
+    exp = reference("deep", dims)
+    ret = dict(exp, **{f"b{l}": np.zeros((sizes(dims, l), 1)) for l in range(1, len(dims))})
+    (d,) = diagnose("deep", dims, ret, exp, extra={"signature": ["layer_dims"]})
+    assert d.code == "index-typo" and f"`layer_dims[{index}]`" in d.message and "`layer_dims[l]`" in d.message
+    assert "double parentheses" not in d.message
+
+
+def test_an_offset_is_named_with_its_factor():
+    dims = [7, 6, 5, 3, 1]
+    rs = np.random.RandomState(3)
+    ret = _build(dims, lambda s: rs.randn(*s) * 10 + 10, lambda a, b: 1.0)
+    (d,) = diagnose("he", dims, ret, reference("he", dims))
+    assert d.code == "weights-offset" and "`+ 10`" in d.message and "`* 10`" in d.message
+
+
+def test_transposed_weights_still_tell_their_factor_and_their_seeding():
+    dims = [7, 6, 5, 3, 1]
+    rs = np.random.RandomState(3)
+    fan_out = {}
+    for l in range(1, len(dims)):
+        fan_out[f"W{l}"] = rs.randn(dims[l - 1], dims[l]) * np.sqrt(2 / dims[l])
+        fan_out[f"b{l}"] = np.zeros((dims[l], 1))
+    codes = [d.code for d in diagnose("he", dims, fan_out, reference("he", dims))]
+    assert codes == ["transposed-weights", "wrong-scale-fan-out"]
+    unseeded = {k: (np.random.RandomState(99).randn(*v.shape) * np.sqrt(2 / v.shape[1]) if k[0] == "W" else v)
+                for k, v in fan_out.items()}
+    again = {k: (np.random.RandomState(98).randn(*v.shape) * np.sqrt(2 / v.shape[1]) if k[0] == "W" else v)
+             for k, v in fan_out.items()}
+    codes = [d.code for d in diagnose("he", dims, unseeded, reference("he", dims), extra={"repeat": again})]
+    assert codes[0] == "transposed-weights" and "not-seeded" in codes
+
+
+def test_a_star_parameter_is_named_when_the_dictionary_comes_back_empty():
+    line = ("def initialize_parameters_deep(*layer_dims):", "def initialize_parameters_deep(layer_dims):")
+    (d,) = diagnose("deep", [5, 4, 3], {}, reference("deep", [5, 4, 3]), extra={"star": line})
+    assert d.code == "wrong-signature" and line[0] in d.message and line[1] in d.message
+    assert "Build them as" not in d.message

@@ -342,3 +342,42 @@ def test_one_place_builds_the_jinja_environments():
     assert pages.autoescape is True and text.autoescape is False
     assert environment("autograder.platforms").autoescape is False
     assert pages.bytecode_cache.pattern != text.bytecode_cache.pattern
+
+
+def test_html_shows_code_spans_as_code_and_names_the_submitted_file_kind():
+    """feedback.html: a diagnosis's `np.zeros((n, 1))` is <code>, never raw backticks (and student text
+    inside stays escaped); the footer names the kind of file submitted, not the notebook of the
+    assignment; the left-out statements no call needed are one collapsed line."""
+    from autograder.diagnose import Diagnosis
+    from autograder.feedback.page import render_html
+
+    config = load_config()
+    d = Diagnosis("bias-shape", "Biases of the wrong shape", "Use `np.zeros((layers_dims[l], 1))` for `<b1>`.",
+                  "shapes", "high")
+    checks = [CheckResult("he", "structure", "he: structure", 0.0, 2.0, False, "b1 has shape `(4,)`", [d])]
+    for kind, words in (("module", "Python file"), ("notebook", "Notebook"), ("zip:package", "Folder in a zip file")):
+        result = SubmissionResult(id="s1", path="s1.py", status="graded", checks=checks, name="s1.py", kind=kind,
+                                  load_note="Not used for grading: the imports of `sklearn`.")
+        html = render_html(result, config, figs=[])
+        assert "<code>np.zeros((layers_dims[l], 1))</code>" in html and "<code>&lt;b1&gt;</code>" in html
+        assert "<code>(4,)</code>" in html and "`" not in html.split("<footer>")[0].split("<main")[-1]
+        assert f"<footer>{words}: <code>s1.py</code>" in html
+        assert "While loading your code" not in html and "<code>sklearn</code>" in html
+
+
+def test_the_class_summary_words_a_submissions_error_for_the_instructor():
+    from autograder.feedback.summary import for_instructor
+
+    said = for_instructor("the process running your code ended while loading it (killed; did your code call "
+                          "sys.exit?); please tell your instructor")
+    assert "your" not in said.lower() and "instructor" not in said
+    assert said.startswith("the process running the submission's code ended") and "did the code call" in said
+
+
+def test_a_weights_figure_says_the_shape_each_expected_std_is_for():
+    from autograder.feedback.page import _weights_figure
+
+    layer = {"key": "W1", "values": [0.1, -0.2, 0.3], "shape": [25, 40], "expected_shape": [25, 40],
+             "expected_std": 0.2236}
+    figure = _weights_figure("he", {"call": "initialize_parameters_he([40, 25, 10])", "layers": [layer]})
+    assert figure is not None and "W1 of shape (25, 40): your std" in figure.text

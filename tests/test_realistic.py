@@ -6,7 +6,9 @@ without ``scale``, seeds 1 and 42, ``np.float``, module-level helpers and Random
 objects, definitions in ``if``/``try``, redefinitions, hard-coded factors. Each
 submission's feedback must contain the text ``expectations.yaml`` gives it (and its
 score where fixed), and no report a student sees may show a path of the grading machine
-or a name of the kit's internals.
+or a name of the kit's internals. Every feedback meets the rating criteria of
+tests/feedback_rating.py (the real mistake named, in the student's terms, no false claim,
+something to do, one message per cause).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from feedback_rating import problems
 
 import autograder
 from autograder.batch import grade_batch
@@ -90,3 +93,10 @@ def test_scores_unchanged_by_the_notebook_around_the_functions(graded):
     _, results = graded
     for sid in ("correct_full_notebook", "correct_dnn_style", "correct_plot_settings_in_defs", "defs_in_try"):
         assert results[sid].score == results[sid].max_score == 40
+
+
+def test_every_feedback_meets_the_rating_criteria(graded):
+    out, results = graded
+    rated = {sid: problems(out, sid) for sid in results if f"{sid}.ipynb" in EXPECT or f"{sid}.py" in EXPECT}
+    assert len(rated) == len(EXPECT)
+    assert {sid: found for sid, found in rated.items() if found} == {}

@@ -137,6 +137,12 @@ def train(
     return TrainingResult(parameters=params, costs=costs, record_every=record_every)
 
 
+def cost_of(X: np.ndarray, Y: np.ndarray, parameters: dict) -> float:
+    """The cost of ``parameters`` on (X, Y): after training, the final cost (``train`` records the
+    cost before its updates, so its last recorded value is from an earlier iteration)."""
+    return compute_cost(forward(X, parameters)[-1], Y)
+
+
 def predict(X: np.ndarray, parameters: dict) -> np.ndarray:
     """0/1 predictions of shape (1, m): 1 where the sigmoid output exceeds 0.5."""
     return (forward(X, parameters)[-1] > 0.5).astype(np.int64)

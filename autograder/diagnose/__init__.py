@@ -13,8 +13,11 @@ the sentences a student reads for each.
 
 - ``findings``: the codes, their titles and notebook sections; Finding and Diagnosis
 - ``returned``: a returned dict as float64 arrays, layer shapes, the tolerance comparison
-- ``detect_structure``: keys (loop from 0, loop stopping early, names), shapes, biases
-- ``detect_weights``: zeros vs random, ``rand``, ``randn ** p``, the factor, the seeding
+- ``detect_structure``: keys (loop from 0, loop stopping early, key numbers off their layer such as
+  ``'b' + str(l + 1)``, names), shapes (and the index a wrong size comes from: ``layers_dims[1]``
+  for ``layers_dims[l]``), biases
+- ``detect_weights``: zeros vs random, ``rand``, ``randn ** p``, ``randn * a + b``, the factor, the
+  seeding, and the factor and seeding of weights drawn in the transposed shape
 - ``detect_values``: the fallback, which entries differ and by how much
 - ``draws``: the seeding plans and their regenerated draws, exact factor/exponent fits
 - ``factors``: the expected factor and the wrong ones students use
@@ -54,7 +57,10 @@ variance, and a candidate is named only when it is the single one inside.
 ``"signature"``
     The names of the student function's positional parameters. For ``random``, fewer
     than two (no ``scale``) turns "multiply by the `scale` argument" into "add `scale`
-    to the signature".
+    to the signature"; the first names the layer list in the index expressions a message quotes.
+``"star"``
+    ``(the student's def line, the assignment's)`` for a function whose only parameter is
+    ``*args``: an empty dictionary is then the star's doing, and the message says so.
 
 The engine should, for each random question, call the student function twice on
 one layer list (``repeat``) and once on each of a couple of other layer lists
@@ -70,6 +76,7 @@ from autograder.diagnose.findings import (
     SECTIONS,
     Diagnosis,
     Finding,
+    default_diagnosis,
     section_for,
     signature_diagnosis,
 )
@@ -81,6 +88,7 @@ __all__ = [
     "SECTIONS",
     "Diagnosis",
     "Finding",
+    "default_diagnosis",
     "diagnose",
     "section_for",
     "signature_diagnosis",

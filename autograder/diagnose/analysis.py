@@ -9,7 +9,7 @@ import numpy as np
 
 from autograder.diagnose import detect_structure
 from autograder.diagnose.detect_values import values_differ
-from autograder.diagnose.detect_weights import random_weights, zeros_weights
+from autograder.diagnose.detect_weights import random_weights, transposed_weights, zeros_weights
 from autograder.diagnose.findings import QUESTIONS, Diagnosis, Finding, as_diagnosis
 from autograder.diagnose.returned import all_close, as_arrays, layer_shapes
 from autograder.diagnose.wording import describe
@@ -40,20 +40,40 @@ def diagnose(question: str, layers_dims: list[int], returned: dict[str, np.ndarr
     without_scale = question == "random" and isinstance(params, (list, tuple)) and len(params) < 2
     findings = _findings(question, layers_dims, returned, expected, tolerance,
                          float(scale) if scale is not None else 0.01, extra)
-    return [as_diagnosis(f, describe(f, functions, scale_parameter=not without_scale)) for f in findings]
+    dims_name = params[0] if isinstance(params, (list, tuple)) and params and isinstance(params[0], str) \
+        else ("layer_dims" if question == "deep" else "layers_dims")
+    return [as_diagnosis(f, describe(f, functions, scale_parameter=not without_scale, dims_name=dims_name))
+            for f in findings]
 
 
 def _findings(question: str, layers_dims: list[int], returned: dict[str, np.ndarray],
               expected: dict[str, np.ndarray], tolerance, scale: float, extra: dict) -> list[Finding]:
     layers = layer_shapes(layers_dims)
+    star = extra.get("star")
+    if star and not returned and len(layers_dims) > 1:
+        # def f(*layers_dims): the loop ran over a tuple holding the one list argument
+        return [Finding("wrong-signature", question, "star-args", {
+            "def_line": str(star[0]), "expected": str(star[1]), "layers_dims": list(layers_dims)})]
     keys, final = detect_structure.keys(question, layers_dims, returned)
     if final and keys is not None:  # final comes only with a finding
         return [keys]
     out = [keys] if keys is not None else []
     shape_findings, w_ok, misshapen = detect_structure.shapes(question, layers, returned, scale)
-    out += shape_findings
+    typo = detect_structure.index_typos(question, [int(d) for d in layers_dims], returned)
+    explained = set()
+    if keys is not None and keys.code == "key-offset" and keys.facts["holds_layer"]:
+        explained |= set(keys.facts["prefix"])  # b2 holding layer 1's bias is the key's slip, not a shape's
+    if typo is not None:
+        out.append(typo)
+        explained |= {p for p, _, _, _ in typo.facts["slots"]}
+    out += [f for f in shape_findings
+            if not (f.code == "wrong-shapes" and "W" in explained) and not (f.code == "bias-shape" and "b" in explained
+                                                                            and not f.facts["one_dimensional"])]
     out += detect_structure.biases(question, layers, returned)
     if misshapen:
+        flipped = next((f for f in shape_findings if f.code == "transposed-weights"), None)
+        if flipped is not None and question != "zeros" and not flipped.facts["right_values"]:
+            out += transposed_weights(question, layers, returned, scale, extra)
         return out or [values_differ(question, returned, expected, tolerance)]
     ws = [returned[f"W{i + 1}"] for i in w_ok]
     ids = [i + 1 for i in w_ok]

@@ -22,6 +22,9 @@ def keys(question: str, layers_dims: Sequence[int], returned: Mapping[str, np.nd
     want = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
     have = set(returned)
     missing, surplus = want - have, have - want
+    offset = key_offset(question, dims, returned) if (missing or surplus) else None
+    if offset is not None:
+        return offset, False
     if "W0" in have or "b0" in have:
         w0 = returned.get("W0")
         pattern = None
@@ -45,6 +48,85 @@ def keys(question: str, layers_dims: Sequence[int], returned: Mapping[str, np.nd
     return Finding("wrong-keys", question, "wrong-keys", {
         "empty": not have, "missing": sorted(missing), "surplus": sorted(surplus), "layers": L,
         "case_differs": any(k.lower() in lower for k in missing)}), False
+
+
+def key_offset(question: str, dims: list[int], returned: Mapping[str, np.ndarray]) -> Finding | None:
+    """Keys of one kind (W or b) numbered k off their layer (``'b' + str(l + 1)``), the other kind
+    right: which keys are off, and whether each holds the parameter of the layer its number misses."""
+    L = len(dims) - 1
+    if L < 1:
+        return None
+    numbers = {p: sorted(layer_number(k) for k in returned if k[:1] == p and k[1:].lstrip("-").isdigit())
+               for p in "Wb"}
+    if any(len([k for k in returned if k[:1] == p]) != len(numbers[p]) for p in "Wb"):
+        return None  # other names too: not a numbering slip
+    right = list(range(1, L + 1))
+    off = [p for p in "Wb" if numbers[p] != right]
+    if not off:
+        return None
+    ks = {numbers[p][0] - 1 if numbers[p] else 0 for p in off}
+    k = ks.pop() if len(ks) == 1 else 0
+    # both kinds one too low is a loop from 0 (W0 and b0), told as such
+    if k == 0 or (len(off) == 2 and k < 0) or any(numbers[p] != [l + k for l in right] for p in off):
+        return None
+    holds = []
+    for p in off:
+        for l in right:
+            a = returned[f"{p}{l + k}"]
+            want = (dims[l], dims[l - 1]) if p == "W" else (dims[l], 1)
+            holds.append(tuple(a.shape) == want)
+    prefix = off[0] if len(off) == 1 else "Wb"
+    return Finding("key-offset", question, "key-offset", {
+        "prefix": prefix, "offset": k, "found": [f"{p}{l + k}" for p in off for l in right],
+        "expected": [f"{p}{l}" for p in off for l in right], "holds_layer": all(holds)})
+
+
+# How a student's index can name a layer size, in the order a finding prefers them when several
+# give the same sizes: the index expression and the size it gives for layer l (1-based).
+_INDEXES = (("l", lambda dims, l: dims[l]), ("l-1", lambda dims, l: dims[l - 1]),
+            ("1", lambda dims, l: dims[1]), ("0", lambda dims, l: dims[0]),
+            ("l+1", lambda dims, l: dims[l + 1] if l + 1 < len(dims) else None),
+            ("-1", lambda dims, l: dims[-1]))
+
+
+def _index_used(dims: list[int], sizes: list[int]) -> str | None:
+    """The one index expression that gives every layer's ``sizes`` (None: none or ambiguous)."""
+    L = len(sizes)
+    fits = [name for name, size in _INDEXES if all(size(dims, l) == sizes[l - 1] for l in range(1, L + 1))]
+    return fits[0] if fits else None
+
+
+def index_typos(question: str, dims: list[int], returned: Mapping[str, np.ndarray]) -> Finding | None:
+    """Every W_l (or b_l) sized with the same wrong index (``layers_dims[1]``, the digit, for
+    ``layers_dims[l]``; the previous layer's size for the current one): which size, which index."""
+    L = len(dims) - 1
+    if L < 2:
+        return None
+    slots = []
+    ws = [w for l in range(1, L + 1) if (w := returned.get(f"W{l}")) is not None and w.ndim == 2]
+    bs = [b for l in range(1, L + 1) if (b := returned.get(f"b{l}")) is not None and b.ndim == 2]
+    if len(ws) == L:
+        rows = _index_used(dims, [int(w.shape[0]) for w in ws])
+        cols = _index_used(dims, [int(w.shape[1]) for w in ws])
+        if (rows, cols) != ("l-1", "l"):  # both swapped: a transposition, told as such
+            if rows not in (None, "l"):
+                slots.append(("W", "rows", rows, "l"))
+            if cols not in (None, "l-1"):
+                slots.append(("W", "columns", cols, "l-1"))
+    if len(bs) == L and all(b.shape[1] == 1 for b in bs):
+        rows = _index_used(dims, [int(b.shape[0]) for b in bs])
+        if rows not in (None, "l"):
+            slots.append(("b", "rows", rows, "l"))
+    if not slots:
+        return None
+    pairs: list[tuple[str, int, tuple[int, ...], tuple[int, int]]] = []
+    for p, _, _, _ in slots:
+        for l in range(1, L + 1):
+            a = returned[f"{p}{l}"]
+            want = (dims[l], dims[l - 1]) if p == "W" else (dims[l], 1)
+            if tuple(a.shape) != want and (l, tuple(a.shape), want) not in [(x[1], x[2], x[3]) for x in pairs]:
+                pairs.append((p, l, tuple(a.shape), want))
+    return Finding("index-typo", question, "index-typo", {"slots": slots, "pairs": pairs, "dims": list(dims)})
 
 
 def shapes(question: str, layers: list[tuple[int, int]], returned: Mapping[str, np.ndarray],

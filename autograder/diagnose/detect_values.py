@@ -38,7 +38,7 @@ def _differences(question: str, returned: Mapping[str, np.ndarray], expected: Ma
         spreads = None
         if k.startswith("W") and e.size > 1 and np.all(np.isfinite(r)):
             spreads = (float(np.std(r)), float(np.std(e)))
-        entries.append({"key": k, "largest": m, "spreads": spreads,
+        entries.append({"key": k, "largest": m, "spreads": spreads, "shape": tuple(r.shape),
                         "nan": int(np.isnan(r).sum()), "infinite": int(np.isinf(r).sum())})
     return Finding("values-differ", question, "values-differ",
                    {"entries": entries, "worst": (worst_key, worst) if worst_key else None},

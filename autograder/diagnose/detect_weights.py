@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.diagnose.draws import PLANS, draw, fit_factors, fit_powers
+from autograder.diagnose.draws import PLANS, draw, fit_affine, fit_factors, fit_powers
 from autograder.diagnose.factors import Candidate, candidates, identify, target_factor
 from autograder.diagnose.findings import Finding
 from autograder.diagnose.returned import as_arrays
@@ -70,6 +70,15 @@ def random_weights(question: str, layers: list[tuple[int, int]], w_ok: list[int]
         if status == "ok":
             return []  # the weights are right; whatever differs is in the structure findings
         return [_scale_finding(question, status, cand, alts, factors, "after-biases" if plan.bias else "seed-3")]
+
+    # 2b. the seed-3 draws times a factor plus an offset (randn(...) * 10 + 10)
+    affine = fit_affine(ws, [d for i, d in enumerate(draw(PLANS[0], layers)) if i in w_ok])
+    if affine is not None:
+        status, cand, _ = identify(np.array([a for a, _ in affine]), target, cands)
+        return [Finding("weights-offset", question, "offset-exact", {
+            "layers": ids, "factors": [a for a, _ in affine], "offsets": [b for _, b in affine],
+            "expected": list(target.values), "factor_ok": status == "ok",
+            "label": cand.label if cand is not None else None})]
 
     # 3. randn ** factor
     for plan in PLANS:
@@ -130,7 +139,8 @@ def _seeding_and_spread(question: str, ws: list[np.ndarray], ids: list[int], tar
     if st is not None and st.named is not None:
         c = st.named
         out.append(Finding(c.code, question, "scale-spread", {
-            "label": c.label, "n": st.n, "per_layer": st.per_layer, "ratio": st.ratio_target}, confidence="medium"))
+            "label": c.label, "n": st.n, "per_layer": st.per_layer, "ratio": st.ratio_target,
+            "shapes": [tuple(w.shape) for w in ws]}, confidence="medium"))
     elif not repeat_differs and st is not None and st.target_inside and not st.others_inside:
         out.append(Finding("not-seeded", question, "not-seeded-spread", {"n": st.n}, confidence="medium",
                            partial=True))
@@ -148,3 +158,37 @@ def _scale_finding(question: str, status: str, cand: Candidate | None, alts: lis
         factors, draws=draws, label=cand.label if cand is not None else None, also=[a.label for a in alts]),
         confidence=confidence)
 
+
+
+def transposed_weights(question: str, layers: list[tuple[int, int]], returned: Mapping[str, np.ndarray],
+                       scale: float, extra: Mapping[str, Any]) -> list[Finding]:
+    """What else is wrong with weights drawn in the transposed shape (``randn(n_{l-1}, n_l)``): the
+    factor, from the seed-3 draws in that shape (a fan-out factor often travels with the swap), else
+    the seeding and the spread of the weights turned back."""
+    ws = [returned.get(f"W{l}") for l in range(1, len(layers) + 1)]
+    if any(w is None or w.shape != (n_in, n_out) for w, (n_out, n_in) in zip(ws, layers)):
+        return []
+    ids = list(range(1, len(layers) + 1))
+    cs = fit_factors([w for w in ws if w is not None], draw(PLANS[0], layers, transpose=True))
+    if cs is not None:
+        target = target_factor(question, layers, scale)
+        status, cand, alts = identify(np.array(cs), target, candidates(question, layers, scale))
+        if status == "ok":
+            return []
+        return [_scale_finding(question, status, cand, alts, {"layers": ids, "found": cs,
+                                                              "expected": list(target.values)}, "transposed")]
+
+    def back(d):
+        arrays = as_arrays(d)
+        return {k: (v.T if k.startswith("W") and v.ndim == 2 else v) for k, v in arrays.items()}
+
+    turned = dict(extra)
+    if extra.get("repeat") is not None:
+        turned["repeat"] = back(extra["repeat"])
+    turned["other_calls"] = [dict(c, returned=back(c.get("returned"))) for c in extra.get("other_calls") or []
+                             if isinstance(c, Mapping)]
+    found = random_weights(question, layers, list(range(len(layers))), [w.T for w in ws if w is not None], ids,
+                           scale, turned)
+    # beside the transposition: "only the seeding is off" would be a false claim
+    return [Finding(f.code, f.question, f.kind, dict(f.facts, beside_shape=True), f.confidence, f.partial)
+            for f in found if f.kind in ("scale-spread", "not-seeded-repeat", "not-seeded-spread")]

@@ -133,3 +133,21 @@ def fit_powers(ws: list[np.ndarray], zs: list[np.ndarray]) -> list[float] | None
             informative += w.size
         ps.append(p)
     return ps if informative >= 4 else None
+
+
+def fit_affine(ws: list[np.ndarray], zs: list[np.ndarray]) -> list[tuple[float, float]] | None:
+    """One (factor, offset) per layer with w == a * z + b exactly, some offset not 0; or None."""
+    out: list[tuple[float, float]] = []
+    for w, z in zip(ws, zs):
+        if w.shape != z.shape or w.size < 3 or not np.all(np.isfinite(w)):
+            return None
+        A = np.stack([z.ravel(), np.ones(z.size)], axis=1)
+        (a, b), *_ = np.linalg.lstsq(A, w.ravel(), rcond=None)
+        if not (math.isfinite(a) and math.isfinite(b)) or a == 0.0:
+            return None
+        if not np.allclose(w, a * z + b, rtol=1e-7, atol=1e-9 * (abs(a) + abs(b))):
+            return None
+        out.append((float(a), float(b)))
+    if not out or all(abs(b) <= 1e-9 * abs(a) for a, b in out):
+        return None
+    return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 # names their functions.
 QUESTIONS = ("zeros", "random", "he", "deep")
 SECTIONS = ("zeros-symmetry", "random-scale", "he-variance", "deep-scaling", "shapes", "seeding")
-EXTRA_KEYS = ("repeat", "other_calls", "signature")
+EXTRA_KEYS = ("repeat", "other_calls", "signature", "star")
 
 _QUESTION_SECTION = {
     "zeros": "zeros-symmetry",
@@ -25,6 +25,8 @@ CODES: dict[str, str] = {
     "loop-starts-at-zero": "Layer loop starts at 0 (W0/b0 or shifted keys)",
     "loop-stops-early": "Layer loop stops early (last layer missing)",
     "wrong-keys": "Wrong dictionary keys",
+    "key-offset": "Key numbered off its layer ('b' + str(l + 1))",
+    "index-typo": "Wrong index in a layer size (layers_dims[1] for layers_dims[l])",
     "transposed-weights": "Weight matrices transposed",
     "wrong-shapes": "Wrong weight shapes",
     "bias-shape": "Biases of the wrong shape",
@@ -37,6 +39,7 @@ CODES: dict[str, str] = {
     # distribution
     "power-instead-of-multiply": "randn ** scale instead of randn * scale",
     "uniform-instead-of-normal": "np.random.rand (uniform) instead of randn",
+    "weights-offset": "A constant added to the weights (randn * factor + offset)",
     # scale
     "wrong-scale-0.01": "Weights scaled by 0.01",
     "wrong-scale-1": "Weights not scaled (factor 1)",
@@ -58,6 +61,7 @@ CODES: dict[str, str] = {
     "default-rng": "np.random.default_rng instead of np.random.seed/randn",
     # calling the function
     "wrong-signature": "Signature differs from the assignment's",
+    "wrong-default": "Wrong default value of a parameter",
     # fallback
     "values-differ": "Values differ from the reference",
 }
@@ -67,7 +71,7 @@ _SEEDING_CODES = frozenset(
     {"wrong-seed", "not-seeded", "seed-in-loop", "reversed-layer-order", "default-rng"}
 )
 _SHAPE_CODES = frozenset(
-    {"loop-starts-at-zero", "loop-stops-early", "wrong-keys", "transposed-weights",
+    {"loop-starts-at-zero", "loop-stops-early", "wrong-keys", "key-offset", "index-typo", "transposed-weights",
      "wrong-shapes", "bias-shape"}
 )
 _ZEROS_CODES = frozenset({"random-instead-of-zeros", "zeros-instead-of-random"})
@@ -133,6 +137,11 @@ def as_diagnosis(finding: Finding, message: str) -> Diagnosis:
     return Diagnosis(code=finding.code, title=CODES[finding.code], message=message,
                      notebook_section=section_for(finding.code, finding.question),
                      confidence=finding.confidence, partial_credit_eligible=finding.partial)
+
+
+def default_diagnosis(question: str, message: str) -> Diagnosis:
+    """Right whenever the argument is passed, wrong without it: the ``def`` line's default value."""
+    return as_diagnosis(Finding("wrong-default", question, "default"), message)
 
 
 def signature_diagnosis(question: str, message: str) -> Diagnosis:

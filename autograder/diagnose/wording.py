@@ -74,6 +74,8 @@ _DRAWS_FOUND = {
     "after-biases": ("Your W matrices hold exactly the seed-3 draws (taking into account the "
                      "numbers your random biases consumed), but multiplied by a different factor."),
     "up-to-factor": "The draws are right up to a factor per layer.",
+    "transposed": ("Drawn in the transposed shape, your W matrices hold exactly the seed-3 standard-normal "
+                   "draws, but multiplied by a different factor."),
 }
 
 
@@ -81,9 +83,10 @@ class _Words:
     """What a message may name besides its finding: the functions (grading.yaml) and whether the
     random question's function has a `scale` parameter."""
 
-    def __init__(self, functions: Mapping[str, str], scale_parameter: bool):
+    def __init__(self, functions: Mapping[str, str], scale_parameter: bool, dims_name: str = "layers_dims"):
         self.functions = functions
         self.scale_parameter = scale_parameter
+        self.dims = dims_name  # the student's name for the layer list (the first parameter)
 
     def named(self, text: str) -> str:
         """``{he}`` -> question he's function; other braces (``n_{l-1}``) stay."""
@@ -100,11 +103,22 @@ class _Words:
         return _SCALE_FIX[question]
 
 
-def describe(finding: Finding, functions: Mapping[str, str], *, scale_parameter: bool = True) -> str:
+def describe(finding: Finding, functions: Mapping[str, str], *, scale_parameter: bool = True,
+             dims_name: str = "layers_dims") -> str:
     """The message for ``finding``. ``scale_parameter``: False when the random question's function
-    takes no `scale` (the advice then adds the parameter instead of using it)."""
+    takes no `scale` (the advice then adds the parameter instead of using it); ``dims_name``: the
+    student's name for the layer list, for the index expressions a message quotes."""
     facts = dict(finding.facts, code=finding.code)
-    return _WRITERS[finding.kind](facts, finding.question, _Words(functions, scale_parameter))
+    return _WRITERS[finding.kind](facts, finding.question, _Words(functions, scale_parameter, dims_name))
+
+
+def wrong_default(function: str, parameter: str, used: float | None, default: object) -> str:
+    """A function right whenever ``parameter`` is passed and wrong without it: its default."""
+    found = f" without it, your weights come out as with {parameter}={num(used)}" if used is not None else (
+        " without it, your values differ")
+    return (f"Your function gives the right weights whenever the call passes `{parameter}`, but{found}: the "
+            f"default value in your `def` line is not the assignment's. Write `{parameter}={default!r}` in "
+            f"`def {function}(...)`: the notebook's first experiment calls it without `{parameter}`.")
 
 
 def stream(plan: Plan) -> str:
@@ -172,6 +186,59 @@ def _wrong_keys(f: dict, question: str, words: _Words) -> str:
     msg += (f" Build them as \"W\" + str(l) and \"b\" + str(l) for l = 1..{f['layers']}; the "
             "model looks parameters up by these exact names.")
     return msg
+
+
+_OFF_WORDS = {1: "one too high", -1: "one too low"}
+
+
+def _key_offset(f: dict, question: str, words: _Words) -> str:
+    p, k = f["prefix"], f["offset"]
+    kind = {"W": "weight", "b": "bias", "Wb": "weight and bias"}[p]
+    off = _OFF_WORDS.get(k, f"{abs(k)} too {'high' if k > 0 else 'low'}")
+    msg = (f"Your {kind} keys are numbered {off}: your dictionary has {key_list(f['found'])} where "
+           f"{key_list(f['expected'])} are expected")
+    if f["holds_layer"]:
+        msg += (f", and each holds the {kind} of the layer its number misses ({f['found'][0]} has layer 1's "
+                "shape)")
+    sign = "+" if k > 0 else "-"
+    built = " and ".join(f"`'{x}' + str(l {sign} {abs(k)})`" for x in p)
+    right = " and ".join(f"`'{x}' + str(l)`" for x in p)
+    msg += (f". The key is built as {built}; layer l's {kind} key is {right}, the same l as the sizes "
+            "you use.")
+    return msg
+
+
+def _index_words(index: str, d: str, dims: list[int]) -> str:
+    return {"1": f"`{d}[1]` (the digit 1: always layer 1's size, {dims[1]} here)",
+            "0": f"`{d}[0]` (always the input size, {dims[0]} here)",
+            "l-1": f"`{d}[l-1]` (the previous layer's size)",
+            "l": f"`{d}[l]` (the letter l: layer l's own size)",
+            "l+1": f"`{d}[l+1]` (the next layer's size)",
+            "-1": f"`{d}[-1]` (always the output size, {dims[-1]} here)"}[index]
+
+
+def _index_typo(f: dict, question: str, words: _Words) -> str:
+    d = words.dims
+    parts = []
+    for p, part, used, want in f["slots"]:
+        what = f"the {part} of every W_l" if p == "W" else "the rows of every b_l"
+        parts.append(f"{what} come from {_index_words(used, d, f['dims'])} where they should come from "
+                     f"{_index_words(want, d, f['dims'])}")
+    shown = "; ".join(f"{p}{l} has shape {shape_text(got)}, expected {shape_text(want)}"
+                      for p, l, got, want in f["pairs"][:4])
+    msg = "In your shapes, " + "; ".join(parts) + f" ({shown})."
+    msg += " Use " + " and ".join(dict.fromkeys(f"`{d}[{want}]`" for _, _, _, want in f["slots"])) + " there."
+    if any(used == "1" for _, _, used, _ in f["slots"]):
+        msg += " In many fonts the digit 1 and the letter l look alike: check the index."
+    return msg
+
+
+def _star_args(f: dict, question: str, words: _Words) -> str:
+    call = f"{words.functions.get(question, question)}({f['layers_dims']})"
+    return (f"Your function is defined as `{f['def_line']}`: the star collects all the arguments into a "
+            f"tuple, so the call {call} sees its layer list as a tuple holding one list, of length 1. "
+            "`L = len(...)` is then 1, the loop `for l in range(1, L)` never runs, and the dictionary "
+            f"comes back empty. Take the list itself: `{f['expected']}`, without the star.")
 
 
 def _transposed(f: dict, question: str, words: _Words) -> str:
@@ -282,6 +349,30 @@ def _power_exact(f: dict, question: str, words: _Words) -> str:
     return msg
 
 
+def _offset_exact(f: dict, question: str, words: _Words) -> str:
+    offsets = f["offsets"]
+    same = np.allclose(offsets, offsets[0], rtol=1e-6)
+    off = offsets[0]
+    term = f"`{'+' if off > 0 else '-'} {num(abs(off))}`"
+    msg = ("Your weights are the seed-3 standard-normal draws times a factor plus a constant: "
+           + "; ".join(f"W{l} = randn(...) * {num(a)} {'+' if b > 0 else '-'} {num(abs(b))}"
+                       for l, a, b in zip(f["layers"], f["factors"], offsets)) + ". ")
+    msg += (f"The {term} " if same else "The added constant ")
+    msg += ("moves every weight away from 0: initial weights must be centred on 0, with both signs "
+            "equally likely, so that units start different but unbiased. Remove the added term.")
+    if f["factor_ok"]:
+        msg += " The factor itself is right."
+    else:
+        label = f" (`{f['label']}`)" if f["label"] else ""
+        if np.allclose(f["factors"], f["factors"][0], rtol=1e-6):
+            plain = f"* {num(f['factors'][0])}"
+            msg += f" The factor is also off: `{plain}`{label if f['label'] != plain else ''} for every layer"
+        else:
+            msg += " The factor is also off" + label
+        msg += f"; to fix it, {words.fix(question)}."
+    return msg
+
+
 def _power_nan(f: dict, question: str, words: _Words) -> str:
     return (f"{f['nan']} of your {f['size']} weights are NaN ({f['fraction']:.0%}) and all "
             "the others are positive: the signature of raising the normal draws "
@@ -300,6 +391,11 @@ def _scale_exact(f: dict, question: str, words: _Words) -> str:
         ratios = [x / e for x, e in zip(found, expected)]
         if np.allclose(ratios, -1.0, rtol=1e-6):
             msg += "Your weights are the expected ones with the opposite sign. "
+        elif len(found) > 1 and np.allclose(found, found[0], rtol=1e-6) and question != "random":
+            msg += (f"Your factor is the same number for every layer, `* {num(found[0])}`"
+                    + (" (that is np.sqrt(2): the division by the fan-in is missing)"
+                       if abs(found[0] - np.sqrt(2)) < 1e-6 else "")
+                    + ", where this initialization's factor depends on each layer's fan-in n_{l-1}. ")
         else:
             msg += ("They match none of the usual factors (ratio to the expected one: "
                     + ", ".join(num(r) for r in ratios) + "). Check the formula you multiply by. ")
@@ -308,7 +404,9 @@ def _scale_exact(f: dict, question: str, words: _Words) -> str:
 
 
 def _scale_spread(f: dict, question: str, words: _Words) -> str:
-    emp = ", ".join(f"W{l} {num(s)} (expected {num(t)})" for l, s, t in f["per_layer"])
+    shapes = f.get("shapes") or [None] * len(f["per_layer"])
+    emp = ", ".join(f"W{l}{' of shape ' + shape_text(sh) if sh else ''} {num(s)} (expected {num(t)})"
+                    for (l, s, t), sh in zip(f["per_layer"], shapes))
     return (f"Your weights are not the seed-3 draws, so the factor can only be estimated "
             f"from their spread. Over {f['n']} weights, the empirical standard deviations "
             f"({emp}) fit `{f['label']}` and rule out the expected factor (your variance is "
@@ -355,7 +453,9 @@ def _not_seeded_repeat(f: dict, question: str, words: _Words) -> str:
            "the random generator is not seeded inside the function (or is seeded from "
            "something that changes, or uses a fresh np.random.default_rng() without a "
            "seed). Call np.random.seed(3) once at the top of the function, before the loop.")
-    if f["spread_ok"]:
+    if f["spread_ok"] and f.get("beside_shape"):
+        msg += f" The spread of your weights fits the expected distribution ({f['n']} weights)."
+    elif f["spread_ok"]:
         msg += (f" The spread of your weights fits the expected distribution ({f['n']} "
                 "weights), so only the seeding is off.")
     return msg
@@ -376,7 +476,8 @@ def _not_seeded_spread(f: dict, question: str, words: _Words) -> str:
 def _values_differ(f: dict, question: str, words: _Words) -> str:
     diffs = []
     for e in f["entries"]:
-        desc = f"{e['key']} (max |difference| {num(e['largest'])}"
+        shape = f" of shape {shape_text(e['shape'])}" if e.get("shape") and e["key"].startswith("W") else ""
+        desc = f"{e['key']}{shape} (max |difference| {num(e['largest'])}"
         if e["spreads"] is not None:
             desc += f", your std {num(e['spreads'][0])} vs expected {num(e['spreads'][1])}"
         if e["nan"]:
@@ -405,6 +506,9 @@ _WRITERS: dict[str, Callable[[dict, str, _Words], str]] = {
     "starts-at-zero": _starts_at_zero,
     "stops-early": _stops_early,
     "wrong-keys": _wrong_keys,
+    "key-offset": _key_offset,
+    "star-args": _star_args,
+    "index-typo": _index_typo,
     "transposed": _transposed,
     "wrong-shapes": _wrong_shapes,
     "bias-shape": _bias_shape,
@@ -416,6 +520,7 @@ _WRITERS: dict[str, Callable[[dict, str, _Words], str]] = {
     "uniform-spread": _uniform_spread,
     "power-exact": _power_exact,
     "power-nan": _power_nan,
+    "offset-exact": _offset_exact,
     "scale-exact": _scale_exact,
     "scale-spread": _scale_spread,
     "seeding": _seeding,

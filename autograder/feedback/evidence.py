@@ -80,6 +80,7 @@ def _outcome_data(o) -> dict | None:
         return None
     return {"costs": [float(c) for c in o.costs], "record_every": int(o.record_every),
             "train_accuracy": float(o.train_accuracy), "test_accuracy": float(o.test_accuracy),
+            "final_cost": float(o.final_cost),
             "hidden_rows_identical": [bool(x) for x in o.hidden_rows_identical]}
 
 

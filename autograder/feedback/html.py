@@ -6,14 +6,16 @@ characters). Links to other pages go through the ``page`` filter, which only mak
 percent-encoded links (``./<id>/feedback.html``): a name cannot start a ``javascript:`` or any other
 scheme. The one value inserted as markup is the kit's own SVG, marked with :func:`trusted_svg`, which
 takes only what the element builder (autograder.feedback.svg_elements) wrote: every attribute and text
-of it escaped, its invisible characters written out.
+of it escaped, its invisible characters written out. Messages go through ``prose``, which escapes them
+whole and only then shows their Markdown code spans as <code>.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from autograder.escape import relative_href, visible
 from autograder.feedback.svg_elements import Svg
@@ -31,12 +33,24 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def prose(text) -> Markup:
+    """A message whose Markdown code spans (`np.zeros((n, 1))`) show as code, not as backticks: the
+    text is escaped whole first (invisible characters written out), then each pair of backticks
+    becomes a <code> element around text that is already escaped."""
+    escaped = str(escape(visible(str(text))))
+    return Markup(_CODE_SPAN.sub(lambda m: f"<code>{m.group(1)}</code>", escaped))
+
+
 @cache
 def environment():
     from autograder.text_templates import jinja_environment
 
     return jinja_environment("autograder.feedback", autoescape=True, finalize=_finalize,
-                             filters={"num": _num, "page": lambda sid: relative_href(str(sid), FEEDBACK_PAGE)})
+                             filters={"num": _num, "prose": prose,
+                                      "page": lambda sid: relative_href(str(sid), FEEDBACK_PAGE)})
 
 
 def render(template: str, **context) -> str:

@@ -125,7 +125,9 @@ def _weights_figure(q: str, w: dict) -> Figure | None:
             fin = a[np.isfinite(a)]
             sd = float(np.std(fin)) if fin.size else float("nan")
             extra = f", {a.size - fin.size} NaN/inf" if fin.size < a.size else ""
-            words.append(f"{layer['key']}: your std {_g(sd)}, expected {_g(layer['expected_std'])}{extra}")
+            # the shape says which layer sizes this expected std is for (other calls have others)
+            words.append(f"{layer['key']} of shape {tuple(want)}: your std {_g(sd)}, "
+                         f"expected {_g(layer['expected_std'])}{extra}")
         else:
             words.append(f"{layer['key']}: missing")
     title = "Your weights over the expected distribution"
@@ -155,6 +157,12 @@ def _zeros_figure(q: str, z: dict) -> Figure | None:
                   svg.heatmaps(shown, title, label=f"{q}-hidden-units", subtitle=sub), "; ".join(words) + ".")
 
 
+def _final(run: dict) -> float:
+    """The cost after the last iteration (autograder.training.Outcome.final_cost), the figure the
+    README and the notebook state too."""
+    return float(run.get("final_cost", run["costs"][-1]))
+
+
 def _training_figure(q: str, runs: list[dict], config) -> Figure | None:
     series, words = [], []
     palette = [(svg.STUDENT, svg.REFERENCE), (svg.ALT_STUDENT, svg.ALT_REFERENCE)]
@@ -169,11 +177,11 @@ def _training_figure(q: str, runs: list[dict], config) -> Figure | None:
         series.append({"label": f"yours{label}", "x": [k * step for k in range(len(st["costs"]))],
                        "y": st["costs"], "colour": you})
         rf = run.get("reference")
-        txt = f"yours{label}: final cost {_g(st['costs'][-1])}, training accuracy {st['train_accuracy']:.3f}"
+        txt = f"yours{label}: final cost {_g(_final(st))}, training accuracy {st['train_accuracy']:.3f}"
         if rf and rf["costs"]:
             series.append({"label": f"reference{label}", "x": [k * rf["record_every"] for k in range(len(rf["costs"]))],
                            "y": rf["costs"], "colour": ref, "dash": True})
-            txt += f" (reference: {_g(rf['costs'][-1])}, {rf['train_accuracy']:.3f})"
+            txt += f" (reference: {_g(_final(rf))}, {rf['train_accuracy']:.3f})"
             if run.get("same_as_reference"):
                 txt += ", identical to the reference"
         words.append(txt)
@@ -192,6 +200,18 @@ def _training_figure(q: str, runs: list[dict], config) -> Figure | None:
 def _question_title(config, q: str) -> tuple[str, str]:
     question = config.questions.get(q)
     return (question.title, question.function) if question else (q, "")
+
+
+_KIND_WORDS = {"notebook": "Notebook", "module": "Python file", "package": "Folder"}
+
+
+def submitted_kind(result) -> str:
+    """What was submitted, as the footer says it: the kind of the file actually graded (a .py file is
+    not called a notebook)."""
+    kind = str(getattr(result, "kind", "") or "")
+    zipped = kind.startswith("zip:")
+    words = _KIND_WORDS.get(kind.removeprefix("zip:"), "Submission")
+    return f"{words} in a zip file" if zipped else words
 
 
 def _diagnosis_context(d, checks, notebook: str) -> dict:
@@ -224,8 +244,9 @@ def render_html(result, config, figs: list[Figure] | None = None) -> str:
                   graded_file=getattr(result, "graded_file", ""), graded_because=getattr(result, "graded_because", ""),
                   score=result.score, max_score=result.max_score, questions=questions, error=result.error,
                   fixes=fixes, load_intro=LOAD_INTRO, load_messages=result.load_messages,
-                  output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS],
-                  notebook=config.notebook, grader_version=result.grader_version, seconds=result.seconds)
+                  load_note=getattr(result, "load_note", ""),
+                  output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS], submitted_as=submitted_kind(result),
+                  grader_version=result.grader_version, seconds=result.seconds)
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -253,6 +274,7 @@ def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir
     page = render("feedback.md.j2", sid=result.id, name=getattr(result, "name", ""), score=result.score,
                   graded_file=getattr(result, "graded_file", ""), graded_because=getattr(result, "graded_because", ""),
                   max_score=result.max_score, error=result.error, fixes=fixes, load_intro=LOAD_INTRO,
-                  load_messages=result.load_messages, questions=questions, figure_dir=figure_dir,
+                  load_messages=result.load_messages, load_note=getattr(result, "load_note", ""),
+                  questions=questions, figure_dir=figure_dir,
                   output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS])
     return page.removesuffix("\n")

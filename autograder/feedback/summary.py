@@ -19,6 +19,7 @@ Wiring (batch.grade_batch, after the gradebook)::
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -133,8 +134,31 @@ def class_summary_html(results, config, out: Path | None = None, notice: str = "
                   full_marks=sum(s >= max_total for s in scores), histogram=histogram, common=common,
                   not_graded=len(d["not_graded"]), notice=notice,
                   per_question_chart=chart, per_question=per_question, checks=checks,
-                  errored=d["errored"], questions=list(config.questions), rows=rows,
+                  errored=[{"id": r.id, "error": for_instructor(r.error)} for r in d["errored"]],
+                  questions=list(config.questions), rows=rows,
                   skipped=[{"path": display_name(str(x.path)), "reason": x.reason} for x in skipped])
+
+
+# A submission's error is worded for its student ("your code", "tell your instructor"); the class
+# summary is the instructor's page: the same facts, about the submission.
+_TO_INSTRUCTOR = [
+    (re.compile(r"[;,]?\s*(?:please )?tell your instructor(?: if it looks wrong)?\.?", re.I), "."),
+    (re.compile(r"\bdid your code\b"), "did the code"),
+    (re.compile(r"\b[Yy]our code\b"), "the submission's code"),
+    (re.compile(r"\b[Yy]our submission\b"), "the submission"),
+    (re.compile(r"\b[Yy]our functions\b"), "its functions"),
+    (re.compile(r"\b[Yy]our\b"), "its"),
+    (re.compile(r"\.\.+$"), "."),
+]
+
+
+def for_instructor(error: str) -> str:
+    """A submission's error as the instructor reads it in the class summary: why it was not graded,
+    said of the submission rather than to its student."""
+    text = str(error or "")
+    for pattern, words in _TO_INSTRUCTOR:
+        text = pattern.sub(words, text)
+    return text
 
 
 def write_class_summary(out: Path, results, config, notice: str = "", skipped=()) -> Path:

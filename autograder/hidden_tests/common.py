@@ -95,6 +95,12 @@ def diagnose_call(r, reference, config, extra: dict | None = None) -> list:
             # the student's parameters, as the sandbox read them
             extra = dict(extra or {}, signature=[p.get("name") for p in signature
                                                  if p.get("kind") == "positional"])
+        elif signature is not None and not any(p.get("kind") == "positional" for p in signature):
+            # def f(*layers_dims): the list arrives as one element of a tuple
+            from autograder.explain import expected_line, signature_line
+
+            extra = dict(extra or {}, star=(signature_line(r.function, signature),
+                                            expected_line(reference[r.function])))
         with np.errstate(all="ignore"):
             return diagnose(question, dims, r.params(), expected, tolerance=config.tolerance,
                             functions=config.question_functions, scale=_scale_of(question, r), extra=extra)
@@ -113,11 +119,12 @@ def with_diagnosis(message: str, diagnoses, notebook: str) -> str:
         pointer = " " + section_pointer(d.notebook_section, notebook)
     except ImportError:
         pointer = ""
-    text = f"{message} Diagnosis: {d.title}. {d.message}{pointer}"
-    others = [x.title for x in diagnoses[1:]]
-    if others:
-        text += " Also found: " + "; ".join(others) + "."
-    return text
+    from autograder.explain import sentence
+
+    text = f"{sentence(message)} Diagnosis: {d.title}. {sentence(d.message)}"
+    for x in diagnoses[1:]:  # every mistake found, not only the first
+        text += f" Also found: {x.title}. {sentence(x.message)}"
+    return text + pointer
 
 
 def diagnosed(r, reference, config, assertion, *args) -> None:
@@ -140,7 +147,7 @@ def expected_keys(dims) -> list[str]:
 
 
 def _key_hint(found: set, expected: list[str], L: int) -> str:
-    if "W0" in found or "b0" in found:
+    if "W0" in found and "b0" in found:
         return " Likely mistake: the loop starts at 0; layers are numbered from 1 (W1 connects the input to layer 1)."
     if f"W{L}" not in found and f"W{L - 1}" in found:
         return f" Likely mistake: the loop stops one layer early; use range(1, len(layers_dims)) to reach W{L}."
@@ -166,8 +173,13 @@ def assert_structure(r, dims) -> None:
             e = r.entry(key)
             got = tuple(e["shape"]) if e.get("shape") is not None else None
             if got is None:
-                raise AssertionError(f"{call_text(r)}: {key} is a {e['type']}, not a numpy array, so it has no shape; "
-                                     f"expected a numpy array of shape {shape}.")
+                from autograder.explain import kind_of
+
+                kind = kind_of(str(e["type"]))
+                left = (" The line that sets it still holds the template's `None`: set it with np.random.randn(...) "
+                        "or np.zeros(...) as the exercise asks.") if kind == "`None`" else ""
+                raise AssertionError(f"{call_text(r)}: {key} is {kind}, not a numpy array, so it has no shape; "
+                                     f"expected a numpy array of shape {shape}.{left}")
             if got != shape:
                 hint = ""
                 if key.startswith("W") and got == shape[::-1]:
@@ -186,10 +198,19 @@ def assert_types(r) -> None:
             raise AssertionError(f"{call_text(r)} has a key {e.get('key_repr')} that is not a string; "
                                  "keys must be 'W1', 'b1', ...")
         if e.get("exact_ndarray") is None:
-            raise AssertionError(f"{call_text(r)}: {key} is a {e.get('type')}; expected a numpy array (np.ndarray). "
-                                 "Build it with np.zeros or np.random.randn rather than a list.")
+            from autograder.explain import kind_of
+
+            kind = kind_of(str(e.get("type")))
+            if kind == "`None`":
+                raise AssertionError(f"{call_text(r)}: {key} is `None`, not a numpy array: the line that sets it still "
+                                     "holds the template's `None` (or calls something that returns nothing). Set it "
+                                     "with np.random.randn(...) or np.zeros(...) as the exercise asks.")
+            raise AssertionError(f"{call_text(r)}: {key} is {kind}; expected a numpy array (np.ndarray). "
+                                 "Build it with np.zeros or np.random.randn"
+                                 + (" rather than a list." if kind in ("a list", "a tuple") else "."))
         if not e["exact_ndarray"]:
-            raise AssertionError(f"{call_text(r)}: {key} is a {e.get('type')}, a subclass of numpy.ndarray; "
+            subclass = str(e.get("type")).removeprefix("builtins.")
+            raise AssertionError(f"{call_text(r)}: {key} is a `{subclass}`, a subclass of numpy.ndarray; "
                                  "expected a plain np.ndarray.")
         if not str(e.get("dtype", "")).startswith("float"):
             raise AssertionError(f"{call_text(r)}: {key} has dtype {e.get('dtype')}; expected a float dtype (float64). "
@@ -214,9 +235,37 @@ def assert_biases_zero(r, dims) -> None:
                                  "consumes random numbers and shifts every later weight.")
 
 
-def assert_arguments(student: Student, function, dims, *extra) -> None:
-    """Works for a tuple as for a list, and leaves the caller's list unchanged."""
+def keyword_problem(function: str, signature, reference_fn) -> str:
+    """What goes wrong when the notebook passes the assignment's defaulted parameters by name
+    (``scale=10``) to a function that calls them otherwise (``init_const``), or ''."""
+    if signature is None or reference_fn is None or any(p.get("kind") == "varkw" for p in signature):
+        return ""
+    import inspect
+
+    from autograder.explain import expected_line, signature_line
+
+    names = {p.get("name") for p in signature if p.get("kind") in ("positional", "keyword")}
+    for want in inspect.signature(reference_fn).parameters.values():
+        if want.default is inspect.Parameter.empty or want.name in names:
+            continue
+        at = list(inspect.signature(reference_fn).parameters).index(want.name)
+        positional = [p.get("name") for p in signature if p.get("kind") == "positional"]
+        yours = f" (yours is `{positional[at]}`)" if at < len(positional) else ""
+        return (f"the notebook calls {function} with `{want.name}=` by name (for example "
+                f"`{function}(layers_dims, {want.name}=10)`), but your function is defined as "
+                f"`{signature_line(function, signature)}`, with no parameter `{want.name}`{yours}: that call raises "
+                f"TypeError (unexpected keyword argument '{want.name}'). Name the parameter as the assignment "
+                f"does: `{expected_line(reference_fn)}`.")
+    return ""
+
+
+def assert_arguments(student: Student, function, dims, *extra, reference=None) -> None:
+    """Works for a tuple as for a list, leaves the caller's list unchanged, and takes the
+    assignment's defaulted parameters by their names (the notebook calls ``scale=10``)."""
     as_list = student.call(function, list(dims), *extra)
+    named = keyword_problem(function, as_list.signature, (reference or {}).get(function))
+    if named:
+        raise AssertionError(named[0].upper() + named[1:])
     if as_list.mutated:
         raise AssertionError(f"{call_text(as_list)} changed the list it was given (layers_dims); "
                              "a function should read its argument, not modify it.")
@@ -264,6 +313,36 @@ def _as_other_call(question: str, r) -> dict:
     return {"layers_dims": dims, "returned": r.params(), "scale": scale}
 
 
+def _only_the_default_differs(returned, failures, raised, reference_fn, question: str):
+    """A diagnosis when every call that passes the defaulted argument is right and every call that
+    leaves it out is wrong (``scale=10`` in the ``def`` line), else None."""
+    import inspect
+
+    failed = {id(r) for r, _ in failures}
+    given = [r for r in returned if len(r.args) > 1]
+    left_out = [r for r in returned if len(r.args) == 1]
+    if raised or not given or not left_out or any(id(r) in failed for r in given) \
+            or not all(id(r) in failed for r in left_out):
+        return None
+    params = list(inspect.signature(reference_fn).parameters.values())
+    if len(params) < 2 or params[1].default is inspect.Parameter.empty:
+        return None
+    from autograder.diagnose import default_diagnosis
+    from autograder.diagnose.wording import wrong_default
+
+    default = params[1].default
+    used = None
+    r = left_out[0]
+    expected = reference_fn(list(r.args[0]))
+    w, e = r.arrays.get("W1"), expected.get("W1")
+    if isinstance(default, (int, float)) and w is not None and e is not None and w.shape == e.shape \
+            and float(np.sum(e * e)) > 0:
+        ratio = float(np.sum(w * e) / np.sum(e * e))
+        if np.allclose(w, ratio * e, rtol=1e-6, atol=1e-12):
+            used = ratio * float(default)
+    return default_diagnosis(question, wrong_default(r.function, params[1].name, used, default))
+
+
 def check_seeded_values(student: Student, reference, config, question: str, calls) -> None:
     """Every call in ``calls`` ((layers_dims, extra args) pairs) must return the reference's seeded values.
 
@@ -274,15 +353,25 @@ def check_seeded_values(student: Student, reference, config, question: str, call
     """
     function = config.questions[question].function
     returned, failures = [], []
+    raised: list[AssertionError] = []  # calls that gave no value (told by their own message)
     for dims, extra in calls:
-        r = student.call(function, dims, *extra)
+        try:
+            r = student.call(function, dims, *extra)
+        except AssertionError as exc:  # ProbeFailure: a signature without `scale`, an error...
+            raised.append(exc)
+            continue
         returned.append(r)
         expected = reference[function](list(dims), *extra)
         problem = seeded_problem(r, expected, config.tolerance, dims)
         if problem:
             failures.append((r, problem))
+    if raised and not failures:
+        raise raised[0]  # no value to compare: the error is the whole story
     if not failures:
         return
+    wrong_default = _only_the_default_differs(returned, failures, raised, reference[function], question)
+    if wrong_default is not None:
+        raise CheckFailure(with_diagnosis(failures[0][1], [wrong_default], config.notebook), [wrong_default])
     evidence_args = (EVIDENCE_RANDOM_SCALE,) if question == "random" else ()
     try:
         returned.append(student.call(function, list(EVIDENCE_CASE), *evidence_args))
@@ -298,22 +387,27 @@ def check_seeded_values(student: Student, reference, config, question: str, call
     # newly started process: probes fork from the loaded code, so in one process even an
     # unseeded function repeats itself). Differing values prove the seeding is missing.
     for i, (r, _) in enumerate(failures):
-        if any(d.confidence == "high" for d in found_per_call[i]):
-            continue
+        if any(d.confidence == "high" and d.notebook_section != "shapes" for d in found_per_call[i]):
+            continue  # the values are explained; a wrong shape alone leaves the seeding to check
         again = fresh_call(student, function, *r.args)
         if again is None:
             break
         found_per_call[i] = diagnose_call(r, reference, config, dict(evidence(r), repeat=again.params()))
     found: list[Diagnosis] = []
+    for failure in raised[:1]:
+        found += list(getattr(failure, "diagnoses", None) or [])
     for ds in found_per_call:
         found += [d for d in ds if d.code not in {x.code for x in found}]
     message = failures[0][1]
     if len(failures) > 1:
         message += f" ({len(failures)} of the {len(calls)} seeded calls differ.)"
-    message = with_diagnosis(message, found_per_call[0] or found, config.notebook)
+    if raised:
+        message = (f"{len(raised)} of the {len(calls)} seeded calls raised an error (see the structure check); "
+                   f"of those that returned values, {message[0].lower()}{message[1:]}")
+    message = with_diagnosis(message, found_per_call[0] if not raised else found, config.notebook)
     fraction = partial_fraction(config, question, "seeded_values")
-    eligible = all(ds and all(d.partial_credit_eligible and d.confidence == "high" for d in ds)
-                   for ds in found_per_call)
+    eligible = not raised and all(ds and all(d.partial_credit_eligible and d.confidence == "high" for d in ds)
+                                  for ds in found_per_call)
     if eligible and fraction > 0:
         raise PartialCredit(fraction, message + f" Partial credit: your weights have the right distribution and "
                             f"only the seeding differs, so this check gives {fraction:.0%} of its points.", found)

@@ -36,9 +36,9 @@ def test_he_biases_zero(student, reference, config):
         diagnosed(student.call(function, dims), reference, config, assert_biases_zero, dims)
 
 
-def test_he_arguments(student, config):
+def test_he_arguments(student, reference, config):
     function = config.questions[QUESTION].function
-    assert_arguments(student, function, STRUCTURE_CASES[0])
+    assert_arguments(student, function, STRUCTURE_CASES[0], reference=reference)
 
 
 def test_he_seeded_values(student, reference, config):

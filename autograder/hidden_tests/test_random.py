@@ -36,9 +36,9 @@ def test_random_biases_zero(student, reference, config):
         diagnosed(student.call(function, dims, 10), reference, config, assert_biases_zero, dims)
 
 
-def test_random_arguments(student, config):
+def test_random_arguments(student, reference, config):
     function = config.questions[QUESTION].function
-    assert_arguments(student, function, STRUCTURE_CASES[0], 10)
+    assert_arguments(student, function, STRUCTURE_CASES[0], 10, reference=reference)
 
 
 def test_random_seeded_values(student, reference, config):

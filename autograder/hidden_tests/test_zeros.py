@@ -39,9 +39,9 @@ def test_zeros_biases_zero(student, reference, config):
         diagnosed(student.call(function, dims), reference, config, assert_biases_zero, dims)
 
 
-def test_zeros_arguments(student, config):
+def test_zeros_arguments(student, reference, config):
     function = config.questions[QUESTION].function
-    assert_arguments(student, function, STRUCTURE_CASES[0])
+    assert_arguments(student, function, STRUCTURE_CASES[0], reference=reference)
 
 
 def _all_zero(r, dims):

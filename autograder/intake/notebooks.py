@@ -114,6 +114,21 @@ def _plain_v4_cells(text: str) -> list | None:
     return cells
 
 
+# Characters of a cell's first line kept to name the cell in feedback ("cell [4] `def f(...):`").
+FIRST_LINE_CHARS = 80
+
+
+def cell_names(cells: list[tuple[int, int | None]]) -> list[str]:
+    """Each code cell named as the student sees it: ``cell [5]`` by its execution count, Jupyter's
+    ``[5]:`` beside it, when every code cell has its own; else ``cell 12``, its position among all
+    the notebook's cells (markdown included), the same whichever cells were run. Code cells are
+    not counted on their own: Jupyter shows no such number."""
+    counts = [count for _, count in cells]
+    if counts and all(c is not None for c in counts) and len(set(counts)) == len(counts):
+        return [f"cell [{c}]" for c in counts]
+    return [f"cell {position}" for position, _ in cells]
+
+
 def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) -> list[dict]:
     check_time = bounds.check_time
     text = source_text(raw, name, "a Jupyter notebook")
@@ -126,20 +141,24 @@ def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) ->
             raise IntakeError(f"{name} is not a valid Jupyter notebook ({type(exc).__name__}: "
                               f"{str(exc)[:200]})") from None
         cells = nb.get("cells", []) if isinstance(nb, dict) else []
-    sources = []
-    for cell in cells if isinstance(cells, list) else []:
+    sources = []  # (position among all cells, execution count, source)
+    for position, cell in enumerate(cells if isinstance(cells, list) else [], 1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
         if isinstance(source, list):
             source = "".join(str(s) for s in source)
-        sources.append(str(source))
-    bounds.check_code(sum(len(s) for s in sources), name)
+        count = cell.get("execution_count")
+        sources.append((position, count if type(count) is int and 0 < count < 10**6 else None, str(source)))
+    bounds.check_code(sum(len(s) for _, _, s in sources), name)
+    names = cell_names([(position, count) for position, count, _ in sources])
     chunks = []
-    for n_code, source in enumerate(sources, 1):
+    for (_, _, source), origin in zip(sources, names):
         check_time()
-        for chunk in code_chunks(notebook_cells.python_from_cell(source, check_time), f"cell {n_code}"):
+        first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+        for chunk in code_chunks(notebook_cells.python_from_cell(source, check_time), origin):
             if useful_chunk(chunk):
+                chunk["first_line"] = first[:FIRST_LINE_CHARS]
                 chunks.append(chunk)
     if not any(c["code"].strip() for c in chunks):
         raise IntakeError(f"{name} has no code cells with definitions in them")

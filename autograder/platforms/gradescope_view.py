@@ -6,9 +6,9 @@ test's own ``output_format``) says otherwise; "md" renders Markdown. The engine'
 results.json keeps its plain text for every other reader; the Gradescope runner
 turns a copy into this view:
 
-* the top-level output: the score, how isolated the grading was (and a warning
-  when the machine allowed less than full isolation), the likely mistakes with the
-  notebook section to re-read, and what loading the code reported;
+* the top-level output: the score, the likely mistakes with the notebook section to
+  re-read, and what loading the code reported (the isolation level is the instructor's
+  concern: it stays in ``extra_data``, out of the student's view);
 * each test's output: the check's message.
 
 The top-level output is the template ``templates/gradescope_summary.md.j2`` (see
@@ -23,7 +23,6 @@ receives; the view names the mistake each figure illustrates.
 
 from __future__ import annotations
 
-from autograder import isolation_levels
 from autograder.escape import md_block
 
 FORMAT = "md"
@@ -51,11 +50,9 @@ def summary_markdown(results: dict) -> str:
         mistakes.append({"question": d.get("question"), "title": d.get("title"), "section": _section(d.get("section"))})
     # The engine's plain output ends with what loading the code reported, after this line.
     loading = str(results.get("output") or "").split("While loading your code:\n", 1)
-    level = extra.get("isolation")
     return render(__package__, "gradescope_summary.md.j2", tests=len(tests),
                   score=float(results.get("score", 0)), max_score=sum(float(t.get("max_score", 0)) for t in tests),
                   error=str(extra["error"]) if extra.get("error") else None,
-                  isolation=level, isolation_summary=isolation_levels.summary(level) if level else None,
                   mistakes=mistakes, failed=sum(t.get("status") == "failed" for t in tests),
                   output=str(results.get("output") or ""),
                   loading=loading[1].rstrip() if len(loading) == 2 else None).rstrip("\n")

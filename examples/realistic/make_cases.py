@@ -190,7 +190,8 @@ case("module_level_def_helper", [PREAMBLE, "def he_factor(n):\n    return np.sqr
     "np.random.randn(layers_dims[l], layers_dims[l-1]) * he_factor(layers_dims[l-1])")), [NOT_USED], 40)
 case("np_float_dtype", [PREAMBLE] + functions(zeros=fn("initialize_parameters_zeros", "layers_dims",
                                                        "np.zeros((layers_dims[l], layers_dims[l-1]), dtype=np.float)", seed="")),
-     ["`np.float` was removed in NumPy 1.24", "written for an older NumPy", "cell 2, line"])
+     ["`np.float` was removed in NumPy 1.24", "written for an older NumPy",
+      "cell [2] (the cell starting `def initialize_parameters_zeros(layers_dims):`), line"])
 case("np_int_cast", [PREAMBLE] + functions(he=he_with(
     "np.random.randn(layers_dims[l], layers_dims[l-1]) * np.sqrt(2./np.int(layers_dims[l-1]))")),
     ["`np.int` was removed in NumPy 1.24"])

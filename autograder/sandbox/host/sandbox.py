@@ -288,9 +288,13 @@ class Sandbox:
         proc.stdout = os.fdopen(out_r, "rb")
         return proc
 
-    def reseed(self) -> None:
-        """Later starts begin the global random stream elsewhere (the engine's ``call_fresh``)."""
-        self.random_seed = (self.random_seed + 1) % 2**32
+    def use_random_seed(self, seed: int) -> None:
+        """Calls from now on run in a process whose global random stream starts from ``seed`` (the
+        engine's ``call_fresh`` asks for another state, then its first one back): a process started
+        with another seed ends here, and the next call starts one with this seed."""
+        if seed != self.random_seed:
+            self.random_seed = seed % 2**32
+            self.kill()
 
     def call(self, function: str, args: list) -> ProbeReply:
         """Call ``function(*args)`` in a fresh fork of the loaded submission."""

@@ -7,7 +7,9 @@ import ast
 import os
 import traceback
 
-from autograder.limits import REPR_CHARS
+import numpy as np
+
+from autograder.limits import FRAME_LOCALS, FRAME_NAME_CHARS, REPR_CHARS
 from autograder.sandbox.jail.guard import GUARD
 from autograder.sandbox.values import safe_repr, type_name
 
@@ -48,6 +50,41 @@ def short_traceback(exc: BaseException) -> str:
     return f"{type_name(exc)}: {_safe_str(exc)}{where}"
 
 
+def failing_frame(exc: BaseException) -> list:
+    """What the student's own failing line could see: for an ``assert`` that fails, the shapes of
+    the arrays (and of the arrays in dicts) and the integers among the locals of the last frame
+    of the student's code, as ``[name, [shape...]]`` or ``[name, int]`` pairs. Exact types only
+    (no method of the student's runs here); the grader validates and caps every field."""
+    out: list = []
+    try:
+        frame = None
+        tb = exc.__traceback__
+        while tb is not None:
+            if _student_frame(tb.tb_frame.f_code.co_filename) is not None:
+                frame = tb.tb_frame
+            tb = tb.tb_next
+        if frame is None:
+            return out
+        local_vars = frame.f_locals  # a dict up to Python 3.12, a C-level proxy of the frame from 3.13
+        pairs = dict.items(local_vars) if type(local_vars) is dict else dict(local_vars).items()
+        for name, value in list(pairs)[:FRAME_LOCALS]:
+            if type(name) is not str:
+                continue
+            if type(value) is int:
+                out.append([name[:FRAME_NAME_CHARS], value])
+            elif type(value) is np.ndarray:
+                out.append([name[:FRAME_NAME_CHARS], [int(n) for n in value.shape]])
+            elif type(value) is dict:
+                for key, item in list(dict.items(value))[:FRAME_LOCALS]:
+                    if type(key) is str and type(item) is np.ndarray:
+                        out.append([f"{name}[{key!r}]"[:FRAME_NAME_CHARS], [int(n) for n in item.shape]])
+            if len(out) >= FRAME_LOCALS:
+                break
+    except BaseException:  # noqa: BLE001 - a hostile frame loses its description, not the reply
+        return []
+    return out[:FRAME_LOCALS]
+
+
 def _safe_str(exc: BaseException) -> str:
     """The exception's message as Python prints it (``name 'rs' is not defined``), capped."""
     try:
@@ -84,7 +121,7 @@ def load_chunks(chunks: list[dict], namespace: dict) -> list[str]:
         try:
             tree = ast.parse(chunk["code"], filename=origin)
         except SyntaxError as exc:
-            messages.append(f"{origin}: SyntaxError: {exc.msg} (line {exc.lineno}); this part was skipped")
+            messages.append(f"{origin}: {type(exc).__name__}: {exc.msg} (line {exc.lineno}); this part was skipped")
             continue
         except (ValueError, RecursionError, MemoryError) as exc:
             messages.append(f"{origin}: could not be parsed ({type(exc).__name__}); this part was skipped")

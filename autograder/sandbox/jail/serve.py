@@ -11,7 +11,7 @@ import signal
 from autograder.sandbox import wire
 from autograder.sandbox.jail import reuse
 from autograder.sandbox.jail.guard import GUARD
-from autograder.sandbox.jail.loading import short_traceback
+from autograder.sandbox.jail.loading import failing_frame, short_traceback
 from autograder.sandbox.outcomes import died_reply, limit_reply, unreadable_reply
 from autograder.sandbox.values import describe_result, safe_repr, type_name
 
@@ -47,8 +47,10 @@ def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
         result = fn(*args)
     except BaseException as exc:  # noqa: BLE001 - whatever the student function raises is its answer
         GUARD.restore()
-        wire.write_frame(out_fd, {"status": "raised", "exception": type_name(exc),
-                                  "message": short_traceback(exc), "seq": seq})
+        header = {"status": "raised", "exception": type_name(exc), "message": short_traceback(exc), "seq": seq}
+        if type(exc) is AssertionError:  # the student's own check: what its line saw explains it
+            header["frame"] = failing_frame(exc)
+        wire.write_frame(out_fd, header)
         return
     GUARD.restore()
     try:
