@@ -36,7 +36,15 @@ from autograder.reports import (
     write_submission_reports,
 )
 from autograder.statuses import ERROR, NOT_GRADED
-from autograder.stopping import Interrupted, WorkerStop, stop_signals, stop_workers
+from autograder.stopping import (
+    Interrupted,
+    WorkerStop,
+    acknowledge_stop,
+    hold_stops,
+    stop_checkpoint,
+    stop_signals,
+    stop_workers,
+)
 from autograder.training import Trainer
 
 
@@ -49,7 +57,9 @@ def default_cache_dir() -> Path:
 
 
 def config_digest(config: GradingConfig) -> str:
-    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+    """What of grading.yaml a grade depends on: everything but the ``semester`` section (due date,
+    late policy, visibility, exports), which acts on grades after grading and regrades nothing."""
+    return hashlib.sha256(config.model_dump_json(exclude={"semester"}).encode()).hexdigest()[:16]
 
 
 def cache_key(path: Path, config: GradingConfig) -> str:
@@ -198,65 +208,89 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         found = select(dict(ids))
     hide_extra = [str(out.resolve()), str(cache_dir.resolve())]
     report = BatchReport(skipped=discovery.skipped)
-    todo: list[tuple[Path, str, str]] = []
-    for p in found:
-        sid = ids[p]
-        key = report.keys[sid] = cache_key(p, config)
-        previous = None if force else load_previous(out / sid, key)
-        if previous is not None:
-            report.results.append(previous)
-            report.reused += 1
-        else:
-            todo.append((p, sid, key))
-    if on_start:
-        on_start(len(found))
-    for r in report.results:
-        if on_result:
-            on_result(r, True)
-    keys = {sid: key for _, sid, key in todo}
+    keys: dict[str, str] = {}
 
     def finish(result: SubmissionResult, trainings: int, written: bool = False) -> None:
         if not written:
-            write_submission_reports(out, result, config, keys[result.id])
+            result = _write_reports_or_error_row(out, result, config, keys[result.id])
         result.evidence = {}  # the pictures' data is in the reports now; a course's worth would pile up here
         report.results.append(result)
         report.graded += 1
         report.trainings += trainings
         if on_result:
             on_result(result, False)
+        stop_checkpoint()  # a stop dropped where it landed (a fork hook, a finalizer) ends the batch here
 
-    parent = Grader(config, Trainer(config, cache_dir), hide_extra)
-    report.isolation = parent.isolation.describe()
-    report.isolation_level = parent.isolation.level
+    # From here on a stop signal ends the batch with a gradebook: every submission found is either
+    # finished (now or in an earlier run) or listed as not graded, whenever the signal lands.
     with stop_signals():
         try:
+            todo: list[tuple[Path, str, str]] = []
+            for p in found:
+                sid = ids[p]
+                key = report.keys[sid] = cache_key(p, config)
+                previous = None if force else load_previous(out / sid, key)
+                if previous is not None:
+                    report.results.append(previous)
+                    report.reused += 1
+                else:
+                    todo.append((p, sid, key))
+            keys.update({sid: key for _, sid, key in todo})
+            if on_start:
+                on_start(len(found))
+            for r in report.results:
+                if on_result:
+                    on_result(r, True)
+            parent = Grader(config, Trainer(config, cache_dir), hide_extra)
+            report.isolation = parent.isolation.describe()
+            report.isolation_level = parent.isolation.level
             if jobs <= 1 or len(todo) <= 1:
                 _grade_serially(parent, todo, report, finish)
             else:
                 _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish)
         except Interrupted as stop:
+            acknowledge_stop()
             report.interrupted = stop
             done = {r.id for r in report.results}
-            report.not_graded = [SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=NOT_GRADED,
+            report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p), status=NOT_GRADED,
                                                   error=f"not graded: the batch was stopped ({stop})")
-                                 for p, sid, _ in todo if sid not in done]
-    report.results.sort(key=lambda r: r.id)
-    rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
-    write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
-    write_class_summary(out, rows, config, skipped=report.skipped)
-    summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
-                            interrupted=str(report.interrupted or ""), skipped=report.skipped)
-    write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
+                                 for p in found if ids[p] not in done]
+        # The gradebook and both summaries are written whole and together: a stop that lands now is
+        # not raised; the command says it after its closing lines (autograder.stopping.final_stop).
+        with hold_stops(raise_after=False):
+            report.results.sort(key=lambda r: r.id)
+            rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
+            write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
+            write_class_summary(out, rows, config, skipped=report.skipped)
+            summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
+                                    interrupted=str(report.interrupted or ""), skipped=report.skipped)
+            write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
     return report
 
 
+def _write_reports_or_error_row(out: Path, result: SubmissionResult, config: GradingConfig,
+                                key: str) -> SubmissionResult:
+    """The submission's reports; if writing them fails (the grader's own failure on what this one
+    submission holds), an error row's reports instead: the batch goes on, every other report is written."""
+    try:
+        write_submission_reports(out, result, config, key)
+        return result
+    except Exception as exc:  # noqa: BLE001 - MemoryError included: this submission's row, not the batch
+        failed = SubmissionResult(id=result.id, name=result.name, path=result.path, status=ERROR,
+                                  isolation=result.isolation,
+                                  error=f"grader failure writing the reports: {type(exc).__name__}: {str(exc)[:300]}")
+        write_submission_reports(out, failed, config, key)
+        return failed
+
+
 def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
-    if todo:
-        parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
-        warm_reference(parent)
-        report.trainings += parent.trainer.trainings_run
-    with parent:
+    with parent:  # the sandbox starter ends however this ends (a stop during the warm-up too)
+        if todo:
+            parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
+            warm_reference(parent)
+            report.trainings += parent.trainer.trainings_run
         for p, sid, _ in todo:
+            stop_checkpoint()
             before = parent.trainer.trainings_run
             result = parent.grade(p)
             result.id, result.name = sid, display_name(p.name)
@@ -278,11 +312,13 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
         # reference training still running waits on its lock rather than training it again.
         warmups = [pool.submit(_warm_in_worker, q, c) for q, c in reference_warmups(parent)]
         futures = {pool.submit(_grade_in_worker, str(p), sid, str(out), key): (p, sid) for p, sid, key in todo}
+        stop_checkpoint()
         for fut in warmups:
             try:
                 report.trainings += fut.result()
             except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
                 pass
+        stop_checkpoint()
         for graded in as_completed(futures):
             p, sid = futures[graded]
             try:

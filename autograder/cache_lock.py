@@ -17,13 +17,16 @@ ignored, emulated per client, refused with ENOLCK, or left behind by a client th
    server). So the worst case is a training run twice, not a batch that waits forever.
 
 Cache writes are best effort: a folder that cannot be written (full, read-only) only means
-the outcome is kept in memory and computed again by the next process.
+the outcome is kept in memory and computed again by the next process. What the entries hold
+is signed (autograder.cache_signing): only this file's rule for writing them is here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,7 +76,14 @@ def advisory_lock(path: Path, wait: float = TRAINING_LOCK_WAIT_SECONDS, *, done:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(path, "a")  # noqa: SIM115 - closed below, after the body
+        # Never through a link, never blocking on a FIFO someone planted under the lock's name, and
+        # only a regular file: a lock is a hint, and a strange one is simply not used.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                     0o600)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError("not a regular file")
+        f = os.fdopen(fd, "a")
     except OSError:
         yield False
         return

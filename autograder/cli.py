@@ -30,6 +30,7 @@ from autograder.escape import terminal_text, visible
 from autograder.limits import SKIPPED_SHOWN, TABLE_ROWS_OFF_TERMINAL
 from autograder.outdir import OutputFolderError
 from autograder.statuses import ERROR, GRADED
+from autograder.stopping import Interrupted, acknowledge_stop, hold_stops, stop_signals
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 PROGRESS_SECONDS = 5.0
@@ -52,6 +53,26 @@ def _table(report: BatchReport, config) -> Table:
 
 def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console: Console,
                 strict: bool = False, shard=None) -> int:
+    """Grade and report; the exit status. A stop signal at any moment ends it with 130 or 143 and a line
+    saying what was and was not graded (autograder.stopping)."""
+    finished: list[BatchReport] = []  # the batch's report, once grade_batch has returned
+    try:
+        with stop_signals():
+            return _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console, strict, shard,
+                                finished)
+    except Interrupted as stop:
+        acknowledge_stop()
+        if finished:  # between the batch's end and its closing lines
+            return _stopped(stop, len(finished[0].not_graded))
+        # Stopped before the batch knew its submissions (reading grading.yaml, checking the reference,
+        # listing the inputs): nothing was graded and no gradebook was written.
+        click.echo(f"Stopped ({stop}) before grading began: no submission was graded (all of them not graded), "
+                   "no gradebook written. Run the same command again to grade them.", err=True)
+        return stop.exit_status
+
+
+def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console: Console,
+                 strict: bool, shard, finished: list[BatchReport]) -> int:
     try:
         config = load_config(config_path)
         from autograder.course import check_reference
@@ -91,6 +112,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
             report = grade_batch([Path(p) for p in paths], Path(out), config, jobs=jobs, cache_dir=cache,
                                  force=force, on_start=on_start, on_result=on_result,
                                  select=recorder.select if recorder else None, junit=Path(junit) if junit else None)
+            finished.append(report)
             if recorder:
                 recorder.finish(report)
     except (FileNotFoundError, ConfigError, OutputFolderError) as exc:
@@ -100,7 +122,26 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         click.echo(f"error: could not write a report: {exc}. Fix it and run the same command again: "
                    "the submissions already graded are not graded again.", err=True)
         return 3
-    if not report.results and not (recorder and recorder.total):
+    # The batch is over: a stop from now on is said after these lines (_exit_after).
+    with hold_stops(raise_after=False):
+        return _closing_lines(report, config, console, out, junit, recorder, shard, strict)
+
+
+def _print_skipped(report: BatchReport, console: Console) -> None:
+    """Every entry of the input that is not a submission, with the reason: nothing vanishes unsaid."""
+    if not report.skipped:
+        return
+    n = len(report.skipped)
+    console.print(f"Not submissions ({n} entr{'y' if n == 1 else 'ies'} of the input, not graded):", markup=False)
+    for s in report.skipped[:SKIPPED_SHOWN]:
+        console.print(terminal_text("  ") + terminal_text(str(s.path), one_line=True) + terminal_text(f": {s.reason}"),
+                      soft_wrap=True)
+    if n > SKIPPED_SHOWN:
+        console.print(f"  and {n - SKIPPED_SHOWN} more (summary.json and summary.html list them all)", markup=False)
+
+
+def _closing_lines(report: BatchReport, config, console: Console, out, junit, recorder, shard, strict: bool) -> int:
+    if report.interrupted is None and not report.results and not (recorder and recorder.total):
         _print_skipped(report, console)
         click.echo("error: no submissions found (expected .ipynb, .py or .zip files, or package folders)", err=True)
         return 2
@@ -137,11 +178,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
             return 3
         console.print(terminal_text(f"JUnit XML: {junit}"))
     if report.interrupted is not None:
-        n = len(report.not_graded)
-        click.echo(f"Stopped ({report.interrupted}): {n} submission{'s' * (n != 1)} not graded, listed as "
-                   f"'not graded' in the gradebook and summary. Run the same command again to grade them; "
-                   f"finished submissions are kept.", err=True)
-        return report.interrupted.exit_status
+        return _stopped(report.interrupted, len(report.not_graded))
     errors = sum(r.status == ERROR for r in report.results)
     if strict and errors:
         click.echo(f"--strict: {errors} submission{'s' * (errors != 1)} could not be graded", err=True)
@@ -149,17 +186,25 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
     return 0
 
 
-def _print_skipped(report: BatchReport, console: Console) -> None:
-    """Every entry of the input that is not a submission, with the reason: nothing vanishes unsaid."""
-    if not report.skipped:
-        return
-    n = len(report.skipped)
-    console.print(f"Not submissions ({n} entr{'y' if n == 1 else 'ies'} of the input, not graded):", markup=False)
-    for s in report.skipped[:SKIPPED_SHOWN]:
-        console.print(terminal_text("  ") + terminal_text(str(s.path), one_line=True) + terminal_text(f": {s.reason}"),
-                      soft_wrap=True)
-    if n > SKIPPED_SHOWN:
-        console.print(f"  and {n - SKIPPED_SHOWN} more (summary.json and summary.html list them all)", markup=False)
+def _stopped(stop: Interrupted, n: int) -> int:
+    """The line a stopped batch ends with (README, "Stopping, re-runs"), and its exit status."""
+    click.echo(f"Stopped ({stop}): {n} submission{'s' * (n != 1)} not graded, listed as "
+               f"'not graded' in the gradebook and summary. Run the same command again to grade them; "
+               f"finished submissions are kept.", err=True)
+    return stop.exit_status
+
+
+def _exit_after(status: int) -> None:
+    """Exit with ``status``, unless a stop signal came after the batch had finished: then it is said,
+    and the command ends with the signal's status all the same."""
+    from autograder.stopping import ENDING, final_stop
+
+    late = final_stop()
+    if late is not None:
+        stop = Interrupted(late)
+        click.echo(ENDING.format(name=stop), err=True)
+        status = stop.exit_status
+    sys.exit(status)
 
 
 class ProgressLines:
@@ -210,7 +255,7 @@ class _Commands(click.Group):
     """
 
     LAZY = {"build": "autograder.packaging.cli", "merge": "autograder.merge", "init": "autograder.course",
-            "check": "autograder.course"}
+            "check": "autograder.course", "semester": "autograder.semester.command"}
 
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *self.LAZY})
@@ -270,7 +315,7 @@ def grade(paths, out, jobs, config_path, cache, force, junit, progress, strict, 
     console = Console()
     if progress is None and console.is_terminal:
         progress = True
-    sys.exit(run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console, strict, shard))
+    _exit_after(run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console, strict, shard))
 
 
 @main.command()
@@ -280,4 +325,4 @@ def demo(out, jobs):
     """Grade the bundled example submissions and print the table."""
     console = Console()
     console.print(f"Grading the bundled examples in {EXAMPLES.relative_to(PROJECT_ROOT)} ...")
-    sys.exit(run_grading([EXAMPLES], out, jobs, None, None, True, console.is_terminal or None, None, console))
+    _exit_after(run_grading([EXAMPLES], out, jobs, None, None, True, console.is_terminal or None, None, console))

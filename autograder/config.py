@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from autograder import environment
+from autograder.semester.settings import Semester
 
 CONFIG_NAME = "grading.yaml"
 # A built wheel carries the course files (grading.yaml, solutions/, data/, public_tests/, the
@@ -76,6 +77,10 @@ class Limits(_Strict):
                                   "parsing), wall clock.")
     code_kb: int = Field(gt=0, description="Code in a submission's cells or modules, KB (parsing it takes about "
                          "300 MB per MB).")
+    grader_memory_mb: int = Field(default=200, ge=64, description="Memory the grader may spend reading one "
+                                  "submission, MB beyond its own (the reading runs in a child process with this "
+                                  "cap; a submission over it gets an error row and the batch goes on; a normal "
+                                  "notebook needs under 20 MB).")
     training_seconds: int = Field(gt=0, description="CPU seconds of one training of the model (a correct one "
                                   "takes 1-4 s).")
     training_submission_seconds: int = Field(gt=0, description="CPU seconds of all trainings of one submission "
@@ -83,9 +88,9 @@ class Limits(_Strict):
     trainings_per_submission: int = Field(gt=0, description="Trainings one submission may start (cached ones "
                                           "are free).")
     # Platform packages.
-    notebook_cell_seconds: int = Field(default=900, gt=0, description="Seconds nbgrader gives one cell when it "
-                                       "runs the notebook (`initgrade build nbgrader`): the notebook's own "
-                                       "experiment cells train networks, minutes on a loaded two-core machine.")
+    notebook_cell_seconds: int = Field(default=900, gt=0, description="Unused since nbgrader records the engine's "
+                                       "grades without running the notebook (`initgrade build nbgrader`); kept so "
+                                       "grading.yaml files that set it stay valid.")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -149,6 +154,9 @@ class GradingConfig(_Strict):
     # with the wrong seeding). Keys: a check name (every question with that check) or
     # "question.check"; values in [0, 1]. Empty: no partial credit anywhere.
     partial_credit: dict[str, float] = {}
+    # The course around the grading (autograder/semester/settings.py): due date, late policy, what
+    # students see when, LMS columns. Not part of any grade: the cache key leaves it out.
+    semester: Semester = Semester()
 
     @model_validator(mode="after")
     def _cross_references(self):
@@ -165,6 +173,11 @@ class GradingConfig(_Strict):
                 (not q and any(c in question.checks for question in self.questions.values()))
             if not known:
                 raise ValueError(f"partial_credit.{key}: no such check (use a check name or question.check)")
+        for key in self.semester.checks:
+            q, _, c = key.partition(".")
+            if q not in self.questions or (c and c not in self.questions[q].checks):
+                raise ValueError(f"semester.checks.{key}: no such question or check (use 'question' or "
+                                 "'question.check')")
         return self
 
     def partial_fraction(self, question: str, check: str) -> float:

@@ -26,7 +26,8 @@ from autograder.explain import LoadContext
 from autograder.feedback.evidence import TrainingLog, gather_evidence
 from autograder.hidden_tests import check_title, collect_checks
 from autograder.hidden_tests.common import PartialCredit
-from autograder.intake import IntakeError, Submission, load_submission
+from autograder.intake import Submission
+from autograder.intake.bounded import read_submission
 from autograder.probes import ProbeFailure, SandboxStudent
 from autograder.reference import reference_functions
 from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
@@ -179,7 +180,7 @@ class Grader:
         self.checks = collect_checks(config)
         self.trainer = trainer or Trainer(config)
         self.reference = reference_functions(config.functions)
-        self.hide = hide_paths(list(hide_extra))
+        self.hide_extra = list(hide_extra)  # the grader's outputs: covered in every sandbox
         self.isolation = detect_isolation()
         self.zygote = new_zygote(self.isolation)
 
@@ -209,20 +210,31 @@ class Grader:
         result = SubmissionResult(id=path.stem if path.is_file() else path.name, path=str(path), status=GRADED,
                                   isolation=self.isolation.level)
         try:
-            sub = submission or load_submission(path, self.config.limits.submission_mb << 20,
-                                                  self.config.limits.intake_seconds,
-                                                  self.config.limits.code_kb << 10, self.config.functions,
-                                                  max_members=self.config.limits.archive_members,
-                                                  max_entries=self.config.limits.folder_entries,
-                                                  notebook=self.config.notebook)
-        except (IntakeError, OSError) as exc:
-            result.status, result.error = ERROR, str(exc)
-            result.checks = self._zero_checks(f"the submission could not be read: {exc}")
-            result.seconds = time.monotonic() - t0
-            return result
+            return self._grade(path, submission, result, t0)
+        except Exception as exc:  # noqa: BLE001 - MemoryError included: one submission's row, never the batch
+            failed = SubmissionResult(id=result.id, path=result.path, status=ERROR, isolation=self.isolation.level,
+                                      error=f"grader failure: {type(exc).__name__}: {str(exc)[:300]}")
+            failed.checks = self._zero_checks("the grader failed on this submission; please tell your instructor")
+            failed.seconds = time.monotonic() - t0
+            return failed
+
+    def _grade(self, path: Path, submission: Submission | None, result: SubmissionResult, t0: float):
+        if submission is None:
+            # In a child process under grading.yaml's grader_memory_mb (autograder.intake.bounded).
+            reading = read_submission(path, self.config.limits, self.config.functions, self.config.notebook)
+            if reading.submission is None:
+                result.status, result.error = ERROR, reading.error
+                result.checks = self._zero_checks(f"the submission could not be read: {reading.error}")
+                result.seconds = time.monotonic() - t0
+                return result
+            submission = reading.submission
+        sub = submission
         result.kind, result.digest = sub.kind, sub.digest
         result.graded_file, result.graded_because = sub.graded_file, sub.graded_because
-        sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits, self.hide,
+        # What to hide, looked at again for each submission: an entry made while the batch runs
+        # (another checkout, a copy of the solutions) is covered from the next submission on.
+        sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits,
+                          hide_paths(self.hide_extra),
                           self.config.sandbox.stub_modules, self.isolation, self.zygote,
                           self.config.sandbox.preload_modules)
         try:

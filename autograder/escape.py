@@ -13,28 +13,38 @@ Every report writer passes such text through the one function of its format here
 * SVG pictures: :func:`svg_text` (one line, visible, XML's characters), applied by the pictures'
   element builder (autograder.feedback.svg_elements) to every text and attribute.
 * Markdown: :func:`md_block` and :func:`md_code` (student text only inside a code block or code span
-  that it cannot close, so no raw HTML, link, image or heading of its own).
+  that it cannot close, so no raw HTML, link, image or heading of its own); :func:`md_text` for a
+  line of running text (every ASCII punctuation character backslash-escaped).
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 from urllib.parse import quote
+
+from autograder.invisible import RANGES
 
 # Characters that change how the text around them is displayed rather than being seen: C0 and C1
 # controls (escape sequences, carriage return, backspace, bell), Unicode format characters (bidi
-# overrides and isolates, zero-width spaces and joiners, invisible operators, tags, BOM), line and
-# paragraph separators, lone surrogates (undecodable bytes of a file name). Tab and newline are
-# removed from this set where a format keeps them as layout.
-_INVISIBLE = ("\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
-              "\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
-              "\ud800-\udfff\U0001d173-\U0001d17a\U000e0000-\U000e0fff")
-_VISIBLE_KEEP_LAYOUT = re.compile(f"[{_INVISIBLE}]")
-_VISIBLE_ONE_LINE = re.compile(f"[\t\n{_INVISIBLE}]")
-# XML 1.0 allows #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
-_NOT_XML = re.compile(f"[{_INVISIBLE}\ufffe\uffff]")
-# A drawn text: one line, visible, XML's characters (tab and newline written out too).
-_NOT_SVG_TEXT = re.compile(f"[\t\n{_INVISIBLE}\ufffe\uffff]")
+# overrides and isolates, zero-width spaces and joiners, invisible operators, prefixed number signs,
+# tags, BOM), spaces other than the space, line and paragraph separators, private-use and unassigned
+# code points, lone surrogates (undecodable bytes of a file name), and the invisible letters, marks and
+# symbols (fillers, variation selectors, the braille blank): the class of autograder.invisible, derived
+# from Unicode's categories, not a hand list. Tab and newline are not in it: a format that must not
+# keep them as layout adds them.
+_INVISIBLE = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in RANGES)
+# XML 1.0 allows #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]: what it
+# forbids (other controls, surrogates, U+FFFE and U+FFFF, which are unassigned) is in the class.
+
+
+@cache
+def _pattern(one_line: bool) -> re.Pattern:
+    """The class as a pattern, with tab and newline when ``one_line``; compiled on first use (a few
+    hundred ranges: 10 ms that a command writing no text does not pay)."""
+    return re.compile(f"[{chr(9) + chr(10) if one_line else ''}{_INVISIBLE}]")
+
+
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -49,7 +59,7 @@ def _show(match: re.Match) -> str:
 def visible(text: object, *, one_line: bool = False) -> str:
     """``text`` with every invisible or display-changing character written out (``\\x1b``, ``\\u202e``).
     Newlines and tabs stay, unless ``one_line``."""
-    return (_VISIBLE_ONE_LINE if one_line else _VISIBLE_KEEP_LAYOUT).sub(_show, str(text))
+    return _pattern(one_line).sub(_show, str(text))
 
 
 # ----------------------------------------------------------------------------- terminal
@@ -80,7 +90,7 @@ def csv_cell(value: object) -> str:
 def xml_text(text: object) -> str:
     """Text for an XML 1.0 attribute or element: characters XML forbids (and other invisible ones)
     written out visibly; ElementTree escapes <, >, & and quotes."""
-    return _NOT_XML.sub(_show, str(text))
+    return _pattern(False).sub(_show, str(text))
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -101,6 +111,16 @@ def md_block(text: object, indent: str = "") -> str:
     fence = _fence_for(body, 3)
     lines = [fence + "text", *body.split("\n"), fence]
     return "\n".join(indent + line if line else indent.rstrip() for line in lines)
+
+
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def md_text(text: object) -> str:
+    """One line of running Markdown text (a table cell, a sentence): invisible characters written out,
+    and every ASCII punctuation character backslash-escaped (CommonMark allows it for each), so no
+    link, image, emphasis, table cell break, heading or HTML of its own."""
+    return _MD_PUNCTUATION.sub(r"\\\1", visible(text, one_line=True))
 
 
 def md_code(text: object) -> str:
@@ -127,4 +147,4 @@ def svg_text(text: object) -> str:
     (a drawn line break is invisible, so it is written out ``\\n``), every other invisible or
     display-changing character written out, and no character XML 1.0 forbids. The drawing's element
     builder (autograder.feedback.svg_elements) applies it, then escapes <, >, & and quotes."""
-    return _NOT_SVG_TEXT.sub(_show, str(text))  # visible(one_line=True), then xml_text, in one pass
+    return _pattern(True).sub(_show, str(text))  # visible(one_line=True), which xml_text's class is part of

@@ -37,9 +37,16 @@ RESERVED = frozenset({"gradebook.csv", "summary.html", "summary.json"})
 #: ...nor any name with the extension of a file a batch writes there (the JUnit file, ``--junit
 #: grades/junit.xml``, is checked by autograder.outdir to sit directly in the folder with one of these).
 RESERVED_SUFFIXES = frozenset({".csv", ".html", ".htm", ".xml", ".json", ".md", ".txt", ".svg"})
-#: Names Windows refuses for a file or folder, whatever the extension.
-_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-                              *(f"lpt{i}" for i in range(10))})
+#: Names Windows refuses for a file or folder, whatever follows the first dot (``PRN.x-3f09c2d1``,
+#: ``con.e-…``, ``nul.tar.gz``): the name up to its first dot, in any case, is compared with these.
+_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", "conin$", "conout$", "clock$",
+                              *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+
+
+def _device_name(candidate: str) -> bool:
+    """Whether Windows reads ``candidate`` as a device: its part before the first dot, without the
+    trailing spaces Windows ignores, is a device name."""
+    return candidate.split(".")[0].rstrip(" ").casefold() in _WINDOWS_DEVICES
 
 
 def display_name(name: str) -> str:
@@ -61,7 +68,7 @@ def _is_plain(candidate: str, reserved: frozenset[str]) -> bool:
     return (len(candidate) <= ID_CHARS and PLAIN.fullmatch(candidate) is not None
             and not candidate.endswith(".") and candidate.casefold() not in reserved
             and Path(candidate).suffix.casefold() not in RESERVED_SUFFIXES
-            and candidate.split(".")[0].casefold() not in _WINDOWS_DEVICES)
+            and not _device_name(candidate))
 
 
 def safe_id(name: str, reserved: frozenset[str] = RESERVED) -> str:
@@ -73,6 +80,8 @@ def safe_id(name: str, reserved: frozenset[str] = RESERVED) -> str:
     chars = [c if c.isascii() and (c.isalnum() or c in "._-") else "_"
              for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)]
     stem = re.sub(r"_+", "_", "".join(chars)).lstrip(".-")[:ID_CHARS - 9].rstrip(".") or "_"
+    if _device_name(f"{stem}-"):  # PRN.x_-3f09c2d1 (from PRN.x<U+202E>) still names the printer on Windows
+        stem = ("_" + stem)[:ID_CHARS - 9].rstrip(".")
     return f"{stem}-{_short_hash(name)}"
 
 

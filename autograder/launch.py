@@ -29,6 +29,16 @@ def grades_in_this_process(args: list[str]) -> bool:
 
 
 def main() -> None:
+    if sys.argv[1:2] in (["grade"], ["demo"]):
+        # A stop signal is the grader's from the first instant: recorded now, raised once the command
+        # line is ready (autograder.stopping), so Ctrl-C or SIGTERM during start-up ends with 130 or 143
+        # and its message, never a traceback, "Aborted!" or a silent death that leaves children behind.
+        import atexit
+
+        from autograder.stopping import install_stop_handlers, last_word
+
+        install_stop_handlers()
+        atexit.register(last_word)  # the first registered runs last
     if grades_in_this_process(sys.argv[1:]) and not environment.namespaces_disabled():
         from autograder.sandbox import start_early
 

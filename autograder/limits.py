@@ -93,6 +93,24 @@ ZIP_RATIO_FROM_BYTES = 1 << 20
 #: once more, so groups of at most one candidate are tokenized at most twice.
 IPYTHON_GROUP_CANDIDATES = 1
 IPYTHON_GROUP_LINES = 256
+#: A top-level block that only IPython can rewrite costs one tokenization of the block per line it
+#: may rewrite: past this many lines tokenized (candidates x lines; a function of 50 lines with 20
+#: magics: 1,000), the block is passed on unrewritten and the sandbox tells its syntax error.
+IPYTHON_BLOCK_WORK = 20000
+#: The reading runs in a child of the grader (autograder/intake/bounded.py); the grader waits this
+#: much beyond intake_seconds (the child's own deadline) before it kills the child.
+INTAKE_CHILD_SLACK_SECONDS = 5
+#: Bytes of the child's JSON hand-over read per byte of the submission and of its code: the
+#: submission's text once (a control character is escaped in 6 bytes), plus 4 MiB of records.
+INTAKE_REPLY_FACTOR = 6
+#: Grader memory a reading may take per byte of the file read, at most (measured with bench/intake.py:
+#: syntax trees of dense code, about 280 bytes per byte): a file whose reading cannot reach half of
+#: grader_memory_mb this way is read in the grader's process, without the child's fork.
+READING_BYTES_PER_BYTE = 400
+#: Statements left out of grading handed over for the feedback, in the whole submission: the
+#: feedback names eight; a file of a million one-word statements would otherwise hand over a
+#: record for each.
+DROPPED_STATEMENTS_KEPT = 1000
 
 # ----------------------------------------------------------------------------- the jail's side
 # (autograder/sandbox/values.py, jail/: what the sandboxed process sends back about a value or its loading)
@@ -145,6 +163,10 @@ CGROUP_SCRATCH_FOLDERS = 4
 CGROUP_SLACK_MB = 256
 #: A frame header larger than this is refused before it is parsed (wire.read_frame's default).
 WIRE_HEADER_BYTES = 1 << 20
+#: JSON header bytes the grader reads from one submission's sandbox, all replies together (the load
+#: reports and every call's reply): a correct submission's take about 40 KB; a submission that forged
+#: a 1 MB header on every call made the grader decode 22 times a normal submission's CPU.
+SUBMISSION_HEADER_BYTES = 2 << 20
 #: Arrays a frame may carry when its reader sets no cap of its own (the grader's requests, the load
 #: reply, which carries none); replies to calls are capped by limits.reply_mb instead.
 WIRE_ARRAY_BYTES = 64 << 20
@@ -182,3 +204,14 @@ CLASSROOM_NAME_CHARS = 200
 #: In the student's kernel (``otter run``), after the first alarm the next comes this often, so a
 #: loop that swallows one interruption is interrupted again.
 INKERNEL_REFIRE_SECONDS = 0.5
+
+# The semester step (autograder/semester): files a student controls are read with a cap.
+# Gradescope's submission_metadata.json and nbgrader's timestamp.txt are a few KB at most.
+PLATFORM_METADATA_BYTES = 1 << 20
+# A Classroom clone's `git log` of one commit: a few hundred bytes; git gets this long to answer.
+GIT_LOG_BYTES = 4096
+GIT_LOG_SECONDS = 20.0
+# Entries of a folder submission looked at for its newest file time (the last-resort submission time).
+MTIME_ENTRIES = 10_000
+# The instructor's roster and overrides files (a course of 10,000 students is 1-2 MB).
+ROSTER_BYTES = 32 << 20

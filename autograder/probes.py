@@ -32,6 +32,7 @@ from autograder.limits import (
     EXCEPTION_NAME_CHARS,
     FRAME_LOCALS,
     FRAME_NAME_CHARS,
+    KEYS_DESCRIBED,
     RETURNED_REPR_CHARS,
     RETURNED_TYPE_CHARS,
 )
@@ -140,7 +141,7 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
     raw_entries = header.get("entries")
     if not isinstance(raw_entries, list):
         raise ProbeFailure(words.unexpected_reply(call))
-    for e in raw_entries:
+    for e in raw_entries[:KEYS_DESCRIBED + 1]:  # the jail describes no more; a forged list is not walked
         if not isinstance(e, dict):
             continue
         e = {k: e.get(k) for k in ("key", "key_repr", "type", "exact_ndarray", "dtype", "shape", "repr", "data")}

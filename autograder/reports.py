@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.atomic import write_atomic
+from autograder.class_figures import figures as class_figures
 from autograder.config import GradingConfig
 from autograder.engine import SubmissionResult
 from autograder.escape import csv_cell, visible
@@ -31,7 +32,7 @@ from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_ma
 from autograder.feedback.sections import section_heading
 from autograder.ids import display_name
 from autograder.intake.discovery import Skipped
-from autograder.statuses import ERROR, GRADED, NOT_GRADED
+from autograder.statuses import NOT_GRADED
 
 # ``name`` last: scripts that read the columns by position before it keep working.
 GRADEBOOK_COLUMNS_TAIL = ["total", "max_total", "status", "name"]
@@ -156,15 +157,15 @@ def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, iso
     isolation level, whether it was stopped early, one entry per submission, and the entries of the
     input that are not submissions, each with the reason (``not_submissions``). Ids and names are
     plain JSON strings; the reader escapes them for wherever it shows them."""
-    statuses = [r.status for r in results]
-    graded = [r for r in results if r.status == GRADED]
+    f = class_figures(results, config.max_points())
     return {
         "assignment": config.assignment, "grader_version": results[0].grader_version if results else "",
         "isolation": isolation, "complete": not interrupted, "stopped_by": interrupted or None,
-        "submissions": len(results), "graded": statuses.count(GRADED), "errors": statuses.count(ERROR),
-        "not_graded": statuses.count(NOT_GRADED), "unchanged_since_last_run": reused,
+        "submissions": f.submissions, "graded": f.graded, "errors": f.errors,
+        "not_graded": f.not_graded, "unchanged_since_last_run": reused,
         "max_total": config.max_points(),
-        "mean_total": round(sum(r.score for r in graded) / len(graded), 4) if graded else None,
+        # The same figures as summary.html (autograder.class_figures), with what they are over.
+        "mean_total": f.mean_total, "median_total": f.median_total, "mean_over": f.over,
         "results": [{"submission": r.id, "name": r.name or r.id, "status": r.status,
                      "total": None if r.status == NOT_GRADED else r.score, "error": r.error or None}
                     for r in sorted(results, key=lambda r: r.id)],

@@ -1,9 +1,12 @@
 """Stopping a batch when told: Ctrl-C or SIGTERM ends it within a second or two, keeping what finished.
 
 The grading parent turns SIGINT and SIGTERM into one ``Interrupted`` exception in its main thread
-(``stop_signals``): the grading under way unwinds (each ``finally`` closes its sandbox), the
-workers of a parallel batch are told with SIGTERM and then killed (``stop_workers``), and the
-batch writes its gradebook and summary for what finished, marked incomplete. Each finished
+(``stop_signals``), from the command's first instant (autograder.launch installs the handlers before
+any import; they are held, not raised, until the command line is ready, and again while the
+gradebook and summary are written: ``hold_stops``): the grading under way unwinds (each ``finally``
+closes its sandbox), the workers of a parallel batch are told with SIGTERM and then killed
+(``stop_workers``), and the batch writes its gradebook and summary for what finished, marked
+incomplete. Each finished
 submission's results.json is already on disk, so a re-run grades only the rest.
 
 Workers ignore SIGINT: a Ctrl-C reaches the whole process group, and the parent decides. A
@@ -19,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -40,27 +44,148 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
+class _Stops:
+    """The one set of stop handlers of this process (a command installs them once, at its first instant).
+
+    The first SIGINT or SIGTERM is recorded and raised as ``Interrupted`` in the main thread, unless
+    stops are held (``hold_stops``: imports, writing the reports). Later signals are ignored: the
+    command is already winding down. A stop stays pending until the code that acts on it says so
+    (``acknowledge_stop``): Python drops an exception raised where it cannot propagate (a fork hook,
+    a finalizer), so the batch re-raises a pending stop at its checkpoints (``stop_checkpoint``).
+    """
+
+    def __init__(self):
+        self.installed = False
+        self.old: dict[int, object] = {}
+        self.old_hook = sys.unraisablehook
+        self.fired: int | None = None
+        self.handled = False
+        self.holds = 0
+        self.closing = False  # final_stop has run: the command's result is decided
+        self.process = False  # installed by the command's own process (launch), not by a caller in-process
+
+    def handler(self, signum, frame):
+        if self.fired is not None:
+            return
+        self.fired = signum
+        if not self.holds:
+            raise Interrupted(signum)
+
+    def install(self) -> bool:
+        """Install the handlers; False when they already are (or this is not the main thread)."""
+        if self.installed or threading.current_thread() is not threading.main_thread():
+            return False
+        self.old = {s: signal.signal(s, self.handler) for s in STOP_SIGNALS}
+        self.old_hook = sys.unraisablehook
+        sys.unraisablehook = self.unraisable
+        self.installed = True
+        return True
+
+    def unraisable(self, info) -> None:
+        """A stop Python dropped (raised in a fork hook, a finalizer) is not an error to print: it is
+        still pending, and the next checkpoint raises it where it can act."""
+        if isinstance(info.exc_value, Interrupted):
+            return
+        self.old_hook(info)
+
+    def uninstall(self) -> None:
+        for s, h in self.old.items():
+            signal.signal(s, h)  # type: ignore[arg-type]
+        sys.unraisablehook = self.old_hook
+        self.__init__()  # type: ignore[misc]
+
+    def pending(self) -> int | None:
+        return self.fired if self.fired is not None and not self.handled else None
+
+
+_STOPS = _Stops()
+
+
+def install_stop_handlers() -> None:
+    """At a command's first instant (autograder.launch): stops are recorded from now on, and held
+    until the command releases them (``stop_signals``), so an import is never cut in half. A mask
+    inherited from whoever started the command (a parent with these signals blocked) is lifted: the
+    stop signals are this command's to handle."""
+    if _STOPS.install():
+        _STOPS.holds += 1
+        _STOPS.process = True
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def stop_checkpoint() -> None:
+    """Raise a stop that came and was not acted on yet (held then, or dropped where it was raised)."""
+    if _STOPS.pending() is not None and not _STOPS.holds and threading.current_thread() is threading.main_thread():
+        raise Interrupted(_STOPS.fired)  # type: ignore[arg-type]
+
+
+def acknowledge_stop() -> None:
+    """The stop is being acted on (the batch lists what was not graded, the command says so)."""
+    _STOPS.handled = True
+
+
 @contextlib.contextmanager
 def stop_signals():
-    """While inside, the first SIGINT or SIGTERM raises ``Interrupted`` in the main thread; later ones
-    are ignored while the batch winds down. Old handlers are put back on the way out."""
-    if threading.current_thread() is not threading.main_thread():
+    """While inside, a stop signal raises ``Interrupted`` in the main thread (at once on entry when one
+    came earlier, while held); later ones are ignored. Installs the handlers when no one has (and
+    puts the old ones back on the way out); nests."""
+    own = _STOPS.install()
+    holds, _STOPS.holds = _STOPS.holds, 0
+    try:
+        stop_checkpoint()
         yield
-        return
-    fired: list[int] = []
+    finally:
+        _STOPS.holds = holds
+        if own:
+            _STOPS.uninstall()
 
-    def handler(signum, frame):
-        if fired:
-            return
-        fired.append(signum)
-        raise Interrupted(signum)
 
-    old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+@contextlib.contextmanager
+def hold_stops(raise_after: bool = True):
+    """While inside, a stop signal is recorded, not raised (the gradebook and summary are written
+    whole, together); on the way out, a recorded one is raised, unless ``raise_after`` is False (the
+    command's closing lines: ``final_stop`` then tells the caller)."""
+    _STOPS.holds += 1
     try:
         yield
     finally:
-        for s, h in old.items():
-            signal.signal(s, h)
+        _STOPS.holds -= 1
+    if raise_after:
+        stop_checkpoint()
+
+
+ENDING = ("Stopped ({name}) as the command was ending: 0 submissions not graded (the batch had finished: "
+          "its gradebook and summary are complete).")
+
+
+def final_stop() -> int | None:
+    """At the command's very end: stop signals blocked from now on (one that comes later is told by
+    ``last_word`` as the process exits), and the signal that came and was not acted on, if any."""
+    if _STOPS.process:  # in-process callers (a test, a script) keep their own signal mask
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # inherited by nothing: the command is ending
+        _STOPS.closing = True
+    late = _STOPS.pending()
+    if late is None and _STOPS.closing:
+        waiting = signal.sigpending() & set(STOP_SIGNALS)
+        late = min(waiting) if waiting else None
+    if late is not None:
+        _STOPS.handled = True
+    return late
+
+
+def last_word() -> None:
+    """Registered with atexit before anything else (autograder.launch), so it runs last: a stop signal
+    that came after ``final_stop`` (blocked, so still pending) ends the process with its status and
+    the ending line, rather than being dropped while the interpreter shuts down."""
+    if not _STOPS.closing or _STOPS.handled:
+        return
+    waiting = signal.sigpending() & set(STOP_SIGNALS)
+    if waiting:
+        signum = min(waiting)
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.write(ENDING.format(name=signal.Signals(signum).name) + "\n")
+            sys.stderr.flush()
+        os._exit(128 + signum)
 
 
 def stop_workers(grace: float = WORKER_GRACE_SECONDS) -> int:

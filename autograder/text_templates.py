@@ -39,9 +39,12 @@ kit        the kit's own text (isolation summaries, section headings), as is but
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import stat
 from collections.abc import Callable, Mapping
 from functools import cache
+from pathlib import Path
 
 from autograder.escape import md_block, md_code, visible
 
@@ -109,6 +112,25 @@ def quoted_only(filters: Mapping[str, Callable]) -> Callable[[object], Quoted]:
     return finalize
 
 
+def private_cache_folder(name: str) -> Path | None:
+    """``$XDG_CACHE_HOME/initgrade/<name>`` (``~/.cache`` by default), made mode 0700, or None when
+    it is not a folder this user alone owns and can write: a link, another owner, or open to others
+    (then nothing is cached there)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "initgrade" / name
+    try:
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        own, parent = os.lstat(folder), os.lstat(folder.parent)
+    except OSError:
+        return None
+    # The parent too, not writable by others: whoever may write it could swap the folder for a link.
+    for st, others in ((own, 0o077), (parent, 0o022)):
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & others:
+            return None
+    return folder
+
+
 def jinja_environment(package: str, *, autoescape: bool, finalize: Callable[[object], object],
                       filters: Mapping[str, Callable]):
     """A Jinja environment for the templates in ``package``'s ``templates/`` folder, whose every
@@ -117,13 +139,14 @@ def jinja_environment(package: str, *, autoescape: bool, finalize: Callable[[obj
     # Imported on first use: a command that renders nothing does not pay for it.
     from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
 
-    # Compiled templates are kept in a per-user folder of the system's temporary directory (Jinja
-    # checks it is the user's own, mode 0700): compiling costs 50-70 ms of a one-notebook command.
+    # Compiled templates are kept in a private folder of the user's cache (compiling costs 50-70 ms
+    # of a one-notebook command), never in Jinja's default folder of the shared temporary directory:
+    # Jinja chmods that path before checking it, so a link planted there as ``_jinja2-cache-0``
+    # made a root grader chmod the file it points to. No safe folder: compile every time.
     # The compiled code carries the autoescaping choice, so each choice has files of its own.
-    try:
-        compiled = FileSystemBytecodeCache(pattern=f"__initgrade_{'html' if autoescape else 'text'}_%s.cache")
-    except (OSError, RuntimeError):  # no usable temporary directory: compile every time
-        compiled = None
+    folder = private_cache_folder("templates")
+    compiled = (FileSystemBytecodeCache(str(folder), pattern=f"__initgrade_{'html' if autoescape else 'text'}_%s.cache")
+                if folder is not None else None)
     # Text formats are line-based: a tag on a line of its own leaves no line behind (trim_blocks,
     # lstrip_blocks); the pages use the same so that one template reads like another.
     env = Environment(loader=PackageLoader(package, "templates"), autoescape=autoescape, undefined=StrictUndefined,

@@ -7,6 +7,8 @@ every correct submission returns the reference's parameters bit for bit and gets
 the cached outcome. The cache lives in memory and, when a folder is given, on disk
 as small JSON files written atomically, shared by parallel workers, later runs and other
 machines on a network file system (the rule: autograder.cache_lock; at worst a training runs twice).
+Every disk entry is signed with a key only the grader's user can read (autograder.cache_signing): an
+entry a sandbox or another user planted or altered is ignored, reported, and trained again.
 
 Only facts derived by trusted code are cached (accuracies, costs, symmetry);
 reading the cache never executes anything.
@@ -31,20 +33,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from autograder.cache_lock import advisory_lock, store_atomic
+from autograder.cache_lock import advisory_lock
+from autograder.cache_signing import SignedCache, open_signed_cache
 from autograder.config import GradingConfig, data_folder
 from autograder.limits import TRAINING_LOCK_WAIT_SECONDS, TRAINING_WALL_FACTOR, TRAINING_WALL_SLACK_SECONDS
 from autograder.training_worker import WorkStopped, run_bounded
 from initlab import data as datasets
 from initlab.model import accuracy, cost_of, num_layers, train
 
-CACHE_VERSION = 3  # bump whenever the model's arithmetic (or what an Outcome holds) changes
+CACHE_VERSION = 4  # bump whenever the model's arithmetic (or what an Outcome holds) changes; 4: entries signed
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,17 @@ class Trainer:
         self.config = config
         self.lock_wait = lock_wait
         self.cache_dir = Path(cache_dir) if cache_dir else None
+        # Entries signed with a key only this user can read (autograder.cache_signing); a folder
+        # others could write is not used, and the reason is said once, here.
+        self.store: SignedCache | None = None
+        self.cache_problem = ""
+        if self.cache_dir is not None:
+            opened = open_signed_cache(self.cache_dir)
+            if isinstance(opened, str):
+                self.cache_problem = opened
+                print(f"initgrade: warning: {opened}; trainings are kept in memory only", file=sys.stderr)
+            else:
+                self.store = opened
         self._memory: dict[str, Outcome] = {}
         self._data: dict[str, tuple] = {}
         # Trainings stopped at training_seconds, by key: the same bytes again (another
@@ -162,21 +177,20 @@ class Trainer:
         modification time: grading with a warm cache then never reads the data (nor
         imports h5py: about 100 ms of a one-notebook command).
         """
-        if dataset in self._data or not self.cache_dir:
+        if dataset in self._data or self.store is None:
             return int(self.data(dataset)[0].shape[0])
         file = data_folder() / datasets.TRAIN_FILES.get(dataset, f"{dataset}.h5")
         try:
             st = file.stat()
         except OSError:
             return int(self.data(dataset)[0].shape[0])  # raises the loader's clear message
-        stamp = f"{dataset}:{file.resolve()}:{st.st_size}:{st.st_mtime_ns}"
-        memo = self.cache_dir / f"input-size-{hashlib.sha256(stamp.encode()).hexdigest()[:24]}.json"
-        try:
-            return int(json.loads(memo.read_text())["n_x"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        stamp = f"{CACHE_VERSION}:{dataset}:{file.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+        memo = f"input-size-{hashlib.sha256(stamp.encode()).hexdigest()[:24]}"
+        found = self.store.read(memo)
+        if found is not None and found.get("file") == stamp and isinstance(found.get("n_x"), int):
+            return found["n_x"]
         n_x = int(self.data(dataset)[0].shape[0])
-        store_atomic(memo, json.dumps({"n_x": n_x, "file": stamp}))
+        self.store.write(memo, {"n_x": n_x, "file": stamp})
         return n_x
 
     def cache_key(self, training: str, params: dict) -> str:
@@ -187,7 +201,7 @@ class Trainer:
         return hashlib.sha256((settings + params_digest(params)).encode()).hexdigest()
 
     def _disk_path(self, key: str) -> Path | None:
-        return self.cache_dir / f"{key}.json" if self.cache_dir else None
+        return self.store.folder / f"{key}.json" if self.store is not None else None
 
     def cached(self, training: str, params: dict[str, np.ndarray]) -> Outcome | None:
         """The outcome if it was computed before (memory or disk); never trains."""
@@ -197,13 +211,14 @@ class Trainer:
         return self._read_disk(key)
 
     def _read_disk(self, key: str) -> Outcome | None:
-        path = self._disk_path(key)
-        if not path or not path.exists():
+        """A signed entry of the disk cache (an unsigned, altered or planted one is ignored and reported)."""
+        data = self.store.read(key) if self.store is not None else None
+        if data is None:
             return None
         try:
-            result = Outcome(**json.loads(path.read_text()))
-        except (ValueError, TypeError, OSError):
-            return None  # a damaged cache entry is simply recomputed
+            result = Outcome(**data)
+        except TypeError:
+            return None  # signed by this kit, but another version's fields: computed again
         self._memory[key] = result
         return result
 
@@ -245,7 +260,8 @@ class Trainer:
             if found is not None:
                 return found
             result = self._memory[key] = self._train(training, params, key, budget)
-            store_atomic(path, json.dumps(asdict(result)))
+            if self.store is not None:
+                self.store.write(key, asdict(result))
             return result
 
     def _train(self, training: str, params: dict[str, np.ndarray], key: str = "",

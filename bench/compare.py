@@ -14,11 +14,11 @@ trimmed), and grades them with:
 * ``nbgrader autograde`` on the whole course, and once for a single student.
 
 Training cache: every tool starts with the same warm cache of training outcomes (the
-kit's cold batch fills it, then it is copied for the in-kernel checks of otter and
-nbgrader), so the figures compare the graders, not the trainings; the kit's cold batch
-is shown as well. Scores are compared question by question; the only differences
-allowed are the kit's partial credit, which pass/fail otter tests and nbgrader cells
-cannot give (the command fails on any other).
+kit's cold batch fills it; otter and nbgrader, which run the engine, use it too), so
+the figures compare the graders, not the trainings; the kit's cold batch
+is shown as well. Scores are compared question by question and must be equal: otter
+and nbgrader record the engine's grades, partial credit included (the command fails
+on any difference).
 """
 
 from __future__ import annotations
@@ -142,16 +142,8 @@ def main() -> None:
     # --- scores ---------------------------------------------------------------------------
     differ = [(name, q, kit[name][q], otter[name][q], nbgrader[name][q]) for name in sources for q in QUESTIONS
               if not kit[name][q] == otter[name][q] == nbgrader[name][q]]
-    # otter's test cases and nbgrader's test cells are pass/fail: the kit's partial credit
-    # (grading.yaml partial_credit) cannot exist there. A difference of exactly that much is explained.
-    partial = {}
-    for name in sources:
-        data = json.loads((work / "kit-warm1" / name / "results.json").read_text())
-        for (q, _c), t in zip(data["extra_data"]["checks"], data["tests"]):
-            if t["status"] == "failed" and float(t["score"]) > 0:
-                partial[name, q] = partial.get((name, q), 0.0) + float(t["score"])
-    unexplained = [d for d in differ
-                   if not (d[3] == d[4] and abs(d[2] - d[3] - partial.get((d[0], d[1]), 0.0)) < 1e-9)]
+    # otter and nbgrader record the engine's grades (partial credit included): no difference is explained.
+    unexplained = differ
     n = len(sources)
     otter_med = statistics.median(t.seconds for t in otter_runs)
     otter_total = sum(t.seconds for t in otter_runs)
@@ -190,11 +182,9 @@ def main() -> None:
     print(f"scores: {same} of {n * len(QUESTIONS)} question scores equal in all three graders"
           + ("" if not differ else "; differing (submission, question, kit, otter, nbgrader):"))
     for d in differ:
-        why = ("" if d in unexplained else
-               f"  <- the kit's partial credit ({partial[d[0], d[1]]:g}): otter and nbgrader tests are pass/fail")
-        print("  ", d, why)
+        print("  ", d)
     if unexplained:
-        print(f"{len(unexplained)} differences are NOT explained by partial credit")
+        print(f"{len(unexplained)} differences: otter and nbgrader must record the engine's grades")
     figures.update(single=single, kit_j1=w1_t.seconds, kit_j2=w2_t.seconds, kit_j4=w4_t.seconds,
                    kit_cold=cold_t.seconds,
                    otter_median=otter_med, otter_total=otter_total, nbgrader_one=nb_one.seconds,

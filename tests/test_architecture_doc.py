@@ -11,7 +11,7 @@ from autograder import environment
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "architecture.md").read_text()
 # The packages the page maps module by module.
-MAPPED = ("sandbox", "sandbox/host", "sandbox/jail", "intake", "diagnose", "packaging", "platforms")
+MAPPED = ("sandbox", "sandbox/host", "sandbox/jail", "intake", "diagnose", "packaging", "platforms", "semester")
 
 
 def _sections() -> dict[str, set[str]]:

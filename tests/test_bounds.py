@@ -345,7 +345,8 @@ def test_each_bound_in_one_batch(tmp_path):
     """Five submissions, each over one bound, between two correct ones, in one batch."""
     config_path = tmp_path / "grading.yaml"
     raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
-    raw["limits"].update(trainings_per_submission=1, intake_seconds=2, training_seconds=4)
+    # code_kb raised so that the slow notebook (880 KB of code) meets intake_seconds before code_kb.
+    raw["limits"].update(trainings_per_submission=1, intake_seconds=2, training_seconds=4, code_kb=1024)
     raw["training"]["images"]["num_iterations"] = 60000  # every new deep training goes past 4 CPU seconds
     config_path.write_text(yaml.safe_dump(raw, sort_keys=False))
     config = load_config(config_path)
@@ -357,7 +358,7 @@ def test_each_bound_in_one_batch(tmp_path):
     (folder / "two_trainings.py").write_text((MISTAKES / "random_rand_uniform.py").read_text())
     (folder / "big_replies_last.py").write_text(CORRECT.read_text() + _padded(config.questions[last].function))
     (folder / "deep_times_10.py").write_text((MISTAKES / "deep_times_10.py").read_text())
-    _quadratic_block_notebook(folder / "slow_intake.ipynb")
+    _many_blocks_notebook(folder / "slow_intake.ipynb", lines=80000)  # seconds of IPython's work
     _notebook(folder / "much_code.ipynb", "x = 1\n" * (config.limits.code_kb * 1024 // 6 + 1))
     out = tmp_path / "out"
     report = grade_batch([folder], out, config, jobs=1, cache_dir=tmp_path / "cache")

@@ -56,7 +56,8 @@ def test_a_lock_held_elsewhere_is_passed_by_after_the_wait(quick_config, tmp_pat
         fcntl.flock(holder, fcntl.LOCK_EX)
         outcome = trainer.outcome("circles", he_params())
     assert trainer.trainings_run == 1
-    assert json.loads((tmp_path / f"{key}.json").read_text())["train_accuracy"] == outcome.train_accuracy
+    entry = json.loads((tmp_path / f"{key}.json").read_text())  # signed: the data and its HMAC
+    assert json.loads(entry["data"])["train_accuracy"] == outcome.train_accuracy
     assert not leftovers(tmp_path)
 
 

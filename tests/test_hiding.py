@@ -46,16 +46,13 @@ def fake_root(tmp_path, monkeypatch):
 def needs(monkeypatch, root: Path, paths: list[str]) -> None:
     monkeypatch.setattr(hiding, "needed_paths", lambda: [(root / p).resolve() for p in paths])
     hiding.ancestors_of_needed.cache_clear()
-    hiding.tmp_holds_needed.cache_clear()
 
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
     hiding.ancestors_of_needed.cache_clear()
-    hiding.tmp_holds_needed.cache_clear()
     yield
     hiding.ancestors_of_needed.cache_clear()
-    hiding.tmp_holds_needed.cache_clear()
 
 
 def hidden_under(root: Path, extra=()) -> set[str]:
@@ -88,20 +85,40 @@ def test_the_ways_and_the_needed_folders_stay_whole(fake_root):
 
 
 def test_tmp_is_left_to_its_private_mount_when_nothing_needed_is_there(fake_root):
-    assert hiding.tmp_holds_needed() is False
+    assert hiding.keep_in_private() == []
     assert not any(h == "tmp" or h.startswith("tmp/") for h in hidden_under(fake_root))
 
 
-def test_a_project_under_tmp_keeps_its_way_and_covers_the_rest_of_tmp(fake_root, monkeypatch):
+def test_a_project_under_tmp_is_bound_back_and_tmp_is_not_walked(fake_root, monkeypatch):
+    """The jail covers /tmp whole with its own tmpfs: nothing of it is hidden entry by entry (a
+    socket, a FIFO or a file made later would slip past such a list); the needed folders under
+    it, outermost only, are what the jail binds back."""
     (fake_root / "tmp/ci/proj/assignment").mkdir(parents=True)
     (fake_root / "tmp/ci/proj/solutions").mkdir()
-    (fake_root / "tmp/ci/venv").mkdir()
-    needs(monkeypatch, fake_root, ["tmp/ci/venv", "tmp/ci/proj/assignment"])
-    assert hiding.tmp_holds_needed() is True
+    (fake_root / "tmp/ci/venv/lib").mkdir(parents=True)
+    needs(monkeypatch, fake_root, ["tmp/ci/venv", "tmp/ci/venv/lib", "tmp/ci/proj/assignment"])
+    assert hiding.keep_in_private() == [str(fake_root / "tmp/ci/proj/assignment"), str(fake_root / "tmp/ci/venv")]
     hidden = hidden_under(fake_root)
-    assert {"tmp/scratch", "tmp/ci/proj/solutions"} <= hidden
-    assert not {"tmp", "tmp/ci", "tmp/ci/venv", "tmp/ci/proj", "tmp/ci/proj/assignment"} & hidden
+    assert not any(h == "tmp" or h.startswith("tmp/") for h in hidden)
     assert {"root", "work"} <= hidden  # nothing needed there any more
+
+
+def test_a_project_under_var_tmp_does_not_walk_var_tmp(fake_root, monkeypatch):
+    """/var is on the way, so its other entries are covered; /var/tmp is private in the jail."""
+    (fake_root / "var/tmp/ci/proj/assignment").mkdir(parents=True)
+    (fake_root / "var/tmp/other").mkdir()
+    (fake_root / "var/lib").mkdir()
+    needs(monkeypatch, fake_root, ["var/tmp/ci/proj/assignment"])
+    hidden = hidden_under(fake_root)
+    assert "var/lib" in hidden
+    assert not any(h.startswith("var/tmp") for h in hidden)
+    assert hiding.keep_in_private() == [str(fake_root / "var/tmp/ci/proj/assignment")]
+
+
+def test_the_private_folders_are_the_ones_the_jail_replaces():
+    from autograder.sandbox.jail.filesystem import SCRATCH
+
+    assert set(hiding.PRIVATE_FOLDERS) == set(SCRATCH)
 
 
 def test_the_grader_outputs_are_covered_when_they_exist(fake_root):

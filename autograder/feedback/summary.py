@@ -25,6 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.atomic import write_atomic
+from autograder.class_figures import figures as class_figures
 from autograder.feedback import svg
 from autograder.feedback.sections import section_heading
 from autograder.limits import SUMMARY_IDS_SHOWN
@@ -128,11 +129,11 @@ def class_summary_html(results, config, out: Path | None = None, notice: str = "
     rows = [{"id": r.id, "name": r.name if renamed(r.id, r.name) else "",
              "scores": [r.question_scores().get(q, 0.0) for q in config.questions], "total": r.score,
              "diagnosed": "; ".join(d["per_submission"].get(r.id, []))} for r in d["results"]]
-    return render("summary.html.j2", title=config.title, n=len(d["results"]), n_graded=len(d["graded"]),
-                  n_errored=len(d["errored"]), mean=statistics.fmean(scores) if scores else 0.0,
-                  median=statistics.median(scores) if scores else 0.0, max_total=max_total,
-                  full_marks=sum(s >= max_total for s in scores), histogram=histogram, common=common,
-                  not_graded=len(d["not_graded"]), notice=notice,
+    f = class_figures(results, max_total)  # the figures summary.json states too
+    return render("summary.html.j2", title=config.title, n=f.with_total, n_graded=f.graded,
+                  n_errored=f.errors, mean=f.mean_total or 0.0, median=f.median_total or 0.0, max_total=max_total,
+                  full_marks=f.full_marks, over=f.over, histogram=histogram, common=common,
+                  not_graded=f.not_graded, not_graded_rows=d["not_graded"], notice=notice,
                   per_question_chart=chart, per_question=per_question, checks=checks,
                   errored=[{"id": r.id, "error": for_instructor(r.error)} for r in d["errored"]],
                   questions=list(config.questions), rows=rows,

@@ -16,7 +16,7 @@ def _is_literal(node: ast.AST) -> bool:
     try:
         ast.literal_eval(node)
         return True
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+    except (ValueError, TypeError, SyntaxError, RecursionError):  # a MemoryError is the reading's cap: told as such
         return False
 
 
@@ -171,23 +171,39 @@ def definitions_only(code: str) -> str:
     return _definitions(code)[0]
 
 
-def _definitions(code: str) -> tuple[str, list[dict], list[dict]]:
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return code, [], []
+def _definitions(code: str, tree: ast.Module | None = None) -> tuple[str, list[dict], list[dict]]:
+    if tree is None:
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError):
+            return code, [], []
     return _select(code, tree)
 
 
-def _chunk(origin: str, code: str, offset: int = 0) -> dict:
-    """One chunk for the sandbox (``origin``, ``code``) and, for the feedback only, the
-    statements left out (``dropped``) and the definitions kept (``defined``)."""
-    kept, dropped, defined = _definitions(code)
-    for d in dropped + defined:
+def _imports(tree: ast.Module) -> list[dict]:
+    """Each import statement's line and the names it binds: the feedback tells which names an
+    unavailable import left undefined, without the grader parsing the code a second time."""
+    return [{"line": node.lineno, "names": [(a.asname or a.name.split(".")[0]) for a in node.names if a.name != "*"]}
+            for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+
+
+def _chunk(origin: str, code: str, offset: int = 0, tree: ast.Module | None = None) -> dict:
+    """One chunk for the sandbox (``origin``, ``code``, ``line``: the lines before it in its cell
+    or file) and, for the feedback only, the statements left out (``dropped``), the definitions
+    kept (``defined``) and the imports (``imports``), with their lines in the cell or file."""
+    if tree is None:
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError):
+            return {"origin": origin, "code": code, "line": offset, "dropped": [], "defined": [], "imports": []}
+    kept, dropped, defined = _definitions(code, tree)
+    imports = _imports(tree)
+    for d in dropped + defined + imports:
         d["line"] += offset
         if "end" in d:
             d["end"] += offset
-    return {"origin": origin, "code": "\n" * offset + kept, "dropped": dropped, "defined": defined}
+    return {"origin": origin, "code": kept, "line": offset, "dropped": dropped, "defined": defined,
+            "imports": imports}
 
 
 # A line that can start a top-level statement (used only to split code that does not parse).
@@ -213,30 +229,39 @@ def _segments(lines: list[str]) -> list[tuple[int, int]]:
 
 
 def code_chunks(code: str, origin: str) -> list[dict]:
-    """Chunks of definitions for the sandbox, each padded so line numbers stay true.
+    """Chunks of definitions for the sandbox, each with the number of lines before it (``line``):
+    the sandbox compiles it at that offset, so line numbers stay true. (Padding each piece with
+    that many newlines instead made a file of many unparseable pieces cost memory quadratic in
+    its lines: 81 KB of ``a=(`` lines took 1 GB.)
 
     Code that parses is one chunk. Code with a syntax error is split where
     top-level statements start: the parts that parse keep their definitions, and
-    each part that does not is passed on as it is, for the sandbox to report with
-    its line number. A typo in one function then costs that function only.
+    each run of parts that do not is passed on as it is, for the sandbox to report
+    its first error with its line number. A typo in one function then costs that
+    function only.
     """
     try:
-        ast.parse(code)
-        return [_chunk(origin, code)]
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
         pass
+    else:
+        return [_chunk(origin, code, 0, tree)]
     lines = code.splitlines()
     chunks: list[dict] = []
     good: list[str] = []
-    good_from = 0
+    bad: list[str] = []  # a run of pieces that do not parse: one chunk, whose first error is told
+    good_from = bad_from = 0
     for start, end in _segments(lines):
         part = "\n".join(lines[start:end]) + "\n"
         try:
             ast.parse(part)
             ok = True
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        except (SyntaxError, ValueError, RecursionError):
             ok = False
         if ok:
+            if bad:
+                chunks.append({"origin": origin, "code": "".join(bad), "line": bad_from})
+                bad = []
             if not good:
                 good_from = start
             good.append(part)
@@ -244,7 +269,11 @@ def code_chunks(code: str, origin: str) -> list[dict]:
         if good:
             chunks.append(_chunk(origin, "".join(good), good_from))
             good = []
-        chunks.append({"origin": origin, "code": "\n" * start + part})
+        if not bad:
+            bad_from = start
+        bad.append(part)
+    if bad:
+        chunks.append({"origin": origin, "code": "".join(bad), "line": bad_from})
     if good:
         chunks.append(_chunk(origin, "".join(good), good_from))
     return [c for c in chunks if useful_chunk(c)]

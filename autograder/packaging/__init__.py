@@ -13,9 +13,10 @@ github     a GitHub Classroom workflow: the public checks on push, no secret (th
 ========== ===================================================================
 
 Tamper resistance: ``gradescope`` (and ``initgrade grade`` itself) run student
-code only inside the kit's sandbox. The otter and nbgrader builds run the kit's
-checks inside the student's own kernel (:mod:`autograder.platforms.inkernel`),
-where student code can interfere; the GitHub workflow runs in the student's
+code only inside the kit's sandbox; so do the otter and nbgrader builds, which
+record the engine's grades and run none of a submission in the tool's kernel
+(:mod:`autograder.platforms.nbgrader_engine`, :mod:`autograder.platforms.otter_plugin`);
+the GitHub workflow runs in the student's
 repository, which the student controls, so it is given no secret. See docs/platforms.md.
 """
 

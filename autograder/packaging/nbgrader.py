@@ -17,18 +17,15 @@ The source notebook is the solved notebook with nbgrader cell metadata (schema 3
   HIDDEN TESTS``: students see only a comment, ``nbgrader autograde`` restores the
   hidden body from its database.
 
-A test cell calls :func:`autograder.platforms.inkernel.run_check` (the kit's own
-check, in the student's kernel: not tamper-resistant). nbgrader gives zero points
-to a test cell that wrote anything to stderr, even when it passed, so the import
-is wrapped in ``warnings.catch_warnings`` and ``run_check`` silences warnings,
-numpy floating-point errors and stderr while the check runs; the generated
-``nbgrader_config.py`` also enables nbgrader's ``IgnorePattern`` for warning lines
-as a second line of defence, and gives cells a timeout.
+The test cells' points come from the kit's sandboxed engine: the generated
+``nbgrader_config.py`` makes ``nbgrader autograde`` grade each submitted notebook with
+the engine and record each test cell's outcome, points and feedback, without running
+the notebook in a kernel (:mod:`autograder.platforms.nbgrader_engine`). A hidden body
+only fails, so a cell never scores under a configuration without that step.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
@@ -50,6 +47,7 @@ from autograder.packaging.common import (
     write_notebook,
     write_text,
 )
+from autograder.platforms.engine_record import nbgrader_grade_id
 
 SCHEMA_VERSION = 3
 
@@ -78,14 +76,18 @@ def test_cell_placeholder(points: float, title: str) -> str:
 
 
 def test_cell_source(question: str, check: str, points: float, title: str) -> str:
+    """An autograder cell: its points come from the engine (``autograder.platforms.nbgrader_engine``).
+
+    The hidden body never runs in a kernel: ``nbgrader autograde`` with the generated
+    configuration executes nothing and writes the engine's outcome as the cell's output.
+    Run under another configuration, it fails, so the cell never scores without the engine.
+    """
     return (
         test_cell_placeholder(points, title) + "\n"
         "### BEGIN HIDDEN TESTS\n"
-        "import warnings\n"
-        "with warnings.catch_warnings():\n"
-        '    warnings.simplefilter("ignore")\n'
-        "    from autograder.platforms.inkernel import run_check\n"
-        f"run_check({json.dumps(question)}, {json.dumps(check)}, globals())\n"
+        f"# {question}.{check}: graded by the initgrade engine outside the notebook (nbgrader_config.py).\n"
+        "raise AssertionError(\"this check is recorded by the initgrade engine: run nbgrader autograde \"\n"
+        "                     \"from the folder of the nbgrader_config.py that initgrade build wrote\")\n"
         "### END HIDDEN TESTS"
     )
 
@@ -110,7 +112,7 @@ def source_notebook(config: GradingConfig, release: bool = False):
             title = check_title(q, check)
             cell = v4.new_code_cell(test_cell_placeholder(points, title) if release
                                     else test_cell_source(q, check, points, title))
-            grade_id = f"{q}-{check}".replace("_", "-")
+            grade_id = nbgrader_grade_id(q, check)
             cell["id"] = f"test-{grade_id}"
             cell.metadata["nbgrader"] = _nbgrader_meta(grade_id, grade=True, locked=True, points=points)
             cell.metadata["tags"] = ["hidden-check"]
@@ -153,7 +155,7 @@ def build_nbgrader(out: Path, config: GradingConfig) -> dict[str, Path]:
     copy_tree(course_path("public_tests"), folder / "public_tests", suffixes=(".py",))
     write_text(out / "nbgrader_config.py", render_template(
         "nbgrader/nbgrader_config.py.j2", assignment=assignment, course=assignment, notebook=config.notebook,
-        timeout=config.limits.notebook_cell_seconds, probe_seconds=config.limits.probe_seconds))
+        probe_seconds=config.limits.probe_seconds))
     per_question = ", ".join(f"{q} {config.max_points(q):g}" for q in config.questions)
     write_text(out / "README.md", render_template("nbgrader/README.md.j2", title=config.title, assignment=assignment,
                                                   notebook=config.notebook, points=config.max_points(),

@@ -16,10 +16,11 @@ NO PROMPT`` and is followed by an in-cell ``# BEGIN PROMPT`` string holding the
 kit's own placeholder, so ``otter assign`` gives students exactly the stub of the
 kit's student notebook (``# YOUR CODE HERE`` + ``raise NotImplementedError``).
 
-Every test calls :func:`autograder.platforms.inkernel.run_check`, i.e. the kit's
-check, in the student's kernel (not tamper-resistant; see docs/platforms.md), with
-stderr silenced and the per-call time limit of grading.yaml, since ``otter run``
-has no execution timeout of its own.
+The assignment config names the kit's otter plugin
+(:mod:`autograder.platforms.otter_plugin`): ``otter run`` grades the submitted file with
+the kit's sandboxed engine, runs none of the submission in its kernel, and records the
+engine's outcome for every test and the engine's points per question. The tests
+themselves only fail (they never pass without the plugin).
 
 Then: ``otter assign initialization.ipynb dist`` writes ``dist/student/`` (the
 notebook for students) and ``dist/autograder/`` (the autograder zip, usable with
@@ -28,7 +29,6 @@ notebook for students) and ``dist/autograder/`` (the autograder zip, usable with
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import yaml
@@ -47,6 +47,7 @@ from autograder.packaging.common import (
     write_notebook,
     write_text,
 )
+from autograder.platforms.engine_record import OTTER_PLUGIN
 
 
 def assignment_config(config: GradingConfig) -> dict:
@@ -60,6 +61,7 @@ def assignment_config(config: GradingConfig) -> dict:
         "files": ["public_tests"],
         "tests": {"files": False, "ok_format": False},
         "generate": {"show_hidden": True, "pdf": False, "filtering": False},
+        "plugins": [OTTER_PLUGIN],
     }
 
 
@@ -81,17 +83,17 @@ def otter_solution_source(source: str, function: str) -> str:
 
 
 def test_cell_source(question: str, check: str, points: float) -> str:
+    """A hidden otter test of one check: its outcome comes from the engine (the plugin), never the kernel."""
     config = yaml.safe_dump({"points": points, "hidden": True}, sort_keys=True).strip()
     return (
         '""" # BEGIN TEST CONFIG\n'
         f"{config}\n"
         '""" # END TEST CONFIG\n'
         f"def test_{question}_{check}(env):\n"
-        "    import warnings\n"
-        "    with warnings.catch_warnings():\n"
-        '        warnings.simplefilter("ignore")\n'
-        "        from autograder.platforms.inkernel import run_check\n"
-        f"    run_check({json.dumps(question)}, {json.dumps(check)}, env)\n"
+        f"    # {question}.{check}: graded by the initgrade engine outside the notebook; the plugin\n"
+        "    # records its outcome. Run without the plugin, the test fails rather than pass unchecked.\n"
+        "    raise AssertionError(\"this check is recorded by the initgrade engine plugin \"\n"
+        f"                         \"({OTTER_PLUGIN}), which did not run\")\n"
     )
 
 

@@ -47,9 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     results = grade_upload(root / "submission", cache=cache,
                            explicit=environment.submission_file(),
                            log=root / "results" / "initgrade.log")
+    from autograder.config import ConfigError, load_config
     from autograder.platforms.gradescope_view import gradescope_view
+    from autograder.semester.gradescope import apply_semester, with_late_line
 
-    write_json_atomic(root / "results" / "results.json", gradescope_view(results))
+    try:  # grading.yaml's semester section: the late penalty and what the student sees when
+        results = apply_semester(results, load_config(pinned_config()), root)
+    except ConfigError:
+        pass  # grade_upload already said why the configuration is unusable, in the results
+    write_json_atomic(root / "results" / "results.json", with_late_line(gradescope_view(results)))
     print(f"score {results.get('score', 0):g}")
     return 0
 

@@ -1,13 +1,13 @@
-"""Run one of the kit's checks inside a notebook kernel (otter-grader and nbgrader tests).
+"""Run one of the kit's checks inside a notebook kernel (hidden cells of builds made by earlier kits).
 
-The generated otter and nbgrader notebooks grade with the very same check
-functions as ``initgrade grade`` (``autograder/hidden_tests``), the points of
-``grading.yaml`` and the reference solutions, but they call the student's
-functions IN THE STUDENT'S OWN KERNEL through :class:`autograder.probes.LocalStudent`.
-That path is NOT tamper-resistant: code in the notebook runs in the same process
-as the checks and can change anything (the checks, numpy, this module). Use it
-for feedback and low-stakes grading; the kit's sandboxed engine is the path
-whose grades student code cannot forge.
+Builds made by this kit no longer call it: their otter and nbgrader grades are the
+engine's (:mod:`autograder.platforms.nbgrader_engine`, :mod:`autograder.platforms.otter_plugin`).
+Autograder zips and nbgrader source notebooks built by earlier kits still do: they
+call the very same check functions as ``initgrade grade`` (``autograder/hidden_tests``)
+on the student's functions IN THE STUDENT'S OWN KERNEL through
+:class:`autograder.probes.LocalStudent`. That path is NOT tamper-resistant: code in
+the notebook runs in the same process as the checks and can change anything (the
+checks, numpy, this module); rebuild with ``initgrade build`` to get grades of record.
 
 What this module adds around a check, because notebook graders need it:
 

@@ -103,6 +103,16 @@ def frame_length(buf: bytes | bytearray) -> int | None:
     return end + sum(8 * _element_count(spec) for spec in specs)
 
 
+class HeaderBudget:
+    """JSON header bytes still to be read from one sandbox, all its frames together: a reply may
+    reach the per-frame cap, but a submission whose every call forges one near it would make the
+    grader decode megabytes per call (22x a normal submission's CPU); past the budget a header is
+    refused unread, like one over the cap."""
+
+    def __init__(self, total: int):
+        self.left = total
+
+
 def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
     chunks = []
     remaining = n
@@ -125,17 +135,24 @@ def read_frame(
     max_header: int = WIRE_HEADER_BYTES,
     max_array_bytes: int = WIRE_ARRAY_BYTES,
     deadline: float | None = None,
+    budget: HeaderBudget | None = None,
 ):
     """Read one frame; returns ``(header, arrays)``.
 
     Raises WireError on anything malformed and WireTimeout when ``deadline``
-    (a ``time.monotonic()`` value) passes first.
+    (a ``time.monotonic()`` value) passes first. ``budget``: the header bytes this peer may
+    still send, over all its frames (spent by this one).
     """
     magic, length = _PREFIX.unpack(_read_exact(fd, _PREFIX.size, deadline))
     if magic != MAGIC:
         raise WireError("bad frame magic (the child wrote something that is not a reply)")
     if length > max_header:
         raise WireError(f"reply header of {length} bytes exceeds the {max_header}-byte cap")
+    if budget is not None:
+        if length > budget.left:
+            raise WireError(f"reply header of {length} bytes exceeds what is left ({budget.left} bytes) of the "
+                            "header bytes one submission's replies may take")
+        budget.left -= length
     try:
         header = json.loads(_read_exact(fd, length, deadline).decode("utf-8"))
     except (ValueError, RecursionError, MemoryError) as exc:  # UnicodeDecodeError, JSONDecodeError: ValueErrors

@@ -13,7 +13,14 @@ known paths is not enough; the sandbox sees only:
 
 Every other entry at the top level, and every sibling of a folder on those ways
 (``/root/.ssh`` beside ``/root/.pyenv``, ``solutions/`` beside ``assignment/``),
-is covered by an empty read-only mount (files by ``/dev/null``).
+is covered by an empty read-only mount (files, sockets, FIFOs and devices by an empty file).
+
+The scratch folders (``/tmp``, ``/var/tmp``, ``/run``, ``/dev/shm``) are not hidden entry by
+entry: the jail replaces each by a private tmpfs, whatever it holds now or later (a host's
+sockets, FIFOs, a file created after the batch started), and binds back read-only only the
+needed folders that lie under one (a CI clone under ``/tmp``: ``keep_in_private``).
+The list is computed again for every submission (``autograder.engine``), so an entry created
+elsewhere while a batch runs is covered from the next submission on.
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ ROOT = Path("/")
 SYSTEM_TOP = {"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc", "proc", "dev", "sys", "run"}
 SECRET_FILES = ["/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/sudoers", "/etc/ssh"]
 NEEDED_IN_PROJECT = ("assignment", "data")
+# Folders the jail covers by a private tmpfs of its own (jail/filesystem.py's SCRATCH; a test
+# holds the two equal): never hidden or walked here, their needed folders bound back instead.
+PRIVATE_FOLDERS = ("/tmp", "/var/tmp", "/run", "/dev/shm")
 
 
 def needed_paths() -> list[Path]:
@@ -44,8 +54,7 @@ def needed_paths() -> list[Path]:
 def ancestors_of_needed() -> frozenset[Path]:
     """Every needed path and each folder above one: what the hiding must leave reachable.
 
-    Cached for the process (like ``tmp_holds_needed``): a test that changes ``needed_paths``
-    clears both.
+    Cached for the process: a test that changes ``needed_paths`` clears it.
     """
     out: set[Path] = set()
     for p in needed_paths():
@@ -54,18 +63,22 @@ def ancestors_of_needed() -> frozenset[Path]:
     return frozenset(out)
 
 
-@functools.lru_cache(maxsize=1)
-def tmp_holds_needed() -> bool:
-    """Is the project or the Python installation under /tmp (a CI clone, say)?
-
-    Then /tmp cannot simply be covered by a private tmpfs: its other entries are
-    hidden one by one instead, and the sandbox gets its own scratch mount.
-    """
-    return (ROOT / "tmp").resolve() in ancestors_of_needed()
+def _private_folders() -> set[Path]:
+    return {(ROOT / p.lstrip("/")).resolve() for p in PRIVATE_FOLDERS}
 
 
-def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path]) -> list[Path]:
-    """Entries of ``folder`` that are neither needed nor on the way to something needed."""
+def keep_in_private() -> list[str]:
+    """The needed folders that lie under a private folder, outermost only: what the jail binds
+    back, read-only, into its private tmpfs (a project or a virtual environment under /tmp)."""
+    private = _private_folders()
+    inside = sorted({p for p in needed_paths() if any(p == f or f in p.parents for f in private)})
+    outermost = [p for p in inside if not any(q in p.parents for q in inside)]
+    return [str(p) for p in outermost]
+
+
+def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path], private: set[Path]) -> list[Path]:
+    """Entries of ``folder`` that are neither needed nor on the way to something needed (nor a
+    private folder, which the jail replaces whole)."""
     try:
         entries = list(folder.iterdir())
     except OSError:
@@ -76,11 +89,11 @@ def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path]) ->
             real = entry.resolve()
         except OSError:
             continue
-        if real in needed:
-            continue  # needed as a whole, content included
+        if real in needed or real in private:
+            continue  # needed as a whole, content included; or replaced whole by the jail
         if real in keep:
             if entry.is_dir() and not entry.is_symlink():
-                hide += _siblings_to_hide(entry, keep, needed)
+                hide += _siblings_to_hide(entry, keep, needed, private)
             continue
         hide.append(entry)
     return hide
@@ -90,19 +103,18 @@ def hide_paths(extra: Sequence[str | os.PathLike] = ()) -> list[str]:
     """Absolute paths to cover in the sandbox (the grader's outputs are passed as ``extra``)."""
     keep = ancestors_of_needed()
     needed = set(needed_paths())
+    private = _private_folders()
     hide: set[Path] = set()
     for entry in ROOT.iterdir():
         if entry.name in SYSTEM_TOP or entry.name == "tmp":
             continue
         real = entry.resolve()
-        if real in needed:
+        if real in needed or real in private:
             continue
         if real in keep:
-            hide.update(_siblings_to_hide(entry, keep, needed))
+            hide.update(_siblings_to_hide(entry, keep, needed, private))
         else:
             hide.add(entry)
-    if tmp_holds_needed():
-        hide.update(_siblings_to_hide(ROOT / "tmp", keep, needed))
     # Belt and braces: the grader's own folders even if they were somehow on an allowed path.
     hide.update({Path(__file__).resolve().parents[2], PROJECT_ROOT / "solutions"})
     hide.update(Path(p) for p in extra)

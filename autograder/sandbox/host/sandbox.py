@@ -44,11 +44,12 @@ from autograder.limits import (
     PARAMETER_NAME_CHARS,
     PARAMETERS_REPORTED,
     REPLY_LIST_ITEMS,
+    SUBMISSION_HEADER_BYTES,
 )
 from autograder.sandbox import outcomes as words
 from autograder.sandbox import wire
 from autograder.sandbox.host import cgroups
-from autograder.sandbox.host.hiding import NEEDED_IN_PROJECT, tmp_holds_needed
+from autograder.sandbox.host.hiding import NEEDED_IN_PROJECT, keep_in_private
 from autograder.sandbox.host.isolation import (
     Isolation,
     detect_isolation,
@@ -155,6 +156,8 @@ class Sandbox:
         self.cgroup: cgroups.SandboxCgroup | None = None
         self.uid = sandbox_uid()
         self._tmp: str | None = None
+        # The header bytes this submission's replies may take, over every start and call.
+        self.header_budget = wire.HeaderBudget(SUBMISSION_HEADER_BYTES)
 
     # -- life cycle -------------------------------------------------------------------
     def _budget_left(self) -> float:
@@ -169,11 +172,11 @@ class Sandbox:
             raise words.budget_used_up(self.limits.submission_seconds)
         self.starts += 1
         uid = self.uid
-        if self._tmp is None and (not self.isolation.namespaces or tmp_holds_needed()):
+        if self._tmp is None and not self.isolation.namespaces:
             self._tmp = tempfile.mkdtemp(prefix="initgrade-")
             if self.isolation.drop_uid:
                 os.chown(self._tmp, uid, uid)
-        workdir = self._tmp or "/tmp"  # with namespaces, _tmp is only the mount point of a private tmpfs
+        workdir = self._tmp or "/tmp"  # with namespaces, the sandbox's own tmpfs
         self.cgroup = cgroups.create(self.limits.processes, self._memory_cap())
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
@@ -211,12 +214,13 @@ class Sandbox:
         drain.start()
         self.drains.append(drain)
         request = {
-            "chunks": [{"origin": c["origin"], "code": c["code"]} for c in self.chunks if c["code"].strip()],
+            "chunks": [{"origin": c["origin"], "code": c["code"], "line": int(c.get("line", 0))}
+                       for c in self.chunks if c["code"].strip()],
             "files": self.files, "functions": self.functions,
             "limits": self.limits.model_dump(), "hide": self.hide,
             "namespaces": self.isolation.namespaces, "stub_modules": self.stub_modules,
             "workdir": workdir, "sweep": self.isolation.namespaces or self.isolation.drop_uid,
-            "nonce": nonce, "scratch": self._tmp if self.isolation.namespaces else None,
+            "nonce": nonce, "keep": keep_in_private() if self.isolation.namespaces else [],
             "random_seed": self.random_seed,
             "readable": [str(PROJECT_ROOT / name) for name in NEEDED_IN_PROJECT],
             # Tests only: the fallback's second line (the uid's sweep) proved on its own.
@@ -226,7 +230,7 @@ class Sandbox:
         try:
             wire.write_frame(self.req_fd, request)
             deadline = t0 + min(self.limits.load_seconds, max(self._budget_left(), 0.1))
-            header, _ = wire.read_frame(self.rep_fd, deadline=deadline)
+            header, _ = wire.read_frame(self.rep_fd, deadline=deadline, budget=self.header_budget)
         except wire.WireTimeout:
             self.kill()
             raise words.load_timeout(self.limits.load_seconds, self._output_hint()) from None
@@ -307,8 +311,8 @@ class Sandbox:
         self._seq += 1
         try:
             wire.write_frame(self.req_fd, {"op": "call", "function": function, "args": args, "seq": self._seq})
-            header, arrays = wire.read_frame(
-                self.rep_fd, deadline=deadline, max_array_bytes=self.limits.reply_mb << 20)
+            header, arrays = wire.read_frame(self.rep_fd, deadline=deadline, budget=self.header_budget,
+                                             max_array_bytes=self.limits.reply_mb << 20)
             if header.get("seq") != self._seq:
                 raise wire.WireError("a reply out of sequence")
         except wire.WireTimeout:
@@ -337,8 +341,8 @@ class Sandbox:
 
     @property
     def scratch_dir(self) -> str | None:
-        """The sandbox's private folder on the host, when it has one (the uid fallback, or a /tmp
-        that holds files the sandbox needs); None with namespaces' own tmpfs."""
+        """The sandbox's private folder on the host, when it has one (without namespaces); None
+        with namespaces' own tmpfs."""
         return self._tmp
 
     def _exit_description(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 
-from autograder.sandbox.jail.libc import mount, require_mount
+from autograder.sandbox.jail.libc import CannotIsolate, mount, require_mount
 from autograder.sandbox.jail.privileges import no_nested_user_namespaces
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -124,11 +124,46 @@ def _cover_proc() -> None:
         require_mount(err, f"masking {path}")
 
 
-def isolate_filesystem(hide: list[str], tmp_mb: int, scratch: str | None = None) -> list[str]:
+def _private_scratch(tmp_mb: int, keep: list[str]) -> None:
+    """A fresh, size-capped tmpfs on each scratch folder (/tmp, /var/tmp, /run, /dev/shm).
+
+    Nothing of the host's folder stays reachable: not its files, folders, Unix sockets, FIFOs or
+    device nodes, nor an entry created there after the batch started. The needed folders that lie
+    under one (``keep``: a CI clone under /tmp, a virtual environment there) are bound back,
+    read-only, from descriptors opened before the tmpfs covers them; any failure refuses.
+    """
+    for folder in SCRATCH:
+        if not os.path.isdir(folder):
+            continue  # hidden itself (/var covered whole), or absent on this machine
+        real = os.path.realpath(folder)
+        inside = [p for p in keep if p == real or p.startswith(real.rstrip("/") + "/")]
+        if real in inside:
+            raise CannotIsolate(f"{folder} is itself a folder the sandbox needs; it cannot be made private")
+        held = []
+        try:
+            for path in inside:
+                held.append((path, os.open(path, O_PATH | os.O_CLOEXEC | os.O_DIRECTORY | os.O_NOFOLLOW)))
+        except OSError as exc:
+            for _, fd in held:
+                os.close(fd)
+            raise CannotIsolate(f"a needed folder under {folder} cannot be opened: {exc}") from None
+        try:
+            require_mount(mount("none", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777"),
+                          f"a private {folder}")
+            for path, fd in held:
+                os.makedirs(path, mode=0o755, exist_ok=True)
+                require_mount(mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC), f"keeping {path}")
+                require_mount(_read_only(path), f"making {path} read-only")
+        finally:
+            for _, fd in held:
+                os.close(fd)
+
+
+def isolate_filesystem(hide: list[str], tmp_mb: int, keep: list[str]) -> list[str]:
     """Hide the grader's folders, make everything read-only, give a private /tmp and /dev.
 
-    ``scratch``: when the project lives under /tmp, /tmp stays (its other entries are
-    in ``hide``) and the private, size-capped tmpfs goes on this folder instead.
+    ``keep``: the needed folders under a scratch folder (autograder.sandbox.host.hiding's
+    ``keep_in_private``), bound back into its private tmpfs.
 
     Every mount that hides something or makes it read-only must succeed: a failure raises
     CannotIsolate (no student code runs). Returns notes on the rest (a device of /dev that
@@ -139,12 +174,12 @@ def isolate_filesystem(hide: list[str], tmp_mb: int, scratch: str | None = None)
     _private_dev(notes)
     empty = EMPTY_FILE if os.path.isfile(EMPTY_FILE) else "/dev/null"
     for path in hide:
-        if os.path.isdir(path) and not os.path.islink(path):
+        if os.path.islink(path) or not os.path.lexists(path):
+            continue  # a link leads to a covered entry or an allowed one; it is not one itself
+        if os.path.isdir(path):
             err = mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=000")
-        elif os.path.isfile(path) and not os.path.islink(path):
-            err = mount(empty, path, None, MS_BIND)  # an empty read-only file, not a writable device
-        else:
-            continue
+        else:  # a file, and also a Unix socket, a FIFO or a device node: an empty read-only file
+            err = mount(empty, path, None, MS_BIND)
         require_mount(err, f"hiding {path}")
     no_nested_user_namespaces()
     _cover_proc()
@@ -154,10 +189,7 @@ def isolate_filesystem(hide: list[str], tmp_mb: int, scratch: str | None = None)
         err = _read_only(point)
         if err != errno.ENOENT:  # a mount point under a hidden folder cannot be reached any more
             require_mount(err, f"making {point} read-only")
-    for folder in ([scratch] if scratch else []) + [s for s in SCRATCH if not (scratch and s == "/tmp")]:
-        if os.path.isdir(folder):  # private: the host's /tmp, /run (its sockets) and /dev/shm stay out of sight
-            require_mount(mount("none", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777"),
-                          f"a private {folder}")
+    _private_scratch(tmp_mb, keep)
     return notes
 
 

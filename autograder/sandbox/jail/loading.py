@@ -117,11 +117,14 @@ def load_chunks(chunks: list[dict], namespace: dict) -> list[str]:
         pass
     for chunk in chunks:
         origin = chunk["origin"]
+        offset = chunk.get("line", 0)  # the lines of the cell or file before this chunk
         _STUDENT_FILES.add(origin)
         try:
             tree = ast.parse(chunk["code"], filename=origin)
+            ast.increment_lineno(tree, offset)
         except SyntaxError as exc:
-            messages.append(f"{origin}: {type(exc).__name__}: {exc.msg} (line {exc.lineno}); this part was skipped")
+            messages.append(f"{origin}: {type(exc).__name__}: {exc.msg} (line {(exc.lineno or 1) + offset}); "
+                            "this part was skipped")
             continue
         except (ValueError, RecursionError, MemoryError) as exc:
             messages.append(f"{origin}: could not be parsed ({type(exc).__name__}); this part was skipped")

@@ -96,11 +96,10 @@ def _isolate(request: dict) -> tuple[list[str], str]:
     does not offer, and the working folder. Raises CannotIsolate when a step that must work fails."""
     notes = []
     if request.get("namespaces"):
-        scratch = request.get("scratch")
-        notes += isolate_filesystem(request.get("hide", []), request["limits"]["tmp_mb"], scratch)
+        notes += isolate_filesystem(request.get("hide", []), request["limits"]["tmp_mb"], request.get("keep", []))
         drop_capabilities()
         notes += verify_isolation([])
-        workdir = os.path.join(scratch or "/tmp", "submission")
+        workdir = "/tmp/submission"  # on the sandbox's own tmpfs
     else:
         no_new_privileges()
         workdir = request.get("workdir") or os.getcwd()
