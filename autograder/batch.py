@@ -27,8 +27,9 @@ from autograder.config import GradingConfig
 from autograder.engine import CheckResult, Grader, SubmissionResult
 from autograder.feedback.summary import write_class_summary
 from autograder.ids import display_name, unique_ids
-from autograder.intake import discover
+from autograder.intake import Skipped, discover_all
 from autograder.intake.files import bytes_digest
+from autograder.intake.work import RULE as WORK_RULE
 from autograder.isolation_policy import check_isolation
 from autograder.outdir import check_output_folder
 from autograder.reports import (
@@ -79,7 +80,9 @@ def config_digest(config: GradingConfig) -> str:
 
 def cache_key(path: Path, config: GradingConfig) -> str:
     on_disk = bytes_digest(path, (config.limits.submission_mb << 20) + 1, config.limits.folder_entries)
-    return f"{__version__}:{config_digest(config)}:{on_disk}"
+    # The rule that picks a folder's file is in the key: a kit that picked another file never hands
+    # its result on as this one's.
+    return f"{__version__}+{WORK_RULE}:{config_digest(config)}:{on_disk}"
 
 
 def load_previous(folder: Path, key: str) -> SubmissionResult | None:
@@ -96,6 +99,8 @@ def load_previous(folder: Path, key: str) -> SubmissionResult | None:
         return SubmissionResult(id=extra["submission"], name=extra.get("name", ""), path=str(folder),
                                 status=extra["status"], checks=checks,
                                 error=extra.get("error", ""), kind=extra.get("kind", ""),
+                                graded_file=str(extra.get("graded_file", "")),
+                                graded_because=str(extra.get("graded_because", "")),
                                 digest=extra.get("digest", ""), isolation=extra.get("isolation", ""),
                                 landlock=extra.get("landlock") if isinstance(extra.get("landlock"), bool) else None,
                                 seconds=float(data.get("execution_time", 0.0)), probes=int(extra.get("probes", 0)),
@@ -121,6 +126,8 @@ class BatchReport:
     interrupted: Interrupted | None = None
     not_graded: list[SubmissionResult] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)  # submission id -> cache key of its results
+    # Entries of the input folders that are not submissions, each with the reason (never a silent drop).
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 _WORKER: Grader | None = None
@@ -276,9 +283,10 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     autograder.outdir.OutputFolderError before any grading."""
     out = Path(out)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    found = discover([Path(p) for p in paths])
+    discovery = discover_all([Path(p) for p in paths])
+    found = discovery.found
     if not found:
-        return BatchReport()
+        return BatchReport(skipped=discovery.skipped)
     check_output_folder(out, [Path(p) for p in paths], junit)
     # The batch's own folders are secrets too: its outputs, the cache, every submission.
     hide_extra = [str(out.resolve()), str(cache_dir.resolve()), *(str(Path(p).resolve()) for p in paths)]
@@ -291,7 +299,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     ids = unique_ids(found)
     if select is not None:
         found = select(dict(ids))
-    report = BatchReport(isolation_warnings=warnings, landlock=landlock)
+    report = BatchReport(isolation_warnings=warnings, landlock=landlock, skipped=discovery.skipped)
     keys: dict[str, str] = {}
 
     def finish(result: SubmissionResult, trainings: int, written: bool = False) -> None:
@@ -357,9 +365,10 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             report.results.sort(key=lambda r: r.id)
             rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
             write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
-            write_class_summary(out, rows, config)
+            write_class_summary(out, rows, config, skipped=report.skipped)
             summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
-                                    interrupted=str(report.interrupted or ""), landlock=report.landlock)
+                                    interrupted=str(report.interrupted or ""), landlock=report.landlock,
+                                    skipped=report.skipped)
             write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
     return report
 

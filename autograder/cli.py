@@ -28,7 +28,7 @@ from autograder.batch import BatchReport, grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.escape import terminal_text, visible
 from autograder.isolation_policy import IsolationRefused
-from autograder.limits import TABLE_ROWS_OFF_TERMINAL
+from autograder.limits import SKIPPED_SHOWN, TABLE_ROWS_OFF_TERMINAL
 from autograder.outdir import OutputFolderError
 from autograder.statuses import ERROR, GRADED
 from autograder.stopping import Interrupted, acknowledge_stop, hold_stops, stop_signals
@@ -131,8 +131,22 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
         return _closing_lines(report, config, console, out, junit, recorder, shard, strict)
 
 
+def _print_skipped(report: BatchReport, console: Console) -> None:
+    """Every entry of the input that is not a submission, with the reason: nothing vanishes unsaid."""
+    if not report.skipped:
+        return
+    n = len(report.skipped)
+    console.print(f"Not submissions ({n} entr{'y' if n == 1 else 'ies'} of the input, not graded):", markup=False)
+    for s in report.skipped[:SKIPPED_SHOWN]:
+        console.print(terminal_text("  ") + terminal_text(str(s.path), one_line=True) + terminal_text(f": {s.reason}"),
+                      soft_wrap=True)
+    if n > SKIPPED_SHOWN:
+        console.print(f"  and {n - SKIPPED_SHOWN} more (summary.json and summary.html list them all)", markup=False)
+
+
 def _closing_lines(report: BatchReport, config, console: Console, out, junit, recorder, shard, strict: bool) -> int:
     if report.interrupted is None and not report.results and not (recorder and recorder.total):
+        _print_skipped(report, console)
         click.echo("error: no submissions found (expected .ipynb, .py or .zip files, or package folders)", err=True)
         return 2
     if console.is_terminal or len(report.results) <= TABLE_ROWS_OFF_TERMINAL:
@@ -143,6 +157,7 @@ def _closing_lines(report: BatchReport, config, console: Console, out, junit, re
         if r.status == ERROR:
             console.print(terminal_text("error ", style="red") + terminal_text(f"{r.id}: {r.error}"),
                           soft_wrap=True)
+    _print_skipped(report, console)
     console.print(f"{len(report.results)} submissions: {report.graded} graded now, {report.reused} unchanged since "
                   f"the last run; {report.trainings} trainings run.")
     level = isolation_levels.label(report.isolation_level, report.landlock)

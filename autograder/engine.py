@@ -83,6 +83,9 @@ class SubmissionResult:
     grader_version: str = __version__
     # The file or folder name as submitted (autograder.ids.display_name): what the id stands for.
     name: str = ""
+    # The file graded (relative to the submitted folder or zip) and why (autograder.intake.work).
+    graded_file: str = ""
+    graded_because: str = ""
     # Plain data for the feedback pictures (autograder.feedback.evidence); not persisted.
     evidence: dict = field(default_factory=dict)
     # The grader's own work for this submission, counted (not persisted): trainings started,
@@ -268,7 +271,7 @@ class Grader:
                queue: TrainingQueue | None = None, resume: Carried | None = None):
         if submission is None:
             # In a child process under grading.yaml's grader_memory_mb (autograder.intake.bounded).
-            reading = read_submission(path, self.config.limits, self.config.functions)
+            reading = read_submission(path, self.config.limits, self.config.functions, self.config.notebook)
             if reading.submission is None:
                 result.status, result.error = ERROR, reading.error
                 result.checks = self._zero_checks(f"the submission could not be read: {reading.error}")
@@ -277,6 +280,7 @@ class Grader:
             submission = reading.submission
         sub = submission
         result.kind, result.digest = sub.kind, sub.digest
+        result.graded_file, result.graded_because = sub.graded_file, sub.graded_because
         # What to hide, looked at again for each submission: an entry made while the batch runs
         # (another checkout, a copy of the solutions) is covered from the next submission on.
         sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits,

@@ -11,7 +11,9 @@ that look alike. The original name is kept beside the id (results.json, gradeboo
 
 An id depends only on the submission's own name, except when two submissions of one batch would get
 the same id (``alice.py`` and ``alice.ipynb``, or the same name in two input folders): then each of
-them keeps its extension and, if still equal, gets a hash of its path as given. Either way the same
+them keeps its extension; if still equal, each takes the name of the nearest folder that tells them
+apart (``initgrade grade -- */assignment/initialization.ipynb`` names each row after its repository);
+failing that, it gets a hash of its path as given. Either way the same
 command line gives the same ids, so a re-run finds its earlier results.
 """
 
@@ -89,6 +91,26 @@ def submission_id(path: Path, reserved: frozenset[str] = RESERVED) -> str:
     return safe_id(path.name if path.is_dir() else path.stem, reserved)  # links and special files too, by their name
 
 
+def _from_folders(ids: dict[Path, str], clashing: set[Path], reserved: frozenset[str], clashes) -> None:
+    """Submissions that share a name (``alice/assignment/initialization.ipynb``,
+    ``bob/assignment/initialization.ipynb``) take the name of the nearest folder that tells them
+    apart (``alice``, ``bob``: the student's repository), when those names clash with nothing."""
+    groups: dict[str, list[Path]] = {}
+    for p in clashing:
+        groups.setdefault(ids[p].casefold(), []).append(p)
+    for group in groups.values():
+        parents = [Path(p).parent.parts for p in group]
+        for level in range(1, min(len(parts) for parts in parents) + 1):
+            names = [parts[-level] for parts in parents]
+            if len({n.casefold() for n in names}) < len(names):
+                continue
+            trial = dict(ids)
+            trial.update({p: safe_id(n, reserved) for p, n in zip(group, names)})
+            if not (clashes(trial) & set(group)):
+                ids.update(trial)
+            break
+
+
 def unique_ids(paths: list[Path], reserved: frozenset[str] = RESERVED) -> dict[Path, str]:
     """Ids for a batch, unique case-insensitively (so the folders differ on any file system)."""
     reserved = frozenset(r.casefold() for r in reserved)
@@ -102,6 +124,7 @@ def unique_ids(paths: list[Path], reserved: frozenset[str] = RESERVED) -> dict[P
     ids = {p: submission_id(p, reserved) for p in paths}
     for p in clashes(ids):
         ids[p] = safe_id(p.name, reserved)  # alice.py and alice.ipynb: each keeps its extension
+    _from_folders(ids, clashes(ids), reserved, clashes)
     for p in clashes(ids):
         # The same name in two input folders: the path as given tells them apart, on every run.
         ids[p] = f"{safe_id(p.name, reserved)[:ID_CHARS]}-{_short_hash(str(p))}"

@@ -30,6 +30,8 @@ ID_CHARS = 64
 
 #: Off a terminal (a CI log), a grades table longer than this is left to the gradebook.
 TABLE_ROWS_OFF_TERMINAL = 50
+#: Entries of the input that are not submissions, listed on the console (the summaries list every one).
+SKIPPED_SHOWN = 20
 #: Characters of a parser's first error line quoted when a shard manifest is unreadable.
 MANIFEST_ERROR_CHARS = 200
 

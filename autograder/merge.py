@@ -39,6 +39,7 @@ from autograder.batch import config_digest, load_previous
 from autograder.config import ConfigError, GradingConfig, load_config
 from autograder.engine import SubmissionResult
 from autograder.feedback.summary import write_class_summary
+from autograder.intake.discovery import Skipped
 from autograder.isolation_levels import label, warning
 from autograder.junit import write_junit
 from autograder.reports import BATCH_SUMMARY_FILE, batch_summary, gradebook_csv
@@ -230,6 +231,21 @@ def copy_submission(src: Path, dst: Path) -> None:
                 old.unlink()
 
 
+def shards_not_submissions(plan: MergePlan) -> list[Skipped]:
+    """The entries of the input that are not submissions, as the shards' summary.json list them (every
+    shard discovers the whole input, so each lists them all; read as data, said once each)."""
+    seen: dict[str, Skipped] = {}
+    for folder in sorted({str(f) for f, _ in plan.sources.values()}):
+        try:
+            listed = json.loads((Path(folder) / BATCH_SUMMARY_FILE).read_text(encoding="utf-8"))["not_submissions"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        for entry in listed if isinstance(listed, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str) and isinstance(entry.get("reason"), str):
+                seen.setdefault(entry["path"], Skipped(Path(entry["path"]), entry["reason"]))
+    return [seen[k] for k in sorted(seen)]
+
+
 def write_merged(plan: MergePlan, out: Path, config: GradingConfig, junit: Path | None = None) -> None:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -237,17 +253,20 @@ def write_merged(plan: MergePlan, out: Path, config: GradingConfig, junit: Path 
         copy_submission(folder / sid, out / sid)
     results = sorted(plan.results, key=lambda r: r.id)
     write_atomic(out / "gradebook.csv", gradebook_csv(results, config))
-    write_class_summary(out, results, config, notice=plan.notice)
+    skipped = shards_not_submissions(plan)
+    write_class_summary(out, results, config, notice=plan.notice, skipped=skipped)
     write_junit(junit or out / "junit.xml", results, notice=plan.notice)
     level, landlock = (results[0].isolation, results[0].landlock) if results else ("", None)
     write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(
-        batch_summary(results, config, isolation=level, landlock=landlock, interrupted=plan.notice), indent=2))
+        batch_summary(results, config, isolation=level, landlock=landlock, interrupted=plan.notice,
+                      skipped=skipped), indent=2))
     write_atomic(out / MERGE_MANIFEST, json.dumps({
         "isolation": level, "landlock": landlock, "isolation_label": label(level, landlock),
         "format": "initgrade-merge/1", "grader_version": __version__, "config_digest": config_digest(config),
         "complete": not plan.missing, "shards": plan.shards, "merged_shards": plan.shards_in_set,
         "missing_shards": plan.missing, "submissions": len(results),
         "submissions_in_set": plan.submissions_in_set, "notice": plan.notice,
+        "not_submissions": [{"path": str(x.path), "reason": x.reason} for x in skipped],
         "shard_folders": {str(k): f for k, f in sorted(plan.folders.items())}}, indent=2) + "\n")
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder import isolation_levels
@@ -30,6 +31,8 @@ from autograder.engine import SubmissionResult
 from autograder.escape import csv_cell, visible
 from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_markdown
 from autograder.feedback.sections import section_heading
+from autograder.ids import display_name
+from autograder.intake.discovery import Skipped
 from autograder.statuses import NOT_GRADED
 
 # ``name`` last: scripts that read the columns by position before it keep working.
@@ -55,6 +58,8 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
     # The visible output is the student's: the isolation level is the instructor's concern
     # (extra_data.isolation, the console, summary.html).
     summary = [f"Score: {_fmt(result.score)} / {_fmt(result.max_score)}"]
+    if result.graded_file:
+        summary.append(graded_line(result))
     if result.error:
         summary.append(f"Grading error: {result.error}")
     found = diagnoses_data(result)
@@ -85,6 +90,8 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
             "name": result.name,
             "status": result.status,
             "kind": result.kind,
+            "graded_file": result.graded_file,
+            "graded_because": result.graded_because,
             "digest": result.digest,
             "isolation": result.isolation,
             "landlock": result.landlock,
@@ -100,6 +107,11 @@ def results_json(result: SubmissionResult, cache_key: str = "") -> dict:
                                 "max_score": c.max_score} for c in result.checks if c.partial],
         },
     }
+
+
+def graded_line(result: SubmissionResult) -> str:
+    """Which file was graded and why, as the visible output says it."""
+    return f"Graded: {result.graded_file} ({result.graded_because})."
 
 
 def diagnoses_data(result: SubmissionResult) -> list[dict]:
@@ -143,9 +155,10 @@ BATCH_SUMMARY_FILE = "summary.json"
 
 
 def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, isolation: str, interrupted: str = "",
-                  reused: int = 0, landlock: bool | None = None) -> dict:
+                  reused: int = 0, landlock: bool | None = None, skipped: Sequence[Skipped] = ()) -> dict:
     """The batch in numbers for a CI job or a script (``summary.json``): counts by status, the
-    isolation level, whether it was stopped early, and one entry per submission. Ids and names are
+    isolation level, whether it was stopped early, one entry per submission, and the entries of the
+    input that are not submissions, each with the reason (``not_submissions``). Ids and names are
     plain JSON strings; the reader escapes them for wherever it shows them."""
     f = class_figures(results, config.max_points())
     return {
@@ -161,6 +174,7 @@ def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, iso
         "results": [{"submission": r.id, "name": r.name or r.id, "status": r.status,
                      "total": None if r.status == NOT_GRADED else r.score, "error": r.error or None}
                     for r in sorted(results, key=lambda r: r.id)],
+        "not_submissions": [{"path": display_name(str(s.path)), "reason": s.reason} for s in skipped],
     }
 
 

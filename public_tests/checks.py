@@ -17,6 +17,10 @@ Passing these checks is a good sign, not a guarantee: the grader runs its own,
 different examples. ``pytest public_tests`` runs the same checks from the
 command line (see ``public_tests/conftest.py`` for which file it tests).
 
+Each check tests your function the way the grader will load it, not as your kernel holds it
+(``grader_view.py``): a function that reads a name the grader never sets fails here, with the name
+and how to fix it.
+
 This module needs only numpy; it never imports the reference solutions.
 """
 
@@ -126,8 +130,38 @@ class CheckFailed(AssertionError):
         return [f"CheckFailed: {line}" if i == 0 else line for i, line in enumerate(str(self).splitlines())]
 
 
+# What the last check found about how the grader loads the function (public_tests/grader_view.py):
+# said with its failure, or after "All checks passed".
+_NOTES: list[str] = []
+
+
+def _grader_view():
+    """public_tests/grader_view.py, whether this file is imported as ``public_tests.checks`` or by path."""
+    try:
+        from public_tests import grader_view
+    except ImportError:
+        import importlib.util
+        import sys
+        from pathlib import Path
+
+        name = "_initgrade_public_grader_view"
+        if name in sys.modules:
+            return sys.modules[name]
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("grader_view.py"))
+        grader_view = importlib.util.module_from_spec(spec)
+        sys.modules[name] = grader_view
+        spec.loader.exec_module(grader_view)
+    return grader_view
+
+
+def _with_notes(message: str) -> str:
+    if not _NOTES:
+        return message
+    return message + "\nHow the grader loads it differs from your kernel:\n" + "\n".join(f"- {n}" for n in _NOTES)
+
+
 def _fail(name: str, call: str, message: str) -> AssertionError:
-    return CheckFailed(f"{name}: problem found when calling {call}\n{message}")
+    return CheckFailed(_with_notes(f"{name}: problem found when calling {call}\n{message}"))
 
 
 def _run(fn, question: str):
@@ -141,6 +175,15 @@ def _run(fn, question: str):
             f"{example['function']}: expected a function, found {type(fn).__name__}. "
             f"Pass the function itself, without calling it: check_{question}({example['function']})"
         )
+    # The function the grader will load (in a notebook: rebuilt from your cells its way), not
+    # necessarily the kernel's: a name it never sets fails here, with the name and the fix.
+    _NOTES.clear()
+    view = _grader_view()
+    try:
+        fn, notes = view.as_graded(name, fn)
+    except view.NotAsGraded as exc:
+        raise CheckFailed(str(exc)) from None
+    _NOTES.extend(notes)
     try:
         result = fn(*args, **example["kwargs"])
     except NotImplementedError as exc:
@@ -327,6 +370,8 @@ def _check_values(name: str, call: str, result: dict, expected: dict, hints: dic
 
 def _passed(name: str) -> None:
     print(f"All checks passed for {name}.")
+    for note in _NOTES:
+        print(f"Note: {note}")
 
 
 def _fan_in_factors(example: dict, formula):

@@ -2,15 +2,18 @@
 
 By default the notebook, ``initialization.ipynb``: in ``assignment/`` next to this
 folder (the student release, the course repository) or beside this folder (the
-otter and nbgrader layouts). Without a notebook, ``assignment/initlab/init_functions.py``.
+otter and nbgrader layouts). ``assignment/initlab/init_functions.py`` when there is no
+notebook, or when the notebook is untouched (none of the four functions written) and the
+module has one written: the grader's rule for which file is your work.
 To test another file::
 
     pytest public_tests --notebook path/to/initialization.ipynb
     pytest public_tests --module path/to/init_functions.py
     INITGRADE_PUBLIC_TARGET=path/to/file pytest public_tests     # either kind
 
-From a notebook only its definitions are run (imports, functions, classes), the way
-the grader reads it: the experiment cells, which train networks for minutes, are not.
+From a notebook only what the grader keeps is run, the way the grader reads it
+(``grader_view.py``: imports, functions, classes and names set to plain values): the
+experiment cells, which train networks for minutes, are not.
 This file also puts ``assignment/`` on ``sys.path`` so ``import initlab`` works
 without installing anything.
 """
@@ -19,7 +22,6 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import json
 import os
 import sys
 import types
@@ -32,8 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = ROOT / "assignment"
 NOTEBOOK = "initialization.ipynb"
 DEFAULT_MODULE = ASSIGNMENT / "initlab" / "init_functions.py"
-# What a notebook contributes: everything the graded functions may rely on, nothing that runs work.
-_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 if ASSIGNMENT.is_dir() and str(ASSIGNMENT) not in sys.path:
     sys.path.insert(0, str(ASSIGNMENT))
@@ -59,8 +59,17 @@ def _resolve(value: str) -> Path:
 
 
 def default_target() -> Path:
+    """The file the grader grades, by its rule: the notebook; ``init_functions.py`` only when there
+    is no notebook, or the notebook is untouched (no function written) and the module has one."""
+    from public_tests.checks import EXAMPLES
+    from public_tests.grader_view import written_functions
+
+    functions = [example["function"] for example in EXAMPLES.values()]
     for candidate in (ASSIGNMENT / NOTEBOOK, ROOT / NOTEBOOK):
         if candidate.is_file():
+            if DEFAULT_MODULE.is_file() and not written_functions(candidate, functions) \
+                    and written_functions(DEFAULT_MODULE, functions):
+                return DEFAULT_MODULE
             return candidate
     return DEFAULT_MODULE
 
@@ -73,35 +82,30 @@ def target_path() -> Path:
     return _resolve(value) if value else default_target()
 
 
-def _cell_definitions(source: str, label: str) -> list[ast.stmt]:
-    # IPython lines (magics, shell escapes) are not Python; the definitions never need them.
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+def _ipython_transform():
+    """IPython's own reading of ``%magic`` and ``!cmd`` lines when IPython is installed (Jupyter
+    brings it), else None: the grader view then blanks those lines."""
     try:
-        tree = ast.parse("\n".join(lines), filename=label)
-    except SyntaxError as exc:
-        raise SyntaxError(f"{label}, line {exc.lineno}: {exc.msg}") from None
-    return [node for node in tree.body if isinstance(node, _DEFINITIONS)]
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return None
+    return TransformerManager().transform_cell
 
 
 def notebook_module(path: Path) -> types.ModuleType:
-    """The definitions of the notebook's code cells, run in order as one fresh module."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    """The notebook's code cells loaded the grader's way (``grader_view.py``): imports, definitions
+    and names set to plain values, in notebook order, as one fresh module."""
+    from public_tests.grader_view import load_cells, notebook_cells
+
     module = types.ModuleType(f"initgrade_public_notebook_{abs(hash(path))}")
     module.__file__ = str(path)
-    code_cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
-    for number, cell in enumerate(code_cells, 1):
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        label = f"{path.name}, code cell {number}"
-        for node in _cell_definitions(source, label):
-            code = compile(ast.Module(body=[node], type_ignores=[]), label, "exec")
-            try:
-                exec(code, module.__dict__)  # noqa: S102 - the student's own code, on their machine
-            except ImportError:
-                # A display-only import (IPython, a plotting helper) missing here: the four
-                # functions need numpy only; one that uses the name fails with its own message.
-                if not isinstance(node, (ast.Import, ast.ImportFrom)):
-                    raise
+    for label, source in notebook_cells(path, _ipython_transform()):
+        try:
+            ast.parse(source)
+        except SyntaxError as exc:
+            raise SyntaxError(f"{path.name}, {label}, line {exc.lineno}: {exc.msg}") from None
+    load_cells([(f"{path.name}, {label}", src) for label, src in notebook_cells(path, _ipython_transform())],
+               module.__dict__)
     return module
 
 

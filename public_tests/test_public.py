@@ -1,8 +1,9 @@
 """Public tests: the notebook's checks, run by pytest.
 
 ``pytest public_tests`` checks the file chosen in ``public_tests/conftest.py``
-(your ``assignment/initlab/init_functions.py`` unless ``INITGRADE_PUBLIC_TARGET``
-says otherwise). Each test calls exactly the check the notebook calls after the
+(your notebook, ``assignment/initialization.ipynb``, loaded the way the grader loads it;
+``init_functions.py`` when there is no notebook, or another file named with ``--notebook``,
+``--module`` or ``INITGRADE_PUBLIC_TARGET``). Each test calls exactly the check the notebook calls after the
 matching graded cell, so a failure here prints the same explanation.
 """
 

@@ -138,6 +138,14 @@ CELLS: list[Cell] = [
         seeded random generator produces. The cell after each graded cell tests your
         function on a small example; the grader uses other examples, so make your
         code work for any list of layer sizes.
+
+        The grader does not run your notebook: it keeps only its imports, function
+        and class definitions, and names set to plain values (`GAIN = 2.0`), and
+        calls your functions itself. So compute everything else inside your
+        functions (not `TWO = float(np.log(np.e) * 2)` above them), and define each
+        function once. The check cells test your function the way the grader loads
+        it (from the saved notebook), and name anything it depends on that the
+        grader would not have.
         """
     ),
     # ------------------------------------------------------------------ setup

@@ -241,6 +241,7 @@ def render_html(result, config, figs: list[Figure] | None = None) -> str:
     fixes = [{"question": checks[0].question, "anchor": f"q-{checks[0].question}", "title": d.title,
               "section": section_heading(d.notebook_section)} for d, checks in unique_diagnoses(result.checks)]
     return render("feedback.html.j2", sid=result.id, name=getattr(result, "name", ""), title=config.title,
+                  graded_file=getattr(result, "graded_file", ""), graded_because=getattr(result, "graded_because", ""),
                   score=result.score, max_score=result.max_score, questions=questions, error=result.error,
                   fixes=fixes, load_intro=LOAD_INTRO, load_messages=result.load_messages,
                   load_note=getattr(result, "load_note", ""),
@@ -271,6 +272,7 @@ def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir
     fixes = [{"question": checks[0].question, "title": d.title, "code": d.code,
               "section": section_heading(d.notebook_section)} for d, checks in unique_diagnoses(result.checks)]
     page = render("feedback.md.j2", sid=result.id, name=getattr(result, "name", ""), score=result.score,
+                  graded_file=getattr(result, "graded_file", ""), graded_because=getattr(result, "graded_because", ""),
                   max_score=result.max_score, error=result.error, fixes=fixes, load_intro=LOAD_INTRO,
                   load_messages=result.load_messages, load_note=getattr(result, "load_note", ""),
                   questions=questions, figure_dir=figure_dir,

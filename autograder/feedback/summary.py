@@ -104,11 +104,12 @@ def _score_histogram(scores: list[float], max_total: float) -> svg.Svg:
                               f"total score (out of {_f(max_total)})", "submissions", label="scores")
 
 
-def class_summary_html(results, config, out: Path | None = None, notice: str = "") -> str:
+def class_summary_html(results, config, out: Path | None = None, notice: str = "", skipped=()) -> str:
     """summary.html, from templates/summary.html.j2 (autoescaped, relative links only). ``notice``: a
-    warning shown first (a merge of an incomplete set of shards says so)."""
+    warning shown first (a merge of an incomplete set of shards says so); ``skipped``: the entries of
+    the input that are not submissions (autograder.intake.discovery.Skipped), listed with the reason."""
     from autograder.feedback.html import render, trusted_svg
-    from autograder.ids import renamed
+    from autograder.ids import display_name, renamed
 
     d = summary_data(results, config, out)
     scores, max_total = d["scores"], d["max_total"]
@@ -136,7 +137,8 @@ def class_summary_html(results, config, out: Path | None = None, notice: str = "
                   isolation=_isolation_line(d["results"]),
                   per_question_chart=chart, per_question=per_question, checks=checks,
                   errored=[{"id": r.id, "error": for_instructor(r.error)} for r in d["errored"]],
-                  questions=list(config.questions), rows=rows)
+                  questions=list(config.questions), rows=rows,
+                  skipped=[{"path": display_name(str(x.path)), "reason": x.reason} for x in skipped])
 
 
 # A submission's error is worded for its student ("your code", "tell your instructor"); the class
@@ -176,8 +178,8 @@ def _isolation_line(results) -> str:
     return f"WARNING: these results were graded at different sandbox isolation levels: {found}"
 
 
-def write_class_summary(out: Path, results, config, notice: str = "") -> Path:
+def write_class_summary(out: Path, results, config, notice: str = "", skipped=()) -> Path:
     """Write ``out/summary.html`` for a batch's results; returns its path."""
     path = Path(out) / SUMMARY_FILE
-    write_atomic(path, class_summary_html(results, config, Path(out), notice))
+    write_atomic(path, class_summary_html(results, config, Path(out), notice, skipped))
     return path

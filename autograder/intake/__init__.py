@@ -16,12 +16,14 @@ writes it is read with ``json`` (nbformat only for older formats and damaged
 files), and IPython's transformer runs only on cells that are not plain Python.
 Both imports cost more than the rest of reading a notebook (about 65 ms each).
 
-- ``discovery``: which paths of a command line are submissions
+- ``discovery``: which paths of a command line are submissions, and why the other entries are not
 - ``load``: one submission, whatever its form, within its bounds; its digest
 - ``bounds``: what reading may cost (code size, deadline), no collector while parsing
 - ``files``: regular files only, read without following links, within the size cap
 - ``folders`` / ``archives``: a package folder, a ``.zip`` (members, size, ratio, paths)
-- ``package``: which file of a folder or zip is the submission
+- ``package``: a folder or zip's work (the file the rule picks), with the modules beside it
+- ``work``: the one rule for which file is a student's work (the notebook, the module only when
+  it is the work), and its reason
 - ``notebooks``: code cells of a notebook (``json``, else nbformat)
 - ``notebook_cells``: IPython syntax (``%magic``, ``!cmd``) as Python, in linear time
 - ``modules``: a ``.py`` submission
@@ -31,7 +33,7 @@ Both imports cost more than the rest of reading a notebook (about 65 ms each).
 
 from autograder.intake.bounds import ReadingBounds
 from autograder.intake.code import code_chunks, definitions_only
-from autograder.intake.discovery import SUBMISSION_SUFFIXES, discover, is_package_dir
+from autograder.intake.discovery import SUBMISSION_SUFFIXES, Discovery, Skipped, discover, discover_all, is_package_dir
 from autograder.intake.load import load_submission
 from autograder.intake.modules import module_chunks
 from autograder.intake.notebooks import import_nbformat, notebook_chunks
@@ -39,12 +41,15 @@ from autograder.intake.submission import IntakeError, Submission
 
 __all__ = [
     "SUBMISSION_SUFFIXES",
+    "Discovery",
+    "Skipped",
     "IntakeError",
     "ReadingBounds",
     "Submission",
     "code_chunks",
     "definitions_only",
     "discover",
+    "discover_all",
     "import_nbformat",
     "is_package_dir",
     "load_submission",

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from autograder.intake.load import load_submission
 from autograder.intake.submission import IntakeError, Submission
+from autograder.intake.work import DEFAULT_NOTEBOOK
 from autograder.limits import (
     DROPPED_STATEMENTS_KEPT,
     INTAKE_CHILD_SLACK_SECONDS,
@@ -58,9 +59,10 @@ def _address_space_kb() -> int:
         return int(f.read().split()[0]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
 
 
-def _load(path: Path, limits, functions: Sequence[str]) -> Submission:
+def _load(path: Path, limits, functions: Sequence[str], notebook: str) -> Submission:
     return load_submission(path, limits.submission_mb << 20, limits.intake_seconds, limits.code_kb << 10,
-                           functions, max_members=limits.archive_members, max_entries=limits.folder_entries)
+                           functions, max_members=limits.archive_members, max_entries=limits.folder_entries,
+                           notebook=notebook)
 
 
 def _few_dropped(chunks: list[dict]) -> list[dict]:
@@ -75,7 +77,7 @@ def _few_dropped(chunks: list[dict]) -> list[dict]:
     return chunks
 
 
-def _child(path: Path, limits, functions: Sequence[str], w: int) -> int:
+def _child(path: Path, limits, functions: Sequence[str], notebook: str, w: int) -> int:
     """In the child: cap, read, write the reading as JSON; the exit status says how it ended."""
     try:
         cap = (_address_space_kb() << 10) + (limits.grader_memory_mb << 20)
@@ -85,9 +87,10 @@ def _child(path: Path, limits, functions: Sequence[str], w: int) -> int:
         _, hard = resource.getrlimit(resource.RLIMIT_CPU)
         resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
         try:
-            sub = _load(path, limits, functions)
+            sub = _load(path, limits, functions, notebook)
             payload = {"id": sub.id, "kind": sub.kind, "chunks": _few_dropped(sub.chunks), "files": sub.files,
-                       "digest": sub.digest, "notes": sub.notes}
+                       "digest": sub.digest, "notes": sub.notes, "graded_file": sub.graded_file,
+                       "graded_because": sub.graded_because}
         except (IntakeError, OSError) as exc:
             payload = {"error": str(exc)}
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")
@@ -117,14 +120,14 @@ def _small_file(path: Path, limits) -> bool:
     return stat.S_ISREG(st.st_mode) and st.st_size * READING_BYTES_PER_BYTE <= (limits.grader_memory_mb << 20) // 2
 
 
-def read_submission(path: Path, limits, functions: Sequence[str] = ()) -> Reading:
+def read_submission(path: Path, limits, functions: Sequence[str] = (), notebook: str = DEFAULT_NOTEBOOK) -> Reading:
     """Read ``path`` within grading.yaml's ``limits`` (memory, time, sizes), in a child process unless
     the file is too small to need it (the assignment's notebook: 40 KB; the fork costs more than the
     reading then)."""
     path = Path(path)
     if _small_file(path, limits):
         try:
-            return Reading(_load(path, limits, functions))
+            return Reading(_load(path, limits, functions, notebook))
         except (IntakeError, OSError) as exc:
             return Reading(None, str(exc))
     r, w = os.pipe()
@@ -133,7 +136,7 @@ def read_submission(path: Path, limits, functions: Sequence[str] = ()) -> Readin
         code = _EXIT_FAILED
         try:
             os.close(r)
-            code = _child(path, limits, functions, w)
+            code = _child(path, limits, functions, notebook, w)
         finally:
             os._exit(code)
     os.close(w)
@@ -191,7 +194,8 @@ def _reading(path: Path, data: bytes, status: int | None, peak_kb: int, limits, 
         if "error" in payload:
             return Reading(None, str(payload["error"]), peak_kb)
         sub = Submission(id=payload["id"], path=path, kind=payload["kind"], chunks=payload["chunks"],
-                         files=payload["files"], digest=payload["digest"], notes=payload["notes"])
+                         files=payload["files"], digest=payload["digest"], notes=payload["notes"],
+                         graded_file=payload["graded_file"], graded_because=payload["graded_because"])
     except (ValueError, KeyError, TypeError):
         return Reading(None, f"the grader failed while reading {name} (an unreadable hand-over); "
                              "please tell your instructor", peak_kb)

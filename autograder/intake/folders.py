@@ -11,7 +11,7 @@ from autograder.intake.submission import IntakeError
 def read_folder(path: Path, max_bytes: int, max_entries: int) -> dict[str, bytes]:
     files, total = {}, 0
     for rel, f in walk_regular(path, max_entries):
-        if PurePosixPath(rel).suffix not in (".py", ".ipynb"):
+        if PurePosixPath(rel).suffix.casefold() not in (".py", ".ipynb"):  # HEIDI.IPYNB too
             continue
         files[rel] = read_regular(f, max_bytes, f"{path.name}/{rel}")
         total += len(files[rel])

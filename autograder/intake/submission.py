@@ -20,3 +20,7 @@ class Submission:
     files: dict[str, str] = field(default_factory=dict)
     digest: str = ""
     notes: list[str] = field(default_factory=list)
+    # The file that is the work (relative to the folder or zip; the name itself for one file) and why
+    # (autograder.intake.work): the feedback and results.json say both.
+    graded_file: str = ""
+    graded_because: str = ""

@@ -36,7 +36,7 @@ def engine_workflow_text(config: GradingConfig, python: str = PYTHON) -> str:
     from autograder.platforms import classroom
 
     return render_template("github/classroom-engine.yml.j2", title=config.title, points=config.max_points(),
-                  python=python, submission=f"assignment/{config.notebook}", entry=classroom.__name__)
+                  python=python, entry=classroom.__name__)
 
 
 def build_github(out: Path, config: GradingConfig) -> dict[str, Path]:

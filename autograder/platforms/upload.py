@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.atomic import write_atomic
@@ -39,18 +40,28 @@ def _candidates(root: Path, suffix: str) -> list[Path]:
         for name in sorted(filenames):
             path = Path(dirpath) / name
             # A symlink could point at the grader's own files (the solved notebook): never graded.
-            if name.endswith(suffix) and not name.startswith(".") and not path.is_symlink():
+            if name.casefold().endswith(suffix) and not name.startswith(".") and not path.is_symlink():
                 found.append(path)
     return found
 
 
-def find_submission(root: Path, explicit: str | None = None, *, notebook: str) -> Path:
-    """The one file to grade under ``root``.
-
-    ``explicit`` (a path relative to ``root``) wins. Otherwise: the only notebook;
-    among several, the one named ``notebook`` (grading.yaml's ``notebook:``) if exactly
-    one is; with no notebook, the only ``init_functions.py`` or ``.zip``.
+def find_work(root: Path, explicit: str | None = None, *, notebook: str, functions: Sequence[str] = (),
+              max_bytes: int = 64 << 20, max_code_bytes: int | None = None,
+              max_seconds: float = 60.0) -> tuple[Path, str]:
+    """The one file to grade under ``root`` and why, by the rule every entry point follows
+    (autograder.intake.work): ``explicit`` (a path relative to ``root``) wins; else the notebook
+    named ``notebook`` (grading.yaml's), or the only one; ``init_functions.py`` only when the
+    notebook is absent or untouched; with neither, the only ``.zip``. Reading a candidate to tell
+    whether it is written is bounded as intake is (``max_bytes``, ``max_code_bytes``, ``max_seconds``
+    each); one past a bound counts as written: it is the student's work, and grading it says why.
     """
+    from autograder.deadline import OutOfTime, time_limit
+    from autograder.intake import IntakeError, ReadingBounds
+    from autograder.intake.files import read_regular
+    from autograder.intake.modules import module_chunks
+    from autograder.intake.notebooks import notebook_chunks
+    from autograder.intake.work import NoWork, choose, written_functions
+
     root = Path(root)
     if explicit:
         path = root / explicit
@@ -58,21 +69,40 @@ def find_submission(root: Path, explicit: str | None = None, *, notebook: str) -
         if not inside or path.is_symlink() or not path.is_file():
             raise NoSubmission(f"the expected file {explicit} was not found in your submission "
                                "(or it is a link, which is not accepted)")
-        return path
-    notebooks = _candidates(root, ".ipynb")
-    if len(notebooks) == 1:
-        return notebooks[0]
-    if len(notebooks) > 1:
-        named = [p for p in notebooks if p.name == notebook]
-        if len(named) == 1:
-            return named[0]
-        names = ", ".join(str(p.relative_to(root)) for p in notebooks[:6])
-        raise NoSubmission(f"your submission holds several notebooks ({names}); submit only {notebook}")
-    for suffix in (MODULE_NAME, ".zip"):
-        found = [p for p in _candidates(root, suffix) if suffix != MODULE_NAME or p.name == MODULE_NAME]
-        if len(found) == 1:
-            return found[0]
-    raise NoSubmission(f"no notebook found in your submission; upload {notebook}")
+        return path, "your instructor set it as the file to grade"
+    rel = {str(p.relative_to(root).as_posix()): p for p in _candidates(root, ".ipynb")}
+    notebooks = sorted(rel)
+    modules = sorted(r for r, p in ((str(p.relative_to(root).as_posix()), p) for p in _candidates(root, MODULE_NAME))
+                     if p.name == MODULE_NAME)
+    rel.update({m: root / m for m in modules})
+    if not notebooks and not modules:
+        zips = _candidates(root, ".zip")
+        if len(zips) == 1:
+            return zips[0], "it is the only file of the upload that can be a submission"
+        raise NoSubmission(f"no notebook found in your submission; upload {notebook}")
+
+    def written(r: str) -> bool:
+        bounds = ReadingBounds(max_code_bytes)
+        try:
+            with time_limit(max_seconds) as deadline:
+                bounds.deadline = deadline
+                raw = read_regular(rel[r], max_bytes)
+                reader = notebook_chunks if r.casefold().endswith(".ipynb") else module_chunks
+                return bool(written_functions(reader(raw, r, bounds), functions))
+        except (IntakeError, OSError, OutOfTime):
+            return True  # unreadable: still the student's work; grading it says what is wrong
+
+    try:
+        choice = choose(notebooks, modules, notebook, written)
+    except NoWork as exc:
+        raise NoSubmission(f"your submission: {exc}") from None
+    return rel[choice.path], choice.reason
+
+
+def find_submission(root: Path, explicit: str | None = None, *, notebook: str,
+                    functions: Sequence[str] = ()) -> Path:
+    """The one file to grade under ``root`` (:func:`find_work` without the reason)."""
+    return find_work(root, explicit, notebook=notebook, functions=functions)[0]
 
 
 def failure_result(message: str, max_score: float, seconds: float = 0.0) -> dict:
@@ -119,12 +149,16 @@ def grade_upload(submission_root: Path, *, cache: Path | None = None, explicit: 
     config_path = pinned_config()
     try:
         config = load_config(config_path)
-        max_score, notebook = config.max_points(), config.notebook
+        max_score, notebook, functions = config.max_points(), config.notebook, config.functions
+        max_bytes, max_code = config.limits.submission_mb << 20, config.limits.code_kb << 10
+        max_seconds = float(config.limits.intake_seconds)
     except ConfigError:
         # The grader cannot run; the default name still lets the student hear what to upload.
         max_score, notebook = 0.0, GradingConfig.model_fields["notebook"].default
+        functions, max_bytes, max_code, max_seconds = [], 64 << 20, None, 60.0
     try:
-        target = find_submission(Path(submission_root), explicit, notebook=notebook)
+        target, because = find_work(Path(submission_root), explicit, notebook=notebook, functions=functions,
+                                    max_bytes=max_bytes, max_code_bytes=max_code, max_seconds=max_seconds)
     except NoSubmission as exc:
         return failure_result(str(exc), max_score, time.monotonic() - t0)
     out = Path(tempfile.mkdtemp(prefix="initgrade-out-"))
@@ -145,12 +179,23 @@ def grade_upload(submission_root: Path, *, cache: Path | None = None, explicit: 
             log.write_text(text, encoding="utf-8")
         results = sorted(out.glob("*/results.json"))
         if code == 0 and len(results) == 1:
-            return json.loads(results[0].read_text(encoding="utf-8"))
+            return _with_work(json.loads(results[0].read_text(encoding="utf-8")),
+                              target.relative_to(submission_root).as_posix(), because)
         reason = (f"the grader found {len(results)} results" if code == 0
                   else f"the grader stopped with status {code}; please tell your instructor")
         return failure_result(reason, max_score, time.monotonic() - t0)
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+def _with_work(results: dict, graded_file: str, because: str) -> dict:
+    """The upload's graded file and the rule's reason in results.json (the batch saw one file)."""
+    extra = results.setdefault("extra_data", {})
+    extra["graded_file"], extra["graded_because"] = graded_file, because
+    line = f"Graded: {graded_file} ({because})."
+    lines = [x for x in str(results.get("output", "")).split("\n") if not x.startswith("Graded: ")]
+    results["output"] = "\n".join(lines[:1] + [line] + lines[1:])
+    return results
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
