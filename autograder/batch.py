@@ -24,7 +24,7 @@ from pathlib import Path
 
 from autograder import __version__, environment
 from autograder.config import GradingConfig
-from autograder.engine import CheckResult, Grader, SubmissionResult
+from autograder.engine import Grader
 from autograder.feedback.summary import write_class_summary
 from autograder.ids import display_name, unique_ids
 from autograder.intake import Skipped, discover_all
@@ -39,6 +39,7 @@ from autograder.reports import (
     write_atomic,
     write_submission_reports,
 )
+from autograder.results import Evidence, SubmissionResult, check_from_test
 from autograder.sandbox import Isolation, detect_isolation
 from autograder.sandbox.host.grants import NEEDED_IN_PROJECT
 from autograder.sandbox.host.secrets import secret_paths
@@ -52,8 +53,9 @@ from autograder.stopping import (
     stop_signals,
     stop_workers,
 )
+from autograder.submission_trainer import TrainingDeferred
 from autograder.training import Trainer
-from autograder.training_queue import TrainingDeferred, TrainingQueue
+from autograder.training_queue import TrainingQueue
 
 
 def default_cache_dir() -> Path:
@@ -65,7 +67,8 @@ def default_cache_dir() -> Path:
 
 
 def batch_secrets(isolation: Isolation, extra: list[str]) -> list[str]:
-    """What no sandbox of this batch may read (autograder.sandbox.host.secrets), given what it needs."""
+    """What no sandbox of this batch may read (autograder.sandbox.host.secrets), given what it needs;
+    ``extra``: the batch's folders and the course's (GradingConfig.course_secrets)."""
     from autograder.config import PROJECT_ROOT
 
     needed = [Path(p) for p in isolation.python_dirs] + [PROJECT_ROOT / n for n in NEEDED_IN_PROJECT]
@@ -93,9 +96,7 @@ def load_previous(folder: Path, key: str) -> SubmissionResult | None:
         extra = data["extra_data"]
         if extra.get("cache_key") != key:
             return None
-        checks = [CheckResult(q, c, t["name"], float(t["score"]), float(t["max_score"]), t["status"] == "passed",
-                              "" if t["status"] == "passed" else t["output"])
-                  for (q, c), t in zip(extra["checks"], data["tests"])]
+        checks = [check_from_test(q, c, t) for (q, c), t in zip(extra["checks"], data["tests"])]
         return SubmissionResult(id=extra["submission"], name=extra.get("name", ""), path=str(folder),
                                 status=extra["status"], checks=checks,
                                 error=extra.get("error", ""), kind=extra.get("kind", ""),
@@ -186,13 +187,13 @@ def grade_chunk(grader: Grader, items: list[tuple[Path, str]],
     for p, sid in items:
         result = _grade_one(grader, p, sid, queue=queue)
         if result.waiting is None:
-            done(result, result.work.get("trainings", 0))
+            done(result, result.work.trainings if result.work else 0)
         else:
             waiting.append((p, sid, result.waiting))
     queue.train_pending()
     for p, sid, carried in waiting:
         result = _grade_one(grader, p, sid, resume=carried)
-        done(result, result.work.get("trainings", 0))
+        done(result, result.work.trainings if result.work else 0)
 
 
 def _grade_one(grader: Grader, path: Path, sid: str, **how) -> SubmissionResult:
@@ -225,7 +226,7 @@ def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str) -> tuple
 
     def done(result: SubmissionResult, trainings: int) -> None:
         write_submission_reports(Path(out), result, grader.config, keys[result.id])
-        result.evidence = {}
+        result.evidence = Evidence()
         finished.append((result, trainings))
 
     grade_chunk(grader, [(Path(p), sid) for p, sid, _ in items], done)
@@ -292,7 +293,8 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     hide_extra = [str(out.resolve()), str(cache_dir.resolve()), *(str(Path(p).resolve()) for p in paths)]
     # One level for the whole batch, checked against grading.yaml before anything runs or is written.
     isolation = detect_isolation()
-    warnings = check_isolation(isolation, config.isolation.minimum, batch_secrets(isolation, hide_extra))
+    secrets = batch_secrets(isolation, [*hide_extra, *config.course_secrets()])
+    warnings = check_isolation(isolation, config.isolation.minimum, secrets)
     if not isolation.namespaces:  # the real reasons, as the probes found them: the instructor's to fix
         warnings.append("why not a stronger level: " + ("; ".join(isolation.reasons) or "no reason recorded"))
     landlock = None if isolation.namespaces else isolation.landlock
@@ -305,7 +307,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     def finish(result: SubmissionResult, trainings: int, written: bool = False) -> None:
         if not written:
             result = _write_reports_or_error_row(out, result, config, keys[result.id])
-        result.evidence = {}  # the pictures' data is in the reports now; a course's worth would pile up here
+        result.evidence = Evidence()  # the pictures' data is in the reports now; a course's worth would pile up here
         report.results.append(result)
         report.graded += 1
         report.trainings += trainings

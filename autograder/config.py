@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from autograder import environment
 from autograder.semester.settings import Semester
@@ -24,11 +24,6 @@ _PACKAGED = Path(__file__).resolve().parent / "course"
 PROJECT_ROOT = _PACKAGED if (_PACKAGED / CONFIG_NAME).is_file() else Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / CONFIG_NAME
 
-# The course folder of the configuration loaded last: its solutions/ and data/ are the ones
-# graded against (an instructor's course folder made by `initgrade init`). One per process.
-_course_root: Path = PROJECT_ROOT
-_config_path: Path = DEFAULT_CONFIG
-_loaded: GradingConfig | None = None
 
 
 class ConfigError(Exception):
@@ -168,6 +163,10 @@ class GradingConfig(_Strict):
     # The course around the grading (autograder/semester/settings.py): due date, late policy, what
     # students see when, LMS columns. Not part of any grade: the cache key leaves it out.
     semester: Semester = Semester()
+    # The grading.yaml this configuration was read from (set by load_config; not a key of the file,
+    # not in any digest): its folder is the course, whose solutions/ and data/ are graded against
+    # (an instructor's course folder made by `initgrade init`). None: built in code, the kit's course.
+    _source: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _cross_references(self):
@@ -190,6 +189,33 @@ class GradingConfig(_Strict):
                 raise ValueError(f"semester.checks.{key}: no such question or check (use 'question' or "
                                  "'question.check')")
         return self
+
+    @property
+    def source(self) -> Path:
+        """The grading.yaml read (the kit's for a configuration built in code): what a build ships."""
+        return self._source if self._source is not None else DEFAULT_CONFIG
+
+    @property
+    def course_root(self) -> Path:
+        """The course folder: grading.yaml's folder (the kit's course root for one built in code)."""
+        return self._source.parent if self._source is not None else PROJECT_ROOT
+
+    def course_path(self, *parts: str) -> Path:
+        """A course file: from this configuration's folder when it has it, else the kit's.
+
+        A course folder may hold only grading.yaml: the reference solutions, data and
+        templates then come from the kit, so a folder is never half a course by accident.
+        """
+        own = self.course_root.joinpath(*parts)
+        return own if own.exists() else PROJECT_ROOT.joinpath(*parts)
+
+    def data_folder(self) -> Path:
+        """The datasets the grader trains on: ``$INITLAB_DATA``, else the course's ``data/``."""
+        return environment.data_dir() or self.course_path("data")
+
+    def course_secrets(self) -> list[str]:
+        """What no sandbox may read of this course (beside the kit): its folder and its grading.yaml."""
+        return [str(self.course_root), str(self.source)]
 
     def partial_fraction(self, question: str, check: str) -> float:
         """The fraction of a check's points its test may give as partial credit (0: none)."""
@@ -242,50 +268,19 @@ def find_config(path: str | Path | None = None) -> Path:
     return here if here.is_file() else DEFAULT_CONFIG
 
 
-def course_root() -> Path:
-    """The course folder of the configuration loaded last (the kit's own before any)."""
-    return _course_root
-
-
-def config_path() -> Path:
-    """The grading.yaml loaded last (the kit's before any): what a build ships."""
-    return _config_path
-
-
-def course_path(*parts: str) -> Path:
-    """A course file: from the loaded configuration's folder when it has it, else the kit's.
-
-    A course folder may hold only grading.yaml: the reference solutions, data and
-    templates then come from the kit, so a folder is never half a course by accident.
-    """
-    own = _course_root.joinpath(*parts)
-    return own if own.exists() else PROJECT_ROOT.joinpath(*parts)
-
-
-def data_folder() -> Path:
-    """The datasets the grader trains on: ``$INITLAB_DATA``, else the course's ``data/``."""
-    return environment.data_dir() or course_path("data")
-
-
 def load_config(path: str | Path | None = None) -> GradingConfig:
-    """Read and validate grading.yaml, found by :func:`find_config`; its folder becomes the course."""
-    global _course_root, _config_path, _loaded
+    """Read and validate grading.yaml, found by :func:`find_config`; its folder is the course it
+    carries (``course_root``). Nothing is remembered: two loads in one process are two courses."""
     path = find_config(path)
     config = _read_config(path)
-    _course_root, _config_path, _loaded = path.resolve().parent, path.resolve(), config
+    config._source = path.resolve()
     return config
 
 
-def loaded_config() -> GradingConfig:
-    """The configuration loaded last by :func:`load_config`; before any, the kit's own, read without
-    making its folder the course. Tools that follow the course in force (authoring) take the
-    assignment's facts from it: its questions' functions and the notebook's name."""
-    return _loaded if _loaded is not None else _kit_config()
-
-
 @functools.cache
-def _kit_config() -> GradingConfig:
-    return _read_config(DEFAULT_CONFIG)
+def kit_config() -> GradingConfig:
+    """The kit's own grading.yaml (its course: the kit's), read once."""
+    return load_config(DEFAULT_CONFIG)
 
 
 def _read_config(path: Path) -> GradingConfig:

@@ -49,26 +49,25 @@ def init_course(dest: Path) -> list[Path]:
 
 def reference_failures(config: GradingConfig, cache_dir: Path | None = None) -> list[str]:
     """Every check the reference solutions do not pass in full, as "question.check: message"."""
-    import inspect
-
+    from autograder.check_runner import Broken, Passed, run_check
     from autograder.hidden_tests import collect_checks
-    from autograder.probes import LocalStudent, ProbeFailure
+    from autograder.probes import LocalStudent
     from autograder.reference import reference_functions
+    from autograder.submission_trainer import SubmissionTrainer
     from autograder.training import Trainer
 
-    reference = reference_functions(config.functions)
+    reference = reference_functions(config)
     fixtures = {"student": LocalStudent(reference), "reference": reference,
-                "trainer": Trainer(config, cache_dir=cache_dir), "config": config}
+                "trainer": SubmissionTrainer(Trainer(config, cache_dir=cache_dir)), "config": config}
     failures = []
     for (q, c), test in collect_checks(config).items():
         if not config.questions[q].checks[c]:
             continue  # worth nothing: it cannot take points
-        try:
-            test(**{name: fixtures[name] for name in inspect.signature(test).parameters})
-        except (AssertionError, ProbeFailure) as exc:
-            failures.append(f"{q}.{c}: {str(exc).splitlines()[0] if str(exc) else 'check failed'}")
-        except Exception as exc:  # noqa: BLE001 - partial credit or a broken check: not full points either
-            failures.append(f"{q}.{c}: {type(exc).__name__}: {exc}")
+        outcome = run_check(test, fixtures)
+        if isinstance(outcome, Broken):
+            failures.append(f"{q}.{c}: {outcome.error}")
+        elif not isinstance(outcome, Passed):  # failed, or partial credit: not full points either
+            failures.append(f"{q}.{c}: {outcome.message.splitlines()[0] if outcome.message else 'check failed'}")
     return failures
 
 
@@ -115,8 +114,6 @@ def init(course_dir: Path):
               help="Only validate grading.yaml and print its limits, each with its value and what it bounds.")
 def check(config_path: Path | None, cache: Path | None, show_limits: bool):
     """Validate grading.yaml and grade the reference solutions with it: they must get every point."""
-    from autograder.config import course_root
-
     try:
         config = load_config(config_path)
         if show_limits:
@@ -126,4 +123,4 @@ def check(config_path: Path | None, cache: Path | None, show_limits: bool):
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    click.echo(f"ok: {course_root()}: the reference solutions get {config.max_points():g}/{config.max_points():g}")
+    click.echo(f"ok: {config.course_root}: the reference solutions get {config.max_points():g}/{config.max_points():g}")

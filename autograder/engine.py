@@ -8,106 +8,34 @@ checks, trainings and scores run here on plain data.
 A failed check carries the diagnoses behind it (``CheckResult.diagnoses``, from
 autograder.diagnose via the hidden tests' CheckFailure); a check that raises
 ``PartialCredit`` gets that fraction of its points, capped by grading.yaml's
-``partial_credit``. After the checks, ``SubmissionResult.evidence`` collects the
-plain data of the feedback pictures (autograder.feedback.evidence).
+``partial_credit``. Each check runs through autograder.check_runner, its trainings through
+the submission's one SubmissionTrainer. After the checks, ``SubmissionResult.evidence``
+collects the plain data of the feedback pictures (autograder.evidence). The records are
+autograder.results'.
 """
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import __version__
+from autograder.check_runner import Failed, Partial, Passed, run_check
 from autograder.config import GradingConfig
+from autograder.evidence import gather_evidence
 from autograder.explain import LoadContext
-from autograder.feedback.evidence import TrainingLog, gather_evidence
 from autograder.hidden_tests import check_title, collect_checks
-from autograder.hidden_tests.common import PartialCredit
 from autograder.intake import Submission
 from autograder.intake.bounded import read_submission
-from autograder.probes import LocalStudent, PlanRecorder, ProbeFailure, SandboxStudent
+from autograder.probes import LocalStudent, PlanRecorder, SandboxStudent, Student
 from autograder.reference import reference_functions
+from autograder.results import CheckResult, SubmissionResult, Work
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.sandbox.host.grants import sandbox_grants
 from autograder.statuses import ERROR, GRADED
+from autograder.submission_trainer import Carried, SubmissionTrainer, TrainingDeferred
 from autograder.training import Trainer
-from autograder.training_queue import Carried, ResumedTrainer, TrainingDeferred, TrainingQueue
-
-
-@dataclass
-class CheckResult:
-    question: str
-    check: str
-    name: str
-    score: float
-    max_score: float
-    passed: bool
-    message: str = ""
-    # autograder.diagnose.Diagnosis objects behind a failure, most likely first.
-    diagnoses: list = field(default_factory=list)
-    # A call error behind the failure, without the call's arguments (told once per submission).
-    cause: str = ""
-
-    @property
-    def partial(self) -> bool:
-        """Failed, but with partial credit."""
-        return not self.passed and self.score > 0
-
-
-@dataclass
-class SubmissionResult:
-    id: str  # safe everywhere (autograder.ids); the folder of its reports
-    path: str
-    status: str  # one of autograder.statuses
-    checks: list[CheckResult] = field(default_factory=list)
-    error: str = ""
-    load_messages: list[str] = field(default_factory=list)
-    # What the grader left out, in one line, when no graded function needed it (else in load_messages).
-    load_note: str = ""
-    # Statements that failed while loading, left out of the student's view at a full score (they
-    # did not matter): kept for the instructor (results.json extra_data), so a submission that
-    # exits or raises while loading is still on record.
-    load_errors_folded: list[str] = field(default_factory=list)
-    output: str = ""
-    kind: str = ""
-    digest: str = ""
-    isolation: str = ""
-    # Whether Landlock confined the sandbox's files (the fallback levels); None with namespaces.
-    landlock: bool | None = None
-    seconds: float = 0.0
-    probes: int = 0
-    call_reuse: str = ""  # "on" or "off: <why>" (autograder.sandbox.call_reuse_mode)
-    grader_version: str = __version__
-    # The file or folder name as submitted (autograder.ids.display_name): what the id stands for.
-    name: str = ""
-    # The file graded (relative to the submitted folder or zip) and why (autograder.intake.work).
-    graded_file: str = ""
-    graded_because: str = ""
-    # Plain data for the feedback pictures (autograder.feedback.evidence); not persisted.
-    evidence: dict = field(default_factory=dict)
-    # The grader's own work for this submission, counted (not persisted): trainings started,
-    # their gradient steps, and the bytes of returned arrays held (the bounds of grading.yaml).
-    work: dict = field(default_factory=dict)
-    # Set when a check's training was queued (autograder.training_queue): the result is not
-    # final; grade the submission again with ``resume=`` this once the queue is trained.
-    waiting: Carried | None = None
-
-    @property
-    def score(self) -> float:
-        return sum(c.score for c in self.checks)
-
-    @property
-    def max_score(self) -> float:
-        return sum(c.max_score for c in self.checks)
-
-    def question_scores(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for c in self.checks:
-            out[c.question] = out.get(c.question, 0.0) + c.score
-        return out
+from autograder.training_queue import TrainingQueue
 
 
 def _say_each_cause_once(checks: list[CheckResult]) -> None:
@@ -184,19 +112,6 @@ class _FreshStudent(SandboxStudent):
         return SandboxStudent._call(self, function, args, as_tuple)
 
 
-class _NoTraining:
-    """The trainer of the call-plan run: every training is left out (the calls come before it)."""
-
-    def __init__(self, trainer):
-        self.trainer = trainer
-
-    def outcome(self, training: str, params):
-        raise TrainingDeferred(training)
-
-    def __getattr__(self, name):  # layers(), config...
-        return getattr(self.trainer, name)
-
-
 class Grader:
     """Grades submissions against one grading configuration; reusable across a batch."""
 
@@ -205,12 +120,13 @@ class Grader:
         self.config = config
         self.checks = collect_checks(config)
         self.trainer = trainer or Trainer(config)
-        self.reference = reference_functions(config.functions)
+        self.reference = reference_functions(config)
         self.hide_extra = list(hide_extra)  # the grader's outputs: covered in every sandbox
+        self.course = config.course_secrets()  # this course's folder and grading.yaml: secret too
         # One level for the whole batch: the parent's, handed to every worker.
         self.isolation = isolation or detect_isolation()
         self.grants = [] if self.isolation.namespaces else list(sandbox_grants(
-            self.isolation.python_dirs, self.isolation.kit, tuple(str(p) for p in hide_extra)))
+            self.isolation.python_dirs, self.isolation.kit, (*(str(p) for p in hide_extra), *self.course)))
         self.zygote = new_zygote(self.isolation)
         self._plan: list[tuple[str, tuple, bool]] | None = None
 
@@ -221,7 +137,7 @@ class Grader:
             recorder = PlanRecorder(LocalStudent(self.reference))
             for q, c in self.checks:
                 try:
-                    self.run_check(q, c, recorder, TrainingLog(_NoTraining(self.trainer)))
+                    self.run_check(q, c, recorder, SubmissionTrainer(self.trainer, "plan"))
                 except TrainingDeferred:
                     pass
             self._plan = recorder.plan
@@ -284,7 +200,7 @@ class Grader:
         # What to hide, looked at again for each submission: an entry made while the batch runs
         # (another checkout, a copy of the solutions) is covered from the next submission on.
         sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits,
-                          hide_paths(self.hide_extra),
+                          hide_paths(self.hide_extra, self.course),
                           self.config.sandbox.stub_modules, self.isolation, self.zygote,
                           self.config.sandbox.preload_modules, self.grants)
         try:
@@ -303,22 +219,16 @@ class Grader:
                 sandbox.fatal.update(resume.fatal)
             student.prefetch(self.call_plan())
             # The shared trainer (and its cache) within this submission's training bounds.
-            for_submission = getattr(self.trainer, "for_submission", None)
-            submission_trainer: object
-            if queue is not None:
-                submission_trainer = queue.for_submission()
-            elif resume is not None:
-                submission_trainer = ResumedTrainer(self.trainer, resume)
-            else:
-                submission_trainer = for_submission() if for_submission else self.trainer
-            log = TrainingLog(submission_trainer)
-            iterations = getattr(self.trainer, "iterations_run", 0) - (resume.iterations if resume else 0)
+            trainer = (queue.for_submission() if queue is not None else
+                       SubmissionTrainer(self.trainer, "resume", carried=resume) if resume is not None else
+                       SubmissionTrainer.bounded(self.trainer))
+            iterations = self.trainer.iterations_run - (resume.iterations if resume else 0)
             result.checks = []
             for q, c in self.checks:
                 try:
-                    result.checks.append(self.run_check(q, c, student, log))
+                    result.checks.append(self.run_check(q, c, student, trainer))
                 except TrainingDeferred:
-                    result.waiting = getattr(submission_trainer, "carried", None)
+                    result.waiting = trainer.carried
             if result.waiting is not None:
                 result.waiting.memo, result.waiting.held_bytes = student._memo, student.held_bytes
                 result.waiting.hung, result.waiting.fatal = student.hung, dict(sandbox.fatal)
@@ -331,50 +241,42 @@ class Grader:
             result.load_errors_folded = list(context.errors) if context.errors_folded else []
             _prefer_the_default(result.checks)
             _say_each_diagnosis_once(result.checks)
-            result.evidence = gather_evidence(self, student, result.checks, log)
+            result.evidence = gather_evidence(self.config, self.reference, self.trainer, student, result.checks,
+                                              trainer.runs)
             result.probes = student.calls_made
-            budget = getattr(log.trainer, "budget", None)
-            result.work = {"trainings": budget.started if budget else 0,
-                           "training_iterations": getattr(self.trainer, "iterations_run", 0) - iterations,
-                           "training_cpu_seconds": round(budget.cpu_used, 2) if budget else 0.0,
-                           "reply_bytes_held": student.held_bytes,
-                           "sandbox_exchanges": student.exchanges}
+            budget = trainer.budget
+            result.work = Work(trainings=budget.started if budget else 0,
+                               training_iterations=self.trainer.iterations_run - iterations,
+                               training_cpu_seconds=round(budget.cpu_used, 2) if budget else 0.0,
+                               reply_bytes_held=student.held_bytes, sandbox_exchanges=student.exchanges)
         finally:
             sandbox.close()
             result.output = sandbox.output()
             result.seconds = time.monotonic() - t0
         return result
 
-    def run_check(self, question: str, check: str, student, trainer=None) -> CheckResult:
-        """Run one hidden test with its fixtures and score it (partial credit capped by
-        grading.yaml); any failure, even a bug in the check, is a result, never an exception.
+    def run_check(self, question: str, check: str, student: Student,
+                  trainer: SubmissionTrainer | None = None) -> CheckResult:
+        """Run one hidden test with its fixtures (autograder.check_runner) and score it (partial
+        credit capped by grading.yaml); any failure, even a bug in the check, is a result, never
+        an exception (but TrainingDeferred: the check runs again once its training is done).
 
         ``student``: the proxy the test calls (autograder.probes.Student); ``trainer``: the
-        submission's (a TrainingLog records its runs), else the grader's own."""
-        fn = self.checks[question, check]
+        submission's (it records the check's trainings), else the grader's own, unbounded."""
         points = float(self.config.questions[question].checks[check])
-        trainer = trainer if trainer is not None else self.trainer
-        if isinstance(trainer, TrainingLog):
-            trainer.begin(question, check)
+        trainer = trainer if trainer is not None else SubmissionTrainer(self.trainer)
+        trainer.begin(question, check)
         fixtures = {"student": student, "reference": self.reference, "trainer": trainer, "config": self.config}
-        kwargs = {name: fixtures[name] for name in inspect.signature(fn).parameters}
+        outcome = run_check(self.checks[question, check], fixtures)
         name = check_title(question, check)
-        try:
-            fn(**kwargs)
-        except TrainingDeferred:
-            raise  # not a result: the check runs again once its training is done
-        except ProbeFailure as exc:
-            return CheckResult(question, check, name, 0.0, points, False, str(exc), list(exc.diagnoses), exc.cause)
-        except PartialCredit as exc:
+        if isinstance(outcome, Passed):
+            return CheckResult(question, check, name, points, points, True, "")
+        if isinstance(outcome, Partial):
             # Only as much as grading.yaml's partial_credit allows for this check.
-            fraction = min(max(exc.fraction, 0.0), self.config.partial_fraction(question, check))
-            return CheckResult(question, check, name, round(points * fraction, 6), points, False,
-                               str(exc) or "check failed", list(exc.diagnoses))
-        except AssertionError as exc:
-            return CheckResult(question, check, name, 0.0, points, False, str(exc) or "check failed",
-                               list(getattr(exc, "diagnoses", None) or []))
-        except Exception as exc:  # noqa: BLE001 - a bug in a check must not sink the batch
-            return CheckResult(question, check, name, 0.0, points, False,
-                               f"the grader could not run this check ({type(exc).__name__}: {exc}); "
-                               "please tell your instructor")
-        return CheckResult(question, check, name, points, points, True, "")
+            fraction = min(max(outcome.fraction, 0.0), self.config.partial_fraction(question, check))
+            return CheckResult(question, check, name, round(points * fraction, 6), points, False, outcome.message,
+                               list(outcome.diagnoses))
+        if isinstance(outcome, Failed):
+            return CheckResult(question, check, name, 0.0, points, False, outcome.message, list(outcome.diagnoses),
+                               outcome.cause)
+        return CheckResult(question, check, name, 0.0, points, False, outcome.message)  # Broken

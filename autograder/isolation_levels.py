@@ -7,6 +7,12 @@ from here, so they cannot drift apart. The full account is in docs/threat-model.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autograder.results import SubmissionResult
+
 FULL = "namespaces"
 
 SUMMARY = {
@@ -34,9 +40,9 @@ def label(level: str, landlock: bool | None) -> str:
     return f"{level} {'with' if landlock else 'without'} Landlock"
 
 
-def batch_label(results) -> str:
+def batch_label(results: Iterable[SubmissionResult]) -> str:
     """The level of a batch's results (each records its own): one label, or every one found, joined."""
-    found = sorted({label(r.isolation, r.landlock) for r in results if getattr(r, "isolation", "")})
+    found = sorted({label(r.isolation, r.landlock) for r in results if r.isolation})
     return " + ".join(found)
 
 

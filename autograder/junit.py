@@ -12,9 +12,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from autograder.atomic import write_atomic
-from autograder.engine import SubmissionResult
 from autograder.escape import xml_text
 from autograder.limits import JUNIT_MESSAGE_CHARS
+from autograder.results import SubmissionResult
 from autograder.statuses import ERROR
 
 

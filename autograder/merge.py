@@ -37,12 +37,12 @@ from autograder import __version__
 from autograder.atomic import place_atomic, write_atomic
 from autograder.batch import config_digest, load_previous
 from autograder.config import ConfigError, GradingConfig, load_config
-from autograder.engine import SubmissionResult
 from autograder.feedback.summary import write_class_summary
 from autograder.intake.discovery import Skipped
 from autograder.isolation_levels import label, warning
 from autograder.junit import write_junit
 from autograder.reports import BATCH_SUMMARY_FILE, batch_summary, gradebook_csv
+from autograder.results import SubmissionResult
 from autograder.shards import MANIFEST, ShardManifest, read_manifest
 
 MERGE_MANIFEST = "merge.json"

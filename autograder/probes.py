@@ -44,7 +44,7 @@ from autograder.limits import (
     RETURNED_REPR_CHARS,
     RETURNED_TYPE_CHARS,
 )
-from autograder.sandbox import ProbeTimeout, SandboxError
+from autograder.sandbox import ProbeReply, ProbeTimeout, SandboxError
 from autograder.sandbox import outcomes as words
 from autograder.sandbox.outcomes import Outcome, read_call_ended
 
@@ -262,8 +262,7 @@ class SandboxStudent(MemoisedStudent):
     def __init__(self, sandbox, context=None, max_held_bytes: int | None = None,
                  question_of: Callable[[str], str | None] | None = None):
         if max_held_bytes is None:
-            limit = getattr(getattr(sandbox, "limits", None), "replies_mb", None)
-            max_held_bytes = limit << 20 if limit else None
+            max_held_bytes = sandbox.limits.replies_mb << 20
         super().__init__(max_held_bytes)
         self.sandbox = sandbox
         self.context = context  # autograder.explain.LoadContext: errors in the student's terms
@@ -285,7 +284,7 @@ class SandboxStudent(MemoisedStudent):
         answers = self.sandbox.call_planned([(f, _encode_args(a, t)) for f, a, t in calls])
         held = 0
         for (function, args, as_tuple), answer in zip(calls, answers):
-            size = sum(getattr(a, "nbytes", 0) for a in getattr(answer, "arrays", ()))
+            size = sum(a.nbytes for a in answer.arrays) if isinstance(answer, ProbeReply) else 0
             if self.max_held_bytes is not None and held + size > self.max_held_bytes:
                 continue  # not kept: asked again if a check needs it
             held += size

@@ -1,7 +1,7 @@
 """The reference solutions, loaded from the course's ``solutions/init_functions.py`` (trusted code).
 
-The course is the folder of the grading.yaml loaded last (:func:`autograder.config.course_path`),
-so an instructor's own course folder grades against its own solutions.
+The course is the one the configuration carries (:meth:`autograder.config.GradingConfig.course_path`),
+so an instructor's own course folder grades against its own solutions, whatever else the process loaded.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-from autograder.config import course_path
+from autograder.config import GradingConfig
 
 
-def solutions_file() -> Path:
-    return course_path("solutions", "init_functions.py")
+def solutions_file(config: GradingConfig) -> Path:
+    return config.course_path("solutions", "init_functions.py")
 
 
 def load_module_file(name: str, path: Path) -> ModuleType:
@@ -34,10 +34,11 @@ def _load(path: Path) -> ModuleType:
     return load_module_file("initgrade_reference", path)
 
 
-def reference_module() -> ModuleType:
-    return _load(solutions_file().resolve())
+def reference_module(config: GradingConfig) -> ModuleType:
+    return _load(solutions_file(config).resolve())
 
 
-def reference_functions(names: list[str]) -> dict:
-    module = reference_module()
-    return {n: getattr(module, n) for n in names}
+def reference_functions(config: GradingConfig) -> dict:
+    """The course's reference function of every question, by name."""
+    module = reference_module(config)
+    return {n: getattr(module, n) for n in config.functions}

@@ -27,12 +27,12 @@ from autograder import isolation_levels
 from autograder.atomic import write_atomic
 from autograder.class_figures import figures as class_figures
 from autograder.config import GradingConfig
-from autograder.engine import SubmissionResult
+from autograder.diagnose.sections import section_heading
 from autograder.escape import csv_cell, visible
 from autograder.feedback.page import FIGURE_DIR, figures, render_html, render_markdown
-from autograder.feedback.sections import section_heading
 from autograder.ids import display_name
 from autograder.intake.discovery import Skipped
+from autograder.results import SubmissionResult
 from autograder.statuses import NOT_GRADED
 
 # ``name`` last: scripts that read the columns by position before it keep working.
@@ -119,7 +119,7 @@ def diagnoses_data(result: SubmissionResult) -> list[dict]:
     return [{"question": c.question, "check": c.check, "code": d.code, "title": d.title,
              "section": d.notebook_section, "confidence": d.confidence,
              "partial_credit_eligible": bool(d.partial_credit_eligible)}
-            for c in result.checks for d in (getattr(c, "diagnoses", None) or [])]
+            for c in result.checks for d in c.diagnoses]
 
 
 def feedback_markdown(result: SubmissionResult, config: GradingConfig, figs=None) -> str:

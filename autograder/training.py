@@ -16,9 +16,9 @@ reading the cache never executes anything.
 Every training that is not cached runs in a forked child with a CPU-time limit
 (autograder.training_worker), within three bounds of grading.yaml's ``limits``:
 ``training_seconds`` per training, ``training_submission_seconds`` and
-``trainings_per_submission`` for all trainings of one submission (a ``TrainingBudget``,
-held by the ``SubmissionTrainer`` the engine gives each submission's checks). A training
-over a bound raises ``TrainingLimit``, an AssertionError whose message names the bound:
+``trainings_per_submission`` for all trainings of one submission (a ``TrainingBudget``, held
+by the ``SubmissionTrainer`` of autograder.submission_trainer that each submission's checks
+get). A training over a bound raises ``TrainingLimit``, an AssertionError whose message names the bound:
 the check fails, the checks before it keep their points, and the grader moves on.
 Cached outcomes cost nothing and are never refused.
 
@@ -42,7 +42,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder.cache_lock import advisory_lock
 from autograder.cache_signing import SignedCache, open_signed_cache
-from autograder.config import GradingConfig, data_folder
+from autograder.config import GradingConfig
 from autograder.limits import TRAINING_LOCK_WAIT_SECONDS, TRAINING_WALL_FACTOR, TRAINING_WALL_SLACK_SECONDS
 from autograder.training_worker import WorkStopped, run_bounded
 from initlab import data as datasets
@@ -68,10 +68,10 @@ def _finite(c: float) -> float:
     return float(c) if np.isfinite(c) else (float("inf") if c > 0 else float("nan"))
 
 
-def _load(dataset: str):
+def _load(dataset: str, folder: Path):
     if dataset == "circles":
-        return datasets.load_circles(folder=data_folder())
-    train_x, train_y, test_x, test_y, _ = datasets.load_images(folder=data_folder())
+        return datasets.load_circles(folder=folder)
+    train_x, train_y, test_x, test_y, _ = datasets.load_images(folder=folder)
     return train_x, train_y, test_x, test_y
 
 
@@ -167,7 +167,7 @@ class Trainer:
 
     def data(self, dataset: str):
         if dataset not in self._data:
-            self._data[dataset] = _load(dataset)
+            self._data[dataset] = _load(dataset, self.config.data_folder())
         return self._data[dataset]
 
     def layers(self, training: str) -> list[int]:
@@ -184,7 +184,7 @@ class Trainer:
         """
         if dataset in self._data or self.store is None:
             return int(self.data(dataset)[0].shape[0])
-        file = data_folder() / datasets.TRAIN_FILES.get(dataset, f"{dataset}.h5")
+        file = self.config.data_folder() / datasets.TRAIN_FILES.get(dataset, f"{dataset}.h5")
         try:
             st = file.stat()
         except OSError:
@@ -226,10 +226,6 @@ class Trainer:
             return None  # signed by this kit, but another version's fields: computed again
         self._memory[key] = result
         return result
-
-    def for_submission(self) -> SubmissionTrainer:
-        """This trainer within a fresh per-submission budget (grading.yaml's limits)."""
-        return SubmissionTrainer(self, TrainingBudget.from_limits(self.config.limits))
 
     def outcome(self, training: str, params: dict[str, np.ndarray], budget: TrainingBudget | None = None) -> Outcome:
         """The outcome of training from ``params``, computed at most once per distinct input
@@ -338,17 +334,3 @@ class Trainer:
                 final_cost=_finite(cost_of(train_x, train_y, trained)),
             )
 
-
-class SubmissionTrainer:
-    """The trainer one submission's checks see: the shared Trainer (and its cache), with
-    this submission's TrainingBudget applied to every training that is not cached."""
-
-    def __init__(self, trainer: Trainer, budget: TrainingBudget):
-        self.trainer = trainer
-        self.budget = budget
-
-    def outcome(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
-        return self.trainer.outcome(training, params, self.budget)
-
-    def __getattr__(self, name):  # cached(), layers(), data(), config, trainings_run...
-        return getattr(self.trainer, name)

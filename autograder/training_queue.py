@@ -1,14 +1,15 @@
 """A batch's trainings, deferred and trained together: several submissions' trainings in one stack.
 
 A cold batch grades a chunk of submissions in two passes. In the first, each submission's
-checks run with a ``DeferringTrainer``: a training that is cached is used at once; one that
-is not is queued (admitted against the submission's budget exactly as a training would be)
-and the check is stopped with ``TrainingDeferred``. The submission's other checks go on, so
-every training it needs is queued. ``TrainingQueue.train_pending`` then trains the queue:
-members of one training setting in stacks (autograder.training_stack), the rest one by one
-through ``Trainer.outcome``. In the second pass the submissions that waited are graded again
-(engine ``Grader.grade(resume=...)``): every training they need is cached by then, and their
-budget (trainings started, CPU seconds charged) carries over from the first pass.
+checks run with a queueing ``SubmissionTrainer`` (autograder.submission_trainer): a training
+that is cached is used at once; one that is not is queued (admitted against the submission's
+budget exactly as a training would be) and the check is stopped with ``TrainingDeferred``. The
+submission's other checks go on, so every training it needs is queued.
+``TrainingQueue.train_pending`` then trains the queue: members of one training setting in
+stacks (autograder.training_stack), the rest one by one through ``Trainer.outcome``. In the
+second pass the submissions that waited are graded again (engine ``Grader.grade(resume=...)``):
+every training they need is cached by then, and their budget (trainings started, CPU seconds
+charged) carries over from the first pass.
 
 Each member's outcome is the one it gets alone, bit for bit (autograder.training_stack), and
 every bound of a single training holds:
@@ -35,12 +36,13 @@ after ``Trainer.lock_wait``, by ``Trainer.outcome``).
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from autograder.cache_lock import advisory_lock
 from autograder.limits import TRAINING_WALL_FACTOR, TRAINING_WALL_SLACK_SECONDS
+from autograder.submission_trainer import Carried, SubmissionTrainer, TrainingDeferred
 from autograder.training import Outcome, Trainer, TrainingBudget, TrainingLimit, flush_subnormals
 from autograder.training_stack import stacked_outcomes
 from autograder.training_worker import WorkStopped, run_bounded
@@ -57,69 +59,13 @@ STACK_MAX_MEMBERS = 32
 EXTREME_SMALL, EXTREME_LARGE = 1e-100, 1e100
 
 
-class TrainingDeferred(Exception):
-    """A training was queued; the check asking for it runs again once the queue is trained.
-
-    Not an AssertionError, so no check mistakes it for a failure of the submission."""
-
-
 @dataclass
 class Pending:
     training: str
     key: str
     params: dict
-    requester: DeferringTrainer
-
-
-@dataclass
-class Carried:
-    """What one submission's first pass leaves for its second: its training budget, the
-    gradient steps trained for it, the trainings refused or stopped at a bound (by key), and
-    its calls' answers (the student's memo, held bytes, functions that hung or ended the
-    sandbox: the engine fills these), so the second pass sees the very answers the queued
-    trainings were made from, even from a function that draws new numbers at every call."""
-
-    budget: TrainingBudget
-    iterations: int = 0
-    failures: dict[str, TrainingLimit] = field(default_factory=dict)
-    memo: dict = field(default_factory=dict)
-    held_bytes: int = 0
-    hung: dict = field(default_factory=dict)
-    fatal: dict = field(default_factory=dict)
-
-
-class DeferringTrainer:
-    """The trainer a submission's checks see in the first pass (see the module docstring)."""
-
-    def __init__(self, queue: TrainingQueue, budget: TrainingBudget):
-        self.queue = queue
-        self.budget = budget
-        self.carried = Carried(budget)
-
-    def outcome(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
-        return self.queue.request(training, params, self)
-
-    def __getattr__(self, name):  # cached(), layers(), data(), config, trainings_run...
-        return getattr(self.queue.trainer, name)
-
-
-class ResumedTrainer:
-    """The trainer of a submission's second pass: the shared trainer within the budget carried
-    from the first pass, and the first pass's refusals said again in the same words."""
-
-    def __init__(self, trainer: Trainer, carried: Carried):
-        self.trainer = trainer
-        self.carried = carried
-        self.budget = carried.budget
-
-    def outcome(self, training: str, params: dict[str, np.ndarray]) -> Outcome:
-        failed = self.carried.failures.get(self.trainer.cache_key(training, params))
-        if failed is not None:
-            raise TrainingLimit(str(failed), failed.bound)
-        return self.trainer.outcome(training, params, self.budget)
-
-    def __getattr__(self, name):
-        return getattr(self.trainer, name)
+    budget: TrainingBudget  # the requesting submission's, and what its first pass carries
+    carried: Carried
 
 
 def _extreme(params: dict[str, np.ndarray]) -> bool:
@@ -140,10 +86,12 @@ class TrainingQueue:
         self.trainer = trainer
         self.pending: dict[str, Pending] = {}
 
-    def for_submission(self) -> DeferringTrainer:
-        return DeferringTrainer(self, TrainingBudget.from_limits(self.trainer.config.limits))
+    def for_submission(self) -> SubmissionTrainer:
+        """A submission's trainer whose trainings that are not cached are queued here."""
+        return SubmissionTrainer(self.trainer, "queue", budget=TrainingBudget.from_limits(self.trainer.config.limits),
+                                 queue=self)
 
-    def request(self, training: str, params: dict[str, np.ndarray], requester: DeferringTrainer) -> Outcome:
+    def request(self, training: str, params: dict[str, np.ndarray], requester: SubmissionTrainer) -> Outcome:
         """The cached outcome, or a queued training and TrainingDeferred (or a TrainingLimit:
         the same refusals ``Trainer.outcome`` gives, in the same order)."""
         trainer = self.trainer
@@ -156,9 +104,12 @@ class TrainingQueue:
             raise TrainingLimit(str(stopped), stopped.bound)
         if key in self.pending:  # asked for by an earlier submission: cached for this one, as alone
             raise TrainingDeferred(key)
-        requester.budget.admit()
-        requester.budget.started += 1
-        self.pending[key] = Pending(training, key, params, requester)
+        budget, carried = requester.budget, requester.carried
+        if budget is None or carried is None:
+            raise ValueError("a queueing trainer has a budget and carries it")
+        budget.admit()
+        budget.started += 1
+        self.pending[key] = Pending(training, key, params, budget, carried)
         raise TrainingDeferred(key)
 
     # ------------------------------------------------------------------------- training the queue
@@ -170,7 +121,7 @@ class TrainingQueue:
         by_training: dict[str, list[Pending]] = {}
         cpu = float(self.trainer.config.limits.training_seconds)
         for p in pending:
-            budget = p.requester.budget
+            budget = p.budget
             if (not self._stackable(p.training) or _extreme(p.params)
                     or budget.cpu_seconds - budget.cpu_used < cpu):
                 alone.append(p)
@@ -197,14 +148,14 @@ class TrainingQueue:
         return int(max(2, min(STACK_MAX_MEMBERS, half // max(member, 1e-9))))
 
     def _train_alone(self, p: Pending) -> None:
-        budget = p.requester.budget
+        budget = p.budget
         budget.started -= 1  # counted again by Trainer.outcome if it trains
         before = self.trainer.iterations_run
         try:
             self.trainer.outcome(p.training, p.params, budget)
         except TrainingLimit as exc:
-            p.requester.carried.failures[p.key] = exc
-        p.requester.carried.iterations += self.trainer.iterations_run - before
+            p.carried.failures[p.key] = exc
+        p.carried.iterations += self.trainer.iterations_run - before
 
     def _train_stack(self, training: str, members: list[Pending]) -> list[Pending]:
         """Train ``members`` as one stack; returns those left to train alone."""
@@ -245,6 +196,6 @@ class TrainingQueue:
                 trainer.trainings_run += 1
                 trainer.trainings_stacked += 1
                 trainer.iterations_run += t.num_iterations
-                p.requester.budget.cpu_used += used / len(ours)
-                p.requester.carried.iterations += t.num_iterations
+                p.budget.cpu_used += used / len(ours)
+                p.carried.iterations += t.num_iterations
         return theirs

@@ -53,7 +53,7 @@ def main() -> None:
     files = [str(p) for p in sorted(MISTAKES.glob("*.py"))]
     proc = subprocess.run([sys.executable, "-c", CHILD, json.dumps(functions), json.dumps(SIZES), *files],
                           capture_output=True, text=True, check=True, timeout=300)
-    reference = reference_functions(config.functions)
+    reference = reference_functions(config)
     cases = []
     for q, args, returned, repeat in json.loads(proc.stdout):
         arrays = {k: np.asarray(v) for k, v in returned.items()}

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
+from autograder.results import Work
 from autograder.training import Trainer
 
 HOSTILE = PROJECT_ROOT / "examples" / "hostile"
@@ -53,11 +54,11 @@ def main() -> None:
             for path in cases:
                 t0 = time.monotonic()
                 r = grader.grade(path)
-                w = r.work or {}
+                w = r.work or Work()  # None: the checks never ran (not read, not loaded)
                 score = f"{r.score:g}" if r.status == "graded" else "error"
-                print(f"{path.name[:46]:<46} {score:>5} {w.get('trainings', 0):>9} "
-                      f"{w.get('training_iterations', 0):>7} {w.get('training_cpu_seconds', 0):>11.1f} "
-                      f"{w.get('reply_bytes_held', 0) / (1 << 20):>8.2f} {time.monotonic() - t0:>7.1f}", flush=True)
+                print(f"{path.name[:46]:<46} {score:>5} {w.trainings:>9} "
+                      f"{w.training_iterations:>7} {w.training_cpu_seconds:>11.1f} "
+                      f"{w.reply_bytes_held / (1 << 20):>8.2f} {time.monotonic() - t0:>7.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -164,7 +164,7 @@ def reference_outcomes(tmp_path_factory):
     from autograder.training import Trainer
 
     trainer = Trainer(CONFIG, cache_dir=tmp_path_factory.mktemp("training-cache"))
-    ref = reference_functions(CONFIG.functions)
+    ref = reference_functions(CONFIG)
     runs = {"he": ("circles", "initialize_parameters_he"), "deep": ("images", "initialize_parameters_deep")}
     return {name: (training, trainer.outcome(training, ref[fn](trainer.layers(training))))
             for name, (training, fn) in runs.items()}
@@ -185,7 +185,7 @@ def test_the_docs_state_the_reference_trainings_figures(reference_outcomes):
 
 
 def test_the_feedback_and_the_notebook_state_the_final_cost_not_the_last_recorded(reference_outcomes):
-    from autograder.feedback.evidence import _outcome_data
+    from autograder.evidence import _outcome_data
     from autograder.feedback.page import _training_figure
 
     training, deep = reference_outcomes["deep"]

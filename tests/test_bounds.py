@@ -29,11 +29,12 @@ from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.intake import IntakeError, load_submission
 from autograder.probes import MemoisedStudent, ProbeFailure, Returned
 from autograder.reference import reference_functions
+from autograder.submission_trainer import SubmissionTrainer
 from autograder.training import Trainer, TrainingLimit
 from autograder.training_worker import WorkStopped, run_bounded
 
 CONFIG = load_config()
-REFERENCE = reference_functions(CONFIG.functions)
+REFERENCE = reference_functions(CONFIG)
 CORRECT = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"
 MISTAKES = PROJECT_ROOT / "examples" / "mistakes"
 
@@ -193,20 +194,20 @@ def test_training_worker_that_fails_is_reported_as_died():
 
 def test_a_training_over_training_seconds_is_stopped_and_not_run_again():
     trainer = Trainer(limited(training=LONG_IMAGES, training_seconds=1, training_submission_seconds=30))
-    one = trainer.for_submission()
+    one = SubmissionTrainer.bounded(trainer)
     with pytest.raises(TrainingLimit) as info:
         one.outcome("images", deep_params())
     assert info.value.bound == "training_seconds" and "training_seconds" in str(info.value)
     assert (trainer.trainings_run, trainer.trainings_stopped) == (1, 1)
     assert one.budget.cpu_used < 3
     with pytest.raises(TrainingLimit):  # the same bytes again (another submission): refused at once
-        trainer.for_submission().outcome("images", deep_params())
+        SubmissionTrainer.bounded(trainer).outcome("images", deep_params())
     assert trainer.trainings_run == 1
 
 
 def test_a_submission_out_of_training_seconds_starts_no_more_trainings():
     trainer = Trainer(limited(training=LONG_IMAGES, training_seconds=1, training_submission_seconds=2))
-    sub = trainer.for_submission()
+    sub = SubmissionTrainer.bounded(trainer)
     bounds = []
     for factor in (1.0, 1.5, 2.0, 2.5):
         with pytest.raises(TrainingLimit) as info:
@@ -224,7 +225,7 @@ def test_trainings_per_submission_caps_new_trainings_not_cached_ones(tmp_path):
     dims = trainer.layers("circles")
     he = REFERENCE["initialize_parameters_he"]
     params = [{k: v * f for k, v in he(dims).items()} for f in (1.0, 2.0, 3.0)]
-    sub = trainer.for_submission()
+    sub = SubmissionTrainer.bounded(trainer)
     first = sub.outcome("circles", params[0])
     sub.outcome("circles", params[1])
     with pytest.raises(TrainingLimit) as info:
@@ -232,7 +233,7 @@ def test_trainings_per_submission_caps_new_trainings_not_cached_ones(tmp_path):
     assert info.value.bound == "trainings_per_submission" and "trainings_per_submission" in str(info.value)
     assert trainer.trainings_run == 2
     assert sub.outcome("circles", params[0]) == first  # cached: free, whatever the budget
-    trainer.for_submission().outcome("circles", params[2])  # the next submission has its own budget
+    SubmissionTrainer.bounded(trainer).outcome("circles", params[2])  # the next submission has its own budget
     assert trainer.trainings_run == 3
 
 
@@ -381,7 +382,7 @@ def test_each_bound_in_one_batch(tmp_path):
     msgs = failed(r)
     refused = [name for name, m in msgs.items() if "trainings_per_submission" in m]
     assert len(refused) == 1 and refused[0].startswith("random: accuracy"), msgs
-    assert r.work["trainings"] == 1
+    assert r.work.trainings == 1
     expected = {"deep: accuracy", "random: seeded values", "random: accuracy scale 10"}
     assert expected <= set(msgs) <= expected | {"random: accuracy default scale"}, msgs
 
@@ -390,7 +391,7 @@ def test_each_bound_in_one_batch(tmp_path):
     msgs = failed(r)
     assert any("replies_mb" in m for m in msgs.values()), msgs
     assert all(name.startswith(last + ":") or name == "deep: accuracy" for name in msgs), msgs
-    assert r.work["reply_bytes_held"] <= config.limits.replies_mb << 20
+    assert r.work.reply_bytes_held <= config.limits.replies_mb << 20
 
     # training_seconds: deep's own training is stopped; its other checks are graded as usual.
     r = by_id["deep_times_10"]

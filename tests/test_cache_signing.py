@@ -45,7 +45,7 @@ def wrong_he(layers_dims):
 
 @pytest.fixture(scope="module")
 def reference():
-    return reference_functions(CONFIG.functions)
+    return reference_functions(CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_a_planted_entry_that_would_pass_a_wrong_he_is_ignored_and_reported(trai
 def test_an_altered_entry_is_ignored(trained):
     folder, layers, outcome = trained
     trainer = Trainer(CONFIG, folder)
-    params = reference_functions(CONFIG.functions)[HE](layers)
+    params = reference_functions(CONFIG)[HE](layers)
     key = trainer.cache_key(TRAINING, params)
     path = folder / f"{key}.json"
     original = path.read_text()

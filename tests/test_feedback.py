@@ -24,10 +24,10 @@ import yaml
 
 from autograder.batch import grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
-from autograder.engine import CheckResult, SubmissionResult
-from autograder.feedback.sections import SECTIONS
+from autograder.diagnose.sections import SECTIONS
 from autograder.feedback.summary import class_summary_html, write_class_summary
 from autograder.reports import write_submission_reports
+from autograder.results import CheckResult, SubmissionResult
 
 MISTAKES = sorted((PROJECT_ROOT / "examples" / "mistakes").glob("*.py"))
 CORRECT = [PROJECT_ROOT / "examples" / "submissions" / "correct_module.py",

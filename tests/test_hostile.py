@@ -24,6 +24,7 @@ leaving-early and resource families.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import importlib.util
 import json
@@ -467,7 +468,7 @@ def test_the_worst_submission_costs_the_grader_a_few_times_a_normal_one(batch, c
     trainings = [c for q, c in collect_checks(config) if "accuracy" in c or c == "symmetry"]
     normal_trainings = len(trainings)
     normal_iterations = sum(config.training[t.training].num_iterations for t in config.thresholds.values())
-    works = {sid: r.work for sid, r in batch.by_id.items() if r.work}
+    works = {sid: dataclasses.asdict(r.work) for sid, r in batch.by_id.items() if r.work}
     assert len(works) >= len(batch.by_id) // 2  # every submission that loaded was counted
     worst = {key: max(works.items(), key=lambda kv: kv[1][key]) for key in
              ("trainings", "training_iterations", "reply_bytes_held")}

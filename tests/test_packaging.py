@@ -247,21 +247,21 @@ def test_student_release_holds_no_solution_and_no_hidden_test_text(built, tmp_pa
     assert not any(r.startswith(("solutions/", "autograder/", "examples/", "tests/")) or r == "grading.yaml"
                    for r in rel), rel
 
-    secrets = solution_lines() + hidden_test_lines()
-    assert len(solution_lines()) >= 8 and len(hidden_test_lines()) >= 20
+    secrets = solution_lines(CONFIG) + hidden_test_lines()
+    assert len(solution_lines(CONFIG)) >= 8 and len(hidden_test_lines()) >= 20
     for name, text in _zip_texts(zip_path).items():
         haystacks = [text]
         if name.endswith(".ipynb"):
             haystacks += [cell.source for cell in nbformat.reads(text, as_version=4).cells]
         assert not [s for s in secrets if any(s in h for h in haystacks)], name
-    assert leaks(folder) == []
+    assert leaks(folder, CONFIG) == []
 
     # The detector is not vacuous: one planted solution line is found.
     planted = tmp_path / "planted"
     shutil.copytree(folder, planted)
     with open(planted / "assignment" / "initlab" / "model.py", "a") as f:
-        f.write("\n# " + solution_lines()[0] + "\n")
-    assert any("solution line" in x for x in leaks(planted))
+        f.write("\n# " + solution_lines(CONFIG)[0] + "\n")
+    assert any("solution line" in x for x in leaks(planted, CONFIG))
 
     # The release works on its own: its public tests pass on the reference and fail on its stubs.
     ok = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "public_tests"],
@@ -336,7 +336,7 @@ def test_otter_student_notebook_is_the_kits_student_notebook(otter_results, buil
     otters = _graded_sources(otter_results["student_nb"])
     assert otters == ours
     text = otter_results["student_nb"].read_text()
-    assert not [s for s in solution_lines() if s in {ln.strip() for c in nbformat.reads(text, 4).cells
+    assert not [s for s in solution_lines(CONFIG) if s in {ln.strip() for c in nbformat.reads(text, 4).cells
                                                      for ln in c.source.splitlines()}]
     assert "run_check" not in text  # the tests are hidden: not even their calls reach students
     with zipfile.ZipFile(otter_results["zip"]) as zf:
@@ -413,7 +413,7 @@ def nbgrader_results(built, env):
 def test_nbgrader_release_hides_tests_and_solutions(nbgrader_results):
     nb = nbformat.read(nbgrader_results["release"], as_version=4)
     lines = {ln.strip() for c in nb.cells for ln in c.source.splitlines()}
-    assert not [s for s in solution_lines() if s in lines]
+    assert not [s for s in solution_lines(CONFIG) if s in lines]
     assert not any("run_check" in c.source for c in nb.cells)
     tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert len(tests) == sum(len(q.checks) for q in CONFIG.questions.values())

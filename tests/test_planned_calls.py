@@ -36,7 +36,7 @@ def test_a_correct_submission_needs_one_exchange_for_all_its_calls(grader):
     assert len(plan) > 20  # every question's structure, seeded and training calls
     result = grader.grade(PROJECT_ROOT / "examples" / "submissions" / "correct_module.py")
     assert result.score == CONFIG.max_points()
-    assert result.work["sandbox_exchanges"] == 1
+    assert result.work.sandbox_exchanges == 1
     assert result.probes == len({(f, repr(a), t) for f, a, t in plan})
 
 
@@ -67,7 +67,7 @@ def test_planned_answers_grade_as_calls_made_on_demand(grader, monkeypatch, tmp_
     on_demand = g.grade(path)
     assert _checks(planned) == _checks(on_demand)
     assert planned.probes == on_demand.probes
-    assert planned.work["sandbox_exchanges"] < on_demand.work["sandbox_exchanges"]
+    assert planned.work.sandbox_exchanges < on_demand.work.sandbox_exchanges
     if name == "slow_random":
         g.close()
         messages = [c.message for c in planned.checks if c.question == "random"]
@@ -84,7 +84,7 @@ class StandIn:
     def __init__(self, answers: dict[str, object]):
         self.answers = answers
         self.fatal: dict[str, SandboxError] = {}
-        self.limits = None
+        self.limits = CONFIG.limits  # as a Sandbox has them
         self.planned_exchanges = 0
         self.calls: list[str] = []
 

@@ -244,7 +244,7 @@ def test_the_engine_is_not_fooled(setup):
 
 
 def _secrets() -> list[str]:
-    lines = [s for s in solution_lines() if len(s) >= 12]
+    lines = [s for s in solution_lines(CONFIG) if len(s) >= 12]
     for f in sorted(HIDDEN_TESTS.glob("*.py")):
         lines += [ln.strip() for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip().startswith("def test_")]
     assert len(lines) > 20

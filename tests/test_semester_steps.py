@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from autograder.semester.grades import Check
+from autograder.results import CheckResult
 from autograder.semester.lateness import lateness
 from autograder.semester.matching import match
 from autograder.semester.overrides import read_overrides
@@ -138,8 +138,8 @@ def test_overrides_say_why_and_who_and_name_their_submission(tmp_path):
 def test_the_visibility_schedule():
     message = "W1 differs (at [0, 3]). Diagnosis: LeCun factor. To fix it, multiply by 2."
     assert split_fix(message) == ("W1 differs (at [0, 3]).", "Diagnosis: LeCun factor. To fix it, multiply by 2.")
-    checks = [Check("he", "seeded_values", "he: seeded values", 0, 3, False, message),
-              Check("deep", "structure", "deep: structure", 2, 2, True, "passed")]
+    checks = [CheckResult("he", "seeded_values", "he: seeded values", 0, 3, False, message),
+              CheckResult("deep", "structure", "deep: structure", 2, 2, True, "passed")]
     policy = Semester.model_validate({"checks": {"deep": {"before_due": "hidden", "after_due": "score_only"}}})
     before = student_view(checks, policy, after_due=False)
     assert [(s.level, s.text, s.held) for s in before] == [("visible", "W1 differs (at [0, 3]).", True),

@@ -157,6 +157,8 @@ def test_a_submissions_figures_show_hostile_evidence_text_as_text():
     """The feedback figures from evidence whose texts (the call, the training's dataset, the question)
     are hostile: each figure's SVG parses, holds only the kit's elements, and shows the text visibly."""
     from autograder.feedback.page import figures
+    from autograder.results import Evidence, SubmissionResult
+    from autograder.statuses import GRADED
 
     hostile = HOSTILE[1] + HOSTILE[2] + HOSTILE[7] + HOSTILE[9]
     values = np.random.default_rng(1).normal(0, 0.1, 20).astype(np.float32)
@@ -174,7 +176,7 @@ def test_a_submissions_figures_show_hostile_evidence_text_as_text():
     }
     config = SimpleNamespace(questions={"zeros": None, "he": None},
                              training={"t": SimpleNamespace(dataset=hostile)})
-    figs = figures(SimpleNamespace(evidence=evidence), config)
+    figs = figures(SubmissionResult("x", "x", GRADED, evidence=Evidence(**evidence)), config)
     assert sorted(f.name for f in figs) == ["he-training.svg", "he-weights.svg", "zeros-hidden-units.svg"]
     allowed = {SVG + t for t in ("svg", "title", "rect", "text", "line", "polyline", "circle")}
     for f in figs:

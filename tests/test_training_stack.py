@@ -14,8 +14,9 @@ from autograder import training_queue
 from autograder.batch import grade_batch, warm_reference
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
+from autograder.submission_trainer import TrainingDeferred
 from autograder.training import Trainer
-from autograder.training_queue import TrainingDeferred, TrainingQueue
+from autograder.training_queue import TrainingQueue
 from autograder.training_stack import stacked_outcomes
 from autograder.training_worker import WorkStopped
 
@@ -199,6 +200,6 @@ def test_the_second_pass_sees_the_answers_the_queued_trainings_were_made_from(tm
     with Grader(config, Trainer(config, tmp_path / "alone-cache"), [str(tmp_path)]) as alone:
         warm_reference(alone)
         one = alone.grade(hostile)
-    assert result.work["trainings"] == one.work["trainings"] >= 3  # new weights for each training check
-    assert result.work["training_iterations"] == one.work["training_iterations"]
-    assert report.trainings == result.work["trainings"] + 5  # and the reference's five
+    assert result.work.trainings == one.work.trainings >= 3  # new weights for each training check
+    assert result.work.training_iterations == one.work.training_iterations
+    assert report.trainings == result.work.trainings + 5  # and the reference's five

@@ -17,14 +17,15 @@ committed copies are current with ``python -m autograder.authoring --check``.
 Graded notebook cells carry the metadata
 ``{"initgrade": {"graded": <question id>, "function": <function name>}}`` and the
 tag ``graded``. The question ids, their functions and the notebook's name come from
-grading.yaml (the configuration in force: :func:`autograder.config.loaded_config`).
+grading.yaml: the configuration passed in (a build passes its course's), else the kit's own
+(:func:`autograder.config.kit_config`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.config import loaded_config
+from autograder.config import GradingConfig, kit_config
 
 __all__ = [
     "GRADED_TAG",
@@ -50,19 +51,19 @@ SOLUTIONS_MODULE = Path("solutions/init_functions.py")
 STUB_MODULE = Path("assignment/initlab/init_functions.py")
 
 
-def question_functions() -> dict[str, str]:
+def question_functions(config: GradingConfig | None = None) -> dict[str, str]:
     """Question id -> the function the student writes for it, in notebook order (grading.yaml)."""
-    return loaded_config().question_functions
+    return (config or kit_config()).question_functions
 
 
-def student_notebook() -> Path:
+def student_notebook(config: GradingConfig | None = None) -> Path:
     """The student notebook, relative to the repository root: grading.yaml's ``notebook``."""
-    return Path("assignment") / loaded_config().notebook
+    return Path("assignment") / (config or kit_config()).notebook
 
 
-def solved_notebook() -> Path:
+def solved_notebook(config: GradingConfig | None = None) -> Path:
     """The solved notebook, relative to the repository root, named after the student one."""
-    return Path("solutions") / f"{Path(loaded_config().notebook).stem}_solved.ipynb"
+    return Path("solutions") / f"{Path((config or kit_config()).notebook).stem}_solved.ipynb"
 
 
 def repo_root() -> Path:

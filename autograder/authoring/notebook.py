@@ -28,6 +28,8 @@ from pathlib import Path
 import nbformat
 from nbformat import v4
 
+from autograder.config import GradingConfig
+
 from . import (
     CHECK_TAG,
     GRADED_TAG,
@@ -65,14 +67,15 @@ def _cell_id(index: int, cell: Cell) -> str:
     return f"cell-{index:02d}"
 
 
-def build_notebook(variant: str = "student", solutions_text: str | None = None):
-    """The notebook (an ``nbformat`` node) for ``variant`` "student" or "solved"."""
+def build_notebook(variant: str = "student", solutions_text: str | None = None, config: GradingConfig | None = None):
+    """The notebook (an ``nbformat`` node) for ``variant`` "student" or "solved", for ``config``'s
+    questions (the kit's when None)."""
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {sorted(VARIANTS)}, not {variant!r}")
     if solutions_text is None:
         solutions_text = read_solutions()
     sources = function_sources(VARIANTS[variant], solutions_text)
-    functions = question_functions()
+    functions = question_functions(config)
     missing = [fn for fn in functions.values() if fn not in sources]
     if missing:
         raise ValueError(f"solutions module lacks the graded functions {missing}")
@@ -126,9 +129,10 @@ def build_notebook(variant: str = "student", solutions_text: str | None = None):
     return nb
 
 
-def render_notebook(variant: str = "student", solutions_text: str | None = None) -> str:
+def render_notebook(variant: str = "student", solutions_text: str | None = None,
+                    config: GradingConfig | None = None) -> str:
     """The notebook file text (JSON, ending with a newline)."""
-    text = nbformat.writes(build_notebook(variant, solutions_text))
+    text = nbformat.writes(build_notebook(variant, solutions_text, config))
     return text if text.endswith("\n") else text + "\n"
 
 
@@ -142,14 +146,15 @@ def graded_cells(nb) -> dict[str, dict]:
     return found
 
 
-def generated_files(root: Path | None = None) -> dict[Path, str]:
-    """Every generated file (path relative to the repository root) -> its expected text."""
+def generated_files(root: Path | None = None, config: GradingConfig | None = None) -> dict[Path, str]:
+    """Every generated file (path relative to the repository root) -> its expected text, for
+    ``config``'s questions and notebook (the kit's when None)."""
     root = root or repo_root()
     solutions_text = read_solutions(root)
     return {
-        STUB_MODULE: render_stub_module(solutions_text),
-        student_notebook(): render_notebook("student", solutions_text),
-        solved_notebook(): render_notebook("solved", solutions_text),
+        STUB_MODULE: render_stub_module(solutions_text, config),
+        student_notebook(config): render_notebook("student", solutions_text, config),
+        solved_notebook(config): render_notebook("solved", solutions_text, config),
     }
 
 

@@ -37,6 +37,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.config import GradingConfig
+
 from . import SOLUTIONS_MODULE, repo_root, student_notebook
 
 __all__ = [
@@ -163,8 +165,8 @@ def _replace_module_docstring(lines: list[str], text: str, docstring: str) -> li
     return docstring.splitlines() + [""] + lines
 
 
-def render_stub_module(text: str | None = None) -> str:
-    """The student stub module generated from the reference text."""
+def render_stub_module(text: str | None = None, config: GradingConfig | None = None) -> str:
+    """The student stub module generated from the reference text (naming ``config``'s notebook)."""
     if text is None:
         text = read_solutions()
     lines = text.splitlines()
@@ -177,7 +179,7 @@ def render_stub_module(text: str | None = None) -> str:
         cursor = region.end + 1
     out.extend(lines[cursor:])
     stub_body = "\n".join(out) + "\n"
-    docstring = STUB_DOCSTRING.format(notebook=student_notebook().name)
+    docstring = STUB_DOCSTRING.format(notebook=student_notebook(config).name)
     result = "\n".join(_replace_module_docstring(out, stub_body, docstring)) + "\n"
     compile(result, str(SOLUTIONS_MODULE), "exec")  # a broken stub must never be written
     return result

@@ -21,12 +21,14 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from autograder.diagnose.sections import section_heading, section_pointer
 from autograder.feedback import svg
-from autograder.feedback.sections import section_heading, section_pointer
 from autograder.feedback.svg_elements import Svg
 from autograder.limits import FEEDBACK_OUTPUT_CHARS
+from autograder.results import CheckResult, SubmissionResult
 
 if TYPE_CHECKING:
+    from autograder.config import GradingConfig
     from autograder.diagnose import Diagnosis
 
 FIGURE_DIR = "figures"
@@ -47,18 +49,18 @@ def _g(x: float) -> str:
 
 # ----------------------------------------------------------------------------- data helpers
 
-def by_question(result) -> dict[str, list]:
-    out: dict[str, list] = {}
+def by_question(result: SubmissionResult) -> dict[str, list[CheckResult]]:
+    out: dict[str, list[CheckResult]] = {}
     for c in result.checks:
         out.setdefault(c.question, []).append(c)
     return out
 
 
-def unique_diagnoses(checks) -> list[tuple[Diagnosis, list]]:
+def unique_diagnoses(checks: list[CheckResult]) -> list[tuple[Diagnosis, list[CheckResult]]]:
     """(diagnosis, [checks naming it]) in order of first appearance, one per code."""
-    seen: dict[str, tuple[Diagnosis, list]] = {}
+    seen: dict[str, tuple[Diagnosis, list[CheckResult]]] = {}
     for c in checks:
-        for d in getattr(c, "diagnoses", None) or []:
+        for d in c.diagnoses:
             if d.code not in seen:
                 seen[d.code] = (d, [])
             seen[d.code][1].append(c)
@@ -69,10 +71,10 @@ LOAD_INTRO = ("The grader runs your imports, function definitions and constants,
               "graded functions itself. What it could not run or did not use:")
 
 
-def split_message(check) -> str:
+def split_message(check: CheckResult) -> str:
     """The check's own finding, without the diagnosis text appended to it (shown separately)."""
-    msg = check.message or ""
-    for d in getattr(check, "diagnoses", None) or []:
+    msg = check.message
+    for d in check.diagnoses:
         cut = msg.find(f" Diagnosis: {d.title}.")
         if cut >= 0:
             tail = msg[cut:]
@@ -86,21 +88,21 @@ def split_message(check) -> str:
 
 # ----------------------------------------------------------------------------- figures
 
-def figures(result, config) -> list[Figure]:
-    ev = getattr(result, "evidence", None) or {}
+def figures(result: SubmissionResult, config: GradingConfig) -> list[Figure]:
+    ev = result.evidence
     out: list[Figure] = []
     for q in config.questions:
-        w = (ev.get("weights") or {}).get(q)
+        w = ev.weights.get(q)
         if w:
             fig = _weights_figure(q, w)
             if fig:
                 out.append(fig)
-        z = (ev.get("zeros") or {}).get(q)
+        z = ev.zeros.get(q)
         if z:
             fig = _zeros_figure(q, z)
             if fig:
                 out.append(fig)
-        t = (ev.get("training") or {}).get(q)
+        t = ev.training.get(q)
         if t:
             fig = _training_figure(q, t, config)
             if fig:
@@ -205,10 +207,10 @@ def _question_title(config, q: str) -> tuple[str, str]:
 _KIND_WORDS = {"notebook": "Notebook", "module": "Python file", "package": "Folder"}
 
 
-def submitted_kind(result) -> str:
+def submitted_kind(result: SubmissionResult) -> str:
     """What was submitted, as the footer says it: the kind of the file actually graded (a .py file is
     not called a notebook)."""
-    kind = str(getattr(result, "kind", "") or "")
+    kind = result.kind
     zipped = kind.startswith("zip:")
     words = _KIND_WORDS.get(kind.removeprefix("zip:"), "Submission")
     return f"{words} in a zip file" if zipped else words
@@ -221,7 +223,7 @@ def _diagnosis_context(d, checks, notebook: str) -> dict:
             "behind": ", ".join(c.check.replace("_", " ") for c in checks)}
 
 
-def render_html(result, config, figs: list[Figure] | None = None) -> str:
+def render_html(result: SubmissionResult, config: GradingConfig, figs: list[Figure] | None = None) -> str:
     """feedback.html, from templates/feedback.html.j2 (autoescaped: see autograder.feedback.html)."""
     from autograder.feedback.html import render, trusted_svg
 
@@ -240,18 +242,19 @@ def render_html(result, config, figs: list[Figure] | None = None) -> str:
         })
     fixes = [{"question": checks[0].question, "anchor": f"q-{checks[0].question}", "title": d.title,
               "section": section_heading(d.notebook_section)} for d, checks in unique_diagnoses(result.checks)]
-    return render("feedback.html.j2", sid=result.id, name=getattr(result, "name", ""), title=config.title,
-                  graded_file=getattr(result, "graded_file", ""), graded_because=getattr(result, "graded_because", ""),
+    return render("feedback.html.j2", sid=result.id, name=result.name, title=config.title,
+                  graded_file=result.graded_file, graded_because=result.graded_because,
                   score=result.score, max_score=result.max_score, questions=questions, error=result.error,
                   fixes=fixes, load_intro=LOAD_INTRO, load_messages=result.load_messages,
-                  load_note=getattr(result, "load_note", ""),
+                  load_note=result.load_note,
                   output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS], submitted_as=submitted_kind(result),
                   grader_version=result.grader_version, seconds=result.seconds)
 
 
 # ----------------------------------------------------------------------------- Markdown
 
-def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir: str = FIGURE_DIR) -> str:
+def render_markdown(result: SubmissionResult, config: GradingConfig, figs: list[Figure] | None = None,
+                    figure_dir: str = FIGURE_DIR) -> str:
     """feedback.md, from templates/feedback.md.j2 (every value through a filter, student text only
     through md_code, md_block and md_item: see autograder.feedback.markdown), pictures linked from
     ``figure_dir``."""
@@ -271,10 +274,10 @@ def render_markdown(result, config, figs: list[Figure] | None = None, figure_dir
         })
     fixes = [{"question": checks[0].question, "title": d.title, "code": d.code,
               "section": section_heading(d.notebook_section)} for d, checks in unique_diagnoses(result.checks)]
-    page = render("feedback.md.j2", sid=result.id, name=getattr(result, "name", ""), score=result.score,
-                  graded_file=getattr(result, "graded_file", ""), graded_because=getattr(result, "graded_because", ""),
+    page = render("feedback.md.j2", sid=result.id, name=result.name, score=result.score,
+                  graded_file=result.graded_file, graded_because=result.graded_because,
                   max_score=result.max_score, error=result.error, fixes=fixes, load_intro=LOAD_INTRO,
-                  load_messages=result.load_messages, load_note=getattr(result, "load_note", ""),
+                  load_messages=result.load_messages, load_note=result.load_note,
                   questions=questions, figure_dir=figure_dir,
                   output=result.output.strip()[:FEEDBACK_OUTPUT_CHARS])
     return page.removesuffix("\n")

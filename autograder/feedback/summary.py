@@ -22,14 +22,21 @@ import json
 import re
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.atomic import write_atomic
 from autograder.class_figures import figures as class_figures
+from autograder.diagnose.sections import section_heading
 from autograder.feedback import svg
-from autograder.feedback.sections import section_heading
 from autograder.limits import SUMMARY_IDS_SHOWN
+from autograder.results import SubmissionResult
 from autograder.statuses import GRADED, NOT_GRADED
+
+if TYPE_CHECKING:
+    from autograder.config import GradingConfig
+    from autograder.intake.discovery import Skipped
 
 SUMMARY_FILE = "summary.html"
 
@@ -38,11 +45,11 @@ def _f(x: float) -> str:
     return f"{x:g}"
 
 
-def result_diagnoses(result, out: Path | None = None) -> list[dict]:
+def result_diagnoses(result: SubmissionResult, out: Path | None = None) -> list[dict]:
     """Plain diagnoses of one result: {question, check, code, title, section}."""
     found = [{"question": c.question, "check": c.check, "code": d.code, "title": d.title,
               "section": d.notebook_section}
-             for c in result.checks for d in (getattr(c, "diagnoses", None) or [])]
+             for c in result.checks for d in c.diagnoses]
     if found or out is None:
         return found
     path = Path(out) / result.id / "results.json"
@@ -53,7 +60,7 @@ def result_diagnoses(result, out: Path | None = None) -> list[dict]:
         return []
 
 
-def summary_data(results, config, out: Path | None = None) -> dict:
+def summary_data(results: Sequence[SubmissionResult], config: GradingConfig, out: Path | None = None) -> dict:
     not_graded = sorted((r for r in results if r.status == NOT_GRADED), key=lambda r: r.id)
     results = sorted((r for r in results if r.status != NOT_GRADED), key=lambda r: r.id)
     graded = [r for r in results if r.status == GRADED]
@@ -104,7 +111,8 @@ def _score_histogram(scores: list[float], max_total: float) -> svg.Svg:
                               f"total score (out of {_f(max_total)})", "submissions", label="scores")
 
 
-def class_summary_html(results, config, out: Path | None = None, notice: str = "", skipped=()) -> str:
+def class_summary_html(results: Sequence[SubmissionResult], config: GradingConfig, out: Path | None = None,
+                       notice: str = "", skipped: Sequence[Skipped] = ()) -> str:
     """summary.html, from templates/summary.html.j2 (autoescaped, relative links only). ``notice``: a
     warning shown first (a merge of an incomplete set of shards says so); ``skipped``: the entries of
     the input that are not submissions (autograder.intake.discovery.Skipped), listed with the reason."""
@@ -163,7 +171,7 @@ def for_instructor(error: str) -> str:
     return text
 
 
-def _isolation_line(results) -> str:
+def _isolation_line(results: Sequence[SubmissionResult]) -> str:
     """How the batch's sandboxes were isolated, from the results themselves (a merge shows its shards')."""
     from autograder import isolation_levels
 
@@ -178,7 +186,8 @@ def _isolation_line(results) -> str:
     return f"WARNING: these results were graded at different sandbox isolation levels: {found}"
 
 
-def write_class_summary(out: Path, results, config, notice: str = "", skipped=()) -> Path:
+def write_class_summary(out: Path, results: Sequence[SubmissionResult], config: GradingConfig, notice: str = "",
+                        skipped: Sequence[Skipped] = ()) -> Path:
     """Write ``out/summary.html`` for a batch's results; returns its path."""
     path = Path(out) / SUMMARY_FILE
     write_atomic(path, class_summary_html(results, config, Path(out), notice, skipped))

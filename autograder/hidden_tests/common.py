@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from autograder.diagnose.sections import section_pointer
+
 if TYPE_CHECKING:
     from autograder.diagnose.findings import Diagnosis
     from autograder.probes import Student
+    from autograder.submission_trainer import SubmissionTrainer
 
 # Hidden cases: different from the examples shown in the notebook and public tests.
 SEEDED_CASES = [[5, 4, 3], [3, 7, 1], [6, 5, 4, 3, 1]]
@@ -40,18 +43,13 @@ class PartialCredit(CheckFailure):
     """The check failed in a way it recognises as nearly right: ``fraction`` of its points.
 
     Raised only when grading.yaml's ``partial_credit`` allows it for this check (see
-    :func:`partial_fraction`); the engine caps the fraction at that configured value.
+    ``GradingConfig.partial_fraction``); the engine caps the fraction at that configured value.
     Still an AssertionError, so pytest reports it as a failure.
     """
 
     def __init__(self, fraction: float, message: str, diagnoses=()):
         super().__init__(message, diagnoses)
         self.fraction = float(fraction)
-
-
-def partial_fraction(config, question: str, check: str) -> float:
-    fn = getattr(config, "partial_fraction", None)
-    return float(fn(question, check)) if fn else 0.0
 
 
 def fresh_call(student: Student, function: str, *args, as_tuple: bool = False):
@@ -90,7 +88,7 @@ def diagnose_call(r, reference, config, extra: dict | None = None) -> list:
 
         dims = list(r.args[0])
         expected = reference[r.function](list(dims), *r.args[1:])
-        signature = getattr(r, "signature", None)
+        signature = r.signature
         if signature is not None and not any(p.get("kind") == "varargs" for p in signature):
             # the student's parameters, as the sandbox read them
             extra = dict(extra or {}, signature=[p.get("name") for p in signature
@@ -113,12 +111,7 @@ def with_diagnosis(message: str, diagnoses, notebook: str) -> str:
     if not diagnoses:
         return message
     d = diagnoses[0]
-    try:
-        from autograder.feedback.sections import section_pointer
-
-        pointer = " " + section_pointer(d.notebook_section, notebook)
-    except ImportError:
-        pointer = ""
+    pointer = " " + section_pointer(d.notebook_section, notebook)
     from autograder.explain import sentence
 
     text = f"{sentence(message)} Diagnosis: {d.title}. {sentence(d.message)}"
@@ -405,7 +398,7 @@ def check_seeded_values(student: Student, reference, config, question: str, call
         message = (f"{len(raised)} of the {len(calls)} seeded calls raised an error (see the structure check); "
                    f"of those that returned values, {message[0].lower()}{message[1:]}")
     message = with_diagnosis(message, found_per_call[0] if not raised else found, config.notebook)
-    fraction = partial_fraction(config, question, "seeded_values")
+    fraction = config.partial_fraction(question, "seeded_values")
     eligible = not raised and all(ds and all(d.partial_credit_eligible and d.confidence == "high" for d in ds)
                                   for ds in found_per_call)
     if eligible and fraction > 0:
@@ -434,13 +427,8 @@ def assert_accuracy(outcome, threshold, what: str) -> None:
                              f"(final cost {outcome.final_cost:.4g}).")
 
 
-def _record(trainer, training: str, r, outcome) -> None:
-    record = getattr(trainer, "record_run", None)  # the engine's per-submission training log
-    if record is not None:
-        record(training, r.function, r.args, outcome)
-
-
-def train_and_check(student: Student, reference, trainer, config, threshold, function: str, *extra, outcome_check=None):
+def train_and_check(student: Student, reference, trainer: SubmissionTrainer, config, threshold, function: str, *extra,
+                    outcome_check=None):
     """Train from ``function(layers, *extra)`` and check the accuracy bounds of ``threshold``.
 
     Failures name the likely mistake in the parameters (autograder.diagnose), since a
@@ -459,7 +447,7 @@ def train_and_check(student: Student, reference, trainer, config, threshold, fun
         outcome = trainer.outcome(threshold.training, params)
     except AssertionError as exc:  # a bound of the grader's work (autograder.training.TrainingLimit)
         raise AssertionError(f"the model could not be trained {what}: {exc}.") from None
-    _record(trainer, threshold.training, r, outcome)
+    trainer.record_run(threshold.training, r.function, r.args, outcome)  # the feedback's cost curves
     try:
         if outcome_check is not None:
             outcome_check(outcome, dims)

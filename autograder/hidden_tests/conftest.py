@@ -9,6 +9,7 @@ import pytest
 from autograder.config import load_config
 from autograder.probes import LocalStudent
 from autograder.reference import reference_functions
+from autograder.submission_trainer import SubmissionTrainer
 from autograder.training import Trainer
 
 
@@ -19,12 +20,13 @@ def config():
 
 @pytest.fixture(scope="session")
 def reference(config):
-    return reference_functions(config.functions)
+    return reference_functions(config)
 
 
 @pytest.fixture(scope="session")
 def trainer(config, tmp_path_factory):
-    return Trainer(config, cache_dir=tmp_path_factory.mktemp("training-cache"))
+    # What the engine gives a submission's checks, without its per-submission budget.
+    return SubmissionTrainer(Trainer(config, cache_dir=tmp_path_factory.mktemp("training-cache")))
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.atomic import replacing
-from autograder.config import PROJECT_ROOT, GradingConfig, course_path
+from autograder.config import PROJECT_ROOT, GradingConfig
 from autograder.intake import import_nbformat
 
 # nbformat without jsonschema's slow format helpers (see autograder.intake.import_nbformat): a build
@@ -38,32 +38,32 @@ class BuildError(Exception):
 # Sources
 
 
-def solutions_text() -> str:
-    return (course_path("solutions", "init_functions.py")).read_text(encoding="utf-8")
+def solutions_text(config: GradingConfig) -> str:
+    return config.course_path("solutions", "init_functions.py").read_text(encoding="utf-8")
 
 
-def solved_notebook():
+def solved_notebook(config: GradingConfig):
     """The solved notebook (reference code, with its solution fences, in the graded cells)."""
     from autograder.authoring.notebook import build_notebook
 
-    return build_notebook("solved", solutions_text())
+    return build_notebook("solved", solutions_text(config), config)
 
 
-def student_files() -> dict[str, str]:
+def student_files(config: GradingConfig) -> dict[str, str]:
     """Generated student files (path relative to the repository root -> text)."""
     from autograder.authoring.notebook import generated_files
 
     # The notebook is not taken from here: each target writes its own, under config.notebook.
     wanted = {"assignment/initlab/init_functions.py"}
-    root = course_path("solutions", "init_functions.py").parents[1]  # the course's solutions, else the kit's
-    return {p.as_posix(): text for p, text in generated_files(root).items() if p.as_posix() in wanted}
+    root = config.course_path("solutions", "init_functions.py").parents[1]  # the course's solutions, else the kit's
+    return {p.as_posix(): text for p, text in generated_files(root, config).items() if p.as_posix() in wanted}
 
 
-def solution_lines() -> list[str]:
+def solution_lines(config: GradingConfig) -> list[str]:
     """Stripped, non-blank lines inside the solution fences (what must never reach students)."""
     from autograder.authoring.stubs import solution_lines as lines
 
-    return lines(solutions_text())
+    return lines(solutions_text(config))
 
 
 def refence_solution(source: str, function: str, *, begin, end, forbidden: tuple[str, ...], tool: str) -> str:
@@ -92,11 +92,11 @@ def refence_solution(source: str, function: str, *, begin, end, forbidden: tuple
     return "\n".join(out)
 
 
-def placeholder_for(function: str) -> list[str]:
+def placeholder_for(config: GradingConfig, function: str) -> list[str]:
     """The stub lines (no indentation) that replace the solution region of ``function``."""
     from autograder.authoring.stubs import parse_regions, placeholder_lines
 
-    regions = [r for r in parse_regions(solutions_text()) if r.function == function]
+    regions = [r for r in parse_regions(solutions_text(config)) if r.function == function]
     if len(regions) != 1:
         raise BuildError(f"expected one solution region in {function}, found {len(regions)}")
     return [line.strip() for line in placeholder_lines(regions[0])]

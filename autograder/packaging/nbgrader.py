@@ -32,7 +32,7 @@ from pathlib import Path
 
 from nbformat import v4
 
-from autograder.config import GradingConfig, course_path
+from autograder.config import GradingConfig
 from autograder.packaging.common import (
     BuildError,
     check_notebook_matches,
@@ -102,7 +102,7 @@ def source_notebook(config: GradingConfig, release: bool = False):
     from autograder.authoring.notebook import build_notebook
     from autograder.hidden_tests import check_title
 
-    solved = build_notebook("student", solutions_text()) if release else solved_notebook()
+    solved = build_notebook("student", solutions_text(config), config) if release else solved_notebook(config)
     check_notebook_matches(solved, config)
     cells = []
     pending: str | None = None  # question whose tests still have to be placed
@@ -152,7 +152,7 @@ def build_nbgrader(out: Path, config: GradingConfig) -> dict[str, Path]:
     if folder.exists():
         shutil.rmtree(folder)
     notebook = write_notebook(folder / config.notebook, source_notebook(config))
-    copy_tree(course_path("public_tests"), folder / "public_tests", suffixes=(".py",))
+    copy_tree(config.course_path("public_tests"), folder / "public_tests", suffixes=(".py",))
     write_text(out / "nbgrader_config.py", render_template(
         "nbgrader/nbgrader_config.py.j2", assignment=assignment, course=assignment, notebook=config.notebook,
         probe_seconds=config.limits.probe_seconds))

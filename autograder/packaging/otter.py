@@ -34,7 +34,7 @@ from pathlib import Path
 import yaml
 from nbformat import v4
 
-from autograder.config import GradingConfig, course_path
+from autograder.config import GradingConfig
 from autograder.packaging.common import (
     check_notebook_matches,
     clean_cell,
@@ -71,9 +71,9 @@ def _raw(text: str, cell_id: str):
     return cell
 
 
-def otter_solution_source(source: str, function: str) -> str:
+def otter_solution_source(config: GradingConfig, source: str, function: str) -> str:
     """The graded cell's code with otter's fences: the kit's stub as the in-cell prompt."""
-    placeholder = placeholder_for(function)
+    placeholder = placeholder_for(config, function)
 
     def end(line: str, indent: str) -> list[str]:
         return [line, f'{indent}""" # BEGIN PROMPT', *(indent + p for p in placeholder), f'{indent}""" # END PROMPT']
@@ -98,7 +98,7 @@ def test_cell_source(question: str, check: str, points: float) -> str:
 
 
 def master_notebook(config: GradingConfig):
-    solved = solved_notebook()
+    solved = solved_notebook(config)
     check_notebook_matches(solved, config)
     header = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(assignment_config(config), sort_keys=False).strip()
     cells = [_raw(header, "otter-assignment-config")]
@@ -109,7 +109,7 @@ def master_notebook(config: GradingConfig):
             continue
         question = config.questions[q]
         graded = clean_cell(cell)
-        graded["source"] = otter_solution_source(cell.source, question.function)
+        graded["source"] = otter_solution_source(config, cell.source, question.function)
         question_config = yaml.safe_dump({"name": q, "check_cell": False}, sort_keys=False).strip()
         cells.append(_raw("# BEGIN QUESTION\n" + question_config, f"otter-{q}-begin-question"))
         cells.append(_raw("# BEGIN SOLUTION", f"otter-{q}-begin-solution"))
@@ -138,7 +138,7 @@ def build_otter(out: Path, config: GradingConfig) -> dict[str, Path]:
         import shutil
 
         shutil.rmtree(public)
-    copy_tree(course_path("public_tests"), public, suffixes=(".py",))
+    copy_tree(config.course_path("public_tests"), public, suffixes=(".py",))
     write_text(out / "requirements.txt", render_template("otter/requirements.txt.j2"))
     per_question = ", ".join(f"{q} {config.max_points(q):g}" for q in config.questions)
     write_text(out / "README.md", render_template("otter/README.md.j2", title=config.title, notebook=config.notebook,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.config import GradingConfig, course_path
+from autograder.config import GradingConfig
 from autograder.packaging.common import (
     BuildError,
     copy_tree,
@@ -46,13 +46,13 @@ def hidden_test_lines() -> list[str]:
     return sorted(lines)
 
 
-def leaks(folder: Path) -> list[str]:
+def leaks(folder: Path, config: GradingConfig) -> list[str]:
     """Every file of the release that contains a solution line or a hidden-test line.
 
     A line counts wherever it appears, whole or inside a longer line (commented
     out, in a string, in a notebook cell), compared without surrounding spaces.
     """
-    secret = [("solution", s) for s in solution_lines()] + [("hidden test", s) for s in hidden_test_lines()]
+    secret = [("solution", s) for s in solution_lines(config)] + [("hidden test", s) for s in hidden_test_lines()]
     found = []
     for f in sorted(Path(folder).rglob("*")):
         if not f.is_file():
@@ -97,16 +97,16 @@ def build_student(out: Path, config: GradingConfig) -> dict[str, Path]:
     out = Path(out)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", config.assignment)
     root = fresh_dir(out / name)
-    for rel, text in student_files().items():
+    for rel, text in student_files(config).items():
         write_text(root / rel, text)
     write_notebook(root / "assignment" / config.notebook, release_notebook(config))
-    initlab = course_path("assignment", "initlab")
+    initlab = config.course_path("assignment", "initlab")
     for f in sorted(initlab.glob("*.py")):
         if f.name != "init_functions.py":  # the stub comes from the generator above
             write_text(root / "assignment" / "initlab" / f.name, f.read_text(encoding="utf-8"))
-    copy_tree(course_path("public_tests"), root / "public_tests", suffixes=(".py",))
-    copy_tree(course_path("data"), root / "data", suffixes=(".h5",))
-    sums = course_path("data", "SHA256SUMS")
+    copy_tree(config.course_path("public_tests"), root / "public_tests", suffixes=(".py",))
+    copy_tree(config.course_path("data"), root / "data", suffixes=(".h5",))
+    sums = config.course_path("data", "SHA256SUMS")
     if sums.is_file():
         write_text(root / "data" / "SHA256SUMS", sums.read_text(encoding="utf-8"))
     write_text(root / "requirements.txt", render_template("student/requirements.txt.j2"))
@@ -115,7 +115,7 @@ def build_student(out: Path, config: GradingConfig) -> dict[str, Path]:
     write_text(root / "README.md", render_template("student/README.md.j2", title=config.title,
                                                    notebook=config.notebook, points=config.max_points(),
                                                    questions=list(config.questions.values())))
-    found = leaks(root)
+    found = leaks(root, config)
     if found:
         raise BuildError("the student release would leak grading material:\n  " + "\n  ".join(found[:20]))
     zip_path = write_zip(root, out / f"{name}.zip", prefix=f"{name}/")

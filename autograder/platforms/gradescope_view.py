@@ -29,7 +29,7 @@ FORMAT = "md"
 
 
 def _section(section) -> str:
-    from autograder.feedback.sections import section_heading
+    from autograder.diagnose.sections import section_heading
 
     try:
         return section_heading(section)

@@ -56,17 +56,18 @@ class _Context:
         from autograder.config import DEFAULT_CONFIG, load_config
         from autograder.hidden_tests import collect_checks
         from autograder.reference import reference_functions
+        from autograder.submission_trainer import SubmissionTrainer
         from autograder.training import Trainer
 
         # Never the current folder's grading.yaml: a notebook runs where its submission's files are.
         self.config = load_config(environment.config_path() or DEFAULT_CONFIG)
         self.checks = collect_checks(self.config)
-        self.reference = reference_functions(self.config.functions)
+        self.reference = reference_functions(self.config)
         cache = environment.inkernel_cache()
         if not cache:
             base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
             cache = Path(base) / "initgrade" / "inkernel"
-        self.trainer = Trainer(self.config, cache_dir=cache)
+        self.trainer = SubmissionTrainer(Trainer(self.config, cache_dir=cache))  # no budget, as before
         seconds = environment.check_seconds()
         try:
             self.call_seconds = float(seconds) if seconds else float(self.config.limits.probe_seconds)
@@ -157,20 +158,18 @@ def _student_for(ctx: _Context, question: str, function: str, fn):
 
 
 @functools.lru_cache(maxsize=1)
-def _grader_view():
-    """public_tests/grader_view.py (the kit's own file): the grader's loading of a notebook, in a kernel."""
-    from autograder.config import course_path
+def _grader_view(path: Path):
+    """public_tests/grader_view.py (the course's, else the kit's): the grader's loading of a notebook, in a kernel."""
     from autograder.reference import load_module_file
 
-    path = course_path("public_tests", "grader_view.py")
     # A kit installed without its course files: the checks run on the kernel's function, as before.
     return load_module_file("_initgrade_inkernel_grader_view", path) if path.is_file() else None
 
 
-def _as_graded(function: str, fn):
+def _as_graded(ctx: _Context, function: str, fn):
     """The function as the engine will load it, not the kernel's (as the public checks do): a name the
     engine never sets fails the check with the name and the fix."""
-    view = _grader_view()
+    view = _grader_view(ctx.config.course_path("public_tests", "grader_view.py"))
     if fn is None or not callable(fn) or view is None:
         return fn
     try:
@@ -185,9 +184,11 @@ def run_check(question: str, check: str, namespace) -> None:
 
     ``namespace`` is the notebook's global namespace (``globals()`` in an nbgrader
     test cell, otter's ``env``). Returns ``None`` when the check passes; raises
-    ``AssertionError`` with the check's feedback when it does not.
+    ``AssertionError`` with the check's feedback when it does not (the one check runner's
+    outcome, autograder.check_runner: partial credit is not given here).
     """
-    from autograder.probes import ProbeFailure
+    from autograder.check_runner import Passed
+    from autograder.check_runner import run_check as run_one
 
     with _stderr_silenced():
         ctx = _context()
@@ -198,24 +199,15 @@ def run_check(question: str, check: str, namespace) -> None:
         raise AssertionError(f"grading.yaml has no check {question}.{check}: this notebook was built from "
                              "another grading configuration; rebuild it with `initgrade build`") from None
     fn = namespace.get(q.function) if namespace is not None else None
-    fn = _as_graded(q.function, fn)
+    fn = _as_graded(ctx, q.function, fn)
     student = _student_for(ctx, question, q.function, fn)
     fixtures = {"student": student, "reference": ctx.reference, "trainer": ctx.trainer, "config": ctx.config}
-    import inspect
-
-    kwargs = {name: fixtures[name] for name in inspect.signature(test).parameters}
     failure = None
     with _stderr_silenced():
         try:
-            test(**kwargs)
-        except CheckTimeout as exc:
+            outcome = run_one(test, fixtures)
+            failure = None if isinstance(outcome, Passed) else outcome.message
+        except CheckTimeout as exc:  # a BaseException: no check may swallow it, so no outcome either
             failure = str(exc)
-        except ProbeFailure as exc:
-            failure = str(exc)
-        except AssertionError as exc:
-            failure = str(exc) or "check failed"
-        except Exception as exc:  # noqa: BLE001 - whatever went wrong, the check did not pass
-            failure = (f"the grader could not run this check ({type(exc).__name__}: {exc}); "
-                       "please tell your instructor")
     if failure is not None:
         raise AssertionError(failure)

@@ -13,18 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.config import GradingConfig
+from autograder.results import CheckResult, check_from_test
 from autograder.statuses import NOT_GRADED
-
-
-@dataclass(frozen=True)
-class Check:
-    question: str
-    check: str
-    name: str
-    score: float
-    max_score: float
-    passed: bool
-    output: str
 
 
 @dataclass(frozen=True)
@@ -35,7 +25,7 @@ class Grade:
     digest: str = ""  # the submission's content hash: what an override is pinned to
     cache_key: str = ""
     error: str = ""
-    checks: list[Check] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)  # a failed one's message: its output
     diagnoses: list[dict] = field(default_factory=list)
 
     def question_scores(self, config: GradingConfig) -> dict[str, float]:
@@ -54,9 +44,7 @@ def read_grade(grades: Path, sid: str, name: str) -> Grade:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         extra = data["extra_data"]
-        checks = [Check(str(q), str(c), str(t["name"]), float(t["score"]), float(t["max_score"]),
-                        t["status"] == "passed", str(t.get("output", "")))
-                  for (q, c), t in zip(extra["checks"], data["tests"])]
+        checks = [check_from_test(q, c, t) for (q, c), t in zip(extra["checks"], data["tests"])]
         return Grade(sid, str(extra.get("name") or name), str(extra["status"]), str(extra.get("digest", "")),
                      str(extra.get("cache_key", "")), str(extra.get("error", "")), checks,
                      [d for d in extra.get("diagnoses", []) if isinstance(d, dict)])

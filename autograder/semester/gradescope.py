@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.config import GradingConfig
-from autograder.semester.grades import Check
+from autograder.results import check_from_test
 from autograder.semester.lateness import lateness
 from autograder.semester.times import gradescope_metadata, parse_time
 from autograder.semester.visibility import gradescope_tests
@@ -27,8 +27,8 @@ def apply_semester(results: dict, config: GradingConfig, root: Path) -> dict:
         return results
     extra = results.get("extra_data") or {}
     tests = results.get("tests") or []
-    checks = [Check(str(q), str(c), str(t.get("name", "")), float(t.get("score", 0)), float(t.get("max_score", 0)),
-                    t.get("status") == "passed", str(t.get("output", "")))
+    # Read leniently: whatever the engine wrote here is shown as it is.
+    checks = [check_from_test(q, c, {"name": "", "score": 0, "max_score": 0, "status": "", **t})
               for (q, c), t in zip(extra.get("checks") or [], tests)]
     out = dict(results, tests=gradescope_tests(checks, policy))
     meta = gradescope_metadata(root)

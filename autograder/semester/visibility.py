@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from autograder.semester.grades import Check
+from autograder.results import CheckResult
 from autograder.semester.settings import Semester
 
 HELD = "(how to fix: shown after the due date)"
@@ -42,31 +42,31 @@ def is_after_due(due: str, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class Shown:
-    check: Check
+    check: CheckResult
     level: str  # visible, score_only, hidden
     text: str  # what the student reads of the message ("" for score only)
     held: bool  # a fix part was held back
 
 
-def student_view(checks: list[Check], policy: Semester, after_due: bool) -> list[Shown]:
+def student_view(checks: list[CheckResult], policy: Semester, after_due: bool) -> list[Shown]:
     """Each check as the student sees it now."""
     out = []
     for c in checks:
         rule = policy.shown(c.question, c.check)
         level = rule.after_due if after_due else rule.before_due
-        found, fix = split_fix(c.output if not c.passed else "passed")
+        found, fix = split_fix(c.message if not c.passed else "passed")
         held = level == "visible" and bool(fix) and policy.hold_fixes_until_due and not after_due
-        text = "" if level != "visible" else (found if held else c.output if not c.passed else "passed")
+        text = "" if level != "visible" else (found if held else c.message if not c.passed else "passed")
         out.append(Shown(c, level, text, held))
     return out
 
 
-def gradescope_tests(checks: list[Check], policy: Semester) -> list[dict]:
+def gradescope_tests(checks: list[CheckResult], policy: Semester) -> list[dict]:
     """results.json ``tests`` for Gradescope: one schedule written once, at submission time."""
     tests = []
     for c in checks:
         rule = policy.shown(c.question, c.check)
-        message = c.output if not c.passed else "passed"
+        message = c.message if not c.passed else "passed"
         found, fix = split_fix(message)
         base = {"name": c.name, "score": c.score, "max_score": c.max_score,
                 "status": "passed" if c.passed else "failed"}

@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from autograder.config import PROJECT_ROOT, config_path, course_root
+from autograder.config import PROJECT_ROOT
 from autograder.sandbox.host.secrets import secret_paths
 
 # The project's folders a submission may read (the assignment's package, the datasets).
@@ -77,13 +77,13 @@ def read_grants(needed: Sequence[str | os.PathLike], secrets: Iterable[str | os.
 def sandbox_grants(python_dirs: tuple[str, ...], kit: str, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
     """What a fallback sandbox may read: the system, its Python (``python_dirs``) and the project's
     assignment/ and data/, split around every secret (the kit ``kit`` the sandbox's Python imports
-    included, and ``extra``: the batch's outputs, cache and submissions). Cached per grader and course."""
-    return _grants(python_dirs, kit, extra, str(course_root()), str(config_path()))
+    included, and ``extra``: the batch's outputs, cache and submissions, and the course's folder and
+    grading.yaml). Cached per grader and course."""
+    return _grants(python_dirs, kit, extra)
 
 
 @functools.lru_cache(maxsize=8)
-def _grants(python_dirs: tuple[str, ...], kit: str, extra: tuple[str, ...], _course: str, _config: str
-            ) -> tuple[str, ...]:
+def _grants(python_dirs: tuple[str, ...], kit: str, extra: tuple[str, ...]) -> tuple[str, ...]:
     needed = [*python_dirs, *(str(PROJECT_ROOT / name) for name in NEEDED_IN_PROJECT)]
     secrets = secret_paths([Path(p) for p in needed], extra, [kit] if kit else [])
     return tuple(read_grants(needed, secrets))

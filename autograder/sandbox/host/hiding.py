@@ -101,8 +101,9 @@ def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path], pr
     return hide
 
 
-def hide_paths(extra: Sequence[str | os.PathLike] = ()) -> list[str]:
-    """Absolute paths to cover in the sandbox (the grader's outputs are passed as ``extra``)."""
+def hide_paths(extra: Sequence[str | os.PathLike] = (), course: Sequence[str | os.PathLike] = ()) -> list[str]:
+    """Absolute paths to cover in the sandbox (the grader's outputs are passed as ``extra``; the
+    course's folder and grading.yaml, secret like the kit's, as ``course``)."""
     keep = ancestors_of_needed()
     needed = set(needed_paths())
     private = _private_folders()
@@ -124,7 +125,7 @@ def hide_paths(extra: Sequence[str | os.PathLike] = ()) -> list[str]:
         inside = real in keep and real not in needed
         hide.update(_siblings_to_hide(real, keep, needed, private) if inside else [Path(p)])
     hide.update(ROOT / p.lstrip("/") for p in SECRET_FILES)
-    hide.update(ROOT / p.lstrip("/") for p in secret_paths(sorted(needed), extra))
+    hide.update(ROOT / p.lstrip("/") for p in secret_paths(sorted(needed), [*extra, *course]))
     found = {str(p) for p in hide if os.path.lexists(p)}
     # An entry inside another hidden folder is out of sight already: one mount fewer.
     return sorted(p for p in found if not any(str(a) in found for a in Path(p).parents))

@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from autograder.config import PROJECT_ROOT, config_path, course_root
+from autograder.config import PROJECT_ROOT
 
 # The grader's own package: autograder/ (this file is autograder/sandbox/host/secrets.py).
 KIT_FOLDER = Path(__file__).resolve().parents[2]
@@ -61,9 +61,9 @@ def _off_the_ways(folder: Path, keep: frozenset[Path], needed: frozenset[Path]) 
 
 
 def secret_roots(extra: Iterable[str | os.PathLike] = (), kits: Iterable[str | os.PathLike] = ()) -> list[Path]:
-    """The secrets as named: the kit folders, the course folders, grading.yaml, and ``extra``
-    (the batch's outputs, cache and submissions)."""
-    roots = [KIT_FOLDER, *(Path(k) for k in kits), PROJECT_ROOT, course_root(), config_path()]
+    """The secrets as named: the kit folders and ``extra`` (the batch's outputs, cache and submissions,
+    and the course's folder and grading.yaml: GradingConfig.course_secrets)."""
+    roots = [KIT_FOLDER, *(Path(k) for k in kits), PROJECT_ROOT]
     roots += [Path(p) for p in extra]
     roots += [Path(p) for p in SECRET_FILES]
     return roots

@@ -1,8 +1,9 @@
 """Collect, while a submission is graded, the plain data its feedback pictures need.
 
-Runs in the grading process (a batch worker) right after the checks, while the
-sandbox is still open, and returns plain data (numbers, lists, small float32
-arrays) that travels back with the SubmissionResult:
+Beside the engine, which calls it in the grading process (a batch worker) right after
+the checks, while the sandbox is still open; autograder.feedback only draws what it
+returns. An ``Evidence`` record (autograder.results) of plain data (numbers, lists,
+small float32 arrays) that travels back with the SubmissionResult:
 
 ``weights[question]``
     for a failed random/he/deep question: the student's weights for one mid-size
@@ -22,48 +23,16 @@ Nothing here may fail a grading: any error leaves the evidence out.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 
+from autograder.config import GradingConfig
 from autograder.hidden_tests.common import EVIDENCE_CASE, EVIDENCE_RANDOM_SCALE, call_text
-
-
-@dataclass
-class Run:
-    question: str | None
-    check: str | None
-    training: str
-    function: str
-    args: tuple
-    outcome: object
-
-
-class TrainingLog:
-    """The trainer the checks of one submission see: the real one, plus a record of
-    every training a check asked for (which call's parameters, which outcome)."""
-
-    def __init__(self, trainer):
-        self.trainer = trainer
-        self.runs: list[Run] = []
-        self.current: tuple[str | None, str | None] = (None, None)
-
-    def begin(self, question: str, check: str) -> None:
-        self.current = (question, check)
-
-    def outcome(self, training: str, params):
-        return self.trainer.outcome(training, params)
-
-    def record_run(self, training: str, function: str, args: tuple, outcome) -> None:
-        self.runs.append(Run(self.current[0], self.current[1], training, function, tuple(args), outcome))
-
-    def __getattr__(self, name):  # layers(), data(), config, cache_dir, trainings_run...
-        return getattr(self.trainer, name)
-
-
-def cached_outcome(trainer, training: str, params: dict):
-    """The trainer's outcome for these parameters if it is cached (memory or disk), else None."""
-    return getattr(trainer, "trainer", trainer).cached(training, params)
+from autograder.probes import Student
+from autograder.results import CheckResult, Evidence, EvidenceData
+from autograder.submission_trainer import Run
+from autograder.training import Outcome, Trainer
 
 
 def expected_std(question: str, n_in: int, extra: tuple) -> float:
@@ -75,7 +44,7 @@ def expected_std(question: str, n_in: int, extra: tuple) -> float:
     return 1.0 / math.sqrt(n_in)
 
 
-def _outcome_data(o) -> dict | None:
+def _outcome_data(o: Outcome | None) -> dict | None:
     if o is None:
         return None
     return {"costs": [float(c) for c in o.costs], "record_every": int(o.record_every),
@@ -84,7 +53,7 @@ def _outcome_data(o) -> dict | None:
             "hidden_rows_identical": [bool(x) for x in o.hidden_rows_identical]}
 
 
-def _weights(student, function: str, question: str) -> dict:
+def _weights(student: Student, function: str, question: str) -> EvidenceData:
     dims = list(EVIDENCE_CASE)
     extra = (EVIDENCE_RANDOM_SCALE,) if question == "random" else ()
     text = f"{function}({', '.join(repr(a) for a in (dims, *extra))})"
@@ -105,7 +74,8 @@ def _weights(student, function: str, question: str) -> dict:
     return {"call": call_text(r), "layers": layers}
 
 
-def _zeros(student, function: str, runs: list[Run], trainer, config) -> dict:
+def _zeros(student: Student, function: str, runs: list[Run], trainer: Trainer,
+           config: GradingConfig) -> EvidenceData:
     run = runs[0] if runs else None
     if run is not None:
         dims = list(run.args[0])
@@ -130,15 +100,15 @@ def _zeros(student, function: str, runs: list[Run], trainer, config) -> dict:
     return {"call": call_text(r), "matrices": matrices, "trained": run is not None}
 
 
-def _training(run: Run, grader) -> dict:
+def _training(run: Run, reference: dict, trainer: Trainer) -> EvidenceData:
     ref = None
     same = False
-    ref_fn = grader.reference.get(run.function)
+    ref_fn = reference.get(run.function)
     if ref_fn is not None:
         try:
             with np.errstate(all="ignore"):
                 params = ref_fn(list(run.args[0]), *run.args[1:])
-            ref = cached_outcome(grader.trainer, run.training, params)
+            ref = trainer.cached(run.training, params)  # never trained here
             same = ref is not None and ref == run.outcome
         except Exception:  # noqa: BLE001 - no reference run, no comparison: the picture shows the rest
             ref = None
@@ -150,20 +120,21 @@ def _training(run: Run, grader) -> dict:
             "student": _outcome_data(run.outcome), "reference": _outcome_data(ref), "same_as_reference": same}
 
 
-def gather_evidence(grader, student, checks, log: TrainingLog) -> dict:
-    """Plain data for the pictures of one submission (see the module docstring); {} on any error."""
+def gather_evidence(config: GradingConfig, reference: dict, trainer: Trainer, student: Student,
+                    checks: Sequence[CheckResult], runs: Sequence[Run]) -> Evidence:
+    """Plain data for the pictures of one submission (see the module docstring): ``runs`` are the
+    trainings its checks asked for (autograder.submission_trainer); nothing on any error."""
     try:
-        config = grader.config
         failed = {c.question for c in checks if not c.passed}
-        ev: dict = {"weights": {}, "zeros": {}, "training": {}}
+        ev = Evidence()
         for q, question in config.questions.items():
-            runs = [r for r in log.runs if r.question == q]
+            runs_of_q = [r for r in runs if r.question == q]
             if q in failed and q in ("random", "he", "deep"):
-                ev["weights"][q] = _weights(student, question.function, q)
+                ev.weights[q] = _weights(student, question.function, q)
             if q in failed and q == "zeros":
-                ev["zeros"][q] = _zeros(student, question.function, runs, grader.trainer, config)
-            if runs:
-                ev["training"][q] = [_training(r, grader) for r in runs]
+                ev.zeros[q] = _zeros(student, question.function, runs_of_q, trainer, config)
+            if runs_of_q:
+                ev.training[q] = [_training(r, reference, trainer) for r in runs_of_q]
         return ev
     except Exception:  # noqa: BLE001 - pictures are a bonus, never a reason to lose a grade
-        return {}
+        return Evidence()
