@@ -30,7 +30,7 @@ def passes(student, config):
 
 
 def partial(config):
-    raise PartialCredit(0.5, "nearly right: the seeding differs", [DIAG])
+    raise PartialCredit(0.9, "nearly right: the seeding differs", [DIAG])
 
 
 def fails(student, reference):
@@ -64,7 +64,7 @@ def test_each_outcome_from_the_one_runner():
     SEEN.clear()
     assert run_check(passes, fixtures) == Passed()
     assert SEEN == [(fixtures["student"], CONFIG)]  # only the fixtures its parameters name, by name
-    assert run_check(partial, fixtures) == Partial(0.5, "nearly right: the seeding differs", [DIAG])
+    assert run_check(partial, fixtures) == Partial(0.9, "nearly right: the seeding differs", [DIAG])
     assert run_check(fails, fixtures) == Failed("W1 differs at [0, 1]", [DIAG])
     assert run_check(fails_plainly, fixtures) == Failed("check failed")
     missing = run_check(calls_a_missing_function, fixtures)
@@ -107,7 +107,7 @@ def kernel(monkeypatch, tmp_path):
 def test_the_engine_scores_each_outcome(grader, monkeypatch):
     points = CONFIG.questions["he"].checks["seeded_values"]
     cap = CONFIG.partial_fraction("he", "seeded_values")
-    assert 0 < cap < 0.5  # grading.yaml's cap is below what the fake check asks
+    assert 0 < cap < 0.9  # grading.yaml's cap is below what the fake check asks
     ok = _engine(grader, monkeypatch, passes)
     assert (ok.passed, ok.score, ok.message) == (True, points, "")
     part = _engine(grader, monkeypatch, partial)
