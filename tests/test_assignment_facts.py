@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -139,18 +136,19 @@ def test_a_package_of_several_modules_is_read_from_the_one_defining_a_graded_fun
         load_submission(path, 1 << 20, functions=["make_w", "build_b"])
 
 
-def test_authoring_follows_the_notebook_name_of_the_configuration_in_force(tmp_path):
+def test_authoring_follows_the_notebook_name_of_the_configuration_passed(tmp_path):
+    from autograder import authoring
+    from autograder.authoring.stubs import read_solutions, render_stub_module
+
     text = (PROJECT_ROOT / "grading.yaml").read_text(encoding="utf-8")
     own = tmp_path / "grading.yaml"
     own.write_text(text.replace(f"notebook: {CONFIG.notebook}", "notebook: lab3.ipynb"), encoding="utf-8")
-    code = ("import json, sys; from autograder.config import load_config; load_config(sys.argv[1]); "
-            "from autograder import authoring as a; from autograder.authoring.stubs import render_stub_module, "
-            "read_solutions; print(json.dumps([str(a.student_notebook()), str(a.solved_notebook()), "
-            "'lab3.ipynb' in render_stub_module(read_solutions())]))")
-    out = subprocess.run([sys.executable, "-c", code, str(own)], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, cwd=tmp_path)
-    assert json.loads(out.stdout) == [str(Path("assignment/lab3.ipynb")), str(Path("solutions/lab3_solved.ipynb")),
-                                      True]
+    lab3 = load_config(own)
+    assert authoring.student_notebook(lab3) == Path("assignment/lab3.ipynb")
+    assert authoring.solved_notebook(lab3) == Path("solutions/lab3_solved.ipynb")
+    assert "lab3.ipynb" in render_stub_module(read_solutions(), lab3)
+    # Loading it changed nothing for anyone else: without a configuration, the kit's notebook.
+    assert authoring.student_notebook() == Path("assignment") / CONFIG.notebook != Path("assignment/lab3.ipynb")
 
 
 # ----------------------------------------------------------------------------- published figures

@@ -26,6 +26,7 @@ from autograder.config import PROJECT_ROOT, load_config
 from autograder.hidden_tests.test_he import test_he_accuracy as he_accuracy_check
 from autograder.probes import LocalStudent
 from autograder.reference import reference_functions
+from autograder.submission_trainer import SubmissionTrainer
 from autograder.training import Trainer
 
 CONFIG = load_config()
@@ -63,7 +64,7 @@ def _check(trainer, reference) -> str:
     """The He accuracy check on the wrong function: '' if it passes, else its message."""
     student = LocalStudent({**reference, HE: wrong_he})
     try:
-        he_accuracy_check(student, reference, trainer, CONFIG)
+        he_accuracy_check(student, reference, SubmissionTrainer(trainer), CONFIG)  # as the engine gives it
     except AssertionError as exc:
         return str(exc) or "failed"
     return ""
