@@ -219,3 +219,45 @@ def test_the_zygote_preloads_the_kits_modules_and_skips_names_that_do_not_import
         z.close()
     assert (before, after) == (0.0, 1.0)
 
+
+
+class _KeeperThatCannotIsolate:
+    """A zygote whose keeper says at once, on its status pipe, that it could not isolate the sandbox."""
+
+    def __init__(self):
+        self.spawned = self.dropped = 0
+        self.pids: list[int] = []
+
+    def spawn(self, **fds):
+        from autograder.sandbox.keeper_protocol import NOT_ISOLATED, STATUS
+
+        self.spawned += 1
+        status_r, status_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the keeper: no submission code, only the status
+            os.write(status_w, STATUS.pack(NOT_ISOLATED, 0))
+            os._exit(1)
+        os.close(status_w)
+        self.pids.append(pid)
+        return zygote.KeeperProcess(pid, status_r, None)
+
+    def could_not_isolate(self):
+        self.dropped += 1
+
+    def isolated(self):
+        raise AssertionError("this keeper never isolates")
+
+
+def test_a_keeper_that_cannot_isolate_drops_the_zygote_and_the_sandbox_starts_once_more_the_exec_way(tmp_path):
+    """Sandbox.start's one retry: the zygote is dropped (told so once) and the same sandbox loads the
+    submission in an exec'd process; no third start."""
+    keeper = _KeeperThatCannotIsolate()
+    sb = _sandbox(tmp_path, "def initialize_parameters_zeros(layers_dims):\n    return {}\n", keeper)
+    try:
+        load = sb.start()
+        assert (keeper.spawned, keeper.dropped, sb.starts, sb.zygote) == (1, 1, 2, None)
+        assert "initialize_parameters_zeros" in load.functions
+    finally:
+        sb.close()
+        for pid in keeper.pids:
+            os.waitpid(pid, 0)

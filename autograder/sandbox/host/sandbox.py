@@ -171,15 +171,36 @@ class Sandbox:
         return mb << 20
 
     def start(self) -> LoadReport:
-        if self._budget_left() <= 0:
-            raise words.budget_used_up(self.limits.submission_seconds)
-        self.starts += 1
-        uid = self.uid
+        """Start the sandboxed process and load the submission in it: the load report, or a
+        SandboxError that says why not (out of time, died loading, cannot isolate, a bad reply).
+
+        One retry, at most: a zygote keeper that says it could not enter the namespaces has run
+        no submission code; the zygote is dropped and the sandbox starts again the exec way."""
+        while True:  # two rounds at most: a retry sets self.zygote to None, and only a zygote retries
+            if self._budget_left() <= 0:
+                raise words.budget_used_up(self.limits.submission_seconds)
+            self.starts += 1
+            workdir = self._workdir()
+            proc = self._spawn(workdir)
+            nonce = os.urandom(8).hex()
+            self._seq = 0
+            self._drain_output(proc)
+            t0 = time.monotonic()
+            header = self._read_load_header(self._load_request(workdir, nonce), t0)
+            if header is not None:
+                return self._accept_load(header, nonce, t0)
+
+    def _workdir(self) -> str:
+        """The sandbox's working folder: a private temporary folder of the fallback levels (owned
+        by the sandbox uid), the sandbox's own tmpfs /tmp with namespaces."""
         if self._tmp is None and not self.isolation.namespaces:
             self._tmp = tempfile.mkdtemp(prefix="initgrade-")
             if self.isolation.drop_uid:
-                os.chown(self._tmp, uid, uid)
-        workdir = self._tmp or "/tmp"  # with namespaces, the sandbox's own tmpfs
+                os.chown(self._tmp, self.uid, self.uid)
+        return self._tmp or "/tmp"
+
+    def _spawn(self, workdir: str) -> subprocess.Popen | KeeperProcess:
+        """The process, forked from the zygote or exec'd, in its cgroup; its three pipes kept here."""
         self.cgroup = cgroups.create(self.limits.processes, self._memory_cap())
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
@@ -194,7 +215,7 @@ class Sandbox:
                 self.proc = self._fork_from_zygote(env, cwd, req_r, rep_w, life_r)
             if self.proc is None:
                 argv = sandbox_argv(self.isolation, ["-I", "-B", "-u"], module="autograder.sandbox.jail")
-                cmd = wrap([*argv, str(req_r), str(rep_w), str(life_r)], self.isolation, uid, pdeathsig=True)
+                cmd = wrap([*argv, str(req_r), str(rep_w), str(life_r)], self.isolation, self.uid, pdeathsig=True)
                 self.proc = subprocess.Popen(
                     cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w, life_r), env=env, cwd=cwd,
@@ -210,12 +231,17 @@ class Sandbox:
             os.close(rep_w)
             os.close(life_r)
         self.req_fd, self.rep_fd, self.life_fd = req_w, rep_r, life_w
-        nonce = os.urandom(8).hex()
-        self._seq = 0
-        drain = OutputDrain(self.proc.stdout, self.limits.output_kb * 1024)
+        return self.proc
+
+    def _drain_output(self, proc: subprocess.Popen | KeeperProcess) -> None:
+        """Read the process's printed output from now on, up to output_kb."""
+        drain = OutputDrain(proc.stdout, self.limits.output_kb * 1024)
         drain.start()
         self.drains.append(drain)
-        request = {
+
+    def _load_request(self, workdir: str, nonce: str) -> dict:
+        """What the jail needs to confine itself and load the submission (the first frame)."""
+        return {
             "chunks": [{"origin": c["origin"], "code": c["code"], "line": int(c.get("line", 0))}
                        for c in self.chunks if c["code"].strip()],
             "files": self.files, "functions": self.functions,
@@ -228,7 +254,10 @@ class Sandbox:
             # Part of the level (decided once per grader): a sandbox that cannot apply it refuses.
             "landlock": self.isolation.landlock,
         }
-        t0 = time.monotonic()
+
+    def _read_load_header(self, request: dict, t0: float) -> dict | None:
+        """Send the load request and read the load report's header within load_seconds; None when
+        a zygote keeper could not isolate (no submission code ran: start again without the zygote)."""
         try:
             wire.write_frame(self.req_fd, request)
             deadline = t0 + min(self.limits.load_seconds, max(self._budget_left(), 0.1))
@@ -246,10 +275,15 @@ class Sandbox:
                 # this sandbox starts the exec way.
                 self.zygote.could_not_isolate()
                 self.zygote = None
-                return self.start()
+                return None
             raise words.died_loading(how, hint) from exc
         if isinstance(self.proc, KeeperProcess) and self.zygote is not None:
             self.zygote.isolated()
+        return header
+
+    def _accept_load(self, header: dict, nonce: str, t0: float) -> LoadReport:
+        """The load report, once the header proves a sandbox that came up as designed (fail closed:
+        killed and refused otherwise)."""
         if header.get("status") == "cannot-isolate" and header.get("nonce") == nonce:
             self.kill()  # it refused before loading: no student code ran
             raise words.cannot_isolate(_str_list(header.get("notes")))
