@@ -30,7 +30,16 @@ import numpy as np
 from autograder.config import GradingConfig
 from autograder.hidden_tests.common import EVIDENCE_CASE, EVIDENCE_RANDOM_SCALE, call_text
 from autograder.probes import Student
-from autograder.results import CheckResult, Evidence, EvidenceData
+from autograder.results import (
+    CheckResult,
+    Evidence,
+    LayerEvidence,
+    MatrixEvidence,
+    OutcomeData,
+    TrainingEvidence,
+    WeightsEvidence,
+    ZerosEvidence,
+)
 from autograder.submission_trainer import Run
 from autograder.training import Outcome, Trainer
 
@@ -44,7 +53,7 @@ def expected_std(question: str, n_in: int, extra: tuple) -> float:
     return 1.0 / math.sqrt(n_in)
 
 
-def _outcome_data(o: Outcome | None) -> dict | None:
+def _outcome_data(o: Outcome | None) -> OutcomeData | None:
     if o is None:
         return None
     return {"costs": [float(c) for c in o.costs], "record_every": int(o.record_every),
@@ -53,7 +62,7 @@ def _outcome_data(o: Outcome | None) -> dict | None:
             "hidden_rows_identical": [bool(x) for x in o.hidden_rows_identical]}
 
 
-def _weights(student: Student, function: str, question: str) -> EvidenceData:
+def _weights(student: Student, function: str, question: str) -> WeightsEvidence:
     dims = list(EVIDENCE_CASE)
     extra = (EVIDENCE_RANDOM_SCALE,) if question == "random" else ()
     text = f"{function}({', '.join(repr(a) for a in (dims, *extra))})"
@@ -61,7 +70,7 @@ def _weights(student: Student, function: str, question: str) -> EvidenceData:
         r = student.call(function, dims, *extra)
     except AssertionError as exc:
         return {"call": text, "error": str(exc), "layers": []}
-    layers = []
+    layers: list[LayerEvidence] = []
     for l in range(1, len(dims)):
         w = r.arrays.get(f"W{l}")
         layers.append({
@@ -75,7 +84,7 @@ def _weights(student: Student, function: str, question: str) -> EvidenceData:
 
 
 def _zeros(student: Student, function: str, runs: list[Run], trainer: Trainer,
-           config: GradingConfig) -> EvidenceData:
+           config: GradingConfig) -> ZerosEvidence:
     run = runs[0] if runs else None
     if run is not None:
         dims = list(run.args[0])
@@ -88,7 +97,7 @@ def _zeros(student: Student, function: str, runs: list[Run], trainer: Trainer,
         return {"call": f"{function}({dims})", "error": str(exc), "matrices": []}
     outcome = _outcome_data(run.outcome) if run is not None else None
     identical = outcome["hidden_rows_identical"] if outcome is not None else None
-    matrices = []
+    matrices: list[MatrixEvidence] = []
     for l in range(1, len(dims) - 1):  # hidden layers: one row per hidden unit
         w = r.arrays.get(f"W{l}")
         if w is None or w.ndim != 2:
@@ -100,7 +109,7 @@ def _zeros(student: Student, function: str, runs: list[Run], trainer: Trainer,
     return {"call": call_text(r), "matrices": matrices, "trained": run is not None}
 
 
-def _training(run: Run, reference: dict, trainer: Trainer) -> EvidenceData:
+def _training(run: Run, reference: dict, trainer: Trainer) -> TrainingEvidence:
     ref = None
     same = False
     ref_fn = reference.get(run.function)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from autograder import __version__
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from autograder.diagnose.findings import Diagnosis
     from autograder.submission_trainer import Carried
 
@@ -52,19 +54,78 @@ class Work:
     sandbox_exchanges: int = 0
 
 
-# The pictures' data of one question (autograder.evidence documents each key): plain numbers,
-# lists and small float32 arrays, shaped for the feedback's figures.
-EvidenceData = dict[str, Any]
+# The pictures' data (autograder.evidence gathers it, autograder.feedback draws it): plain numbers,
+# lists and small float32 arrays, as typed dictionaries (the figures index them by key).
+
+
+class OutcomeData(TypedDict):
+    """A training's outcome as the cost-curve picture needs it (autograder.training.Outcome)."""
+
+    costs: list[float]
+    record_every: int
+    train_accuracy: float
+    test_accuracy: float
+    final_cost: float
+    hidden_rows_identical: list[bool]
+
+
+class LayerEvidence(TypedDict):
+    key: str  # "W1"
+    expected_shape: list[int]
+    shape: list[int] | None  # None: missing or not an array
+    values: np.ndarray | None  # float32, flattened
+    expected_std: float
+
+
+class _Weights(TypedDict):
+    call: str
+    layers: list[LayerEvidence]
+
+
+class WeightsEvidence(_Weights, total=False):
+    """A failed random/he/deep question: the student's weights for one mid-size call."""
+
+    error: str  # the call failed: why (no layers then)
+
+
+class MatrixEvidence(TypedDict):
+    key: str
+    values: np.ndarray  # float32, one row per hidden unit
+    rows_identical: bool
+    after_training_identical: bool | None  # None: not trained
+
+
+class _Zeros(TypedDict):
+    call: str
+    matrices: list[MatrixEvidence]
+
+
+class ZerosEvidence(_Zeros, total=False):
+    """A failed zeros question: the hidden layers' initial weight matrices."""
+
+    trained: bool
+    error: str
+
+
+class TrainingEvidence(TypedDict):
+    """One training a check ran: the student's cost curve and the reference's (cached only)."""
+
+    check: str | None
+    training: str
+    call: str
+    label: str
+    student: OutcomeData | None
+    reference: OutcomeData | None
+    same_as_reference: bool
 
 
 @dataclass
 class Evidence:
-    """Plain data for the feedback pictures of one submission, by question (autograder.evidence
-    gathers it, autograder.feedback draws it); not persisted."""
+    """Plain data for the feedback pictures of one submission, by question; not persisted."""
 
-    weights: dict[str, EvidenceData] = field(default_factory=dict)
-    zeros: dict[str, EvidenceData] = field(default_factory=dict)
-    training: dict[str, list[EvidenceData]] = field(default_factory=dict)
+    weights: dict[str, WeightsEvidence] = field(default_factory=dict)
+    zeros: dict[str, ZerosEvidence] = field(default_factory=dict)
+    training: dict[str, list[TrainingEvidence]] = field(default_factory=dict)
 
 
 @dataclass

@@ -25,7 +25,14 @@ from autograder.diagnose.sections import section_heading, section_pointer
 from autograder.feedback import svg
 from autograder.feedback.svg_elements import Svg
 from autograder.limits import FEEDBACK_OUTPUT_CHARS
-from autograder.results import CheckResult, SubmissionResult
+from autograder.results import (
+    CheckResult,
+    OutcomeData,
+    SubmissionResult,
+    TrainingEvidence,
+    WeightsEvidence,
+    ZerosEvidence,
+)
 
 if TYPE_CHECKING:
     from autograder.config import GradingConfig
@@ -110,7 +117,7 @@ def figures(result: SubmissionResult, config: GradingConfig) -> list[Figure]:
     return out
 
 
-def _weights_figure(q: str, w: dict) -> Figure | None:
+def _weights_figure(q: str, w: WeightsEvidence) -> Figure | None:
     if w.get("error") and not w.get("layers"):
         return None
     panels, words = [], []
@@ -138,7 +145,7 @@ def _weights_figure(q: str, w: dict) -> Figure | None:
                   svg.weight_histograms(panels, title, label=f"{q}-weights", subtitle=sub), "; ".join(words) + ".")
 
 
-def _zeros_figure(q: str, z: dict) -> Figure | None:
+def _zeros_figure(q: str, z: ZerosEvidence) -> Figure | None:
     mats = z.get("matrices") or []
     if not mats:
         return None
@@ -159,14 +166,15 @@ def _zeros_figure(q: str, z: dict) -> Figure | None:
                   svg.heatmaps(shown, title, label=f"{q}-hidden-units", subtitle=sub), "; ".join(words) + ".")
 
 
-def _final(run: dict) -> float:
+def _final(run: OutcomeData) -> float:
     """The cost after the last iteration (autograder.training.Outcome.final_cost), the figure the
     README and the notebook state too."""
     return float(run.get("final_cost", run["costs"][-1]))
 
 
-def _training_figure(q: str, runs: list[dict], config) -> Figure | None:
-    series, words = [], []
+def _training_figure(q: str, runs: list[TrainingEvidence], config: GradingConfig) -> Figure | None:
+    series: list[dict[str, object]] = []
+    words: list[str] = []
     palette = [(svg.STUDENT, svg.REFERENCE), (svg.ALT_STUDENT, svg.ALT_REFERENCE)]
     training = runs[0]["training"]
     for i, run in enumerate(runs):
