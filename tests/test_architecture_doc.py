@@ -226,7 +226,7 @@ def test_dotted_names_the_page_quotes_exist():
                 assert obj is not None, f"docs/architecture.md quotes `{token}`, which does not exist"
             checked.append(token)
             break
-    assert {"text_templates.jinja_environment", "engine.Grader.grade"} <= set(checked), checked
+    assert {"base.text_templates.jinja_environment", "engine.Grader.grade"} <= set(checked), checked
 
 
 def test_every_limit_of_grading_yaml_is_described():
