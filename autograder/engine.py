@@ -1,4 +1,4 @@
-"""Grade one submission: intake, sandbox, hidden tests, scores.
+"""Grade one submission: intake, sandbox, rubric, scores.
 
 The flow never lets one failure end the grading: a submission that cannot be read
 gets status ``error`` with the reason; one that loads but whose functions fail
@@ -6,12 +6,12 @@ gets every check it truly passed. Student code runs only inside the sandbox; the
 checks, trainings and scores run here on plain data.
 
 A failed check carries the diagnoses behind it (``CheckResult.diagnoses``, from
-autograder.diagnose via the hidden tests' CheckFailure); a check that raises
+autograder.diagnose via the rubric's CheckFailure); a check that raises
 ``PartialCredit`` gets that fraction of its points, capped by grading.yaml's
-``partial_credit``. Each check runs through autograder.check_runner, its trainings through
+``partial_credit``. Each check runs through autograder.rubric.runner, its trainings through
 the submission's one SubmissionTrainer. After the checks, ``SubmissionResult.evidence``
 collects the plain data of the feedback pictures (autograder.evidence). The records are
-autograder.results'.
+autograder.base.results'.
 """
 
 from __future__ import annotations
@@ -20,22 +20,22 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.check_runner import Failed, Partial, Passed, run_check
+from autograder.base.results import CheckResult, SubmissionResult, Work
+from autograder.base.statuses import ERROR, GRADED
 from autograder.config import GradingConfig
+from autograder.diagnose.explain import LoadContext
 from autograder.evidence import gather_evidence
-from autograder.explain import LoadContext
-from autograder.hidden_tests import check_title, collect_checks
 from autograder.intake import Submission
 from autograder.intake.bounded import read_submission
-from autograder.probes import LocalStudent, PlanRecorder, SandboxStudent, Student
-from autograder.reference import reference_functions
-from autograder.results import CheckResult, SubmissionResult, Work
+from autograder.rubric import check_title, collect_checks
+from autograder.rubric.reference import reference_functions
+from autograder.rubric.runner import Failed, Partial, Passed, run_check
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.sandbox.host.grants import sandbox_grants
-from autograder.statuses import ERROR, GRADED
-from autograder.submission_trainer import Carried, SubmissionTrainer, TrainingDeferred
-from autograder.training import Trainer
-from autograder.training_queue import TrainingQueue
+from autograder.sandbox.probes import LocalStudent, PlanRecorder, SandboxStudent, Student
+from autograder.training.queue import TrainingQueue
+from autograder.training.submission_trainer import Carried, SubmissionTrainer, TrainingDeferred
+from autograder.training.trainer import Trainer
 
 
 def _say_each_cause_once(checks: list[CheckResult]) -> None:
@@ -257,7 +257,7 @@ class Grader:
 
     def run_check(self, question: str, check: str, student: Student,
                   trainer: SubmissionTrainer | None = None) -> CheckResult:
-        """Run one hidden test with its fixtures (autograder.check_runner) and score it (partial
+        """Run one hidden test with its fixtures (autograder.rubric.runner) and score it (partial
         credit capped by grading.yaml); any failure, even a bug in the check, is a result, never
         an exception (but TrainingDeferred: the check runs again once its training is done).
 

@@ -2,7 +2,7 @@
 
 Beside the engine, which calls it in the grading process (a batch worker) right after
 the checks, while the sandbox is still open; autograder.feedback only draws what it
-returns. An ``Evidence`` record (autograder.results) of plain data (numbers, lists,
+returns. An ``Evidence`` record (autograder.base.results) of plain data (numbers, lists,
 small float32 arrays) that travels back with the SubmissionResult:
 
 ``weights[question]``
@@ -27,10 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autograder.config import GradingConfig
-from autograder.hidden_tests.common import EVIDENCE_CASE, EVIDENCE_RANDOM_SCALE, call_text
-from autograder.probes import Student
-from autograder.results import (
+from autograder.base.results import (
     CheckResult,
     Evidence,
     LayerEvidence,
@@ -40,8 +37,11 @@ from autograder.results import (
     WeightsEvidence,
     ZerosEvidence,
 )
-from autograder.submission_trainer import Run
-from autograder.training import Outcome, Trainer
+from autograder.config import GradingConfig
+from autograder.rubric.common import EVIDENCE_CASE, EVIDENCE_RANDOM_SCALE, call_text
+from autograder.sandbox.probes import Student
+from autograder.training.submission_trainer import Run
+from autograder.training.trainer import Outcome, Trainer
 
 
 def expected_std(question: str, n_in: int, extra: tuple) -> float:
@@ -132,7 +132,7 @@ def _training(run: Run, reference: dict, trainer: Trainer) -> TrainingEvidence:
 def gather_evidence(config: GradingConfig, reference: dict, trainer: Trainer, student: Student,
                     checks: Sequence[CheckResult], runs: Sequence[Run]) -> Evidence:
     """Plain data for the pictures of one submission (see the module docstring): ``runs`` are the
-    trainings its checks asked for (autograder.submission_trainer); nothing on any error."""
+    trainings its checks asked for (autograder.training.submission_trainer); nothing on any error."""
     try:
         failed = {c.question for c in checks if not c.passed}
         ev = Evidence()

@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.base.results import Work
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
-from autograder.results import Work
-from autograder.training import Trainer
+from autograder.training.trainer import Trainer
 
 HOSTILE = PROJECT_ROOT / "examples" / "hostile"
 NORMAL = [PROJECT_ROOT / "examples" / "submissions" / "correct_module.py",

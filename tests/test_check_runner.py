@@ -1,4 +1,4 @@
-"""One check runner (autograder.check_runner) with a typed outcome: passed, partial, failed with
+"""One check runner (autograder.rubric.runner) with a typed outcome: passed, partial, failed with
 diagnoses, broken; the engine and the in-kernel checks both run checks through it and say the
 same thing of each outcome."""
 
@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 import autograder
-from autograder.check_runner import Broken, Failed, Partial, Passed, run_check
 from autograder.config import load_config
 from autograder.diagnose.findings import Diagnosis
 from autograder.engine import Grader
-from autograder.hidden_tests.common import CheckFailure, PartialCredit
-from autograder.probes import LocalStudent
-from autograder.reference import reference_functions
-from autograder.submission_trainer import SubmissionTrainer, TrainingDeferred
-from autograder.training import Trainer
+from autograder.rubric.common import CheckFailure, PartialCredit
+from autograder.rubric.reference import reference_functions
+from autograder.rubric.runner import Broken, Failed, Partial, Passed, run_check
+from autograder.sandbox.probes import LocalStudent
+from autograder.training.submission_trainer import SubmissionTrainer, TrainingDeferred
+from autograder.training.trainer import Trainer
 
 CONFIG = load_config()
 HE = "initialize_parameters_he"
@@ -132,5 +132,5 @@ def test_no_other_module_runs_a_check_by_itself():
     """Fixture injection by parameter name is written once: in the runner."""
     for rel in ("engine.py", "course.py", "batch.py", "platforms/inkernel.py"):
         text = Path(autograder.__file__).parent.joinpath(rel).read_text(encoding="utf-8")
-        assert "inspect.signature" not in text and "from autograder.check_runner import" in text \
+        assert "inspect.signature" not in text and "from autograder.rubric.runner import" in text \
             or rel == "batch.py" and "grader.run_check(" in text, rel

@@ -7,12 +7,12 @@ import h5py
 import numpy as np
 import pytest
 
+from autograder.commands.course import init_course
 from autograder.config import PROJECT_ROOT, kit_config, load_config
-from autograder.course import init_course
 from autograder.engine import Grader
-from autograder.probes import LocalStudent
-from autograder.reference import reference_functions, solutions_file
-from autograder.training import Trainer
+from autograder.rubric.reference import reference_functions, solutions_file
+from autograder.sandbox.probes import LocalStudent
+from autograder.training.trainer import Trainer
 
 HE = "initialize_parameters_he"
 KIT_FACTOR = "np.sqrt(2 / fan_in)"

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from autograder.results import CheckResult
+from autograder.base.results import CheckResult
 from autograder.semester.lateness import lateness
 from autograder.semester.matching import match
 from autograder.semester.overrides import read_overrides

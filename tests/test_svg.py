@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from autograder.escape import svg_text
+from autograder.base.escape import svg_text
 from autograder.feedback import svg
 from autograder.feedback.svg_elements import Svg, element, fragment
 
@@ -156,9 +156,9 @@ def test_the_pages_insert_only_the_builders_svg():
 def test_a_submissions_figures_show_hostile_evidence_text_as_text():
     """The feedback figures from evidence whose texts (the call, the training's dataset, the question)
     are hostile: each figure's SVG parses, holds only the kit's elements, and shows the text visibly."""
+    from autograder.base.results import Evidence, SubmissionResult
+    from autograder.base.statuses import GRADED
     from autograder.feedback.page import figures
-    from autograder.results import Evidence, SubmissionResult
-    from autograder.statuses import GRADED
 
     hostile = HOSTILE[1] + HOSTILE[2] + HOSTILE[7] + HOSTILE[9]
     values = np.random.default_rng(1).normal(0, 0.1, 20).astype(np.float32)

@@ -1,6 +1,6 @@
 """Feedback a student can act on, rendered: diagnosed mistakes, pictures, and a class summary.
 
-Only renders: it reads the records of autograder.results (the pictures' data is gathered while
+Only renders: it reads the records of autograder.base.results (the pictures' data is gathered while
 grading, beside the engine, by autograder.evidence) and writes pages.
 
 * :mod:`.svg` draws the pictures as inline SVG (no network, no scripts), every element written by

@@ -21,11 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from autograder.diagnose.sections import section_heading, section_pointer
-from autograder.feedback import svg
-from autograder.feedback.svg_elements import Svg
-from autograder.limits import FEEDBACK_OUTPUT_CHARS
-from autograder.results import (
+from autograder.base.results import (
     CheckResult,
     OutcomeData,
     SubmissionResult,
@@ -33,6 +29,10 @@ from autograder.results import (
     WeightsEvidence,
     ZerosEvidence,
 )
+from autograder.diagnose.sections import section_heading, section_pointer
+from autograder.feedback import svg
+from autograder.feedback.svg_elements import Svg
+from autograder.limits import FEEDBACK_OUTPUT_CHARS
 
 if TYPE_CHECKING:
     from autograder.config import GradingConfig

@@ -3,9 +3,9 @@
 Builds made by this kit no longer call it: their otter and nbgrader grades are the
 engine's (:mod:`autograder.platforms.nbgrader_engine`, :mod:`autograder.platforms.otter_plugin`).
 Autograder zips and nbgrader source notebooks built by earlier kits still do: they
-call the very same check functions as ``initgrade grade`` (``autograder/hidden_tests``)
+call the very same check functions as ``initgrade grade`` (``autograder/rubric``)
 on the student's functions IN THE STUDENT'S OWN KERNEL through
-:class:`autograder.probes.LocalStudent`. That path is NOT tamper-resistant: code in
+:class:`autograder.sandbox.probes.LocalStudent`. That path is NOT tamper-resistant: code in
 the notebook runs in the same process as the checks and can change anything (the
 checks, numpy, this module); rebuild with ``initgrade build`` to get grades of record.
 
@@ -54,10 +54,10 @@ class CheckTimeout(BaseException):
 class _Context:
     def __init__(self):
         from autograder.config import DEFAULT_CONFIG, load_config
-        from autograder.hidden_tests import collect_checks
-        from autograder.reference import reference_functions
-        from autograder.submission_trainer import SubmissionTrainer
-        from autograder.training import Trainer
+        from autograder.rubric import collect_checks
+        from autograder.rubric.reference import reference_functions
+        from autograder.training.submission_trainer import SubmissionTrainer
+        from autograder.training.trainer import Trainer
 
         # Never the current folder's grading.yaml: a notebook runs where its submission's files are.
         self.config = load_config(environment.config_path() or DEFAULT_CONFIG)
@@ -145,7 +145,7 @@ class _Limited:
 
 
 def _student_for(ctx: _Context, question: str, function: str, fn):
-    from autograder.probes import LocalStudent
+    from autograder.sandbox.probes import LocalStudent
 
     if fn is None or not callable(fn):
         return LocalStudent({})  # reports "<function> is not defined in your submission"
@@ -160,7 +160,7 @@ def _student_for(ctx: _Context, question: str, function: str, fn):
 @functools.lru_cache(maxsize=1)
 def _grader_view(path: Path):
     """public_tests/grader_view.py (the course's, else the kit's): the grader's loading of a notebook, in a kernel."""
-    from autograder.reference import load_module_file
+    from autograder.rubric.reference import load_module_file
 
     # A kit installed without its course files: the checks run on the kernel's function, as before.
     return load_module_file("_initgrade_inkernel_grader_view", path) if path.is_file() else None
@@ -185,10 +185,10 @@ def run_check(question: str, check: str, namespace) -> None:
     ``namespace`` is the notebook's global namespace (``globals()`` in an nbgrader
     test cell, otter's ``env``). Returns ``None`` when the check passes; raises
     ``AssertionError`` with the check's feedback when it does not (the one check runner's
-    outcome, autograder.check_runner: partial credit is not given here).
+    outcome, autograder.rubric.runner: partial credit is not given here).
     """
-    from autograder.check_runner import Passed
-    from autograder.check_runner import run_check as run_one
+    from autograder.rubric.runner import Passed
+    from autograder.rubric.runner import run_check as run_one
 
     with _stderr_silenced():
         ctx = _context()

@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.base.results import CheckResult, check_from_test
+from autograder.base.statuses import NOT_GRADED
 from autograder.config import GradingConfig
-from autograder.results import CheckResult, check_from_test
-from autograder.statuses import NOT_GRADED
 
 
 @dataclass(frozen=True)

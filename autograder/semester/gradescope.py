@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autograder.base.results import check_from_test
 from autograder.config import GradingConfig
-from autograder.results import check_from_test
 from autograder.semester.lateness import lateness
 from autograder.semester.times import gradescope_metadata, parse_time
 from autograder.semester.visibility import gradescope_tests

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from autograder.results import CheckResult
+from autograder.base.results import CheckResult
 from autograder.semester.settings import Semester
 
 HELD = "(how to fix: shown after the due date)"
