@@ -10,7 +10,7 @@ autograder.diagnose via the rubric's CheckFailure); a check that raises
 ``PartialCredit`` gets that fraction of its points, capped by grading.yaml's
 ``partial_credit``. Each check runs through autograder.rubric.runner, its trainings through
 the submission's one SubmissionTrainer. After the checks, ``SubmissionResult.evidence``
-collects the plain data of the feedback pictures (autograder.evidence). The records are
+collects the plain data of the feedback pictures (autograder.evidence). Its records are
 autograder.base.results'.
 """
 

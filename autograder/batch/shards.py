@@ -26,13 +26,16 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from autograder import __version__
 from autograder.base.atomic import write_atomic
 from autograder.limits import MANIFEST_ERROR_CHARS
+
+if TYPE_CHECKING:
+    from autograder.batch.grading import BatchReport  # grading imports this module: a type only
 
 MANIFEST = "shard.json"
 MANIFEST_FORMAT: Final = "initgrade-shard/1"
@@ -147,17 +150,16 @@ class ShardRecorder:
         write_manifest(self.out, self.manifest)
         return chosen
 
-    def finish(self, report) -> None:
+    def finish(self, report: BatchReport) -> None:
         if self.manifest is None:
             return
-        keys = getattr(report, "keys", {})
         done = {r.id for r in report.results}
-        ids = {sid: keys.get(sid, "") for sid in self.manifest.ids}
+        ids = {sid: report.keys.get(sid, "") for sid in self.manifest.ids}
         # A batch that returned early (stopped by a signal) has fewer results than ids.
-        complete = not getattr(report, "interrupted", False) and set(ids) <= done and all(ids.values())
+        complete = not report.interrupted and set(ids) <= done and all(ids.values())
         from autograder.sandbox.isolation_levels import label
 
-        level = label(getattr(report, "isolation_level", ""), getattr(report, "landlock", None))
+        level = label(report.isolation_level, report.landlock)
         self.manifest = self.manifest.model_copy(update={"ids": ids, "isolation": level,
                                                          "status": "complete" if complete else "interrupted"})
         write_manifest(self.out, self.manifest)
