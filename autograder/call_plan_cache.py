@@ -53,7 +53,7 @@ def plan_key(config: GradingConfig, solutions: Path, layers: list[list[int]]) ->
 
 
 def _entry_name(key: str) -> str:
-    return f"call-plan-{key[:32]}"
+    return f"call-plan-{key}"
 
 
 def encode_plan(plan: Plan) -> list:
