@@ -173,7 +173,7 @@ def test_a_cold_batch_stacks_its_trainings_and_grades_as_one_by_one(tmp_path):
                    [(c.name, c.score, c.message) for c in one.checks]
     # Every training of the batch ran once (one cache entry each): the reference's and the
     # submissions' distinct ones, most of them in stacks.
-    entries = [p for p in (tmp_path / "cache").glob("*.json") if not p.name.startswith("input-size")]
+    entries = [p for p in (tmp_path / "cache").glob("*.json") if not p.name.startswith(("input-size", "call-plan"))]
     assert report.trainings == len(entries) > 8
     assert report.trainings_stacked >= 8  # the reference's four circles trainings, and the mistakes'
 
@@ -184,7 +184,7 @@ def test_a_parallel_cold_batch_counts_its_stacked_trainings(tmp_path):
     serial = grade_batch(SUBMISSIONS, tmp_path / "out-serial", config, jobs=1, cache_dir=tmp_path / "cache-serial")
     assert [[(c.name, c.score) for c in r.checks] for r in report.results] == \
            [[(c.name, c.score) for c in r.checks] for r in serial.results]
-    entries = [p for p in (tmp_path / "cache").glob("*.json") if not p.name.startswith("input-size")]
+    entries = [p for p in (tmp_path / "cache").glob("*.json") if not p.name.startswith(("input-size", "call-plan"))]
     assert report.trainings == serial.trainings == len(entries)
     assert report.trainings_stacked >= 4
 
