@@ -1,4 +1,4 @@
-"""Stacked trainings (autograder.training_stack, autograder.training_queue): each member's outcome
+"""Stacked trainings (autograder.training.stack, autograder.training.queue): each member's outcome
 is the one it gets alone, bit for bit; the work is counted (trainings, stacks), never timed."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import training_queue
-from autograder.batch import grade_batch, warm_reference
+from autograder.batch.grading import grade_batch, warm_reference
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
-from autograder.training import Trainer
-from autograder.training_queue import TrainingDeferred, TrainingQueue
-from autograder.training_stack import stacked_outcomes
-from autograder.training_worker import WorkStopped
+from autograder.training import queue as training_queue
+from autograder.training.queue import TrainingDeferred, TrainingQueue
+from autograder.training.stack import stacked_outcomes
+from autograder.training.trainer import Trainer
+from autograder.training.worker import WorkStopped
 
 CONFIG = load_config()
 
@@ -207,7 +207,7 @@ def test_the_second_pass_sees_the_answers_the_queued_trainings_were_made_from(tm
 def test_a_worker_trains_what_it_claimed_before_it_turns_to_another_workers_trainings(tmp_path, monkeypatch):
     """Two workers on one cache folder: the training the other worker claimed is read from the
     cache once that worker wrote it; this worker trained its own meanwhile, never waiting first."""
-    from autograder.cache_lock import advisory_lock
+    from autograder.training.cache_lock import advisory_lock
 
     config = short()
     ours, other = Trainer(config, tmp_path), Trainer(config, tmp_path)
@@ -239,7 +239,7 @@ def test_a_worker_trains_what_it_claimed_before_it_turns_to_another_workers_trai
 def test_a_worker_never_waits_forever_for_a_training_another_worker_claimed(tmp_path):
     """The other worker holds a lock and never finishes (stalled): this worker trains it itself
     after Trainer.lock_wait, within the submission's own bounds."""
-    from autograder.cache_lock import advisory_lock
+    from autograder.training.cache_lock import advisory_lock
 
     config = short()
     trainer = Trainer(config, tmp_path, lock_wait=0.2)
