@@ -62,7 +62,7 @@ def _address_space_kb() -> int:
 def _load(path: Path, limits, functions: Sequence[str], notebook: str) -> Submission:
     return load_submission(path, limits.submission_mb << 20, limits.intake_seconds, limits.code_kb << 10,
                            functions, max_members=limits.archive_members, max_entries=limits.folder_entries,
-                           notebook=notebook)
+                           max_cells=limits.code_cells, notebook=notebook)
 
 
 def _few_dropped(chunks: list[dict]) -> list[dict]:

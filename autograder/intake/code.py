@@ -8,6 +8,7 @@ import ast
 import re
 
 from autograder.intake.submission import IntakeError
+from autograder.limits import CODE_PIECES
 
 _KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -252,6 +253,16 @@ def code_chunks(code: str, origin: str) -> list[dict]:
     bad: list[str] = []  # a run of pieces that do not parse: one chunk, whose first error is told
     good_from = bad_from = 0
     for start, end in _segments(lines):
+        if len(chunks) >= CODE_PIECES:
+            # Pieces that parse and pieces that do not, alternating: each costs a parse, a chunk and
+            # a load. Past CODE_PIECES the rest is one piece that does not parse (its first error is told).
+            if good:
+                chunks.append(_chunk(origin, "".join(good), good_from))
+                good = []
+            if not bad:
+                bad_from = start
+            bad.append("\n".join(lines[start:]) + "\n")
+            break
         part = "\n".join(lines[start:end]) + "\n"
         try:
             ast.parse(part)

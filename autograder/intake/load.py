@@ -29,7 +29,7 @@ def _digest(files: dict[str, bytes]) -> str:
 def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None,
                     max_code_bytes: int | None = None, functions: Sequence[str] = (), *,
                     max_members: int | None = None, max_entries: int | None = None,
-                    notebook: str = DEFAULT_NOTEBOOK) -> Submission:
+                    max_cells: int | None = None, notebook: str = DEFAULT_NOTEBOOK) -> Submission:
     """Read one submission; raises IntakeError with a message for the student.
 
     ``max_seconds`` (grading.yaml's ``limits.intake_seconds``) bounds the reading: past it,
@@ -38,13 +38,16 @@ def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None
     ``functions`` (grading.yaml's graded functions) and ``notebook`` (its ``notebook:``) pick the
     file of a folder or zip that is the work (autograder.intake.work).
     ``max_members`` / ``max_entries`` (``limits.archive_members`` / ``folder_entries``; their
-    shipped values when None) bound the files of a .zip and the entries of a folder.
+    shipped values when None) bound the files of a .zip and the entries of a folder, ``max_cells``
+    (``limits.code_cells``) the code cells of a notebook.
     """
     bounds = ReadingBounds(max_code_bytes)
     if max_members is not None:
         bounds.max_members = max_members
     if max_entries is not None:
         bounds.max_entries = max_entries
+    if max_cells is not None:
+        bounds.max_cells = max_cells
     try:
         with collector_paused():
             if max_seconds is None:

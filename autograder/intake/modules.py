@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from autograder.intake.bounds import NO_BOUNDS, ReadingBounds
+from autograder.intake.bounds import ReadingBounds
 from autograder.intake.code import code_chunks, source_text
 from autograder.intake.submission import IntakeError
 
 
-def module_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) -> list[dict]:
+def module_chunks(raw: bytes, name: str, bounds: ReadingBounds | None = None) -> list[dict]:
+    bounds = bounds or ReadingBounds()  # a fresh one: bounds count what one submission has used
     bounds.check_code(len(raw), name)
     text = source_text(raw, name, "a Python module")
     if "\0" in text:

@@ -8,9 +8,10 @@ import sys
 
 from autograder.deadline import uninterrupted
 from autograder.intake import notebook_cells
-from autograder.intake.bounds import NO_BOUNDS, ReadingBounds
+from autograder.intake.bounds import ReadingBounds
 from autograder.intake.code import code_chunks, source_text, useful_chunk
 from autograder.intake.submission import IntakeError
+from autograder.limits import NBFORMAT_BYTES, NBFORMAT_CONTAINERS, NOTEBOOK_CONTAINERS
 
 # nbformat validates notebooks with jsonschema, whose format checkers import every
 # optional helper installed: ``rfc3987_syntax`` alone builds a grammar at import time,
@@ -88,8 +89,8 @@ def _plain_v4_cells(text: str) -> list | None:
     if type(nb.get("nbformat_minor", 0)) is not int or not isinstance(nb.get("metadata"), dict):
         return None
     cells = nb.get("cells")
-    if not isinstance(cells, list) or not _tame(nb):
-        return None
+    if not isinstance(cells, list) or not all(isinstance(c, dict) and _tame(c) for c in cells):
+        return None  # the cells only: the notebook's metadata is never read (walking it cost 0.7 s for 2 MB)
     for cell in cells:
         if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
             return None
@@ -114,6 +115,14 @@ def _plain_v4_cells(text: str) -> list | None:
     return cells
 
 
+def _tame_text(text: str) -> bool:
+    """``_tame`` of the JSON document ``text`` (True for text that is not JSON: nbformat tells why)."""
+    try:
+        return _tame(json.loads(text))
+    except Exception:  # noqa: BLE001 - not JSON (or too deep for the parser): nbformat's message says so
+        return True
+
+
 # Characters of a cell's first line kept to name the cell in feedback ("cell [4] `def f(...):`").
 FIRST_LINE_CHARS = 80
 
@@ -129,12 +138,23 @@ def cell_names(cells: list[tuple[int, int | None]]) -> list[str]:
     return [f"cell {position}" for position, _ in cells]
 
 
-def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) -> list[dict]:
+def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds | None = None) -> list[dict]:
+    bounds = bounds or ReadingBounds()  # a fresh one: bounds count what one submission has used
     check_time = bounds.check_time
     text = source_text(raw, name, "a Jupyter notebook")
     nb = None
+    containers = text.count("[") + text.count("{")  # an over-count (brackets in strings too), at C speed
+    if containers > NOTEBOOK_CONTAINERS:
+        raise IntakeError(f"{name} holds more than {NOTEBOOK_CONTAINERS} JSON lists and objects, more than the "
+                          "grader reads in one notebook (its outputs or metadata, not its code). Open it in "
+                          "Jupyter, clear its outputs (Kernel > Restart & Clear Output), save it and submit it again.")
     cells = _plain_v4_cells(text)
     if cells is None:
+        if containers > NBFORMAT_CONTAINERS or len(raw) > NBFORMAT_BYTES or not _tame_text(text):
+            raise IntakeError(f"{name} is not a notebook as Jupyter writes it, and is too large or too nested to be "
+                              f"converted (at most {NBFORMAT_BYTES >> 20} MB, {NBFORMAT_CONTAINERS} lists and "
+                              "objects, 64 levels deep). Open it in Jupyter, clear its outputs (Kernel > Restart & "
+                              "Clear Output), save it and submit it again.")
         try:
             nb = import_nbformat().reads(text, as_version=4)
         except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
@@ -150,13 +170,14 @@ def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds = NO_BOUNDS) ->
             source = "".join(str(s) for s in source)
         count = cell.get("execution_count")
         sources.append((position, count if type(count) is int and 0 < count < 10**6 else None, str(source)))
+    bounds.check_cells(len(sources), name)
     bounds.check_code(sum(len(s) for _, _, s in sources), name)
     names = cell_names([(position, count) for position, count, _ in sources])
     chunks = []
     for (_, _, source), origin in zip(sources, names):
         check_time()
         first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-        for chunk in code_chunks(notebook_cells.python_from_cell(source, check_time), origin):
+        for chunk in code_chunks(notebook_cells.python_from_cell(source, check_time, bounds.spend_ipython), origin):
             if useful_chunk(chunk):
                 chunk["first_line"] = first[:FIRST_LINE_CHARS]
                 chunks.append(chunk)

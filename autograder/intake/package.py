@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from autograder.intake.bounds import NO_BOUNDS, ReadingBounds
+from autograder.intake.bounds import ReadingBounds
 from autograder.intake.modules import module_chunks
 from autograder.intake.notebooks import notebook_chunks
 from autograder.intake.submission import IntakeError
@@ -27,11 +27,12 @@ class PackageWork:
     reason: str
 
 
-def package_chunks(files: dict[str, bytes], label: str, bounds: ReadingBounds = NO_BOUNDS,
+def package_chunks(files: dict[str, bytes], label: str, bounds: ReadingBounds | None = None,
                    functions: Sequence[str] = (), notebook: str = DEFAULT_NOTEBOOK) -> PackageWork:
     """A package folder (or unpacked zip) given as relative path -> bytes. ``notebook``: the
     notebook grading.yaml names; ``functions``: the graded functions (grading.yaml), which tell a
     written notebook from an untouched one and pick the module when there are several."""
+    bounds = bounds or ReadingBounds()  # a fresh one: bounds count what one submission has used
     notebooks = sorted(p for p in files if is_notebook(p))
     modules = sorted(p for p in files if p.casefold().endswith(".py"))
     extra = {}
