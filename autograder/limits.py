@@ -76,6 +76,10 @@ TRAINING_LOCK_WAIT_SECONDS = 120.0
 #: Seconds workers get to close their sandboxes after a stop signal before they are killed outright;
 #: a killed worker's sandboxes still end (their lifeline closes), this only lets them end tidily.
 WORKER_GRACE_SECONDS = 1.0
+#: New pools a parallel batch starts after workers died (the OOM killer, a signal): each round grades
+#: the submissions a dead worker was on alone, so a batch makes progress; past this many, what is left
+#: gets error rows instead of another pool (autograder/worker_loss.py).
+POOL_REBUILDS = 5
 
 # ----------------------------------------------------------------------------- reading a submission
 # (autograder/intake/: archives, files, notebook_cells; the sizes and the time of reading

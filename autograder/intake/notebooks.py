@@ -52,20 +52,18 @@ def _is_text(value) -> bool:
 
 def _tame(value, depth: int = 64) -> bool:
     """No deeper than ``depth`` levels (nbformat converts the whole tree recursively), and no
-    ``cell_type`` that is not a string (nbformat's schema error message for it fails)."""
-    stack = [(value, 0)]
-    while stack:
-        v, d = stack.pop()
-        if isinstance(v, dict):
-            if not isinstance(v.get("cell_type", ""), str):
-                return False
-            v = v.values()
-        elif not isinstance(v, list):
-            continue
-        if d >= depth:
+    ``cell_type`` that is not a string (nbformat's schema error message for it fails).
+
+    Walked a level at a time with comprehensions: a per-node loop cost 0.7 s for 2 MB of nested lists."""
+    level = [value] if type(value) in (dict, list) else []
+    for _ in range(depth):  # levels 0 to depth - 1 may hold containers
+        if not level:
+            return True
+        dicts = [v for v in level if type(v) is dict]
+        if any(type(d.get("cell_type", "")) is not str for d in dicts):
             return False
-        stack.extend((x, d + 1) for x in v if isinstance(x, (dict, list)))
-    return True
+        level = [x for v in level for x in (v.values() if type(v) is dict else v) if type(x) in (dict, list)]
+    return not level
 
 
 def _plain_v4_cells(text: str) -> list | None:
@@ -89,8 +87,8 @@ def _plain_v4_cells(text: str) -> list | None:
     if type(nb.get("nbformat_minor", 0)) is not int or not isinstance(nb.get("metadata"), dict):
         return None
     cells = nb.get("cells")
-    if not isinstance(cells, list) or not all(isinstance(c, dict) and _tame(c) for c in cells):
-        return None  # the cells only: the notebook's metadata is never read (walking it cost 0.7 s for 2 MB)
+    if not isinstance(cells, list) or not _tame(nb):
+        return None
     for cell in cells:
         if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
             return None
@@ -113,14 +111,6 @@ def _plain_v4_cells(text: str) -> list | None:
         if isinstance(cell.get("source"), list):
             cell["source"] = "".join(cell["source"])
     return cells
-
-
-def _tame_text(text: str) -> bool:
-    """``_tame`` of the JSON document ``text`` (True for text that is not JSON: nbformat tells why)."""
-    try:
-        return _tame(json.loads(text))
-    except Exception:  # noqa: BLE001 - not JSON (or too deep for the parser): nbformat's message says so
-        return True
 
 
 # Characters of a cell's first line kept to name the cell in feedback ("cell [4] `def f(...):`").
@@ -150,10 +140,10 @@ def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds | None = None) 
                           "Jupyter, clear its outputs (Kernel > Restart & Clear Output), save it and submit it again.")
     cells = _plain_v4_cells(text)
     if cells is None:
-        if containers > NBFORMAT_CONTAINERS or len(raw) > NBFORMAT_BYTES or not _tame_text(text):
+        if containers > NBFORMAT_CONTAINERS or len(raw) > NBFORMAT_BYTES:
             raise IntakeError(f"{name} is not a notebook as Jupyter writes it, and is too large or too nested to be "
-                              f"converted (at most {NBFORMAT_BYTES >> 20} MB, {NBFORMAT_CONTAINERS} lists and "
-                              "objects, 64 levels deep). Open it in Jupyter, clear its outputs (Kernel > Restart & "
+                              f"converted (at most {NBFORMAT_BYTES >> 20} MB and {NBFORMAT_CONTAINERS} lists and "
+                              "objects). Open it in Jupyter, clear its outputs (Kernel > Restart & "
                               "Clear Output), save it and submit it again.")
         try:
             nb = import_nbformat().reads(text, as_version=4)
