@@ -222,10 +222,7 @@ def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str, progress
 def _note_progress(progress: str, sid: str) -> None:
     """Which submission this worker is grading, in ``progress``/<pid>: if the worker dies (the OOM
     killer, a signal), the parent knows which submission was on it (autograder/worker_loss.py)."""
-    tmp = os.path.join(progress, f".{os.getpid()}")
-    with open(tmp, "w") as f:
-        f.write(sid)
-    os.replace(tmp, os.path.join(progress, str(os.getpid())))
+    write_atomic(Path(progress) / str(os.getpid()), sid)
 
 
 def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str, progress: str) -> tuple[Finished, int]:
