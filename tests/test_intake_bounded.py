@@ -189,3 +189,62 @@ def initialize_parameters_zeros(layers_dims):
         sb.close()
     assert 700000 <= read <= SUBMISSION_HEADER_BYTES
     assert sb.header_budget.left >= 0
+
+
+# --------------------------------------------------------------------------- counts that multiply work
+
+
+def _notebook_of(cells: list[str], **top) -> str:
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": top.pop("metadata", {}),
+                       "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None,
+                                  "outputs": [], "source": c} for i, c in enumerate(cells)]})
+
+
+def test_a_notebook_over_code_cells_is_an_error_naming_the_limit(tmp_path):
+    from autograder.intake import IntakeError, load_submission
+
+    code = CORRECT.read_text()
+    (tmp_path / "ok.ipynb").write_text(_notebook_of([code, "%%bash\nls\n", "x = 1\n"]))
+    (tmp_path / "over.ipynb").write_text(_notebook_of([code, "%%bash\nls\n", "x = 1\n", "y = 2\n"]))
+    assert load_submission(tmp_path / "ok.ipynb", 1 << 20, max_cells=3).chunks
+    with pytest.raises(IntakeError, match=r"over.ipynb has 4 code cells.*at most 3 .*code_cells in grading.yaml"):
+        load_submission(tmp_path / "over.ipynb", 1 << 20, max_cells=3)
+
+
+def test_code_kb_counts_every_file_read_for_one_submission(tmp_path):
+    """A folder's untouched notebook and its module are both read to choose the work: their code
+    together is under code_kb, not each alone."""
+    from autograder.intake import IntakeError, load_submission
+
+    stubs = (PROJECT_ROOT / "assignment" / "initlab" / "init_functions.py").read_text()
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / CONFIG.notebook).write_text(_notebook_of([stubs, "# " + "x" * 3000 + "\n"]))
+    (folder / "init_functions.py").write_text(CORRECT.read_text() + "# " + "y" * 3000 + "\n")
+    both = len(stubs) + len(CORRECT.read_text()) + 6000
+    assert load_submission(folder, 1 << 20, None, both + 100, CONFIG.functions, notebook=CONFIG.notebook).chunks
+    with pytest.raises(IntakeError, match="brings the code read to .*code_kb"):
+        load_submission(folder, 1 << 20, None, both - 100, CONFIG.functions, notebook=CONFIG.notebook)
+
+
+def test_lines_that_parse_and_lines_that_do_not_make_at_most_code_pieces_chunks():
+    from autograder.limits import CODE_PIECES
+
+    code = CORRECT.read_text() + "x = 1\na=(\n" * 3000
+    chunks = code_chunks(code, "sub.py")
+    assert len(chunks) <= CODE_PIECES + 2  # the pieces, the run that parses before the cut, the rest
+    assert sum(c["code"].count("\n") for c in chunks) <= code.count("\n") + 1  # nothing padded, nothing doubled
+    assert any("def initialize_parameters_zeros" in c["code"] for c in chunks)  # the definitions first are kept
+
+
+def test_a_notebook_of_too_many_json_lists_is_refused_before_it_is_parsed(tmp_path):
+    from autograder.intake import IntakeError, load_submission
+    from autograder.limits import NOTEBOOK_CONTAINERS
+
+    nested = "[" * 50 + "]" * 50
+    path = tmp_path / "deep.ipynb"
+    path.write_text(_notebook_of([CORRECT.read_text()]).replace('"metadata": {}', '"metadata": {"k": ['
+                                                                  + ",".join([nested] * (NOTEBOOK_CONTAINERS // 50))
+                                                                  + "]}", 1))
+    with pytest.raises(IntakeError, match="more than .* JSON lists and objects.*clear its outputs"):
+        load_submission(path, 20 << 20)
