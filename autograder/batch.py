@@ -30,7 +30,7 @@ from autograder.ids import display_name, unique_ids
 from autograder.intake import Skipped, discover_all
 from autograder.intake.files import bytes_digest
 from autograder.intake.work import RULE as WORK_RULE
-from autograder.isolation_policy import check_isolation
+from autograder.isolation_policy import IsolationRefused, check_isolation
 from autograder.limits import POOL_REBUILDS
 from autograder.outdir import check_output_folder
 from autograder.reports import (
@@ -41,7 +41,8 @@ from autograder.reports import (
     write_submission_reports,
 )
 from autograder.sandbox import Isolation, detect_isolation
-from autograder.sandbox.host.grants import NEEDED_IN_PROJECT
+from autograder.sandbox.host.grants import NEEDED_IN_PROJECT, read_grants
+from autograder.sandbox.host.hard_links import LinkedSecrets, linked_secrets, refusal
 from autograder.sandbox.host.secrets import secret_paths
 from autograder.statuses import ERROR, NOT_GRADED
 from autograder.stopping import (
@@ -71,6 +72,19 @@ def batch_secrets(isolation: Isolation, extra: list[str]) -> list[str]:
 
     needed = [Path(p) for p in isolation.python_dirs] + [PROJECT_ROOT / n for n in NEEDED_IN_PROJECT]
     return secret_paths(needed, extra, [isolation.kit] if isolation.kit else [])
+
+
+def _refuse_linked_secrets(isolation: Isolation, secrets: list[str]) -> None:
+    """Fail closed on a secret hard-linked into what the sandbox reads (autograder/sandbox/host/hard_links.py)."""
+    from autograder.config import PROJECT_ROOT
+
+    needed = [*isolation.python_dirs, *(str(PROJECT_ROOT / n) for n in NEEDED_IN_PROJECT)]
+    try:
+        found = linked_secrets(secrets, read_grants(needed, secrets))
+    except LinkedSecrets as exc:
+        raise IsolationRefused(f"{exc}; no submission was run") from None
+    if found:
+        raise IsolationRefused(refusal(found))
 
 
 def config_digest(config: GradingConfig) -> str:
@@ -303,7 +317,9 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     hide_extra = [str(out.resolve()), str(cache_dir.resolve()), *(str(Path(p).resolve()) for p in paths)]
     # One level for the whole batch, checked against grading.yaml before anything runs or is written.
     isolation = detect_isolation()
-    warnings = check_isolation(isolation, config.isolation.minimum, batch_secrets(isolation, hide_extra))
+    secrets = batch_secrets(isolation, hide_extra)
+    warnings = check_isolation(isolation, config.isolation.minimum, secrets)
+    _refuse_linked_secrets(isolation, secrets)
     if not isolation.namespaces:  # the real reasons, as the probes found them: the instructor's to fix
         warnings.append("why not a stronger level: " + ("; ".join(isolation.reasons) or "no reason recorded"))
     landlock = None if isolation.namespaces else isolation.landlock

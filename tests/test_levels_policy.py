@@ -361,3 +361,43 @@ def test_a_staged_folder_left_by_a_killed_grader_is_swept_and_a_live_ones_kept()
     finally:
         shutil.rmtree(stale, ignore_errors=True)
         shutil.rmtree(live, ignore_errors=True)
+
+
+def test_a_secret_hard_linked_into_a_folder_the_sandbox_reads_is_found(tmp_path):
+    """Grants and mounts follow paths; a hard link is the same file under another path. Only the other
+    names inside what the sandbox reads count (a second name inside the secrets is no leak)."""
+    from autograder.sandbox.host.hard_links import linked_secrets
+
+    secret, readable = tmp_path / "course", tmp_path / "venv"
+    secret.mkdir()
+    readable.mkdir()
+    (secret / "solutions.py").write_text("ANSWER = 42\n")
+    (secret / "alone.py").write_text("x = 1\n")
+    assert linked_secrets([str(secret)], [str(readable)]) == []
+    os.link(secret / "solutions.py", secret / "backup.py")
+    assert linked_secrets([str(secret)], [str(readable)]) == []
+    os.link(secret / "solutions.py", readable / "innocent.py")
+    found = linked_secrets([str(secret)], [str(readable)])
+    assert [other for _, other in found] == [str(readable / "innocent.py")]
+    assert found[0][0] in (str(secret / "solutions.py"), str(secret / "backup.py"))
+
+
+def test_a_batch_with_a_secret_hard_linked_into_the_sandbox_s_python_is_refused(tmp_path):
+    """End to end: another student's submission (a secret of the batch) hard-linked into the venv the
+    sandbox reads: the batch refuses before running anything, naming both paths and the fix."""
+    config = load_config()
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.py").write_text((PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text())
+    site = Path(sys.prefix)  # the project's venv (make test), which the sandbox's Python reads
+    assert str(site) in isolation.detect_isolation().python_dirs
+    planted = Path(tempfile.mkdtemp(prefix="initgrade-link-test-", dir=site)) / "alice_copy.py"
+    try:
+        os.link(subs / "alice.py", planted)
+        out = tmp_path / "out"
+        with pytest.raises(IsolationRefused, match="hard-linked") as info:
+            grade_batch([subs], out, config, cache_dir=tmp_path / "cache")
+        assert str(planted) in str(info.value) and "samefile" in str(info.value)
+        assert not (out / "gradebook.csv").exists()
+    finally:
+        shutil.rmtree(planted.parent, ignore_errors=True)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.intake.load import load_submission
+from autograder.intake.notebook_cells import preload_ipython
 from autograder.intake.submission import IntakeError, Submission
 from autograder.intake.work import DEFAULT_NOTEBOOK
 from autograder.limits import (
@@ -130,6 +131,8 @@ def read_submission(path: Path, limits, functions: Sequence[str] = (), notebook:
             return Reading(_load(path, limits, functions, notebook))
         except (IntakeError, OSError) as exc:
             return Reading(None, str(exc))
+    if path.suffix.casefold() in (".ipynb", ".zip") or path.is_dir():
+        preload_ipython()  # imported once in the grader, not once in each child that needs it
     r, w = os.pipe()
     pid = _fork()
     if pid == 0:  # the child: never returns into the grader's code
