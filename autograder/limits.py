@@ -111,6 +111,10 @@ IPYTHON_CALL_WORK = 8
 #: per line (12,000 for 62 KB: 9x a normal submission's grader CPU). Past it, the rest of the file or
 #: cell is one piece the sandbox reports the first syntax error of. A typo or two make a handful.
 CODE_PIECES = 100
+#: Bytes of a folder's or zip's other Python modules (beside the file graded) handed to the sandbox as
+#: files its code may import: a classroom clone's kit modules are some tens of KB; 20 MB of them cost
+#: the grader 11 times a normal submission's CPU (encoded and sent on every sandbox start).
+OTHER_MODULES_BYTES = 1 << 20
 #: A notebook that is not as Jupyter writes it goes to nbformat, whose conversion and validation cost
 #: Python work per JSON list and object: past this many ``[`` and ``{`` in its text (an over-count:
 #: those in strings are counted too) it is refused with a message to clear its outputs. A notebook

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -140,6 +141,21 @@ def grader_shape(shape: str, limits, folder: Path) -> Path:
     elif shape == "deep_json":
         deep = "[" * 60 + "]" * 60
         path.write_text(_notebook([FUNCTIONS], metadata={"k": json.loads(deep), "m": [json.loads(deep)] * 20000}))
+    elif shape == "folder_entries":  # a folder of as many small files as folder_entries lets in
+        path = folder / "sub"
+        path.mkdir()
+        (path / "init_functions.py").write_text(FUNCTIONS)
+        per = min(mb // limits.folder_entries, 2000)
+        for i in range(limits.folder_entries - 2):
+            (path / f"f{i}.txt").write_text("x" * per)
+    elif shape == "zip_members":  # a .zip of as many members as archive_members lets in, up to submission_mb
+        import zipfile
+
+        path = folder / "sub.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("init_functions.py", FUNCTIONS)
+            for i in range(limits.archive_members - 1):
+                z.writestr(f"data/{i}.py", os.urandom((mb // limits.archive_members) // 2).hex())
     elif shape == "zip_notebooks":
         import zipfile
 
@@ -156,7 +172,8 @@ def grader_shape(shape: str, limits, folder: Path) -> Path:
 GRADER_SHAPES = ("normal", "syntax", "nested", "magics", "defs", "ipython_block", "ipython_in_fork", "ipython_blocks",
                  "bash_cells",
                  "tiny_cells", "alternating", "same_def", "long_line", "imports", "unicode", "outputs",
-                 "outputs_nbformat", "attachments", "metadata", "deep_json", "zip_notebooks")
+                 "outputs_nbformat", "attachments", "metadata", "deep_json", "zip_notebooks", "zip_members",
+                 "folder_entries")
 
 
 def grade_one(shape: str, folder: Path) -> dict:
@@ -182,7 +199,8 @@ def grade_one(shape: str, folder: Path) -> dict:
                                                                      - c0.ru_stime)
     extra_kb = max(s1.ru_maxrss - base_kb, c1.ru_maxrss - base_kb if c1.ru_maxrss > c0.ru_maxrss else 0, 0)
     outcome = f"{result.score:g}" if result.status == "graded" else f"error: {(result.error or '')[:60]}"
-    return {"bytes": path.stat().st_size, "cpu": cpu, "extra_mb": extra_kb / 1024, "outcome": outcome}
+    size = sum(f.stat().st_size for f in path.rglob("*")) if path.is_dir() else path.stat().st_size
+    return {"bytes": size, "cpu": cpu, "extra_mb": extra_kb / 1024, "outcome": outcome}
 
 
 def grader_table(shapes: list[str], cold: list[str]) -> None:

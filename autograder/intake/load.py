@@ -82,7 +82,7 @@ def _load_submission(path: Path, max_bytes: int, bounds: ReadingBounds, function
         return Submission(sid, path, "module", module_chunks(raw, path.name, bounds), {}, digest,
                           graded_file=path.name, graded_because=alone)
     if suffix == ".zip":
-        files = read_zip(raw, path.name, max_bytes, bounds.max_members)
+        files = read_zip(raw, path.name, max_bytes, bounds.max_members, bounds.max_code_bytes)
         work = package_chunks(files, path.name, bounds, functions, notebook)
         return Submission(sid, path, "zip:" + work.kind, work.chunks, work.extra, digest,
                           graded_file=f"{path.name}/{work.graded_file}", graded_because=work.reason)

@@ -34,7 +34,7 @@ def _files_with_links(secrets: Iterable[str]) -> dict[tuple[int, int], str]:
     links: dict[tuple[int, int], int] = {}
     seen = 0
     for top in secrets:
-        for folder, dirs, files in os.walk(top, followlinks=False) if os.path.isdir(top) else [("", [], [top])]:
+        for folder, _dirs, files in os.walk(top, followlinks=False) if os.path.isdir(top) else [("", [], [top])]:
             for name in files:
                 path = os.path.join(folder, name) if folder else name
                 seen += 1
