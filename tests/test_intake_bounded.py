@@ -248,3 +248,38 @@ def test_a_notebook_of_too_many_json_lists_is_refused_before_it_is_parsed(tmp_pa
                                                                   + "]}", 1))
     with pytest.raises(IntakeError, match="more than .* JSON lists and objects.*clear its outputs"):
         load_submission(path, 20 << 20)
+
+
+def test_a_zip_s_modules_are_bounded_before_unpacking_and_its_data_never_unpacked(tmp_path):
+    """Only modules and notebooks of a .zip are read, so nothing else is unpacked (a damaged picture
+    costs nothing and fails nothing); modules past code_kb and OTHER_MODULES_BYTES are refused from the
+    sizes in the zip's directory, and a folder's other modules past OTHER_MODULES_BYTES too."""
+    import zipfile
+
+    from autograder.intake import IntakeError, load_submission
+    from autograder.limits import OTHER_MODULES_BYTES
+
+    ok = tmp_path / "ok.zip"
+    with zipfile.ZipFile(ok, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("init_functions.py", CORRECT.read_text())
+        z.writestr("figure.png", b"\x89PNG" + os.urandom(2000))
+    raw = bytearray(ok.read_bytes())
+    at = raw.index(b"\x89PNG") if b"\x89PNG" in raw else raw.index(b"figure.png") + 40
+    raw[at:at + 64] = b"\0" * 64  # the picture's compressed bytes damaged: never unpacked, never noticed
+    ok.write_bytes(bytes(raw))
+    assert load_submission(ok, 1 << 20, None, 64 << 10).kind == "zip:package"
+
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("init_functions.py", CORRECT.read_text())
+        z.writestr("helpers/bulk.py", "".join(f"x{i} = {i * 7919 % 100003}\n"
+                                              for i in range((OTHER_MODULES_BYTES + (64 << 10)) // 12)))
+    with pytest.raises(IntakeError, match="KB of Python modules.*code_kb"):
+        load_submission(big, 20 << 20, None, 64 << 10)
+
+    folder = tmp_path / "sub"
+    (folder / "helpers").mkdir(parents=True)
+    (folder / "init_functions.py").write_text(CORRECT.read_text())
+    (folder / "helpers" / "bulk.py").write_text("x = 1\n" * (OTHER_MODULES_BYTES // 6 + 1))
+    with pytest.raises(IntakeError, match="KB of Python modules beside init_functions.py"):
+        load_submission(folder, 20 << 20, None, 64 << 10)
