@@ -42,7 +42,7 @@ from autograder.reports import (
 )
 from autograder.sandbox import Isolation, detect_isolation
 from autograder.sandbox.host.grants import NEEDED_IN_PROJECT, read_grants
-from autograder.sandbox.host.hard_links import LinkedSecrets, linked_secrets, refusal
+from autograder.sandbox.host.hard_links import LinkedSecrets, bind_mounted_secrets, linked_secrets, refusal
 from autograder.sandbox.host.secrets import secret_paths
 from autograder.statuses import ERROR, NOT_GRADED
 from autograder.stopping import (
@@ -80,7 +80,8 @@ def _refuse_linked_secrets(isolation: Isolation, secrets: list[str]) -> None:
 
     needed = [*isolation.python_dirs, *(str(PROJECT_ROOT / n) for n in NEEDED_IN_PROJECT)]
     try:
-        found = linked_secrets(secrets, read_grants(needed, secrets))
+        readable = read_grants(needed, secrets)
+        found = linked_secrets(secrets, readable) + bind_mounted_secrets(secrets, readable)
     except LinkedSecrets as exc:
         raise IsolationRefused(f"{exc}; no submission was run") from None
     if found:
