@@ -496,9 +496,12 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
                 except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
                     pass
         size = chunk_size(len(todo), jobs)
-        futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in todo[i:i + size]],
-                               str(out), progress): todo[i:i + size] for i in range(0, len(todo), size)}
-        workers = list(getattr(pool, "_processes", {}).values())  # for the cause of a death, where it can be read
+        try:
+            futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in todo[i:i + size]],
+                                   str(out), progress): todo[i:i + size] for i in range(0, len(todo), size)}
+        except BrokenProcessPool:  # a worker died before any submission (in the warm-up): all to do again
+            futures, lost = {}, list(todo)
+        workers = list((getattr(pool, "_processes", None) or {}).values())  # for a death's cause, where readable
         stop_checkpoint()
         for graded in as_completed(futures):
             try:

@@ -243,7 +243,8 @@ def test_a_worker_killed_mid_batch_costs_only_the_submission_it_was_on(demo_batc
                                                                        monkeypatch):
     """A pool worker killed outright (the OOM killer, a signal) breaks the pool: the batch starts a new
     one, grades again alone the submission the worker was on (killed once: graded; killed again: its own
-    error row naming the cause), and every other submission is graded."""
+    error row naming the cause), and every other submission is graded; a worker killed in the warm-up
+    costs nothing."""
     import os
     import signal
 
@@ -264,9 +265,22 @@ def test_a_worker_killed_mid_batch_costs_only_the_submission_it_was_on(demo_batc
         return real(self, path, *args, **kwargs)
 
     monkeypatch.setattr(Grader, "grade", grade)
+    import autograder.batch
+
+    warmed_once = tmp_path / "warm-killed-once"
+    real_warm = autograder.batch._warm
+
+    def warm(trainings):  # a worker killed during the warm-up, before any submission: all graded in a new pool
+        if not warmed_once.exists():
+            warmed_once.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_warm(trainings)
+
+    monkeypatch.setattr(autograder.batch, "_warm", warm)
     out = tmp_path / "out"
     report = grade_batch([subs], out, config, jobs=2, cache_dir=engine_cache)
     by_id = {r.id: r for r in report.results}
+    assert warmed_once.exists() and killed_once.exists()  # each death happened
     assert sorted(by_id) == sorted(names) and not report.not_graded
     assert [n for n in names if by_id[n].status == "graded" and by_id[n].score == 40] == \
         ["a", "b", "once", "d", "e"]
