@@ -106,10 +106,11 @@ IPYTHON_GROUP_LINES = 256
 IPYTHON_SUBMISSION_WORK = 3000
 #: A call of IPython's rewriter, in lines tokenized: its clean-up and set-up cost as much (0.1 ms).
 IPYTHON_CALL_WORK = 8
-#: Pieces a file or cell with syntax errors is cut into (autograder/intake/code.py): each costs a parse,
-#: a chunk and a load in the sandbox, and alternating lines that parse and lines that do not made one
-#: per line (12,000 for 62 KB: 9x a normal submission's grader CPU). Past it, the rest of the file or
-#: cell is one piece the sandbox reports the first syntax error of. A typo or two make a handful.
+#: Pieces code with syntax errors is cut into, in one whole submission (autograder/intake/code.py): each
+#: costs a parse, a chunk and a load in the sandbox, and alternating lines that parse and lines that do
+#: not made one per line (12,000 for 62 KB, in one cell or spread over 500: 9x a normal submission's
+#: grader CPU). Past it, the rest of each cell or file is one piece the sandbox reports the first
+#: syntax error of. A typo or two make a handful.
 CODE_PIECES = 100
 #: Bytes of a folder's or zip's other Python modules (beside the file graded) handed to the sandbox as
 #: files its code may import: a classroom clone's kit modules are some tens of KB; 20 MB of them cost

@@ -114,6 +114,9 @@ def grader_shape(shape: str, limits, folder: Path) -> Path:
         path.write_text(_notebook([FUNCTIONS] + ["x=1\n"] * cells))
     elif shape == "alternating":  # a line that parses, a line that does not: a chunk each
         path.write_text(FUNCTIONS + _repeat("x = 1\na=(\n", room))
+    elif shape == "alternating_cells":  # the same, spread over as many cells as code_cells lets in
+        per = room // cells
+        path.write_text(_notebook([FUNCTIONS] + [_repeat("x = 1\na=(\n", per)] * cells))
     elif shape == "same_def":
         path.write_text(_notebook([FUNCTIONS] + [FUNCTIONS] * min(cells, room // len(FUNCTIONS))))
     elif shape == "long_line":
@@ -170,10 +173,9 @@ def grader_shape(shape: str, limits, folder: Path) -> Path:
 
 
 GRADER_SHAPES = ("normal", "syntax", "nested", "magics", "defs", "ipython_block", "ipython_in_fork", "ipython_blocks",
-                 "bash_cells",
-                 "tiny_cells", "alternating", "same_def", "long_line", "imports", "unicode", "outputs",
-                 "outputs_nbformat", "attachments", "metadata", "deep_json", "zip_notebooks", "zip_members",
-                 "folder_entries")
+                 "bash_cells", "tiny_cells", "alternating", "alternating_cells", "same_def", "long_line", "imports",
+                 "unicode", "outputs", "outputs_nbformat", "attachments", "metadata", "deep_json", "zip_notebooks",
+                 "zip_members", "folder_entries")
 
 
 def grade_one(shape: str, folder: Path) -> dict:

@@ -283,3 +283,16 @@ def test_a_zip_s_modules_are_bounded_before_unpacking_and_its_data_never_unpacke
     (folder / "helpers" / "bulk.py").write_text("x = 1\n" * (OTHER_MODULES_BYTES // 6 + 1))
     with pytest.raises(IntakeError, match="KB of Python modules beside init_functions.py"):
         load_submission(folder, 20 << 20, None, 64 << 10)
+
+
+def test_code_pieces_count_over_the_whole_notebook_not_per_cell(tmp_path):
+    """Alternating lines that parse and lines that do not, spread over many cells: the pieces are
+    counted for the submission, so 50 cells of 60 such lines make some 150 chunks, not 3,000."""
+    from autograder.intake import load_submission
+    from autograder.limits import CODE_PIECES
+
+    path = tmp_path / "spread.ipynb"
+    path.write_text(_notebook_of([CORRECT.read_text()] + ["x = 1\na=(\n" * 30] * 50))
+    chunks = load_submission(path, 1 << 20).chunks
+    assert len(chunks) <= CODE_PIECES + 2 + 50
+    assert any("def initialize_parameters_zeros" in c["code"] for c in chunks)

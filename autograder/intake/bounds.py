@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from autograder.deadline import Deadline
 from autograder.intake.submission import IntakeError
-from autograder.limits import IPYTHON_SUBMISSION_WORK
+from autograder.limits import CODE_PIECES, IPYTHON_SUBMISSION_WORK
 
 
 def shipped_limit(name: str) -> int:
@@ -38,6 +38,9 @@ class ReadingBounds:
     code_read: int = 0
     #: Lines IPython's rewriter may still tokenize for this submission (IPYTHON_SUBMISSION_WORK).
     ipython_work_left: int = IPYTHON_SUBMISSION_WORK
+    #: Pieces code with syntax errors may still be cut into, all its cells and modules together
+    #: (CODE_PIECES; a list, which autograder.intake.code counts down).
+    pieces_left: list[int] = field(default_factory=lambda: [CODE_PIECES])
 
     def check_time(self) -> None:
         if self.deadline is not None:

@@ -13,7 +13,7 @@ def module_chunks(raw: bytes, name: str, bounds: ReadingBounds | None = None) ->
     text = source_text(raw, name, "a Python module")
     if "\0" in text:
         raise IntakeError(f"{name} contains NUL bytes, so it is not a Python module")
-    chunks = code_chunks(text, name)
+    chunks = code_chunks(text, name, bounds.pieces_left)
     if not any(c["code"].strip() for c in chunks):
         raise IntakeError(f"{name} has no imports or definitions in it")
     return chunks
