@@ -125,6 +125,9 @@ def grader_shape(shape: str, limits, folder: Path) -> Path:
         path.write_text(FUNCTIONS + _repeat("import numpy as np\n", room))
     elif shape == "unicode":
         path.write_text(FUNCTIONS + _repeat("\u00e9t\u00e9 = '\u2603\u00e9\U0001f600'\n", room // 3))
+    elif shape == "unicode_identifiers":  # identifiers of 3-byte characters, NFKC-normalized one by one
+        unit = "\uff58\uff59\u5909\u6570 = \uff58\uff59\u5909\u6570 + 1\n"
+        path.write_text(_notebook([FUNCTIONS, _repeat(unit, (room - 1024) * len(unit) // len(unit.encode()))]))
     elif shape == "outputs":
         out = [{"output_type": "stream", "name": "stdout", "text": ["x" * 1000 + "\n"] * (mb // 1001)}]
         path.write_text(_notebook([FUNCTIONS], outputs=out))
@@ -174,8 +177,8 @@ def grader_shape(shape: str, limits, folder: Path) -> Path:
 
 GRADER_SHAPES = ("normal", "syntax", "nested", "magics", "defs", "ipython_block", "ipython_in_fork", "ipython_blocks",
                  "bash_cells", "tiny_cells", "alternating", "alternating_cells", "same_def", "long_line", "imports",
-                 "unicode", "outputs", "outputs_nbformat", "attachments", "metadata", "deep_json", "zip_notebooks",
-                 "zip_members", "folder_entries")
+                 "unicode", "unicode_identifiers", "outputs", "outputs_nbformat", "attachments", "metadata",
+                 "deep_json", "zip_notebooks", "zip_members", "folder_entries")
 
 
 def grade_one(shape: str, folder: Path) -> dict:

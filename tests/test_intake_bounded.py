@@ -296,3 +296,16 @@ def test_code_pieces_count_over_the_whole_notebook_not_per_cell(tmp_path):
     chunks = load_submission(path, 1 << 20).chunks
     assert len(chunks) <= CODE_PIECES + 2 + 50
     assert any("def initialize_parameters_zeros" in c["code"] for c in chunks)
+
+
+def test_a_notebook_s_code_is_counted_in_bytes_as_a_module_s():
+    """Parsing costs per byte, and identifiers outside ASCII are normalized one by one: code of
+    52 K characters, many of three bytes, is 78 KB of code."""
+    from autograder.intake import IntakeError
+    from autograder.intake.bounds import ReadingBounds
+    from autograder.intake.notebooks import notebook_chunks
+
+    raw = _notebook_of([CORRECT.read_text(), "\uff58\u5909 = 1\n" * 7000]).encode()  # 52 K characters, 78 KB
+    assert notebook_chunks(raw, "wide.ipynb", ReadingBounds(128 << 10))
+    with pytest.raises(IntakeError, match="holds 78 KB of code"):
+        notebook_chunks(raw, "wide.ipynb", ReadingBounds(64 << 10))
