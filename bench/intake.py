@@ -22,13 +22,15 @@ graded functions plus KB of:
 grades a normal notebook and then each hostile shape at the largest size the limits let in
 (``code_kb``, ``code_cells``, ``submission_mb``), one process per shape with one ``Grader`` and a
 warm training cache (the first run fills it), and prints the grader's CPU for that one
-submission (its own and its children's: the reading's fork, trainings; never the sandbox's)
+submission, its reports included as a batch writes them (its own and its children's: the
+reading's fork, trainings; never the sandbox's)
 and its peak memory beyond the grader's own, each against the normal notebook's. The shapes
 there add the IPython paths (a block IPython must rewrite, thousands of small blocks, ``%%bash``
 cells), many tiny cells, huge outputs, attachments and metadata, deep JSON, one long line,
 many imports, unicode-heavy code, the same function defined again and again, and a .zip of
-several notebooks. The grader's one-time import of IPython (120 ms, once per process) is made
-before the measured submission; ``--cold-ipython`` counts it in the submission's figure.
+several notebooks. The grader's one-time imports for reading notebooks (IPython, nbformat: about
+200 ms, once per grader process) are made before the measured submission; ``--cold-ipython``
+counts them in the submission's figure (the first such notebook a grader process reads).
 """
 
 from __future__ import annotations
@@ -138,6 +140,12 @@ def grader_shape(shape: str, limits, folder: Path) -> Path:
         del nb["cells"][0]["id"]
         nb["cells"].append({"cell_type": "raw", "metadata": {"odd": [1]}, "source": "x", "attachments": None})
         path.write_text(json.dumps(nb))
+    elif shape == "nbformat3":  # an old notebook (only nbformat reads it), as large as nbformat's path lets in
+        out = [{"output_type": "stream", "stream": "stdout", "text": ["x" * 1000 + "\n"] * 3500}]
+        cells = [{"cell_type": "code", "input": FUNCTIONS, "language": "python", "outputs": out,
+                  "metadata": {}, "collapsed": False}]
+        path.write_text(json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": ""},
+                                    "worksheets": [{"cells": cells, "metadata": {}}]}))
     elif shape == "attachments":
         nb = json.loads(_notebook([FUNCTIONS]))
         nb["cells"] += _attachment_cells(200, mb // 200)
@@ -177,28 +185,37 @@ def grader_shape(shape: str, limits, folder: Path) -> Path:
 
 GRADER_SHAPES = ("normal", "syntax", "nested", "magics", "defs", "ipython_block", "ipython_in_fork", "ipython_blocks",
                  "bash_cells", "tiny_cells", "alternating", "alternating_cells", "same_def", "long_line", "imports",
-                 "unicode", "unicode_identifiers", "outputs", "outputs_nbformat", "attachments", "metadata",
-                 "deep_json", "zip_notebooks", "zip_members", "folder_entries")
+                 "unicode", "unicode_identifiers", "outputs", "outputs_nbformat", "nbformat3", "attachments",
+                 "metadata", "deep_json", "zip_notebooks", "zip_members", "folder_entries")
 
 
 def grade_one(shape: str, folder: Path) -> dict:
     """Grade a normal notebook (warming the grader), then the shape: the grader's CPU and peak memory for it."""
     from autograder.engine import Grader
+    from autograder.reports import write_submission_reports
     from autograder.training import Trainer
 
     config = load_config()
     (folder / "warm").mkdir()
-    warm = folder / "warm" / "sub.ipynb"  # a normal notebook with one line only IPython reads: its import,
-    warm.write_text(_notebook([FUNCTIONS, "files = !ls\n"]))  # once per grader process, is not any one submission's
-    if "--cold-ipython" in sys.argv:  # ... unless asked: then the import is the measured submission's
-        warm.write_text(_notebook([FUNCTIONS]))
+    # The grader's imports for reading notebooks (IPython, nbformat: once per grader process) are not
+    # any one submission's ... unless asked: then they are the measured submission's.
+    warm = folder / "warm" / "sub.ipynb"
+    warm.write_text(_notebook([FUNCTIONS]))
+    if "--cold-ipython" not in sys.argv:
+        from autograder.intake.notebook_cells import preload_ipython
+        from autograder.intake.notebooks import import_nbformat
+
+        preload_ipython()
+        import_nbformat()
     path = grader_shape(shape, config.limits, folder)
     trainer = Trainer(config, CACHE)
+    out = folder / "out"
     with Grader(config, trainer, [str(folder)]) as grader:
-        grader.grade(warm)
+        write_submission_reports(out, grader.grade(warm), config, "bench")
         base_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         s0, c0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         result = grader.grade(path)
+        write_submission_reports(out, result, config, "bench")  # as a batch does, for every submission
         s1, c1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (s1.ru_utime + s1.ru_stime - s0.ru_utime - s0.ru_stime) + (c1.ru_utime + c1.ru_stime - c0.ru_utime
                                                                      - c0.ru_stime)
@@ -284,7 +301,7 @@ def main() -> None:
     parser.add_argument("--grader", action="store_true", help="grader CPU and memory against a normal notebook")
     parser.add_argument("--grade-one", help=argparse.SUPPRESS)
     parser.add_argument("--cold-ipython", action="store_true",
-                        help="with --grader: IPython not yet imported in the grader (its 120 ms counted)")
+                        help="with --grader: IPython and nbformat not yet imported in the grader (counted)")
     args = parser.parse_args()
     if args.grade_one:
         with tempfile.TemporaryDirectory() as tmp:

@@ -309,3 +309,24 @@ def test_a_notebook_s_code_is_counted_in_bytes_as_a_module_s():
     assert notebook_chunks(raw, "wide.ipynb", ReadingBounds(128 << 10))
     with pytest.raises(IntakeError, match="holds 78 KB of code"):
         notebook_chunks(raw, "wide.ipynb", ReadingBounds(64 << 10))
+
+
+def test_a_reading_child_that_needed_ipython_has_the_grader_import_it_once(tmp_path):
+    """A large notebook is read in a forked child: a child that had to import IPython says so, and the
+    grader imports it then, so later children inherit it instead of importing it each time."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.ipynb"
+    outputs = [{"output_type": "stream", "name": "stdout", "text": ["x" * 1000 + "\n"] * 400}]
+    nb = json.loads(_notebook_of([CORRECT.read_text(), "def f():\n    files = !ls\n    return files\n"]))
+    nb["cells"][0]["outputs"] = outputs
+    path.write_text(json.dumps(nb))
+    code = ("import sys\nfrom pathlib import Path\nfrom autograder.config import load_config\n"
+            "from autograder.intake.bounded import read_submission\n"
+            "assert 'IPython' not in sys.modules\n"
+            "r = read_submission(Path(sys.argv[1]), load_config().limits)\n"
+            "print(r.peak_kb > 0, 'IPython' in sys.modules, any('get_ipython().getoutput' in c['code']"
+            " for c in r.submission.chunks))\n")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["True", "True", "True"], done.stderr  # read in a child, IPython now here
