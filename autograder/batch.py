@@ -237,7 +237,10 @@ def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str, progress
 def _note_progress(progress: str, sid: str) -> None:
     """Which submission this worker is grading, in ``progress``/<pid>: if the worker dies (the OOM
     killer, a signal), the parent knows which submission was on it (autograder/worker_loss.py)."""
-    write_atomic(Path(progress) / str(os.getpid()), sid)
+    try:
+        write_atomic(Path(progress) / str(os.getpid()), sid)
+    except OSError:  # a full disk: the note is only a hint (without it, a lost worker's chunk is all regraded)
+        pass
 
 
 def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str, progress: str) -> tuple[Finished, int]:
