@@ -211,6 +211,8 @@ PROBE_ATTEMPTS = 3
 #: Entries under the secrets that the uid fallback without Landlock checks one by one (as the sandbox
 #: uid) at the start of a batch; a batch whose secrets hold more is refused as unproven.
 SECRET_PROOF_ENTRIES = 50_000
+#: Secrets with another name (hard link, bind mount) named in a batch's refusal; the rest are counted.
+LINKED_SECRETS_SHOWN = 20
 #: Seconds the uid fallback's kill-everything helper may run.
 KILL_UID_SECONDS = 10
 #: Seconds waited for an ending sandbox: after SIGKILL, for its output readers, and for a polite exit.

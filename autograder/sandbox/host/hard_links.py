@@ -26,7 +26,7 @@ import re
 import stat
 from collections.abc import Iterable
 
-from autograder.limits import SECRET_PROOF_ENTRIES
+from autograder.limits import LINKED_SECRETS_SHOWN, SECRET_PROOF_ENTRIES
 
 
 class LinkedSecrets(Exception):
@@ -166,8 +166,8 @@ def bind_mounted_secrets(secrets: Iterable[str], readable: Iterable[str]) -> lis
 
 def refusal(found: list[tuple[str, str]]) -> str:
     """The batch's refusal for ``found`` (linked_secrets), with the fix."""
-    shown = "; ".join(f"{secret} is also {other}" for secret, other in found[:20])
-    more = f" (and {len(found) - 20} more)" if len(found) > 20 else ""
+    shown = "; ".join(f"{secret} is also {other}" for secret, other in found[:LINKED_SECRETS_SHOWN])
+    more = f" (and {len(found) - LINKED_SECRETS_SHOWN} more)" if len(found) > LINKED_SECRETS_SHOWN else ""
     return (f"a secret is reachable under another name inside a folder the sandbox reads (a hard link or a "
             f"bind mount), where student code could read it: {shown}{more}. Remove those other names (rm a hard "
             "link, `find / -xdev -samefile SECRET` lists every name of a file; umount a bind mount), or give the "
