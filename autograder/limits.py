@@ -44,7 +44,7 @@ UNAVAILABLE_IMPORTS_SHOWN = 12
 MODULE_NAME_CHARS = 80
 
 # ----------------------------------------------------------------------------- a call's failure
-# (autograder/probes.py, explain.py: what a failed check quotes of a call's reply, all hostile text)
+# (autograder/sandbox/probes.py, diagnose/explain.py: what a failed check quotes of a call's reply, all hostile text)
 
 #: Characters of the name of the exception a call raised: a qualified class name fits; more is
 #: not a name.
@@ -78,7 +78,7 @@ TRAINING_LOCK_WAIT_SECONDS = 120.0
 WORKER_GRACE_SECONDS = 1.0
 #: New pools a parallel batch starts after workers died (the OOM killer, a signal): each round grades
 #: the submissions a dead worker was on alone, so a batch makes progress; past this many, what is left
-#: gets error rows instead of another pool (autograder/worker_loss.py).
+#: gets error rows instead of another pool (autograder/batch/worker_loss.py).
 POOL_REBUILDS = 5
 
 # ----------------------------------------------------------------------------- reading a submission

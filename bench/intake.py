@@ -192,8 +192,8 @@ GRADER_SHAPES = ("normal", "syntax", "nested", "magics", "defs", "ipython_block"
 def grade_one(shape: str, folder: Path) -> dict:
     """Grade a normal notebook (warming the grader), then the shape: the grader's CPU and peak memory for it."""
     from autograder.engine import Grader
-    from autograder.reports import write_submission_reports
-    from autograder.training import Trainer
+    from autograder.outputs.reports import write_submission_reports
+    from autograder.training.trainer import Trainer
 
     config = load_config()
     (folder / "warm").mkdir()

@@ -14,14 +14,14 @@ import nbformat
 import pytest
 import yaml
 
-from autograder.batch import grade_batch
+from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.engine import Grader
-from autograder.hidden_tests import collect_checks
 from autograder.intake import definitions_only, load_submission
-from autograder.junit import junit_xml
+from autograder.outputs.junit import junit_xml
+from autograder.rubric import collect_checks
 from autograder.sandbox import detect_isolation
-from autograder.training import Trainer
+from autograder.training.trainer import Trainer
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 SOLUTIONS = PROJECT_ROOT / "solutions" / "init_functions.py"
@@ -265,10 +265,10 @@ def test_a_worker_killed_mid_batch_costs_only_the_submission_it_was_on(demo_batc
         return real(self, path, *args, **kwargs)
 
     monkeypatch.setattr(Grader, "grade", grade)
-    import autograder.batch
+    import autograder.batch.grading as grading
 
     warmed_once = tmp_path / "warm-killed-once"
-    real_warm = autograder.batch._warm
+    real_warm = grading._warm
 
     def warm(trainings):  # a worker killed during the warm-up, before any submission: all graded in a new pool
         if not warmed_once.exists():
@@ -276,7 +276,7 @@ def test_a_worker_killed_mid_batch_costs_only_the_submission_it_was_on(demo_batc
             os.kill(os.getpid(), signal.SIGKILL)
         return real_warm(trainings)
 
-    monkeypatch.setattr(autograder.batch, "_warm", warm)
+    monkeypatch.setattr(grading, "_warm", warm)
     out = tmp_path / "out"
     report = grade_batch([subs], out, config, jobs=2, cache_dir=engine_cache)
     by_id = {r.id: r for r in report.results}
