@@ -38,7 +38,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from autograder.config import PROJECT_ROOT
 
@@ -58,15 +57,6 @@ MOMENTS = [
     ("result:2", False, 2, signal.SIGTERM), ("gradebook", False, 1, signal.SIGINT),
     ("closing", False, 1, signal.SIGTERM), ("closing", False, 2, signal.SIGINT),
 ]
-
-
-@pytest.fixture(scope="module")
-def config_path(tmp_path_factory) -> Path:
-    raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
-    raw["limits"].update({"probe_seconds": 2, "load_seconds": 5, "submission_seconds": 30})
-    path = tmp_path_factory.mktemp("config") / "grading.yaml"
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -27,22 +27,12 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from autograder.config import PROJECT_ROOT
 
 SLOW = PROJECT_ROOT / "examples" / "hostile" / "res_sleep_in_function.py"
 CORRECT = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"
 N_SLOW = 8
-
-
-@pytest.fixture(scope="module")
-def config_path(tmp_path_factory) -> Path:
-    raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
-    raw["limits"].update({"probe_seconds": 2, "load_seconds": 5, "submission_seconds": 30})
-    path = tmp_path_factory.mktemp("config") / "grading.yaml"
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    return path
 
 
 @pytest.fixture(scope="module")
