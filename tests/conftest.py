@@ -8,9 +8,14 @@ counts only what this run started (tests/own_processes.py), never another run's 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,3 +50,69 @@ def config_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("config") / "grading.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
+
+
+def _run_shared(tmp_path_factory) -> Path:
+    """A folder shared by every pytest-xdist worker of this run (the run's own base folder otherwise)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _once(tmp_path_factory, name: str) -> Iterator[Path]:
+    """``name``'s folder, under a lock that the run's other workers wait on: the first to take it
+    makes the content, the others find it made."""
+    shared = _run_shared(tmp_path_factory)
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield shared / name
+
+
+@pytest.fixture(scope="session")
+def kit_wheel(tmp_path_factory) -> Path:
+    """The kit's wheel, built once a run from a copy of the checkout (building in place leaves a
+    build/ folder, a second kit, in it): tests/test_wheel.py and tests/test_installed_levels.py
+    install it."""
+    with _once(tmp_path_factory, "kit-wheel") as folder:
+        wheels = sorted((folder / "dist").glob("initgrade-*.whl"))
+        if not wheels:
+            assert PROJECT_ROOT.resolve() not in folder.resolve().parents
+            src = folder / "src"
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(PROJECT_ROOT, src, ignore=shutil.ignore_patterns(
+                ".venv*", ".git", "build", "out", "__pycache__", "*.egg-info", ".pytest_cache", "node_modules",
+                ".mypy_cache", ".ruff_cache"))
+            env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+            proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder / "dist"),
+                                   str(src)], cwd=folder, env=dict(env, PIP_DISABLE_PIP_VERSION_CHECK="1"),
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            shutil.rmtree(src, ignore_errors=True)
+            wheels = sorted((folder / "dist").glob("initgrade-*.whl"))
+        assert len(wheels) == 1, wheels
+        return wheels[0]
+
+
+@pytest.fixture(scope="session")
+def warm_cache_at(tmp_path_factory):
+    """``warm_cache_at(folder)`` makes ``folder`` a training cache that holds grading.yaml's reference
+    trainings (a private copy: what a test trains stays its own). The reference trainings are made
+    once a run, by one `initgrade grade` of a correct submission into an empty cache, instead of once
+    in every test module whose batches start cold without testing it."""
+    with _once(tmp_path_factory, "warm-training-cache") as folder:
+        cache = folder / "cache"
+        if not (folder / "ready").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            (folder / "in").mkdir(parents=True)
+            shutil.copy(PROJECT_ROOT / "examples" / "submissions" / "correct_module.py", folder / "in")
+            done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder / "in"), "--out",
+                                   str(folder / "out"), "--cache", str(cache), "--no-progress"], cwd=PROJECT_ROOT,
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
+            assert done.returncode == 0, done.stdout + done.stderr
+            (folder / "ready").touch()
+
+    def copy_to(target: Path) -> Path:
+        shutil.copytree(cache, target, symlinks=True)
+        return target
+
+    return copy_to

@@ -343,8 +343,8 @@ def config(fast_config_path):
 
 
 @pytest.fixture(scope="module")
-def training_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("training-cache")
+def training_cache(tmp_path_factory, warm_cache_at) -> Path:
+    return warm_cache_at(tmp_path_factory.mktemp("training-cache") / "training")  # the reference trainings made
 
 
 def _case_maker(name: str):

@@ -60,16 +60,9 @@ MOMENTS = [
 
 
 @pytest.fixture(scope="module")
-def warm_cache(tmp_path_factory, config_path) -> Path:
-    cache = tmp_path_factory.mktemp("warm")
-    folder = tmp_path_factory.mktemp("warmup")
-    (folder / "in").mkdir()
-    shutil.copy(CORRECT, folder / "in" / "c.py")
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder / "in"), "--out", str(folder / "o"),
-                           "--config", str(config_path), "--cache", str(cache), "--no-progress"],
-                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return cache
+def warm_cache(tmp_path_factory, warm_cache_at) -> Path:
+    """The runs' warm cache: the reference trainings already made (tests/conftest.py)."""
+    return warm_cache_at(tmp_path_factory.mktemp("warm") / "training")
 
 
 def _proc_stat(pid: int) -> list[str] | None:

@@ -36,8 +36,8 @@ N_SLOW = 8
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
+def cache(tmp_path_factory, warm_cache_at) -> Path:
+    return warm_cache_at(tmp_path_factory.mktemp("cache") / "training")  # the reference trainings made
 
 
 def _folder(root: Path) -> Path:
