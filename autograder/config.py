@@ -112,7 +112,7 @@ class SandboxSettings(_Strict):
 
 class IsolationSettings(_Strict):
     """grading.yaml's ``isolation``: the weakest sandbox isolation a batch may run at (see
-    autograder.isolation_policy). Below it the batch is refused before any submission runs."""
+    autograder.sandbox.isolation_policy). Below it the batch is refused before any submission runs."""
 
     minimum: Literal["namespaces", "uid+landlock", "uid", "rlimits+landlock", "rlimits"] = Field(
         default="uid", description="namespaces; uid+landlock (another uid, files confined by Landlock); uid (another "

@@ -1,4 +1,4 @@
-"""Grade one submission: intake, sandbox, hidden tests, scores.
+"""Grade one submission: intake, sandbox, rubric, scores.
 
 The flow never lets one failure end the grading: a submission that cannot be read
 gets status ``error`` with the reason; one that loads but whose functions fail
@@ -6,7 +6,7 @@ gets every check it truly passed. Student code runs only inside the sandbox; the
 checks, trainings and scores run here on plain data.
 
 A failed check carries the diagnoses behind it (``CheckResult.diagnoses``, from
-autograder.diagnose via the hidden tests' CheckFailure); a check that raises
+autograder.diagnose via the rubric's CheckFailure); a check that raises
 ``PartialCredit`` gets that fraction of its points, capped by grading.yaml's
 ``partial_credit``. After the checks, ``SubmissionResult.evidence`` collects the
 plain data of the feedback pictures (autograder.feedback.evidence).
@@ -21,20 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import __version__
+from autograder.base.statuses import ERROR, GRADED
 from autograder.config import GradingConfig
-from autograder.explain import LoadContext
+from autograder.diagnose.explain import LoadContext
 from autograder.feedback.evidence import TrainingLog, gather_evidence
-from autograder.hidden_tests import check_title, collect_checks
-from autograder.hidden_tests.common import PartialCredit
 from autograder.intake import Submission
 from autograder.intake.bounded import read_submission
-from autograder.probes import LocalStudent, PlanRecorder, ProbeFailure, SandboxStudent
-from autograder.reference import reference_functions
+from autograder.rubric import check_title, collect_checks
+from autograder.rubric.common import PartialCredit
+from autograder.rubric.reference import reference_functions
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.sandbox.host.grants import sandbox_grants
-from autograder.statuses import ERROR, GRADED
-from autograder.training import Trainer
-from autograder.training_queue import Carried, ResumedTrainer, TrainingDeferred, TrainingQueue
+from autograder.sandbox.probes import LocalStudent, PlanRecorder, ProbeFailure, SandboxStudent
+from autograder.training.queue import Carried, ResumedTrainer, TrainingDeferred, TrainingQueue
+from autograder.training.trainer import Trainer
 
 
 @dataclass
@@ -59,9 +59,9 @@ class CheckResult:
 
 @dataclass
 class SubmissionResult:
-    id: str  # safe everywhere (autograder.ids); the folder of its reports
+    id: str  # safe everywhere (autograder.base.ids); the folder of its reports
     path: str
-    status: str  # one of autograder.statuses
+    status: str  # one of autograder.base.statuses
     checks: list[CheckResult] = field(default_factory=list)
     error: str = ""
     load_messages: list[str] = field(default_factory=list)
@@ -81,7 +81,7 @@ class SubmissionResult:
     probes: int = 0
     call_reuse: str = ""  # "on" or "off: <why>" (autograder.sandbox.call_reuse_mode)
     grader_version: str = __version__
-    # The file or folder name as submitted (autograder.ids.display_name): what the id stands for.
+    # The file or folder name as submitted (autograder.base.ids.display_name): what the id stands for.
     name: str = ""
     # The file graded (relative to the submitted folder or zip) and why (autograder.intake.work).
     graded_file: str = ""
@@ -91,7 +91,7 @@ class SubmissionResult:
     # The grader's own work for this submission, counted (not persisted): trainings started,
     # their gradient steps, and the bytes of returned arrays held (the bounds of grading.yaml).
     work: dict = field(default_factory=dict)
-    # Set when a check's training was queued (autograder.training_queue): the result is not
+    # Set when a check's training was queued (autograder.training.queue): the result is not
     # final; grade the submission again with ``resume=`` this once the queue is trained.
     waiting: Carried | None = None
 
@@ -349,7 +349,7 @@ class Grader:
         """Run one hidden test with its fixtures and score it (partial credit capped by
         grading.yaml); any failure, even a bug in the check, is a result, never an exception.
 
-        ``student``: the proxy the test calls (autograder.probes.Student); ``trainer``: the
+        ``student``: the proxy the test calls (autograder.sandbox.probes.Student); ``trainer``: the
         submission's (a TrainingLog records its runs), else the grader's own."""
         fn = self.checks[question, check]
         points = float(self.config.questions[question].checks[check])

@@ -31,11 +31,11 @@ def grades_in_this_process(args: list[str]) -> bool:
 def main() -> None:
     if sys.argv[1:2] in (["grade"], ["demo"]):
         # A stop signal is the grader's from the first instant: recorded now, raised once the command
-        # line is ready (autograder.stopping), so Ctrl-C or SIGTERM during start-up ends with 130 or 143
+        # line is ready (autograder.batch.stopping), so Ctrl-C or SIGTERM during start-up ends with 130 or 143
         # and its message, never a traceback, "Aborted!" or a silent death that leaves children behind.
         import atexit
 
-        from autograder.stopping import install_stop_handlers, last_word
+        from autograder.batch.stopping import install_stop_handlers, last_word
 
         install_stop_handlers()
         atexit.register(last_word)  # the first registered runs last
@@ -43,7 +43,7 @@ def main() -> None:
         from autograder.sandbox import start_early
 
         start_early()
-    from autograder.cli import main as cli_main
+    from autograder.commands.cli import main as cli_main
 
     cli_main()
 

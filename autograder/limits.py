@@ -44,7 +44,7 @@ UNAVAILABLE_IMPORTS_SHOWN = 12
 MODULE_NAME_CHARS = 80
 
 # ----------------------------------------------------------------------------- a call's failure
-# (autograder/probes.py, explain.py: what a failed check quotes of a call's reply, all hostile text)
+# (autograder/sandbox/probes.py, diagnose/explain.py: what a failed check quotes of a call's reply, all hostile text)
 
 #: Characters of the name of the exception a call raised: a qualified class name fits; more is
 #: not a name.

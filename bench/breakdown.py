@@ -12,7 +12,7 @@ probe made while gathering evidence, counts only once, as the probe):
 * probes: calls of student functions: the planned calls in one exchange, then any call a
   check asks for that was not planned;
 * sandbox end: stopping the child and removing its cgroup;
-* checks: the hidden tests' own work on the returned arrays;
+* checks: the rubric's own work on the returned arrays;
 * training: real trainings (cache misses) and cache look-ups, separately;
 * evidence: gathering the data of the feedback pictures;
 * reports: feedback.html, feedback.md, figures, output.txt, results.json.
@@ -41,12 +41,12 @@ from common import machine, table
 from generate import as_notebook, sources_pool
 
 import autograder.engine as engine
-import autograder.reports as reports
-from autograder.batch import CHUNK_MAX, cache_key, grade_chunk
+import autograder.outputs.reports as reports
+from autograder.batch.grading import CHUNK_MAX, cache_key, grade_chunk
 from autograder.config import load_config
 from autograder.sandbox import Sandbox
-from autograder.training import Trainer
-from autograder.training_queue import TrainingQueue
+from autograder.training.queue import TrainingQueue
+from autograder.training.trainer import Trainer
 
 PHASES = ["intake", "sandbox start", "probes", "sandbox end", "checks", "cache look-up", "training",
           "evidence", "reports"]

@@ -32,7 +32,7 @@ from autograder.config import load_config
 from autograder.engine import Grader
 from autograder.intake import load_submission
 from autograder.sandbox import Sandbox, detect_isolation, hide_paths, new_zygote
-from autograder.training import Trainer
+from autograder.training.trainer import Trainer
 
 # One object at the top level that a call could change unseen: the sandbox forks per call.
 OFF_SUFFIX = "\n\nclass _Notes:\n    pass\n\n\nNOTES = _Notes()\n"

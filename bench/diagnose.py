@@ -24,7 +24,7 @@ from common import MISTAKES, machine
 
 from autograder.config import load_config
 from autograder.diagnose import diagnose
-from autograder.reference import reference_functions
+from autograder.rubric.reference import reference_functions
 
 SIZES = [[5, 4, 3], [7, 6, 5, 3, 1], [12, 9, 1], [40, 25, 10]]
 CHILD = r"""

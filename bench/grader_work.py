@@ -22,7 +22,7 @@ from pathlib import Path
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
-from autograder.training import Trainer
+from autograder.training.trainer import Trainer
 
 HOSTILE = PROJECT_ROOT / "examples" / "hostile"
 NORMAL = [PROJECT_ROOT / "examples" / "submissions" / "correct_module.py",

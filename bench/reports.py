@@ -13,7 +13,7 @@ diagnoses), then times, in this process:
   through the CSV rule;
 * summary.html for 30 results.
 
-Every student-controlled string goes through one escaping rule per format (autograder.escape):
+Every student-controlled string goes through one escaping rule per format (autograder.base.escape):
 these figures show what that costs next to a grading (about 80 ms per notebook, warm).
 """
 
@@ -30,13 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import CORRECT, MISTAKES
 
-from autograder.batch import default_cache_dir
+from autograder.base.ids import unique_ids
+from autograder.batch.grading import default_cache_dir
 from autograder.config import load_config
 from autograder.engine import Grader
 from autograder.feedback.summary import class_summary_html
-from autograder.ids import unique_ids
-from autograder.reports import gradebook_csv, write_submission_reports
-from autograder.training import Trainer
+from autograder.outputs.reports import gradebook_csv, write_submission_reports
+from autograder.training.trainer import Trainer
 
 
 def _ms(seconds: float) -> str:

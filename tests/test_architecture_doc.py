@@ -12,7 +12,8 @@ from autograder import environment
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "architecture.md").read_text()
 # The packages the page maps module by module.
-MAPPED = ("sandbox", "sandbox/host", "sandbox/jail", "intake", "diagnose", "packaging", "platforms", "semester")
+MAPPED = ("sandbox", "sandbox/host", "sandbox/jail", "intake", "diagnose", "packaging", "platforms", "semester",
+          "commands", "batch", "outputs", "rubric", "training", "base", "feedback")
 
 
 def _sections() -> dict[str, set[str]]:
@@ -34,7 +35,7 @@ def _sections() -> dict[str, set[str]]:
             if words[0].endswith("/"):
                 if not top and (head in MAPPED or f"sandbox/{head}" in MAPPED):
                     current = head if head in MAPPED else f"sandbox/{head}"
-                continue  # a folder that is not mapped here (templates/, hidden_tests/): its files are not modules
+                continue  # a folder that is not mapped here (templates/): its files are not modules
             for token in re.findall(r"[\w/<>]+\.py", line):
                 folder, _, name = token.rpartition("/")
                 if folder or current is not None:
@@ -179,10 +180,10 @@ def test_environment_reads_outside_environment_py_are_the_pages_table():
 # --- what the page says of escaping and writing --------------------------------------------------
 
 def test_escaping_is_where_the_page_says():
-    from autograder import escape
+    from autograder.base import escape
 
     row = next(r for r in _table("## Where to look") if r[0] == "how a string is escaped")
-    after = row[1].split("`autograder/escape.py`", 1)[1].split(";", 1)[0]
+    after = row[1].split("`autograder/base/escape.py`", 1)[1].split(";", 1)[0]
     functions = re.findall(r"`(\w+)`", after)
     assert len(functions) >= 6 and all(callable(getattr(escape, f, None)) for f in functions), functions
     assert not [n for n in vars(escape) if "html" in n.lower()], "escape.py escapes HTML after all: fix the page"
@@ -200,7 +201,7 @@ def test_only_atomic_py_renames_files_into_place():
                 renamers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "rename":
                 renamers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert [r for r in renamers if not r.startswith("autograder/atomic.py")] == [], renamers
+    assert [r for r in renamers if not r.startswith("autograder/base/atomic.py")] == [], renamers
 
 
 def test_dotted_names_the_page_quotes_exist():
@@ -225,7 +226,7 @@ def test_dotted_names_the_page_quotes_exist():
                 assert obj is not None, f"docs/architecture.md quotes `{token}`, which does not exist"
             checked.append(token)
             break
-    assert {"text_templates.jinja_environment", "engine.Grader.grade"} <= set(checked), checked
+    assert {"base.text_templates.jinja_environment", "engine.Grader.grade"} <= set(checked), checked
 
 
 def test_every_limit_of_grading_yaml_is_described():

@@ -21,9 +21,9 @@ import pytest
 from autograder.config import PROJECT_ROOT, Tolerance, load_config
 from autograder.diagnose import detect_structure, diagnose
 from autograder.diagnose.wording import describe
-from autograder.hidden_tests.common import fresh_call
 from autograder.intake import IntakeError, load_submission
-from autograder.probes import MemoisedStudent, Returned
+from autograder.rubric.common import fresh_call
+from autograder.sandbox.probes import MemoisedStudent, Returned
 
 CONFIG = load_config()
 FUNCTIONS = CONFIG.question_functions
@@ -158,10 +158,10 @@ def test_authoring_follows_the_notebook_name_of_the_configuration_in_force(tmp_p
 @pytest.fixture(scope="module")
 def reference_outcomes(tmp_path_factory):
     """The reference trainings, computed once: the one source of the figures docs/grading.md, the
-    notebook and the feedback state (autograder.training.Outcome.final_cost: the cost after the
+    notebook and the feedback state (autograder.training.trainer.Outcome.final_cost: the cost after the
     last iteration, not the last recorded one)."""
-    from autograder.reference import reference_functions
-    from autograder.training import Trainer
+    from autograder.rubric.reference import reference_functions
+    from autograder.training.trainer import Trainer
 
     trainer = Trainer(CONFIG, cache_dir=tmp_path_factory.mktemp("training-cache"))
     ref = reference_functions(CONFIG.functions)

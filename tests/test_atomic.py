@@ -1,4 +1,4 @@
-"""The one atomic writer (autograder.atomic) and the writers built on it: a write that fails half-way
+"""The one atomic writer (autograder.base.atomic) and the writers built on it: a write that fails half-way
 leaves the old file whole (or no file) and no temporary file beside it."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import atomic
+from autograder.base import atomic
 from autograder.packaging.common import write_zip
 
 

@@ -24,13 +24,13 @@ import numpy as np
 import pytest
 import yaml
 
-from autograder.batch import grade_batch
+from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.intake import IntakeError, load_submission
-from autograder.probes import MemoisedStudent, ProbeFailure, Returned
-from autograder.reference import reference_functions
-from autograder.training import Trainer, TrainingLimit
-from autograder.training_worker import WorkStopped, run_bounded
+from autograder.rubric.reference import reference_functions
+from autograder.sandbox.probes import MemoisedStudent, ProbeFailure, Returned
+from autograder.training.trainer import Trainer, TrainingLimit
+from autograder.training.worker import WorkStopped, run_bounded
 
 CONFIG = load_config()
 REFERENCE = reference_functions(CONFIG.functions)
@@ -107,8 +107,8 @@ def test_a_grading_yaml_without_the_newer_limits_loads_with_their_defaults(tmp_p
 def test_check_limits_prints_each_limit_with_its_value_and_description(tmp_path):
     from click.testing import CliRunner
 
+    from autograder.commands.course import check
     from autograder.config import Limits
-    from autograder.course import check
 
     raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
     raw["limits"]["archive_members"] = 7

@@ -1,4 +1,4 @@
-"""A training cache folder shared by processes and machines (autograder.cache_lock).
+"""A training cache folder shared by processes and machines (autograder.training.cache_lock).
 
 The lock is a hint: held by someone else too long, impossible to take, or on a file system
 without locks, it is passed by and the training runs here (counted, never timed). Entries are
@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 import yaml
 
-from autograder import atomic, cache_lock
-from autograder.cache_lock import advisory_lock, store_atomic
+from autograder.base import atomic
 from autograder.config import PROJECT_ROOT, load_config
-from autograder.training import Trainer
+from autograder.training import cache_lock
+from autograder.training.cache_lock import advisory_lock, store_atomic
+from autograder.training.trainer import Trainer
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""A training cache no sandbox can write (autograder.cache_signing): entries signed with a key only the
+"""A training cache no sandbox can write (autograder.training.cache_signing): entries signed with a key only the
 grader's user can read, the folder and the key checked.
 
 The attack it stops: with the cache on a folder a sandbox's uid can write, a submission planted the
@@ -21,12 +21,12 @@ import numpy as np
 import pytest
 import yaml
 
-from autograder.cache_signing import KEY_FILE, SignedCache, open_signed_cache
 from autograder.config import PROJECT_ROOT, load_config
-from autograder.hidden_tests.test_he import test_he_accuracy as he_accuracy_check
-from autograder.probes import LocalStudent
-from autograder.reference import reference_functions
-from autograder.training import Trainer
+from autograder.rubric.reference import reference_functions
+from autograder.rubric.test_he import test_he_accuracy as he_accuracy_check
+from autograder.sandbox.probes import LocalStudent
+from autograder.training.cache_signing import KEY_FILE, SignedCache, open_signed_cache
+from autograder.training.trainer import Trainer
 
 CONFIG = load_config()
 HE = CONFIG.questions["he"].function
@@ -177,7 +177,7 @@ def test_a_fifo_planted_as_an_entry_or_a_lock_is_not_waited_on(tmp_path):
     key = trainer.cache_key(TRAINING, params)
     os.mkfifo(cache / f"{key}.json")
     os.mkfifo(cache / f"{key}.lock")
-    script = (f"from autograder.config import load_config; from autograder.training import Trainer; "
+    script = (f"from autograder.config import load_config; from autograder.training.trainer import Trainer; "
               f"import json, numpy as np; from tests.test_cache_signing import wrong_he; "
               f"t = Trainer(load_config({str(config_path)!r}), {str(cache)!r}); "
               f"o = t.outcome({TRAINING!r}, wrong_he(t.layers({TRAINING!r}))); "

@@ -245,8 +245,8 @@ def test_a_reader_at_the_wrong_place_fails_the_layout_check():
 
 def test_results_json_says_whether_calls_were_reused(tmp_path):
     from autograder.engine import Grader
-    from autograder.reports import write_submission_reports
-    from autograder.training import Trainer
+    from autograder.outputs.reports import write_submission_reports
+    from autograder.training.trainer import Trainer
 
     config = load_config()
     grader = Grader(config, Trainer(config, tmp_path / "cache"))

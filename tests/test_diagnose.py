@@ -24,7 +24,7 @@ from autograder.config import load_config
 from autograder.diagnose import CODES, SECTIONS, Diagnosis
 
 CONFIG = load_config()
-# The assignment's facts come from grading.yaml, as the hidden tests pass them.
+# The assignment's facts come from grading.yaml, as the rubric passes them.
 FUNCTIONS = CONFIG.question_functions
 diagnose = functools.partial(diagnosis.diagnose, tolerance=CONFIG.tolerance, functions=FUNCTIONS)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 import pytest
 
-from autograder import cli
+from autograder.commands import cli
 from autograder.config import PROJECT_ROOT
 
 PAGES = sorted([PROJECT_ROOT / "README.md", *(PROJECT_ROOT / "docs").glob("*.md")])

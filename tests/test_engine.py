@@ -14,14 +14,14 @@ import nbformat
 import pytest
 import yaml
 
-from autograder.batch import grade_batch
+from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.engine import Grader
-from autograder.hidden_tests import collect_checks
 from autograder.intake import definitions_only, load_submission
-from autograder.junit import junit_xml
+from autograder.outputs.junit import junit_xml
+from autograder.rubric import collect_checks
 from autograder.sandbox import detect_isolation
-from autograder.training import Trainer
+from autograder.training.trainer import Trainer
 
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 SOLUTIONS = PROJECT_ROOT / "solutions" / "init_functions.py"

@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.batch import grade_batch
+from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.engine import CheckResult, SubmissionResult
 from autograder.feedback.sections import SECTIONS
 from autograder.feedback.summary import class_summary_html, write_class_summary
-from autograder.reports import write_submission_reports
+from autograder.outputs.reports import write_submission_reports
 
 MISTAKES = sorted((PROJECT_ROOT / "examples" / "mistakes").glob("*.py"))
 CORRECT = [PROJECT_ROOT / "examples" / "submissions" / "correct_module.py",
@@ -316,8 +316,8 @@ def test_markdown_kit_text_has_invisible_characters_written_out_as_on_the_html_p
 def test_markdown_values_need_a_filter_that_says_what_they_are():
     import jinja2
 
+    from autograder.base.text_templates import UnquotedValue
     from autograder.feedback.markdown import environment
-    from autograder.text_templates import UnquotedValue
 
     env = environment()
     assert env.from_string("{{ x|md_code }} {{ n|num }} {{ t|kit }}").render(x="a`b", n=2.50, t="T\u202e") == \
@@ -332,13 +332,13 @@ def test_markdown_values_need_a_filter_that_says_what_they_are():
 def test_one_place_builds_the_jinja_environments():
     """Every Jinja environment of the kit comes from text_templates.jinja_environment, and the compiled
     templates of the autoescaped pages and of the text formats are cached apart."""
+    from autograder.base.text_templates import environment
     from autograder.config import PROJECT_ROOT
     from autograder.feedback import html, markdown
-    from autograder.text_templates import environment
 
     builders = sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "autograder").rglob("*.py")
                       if re.search(r"\bEnvironment\(", p.read_text()))
-    assert builders == ["autograder/text_templates.py"]
+    assert builders == ["autograder/base/text_templates.py"]
     pages, text = html.environment(), markdown.environment()
     assert pages.autoescape is True and text.autoescape is False
     assert environment("autograder.platforms").autoescape is False

@@ -6,7 +6,7 @@ reference trainings cached, the grader's files closed to other uids), except its
 (INITGRADE_SETUP_SKIP_APT: the Makefile's setup installs those packages; a test has no network).
 Then ``run_autograder`` grades hostile submissions one by one, and the test proves:
 
-* the solutions, hidden tests, grading.yaml, the training cache and another student's files stay
+* the solutions, rubric, grading.yaml, the training cache and another student's files stay
   unreadable from the submission (a spy submission looks for them and says what it found);
 * nothing is left behind: no file in /tmp, /dev/shm, /run/lock, /var/tmp; no process of a
   sandbox uid; no System V IPC object (compared before and after).
@@ -168,7 +168,7 @@ def _printed(results: dict) -> str:
 def test_the_gradescope_zip_grades_hostile_submissions_in_the_uid_fallback(autograder_root):
     root, env, other = autograder_root
     kit = root / "source" / "kit"
-    secrets = [kit / "solutions", kit / "autograder" / "hidden_tests", kit / "grading.yaml",
+    secrets = [kit / "solutions", kit / "autograder" / "rubric", kit / "grading.yaml",
                root / "initgrade-cache", other, root / "results"]
     config = load_config()
     with OwnProcesses() as own:  # what this test starts, and the sandbox uids they hand out
@@ -199,7 +199,7 @@ def test_without_landlock_setup_sh_leaves_the_sandbox_uid_no_secret_of_the_kit(a
     (A world-readable file elsewhere on the machine stays readable at this level: docs/threat-model.md.)"""
     root, env, _ = autograder_root
     kit = root / "source" / "kit"
-    secrets = [kit / "solutions", kit / "autograder" / "hidden_tests", kit / "grading.yaml", kit / "examples",
+    secrets = [kit / "solutions", kit / "autograder" / "rubric", kit / "grading.yaml", kit / "examples",
                kit / "autograder" / "engine.py", root / "initgrade-cache", root / "submission"]
     correct = (PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text()
     spy = _grade(root, dict(env, INITGRADE_NO_LANDLOCK="1"),

@@ -8,7 +8,7 @@ that and, for the batch as a whole, that
 
 * the correct submissions still get full marks;
 * no sandbox process survives, and no per-sandbox cgroup is left behind;
-* nothing outside the temporary folders changed (solutions, hidden tests, the
+* nothing outside the temporary folders changed (solutions, rubric, the
   repository's tracked files, marker files the cases try to drop);
 * the grader's outputs are intact: the gradebook parses, every results.json is
   valid and agrees with it, nothing a submission forged made it in;
@@ -42,7 +42,7 @@ import pytest
 import yaml
 from own_processes import OwnProcesses
 
-from autograder.batch import grade_batch
+from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.sandbox import detect_isolation
 from autograder.sandbox.host import cgroups
@@ -143,13 +143,13 @@ def _tracked_files() -> list[Path]:
 def snapshot() -> dict[str, str]:
     """sha256 of the secrets, the configuration and every tracked file of the repository."""
     paths = set(_tracked_files())
-    for folder in (PROJECT_ROOT / "solutions", PROJECT_ROOT / "autograder" / "hidden_tests"):
+    for folder in (PROJECT_ROOT / "solutions", PROJECT_ROOT / "autograder" / "rubric"):
         paths.update(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     paths.add(PROJECT_ROOT / "grading.yaml")
     return {str(p): _sha(p) for p in sorted(paths)}
 
 
-MUST_NOT_CHANGE = ("solutions/", "autograder/hidden_tests/", "grading.yaml", "examples/hostile/")
+MUST_NOT_CHANGE = ("solutions/", "autograder/rubric/", "grading.yaml", "examples/hostile/")
 
 
 def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
@@ -489,7 +489,7 @@ def test_the_worst_submission_costs_the_grader_a_few_times_a_normal_one(batch, c
     and the bytes of returned arrays held. A normal submission that gets every training
     wrong needs one training per training check; no hostile case may cost more, and none
     may hold more replies than grading.yaml's replies_mb."""
-    from autograder.hidden_tests import collect_checks
+    from autograder.rubric import collect_checks
 
     trainings = [c for q, c in collect_checks(config) if "accuracy" in c or c == "symmetry"]
     normal_trainings = len(trainings)

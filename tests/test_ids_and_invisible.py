@@ -1,7 +1,7 @@
 """Every invisible character written out, swept over whole Unicode categories; ids that are never a
 Windows device name, whatever follows it.
 
-The class of autograder.invisible is derived from Unicode's categories (Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs
+The class of autograder.base.invisible is derived from Unicode's categories (Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs
 but the space, and the default-ignorable letters and marks, the braille blank). The sweep takes every
 code point of those categories under this Python's Unicode, and checks each escaping function writes
 every one of them out (as ASCII), while visible text (letters, digits, punctuation, symbols, CJK,
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import escape, invisible
-from autograder.ids import _WINDOWS_DEVICES, safe_id, unique_ids
+from autograder.base import escape, invisible
+from autograder.base.ids import _WINDOWS_DEVICES, safe_id, unique_ids
 
 ONE_LINE = (escape.csv_cell, escape.svg_text, lambda t: escape.visible(t, one_line=True),
             lambda t: escape.terminal_text(t, one_line=True).plain)

@@ -6,7 +6,7 @@ the Python prefix the sandbox must read. Two hostile submissions:
 
 * ``steal``: every graded function opens the installed reference solutions and executes them
   (with access, 40 of 40 points);
-* ``spy``: a correct submission whose He function tries to read the hidden tests, grading.yaml, the
+* ``spy``: a correct submission whose He function tries to read the rubric, grading.yaml, the
   solutions, the training cache, another student's file and the output folder, prints what it
   read, and raises (so it keeps 30 points).
 
@@ -120,7 +120,7 @@ def system_install(kit_wheel):
         other.write_text("def initialize_parameters_he(layers_dims):\n    return 'theirs'\n")
         solutions = site / "course" / "solutions" / "init_functions.py"
         (subs / "steal.py").write_text(STEAL.replace("__SOLUTIONS__", repr(str(solutions))))
-        secrets = [site / "hidden_tests", site / "course" / "grading.yaml", site / "course" / "solutions",
+        secrets = [site / "rubric", site / "course" / "grading.yaml", site / "course" / "solutions",
                    site / "course" / "examples", work / "cache", other, work / "out"]
         (subs / "spy.py").write_text(CORRECT.read_text() + SPY.replace("__PATHS__", repr([str(p) for p in secrets])))
         yield {"top": top, "venv": venv, "site": site, "work": work, "env": env, "bin": venv / "bin" / "initgrade"}
@@ -205,7 +205,7 @@ def test_the_uid_fallback_without_landlock_refuses_until_the_named_secrets_are_c
     assert proc.returncode == 2 and not (inst["work"] / "out" / "gradebook.csv").exists(), proc.stdout[-2000:]
     said = proc.stderr.replace("\n", " ")
     assert "without Landlock only file modes guard the secrets" in said
-    for secret in ("hidden_tests", "course"):
+    for secret in ("rubric", "course"):
         assert str(inst["site"] / secret) in said, said[:3000]
     # The fix the refusal names, as an instructor would apply it.
     fix = re.search(r"chmod -R o-rwx (.*?)(?: \(and \d+ more\))?; or ", said)

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from autograder import engine
-from autograder.batch import grade_batch
+from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, GradingConfig, load_config
 from autograder.intake import code_chunks
 from autograder.intake.bounded import read_submission

@@ -23,7 +23,7 @@ import yaml
 
 import autograder
 import initlab
-from autograder import cli
+from autograder.commands import cli
 from autograder.config import PROJECT_ROOT
 
 KUBE = PROJECT_ROOT / "docs" / "scale" / "kubernetes"

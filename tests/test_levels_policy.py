@@ -1,4 +1,4 @@
-"""Fail closed on isolation (autograder.isolation_policy), and secrets denied by construction
+"""Fail closed on isolation (autograder.sandbox.isolation_policy), and secrets denied by construction
 (autograder.sandbox.host.secrets, host.grants) on fake layouts and on this machine.
 
 * Every level below grading.yaml's ``isolation.minimum`` is refused with the reasons and the fixes;
@@ -23,12 +23,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import grade_batch
+from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, load_config
-from autograder.isolation_policy import RANKS, IsolationRefused, check_isolation, readable_by_sandbox_uid
 from autograder.sandbox.host import isolation, secrets
 from autograder.sandbox.host.grants import read_grants
 from autograder.sandbox.host.isolation import Isolation
+from autograder.sandbox.isolation_policy import RANKS, IsolationRefused, check_isolation, readable_by_sandbox_uid
 
 ALL = {
     "namespaces": Isolation(True, False),
@@ -119,10 +119,10 @@ def test_landlock_grants_split_a_system_folder_around_a_checkout_in_it(tmp_path)
 
 def test_landlock_grants_split_a_venv_that_holds_the_kit(tmp_path):
     site = tmp_path / "venv/lib/python3.11/site-packages"
-    _tree(site, ["numpy/core", "initlab", "autograder/sandbox/jail", "autograder/hidden_tests",
+    _tree(site, ["numpy/core", "initlab", "autograder/sandbox/jail", "autograder/rubric",
                  "autograder/course/solutions", "autograder/course/assignment"], ["autograder/engine.py"])
     kit = site / "autograder"
-    secret_list = [kit / "hidden_tests", kit / "course/solutions", kit / "engine.py"]
+    secret_list = [kit / "rubric", kit / "course/solutions", kit / "engine.py"]
     grants = {os.path.relpath(g, tmp_path) for g in read_grants([tmp_path / "venv", kit / "course/assignment"],
                                                                 secret_list)}
     assert {"venv/lib/python3.11/site-packages/numpy", "venv/lib/python3.11/site-packages/initlab",
@@ -154,7 +154,7 @@ def test_the_jail_files_are_what_the_jail_imports_and_the_rest_of_the_kit_is_sec
         rel = Path(f).resolve().relative_to(kit)
         assert any(rel == Path(j) or Path(j) in rel.parents for j in secrets.JAIL_FILES), rel
     found = secrets.secret_paths([])
-    for grader_only in ("hidden_tests", "engine.py", "config.py", "sandbox/host"):
+    for grader_only in ("rubric", "engine.py", "config.py", "sandbox/host"):
         assert str(kit / grader_only) in found or str(kit) in found, grader_only
     assert str(kit / "sandbox" / "jail") not in found
 
@@ -299,7 +299,7 @@ def test_a_staged_layout_holds_the_jail_and_packages_but_no_secret(tmp_path):
         assert "numpy/__init__.py" in names and "initlab/model.py" in names
         assert "autograder/sandbox/jail/main.py" in names and "autograder/limits.py" in names
         kit = {n for n in names if n.startswith("autograder/")}
-        assert not [n for n in kit if n.startswith(("autograder/hidden_tests", "autograder/course",
+        assert not [n for n in kit if n.startswith(("autograder/rubric", "autograder/course",
                                                     "autograder/sandbox/host"))]
         assert "autograder/engine.py" not in kit and "autograder/config.py" not in kit
         assert not [n for n in names if n.endswith(".pth") or "solutions" in n or n.endswith("grading.yaml")]
@@ -317,7 +317,7 @@ def test_a_link_planted_for_jinjas_cache_changes_nothing(tmp_path, monkeypatch):
     cache folder there is a fixed name whose mode Jinja sets, through a link, as the grader."""
     import tempfile as tempfile_module
 
-    from autograder import text_templates
+    from autograder.base import text_templates
 
     target = tmp_path / "victim"
     target.write_text("x")

@@ -221,7 +221,7 @@ def test_any_outcome_fields_read_as_checked_data_or_a_bad_reply(header):
 ] + [(bad, "f([5, 4]): the sandbox sent an unexpected reply") for bad in MALFORMED[:13]])
 def test_what_a_hidden_test_reports_for_each_reply(header, said):
     """probes words a call's reply with outcomes (the sandbox) and explain (the student's code)."""
-    from autograder.probes import ProbeFailure, returned_from_reply
+    from autograder.sandbox.probes import ProbeFailure, returned_from_reply
 
     with pytest.raises(ProbeFailure) as failed:
         returned_from_reply("f", ([5, 4],), header, [])

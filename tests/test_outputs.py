@@ -29,10 +29,10 @@ from xml.parsers import expat
 import pytest
 from markdown_it import MarkdownIt
 
-from autograder.atomic import write_atomic
+from autograder.base.atomic import write_atomic
+from autograder.base.escape import csv_cell, md_block, md_code, visible, xml_text
+from autograder.base.ids import PLAIN, RESERVED, display_name, unique_ids
 from autograder.config import PROJECT_ROOT
-from autograder.escape import csv_cell, md_block, md_code, visible, xml_text
-from autograder.ids import PLAIN, RESERVED, display_name, unique_ids
 
 CORRECT = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"
 # File names (without .py) a student or their platform can produce. None holds '/', which no file name can.

@@ -523,7 +523,7 @@ def test_gradescope_zip_runs_the_engine_in_a_fake_autograder_tree(built, env, ki
 
 
 def test_gradescope_view_keeps_student_text_literal():
-    from autograder.escape import md_block as fenced
+    from autograder.base.escape import md_block as fenced
     from autograder.platforms.gradescope_view import gradescope_view
 
     hostile = "```\n# heading\n<img src=x onerror=alert(1)> [link](http://evil) ````"
@@ -712,13 +712,13 @@ def test_submission_finder_prefers_the_notebook_and_refuses_links(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------
-# Templates of the generated files (autograder.text_templates)
+# Templates of the generated files (autograder.base.text_templates)
 
 
 def test_template_values_need_a_format_filter_and_a_value(tmp_path, monkeypatch):
     import jinja2
 
-    from autograder import text_templates
+    from autograder.base import text_templates
 
     env = text_templates.environment("autograder.packaging")
     assert env.from_string("x={{ v | sh }}").render(v="a b") == "x='a b'"
@@ -736,13 +736,13 @@ def test_template_values_need_a_format_filter_and_a_value(tmp_path, monkeypatch)
                                    "'q'", '"q"', " lead", "trail ", "line\nbreak", "tab\there", "*ref", "&anchor",
                                    "!tag", "%dir", "@at", "`tick`", "", "~", "0x1F", "1e3", "..."])
 def test_yaml_filter_reads_back_as_the_same_string(value):
-    from autograder.text_templates import FILTERS
+    from autograder.base.text_templates import FILTERS
 
     assert yaml.safe_load(f"key: {FILTERS['yaml'](value)}\n") == {"key": value}
 
 
 def test_shell_filter_is_one_word():
-    from autograder.text_templates import FILTERS
+    from autograder.base.text_templates import FILTERS
 
     for value in ["a b", "$(id)", "`id`", "x'y", "a;b", "-n", "", "new\nline"]:
         out = subprocess.run(["bash", "-c", f"printf '%s\\0' {FILTERS['sh'](value)}"], capture_output=True,

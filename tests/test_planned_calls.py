@@ -14,11 +14,11 @@ import pytest
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
-from autograder.probes import SandboxStudent
 from autograder.sandbox import ProbeReply, ProbeTimeout, SandboxError, wire
 from autograder.sandbox import outcomes as words
 from autograder.sandbox.host.pipeline import IN_FLIGHT_BYTES, PipelinedRequests
-from autograder.training import Trainer
+from autograder.sandbox.probes import SandboxStudent
+from autograder.training.trainer import Trainer
 
 CONFIG = load_config()
 MISTAKES = PROJECT_ROOT / "examples" / "mistakes"

@@ -38,7 +38,7 @@ VENV_BIN = Path(sys.executable).parent
 CONFIG = load_config()
 A = CONFIG.assignment
 SOLUTIONS = PROJECT_ROOT / "solutions" / "init_functions.py"
-HIDDEN_TESTS = PROJECT_ROOT / "autograder" / "hidden_tests"
+RUBRIC = PROJECT_ROOT / "autograder" / "rubric"
 
 
 def _tool(name: str) -> str:
@@ -81,7 +81,7 @@ _ot.ExceptionTestFile.run = lambda self, env: setattr(self, "test_case_results",
 """),
     "f02_reference_module": ({fn: textwrap.dedent(f"""\
         def {fn}(*args, **kwargs):
-            from autograder.reference import reference_functions
+            from autograder.rubric.reference import reference_functions
             return reference_functions(["{fn}"])["{fn}"](*args, **kwargs)""") for fn in FUNCTIONS}, ""),
     "f03_exec_solutions_file": (STUB, f"exec(open({str(SOLUTIONS)!r}).read(), globals())\n"),
     "f04_config_redirect": (STUB, """\
@@ -123,11 +123,11 @@ for root in filter(None, roots):
     "f08_print_secrets": ({**ZERO, "initialize_parameters_he": textwrap.dedent(f"""\
         def initialize_parameters_he(layers_dims):
             import pathlib
-            secrets = [pathlib.Path({str(SOLUTIONS)!r})] + sorted(pathlib.Path({str(HIDDEN_TESTS)!r}).glob("*.py"))
+            secrets = [pathlib.Path({str(SOLUTIONS)!r})] + sorted(pathlib.Path({str(RUBRIC)!r}).glob("*.py"))
             raise ValueError("\\n".join(p.read_text() for p in secrets))""")}, f"""\
 import pathlib
 print(pathlib.Path({str(SOLUTIONS)!r}).read_text())
-for p in sorted(pathlib.Path({str(HIDDEN_TESTS)!r}).glob("*.py")):
+for p in sorted(pathlib.Path({str(RUBRIC)!r}).glob("*.py")):
     print(p.read_text())
 """),
     "f09_exit_in_a_cell": (STUB, """\
@@ -245,7 +245,7 @@ def test_the_engine_is_not_fooled(setup):
 
 def _secrets() -> list[str]:
     lines = [s for s in solution_lines() if len(s) >= 12]
-    for f in sorted(HIDDEN_TESTS.glob("*.py")):
+    for f in sorted(RUBRIC.glob("*.py")):
         lines += [ln.strip() for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip().startswith("def test_")]
     assert len(lines) > 20
     return lines

@@ -24,7 +24,7 @@ import yaml
 from feedback_rating import problems
 
 import autograder
-from autograder.batch import grade_batch
+from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, load_config
 
 CORPUS = PROJECT_ROOT / "examples" / "realistic"

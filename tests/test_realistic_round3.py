@@ -18,7 +18,7 @@ import pytest
 import yaml
 from feedback_rating import problems
 
-from autograder.batch import grade_batch
+from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, load_config
 
 CORPUS = PROJECT_ROOT / "examples" / "realistic-round3"
@@ -78,7 +78,7 @@ def test_a_cell_is_named_as_the_student_sees_it_in_the_kit_notebook_and_the_rele
 
     from autograder.engine import Grader
     from autograder.packaging.student import release_notebook
-    from autograder.training import Trainer
+    from autograder.training.trainer import Trainer
 
     config = load_config()
     broken = ("def initialize_parameters_he(layers_dims):\n    np.random.seed(3)\n    parameters = {}\n"

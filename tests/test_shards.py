@@ -1,4 +1,4 @@
-"""Shards and their merge (autograder.shards, autograder.merge).
+"""Shards and their merge (autograder.batch.shards, autograder.batch.merge).
 
 One set graded in one run and in 3 shards merged gives the same gradebook byte for byte and
 the same class summary and JUnit file; every bad set of shards is refused with a reason and
@@ -23,10 +23,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from autograder.batch import config_digest, grade_batch
-from autograder.cli import main
+from autograder.batch.grading import config_digest, grade_batch
+from autograder.batch.shards import MANIFEST, ShardRecorder, ShardSpec, ShardSpecError, assign, read_manifest
+from autograder.commands.cli import main
 from autograder.config import PROJECT_ROOT, load_config
-from autograder.shards import MANIFEST, ShardRecorder, ShardSpec, ShardSpecError, assign, read_manifest
 
 SUBMISSIONS = [PROJECT_ROOT / "examples" / "submissions" / name for name in
                ("correct_module.py", "correct_notebook.ipynb", "deep_transposed.py", "he_xavier_scale.py")]
@@ -61,7 +61,8 @@ def test_shares_do_not_depend_on_order_or_on_the_process():
     by_hash = sorted(ids, key=lambda s: hashlib.sha256(s.encode()).hexdigest())
     expected = {sid: rank % 3 for rank, sid in enumerate(by_hash)}
     assert assign(ids, 3) == expected
-    code = "import json, sys; from autograder.shards import assign; print(json.dumps(assign(json.load(sys.stdin), 3)))"
+    code = ("import json, sys; from autograder.batch.shards import assign; "
+            "print(json.dumps(assign(json.load(sys.stdin), 3)))")
     for seed in ("1", "12345"):
         out = subprocess.run([sys.executable, "-c", code], input=json.dumps(shuffled), capture_output=True, text=True,
                              check=True, env={**os.environ, "PYTHONHASHSEED": seed})

@@ -16,9 +16,9 @@ import yaml
 from click.testing import CliRunner
 from slurm_cluster import one_node_cluster
 
-from autograder.cli import main
+from autograder.batch.shards import read_manifest
+from autograder.commands.cli import main
 from autograder.config import PROJECT_ROOT
-from autograder.shards import read_manifest
 
 SLURM_DOCS = PROJECT_ROOT / "docs" / "scale" / "slurm"
 INITGRADE = Path(sys.executable).parent / "initgrade"

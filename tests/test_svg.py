@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from autograder.escape import svg_text
+from autograder.base.escape import svg_text
 from autograder.feedback import svg
 from autograder.feedback.svg_elements import Svg, element, fragment
 

@@ -11,7 +11,7 @@ def test_a_link_planted_as_jinja_s_cache_folder_is_never_followed(tmp_path, monk
     """Jinja's default bytecode cache is ``TMPDIR/_jinja2-cache-<uid>``, chmodded before it is checked:
     a link planted there made a root grader chmod the file it points to. The kit's environments keep
     compiled templates in a private folder of the user's cache and never look at TMPDIR's."""
-    from autograder import text_templates
+    from autograder.base import text_templates
 
     shared_tmp, home = tmp_path / "shared-tmp", tmp_path / "home"
     shared_tmp.mkdir()
@@ -34,7 +34,7 @@ def test_a_cache_folder_others_can_write_is_not_used_for_templates(tmp_path, mon
     (open_base / "initgrade").mkdir(parents=True)
     (open_base / "initgrade").chmod(0o777)
     monkeypatch.setenv("XDG_CACHE_HOME", str(open_base))
-    from autograder import text_templates
+    from autograder.base import text_templates
 
     assert text_templates.private_cache_folder("templates") is None
     link_base = tmp_path / "linked"

@@ -1,4 +1,4 @@
-"""Stacked trainings (autograder.training_stack, autograder.training_queue): each member's outcome
+"""Stacked trainings (autograder.training.stack, autograder.training.queue): each member's outcome
 is the one it gets alone, bit for bit; the work is counted (trainings, stacks), never timed."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import training_queue
-from autograder.batch import grade_batch, warm_reference
+from autograder.batch.grading import grade_batch, warm_reference
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
-from autograder.training import Trainer
-from autograder.training_queue import TrainingDeferred, TrainingQueue
-from autograder.training_stack import stacked_outcomes
-from autograder.training_worker import WorkStopped
+from autograder.training import queue as training_queue
+from autograder.training.queue import TrainingDeferred, TrainingQueue
+from autograder.training.stack import stacked_outcomes
+from autograder.training.trainer import Trainer
+from autograder.training.worker import WorkStopped
 
 CONFIG = load_config()
 

@@ -93,7 +93,7 @@ def test_guard_without_version_tags_switches_whole(monkeypatch):
 def test_one_sandbox_start_and_one_probe_per_distinct_call(tmp_path):
     from autograder.engine import Grader
     from autograder.sandbox import Sandbox
-    from autograder.training import Trainer
+    from autograder.training.trainer import Trainer
 
     starts = []
     real_start = Sandbox.start
@@ -114,7 +114,7 @@ def test_one_sandbox_start_and_one_probe_per_distinct_call(tmp_path):
 
 
 def test_reading_a_notebook_does_not_build_the_iri_grammar(tmp_path):
-    code = ("import sys, autograder.cli, autograder.intake as i, pathlib; "
+    code = ("import sys, autograder.commands.cli, autograder.intake as i, pathlib; "
             "i.load_submission(pathlib.Path(sys.argv[1]), 1 << 24); "
             "print(__import__('json').dumps('rfc3987_syntax.syntax_helpers' in sys.modules))")
     # an nbformat 3 notebook: read by nbformat (a version 4 one does not even import it)
@@ -134,7 +134,7 @@ def test_one_notebook_command_imports_only_what_it_uses():
     packaging for a notebook as Jupyter writes it, %matplotlib inline included (about 150 ms)."""
     unused = ["nbformat", "jsonschema", "IPython", "multiprocessing", "concurrent.futures", "rich.progress",
               "autograder.packaging"]
-    code = ("import sys, json, pathlib, autograder.cli, autograder.intake as i, autograder.config as c; "
+    code = ("import sys, json, pathlib, autograder.commands.cli, autograder.intake as i, autograder.config as c; "
             "c.load_config(); sub = i.load_submission(pathlib.Path(sys.argv[1]), 1 << 24); "
             f"print(json.dumps([sub.kind, [m for m in {unused!r} if m in sys.modules]]))")
     nb = PROJECT_ROOT / "examples" / "submissions" / "correct_notebook.ipynb"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.base.ids import unique_ids
 from autograder.config import load_config
-from autograder.ids import unique_ids
 from autograder.intake import IntakeError, discover_all, load_submission
 from autograder.intake.work import DEFAULT_NOTEBOOK, choose
 
@@ -187,7 +187,7 @@ def test_a_folder_of_nothing_but_non_submissions_says_what_it_saw(tmp_path):
 def test_results_from_a_kit_with_another_rule_are_graded_again(tmp_path):
     """The rule is part of a result's key: a re-run never reuses a result picked by another rule."""
     from autograder import __version__
-    from autograder.batch import cache_key, config_digest
+    from autograder.batch.grading import cache_key, config_digest
     from autograder.intake.work import RULE
 
     sub = tmp_path / "alice.py"

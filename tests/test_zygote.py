@@ -19,7 +19,7 @@ from autograder.engine import Grader
 from autograder.intake import load_submission
 from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.sandbox.host import zygote
-from autograder.training import Trainer
+from autograder.training.trainer import Trainer
 
 CONFIG = load_config()
 CORRECT = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"

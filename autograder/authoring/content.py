@@ -31,7 +31,7 @@ import textwrap
 from dataclasses import dataclass, field
 from functools import cache
 
-from autograder.reference import load_module_file
+from autograder.rubric.reference import load_module_file
 
 from . import question_functions, repo_root
 

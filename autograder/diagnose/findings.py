@@ -145,7 +145,7 @@ def default_diagnosis(question: str, message: str) -> Diagnosis:
 
 
 def signature_diagnosis(question: str, message: str) -> Diagnosis:
-    """The function's parameters differ from the assignment's (autograder.explain says how).
+    """The function's parameters differ from the assignment's (autograder.diagnose.explain says how).
 
     ``question`` may be one this package does not know: the diagnosis then points to the
     random-initialization section, where the notebook shows a signature with arguments."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.hidden_tests.common import EVIDENCE_CASE, EVIDENCE_RANDOM_SCALE, call_text
+from autograder.rubric.common import EVIDENCE_CASE, EVIDENCE_RANDOM_SCALE, call_text
 
 
 @dataclass

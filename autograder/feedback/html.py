@@ -1,7 +1,7 @@
 """The HTML pages' one escaping rule: Jinja templates (``templates/``) with autoescaping.
 
 Every ``{{ value }}`` of a template is HTML-escaped, after its invisible and display-changing
-characters are written out (autograder.escape.visible: escape sequences, bidi overrides, zero-width
+characters are written out (autograder.base.escape.visible: escape sequences, bidi overrides, zero-width
 characters). Links to other pages go through the ``page`` filter, which only makes relative,
 percent-encoded links (``./<id>/feedback.html``): a name cannot start a ``javascript:`` or any other
 scheme. The one value inserted as markup is the kit's own SVG, marked with :func:`trusted_svg`, which
@@ -17,7 +17,7 @@ from functools import cache
 
 from markupsafe import Markup, escape
 
-from autograder.escape import relative_href, visible
+from autograder.base.escape import relative_href, visible
 from autograder.feedback.svg_elements import Svg
 
 FEEDBACK_PAGE = "feedback.html"
@@ -46,7 +46,7 @@ def prose(text) -> Markup:
 
 @cache
 def environment():
-    from autograder.text_templates import jinja_environment
+    from autograder.base.text_templates import jinja_environment
 
     return jinja_environment("autograder.feedback", autoescape=True, finalize=_finalize,
                              filters={"num": _num, "prose": prose,

@@ -158,7 +158,7 @@ def _zeros_figure(q: str, z: dict) -> Figure | None:
 
 
 def _final(run: dict) -> float:
-    """The cost after the last iteration (autograder.training.Outcome.final_cost), the figure the
+    """The cost after the last iteration (autograder.training.trainer.Outcome.final_cost), the figure the
     README and the notebook state too."""
     return float(run.get("final_cost", run["costs"][-1]))
 

@@ -24,12 +24,12 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
-from autograder.atomic import write_atomic
-from autograder.class_figures import figures as class_figures
+from autograder.base.atomic import write_atomic
+from autograder.base.statuses import GRADED, NOT_GRADED
 from autograder.feedback import svg
+from autograder.feedback.class_figures import figures as class_figures
 from autograder.feedback.sections import section_heading
 from autograder.limits import SUMMARY_IDS_SHOWN
-from autograder.statuses import GRADED, NOT_GRADED
 
 SUMMARY_FILE = "summary.html"
 
@@ -108,8 +108,8 @@ def class_summary_html(results, config, out: Path | None = None, notice: str = "
     """summary.html, from templates/summary.html.j2 (autoescaped, relative links only). ``notice``: a
     warning shown first (a merge of an incomplete set of shards says so); ``skipped``: the entries of
     the input that are not submissions (autograder.intake.discovery.Skipped), listed with the reason."""
+    from autograder.base.ids import display_name, renamed
     from autograder.feedback.html import render, trusted_svg
-    from autograder.ids import display_name, renamed
 
     d = summary_data(results, config, out)
     scores, max_total = d["scores"], d["max_total"]
@@ -165,7 +165,7 @@ def for_instructor(error: str) -> str:
 
 def _isolation_line(results) -> str:
     """How the batch's sandboxes were isolated, from the results themselves (a merge shows its shards')."""
-    from autograder import isolation_levels
+    from autograder.sandbox import isolation_levels
 
     found = isolation_levels.batch_label(results)
     if not found:

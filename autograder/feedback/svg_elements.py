@@ -3,7 +3,7 @@
 The feedback pages insert the pictures as markup (autograder.feedback.html.trusted_svg), so no
 text may reach them unescaped: :func:`element` is the only way the pictures write a tag. Its
 tag and attribute names are checked to be plain names (the kit writes them, never a value);
-every attribute value and every text child passes autograder.escape.svg_text (one line, its
+every attribute value and every text child passes autograder.base.escape.svg_text (one line, its
 invisible and display-changing characters written out, only characters XML allows), then has
 <, >, & and both quotes escaped. The one thing inserted as is is an :class:`Svg`, which only
 this module makes. Numbers are written by the caller (a float has no one right form here).
@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 
-from autograder.escape import svg_text
+from autograder.base.escape import svg_text
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*\Z")
 # Text that escaping leaves as it is: ASCII letters, digits, space and a few marks.

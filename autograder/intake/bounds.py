@@ -7,7 +7,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from autograder.deadline import Deadline
+from autograder.base.deadline import Deadline
 from autograder.intake.submission import IntakeError
 
 

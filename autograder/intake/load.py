@@ -6,8 +6,8 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.deadline import OutOfTime, time_limit
-from autograder.ids import submission_id
+from autograder.base.deadline import OutOfTime, time_limit
+from autograder.base.ids import submission_id
 from autograder.intake.archives import read_zip
 from autograder.intake.bounds import ReadingBounds, collector_paused
 from autograder.intake.files import read_regular
@@ -33,7 +33,7 @@ def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None
     """Read one submission; raises IntakeError with a message for the student.
 
     ``max_seconds`` (grading.yaml's ``limits.intake_seconds``) bounds the reading: past it,
-    the submission gets an IntakeError that names the limit (autograder.deadline).
+    the submission gets an IntakeError that names the limit (autograder.base.deadline).
     ``max_code_bytes`` (``limits.code_kb``) bounds the code handed to the parsers.
     ``functions`` (grading.yaml's graded functions) and ``notebook`` (its ``notebook:``) pick the
     file of a folder or zip that is the work (autograder.intake.work).

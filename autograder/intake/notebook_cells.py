@@ -30,7 +30,7 @@ from collections.abc import Callable
 from textwrap import dedent
 from typing import cast
 
-from autograder.deadline import uninterrupted
+from autograder.base.deadline import uninterrupted
 from autograder.limits import IPYTHON_BLOCK_WORK, IPYTHON_GROUP_CANDIDATES, IPYTHON_GROUP_LINES
 
 # Cell magics whose body is ordinary Python that runs in the notebook's namespace:

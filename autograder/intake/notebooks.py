@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from autograder.deadline import uninterrupted
+from autograder.base.deadline import uninterrupted
 from autograder.intake import notebook_cells
 from autograder.intake.bounds import NO_BOUNDS, ReadingBounds
 from autograder.intake.code import code_chunks, source_text, useful_chunk

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 MODULE_NAME = "init_functions.py"
-#: Which rule picked the file; part of a batch's result key (autograder.batch.cache_key), so a result
+#: Which rule picked the file; part of a batch's result key (autograder.batch.grading.cache_key), so a result
 #: kept from a kit that picked by another rule (init_functions.py first) is graded again, not reused.
 RULE = "work-rule-1"
 #: grading.yaml's default ``notebook:`` (autograder.config), for callers without a configuration.

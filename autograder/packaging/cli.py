@@ -1,6 +1,6 @@
 """``initgrade build TARGET --out DIR``: package the assignment for a platform.
 
-Registered on the ``initgrade`` group in :mod:`autograder.cli` with
+Registered on the ``initgrade`` group in :mod:`autograder.commands.cli` with
 ``from autograder.packaging.cli import build`` and ``main.add_command(build)``.
 """
 

@@ -16,7 +16,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from autograder.atomic import replacing
+from autograder.base.atomic import replacing
 from autograder.config import PROJECT_ROOT, GradingConfig, course_path
 from autograder.intake import import_nbformat
 
@@ -176,8 +176,8 @@ def copy_tree(src: Path, dst: Path, suffixes: tuple[str, ...] | None = None) -> 
 
 
 def render_template(name: str, **values) -> str:
-    """A generated file's text from ``autograder/packaging/templates/<name>`` (see autograder.text_templates)."""
-    from autograder.text_templates import render
+    """A generated file's text from ``autograder/packaging/templates/<name>`` (see autograder.base.text_templates)."""
+    from autograder.base.text_templates import render
 
     return render(__package__, name, **values)
 

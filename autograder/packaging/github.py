@@ -11,7 +11,7 @@ final commits.
 
 ``OUT/optional/classroom-engine.yml`` is the engine workflow, for instructors who
 accept its trade: it checks out the grader repository (this kit, with the reference
-solutions and hidden tests) with a token and grades with the sandboxed engine
+solutions and the rubric) with a token and grades with the sandboxed engine
 (:mod:`autograder.platforms.classroom`). A student who edits it reads that
 repository for as long as the token lives; see docs/platforms.md.
 """

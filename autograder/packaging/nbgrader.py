@@ -100,7 +100,7 @@ def source_notebook(config: GradingConfig, release: bool = False):
     kit's student notebook so its graded cells are the kit's own stubs.
     """
     from autograder.authoring.notebook import build_notebook
-    from autograder.hidden_tests import check_title
+    from autograder.rubric import check_title
 
     solved = build_notebook("student", solutions_text()) if release else solved_notebook()
     check_notebook_matches(solved, config)

@@ -4,7 +4,7 @@ Contents: ``assignment/`` (the notebook with stubs in its graded cells and the
 ``initlab`` package with the stub ``init_functions.py``), ``public_tests/``,
 ``data/`` (the four .h5 files and their SHA256SUMS), ``requirements.txt`` and a
 README for students. Nothing else of the repository is copied: no solutions, no
-hidden tests, no grading.yaml, no grader. :func:`leaks` proves it, and the build
+rubric, no grading.yaml, no grader. :func:`leaks` proves it, and the build
 refuses to finish when it finds a line from inside a solution fence or from a
 hidden test in any released file.
 """
@@ -31,16 +31,16 @@ _CASES = re.compile(r"\[\s*\[\s*\d")  # a literal list of layer-size lists
 
 
 def hidden_test_lines() -> list[str]:
-    """Distinctive lines of the hidden tests: test names, hidden cases, feedback messages."""
+    """Distinctive lines of the rubric: test names, hidden cases, feedback messages."""
     lines = set()
-    import autograder.hidden_tests
+    import autograder.rubric
 
-    for f in sorted(Path(autograder.hidden_tests.__file__).parent.glob("*.py")):
+    for f in sorted(Path(autograder.rubric.__file__).parent.glob("*.py")):
         for raw in f.read_text(encoding="utf-8").splitlines():
             line = raw.strip()
             if len(line) < 24 or line.startswith(("import ", "from ", "#", "@")):
                 continue
-            # Specific to the hidden tests: their names, their cases, their messages.
+            # Specific to the rubric: their names, their cases, their messages.
             if line.startswith("def test_") or _CASES.search(line) or '"' in line or "'" in line:
                 lines.add(line)
     return sorted(lines)

@@ -31,10 +31,10 @@ import sys
 from pathlib import Path
 
 from autograder import environment
-from autograder.escape import md_block
+from autograder.base.escape import md_block
+from autograder.base.statuses import ERROR
 from autograder.limits import CLASSROOM_MESSAGE_CHARS, CLASSROOM_NAME_CHARS
 from autograder.platforms.upload import grade_upload, pinned_config, write_json_atomic
-from autograder.statuses import ERROR
 
 
 def one_line(text: str, limit: int = CLASSROOM_MESSAGE_CHARS) -> str:

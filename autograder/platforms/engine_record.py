@@ -12,7 +12,7 @@ then stores those points and messages as its own.
 Every failure is a grade of zero that says why (:attr:`EngineGrades.error`): an engine
 that could not run, a result that does not name exactly grading.yaml's checks, or a
 check the engine did not report. The messages hold student text (exception text,
-printed output); :func:`autograder.escape.visible` writes out invisible and
+printed output); :func:`autograder.base.escape.visible` writes out invisible and
 display-changing characters so they cannot restyle or hide what the tool shows.
 """
 
@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.escape import visible
-from autograder.statuses import GRADED
+from autograder.base.escape import visible
+from autograder.base.statuses import GRADED
 
 # The otter plugin's import path, as the otter build names it (building needs no otter installed).
 OTTER_PLUGIN = "autograder.platforms.otter_plugin.EngineGrades"

@@ -36,10 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     root: Path = args.root
     cache = environment.cache_dir() or root / "initgrade-cache"
     if args.warm:
-        from autograder.batch import warm_reference
+        from autograder.batch.grading import warm_reference
         from autograder.config import load_config
         from autograder.engine import Grader
-        from autograder.training import Trainer
+        from autograder.training.trainer import Trainer
 
         config = load_config(pinned_config())
         warm_reference(Grader(config, Trainer(config, cache)))

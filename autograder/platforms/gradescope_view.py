@@ -12,7 +12,7 @@ turns a copy into this view:
 * each test's output: the check's message.
 
 The top-level output is the template ``templates/gradescope_summary.md.j2`` (see
-:mod:`autograder.text_templates` for its filters). Every text that can carry
+:mod:`autograder.base.text_templates` for its filters). Every text that can carry
 student-controlled content (check messages quote values and names from the
 submission; load messages quote its output) goes inside a fenced code block whose
 fence is longer than any backtick run in the text, so it renders as literal text,
@@ -23,7 +23,7 @@ receives; the view names the mistake each figure illustrates.
 
 from __future__ import annotations
 
-from autograder.escape import md_block
+from autograder.base.escape import md_block
 
 FORMAT = "md"
 
@@ -38,7 +38,7 @@ def _section(section) -> str:
 
 
 def summary_markdown(results: dict) -> str:
-    from autograder.text_templates import render
+    from autograder.base.text_templates import render
 
     extra = results.get("extra_data") or {}
     tests = results.get("tests") or []

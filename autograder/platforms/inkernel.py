@@ -3,9 +3,9 @@
 Builds made by this kit no longer call it: their otter and nbgrader grades are the
 engine's (:mod:`autograder.platforms.nbgrader_engine`, :mod:`autograder.platforms.otter_plugin`).
 Autograder zips and nbgrader source notebooks built by earlier kits still do: they
-call the very same check functions as ``initgrade grade`` (``autograder/hidden_tests``)
+call the very same check functions as ``initgrade grade`` (``autograder/rubric``)
 on the student's functions IN THE STUDENT'S OWN KERNEL through
-:class:`autograder.probes.LocalStudent`. That path is NOT tamper-resistant: code in
+:class:`autograder.sandbox.probes.LocalStudent`. That path is NOT tamper-resistant: code in
 the notebook runs in the same process as the checks and can change anything (the
 checks, numpy, this module); rebuild with ``initgrade build`` to get grades of record.
 
@@ -54,9 +54,9 @@ class CheckTimeout(BaseException):
 class _Context:
     def __init__(self):
         from autograder.config import DEFAULT_CONFIG, load_config
-        from autograder.hidden_tests import collect_checks
-        from autograder.reference import reference_functions
-        from autograder.training import Trainer
+        from autograder.rubric import collect_checks
+        from autograder.rubric.reference import reference_functions
+        from autograder.training.trainer import Trainer
 
         # Never the current folder's grading.yaml: a notebook runs where its submission's files are.
         self.config = load_config(environment.config_path() or DEFAULT_CONFIG)
@@ -144,7 +144,7 @@ class _Limited:
 
 
 def _student_for(ctx: _Context, question: str, function: str, fn):
-    from autograder.probes import LocalStudent
+    from autograder.sandbox.probes import LocalStudent
 
     if fn is None or not callable(fn):
         return LocalStudent({})  # reports "<function> is not defined in your submission"
@@ -160,7 +160,7 @@ def _student_for(ctx: _Context, question: str, function: str, fn):
 def _grader_view():
     """public_tests/grader_view.py (the kit's own file): the grader's loading of a notebook, in a kernel."""
     from autograder.config import course_path
-    from autograder.reference import load_module_file
+    from autograder.rubric.reference import load_module_file
 
     path = course_path("public_tests", "grader_view.py")
     # A kit installed without its course files: the checks run on the kernel's function, as before.
@@ -187,7 +187,7 @@ def run_check(question: str, check: str, namespace) -> None:
     test cell, otter's ``env``). Returns ``None`` when the check passes; raises
     ``AssertionError`` with the check's feedback when it does not.
     """
-    from autograder.probes import ProbeFailure
+    from autograder.sandbox.probes import ProbeFailure
 
     with _stderr_silenced():
         ctx = _context()

@@ -32,7 +32,7 @@ from nbformat import v4
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 
-from autograder.escape import md_block
+from autograder.base.escape import md_block
 from autograder.platforms.engine_record import EngineGrades, failed, grade_file, nbgrader_grade_id
 
 # (db_url, assignment, student, notebook) -> the engine's grade, from sanitizing to saving.
@@ -114,8 +114,8 @@ class RecordEngineGrades(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         from autograder.config import load_config
-        from autograder.hidden_tests import check_title
         from autograder.platforms.upload import pinned_config
+        from autograder.rubric import check_title
 
         grades = _GRADED.pop(_key(resources), None)
         if grades is None:

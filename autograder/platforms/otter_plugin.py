@@ -72,7 +72,7 @@ class EngineGrades(AbstractOtterPlugin):
                                                                  "language": "python"}})
 
     def after_grading(self, results) -> None:
-        from autograder.hidden_tests import check_title
+        from autograder.rubric import check_title
 
         grades = self.grades if self.grades is not None else \
             failed("the engine did not grade this submission; please tell your instructor")

@@ -20,8 +20,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.atomic import write_atomic
-from autograder.statuses import ERROR
+from autograder.base.atomic import write_atomic
+from autograder.base.statuses import ERROR
 
 MODULE_NAME = "init_functions.py"
 # Folders that never hold the student's submission.
@@ -55,7 +55,7 @@ def find_work(root: Path, explicit: str | None = None, *, notebook: str, functio
     whether it is written is bounded as intake is (``max_bytes``, ``max_code_bytes``, ``max_seconds``
     each); one past a bound counts as written: it is the student's work, and grading it says why.
     """
-    from autograder.deadline import OutOfTime, time_limit
+    from autograder.base.deadline import OutOfTime, time_limit
     from autograder.intake import IntakeError, ReadingBounds
     from autograder.intake.files import read_regular
     from autograder.intake.modules import module_chunks

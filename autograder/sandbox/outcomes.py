@@ -294,8 +294,8 @@ def unreadable_value(function: str, problem: str) -> SandboxError:
     return SandboxError(f"{function} returned a value that could not be read ({problem})", Outcome.UNREADABLE)
 
 
-# A call's failures the hidden tests report under the call itself (``call``: ``f(arg, ...)`` as
-# the student would write it); autograder.probes raises them as failed checks.
+# A call's failures the rubric reports under the call itself (``call``: ``f(arg, ...)`` as
+# the student would write it); autograder.sandbox.probes raises them as failed checks.
 
 
 def call_died(call: str, ended: CallEnded) -> str:

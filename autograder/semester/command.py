@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
+from autograder.base.escape import visible
 from autograder.config import ConfigError, load_config
-from autograder.escape import visible
 
 
 def _now(_ctx, _param, value):

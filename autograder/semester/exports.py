@@ -1,6 +1,6 @@
 """The exports: the kit's semester gradebook (student columns), Canvas's and Moodle's import CSVs.
 
-Every cell passes autograder.escape.csv_cell (formula injection: a name or a reason starting with
+Every cell passes autograder.base.escape.csv_cell (formula injection: a name or a reason starting with
 ``=``, ``+``, ``-`` or ``@`` gets a leading quote), as the grading gradebook's do. A number is written
 as a plain number: a score cell never starts with a formula character (no score is negative).
 
@@ -19,8 +19,8 @@ import csv
 import io
 import re
 
+from autograder.base.escape import csv_cell
 from autograder.config import GradingConfig
-from autograder.escape import csv_cell
 from autograder.semester.ledger import Entry
 
 GRADEBOOK_FILE = "gradebook.csv"
@@ -42,7 +42,7 @@ def _num(x: float | None) -> str:
 
 
 def csv_text(header: list[str], rows: list[list]) -> str:
-    """A CSV file: text cells through the kit's one CSV rule (autograder.escape.csv_cell)."""
+    """A CSV file: text cells through the kit's one CSV rule (autograder.base.escape.csv_cell)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([csv_cell(h) for h in header])

@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.base.statuses import NOT_GRADED
 from autograder.config import GradingConfig
-from autograder.statuses import NOT_GRADED
 
 
 @dataclass(frozen=True)

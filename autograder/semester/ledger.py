@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from autograder.base.statuses import NOT_GRADED
 from autograder.config import GradingConfig
 from autograder.semester.grades import Grade, read_grade
 from autograder.semester.lateness import lateness
@@ -19,7 +20,6 @@ from autograder.semester.matching import Matching
 from autograder.semester.overrides import TOTAL, Override, matches
 from autograder.semester.roster import Student
 from autograder.semester.times import submitted_at
-from autograder.statuses import NOT_GRADED
 
 NO_SUBMISSION = "no submission"
 NO_STUDENT = "no student"

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from autograder.atomic import write_atomic
+from autograder.base.atomic import write_atomic
+from autograder.base.escape import md_text
+from autograder.base.ids import safe_id, unique_ids
 from autograder.config import GradingConfig
-from autograder.escape import md_text
-from autograder.ids import safe_id, unique_ids
 from autograder.intake import discover
 from autograder.semester import exports, ledger, regrade, student
 from autograder.semester.matching import match

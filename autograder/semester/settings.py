@@ -3,7 +3,7 @@ and the LMS columns the exports fill. Every field is described where it is decla
 
 Kept apart from autograder.config (which embeds it as ``GradingConfig.semester``) so that the
 semester's models import nothing of the grader. None of it changes a submission's grade: the
-grade cache key leaves this section out (autograder.batch.config_digest), so moving the due date
+grade cache key leaves this section out (autograder.batch.grading.config_digest), so moving the due date
 or changing the penalty never regrades anything.
 """
 

@@ -3,15 +3,15 @@ visibility schedule) and ``feedback.md`` (the kit's page, as the student sees it
 
 Both put the late penalty and the overrides beside the raw score. Student text (check messages
 quote the submission) lands in Markdown only inside code blocks it cannot close
-(autograder.escape.md_block); names in code spans (md_code); results.json is JSON.
+(autograder.base.escape.md_block); names in code spans (md_code); results.json is JSON.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from autograder.base.escape import md_block, md_code, md_text
 from autograder.config import GradingConfig
-from autograder.escape import md_block, md_code, md_text
 from autograder.semester.ledger import Entry
 from autograder.semester.visibility import HELD, gradescope_tests, is_after_due, student_view
 

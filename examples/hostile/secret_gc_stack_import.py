@@ -9,7 +9,7 @@ import sys
 def report(where, text):
     """Print what was found, tagged so the test can see that it leaked."""
     text = str(text)
-    # Markers of this course's solutions and hidden tests, built from pieces so that
+    # Markers of this course's solutions and the rubric, built from pieces so that
     # this file itself never matches (other projects' solution markers do not count).
     found = [m for m in ("SEEDED" + "_CASES", "INITGRADE" + "_CANARY", "def test_" + "he_") if m in text]
     if "BEGIN " + "SOLUTION" in text and "initialize_parameters_" in text:

@@ -8,7 +8,7 @@ import sys
 
 class _Drop:
     _marker = "# HOSTILE-WAS-HERE\nimport os\nos.environ['HOSTILE_WAS_HERE'] = '1'\n"
-    _targets = [os.getcwd(), "/work/main", "/work/main/autograder", "/work/main/autograder/hidden_tests",
+    _targets = [os.getcwd(), "/work/main", "/work/main/autograder", "/work/main/autograder/rubric",
                 "/work/main/public_tests", "/work/main/assignment", os.path.expanduser("~")] + sys.path
     for _folder in _targets:
         for _name in ("conftest.py", "sitecustomize.py", "usercustomize.py", "hostile-was-here.pth"):

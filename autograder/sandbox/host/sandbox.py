@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from autograder.config import Limits
-from autograder.explain import scrub
+from autograder.diagnose.explain import scrub
 from autograder.limits import (
     CGROUP_SCRATCH_FOLDERS,
     CGROUP_SLACK_MB,
@@ -325,7 +325,7 @@ class Sandbox:
         the sandbox starts on it) and its reply cap. A call that times out or ends the sandbox is
         the last one answered (its error in place of a reply): the sandbox is killed, and the
         calls after it are left to ``call``. The error does not mark the function (``fatal``)
-        here: the caller does that if and when it uses the answer (autograder.probes)."""
+        here: the caller does that if and when it uses the answer (autograder.sandbox.probes)."""
         from autograder.sandbox.host.pipeline import PipelinedRequests
 
         if self.proc is None or self.proc.poll() is not None:

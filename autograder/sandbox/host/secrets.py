@@ -1,7 +1,7 @@
 """What the sandbox must never read, wherever the kit and the course are installed.
 
 The secrets are named by what they are, not by where someone put them: the kit's own package
-folder (the hidden tests, and in a wheel the course files under ``autograder/course/``), each
+folder (the rubric, and in a wheel the course files under ``autograder/course/``), each
 course folder (the checkout or ``initgrade init``'s folder: its solutions, grading.yaml,
 examples, .git), the grading.yaml in use, and the batch's own folders (outputs, the training
 cache, the submissions). A secret folder that holds something the sandbox needs (the project's
@@ -10,7 +10,7 @@ secret as a whole: its entries off the ways to those needs are.
 
 Every level uses the list: the namespaces hide it under empty mounts (host.hiding), Landlock
 never grants a folder that contains one of them (host.grants), and the uid fallback without
-Landlock proves the sandbox uid cannot read them (autograder.isolation_policy).
+Landlock proves the sandbox uid cannot read them (autograder.sandbox.isolation_policy).
 """
 
 from __future__ import annotations

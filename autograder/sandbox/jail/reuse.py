@@ -2,7 +2,7 @@
 changed what the next one sees.
 
 Why: a fork per call costs about 4 ms of kernel time with numpy loaded (copying page tables,
-the copy-on-write faults after it, tearing it down), and the hidden tests make about 34 calls
+the copy-on-write faults after it, tearing it down), and the rubric's checks make about 34 calls
 per submission: most of a warm grading's CPU. What a fresh fork gives is that every call starts
 from the state the submission had once loaded. The worker here keeps that guarantee where it
 can be checked, and falls back to a fresh fork where it cannot:

@@ -1,0 +1,1 @@
+"""The ground floor: what every room may use (atomic writes, escaping, ids, statuses, deadlines, templates)."""

@@ -1,0 +1,1 @@
+"""Many submissions at once: workers, resume, stop signals, shards and their merge."""

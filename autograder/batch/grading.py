@@ -1,0 +1,445 @@
+"""Grade a batch: parallel workers, resumable, one gradebook at the end.
+
+Each submission's result is keyed by a hash of its bytes, the grader's version
+and grading.yaml. A re-run (after Ctrl-C, a crash, or simply again) reuses every
+result whose key still matches and grades only the rest. Reports are written
+atomically as submissions finish (by the worker that graded them); the gradebook last.
+
+The reference trainings are warmed into the shared disk cache first, so every
+correct submission costs no training. Submissions are then graded in chunks (a task of
+a worker, or a stretch of a serial batch): the trainings a chunk's submissions need and
+nobody trained yet are queued and trained together, stacked (autograder.training.queue),
+and the submissions that waited for them are graded again, with everything cached.
+A worker that meets a training another worker is running waits on its lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import __version__, environment
+from autograder.base.ids import display_name, unique_ids
+from autograder.base.statuses import ERROR, NOT_GRADED
+from autograder.batch.stopping import (
+    Interrupted,
+    WorkerStop,
+    acknowledge_stop,
+    hold_stops,
+    stop_checkpoint,
+    stop_signals,
+    stop_workers,
+)
+from autograder.config import GradingConfig
+from autograder.engine import CheckResult, Grader, SubmissionResult
+from autograder.feedback.summary import write_class_summary
+from autograder.intake import Skipped, discover_all
+from autograder.intake.files import bytes_digest
+from autograder.intake.work import RULE as WORK_RULE
+from autograder.outputs.outdir import check_output_folder
+from autograder.outputs.reports import (
+    BATCH_SUMMARY_FILE,
+    batch_summary,
+    gradebook_csv,
+    write_atomic,
+    write_submission_reports,
+)
+from autograder.sandbox import Isolation, detect_isolation
+from autograder.sandbox.host.grants import NEEDED_IN_PROJECT
+from autograder.sandbox.host.secrets import secret_paths
+from autograder.sandbox.isolation_policy import check_isolation
+from autograder.training.queue import TrainingDeferred, TrainingQueue
+from autograder.training.trainer import Trainer
+
+
+def default_cache_dir() -> Path:
+    explicit = environment.cache_dir()
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    return Path(base) / "initgrade" / "training"
+
+
+def batch_secrets(isolation: Isolation, extra: list[str]) -> list[str]:
+    """What no sandbox of this batch may read (autograder.sandbox.host.secrets), given what it needs."""
+    from autograder.config import PROJECT_ROOT
+
+    needed = [Path(p) for p in isolation.python_dirs] + [PROJECT_ROOT / n for n in NEEDED_IN_PROJECT]
+    return secret_paths(needed, extra, [isolation.kit] if isolation.kit else [])
+
+
+def config_digest(config: GradingConfig) -> str:
+    """What of grading.yaml a grade depends on: everything but the ``semester`` section (due date,
+    late policy, visibility, exports), which acts on grades after grading and regrades nothing."""
+    return hashlib.sha256(config.model_dump_json(exclude={"semester"}).encode()).hexdigest()[:16]
+
+
+def cache_key(path: Path, config: GradingConfig) -> str:
+    on_disk = bytes_digest(path, (config.limits.submission_mb << 20) + 1, config.limits.folder_entries)
+    # The rule that picks a folder's file is in the key: a kit that picked another file never hands
+    # its result on as this one's.
+    return f"{__version__}+{WORK_RULE}:{config_digest(config)}:{on_disk}"
+
+
+def load_previous(folder: Path, key: str) -> SubmissionResult | None:
+    """A finished result from an earlier run, if its key matches (results.json is our own output)."""
+    path = folder / "results.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        extra = data["extra_data"]
+        if extra.get("cache_key") != key:
+            return None
+        checks = [CheckResult(q, c, t["name"], float(t["score"]), float(t["max_score"]), t["status"] == "passed",
+                              "" if t["status"] == "passed" else t["output"])
+                  for (q, c), t in zip(extra["checks"], data["tests"])]
+        return SubmissionResult(id=extra["submission"], name=extra.get("name", ""), path=str(folder),
+                                status=extra["status"], checks=checks,
+                                error=extra.get("error", ""), kind=extra.get("kind", ""),
+                                graded_file=str(extra.get("graded_file", "")),
+                                graded_because=str(extra.get("graded_because", "")),
+                                digest=extra.get("digest", ""), isolation=extra.get("isolation", ""),
+                                landlock=extra.get("landlock") if isinstance(extra.get("landlock"), bool) else None,
+                                seconds=float(data.get("execution_time", 0.0)), probes=int(extra.get("probes", 0)),
+                                call_reuse=str(extra.get("call_reuse", "")),
+                                load_errors_folded=[str(m) for m in extra.get("load_errors_folded", [])])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+@dataclass
+class BatchReport:
+    results: list[SubmissionResult] = field(default_factory=list)
+    reused: int = 0
+    graded: int = 0
+    trainings: int = 0
+    trainings_stacked: int = 0  # of those, trained in stacks with others (autograder.training.queue)
+    isolation: str = ""
+    isolation_level: str = ""
+    landlock: bool | None = None
+    # What the instructor must read about the level (autograder.sandbox.isolation_policy.check_isolation).
+    isolation_warnings: list[str] = field(default_factory=list)
+    # Set when a stop signal ended the batch early: which signal, and the submissions not graded.
+    interrupted: Interrupted | None = None
+    not_graded: list[SubmissionResult] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)  # submission id -> cache key of its results
+    # Entries of the input folders that are not submissions, each with the reason (never a silent drop).
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+_WORKER: Grader | None = None
+_WORKER_STOP: WorkerStop | None = None
+
+
+def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str], parent: int,
+                 isolation: Isolation) -> None:
+    global _WORKER, _WORKER_STOP
+    _WORKER_STOP = WorkerStop(_close_worker, parent)
+    _WORKER = Grader(config, Trainer(config, cache_dir), hide_extra, isolation)
+    _WORKER.prestart()
+    # Run when the pool ends the worker: its sandbox starter goes with it.
+    import multiprocessing.util  # in the worker only: see grade_batch
+
+    multiprocessing.util.Finalize(None, _close_worker, exitpriority=10)
+
+
+def _close_worker() -> None:
+    if _WORKER is not None:
+        _WORKER.close()
+
+
+def _worker() -> Grader:
+    """This pool worker's grader; only the pool's initializer makes one, before any task runs."""
+    if _WORKER is None:
+        raise RuntimeError("a batch task ran outside a pool worker (no _init_worker)")
+    return _WORKER
+
+
+def _worker_stop() -> WorkerStop:
+    if _WORKER_STOP is None:
+        raise RuntimeError("a batch task ran outside a pool worker (no _init_worker)")
+    return _WORKER_STOP
+
+
+#: Most submissions in one chunk: its queued trainings are trained together (more per chunk
+#: means fuller stacks) and its results come back together (fewer per chunk: finer progress).
+CHUNK_MAX = 24
+
+
+def chunk_size(todo: int, jobs: int) -> int:
+    """Submissions per chunk, at most CHUNK_MAX: with several workers about three chunks each
+    (the last chunks keep every worker busy)."""
+    if jobs <= 1:
+        return max(1, min(CHUNK_MAX, todo))
+    return max(1, min(CHUNK_MAX, -(-todo // (jobs * 3))))
+
+
+def grade_chunk(grader: Grader, items: list[tuple[Path, str]],
+                done: Callable[[SubmissionResult, int], None]) -> None:
+    """Grade ``items`` (path, id) in two passes (module docstring); ``done(result, trainings)``
+    for each, as soon as its result is final (in the first pass when it needed no training)."""
+    queue = TrainingQueue(grader.trainer)
+    waiting = []
+    for p, sid in items:
+        result = _grade_one(grader, p, sid, queue=queue)
+        if result.waiting is None:
+            done(result, result.work.get("trainings", 0))
+        else:
+            waiting.append((p, sid, result.waiting))
+    queue.train_pending()
+    for p, sid, carried in waiting:
+        result = _grade_one(grader, p, sid, resume=carried)
+        done(result, result.work.get("trainings", 0))
+
+
+def _grade_one(grader: Grader, path: Path, sid: str, **how) -> SubmissionResult:
+    try:
+        result = grader.grade(path, **how)
+    except Interrupted:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
+        result = SubmissionResult(id=sid, path=str(path), status=ERROR,
+                                  error=f"grader failure: {type(exc).__name__}: {exc}")
+    result.id, result.name = sid, display_name(path.name)
+    return result
+
+
+Finished = list[tuple[SubmissionResult, int]]  # results and the trainings each ran
+
+
+def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str) -> tuple[Finished, int]:
+    return _worker_stop().run(_grade_and_write_chunk, items, out)
+
+
+def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str) -> tuple[Finished, int]:
+    """Grade a chunk and write each submission's reports here, in the worker: the parent, which
+    shares the same cores, only collects slim results (no picture data) for the gradebook.
+    Returns them with the number of trainings the chunk ran in stacks."""
+    grader = _worker()
+    stacked = grader.trainer.trainings_stacked
+    keys = {sid: key for _, sid, key in items}
+    finished: Finished = []
+
+    def done(result: SubmissionResult, trainings: int) -> None:
+        write_submission_reports(Path(out), result, grader.config, keys[result.id])
+        result.evidence = {}
+        finished.append((result, trainings))
+
+    grade_chunk(grader, [(Path(p), sid) for p, sid, _ in items], done)
+    return finished, grader.trainer.trainings_stacked - stacked
+
+
+def reference_warmups(grader: Grader) -> list[tuple[str, str]]:
+    """The checks that train: run on the reference, they put its trainings in the cache."""
+    return [(q, c) for (q, c) in grader.checks if "accuracy" in c or c == "symmetry"]
+
+
+def warm_check(grader: Grader, question: str, check: str, trainer=None) -> None:
+    """Run one training check on the reference solutions (trusted, in this process)."""
+    from autograder.sandbox.probes import LocalStudent
+
+    grader.run_check(question, check, LocalStudent(grader.reference), trainer)
+
+
+def warm_reference(grader: Grader, trainings: list[str] | None = None) -> None:
+    """Train from the reference parameters once, so later gradings find them in the cache: the
+    trainings of one setting together (autograder.training.queue). ``trainings``: only those of
+    these settings (grading.yaml's ``training``), for a worker that warms a share."""
+    queue = TrainingQueue(grader.trainer)
+    for q, c in reference_warmups(grader):
+        try:
+            warm_check(grader, q, c, queue.for_submission())
+        except TrainingDeferred:
+            pass
+    if trainings is not None:
+        queue.pending = {k: p for k, p in queue.pending.items() if p.training in trainings}
+    queue.train_pending()
+
+
+def _warm_in_worker(trainings: list[str]) -> tuple[int, int]:
+    return _worker_stop().run(_warm, trainings)
+
+
+def _warm(trainings: list[str]) -> tuple[int, int]:
+    """Warm the reference trainings of these settings; returns (trainings run, of which stacked)."""
+    grader = _worker()
+    before, stacked = grader.trainer.trainings_run, grader.trainer.trainings_stacked
+    warm_reference(grader, trainings)
+    return grader.trainer.trainings_run - before, grader.trainer.trainings_stacked - stacked
+
+
+def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: int = 1,
+                cache_dir: Path | None = None, force: bool = False,
+                on_start: Callable[[int], None] | None = None,
+                on_result: Callable[[SubmissionResult, bool], None] | None = None,
+                select: Callable[[dict[Path, str]], list[Path]] | None = None,
+                junit: Path | None = None) -> BatchReport:
+    """Grade ``paths`` into ``out``. ``select`` (autograder.batch.shards) is given every discovered path
+    with its id, ids made over the whole set, and returns the paths to grade here. Nothing is written
+    when there is nothing to grade; an unusable output folder (or ``junit`` path) raises
+    autograder.outputs.outdir.OutputFolderError before any grading."""
+    out = Path(out)
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    discovery = discover_all([Path(p) for p in paths])
+    found = discovery.found
+    if not found:
+        return BatchReport(skipped=discovery.skipped)
+    check_output_folder(out, [Path(p) for p in paths], junit)
+    # The batch's own folders are secrets too: its outputs, the cache, every submission.
+    hide_extra = [str(out.resolve()), str(cache_dir.resolve()), *(str(Path(p).resolve()) for p in paths)]
+    # One level for the whole batch, checked against grading.yaml before anything runs or is written.
+    isolation = detect_isolation()
+    warnings = check_isolation(isolation, config.isolation.minimum, batch_secrets(isolation, hide_extra))
+    if not isolation.namespaces:  # the real reasons, as the probes found them: the instructor's to fix
+        warnings.append("why not a stronger level: " + ("; ".join(isolation.reasons) or "no reason recorded"))
+    landlock = None if isolation.namespaces else isolation.landlock
+    ids = unique_ids(found)
+    if select is not None:
+        found = select(dict(ids))
+    report = BatchReport(isolation_warnings=warnings, landlock=landlock, skipped=discovery.skipped)
+    keys: dict[str, str] = {}
+
+    def finish(result: SubmissionResult, trainings: int, written: bool = False) -> None:
+        if not written:
+            result = _write_reports_or_error_row(out, result, config, keys[result.id])
+        result.evidence = {}  # the pictures' data is in the reports now; a course's worth would pile up here
+        report.results.append(result)
+        report.graded += 1
+        report.trainings += trainings
+        if on_result:
+            on_result(result, False)
+        stop_checkpoint()  # a stop dropped where it landed (a fork hook, a finalizer) ends the batch here
+
+    # From here on a stop signal ends the batch with a gradebook: every submission found is either
+    # finished (now or in an earlier run) or listed as not graded, whenever the signal lands.
+    with stop_signals():
+        try:
+            todo: list[tuple[Path, str, str]] = []
+            for p in found:
+                sid = ids[p]
+                key = report.keys[sid] = cache_key(p, config)
+                previous = None if force else load_previous(out / sid, key)
+                if previous is not None and previous.isolation and (previous.isolation, previous.landlock) != (
+                        isolation.level, landlock):
+                    previous = None  # its code ran at another level: graded again, so the batch has one level
+                if previous is not None:
+                    report.results.append(previous)
+                    report.reused += 1
+                else:
+                    todo.append((p, sid, key))
+            keys.update({sid: key for _, sid, key in todo})
+            if on_start:
+                on_start(len(found))
+            for r in report.results:
+                if on_result:
+                    on_result(r, True)
+            parent = Grader(config, Trainer(config, cache_dir), hide_extra, isolation)
+            report.isolation = parent.isolation.describe()
+            report.isolation_level = parent.isolation.level
+            if jobs <= 1 or len(todo) <= 1:
+                _grade_serially(parent, todo, report, finish)
+            else:
+                _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish)
+        except Interrupted as stop:
+            acknowledge_stop()
+            report.interrupted = stop
+            done = {r.id for r in report.results}
+            # A worker writes each result as it finishes, but hands its chunk back whole: the
+            # results of an unfinished chunk already written are read back, as a re-run would.
+            for p in found:
+                sid, written_key = ids[p], report.keys.get(ids[p])
+                previous = None if sid in done or written_key is None else load_previous(out / sid, written_key)
+                if previous is not None:
+                    report.results.append(previous)
+                    report.graded += 1
+                    done.add(sid)
+            report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p), status=NOT_GRADED,
+                                                  error=f"not graded: the batch was stopped ({stop})")
+                                 for p in found if ids[p] not in done]
+        # The gradebook and both summaries are written whole and together: a stop that lands now is
+        # not raised; the command says it after its closing lines (autograder.batch.stopping.final_stop).
+        with hold_stops(raise_after=False):
+            report.results.sort(key=lambda r: r.id)
+            rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
+            write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
+            write_class_summary(out, rows, config, skipped=report.skipped)
+            summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
+                                    interrupted=str(report.interrupted or ""), landlock=report.landlock,
+                                    skipped=report.skipped)
+            write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
+    return report
+
+
+def _write_reports_or_error_row(out: Path, result: SubmissionResult, config: GradingConfig,
+                                key: str) -> SubmissionResult:
+    """The submission's reports; if writing them fails (the grader's own failure on what this one
+    submission holds), an error row's reports instead: the batch goes on, every other report is written."""
+    try:
+        write_submission_reports(out, result, config, key)
+        return result
+    except Exception as exc:  # noqa: BLE001 - MemoryError included: this submission's row, not the batch
+        failed = SubmissionResult(id=result.id, name=result.name, path=result.path, status=ERROR,
+                                  isolation=result.isolation,
+                                  error=f"grader failure writing the reports: {type(exc).__name__}: {str(exc)[:300]}")
+        write_submission_reports(out, failed, config, key)
+        return failed
+
+
+def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
+    size = chunk_size(len(todo), 1)
+    with parent:  # the sandbox starter ends however this ends (a stop during the warm-up too)
+        if todo:
+            parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
+            warm_reference(parent)
+            report.trainings += parent.trainer.trainings_run
+        for i in range(0, len(todo), size):
+            stop_checkpoint()
+            grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish)
+    report.trainings_stacked += parent.trainer.trainings_stacked
+
+
+def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
+                       out: Path, report: BatchReport, finish) -> None:
+    # Imported only for a parallel batch: 15 ms of a one-notebook command otherwise.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ctx = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                               initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation))
+    try:
+        # The reference trainings first, one training setting per worker (its trainings stacked),
+        # and waited for: a submission graded meanwhile would queue them again.
+        warmups = [pool.submit(_warm_in_worker, [name]) for name in config.training]
+        stop_checkpoint()
+        for fut in warmups:
+            try:
+                trainings, stacked = fut.result()
+                report.trainings += trainings
+                report.trainings_stacked += stacked
+            except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
+                pass
+        size = chunk_size(len(todo), jobs)
+        futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in todo[i:i + size]],
+                               str(out)): todo[i:i + size] for i in range(0, len(todo), size)}
+        stop_checkpoint()
+        for graded in as_completed(futures):
+            try:
+                results, stacked = graded.result()
+                finished = [(result, trainings, True) for result, trainings in results]
+                report.trainings_stacked += stacked
+            except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
+                finished = [(SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=ERROR,
+                                              error=f"grader failure: {type(exc).__name__}: {exc}"), 0, False)
+                            for p, sid, _ in futures[graded]]
+            for result, trainings, written in finished:
+                finish(result, trainings, written)
+    except Interrupted:
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_workers()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

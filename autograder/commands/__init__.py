@@ -1,0 +1,1 @@
+"""The command line: ``initgrade`` and its subcommands (the entry point is ``autograder.launch``)."""

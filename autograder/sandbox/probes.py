@@ -1,0 +1,363 @@
+"""What the rubric's checks see of a student's functions: plain, validated data.
+
+``SandboxStudent`` calls a function inside the sandbox; ``LocalStudent`` calls
+trusted code (the reference solutions) in-process, for instructors who run the
+rubric with pytest. Both hand back a ``Returned``: the dict's entries as
+the child described them, and, for numeric numpy arrays, fresh float64 copies.
+No object produced by student code ever reaches the grader.
+
+Calls are memoised per (function, arguments): several checks asking for the same
+call cost one probe. A function that timed out is not called again.
+
+The calls a correct submission's checks make are known before its sandbox starts (the
+grader's call plan, ``Grader.call_plan``): ``SandboxStudent.prefetch`` asks them all in one
+exchange (``Sandbox.call_planned``) and keeps the raw answers until a check asks for the same
+call, which then goes through the same validation, memo and bounds as a call made then. A
+planned answer is used at most once, and only as the answer of that call: a check that never
+asks for it never sees it. Calls that depend on earlier answers (a diagnosis, the evidence of
+a failed check) are made one by one when asked for.
+
+The memo is the memory the grader holds for a submission's replies, so it is bounded:
+``max_held_bytes`` (grading.yaml's ``limits.replies_mb`` in the sandbox) caps the arrays
+kept over all calls. A reply that would go over is not kept: that call fails with a
+message naming the limit, and the checks that already ran keep their points. Replies
+the parameters of these networks need are a few KB; one reply is at most
+``limits.reply_mb``, read and dropped when it does not fit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from autograder.diagnose import explain
+from autograder.limits import (
+    EXCEPTION_MESSAGE_CHARS,
+    EXCEPTION_NAME_CHARS,
+    FRAME_LOCALS,
+    FRAME_NAME_CHARS,
+    KEYS_DESCRIBED,
+    RETURNED_REPR_CHARS,
+    RETURNED_TYPE_CHARS,
+)
+from autograder.sandbox import ProbeTimeout, SandboxError
+from autograder.sandbox import outcomes as words
+from autograder.sandbox.outcomes import Outcome, read_call_ended
+
+
+class ProbeFailure(AssertionError):
+    """The call produced no usable return value; the message is for the student.
+
+    ``cause`` names the error without the call's arguments (the same TypeError from every
+    call of a function is one cause, said once in the feedback); ``diagnoses`` are
+    autograder.diagnose.Diagnosis objects behind it (a signature that differs).
+    """
+
+    def __init__(self, message: str, cause: str = "", diagnoses=()):
+        super().__init__(message)
+        self.cause = cause
+        self.diagnoses = list(diagnoses)
+
+
+@dataclass
+class Returned:
+    """A student function's return value, as plain data.
+
+    ``entries``: one dict per key, as described by the sandbox (``key``, ``type``,
+    ``exact_ndarray``, ``dtype``, ``shape``, ``repr``). ``arrays``: key -> float64
+    array for every entry that was a numeric ndarray (exact or subclass).
+    """
+
+    function: str
+    args: tuple
+    entries: list[dict]
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    mutated: bool = False
+    # The function's parameters as the sandbox read them (None: unknown), for the diagnoses.
+    signature: list | None = None
+
+    @property
+    def keys(self) -> list:
+        return [e["key"] if e.get("key") is not None else e.get("key_repr") for e in self.entries]
+
+    def entry(self, key: str) -> dict | None:
+        return next((e for e in self.entries if e.get("key") == key), None)
+
+    def params(self) -> dict[str, np.ndarray]:
+        """Copies of the numeric arrays, safe to train on."""
+        return {k: v.copy() for k, v in self.arrays.items()}
+
+
+def _encode_args(args: tuple, as_tuple: bool) -> list:
+    out = []
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            out.append({"tuple" if as_tuple else "list": list(a)})
+        else:
+            out.append(a)
+    return out
+
+
+def _signature(function: str, args: tuple) -> str:
+    return f"{function}({', '.join(repr(a) for a in args)})"
+
+
+def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, context=None,
+                        question: str | None = None) -> Returned:
+    """Validate a probe reply; raise ProbeFailure for anything that is not a dict.
+
+    ``context`` (an autograder.diagnose.explain.LoadContext) adds what the student's terms need to
+    an error: the signature to write, a name a left-out statement defines, NumPy's
+    removed aliases. ``question``: the question ``function`` answers (grading.yaml), for the
+    notebook section a signature diagnosis points to."""
+    call = _signature(function, args)
+    status = header.get("status")
+    if status == "missing":
+        why = context.not_compiled(function) if context is not None else ""
+        raise ProbeFailure(why or explain.not_defined(function), f"{function}: missing")
+    if status == "raised":
+        exc = str(header.get("exception", "?"))[:EXCEPTION_NAME_CHARS]
+        msg = str(header.get("message", ""))[:EXCEPTION_MESSAGE_CHARS]
+        if exc == "NotImplementedError":
+            raise ProbeFailure(explain.not_implemented(function, call), f"{function}: NotImplementedError")
+        msg = explain.trim_numpy(explain.scrub(msg))
+        hint = context.explain(function, exc, msg, _frame(header.get("frame")), tuple(args)) \
+            if context is not None else ""
+        if context is not None:
+            msg = context.name_places(msg)
+        found = []
+        if exc == "TypeError" and context is not None and context.signature_problem(function):
+            found = [_signature_diagnosis(question, context.signature_problem(function))]
+        raise ProbeFailure(explain.raised(call, msg, hint), f"{function}: {msg}", found)
+    if status != "returned":
+        ended = read_call_ended(header)
+        if ended is not None and ended.outcome is Outcome.DIED:
+            raise ProbeFailure(words.call_died(call, ended))
+        if ended is not None and ended.outcome is Outcome.LIMIT_EXCEEDED and ended.limit == "reply_mb":
+            raise ProbeFailure(words.reply_too_large(call))
+        raise ProbeFailure(words.unexpected_reply(call))
+    if header.get("kind") != "dict":
+        type_name = str(header.get("type"))[:RETURNED_TYPE_CHARS]
+        raise ProbeFailure(explain.not_a_dict(call, type_name, str(header.get("repr"))[:RETURNED_REPR_CHARS]),
+                           f"{function}: returned {type_name}")
+    entries, out = [], {}
+    signature = context.signatures.get(function) if context is not None else None
+    raw_entries = header.get("entries")
+    if not isinstance(raw_entries, list):
+        raise ProbeFailure(words.unexpected_reply(call))
+    for e in raw_entries[:KEYS_DESCRIBED + 1]:  # the jail describes no more; a forged list is not walked
+        if not isinstance(e, dict):
+            continue
+        e = {k: e.get(k) for k in ("key", "key_repr", "type", "exact_ndarray", "dtype", "shape", "repr", "data")}
+        idx = e.pop("data")
+        if (isinstance(e.get("key"), str) and isinstance(idx, int) and not isinstance(idx, bool)
+                and 0 <= idx < len(arrays)):
+            a = arrays[idx]
+            if list(a.shape) == e.get("shape"):
+                out[e["key"]] = np.array(a, dtype=np.float64, copy=True)
+        entries.append(e)
+    return Returned(function, tuple(args), entries, out, mutated=bool(header.get("mutated")), signature=signature)
+
+
+def _frame(raw) -> list | None:
+    """The jail's description of a failed assert's frame, validated: ``[name, int | shape]`` pairs
+    (names capped; shapes of at most 8 non-negative ints), None when absent or malformed."""
+    if not isinstance(raw, list):
+        return None
+    out: list = []
+    for item in raw[:FRAME_LOCALS]:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+            return None
+        name, value = explain.scrub(item[0][:FRAME_NAME_CHARS]), item[1]
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**12:
+            out.append((name, value))
+        elif (isinstance(value, list) and len(value) <= 8
+              and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**31 for n in value)):
+            out.append((name, list(value)))
+        else:
+            return None
+    return out
+
+
+def _signature_diagnosis(question: str | None, message: str):
+    from autograder.diagnose import signature_diagnosis
+
+    return signature_diagnosis(question or "", message)
+
+
+class Student(Protocol):
+    """What a hidden test may ask of the ``student`` fixture."""
+
+    def call(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        """``function(*args)``, memoised: the same call asked by several checks costs one probe."""
+
+    def call_fresh(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        """The same call made again, not the memoised answer: evidence of a missing seed."""
+
+
+def returned_bytes(r: Returned) -> int:
+    return sum(a.nbytes for a in r.arrays.values())
+
+
+class MemoisedStudent:
+    """A Student whose calls are memoised and whose held replies are bounded; subclasses make
+    the real call in ``_call(function, args, as_tuple)``."""
+
+    def __init__(self, max_held_bytes: int | None = None):
+        self._memo: dict[str, Returned | ProbeFailure] = {}
+        self.max_held_bytes = max_held_bytes
+        self.held_bytes = 0  # arrays kept in the memo: what the grader holds for this submission
+
+    def _call(self, function: str, args: tuple, as_tuple: bool) -> Returned:
+        """One call, not memoised: where it runs is the subclass's business."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how to call a function")
+
+    def _keep(self, r: Returned) -> Returned:
+        size = returned_bytes(r)
+        if self.max_held_bytes is not None and self.held_bytes + size > self.max_held_bytes:
+            mb = 1 << 20
+            raise ProbeFailure(
+                f"{_signature(r.function, r.args)} returned {size / mb:.1f} MB of arrays, and the earlier calls "
+                f"of your functions already returned {self.held_bytes / mb:.1f} MB: the grader keeps at most "
+                f"{self.max_held_bytes // mb} MB of returned arrays for one submission (replies_mb in "
+                "grading.yaml), so this call was not checked. The parameters of these networks take a few KB; "
+                "does the function return extra or oversized arrays?")
+        self.held_bytes += size
+        return r
+
+    @staticmethod
+    def _key(function: str, args: tuple, as_tuple: bool) -> str:
+        return json.dumps([function, _encode_args(args, as_tuple)])
+
+    def call(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        """Call ``function(*args)`` (lists sent as tuples when ``as_tuple``)."""
+        key = self._key(function, args, as_tuple)
+        if key not in self._memo:
+            try:
+                self._memo[key] = self._keep(self._call(function, args, as_tuple))
+            except ProbeFailure as exc:
+                self._memo[key] = exc
+        result = self._memo[key]
+        if isinstance(result, ProbeFailure):
+            raise ProbeFailure(str(result), result.cause, result.diagnoses)
+        return result
+
+    def call_fresh(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        """Call ``function(*args)`` again, bypassing the memo. The reply is evidence for a
+        diagnosis only: it is neither kept nor counted in ``held_bytes``."""
+        return self._call(function, args, as_tuple)
+
+    @property
+    def calls_made(self) -> int:
+        return len(self._memo)
+
+
+class SandboxStudent(MemoisedStudent):
+    """Calls into a loaded ``Sandbox``."""
+
+    def __init__(self, sandbox, context=None, max_held_bytes: int | None = None,
+                 question_of: Callable[[str], str | None] | None = None):
+        if max_held_bytes is None:
+            limit = getattr(getattr(sandbox, "limits", None), "replies_mb", None)
+            max_held_bytes = limit << 20 if limit else None
+        super().__init__(max_held_bytes)
+        self.sandbox = sandbox
+        self.context = context  # autograder.diagnose.explain.LoadContext: errors in the student's terms
+        self.question_of = question_of  # function -> its question (GradingConfig.question_of)
+        self.hung: dict[str, str] = {}
+        # Planned calls answered ahead (prefetch): memo key -> the raw reply, or the error the
+        # call came to; each used at most once, when a check asks for that call.
+        self._planned: dict[str, object] = {}
+        self.exchanges = 0  # request/reply exchanges with the sandbox: one per prefetch, one per call
+
+    def prefetch(self, plan: list[tuple[str, tuple, bool]]) -> None:
+        """Ask every (function, args, as_tuple) of ``plan`` in one exchange; the answers wait
+        for the checks that ask for them. Raw answers held are bounded like the memo's replies."""
+        calls = [(function, args, as_tuple) for function, args, as_tuple in plan
+                 if function not in self.hung and self._key(function, args, as_tuple) not in self._memo]
+        if not calls:
+            return
+        self.exchanges += 1
+        answers = self.sandbox.call_planned([(f, _encode_args(a, t)) for f, a, t in calls])
+        held = 0
+        for (function, args, as_tuple), answer in zip(calls, answers):
+            size = sum(getattr(a, "nbytes", 0) for a in getattr(answer, "arrays", ()))
+            if self.max_held_bytes is not None and held + size > self.max_held_bytes:
+                continue  # not kept: asked again if a check needs it
+            held += size
+            self._planned[self._key(function, args, as_tuple)] = answer
+
+    def call_fresh(self, function: str, *args, as_tuple: bool = False) -> Returned:
+        self._planned.pop(self._key(function, args, as_tuple), None)  # the same call made again, not its answer
+        return super().call_fresh(function, *args, as_tuple=as_tuple)
+
+    def _answer(self, function, args, as_tuple):
+        """The reply to this call: the planned answer if there is one, else a call made now."""
+        planned = self._planned.pop(self._key(function, args, as_tuple), None)
+        if planned is None:
+            self.exchanges += 1
+            return self.sandbox.call(function, _encode_args(args, as_tuple))
+        if function in self.sandbox.fatal:  # an unplanned call of it ended the sandbox meanwhile
+            raise words.not_called_again(self.sandbox.fatal[function])
+        if isinstance(planned, SandboxError):
+            if planned.outcome in (Outcome.DIED, Outcome.BAD_REPLY):
+                self.sandbox.fatal[function] = planned  # as the call would have marked it
+            raise planned
+        return planned
+
+    def _call(self, function, args, as_tuple):
+        if function in self.hung:
+            raise ProbeFailure(self.hung[function] + " (not called again)")
+        try:
+            reply = self._answer(function, args, as_tuple)
+        except ProbeTimeout as exc:
+            self.hung[function] = str(exc)
+            raise ProbeFailure(str(exc)) from None
+        except SandboxError as exc:
+            raise ProbeFailure(str(exc)) from None
+        question = self.question_of(function) if self.question_of is not None else None
+        return returned_from_reply(function, args, reply.header, reply.arrays, self.context, question)
+
+
+class PlanRecorder(MemoisedStudent):
+    """A Student that answers from another (the reference's LocalStudent) and records every
+    distinct call in the order the checks made it: the call plan (``SandboxStudent.prefetch``)."""
+
+    def __init__(self, answers: MemoisedStudent):
+        super().__init__()
+        self.answers = answers
+        self.plan: list[tuple[str, tuple, bool]] = []
+
+    def _call(self, function, args, as_tuple):
+        self.plan.append((function, tuple(args), as_tuple))
+        return self.answers._call(function, args, as_tuple)
+
+
+class LocalStudent(MemoisedStudent):
+    """Calls trusted functions in-process (the reference solutions), through the same validation."""
+
+    def __init__(self, functions: dict):
+        super().__init__()
+        self.functions = functions
+
+    def _call(self, function, args, as_tuple):
+        from autograder.sandbox import describe_result
+
+        fn = self.functions.get(function)
+        if fn is None:
+            return returned_from_reply(function, args, {"status": "missing"}, [])
+        real = [tuple(a) if as_tuple and isinstance(a, list) else (list(a) if isinstance(a, list) else a) for a in args]
+        before = json.dumps([list(a) if isinstance(a, (list, tuple)) else a for a in real])
+        try:
+            result = fn(*real)
+        except Exception as exc:  # noqa: BLE001 - the trusted function's error, reported like a student's
+            return returned_from_reply(function, args, {"status": "raised", "exception": type(exc).__name__,
+                                                        "message": f"{type(exc).__name__}: {exc}"}, [])
+        header, arrays = describe_result(result)
+        after = json.dumps([list(a) if isinstance(a, (list, tuple)) else a for a in real])
+        header.update(status="returned", mutated=[0] if before != after else [])
+        return returned_from_reply(function, args, header, arrays)
