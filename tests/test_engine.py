@@ -39,9 +39,9 @@ def fast_config(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_batch(tmp_path_factory, fast_config, warm_cache_at):
+def demo_batch(tmp_path_factory, fast_config):
     out = tmp_path_factory.mktemp("out")
-    cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")  # the reference trainings made
+    cache = tmp_path_factory.mktemp("cache")  # cold: test_identical_initializations_are_trained_once counts
     config = load_config(fast_config)
     report = grade_batch([EXAMPLES], out, config, jobs=2, cache_dir=cache)
     return report, out, config, {r.id: r for r in report.results}
