@@ -28,16 +28,12 @@ class OwnProcesses:
     (autograder.sandbox.host.isolation). Graders and workers live far longer than a walk, so each is
     seen; what another run on the machine starts never is."""
 
-    def __init__(self, root: int | None = None, every: float = 0.05):
+    def __init__(self, root: int | None = None, every: float = 0.2):
         self.root = os.getpid() if root is None else root
         self.pids: set[int] = {self.root}
         self._every = every
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
-
-    def watch(self, root: int) -> None:
-        """Also record what ``root`` (started after this began) starts."""
-        self.pids.add(root)
 
     def _walk(self) -> None:
         tree: dict[int, list[int]] = {}
