@@ -33,6 +33,7 @@ from autograder.rubric.reference import reference_functions, solutions_file
 from autograder.rubric.runner import Failed, Partial, Passed, run_check
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.sandbox.host.grants import sandbox_grants
+from autograder.sandbox.host.uid_cleanup import refresh_world_writable_dirs
 from autograder.sandbox.probes import LocalStudent, PlanRecorder, SandboxStudent, Student
 from autograder.training.queue import TrainingQueue
 from autograder.training.submission_trainer import Carried, SubmissionTrainer, TrainingDeferred
@@ -128,6 +129,8 @@ class Grader:
         self.isolation = isolation or detect_isolation()
         self.grants = [] if self.isolation.namespaces else list(sandbox_grants(
             self.isolation.python_dirs, self.isolation.kit, (*(str(p) for p in hide_extra), *self.course)))
+        if self.isolation.drop_uid:  # what a sandbox uid can write to, as it is for this batch
+            refresh_world_writable_dirs()
         self.zygote = new_zygote(self.isolation)
         self._plan: list[tuple[str, tuple, bool]] | None = None
 

@@ -43,9 +43,10 @@ LEAKS = re.compile(r"_Quiet|DisplayStandIn|DisplayModule|autograder|site-package
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, warm_cache_at):
     out = tmp_path_factory.mktemp("realistic")
-    results = grade_batch([CORPUS], out, load_config(), jobs=2, cache_dir=out / "cache")
+    cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")  # the reference trainings made
+    results = grade_batch([CORPUS], out, load_config(), jobs=2, cache_dir=cache)
     return out, {r.id: r for r in results.results}
 
 

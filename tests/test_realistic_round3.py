@@ -27,9 +27,10 @@ FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".ipynb", ".py") and 
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, warm_cache_at):
     out = tmp_path_factory.mktemp("round3")
-    results = grade_batch(FILES, out, load_config(), jobs=2, cache_dir=out / "cache")
+    cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")  # the reference trainings made
+    results = grade_batch(FILES, out, load_config(), jobs=2, cache_dir=cache)
     return out, {r.id: r for r in results.results}
 
 
