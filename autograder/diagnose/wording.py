@@ -354,7 +354,9 @@ def _offset_exact(f: dict, question: str, words: _Words) -> str:
     same = np.allclose(offsets, offsets[0], rtol=1e-6)
     off = offsets[0]
     term = f"`{'+' if off > 0 else '-'} {num(abs(off))}`"
-    msg = ("Your weights are the seed-3 standard-normal draws times a factor plus a constant: "
+    plan = f.get("plan")
+    drawn = "seed-3 standard-normal draws" if plan is None or plan.code is None else f"draws of {stream(plan)}"
+    msg = (f"Your weights are the {drawn} times a factor plus a constant: "
            + "; ".join(f"W{l} = randn(...) * {num(a)} {'+' if b > 0 else '-'} {num(abs(b))}"
                        for l, a, b in zip(f["layers"], f["factors"], offsets)) + ". ")
     msg += (f"The {term} " if same else "The added constant ")
@@ -370,6 +372,33 @@ def _offset_exact(f: dict, question: str, words: _Words) -> str:
         else:
             msg += " The factor is also off" + label
         msg += f"; to fix it, {words.fix(question)}."
+    return msg
+
+
+def _shortest(x: float, error: float) -> str:
+    """``x`` with the fewest significant digits that stay within two standard errors of it (the
+    constant a student typed, 0.5, rather than the estimate 0.5007)."""
+    for digits in range(1, 5):
+        text = f"{x:.{digits}g}"
+        if abs(float(text) - x) <= 2 * error:
+            return text
+    return num(x)
+
+
+def _offset_spread(f: dict, question: str, words: _Words) -> str:
+    off = f["offset"]
+    value = _shortest(abs(off), f["error"])
+    term = f"`{'+' if off > 0 else '-'} {value}`"
+    spread = ", ".join(f"W{l} of shape {shape_text(sh)} {num(s)} (expected {num(t)})"
+                       for l, sh, s, t in zip(f["layers"], f["shapes"], f["stds"], f["expected"]))
+    msg = (f"Your weights are centred on about {'-' if off < 0 else ''}{value}, not on 0: over the {f['n']} weights of "
+           f"the calls checked their mean is {num(off)}, more than 6 standard errors ({num(f['error'])}) from 0, and "
+           f"every layer is shifted alike. So a constant, {term}, is added to the draws. Initial weights must be "
+           "centred on 0, with both signs equally likely, so that units start different but unbiased. Remove "
+           f"the added term. Their standard deviations: {spread}.")
+    fits = [abs(s / t - 1) <= 0.25 for s, t in zip(f["stds"], f["expected"]) if t > 0]
+    if fits and not all(fits):
+        msg += f" The spread does not fit the expected factor either; to fix it, {words.fix(question)}."
     return msg
 
 
@@ -441,7 +470,9 @@ def _seeding(f: dict, question: str, words: _Words) -> str:
                "layers_dims[l-1]); use those, not a default_rng generator.")
     else:
         msg = f"Your values come from {stream(plan)}."
-    if f["factor_ok"]:
+    if f.get("beside_offset"):
+        msg += " Beside the added constant, the random stream is off too."
+    elif f["factor_ok"]:
         msg += " The factor per layer is right, so only the random stream is off."
     else:
         msg += (" The factor is also off: " + _factor_table(f["layers"], f["found"], f["expected"]) + ".")
@@ -521,6 +552,7 @@ _WRITERS: dict[str, Callable[[dict, str, _Words], str]] = {
     "power-exact": _power_exact,
     "power-nan": _power_nan,
     "offset-exact": _offset_exact,
+    "offset-spread": _offset_spread,
     "scale-exact": _scale_exact,
     "scale-spread": _scale_spread,
     "seeding": _seeding,
