@@ -47,7 +47,15 @@ def random_weights(question: str, layers: list[tuple[int, int]], w_ok: list[int]
     target = Candidate("target", target_full.label, target_full.values[w_ok])
     cands = [Candidate(c.code, c.label, c.values[w_ok], c.exact_only) for c in cands_full]
 
-    # 1. all zeros
+    # 1. draws multiplied by a factor that is 0 (`np.sqrt(2 // n)`: integer division): the zeros of
+    # negative draws keep their sign, -0.0, which np.zeros never gives
+    zeroed = [(l, w) for l, w in zip(ids, ws) if w.size and not np.any(w)]
+    if zeroed and any(np.any(np.signbit(w)) for _, w in zeroed):
+        return [Finding("zero-factor", question, "zero-factor", {
+            "layers": [l for l, _ in zeroed], "fan_in": [layers[l - 1][1] for l, _ in zeroed],
+            "all": len(zeroed) == len(ws)})]
+
+    # 1b. all zeros
     if all(not np.any(w) for w in ws):
         return [Finding("zeros-instead-of-random", question, "zeros-instead-of-random", {"layers": ids})]
 

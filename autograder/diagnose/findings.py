@@ -53,6 +53,7 @@ CODES: dict[str, str] = {
     "wrong-scale-missing-sqrt": "Factor without the square root",
     "wrong-scale-inverted": "Divided where it should multiply (or vice versa)",
     "wrong-scale-other": "Right draws, wrong factor",
+    "zero-factor": "A factor that is 0 (integer division `//`)",
     # seeding and order
     "wrong-seed": "Different seed",
     "not-seeded": "Not seeded (or seed not reproducible)",

@@ -167,12 +167,19 @@ def _starts_at_zero(f: dict, question: str, words: _Words) -> str:
 
 def _stops_early(f: dict, question: str, words: _Words) -> str:
     L = f["layers"]
-    return (f"Your dictionary has no {key_list(f['missing'])}: layers_dims = "
-            f"{f['layers_dims']} describes a network with {L} layers of parameters, so "
-            f"W1..W{L} and b1..b{L} are expected, but your loop stopped after layer "
-            f"{f['last_drawn']}. With `L = len(layers_dims)` (input layer included), the loop "
-            "is `for l in range(1, L)`: range already excludes its end, so "
-            "`range(1, L - 1)` skips the output layer.")
+    msg = (f"Your dictionary has no {key_list(f['missing'])}: layers_dims = "
+           f"{f['layers_dims']} describes a network with {L} layers of parameters, so "
+           f"W1..W{L} and b1..b{L} are expected, but your loop stopped after layer "
+           f"{f['last_drawn']}.")
+    early = (" With `L = len(layers_dims)` (input layer included), the loop is `for l in range(1, L)`: range "
+             "already excludes its end, so `range(1, L - 1)` skips the output layer.")
+    returned = (" a `return parameters` indented inside the loop returns after the first layer: put it after "
+                "the loop, level with `for`.")
+    if f["last_drawn"] == 1 and L >= 3:
+        return msg + " Only layer 1 is there, whatever the number of layers: most likely" + returned
+    if f["last_drawn"] == 1:
+        return msg + early + " Or, if your loop is right:" + returned
+    return msg + early
 
 
 def _wrong_keys(f: dict, question: str, words: _Words) -> str:
@@ -256,9 +263,16 @@ def _transposed(f: dict, question: str, words: _Words) -> str:
 
 def _wrong_shapes(f: dict, question: str, words: _Words) -> str:
     parts = [f"W{l} has shape {shape_text(got)}, expected {shape_text(want)}" for l, got, want in f["pairs"]]
-    return ("Some weight matrices have the wrong shape: " + "; ".join(parts)
-            + ". W_l must have shape (layers_dims[l], layers_dims[l-1]): one row "
-            "per unit of layer l, one column per unit of the previous layer.")
+    msg = ("Some weight matrices have the wrong shape: " + "; ".join(parts)
+           + ". W_l must have shape (layers_dims[l], layers_dims[l-1]): one row "
+           "per unit of layer l, one column per unit of the previous layer.")
+    other = f.get("other_list")
+    if other:
+        msg += (f" Your shapes are those of the layer list {other}, whatever list the function is given: it reads "
+                f"another list than its parameter `{words.dims}`, most likely a list defined outside the function "
+                f"(the notebook's own). Use the parameter `{words.dims}` everywhere inside the "
+                "function.")
+    return msg
 
 
 def _bias_shape(f: dict, question: str, words: _Words) -> str:
@@ -312,6 +326,15 @@ def _zeros_instead_of_random(f: dict, question: str, words: _Words) -> str:
 
 
 # --- distribution, factor, seeding
+
+def _zero_factor(f: dict, question: str, words: _Words) -> str:
+    which = ", ".join(f"W{l}" for l in f["layers"])
+    fans = ", ".join(str(n) for n in f["fan_in"])
+    return (f"{which} {'is' if len(f['layers']) == 1 else 'are'} all zeros, and some of those zeros are -0.0: your "
+            "random draws were multiplied by a factor that is 0 (np.zeros never gives -0.0). "
+            f"For fan-ins of {fans}, a factor written with `//` is 0: `//` is integer division, and `2 // 10` is 0. "
+            f"Use `/`: to fix it, {words.fix(question)}.")
+
 
 def _uniform_exact(f: dict, question: str, words: _Words) -> str:
     msg = ("All your weights are positive: they are exactly "
@@ -547,6 +570,7 @@ _WRITERS: dict[str, Callable[[dict, str, _Words], str]] = {
     "nonzero-biases": _nonzero_biases,
     "random-instead-of-zeros": _random_instead_of_zeros,
     "zeros-instead-of-random": _zeros_instead_of_random,
+    "zero-factor": _zero_factor,
     "uniform-exact": _uniform_exact,
     "uniform-spread": _uniform_spread,
     "power-exact": _power_exact,

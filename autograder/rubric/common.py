@@ -8,6 +8,7 @@ a missing He factor would go unnoticed.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -167,7 +168,11 @@ def assert_structure(r, dims) -> None:
             msg += f" Missing: {missing}."
         if extra:
             msg += f" Unexpected: {extra}."
-        raise AssertionError(msg + _key_hint(found, want, L))
+        hint = _key_hint(found, want, L)
+        if extra and not missing and not hint:
+            hint = (" The dictionary must hold only the parameters W1, b1, ..., WL, bL: remove the other keys "
+                    "(keep other values in variables of their own).")
+        raise AssertionError(msg + hint)
     for l in range(1, L + 1):
         for key, shape in ((f"W{l}", (dims[l], dims[l - 1])), (f"b{l}", (dims[l], 1))):
             e = r.entry(key)
@@ -205,6 +210,10 @@ def assert_types(r) -> None:
                 raise AssertionError(f"{call_text(r)}: {key} is `None`, not a numpy array: the line that sets it still "
                                      "holds the template's `None` (or calls something that returns nothing). Set it "
                                      "with np.random.randn(...) or np.zeros(...) as the exercise asks.")
+            if not re.fullmatch(r"[Wb][1-9]\d*", str(key)):
+                raise AssertionError(f"{call_text(r)}: {key} is {kind}, and `{key}` is not one of the parameters "
+                                     "W1, b1, ..., WL, bL: the dictionary must hold only those. Remove the key "
+                                     f"`{key}`.")
             raise AssertionError(f"{call_text(r)}: {key} is {kind}; expected a numpy array (np.ndarray). "
                                  "Build it with np.zeros or np.random.randn"
                                  + (" rather than a list." if kind in ("a list", "a tuple") else "."))
