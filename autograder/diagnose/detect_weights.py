@@ -128,9 +128,10 @@ def random_weights(question: str, layers: list[tuple[int, int]], w_ok: list[int]
     absolute = fit_factors(ws, [np.abs(std_draws[i]) for i in w_ok]) is not None
     if (finite.size >= 10 and not absolute and np.all(finite >= 0) and np.any(finite > 0)
             and finite.max() <= 3.0 * finite.mean() and finite.min() <= 0.25 * finite.max()):
-        return [Finding("uniform-instead-of-normal", question, "uniform-spread", {
+        found = [Finding("uniform-instead-of-normal", question, "uniform-spread", {
             "count": int(finite.size), "mean": float(finite.mean()), "largest": float(finite.max())},
             confidence="medium")]
+        return found + _differs_when_repeated(question, ws, ids, extra)
 
     # 5. no plan regenerates them, but every layer of every call is shifted by the same constant: an
     # offset on unseeded (or otherwise drawn) weights, np.random.randn(...) * 0.01 + 0.5 with no seed
@@ -178,13 +179,18 @@ def _offset_spread(question: str, ws: list[np.ndarray], ids: list[int], target: 
         "layers": ids, "means": [float(np.mean(w)) for w in ws], "stds": [float(np.std(w, ddof=1)) for w in ws],
         "offset": offset, "error": error, "expected": list(target.values), "shapes": [tuple(w.shape) for w in ws],
         "n": int(sum(w.size for w in layers))}, confidence="medium")]
+    return out + _differs_when_repeated(question, ws, ids, extra)
+
+
+def _differs_when_repeated(question: str, ws: list[np.ndarray], ids: list[int],
+                           extra: Mapping[str, Any]) -> list[Finding]:
+    """The missing seed beside another mistake of the distribution: a second call differs."""
     repeat = as_arrays(extra.get("repeat"))
-    if repeat:
-        again = [repeat.get(f"W{l}") for l in ids]
-        if all(r is not None and r.shape == w.shape for r, w in zip(again, ws)) and \
-                any(not np.array_equal(r, w) for r, w in zip(again, ws)):
-            out.append(Finding("not-seeded", question, "not-seeded-repeat", {"spread_ok": False, "n": 0}))
-    return out
+    again = [repeat.get(f"W{l}") for l in ids] if repeat else []
+    if again and all(r is not None and r.shape == w.shape for r, w in zip(again, ws)) and \
+            any(not np.array_equal(r, w) for r, w in zip(again, ws)):
+        return [Finding("not-seeded", question, "not-seeded-repeat", {"spread_ok": False, "n": 0})]
+    return []
 
 
 def _seeding_and_spread(question: str, ws: list[np.ndarray], ids: list[int], target: Candidate,

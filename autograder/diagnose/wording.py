@@ -49,6 +49,8 @@ _SCALE_WHY = {
                            "number of inputs of each unit (fan-in).",
     "wrong-scale-missing-sqrt": "The factor is the variance, not the standard deviation: the "
                                 "square root is missing.",
+    "wrong-scale-sqrt-part": "The square root covers only the 2: the division by n_{l-1} must be inside "
+                             "it, `np.sqrt(2 / layers_dims[l-1])`.",
     "wrong-scale-inverted": "The factor is the reciprocal of the expected one: the draw was "
                             "divided where it should be multiplied, or multiplied where it "
                             "should be divided.",
