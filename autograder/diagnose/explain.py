@@ -492,12 +492,13 @@ class LoadContext:
         out = f"Line {line} reads `{_quote(text)}`."
         params = self._params(function)
         if "Cannot interpret" in message and "data type" in message and "zeros" in text:
-            out += (" np.zeros takes the shape as one tuple, with double parentheses: "
+            out += (" np.zeros takes the shape as one tuple: write it with double parentheses, "
                     "`np.zeros((layers_dims[l], layers_dims[l-1]))`; in `np.zeros(a, b)` the second number is read "
                     "as the data type.")
         elif "cannot be interpreted as an integer" in message and "tuple" in message and "randn" in text:
-            out += (" np.random.randn takes the sizes as separate numbers, without the inner parentheses: "
-                    "`np.random.randn(layers_dims[l], layers_dims[l-1])` (np.zeros is the one that takes a tuple).")
+            out += (" np.random.randn takes the sizes as separate numbers: write them without the inner "
+                    "parentheses, `np.random.randn(layers_dims[l], layers_dims[l-1])` (np.zeros is the one that "
+                    "takes a tuple).")
         elif "concatenate str" in message and "+" in text:
             out += " A key is built from a string and a number: write `'W' + str(l)` (and `'b' + str(l)`)."
         elif exception in ("MemoryError", "_ArrayMemoryError"):
@@ -507,8 +508,8 @@ class LoadContext:
             if other:
                 out += other
             else:
-                out += (" An index runs past the end of the layer list: with `L = len(layers_dims)`, the loop is "
-                        "`for l in range(1, L)`, so `layers_dims[l]` stays inside it.")
+                out += (" An index runs past the end of the layer list: with `L = len(layers_dims)`, loop with "
+                        "`for l in range(1, L)`, so that `layers_dims[l]` stays inside it.")
         return out
 
     def _other_list(self, text: str, params: list[str]) -> str:
@@ -542,7 +543,7 @@ def not_implemented(function: str, call: str, context: LoadContext | None = None
     origin, first, lines = at
     line = next((first + i for i, x in enumerate(lines) if "NotImplementedError" in x), first)
     return (f"{text}. The template's `raise NotImplementedError(...)` line is still there "
-            f"({context.place(origin, line)}): replace it with your code.")
+            f"({context.place(origin, line)}): remove it and write your code in its place.")
 
 
 def sentence(text: str) -> str:

@@ -482,6 +482,11 @@ def _seeding(f: dict, question: str, words: _Words) -> str:
                f"{len(f['found'])} got the first numbers and W1 the last. Draw the layers in order "
                "l = 1, 2, ..., L (`for l in range(1, L)`), because each draw continues the "
                "stream where the previous one stopped.")
+    elif plan.code == "wrong-seed" and plan.per_layer:
+        seed = "l" if plan.seed == 0 else f"l {'+' if plan.seed > 0 else '-'} {abs(plan.seed)}"
+        msg = (f"Your values are exactly the draws of `np.random.seed({seed})` called inside the loop: every layer "
+               "starts its own stream. Call `np.random.seed(3)` once, at the top of the function as in the "
+               "template, and remove the seed in the loop: the grader compares the seeded values.")
     elif plan.code == "wrong-seed":
         how = " inside the loop" if plan.reseed else ""
         msg = (f"Your values are exactly the standard-normal draws of seed {plan.seed}{how}, not "

@@ -223,7 +223,7 @@ def assert_types(r) -> None:
                                  "expected a plain np.ndarray.")
         if not str(e.get("dtype", "")).startswith("float"):
             raise AssertionError(f"{call_text(r)}: {key} has dtype {e.get('dtype')}; expected a float dtype (float64). "
-                                 "np.zeros(shape) and np.random.randn give float64; do not pass dtype=int.")
+                                 "np.zeros(shape) and np.random.randn give float64: remove the `dtype=int`.")
         a = r.arrays.get(key)
         if a is not None and not np.all(np.isfinite(a)):
             n_nan, n_inf = int(np.isnan(a).sum()), int(np.isinf(a).sum())
@@ -276,8 +276,11 @@ def assert_arguments(student: Student, function, dims, *extra, reference=None) -
     if named:
         raise AssertionError(named[0].upper() + named[1:])
     if as_list.mutated:
-        raise AssertionError(f"{call_text(as_list)} changed the list it was given (layers_dims); "
-                             "a function should read its argument, not modify it.")
+        named = [p.get("name") for p in as_list.signature or [] if p.get("kind") == "positional"]
+        name = named[0] if named else "layers_dims"
+        raise AssertionError(f"{call_text(as_list)} changed the list it was given (`{name}`): a function should "
+                             "read its argument, not modify it (`.pop`, `.append`, `.insert` or an assignment into "
+                             f"it change the caller's list too). Use a copy if you need one: `list({name})`.")
     as_tuple = student.call(function, list(dims), *extra, as_tuple=True)
     differ = []
     for k, v in as_list.arrays.items():

@@ -318,7 +318,7 @@ class SandboxStudent(MemoisedStudent):
             reply = self._answer(function, args, as_tuple)
         except ProbeTimeout as exc:
             hint = self.context.hung_hint(function) if self.context is not None else ""
-            self.hung[function] = str(exc) + hint
+            self.hung[function] = (explain.sentence(str(exc)) + hint) if hint else str(exc)
             raise ProbeFailure(self.hung[function], f"{function}: did not return") from None
         except SandboxError as exc:
             raise ProbeFailure(str(exc)) from None

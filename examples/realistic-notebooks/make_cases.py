@@ -111,13 +111,13 @@ def draw(q: str, expr: str) -> list[str]:
     return [RIGHT[q][0].split(" = ", 1)[0] + " = " + expr, RIGHT[q][1]]
 
 
-# name -> notebook text, function, must, must_not, cell
-CASES: dict[str, tuple[str, str, list[str], list[str], bool]] = {}
+# name -> notebook text, function, must, must_not, cell, score (None: not fixed by the case)
+CASES: dict[str, tuple[str, str, list[str], list[str], bool, float | None]] = {}
 
 
-def case(name: str, q: str, text: str, must, must_not=(), cell: bool = False) -> None:
+def case(name: str, q: str, text: str, must, must_not=(), cell: bool = False, score: float | None = None) -> None:
     assert name not in CASES, name
-    CASES[name] = (text, FUNCTIONS[q], list(must), list(must_not), cell)
+    CASES[name] = (text, FUNCTIONS[q], list(must), list(must_not), cell, score)
 
 
 RANDN = "np.random.randn(layers_dims[l], layers_dims[l-1])"
@@ -126,24 +126,26 @@ HE = f"{RANDN} * np.sqrt(2 / layers_dims[l-1])"
 
 # ---- the scale
 case("random_hardcoded_001", "random", build(body={"random": draw("random", f"{RANDN} * 0.01")}),
-     ["`* 0.01`", "scale"])
+     ["`* 0.01`", "x0.01 (expected x10)", "ignores its `scale`"])
 case("he_scale_001", "he", build(body={"he": draw("he", f"{RANDN} * 0.01")}),
-     ["`* 0.01`", "np.sqrt(2 / n_{l-1})"])
-case("he_sqrt_one_over_n", "he", build(body={"he": draw("he", f"{RANDN} * np.sqrt(1 / layers_dims[l-1])")}),
-     ["sqrt(1 / n_{l-1})", "np.sqrt(2 / n_{l-1})"])
-case("he_times_10", "he", build(body={"he": draw("he", f"{RANDN} * 10")}), ["`* 10`"])
-case("deep_sqrt_two_over_n", "deep", build(body={"deep": draw("deep", f"{RANDN_DEEP} * np.sqrt(2 / layer_dims[l-1])")}),
-     ["sqrt(2 / n_{l-1})"])
-case("deep_scale_001", "deep", build(body={"deep": draw("deep", f"{RANDN_DEEP} * 0.01")}), ["`* 0.01`"])
+     ["`* 0.01`", "x0.6325", "np.sqrt(2 / layers_dims[l-1])"])
+case("he_lecun_factor", "he", build(body={"he": draw("he", f"{RANDN} * np.sqrt(1 / layers_dims[l-1])")}),
+     ["LeCun factor sqrt(1/n_{l-1})", "x0.4472 (expected x0.6325)", "np.sqrt(2 / layers_dims[l-1])"])
+case("he_factor_10", "he", build(body={"he": draw("he", f"{RANDN} * 10")}), ["`* 10`", "x10 (expected x0.6325)"])
+case("deep_he_factor", "deep", build(body={"deep": draw("deep", f"{RANDN_DEEP} * np.sqrt(2 / layer_dims[l-1])")}),
+     ["He's factor sqrt(2/n_{l-1})", "x0.6325 (expected x0.4472)", "np.sqrt(layer_dims[l-1])"])
+case("deep_scale_001", "deep", build(body={"deep": draw("deep", f"{RANDN_DEEP} * 0.01")}), ["`* 0.01`", "x0.01 (expected x0.4472)"])
 case("he_sqrt_of_2_over_n_misplaced", "he",
-     build(body={"he": draw("he", f"{RANDN} * np.sqrt(2) / layers_dims[l-1]")}), ["np.sqrt(2 / n_{l-1})"])
+     build(body={"he": draw("he", f"{RANDN} * np.sqrt(2) / layers_dims[l-1]")}),
+     ["np.sqrt(2) / layers_dims[l-1]", "x0.2828 (expected x0.6325)", "np.sqrt(2 / layers_dims[l-1])"])
 case("he_integer_division", "he", build(body={"he": draw("he", f"{RANDN} * np.sqrt(2 // layers_dims[l-1])")}),
-     ["`//`", "all zeros"])
+     ["`//`", "integer division", "W1, W2 are all zeros", "expected -1.1785763"], ["Zero weights where random ones were asked"])
 
 # ---- fan-in and fan-out, shapes
-case("he_fan_out", "he", build(body={"he": draw("he", f"{RANDN} * np.sqrt(2 / layers_dims[l])")}), ["fan-out"])
+case("he_sqrt2_over_fan_out", "he", build(body={"he": draw("he", f"{RANDN} * np.sqrt(2 / layers_dims[l])")}),
+     ["fan-out", "x0.7071 (expected x0.6325)"])
 case("deep_fan_out", "deep", build(body={"deep": draw("deep", f"{RANDN_DEEP} / np.sqrt(layer_dims[l])")}),
-     ["fan-out"])
+     ["fan-out", "x0.5 (expected x0.4472)"])
 case("zeros_transposed", "zeros", build(body={"zeros": ["parameters['W' + str(l)] = np.zeros((layers_dims[l-1], layers_dims[l]))",
                                                         RIGHT["zeros"][1]]}),
      ["(4, 5)", "(5, 4)", "swapped"])
@@ -155,7 +157,7 @@ case("he_square_weights", "he", build(body={"he": draw("he", "np.random.randn(la
 # ---- biases
 case("random_bias_random", "random", build(body={"random": [RIGHT["random"][0],
                                                             "parameters['b' + str(l)] = np.random.randn(layers_dims[l], 1) * scale"]}),
-     ["not all zeros", "np.zeros((4, 1))"])
+     ["not all zeros", "largest |value|", "np.zeros((4, 1))", "drawn at random"])
 case("deep_bias_1d", "deep", build(body={"deep": [RIGHT["deep"][0], "parameters['b' + str(l)] = np.zeros(layer_dims[l])"]}),
      ["(4,)", "(4, 1)"])
 case("zeros_bias_1d_tuple", "zeros", build(body={"zeros": [RIGHT["zeros"][0], "parameters['b' + str(l)] = np.zeros((layers_dims[l],))"]}),
@@ -170,9 +172,9 @@ case("random_keys_underscore", "random", build(body={"random": [x.replace("'W'",
                                                                 for x in RIGHT["random"]]}),
      ["'W_1'", "'W1'"])
 case("deep_key_int_concat", "deep", build(body={"deep": [x.replace("str(l)", "l") for x in RIGHT["deep"]]}),
-     ["TypeError", "str(l)"], cell=True)
+     ["TypeError", "`parameters['W' + l] =", "'W' + str(l)"], cell=True)
 case("random_extra_keys", "random", build(body={"random": RIGHT["random"] + ["parameters['n' + str(l)] = layers_dims[l]"]}),
-     ["'n1'"])
+     ["'n1'", "Unexpected", "remove the other keys"], ["Build it with"])
 
 # ---- the loop
 case("zeros_range_from_zero", "zeros", build(cell={"zeros": cell_text("zeros", loop="for l in range(L):")}),
@@ -182,9 +184,9 @@ case("he_stops_early", "he", build(cell={"he": cell_text("he", loop="for l in ra
 case("deep_len_minus_one", "deep", build(cell={"deep": cell_text("deep", length="len(layer_dims) - 1")}),
      ["W4", "stops one layer early"])
 case("random_one_past_the_end", "random", build(cell={"random": cell_text("random", loop="for l in range(1, L + 1):")}),
-     ["IndexError", "range(1, L)"], cell=True)
+     ["IndexError", "Line 7 reads", "for l in range(1, L)"], cell=True)
 case("he_return_in_loop", "he", build(cell={"he": cell_text("he", ret="        return parameters")}),
-     ["W2", "return parameters"])
+     ["Missing: ['W2', 'b2']", "inside the loop", "return parameters"])
 
 # ---- the draws and the seed
 case("random_rand_uniform", "random", build(body={"random": draw("random", "np.random.rand(layers_dims[l], layers_dims[l-1]) * scale")}),
@@ -194,7 +196,7 @@ case("he_rand_uniform", "he", build(body={"he": draw("he", HE.replace("randn", "
 case("he_seed_in_loop", "he", build(seed={"he": ""}, body={"he": ["np.random.seed(3)"] + RIGHT["he"]}),
      ["inside the loop"])
 case("deep_seed_per_layer", "deep", build(seed={"deep": ""}, body={"deep": ["np.random.seed(l)"] + RIGHT["deep"]}),
-     ["np.random.seed(3)"])
+     ["`np.random.seed(l)` called inside the loop", "np.random.seed(3)"], ["Not seeded"])
 case("he_seed_1", "he", build(seed={"he": "np.random.seed(1)"}), ["seed 1", "np.random.seed(3)"])
 case("random_seed_42", "random", build(seed={"random": "np.random.seed(42)"}), ["seed 42", "np.random.seed(3)"])
 case("random_seed_after_loop", "random", build(cell={"random": cell_text("random", seed="", ret="    np.random.seed(3)\n    return parameters")}),
@@ -204,42 +206,42 @@ case("he_default_rng", "he", build(seed={"he": "rng = np.random.default_rng(3)"}
                                    body={"he": draw("he", "rng.standard_normal((layers_dims[l], layers_dims[l-1])) * np.sqrt(2 / layers_dims[l-1])")}),
      ["default_rng", "np.random.seed(3)"])
 case("random_zeros_weights", "random", build(body={"random": draw("random", "np.zeros((layers_dims[l], layers_dims[l-1]))")}),
-     ["zeros", "np.random.randn"])
+     ["W1, W2) are zero", "expected -18.634927, found 0", "np.random.randn"])
 
 # ---- what comes back
 case("zeros_returns_list", "zeros", build(cell={"zeros": cell_text("zeros", ret="    return list(parameters.values())")}),
-     ["a list", "dictionary"])
+     ["returned a list", "return parameters"], ["array([["], cell=True)
 case("he_returns_tuple", "he", build(cell={"he": cell_text("he", ret="    return parameters, L")}),
-     ["a tuple", "return parameters"])
+     ["returned a tuple", "return parameters, L", "`return parameters`"], ["array([["], cell=True)
 case("random_prints", "random", build(cell={"random": cell_text("random", ret="    print(parameters)")}),
      ["`None`", "return parameters"])
 case("deep_uses_global", "deep", build(body={"deep": [x.replace("layer_dims", "layers_dims") for x in RIGHT["deep"]]}),
-     ["layers_dims", "layer_dims"])
-case("he_float32", "he", build(body={"he": draw("he", f"({HE}).astype(np.float32)")}), ["float32", "float64"])
+     ["(10, 2)", "expected (4, 5)", "[2, 10, 5]", "parameter `layer_dims`"], ["double parentheses"], cell=True)
+case("he_float32", "he", build(body={"he": draw("he", f"({HE}).astype(np.float32)")}), [], score=40)
 case("zeros_int_dtype", "zeros", build(body={"zeros": ["parameters['W' + str(l)] = np.zeros((layers_dims[l], layers_dims[l-1]), dtype=int)",
                                                        "parameters['b' + str(l)] = np.zeros((layers_dims[l], 1), dtype=int)"]}),
-     ["int64", "float"])
+     ["dtype int64", "float64", "dtype=int"])
 
 # ---- code that does not run
 case("deep_not_implemented", "deep", build(cell={"deep": "".join(c for c in _graded_cells(json.loads(NOTEBOOK.read_text(encoding="utf-8")))["deep"]["source"])}),
-     ["NotImplementedError", "not implemented yet"], ["Traceback"], cell=True)
+     ["NotImplementedError", "not implemented yet", "write your code in its place"], ["Traceback"], cell=True)
 case("he_name_typo", "he", build(body={"he": [x.replace("layers_dims[l-1]", "layer_dims[l-1]") for x in RIGHT["he"][:1]] + RIGHT["he"][1:]}),
-     ["NameError", "layer_dims"], cell=True)
+     ["NameError", "'layer_dims'", "Likely a typo: `layers_dims` is your function's parameter"], cell=True)
 case("random_endless_while", "random", build(cell={"random": cell_text("random", loop="l = 1\n    while l < L:")}),
-     ["10 s"], cell=True)
+     ["did not return within 10 s", "`while l < L:`"], cell=True)
 case("deep_huge_allocation", "deep", build(body={"deep": draw("deep", "np.random.randn(layer_dims[l], layer_dims[l-1] * 10**10) / np.sqrt(layer_dims[l-1])")}),
-     ["memory"], cell=True)
+     ["MemoryError", "(4, 50000000000)", "Line 18 reads"], ["_ArrayMemoryError"], cell=True)
 case("zeros_single_parentheses", "zeros", build(body={"zeros": ["parameters['W' + str(l)] = np.zeros(layers_dims[l], layers_dims[l-1])",
                                                                 RIGHT["zeros"][1]]}),
-     ["TypeError", "np.zeros((layers_dims[l], layers_dims[l-1]))"], cell=True)
+     ["TypeError", "Cannot interpret '5' as a data type", "np.zeros((layers_dims[l], layers_dims[l-1]))", "double parentheses"], cell=True)
 case("he_randn_tuple", "he", build(body={"he": draw("he", "np.random.randn((layers_dims[l], layers_dims[l-1])) * np.sqrt(2 / layers_dims[l-1])")}),
-     ["TypeError", "np.random.randn(layers_dims[l], layers_dims[l-1])"], cell=True)
+     ["TypeError", "np.random.randn(layers_dims[l], layers_dims[l-1])", "without the inner parentheses"], cell=True)
 case("deep_pops_argument", "deep", build(cell={"deep": (
     "def initialize_parameters_deep(layer_dims):\n    np.random.seed(3)\n    parameters = {}\n"
     "    n_prev = layer_dims.pop(0)\n    for l, n in enumerate(layer_dims, start=1):\n"
     "        parameters['W' + str(l)] = np.random.randn(n, n_prev) / np.sqrt(n_prev)\n"
     "        parameters['b' + str(l)] = np.zeros((n, 1))\n        n_prev = n\n    return parameters\n")}),
-     ["changed the list"])
+     ["changed the list", "`layer_dims`", "list(layer_dims)"])
 
 # ---- combinations, and offsets on unseeded weights (issue 24's gap)
 case("random_offset_unseeded", "random", build(seed={"random": ""}, body={"random": draw("random", f"{RANDN} * scale + 0.5")}),
@@ -250,13 +252,13 @@ case("deep_offset_after_wrong_seed", "deep", build(seed={"deep": "np.random.seed
                                                    body={"deep": draw("deep", f"{RANDN_DEEP} / np.sqrt(layer_dims[l-1]) + 1")}),
      ["`+ 1`", "np.random.seed(3)"], ["only the seeding"])
 case("random_scale_and_offset_unseeded", "random", build(seed={"random": ""}, body={"random": draw("random", f"{RANDN} * 0.01 + 0.5")}),
-     ["`+ 0.5`", "`* 0.01`"], ["only the seeding"])
+     ["`+ 0.5`", "(expected 10)", "`scale`", "np.random.seed(3)"], ["only the seeding", "np.random.rand (uniform)"])
 case("he_seed_1_and_001", "he", build(seed={"he": "np.random.seed(1)"}, body={"he": draw("he", f"{RANDN} * 0.01")}),
      ["`* 0.01`", "np.random.seed(3)"], ["only the seeding"])
 case("he_fan_out_unseeded", "he", build(seed={"he": ""}, body={"he": draw("he", f"{RANDN} * np.sqrt(2 / layers_dims[l])")}),
      ["fan-out", "np.random.seed(3)"], ["only the seeding"])
 case("random_rand_unseeded", "random", build(seed={"random": ""}, body={"random": draw("random", "np.random.rand(layers_dims[l], layers_dims[l-1]) * scale")}),
-     ["np.random.rand", "np.random.seed(3)"], ["only the seeding"])
+     ["np.random.rand", "np.random.seed(3)"], ["only the seeding", "A constant added"])
 
 # ---- hostile text in a markdown answer (the nbgrader feedback page renders it; the grade ignores it)
 case("markdown_with_script", "he", build(body={"he": draw("he", f"{RANDN} * 0.01")},
@@ -268,9 +270,10 @@ def main() -> None:
     for old in HERE.glob("*.ipynb"):
         old.unlink()
     expectations = {}
-    for name, (text, function, must, must_not, cell) in CASES.items():
+    for name, (text, function, must, must_not, cell, score) in CASES.items():
         (HERE / f"{name}.ipynb").write_text(text, encoding="utf-8")
-        expectations[f"{name}.ipynb"] = {"function": function, "must": must, "must_not": must_not, "cell": cell}
+        expectations[f"{name}.ipynb"] = {"function": function, "must": must, "must_not": must_not, "cell": cell,
+                                         "score": score}
     header = ("# Written by make_cases.py: per notebook, the function whose messages are read, what they must and "
               "must not say, and whether they point at the student's cell.\n")
     (HERE / "expectations.yaml").write_text(header + yaml.safe_dump(expectations, sort_keys=True, allow_unicode=True),
