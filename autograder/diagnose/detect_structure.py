@@ -170,8 +170,9 @@ def _other_list(layers: list[tuple[int, int]], returned: Mapping[str, np.ndarray
     """The layer list the weights were built for, when they chain (each W's columns the rows of the one
     before) into a list other than the one the function was given: the function read another list
     (the notebook's global ``layers_dims`` inside ``def f(layer_dims)``). None otherwise."""
-    ws = [returned.get(f"W{l}") for l in range(1, len(layers) + 1)]
-    if any(w is None or w.ndim != 2 for w in ws) or len(ws) < 2:
+    found = [returned.get(f"W{l}") for l in range(1, len(layers) + 1)]
+    ws = [w for w in found if w is not None and w.ndim == 2]
+    if len(ws) != len(found) or len(ws) < 2:
         return None
     chain = [int(ws[0].shape[1])] + [int(w.shape[0]) for w in ws]
     if any(int(w.shape[1]) != chain[i] for i, w in enumerate(ws)):

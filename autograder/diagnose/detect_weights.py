@@ -186,8 +186,9 @@ def _differs_when_repeated(question: str, ws: list[np.ndarray], ids: list[int],
                            extra: Mapping[str, Any]) -> list[Finding]:
     """The missing seed beside another mistake of the distribution: a second call differs."""
     repeat = as_arrays(extra.get("repeat"))
-    again = [repeat.get(f"W{l}") for l in ids] if repeat else []
-    if again and all(r is not None and r.shape == w.shape for r, w in zip(again, ws)) and \
+    found = [repeat.get(f"W{l}") for l in ids] if repeat else []
+    again = [r for r in found if r is not None]
+    if again and len(again) == len(found) and all(r.shape == w.shape for r, w in zip(again, ws)) and \
             any(not np.array_equal(r, w) for r, w in zip(again, ws)):
         return [Finding("not-seeded", question, "not-seeded-repeat", {"spread_ok": False, "n": 0})]
     return []

@@ -538,7 +538,7 @@ def not_defined(function: str) -> str:
 def not_implemented(function: str, call: str, context: LoadContext | None = None) -> str:
     text = f"{function} is not implemented yet: {call} raised NotImplementedError"
     at = context.definition(function) if context is not None else None
-    if at is None:
+    if context is None or at is None:
         return text
     origin, first, lines = at
     line = next((first + i for i, x in enumerate(lines) if "NotImplementedError" in x), first)

@@ -276,8 +276,8 @@ def assert_arguments(student: Student, function, dims, *extra, reference=None) -
     if named:
         raise AssertionError(named[0].upper() + named[1:])
     if as_list.mutated:
-        named = [p.get("name") for p in as_list.signature or [] if p.get("kind") == "positional"]
-        name = named[0] if named else "layers_dims"
+        positional = [p.get("name") for p in as_list.signature or [] if p.get("kind") == "positional"]
+        name = positional[0] if positional else "layers_dims"
         raise AssertionError(f"{call_text(as_list)} changed the list it was given (`{name}`): a function should "
                              "read its argument, not modify it (`.pop`, `.append`, `.insert` or an assignment into "
                              f"it change the caller's list too). Use a copy if you need one: `list({name})`.")
