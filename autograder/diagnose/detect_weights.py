@@ -160,10 +160,13 @@ def _offset_spread(question: str, ws: list[np.ndarray], ids: list[int], target: 
         if other is not None:
             samples.append((other[0], other[1]))
     layers = [w for sample, _ in samples for w in sample]
+    expected = [float(s) for _, tg in samples for s in tg.values]
     if sum(w.size for w in layers) < 10 or any(w.size < 3 or not np.all(np.isfinite(w)) for w in layers):
         return []
     means = np.array([float(np.mean(w)) for w in layers])
-    variances = np.array([max(float(np.var(w, ddof=1)), 1e-300) / w.size for w in layers])
+    # Each layer's variance is never taken below the expected one: a small layer's sample variance
+    # can come out tiny by chance and would make its mean look significant (fewer alarms, not more).
+    variances = np.array([max(float(np.var(w, ddof=1)), s * s, 1e-300) / w.size for w, s in zip(layers, expected)])
     weights = 1.0 / variances
     offset = float(np.sum(weights * means) / np.sum(weights))  # inverse-variance pooled mean
     error = float(1.0 / np.sqrt(np.sum(weights)))
