@@ -210,8 +210,8 @@ def _notebooks(release: Path, folder: Path) -> dict[str, Path]:
 
 
 # Raw HTML a student may type in a Markdown cell: each part would run in a page that renders it.
-MARKDOWN_PAYLOAD = ("My answer: <script>alert('initgrade-md')</script> <img src=x onerror=alert('initgrade-img')> "
-                    "[see](javascript:alert('initgrade-link')) <b onmouseover=alert('initgrade-b')>bold</b> **kept**")
+MARKDOWN_PAYLOAD = ("My answer: <script>alert('xssmark-md')</script> <img src=x onerror=alert('xssmark-img')> "
+                    "[see](javascript:alert('xssmark-link')) <b onmouseover=alert('xssmark-b')>bold</b> **kept**")
 
 
 def _run(cmd: list[str], env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -300,10 +300,10 @@ def test_nbgrader_feedback_shows_a_students_markdown_html_as_text(nbgrader_class
     course = nbgrader_class["course"]
     page = (course / "feedback" / "honest_good" / A / "initialization.html").read_text(encoding="utf-8")
     assert "<strong>kept</strong>" in page  # the Markdown is still rendered
-    assert "&lt;script&gt;alert('initgrade-md')&lt;/script&gt;" in page
-    live = re.search(r"<[A-Za-z][^<>]*initgrade-[^<>]*>", page)  # a real tag carrying the payload's marker
+    assert "&lt;script&gt;alert('xssmark-md')&lt;/script&gt;" in page
+    live = re.search(r"<[A-Za-z][^<>]*xssmark-[^<>]*>", page)  # a real tag carrying the payload's marker
     assert live is None, live.group(0)
-    assert "<script>alert('initgrade" not in page and 'href="javascript:' not in page and "<img src=x" not in page
+    assert "<script>alert('xssmark" not in page and 'href="javascript:' not in page and "<img src=x" not in page
 
 
 def test_safe_markdown_keeps_formatting_and_writes_html_out():
@@ -312,7 +312,7 @@ def test_safe_markdown_keeps_formatting_and_writes_html_out():
     html = safe_markdown(MARKDOWN_PAYLOAD + "\n\n| a | b |\n|---|---|\n| 1 | `x < y` |\n\n<iframe src=x></iframe>")
     assert "<strong>kept</strong>" in html and "<td><code>x &lt; y</code></td>" in html
     assert "<script" not in html and "<iframe" not in html and "<img" not in html and "<b " not in html
-    assert "javascript:" not in html.replace("alert('initgrade-link')", "")
+    assert "javascript:" not in html.replace("alert('xssmark-link')", "")
     assert "&lt;script&gt;" in html and "&lt;iframe" in html
 
 
