@@ -75,8 +75,11 @@ class Limits(_Strict):
                             "MB (a correct one: 0.2 MB).")
     intake_seconds: float = Field(gt=0, description="Seconds to read a submission (notebook JSON, magics, "
                                   "parsing), wall clock.")
-    code_kb: int = Field(gt=0, description="Code in a submission's cells or modules, KB (parsing it takes about "
-                         "300 MB per MB).")
+    code_kb: int = Field(gt=0, description="Code in a submission's cells or modules, KB of UTF-8, all files "
+                         "read together (parsing it takes about 300 MB per MB).")
+    code_cells: int = Field(default=500, gt=0, description="Code cells of a submission's notebook (the "
+                            "assignment's has 23; each cell is read, rewritten and loaded on its own, so their "
+                            "number multiplies the grader's work).")
     grader_memory_mb: int = Field(default=200, ge=64, description="Memory the grader may spend reading one "
                                   "submission, MB beyond its own (the reading runs in a child process with this "
                                   "cap; a submission over it gets an error row and the batch goes on; a normal "

@@ -28,10 +28,12 @@ from autograder.feedback.evidence import TrainingLog, gather_evidence
 from autograder.intake import Submission
 from autograder.intake.bounded import read_submission
 from autograder.rubric import check_title, collect_checks
+from autograder.rubric.call_plan import plan_key, read_plan, write_plan
 from autograder.rubric.common import PartialCredit
-from autograder.rubric.reference import reference_functions
+from autograder.rubric.reference import reference_functions, solutions_file
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.sandbox.host.grants import sandbox_grants
+from autograder.sandbox.host.uid_cleanup import refresh_world_writable_dirs
 from autograder.sandbox.probes import LocalStudent, PlanRecorder, ProbeFailure, SandboxStudent
 from autograder.training.queue import Carried, ResumedTrainer, TrainingDeferred, TrainingQueue
 from autograder.training.trainer import Trainer
@@ -211,21 +213,38 @@ class Grader:
         self.isolation = isolation or detect_isolation()
         self.grants = [] if self.isolation.namespaces else list(sandbox_grants(
             self.isolation.python_dirs, self.isolation.kit, tuple(str(p) for p in hide_extra)))
+        if self.isolation.drop_uid:  # what a sandbox uid can write to, as it is for this batch
+            refresh_world_writable_dirs()
         self.zygote = new_zygote(self.isolation)
         self._plan: list[tuple[str, tuple, bool]] | None = None
 
     def call_plan(self) -> list[tuple[str, tuple, bool]]:
         """The calls the checks make of a correct submission, in order (recorded once, on the
-        reference solutions, with every training left out): what ``prefetch`` asks in one exchange."""
+        reference solutions, with every training left out): what ``prefetch`` asks in one exchange.
+        Kept in the signed training cache when there is one (autograder.rubric.call_plan)."""
         if self._plan is None:
-            recorder = PlanRecorder(LocalStudent(self.reference))
-            for q, c in self.checks:
-                try:
-                    self.run_check(q, c, recorder, TrainingLog(_NoTraining(self.trainer)))
-                except TrainingDeferred:
-                    pass
-            self._plan = recorder.plan
+            store = getattr(self.trainer, "store", None)
+            key = self._plan_key() if store is not None else ""
+            self._plan = read_plan(store, key, self.config.functions) if store is not None else None
+            if self._plan is None:
+                self._plan = self.record_call_plan()
+                if store is not None:
+                    write_plan(store, key, self._plan)
         return self._plan
+
+    def record_call_plan(self) -> list[tuple[str, tuple, bool]]:
+        """Run the checks on the reference solutions, trainings left out, and record their calls."""
+        recorder = PlanRecorder(LocalStudent(self.reference))
+        for q, c in self.checks:
+            try:
+                self.run_check(q, c, recorder, TrainingLog(_NoTraining(self.trainer)))
+            except TrainingDeferred:
+                pass
+        return recorder.plan
+
+    def _plan_key(self) -> str:
+        layers = [self.trainer.layers(name) for name in self.config.training]
+        return plan_key(self.config, solutions_file().resolve(), layers)
 
     def prestart(self) -> None:
         """Start the sandbox starter now, so it imports numpy while this process does other work."""

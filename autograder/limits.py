@@ -76,6 +76,10 @@ TRAINING_LOCK_WAIT_SECONDS = 120.0
 #: Seconds workers get to close their sandboxes after a stop signal before they are killed outright;
 #: a killed worker's sandboxes still end (their lifeline closes), this only lets them end tidily.
 WORKER_GRACE_SECONDS = 1.0
+#: New pools a parallel batch starts after workers died (the OOM killer, a signal): each round grades
+#: the submissions a dead worker was on alone, so a batch makes progress; past this many, what is left
+#: gets error rows instead of another pool (autograder/batch/worker_loss.py).
+POOL_REBUILDS = 5
 
 # ----------------------------------------------------------------------------- reading a submission
 # (autograder/intake/: archives, files, notebook_cells; the sizes and the time of reading
@@ -93,10 +97,37 @@ ZIP_RATIO_FROM_BYTES = 1 << 20
 #: once more, so groups of at most one candidate are tokenized at most twice.
 IPYTHON_GROUP_CANDIDATES = 1
 IPYTHON_GROUP_LINES = 256
-#: A top-level block that only IPython can rewrite costs one tokenization of the block per line it
-#: may rewrite: past this many lines tokenized (candidates x lines; a function of 50 lines with 20
-#: magics: 1,000), the block is passed on unrewritten and the sandbox tells its syntax error.
-IPYTHON_BLOCK_WORK = 20000
+#: IPython's rewriter tokenizes a block once per rewrite in it (and once more): the lines it may
+#: tokenize for one whole submission, counted as (candidate lines + 1) x lines per block handed to it,
+#: plus IPYTHON_CALL_WORK per call for its fixed cost. About 13 us a line (bench/intake.py): 3,000
+#: is 40 ms, a normal submission's whole grader CPU; an honest notebook needs a few hundred (a
+#: function of 50 lines with 20 magics IPython must read: 1,000). Blocks past it are passed on
+#: unrewritten, and the sandbox tells their syntax error.
+IPYTHON_SUBMISSION_WORK = 3000
+#: A call of IPython's rewriter, in lines tokenized: its clean-up and set-up cost as much (0.1 ms).
+IPYTHON_CALL_WORK = 8
+#: Pieces code with syntax errors is cut into, in one whole submission (autograder/intake/code.py): each
+#: costs a parse, a chunk and a load in the sandbox, and alternating lines that parse and lines that do
+#: not made one per line (12,000 for 62 KB, in one cell or spread over 500: 9x a normal submission's
+#: grader CPU). Past it, the rest of each cell or file is one piece the sandbox reports the first
+#: syntax error of. A typo or two make a handful.
+CODE_PIECES = 100
+#: Bytes of a folder's or zip's other Python modules (beside the file graded) handed to the sandbox as
+#: files its code may import: a classroom clone's kit modules are some tens of KB; 20 MB of them cost
+#: the grader 11 times a normal submission's CPU (encoded and sent on every sandbox start).
+OTHER_MODULES_BYTES = 1 << 20
+#: A notebook that is not as Jupyter writes it goes to nbformat, whose conversion and validation cost
+#: Python work per JSON list and object: past this many ``[`` and ``{`` in its text (an over-count:
+#: those in strings are counted too) it is refused with a message to clear its outputs. A notebook
+#: of 20 MB of outputs has some thousands; 200,000 take nbformat about a second.
+NBFORMAT_CONTAINERS = 200_000
+#: Bytes of such a notebook: nbformat validates every output (20 MB: 8x a normal submission's grader
+#: CPU). Jupyter's own files take the path without nbformat whatever their size.
+NBFORMAT_BYTES = 4 << 20
+#: ``[`` and ``{`` in any notebook's text (the same over-count): the JSON parser makes an object for each,
+#: 2.4 MB of nested empty lists took 7x a normal submission's grader CPU. A notebook's outputs hold
+#: some thousands; past this it is refused with the same message.
+NOTEBOOK_CONTAINERS = 500_000
 #: The reading runs in a child of the grader (autograder/intake/bounded.py); the grader waits this
 #: much beyond intake_seconds (the child's own deadline) before it kills the child.
 INTAKE_CHILD_SLACK_SECONDS = 5
@@ -180,6 +211,8 @@ PROBE_ATTEMPTS = 3
 #: Entries under the secrets that the uid fallback without Landlock checks one by one (as the sandbox
 #: uid) at the start of a batch; a batch whose secrets hold more is refused as unproven.
 SECRET_PROOF_ENTRIES = 50_000
+#: Secrets with another name (hard link, bind mount) named in a batch's refusal; the rest are counted.
+LINKED_SECRETS_SHOWN = 20
 #: Seconds the uid fallback's kill-everything helper may run.
 KILL_UID_SECONDS = 10
 #: Seconds waited for an ending sandbox: after SIGKILL, for its output readers, and for a polite exit.

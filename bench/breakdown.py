@@ -85,7 +85,7 @@ class Clock:
 
 
 def instrument(clock: Clock) -> None:
-    clock.wrap(engine, "load_submission", "intake")
+    clock.wrap(engine, "read_submission", "intake")
     clock.wrap(Sandbox, "start", "sandbox start")
     clock.wrap(Sandbox, "call", "probes")
     clock.wrap(Sandbox, "call_planned", "probes")

@@ -296,19 +296,17 @@ def _notebook(path: Path, source: str) -> Path:
     return path
 
 
-def _quadratic_block_notebook(path: Path, lines: int = 20000) -> Path:
-    """One function of shell lines plus one line only IPython rewrites: IPython tokenizes the
-    whole block once per rewrite (up to its limit of 500), minutes of work anywhere."""
-    return _notebook(path, "def f():\n" + "    !ls\n" * lines + "    files = !ls\n    return files\n")
-
-
-def _many_blocks_notebook(path: Path, lines: int = 40000) -> Path:
-    """Lines only IPython rewrites, each its own top-level block: seconds of work anywhere."""
-    return _notebook(path, "files = !ls\nnp.zeros?\n" * (lines // 2))
+def _slow_notebook(path: Path, cells: int = 400, lines: int = 2000) -> Path:
+    """Cells of lines that do not parse: read piece by piece, in linear time (IPython's quadratic
+    paths are bounded by an allowance now), but a second or more per megabyte of them."""
+    nb = json.loads(_notebook(path, "x = 1\n").read_text())
+    nb["cells"] = [dict(nb["cells"][0], id=f"c{i}", source="a=(\n" * lines) for i in range(cells)]
+    path.write_text(json.dumps(nb))
+    return path
 
 
 def test_intake_over_intake_seconds_is_refused_with_the_limit_named(tmp_path):
-    slow = _quadratic_block_notebook(tmp_path / "slow.ipynb")
+    slow = _slow_notebook(tmp_path / "slow.ipynb")
     before = signal.getsignal(signal.SIGALRM)
     with pytest.raises(IntakeError) as info:
         load_submission(slow, 20 << 20, max_seconds=0.3)
@@ -319,7 +317,7 @@ def test_intake_over_intake_seconds_is_refused_with_the_limit_named(tmp_path):
 
 
 def test_intake_seconds_holds_outside_the_main_thread_too(tmp_path):
-    slow = _many_blocks_notebook(tmp_path / "slow.ipynb")
+    slow = _slow_notebook(tmp_path / "slow.ipynb")
     with ThreadPoolExecutor(1) as pool:
         future = pool.submit(load_submission, slow, 20 << 20, 0.3)
         with pytest.raises(IntakeError, match="intake_seconds"):
@@ -345,8 +343,8 @@ def test_each_bound_in_one_batch(tmp_path):
     """Five submissions, each over one bound, between two correct ones, in one batch."""
     config_path = tmp_path / "grading.yaml"
     raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
-    # code_kb raised so that the slow notebook (880 KB of code) meets intake_seconds before code_kb.
-    raw["limits"].update(trainings_per_submission=1, intake_seconds=2, training_seconds=4, code_kb=1024)
+    # code_kb raised so that the slow notebook (1 MB of code, 1.5 s of reading) meets intake_seconds before code_kb.
+    raw["limits"].update(trainings_per_submission=1, intake_seconds=0.5, training_seconds=4, code_kb=1100)
     raw["training"]["images"]["num_iterations"] = 60000  # every new deep training goes past 4 CPU seconds
     config_path.write_text(yaml.safe_dump(raw, sort_keys=False))
     config = load_config(config_path)
@@ -358,7 +356,7 @@ def test_each_bound_in_one_batch(tmp_path):
     (folder / "two_trainings.py").write_text((MISTAKES / "random_rand_uniform.py").read_text())
     (folder / "big_replies_last.py").write_text(CORRECT.read_text() + _padded(config.questions[last].function))
     (folder / "deep_times_10.py").write_text((MISTAKES / "deep_times_10.py").read_text())
-    _many_blocks_notebook(folder / "slow_intake.ipynb", lines=80000)  # seconds of IPython's work
+    _slow_notebook(folder / "slow_intake.ipynb", cells=125)  # 1 MB of lines that do not parse
     _notebook(folder / "much_code.ipynb", "x = 1\n" * (config.limits.code_kb * 1024 // 6 + 1))
     out = tmp_path / "out"
     report = grade_batch([folder], out, config, jobs=1, cache_dir=tmp_path / "cache")

@@ -43,7 +43,7 @@ def he_params():
 
 
 def entries(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if p.suffix == ".json" and not p.name.startswith("input-size")]
+    return [p for p in folder.iterdir() if p.suffix == ".json" and not p.name.startswith(("input-size", "call-plan"))]
 
 
 def leftovers(folder: Path) -> list[Path]:

@@ -39,9 +39,14 @@ def fast_config(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_batch(tmp_path_factory, fast_config):
+def engine_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def demo_batch(tmp_path_factory, fast_config, engine_cache):
     out = tmp_path_factory.mktemp("out")
-    cache = tmp_path_factory.mktemp("cache")
+    cache = engine_cache
     config = load_config(fast_config)
     report = grade_batch([EXAMPLES], out, config, jobs=2, cache_dir=cache)
     return report, out, config, {r.id: r for r in report.results}
@@ -232,3 +237,54 @@ def test_cli_exit_codes(tmp_path, fast_config):
     bad.write_text("assignment: x\n")
     done = subprocess.run(cmd[:-6] + ["--config", str(bad)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "invalid grading configuration" in done.stderr
+
+
+def test_a_worker_killed_mid_batch_costs_only_the_submission_it_was_on(demo_batch, engine_cache, tmp_path,
+                                                                       monkeypatch):
+    """A pool worker killed outright (the OOM killer, a signal) breaks the pool: the batch starts a new
+    one, grades again alone the submission the worker was on (killed once: graded; killed again: its own
+    error row naming the cause), and every other submission is graded; a worker killed in the warm-up
+    costs nothing."""
+    import os
+    import signal
+
+    _, _, config, _ = demo_batch
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    names = ["a", "b", "once", "poison", "d", "e"]
+    for name in names:
+        shutil.copy(EXAMPLES / "correct_module.py", subs / f"{name}.py")
+    killed_once = tmp_path / "killed-once"
+    real = Grader.grade
+
+    def grade(self, path, *args, **kwargs):  # in the forked workers: the test's stand-in for the OOM killer
+        stem = Path(path).stem
+        if stem == "poison" or (stem == "once" and not killed_once.exists()):
+            killed_once.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(Grader, "grade", grade)
+    import autograder.batch.grading as grading
+
+    warmed_once = tmp_path / "warm-killed-once"
+    real_warm = grading._warm
+
+    def warm(trainings):  # a worker killed during the warm-up, before any submission: all graded in a new pool
+        if not warmed_once.exists():
+            warmed_once.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_warm(trainings)
+
+    monkeypatch.setattr(grading, "_warm", warm)
+    out = tmp_path / "out"
+    report = grade_batch([subs], out, config, jobs=2, cache_dir=engine_cache)
+    by_id = {r.id: r for r in report.results}
+    assert warmed_once.exists() and killed_once.exists()  # each death happened
+    assert sorted(by_id) == sorted(names) and not report.not_graded
+    assert [n for n in names if by_id[n].status == "graded" and by_id[n].score == 40] == \
+        ["a", "b", "once", "d", "e"]
+    assert by_id["poison"].status == "error"
+    assert "died twice" in by_id["poison"].error and "SIGKILL" in by_id["poison"].error
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert len(rows) == len(names)

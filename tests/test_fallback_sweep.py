@@ -107,3 +107,34 @@ def test_without_landlock_the_uid_leaves_nothing_behind(uid_fallback, tmp_path, 
     assert _processes_of(uid) == []
     assert sb.uid != Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, [], [],
                                     isolation=uid_fallback).uid  # each sandbox its own uid
+
+
+def test_a_folder_made_world_writable_later_is_swept_in_the_next_batch(uid_fallback, tmp_path):
+    """The world-writable folders are found again per batch (a ``Grader``): one made after an earlier
+    batch (here: after the first search) is swept of what the next batch's sandbox left in it."""
+    import shutil
+    import tempfile
+
+    from autograder.engine import Grader
+
+    uid_cleanup.world_writable_dirs()  # an earlier batch's search
+    late = tempfile.mkdtemp(prefix="initgrade-late-", dir="/tmp")
+    try:
+        os.chmod(late, 0o1777)
+        assert late not in uid_cleanup.world_writable_dirs()  # one search per batch, not per submission
+        grader = Grader(CONFIG, isolation=uid_fallback, hide_extra=[str(tmp_path)])
+        assert late in uid_cleanup.world_writable_dirs()
+        module = tmp_path / "late.py"
+        module.write_text(f"def init_zeros(sizes, _left=open({late + '/left'!r}, 'w').write('x')):\n    pass\n")
+        sub = load_submission(module, 1 << 20)
+        sb = Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
+                     CONFIG.sandbox.stub_modules, isolation=uid_fallback)
+        try:
+            sb.start()
+            assert os.listdir(late) == ["left"]  # the sandbox uid did leave it there
+        finally:
+            sb.close()
+            grader.close()
+        assert os.listdir(late) == []
+    finally:
+        shutil.rmtree(late, ignore_errors=True)

@@ -144,3 +144,30 @@ def test_on_this_machine_nothing_needed_is_covered_and_the_solutions_are():
             assert h != n and h not in n.parents, (h, n)
     assert PROJECT_ROOT / "solutions" in hidden
     assert Path(autograder.__file__).resolve().parent in hidden  # the grader's own package
+
+
+def test_listed_real_paths_are_exactly_what_resolving_each_entry_gives(tmp_path):
+    """hide_paths and secret_paths resolve only links one by one (the rest: the folder's real path
+    and the name); the result must be the one of resolving every entry, whatever the links."""
+    from autograder.sandbox.host.secrets import listed_with_real_paths
+
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "file").write_text("x")
+    os.mkfifo(real / "fifo")
+    (tmp_path / "via").symlink_to(real)  # the folder itself reached through a link
+    folder = tmp_path / "via"
+    (real / "to_sub").symlink_to(real / "sub")
+    (real / "to_file").symlink_to("file")
+    (real / "up").symlink_to("..")
+    (real / "dangling").symlink_to(tmp_path / "nowhere")
+    (real / "loop").symlink_to(real / "loop")
+    listed = listed_with_real_paths(folder)
+    assert sorted(e.name for e, _, _ in listed) == sorted(os.listdir(real))
+    for entry, found, plain_dir in listed:
+        try:
+            expected = entry.resolve()
+        except (OSError, RuntimeError):  # a link loop: resolved by nobody
+            expected = None
+        assert found == expected, entry.name
+        assert plain_dir == (entry.is_dir() and not entry.is_symlink()), entry.name

@@ -136,6 +136,12 @@ CELLS = [
     "@dec\ndef f():\n    !ls\n    return 1\nelse_ = 1\nif x:\n    !ls\nelse:\n    y = %pwd\n",
     "%%bash\n" + "echo hi\n" * 30,
     "def f():\n    \"\"\"\n!not a command\n\"\"\"\n    return 1\nz = !ls\n",
+    # cell magics, rewritten without IPython: blank lines and indentation before, arguments, quotes, help
+    "\n\n  %%writefile out.txt\n  hello '''\n  x = !ls\n",
+    "%%bash -s \"a b\"\necho \"$1\" '\\n'\n",
+    "%%html?\n",
+    "%%\nx = 1\n",
+    "%%capture --no-stderr out\nx = 1\n",
 ]
 
 
@@ -178,7 +184,13 @@ def _count_ipython_tokenized_lines(monkeypatch) -> list[int]:
     return seen
 
 
-@pytest.mark.parametrize("n", [40, 2000])
+def test_cell_magics_need_no_ipython():
+    for cell in ("%%bash\n" + "echo hi\n" * 30, CELLS[-5], CELLS[-4], CELLS[-2]):
+        assert notebook_cells.plain_python_cell(cell) is not None, cell
+    assert notebook_cells.plain_python_cell(CELLS[-3]) is None  # %%html?: IPython's help syntax
+
+
+@pytest.mark.parametrize("n", [40, 300])
 def test_ipython_never_retokenizes_a_whole_cell_per_escape(monkeypatch, n):
     """A cell of n escaped lines plus lines only IPython rewrites: the lines IPython tokenizes
     grow with n, not with n squared (its own loop tokenizes the whole cell once per rewrite)."""
@@ -191,6 +203,25 @@ def test_ipython_never_retokenizes_a_whole_cell_per_escape(monkeypatch, n):
     assert "files0 = get_ipython().getoutput('ls')" in code and "get_ipython().system('echo 7')" in code
     assert code.count("\n") == cell.count("\n")
     assert sum(seen) <= 6 * cell.count("\n")  # one tokenization of the cell, then a few of each small block
+
+
+@pytest.mark.parametrize("shape", ["one block", "many blocks", "many cells"])
+def test_a_submissions_ipython_work_is_bounded_whatever_its_shape(monkeypatch, shape):
+    """Blocks only IPython can rewrite cost it a tokenization per rewrite: one block of many, many
+    small blocks, or many cells of them add up to at most the submission's allowance; what is left
+    over is passed on as it stands (the sandbox reports its syntax error)."""
+    from autograder.intake.bounds import ReadingBounds
+    from autograder.limits import IPYTHON_CALL_WORK, IPYTHON_SUBMISSION_WORK
+
+    block = "def g():\n" + "    x = !ls\n" * 60 + "    return x\n"
+    cells = {"one block": [block * 40], "many blocks": ["x = !ls\ny?\n" * 3000],
+             "many cells": [block] * 400}[shape]
+    seen = _count_ipython_tokenized_lines(monkeypatch)
+    bounds = ReadingBounds()
+    code = [notebook_cells.python_from_cell(c, bounds.check_time, bounds.spend_ipython) for c in cells]
+    assert sum(seen) <= IPYTHON_SUBMISSION_WORK + IPYTHON_CALL_WORK
+    assert "x = !ls" in code[-1]  # the rest, unrewritten
+    assert [c.count("\n") for c in code] == [c.count("\n") for c in cells]
 
 
 def _variants() -> dict[str, bytes]:

@@ -189,3 +189,144 @@ def initialize_parameters_zeros(layers_dims):
         sb.close()
     assert 700000 <= read <= SUBMISSION_HEADER_BYTES
     assert sb.header_budget.left >= 0
+
+
+# --------------------------------------------------------------------------- counts that multiply work
+
+
+def _notebook_of(cells: list[str], **top) -> str:
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": top.pop("metadata", {}),
+                       "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None,
+                                  "outputs": [], "source": c} for i, c in enumerate(cells)]})
+
+
+def test_a_notebook_over_code_cells_is_an_error_naming_the_limit(tmp_path):
+    from autograder.intake import IntakeError, load_submission
+
+    code = CORRECT.read_text()
+    (tmp_path / "ok.ipynb").write_text(_notebook_of([code, "%%bash\nls\n", "x = 1\n"]))
+    (tmp_path / "over.ipynb").write_text(_notebook_of([code, "%%bash\nls\n", "x = 1\n", "y = 2\n"]))
+    assert load_submission(tmp_path / "ok.ipynb", 1 << 20, max_cells=3).chunks
+    with pytest.raises(IntakeError, match=r"over.ipynb has 4 code cells.*at most 3 .*code_cells in grading.yaml"):
+        load_submission(tmp_path / "over.ipynb", 1 << 20, max_cells=3)
+
+
+def test_code_kb_counts_every_file_read_for_one_submission(tmp_path):
+    """A folder's untouched notebook and its module are both read to choose the work: their code
+    together is under code_kb, not each alone."""
+    from autograder.intake import IntakeError, load_submission
+
+    stubs = (PROJECT_ROOT / "assignment" / "initlab" / "init_functions.py").read_text()
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / CONFIG.notebook).write_text(_notebook_of([stubs, "# " + "x" * 3000 + "\n"]))
+    (folder / "init_functions.py").write_text(CORRECT.read_text() + "# " + "y" * 3000 + "\n")
+    both = len(stubs) + len(CORRECT.read_text()) + 6000
+    assert load_submission(folder, 1 << 20, None, both + 100, CONFIG.functions, notebook=CONFIG.notebook).chunks
+    with pytest.raises(IntakeError, match="brings the code read to .*code_kb"):
+        load_submission(folder, 1 << 20, None, both - 100, CONFIG.functions, notebook=CONFIG.notebook)
+
+
+def test_lines_that_parse_and_lines_that_do_not_make_at_most_code_pieces_chunks():
+    from autograder.limits import CODE_PIECES
+
+    code = CORRECT.read_text() + "x = 1\na=(\n" * 3000
+    chunks = code_chunks(code, "sub.py")
+    assert len(chunks) <= CODE_PIECES + 2  # the pieces, the run that parses before the cut, the rest
+    assert sum(c["code"].count("\n") for c in chunks) <= code.count("\n") + 1  # nothing padded, nothing doubled
+    assert any("def initialize_parameters_zeros" in c["code"] for c in chunks)  # the definitions first are kept
+
+
+def test_a_notebook_of_too_many_json_lists_is_refused_before_it_is_parsed(tmp_path):
+    from autograder.intake import IntakeError, load_submission
+    from autograder.limits import NOTEBOOK_CONTAINERS
+
+    nested = "[" * 50 + "]" * 50
+    path = tmp_path / "deep.ipynb"
+    path.write_text(_notebook_of([CORRECT.read_text()]).replace('"metadata": {}', '"metadata": {"k": ['
+                                                                  + ",".join([nested] * (NOTEBOOK_CONTAINERS // 50))
+                                                                  + "]}", 1))
+    with pytest.raises(IntakeError, match="more than .* JSON lists and objects.*clear its outputs"):
+        load_submission(path, 20 << 20)
+
+
+def test_a_zip_s_modules_are_bounded_before_unpacking_and_its_data_never_unpacked(tmp_path):
+    """Only modules and notebooks of a .zip are read, so nothing else is unpacked (a damaged picture
+    costs nothing and fails nothing); modules past code_kb and OTHER_MODULES_BYTES are refused from the
+    sizes in the zip's directory, and a folder's other modules past OTHER_MODULES_BYTES too."""
+    import zipfile
+
+    from autograder.intake import IntakeError, load_submission
+    from autograder.limits import OTHER_MODULES_BYTES
+
+    ok = tmp_path / "ok.zip"
+    with zipfile.ZipFile(ok, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("init_functions.py", CORRECT.read_text())
+        z.writestr("figure.png", b"\x89PNG" + os.urandom(2000))
+    raw = bytearray(ok.read_bytes())
+    at = raw.index(b"\x89PNG") if b"\x89PNG" in raw else raw.index(b"figure.png") + 40
+    raw[at:at + 64] = b"\0" * 64  # the picture's compressed bytes damaged: never unpacked, never noticed
+    ok.write_bytes(bytes(raw))
+    assert load_submission(ok, 1 << 20, None, 64 << 10).kind == "zip:package"
+
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("init_functions.py", CORRECT.read_text())
+        z.writestr("helpers/bulk.py", "".join(f"x{i} = {i * 7919 % 100003}\n"
+                                              for i in range((OTHER_MODULES_BYTES + (64 << 10)) // 12)))
+    with pytest.raises(IntakeError, match="KB of Python modules.*code_kb"):
+        load_submission(big, 20 << 20, None, 64 << 10)
+
+    folder = tmp_path / "sub"
+    (folder / "helpers").mkdir(parents=True)
+    (folder / "init_functions.py").write_text(CORRECT.read_text())
+    (folder / "helpers" / "bulk.py").write_text("x = 1\n" * (OTHER_MODULES_BYTES // 6 + 1))
+    with pytest.raises(IntakeError, match="KB of Python modules beside init_functions.py"):
+        load_submission(folder, 20 << 20, None, 64 << 10)
+
+
+def test_code_pieces_count_over_the_whole_notebook_not_per_cell(tmp_path):
+    """Alternating lines that parse and lines that do not, spread over many cells: the pieces are
+    counted for the submission, so 50 cells of 60 such lines make some 150 chunks, not 3,000."""
+    from autograder.intake import load_submission
+    from autograder.limits import CODE_PIECES
+
+    path = tmp_path / "spread.ipynb"
+    path.write_text(_notebook_of([CORRECT.read_text()] + ["x = 1\na=(\n" * 30] * 50))
+    chunks = load_submission(path, 1 << 20).chunks
+    assert len(chunks) <= CODE_PIECES + 2 + 50
+    assert any("def initialize_parameters_zeros" in c["code"] for c in chunks)
+
+
+def test_a_notebook_s_code_is_counted_in_bytes_as_a_module_s():
+    """Parsing costs per byte, and identifiers outside ASCII are normalized one by one: code of
+    52 K characters, many of three bytes, is 78 KB of code."""
+    from autograder.intake import IntakeError
+    from autograder.intake.bounds import ReadingBounds
+    from autograder.intake.notebooks import notebook_chunks
+
+    raw = _notebook_of([CORRECT.read_text(), "\uff58\u5909 = 1\n" * 7000]).encode()  # 52 K characters, 78 KB
+    assert notebook_chunks(raw, "wide.ipynb", ReadingBounds(128 << 10))
+    with pytest.raises(IntakeError, match="holds 78 KB of code"):
+        notebook_chunks(raw, "wide.ipynb", ReadingBounds(64 << 10))
+
+
+def test_a_reading_child_that_needed_ipython_has_the_grader_import_it_once(tmp_path):
+    """A large notebook is read in a forked child: a child that had to import IPython says so, and the
+    grader imports it then, so later children inherit it instead of importing it each time."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.ipynb"
+    outputs = [{"output_type": "stream", "name": "stdout", "text": ["x" * 1000 + "\n"] * 400}]
+    nb = json.loads(_notebook_of([CORRECT.read_text(), "def f():\n    files = !ls\n    return files\n"]))
+    nb["cells"][0]["outputs"] = outputs
+    path.write_text(json.dumps(nb))
+    code = ("import sys\nfrom pathlib import Path\nfrom autograder.config import load_config\n"
+            "from autograder.intake.bounded import read_submission\n"
+            "assert 'IPython' not in sys.modules\n"
+            "r = read_submission(Path(sys.argv[1]), load_config().limits)\n"
+            "print(r.peak_kb > 0, 'IPython' in sys.modules, any('get_ipython().getoutput' in c['code']"
+            " for c in r.submission.chunks))\n")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["True", "True", "True"], done.stderr  # read in a child, IPython now here

@@ -361,3 +361,86 @@ def test_a_staged_folder_left_by_a_killed_grader_is_swept_and_a_live_ones_kept()
     finally:
         shutil.rmtree(stale, ignore_errors=True)
         shutil.rmtree(live, ignore_errors=True)
+
+
+def test_a_secret_hard_linked_into_a_folder_the_sandbox_reads_is_found(tmp_path):
+    """Grants and mounts follow paths; a hard link is the same file under another path. Only the other
+    names inside what the sandbox reads count (a second name inside the secrets is no leak)."""
+    from autograder.sandbox.host.hard_links import linked_secrets
+
+    secret, readable = tmp_path / "course", tmp_path / "venv"
+    secret.mkdir()
+    readable.mkdir()
+    (secret / "solutions.py").write_text("ANSWER = 42\n")
+    (secret / "alone.py").write_text("x = 1\n")
+    assert linked_secrets([str(secret)], [str(readable)]) == []
+    os.link(secret / "solutions.py", secret / "backup.py")
+    assert linked_secrets([str(secret)], [str(readable)]) == []
+    os.link(secret / "solutions.py", readable / "innocent.py")
+    found = linked_secrets([str(secret)], [str(readable)])
+    assert [other for _, other in found] == [str(readable / "innocent.py")]
+    assert found[0][0] in (str(secret / "solutions.py"), str(secret / "backup.py"))
+
+
+def test_a_batch_with_a_secret_hard_linked_into_the_sandbox_s_python_is_refused(tmp_path):
+    """End to end: another student's submission (a secret of the batch) hard-linked into the venv the
+    sandbox reads: the batch refuses before running anything, naming both paths and the fix."""
+    config = load_config()
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.py").write_text((PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text())
+    site = Path(sys.prefix)  # the project's venv (make test), which the sandbox's Python reads
+    assert str(site) in isolation.detect_isolation().python_dirs
+    planted = Path(tempfile.mkdtemp(prefix="initgrade-link-test-", dir=site)) / "alice_copy.py"
+    try:
+        os.link(subs / "alice.py", planted)
+        out = tmp_path / "out"
+        with pytest.raises(IsolationRefused, match="a hard link or a bind mount") as info:
+            grade_batch([subs], out, config, cache_dir=tmp_path / "cache")
+        assert str(planted) in str(info.value) and "samefile" in str(info.value)
+        assert not (out / "gradebook.csv").exists()
+    finally:
+        shutil.rmtree(planted.parent, ignore_errors=True)
+
+
+def test_a_batch_with_the_submissions_bind_mounted_into_the_sandbox_s_python_is_refused(tmp_path):
+    """A bind mount shows a secret folder under a second path (a container volume, ``mount --bind``),
+    which grants and hiding by path do not see: the batch refuses before running anything. (In a
+    mount namespace of the test's own, so the mount never reaches the machine.)"""
+    _root_only()
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.py").write_text((PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text())
+    shown = Path(tempfile.mkdtemp(prefix="initgrade-mount-test-", dir=sys.prefix))
+    code = ("import sys\nfrom pathlib import Path\nfrom autograder.batch.grading import grade_batch\n"
+            "from autograder.config import load_config\n"
+            "from autograder.sandbox.isolation_policy import IsolationRefused\n"
+            "try:\n    grade_batch([Path(sys.argv[1])], Path(sys.argv[2]), load_config(),\n"
+            "                cache_dir=Path(sys.argv[3]))\n"
+            "except IsolationRefused as exc:\n    print('REFUSED', exc)\n")
+    try:
+        done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                               'mount --bind "$1" "$2" && exec "$3" -c "$4" "$1" "$5" "$6"', "sh", str(subs),
+                               str(shown), sys.executable, code, str(tmp_path / "out"), str(tmp_path / "cache")],
+                              capture_output=True, text=True, timeout=300)
+        assert "REFUSED" in done.stdout, done.stdout + done.stderr
+        assert "bind mount" in done.stdout and f"{subs} is also {shown}" in done.stdout
+        assert not (tmp_path / "out" / "gradebook.csv").exists()
+    finally:
+        shutil.rmtree(shown, ignore_errors=True)
+
+
+def test_a_bind_mount_of_a_folder_holding_a_secret_is_found_under_its_new_path(tmp_path):
+    from autograder.sandbox.host.hard_links import bind_mounted_secrets
+
+    _root_only()
+    course, shown = tmp_path / "course", tmp_path / "shown"
+    (course / "solutions").mkdir(parents=True)
+    shown.mkdir()
+    code = ("import sys\nfrom autograder.sandbox.host.hard_links import bind_mounted_secrets as b\n"
+            "print(b([sys.argv[1] + '/solutions'], [sys.argv[2]]), b([sys.argv[1] + '/solutions'], ['/usr']))\n")
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                           'mount --bind "$1" "$2" && exec "$3" -c "$4" "$1" "$2"', "sh", str(course), str(shown),
+                           sys.executable, code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == f"{[(f'{course}/solutions', f'{shown}/solutions')]} []", done.stderr
+    assert bind_mounted_secrets([str(course)], [str(shown)]) == []  # outside that namespace: no such mount

@@ -11,6 +11,7 @@ nothing, while the bound-back folder stays readable and read-only.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import tempfile
@@ -250,3 +251,57 @@ def test_without_namespaces_landlock_and_seccomp_keep_the_host_s_tmp_out_of_reac
         os.close(fifo_reader)
         early.close()
         late.close()
+
+
+FD_PROBE = '''
+import os
+
+def initialize_parameters_zeros(layers_dims):
+    seen = []
+    for name in sorted(os.listdir("/proc/self/fd"), key=int):
+        try:
+            seen.append(name + ">" + os.readlink("/proc/self/fd/" + name).split("[")[0])
+        except OSError:
+            seen.append(name + ">gone")  # the listing's own descriptor, closed by now
+    raise RuntimeError("FDS " + " ".join(seen) + " END")
+'''
+
+
+@pytest.mark.parametrize("level", ["namespaces", "uid+rlimits", "rlimits"])
+def test_a_call_holds_no_descriptor_of_the_grader(tmp_path, monkeypatch, level):
+    """What a student's call can reach through its descriptors, at each level, in a fresh fork and in
+    the reused call worker: stdin (/dev/null), its output, the pipe its reply goes on (and the reused
+    worker's pipe of calls): never the sandbox's request pipe, its reply pipe to the grader, the
+    lifeline, a socket or a file."""
+    from autograder.sandbox.host import isolation
+
+    if level != "namespaces":
+        if os.geteuid() != 0:
+            pytest.skip("the uid level needs a root grader; `make test` runs as root")
+        monkeypatch.setenv("INITGRADE_NO_NAMESPACES", "1")
+    isolation.detect_isolation.cache_clear()
+    try:
+        iso = isolation.detect_isolation()
+        if level == "rlimits":  # the grader's own user (a policy refuses it by default; the sandbox is the same)
+            iso = dataclasses.replace(iso, drop_uid=False)
+        assert iso.level == level, iso.reasons
+        sub_file = tmp_path / "fds.py"
+        sub_file.write_text(FD_PROBE)
+        sub = load_submission(sub_file, 1 << 20)
+        sb = Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
+                     CONFIG.sandbox.stub_modules, isolation=iso)
+        try:
+            sb.start()
+            replies = [sb.call("initialize_parameters_zeros", [{"list": [2, 1]}]) for _ in range(3)]
+        finally:
+            sb.close()
+    finally:
+        isolation.detect_isolation.cache_clear()
+    for reply in replies:
+        message = reply.header.get("message", "")
+        assert "FDS " in message, reply.header
+        fds = dict(item.split(">", 1) for item in message.split("FDS ", 1)[1].split(" END", 1)[0].split())
+        assert fds.pop("0") == "/dev/null"
+        others = [target for fd, target in fds.items() if fd not in ("1", "2") and target != "gone"]
+        assert all(target == "pipe:" for target in others), fds
+        assert len(others) <= 2, fds  # the reply pipe (and the reused worker's pipe of calls): nothing else

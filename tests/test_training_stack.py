@@ -173,7 +173,7 @@ def test_a_cold_batch_stacks_its_trainings_and_grades_as_one_by_one(tmp_path):
                    [(c.name, c.score, c.message) for c in one.checks]
     # Every training of the batch ran once (one cache entry each): the reference's and the
     # submissions' distinct ones, most of them in stacks.
-    entries = [p for p in (tmp_path / "cache").glob("*.json") if not p.name.startswith("input-size")]
+    entries = [p for p in (tmp_path / "cache").glob("*.json") if not p.name.startswith(("input-size", "call-plan"))]
     assert report.trainings == len(entries) > 8
     assert report.trainings_stacked >= 8  # the reference's four circles trainings, and the mistakes'
 
@@ -184,7 +184,7 @@ def test_a_parallel_cold_batch_counts_its_stacked_trainings(tmp_path):
     serial = grade_batch(SUBMISSIONS, tmp_path / "out-serial", config, jobs=1, cache_dir=tmp_path / "cache-serial")
     assert [[(c.name, c.score) for c in r.checks] for r in report.results] == \
            [[(c.name, c.score) for c in r.checks] for r in serial.results]
-    entries = [p for p in (tmp_path / "cache").glob("*.json") if not p.name.startswith("input-size")]
+    entries = [p for p in (tmp_path / "cache").glob("*.json") if not p.name.startswith(("input-size", "call-plan"))]
     assert report.trainings == serial.trainings == len(entries)
     assert report.trainings_stacked >= 4
 
@@ -202,3 +202,55 @@ def test_the_second_pass_sees_the_answers_the_queued_trainings_were_made_from(tm
     assert result.work["trainings"] == one.work["trainings"] >= 3  # new weights for each training check
     assert result.work["training_iterations"] == one.work["training_iterations"]
     assert report.trainings == result.work["trainings"] + 5  # and the reference's five
+
+
+def test_a_worker_trains_what_it_claimed_before_it_turns_to_another_workers_trainings(tmp_path, monkeypatch):
+    """Two workers on one cache folder: the training the other worker claimed is read from the
+    cache once that worker wrote it; this worker trained its own meanwhile, never waiting first."""
+    from autograder.training.cache_lock import advisory_lock
+
+    config = short()
+    ours, other = Trainer(config, tmp_path), Trainer(config, tmp_path)
+    queue = TrainingQueue(ours)
+    theirs_p, mine_p = inits(ours.layers("circles"))[:2]
+    asked = queued(queue, [theirs_p, mine_p])
+    key = ours.cache_key("circles", theirs_p)
+    held = advisory_lock(tmp_path / f"{key}.lock", 0)  # the other worker, training it
+    assert held.__enter__()
+    order = []
+    real_train = Trainer._train
+
+    def train(self, training, params, key="", budget=None):
+        order.append(key)
+        outcome = real_train(self, training, params, key, budget)
+        if self is ours:  # meanwhile the other worker finished its training and let go of the lock
+            other.outcome("circles", theirs_p, lock_held=True)  # it holds the lock (held, above)
+            held.__exit__(None, None, None)
+        return outcome
+
+    monkeypatch.setattr(Trainer, "_train", train)
+    queue.train_pending()
+    assert order == [ours.cache_key("circles", mine_p), key]  # ours first; then the other's, by the other
+    assert (ours.trainings_run, other.trainings_run, queue.claimed_by_others) == (1, 1, 1)
+    assert asked[0].budget.started == 0 and asked[1].budget.started == 1  # as alone: a cached one costs nothing
+    assert ours.cached("circles", theirs_p) == other.cached("circles", theirs_p)
+
+
+def test_a_worker_never_waits_forever_for_a_training_another_worker_claimed(tmp_path):
+    """The other worker holds a lock and never finishes (stalled): this worker trains it itself
+    after Trainer.lock_wait, within the submission's own bounds."""
+    from autograder.training.cache_lock import advisory_lock
+
+    config = short()
+    trainer = Trainer(config, tmp_path, lock_wait=0.2)
+    queue = TrainingQueue(trainer)
+    members = inits(trainer.layers("circles"))[:3]
+    asked = queued(queue, members)
+    key = trainer.cache_key("circles", members[0])
+    with advisory_lock(tmp_path / f"{key}.lock", 0) as held:
+        assert held
+        queue.train_pending()
+    assert queue.claimed_by_others == 1
+    assert (trainer.trainings_run, trainer.stacks_run, trainer.trainings_stacked) == (3, 1, 2)
+    assert all(r.budget.started == 1 for r in asked)
+    assert all(trainer.cached("circles", p) is not None for p in members)

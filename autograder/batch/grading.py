@@ -40,6 +40,7 @@ from autograder.feedback.summary import write_class_summary
 from autograder.intake import Skipped, discover_all
 from autograder.intake.files import bytes_digest
 from autograder.intake.work import RULE as WORK_RULE
+from autograder.limits import POOL_REBUILDS
 from autograder.outputs.outdir import check_output_folder
 from autograder.outputs.reports import (
     BATCH_SUMMARY_FILE,
@@ -49,9 +50,10 @@ from autograder.outputs.reports import (
     write_submission_reports,
 )
 from autograder.sandbox import Isolation, detect_isolation
-from autograder.sandbox.host.grants import NEEDED_IN_PROJECT
+from autograder.sandbox.host.grants import NEEDED_IN_PROJECT, read_grants
+from autograder.sandbox.host.hard_links import LinkedSecrets, bind_mounted_secrets, linked_secrets, refusal
 from autograder.sandbox.host.secrets import secret_paths
-from autograder.sandbox.isolation_policy import check_isolation
+from autograder.sandbox.isolation_policy import IsolationRefused, check_isolation
 from autograder.training.queue import TrainingDeferred, TrainingQueue
 from autograder.training.trainer import Trainer
 
@@ -70,6 +72,20 @@ def batch_secrets(isolation: Isolation, extra: list[str]) -> list[str]:
 
     needed = [Path(p) for p in isolation.python_dirs] + [PROJECT_ROOT / n for n in NEEDED_IN_PROJECT]
     return secret_paths(needed, extra, [isolation.kit] if isolation.kit else [])
+
+
+def _refuse_linked_secrets(isolation: Isolation, secrets: list[str]) -> None:
+    """Fail closed on a secret hard-linked into what the sandbox reads (autograder/sandbox/host/hard_links.py)."""
+    from autograder.config import PROJECT_ROOT
+
+    needed = [*isolation.python_dirs, *(str(PROJECT_ROOT / n) for n in NEEDED_IN_PROJECT)]
+    try:
+        readable = read_grants(needed, secrets)
+        found = linked_secrets(secrets, readable) + bind_mounted_secrets(secrets, readable)
+    except LinkedSecrets as exc:
+        raise IsolationRefused(f"{exc}; no submission was run") from None
+    if found:
+        raise IsolationRefused(refusal(found))
 
 
 def config_digest(config: GradingConfig) -> str:
@@ -178,12 +194,15 @@ def chunk_size(todo: int, jobs: int) -> int:
 
 
 def grade_chunk(grader: Grader, items: list[tuple[Path, str]],
-                done: Callable[[SubmissionResult, int], None]) -> None:
+                done: Callable[[SubmissionResult, int], None],
+                starting: Callable[[str], None] = lambda sid: None) -> None:
     """Grade ``items`` (path, id) in two passes (module docstring); ``done(result, trainings)``
-    for each, as soon as its result is final (in the first pass when it needed no training)."""
+    for each, as soon as its result is final (in the first pass when it needed no training);
+    ``starting(id)`` before each pass over a submission."""
     queue = TrainingQueue(grader.trainer)
     waiting = []
     for p, sid in items:
+        starting(sid)
         result = _grade_one(grader, p, sid, queue=queue)
         if result.waiting is None:
             done(result, result.work.get("trainings", 0))
@@ -191,6 +210,7 @@ def grade_chunk(grader: Grader, items: list[tuple[Path, str]],
             waiting.append((p, sid, result.waiting))
     queue.train_pending()
     for p, sid, carried in waiting:
+        starting(sid)
         result = _grade_one(grader, p, sid, resume=carried)
         done(result, result.work.get("trainings", 0))
 
@@ -210,11 +230,20 @@ def _grade_one(grader: Grader, path: Path, sid: str, **how) -> SubmissionResult:
 Finished = list[tuple[SubmissionResult, int]]  # results and the trainings each ran
 
 
-def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str) -> tuple[Finished, int]:
-    return _worker_stop().run(_grade_and_write_chunk, items, out)
+def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str, progress: str) -> tuple[Finished, int]:
+    return _worker_stop().run(_grade_and_write_chunk, items, out, progress)
 
 
-def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str) -> tuple[Finished, int]:
+def _note_progress(progress: str, sid: str) -> None:
+    """Which submission this worker is grading, in ``progress``/<pid>: if the worker dies (the OOM
+    killer, a signal), the parent knows which submission was on it (autograder/batch/worker_loss.py)."""
+    try:
+        write_atomic(Path(progress) / str(os.getpid()), sid)
+    except OSError:  # a full disk: the note is only a hint (without it, a lost worker's chunk is all regraded)
+        pass
+
+
+def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str, progress: str) -> tuple[Finished, int]:
     """Grade a chunk and write each submission's reports here, in the worker: the parent, which
     shares the same cores, only collects slim results (no picture data) for the gradebook.
     Returns them with the number of trainings the chunk ran in stacks."""
@@ -228,7 +257,7 @@ def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str) -> tuple
         result.evidence = {}
         finished.append((result, trainings))
 
-    grade_chunk(grader, [(Path(p), sid) for p, sid, _ in items], done)
+    grade_chunk(grader, [(Path(p), sid) for p, sid, _ in items], done, lambda sid: _note_progress(progress, sid))
     return finished, grader.trainer.trainings_stacked - stacked
 
 
@@ -292,7 +321,9 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     hide_extra = [str(out.resolve()), str(cache_dir.resolve()), *(str(Path(p).resolve()) for p in paths)]
     # One level for the whole batch, checked against grading.yaml before anything runs or is written.
     isolation = detect_isolation()
-    warnings = check_isolation(isolation, config.isolation.minimum, batch_secrets(isolation, hide_extra))
+    secrets = batch_secrets(isolation, hide_extra)
+    warnings = check_isolation(isolation, config.isolation.minimum, secrets)
+    _refuse_linked_secrets(isolation, secrets)
     if not isolation.namespaces:  # the real reasons, as the probes found them: the instructor's to fix
         warnings.append("why not a stronger level: " + ("; ".join(isolation.reasons) or "no reason recorded"))
     landlock = None if isolation.namespaces else isolation.landlock
@@ -403,34 +434,86 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
 
 def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
                        out: Path, report: BatchReport, finish) -> None:
+    """Grade ``todo`` in a pool of ``jobs`` workers. A worker that dies (the OOM killer, a signal) breaks
+    the pool: what was finished is read back, the submission each worker was on is graded again alone
+    (once: dying again, it gets an error row saying so), the rest in a new pool (worker_loss.py)."""
+    import tempfile
+
+    from autograder.batch.worker_loss import lost_row, suspects_of
+
+    with tempfile.TemporaryDirectory(prefix="initgrade-progress-") as progress:
+        left, rebuilds = list(todo), 0
+        while left:
+            lost = _pool_round(parent, left, jobs, config, cache_dir, hide_extra, out, report, finish, progress,
+                               warm=rebuilds == 0)
+            if lost is None:
+                return
+            unfinished = []
+            for p, sid, key in lost:
+                previous = load_previous(out / sid, key)  # written by its worker before the pool broke
+                if previous is not None:
+                    finish(previous, 0, True)
+                else:
+                    unfinished.append((p, sid, key))
+            suspects = suspects_of(progress, {sid for _, sid, _ in unfinished})
+            for p, sid, key in [t for t in unfinished if t[1] in suspects]:
+                cause = _pool_round(parent, [(p, sid, key)], 1, config, cache_dir, hide_extra, out, report,
+                                    finish, progress, warm=False, alone=True)
+                if cause is not None:  # it broke a worker twice: its own row says so, the batch goes on
+                    finish(lost_row(p, sid, cause[0][1] if cause else ""), 0)
+            left = [t for t in unfinished if t[1] not in suspects]
+            rebuilds += 1
+            if rebuilds > POOL_REBUILDS:
+                for p, sid, _ in left:
+                    finish(lost_row(p, sid, "", gave_up=True), 0)
+                return
+
+
+def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
+                out: Path, report: BatchReport, finish, progress: str, *, warm: bool, alone: bool = False):
+    """One pool over ``todo``: None when every submission was finished; else, the pool having broken,
+    the (path, id, key) of those whose chunk did not come back (``alone``: [(None, cause)], the
+    cause of the single worker's death)."""
     # Imported only for a parallel batch: 15 ms of a one-notebook command otherwise.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    from autograder.batch.worker_loss import death_cause
 
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation))
+    lost: list = []
     try:
-        # The reference trainings first, one training setting per worker (its trainings stacked),
-        # and waited for: a submission graded meanwhile would queue them again.
-        warmups = [pool.submit(_warm_in_worker, [name]) for name in config.training]
-        stop_checkpoint()
-        for fut in warmups:
-            try:
-                trainings, stacked = fut.result()
-                report.trainings += trainings
-                report.trainings_stacked += stacked
-            except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
-                pass
+        if warm:
+            # The reference trainings first, one training setting per worker (its trainings stacked),
+            # and waited for: a submission graded meanwhile would queue them again.
+            warmups = [pool.submit(_warm_in_worker, [name]) for name in config.training]
+            stop_checkpoint()
+            for fut in warmups:
+                try:
+                    trainings, stacked = fut.result()
+                    report.trainings += trainings
+                    report.trainings_stacked += stacked
+                except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
+                    pass
         size = chunk_size(len(todo), jobs)
-        futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in todo[i:i + size]],
-                               str(out)): todo[i:i + size] for i in range(0, len(todo), size)}
+        try:
+            futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in todo[i:i + size]],
+                                   str(out), progress): todo[i:i + size] for i in range(0, len(todo), size)}
+        except BrokenProcessPool:  # a worker died before any submission (in the warm-up): all to do again
+            futures, lost = {}, list(todo)
+        workers = list((getattr(pool, "_processes", None) or {}).values())  # for a death's cause, where readable
         stop_checkpoint()
         for graded in as_completed(futures):
             try:
                 results, stacked = graded.result()
                 finished = [(result, trainings, True) for result, trainings in results]
                 report.trainings_stacked += stacked
+            except BrokenProcessPool:
+                lost += futures[graded]
+                continue
             except Exception as exc:  # noqa: BLE001 - the grader's own failure, reported per submission
                 finished = [(SubmissionResult(id=sid, name=display_name(p.name), path=str(p), status=ERROR,
                                               error=f"grader failure: {type(exc).__name__}: {exc}"), 0, False)
@@ -443,3 +526,6 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    if not lost:
+        return None
+    return [(None, death_cause(workers))] if alone else lost

@@ -26,6 +26,7 @@ import resource
 import select
 import signal
 import stat
+import sys
 import time
 import warnings
 from collections.abc import Sequence
@@ -33,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.intake.load import load_submission
+from autograder.intake.notebook_cells import preload_ipython
+from autograder.intake.notebooks import import_nbformat
 from autograder.intake.submission import IntakeError, Submission
 from autograder.intake.work import DEFAULT_NOTEBOOK
 from autograder.limits import (
@@ -62,7 +65,7 @@ def _address_space_kb() -> int:
 def _load(path: Path, limits, functions: Sequence[str], notebook: str) -> Submission:
     return load_submission(path, limits.submission_mb << 20, limits.intake_seconds, limits.code_kb << 10,
                            functions, max_members=limits.archive_members, max_entries=limits.folder_entries,
-                           notebook=notebook)
+                           max_cells=limits.code_cells, notebook=notebook)
 
 
 def _few_dropped(chunks: list[dict]) -> list[dict]:
@@ -86,6 +89,7 @@ def _child(path: Path, limits, functions: Sequence[str], notebook: str, w: int) 
         cpu = math.ceil(limits.intake_seconds) + 1
         _, hard = resource.getrlimit(resource.RLIMIT_CPU)
         resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
+        before = set(sys.modules)
         try:
             sub = _load(path, limits, functions, notebook)
             payload = {"id": sub.id, "kind": sub.kind, "chunks": _few_dropped(sub.chunks), "files": sub.files,
@@ -93,6 +97,7 @@ def _child(path: Path, limits, functions: Sequence[str], notebook: str, w: int) 
                        "graded_because": sub.graded_because}
         except (IntakeError, OSError) as exc:
             payload = {"error": str(exc)}
+        payload["imported"] = [m for m in _READERS if m in sys.modules and m not in before]
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")
         view = memoryview(data)
         while view:
@@ -102,6 +107,17 @@ def _child(path: Path, limits, functions: Sequence[str], notebook: str, w: int) 
         return _EXIT_MEMORY
     except BaseException:  # noqa: BLE001 - a bug of the reader, an interrupt: the row says the reading failed
         return _EXIT_FAILED
+
+
+# What reading some notebooks imports (about 100 ms each): a child that needed one says so, and the
+# grader imports it then, once, so that later children inherit it instead of importing it again.
+_READERS = {"IPython": preload_ipython, "nbformat": import_nbformat}
+
+
+def _import_in_grader(names) -> None:
+    for name in names if isinstance(names, list) else []:
+        if name in _READERS and name not in sys.modules:
+            _READERS[name]()
 
 
 def _fork() -> int:
@@ -191,6 +207,7 @@ def _reading(path: Path, data: bytes, status: int | None, peak_kb: int, limits, 
                        peak_kb)
     try:
         payload = json.loads(data)
+        _import_in_grader(payload.get("imported"))
         if "error" in payload:
             return Reading(None, str(payload["error"]), peak_kb)
         sub = Submission(id=payload["id"], path=path, kind=payload["kind"], chunks=payload["chunks"],

@@ -8,6 +8,7 @@ import ast
 import re
 
 from autograder.intake.submission import IntakeError
+from autograder.limits import CODE_PIECES
 
 _KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -228,7 +229,7 @@ def _segments(lines: list[str]) -> list[tuple[int, int]]:
     return list(zip(starts, starts[1:] + [len(lines)]))
 
 
-def code_chunks(code: str, origin: str) -> list[dict]:
+def code_chunks(code: str, origin: str, pieces: list[int] | None = None) -> list[dict]:
     """Chunks of definitions for the sandbox, each with the number of lines before it (``line``):
     the sandbox compiles it at that offset, so line numbers stay true. (Padding each piece with
     that many newlines instead made a file of many unparseable pieces cost memory quadratic in
@@ -239,7 +240,11 @@ def code_chunks(code: str, origin: str) -> list[dict]:
     each run of parts that do not is passed on as it is, for the sandbox to report
     its first error with its line number. A typo in one function then costs that
     function only.
+
+    ``pieces``: the submission's pieces left, ``[n]``, shared by its cells (CODE_PIECES when None):
+    past them, the rest of the code is one piece that does not parse.
     """
+    left = pieces if pieces is not None else [CODE_PIECES]
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError):
@@ -252,6 +257,17 @@ def code_chunks(code: str, origin: str) -> list[dict]:
     bad: list[str] = []  # a run of pieces that do not parse: one chunk, whose first error is told
     good_from = bad_from = 0
     for start, end in _segments(lines):
+        if len(chunks) >= left[0]:
+            # Pieces that parse and pieces that do not, alternating: each costs a parse, a chunk and a
+            # load. Past the submission's CODE_PIECES the rest is one piece that does not parse (its
+            # first error is told).
+            if good:
+                chunks.append(_chunk(origin, "".join(good), good_from))
+                good = []
+            if not bad:
+                bad_from = start
+            bad.append("\n".join(lines[start:]) + "\n")
+            break
         part = "\n".join(lines[start:end]) + "\n"
         try:
             ast.parse(part)
@@ -276,6 +292,7 @@ def code_chunks(code: str, origin: str) -> list[dict]:
         chunks.append({"origin": origin, "code": "".join(bad), "line": bad_from})
     if good:
         chunks.append(_chunk(origin, "".join(good), good_from))
+    left[0] = max(left[0] - len(chunks), 0)
     return [c for c in chunks if useful_chunk(c)]
 
 

@@ -29,7 +29,7 @@ def _digest(files: dict[str, bytes]) -> str:
 def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None,
                     max_code_bytes: int | None = None, functions: Sequence[str] = (), *,
                     max_members: int | None = None, max_entries: int | None = None,
-                    notebook: str = DEFAULT_NOTEBOOK) -> Submission:
+                    max_cells: int | None = None, notebook: str = DEFAULT_NOTEBOOK) -> Submission:
     """Read one submission; raises IntakeError with a message for the student.
 
     ``max_seconds`` (grading.yaml's ``limits.intake_seconds``) bounds the reading: past it,
@@ -38,13 +38,16 @@ def load_submission(path: Path, max_bytes: int, max_seconds: float | None = None
     ``functions`` (grading.yaml's graded functions) and ``notebook`` (its ``notebook:``) pick the
     file of a folder or zip that is the work (autograder.intake.work).
     ``max_members`` / ``max_entries`` (``limits.archive_members`` / ``folder_entries``; their
-    shipped values when None) bound the files of a .zip and the entries of a folder.
+    shipped values when None) bound the files of a .zip and the entries of a folder, ``max_cells``
+    (``limits.code_cells``) the code cells of a notebook.
     """
     bounds = ReadingBounds(max_code_bytes)
     if max_members is not None:
         bounds.max_members = max_members
     if max_entries is not None:
         bounds.max_entries = max_entries
+    if max_cells is not None:
+        bounds.max_cells = max_cells
     try:
         with collector_paused():
             if max_seconds is None:
@@ -79,7 +82,7 @@ def _load_submission(path: Path, max_bytes: int, bounds: ReadingBounds, function
         return Submission(sid, path, "module", module_chunks(raw, path.name, bounds), {}, digest,
                           graded_file=path.name, graded_because=alone)
     if suffix == ".zip":
-        files = read_zip(raw, path.name, max_bytes, bounds.max_members)
+        files = read_zip(raw, path.name, max_bytes, bounds.max_members, bounds.max_code_bytes)
         work = package_chunks(files, path.name, bounds, functions, notebook)
         return Submission(sid, path, "zip:" + work.kind, work.chunks, work.extra, digest,
                           graded_file=f"{path.name}/{work.graded_file}", graded_because=work.reason)

@@ -17,9 +17,14 @@ notebook with 500 ``!`` lines took about 350 s that way. Here:
    statement, so the blocks give what the whole cell gives, and IPython's repeated
    tokenizations cost the size of a block, not of the cell.
 
-What would stay quadratic is one top-level block that holds many escapes and something
-step 1 cannot verify: such a block, past IPYTHON_BLOCK_WORK, is passed on unrewritten (the
-sandbox reports its syntax error), and the intake time limit bounds the rest.
+What would stay quadratic is a top-level block that holds many escapes and something step 1
+cannot verify, and many blocks handed to IPython add up: each costs a tokenization of the
+block per rewrite in it, plus IPython's own overhead per call. So one submission's IPython
+work is an allowance (IPYTHON_SUBMISSION_WORK lines tokenized, IPYTHON_CALL_WORK per call): a
+block past what is left is passed on unrewritten (the sandbox reports its syntax error), and
+the grader's CPU for any notebook stays within a small multiple of a normal one's. Cell magics
+(``%%bash``: the whole cell becomes one ``run_cell_magic`` call) are rewritten here as IPython
+writes them, without IPython.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from textwrap import dedent
 from typing import cast
 
 from autograder.base.deadline import uninterrupted
-from autograder.limits import IPYTHON_BLOCK_WORK, IPYTHON_GROUP_CANDIDATES, IPYTHON_GROUP_LINES
+from autograder.limits import IPYTHON_CALL_WORK, IPYTHON_GROUP_CANDIDATES, IPYTHON_GROUP_LINES
 
 # Cell magics whose body is ordinary Python that runs in the notebook's namespace:
 # the definitions in ``%%time`` cells are the student's definitions too.
@@ -147,8 +152,20 @@ def plain_python_cell(source: str) -> str | None:
     lines = text.splitlines(keepends=True)
     if any(_PROMPT_LIKE.match(line) for line in lines):
         return None
+    if lines and lines[0].startswith("%%"):
+        return _cell_magic(lines)
     out = rewrite_escapes(lines)
     return None if out is None else "".join(out)
+
+
+def _cell_magic(lines: list[str]) -> str | None:
+    """IPython's rewrite of a cleaned-up cell that starts with ``%%name args`` (its ``cell_magic``
+    line transform: one call with the body as a string, which its token transforms then leave
+    alone); None for ``%%name?`` (help syntax, IPython's to read)."""
+    if re.match(r"%%\w+\?", lines[0]):
+        return None
+    name, _, first_line = lines[0][2:].rstrip().partition(" ")
+    return f"get_ipython().run_cell_magic({name!r}, {first_line!r}, {''.join(lines[1:])!r})\n"
 
 
 def _top_level_starts(lines: list[str], tokens_by_line) -> list[int]:
@@ -164,11 +181,20 @@ def _top_level_starts(lines: list[str], tokens_by_line) -> list[int]:
     return starts
 
 
-def ipython_by_blocks(source: str, check_time: Callable[[], None] = lambda: None) -> str:
+def preload_ipython() -> None:
+    """Import IPython's rewriter now (120 ms, once per process): before the grader forks a child to
+    read a large notebook, so that each child does not import it again for itself."""
+    with uninterrupted():
+        import IPython.core.inputtransformer2  # noqa: F401  # pyflakes: imported to be inherited
+
+
+def ipython_by_blocks(source: str, check_time: Callable[[], None] = lambda: None,
+                      spend: Callable[[int], bool] = lambda work: True) -> str:
     """IPython's transform_cell, one top-level block at a time (see the module's docstring).
 
-    ``check_time`` is called between blocks (it raises when intake is out of time).
-    Raises what IPython raises (a SyntaxError, its loop limit's RuntimeError).
+    ``check_time`` is called between blocks (it raises when intake is out of time); ``spend(work)``
+    takes a block's IPython work from the submission's allowance (False: none left, the block is
+    passed on as it stands). Raises what IPython raises (a SyntaxError, its loop limit's RuntimeError).
     """
     with uninterrupted():
         from IPython.core.inputtransformer2 import TransformerManager, make_tokens_by_line  # a 60 ms import
@@ -193,13 +219,13 @@ def ipython_by_blocks(source: str, check_time: Callable[[], None] = lambda: None
             out += fast
             pending = []
             continue
-        if _candidates(block) * len(block) > IPYTHON_BLOCK_WORK:
+        if not spend((_candidates(block) + 1) * len(block) + IPYTHON_CALL_WORK):
             # IPython would tokenize this block once per rewrite in it: quadratic (a function of
-            # 6,000 ! lines and one files = !ls took 8 s of CPU). Passed on as it stands: the
-            # sandbox tells its syntax error, and the rest of the notebook is graded.
-            out += block
-            pending = []
-            continue
+            # 6,000 ! lines and one files = !ls took 8 s of CPU), and many blocks add up. Past the
+            # submission's allowance the rest of the cell is passed on as it stands: the sandbox
+            # tells its syntax error, and the rest of the notebook is graded.
+            out += block + lines[b:]
+            break
         done = manager.do_token_transforms(block)
         if b < len(lines) and done != block and _may_open(block) and _ends_open(done):
             # A rewrite opened a string the next block would be read in (``!echo """``):
@@ -261,13 +287,17 @@ def _ends_open(lines: list[str]) -> bool:
     return False
 
 
-def python_from_cell(source: str, check_time: Callable[[], None] = lambda: None) -> str:
-    """IPython syntax (``%magic``, ``!shell``, ``x?``) to plain Python calls of get_ipython()."""
+def python_from_cell(source: str, check_time: Callable[[], None] = lambda: None,
+                     spend: Callable[[int], bool] = lambda work: True) -> str:
+    """IPython syntax (``%magic``, ``!shell``, ``x?``) to plain Python calls of get_ipython().
+    ``spend``: the submission's IPython allowance (see ``ipython_by_blocks``)."""
     source = unwrap_cell_magic(source)
     plain = plain_python_cell(source)
     if plain is not None:
         return plain
+    if not spend(source.count("\n") + 1 + IPYTHON_CALL_WORK):
+        return source  # IPython's clean-up and one tokenization of the whole cell would be over the allowance
     try:
-        return ipython_by_blocks(source, check_time)
+        return ipython_by_blocks(source, check_time, spend)
     except Exception:  # noqa: BLE001 - leave it to the sandbox to report the syntax error
         return source

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from autograder.intake.bounds import NO_BOUNDS, ReadingBounds
+from autograder.intake.bounds import ReadingBounds
 from autograder.intake.modules import module_chunks
 from autograder.intake.notebooks import notebook_chunks
 from autograder.intake.submission import IntakeError
 from autograder.intake.work import DEFAULT_NOTEBOOK, NoWork, choose, is_module_file, is_notebook, written_functions
+from autograder.limits import OTHER_MODULES_BYTES
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,27 @@ class PackageWork:
     reason: str
 
 
-def package_chunks(files: dict[str, bytes], label: str, bounds: ReadingBounds = NO_BOUNDS,
+def package_chunks(files: dict[str, bytes], label: str, bounds: ReadingBounds | None = None,
                    functions: Sequence[str] = (), notebook: str = DEFAULT_NOTEBOOK) -> PackageWork:
     """A package folder (or unpacked zip) given as relative path -> bytes. ``notebook``: the
     notebook grading.yaml names; ``functions``: the graded functions (grading.yaml), which tell a
-    written notebook from an untouched one and pick the module when there are several."""
+    written notebook from an untouched one and pick the module when there are several.
+
+    The package's other modules go to the sandbox with the work (a helper it imports), unparsed: at
+    most OTHER_MODULES_BYTES of them (199 modules of 58 KB cost the grader 11 times a normal
+    submission's CPU; a classroom clone's kit modules are some tens of KB)."""
+    bounds = bounds or ReadingBounds()  # a fresh one: bounds count what one submission has used
+    work = _package_chunks(files, label, bounds, functions, notebook)
+    others = sum(len(text.encode()) for p, text in work.extra.items() if p != work.graded_file)
+    if others > OTHER_MODULES_BYTES:
+        raise IntakeError(f"{label} holds {others >> 10} KB of Python modules beside {work.graded_file}; the grader "
+                          f"hands at most {OTHER_MODULES_BYTES >> 10} KB of them to your code. Submit the "
+                          "assignment's files without generated or copied bulk.")
+    return work
+
+
+def _package_chunks(files: dict[str, bytes], label: str, bounds: ReadingBounds, functions: Sequence[str],
+                    notebook: str) -> PackageWork:
     notebooks = sorted(p for p in files if is_notebook(p))
     modules = sorted(p for p in files if p.casefold().endswith(".py"))
     extra = {}

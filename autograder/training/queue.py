@@ -27,9 +27,10 @@ every bound of a single training holds:
 * Only small models are stacked (the circles network): a large one (the images network) is
   limited by the arithmetic of its first layer, which stacking does not reduce.
 
-With a shared disk cache a stack takes each member's lock without waiting; a member whose
-lock another worker holds is left to that worker (and read from the cache, or trained alone
-after ``Trainer.lock_wait``, by ``Trainer.outcome``).
+With a shared disk cache the queue claims each training's lock without waiting before it
+trains any (``TrainingQueue.train_pending``): it trains what it claimed, then reads what
+another worker claimed from the cache (or trains it alone after ``Trainer.lock_wait``, by
+``Trainer.outcome``): a worker never waits for another while it has trainings of its own.
 """
 
 from __future__ import annotations
@@ -139,6 +140,9 @@ class TrainingQueue:
     def __init__(self, trainer: Trainer):
         self.trainer = trainer
         self.pending: dict[str, Pending] = {}
+        # Trainings another worker held the lock of when this queue was trained (then read from
+        # the cache, or trained here after Trainer.lock_wait): what tests count.
+        self.claimed_by_others = 0
 
     def for_submission(self) -> DeferringTrainer:
         return DeferringTrainer(self, TrainingBudget.from_limits(self.trainer.config.limits))
@@ -164,24 +168,61 @@ class TrainingQueue:
     # ------------------------------------------------------------------------- training the queue
 
     def train_pending(self) -> None:
-        """Train every queued training (stacked where it pays), then empty the queue."""
+        """Train every queued training (stacked where it pays), then empty the queue.
+
+        With a shared disk cache, every queued training's lock is claimed first, without
+        waiting: this worker trains all it claimed (stacked, then alone), and only then
+        turns to the trainings another worker claimed, which by then are usually in the
+        cache. So a worker never sits waiting for another while it has trainings of its
+        own, and the wait it may still have is ``Trainer.lock_wait`` at most (a holder that
+        died releases its lock with its process; one that stalls is passed by)."""
         pending, self.pending = list(self.pending.values()), {}
-        alone: list[Pending] = []
-        by_training: dict[str, list[Pending]] = {}
-        cpu = float(self.trainer.config.limits.training_seconds)
-        for p in pending:
-            budget = p.requester.budget
-            if (not self._stackable(p.training) or _extreme(p.params)
-                    or budget.cpu_seconds - budget.cpu_used < cpu):
-                alone.append(p)
-            else:
-                by_training.setdefault(p.training, []).append(p)
-        for training, members in by_training.items():
-            size = self.stack_size(training)
-            for i in range(0, len(members), size):
-                alone += self._train_stack(training, members[i:i + size])
-        for p in sorted(alone, key=pending.index):  # in the order they were asked for, as alone
+        with contextlib.ExitStack() as locks:
+            ours, theirs = self._claim(pending, locks)
+            alone: list[Pending] = []
+            by_training: dict[str, list[Pending]] = {}
+            cpu = float(self.trainer.config.limits.training_seconds)
+            for p in ours:
+                budget = p.requester.budget
+                if (not self._stackable(p.training) or _extreme(p.params)
+                        or budget.cpu_seconds - budget.cpu_used < cpu):
+                    alone.append(p)
+                else:
+                    by_training.setdefault(p.training, []).append(p)
+            for training, members in by_training.items():
+                size = self.stack_size(training)
+                for i in range(0, len(members), size):
+                    alone += self._train_stack(training, members[i:i + size])
+            for p in sorted(alone, key=pending.index):  # in the order they were asked for, as alone
+                self._train_alone(p, lock_held=True)
+        for p in theirs:  # our locks released: another worker waiting on one of ours goes on
             self._train_alone(p)
+        self.claimed_by_others += len(theirs)
+
+    def _claim(self, pending: list[Pending], locks: contextlib.ExitStack) -> tuple[list[Pending], list[Pending]]:
+        """Split ``pending`` into the trainings this worker holds the lock of (or needs none: a
+        memory-only cache) and those another worker holds; drop those already in the cache."""
+        ours: list[Pending] = []
+        theirs: list[Pending] = []
+        for p in pending:
+            path = self.trainer._disk_path(p.key)
+            if path is None:
+                ours.append(p)
+                continue
+            held = locks.enter_context(advisory_lock(path.with_suffix(".lock"), 0, done=path))
+            if self.trainer.cached(p.training, p.params) is not None:
+                self._cached_meanwhile(p)
+            elif held:
+                ours.append(p)
+            else:
+                theirs.append(p)
+        return ours, theirs
+
+    @staticmethod
+    def _cached_meanwhile(p: Pending) -> None:
+        """Another worker trained it since it was queued: this submission got it from the cache,
+        as alone it would have (no training of its own counted)."""
+        p.requester.budget.started -= 1
 
     def _stackable(self, training: str) -> bool:
         dims = self.trainer.layers(training)
@@ -196,55 +237,42 @@ class TrainingQueue:
         half = self.trainer.config.limits.training_seconds / 2
         return int(max(2, min(STACK_MAX_MEMBERS, half // max(member, 1e-9))))
 
-    def _train_alone(self, p: Pending) -> None:
+    def _train_alone(self, p: Pending, lock_held: bool = False) -> None:
         budget = p.requester.budget
         budget.started -= 1  # counted again by Trainer.outcome if it trains
         before = self.trainer.iterations_run
         try:
-            self.trainer.outcome(p.training, p.params, budget)
+            self.trainer.outcome(p.training, p.params, budget, lock_held=lock_held)
         except TrainingLimit as exc:
             p.requester.carried.failures[p.key] = exc
         p.requester.carried.iterations += self.trainer.iterations_run - before
 
     def _train_stack(self, training: str, members: list[Pending]) -> list[Pending]:
-        """Train ``members`` as one stack; returns those left to train alone."""
+        """Train ``members`` (their locks held, when there are locks) as one stack; returns those
+        left to train alone."""
         if len(members) < 2:
             return members
         trainer = self.trainer
-        with contextlib.ExitStack() as locks:
-            ours: list[Pending] = []
-            theirs: list[Pending] = []
-            for p in members:
-                path = trainer._disk_path(p.key)
-                if path is None:
-                    ours.append(p)
-                    continue
-                held = locks.enter_context(advisory_lock(path.with_suffix(".lock"), 0, done=path))
-                if trainer.cached(training, p.params) is not None:
-                    continue  # another worker finished it meanwhile
-                (ours if held else theirs).append(p)
-            if len(ours) < 2:
-                return ours + theirs
-            t = trainer.config.training[training]
-            data = trainer.data(t.dataset)
-            clean = [flush_subnormals(p.params) for p in ours]
-            cpu = float(trainer.config.limits.training_seconds)
-            try:
-                result, used = run_bounded(lambda: {"outcomes": stacked_outcomes(t, data, clean)},
-                                           cpu_seconds=max(int(cpu), 1),
-                                           wall_seconds=TRAINING_WALL_FACTOR * cpu + TRAINING_WALL_SLACK_SECONDS)
-                outcomes = [Outcome(**fields) for fields in result["outcomes"]]
-                if len(outcomes) != len(ours):
-                    raise WorkStopped("died", used)
-            except WorkStopped:
-                trainer.stacks_stopped += 1
-                return ours + theirs  # every member alone, within its own bounds
-            trainer.stacks_run += 1
-            for p, outcome in zip(ours, outcomes):
-                trainer.remember(p.key, outcome)
-                trainer.trainings_run += 1
-                trainer.trainings_stacked += 1
-                trainer.iterations_run += t.num_iterations
-                p.requester.budget.cpu_used += used / len(ours)
-                p.requester.carried.iterations += t.num_iterations
-        return theirs
+        t = trainer.config.training[training]
+        data = trainer.data(t.dataset)
+        clean = [flush_subnormals(p.params) for p in members]
+        cpu = float(trainer.config.limits.training_seconds)
+        try:
+            result, used = run_bounded(lambda: {"outcomes": stacked_outcomes(t, data, clean)},
+                                       cpu_seconds=max(int(cpu), 1),
+                                       wall_seconds=TRAINING_WALL_FACTOR * cpu + TRAINING_WALL_SLACK_SECONDS)
+            outcomes = [Outcome(**fields) for fields in result["outcomes"]]
+            if len(outcomes) != len(members):
+                raise WorkStopped("died", used)
+        except WorkStopped:
+            trainer.stacks_stopped += 1
+            return members  # every member alone, within its own bounds
+        trainer.stacks_run += 1
+        for p, outcome in zip(members, outcomes):
+            trainer.remember(p.key, outcome)
+            trainer.trainings_run += 1
+            trainer.trainings_stacked += 1
+            trainer.iterations_run += t.num_iterations
+            p.requester.budget.cpu_used += used / len(members)
+            p.requester.carried.iterations += t.num_iterations
+        return []

@@ -231,7 +231,8 @@ class Trainer:
         """This trainer within a fresh per-submission budget (grading.yaml's limits)."""
         return SubmissionTrainer(self, TrainingBudget.from_limits(self.config.limits))
 
-    def outcome(self, training: str, params: dict[str, np.ndarray], budget: TrainingBudget | None = None) -> Outcome:
+    def outcome(self, training: str, params: dict[str, np.ndarray], budget: TrainingBudget | None = None, *,
+                lock_held: bool = False) -> Outcome:
         """The outcome of training from ``params``, computed at most once per distinct input
         on one machine, and at most a few times across machines sharing the cache folder.
 
@@ -246,6 +247,8 @@ class Trainer:
         are written to a temporary file in the same folder and renamed over the final name, so a
         reader sees a whole entry or none, and two machines that train the same key write the same
         bytes. At worst a training runs twice; it never waits forever nor reads half a file.
+        ``lock_held``: the caller holds this key's lock already (autograder.training.queue claims
+        its trainings' locks before training any).
         """
         key = self.cache_key(training, params)
         found = self.cached(training, params)
@@ -257,7 +260,7 @@ class Trainer:
         if budget is not None:
             budget.admit()
         path = self._disk_path(key)
-        if path is None:
+        if path is None or lock_held:
             return self.remember(key, self._train(training, params, key, budget))
         with advisory_lock(path.with_suffix(".lock"), self.lock_wait, done=path):
             found = self._read_disk(key)  # another worker may have finished it meanwhile

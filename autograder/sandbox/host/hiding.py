@@ -35,7 +35,7 @@ from pathlib import Path
 
 from autograder.config import PROJECT_ROOT
 from autograder.sandbox.host.grants import NEEDED_IN_PROJECT
-from autograder.sandbox.host.secrets import SECRET_FILES, secret_paths
+from autograder.sandbox.host.secrets import SECRET_FILES, listed_with_real_paths, secret_paths
 
 # The file system as the sandbox sees it; a test points it at a fake tree.
 ROOT = Path("/")
@@ -82,19 +82,17 @@ def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path], pr
     """Entries of ``folder`` that are neither needed nor on the way to something needed (nor a
     private folder, which the jail replaces whole)."""
     try:
-        entries = list(folder.iterdir())
+        entries = listed_with_real_paths(folder)
     except OSError:
         return []
     hide = []
-    for entry in entries:
-        try:
-            real = entry.resolve()
-        except OSError:
+    for entry, real, plain_dir in entries:
+        if real is None:
             continue
         if real in needed or real in private:
             continue  # needed as a whole, content included; or replaced whole by the jail
         if real in keep:
-            if entry.is_dir() and not entry.is_symlink():
+            if plain_dir:
                 hide += _siblings_to_hide(entry, keep, needed, private)
             continue
         hide.append(entry)

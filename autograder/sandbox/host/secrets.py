@@ -39,21 +39,41 @@ def _real(path: str | os.PathLike) -> Path | None:
         return None
 
 
+def listed_with_real_paths(folder: Path) -> list[tuple[Path, Path | None, bool]]:
+    """(entry, its real path or None, whether it is a folder and no link) for each entry of
+    ``folder``. The real path of an entry that is no link is its resolved folder's joined with
+    its name, exactly what resolving it gives: only links are resolved one by one (resolving
+    each entry was most of a sandbox's start in the grader). Raises OSError like iterdir."""
+    with os.scandir(folder) as it:
+        entries = list(it)
+    base = _real(folder)
+    out = []
+    for e in entries:
+        entry = folder / e.name
+        try:
+            link = e.is_symlink()
+            plain_dir = not link and e.is_dir(follow_symlinks=False)
+        except OSError:
+            link, plain_dir = True, False  # cannot tell: resolved as a link would be
+        real = base / e.name if base is not None and not link else _real(entry)
+        out.append((entry, real, plain_dir))
+    return out
+
+
 def _off_the_ways(folder: Path, keep: frozenset[Path], needed: frozenset[Path]) -> list[Path]:
     """Entries of ``folder`` that are neither needed nor on the way to something needed."""
     try:
-        entries = list(folder.iterdir())
+        entries = listed_with_real_paths(folder)
     except OSError:
         return [folder]  # cannot be listed here: secret as a whole (fail closed)
     out = []
-    for entry in entries:
-        real = _real(entry)
+    for entry, real, plain_dir in entries:
         if real is None:
             out.append(entry)
         elif real in needed:
             continue
         elif real in keep:
-            if entry.is_dir() and not entry.is_symlink():
+            if plain_dir:
                 out += _off_the_ways(entry, keep, needed)
         else:
             out.append(entry)

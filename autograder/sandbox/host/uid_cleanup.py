@@ -3,7 +3,6 @@ folders, System V IPC objects, processes) is found by that uid and removed."""
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import subprocess
@@ -11,18 +10,28 @@ import subprocess
 from autograder.limits import KILL_UID_SECONDS, SCRATCH_SCAN_DEPTH
 from autograder.sandbox.host.isolation import Isolation, sandbox_argv
 
-# Folders other users may write to: where a sandbox's uid could leave files (found once).
+# Folders other users may write to: where a sandbox's uid could leave files (found once a batch).
 _SCRATCH_ROOTS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run", "/var", "/home", "/opt", "/srv", "/mnt",
                   "/media", "/etc")
 
 
-@functools.lru_cache(maxsize=1)
+_found: tuple[str, ...] | None = None
+
+
 def world_writable_dirs() -> tuple[str, ...]:
-    """Every folder under the usual writable roots that any uid may create entries in.
+    """Every folder under the usual writable roots that any uid may create entries in, as found by
+    the last ``refresh_world_writable_dirs`` (the first call finds them)."""
+    return _found if _found is not None else refresh_world_writable_dirs()
+
+
+def refresh_world_writable_dirs() -> tuple[str, ...]:
+    """Find the world-writable folders again: once per batch (``Grader`` at the uid level), so a folder
+    made world-writable after an earlier batch is swept too. (A walk takes about 0.1 s: not per submission.)
 
     Found by walking, not listed by name: an image may have more than /tmp, /var/tmp,
     /dev/shm and /run/lock. System code folders (/usr, /lib, ...) are not walked.
     """
+    global _found
     found = []
     for root in _SCRATCH_ROOTS:
         base_depth = root.count("/")
@@ -35,7 +44,8 @@ def world_writable_dirs() -> tuple[str, ...]:
                 found.append(folder)
             if not st.st_mode & 0o001 or folder.count("/") - base_depth >= SCRATCH_SCAN_DEPTH:
                 dirs[:] = []  # other uids cannot even pass through it
-    return tuple(sorted(set(found)))
+    _found = tuple(sorted(set(found)))
+    return _found
 
 
 def sweep_uid_files(uid: int) -> None:

@@ -240,6 +240,24 @@ def flush_output() -> None:
             pass
 
 
+_CHANNELS: list[int] = []  # the sandbox's own pipes to the grader (request, reply, lifeline)
+
+
+def set_channels(fds: list[int]) -> None:
+    """Name the sandbox's pipes to the grader: every fork that runs student code closes them."""
+    _CHANNELS[:] = fds
+
+
+def close_channels() -> None:
+    """In a fork that runs student code: close the grader's pipes. A call needs none of them (it
+    answers on a pipe of its own); open, they would let it read the next requests or write frames."""
+    for fd in _CHANNELS:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
 def end_fork(work) -> None:
     """In a freshly forked process: run ``work()``, flush, and end; never returns.
 
@@ -332,6 +350,7 @@ class CallWorker:
             def work():
                 os.close(calls_w)
                 os.close(replies_r)
+                close_channels()
                 self._work(calls_r, replies_w)
 
             end_fork(work)

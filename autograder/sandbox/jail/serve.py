@@ -149,6 +149,7 @@ def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, swe
         def work():
             os.close(r)
             os.close(rep_fd)
+            reuse.close_channels()  # the request pipe and the lifeline too
             if random_state is not None:
                 _random_setstate(random_state)
             run_probe(namespace, request, w)
