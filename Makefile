@@ -51,10 +51,13 @@ demo: $(STAMP)
 
 # One BLAS thread per process: the suite runs several processes on 2 cores. The venv's bin/ on
 # PATH because nbgrader runs its own tools (alembic) by name; integration tools are required, not skipped.
+# Two pytest workers (pytest-xdist), each running whole test files: much of the suite waits on
+# subprocesses (kernels, sandboxes that sleep to their limits), so two files at once fill the 2 cores.
+TEST_WORKERS ?= 2
 test: $(STAMP) $(CHROMIUM_STAMP) $(SANDBOX_STAMP) $(SLURM_STAMP) test-pythons
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" INITGRADE_REQUIRE_INTEGRATION=1 \
 	INITGRADE_SANDBOX_PYTHON="$(CURDIR)/$(SANDBOX_VENV)/bin/python" \
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The other supported Pythons (3.10 is Ubuntu 22.04's, Gradescope's default image; 3.12 and 3.13 read
 # dicts differently, which the call-reuse fast path depends on) run the fast tests in their own venvs: pyenv's newest 3.X, else a python3.X on PATH that runs.

@@ -1,5 +1,6 @@
 """This checkout against another commit of the kit, in the same run, alternating: the figures of
-issue 23 as medians over paired rounds, written to one file that the README quotes.
+issue 23 as medians over paired rounds, written to one file (bench/figures.md) that README.md,
+docs/speed.md and docs/benchmarks.md quote (bench/quote_figures.py copies it into them).
 
     git -C . archive <old-commit> | (mkdir -p /tmp/old && tar -x -C /tmp/old)
     .venv/bin/python bench/paired.py --old /tmp/old --rounds 3 --cold 100 \
@@ -40,6 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import VENV_BIN, machine, run_timed, table, tool_env
 from generate import as_notebook, generate, sources_pool
+from quote_figures import SOURCE, update
 
 
 def side_env(base: dict, tree: Path | None) -> dict:
@@ -147,6 +149,8 @@ def main() -> None:
     print(text)
     if args.figures:
         args.figures.write_text("<!-- written by bench/paired.py; do not edit by hand -->\n" + text)
+        if args.figures.resolve() == SOURCE:
+            update()  # the pages that quote figures.md quote this run
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

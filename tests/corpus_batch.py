@@ -26,12 +26,14 @@ def corpus(folder: Path) -> list[Path]:
 _GRADED: dict[str, tuple[Path, dict]] = {}
 
 
-def graded(tmp_path_factory) -> tuple[Path, dict]:
-    """(the output folder, submission id -> SubmissionResult) of the three corpora, graded once."""
+def graded(tmp_path_factory, warm_cache_at) -> tuple[Path, dict]:
+    """(the output folder, submission id -> SubmissionResult) of the three corpora, graded once, from a
+    training cache that holds the reference trainings (tests/conftest.py's ``warm_cache_at``)."""
     if "all" not in _GRADED:
         files = corpus(REALISTIC) + corpus(ROUND3) + corpus(NOTEBOOKS)
         assert len({p.stem for p in files}) == len(files), "the corpora's file names must differ"
         out = tmp_path_factory.mktemp("realistic-corpora")
-        results = grade_batch(files, out, load_config(), jobs=2, cache_dir=out / "cache")
+        cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")
+        results = grade_batch(files, out, load_config(), jobs=2, cache_dir=cache)
         _GRADED["all"] = (out, {r.id: r for r in results.results})
     return _GRADED["all"]

@@ -2,9 +2,10 @@
 
 Every relative link leads to a file that exists (and a heading that exists, for an anchor);
 every `initgrade COMMAND --option` written in the pages is a command and an option of the CLI;
-the counts the pages give (hostile cases, diagnosis findings) are the code's; and every speed
-figure README.md and docs/scale.md quote is one of docs/benchmarks.md, the one page that holds
-the latest benchmark run.
+the counts the pages give (hostile cases, diagnosis findings) are the code's; every speed figure
+README.md states is bench/figures.md's (bench/paired.py's last run, copied whole into README.md,
+docs/speed.md and docs/benchmarks.md by bench/quote_figures.py); and docs/scale.md's wall-clock
+cross-check is docs/benchmarks.md's `make bench` run.
 """
 
 from __future__ import annotations
@@ -140,26 +141,84 @@ def test_the_diagnosis_count_is_the_codes():
 
 # --- figures ------------------------------------------------------------------------------------------
 
-FIGURE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?) ?(s|ms|×|MB)\b|(?<![\w.])(\d+(?:\.\d+)?×)")
+FIGURE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?) ?(s|ms|×|MB)\b|(?<![\w.])(\d+(?:\.\d+)?)[×x](?!\w)")
 
 
 def _figures(text: str) -> set[str]:
-    return {m.group(1) or m.group(3).rstrip("×") for m in FIGURE.finditer(text)}
+    return {m.group(1) or m.group(3) for m in FIGURE.finditer(text)}
 
 
-def test_speed_figures_are_the_benchmark_pages():
-    bench = (PROJECT_ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+def _quote_figures():
+    """bench/quote_figures.py, the script that copies bench/figures.md into the pages."""
+    spec = importlib.util.spec_from_file_location("_quote_figures", PROJECT_ROOT / "bench" / "quote_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _readme_speed_text(readme: str) -> dict[str, str]:
+    """README's sections that state speed figures: the Speed section and the Workers option."""
     speed = readme[readme.index("## Speed"):].split("\n## ", 1)[0]
     workers = re.search(r"- \*\*Workers:\*\*.*?(?=\n- \*\*)", readme, re.S).group(0)
+    return {"README speed": speed, "README workers": workers}
+
+
+def _contradictions(pages: dict[str, str], source: str) -> list[str]:
+    """What the pages state against bench/figures.md: a copied block that is not the file's
+    copy, or a speed figure outside the block that the file does not hold."""
+    qf = _quote_figures()
+    expected = qf.block(source)
+    numbers = set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?", source))
+    wrong = []
+    for where, text in pages.items():
+        blocks = qf.quoted(text)
+        wrong += [f"{where}: its copy of bench/figures.md differs (run bench/quote_figures.py)"
+                  for b in blocks if b != expected]
+        outside = qf.BLOCK.sub("", text)
+        wrong += [f"{where}: {f} is not a figure of bench/figures.md" for f in sorted(_figures(outside) - numbers)]
+    return wrong
+
+
+def test_the_pages_quote_figures_md_and_nothing_else():
+    source = (PROJECT_ROOT / "bench" / "figures.md").read_text(encoding="utf-8")
+    qf = _quote_figures()
+    for page in qf.PAGES:
+        assert qf.quoted(page.read_text(encoding="utf-8")) == [qf.block(source)], page.name
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert _contradictions(_readme_speed_text(readme), source) == []
+
+
+def test_a_hand_edit_that_contradicts_figures_md_fails():
+    source = (PROJECT_ROOT / "bench" / "figures.md").read_text(encoding="utf-8")
+    speed = _readme_speed_text((PROJECT_ROOT / "README.md").read_text(encoding="utf-8"))["README speed"]
+    new_one = re.search(r"\| one-notebook command, warm cache \(s\) +\| [\d.]+ \| ([\d.]+) \|", speed).group(1)
+    edited_block = speed.replace(f"| {new_one} |", "| 0.123 |", 1)
+    prose = speed + "\nOne notebook, start to finish: 0.48 s, 26× faster than nbgrader.\n"
+    assert _contradictions({"block": edited_block}, source) == [
+        "block: its copy of bench/figures.md differs (run bench/quote_figures.py)"]
+    assert _contradictions({"prose": prose}, source) == [
+        "prose: 0.48 is not a figure of bench/figures.md", "prose: 26 is not a figure of bench/figures.md"]
+
+
+def test_the_script_rewrites_a_stale_copy(tmp_path):
+    qf = _quote_figures()
+    source = tmp_path / "figures.md"
+    source.write_text("<!-- written by bench/paired.py -->\n| a | 1.500 |\n", encoding="utf-8")
+    page = tmp_path / "page.md"
+    page.write_text(f"Intro 2.0 s.\n\n{qf.BEGIN}\n| a | 9.999 |\n{qf.END}\n\nAfter.\n", encoding="utf-8")
+    assert qf.update(source, [page]) == [page]
+    assert page.read_text(encoding="utf-8") == f"Intro 2.0 s.\n\n{qf.BEGIN}\n| a | 1.500 |\n{qf.END}\n\nAfter.\n"
+    assert qf.update(source, [page]) == []  # already the file's copy
+
+
+def test_scale_cross_check_is_the_benchmark_run():
+    bench = (PROJECT_ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
     scale = (PROJECT_ROOT / "docs" / "scale.md").read_text(encoding="utf-8")
     cross_check = re.search(r"A cross-check with wall-clock figures.*?(?:\n\n|\Z)", scale, re.S).group(0)
-    quoted = {"README speed": _figures(speed), "README workers": _figures(workers),
-              "scale.md cross-check": {f for f in _figures(cross_check) if "." in f}}
-    assert all(quoted.values()), quoted
+    quoted = {f for f in _figures(cross_check) if "." in f}
+    assert quoted
     bench_numbers = set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?", bench))
-    missing = {where: sorted(f for f in figures if f not in bench_numbers) for where, figures in quoted.items()}
-    assert not any(missing.values()), f"figures not in docs/benchmarks.md's run: {missing}"
+    assert sorted(quoted - bench_numbers) == [], "figures not in docs/benchmarks.md's run"
 
 
 # --- docs/students.md ---------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def engine_cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo_batch(tmp_path_factory, fast_config, engine_cache):
     out = tmp_path_factory.mktemp("out")
-    cache = engine_cache
+    cache = engine_cache  # cold: test_identical_initializations_are_trained_once counts
     config = load_config(fast_config)
     report = grade_batch([EXAMPLES], out, config, jobs=2, cache_dir=cache)
     return report, out, config, {r.id: r for r in report.results}

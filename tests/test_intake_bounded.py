@@ -32,9 +32,9 @@ CORRECT = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """One training cache for the module's batches: the reference trainings are made once."""
-    return tmp_path_factory.mktemp("cache")
+def cache(tmp_path_factory, warm_cache_at):
+    """One training cache for the module's batches, with the reference trainings made."""
+    return warm_cache_at(tmp_path_factory.mktemp("cache") / "training")
 
 
 def test_pieces_that_do_not_parse_cost_their_own_size_not_their_line_number():

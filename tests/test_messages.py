@@ -39,8 +39,8 @@ LEAKS = re.compile(r"autograder|/work/|/usr/|/tmp/|site-packages|dist-packages|\
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    return graded(tmp_path_factory)
+def batch(tmp_path_factory, warm_cache_at):
+    return graded(tmp_path_factory, warm_cache_at)
 
 
 def test_corpus_is_large_and_current():

@@ -124,13 +124,14 @@ del BAD["initialize_parameters_deep"]
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    """Environment for the grading tools: this venv first on PATH, separate training caches."""
+def env(tmp_path_factory, warm_cache_at):
+    """Environment for the grading tools: this venv first on PATH, separate training caches (the
+    engine's with the reference trainings made)."""
     caches = tmp_path_factory.mktemp("caches")
     e = dict(os.environ)
     e["PATH"] = f"{VENV_BIN}{os.pathsep}{e.get('PATH', '')}"
     e["INITGRADE_INKERNEL_CACHE"] = str(caches / "inkernel")  # in-kernel checks: never the engine's cache
-    e["INITGRADE_CACHE"] = str(caches / "engine")
+    e["INITGRADE_CACHE"] = str(warm_cache_at(caches / "engine"))
     e.pop("INITGRADE_PUBLIC_TARGET", None)
     return e
 
@@ -145,9 +146,15 @@ def built(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def kit_subs(built, env, tmp_path_factory):
-    """The two submissions made from the kit's own student notebook, and the engine's scores for them."""
+    """The two submissions made from the kit's own student notebook, the repository's notebook (no
+    release metadata, no nbgrader cells) filled with the correct code, and the engine's scores for
+    the three: one `initgrade grade` that every platform's scores are compared with."""
     tmp = tmp_path_factory.mktemp("kit-subs")
     subs = release_submissions(built, tmp)
+    # The kit's repository notebook carries no nbgrader cells (as the bundled examples); its
+    # experiment cells are dropped as in the other submissions (minutes of training otherwise).
+    subs["bare"] = fill_notebook(PROJECT_ROOT / "assignment" / "initialization.ipynb",
+                                 tmp / "bare" / "initialization.ipynb", GOOD)
     scores = engine_scores(subs, env, tmp)
     assert_expected_shape(scores)
     return {"subs": subs, "scores": scores}
@@ -298,7 +305,7 @@ def _graded_sources(nb_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def otter_results(built, env, tmp_path_factory):
+def otter_results(built, env, kit_subs, tmp_path_factory):
     otter = _tool("otter")
     work = built / "otter"
     master = nbformat.read(work / "initialization.ipynb", as_version=4)
@@ -313,7 +320,7 @@ def otter_results(built, env, tmp_path_factory):
     student_nb = work / "dist" / "student" / "initialization.ipynb"
     tmp = tmp_path_factory.mktemp("otter-run")
     # What students hand in is the kit's release notebook, not otter's own student notebook.
-    subs = release_submissions(built, tmp)
+    subs = {name: kit_subs["subs"][name] for name in ("good", "bad")}
     scores, outputs, seconds = {}, {}, {}
     for name, path in subs.items():
         out = tmp / f"results-{name}"
@@ -346,8 +353,8 @@ def test_otter_student_notebook_is_the_kits_student_notebook(otter_results, buil
         assert f"points={CONFIG.questions['zeros'].checks['symmetry']:.1f}, hidden=True" in zeros
 
 
-def test_otter_scores_equal_engine_scores(otter_results, env):
-    engine = engine_scores(otter_results["subs"], env, otter_results["tmp"])
+def test_otter_scores_equal_engine_scores(otter_results, kit_subs):
+    engine = {name: kit_subs["scores"][name] for name in otter_results["subs"]}  # the same notebooks
     assert_expected_shape(engine)
     assert otter_results["scores"] == engine
     out = otter_results["outputs"]["bad"]["he"]["output"]
@@ -372,7 +379,7 @@ def test_otter_refuses_a_notebook_of_no_assignment_naming_the_right_one(otter_re
 
 
 @pytest.fixture(scope="module")
-def nbgrader_results(built, env):
+def nbgrader_results(built, env, kit_subs):
     nbgrader = _tool("nbgrader")
     course = built / "nbgrader"
     a = CONFIG.assignment
@@ -388,9 +395,8 @@ def nbgrader_results(built, env):
         shutil.move(subs[name], target)
         subs[name] = target
     subs["bare"] = course / "submitted" / "bare" / a / "initialization.ipynb"
-    # The kit's repository notebook carries no nbgrader cells (as the bundled examples); its
-    # experiment cells are dropped as in the other submissions (minutes of training otherwise).
-    fill_notebook(PROJECT_ROOT / "assignment" / "initialization.ipynb", subs["bare"], GOOD)
+    subs["bare"].parent.mkdir(parents=True)
+    shutil.copyfile(kit_subs["subs"]["bare"], subs["bare"])
     assert not any("nbgrader" in c.metadata for c in nbformat.read(subs["bare"], as_version=4).cells)
     run([nbgrader, "autograde", a, "--force"], env, cwd=course, timeout=900)
     run([nbgrader, "export"], env, cwd=course)
@@ -420,8 +426,11 @@ def test_nbgrader_release_hides_tests_and_solutions(nbgrader_results):
     assert sum(c.metadata["nbgrader"]["points"] for c in tests) == CONFIG.max_points()
 
 
-def test_nbgrader_scores_equal_engine_scores(nbgrader_results, env, tmp_path):
-    engine = engine_scores(nbgrader_results["subs"], env, tmp_path)
+def test_nbgrader_scores_equal_engine_scores(nbgrader_results, kit_subs):
+    # The engine graded the same notebooks (byte for byte) in kit_subs.
+    assert {n: p.read_bytes() for n, p in nbgrader_results["subs"].items()} == \
+        {n: kit_subs["subs"][n].read_bytes() for n in nbgrader_results["subs"]}
+    engine = {name: kit_subs["scores"][name] for name in nbgrader_results["subs"]}
     assert_expected_shape(engine)
     assert engine["bare"] == engine["good"]
     assert nbgrader_results["scores"] == engine

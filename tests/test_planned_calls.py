@@ -25,8 +25,8 @@ MISTAKES = PROJECT_ROOT / "examples" / "mistakes"
 
 
 @pytest.fixture(scope="module")
-def grader(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("cache")
+def grader(tmp_path_factory, warm_cache_at):
+    cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")  # the reference trainings made
     with Grader(CONFIG, Trainer(CONFIG, cache), [str(cache)]) as g:
         yield g
 

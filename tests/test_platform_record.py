@@ -222,11 +222,11 @@ def _run(cmd: list[str], env: dict, cwd: Path | None = None) -> subprocess.Compl
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, warm_cache_at):
     tmp = tmp_path_factory.mktemp("record")
     env = dict(os.environ)
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["INITGRADE_CACHE"] = str(tmp / "engine-cache")
+    env["INITGRADE_CACHE"] = str(warm_cache_at(tmp / "engine-cache"))  # the reference trainings made
     env["INITGRADE_INKERNEL_CACHE"] = str(tmp / "inkernel-cache")
     env["XDG_CACHE_HOME"] = str(tmp / "xdg-cache")
     result = CliRunner().invoke(build, ["all", "--out", str(tmp / "build")])

@@ -104,18 +104,23 @@ def _accepted(s: socket.socket) -> bool:
     return True
 
 
-def _report(tmp_path: Path, kept: Path, bait: Path) -> dict[str, str]:
-    early = _listening(bait / "early.sock")
-    fifo = bait / "fifo"
-    os.mkfifo(fifo)
-    fifo_reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so a writer could open it
+def _probe_submission(tmp_path: Path, kept: Path, bait: Path, fifo: Path):
+    """The probe as a loaded submission, told where the bait and the kept folder are."""
     code = PROBE.replace("def _try", f"EARLY_SOCKET = {str(bait / 'early.sock')!r}\n"
                          f"LATE_SOCKET = {str(bait / 'late.sock')!r}\nFIFO = {str(fifo)!r}\n"
                          f"LATE_FILE = {str(bait / 'late.txt')!r}\nKEPT = {str(kept)!r}\n"
                          f"KEPT_FILE = {str(kept / 'kept.txt')!r}\n\ndef _try", 1)
     sub_file = tmp_path / "sub.py"
     sub_file.write_text(code)
-    sub = load_submission(sub_file, 1 << 20)
+    return load_submission(sub_file, 1 << 20)
+
+
+def _report(tmp_path: Path, kept: Path, bait: Path) -> dict[str, str]:
+    early = _listening(bait / "early.sock")
+    fifo = bait / "fifo"
+    os.mkfifo(fifo)
+    fifo_reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so a writer could open it
+    sub = _probe_submission(tmp_path, kept, bait, fifo)
     hide = hide_paths([str(tmp_path)])  # computed before the late entries exist, as in a batch
     late = _listening(bait / "late.sock")
     (bait / "late.txt").write_text("SECRET-MADE-LATER")
@@ -219,13 +224,7 @@ def test_without_namespaces_landlock_and_seccomp_keep_the_host_s_tmp_out_of_reac
     (bait / "late.txt").write_text("SECRET-MADE-LATER")
     os.chmod(bait / "late.txt", 0o666)
     late = _listening(bait / "late.sock")
-    code = PROBE.replace("def _try", f"EARLY_SOCKET = {str(bait / 'early.sock')!r}\n"
-                         f"LATE_SOCKET = {str(bait / 'late.sock')!r}\nFIFO = {str(fifo)!r}\n"
-                         f"LATE_FILE = {str(bait / 'late.txt')!r}\nKEPT = {str(kept)!r}\n"
-                         f"KEPT_FILE = {str(kept / 'kept.txt')!r}\n\ndef _try", 1)
-    sub_file = tmp_path / "sub.py"
-    sub_file.write_text(code)
-    sub = load_submission(sub_file, 1 << 20)
+    sub = _probe_submission(tmp_path, kept, bait, fifo)
     sb = Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
                  CONFIG.sandbox.stub_modules, isolation=uid_fallback_with_landlock)
     try:

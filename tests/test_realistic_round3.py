@@ -29,8 +29,8 @@ FILES = corpus(CORPUS)
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    return graded_corpora(tmp_path_factory)  # one batch with tests/test_messages.py's corpus
+def graded(tmp_path_factory, warm_cache_at):
+    return graded_corpora(tmp_path_factory, warm_cache_at)  # one batch with the other realistic corpora
 
 
 def test_corpus_is_large_and_current():

@@ -136,10 +136,10 @@ def _raw(grades: Path, sid: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def term(tmp_path_factory):
+def term(tmp_path_factory, warm_cache_at):
     tmp = tmp_path_factory.mktemp("term")
     subs, rosters = _submissions(tmp), _rosters(tmp)
-    cache, grades, out = tmp / "cache", tmp / "grades", tmp / "semester"
+    cache, grades, out = warm_cache_at(tmp / "cache"), tmp / "grades", tmp / "semester"
     config = _config(tmp, per_day=10)
     _run("grade", str(subs), "--out", str(grades), "--config", str(config), "--cache", str(cache), "-j", "2",
          "--no-progress")

@@ -85,14 +85,14 @@ def test_bad_shard_option_is_a_clear_error_before_anything_is_written(tmp_path, 
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, warm_cache_at):
     """The 6 submissions graded in one run and as shards 0/3, 1/3, 2/3 (one shared training cache)."""
     root = tmp_path_factory.mktemp("shards")
     subs = root / "subs"
     subs.mkdir()
     for p in SUBMISSIONS:
         shutil.copy(p, subs / p.name)
-    cache = root / "cache"
+    cache = warm_cache_at(root / "cache")  # the reference trainings made
     whole = run_cli("grade", subs, "--out", root / "all", "--cache", cache, "--junit", root / "all" / "junit.xml",
                     "--no-progress")
     assert whole.exit_code == 0, whole.output

@@ -38,7 +38,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from autograder.config import PROJECT_ROOT
 
@@ -61,25 +60,9 @@ MOMENTS = [
 
 
 @pytest.fixture(scope="module")
-def config_path(tmp_path_factory) -> Path:
-    raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
-    raw["limits"].update({"probe_seconds": 2, "load_seconds": 5, "submission_seconds": 30})
-    path = tmp_path_factory.mktemp("config") / "grading.yaml"
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    return path
-
-
-@pytest.fixture(scope="module")
-def warm_cache(tmp_path_factory, config_path) -> Path:
-    cache = tmp_path_factory.mktemp("warm")
-    folder = tmp_path_factory.mktemp("warmup")
-    (folder / "in").mkdir()
-    shutil.copy(CORRECT, folder / "in" / "c.py")
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder / "in"), "--out", str(folder / "o"),
-                           "--config", str(config_path), "--cache", str(cache), "--no-progress"],
-                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return cache
+def warm_cache(tmp_path_factory, warm_cache_at) -> Path:
+    """The runs' warm cache: the reference trainings already made (tests/conftest.py)."""
+    return warm_cache_at(tmp_path_factory.mktemp("warm") / "training")
 
 
 def _proc_stat(pid: int) -> list[str] | None:

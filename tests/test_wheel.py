@@ -29,20 +29,13 @@ def _run(cmd, cwd, env, timeout=900) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
+def installed(tmp_path_factory, kit_wheel):
     tmp = tmp_path_factory.mktemp("wheel")
     assert PROJECT_ROOT.resolve() not in tmp.resolve().parents
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "INITGRADE_CONFIG",
                                                             "INITGRADE_PUBLIC_TARGET", "INITLAB_DATA")}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    # Built from a copy: building in place leaves a build/ folder (a second kit) in the checkout.
-    src = tmp / "src"
-    shutil.copytree(PROJECT_ROOT, src, ignore=shutil.ignore_patterns(
-        ".venv*", ".git", "build", "out", "__pycache__", "*.egg-info", ".pytest_cache", "node_modules"))
-    proc = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist", src], tmp, env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    wheels = list((tmp / "dist").glob("initgrade-*.whl"))
-    assert len(wheels) == 1
+    wheels = [kit_wheel]  # built from a copy of the checkout (tests/conftest.py)
     venv = tmp / "venv"
     assert _run([sys.executable, "-m", "venv", venv], tmp, env).returncode == 0
     proc = _run([venv / "bin" / "python", "-m", "pip", "install", "-q", wheels[0]], tmp, env)

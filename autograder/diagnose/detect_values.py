@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from autograder.base.close import allclose
 from autograder.diagnose.findings import Finding
 from autograder.diagnose.returned import layer_number
 
@@ -28,7 +29,7 @@ def _differences(question: str, returned: Mapping[str, np.ndarray], expected: Ma
         r, e = returned[k], expected[k]
         if r.shape != e.shape:
             continue
-        if np.allclose(r, e, rtol=tolerance.rtol, atol=tolerance.atol):
+        if allclose(r, e, rtol=tolerance.rtol, atol=tolerance.atol):
             continue
         with np.errstate(invalid="ignore"):
             d = np.abs(r - e)

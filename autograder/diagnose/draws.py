@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autograder.base.close import allclose
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -106,7 +108,7 @@ def fit_factors(ws: list[np.ndarray], zs: list[np.ndarray]) -> list[float] | Non
         c = float(np.sum(w * z)) / zz
         if not math.isfinite(c) or c == 0.0:
             return None
-        if not np.allclose(w, c * z, rtol=1e-7, atol=1e-12 * abs(c)):
+        if not allclose(w, c * z, rtol=1e-7, atol=1e-12 * abs(c)):
             return None
         if w.size >= 2:
             informative += w.size
@@ -130,7 +132,7 @@ def fit_powers(ws: list[np.ndarray], zs: list[np.ndarray]) -> list[float] | None
             return None
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             pred = np.power(z, p)
-        if not np.allclose(w, pred, rtol=1e-7, atol=1e-300, equal_nan=True):
+        if not allclose(w, pred, rtol=1e-7, atol=1e-300, equal_nan=True):
             return None
         if w.size >= 2:
             informative += w.size
@@ -148,7 +150,7 @@ def fit_affine(ws: list[np.ndarray], zs: list[np.ndarray]) -> list[tuple[float, 
         (a, b), *_ = np.linalg.lstsq(A, w.ravel(), rcond=None)
         if not (math.isfinite(a) and math.isfinite(b)) or a == 0.0:
             return None
-        if not np.allclose(w, a * z + b, rtol=1e-7, atol=1e-9 * (abs(a) + abs(b))):
+        if not allclose(w, a * z + b, rtol=1e-7, atol=1e-9 * (abs(a) + abs(b))):
             return None
         out.append((float(a), float(b)))
     if not out or all(abs(b) <= 1e-9 * abs(a) for a, b in out):

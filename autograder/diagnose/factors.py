@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autograder.base.close import allclose
 from autograder.diagnose.notation import num
 
 
@@ -83,7 +84,7 @@ def candidates(question: str, layers: list[tuple[int, int]], scale: float) -> li
 
 
 def same_factors(a: np.ndarray, b: np.ndarray, rtol: float = 1e-6) -> bool:
-    return bool(np.allclose(a, b, rtol=rtol, atol=0.0))
+    return bool(allclose(a, b, rtol=rtol, atol=0.0))
 
 
 def identify(values: np.ndarray, target: Candidate, cands: list[Candidate]

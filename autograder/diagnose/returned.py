@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.base.close import allclose
+
 
 def layer_shapes(layers_dims: Sequence[int]) -> list[tuple[int, int]]:
     """(n_l, n_{l-1}) for l = 1..L."""
@@ -48,6 +50,6 @@ def all_close(returned: Mapping[str, np.ndarray], expected: Mapping[str, np.ndar
         return False
     for k, e in expected.items():
         r = returned[k]
-        if r.shape != e.shape or not np.allclose(r, e, rtol=tolerance.rtol, atol=tolerance.atol):
+        if r.shape != e.shape or not allclose(r, e, rtol=tolerance.rtol, atol=tolerance.atol):
             return False
     return True

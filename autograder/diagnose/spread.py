@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder.base.close import allclose
 from autograder.diagnose.factors import Candidate, candidates, target_factor
 from autograder.diagnose.returned import as_arrays, layer_shapes
 
@@ -90,7 +91,7 @@ def statistics(samples: list[tuple[list[np.ndarray], Candidate, list[Candidate]]
         if samples[0][2][j].exact_only:
             continue
         # a candidate within 5% of the target everywhere is not "another" factor
-        if all(np.allclose(cs[j].values, tg.values, rtol=0.05, atol=0.0) for _, tg, cs in samples):
+        if all(allclose(cs[j].values, tg.values, rtol=0.05, atol=0.0) for _, tg, cs in samples):
             continue
         if _fits(samples, lambda tg, cs, j=j: cs[j])[0]:
             inside.append(j)
@@ -98,7 +99,7 @@ def statistics(samples: list[tuple[list[np.ndarray], Candidate, list[Candidate]]
     if inside and not target_inside:
         first = inside[0]
         alike = all(
-            np.allclose(cs[j].values, cs[first].values, rtol=0.05, atol=0.0)
+            allclose(cs[j].values, cs[first].values, rtol=0.05, atol=0.0)
             for j in inside for _, _, cs in samples
         )
         if alike:

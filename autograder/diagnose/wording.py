@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from autograder.base.close import allclose
 from autograder.diagnose.draws import Plan
 from autograder.diagnose.findings import Finding
 from autograder.diagnose.notation import key_list, num, shape_text
@@ -376,7 +377,7 @@ def _power_exact(f: dict, question: str, words: _Words) -> str:
 
 def _offset_exact(f: dict, question: str, words: _Words) -> str:
     offsets = f["offsets"]
-    same = np.allclose(offsets, offsets[0], rtol=1e-6)
+    same = allclose(offsets, offsets[0], rtol=1e-6)
     off = offsets[0]
     term = f"`{'+' if off > 0 else '-'} {num(abs(off))}`"
     plan = f.get("plan")
@@ -391,7 +392,7 @@ def _offset_exact(f: dict, question: str, words: _Words) -> str:
         msg += " The factor itself is right."
     else:
         label = f" (`{f['label']}`)" if f["label"] else ""
-        if np.allclose(f["factors"], f["factors"][0], rtol=1e-6):
+        if allclose(f["factors"], f["factors"][0], rtol=1e-6):
             plain = f"* {num(f['factors'][0])}"
             msg += f" The factor is also off: `{plain}`{label if f['label'] != plain else ''} for every layer"
         else:
@@ -443,9 +444,9 @@ def _scale_exact(f: dict, question: str, words: _Words) -> str:
             msg += "(For these layer sizes they also equal " + ", ".join(f"`{a}`" for a in f["also"]) + ".) "
     else:
         ratios = [x / e for x, e in zip(found, expected)]
-        if np.allclose(ratios, -1.0, rtol=1e-6):
+        if allclose(ratios, -1.0, rtol=1e-6):
             msg += "Your weights are the expected ones with the opposite sign. "
-        elif len(found) > 1 and np.allclose(found, found[0], rtol=1e-6) and question != "random":
+        elif len(found) > 1 and allclose(found, found[0], rtol=1e-6) and question != "random":
             msg += (f"Your factor is the same number for every layer, `* {num(found[0])}`"
                     + (" (that is np.sqrt(2): the division by the fan-in is missing)"
                        if abs(found[0] - np.sqrt(2)) < 1e-6 else "")

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from autograder.base.close import allclose
+
 if TYPE_CHECKING:
     from autograder.diagnose.findings import Diagnosis
     from autograder.sandbox.probes import Student
@@ -308,7 +310,7 @@ def seeded_problem(r, expected: dict, tolerance, dims) -> str:
         got, want = r.arrays.get(key), expected[key]
         if got is None or got.shape != want.shape:
             return f"{call_text(r)}: {key} is missing or has the wrong shape (see the structure check)."
-        if not np.allclose(got, want, rtol=tolerance.rtol, atol=tolerance.atol):
+        if not allclose(got, want, rtol=tolerance.rtol, atol=tolerance.atol):
             with np.errstate(all="ignore"):
                 diff = np.abs(got - want)
                 idx = np.unravel_index(int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff))), diff.shape)
@@ -350,7 +352,7 @@ def _only_the_default_differs(returned, failures, raised, reference_fn, question
     if isinstance(default, (int, float)) and w is not None and e is not None and w.shape == e.shape \
             and float(np.sum(e * e)) > 0:
         ratio = float(np.sum(w * e) / np.sum(e * e))
-        if np.allclose(w, ratio * e, rtol=1e-6, atol=1e-12):
+        if allclose(w, ratio * e, rtol=1e-6, atol=1e-12):
             used = ratio * float(default)
     return default_diagnosis(question, wrong_default(r.function, params[1].name, used, default))
 
