@@ -45,7 +45,7 @@ LEAKS = re.compile(r"_Quiet|DisplayStandIn|DisplayModule|autograder|site-package
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, warm_cache_at):
-    return graded_corpora(tmp_path_factory, warm_cache_at)  # one batch with the other realistic corpora (tests/corpus_batch.py)
+    return graded_corpora(tmp_path_factory, warm_cache_at)  # one batch with the other realistic corpora
 
 
 def test_corpus_is_large_and_current():
