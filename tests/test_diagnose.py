@@ -489,3 +489,66 @@ def test_a_star_parameter_is_named_when_the_dictionary_comes_back_empty():
     (d,) = diagnose("deep", [5, 4, 3], {}, reference("deep", [5, 4, 3]), extra={"star": line})
     assert d.code == "wrong-signature" and line[0] in d.message and line[1] in d.message
     assert "Build them as" not in d.message
+
+
+# --------------------------------------------------------------------------- offsets on unseeded weights
+
+CHECKED = [[5, 4, 3], [3, 7, 1], [6, 5, 4, 3, 1], [40, 25, 10]]  # the seeded calls and the evidence call
+
+
+def _drawn(question: str, dims: list[int], rng, offset: float, scale: float | None = None) -> dict:
+    out = {}
+    for l in range(1, len(dims)):
+        factor = {"random": scale if scale is not None else 0.01, "he": np.sqrt(2 / dims[l - 1]),
+                  "deep": 1 / np.sqrt(dims[l - 1])}[question]
+        out[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) * factor + offset
+        out[f"b{l}"] = np.zeros((dims[l], 1))
+    return out
+
+
+def _unseeded(question: str, offset: float, rng, scale: float | None = None) -> list:
+    calls = [{"layers_dims": d, "returned": _drawn(question, d, rng, offset, scale), "scale": scale} for d in CHECKED]
+    extra = {"other_calls": calls[1:], "repeat": _drawn(question, CHECKED[0], rng, offset, scale)}
+    return diagnose(question, CHECKED[0], calls[0]["returned"], reference(question, CHECKED[0], scale),
+                    scale=scale, extra=extra)
+
+
+@pytest.mark.parametrize("question,offset,scale", [("he", 0.1, None), ("deep", -0.05, None), ("random", 0.5, 0.01),
+                                                   ("random", -2.0, 10.0)])
+def test_an_offset_on_unseeded_weights_is_named_beside_the_seed(question, offset, scale):
+    """Issue 24's gap: `randn(...) * factor + c` with no seed, over the calls a check makes."""
+    found = _unseeded(question, offset, np.random.RandomState(2718), scale)  # not a seed students use
+    assert [d.code for d in found] == ["weights-offset", "not-seeded"], found
+    value = f"{abs(offset):g}"
+    assert f"`{'+' if offset > 0 else '-'} {value}`" in found[0].message
+    assert not any(d.partial_credit_eligible for d in found)
+    assert "only the seeding is off" not in " ".join(d.message for d in found)
+
+
+def test_unseeded_weights_without_an_offset_are_never_called_shifted():
+    """Correct but unseeded weights, 300 draws of each question: the 6-standard-error rule stays silent."""
+    rng = np.random.RandomState(1618)
+    for question in ("he", "deep", "random"):
+        for _ in range(300):
+            codes = [d.code for d in _unseeded(question, 0.0, rng, 10.0 if question == "random" else None)]
+            assert "weights-offset" not in codes and "uniform-instead-of-normal" not in codes, (question, codes)
+
+
+def test_an_offset_after_another_seed_is_regenerated_exactly():
+    dims = [6, 5, 4, 3, 1]
+    rng = np.random.RandomState(1)
+    returned = {f"W{l}": rng.standard_normal((dims[l], dims[l - 1])) / np.sqrt(dims[l - 1]) + 1 for l in range(1, 5)}
+    returned.update({f"b{l}": np.zeros((dims[l], 1)) for l in range(1, 5)})
+    found = diagnose("deep", dims, returned, reference("deep", dims))
+    assert [d.code for d in found] == ["weights-offset", "wrong-seed"]
+    assert "np.random.seed(1)" in found[0].message and "`+ 1`" in found[0].message
+    assert "only the random stream is off" not in found[1].message and not found[1].partial_credit_eligible
+
+
+def test_small_draws_shifted_far_from_zero_are_not_called_uniform():
+    """`randn * 0.01 + 0.5` is all positive, like `rand`, but bunched far from 0: not uniform."""
+    dims = [2, 10, 5, 1]
+    rng = np.random.RandomState(31415)  # not a seed students use: no plan regenerates the draws
+    returned = _drawn("random", dims, rng, 0.5)
+    found = diagnose("random", dims, returned, reference("random", dims))
+    assert [d.code for d in found] == ["weights-offset"] and "`+ 0.5`" in found[0].message

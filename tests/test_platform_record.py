@@ -18,6 +18,7 @@ import csv
 import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -200,7 +201,17 @@ def _notebooks(release: Path, folder: Path) -> dict[str, Path]:
         made[name] = path
     for name, sources in HONEST.items():
         made[name] = fill_notebook(release, folder / f"{name}.ipynb", sources)
+    # An honest notebook whose student answered a question in Markdown with raw HTML in it: the
+    # grade ignores Markdown, nbgrader's feedback page shows it (test_nbgrader_feedback_...).
+    nb = nbformat.read(made["honest_good"], as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(MARKDOWN_PAYLOAD))
+    nbformat.write(nb, made["honest_good"])
     return made
+
+
+# Raw HTML a student may type in a Markdown cell: each part would run in a page that renders it.
+MARKDOWN_PAYLOAD = ("My answer: <script>alert('xssmark-md')</script> <img src=x onerror=alert('xssmark-img')> "
+                    "[see](javascript:alert('xssmark-link')) <b onmouseover=alert('xssmark-b')>bold</b> **kept**")
 
 
 def _run(cmd: list[str], env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -281,6 +292,28 @@ def nbgrader_class(setup):
     with open(course / "grades.csv", newline="") as f:
         totals = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)}
     return {"course": course, "scores": scores, "totals": totals, "flagged": flagged}
+
+
+def test_nbgrader_feedback_shows_a_students_markdown_html_as_text(nbgrader_class):
+    """nbgrader's feedback template renders Markdown cells whatever HTMLExporter.sanitize_html says;
+    the generated config's safe_markdown leaves no tag, handler or javascript: link of the student's live."""
+    course = nbgrader_class["course"]
+    page = (course / "feedback" / "honest_good" / A / "initialization.html").read_text(encoding="utf-8")
+    assert "<strong>kept</strong>" in page  # the Markdown is still rendered
+    assert "&lt;script&gt;alert('xssmark-md')&lt;/script&gt;" in page
+    live = re.search(r"<[A-Za-z][^<>]*xssmark-[^<>]*>", page)  # a real tag carrying the payload's marker
+    assert live is None, live.group(0)
+    assert "<script>alert('xssmark" not in page and 'href="javascript:' not in page and "<img src=x" not in page
+
+
+def test_safe_markdown_keeps_formatting_and_writes_html_out():
+    from autograder.platforms.nbgrader_feedback import safe_markdown
+
+    html = safe_markdown(MARKDOWN_PAYLOAD + "\n\n| a | b |\n|---|---|\n| 1 | `x < y` |\n\n<iframe src=x></iframe>")
+    assert "<strong>kept</strong>" in html and "<td><code>x &lt; y</code></td>" in html
+    assert "<script" not in html and "<iframe" not in html and "<img" not in html and "<b " not in html
+    assert "javascript:" not in html.replace("alert('xssmark-link')", "")
+    assert "&lt;script&gt;" in html and "&lt;iframe" in html
 
 
 def test_nbgrader_records_the_engines_scores_for_every_forgery(nbgrader_class, setup):

@@ -1,12 +1,12 @@
 """Feedback on code as real students write it (examples/realistic, made by its make_cases.py).
 
-One batch (two workers) grades notebooks and modules in the style of the well-known MOOC
-versions of these exercises: their helper imports, magics and ``rcParams``, signatures
-without ``scale``, seeds 1 and 42, ``np.float``, module-level helpers and RandomState
-objects, definitions in ``if``/``try``, redefinitions, hard-coded factors. Each
-submission's feedback must contain the text ``expectations.yaml`` gives it (and its
-score where fixed), and no report a student sees may show a path of the grading machine
-or a name of the kit's internals. Every feedback meets the rating criteria of
+One batch (two workers, shared with the other realistic corpora: tests/corpus_batch.py) grades
+notebooks and modules in the style of the well-known MOOC versions of these exercises: their
+helper imports, magics and ``rcParams``, signatures without ``scale``, seeds 1 and 42,
+``np.float``, module-level helpers and RandomState objects, definitions in ``if``/``try``,
+redefinitions, hard-coded factors. Each submission's feedback must contain the text
+``expectations.yaml`` gives it (and its score where fixed), and no report a student sees may
+show a path of the grading machine or a name of the kit's internals. Every feedback meets the rating criteria of
 tests/feedback_rating.py (the real mistake named, in the student's terms, no false claim,
 something to do, one message per cause).
 """
@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from corpus_batch import REALISTIC
+from corpus_batch import graded as graded_corpora
 from feedback_rating import problems
 
 import autograder
-from autograder.batch.grading import grade_batch
-from autograder.config import PROJECT_ROOT, load_config
+from autograder.config import PROJECT_ROOT
 
-CORPUS = PROJECT_ROOT / "examples" / "realistic"
+CORPUS = REALISTIC
 EXPECT = yaml.safe_load((CORPUS / "expectations.yaml").read_text(encoding="utf-8"))
 
 
@@ -44,10 +45,7 @@ LEAKS = re.compile(r"_Quiet|DisplayStandIn|DisplayModule|autograder|site-package
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, warm_cache_at):
-    out = tmp_path_factory.mktemp("realistic")
-    cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")  # the reference trainings made
-    results = grade_batch([CORPUS], out, load_config(), jobs=2, cache_dir=cache)
-    return out, {r.id: r for r in results.results}
+    return graded_corpora(tmp_path_factory, warm_cache_at)  # one batch with the other realistic corpora
 
 
 def test_corpus_is_large_and_current():

@@ -3,9 +3,10 @@
 ``examples/realistic-round3/`` (made by its make_cases.py) holds one submission per case: key and
 index typos, signatures of every shape, several mistakes at once, offsets and constant factors, the
 student's own ``assert``, unfinished templates, ``None`` or an ``int`` returned, the same unseeded
-function alone and inside modules, pages as a student reads them. One batch (two workers) grades
-them; each feedback must contain the texts ``expectations.yaml`` lists under ``must``, none of those
-under ``must_not``, have its fixed score where one is given, and meet the rating criteria of
+function alone and inside modules, pages as a student reads them. One batch (two workers, shared
+with the other realistic corpora: tests/corpus_batch.py) grades them; each feedback must contain
+the texts ``expectations.yaml`` lists under ``must``, none of those under ``must_not``, have its
+fixed score where one is given, and meet the rating criteria of
 tests/feedback_rating.py (the same criteria tests/test_realistic.py applies to examples/realistic).
 """
 
@@ -16,22 +17,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from corpus_batch import ROUND3, corpus
+from corpus_batch import graded as graded_corpora
 from feedback_rating import problems
 
-from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, load_config
 
-CORPUS = PROJECT_ROOT / "examples" / "realistic-round3"
+CORPUS = ROUND3
 EXPECT = yaml.safe_load((CORPUS / "expectations.yaml").read_text(encoding="utf-8"))
-FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".ipynb", ".py") and p.name != "make_cases.py")
+FILES = corpus(CORPUS)
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, warm_cache_at):
-    out = tmp_path_factory.mktemp("round3")
-    cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")  # the reference trainings made
-    results = grade_batch(FILES, out, load_config(), jobs=2, cache_dir=cache)
-    return out, {r.id: r for r in results.results}
+    return graded_corpora(tmp_path_factory, warm_cache_at)  # one batch with the other realistic corpora
 
 
 def test_corpus_is_large_and_current():

@@ -3,6 +3,7 @@ most likely mistake first."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -42,8 +43,19 @@ def diagnose(question: str, layers_dims: list[int], returned: dict[str, np.ndarr
                          float(scale) if scale is not None else 0.01, extra)
     dims_name = params[0] if isinstance(params, (list, tuple)) and params and isinstance(params[0], str) \
         else ("layer_dims" if question == "deep" else "layers_dims")
-    return [as_diagnosis(f, describe(f, functions, scale_parameter=not without_scale, dims_name=dims_name))
+    known = isinstance(params, (list, tuple)) and bool(params) and isinstance(params[0], str)
+    return [as_diagnosis(f, _their_name(describe(f, functions, scale_parameter=not without_scale,
+                                                 dims_name=dims_name), dims_name if known else "layers_dims"))
             for f in findings]
+
+
+def _their_name(message: str, dims_name: str) -> str:
+    """The layer list called as the student's function calls it (``layer_dims``, ``dims``) wherever a
+    message writes the assignment's ``layers_dims``: the expressions to type are theirs. Only when the
+    sandbox read their parameters (a quoted ``def`` line of theirs keeps its own spelling otherwise)."""
+    if dims_name == "layers_dims" or not dims_name.isidentifier():
+        return message
+    return re.sub(r"\blayers_dims\b", dims_name, message)
 
 
 def _findings(question: str, layers_dims: list[int], returned: dict[str, np.ndarray],

@@ -154,13 +154,31 @@ def shapes(question: str, layers: list[tuple[int, int]], returned: Mapping[str, 
             "pairs": [(l, tuple(w.shape), layers[l - 1]) for l, w in transposed],
             "right_values": _right_values_transposed(question, layers, transposed, scale)}))
     elif bad_w:
+        other = _other_list(layers, returned)
         found.append(Finding("wrong-shapes", question, "wrong-shapes", {
-            "pairs": [(l, tuple(w.shape), layers[l - 1]) for l, w in bad_w + transposed]}))
+            "pairs": [(l, tuple(w.shape), layers[l - 1]) for l, w in bad_w + transposed], "other_list": other}))
+        if other and all(tuple(b.shape) == (other[l], 1) for l, b in bad_b):
+            bad_b = []  # the biases follow the same other list: one mistake, told once
     if bad_b:
         found.append(Finding("bias-shape", question, "bias-shape", {
             "pairs": [(l, tuple(b.shape), layers[l - 1][0]) for l, b in bad_b],
             "one_dimensional": any(b.ndim == 1 for _, b in bad_b)}))
     return found, w_ok, bool(transposed or bad_w)
+
+
+def _other_list(layers: list[tuple[int, int]], returned: Mapping[str, np.ndarray]) -> list[int] | None:
+    """The layer list the weights were built for, when they chain (each W's columns the rows of the one
+    before) into a list other than the one the function was given: the function read another list
+    (the notebook's global ``layers_dims`` inside ``def f(layer_dims)``). None otherwise."""
+    found = [returned.get(f"W{l}") for l in range(1, len(layers) + 1)]
+    ws = [w for w in found if w is not None and w.ndim == 2]
+    if len(ws) != len(found) or len(ws) < 2:
+        return None
+    chain = [int(ws[0].shape[1])] + [int(w.shape[0]) for w in ws]
+    if any(int(w.shape[1]) != chain[i] for i, w in enumerate(ws)):
+        return None
+    given = [layers[0][1]] + [n for n, _ in layers]
+    return chain if chain != given else None
 
 
 def _right_values_transposed(question: str, layers: list[tuple[int, int]],

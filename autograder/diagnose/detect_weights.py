@@ -47,7 +47,15 @@ def random_weights(question: str, layers: list[tuple[int, int]], w_ok: list[int]
     target = Candidate("target", target_full.label, target_full.values[w_ok])
     cands = [Candidate(c.code, c.label, c.values[w_ok], c.exact_only) for c in cands_full]
 
-    # 1. all zeros
+    # 1. draws multiplied by a factor that is 0 (`np.sqrt(2 // n)`: integer division): the zeros of
+    # negative draws keep their sign, -0.0, which np.zeros never gives
+    zeroed = [(l, w) for l, w in zip(ids, ws) if w.size and not np.any(w)]
+    if zeroed and any(np.any(np.signbit(w)) for _, w in zeroed):
+        return [Finding("zero-factor", question, "zero-factor", {
+            "layers": [l for l, _ in zeroed], "fan_in": [layers[l - 1][1] for l, _ in zeroed],
+            "all": len(zeroed) == len(ws)})]
+
+    # 1b. all zeros
     if all(not np.any(w) for w in ws):
         return [Finding("zeros-instead-of-random", question, "zeros-instead-of-random", {"layers": ids})]
 
@@ -71,14 +79,25 @@ def random_weights(question: str, layers: list[tuple[int, int]], w_ok: list[int]
             return []  # the weights are right; whatever differs is in the structure findings
         return [_scale_finding(question, status, cand, alts, factors, "after-biases" if plan.bias else "seed-3")]
 
-    # 2b. the seed-3 draws times a factor plus an offset (randn(...) * 10 + 10)
-    affine = fit_affine(ws, [d for i, d in enumerate(draw(PLANS[0], layers)) if i in w_ok])
-    if affine is not None:
+    # 2b. the draws of a plan (the seed-3 stream first, then another seed...) times a factor plus an
+    # offset (randn(...) * 10 + 10, or a constant added after a wrong seed)
+    for plan in PLANS:
+        if plan.kind != "normal":
+            continue
+        affine = fit_affine(ws, [d for i, d in enumerate(draw(plan, layers)) if i in w_ok])
+        if affine is None:
+            continue
         status, cand, _ = identify(np.array([a for a, _ in affine]), target, cands)
-        return [Finding("weights-offset", question, "offset-exact", {
+        out = [Finding("weights-offset", question, "offset-exact", {
             "layers": ids, "factors": [a for a, _ in affine], "offsets": [b for _, b in affine],
             "expected": list(target.values), "factor_ok": status == "ok",
-            "label": cand.label if cand is not None else None})]
+            "label": cand.label if cand is not None else None, "plan": plan})]
+        if plan.code is not None:  # the stream is off too: told, never as "only the seeding"
+            out.append(Finding(plan.code, question, "seeding", {
+                "layers": ids, "found": [a for a, _ in affine], "expected": list(target.values), "plan": plan,
+                "factor_ok": True, "beside_offset": True}))
+        return out
+
 
     # 3. randn ** factor
     for plan in PLANS:
@@ -103,17 +122,79 @@ def random_weights(question: str, layers: list[tuple[int, int]], w_ok: list[int]
                             {"nan": nan_count, "size": int(allw.size), "fraction": frac}, confidence="medium")]
         return []
 
-    # 4. uniform, any seed (but not |randn|: then values-differ describes it)
+    # 4. uniform, any seed (but not |randn|: then values-differ describes it; nor values bunched far
+    # from 0, a constant added to small draws: uniform draws on [0, a) reach down near 0)
     std_draws = draw(PLANS[0], layers)
     absolute = fit_factors(ws, [np.abs(std_draws[i]) for i in w_ok]) is not None
     if (finite.size >= 10 and not absolute and np.all(finite >= 0) and np.any(finite > 0)
-            and finite.max() <= 3.0 * finite.mean()):
-        return [Finding("uniform-instead-of-normal", question, "uniform-spread", {
+            and finite.max() <= 3.0 * finite.mean() and finite.min() <= 0.25 * finite.max()):
+        found = [Finding("uniform-instead-of-normal", question, "uniform-spread", {
             "count": int(finite.size), "mean": float(finite.mean()), "largest": float(finite.max())},
             confidence="medium")]
+        return found + _differs_when_repeated(question, ws, ids, extra)
 
-    # 5. seeding evidence and statistics
+    # 5. no plan regenerates them, but every layer of every call is shifted by the same constant: an
+    # offset on unseeded (or otherwise drawn) weights, np.random.randn(...) * 0.01 + 0.5 with no seed
+    shifted = _offset_spread(question, ws, ids, target, scale, extra)
+    if shifted:
+        return shifted
+
+    # 6. seeding evidence and statistics
     return _seeding_and_spread(question, ws, ids, target, cands, scale, extra)
+
+
+# The weights' pooled mean counts as shifted when it is this many standard errors from 0 (a false
+# alarm on centred draws: about 1 in 10^9) and every layer is shifted alike.
+_OFFSET_Z = 6.0
+
+
+def _offset_spread(question: str, ws: list[np.ndarray], ids: list[int], target: Candidate, scale: float,
+                   extra: Mapping[str, Any]) -> list[Finding]:
+    """Weights centred on one nonzero constant in every layer of every call (the other calls of the
+    check pooled in: a small offset needs many weights to be told from chance), with both signs
+    around it: a constant added to the draws. The seeding is judged on a second call (different
+    values: no seed), never as "only the seeding is off"."""
+    samples = [(ws, target)]
+    for call in extra.get("other_calls") or []:
+        other = other_call_sample(question, call, scale)
+        if other is not None:
+            samples.append((other[0], other[1]))
+    layers = [w for sample, _ in samples for w in sample]
+    expected = [float(s) for _, tg in samples for s in tg.values]
+    if sum(w.size for w in layers) < 10 or any(w.size < 3 or not np.all(np.isfinite(w)) for w in layers):
+        return []
+    means = np.array([float(np.mean(w)) for w in layers])
+    # Each layer's variance is never taken below the expected one: a small layer's sample variance
+    # can come out tiny by chance and would make its mean look significant (fewer alarms, not more).
+    variances = np.array([max(float(np.var(w, ddof=1)), s * s, 1e-300) / w.size for w, s in zip(layers, expected)])
+    weights = 1.0 / variances
+    offset = float(np.sum(weights * means) / np.sum(weights))  # inverse-variance pooled mean
+    error = float(1.0 / np.sqrt(np.sum(weights)))
+    if abs(offset) <= _OFFSET_Z * error or abs(offset) < 1e-12:
+        return []
+    if not np.all(np.abs(means - offset) <= 0.2 * abs(offset) + 4.0 * np.sqrt(variances)):
+        return []  # the layers are shifted by different amounts: not one added constant
+    z = np.concatenate([((w - m) / max(float(np.std(w)), 1e-300)).ravel() for w, m in zip(layers, means)])
+    one_signed = all(np.all(w >= 0) for w in layers) or all(np.all(w <= 0) for w in layers)
+    if one_signed and (abs(float(np.mean(z ** 3))) > 0.5 or float(np.mean(z ** 4)) - 3.0 < -0.8):
+        return []  # skewed like |randn| or flat like rand: not normal draws shifted
+    out = [Finding("weights-offset", question, "offset-spread", {
+        "layers": ids, "means": [float(np.mean(w)) for w in ws], "stds": [float(np.std(w, ddof=1)) for w in ws],
+        "offset": offset, "error": error, "expected": list(target.values), "shapes": [tuple(w.shape) for w in ws],
+        "n": int(sum(w.size for w in layers))}, confidence="medium")]
+    return out + _differs_when_repeated(question, ws, ids, extra)
+
+
+def _differs_when_repeated(question: str, ws: list[np.ndarray], ids: list[int],
+                           extra: Mapping[str, Any]) -> list[Finding]:
+    """The missing seed beside another mistake of the distribution: a second call differs."""
+    repeat = as_arrays(extra.get("repeat"))
+    found = [repeat.get(f"W{l}") for l in ids] if repeat else []
+    again = [r for r in found if r is not None]
+    if again and len(again) == len(found) and all(r.shape == w.shape for r, w in zip(again, ws)) and \
+            any(not np.array_equal(r, w) for r, w in zip(again, ws)):
+        return [Finding("not-seeded", question, "not-seeded-repeat", {"spread_ok": False, "n": 0})]
+    return []
 
 
 def _seeding_and_spread(question: str, ws: list[np.ndarray], ids: list[int], target: Candidate,

@@ -28,6 +28,7 @@ class Plan:
     reseed: bool = False  # seed again before every layer
     bias: str | None = None  # biases drawn too: "after" or "before" each W
     kind: str = "normal"  # "normal" or "uniform"
+    per_layer: bool = False  # with reseed: np.random.seed(l + seed) before layer l, its own seed each
 
 
 COMMON_SEEDS = (0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 42, 123, 1234, 12345, 2024, 2025)
@@ -49,6 +50,7 @@ def _plans() -> list[Plan]:
     plans += [Plan("wrong-seed", "legacy", s) for s in COMMON_SEEDS]
     plans += [Plan("default-rng", "generator", s) for s in COMMON_SEEDS]
     plans += [Plan("wrong-seed", "legacy", s, reseed=True) for s in COMMON_SEEDS]
+    plans += [Plan("wrong-seed", "legacy", s, reseed=True, per_layer=True) for s in (0, -1, 1, 2, 3)]
     return plans
 
 
@@ -65,10 +67,11 @@ def draw(plan: Plan, layers: Sequence[tuple[int, int]], *, transpose: bool = Fal
 def _draw_cached(plan: Plan, layers: tuple[tuple[int, int], ...], transpose: bool
                  ) -> tuple[np.ndarray, ...]:
 
-    def fresh():
+    def fresh(layer: int = 0):
+        seed = plan.seed + layer + 1 if plan.per_layer else plan.seed  # layer: 0-based
         if plan.source == "legacy":
-            return np.random.RandomState(plan.seed)
-        return np.random.default_rng(plan.seed)
+            return np.random.RandomState(seed)
+        return np.random.default_rng(seed)
 
     def sample(rng, shape):
         if plan.source == "legacy":
@@ -80,7 +83,7 @@ def _draw_cached(plan: Plan, layers: tuple[tuple[int, int], ...], transpose: boo
     rng = fresh()
     for i in order:
         if plan.reseed:
-            rng = fresh()
+            rng = fresh(i)
         n_out, n_in = layers[i]
         if plan.bias == "before":
             sample(rng, (n_out, 1))

@@ -29,6 +29,7 @@ are only quoted, shortened and scrubbed.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ _INTERNAL = [
      "display-only stand-in (plots are not run when grading)"),
     (re.compile(r"\bautograder(?:\.[\w.]+)?"), "the grader"),
     (re.compile(r"\b(?:site|dist)-packages\b"), "library"),
+    (re.compile(r"\b_ArrayMemoryError\b"), "MemoryError"),  # numpy's private subclass, as Python names it
 ]
 
 
@@ -177,6 +179,11 @@ def _shape(shape: list) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def _quote(text: str) -> str:
+    """A line of the student's code as a message quotes it: its first 200 characters."""
+    return text[:200]
+
+
 def _what_shapes_show(arrays: list, dims) -> str:
     """What the shapes a failed assert saw say about the mistake: a 1-D bias, a transposed W."""
     for name, shape in arrays:
@@ -233,6 +240,47 @@ class LoadContext:
             for imp in c.get("imports", []):
                 out[f"{c.get('origin')}, line {imp['line']}"] = list(imp["names"])
         return out
+
+    def code_line(self, origin: str, line: int) -> str:
+        """The text of ``line`` of ``origin`` (a cell or file) as the grader kept it, stripped, or ''."""
+        for c in self.chunks:
+            lines = str(c.get("code", "")).splitlines()
+            at = line - int(c.get("line", 0))  # a chunk's code starts after its offset (autograder.intake.code)
+            if c.get("origin") == origin and 0 < at <= len(lines):
+                return lines[at - 1].strip()
+        return ""
+
+    def definition(self, function: str) -> tuple[str, int, list[str]] | None:
+        """Where the graded ``def`` of ``function`` is (the last one, as when the notebook runs top to
+        bottom) and its lines: (origin, line of the ``def``, lines), or None."""
+        found = None
+        for c in self.chunks:
+            for d in c.get("defined", []):
+                if d.get("name") == function and isinstance(d.get("line"), int):
+                    lines = str(c.get("code", "")).splitlines()
+                    first, end = d["line"] - int(c.get("line", 0)), int(d.get("end", d["line"])) - int(c.get("line", 0))
+                    found = (str(c.get("origin")), d["line"], lines[max(first - 1, 0):max(end, first)])
+        return found
+
+    def where_defined(self, function: str) -> str:
+        """`` (cell [9] (the cell starting ...), line 1)``: where to look for ``function``, or ''."""
+        at = self.definition(function)
+        return f" ({self.place(at[0], at[1])})" if at else ""
+
+    def hung_hint(self, function: str) -> str:
+        """Where a function that never returned is, and the loop that may not end."""
+        at = self.definition(function)
+        if at is None:
+            return ""
+        origin, first, lines = at
+        text = f" Your function is in {self.place(origin, first)}."
+        loop = next((i for i, x in enumerate(lines) if re.match(r"\s*while\b", x)), None)
+        if loop is not None:
+            quoted = _quote(lines[loop].strip())
+            text += (f" Its `while` loop (line {first + loop}: `{quoted}`) may never end: check "
+                     "that its condition becomes false (is the counter increased inside the loop?), or "
+                     "loop with `for l in range(1, L)`.")
+        return text
 
     def not_compiled(self, function: str) -> str:
         """Why ``function`` is not defined when the code holding its ``def`` did not compile, or ''."""
@@ -374,7 +422,7 @@ class LoadContext:
         if not text:
             return ""
         where = self.place(origin, line)
-        out = f"Your own `assert` failed ({where}): `{text[:200]}`."
+        out = f"Your own `assert` failed ({where}): `{_quote(text)}`."
         ints = [(n, v) for n, v in frame if isinstance(v, int) and re.search(rf"\b{re.escape(n)}\b", text)]
         arrays = [(n, v) for n, v in frame if isinstance(v, list)]
         seen = [f"{n} = {v}" for n, v in ints[:3]] + [f"{n} has shape {_shape(v)}" for n, v in arrays[-4:]]
@@ -403,10 +451,78 @@ class LoadContext:
             hints.append(f"`{name}` is defined by {self.undefined_by[name]}, which is not used for grading: the "
                          f"grader runs only imports, function definitions and constants from {self.source_word}. "
                          f"Create `{name}` inside the function that uses it (or pass what it needs as an argument).")
+        elif hit:
+            hints.append(self._name_hint(function, hit.group(1)))
         hint = numpy_hint(message)
         if hint:
             hints.append(hint.strip())
-        return " ".join(hints)
+        if exception != "AssertionError":
+            hints.append(self._line_hint(function, exception, message))
+        return " ".join(h for h in hints if h)
+
+    def _raised_at(self, message: str) -> tuple[str, int, str] | None:
+        hit = _WHERE.search(message or "")
+        if not hit:
+            return None
+        origin, line = hit.group(1), int(hit.group(2))
+        text = self.code_line(origin, line)
+        return (origin, line, text) if text else None
+
+    def _params(self, function: str) -> list[str]:
+        return [p.get("name") for p in self.signatures.get(function) or [] if isinstance(p.get("name"), str)]
+
+    def _name_hint(self, function: str, name: str) -> str:
+        """A name the function uses but nothing defines: the close one it likely meant."""
+        params = self._params(function)
+        at = self.definition(function)
+        assigned = set(re.findall(r"\b([A-Za-z_]\w*)\s*=(?!=)", "\n".join(at[2]))) if at else set()
+        close = difflib.get_close_matches(name, params + sorted(assigned), n=1, cutoff=0.75)
+        if not close:
+            return (f"Check the spelling of `{name}`: names are case-sensitive, and a function sees only its "
+                    "parameters, its own variables and the names your code defines.")
+        what = "your function's parameter" if close[0] in params else "a variable of your function"
+        return f"Likely a typo: `{close[0]}` is {what}; `{name}` is not defined anywhere the function can see."
+
+    def _line_hint(self, function: str, exception: str, message: str) -> str:
+        """The line that raised, quoted, and what the usual errors on such a line mean."""
+        at = self._raised_at(message)
+        if at is None:
+            return ""
+        _origin, line, text = at
+        out = f"Line {line} reads `{_quote(text)}`."
+        params = self._params(function)
+        if "Cannot interpret" in message and "data type" in message and "zeros" in text:
+            out += (" np.zeros takes the shape as one tuple: write it with double parentheses, "
+                    "`np.zeros((layers_dims[l], layers_dims[l-1]))`; in `np.zeros(a, b)` the second number is read "
+                    "as the data type.")
+        elif "cannot be interpreted as an integer" in message and "tuple" in message and "randn" in text:
+            out += (" np.random.randn takes the sizes as separate numbers: write them without the inner "
+                    "parentheses, `np.random.randn(layers_dims[l], layers_dims[l-1])` (np.zeros is the one that "
+                    "takes a tuple).")
+        elif "concatenate str" in message and "+" in text:
+            out += " A key is built from a string and a number: write `'W' + str(l)` (and `'b' + str(l)`)."
+        elif exception in ("MemoryError", "_ArrayMemoryError"):
+            out += " The array asked for is far larger than a layer's weights: check the sizes in that call."
+        elif exception == "IndexError" and "list index out of range" in message:
+            other = self._other_list(text, params)
+            if other:
+                out += other
+            else:
+                out += (" An index runs past the end of the layer list: with `L = len(layers_dims)`, loop with "
+                        "`for l in range(1, L)`, so that `layers_dims[l]` stays inside it.")
+        return out
+
+    def _other_list(self, text: str, params: list[str]) -> str:
+        """A line that indexes a list other than the function's parameter of almost that name (the
+        notebook's global `layers_dims` read inside `def f(layer_dims)`)."""
+        if not params:
+            return ""
+        for name in dict.fromkeys(re.findall(r"\b([A-Za-z_]\w*)\s*\[", text)):
+            if name not in params and difflib.get_close_matches(name, params[:1], n=1, cutoff=0.8):
+                return (f" It reads `{name}`, but your function's parameter is `{params[0]}`: `{name}` is another "
+                        "list (the notebook's own, defined outside the function), not the one the function is "
+                        f"given. Use `{params[0]}` everywhere inside the function.")
+        return ""
 
 
 # ------------------------------------------------------------------ what a call answered instead of a value
@@ -419,8 +535,15 @@ def not_defined(function: str) -> str:
     return f"{function} is not defined in your submission (check its name and that its cell is not empty)"
 
 
-def not_implemented(function: str, call: str) -> str:
-    return f"{function} is not implemented yet: {call} raised NotImplementedError"
+def not_implemented(function: str, call: str, context: LoadContext | None = None) -> str:
+    text = f"{function} is not implemented yet: {call} raised NotImplementedError"
+    at = context.definition(function) if context is not None else None
+    if context is None or at is None:
+        return text
+    origin, first, lines = at
+    line = next((first + i for i, x in enumerate(lines) if "NotImplementedError" in x), first)
+    return (f"{text}. The template's `raise NotImplementedError(...)` line is still there "
+            f"({context.place(origin, line)}): remove it and write your code in its place.")
 
 
 def sentence(text: str) -> str:
@@ -446,8 +569,16 @@ def kind_of(type_name: str) -> str:
     return _KINDS.get(short, f"a {short}")
 
 
-def not_a_dict(call: str, type_name: str, value_repr: str) -> str:
+def not_a_dict(call: str, type_name: str, value_repr: str, where: str = "") -> str:
+    """``where``: the function's place (LoadContext.where_defined), or ''."""
     kind = kind_of(type_name)
+    if kind == "a tuple":
+        return (f"{call} returned a tuple, not the dictionary of parameters{where}: `return parameters, L` (values "
+                "separated by commas) returns a tuple. Return the dictionary alone: `return parameters`.")
+    if kind == "a list":
+        return (f"{call} returned a list, not the dictionary of parameters{where}: the model looks each array up by "
+                "its key ('W1', 'b1', ...), so return the dictionary itself, `return parameters`, not a list of its "
+                "values.")
     if kind == "`None`":
         return (f"{call} returned `None`, not the dictionary of parameters: a function without a `return` "
                 "statement (or with a bare `return`, or `return None`) gives None. End it with "

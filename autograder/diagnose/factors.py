@@ -63,6 +63,9 @@ def candidates(question: str, layers: list[tuple[int, int]], scale: float) -> li
         if question == "he":
             cands.append(Candidate("wrong-scale-missing-sqrt", "* 2 / layers_dims[l-1]  (no np.sqrt)",
                                2.0 / fin))
+            cands.append(Candidate("wrong-scale-sqrt-part",
+                                   "* np.sqrt(2) / layers_dims[l-1]  (np.sqrt over the 2 only)",
+                                   np.sqrt(2.0) / fin, exact_only=True))
         else:
             cands.append(Candidate("wrong-scale-missing-sqrt", "/ layer_dims[l-1]  (no np.sqrt)",
                                1.0 / fin))

@@ -51,8 +51,10 @@ CODES: dict[str, str] = {
     "wrong-scale-glorot": "Glorot factor sqrt(2/(n_{l-1}+n_l))",
     "wrong-scale-fan-out": "Factor uses n_l (fan-out) instead of n_{l-1}",
     "wrong-scale-missing-sqrt": "Factor without the square root",
+    "wrong-scale-sqrt-part": "Square root over part of the factor",
     "wrong-scale-inverted": "Divided where it should multiply (or vice versa)",
     "wrong-scale-other": "Right draws, wrong factor",
+    "zero-factor": "A factor that is 0 (integer division `//`)",
     # seeding and order
     "wrong-seed": "Different seed",
     "not-seeded": "Not seeded (or seed not reproducible)",

@@ -50,6 +50,8 @@ _SCALE_WHY = {
                            "number of inputs of each unit (fan-in).",
     "wrong-scale-missing-sqrt": "The factor is the variance, not the standard deviation: the "
                                 "square root is missing.",
+    "wrong-scale-sqrt-part": "The square root covers only the 2: the division by n_{l-1} must be inside "
+                             "it, `np.sqrt(2 / layers_dims[l-1])`.",
     "wrong-scale-inverted": "The factor is the reciprocal of the expected one: the draw was "
                             "divided where it should be multiplied, or multiplied where it "
                             "should be divided.",
@@ -168,12 +170,19 @@ def _starts_at_zero(f: dict, question: str, words: _Words) -> str:
 
 def _stops_early(f: dict, question: str, words: _Words) -> str:
     L = f["layers"]
-    return (f"Your dictionary has no {key_list(f['missing'])}: layers_dims = "
-            f"{f['layers_dims']} describes a network with {L} layers of parameters, so "
-            f"W1..W{L} and b1..b{L} are expected, but your loop stopped after layer "
-            f"{f['last_drawn']}. With `L = len(layers_dims)` (input layer included), the loop "
-            "is `for l in range(1, L)`: range already excludes its end, so "
-            "`range(1, L - 1)` skips the output layer.")
+    msg = (f"Your dictionary has no {key_list(f['missing'])}: layers_dims = "
+           f"{f['layers_dims']} describes a network with {L} layers of parameters, so "
+           f"W1..W{L} and b1..b{L} are expected, but your loop stopped after layer "
+           f"{f['last_drawn']}.")
+    early = (" With `L = len(layers_dims)` (input layer included), the loop is `for l in range(1, L)`: range "
+             "already excludes its end, so `range(1, L - 1)` skips the output layer.")
+    returned = (" a `return parameters` indented inside the loop returns after the first layer: put it after "
+                "the loop, level with `for`.")
+    if f["last_drawn"] == 1 and L >= 3:
+        return msg + " Only layer 1 is there, whatever the number of layers: most likely" + returned
+    if f["last_drawn"] == 1:
+        return msg + early + " Or, if your loop is right:" + returned
+    return msg + early
 
 
 def _wrong_keys(f: dict, question: str, words: _Words) -> str:
@@ -257,9 +266,16 @@ def _transposed(f: dict, question: str, words: _Words) -> str:
 
 def _wrong_shapes(f: dict, question: str, words: _Words) -> str:
     parts = [f"W{l} has shape {shape_text(got)}, expected {shape_text(want)}" for l, got, want in f["pairs"]]
-    return ("Some weight matrices have the wrong shape: " + "; ".join(parts)
-            + ". W_l must have shape (layers_dims[l], layers_dims[l-1]): one row "
-            "per unit of layer l, one column per unit of the previous layer.")
+    msg = ("Some weight matrices have the wrong shape: " + "; ".join(parts)
+           + ". W_l must have shape (layers_dims[l], layers_dims[l-1]): one row "
+           "per unit of layer l, one column per unit of the previous layer.")
+    other = f.get("other_list")
+    if other:
+        msg += (f" Your shapes are those of the layer list {other}, whatever list the function is given: it reads "
+                f"another list than its parameter `{words.dims}`, most likely a list defined outside the function "
+                f"(the notebook's own). Use the parameter `{words.dims}` everywhere inside the "
+                "function.")
+    return msg
 
 
 def _bias_shape(f: dict, question: str, words: _Words) -> str:
@@ -314,6 +330,15 @@ def _zeros_instead_of_random(f: dict, question: str, words: _Words) -> str:
 
 # --- distribution, factor, seeding
 
+def _zero_factor(f: dict, question: str, words: _Words) -> str:
+    which = ", ".join(f"W{l}" for l in f["layers"])
+    fans = ", ".join(str(n) for n in f["fan_in"])
+    return (f"{which} {'is' if len(f['layers']) == 1 else 'are'} all zeros, and some of those zeros are -0.0: your "
+            "random draws were multiplied by a factor that is 0 (np.zeros never gives -0.0). "
+            f"For fan-ins of {fans}, a factor written with `//` is 0: `//` is integer division, and `2 // 10` is 0. "
+            f"Use `/`: to fix it, {words.fix(question)}.")
+
+
 def _uniform_exact(f: dict, question: str, words: _Words) -> str:
     msg = ("All your weights are positive: they are exactly "
            f"{stream(f['plan'])} draws (uniform on [0, 1)) times a factor. The "
@@ -355,7 +380,9 @@ def _offset_exact(f: dict, question: str, words: _Words) -> str:
     same = allclose(offsets, offsets[0], rtol=1e-6)
     off = offsets[0]
     term = f"`{'+' if off > 0 else '-'} {num(abs(off))}`"
-    msg = ("Your weights are the seed-3 standard-normal draws times a factor plus a constant: "
+    plan = f.get("plan")
+    drawn = "seed-3 standard-normal draws" if plan is None or plan.code is None else f"draws of {stream(plan)}"
+    msg = (f"Your weights are the {drawn} times a factor plus a constant: "
            + "; ".join(f"W{l} = randn(...) * {num(a)} {'+' if b > 0 else '-'} {num(abs(b))}"
                        for l, a, b in zip(f["layers"], f["factors"], offsets)) + ". ")
     msg += (f"The {term} " if same else "The added constant ")
@@ -371,6 +398,33 @@ def _offset_exact(f: dict, question: str, words: _Words) -> str:
         else:
             msg += " The factor is also off" + label
         msg += f"; to fix it, {words.fix(question)}."
+    return msg
+
+
+def _shortest(x: float, error: float) -> str:
+    """``x`` with the fewest significant digits that stay within two standard errors of it (the
+    constant a student typed, 0.5, rather than the estimate 0.5007)."""
+    for digits in range(1, 5):
+        text = f"{x:.{digits}g}"
+        if abs(float(text) - x) <= 2 * error:
+            return text
+    return num(x)
+
+
+def _offset_spread(f: dict, question: str, words: _Words) -> str:
+    off = f["offset"]
+    value = _shortest(abs(off), f["error"])
+    term = f"`{'+' if off > 0 else '-'} {value}`"
+    spread = ", ".join(f"W{l} of shape {shape_text(sh)} {num(s)} (expected {num(t)})"
+                       for l, sh, s, t in zip(f["layers"], f["shapes"], f["stds"], f["expected"]))
+    msg = (f"Your weights are centred on about {'-' if off < 0 else ''}{value}, not on 0: over the {f['n']} weights of "
+           f"the calls checked their mean is {num(off)}, more than 6 standard errors ({num(f['error'])}) from 0, and "
+           f"every layer is shifted alike. So a constant, {term}, is added to the draws. Initial weights must be "
+           "centred on 0, with both signs equally likely, so that units start different but unbiased. Remove "
+           f"the added term. Their standard deviations: {spread}.")
+    fits = [abs(s / t - 1) <= 0.25 for s, t in zip(f["stds"], f["expected"]) if t > 0]
+    if fits and not all(fits):
+        msg += f" The spread does not fit the expected factor either; to fix it, {words.fix(question)}."
     return msg
 
 
@@ -429,6 +483,11 @@ def _seeding(f: dict, question: str, words: _Words) -> str:
                f"{len(f['found'])} got the first numbers and W1 the last. Draw the layers in order "
                "l = 1, 2, ..., L (`for l in range(1, L)`), because each draw continues the "
                "stream where the previous one stopped.")
+    elif plan.code == "wrong-seed" and plan.per_layer:
+        seed = "l" if plan.seed == 0 else f"l {'+' if plan.seed > 0 else '-'} {abs(plan.seed)}"
+        msg = (f"Your values are exactly the draws of `np.random.seed({seed})` called inside the loop: every layer "
+               "starts its own stream. Call `np.random.seed(3)` once, at the top of the function as in the "
+               "template, and remove the seed in the loop: the grader compares the seeded values.")
     elif plan.code == "wrong-seed":
         how = " inside the loop" if plan.reseed else ""
         msg = (f"Your values are exactly the standard-normal draws of seed {plan.seed}{how}, not "
@@ -442,7 +501,9 @@ def _seeding(f: dict, question: str, words: _Words) -> str:
                "layers_dims[l-1]); use those, not a default_rng generator.")
     else:
         msg = f"Your values come from {stream(plan)}."
-    if f["factor_ok"]:
+    if f.get("beside_offset"):
+        msg += " Beside the added constant, the random stream is off too."
+    elif f["factor_ok"]:
         msg += " The factor per layer is right, so only the random stream is off."
     else:
         msg += (" The factor is also off: " + _factor_table(f["layers"], f["found"], f["expected"]) + ".")
@@ -517,11 +578,13 @@ _WRITERS: dict[str, Callable[[dict, str, _Words], str]] = {
     "nonzero-biases": _nonzero_biases,
     "random-instead-of-zeros": _random_instead_of_zeros,
     "zeros-instead-of-random": _zeros_instead_of_random,
+    "zero-factor": _zero_factor,
     "uniform-exact": _uniform_exact,
     "uniform-spread": _uniform_spread,
     "power-exact": _power_exact,
     "power-nan": _power_nan,
     "offset-exact": _offset_exact,
+    "offset-spread": _offset_spread,
     "scale-exact": _scale_exact,
     "scale-spread": _scale_spread,
     "seeding": _seeding,

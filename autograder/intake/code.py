@@ -131,7 +131,7 @@ def _select(code: str, tree: ast.Module) -> tuple[str, list[dict], list[dict]]:
 
     def note(stmt: ast.stmt) -> None:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defined.append({"name": stmt.name, "line": stmt.lineno})
+            defined.append({"name": stmt.name, "line": stmt.lineno, "end": stmt.end_lineno})
 
     for stmt in tree.body:
         if _kept(stmt):

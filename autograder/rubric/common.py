@@ -8,6 +8,7 @@ a missing He factor would go unnoticed.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -161,7 +162,11 @@ def assert_structure(r, dims) -> None:
             msg += f" Missing: {missing}."
         if extra:
             msg += f" Unexpected: {extra}."
-        raise AssertionError(msg + _key_hint(found, want, L))
+        hint = _key_hint(found, want, L)
+        if extra and not missing and not hint:
+            hint = (" The dictionary must hold only the parameters W1, b1, ..., WL, bL: remove the other keys "
+                    "(keep other values in variables of their own).")
+        raise AssertionError(msg + hint)
     for l in range(1, L + 1):
         for key, shape in ((f"W{l}", (dims[l], dims[l - 1])), (f"b{l}", (dims[l], 1))):
             e = r.entry(key)
@@ -199,6 +204,10 @@ def assert_types(r) -> None:
                 raise AssertionError(f"{call_text(r)}: {key} is `None`, not a numpy array: the line that sets it still "
                                      "holds the template's `None` (or calls something that returns nothing). Set it "
                                      "with np.random.randn(...) or np.zeros(...) as the exercise asks.")
+            if not re.fullmatch(r"[Wb][1-9]\d*", str(key)):
+                raise AssertionError(f"{call_text(r)}: {key} is {kind}, and `{key}` is not one of the parameters "
+                                     "W1, b1, ..., WL, bL: the dictionary must hold only those. Remove the key "
+                                     f"`{key}`.")
             raise AssertionError(f"{call_text(r)}: {key} is {kind}; expected a numpy array (np.ndarray). "
                                  "Build it with np.zeros or np.random.randn"
                                  + (" rather than a list." if kind in ("a list", "a tuple") else "."))
@@ -208,7 +217,7 @@ def assert_types(r) -> None:
                                  "expected a plain np.ndarray.")
         if not str(e.get("dtype", "")).startswith("float"):
             raise AssertionError(f"{call_text(r)}: {key} has dtype {e.get('dtype')}; expected a float dtype (float64). "
-                                 "np.zeros(shape) and np.random.randn give float64; do not pass dtype=int.")
+                                 "np.zeros(shape) and np.random.randn give float64: remove the `dtype=int`.")
         a = r.arrays.get(key)
         if a is not None and not np.all(np.isfinite(a)):
             n_nan, n_inf = int(np.isnan(a).sum()), int(np.isinf(a).sum())
@@ -261,8 +270,11 @@ def assert_arguments(student: Student, function, dims, *extra, reference=None) -
     if named:
         raise AssertionError(named[0].upper() + named[1:])
     if as_list.mutated:
-        raise AssertionError(f"{call_text(as_list)} changed the list it was given (layers_dims); "
-                             "a function should read its argument, not modify it.")
+        positional = [p.get("name") for p in as_list.signature or [] if p.get("kind") == "positional"]
+        name = positional[0] if positional else "layers_dims"
+        raise AssertionError(f"{call_text(as_list)} changed the list it was given (`{name}`): a function should "
+                             "read its argument, not modify it (`.pop`, `.append`, `.insert` or an assignment into "
+                             f"it change the caller's list too). Use a copy if you need one: `list({name})`.")
     as_tuple = student.call(function, list(dims), *extra, as_tuple=True)
     differ = []
     for k, v in as_list.arrays.items():

@@ -123,7 +123,7 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
         exc = str(header.get("exception", "?"))[:EXCEPTION_NAME_CHARS]
         msg = str(header.get("message", ""))[:EXCEPTION_MESSAGE_CHARS]
         if exc == "NotImplementedError":
-            raise ProbeFailure(explain.not_implemented(function, call), f"{function}: NotImplementedError")
+            raise ProbeFailure(explain.not_implemented(function, call, context), f"{function}: NotImplementedError")
         msg = explain.trim_numpy(explain.scrub(msg))
         hint = context.explain(function, exc, msg, _frame(header.get("frame")), tuple(args)) \
             if context is not None else ""
@@ -142,7 +142,8 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
         raise ProbeFailure(words.unexpected_reply(call))
     if header.get("kind") != "dict":
         type_name = str(header.get("type"))[:RETURNED_TYPE_CHARS]
-        raise ProbeFailure(explain.not_a_dict(call, type_name, str(header.get("repr"))[:RETURNED_REPR_CHARS]),
+        where = context.where_defined(function) if context is not None else ""
+        raise ProbeFailure(explain.not_a_dict(call, type_name, str(header.get("repr"))[:RETURNED_REPR_CHARS], where),
                            f"{function}: returned {type_name}")
     entries, out = [], {}
     signature = context.signatures.get(function) if context is not None else None
@@ -309,13 +310,15 @@ class SandboxStudent(MemoisedStudent):
         return planned
 
     def _call(self, function, args, as_tuple):
+        # One cause for every call of a function that hung: the first check tells it, the others point to it.
         if function in self.hung:
-            raise ProbeFailure(self.hung[function] + " (not called again)")
+            raise ProbeFailure(self.hung[function] + " (not called again)", f"{function}: did not return")
         try:
             reply = self._answer(function, args, as_tuple)
         except ProbeTimeout as exc:
-            self.hung[function] = str(exc)
-            raise ProbeFailure(str(exc)) from None
+            hint = self.context.hung_hint(function) if self.context is not None else ""
+            self.hung[function] = (explain.sentence(str(exc)) + hint) if hint else str(exc)
+            raise ProbeFailure(self.hung[function], f"{function}: did not return") from None
         except SandboxError as exc:
             raise ProbeFailure(str(exc)) from None
         question = self.question_of(function) if self.question_of is not None else None

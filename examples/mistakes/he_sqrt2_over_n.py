@@ -1,4 +1,4 @@
-# expect: wrong-scale-other  (question: he)
+# expect: wrong-scale-sqrt-part  (question: he)
 """Mistaken submission: np.sqrt(2) / n_{l-1}: the square root on the wrong part.
 
 Exactly one mistake, in the he function; the other three functions are correct.
