@@ -9,9 +9,11 @@ process (``-j 1``, the default): with more jobs each worker starts its own.
 
 from __future__ import annotations
 
+import signal
 import sys
 
-from autograder import environment
+# The stop signals the grade command handles itself (autograder.batch.stopping.STOP_SIGNALS).
+_STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
 def grades_in_this_process(args: list[str]) -> bool:
@@ -30,15 +32,20 @@ def grades_in_this_process(args: list[str]) -> bool:
 
 def main() -> None:
     if sys.argv[1:2] in (["grade"], ["demo"]):
-        # A stop signal is the grader's from the first instant: recorded now, raised once the command
-        # line is ready (autograder.batch.stopping), so Ctrl-C or SIGTERM during start-up ends with 130 or 143
-        # and its message, never a traceback, "Aborted!" or a silent death that leaves children behind.
+        # A stop signal is the grader's from the first instant: held (blocked) while the stop handlers'
+        # own module is imported, recorded once they are installed (they unblock it), raised once the
+        # command line is ready (autograder.batch.stopping), so Ctrl-C or SIGTERM during start-up ends
+        # with 130 or 143 and its message, never a traceback, "Aborted!" or a silent death that leaves
+        # children behind.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
         import atexit
 
         from autograder.batch.stopping import install_stop_handlers, last_word
 
         install_stop_handlers()
         atexit.register(last_word)  # the first registered runs last
+    from autograder import environment
+
     if grades_in_this_process(sys.argv[1:]) and not environment.namespaces_disabled():
         from autograder.sandbox import start_early
 

@@ -292,7 +292,7 @@ def test_a_staged_layout_holds_the_jail_and_packages_but_no_secret(tmp_path):
 
     _root_only()
     python = os.environ.get("INITGRADE_SANDBOX_PYTHON", str(PROJECT_ROOT / ".venv-sandbox/bin/python"))
-    exe, site = staging.stage(python)
+    exe, site, _ = staging.stage(python)
     try:
         top = Path(site)
         names = {p.relative_to(top).as_posix() for p in top.rglob("*")}
@@ -308,6 +308,33 @@ def test_a_staged_layout_holds_the_jail_and_packages_but_no_secret(tmp_path):
                 mode = path.stat().st_mode
                 assert mode & 0o004 and path.stat().st_uid == 0 and not mode & 0o022, path  # readable, root's only
         assert os.path.realpath(exe) == exe and Path(exe).is_file()
+    finally:
+        shutil.rmtree(Path(site).parent, ignore_errors=True)
+
+
+def test_a_staged_layout_of_a_venv_inside_the_project_is_not_a_linked_secret():
+    """A clone in a mode-700 folder stages the project's .venv-sandbox by hard links: the package folders
+    read through the stage are needed, not secret, so the batch's hard-link refusal does not fire on
+    them; without saying where the stage came from, those same links are found."""
+    from dataclasses import replace
+
+    from autograder.batch import grading
+    from autograder.sandbox.host import staging
+
+    _root_only()
+    python = os.environ.get("INITGRADE_SANDBOX_PYTHON", str(PROJECT_ROOT / ".venv-sandbox/bin/python"))
+    exe, site, sources = staging.stage(python)
+    try:
+        iso = Isolation(False, True, False, (), (site,), "", exe, site, sources)
+        found = grading.batch_secrets(iso, [])
+        assert sources and not [s for s in found for src in sources if Path(s).is_relative_to(Path(src).resolve())]
+        grading._refuse_linked_secrets(iso, found)  # no refusal
+        inside = [src for src in sources if Path(src).resolve().is_relative_to(PROJECT_ROOT.resolve())]
+        linked = [src for src in inside if os.stat(src).st_dev == os.stat(site).st_dev]
+        if linked:  # the Makefile's .venv-sandbox, on the temporary folder's file system: hard links
+            bare = replace(iso, staged_from=())
+            with pytest.raises(IsolationRefused, match="another name"):
+                grading._refuse_linked_secrets(bare, grading.batch_secrets(bare, []))
     finally:
         shutil.rmtree(Path(site).parent, ignore_errors=True)
 
@@ -355,7 +382,7 @@ def test_a_staged_folder_left_by_a_killed_grader_is_swept_and_a_live_ones_kept()
     (stale / "site").mkdir()
     python = os.environ.get("INITGRADE_SANDBOX_PYTHON", str(PROJECT_ROOT / ".venv-sandbox/bin/python"))
     try:
-        _, site = staging.stage(python)
+        _, site, _ = staging.stage(python)
         shutil.rmtree(Path(site).parent, ignore_errors=True)
         assert not stale.exists() and live.exists()
     finally:

@@ -226,3 +226,33 @@ def test_workers_of_a_grader_killed_outright_end_with_their_sandboxes(tmp_path, 
     while _alive(seen) and time.monotonic() < end:
         time.sleep(0.1)
     assert _alive(seen) == [], [Path(f"/proc/{p}/cmdline").read_bytes() for p in _alive(seen)]
+
+
+# Ctrl-C lands while the stop handlers' own module is being imported: the narrowest moment of start-up,
+# made certain by an import hook that sends the signal from inside that import.
+_STOP_DURING_IMPORT = """
+import importlib.abc, os, signal, sys
+
+class StopDuringImport(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "autograder.batch.stopping":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, StopDuringImport())
+sys.argv = ["initgrade", "grade", sys.argv[1], "--out", sys.argv[2], "--no-progress"]
+from autograder.launch import main
+main()
+"""
+
+
+def test_a_stop_while_the_stop_handlers_are_imported_is_held_for_them(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(CORRECT, folder / "a_one.py")
+    run = subprocess.run([sys.executable, "-c", _STOP_DURING_IMPORT, str(folder), str(tmp_path / "out")],
+                         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    said = run.stdout + run.stderr
+    assert run.returncode == 130, said
+    assert "Traceback" not in said and "KeyboardInterrupt" not in said, said
+    assert "Stopped (SIGINT) before grading began" in said and not (tmp_path / "out" / "a_one").exists()

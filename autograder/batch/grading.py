@@ -73,7 +73,8 @@ def batch_secrets(isolation: Isolation, extra: list[str]) -> list[str]:
     ``extra``: the batch's folders and the course's (GradingConfig.course_secrets)."""
     from autograder.config import PROJECT_ROOT
 
-    needed = [Path(p) for p in isolation.python_dirs] + [PROJECT_ROOT / n for n in NEEDED_IN_PROJECT]
+    needed = [Path(p) for p in (*isolation.python_dirs, *isolation.staged_from)]
+    needed += [PROJECT_ROOT / n for n in NEEDED_IN_PROJECT]
     return secret_paths(needed, extra, [isolation.kit] if isolation.kit else [])
 
 

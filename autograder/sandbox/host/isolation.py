@@ -81,6 +81,9 @@ class Isolation:
     # first on its path; "" when the sandbox's Python is run as it is.
     interpreter: str = ""
     stage: str = ""
+    # The package folders the stage was laid out from (hard links of their files): what the sandbox
+    # reads through the stage, so not secret (autograder.batch.grading.batch_secrets).
+    staged_from: tuple[str, ...] = ()
 
     @property
     def level(self) -> str:
@@ -243,7 +246,7 @@ def _staged(python: str, landlock: bool, reasons: list[str], why: str) -> Isolat
     from autograder.sandbox.host.staging import StageUnavailable, stage
 
     try:
-        exe, site = stage(python)
+        exe, site, sources = stage(python)
     except StageUnavailable as exc:
         reasons.append(f"uid+rlimits: {why}; nothing could be staged instead: {exc}")
         return None
@@ -255,7 +258,7 @@ def _staged(python: str, landlock: bool, reasons: list[str], why: str) -> Isolat
         return None
     dirs, kit = info
     note = f"uid+rlimits: {why}; so its packages and the jail's modules were staged in {site}, run by {exe}"
-    return Isolation(False, True, landlock, (*reasons, note), (*dirs, site), kit, exe, site)
+    return Isolation(False, True, landlock, (*reasons, note), (*dirs, site), kit, exe, site, sources)
 
 
 def _probe_reply(out: str) -> tuple[tuple[str, ...], str] | None:

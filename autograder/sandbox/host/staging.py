@@ -100,9 +100,10 @@ def _sweep_stale() -> None:
             pass
 
 
-def stage(python: str) -> tuple[str, str]:
+def stage(python: str) -> tuple[str, str, tuple[str, ...]]:
     """Lay out what a sandbox of ``python`` imports; (the interpreter to run, the folder to put first on
-    its path). Removed when this process exits. StageUnavailable says why when it cannot be done."""
+    its path, the package folders laid out there). Removed when this process exits. StageUnavailable
+    says why when it cannot be done."""
     from autograder.sandbox.host.isolation import blocked_on_the_way
 
     exe, sites = _layout(python)
@@ -133,4 +134,4 @@ def stage(python: str) -> tuple[str, str]:
                 os.chmod(os.path.join(folder, d), 0o755)
     except OSError as exc:
         raise StageUnavailable(f"could not lay out its packages in {top}: {exc}") from None
-    return exe, str(site)
+    return exe, str(site), tuple(sites)
