@@ -407,6 +407,13 @@ def test_a_secret_hard_linked_into_a_folder_the_sandbox_reads_is_found(tmp_path)
     found = linked_secrets([str(secret)], [str(readable)])
     assert [other for _, other in found] == [str(readable / "innocent.py")]
     assert found[0][0] in (str(secret / "solutions.py"), str(secret / "backup.py"))
+    # git's objects, hard-linked between clones by git itself (a second repository), are not searched
+    (secret / ".git" / "objects").mkdir(parents=True)
+    (secret / ".git" / "objects" / "ab12").write_bytes(b"x\x9c")
+    (readable / "clone" / ".git" / "objects").mkdir(parents=True)
+    os.link(secret / ".git" / "objects" / "ab12", readable / "clone" / ".git" / "objects" / "ab12")
+    assert linked_secrets([str(secret)], [str(readable)]) == found
+    assert linked_secrets([str(secret / ".git")], [str(readable)]) == []
 
 
 def test_a_batch_with_a_secret_hard_linked_into_the_sandbox_s_python_is_refused(tmp_path):

@@ -9,6 +9,9 @@ some, walks the folders the sandbox reads on the same devices, matching device a
 3 s for a machine's /usr and /etc, paid only where a secret has a name elsewhere: a checkout made
 with ``git clone --local``, a kit installed by hard links from a package cache). A match refuses
 the batch with both paths and the fix (fail closed): nothing is graded until the link is gone.
+A git repository's own folder (``.git``) is left out: git itself hard-links its objects between
+clones (``git clone --local``), which makes a second repository, a copy of the course, never a
+name inside a folder the sandbox reads; a copy is not what this check can find (see below).
 
 A bind mount shows a secret's folder a second time under another path (``mount --bind``, a
 container volume): /proc/self/mountinfo says which part of which file system each mount shows, so
@@ -29,6 +32,10 @@ from collections.abc import Iterable
 from autograder.limits import LINKED_SECRETS_SHOWN, SECRET_PROOF_ENTRIES
 
 
+# A repository's own folder, whose objects git hard-links between clones (see the docstring).
+GIT_FOLDER = ".git"
+
+
 class LinkedSecrets(Exception):
     """The secrets could not be listed within the bound (the message says which)."""
 
@@ -40,7 +47,10 @@ def _files_with_links(secrets: Iterable[str]) -> dict[tuple[int, int], str]:
     links: dict[tuple[int, int], int] = {}
     seen = 0
     for top in secrets:
-        for folder, _dirs, files in os.walk(top, followlinks=False) if os.path.isdir(top) else [("", [], [top])]:
+        if os.path.basename(top) == GIT_FOLDER:
+            continue
+        for folder, dirs, files in os.walk(top, followlinks=False) if os.path.isdir(top) else [("", [], [top])]:
+            dirs[:] = [d for d in dirs if d != GIT_FOLDER]
             for name in files:
                 path = os.path.join(folder, name) if folder else name
                 seen += 1
