@@ -31,7 +31,6 @@ from collections.abc import Iterable
 
 from autograder.limits import LINKED_SECRETS_SHOWN, SECRET_PROOF_ENTRIES
 
-
 # A repository's own folder, whose objects git hard-links between clones (see the docstring).
 GIT_FOLDER = ".git"
 
