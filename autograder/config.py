@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from autograder import environment
-from autograder.semester.settings import Semester
+from autograder.semester_settings import Semester
 
 CONFIG_NAME = "grading.yaml"
 # A built wheel carries the course files (grading.yaml, solutions/, data/, public_tests/, the
@@ -163,7 +163,7 @@ class GradingConfig(_Strict):
     # with the wrong seeding). Keys: a check name (every question with that check) or
     # "question.check"; values in [0, 1]. Empty: no partial credit anywhere.
     partial_credit: dict[str, float] = {}
-    # The course around the grading (autograder/semester/settings.py): due date, late policy, what
+    # The course around the grading (autograder/semester_settings.py): due date, late policy, what
     # students see when, LMS columns. Not part of any grade: the cache key leaves it out.
     semester: Semester = Semester()
     # The grading.yaml this configuration was read from (set by load_config; not a key of the file,

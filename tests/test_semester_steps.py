@@ -17,9 +17,9 @@ from autograder.semester.matching import match
 from autograder.semester.overrides import read_overrides
 from autograder.semester.regrade import compare
 from autograder.semester.roster import Roster, RosterError, Student, parse_extension, read_layout, read_roster
-from autograder.semester.settings import Semester
 from autograder.semester.times import submitted_at
 from autograder.semester.visibility import gradescope_tests, split_fix, student_view
+from autograder.semester_settings import Semester
 
 DUE = datetime(2026, 10, 1, 23, 59, tzinfo=timezone.utc)
 

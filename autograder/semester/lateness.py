@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from autograder.semester.settings import Semester
+from autograder.semester_settings import Semester
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from autograder.base.results import CheckResult
-from autograder.semester.settings import Semester
+from autograder.semester_settings import Semester
 
 HELD = "(how to fix: shown after the due date)"
 _FIX_MARKERS = (" Diagnosis: ", "To fix it")

@@ -2,9 +2,11 @@
 and the LMS columns the exports fill. Every field is described where it is declared.
 
 Kept apart from autograder.config (which embeds it as ``GradingConfig.semester``) so that the
-semester's models import nothing of the grader. None of it changes a submission's grade: the
-grade cache key leaves this section out (autograder.batch.grading.config_digest), so moving the due date
-or changing the penalty never regrades anything.
+semester's models import nothing of the grader, and beside it, below every room: the configuration
+reads it, and autograder/semester/ (which stands above the pipeline) imports it from here. None of
+it changes a submission's grade: the grade cache key leaves this section out
+(autograder.batch.grading.config_digest), so moving the due date or changing the penalty never
+regrades anything.
 """
 
 from __future__ import annotations
