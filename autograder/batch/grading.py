@@ -51,7 +51,7 @@ from autograder.outputs.reports import (
     write_submission_reports,
 )
 from autograder.sandbox import Isolation, detect_isolation
-from autograder.sandbox.host.grants import NEEDED_IN_PROJECT, read_grants
+from autograder.sandbox.host.grants import read_grants, sandbox_needs
 from autograder.sandbox.host.hard_links import LinkedSecrets, bind_mounted_secrets, linked_secrets, refusal
 from autograder.sandbox.host.secrets import secret_paths
 from autograder.sandbox.isolation_policy import IsolationRefused, check_isolation
@@ -71,20 +71,14 @@ def default_cache_dir() -> Path:
 def batch_secrets(isolation: Isolation, extra: list[str]) -> list[str]:
     """What no sandbox of this batch may read (autograder.sandbox.host.secrets), given what it needs;
     ``extra``: the batch's folders and the course's (GradingConfig.course_secrets)."""
-    from autograder.config import PROJECT_ROOT
-
-    needed = [Path(p) for p in (*isolation.python_dirs, *isolation.staged_from)]
-    needed += [PROJECT_ROOT / n for n in NEEDED_IN_PROJECT]
+    needed = [Path(p) for p in sandbox_needs((*isolation.python_dirs, *isolation.staged_from))]
     return secret_paths(needed, extra, [isolation.kit] if isolation.kit else [])
 
 
 def _refuse_linked_secrets(isolation: Isolation, secrets: list[str]) -> None:
     """Fail closed on a secret hard-linked into what the sandbox reads (autograder/sandbox/host/hard_links.py)."""
-    from autograder.config import PROJECT_ROOT
-
-    needed = [*isolation.python_dirs, *(str(PROJECT_ROOT / n) for n in NEEDED_IN_PROJECT)]
     try:
-        readable = read_grants(needed, secrets)
+        readable = read_grants(sandbox_needs(isolation.python_dirs), secrets)
         found = linked_secrets(secrets, readable) + bind_mounted_secrets(secrets, readable)
     except LinkedSecrets as exc:
         raise IsolationRefused(f"{exc}; no submission was run") from None

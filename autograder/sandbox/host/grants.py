@@ -24,6 +24,12 @@ from autograder.sandbox.host.secrets import secret_paths
 # The project's folders a submission may read (the assignment's package, the datasets).
 NEEDED_IN_PROJECT = ("assignment", "data")
 
+
+def sandbox_needs(python_dirs: Iterable[str]) -> list[str]:
+    """What a sandbox must read: its Python's folders (``python_dirs``) and the project's
+    assignment/ and data/. The one list the grants, the secrets and the hard-link check start from."""
+    return [*python_dirs, *(str(PROJECT_ROOT / name) for name in NEEDED_IN_PROJECT)]
+
 # What any Python process needs to read; the sandbox's Python and the project's assignment/ and
 # data/ come on top.
 SYSTEM_READ = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/sys",
@@ -84,6 +90,6 @@ def sandbox_grants(python_dirs: tuple[str, ...], kit: str, extra: tuple[str, ...
 
 @functools.lru_cache(maxsize=8)
 def _grants(python_dirs: tuple[str, ...], kit: str, extra: tuple[str, ...]) -> tuple[str, ...]:
-    needed = [*python_dirs, *(str(PROJECT_ROOT / name) for name in NEEDED_IN_PROJECT)]
+    needed = sandbox_needs(python_dirs)
     secrets = secret_paths([Path(p) for p in needed], extra, [kit] if kit else [])
     return tuple(read_grants(needed, secrets))
