@@ -5,6 +5,10 @@ pydantic, numpy, ...) and the sandbox's zygote about 150 ms importing numpy in i
 process. Started here, before any of the grader's imports, the zygote's start-up runs
 beside them on the other core instead of after them. Only for a grade that runs in this
 process (``-j 1``, the default): with more jobs each worker starts its own.
+
+The isolation level's detection (a probe process under ``unshare``, waited for) starts here
+too, on a thread, for every grade (autograder.batch.early_isolation): the batch takes its answer
+where it used to run it.
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ def main() -> None:
         from autograder.sandbox import start_early
 
         start_early()
+    if sys.argv[1:2] in (["grade"], ["demo"]) and "--help" not in sys.argv:
+        from autograder.batch import early_isolation
+
+        early_isolation.start()
     from autograder.commands.cli import main as cli_main
 
     cli_main()

@@ -26,6 +26,7 @@ from autograder import __version__, environment
 from autograder.base.ids import display_name, unique_ids
 from autograder.base.results import Evidence, SubmissionResult, check_from_test
 from autograder.base.statuses import ERROR, NOT_GRADED
+from autograder.batch import early_isolation
 from autograder.batch.stopping import (
     Interrupted,
     WorkerStop,
@@ -50,7 +51,7 @@ from autograder.outputs.reports import (
     write_atomic,
     write_submission_reports,
 )
-from autograder.sandbox import Isolation, detect_isolation
+from autograder.sandbox import Isolation
 from autograder.sandbox.host.grants import read_grants, sandbox_needs
 from autograder.sandbox.host.hard_links import LinkedSecrets, bind_mounted_secrets, linked_secrets, refusal
 from autograder.sandbox.host.secrets import secret_paths
@@ -316,7 +317,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     # The batch's own folders are secrets too: its outputs, the cache, every submission.
     hide_extra = [str(out.resolve()), str(cache_dir.resolve()), *(str(Path(p).resolve()) for p in paths)]
     # One level for the whole batch, checked against grading.yaml before anything runs or is written.
-    isolation = detect_isolation()
+    isolation = early_isolation.isolation()  # started by autograder.launch, or detected here
     secrets = batch_secrets(isolation, [*hide_extra, *config.course_secrets()])
     warnings = check_isolation(isolation, config.isolation.minimum, secrets)
     _refuse_linked_secrets(isolation, secrets)

@@ -1,0 +1,63 @@
+"""The grader's own work per command and per submission, counted (never timed).
+
+* The isolation level is probed once per command, on the thread autograder.launch starts before the
+  grader's imports, and the batch uses that answer (autograder.batch.early_isolation).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from autograder.config import PROJECT_ROOT
+
+NOTEBOOK = PROJECT_ROOT / "examples" / "submissions" / "correct_notebook.ipynb"
+
+# Runs ``initgrade ARGS`` through the entry point, counting the isolation probes and the thread of each.
+_COUNT_PROBES = """
+import json, sys, threading
+from autograder.sandbox.host import isolation
+real_attempt = isolation._attempt
+probes = []
+def counted(cmd, *args, **kwargs):
+    probes.append(threading.current_thread().name)
+    return real_attempt(cmd, *args, **kwargs)
+isolation._attempt = counted
+from autograder import launch
+sys.argv = ["initgrade", *sys.argv[1:]]
+status = 0
+try:
+    launch.main()
+except SystemExit as e:
+    status = e.code
+from autograder.batch import early_isolation
+seen = list(probes)
+print(json.dumps({"status": status, "probes": seen, "started": early_isolation.started(),
+                  "level": isolation.detect_isolation().level}))
+"""
+
+
+def _run_counted(args: list[str]) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    out = subprocess.run([sys.executable, "-c", _COUNT_PROBES, *args], capture_output=True, text=True, check=True,
+                         env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_isolation_probe_runs_once_beside_the_imports_and_the_batch_uses_its_answer(tmp_path):
+    out = tmp_path / "out"
+    found = _run_counted(["grade", str(NOTEBOOK), "--out", str(out), "--cache", str(tmp_path / "cache")])
+    assert found["status"] == 0 and found["started"]
+    # Every probe of the detection ran on the early thread, and the detection ran once: the batch's
+    # own call took the cached answer instead of probing again.
+    assert found["probes"] and set(found["probes"]) == {"initgrade-isolation-probe"}
+    results = json.loads((out / "correct_notebook" / "results.json").read_text())
+    assert results["extra_data"]["isolation"] == found["level"]
+
+
+def test_a_command_that_grades_nothing_starts_no_probe(tmp_path):
+    found = _run_counted(["grade", "--help"])
+    assert found["status"] == 0 and not found["started"]
+    assert found["probes"] == []
