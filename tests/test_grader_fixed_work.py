@@ -2,6 +2,7 @@
 
 * The isolation level is probed once per command, on the thread autograder.launch starts before the
   grader's imports, and the batch uses that answer (autograder.batch.early_isolation).
+* A notebook's code cells are parsed once each (the plain-Python check's tree is kept for the chunks).
 """
 
 from __future__ import annotations
@@ -61,3 +62,25 @@ def test_a_command_that_grades_nothing_starts_no_probe(tmp_path):
     found = _run_counted(["grade", "--help"])
     assert found["status"] == 0 and not found["started"]
     assert found["probes"] == []
+
+
+def test_reading_a_notebook_parses_each_code_cell_once(monkeypatch):
+    """The check that a cell is plain Python parses it; the reader keeps that tree for the cell's
+    chunks instead of parsing the same text again."""
+    import ast
+
+    from autograder.intake.notebooks import notebook_chunks
+
+    raw = NOTEBOOK.read_bytes()
+    cells = [c for c in json.loads(raw)["cells"] if c["cell_type"] == "code"]
+    parsed: list[str] = []
+    real_parse = ast.parse
+
+    def counted(source, *args, **kwargs):
+        parsed.append(source)
+        return real_parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counted)
+    chunks = notebook_chunks(raw, NOTEBOOK.name)
+    assert chunks and any("def " in c["code"] for c in chunks)
+    assert len(parsed) == len(cells), parsed

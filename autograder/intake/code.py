@@ -229,7 +229,7 @@ def _segments(lines: list[str]) -> list[tuple[int, int]]:
     return list(zip(starts, starts[1:] + [len(lines)]))
 
 
-def code_chunks(code: str, origin: str, pieces: list[int] | None = None) -> list[dict]:
+def code_chunks(code: str, origin: str, pieces: list[int] | None = None, tree: ast.Module | None = None) -> list[dict]:
     """Chunks of definitions for the sandbox, each with the number of lines before it (``line``):
     the sandbox compiles it at that offset, so line numbers stay true. (Padding each piece with
     that many newlines instead made a file of many unparseable pieces cost memory quadratic in
@@ -242,14 +242,16 @@ def code_chunks(code: str, origin: str, pieces: list[int] | None = None) -> list
     function only.
 
     ``pieces``: the submission's pieces left, ``[n]``, shared by its cells (CODE_PIECES when None):
-    past them, the rest of the code is one piece that does not parse.
+    past them, the rest of the code is one piece that does not parse. ``tree``: ``code`` already
+    parsed (the notebook reader parsed it to decide that a cell is plain Python), not parsed again.
     """
     left = pieces if pieces is not None else [CODE_PIECES]
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError):
-        pass
-    else:
+    if tree is None:
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError):
+            pass
+    if tree is not None:
         return [_chunk(origin, code, 0, tree)]
     lines = code.splitlines()
     chunks: list[dict] = []

@@ -89,6 +89,13 @@ def rewrite_escapes(lines: list[str]) -> list[str] | None:
     """``lines`` with their ``!``/``%`` lines rewritten as IPython would, when that is
     certain; None when the result is not plain Python with each rewritten line a
     statement of its own (then something else, or IPython's context, decides)."""
+    done = _rewritten(lines)
+    return None if done is None else done[0]
+
+
+def _rewritten(lines: list[str]) -> tuple[list[str], ast.Module] | None:
+    """``rewrite_escapes``, with the syntax tree of the result it parsed to decide (the reader
+    reuses it: one parse per cell)."""
     out = list(lines)
     rewritten = []
     for n, line in enumerate(lines):
@@ -108,7 +115,7 @@ def rewrite_escapes(lines: list[str]) -> list[str] | None:
         return None
     if rewritten and not set(rewritten) <= _one_line_statements(tree):
         return None
-    return out
+    return out, tree
 
 
 def _one_line_statements(tree: ast.Module) -> set[tuple[int, int]]:
@@ -142,6 +149,13 @@ def plain_python_cell(source: str) -> str | None:
     tokenizer meets that line at the start of a statement, and rewrites it the same way.
     (IPython also gives up after 500 rewrites in one cell; this does not.)
     """
+    plain = _plain_cell(source)
+    return None if plain is None else plain[0]
+
+
+def _plain_cell(source: str) -> tuple[str, ast.Module | None] | None:
+    """``plain_python_cell``, with the syntax tree of its result when it parsed it (not for a cell
+    magic's call)."""
     cell = source if source.endswith("\n") else source + "\n"
     lines = cell.splitlines(keepends=True)
     for i, line in enumerate(lines):  # IPython's leading_empty_lines
@@ -153,9 +167,10 @@ def plain_python_cell(source: str) -> str | None:
     if any(_PROMPT_LIKE.match(line) for line in lines):
         return None
     if lines and lines[0].startswith("%%"):
-        return _cell_magic(lines)
-    out = rewrite_escapes(lines)
-    return None if out is None else "".join(out)
+        magic = _cell_magic(lines)
+        return None if magic is None else (magic, None)
+    done = _rewritten(lines)
+    return None if done is None else ("".join(done[0]), done[1])
 
 
 def _cell_magic(lines: list[str]) -> str | None:
@@ -291,13 +306,20 @@ def python_from_cell(source: str, check_time: Callable[[], None] = lambda: None,
                      spend: Callable[[int], bool] = lambda work: True) -> str:
     """IPython syntax (``%magic``, ``!shell``, ``x?``) to plain Python calls of get_ipython().
     ``spend``: the submission's IPython allowance (see ``ipython_by_blocks``)."""
+    return python_and_tree(source, check_time, spend)[0]
+
+
+def python_and_tree(source: str, check_time: Callable[[], None] = lambda: None,
+                    spend: Callable[[int], bool] = lambda work: True) -> tuple[str, ast.Module | None]:
+    """``python_from_cell``, with the syntax tree of the result when deciding it parsed it (a plain
+    Python cell, most of them): the reader then does not parse the same text again."""
     source = unwrap_cell_magic(source)
-    plain = plain_python_cell(source)
+    plain = _plain_cell(source)
     if plain is not None:
         return plain
     if not spend(source.count("\n") + 1 + IPYTHON_CALL_WORK):
-        return source  # IPython's clean-up and one tokenization of the whole cell would be over the allowance
+        return source, None  # IPython's clean-up and one tokenization of the whole cell would be over the allowance
     try:
-        return ipython_by_blocks(source, check_time, spend)
+        return ipython_by_blocks(source, check_time, spend), None
     except Exception:  # noqa: BLE001 - leave it to the sandbox to report the syntax error
-        return source
+        return source, None

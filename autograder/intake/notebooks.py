@@ -169,8 +169,8 @@ def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds | None = None) 
     for (_, _, source), origin in zip(sources, names):
         check_time()
         first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-        code = notebook_cells.python_from_cell(source, check_time, bounds.spend_ipython)
-        for chunk in code_chunks(code, origin, bounds.pieces_left):
+        code, tree = notebook_cells.python_and_tree(source, check_time, bounds.spend_ipython)
+        for chunk in code_chunks(code, origin, bounds.pieces_left, tree):
             if useful_chunk(chunk):
                 chunk["first_line"] = first[:FIRST_LINE_CHARS]
                 chunks.append(chunk)
