@@ -2,7 +2,8 @@
 
 * The isolation level is probed once per command, on the thread autograder.launch starts before the
   grader's imports, and the batch uses that answer (autograder.batch.early_isolation).
-* A notebook's code cells are parsed once each (the plain-Python check's tree is kept for the chunks).
+* A notebook's code cells are parsed once each (the plain-Python check's tree is kept for the chunks), and
+  the imports a chunk lists are found by visiting statements only, in ast.walk's order.
 """
 
 from __future__ import annotations
@@ -84,3 +85,63 @@ def test_reading_a_notebook_parses_each_code_cell_once(monkeypatch):
     chunks = notebook_chunks(raw, NOTEBOOK.name)
     assert chunks and any("def " in c["code"] for c in chunks)
     assert len(parsed) == len(cells), parsed
+
+
+_NESTED_IMPORTS = '''
+import os
+def f(x=lambda: 0):
+    import sys as system
+    try:
+        from a import b, c as d
+    except ImportError:
+        import e.f
+    else:
+        from g import *
+    finally:
+        import h
+    class K:
+        import i
+        def m(self):
+            with open(x) as fh:
+                import j
+    match x:
+        case 1:
+            import k
+        case _:
+            if x:
+                import l
+            else:
+                import m
+    return [y for y in range(3)]
+for q in range(2):
+    import n
+else:
+    import o
+while False:
+    import p
+import r.s.t
+'''
+
+
+def test_the_imports_a_chunk_lists_are_found_without_walking_expressions_in_ast_walks_order():
+    """code._imports visits statements only; what it finds, and in which order, is what a walk of
+    every node finds."""
+    import ast
+
+    from autograder.intake import code
+
+    sources = [_NESTED_IMPORTS, *(p.read_bytes() for p in sorted((PROJECT_ROOT / "examples").rglob("*.py")))]
+    visited: list[int] = []
+    source: str | bytes
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):  # the examples of code that does not parse
+            continue
+        every = [{"line": n.lineno, "names": [(a.asname or a.name.split(".")[0]) for a in n.names if a.name != "*"]}
+                 for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        assert code._imports(tree) == every
+        visited.append(sum(1 for _ in code._statements(tree)) - sum(1 for _ in ast.walk(tree)))
+    assert len(visited) > 10 and all(v <= 0 for v in visited) and sum(visited) < 0  # never more nodes visited
+    # the nested source: an import at every depth a statement can be, each found once
+    assert len(code._imports(ast.parse(_NESTED_IMPORTS))) == _NESTED_IMPORTS.count("import ")
