@@ -4,6 +4,7 @@
   grader's imports, and the batch uses that answer (autograder.batch.early_isolation).
 * A notebook's code cells are parsed once each (the plain-Python check's tree is kept for the chunks), and
   the imports a chunk lists are found by visiting statements only, in ast.walk's order.
+* A parallel batch's parent loads the report writers (Jinja, templates, numpy.ma) once, before it forks.
 """
 
 from __future__ import annotations
@@ -145,3 +146,47 @@ def test_the_imports_a_chunk_lists_are_found_without_walking_expressions_in_ast_
     assert len(visited) > 10 and all(v <= 0 for v in visited) and sum(visited) < 0  # never more nodes visited
     # the nested source: an import at every depth a statement can be, each found once
     assert len(code._imports(ast.parse(_NESTED_IMPORTS))) == _NESTED_IMPORTS.count("import ")
+
+
+# Runs ``initgrade ARGS`` through the entry point, recording which process imports what a report loads.
+_COUNT_LOADS = """
+import importlib.abc, json, os, sys
+record = sys.argv.pop(1)
+WATCHED = {"jinja2", "numpy.ma", "autograder.feedback.html"}
+
+class Recorder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name in WATCHED:
+            with open(record, "a") as f:
+                f.write(json.dumps([os.getpid(), name]) + "\\n")
+        return None
+
+sys.meta_path.insert(0, Recorder())
+from autograder import launch
+sys.argv = ["initgrade", *sys.argv[1:]]
+status = 0
+try:
+    launch.main()
+except SystemExit as e:
+    status = e.code
+print(json.dumps({"status": status, "pid": os.getpid()}))
+"""
+
+
+def test_a_parallel_batch_loads_the_report_writers_once_in_the_parent_for_every_worker(tmp_path):
+    """Jinja, the page templates' module and numpy.ma are imported by the parent before it forks its
+    workers: each is imported once in the whole batch, never again by a worker for its first report."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"s{i}.ipynb").write_bytes(NOTEBOOK.read_bytes())
+    record = tmp_path / "imports.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    out = subprocess.run([sys.executable, "-c", _COUNT_LOADS, str(record), "grade", str(folder), "--out",
+                          str(tmp_path / "out"), "--cache", str(tmp_path / "cache"), "-j", "2"],
+                         capture_output=True, text=True, check=True, env=env)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert found["status"] == 0
+    assert len(list((tmp_path / "out").glob("s*/feedback.html"))) == 4  # the workers wrote the reports
+    loads = [tuple(json.loads(line)) for line in record.read_text().splitlines()]
+    assert sorted(loads) == sorted((found["pid"], name) for name in ("jinja2", "numpy.ma", "autograder.feedback.html"))

@@ -48,6 +48,7 @@ from autograder.outputs.reports import (
     BATCH_SUMMARY_FILE,
     batch_summary,
     gradebook_csv,
+    load_report_writers,
     write_atomic,
     write_submission_reports,
 )
@@ -478,6 +479,7 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
 
     from autograder.batch.worker_loss import death_cause
 
+    load_report_writers()  # once here, inherited by every worker (the fork below), not loaded by each
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation))
