@@ -5,6 +5,7 @@
 * A notebook's code cells are parsed once each (the plain-Python check's tree is kept for the chunks), and
   the imports a chunk lists are found by visiting statements only, in ast.walk's order.
 * A parallel batch's parent loads the report writers (Jinja, templates, numpy.ma) once, before it forks.
+* The reference check's trainer grades the batch: each cached training is read from disk once per command.
 """
 
 from __future__ import annotations
@@ -190,3 +191,39 @@ def test_a_parallel_batch_loads_the_report_writers_once_in_the_parent_for_every_
     assert len(list((tmp_path / "out").glob("s*/feedback.html"))) == 4  # the workers wrote the reports
     loads = [tuple(json.loads(line)) for line in record.read_text().splitlines()]
     assert sorted(loads) == sorted((found["pid"], name) for name in ("jinja2", "numpy.ma", "autograder.feedback.html"))
+
+
+_COUNT_CACHE_READS = """
+import collections, json, sys
+from autograder.training import trainer
+reads = collections.Counter()
+real = trainer.Trainer._read_disk
+def counted(self, key):
+    reads[key] += 1
+    return real(self, key)
+trainer.Trainer._read_disk = counted
+from autograder import launch
+sys.argv = ["initgrade", *sys.argv[1:]]
+status = 0
+try:
+    launch.main()
+except SystemExit as e:
+    status = e.code
+print(json.dumps({"status": status, "reads": reads}))
+"""
+
+
+def test_the_one_notebook_command_reads_each_cached_training_from_disk_once(tmp_path):
+    """The reference check's trainer grades the batch too: its warm-up and the correct submission find
+    the reference's outcomes in its memory instead of reading (and checking the signature of) each
+    cache entry again."""
+    args = ["grade", str(NOTEBOOK), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True, check=True, env=env)
+    out = subprocess.run([sys.executable, "-c", _COUNT_CACHE_READS, *args, "--force"], capture_output=True,
+                         text=True, check=True, env=env)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert found["status"] == 0 and found["reads"]  # the warm cache was read
+    assert set(found["reads"].values()) == {1}, found["reads"]
+    results = json.loads((tmp_path / "out" / "correct_notebook" / "results.json").read_text())
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])

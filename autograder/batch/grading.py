@@ -303,11 +303,13 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[SubmissionResult, bool], None] | None = None,
                 select: Callable[[dict[Path, str]], list[Path]] | None = None,
-                junit: Path | None = None) -> BatchReport:
+                junit: Path | None = None, trainer: Trainer | None = None) -> BatchReport:
     """Grade ``paths`` into ``out``. ``select`` (autograder.batch.shards) is given every discovered path
     with its id, ids made over the whole set, and returns the paths to grade here. Nothing is written
     when there is nothing to grade; an unusable output folder (or ``junit`` path) raises
-    autograder.outputs.outdir.OutputFolderError before any grading."""
+    autograder.outputs.outdir.OutputFolderError before any grading. ``trainer``: the one this process
+    grades with, on ``cache_dir`` (the command line's reference check hands its own over, the reference's
+    outcomes in its memory); only the trainings it runs from here on count in the report."""
     out = Path(out)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     discovery = discover_all([Path(p) for p in paths])
@@ -365,7 +367,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             for r in report.results:
                 if on_result:
                     on_result(r, True)
-            parent = Grader(config, Trainer(config, cache_dir), hide_extra, isolation)
+            parent = Grader(config, trainer or Trainer(config, cache_dir), hide_extra, isolation)
             report.isolation = parent.isolation.describe()
             report.isolation_level = parent.isolation.level
             if jobs <= 1 or len(todo) <= 1:
@@ -419,15 +421,17 @@ def _write_reports_or_error_row(out: Path, result: SubmissionResult, config: Gra
 
 def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
     size = chunk_size(len(todo), 1)
+    # The trainer may have trained before the batch (the reference check): only this batch's count.
+    run, stacked = parent.trainer.trainings_run, parent.trainer.trainings_stacked
     with parent:  # the sandbox starter ends however this ends (a stop during the warm-up too)
         if todo:
             parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
             warm_reference(parent)
-            report.trainings += parent.trainer.trainings_run
+            report.trainings += parent.trainer.trainings_run - run
         for i in range(0, len(todo), size):
             stop_checkpoint()
             grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish)
-    report.trainings_stacked += parent.trainer.trainings_stacked
+    report.trainings_stacked += parent.trainer.trainings_stacked - stacked
 
 
 def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,

@@ -79,7 +79,7 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
         config = load_config(config_path)
         from autograder.commands.course import check_reference
 
-        check_reference(config, cache)
+        reference_trainer = check_reference(config, cache)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         return 2
@@ -113,7 +113,8 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
         with bar, recorder or contextlib.nullcontext():
             report = grade_batch([Path(p) for p in paths], Path(out), config, jobs=jobs, cache_dir=cache,
                                  force=force, on_start=on_start, on_result=on_result,
-                                 select=recorder.select if recorder else None, junit=Path(junit) if junit else None)
+                                 select=recorder.select if recorder else None, junit=Path(junit) if junit else None,
+                                 trainer=reference_trainer)
             finished.append(report)
             if recorder:
                 recorder.finish(report)

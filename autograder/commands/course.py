@@ -20,10 +20,14 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from autograder.config import PROJECT_ROOT, ConfigError, GradingConfig, load_config
+
+if TYPE_CHECKING:
+    from autograder.training.trainer import Trainer
 
 # What an instructor's course folder holds (relative to the kit's course root).
 COURSE_FILES = ["grading.yaml", "solutions/init_functions.py", "assignment", "public_tests", "data"]
@@ -47,18 +51,21 @@ def init_course(dest: Path) -> list[Path]:
     return written
 
 
-def reference_failures(config: GradingConfig, cache_dir: Path | None = None) -> list[str]:
-    """Every check the reference solutions do not pass in full, as "question.check: message"."""
+def reference_failures(config: GradingConfig, cache_dir: Path | None = None,
+                       trainer: Trainer | None = None) -> list[str]:
+    """Every check the reference solutions do not pass in full, as "question.check: message".
+    ``trainer``: the one to train (or find the trainings in the cache) with; a new one by default."""
     from autograder.rubric import collect_checks
     from autograder.rubric.reference import reference_functions
     from autograder.rubric.runner import Broken, Passed, run_check
     from autograder.sandbox.probes import LocalStudent
     from autograder.training.submission_trainer import SubmissionTrainer
-    from autograder.training.trainer import Trainer
+    from autograder.training.trainer import Trainer as NewTrainer
 
     reference = reference_functions(config)
+    trainer = trainer if trainer is not None else NewTrainer(config, cache_dir=cache_dir)
     fixtures = {"student": LocalStudent(reference), "reference": reference,
-                "trainer": SubmissionTrainer(Trainer(config, cache_dir=cache_dir)), "config": config}
+                "trainer": SubmissionTrainer(trainer), "config": config}
     failures = []
     for (q, c), test in collect_checks(config).items():
         if not config.questions[q].checks[c]:
@@ -71,19 +78,24 @@ def reference_failures(config: GradingConfig, cache_dir: Path | None = None) -> 
     return failures
 
 
-def check_reference(config: GradingConfig, cache_dir: Path | None = None) -> None:
+def check_reference(config: GradingConfig, cache_dir: Path | None = None) -> Trainer:
     """Raise ConfigError naming each check the reference solutions lose points on.
 
     The trainings go through the grading cache (``cache_dir`` or the default one), so
-    after the first run this costs no training at all.
+    after the first run this costs no training at all. Returns the trainer it used, which holds
+    the reference's outcomes in memory: the batch that follows grades with it (its warm-up and
+    every correct submission then find them there, not on disk again).
     """
     from autograder.batch.grading import default_cache_dir
+    from autograder.training.trainer import Trainer as NewTrainer
 
-    failures = reference_failures(config, cache_dir or default_cache_dir())
+    trainer = NewTrainer(config, cache_dir=cache_dir or default_cache_dir())
+    failures = reference_failures(config, trainer=trainer)
     if failures:
         raise ConfigError("the reference solutions lose points under this grading.yaml, so every correct "
                           "submission would too; fix these checks (a threshold above what the reference "
                           "reaches?):\n  " + "\n  ".join(failures))
+    return trainer
 
 
 def limits_table(config: GradingConfig) -> str:
