@@ -4,7 +4,8 @@
   grader's imports, and the batch uses that answer (autograder.batch.early_isolation).
 * A notebook's code cells are parsed once each (the plain-Python check's tree is kept for the chunks), and
   the imports a chunk lists are found by visiting statements only, in ast.walk's order.
-* A parallel batch's parent loads the report writers (Jinja, templates, numpy.ma) once, before it forks.
+* A parallel batch's parent loads the report writers (Jinja, templates, numpy.ma) once, before it forks;
+  a one-job batch loads them on a thread while it waits on its first sandbox.
 * The reference check's trainer grades the batch: each cached training is read from disk once per command.
 """
 
@@ -151,7 +152,7 @@ def test_the_imports_a_chunk_lists_are_found_without_walking_expressions_in_ast_
 
 # Runs ``initgrade ARGS`` through the entry point, recording which process imports what a report loads.
 _COUNT_LOADS = """
-import importlib.abc, json, os, sys
+import importlib.abc, json, os, sys, threading
 record = sys.argv.pop(1)
 WATCHED = {"jinja2", "numpy.ma", "autograder.feedback.html"}
 
@@ -159,7 +160,7 @@ class Recorder(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
         if name in WATCHED:
             with open(record, "a") as f:
-                f.write(json.dumps([os.getpid(), name]) + "\\n")
+                f.write(json.dumps([os.getpid(), name, threading.current_thread().name]) + "\\n")
         return None
 
 sys.meta_path.insert(0, Recorder())
@@ -189,8 +190,24 @@ def test_a_parallel_batch_loads_the_report_writers_once_in_the_parent_for_every_
     found = json.loads(out.stdout.strip().splitlines()[-1])
     assert found["status"] == 0
     assert len(list((tmp_path / "out").glob("s*/feedback.html"))) == 4  # the workers wrote the reports
-    loads = [tuple(json.loads(line)) for line in record.read_text().splitlines()]
+    loads = [tuple(json.loads(line)[:2]) for line in record.read_text().splitlines()]
     assert sorted(loads) == sorted((found["pid"], name) for name in ("jinja2", "numpy.ma", "autograder.feedback.html"))
+
+
+def test_the_one_notebook_command_loads_the_report_writers_on_a_thread_while_it_grades(tmp_path):
+    """With one job, Jinja and the page templates' module are imported once, on the thread started
+    beside the first sandbox (its waits), not by the first report in the main thread."""
+    record = tmp_path / "imports.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    out = subprocess.run([sys.executable, "-c", _COUNT_LOADS, str(record), "grade", str(NOTEBOOK), "--out",
+                          str(tmp_path / "out"), "--cache", str(tmp_path / "cache")],
+                         capture_output=True, text=True, check=True, env=env)
+    assert json.loads(out.stdout.strip().splitlines()[-1])["status"] == 0
+    assert (tmp_path / "out" / "correct_notebook" / "feedback.html").is_file()
+    loads = [tuple(json.loads(line)[1:]) for line in record.read_text().splitlines()]
+    assert ("jinja2", "initgrade-report-writers") in loads
+    assert ("autograder.feedback.html", "initgrade-report-writers") in loads
+    assert sum(name == "jinja2" for name, _ in loads) == 1
 
 
 _COUNT_CACHE_READS = """

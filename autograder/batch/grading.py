@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -423,15 +424,40 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
     size = chunk_size(len(todo), 1)
     # The trainer may have trained before the batch (the reference check): only this batch's count.
     run, stacked = parent.trainer.trainings_run, parent.trainer.trainings_stacked
+    loading: threading.Thread | None = None
+
+    def finish_loaded(result: SubmissionResult, trainings: int) -> None:
+        if loading is not None:
+            loading.join()  # the report writers, loaded meanwhile (returns at once once they are)
+        finish(result, trainings)
+
     with parent:  # the sandbox starter ends however this ends (a stop during the warm-up too)
         if todo:
             parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
+            loading = _load_report_writers_meanwhile()
             warm_reference(parent)
             report.trainings += parent.trainer.trainings_run - run
         for i in range(0, len(todo), size):
             stop_checkpoint()
-            grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish)
+            grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish_loaded)
     report.trainings_stacked += parent.trainer.trainings_stacked - stacked
+
+
+def _load_report_writers_meanwhile() -> threading.Thread:
+    """Load the report writers (outputs.reports.load_report_writers: Jinja, the page templates, about
+    25 ms of CPU) on a thread, while this process mostly waits on its first sandbox (its start, the
+    exchange of calls): the first report, which waits for the thread, then finds them loaded. A failure
+    there is left for the report itself to meet (and turn into the submission's error row), never
+    raised on the thread."""
+    def load() -> None:
+        try:
+            load_report_writers()
+        except Exception:  # noqa: BLE001 - the report that needs them fails the same way, where it is handled
+            pass
+
+    thread = threading.Thread(target=load, name="initgrade-report-writers", daemon=True)
+    thread.start()
+    return thread
 
 
 def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
