@@ -6,6 +6,7 @@
   the imports a chunk lists are found by visiting statements only, in ast.walk's order.
 * A parallel batch's parent loads the report writers (Jinja, templates, numpy.ma) once, before it forks;
   a one-job batch loads them on a thread while it waits on its first sandbox.
+* Printable ASCII text is written out as it is, without a pass of the invisible-characters pattern.
 * The reference check's trainer grades the batch: each cached training is read from disk once per command.
 """
 
@@ -244,3 +245,24 @@ def test_the_one_notebook_command_reads_each_cached_training_from_disk_once(tmp_
     assert set(found["reads"].values()) == {1}, found["reads"]
     results = json.loads((tmp_path / "out" / "correct_notebook" / "results.json").read_text())
     assert results["score"] == sum(t["max_score"] for t in results["tests"])
+
+
+def test_plain_text_is_written_out_without_a_pattern_pass_and_exactly_as_the_pattern_would(monkeypatch):
+    """visible() skips the pattern for printable ASCII, which holds none of the class's characters:
+    the answer is the pattern's for every string, and the pattern is not run for plain text."""
+    from autograder.base import escape
+
+    for one_line in (False, True):
+        assert not [c for c in map(chr, range(0x20, 0x7F)) if escape._pattern(one_line).search(c)]
+    samples = ["", "0.25", "he-weights.svg", "W1 of shape (3, 2): your std 0.2, expected 0.5.", "a\tb\nc", "\x1b[31m",
+               "x\u202ey", "\u200b", "caf\u00e9 \u00d7 \u2014", "\udcff", "\x7f", "~ !", "\U000e0041",
+               *[chr(c) for c in range(0, 0x250)]]
+    for text in samples:
+        for one_line in (False, True):
+            assert escape.visible(text, one_line=one_line) == escape._pattern(one_line).sub(escape._show, text)
+        assert escape.svg_text(text) == escape._pattern(True).sub(escape._show, text)
+    runs = []
+    real = escape._pattern
+    monkeypatch.setattr(escape, "_pattern", lambda one_line: runs.append(one_line) or real(one_line))
+    assert escape.visible("W1 of shape (3, 2): std 0.2") == "W1 of shape (3, 2): std 0.2" and runs == []
+    assert escape.visible("a\nb", one_line=True) == "a\\nb" and runs == [True]
