@@ -7,6 +7,7 @@
 * A parallel batch's parent loads the report writers (Jinja, templates, numpy.ma) once, before it forks;
   a one-job batch loads them on a thread while it waits on its first sandbox.
 * Printable ASCII text is written out as it is, without a pass of the invisible-characters pattern.
+* A check's parameters are read once per process, not once per check and submission.
 * The reference check's trainer grades the batch: each cached training is read from disk once per command.
 """
 
@@ -266,3 +267,20 @@ def test_plain_text_is_written_out_without_a_pattern_pass_and_exactly_as_the_pat
     monkeypatch.setattr(escape, "_pattern", lambda one_line: runs.append(one_line) or real(one_line))
     assert escape.visible("W1 of shape (3, 2): std 0.2") == "W1 of shape (3, 2): std 0.2" and runs == []
     assert escape.visible("a\nb", one_line=True) == "a\\nb" and runs == [True]
+
+
+def test_a_checks_parameters_are_read_once_not_once_per_submission(monkeypatch):
+    import inspect
+
+    from autograder.rubric import runner
+
+    calls = []
+    real = inspect.signature
+    monkeypatch.setattr(inspect, "signature", lambda f: calls.append(f) or real(f))
+
+    def test_example(student, config):
+        assert student == "s" and config == "c", "fixtures by name"
+
+    outcomes = [runner.run_check(test_example, {"student": "s", "config": "c", "trainer": None}) for _ in range(3)]
+    assert all(isinstance(o, runner.Passed) for o in outcomes)
+    assert calls == [test_example]

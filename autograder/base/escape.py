@@ -100,7 +100,7 @@ def csv_cell(value: object) -> str:
 def xml_text(text: object) -> str:
     """Text for an XML 1.0 attribute or element: characters XML forbids (and other invisible ones)
     written out visibly; ElementTree escapes <, >, & and quotes."""
-    return _pattern(False).sub(_show, str(text))
+    return visible(text)  # the class holds every character XML forbids
 
 
 # ----------------------------------------------------------------------------- Markdown

@@ -18,6 +18,7 @@ solutions), the reference warm-up and the in-kernel checks of older builds all r
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,9 +64,15 @@ class Broken:
 CheckOutcome = Passed | Partial | Failed | Broken
 
 
+@functools.cache
+def _parameters(test: Callable[..., object]) -> tuple[str, ...]:
+    """The names of ``test``'s parameters, read once per check (not once per check and submission)."""
+    return tuple(inspect.signature(test).parameters)
+
+
 def run_check(test: Callable[..., object], fixtures: Mapping[str, object]) -> CheckOutcome:
     """Call ``test`` with the fixtures its parameters name; what happened, as an outcome."""
-    kwargs = {name: fixtures[name] for name in inspect.signature(test).parameters}
+    kwargs = {name: fixtures[name] for name in _parameters(test)}
     try:
         test(**kwargs)
     except TrainingDeferred:
