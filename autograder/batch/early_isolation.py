@@ -11,16 +11,23 @@ detection's own cached result, so both places see one ``Isolation``.
 Nothing is cached across commands and nothing is decided on the thread: a detection that raised
 there is simply run again by ``isolation`` in the main thread, where its exception goes where it
 always went. The thread has ended before the batch forks any worker (``isolation`` is called
-first), so no fork copies a process in the middle of it.
+first), so no fork copies a process in the middle of it. A command that ends before it needed the
+level (nothing to grade, a bad grading.yaml, Ctrl-C at start-up) waits a moment for the probe on
+its way out, so that its probe process does not outlive it.
 """
 
 from __future__ import annotations
 
+import atexit
 import threading
 
 from autograder.sandbox.host.isolation import Isolation, detect_isolation
 
 _thread: threading.Thread | None = None
+
+# How long a command ending early waits for a probe still running (one takes 0.05-0.2 s; a probe that
+# hangs has its own timeout, ISOLATION_PROBE_SECONDS, which a command that is ending does not wait for).
+EXIT_WAIT_SECONDS = 2.0
 
 
 def _detect() -> None:
@@ -36,6 +43,7 @@ def start() -> None:
     if _thread is None:
         _thread = threading.Thread(target=_detect, name="initgrade-isolation-probe", daemon=True)
         _thread.start()
+        atexit.register(_thread.join, EXIT_WAIT_SECONDS)
 
 
 def started() -> bool:
