@@ -5,7 +5,7 @@
 * A notebook's code cells are parsed once each (the plain-Python check's tree is kept for the chunks), and
   the imports a chunk lists are found by visiting statements only, in ast.walk's order.
 * A parallel batch's parent loads the report writers (Jinja, templates, numpy.ma) once, before it forks;
-  a one-job batch loads them on a thread while it waits on its first sandbox.
+  a one-job batch loads them (but numpy.ma) on a thread while it waits on its first sandbox.
 * Printable ASCII text is written out as it is, without a pass of the invisible-characters pattern.
 * A check's parameters are read once per process, not once per check and submission.
 * The reference check's trainer grades the batch: each cached training is read from disk once per command.

@@ -178,12 +178,13 @@ def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, iso
     }
 
 
-def load_report_writers() -> None:
+def load_report_writers(pictures: bool = True) -> None:
     """Load now what a process's first report loads on first use: Jinja with the pages' compiled
-    templates (autograder.feedback.html, .markdown), the escaping patterns, and numpy.ma (numpy's
-    quantile, which the weight pictures use, imports it). A batch's parent calls it before it forks its
-    workers, which then inherit all of it instead of each loading it again (about 30 ms of CPU per
-    worker); the parent needs most of it for summary.html anyway."""
+    templates (autograder.feedback.html, .markdown), the escaping patterns, and with ``pictures``
+    numpy.ma (numpy's quantile, which the weight pictures use, imports it; a correct submission has
+    none). A batch's parent calls it before it forks its workers, which then inherit all of it instead
+    of each loading it again (about 30 ms of CPU per worker); the parent needs most of it for
+    summary.html anyway."""
     import importlib
 
     from autograder.feedback import html, markdown
@@ -193,7 +194,8 @@ def load_report_writers() -> None:
     markdown.environment().get_template("feedback.md.j2")
     visible("")
     visible("", one_line=True)
-    importlib.import_module("numpy.ma")
+    if pictures:
+        importlib.import_module("numpy.ma")
 
 
 def write_submission_reports(out: Path, result: SubmissionResult, config: GradingConfig, cache_key: str) -> None:
