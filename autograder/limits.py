@@ -208,6 +208,9 @@ SCRATCH_SCAN_DEPTH = 4
 ISOLATION_PROBE_SECONDS = 30
 #: Times each isolation probe is tried before its level is given up (a busy machine can refuse a fork once).
 PROBE_ATTEMPTS = 3
+#: Seconds a command that ends before it needed the isolation level waits for its early probe
+#: (autograder.batch.early_isolation), so the probe does not outlive it; one takes 0.05-0.2 s.
+EARLY_PROBE_EXIT_SECONDS = 2.0
 #: Entries under the secrets that the uid fallback without Landlock checks one by one (as the sandbox
 #: uid) at the start of a batch; a batch whose secrets hold more is refused as unproven.
 SECRET_PROOF_ENTRIES = 50_000

@@ -21,13 +21,10 @@ from __future__ import annotations
 import atexit
 import threading
 
+from autograder.limits import EARLY_PROBE_EXIT_SECONDS
 from autograder.sandbox.host.isolation import Isolation, detect_isolation
 
 _thread: threading.Thread | None = None
-
-# How long a command ending early waits for a probe still running (one takes 0.05-0.2 s; a probe that
-# hangs has its own timeout, ISOLATION_PROBE_SECONDS, which a command that is ending does not wait for).
-EXIT_WAIT_SECONDS = 2.0
 
 
 def _detect() -> None:
@@ -43,7 +40,7 @@ def start() -> None:
     if _thread is None:
         _thread = threading.Thread(target=_detect, name="initgrade-isolation-probe", daemon=True)
         _thread.start()
-        atexit.register(_thread.join, EXIT_WAIT_SECONDS)
+        atexit.register(_thread.join, EARLY_PROBE_EXIT_SECONDS)  # not the probe's own, longer timeout
 
 
 def started() -> bool:
