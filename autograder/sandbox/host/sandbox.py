@@ -157,7 +157,7 @@ class Sandbox:
         self.load: LoadReport | None = None
         self.fatal: dict[str, SandboxError] = {}
         self.cgroup: cgroups.SandboxCgroup | None = None
-        self.uid = sandbox_uid()
+        self.uid = sandbox_uid() if self.isolation.drop_uid else 0  # used at the uid level only
         self._tmp: str | None = None
         # The header bytes this submission's replies may take, over every start and call.
         self.header_budget = wire.HeaderBudget(SUBMISSION_HEADER_BYTES)
