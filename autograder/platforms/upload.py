@@ -22,6 +22,7 @@ from pathlib import Path
 
 from autograder.base.atomic import write_atomic
 from autograder.base.statuses import ERROR
+from autograder.base.trees import walk
 
 MODULE_NAME = "init_functions.py"
 # Folders that never hold the student's submission.
@@ -35,7 +36,7 @@ class NoSubmission(Exception):
 
 def _candidates(root: Path, suffix: str) -> list[Path]:
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in walk(root):  # the student's tree: any depth (autograder/base/trees.py)
         dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_DIRS and not d.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath) / name

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from autograder.base.trees import walk
 from autograder.limits import GIT_LOG_BYTES, GIT_LOG_SECONDS, MTIME_ENTRIES, PLATFORM_METADATA_BYTES
 
 GRADESCOPE_METADATA = "submission_metadata.json"
@@ -109,7 +110,7 @@ def _newest_mtime(path: Path) -> float | None:
             return path.stat().st_mtime
         times: list[float] = []
         seen = 0
-        for top, dirs, files in os.walk(path, followlinks=False):
+        for top, dirs, files in walk(path):  # the student's tree: any depth (autograder/base/trees.py)
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             for name in files:
                 seen += 1
