@@ -4,7 +4,10 @@ In order of trust:
 
 1. ``submission_metadata.json`` in the submission folder: Gradescope's ``created_at`` (and the
    submitters' emails and SIDs, used by autograder.semester.matching);
-2. ``timestamp.txt``: nbgrader's collect step writes the submission time there;
+2. ``timestamp.txt``: nbgrader's submit step writes the submission time there, which collect keeps;
+   neither file is read in a repository clone, where it would be one the student committed
+   (red-team round 3: a Classroom repository claimed other students and an earlier time). Elsewhere
+   they are taken as the platform's: a folder must hold only what the platform put there;
 3. a GitHub Classroom clone (a ``.git`` folder): the last commit's committer time, read with
    ``git log`` made safe (below) - the student's own clock, so the source says so;
 4. the file's modification time (a folder: its newest file), the last resort: a copy or an unzip
@@ -58,7 +61,18 @@ def read_capped(path: Path, cap: int = PLATFORM_METADATA_BYTES) -> bytes | None:
         os.close(fd)
 
 
+def is_clone(folder: Path) -> bool:
+    """A repository clone (a GitHub Classroom one): every file in it is one the student committed,
+    a ``submission_metadata.json`` or ``timestamp.txt`` included, so none of them is a platform's word."""
+    git_dir = folder / ".git"
+    return git_dir.is_dir() and not git_dir.is_symlink()
+
+
 def gradescope_metadata(folder: Path) -> dict | None:
+    """Gradescope's metadata in a submission folder; None in a repository clone, where a file of that
+    name is one the student committed (it would name other submitters and an earlier time)."""
+    if is_clone(folder):
+        return None
     data = read_capped(folder / GRADESCOPE_METADATA)
     if data is None:
         return None
@@ -132,7 +146,7 @@ def submitted_at(path: Path) -> SubmittedAt:
         when = parse_time(str(meta.get("created_at", ""))) if meta else None
         if when is not None:
             return SubmittedAt(when, "gradescope", "Gradescope's submission time")
-        stamp = read_capped(path / NBGRADER_TIMESTAMP)
+        stamp = None if is_clone(path) else read_capped(path / NBGRADER_TIMESTAMP)
         when = parse_time(stamp.decode("utf-8", "replace")) if stamp else None
         if when is not None:
             return SubmittedAt(when, "nbgrader", "nbgrader's collection timestamp")
