@@ -123,3 +123,24 @@ def test_a_sandbox_that_nests_folders_is_graded_and_leaves_nothing(tmp_path, mon
     left = [p for top in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(top).glob("hostile-was-here-deep-*")
             if p.lstat().st_uid == sb.uid]
     assert left == []
+
+
+def test_a_batch_with_a_deep_folder_submission_grades_every_submission(tmp_path, warm_cache_at):
+    """The batch's start walks its secrets (the submissions among them) for hard links, and the uid level
+    without Landlock walks them again for its proof: one student's nested folders stopped the whole
+    batch with a traceback before anything was graded."""
+    from autograder.batch.grading import grade_batch
+
+    folder = tmp_path / "in"
+    (folder / "alice").mkdir(parents=True)
+    correct = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"
+    shutil.copy(correct, folder / "alice" / "init_functions.py")
+    shutil.copy(correct, folder / "bob.py")
+    _nest(folder / "alice", depth=SHALLOWER)
+    try:
+        config = load_config()
+        report = grade_batch([folder], tmp_path / "out", config, cache_dir=warm_cache_at(tmp_path / "cache"))
+        assert {r.id: (r.status, r.score) for r in report.results} == {
+            "alice": ("graded", config.max_points()), "bob": ("graded", config.max_points())}
+    finally:
+        remove_tree(folder / "alice" / "d")

@@ -20,25 +20,29 @@ _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 def walk(top: str | os.PathLike) -> Iterator[tuple[str, list[str], list[str]]]:
     """``os.walk(top, followlinks=False)`` top-down, without recursion: (folder, subfolders, other
-    entries); the caller may prune the subfolders in place. A folder that cannot be listed (gone,
-    closed, a path past PATH_MAX) is left out, as ``os.walk`` does."""
+    entries), a link to a folder listed among the subfolders but never entered, as ``os.walk`` does;
+    the caller may prune the subfolders in place. A folder that cannot be listed (gone, closed, a
+    path past PATH_MAX) is left out, as ``os.walk`` does."""
     stack = [os.fspath(top)]
     while stack:
         folder = stack.pop()
         dirs: list[str] = []
         files: list[str] = []
+        links: set[str] = set()
         try:
             with os.scandir(folder) as it:
                 for entry in it:
                     try:
-                        is_dir = entry.is_dir(follow_symlinks=False)
+                        is_dir = entry.is_dir()
+                        if is_dir and entry.is_symlink():
+                            links.add(entry.name)
                     except OSError:
                         is_dir = False
                     (dirs if is_dir else files).append(entry.name)
         except OSError:
             continue
         yield folder, dirs, files
-        stack.extend(os.path.join(folder, d) for d in reversed(dirs))
+        stack.extend(os.path.join(folder, d) for d in reversed(dirs) if d not in links)
 
 
 def _clear(fd: int) -> list[str]:
