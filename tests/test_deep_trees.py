@@ -69,7 +69,7 @@ def test_walk_goes_down_any_depth_and_can_be_pruned(tmp_path):
     (tmp_path / "skip").mkdir()
     (tmp_path / "skip" / "hidden.py").write_text("")
     seen_files, folders = [], 0
-    for folder, dirs, files in walk(tmp_path):
+    for _, dirs, files in walk(tmp_path):
         dirs[:] = [d for d in dirs if d != "skip"]
         folders += 1
         seen_files += files
