@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -62,8 +63,7 @@ def course():
         (top / "gradebook.db").write_text(MARKERS["gradebook"])
         paths = [str(source), str(top / "gradebook.db"), str(other)]
         thief.write_text(_notebook(f"PATHS = {paths!r}\n" + THIEF))
-        subprocess_tree_open = ["chmod", "-R", "go+rX", str(top)]
-        assert os.spawnvp(os.P_WAIT, subprocess_tree_open[0], subprocess_tree_open) == 0
+        subprocess.run(["chmod", "-R", "go+rX", str(top)], check=True)
         yield top, thief
     finally:
         shutil.rmtree(top, ignore_errors=True)
