@@ -28,10 +28,12 @@ every bound of a single training holds:
 * Only small models are stacked (the circles network): a large one (the images network) is
   limited by the arithmetic of its first layer, which stacking does not reduce.
 
-With a shared disk cache the queue claims each training's lock without waiting before it
-trains any (``TrainingQueue.train_pending``): it trains what it claimed, then reads what
-another worker claimed from the cache (or trains it alone after ``Trainer.lock_wait``, by
-``Trainer.outcome``): a worker never waits for another while it has trainings of its own.
+With a shared disk cache the queue posts its trainings for the other workers
+(autograder.training.spool), then claims each training's lock without waiting just before it
+trains it (``TrainingQueue.train_pending``): it trains what it claimed, then, for what another
+worker claimed, trains what other workers posted and nobody started while it waits, and reads
+the other's outcome from the cache (or trains it alone after ``Trainer.lock_wait``, by
+``Trainer.outcome``): a worker never waits for another while a training it could run waits too.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import numpy as np
 
 from autograder.limits import TRAINING_WALL_FACTOR, TRAINING_WALL_SLACK_SECONDS
 from autograder.training.cache_lock import advisory_lock
+from autograder.training.spool import Spool
 from autograder.training.stack import stacked_outcomes
 from autograder.training.submission_trainer import Carried, SubmissionTrainer, TrainingDeferred
 from autograder.training.trainer import Outcome, Trainer, TrainingBudget, TrainingLimit, flush_subnormals
@@ -121,53 +124,136 @@ class TrainingQueue:
     def train_pending(self) -> None:
         """Train every queued training (stacked where it pays), then empty the queue.
 
-        With a shared disk cache, every queued training's lock is claimed first, without
-        waiting: this worker trains all it claimed (stacked, then alone), and only then
-        turns to the trainings another worker claimed, which by then are usually in the
-        cache. So a worker never sits waiting for another while it has trainings of its
-        own, and the wait it may still have is ``Trainer.lock_wait`` at most (a holder that
-        died releases its lock with its process; one that stalls is passed by)."""
+        With a shared disk cache: every queued training that another worker could train for
+        this one is posted first (autograder.training.spool). Then each training's lock is
+        claimed without waiting just before it is trained (a stack's members together), so a
+        training this worker has not started yet can be taken by an idle worker meanwhile; a
+        training whose lock another worker holds is left for the end. This worker trains all it
+        claimed (stacked, then alone), and only then turns to those others hold: while they are
+        not in the cache, it trains what other workers posted and nobody has started (``_help``),
+        and waits on a lock (``Trainer.lock_wait`` at most: a holder that died releases its lock
+        with its process; one that stalls is passed by) only when there is nothing to help with.
+        So a worker never sits waiting while a training it could run is waiting too."""
         pending, self.pending = list(self.pending.values()), {}
-        with contextlib.ExitStack() as locks:
-            ours, theirs = self._claim(pending, locks)
-            alone: list[Pending] = []
-            by_training: dict[str, list[Pending]] = {}
-            cpu = float(self.trainer.config.limits.training_seconds)
-            for p in ours:
-                budget = p.budget
-                if (not self._stackable(p.training) or _extreme(p.params)
-                        or budget.cpu_seconds - budget.cpu_used < cpu):
-                    alone.append(p)
-                else:
-                    by_training.setdefault(p.training, []).append(p)
-            for training, members in by_training.items():
-                size = self.stack_size(training)
-                for i in range(0, len(members), size):
-                    alone += self._train_stack(training, members[i:i + size])
-            for p in sorted(alone, key=pending.index):  # in the order they were asked for, as alone
-                self._train_alone(p, lock_held=True)
-        for p in theirs:  # our locks released: another worker waiting on one of ours goes on
-            self._train_alone(p)
-        self.claimed_by_others += len(theirs)
+        spool = Spool(self.trainer.store) if self.trainer.store is not None else None
+        posted = [p for p in pending if spool is not None and self._shareable(p) and spool.post(p.key, p.training,
+                                                                                                  p.params)]
+        try:
+            theirs = self._train_ours(pending, spool)
+            self.claimed_by_others += len(theirs)
+            while theirs:
+                theirs = [p for p in theirs if not self._cached_now(p)]
+                if not theirs or (spool is not None and self._help(spool)):
+                    continue
+                self._train_alone(theirs.pop(0))  # nothing to help with: wait for it (or train it)
+        finally:
+            for p in posted:
+                spool.take_off(p.key)  # type: ignore[union-attr]
 
-    def _claim(self, pending: list[Pending], locks: contextlib.ExitStack) -> tuple[list[Pending], list[Pending]]:
-        """Split ``pending`` into the trainings this worker holds the lock of (or needs none: a
-        memory-only cache) and those another worker holds; drop those already in the cache."""
-        ours: list[Pending] = []
+    def _shareable(self, p: Pending) -> bool:
+        """Whether another worker may train ``p`` (spool module docstring: the bounds)."""
+        cpu = float(self.trainer.config.limits.training_seconds)
+        return not _extreme(p.params) and p.budget.cpu_seconds - p.budget.cpu_used >= cpu
+
+    def _train_ours(self, pending: list[Pending], spool: Spool | None) -> list[Pending]:
+        """Train every training of ``pending`` whose lock this worker gets (or that needs none: a
+        memory-only cache): stacks first, then the rest alone in the order they were asked for.
+        Returns those another worker held."""
         theirs: list[Pending] = []
+        alone: list[Pending] = []
+        by_training: dict[str, list[Pending]] = {}
         for p in pending:
-            path = self.trainer._disk_path(p.key)
-            if path is None:
-                ours.append(p)
-                continue
-            held = locks.enter_context(advisory_lock(path.with_suffix(".lock"), 0, done=path))
-            if self.trainer.cached(p.training, p.params) is not None:
-                self._cached_meanwhile(p)
-            elif held:
-                ours.append(p)
+            if self._shareable(p) and self._stackable(p.training):
+                by_training.setdefault(p.training, []).append(p)
             else:
-                theirs.append(p)
-        return ours, theirs
+                alone.append(p)
+        for training, members in by_training.items():
+            size = self.stack_size(training)
+            while members:
+                with contextlib.ExitStack() as locks:
+                    group: list[Pending] = []
+                    while members and len(group) < size:
+                        p = members.pop(0)
+                        claim = self._claim(p, locks)
+                        if claim == "ours":
+                            group.append(p)
+                        elif claim == "theirs":
+                            theirs.append(p)
+                    left = self._train_stack(training, group)
+                    if spool is not None:
+                        for p in left:
+                            spool.take_off(p.key)  # stopped with its stack: trained alone here, no helper tries it
+                    alone += left
+        for p in sorted(alone, key=pending.index):  # in the order they were asked for, as alone
+            with contextlib.ExitStack() as locks:
+                claim = self._claim(p, locks)
+                if claim == "ours":
+                    self._train_alone(p, lock_held=True)
+                elif claim == "theirs":
+                    theirs.append(p)
+        return theirs
+
+    def _claim(self, p: Pending, locks: contextlib.ExitStack) -> str:
+        """``p``'s lock, without waiting: "ours" (held, or a memory-only cache), "theirs" (another
+        worker holds it), or "cached" (already trained by another: nothing to do)."""
+        path = self.trainer._disk_path(p.key)
+        if path is None:
+            return "ours"
+        held = locks.enter_context(advisory_lock(path.with_suffix(".lock"), 0, done=path))
+        if self._cached_now(p):
+            return "cached"
+        return "ours" if held else "theirs"
+
+    def _cached_now(self, p: Pending) -> bool:
+        if self.trainer.cached(p.training, p.params) is None:
+            return False
+        self._cached_meanwhile(p)
+        return True
+
+    def _help(self, spool: Spool) -> bool:
+        """Train trainings other workers posted that nobody has started: those of one setting, as
+        one stack (or one alone, for a model that is not stacked). False if there were none."""
+        trainer = self.trainer
+        with contextlib.ExitStack() as locks:
+            group: list[Pending] = []
+            for key in spool.keys():
+                path = trainer._disk_path(key)
+                if path is None or (group and len(group) >= self.stack_size(group[0].training)):
+                    break
+                if key in trainer._memory or key in trainer._stopped:
+                    continue
+                lock = contextlib.ExitStack()
+                if not lock.enter_context(advisory_lock(path.with_suffix(".lock"), 0, done=path)):
+                    lock.close()
+                    continue  # being trained (or already trained) by another worker
+                found = spool.read(key, trainer)
+                if (found is None or trainer._read_disk(key) is not None
+                        or (group and found[0] != group[0].training)):
+                    lock.close()
+                    continue
+                locks.enter_context(lock)
+                budget = TrainingBudget.from_limits(trainer.config.limits)  # the poster's budget stays with it
+                group.append(Pending(found[0], key, found[1], budget, Carried(budget)))
+                if not self._stackable(found[0]):
+                    break
+            if not group:
+                return False
+            before = trainer.trainings_run
+            left = self._train_stack(group[0].training, group)
+            for p in left:
+                if len(group) > 1:
+                    spool.take_off(p.key)  # stopped with its stack: its own worker trains it alone
+                    continue
+                # Its own worker's training, not this one's: a failure here is said there, when that
+                # worker trains it alone within its submission's bounds.
+                with contextlib.suppress(TrainingLimit, RuntimeError):
+                    trainer.outcome(p.training, p.params, None, lock_held=True)
+                spool.take_off(p.key)
+            trainer.trainings_shared += trainer.trainings_run - before
+            for p in group:
+                if trainer.cached(p.training, p.params) is not None:
+                    spool.take_off(p.key)
+        return True
 
     @staticmethod
     def _cached_meanwhile(p: Pending) -> None:
