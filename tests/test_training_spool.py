@@ -135,3 +135,22 @@ def test_a_posted_stack_that_is_stopped_is_taken_off_not_trained_by_the_helper(t
     assert (helper.stacks_stopped, helper.trainings_run, helper.trainings_shared) == (1, 0, 0)
     assert posted(tmp_path) == [] and all(poster.cached("circles", p) is None for p in members)
     assert not queue._help(Spool(helper.store))  # nothing left to help with
+
+
+def test_a_worker_s_stack_takes_in_what_other_workers_posted_of_the_same_model(tmp_path):
+    """Worker B stacks its own two trainings with the three worker A posted and has not started:
+    one stack of five, each outcome as alone, A's three counted as shared."""
+    config = short()
+    a, b = Trainer(config, tmp_path), Trainer(config, tmp_path)
+    members = inits(a.layers("circles"))
+    spool = Spool(a.store)
+    for p in members[2:5]:
+        spool.post(a.cache_key("circles", p), "circles", p)
+    queue = TrainingQueue(b)
+    asked = queued(queue, members[:2])
+    queue.train_pending()
+    assert (b.stacks_run, b.trainings_stacked, b.trainings_run, b.trainings_shared) == (1, 5, 5, 3)
+    assert [r.budget.started for r in asked] == [1, 1] and posted(tmp_path) == []
+    t, data = config.training["circles"], a.data("circles")
+    for p in members[:5]:
+        assert asdict(a.cached("circles", p)) == asdict(Trainer.train_in_this_process(t, data, p))

@@ -92,6 +92,7 @@ class TrainingQueue:
         # Trainings another worker held the lock of when this queue was trained (then read from
         # the cache, or trained here after Trainer.lock_wait): what tests count.
         self.claimed_by_others = 0
+        self._own: set[str] = set()  # keys of the trainings being trained from this queue
 
     def for_submission(self) -> SubmissionTrainer:
         """A submission's trainer whose trainings that are not cached are queued here."""
@@ -135,6 +136,7 @@ class TrainingQueue:
         with its process; one that stalls is passed by) only when there is nothing to help with.
         So a worker never sits waiting while a training it could run is waiting too."""
         pending, self.pending = list(self.pending.values()), {}
+        self._own = {p.key for p in pending}
         spool = Spool(self.trainer.store) if self.trainer.store is not None else None
         posted = [p for p in pending if spool is not None and self._shareable(p) and spool.post(p.key, p.training,
                                                                                                   p.params)]
@@ -179,11 +181,16 @@ class TrainingQueue:
                             group.append(p)
                         elif claim == "theirs":
                             theirs.append(p)
-                    left = self._train_stack(training, group)
+                    # Room left in the stack: trainings of this setting other workers posted
+                    # and nobody started join it (the batch's, not only this chunk's).
+                    taken = (self._take_posted(spool, training, size - len(group), locks)
+                             if spool is not None and group and not members else [])
+                    left = self._train_stack(training, group + taken)
+                    self.trainer.trainings_shared += len(taken) if not left else 0
                     if spool is not None:
-                        for p in left:
-                            spool.take_off(p.key)  # stopped with its stack: trained alone here, no helper tries it
-                    alone += left
+                        for p in left + taken:
+                            spool.take_off(p.key)  # trained; or stopped with its stack: no helper tries it again
+                    alone += [p for p in left if p not in taken]  # a poster's own worker trains its own alone
         for p in sorted(alone, key=pending.index):  # in the order they were asked for, as alone
             with contextlib.ExitStack() as locks:
                 claim = self._claim(p, locks)
@@ -213,47 +220,51 @@ class TrainingQueue:
     def _help(self, spool: Spool) -> bool:
         """Train trainings other workers posted that nobody has started: those of one setting, as
         one stack (or one alone, for a model that is not stacked). False if there were none."""
-        trainer = self.trainer
         with contextlib.ExitStack() as locks:
-            group: list[Pending] = []
-            for key in spool.keys():
-                path = trainer._disk_path(key)
-                if path is None or (group and len(group) >= self.stack_size(group[0].training)):
-                    break
-                if key in trainer._memory or key in trainer._stopped:
-                    continue
-                lock = contextlib.ExitStack()
-                if not lock.enter_context(advisory_lock(path.with_suffix(".lock"), 0, done=path)):
-                    lock.close()
-                    continue  # being trained (or already trained) by another worker
-                found = spool.read(key, trainer)
-                if (found is None or trainer._read_disk(key) is not None
-                        or (group and found[0] != group[0].training)):
-                    lock.close()
-                    continue
-                locks.enter_context(lock)
-                budget = TrainingBudget.from_limits(trainer.config.limits)  # the poster's budget stays with it
-                group.append(Pending(found[0], key, found[1], budget, Carried(budget)))
-                if not self._stackable(found[0]):
-                    break
+            group = self._take_posted(spool, None, 1, locks)
             if not group:
                 return False
+            trainer = self.trainer
             before = trainer.trainings_run
-            left = self._train_stack(group[0].training, group)
-            for p in left:
-                if len(group) > 1:
-                    spool.take_off(p.key)  # stopped with its stack: its own worker trains it alone
-                    continue
+            if self._train_stack(group[0].training, group) and len(group) == 1:
+                (p,) = group
                 # Its own worker's training, not this one's: a failure here is said there, when that
                 # worker trains it alone within its submission's bounds.
                 with contextlib.suppress(TrainingLimit, RuntimeError):
                     trainer.outcome(p.training, p.params, None, lock_held=True)
-                spool.take_off(p.key)
             trainer.trainings_shared += trainer.trainings_run - before
-            for p in group:
-                if trainer.cached(p.training, p.params) is not None:
-                    spool.take_off(p.key)
+            for p in group:  # trained, or stopped (with its stack, or alone): its own worker takes it from here
+                spool.take_off(p.key)
         return True
+
+    def _take_posted(self, spool: Spool, training: str | None, room: int,
+                     locks: contextlib.ExitStack) -> list[Pending]:
+        """Up to ``room`` trainings other workers posted and nobody started, of ``training`` (None:
+        of the setting of the first one found, as many as its stack holds), their locks held in
+        ``locks``. Their budget is a blank one: the poster's submission keeps its own."""
+        trainer = self.trainer
+        group: list[Pending] = []
+        for key in spool.keys():
+            path = trainer._disk_path(key)
+            if path is None or len(group) >= room:
+                break
+            if key in self._own or key in trainer._memory or key in trainer._stopped:
+                continue
+            lock = contextlib.ExitStack()
+            if not lock.enter_context(advisory_lock(path.with_suffix(".lock"), 0, done=path)):
+                lock.close()
+                continue  # being trained (or already trained) by another worker
+            found = spool.read(key, trainer)
+            if found is None or trainer._read_disk(key) is not None or (training is not None and found[0] != training):
+                lock.close()
+                continue
+            locks.enter_context(lock)
+            budget = TrainingBudget.from_limits(trainer.config.limits)
+            group.append(Pending(found[0], key, found[1], budget, Carried(budget)))
+            if training is None:
+                training = found[0]
+                room = self.stack_size(training) if self._stackable(training) else 1
+        return group
 
     @staticmethod
     def _cached_meanwhile(p: Pending) -> None:
