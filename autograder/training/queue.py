@@ -25,8 +25,10 @@ every bound of a single training holds:
 * A member whose submission has less than ``training_seconds`` left of
   ``training_submission_seconds`` trains alone (its per-submission bound decides).
 * Each member of a stack that finished is charged an equal share of the stack's CPU seconds.
-* Only small models are stacked (the circles network): a large one (the images network) is
-  limited by the arithmetic of its first layer, which stacking does not reduce.
+* A stack is sized by its model (``TrainingQueue.stack_size``): the circles network about ten
+  members, the images network two (its first layer's products are most of its time, and a stack
+  saves only the rest: about 13% a member); a model of which two trainings do not fit in half of
+  ``training_seconds`` is not stacked.
 
 With a shared disk cache the queue posts its trainings for the other workers
 (autograder.training.spool), then claims each training's lock without waiting just before it
@@ -51,12 +53,14 @@ from autograder.training.submission_trainer import Carried, SubmissionTrainer, T
 from autograder.training.trainer import Outcome, Trainer, TrainingBudget, TrainingLimit, flush_subnormals
 from autograder.training.worker import WorkStopped, run_bounded
 
-#: Weights per example of a model (sum of n_l * n_(l-1)) up to which stacking pays: the
-#: circles network has 75, the images network 24,000 (its first layer is BLAS-bound).
-STACK_MAX_WEIGHTS = 1000
 #: Estimated CPU seconds of one stacked member per gradient step and activation unit per
 #: example (measured on the circles network: about 40 microseconds a step for 16 units x 300 examples).
 STACK_SECONDS_PER_UNIT_STEP = 10e-9
+#: ... and per weight per example (the products of the forward and backward pass: measured on the
+#: images network, 24,180 weights x 260 examples, about 0.85 ms a step in a stack, 0.95 alone).
+STACK_SECONDS_PER_WEIGHT_STEP = 0.2e-9
+#: Memory of one stack's arrays at most (parameters, gradients, activations of every member).
+STACK_MAX_BYTES = 64 << 20
 #: Members per stack at most (the result of a stack is read as one message of a few KB each).
 STACK_MAX_MEMBERS = 32
 #: Initial weights beyond these magnitudes (or not finite) train alone, never in a stack.
@@ -273,17 +277,24 @@ class TrainingQueue:
         p.budget.started -= 1
 
     def _stackable(self, training: str) -> bool:
-        dims = self.trainer.layers(training)
-        return sum(a * b for a, b in zip(dims, dims[1:])) <= STACK_MAX_WEIGHTS
+        """Whether two trainings of this model fit in a stack (``stack_size``)."""
+        return self._fits(training) >= 2
 
     def stack_size(self, training: str) -> int:
-        """Members per stack: a healthy stack needs at most half of ``training_seconds``."""
+        """Members per stack: a healthy stack needs at most half of ``training_seconds`` and holds
+        at most STACK_MAX_BYTES of arrays (2 at least: a model of which two do not fit is not stacked)."""
+        return max(2, self._fits(training))
+
+    def _fits(self, training: str) -> int:
         t = self.trainer.config.training[training]
         dims = self.trainer.layers(training)
         examples = int(self.trainer.data(t.dataset)[1].shape[1])
-        member = t.num_iterations * examples * sum(dims[1:]) * STACK_SECONDS_PER_UNIT_STEP
+        units, weights = sum(dims[1:]), sum(a * b for a, b in zip(dims, dims[1:]))
+        member = t.num_iterations * examples * (units * STACK_SECONDS_PER_UNIT_STEP
+                                                + weights * STACK_SECONDS_PER_WEIGHT_STEP)
+        member_bytes = 8 * (3 * (weights + units) + 5 * units * examples)
         half = self.trainer.config.limits.training_seconds / 2
-        return int(max(2, min(STACK_MAX_MEMBERS, half // max(member, 1e-9))))
+        return int(min(STACK_MAX_MEMBERS, half // max(member, 1e-9), STACK_MAX_BYTES // member_bytes))
 
     def _train_alone(self, p: Pending, lock_held: bool = False) -> None:
         budget = p.budget
