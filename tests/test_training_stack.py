@@ -267,3 +267,15 @@ def test_a_worker_never_waits_forever_for_a_training_another_worker_claimed(tmp_
     assert (trainer.trainings_run, trainer.stacks_run, trainer.trainings_stacked) == (3, 1, 2)
     assert all(r.budget.started == 1 for r in asked)
     assert all(trainer.cached("circles", p) is not None for p in members)
+
+
+def test_a_stack_holds_no_more_members_than_its_memory_bound_allows(monkeypatch):
+    trainer = Trainer(CONFIG)
+    queue = TrainingQueue(trainer)
+    dims = trainer.layers("circles")
+    examples = trainer.data("circles")[1].shape[1]
+    units, weights = sum(dims[1:]), sum(a * b for a, b in zip(dims, dims[1:]))
+    member_bytes = 8 * (3 * (weights + units) + 5 * units * examples)  # parameters, gradients, activations
+    assert queue.stack_size("circles") > 3
+    monkeypatch.setattr(training_queue, "STACK_MAX_BYTES", 3 * member_bytes + 1)
+    assert queue.stack_size("circles") == 3
