@@ -392,9 +392,13 @@ def check_seeded_values(student: Student, reference, config, question: str, call
     # Values no known mistake regenerates: ask for the same call again (in the sandbox, a
     # newly started process: probes fork from the loaded code, so in one process even an
     # unseeded function repeats itself). Differing values prove the seeding is missing.
+    def explained(i: int) -> bool:  # the values are explained; a wrong shape alone leaves the seeding to check
+        return any(d.confidence == "high" and d.notebook_section != "shapes" for d in found_per_call[i])
+
+    student.ask_ahead(function, [r.args for i, (r, _) in enumerate(failures) if not explained(i)], fresh=True)
     for i, (r, _) in enumerate(failures):
-        if any(d.confidence == "high" and d.notebook_section != "shapes" for d in found_per_call[i]):
-            continue  # the values are explained; a wrong shape alone leaves the seeding to check
+        if explained(i):
+            continue
         again = fresh_call(student, function, *r.args)
         if again is None:
             break
