@@ -87,6 +87,9 @@ class Returned:
     mutated: bool = False
     # The function's parameters as the sandbox read them (None: unknown), for the diagnoses.
     signature: list | None = None
+    # What a check derived from this answer (its diagnosis), kept for the same check run again
+    # after a round of calls (autograder.rubric.common.check_seeded_values).
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def keys(self) -> list:
@@ -302,6 +305,7 @@ class SandboxStudent(MemoisedStudent):
         self._noted: set[str] = set()
         self._fresh: dict[str, object] = {}
         self._fresh_bytes = 0
+        self._unanswered: list[tuple[str, tuple, bool]] = []
 
     def prefetch(self, plan: list[tuple[str, tuple, bool]]) -> None:
         """Ask every (function, args, as_tuple) of ``plan`` in one exchange; the answers wait
@@ -309,7 +313,10 @@ class SandboxStudent(MemoisedStudent):
         calls = [(function, args, as_tuple) for function, args, as_tuple in plan
                  if function not in self.hung and self._key(function, args, as_tuple) not in self._memo]
         held = 0
-        for (function, args, as_tuple), answer in zip(calls, self._exchange(calls)):
+        answers = self._exchange(calls)
+        # Calls after one that ended the sandbox: asked again in the next round, if any.
+        self._unanswered += calls[len(answers):]
+        for (function, args, as_tuple), answer in zip(calls, answers):
             size = sum(a.nbytes for a in answer.arrays) if isinstance(answer, ProbeReply) else 0
             if self.max_held_bytes is not None and held + size > self.max_held_bytes:
                 continue  # not kept: asked again if a check needs it
@@ -326,33 +333,44 @@ class SandboxStudent(MemoisedStudent):
 
     # --- rounds ----------------------------------------------------------------------------
 
+    def _note(self, key: str, call: tuple[str, tuple, bool], fresh: bool) -> bool:
+        """Note ``call`` for the next round unless it was noted once already; whether it is."""
+        noted = ("fresh " if fresh else "") + key
+        if noted in self._noted or call[0] in self.hung:
+            return False
+        (self._wanted_fresh if fresh else self._wanted).setdefault(key, call)
+        return True
+
     def _defer(self, key: str, call: tuple[str, tuple, bool], fresh: bool) -> None:
         """While gathering: note a call not noted before and stop the check (CallDeferred)."""
-        if self.gathering and key not in self._noted and call[0] not in self.hung:
-            (self._wanted_fresh if fresh else self._wanted).setdefault(key, call)
+        if self.gathering and self._note(key, call, fresh):
             raise CallDeferred(call[0])
 
     def ask_ahead(self, function: str, args_list: list[tuple], fresh: bool = False) -> None:
-        if not self.gathering or function in self.hung:
+        if not self.gathering:
             return
         for args in args_list:
             key = self._key(function, tuple(args), False)
-            if key not in self._noted and (fresh or (key not in self._memo and key not in self._planned)):
-                (self._wanted_fresh if fresh else self._wanted).setdefault(key, (function, tuple(args), False))
+            if key not in (self._fresh if fresh else self._memo) and (fresh or key not in self._planned):
+                self._note(key, (function, tuple(args), False), fresh)
 
     def want(self, calls: list[tuple[str, tuple, bool]]) -> None:
         """Note calls for the next round that will surely be asked (the evidence of a failed check)."""
         for function, args, as_tuple in calls:
             key = self._key(function, args, as_tuple)
-            if (self.gathering and function not in self.hung and key not in self._noted
-                    and key not in self._memo and key not in self._planned):
-                self._wanted.setdefault(key, (function, tuple(args), as_tuple))
+            if self.gathering and key not in self._memo and key not in self._planned:
+                self._note(key, (function, tuple(args), as_tuple), fresh=False)
 
     def next_round(self) -> bool:
         """Ask the calls noted since the last round: the plain ones in one exchange, the fresh
-        ones in another (a process with another random state); False when none were noted."""
+        ones in another (a process with another random state); False when none were noted.
+        The calls an earlier exchange left unanswered (one before them ended the sandbox) go too,
+        but those of a function that hung or ended it."""
+        unanswered, self._unanswered = self._unanswered, []
+        self.want([c for c in unanswered if c[0] not in self.sandbox.fatal])
         plain, fresh = list(self._wanted.values()), list(self._wanted_fresh.values())
-        self._noted.update(self._wanted, self._wanted_fresh)
+        self._noted.update(self._wanted)
+        self._noted.update("fresh " + key for key in self._wanted_fresh)
         self._wanted, self._wanted_fresh = {}, {}
         if plain:
             self._use_process(fresh=False)
