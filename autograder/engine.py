@@ -163,17 +163,21 @@ class Grader:
         then the calls of the evidence of a failed question (the first call a failed seeded check
         adds), last: a wrong submission then needs no round for them. Each costs a correct
         submission microseconds in the sandbox, and its answer is only used if asked for."""
+        plan = self.checks_calls()
+        for call in evidence_calls(self.config, self.trainer, set(self.config.questions), []):
+            if call[0] in self.config.functions and call not in plan:
+                plan.append(call)
+        return plan
+
+    def checks_calls(self) -> list[tuple[str, tuple, bool]]:
+        """The calls the checks make of the reference solutions, in order, trainings left out."""
         recorder = PlanRecorder(LocalStudent(self.reference))
         for q, c in self.checks:
             try:
                 self.run_check(q, c, recorder, SubmissionTrainer(self.trainer, "plan"))
             except TrainingDeferred:
                 pass
-        plan = list(recorder.plan)
-        for call in evidence_calls(self.config, self.trainer, set(self.config.questions), []):
-            if call[0] in self.config.functions and call not in plan:
-                plan.append(call)
-        return plan
+        return list(recorder.plan)
 
     def _plan_key(self) -> str:
         layers = [self.trainer.layers(name) for name in self.config.training]
