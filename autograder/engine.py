@@ -306,7 +306,7 @@ class Grader:
         done: dict[tuple[str, str], CheckResult] = {}
         waiting = False
         pending = list(self.checks)
-        order = {key: i for i, key in enumerate(self.checks)}
+        order: dict[tuple[str | None, str | None], int] = {key: i for i, key in enumerate(self.checks)}
         try:
             for round_ in range(CALL_ROUNDS + 1):
                 student.gathering = round_ < CALL_ROUNDS

@@ -12,8 +12,8 @@ import termios
 import numpy as np
 import pytest
 
-from autograder.config import PROJECT_ROOT, load_config
 from autograder import engine
+from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
 from autograder.evidence import evidence_calls
 from autograder.sandbox import ProbeReply, ProbeTimeout, SandboxError, wire
