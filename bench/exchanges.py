@@ -156,8 +156,8 @@ def main() -> None:
               + ", ".join(f"{k}: {v}" for k, v in sorted(per_sub.items())))
         print(f"mean exchanges per submission {exchanges_total / n:.2f}, calls per exchange "
               f"{calls_total / exchanges_total:.1f}, sandbox starts per submission {starts_total / n:.2f}")
-        print(f"CPU per submission {1000 * cpu_total / n:.1f} ms (this process and its children); median of "
-              f"the rounds not taken: one total over {n} gradings")
+        print(f"CPU per submission {1000 * cpu_total / n:.1f} ms (user + system of this process and its "
+              f"children, one total over {n} gradings)")
 
 
 if __name__ == "__main__":
