@@ -336,8 +336,8 @@ class SandboxStudent(MemoisedStudent):
     def _note(self, key: str, call: tuple[str, tuple, bool], fresh: bool) -> bool:
         """Note ``call`` for the next round unless it was noted once already; whether it is."""
         noted = ("fresh " if fresh else "") + key
-        if noted in self._noted or call[0] in self.hung:
-            return False
+        if noted in self._noted or call[0] in self.hung or call[0] in self.sandbox.fatal:
+            return False  # noted once, or a call of a function that is not called again
         (self._wanted_fresh if fresh else self._wanted).setdefault(key, call)
         return True
 
