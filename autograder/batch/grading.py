@@ -10,7 +10,8 @@ correct submission costs no training. Submissions are then graded in chunks (a t
 a worker, or a stretch of a serial batch): the trainings a chunk's submissions need and
 nobody trained yet are queued and trained together, stacked (autograder.training.queue),
 and the submissions that waited for them are graded again, with everything cached.
-A worker that meets a training another worker is running waits on its lock.
+A worker that meets a training another worker is running trains what the other workers posted
+and nobody started (autograder.training.spool) before it waits on that training's lock.
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ class BatchReport:
     graded: int = 0
     trainings: int = 0
     trainings_stacked: int = 0  # of those, trained in stacks with others (autograder.training.queue)
+    trainings_shared: int = 0  # of those, trained by a worker for another worker's submission (training.spool)
     isolation: str = ""
     isolation_level: str = ""
     landlock: bool | None = None
@@ -229,7 +231,8 @@ def _grade_one(grader: Grader, path: Path, sid: str, **how) -> SubmissionResult:
 Finished = list[tuple[SubmissionResult, int]]  # results and the trainings each ran
 
 
-def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str, progress: str) -> tuple[Finished, int]:
+def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str,
+                           progress: str) -> tuple[Finished, int, int]:
     return _worker_stop().run(_grade_and_write_chunk, items, out, progress)
 
 
@@ -242,12 +245,14 @@ def _note_progress(progress: str, sid: str) -> None:
         pass
 
 
-def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str, progress: str) -> tuple[Finished, int]:
+def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str,
+                           progress: str) -> tuple[Finished, int, int]:
     """Grade a chunk and write each submission's reports here, in the worker: the parent, which
     shares the same cores, only collects slim results (no picture data) for the gradebook.
-    Returns them with the number of trainings the chunk ran in stacks."""
+    Returns them with the number of trainings the chunk ran in stacks, and the number it ran for
+    another worker's submissions (autograder.training.spool: counted by no submission of this chunk)."""
     grader = _worker()
-    stacked = grader.trainer.trainings_stacked
+    stacked, shared = grader.trainer.trainings_stacked, grader.trainer.trainings_shared
     keys = {sid: key for _, sid, key in items}
     finished: Finished = []
 
@@ -257,7 +262,7 @@ def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str, progress
         finished.append((result, trainings))
 
     grade_chunk(grader, [(Path(p), sid) for p, sid, _ in items], done, lambda sid: _note_progress(progress, sid))
-    return finished, grader.trainer.trainings_stacked - stacked
+    return finished, grader.trainer.trainings_stacked - stacked, grader.trainer.trainings_shared - shared
 
 
 def reference_warmups(grader: Grader) -> list[tuple[str, str]]:
@@ -426,6 +431,7 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
     size = chunk_size(len(todo), 1)
     # The trainer may have trained before the batch (the reference check): only this batch's count.
     run, stacked = parent.trainer.trainings_run, parent.trainer.trainings_stacked
+    shared = parent.trainer.trainings_shared
     loading: threading.Thread | None = None
 
     def finish_loaded(result: SubmissionResult, trainings: int) -> None:
@@ -443,6 +449,9 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
             stop_checkpoint()
             grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish_loaded)
     report.trainings_stacked += parent.trainer.trainings_stacked - stacked
+    shared_now = parent.trainer.trainings_shared - shared
+    report.trainings += shared_now  # for another machine's shard, on a shared cache folder
+    report.trainings_shared += shared_now
 
 
 def _load_report_writers_meanwhile() -> threading.Thread:
@@ -539,9 +548,11 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
         stop_checkpoint()
         for graded in as_completed(futures):
             try:
-                results, stacked = graded.result()
+                results, stacked, shared = graded.result()
                 finished = [(result, trainings, True) for result, trainings in results]
                 report.trainings_stacked += stacked
+                report.trainings += shared
+                report.trainings_shared += shared
             except BrokenProcessPool:
                 lost += futures[graded]
                 continue

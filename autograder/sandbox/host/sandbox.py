@@ -340,9 +340,7 @@ class Sandbox:
         """Call ``function(*args)`` in a fresh fork of the loaded submission."""
         if function in self.fatal:
             raise words.not_called_again(self.fatal[function])
-        if self.proc is None or self.proc.poll() is not None:
-            self.kill()
-            self.start()
+        self.restart_if_ended()
         deadline = time.monotonic() + min(self.limits.probe_seconds, max(self._budget_left(), 0.1))
         seq = self._next_call(function, args)
         try:
@@ -350,6 +348,13 @@ class Sandbox:
         except OSError as exc:
             self._call_failed(function, exc)
         return self._reply(function, seq[0], deadline)
+
+    def restart_if_ended(self) -> None:
+        """A process to call into: the loaded submission started again if its process has ended
+        (killed after a timeout, or to change the random state); raises SandboxError if it cannot."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.kill()
+            self.start()
 
     def call_planned(self, calls: list[tuple[str, list]]) -> list[ProbeReply | SandboxError]:
         """Answers to ``calls`` (function, args) in one exchange: every request is sent without
