@@ -32,8 +32,8 @@ from autograder.rubric.call_plan import plan_key, read_plan, write_plan
 from autograder.rubric.reference import reference_functions, solutions_file
 from autograder.rubric.runner import Failed, Partial, Passed, run_check
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, new_zygote
-from autograder.sandbox.host.hide_watch import WatchedHideList
 from autograder.sandbox.host.grants import sandbox_grants
+from autograder.sandbox.host.hide_watch import WatchedHideList
 from autograder.sandbox.host.uid_cleanup import refresh_world_writable_dirs
 from autograder.sandbox.probes import LocalStudent, PlanRecorder, SandboxStudent, Student
 from autograder.training.queue import TrainingQueue

@@ -24,7 +24,7 @@ import signal
 import subprocess
 import weakref
 from dataclasses import dataclass
-from typing import IO, NamedTuple
+from typing import NamedTuple
 
 from autograder.limits import KILLED_WAIT_SECONDS
 from autograder.sandbox.host import cgroups

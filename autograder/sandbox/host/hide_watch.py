@@ -67,8 +67,8 @@ def _look(paths: list[str]) -> tuple:
 class _Watch:
     """What one computation of the list rested on, and whether any of it changed since."""
 
-    def __init__(self, fd: int, mounts, devices: dict[str, str], named: list[str]):
-        self.fd, self.mounts, self.devices = fd, mounts, devices
+    def __init__(self, libc, fd: int, mounts, devices: dict[str, str], named: list[str]):
+        self.libc, self.fd, self.mounts, self.devices = libc, fd, mounts, devices
         self.named, self.looked = named, _look(named)
         self.exact = True  # False once something met cannot be watched exactly
         self.folders = 0
@@ -93,15 +93,13 @@ class _Watch:
         if fd < 0:
             mounts.close()
             return None
-        devices = {}
+        devices: dict[str, str] = {}
         for line in table.splitlines():
             pre, _, post = line.partition(" - ")
             fields, kind = pre.split(), post.split()[:1]
             if len(fields) > 2 and kind:
                 devices.setdefault(fields[2], kind[0])
-        watch = cls(fd, mounts, devices, named)
-        watch.libc = libc
-        return watch
+        return cls(libc, fd, mounts, devices, named)
 
     # -- called by secrets.listed_with_real_paths and hiding.hide_paths during the computation
     def folder(self, path: Path) -> None:

@@ -150,7 +150,7 @@ class Sandbox:
         # imported); without one, or if it fails, each start execs a new interpreter.
         self.zygote = zygote if self.isolation.namespaces else None
         self.random_seed = RANDOM_SEED
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen | KeeperProcess | None = None
         self.drains: list[OutputDrain] = []
         self.started_at = time.monotonic()
         self.starts = 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from autograder.config import PROJECT_ROOT
 
@@ -39,9 +40,16 @@ def _real(path: str | os.PathLike) -> Path | None:
         return None
 
 
-# Told of every folder about to be listed and every link met while a hide list is computed
-# (host.hide_watch watches them, to keep the list while none of them changes); None otherwise.
-observer = None
+class ListingObserver(Protocol):
+    """Told of every folder about to be listed and every link met while a hide list is computed
+    (host.hide_watch watches them, to keep the list while none of them changes)."""
+
+    def folder(self, path: Path) -> None: ...
+
+    def link(self, path: Path) -> None: ...
+
+
+observer: ListingObserver | None = None  # set only while host.hide_watch computes a list
 
 
 def listed_with_real_paths(folder: Path) -> list[tuple[Path, Path | None, bool]]:

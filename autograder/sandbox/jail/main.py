@@ -50,7 +50,6 @@ from autograder.sandbox.jail.serve import (
 )
 from autograder.sandbox.values import describe_signature
 
-
 # Python 3.12+'s warning at a fork of a process with threads (see ``main``).
 FORK_WARNING = r".*use of fork\(\) may lead to deadlocks"
 
