@@ -233,20 +233,23 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=0.05,
                         help="seconds between a load and the sandbox's end, standing for the probes, checks "
                              "and reports (a sleep: this process's CPU stays free, as the other core is)")
-    parser.add_argument("--no-ahead", action="store_true",
-                        help="start every keeper when its sandbox starts (host.ahead turned off): the old way")
+    parser.add_argument("--old", action="store_true",
+                        help="the way before issue 23's start work: every keeper started when its sandbox starts "
+                             "(host.ahead off), the hide list computed for every start (host.hide_watch off), the "
+                             "seccomp program compiled in every sandbox")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from common import CORRECT, machine, table
 
     import autograder.engine as engine
     from autograder.config import load_config
-    from autograder.sandbox.host import ahead, cgroups, hiding, sandbox, zygote
+    from autograder.sandbox.host import ahead, cgroups, hide_watch, hiding, sandbox, zygote
     from autograder.training.trainer import Trainer
 
     class TimedZygote(zygote.Zygote):
         def command(self, ctrl_fd: int) -> list[str]:
-            return [sys.executable, "-I", "-B", "-u", str(Path(__file__).resolve()), "--zygote", str(ctrl_fd)]
+            return [sys.executable, "-I", "-B", "-u", str(Path(__file__).resolve()), "--zygote", str(ctrl_fd),
+                    *(["old"] if args.old else [])]
 
     config = load_config()
     import tempfile
@@ -259,10 +262,12 @@ def main() -> None:
         grader.zygote = TimedZygote(grader.zygote.env)
         source = Path(args.source) if args.source else CORRECT
         sub = engine.read_submission(source, config.limits, config.functions, config.notebook).submission
-        if args.no_ahead:
+        if args.old:
             ahead.prepare_next = lambda *a: None  # type: ignore[assignment]
+        hide_list = hide_watch.WatchedHideList()
         phases = Phases()
-        phases.wrap(hiding, "hide_paths", "grader: hide list")
+        phases.wrap(hide_list, "get", "grader: hide list")
+        phases.wrap(hiding, "hide_paths", "grader: hide list")  # the old way's
         phases.wrap(cgroups, "create", "grader: cgroup made")
         phases.wrap(zygote.Zygote, "spawn", "grader: zygote asked to fork a keeper")
         phases.wrap(sandbox.Sandbox, "_drain_output", "grader: output reader started")
@@ -277,9 +282,11 @@ def main() -> None:
         counts: dict[str, list[int]] = defaultdict(list)
         order: list[str] = []
         starts: list[float] = []
+        runs: list[list[tuple[float, float]]] = []
         for i in range(args.n + 2):
+            hide = (hiding.hide_paths if args.old else hide_list.get)(grader.hide_extra, grader.course)
             box = sandbox.Sandbox(sub.chunks, sub.files, config.functions, config.limits,
-                                  hiding.hide_paths(grader.hide_extra, grader.course), config.sandbox.stub_modules,
+                                  hide, config.sandbox.stub_modules,
                                   grader.isolation, grader.zygote, config.sandbox.preload_modules, grader.grants)
             t0 = time.perf_counter()
             box.start()
@@ -291,6 +298,7 @@ def main() -> None:
                 phases.current.clear()
                 continue
             phases.commit()
+            runs.append([(w, c) for _, w, c in steps])
             for label, wall, cpu in steps:
                 if label not in order:
                     order.append(label)
@@ -298,6 +306,7 @@ def main() -> None:
             for k, v in counted.items():
                 counts[k].append(v)
         grader.close()
+        hide_list.close()
     rows = []
     for phase in phases.wall:
         rows.append([phase, f"{1000 * statistics.median(phases.wall[phase]):.2f}",
@@ -308,8 +317,12 @@ def main() -> None:
                      f"{statistics.median(c for _, c in jail[label]):.2f}"])
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
     print(f"{args.n} starts and ends of {source.name}, one process, {args.gap * 1000:.0f} ms between a load and "
-          f"the end, keepers ahead {'off' if args.no_ahead else 'on'}; medians")
-    print(f"Sandbox.start: {1000 * statistics.median(starts[2:]):.1f} ms wall")
+          f"the end, {'the old way' if args.old else 'this checkout'}; medians")
+    grader_cpu = [sum(phases.cpu[p][i] for p in phases.cpu) for i in range(args.n)]
+    jail_cpu = [sum(c for _, c in run) for run in runs]
+    print(f"Sandbox.start: {1000 * statistics.median(starts[2:]):.1f} ms wall; CPU per start and end: grader "
+          f"{1000 * statistics.median(grader_cpu):.1f} ms (hide list included), jail {statistics.median(jail_cpu):.1f} ms "
+          "(keeper and pid 1, up to the load report)")
     print()
     print(table(["step", "wall ms", "CPU ms (that process)"], rows))
     print()
@@ -319,6 +332,11 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--zygote"]:
         try:
+            if sys.argv[3:4] == ["old"]:  # the seccomp program compiled in each sandbox, as before
+                from autograder.sandbox.jail import seccomp, zygote as zygote_side
+
+                zygote_side._prepare_once = lambda: None
+                seccomp.program = seccomp.program.__wrapped__  # type: ignore[attr-defined]
             _serve_instrumented(int(sys.argv[2]))
         except BaseException:  # noqa: BLE001 - as the real zygote: it just ends
             os._exit(4)
