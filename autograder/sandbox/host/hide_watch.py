@@ -14,7 +14,7 @@ guarantee by watching what the list was computed from, and computes it again on 
   event;
 * every path the computation names rather than finds by listing (the batch's and the course's
   folders, the kit, the project, the secret system files, the needed folders, the private
-  folders) is looked up again each time (its real path, whether it exists, whether it is a folder)
+  folders, the jail's own files) is looked up again each time (its real path, whether it exists, whether it is a folder)
   and compared.
 
 Where that cannot be watched exactly the list is computed every time, as before: a link met among
@@ -57,6 +57,7 @@ def _named(extra: Sequence[str | os.PathLike], course: Sequence[str | os.PathLik
     named += [str(root / p.lstrip("/")) for p in (*secrets.SECRET_FILES, *hiding.PRIVATE_FOLDERS)]
     named += [str(p) for p in secrets.SECRET_FILES]
     named += [str(p) for p in hiding.needed_paths()]
+    named += [str(secrets.KIT_FOLDER / rel) for rel in secrets.JAIL_FILES]  # needed by the jail: never hidden
     return named
 
 
