@@ -321,8 +321,8 @@ def main() -> None:
     grader_cpu = [sum(phases.cpu[p][i] for p in phases.cpu) for i in range(args.n)]
     jail_cpu = [sum(c for _, c in run) for run in runs]
     print(f"Sandbox.start: {1000 * statistics.median(starts[2:]):.1f} ms wall; CPU per start and end: grader "
-          f"{1000 * statistics.median(grader_cpu):.1f} ms (hide list included), jail {statistics.median(jail_cpu):.1f} ms "
-          "(keeper and pid 1, up to the load report)")
+          f"{1000 * statistics.median(grader_cpu):.1f} ms (hide list included), "
+          f"jail {statistics.median(jail_cpu):.1f} ms (keeper and pid 1, up to the load report)")
     print()
     print(table(["step", "wall ms", "CPU ms (that process)"], rows))
     print()
@@ -333,7 +333,8 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--zygote"]:
         try:
             if sys.argv[3:4] == ["old"]:  # the seccomp program compiled in each sandbox, as before
-                from autograder.sandbox.jail import seccomp, zygote as zygote_side
+                from autograder.sandbox.jail import seccomp
+                from autograder.sandbox.jail import zygote as zygote_side
 
                 zygote_side._prepare_once = lambda: None
                 seccomp.program = seccomp.program.__wrapped__  # type: ignore[attr-defined]
