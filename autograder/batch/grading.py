@@ -315,6 +315,8 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     check_output_folder(out, [Path(p) for p in paths], junit)
     # The batch's own folders are secrets too: its outputs, the cache, every submission.
     hide_extra = [str(out.resolve()), str(cache_dir.resolve()), *(str(Path(p).resolve()) for p in paths)]
+    # And what the platform running this batch names (nbgrader's course folder: INITGRADE_SECRETS).
+    hide_extra += [str(p.resolve()) for p in environment.extra_secrets()]
     # One level for the whole batch, checked against grading.yaml before anything runs or is written.
     isolation = detect_isolation()
     secrets = batch_secrets(isolation, [*hide_extra, *config.course_secrets()])

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -25,6 +24,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from autograder.base.trees import remove_tree
 from autograder.config import Limits
 from autograder.diagnose.explain import scrub
 from autograder.limits import (
@@ -157,7 +157,7 @@ class Sandbox:
         self.load: LoadReport | None = None
         self.fatal: dict[str, SandboxError] = {}
         self.cgroup: cgroups.SandboxCgroup | None = None
-        self.uid = sandbox_uid()
+        self.uid = sandbox_uid() if self.isolation.drop_uid else 0  # used at the uid level only
         self._tmp: str | None = None
         # The header bytes this submission's replies may take, over every start and call.
         self.header_budget = wire.HeaderBudget(SUBMISSION_HEADER_BYTES)
@@ -510,7 +510,7 @@ class Sandbox:
             sweep_uid_files(self.uid)
             remove_uid_ipc(self.uid)
         if self._tmp:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+            remove_tree(self._tmp)  # however deep the student made it (autograder/base/trees.py)
             self._tmp = None
 
     def __enter__(self):
