@@ -55,7 +55,7 @@ def _named(extra: Sequence[str | os.PathLike], course: Sequence[str | os.PathLik
     named += [str(secrets.KIT_FOLDER), str(PROJECT_ROOT), str(PROJECT_ROOT / "solutions")]
     named += [str(Path(hiding.__file__).resolve().parents[2])]
     named += [str(root / p.lstrip("/")) for p in (*secrets.SECRET_FILES, *hiding.PRIVATE_FOLDERS)]
-    named += [str(p) for p in secrets.SECRET_FILES]
+    named += [str(p) for p in (*secrets.SECRET_FILES, *secrets.private_system_entries())]
     named += [str(p) for p in hiding.needed_paths()]
     named += [str(secrets.KIT_FOLDER / rel) for rel in secrets.JAIL_FILES]  # needed by the jail: never hidden
     return named
