@@ -276,7 +276,7 @@ class Grader:
 
     def run_check(self, question: str, check: str, student: Student,
                   trainer: SubmissionTrainer | None = None) -> CheckResult:
-        """Run one hidden test with its fixtures (autograder.rubric.runner) and score it (partial
+        """Run one check of the rubric with its fixtures (autograder.rubric.runner) and score it (partial
         credit capped by grading.yaml); any failure, even a bug in the check, is a result, never
         an exception (but TrainingDeferred: the check runs again once its training is done).
 
