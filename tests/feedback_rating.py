@@ -6,9 +6,10 @@
 * **names the real mistake**: every question that lost points has a diagnosis or a failed check whose
   message says what was found (not only "check failed");
 * **in the student's terms**: no diagnosis code (``weights-offset``: codes are for instructors and
-  scripts, in results.json's extra_data and the page's ``data-code``), no internal name of the kit, no path of the grading machine, no Python
-  type name (``builtins.NoneType``), no code-cell count ("cell 4" of a notebook whose cells Jupyter
-  numbers otherwise: places are ``cell [n]`` or ``cell n (the cell starting ...)``);
+  scripts, in results.json's extra_data and the page's ``data-code``), no internal name of the kit,
+  no path of the grading machine, no Python type name (``builtins.NoneType``), no code-cell count
+  ("cell 4" of a notebook whose cells Jupyter numbers otherwise: places are ``cell [n]`` or
+  ``cell n (the cell starting ...)``);
 * **no false claim**: no "only the seeding is off" beside another mistake of the same question, no
   advice about lists for a value that is not a list, no diagnosis for a full score, no "While loading
   your code" box for a notebook whose left-out statements no call needed, no isolation level;

@@ -1,4 +1,5 @@
-"""The rubric's checks of question deep (fan-in scaled initialization of a deep network), one ``test_deep_<check>`` each.
+"""The rubric's checks of question deep (fan-in scaled initialization of a deep network),
+one ``test_deep_<check>`` each.
 
 grading.yaml names the function they call and gives each check its points.
 """

@@ -1,4 +1,5 @@
-"""The rubric's checks of question random (random initialization, at scale 10 and the default 0.01), one ``test_random_<check>`` each.
+"""The rubric's checks of question random (random initialization, at scale 10 and the default 0.01),
+one ``test_random_<check>`` each.
 
 grading.yaml names the function they call and gives each check its points.
 """
