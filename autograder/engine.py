@@ -29,6 +29,7 @@ from autograder.intake import Submission
 from autograder.intake.bounded import read_submission
 from autograder.rubric import check_title, collect_checks
 from autograder.rubric.call_plan import plan_key, read_plan, write_plan
+from autograder.rubric.common import with_diagnosis
 from autograder.rubric.reference import reference_functions, solutions_file
 from autograder.rubric.runner import Failed, Partial, Passed, run_check
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
@@ -67,6 +68,24 @@ def _prefer_the_default(checks: list[CheckResult]) -> None:
             if d.code == "random-scale-ignored":
                 c.message = c.message.replace(f"{d.title}. {d.message}", f"{wd.title}. {wd.message}")
                 c.diagnoses[i] = wd
+
+
+def _prefer_the_named_mistake(checks: list[CheckResult], notebook: str) -> None:
+    """A check whose only diagnosis is the last resort ("values differ": no known mistake matched the
+    one call it saw) gets the mistake another check of its question named from more evidence (the
+    seeded calls, a repeated call): a question's checks never disagree about the cause."""
+    named: dict[str, list] = {}
+    for c in checks:
+        specific = [d for d in c.diagnoses if d.code != "values-differ"]
+        if specific:
+            named.setdefault(c.question, specific)
+    for c in checks:
+        if c.question not in named or not c.diagnoses or any(d.code != "values-differ" for d in c.diagnoses):
+            continue
+        marker = f" Diagnosis: {c.diagnoses[0].title}. "
+        if marker in c.message:
+            c.diagnoses = list(named[c.question])
+            c.message = with_diagnosis(c.message.split(marker, 1)[0], c.diagnoses, notebook)
 
 
 def _say_each_diagnosis_once(checks: list[CheckResult]) -> None:
@@ -179,8 +198,14 @@ class Grader:
         self.close()
 
     def _zero_checks(self, message: str) -> list[CheckResult]:
-        return [CheckResult(q, c, check_title(q, c), 0.0, float(self.config.questions[q].checks[c]), False, message)
-                for (q, c) in self.checks]
+        """Every check at zero for one cause, told in full by the first check; the others point to it
+        (a student reads the cause once, not once per check)."""
+        checks = [CheckResult(q, c, check_title(q, c), 0.0, float(self.config.questions[q].checks[c]), False,
+                              message) for (q, c) in self.checks]
+        for later in checks[1:]:
+            later.message = (f"Not run: nothing could be graded, for the reason given under \"{checks[0].name}\"; "
+                             "fix that first.")
+        return checks
 
     def grade(self, path: Path, submission: Submission | None = None, *, queue: TrainingQueue | None = None,
               resume: Carried | None = None) -> SubmissionResult:
@@ -259,6 +284,7 @@ class Grader:
             result.load_note = context.load_note()
             result.load_errors_folded = list(context.errors) if context.errors_folded else []
             _prefer_the_default(result.checks)
+            _prefer_the_named_mistake(result.checks, self.config.notebook)
             _say_each_diagnosis_once(result.checks)
             result.evidence = gather_evidence(self.config, self.reference, self.trainer, student, result.checks,
                                               trainer.runs)
