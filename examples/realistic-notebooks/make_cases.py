@@ -219,7 +219,7 @@ case("random_prints", "random", build(cell={"random": cell_text("random", ret=" 
 case("deep_prints_then_bare_return", "deep", build(cell={"deep": cell_text("deep", ret="    print(parameters['W1'])\n    return")}),
      ["`None`", "`print(parameters['W1'])`", "End the function with `return parameters` (the print may stay)"], cell=True)
 case("he_no_return", "he", build(cell={"he": cell_text("he", ret="")}),
-     ["`None`", "has no `return` statement", "End it with `return parameters`"], ["prints"], cell=True)
+     ["`None`", "has no `return` statement", "End it with `return parameters`"], ["prints instead of returning"], cell=True)
 case("deep_uses_global", "deep", build(body={"deep": [x.replace("layer_dims", "layers_dims") for x in RIGHT["deep"]]}),
      ["(10, 2)", "expected (4, 5)", "[2, 10, 5]", "parameter `layer_dims`"], ["double parentheses"], cell=True)
 case("he_float32", "he", build(body={"he": draw("he", f"({HE}).astype(np.float32)")}),
