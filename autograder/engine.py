@@ -16,6 +16,7 @@ autograder.base.results'.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,10 +44,12 @@ from autograder.training.trainer import Trainer
 
 def _say_each_cause_once(checks: list[CheckResult]) -> None:
     """A call error that fails several checks (the same TypeError from every call of a
-    function) is told in full by the first; the others point to it."""
+    function, whatever the call's sizes) is told in full by the first; the others point to it."""
     first: dict[str, str] = {}
     for c in checks:
-        cause = c.cause
+        # The same error of the same function with other numbers in it (the sizes of another call:
+        # "Cannot interpret '5'" and "'2'", two shapes too large to allocate) is the same cause.
+        cause = re.sub(r"\d+", "#", c.cause)
         if not cause:
             continue
         if cause in first:  # one message per cause: the later checks point to it

@@ -9,7 +9,9 @@ on its own, with its variants:
 * weights of a float dtype other than float64: the types check names the keys, the dtypes and the
   conversion to remove, and gives grading.yaml's ``partial_credit.types``; values rounded to float16
   are told as such by the seeded-values check, not as a seeding mistake; the model still trains;
-* the bias line that kept the weights' key (``parameters['W' + str(l)] = np.zeros(...)``).
+* the bias line that kept the weights' key (``parameters['W' + str(l)] = np.zeros(...)``);
+* one cause told once: a submission that cannot be graded, the same error with another call's sizes;
+  and a check's last-resort "values differ" replaced by the mistake its question's other checks named.
 """
 
 from __future__ import annotations
@@ -198,3 +200,21 @@ def test_a_checks_last_resort_diagnosis_gives_way_to_the_mistake_its_question_na
     assert other.diagnoses == [vague]  # another question keeps its own
     _say_each_diagnosis_once(checks)
     assert 'A constant added to the weights. Explained under "random: seeded values"' in accuracy.message
+
+
+def test_the_same_error_with_other_sizes_is_one_cause_told_once():
+    """np.zeros(n, m) raises "Cannot interpret '5' as a data type" for one call and "'2'" for the
+    training's: one mistake, told in full by the first check, pointed to by the next."""
+    from autograder.base.results import CheckResult
+    from autograder.engine import _say_each_cause_once
+
+    first = CheckResult("zeros", "structure", "zeros: structure", 0, 2, False, "f([5, 4, 3]) raised ... '5' ...",
+                        cause="initialize_parameters_zeros: TypeError: Cannot interpret '5' as a data type")
+    later = CheckResult("zeros", "symmetry", "zeros: symmetry", 0, 3, False, "f([2, 10, 5, 1]) raised ... '2' ...",
+                        cause="initialize_parameters_zeros: TypeError: Cannot interpret '2' as a data type")
+    other = CheckResult("he", "structure", "he: structure", 0, 2, False, "he raised a NameError",
+                        cause="initialize_parameters_he: NameError: name 'layer_dims' is not defined")
+    _say_each_cause_once([first, later, other])
+    assert first.message == "f([5, 4, 3]) raised ... '5' ..."
+    assert later.message == 'Not run: the function failed as described in "zeros: structure".'
+    assert other.message == "he raised a NameError"
