@@ -30,7 +30,7 @@ from autograder.intake import Submission
 from autograder.intake.bounded import read_submission
 from autograder.rubric import check_title, collect_checks
 from autograder.rubric.call_plan import plan_key, read_plan, write_plan
-from autograder.rubric.common import with_diagnosis
+from autograder.rubric.common import UNTRAINABLE, with_diagnosis
 from autograder.rubric.reference import reference_functions, solutions_file
 from autograder.rubric.runner import Failed, Partial, Passed, run_check
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
@@ -56,6 +56,34 @@ def _say_each_cause_once(checks: list[CheckResult]) -> None:
             c.message = f"Not run: the function failed as described in \"{first[cause]}\"."
         else:
             first[cause] = c.name
+
+
+_CALLED = re.compile(r"^(\w+)\(([^()]*)\):? ")  # "initialize_parameters_he([2, 10, 5, 1]): " opening a message
+
+
+def _problem_key(message: str) -> str:
+    """A check's finding without its call, its numbers and its diagnosis: the same problem seen in
+    two calls of other sizes has the same key."""
+    return re.sub(r"\d+", "#", _CALLED.sub("", message.split(" Diagnosis: ", 1)[0]))
+
+
+def _say_each_untrainable_once(checks: list[CheckResult]) -> None:
+    """A training check that cannot train for the problem a structure or types check of its question
+    already told in full (a transposed W, an int dtype: the same finding with the training's sizes)
+    points to that check instead of telling it again."""
+    told: dict[tuple[str, str], str] = {}
+    for c in checks:
+        if c.passed or c.message.startswith("Not run:"):
+            continue
+        if not c.message.startswith(UNTRAINABLE):
+            told.setdefault((c.question, _problem_key(c.message)), c.name)
+            continue
+        rest = c.message[len(UNTRAINABLE):]
+        first = told.get((c.question, _problem_key(rest)))
+        called = _CALLED.match(rest)
+        if first is not None and called is not None:
+            c.message = (f"{UNTRAINABLE}{called.group(1)}({called.group(2)}) returned them with the problem told "
+                         f"under \"{first}\"; fix that first.")
 
 
 def _prefer_the_default(checks: list[CheckResult]) -> None:
@@ -288,6 +316,7 @@ class Grader:
             result.load_errors_folded = list(context.errors) if context.errors_folded else []
             _prefer_the_default(result.checks)
             _prefer_the_named_mistake(result.checks, self.config.notebook)
+            _say_each_untrainable_once(result.checks)
             _say_each_diagnosis_once(result.checks)
             result.evidence = gather_evidence(self.config, self.reference, self.trainer, student, result.checks,
                                               trainer.runs)

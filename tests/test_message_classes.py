@@ -10,8 +10,9 @@ on its own, with its variants:
   conversion to remove, and gives grading.yaml's ``partial_credit.types``; values rounded to float16
   are told as such by the seeded-values check, not as a seeding mistake; the model still trains;
 * the bias line that kept the weights' key (``parameters['W' + str(l)] = np.zeros(...)``);
-* one cause told once: a submission that cannot be graded, the same error with another call's sizes;
-  and a check's last-resort "values differ" replaced by the mistake its question's other checks named.
+* one cause told once: a submission that cannot be graded, the same error with another call's sizes,
+  a training check that cannot train for a problem a structure or types check told; and a check's
+  last-resort "values differ" replaced by the mistake its question's other checks named.
 """
 
 from __future__ import annotations
@@ -218,3 +219,23 @@ def test_the_same_error_with_other_sizes_is_one_cause_told_once():
     assert first.message == "f([5, 4, 3]) raised ... '5' ..."
     assert later.message == 'Not run: the function failed as described in "zeros: structure".'
     assert other.message == "he raised a NameError"
+
+
+def test_a_training_check_points_to_the_check_that_told_its_problem():
+    """zeros with dtype=int: the types check tells it; the symmetry check cannot train for the same
+    reason with the training's sizes and points there. Another problem is still told in full."""
+    from autograder.base.results import CheckResult
+    from autograder.engine import _say_each_untrainable_once
+    from autograder.rubric.common import UNTRAINABLE
+
+    said = ("initialize_parameters_zeros({}): W1 has dtype int64; expected a float dtype (float64). np.zeros(shape) "
+            "and np.random.randn give float64: remove the `dtype=int`.")
+    types = CheckResult("zeros", "types", "zeros: types", 0, 1, False, said.format("[5, 4, 3]"))
+    symmetry = CheckResult("zeros", "symmetry", "zeros: symmetry", 0, 3, False,
+                           UNTRAINABLE + said.format("[2, 10, 5, 1]"))
+    other = CheckResult("he", "accuracy", "he: accuracy", 0, 2, False,
+                        UNTRAINABLE + said.format("[2, 10, 5, 1]").replace("zeros", "he"))
+    _say_each_untrainable_once([types, symmetry, other])
+    assert symmetry.message == (UNTRAINABLE + 'initialize_parameters_zeros([2, 10, 5, 1]) returned them with the '
+                                'problem told under "zeros: types"; fix that first.')
+    assert other.message.startswith(UNTRAINABLE + "initialize_parameters_he([2, 10, 5, 1]): W1 has dtype int64")

@@ -466,6 +466,11 @@ def check_seeded_values(student: Student, reference, config, question: str, call
     raise CheckFailure(message, found)
 
 
+# How a training check starts its message when the parameters cannot be trained (the engine tells
+# a problem a structure or types check already told in full once: autograder.engine).
+UNTRAINABLE = "cannot train the model from these parameters: "
+
+
 def trainable(r, dims) -> dict:
     """Parameters fit to train, or an AssertionError saying why not."""
     try:
@@ -474,7 +479,7 @@ def trainable(r, dims) -> dict:
     except PartialCredit:
         pass  # float32 weights: the types check says it; the model trains from them as float64
     except AssertionError as exc:
-        raise AssertionError(f"cannot train the model from these parameters: {exc}") from None
+        raise AssertionError(f"{UNTRAINABLE}{exc}") from None
     return r.params()
 
 
