@@ -30,9 +30,9 @@ from autograder.intake import Submission
 from autograder.intake.bounded import read_submission
 from autograder.rubric import check_title, collect_checks
 from autograder.rubric.call_plan import plan_key, read_plan, write_plan
-from autograder.rubric.common import UNTRAINABLE, with_diagnosis
 from autograder.rubric.reference import reference_functions, solutions_file
 from autograder.rubric.runner import Failed, Partial, Passed, run_check
+from autograder.rubric.told_once import prefer_the_named_mistake, say_each_untrainable_once
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.sandbox.host.grants import sandbox_grants
 from autograder.sandbox.host.uid_cleanup import refresh_world_writable_dirs
@@ -58,34 +58,6 @@ def _say_each_cause_once(checks: list[CheckResult]) -> None:
             first[cause] = c.name
 
 
-_CALLED = re.compile(r"^(\w+)\(([^()]*)\):? ")  # "initialize_parameters_he([2, 10, 5, 1]): " opening a message
-
-
-def _problem_key(message: str) -> str:
-    """A check's finding without its call, its numbers and its diagnosis: the same problem seen in
-    two calls of other sizes has the same key."""
-    return re.sub(r"\d+", "#", _CALLED.sub("", message.split(" Diagnosis: ", 1)[0]))
-
-
-def _say_each_untrainable_once(checks: list[CheckResult]) -> None:
-    """A training check that cannot train for the problem a structure or types check of its question
-    already told in full (a transposed W, an int dtype: the same finding with the training's sizes)
-    points to that check instead of telling it again."""
-    told: dict[tuple[str, str], str] = {}
-    for c in checks:
-        if c.passed or c.message.startswith("Not run:"):
-            continue
-        if not c.message.startswith(UNTRAINABLE):
-            told.setdefault((c.question, _problem_key(c.message)), c.name)
-            continue
-        rest = c.message[len(UNTRAINABLE):]
-        first = told.get((c.question, _problem_key(rest)))
-        called = _CALLED.match(rest)
-        if first is not None and called is not None:
-            c.message = (f"{UNTRAINABLE}{called.group(1)}({called.group(2)}) returned them with the problem told "
-                         f"under \"{first}\"; fix that first.")
-
-
 def _prefer_the_default(checks: list[CheckResult]) -> None:
     """A question whose function is right whenever its defaulted argument is passed (the seeded
     calls show it) has a wrong default, not a fixed factor: a check that saw only a call without the
@@ -99,24 +71,6 @@ def _prefer_the_default(checks: list[CheckResult]) -> None:
             if d.code == "random-scale-ignored":
                 c.message = c.message.replace(f"{d.title}. {d.message}", f"{wd.title}. {wd.message}")
                 c.diagnoses[i] = wd
-
-
-def _prefer_the_named_mistake(checks: list[CheckResult], notebook: str) -> None:
-    """A check whose only diagnosis is the last resort ("values differ": no known mistake matched the
-    one call it saw) gets the mistake another check of its question named from more evidence (the
-    seeded calls, a repeated call): a question's checks never disagree about the cause."""
-    named: dict[str, list] = {}
-    for c in checks:
-        specific = [d for d in c.diagnoses if d.code != "values-differ"]
-        if specific:
-            named.setdefault(c.question, specific)
-    for c in checks:
-        if c.question not in named or not c.diagnoses or any(d.code != "values-differ" for d in c.diagnoses):
-            continue
-        marker = f" Diagnosis: {c.diagnoses[0].title}. "
-        if marker in c.message:
-            c.diagnoses = list(named[c.question])
-            c.message = with_diagnosis(c.message.split(marker, 1)[0], c.diagnoses, notebook)
 
 
 def _say_each_diagnosis_once(checks: list[CheckResult]) -> None:
@@ -315,8 +269,8 @@ class Grader:
             result.load_note = context.load_note()
             result.load_errors_folded = list(context.errors) if context.errors_folded else []
             _prefer_the_default(result.checks)
-            _prefer_the_named_mistake(result.checks, self.config.notebook)
-            _say_each_untrainable_once(result.checks)
+            prefer_the_named_mistake(result.checks, self.config.notebook)
+            say_each_untrainable_once(result.checks)
             _say_each_diagnosis_once(result.checks)
             result.evidence = gather_evidence(self.config, self.reference, self.trainer, student, result.checks,
                                               trainer.runs)

@@ -180,8 +180,9 @@ def test_a_checks_last_resort_diagnosis_gives_way_to_the_mistake_its_question_na
     """An accuracy check that saw one call says "values differ" where the seeded-values check, with
     more calls, named an offset: the accuracy check names the offset too (then points to it)."""
     from autograder.base.results import CheckResult, Diagnosis
-    from autograder.engine import _prefer_the_named_mistake, _say_each_diagnosis_once
+    from autograder.engine import _say_each_diagnosis_once
     from autograder.rubric.common import with_diagnosis
+    from autograder.rubric.told_once import prefer_the_named_mistake
 
     offset = Diagnosis("weights-offset", "A constant added to the weights", "Remove the `+ 0.5`.", "random-scale",
                        "medium")
@@ -194,7 +195,7 @@ def test_a_checks_last_resort_diagnosis_gives_way_to_the_mistake_its_question_na
     other = CheckResult("he", "accuracy", "he: accuracy", 0, 2, False,
                         with_diagnosis("accuracy 0.5.", [vague], "initialization.ipynb"), [vague])
     checks = [seeded, accuracy, other]
-    _prefer_the_named_mistake(checks, "initialization.ipynb")
+    prefer_the_named_mistake(checks, "initialization.ipynb")
     assert accuracy.diagnoses == [offset] and accuracy.message.startswith("accuracy 0.58; expected >= 0.8. Diagnosis: "
                                                                           "A constant added to the weights.")
     assert "No common mistake" not in accuracy.message
@@ -225,8 +226,8 @@ def test_a_training_check_points_to_the_check_that_told_its_problem():
     """zeros with dtype=int: the types check tells it; the symmetry check cannot train for the same
     reason with the training's sizes and points there. Another problem is still told in full."""
     from autograder.base.results import CheckResult
-    from autograder.engine import _say_each_untrainable_once
     from autograder.rubric.common import UNTRAINABLE
+    from autograder.rubric.told_once import say_each_untrainable_once
 
     said = ("initialize_parameters_zeros({}): W1 has dtype int64; expected a float dtype (float64). np.zeros(shape) "
             "and np.random.randn give float64: remove the `dtype=int`.")
@@ -235,7 +236,7 @@ def test_a_training_check_points_to_the_check_that_told_its_problem():
                            UNTRAINABLE + said.format("[2, 10, 5, 1]"))
     other = CheckResult("he", "accuracy", "he: accuracy", 0, 2, False,
                         UNTRAINABLE + said.format("[2, 10, 5, 1]").replace("zeros", "he"))
-    _say_each_untrainable_once([types, symmetry, other])
+    say_each_untrainable_once([types, symmetry, other])
     assert symmetry.message == (UNTRAINABLE + 'initialize_parameters_zeros([2, 10, 5, 1]) returned them with the '
                                 'problem told under "zeros: types"; fix that first.')
     assert other.message.startswith(UNTRAINABLE + "initialize_parameters_he([2, 10, 5, 1]): W1 has dtype int64")
