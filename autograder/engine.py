@@ -25,7 +25,7 @@ from autograder.base.results import CheckResult, SubmissionResult, Work
 from autograder.base.statuses import ERROR, GRADED
 from autograder.config import GradingConfig
 from autograder.diagnose.explain import LoadContext
-from autograder.evidence import gather_evidence
+from autograder.evidence import evidence_calls, gather_evidence
 from autograder.intake import Submission
 from autograder.intake.bounded import read_submission
 from autograder.rubric import check_title, collect_checks
@@ -36,7 +36,7 @@ from autograder.rubric.told_once import prefer_the_named_mistake, say_each_untra
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
 from autograder.sandbox.host.grants import sandbox_grants
 from autograder.sandbox.host.uid_cleanup import refresh_world_writable_dirs
-from autograder.sandbox.probes import LocalStudent, PlanRecorder, SandboxStudent, Student
+from autograder.sandbox.probes import CallDeferred, LocalStudent, PlanRecorder, SandboxStudent, Student
 from autograder.training.queue import TrainingQueue
 from autograder.training.submission_trainer import Carried, SubmissionTrainer, TrainingDeferred
 from autograder.training.trainer import Trainer
@@ -93,6 +93,12 @@ def _say_each_diagnosis_once(checks: list[CheckResult]) -> None:
                 c.message = c.message[:cut]
 
 
+#: Rounds of calls the plan did not foresee, after the plan's own exchange: a wrong submission's
+#: checks need two (the evidence of a failed check, then the fresh calls of its diagnosis); past
+#: these, calls are made one by one when asked.
+CALL_ROUNDS = 4
+
+
 class _FreshStudent(SandboxStudent):
     """SandboxStudent plus ``call_fresh``: the same call again in a newly started process.
 
@@ -106,16 +112,20 @@ class _FreshStudent(SandboxStudent):
     mistake explains.
     """
 
+    def _base_seed(self) -> int:
+        return self.__dict__.setdefault("base_seed", self.sandbox.random_seed)
+
     def _call(self, function, args, as_tuple):
-        base = self.__dict__.setdefault("base_seed", self.sandbox.random_seed)
-        self.sandbox.use_random_seed(base)
+        self.sandbox.use_random_seed(self._base_seed())
         return super()._call(function, args, as_tuple)
 
-    def call_fresh(self, function: str, *args, as_tuple: bool = False):
-        self._planned.pop(self._key(function, args, as_tuple), None)  # made again, not a planned answer
-        base = self.__dict__.setdefault("base_seed", self.sandbox.random_seed)
-        self.sandbox.use_random_seed(base + 1)
+    def _fresh_call(self, function, args, as_tuple):
+        self.sandbox.use_random_seed(self._base_seed() + 1)
         return SandboxStudent._call(self, function, args, as_tuple)
+
+    def _use_process(self, fresh: bool) -> None:
+        self.sandbox.use_random_seed(self._base_seed() + (1 if fresh else 0))
+        super()._use_process(fresh)
 
 
 class Grader:
@@ -153,14 +163,25 @@ class Grader:
         return self._plan
 
     def record_call_plan(self) -> list[tuple[str, tuple, bool]]:
-        """Run the checks on the reference solutions, trainings left out, and record their calls."""
+        """Run the checks on the reference solutions, trainings left out, and record their calls;
+        then the calls of the evidence of a failed question (the first call a failed seeded check
+        adds), last: a wrong submission then needs no round for them. Each costs a correct
+        submission microseconds in the sandbox, and its answer is only used if asked for."""
+        plan = self.checks_calls()
+        for call in evidence_calls(self.config, self.trainer, set(self.config.questions), []):
+            if call[0] in self.config.functions and call not in plan:
+                plan.append(call)
+        return plan
+
+    def checks_calls(self) -> list[tuple[str, tuple, bool]]:
+        """The calls the checks make of the reference solutions, in order, trainings left out."""
         recorder = PlanRecorder(LocalStudent(self.reference))
         for q, c in self.checks:
             try:
                 self.run_check(q, c, recorder, SubmissionTrainer(self.trainer, "plan"))
             except TrainingDeferred:
                 pass
-        return recorder.plan
+        return list(recorder.plan)
 
     def _plan_key(self) -> str:
         layers = [self.trainer.layers(name) for name in self.config.training]
@@ -252,12 +273,9 @@ class Grader:
                        SubmissionTrainer(self.trainer, "resume", carried=resume) if resume is not None else
                        SubmissionTrainer.bounded(self.trainer))
             iterations = self.trainer.iterations_run - (resume.iterations if resume else 0)
-            result.checks = []
-            for q, c in self.checks:
-                try:
-                    result.checks.append(self.run_check(q, c, student, trainer))
-                except TrainingDeferred:
-                    result.waiting = trainer.carried
+            result.checks, waiting = self._run_checks_in_rounds(student, trainer)
+            if waiting:
+                result.waiting = trainer.carried
             if result.waiting is not None:
                 result.waiting.memo, result.waiting.held_bytes = student._memo, student.held_bytes
                 result.waiting.hung, result.waiting.fatal = student.hung, dict(sandbox.fatal)
@@ -285,6 +303,47 @@ class Grader:
             result.output = sandbox.output()
             result.seconds = time.monotonic() - t0
         return result
+
+    def _run_checks_in_rounds(self, student: SandboxStudent,
+                              trainer: SubmissionTrainer) -> tuple[list[CheckResult], bool]:
+        """Every check's result, in order, and whether one waits for a queued training.
+
+        The calls the plan did not foresee are asked in rounds (autograder.sandbox.probes): the
+        checks run, those that asked for a call with no answer yet stop (CallDeferred), the calls
+        they asked for, and those of the evidence of the questions already failed, go in one
+        round, and the stopped checks run again; at most ``CALL_ROUNDS`` rounds, then the
+        rest runs with its calls made one by one. A stopped check's trainings are forgotten
+        (run again, they are cache look-ups), and the trainings kept are put back in the
+        order of the checks, as if each check had run once."""
+        done: dict[tuple[str, str], CheckResult] = {}
+        waiting = False
+        pending = list(self.checks)
+        order: dict[tuple[str | None, str | None], int] = {key: i for i, key in enumerate(self.checks)}
+        try:
+            for round_ in range(CALL_ROUNDS + 1):
+                student.gathering = round_ < CALL_ROUNDS
+                stopped = []
+                for q, c in pending:
+                    kept = len(trainer.runs)
+                    try:
+                        done[q, c] = self.run_check(q, c, student, trainer)
+                    except TrainingDeferred:
+                        waiting = True
+                    except CallDeferred:
+                        del trainer.runs[kept:]
+                        stopped.append((q, c))
+                trainer.runs.sort(key=lambda r: order.get((r.question, r.check), len(order)))
+                if not waiting:  # the evidence is gathered now (else on the second pass)
+                    finished = {q for q, _ in self.checks} - {q for q, _ in stopped}
+                    failed = {c.question for c in done.values() if not c.passed and c.question in finished}
+                    student.want(evidence_calls(self.config, self.trainer, failed, trainer.runs))
+                asked = student.next_round()
+                pending = stopped
+                if not pending and not asked:
+                    break
+        finally:
+            student.gathering = False
+        return [done[key] for key in self.checks if key in done], waiting
 
     def run_check(self, question: str, check: str, student: Student,
                   trainer: SubmissionTrainer | None = None) -> CheckResult:

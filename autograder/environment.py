@@ -27,6 +27,7 @@ SWITCHES: dict[str, str] = {
     "INITGRADE_AG_ROOT": "Gradescope's /autograder folder (tests point it at a fake one)",
     "INITGRADE_INKERNEL_CACHE": "the reference-result cache of the in-notebook checks",
     "INITGRADE_CHECK_SECONDS": "the per-call limit of the in-notebook checks",
+    "INITGRADE_SECRETS": "more files and folders no sandbox may read, separated by ':' (nbgrader's course folder)",
     # The assignment's own package (assignment/initlab/data.py) reads this one too: the
     # student's notebook and the grader must find the same datasets.
     "INITLAB_DATA": "the folder of the .h5 datasets (default: the course's data/)",
@@ -53,6 +54,14 @@ def config_path() -> Path | None:
 def cache_dir() -> Path | None:
     value = raw("INITGRADE_CACHE")
     return Path(value) if value else None
+
+
+def extra_secrets() -> list[Path]:
+    """INITGRADE_SECRETS: paths a platform (nbgrader's course folder) or the instructor adds to the
+    batch's secrets, so every level hides them, Landlock never grants them and the uid level without
+    Landlock refuses until they are closed."""
+    value = raw("INITGRADE_SECRETS")
+    return [Path(p) for p in value.split(os.pathsep) if p] if value else []
 
 
 def sandbox_python() -> str | None:

@@ -62,9 +62,39 @@ def _outcome_data(o: Outcome | None) -> OutcomeData | None:
             "hidden_rows_identical": [bool(x) for x in o.hidden_rows_identical]}
 
 
+def _weights_call(function: str, question: str) -> tuple[list[int], tuple]:
+    """The arguments of the call whose weights the picture of a failed question shows."""
+    return list(EVIDENCE_CASE), (EVIDENCE_RANDOM_SCALE,) if question == "random" else ()
+
+
+def _zeros_dims(runs: list[Run], trainer: Trainer, config: GradingConfig) -> list[int]:
+    """The layer sizes of the zeros picture's call: its first training's, else the threshold's."""
+    if runs:
+        return list(runs[0].args[0])
+    threshold = config.thresholds.get("zeros")
+    return trainer.layers(threshold.training) if threshold else list(EVIDENCE_CASE)
+
+
+def evidence_calls(config: GradingConfig, trainer: Trainer, failed: set[str],
+                   runs: Sequence[Run]) -> list[tuple[str, tuple, bool]]:
+    """The calls ``gather_evidence`` makes for the questions in ``failed`` (once their checks
+    have all run), as (function, args, as_tuple): asked in the same round as other late calls."""
+    calls: list[tuple[str, tuple, bool]] = []
+    for q in sorted(failed):
+        question = config.questions.get(q)
+        if question is None:
+            continue
+        if q in ("random", "he", "deep"):
+            dims, extra = _weights_call(question.function, q)
+            calls.append((question.function, (dims, *extra), False))
+        elif q == "zeros":
+            dims = _zeros_dims([r for r in runs if r.question == q], trainer, config)
+            calls.append((question.function, (dims,), False))
+    return calls
+
+
 def _weights(student: Student, function: str, question: str) -> WeightsEvidence:
-    dims = list(EVIDENCE_CASE)
-    extra = (EVIDENCE_RANDOM_SCALE,) if question == "random" else ()
+    dims, extra = _weights_call(function, question)
     text = f"{function}({', '.join(repr(a) for a in (dims, *extra))})"
     try:
         r = student.call(function, dims, *extra)
@@ -86,11 +116,7 @@ def _weights(student: Student, function: str, question: str) -> WeightsEvidence:
 def _zeros(student: Student, function: str, runs: list[Run], trainer: Trainer,
            config: GradingConfig) -> ZerosEvidence:
     run = runs[0] if runs else None
-    if run is not None:
-        dims = list(run.args[0])
-    else:
-        threshold = config.thresholds.get("zeros")
-        dims = trainer.layers(threshold.training) if threshold else list(EVIDENCE_CASE)
+    dims = _zeros_dims(runs, trainer, config)
     try:
         r = student.call(function, dims)
     except AssertionError as exc:

@@ -242,6 +242,9 @@ REUSE_DEPTH = 4
 CLASSROOM_MESSAGE_CHARS = 1000
 #: Characters of a check name in GitHub Classroom's output.
 CLASSROOM_NAME_CHARS = 200
+#: Characters of the engine's output an nbgrader log gets when the engine gave no grade (a refusal's
+#: reason and fix are its last lines, some hundred characters with the paths to close).
+ENGINE_LOG_TAIL_CHARS = 3000
 #: In the student's kernel (``otter run``), after the first alarm the next comes this often, so a
 #: loop that swallows one interruption is interrupted again.
 INKERNEL_REFIRE_SECONDS = 0.5

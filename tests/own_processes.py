@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 
-from autograder.sandbox.host.isolation import _UIDS_PER_PROCESS, UID_BASE
+from autograder.sandbox.host.uid_block import UID_BASE, owner_pid
 
 
 def _parents() -> dict[int, int]:
@@ -24,8 +24,8 @@ def _parents() -> dict[int, int]:
 class OwnProcesses:
     """The processes below ``root`` (a command this test started, or this process), recorded while
     they run by a thread that walks /proc, and the sandbox uids they hand out: in the uid fallback a
-    sandbox's uid is UID_BASE + 64 * (pid of the process that made it) + n
-    (autograder.sandbox.host.isolation). Graders and workers live far longer than a walk, so each is
+    sandbox's uid lies in the block of the process that made it
+    (autograder.sandbox.host.uid_block.owner_pid). Graders and workers live far longer than a walk, so each is
     seen; what another run on the machine starts never is."""
 
     def __init__(self, root: int | None = None, every: float = 0.2):
@@ -64,7 +64,7 @@ class OwnProcesses:
 
     def owns_uid(self, uid: int) -> bool:
         """A sandbox uid one of these processes handed out."""
-        return uid >= UID_BASE and (uid - UID_BASE) // _UIDS_PER_PROCESS in self.pids
+        return owner_pid(uid) in self.pids
 
     def others_sandbox(self, uid: int) -> bool:
         """A sandbox uid of another run: not ours to count."""

@@ -324,3 +324,33 @@ def f():
             values += [_value(sb, "f"), _value(sb, "f")]
     assert all(v == values[0] for v in values), values
 
+
+
+HUGE = '''
+def huge():
+    return {"W1": np.ones((REPLY_MB << 20) // 8 + 1)}
+def just_under():
+    return {"W1": np.ones((REPLY_MB << 20) // 8 - 1)}
+'''
+
+
+@pytest.mark.parametrize("top_level", ["plain", "stateful"])
+def test_arrays_over_reply_mb_are_refused_before_they_are_sent(tmp_path, zygote, top_level):
+    """Arrays over the cap are answered with the reply_mb outcome by the process that ran the call,
+    before any of them is copied or written: the answer cannot turn into a timeout when the pipe
+    drains slowly on a loaded machine. With calls reused, the same worker answers the next call
+    (the relay, had it had to stop reading, would have ended it)."""
+    state = "" if top_level == "plain" else "class Box:\n    pass\nbox = Box()\n"
+    code = CORRECT + WHOAMI + state + HUGE.replace("REPLY_MB", str(CONFIG.limits.reply_mb))
+    with _sandbox(tmp_path, code, zygote, ["whoami", "huge", "just_under"]) as sb:
+        sb.start()
+        before = _value(sb, "whoami")[0]
+        reply = sb.call("huge", [])
+        assert (reply.header.get("status"), reply.header.get("limit")) == ("limit-exceeded", "reply_mb"), reply.header
+        assert reply.arrays == [] or len(reply.arrays) == 0
+        assert len(_value(sb, "just_under")) == (CONFIG.limits.reply_mb << 20) // 8 - 1  # the cap itself is kept
+        after = _value(sb, "whoami")[0]
+    if top_level == "plain" and FAST_PATH_EXPECTED:
+        assert before == after  # the call's worker lived on: nothing over the cap went through the relay
+    else:
+        assert before != after  # a fork per call: each call its own process, the refusal in the call's fork

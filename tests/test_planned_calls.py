@@ -12,8 +12,10 @@ import termios
 import numpy as np
 import pytest
 
+from autograder import engine
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
+from autograder.evidence import evidence_calls
 from autograder.sandbox import ProbeReply, ProbeTimeout, SandboxError, wire
 from autograder.sandbox import outcomes as words
 from autograder.sandbox.host.pipeline import IN_FLIGHT_BYTES, PipelinedRequests
@@ -37,7 +39,11 @@ def test_a_correct_submission_needs_one_exchange_for_all_its_calls(grader):
     result = grader.grade(PROJECT_ROOT / "examples" / "submissions" / "correct_module.py")
     assert result.score == CONFIG.max_points()
     assert result.work.sandbox_exchanges == 1
-    assert result.probes == len({(f, repr(a), t) for f, a, t in plan})
+    # every call the checks make, from the one exchange; the evidence calls planned for a wrong
+    # submission are answered too, and left unused
+    asked = grader.checks_calls()
+    assert all(call in plan for call in evidence_calls(CONFIG, grader.trainer, set(CONFIG.questions), []))
+    assert len(plan) > len(asked) and result.probes == len({(f, repr(a), t) for f, a, t in asked})
 
 
 def _checks(result):
@@ -64,6 +70,7 @@ def test_planned_answers_grade_as_calls_made_on_demand(grader, monkeypatch, tmp_
         path, g = MISTAKES / f"{name}.py", grader
     planned = g.grade(path)
     monkeypatch.setattr(Grader, "call_plan", lambda self: [])
+    monkeypatch.setattr(engine, "CALL_ROUNDS", 0)  # and every later call made when asked
     on_demand = g.grade(path)
     assert _checks(planned) == _checks(on_demand)
     assert planned.probes == on_demand.probes

@@ -214,6 +214,9 @@ MARKDOWN_PAYLOAD = ("My answer: <script>alert('xssmark-md')</script> <img src=x 
                     "[see](javascript:alert('xssmark-link')) <b onmouseover=alert('xssmark-b')>bold</b> **kept**")
 
 
+UNREADABLE = "zz_unreadable"  # a student whose notebook is not JSON
+
+
 def _run(cmd: list[str], env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
     proc = subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=1800)
@@ -275,7 +278,15 @@ def nbgrader_class(setup):
         target = course / "submitted" / name / A / "initialization.ipynb"
         target.parent.mkdir(parents=True)
         shutil.copyfile(path, target)
-    _run([nbgrader, "autograde", A, "--force"], env, cwd=course)
+    # A notebook nbgrader itself cannot read fails before the kit sees it: nbgrader grades the others
+    # and exits 1, so docs/platforms.md runs export whatever autograde's status (an `&&` there let one
+    # student keep the whole class's grades.csv stale).
+    unreadable = course / "submitted" / UNREADABLE / A / "initialization.ipynb"
+    unreadable.parent.mkdir(parents=True)
+    unreadable.write_text('{"cells": [')
+    done = subprocess.run([nbgrader, "autograde", A, "--force"], cwd=course, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 1 and f"for student '{UNREADABLE}'" in done.stdout + done.stderr, done.stderr[-3000:]
     _run([nbgrader, "generate_feedback", A, "--force"], env, cwd=course)
     _run([nbgrader, "export"], env, cwd=course)
     from nbgrader.api import Gradebook
@@ -291,6 +302,7 @@ def nbgrader_class(setup):
             scores[name] = per_q
     with open(course / "grades.csv", newline="") as f:
         totals = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)}
+    assert totals.pop(UNREADABLE, 0.0) == 0.0
     return {"course": course, "scores": scores, "totals": totals, "flagged": flagged}
 
 

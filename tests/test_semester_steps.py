@@ -5,6 +5,7 @@ flagged, the visibility schedule, and the regrade report's reasons."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from datetime import datetime, timedelta, timezone
@@ -188,3 +189,28 @@ def test_an_override_for_a_student_not_in_the_roster_is_a_problem_said_once(tmp_
     found, problems = read_overrides(path, ["he"])
     assert problems == [] and unknown_students(found, [Student(id="s1")]) == [
         "overrides line 2: student 'ghost' is not in the roster"]
+
+
+def test_a_classroom_clone_cannot_claim_other_students_or_an_earlier_time(tmp_path):
+    """Files a student commits are the student's: a submission_metadata.json or timestamp.txt in a
+    Classroom clone names nobody and dates nothing (red-team round 3); its name and commit do."""
+    roster_file = tmp_path / "classroom_roster.csv"
+    roster_file.write_text("identifier,github_username,github_id,name\n"
+                           "s1,octo-one,1,One\ns2,octo-two,2,Two\ns3,octo-three,3,Three\n")
+    clone = tmp_path / "in" / "weight-initialization-octo-one"
+    clone.mkdir(parents=True)
+    (clone / "init_functions.py").write_text("x = 1\n")
+    forged = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    (clone / "submission_metadata.json").write_text(json.dumps(
+        {"created_at": forged.isoformat(), "users": [{"sid": "s2"}, {"sid": "s3"}]}))
+    (clone / "timestamp.txt").write_text("2020-01-01 00:00:00.000000 UTC")
+    committed = datetime(2026, 10, 1, 9, 30, tzinfo=timezone.utc)
+    env = dict(os.environ, GIT_AUTHOR_NAME="s", GIT_AUTHOR_EMAIL="s@x", GIT_COMMITTER_NAME="s",
+               GIT_COMMITTER_EMAIL="s@x", GIT_COMMITTER_DATE=committed.isoformat(),
+               GIT_AUTHOR_DATE=committed.isoformat())
+    for cmd in (["init", "-q"], ["add", "."], ["commit", "-qm", "done"]):
+        subprocess.run(["git", *cmd], cwd=clone, env=env, check=True, capture_output=True)
+    matching = match({"octo-one": clone}, read_roster([roster_file]), "weight-initialization")
+    assert matching.by_student == {"s1": "octo-one"} and matching.how["octo-one"] == "GitHub Classroom repository"
+    when = submitted_at(clone)
+    assert (when.when, when.source) == (committed, "git commit")

@@ -131,16 +131,28 @@ def test_a_stopped_stack_trains_every_member_alone(monkeypatch):
     assert trainer.trainings_run == 4 and all(trainer.cached("circles", p) is not None for p in members)
 
 
-def test_extreme_weights_and_large_models_train_alone():
+def test_extreme_weights_train_alone_and_a_large_model_in_stacks_of_its_own_size():
+    trainer = Trainer(CONFIG)  # the full-length trainings' stack sizes: the images network's is 2
+    queue = TrainingQueue(trainer)
+    assert (queue.stack_size("circles"), queue.stack_size("images")) == (9, 2)
     trainer = Trainer(short())
     queue = TrainingQueue(trainer)
+    queue.stack_size = lambda training: {"circles": 9, "images": 2}[training]
     dims = trainer.layers("circles")
     healthy = inits(dims)[:2]
     tiny = {k: v * 1e-200 for k, v in healthy[0].items()}
     queued(queue, [*healthy, tiny])
-    queued(queue, inits(trainer.layers("images"))[:2], "images")
+    queued(queue, inits(trainer.layers("images"))[:3], "images")
     queue.train_pending()
-    assert (trainer.stacks_run, trainer.trainings_stacked, trainer.trainings_run) == (1, 2, 5)
+    # circles: a stack of 2 and the tiny one alone; images: a stack of 2 and the third alone
+    assert (trainer.stacks_run, trainer.trainings_stacked, trainer.trainings_run) == (2, 4, 6)
+
+
+def test_a_model_of_which_two_trainings_do_not_fit_half_the_allowance_is_not_stacked():
+    limits = CONFIG.limits.model_copy(update={"training_seconds": 4})
+    trainer = Trainer(CONFIG.model_copy(update={"limits": limits}))
+    queue = TrainingQueue(trainer)
+    assert not queue._stackable("images") and queue._stackable("circles")
 
 
 def test_a_queued_training_over_the_submission_bounds_is_refused_as_alone():
@@ -255,3 +267,15 @@ def test_a_worker_never_waits_forever_for_a_training_another_worker_claimed(tmp_
     assert (trainer.trainings_run, trainer.stacks_run, trainer.trainings_stacked) == (3, 1, 2)
     assert all(r.budget.started == 1 for r in asked)
     assert all(trainer.cached("circles", p) is not None for p in members)
+
+
+def test_a_stack_holds_no_more_members_than_its_memory_bound_allows(monkeypatch):
+    trainer = Trainer(CONFIG)
+    queue = TrainingQueue(trainer)
+    dims = trainer.layers("circles")
+    examples = trainer.data("circles")[1].shape[1]
+    units, weights = sum(dims[1:]), sum(a * b for a, b in zip(dims, dims[1:]))
+    member_bytes = 8 * (3 * (weights + units) + 5 * units * examples)  # parameters, gradients, activations
+    assert queue.stack_size("circles") > 3
+    monkeypatch.setattr(training_queue, "STACK_MAX_BYTES", 3 * member_bytes + 1)
+    assert queue.stack_size("circles") == 3

@@ -10,7 +10,8 @@ correct submission costs no training. Submissions are then graded in chunks (a t
 a worker, or a stretch of a serial batch): the trainings a chunk's submissions need and
 nobody trained yet are queued and trained together, stacked (autograder.training.queue),
 and the submissions that waited for them are graded again, with everything cached.
-A worker that meets a training another worker is running waits on its lock.
+A worker that meets a training another worker is running trains what the other workers posted
+and nobody started (autograder.training.spool) before it waits on that training's lock.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ class BatchReport:
     graded: int = 0
     trainings: int = 0
     trainings_stacked: int = 0  # of those, trained in stacks with others (autograder.training.queue)
+    trainings_shared: int = 0  # of those, trained by a worker for another worker's submission (training.spool)
     isolation: str = ""
     isolation_level: str = ""
     landlock: bool | None = None
@@ -226,7 +228,8 @@ def _grade_one(grader: Grader, path: Path, sid: str, **how) -> SubmissionResult:
 Finished = list[tuple[SubmissionResult, int]]  # results and the trainings each ran
 
 
-def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str, progress: str) -> tuple[Finished, int]:
+def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str,
+                           progress: str) -> tuple[Finished, int, int]:
     return _worker_stop().run(_grade_and_write_chunk, items, out, progress)
 
 
@@ -239,12 +242,14 @@ def _note_progress(progress: str, sid: str) -> None:
         pass
 
 
-def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str, progress: str) -> tuple[Finished, int]:
+def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str,
+                           progress: str) -> tuple[Finished, int, int]:
     """Grade a chunk and write each submission's reports here, in the worker: the parent, which
     shares the same cores, only collects slim results (no picture data) for the gradebook.
-    Returns them with the number of trainings the chunk ran in stacks."""
+    Returns them with the number of trainings the chunk ran in stacks, and the number it ran for
+    another worker's submissions (autograder.training.spool: counted by no submission of this chunk)."""
     grader = _worker()
-    stacked = grader.trainer.trainings_stacked
+    stacked, shared = grader.trainer.trainings_stacked, grader.trainer.trainings_shared
     keys = {sid: key for _, sid, key in items}
     finished: Finished = []
 
@@ -254,7 +259,7 @@ def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str, progress
         finished.append((result, trainings))
 
     grade_chunk(grader, [(Path(p), sid) for p, sid, _ in items], done, lambda sid: _note_progress(progress, sid))
-    return finished, grader.trainer.trainings_stacked - stacked
+    return finished, grader.trainer.trainings_stacked - stacked, grader.trainer.trainings_shared - shared
 
 
 def reference_warmups(grader: Grader) -> list[tuple[str, str]]:
@@ -315,6 +320,8 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     check_output_folder(out, [Path(p) for p in paths], junit)
     # The batch's own folders are secrets too: its outputs, the cache, every submission.
     hide_extra = [str(out.resolve()), str(cache_dir.resolve()), *(str(Path(p).resolve()) for p in paths)]
+    # And what the platform running this batch names (nbgrader's course folder: INITGRADE_SECRETS).
+    hide_extra += [str(p.resolve()) for p in environment.extra_secrets()]
     # One level for the whole batch, checked against grading.yaml before anything runs or is written.
     isolation = detect_isolation()
     secrets = batch_secrets(isolation, [*hide_extra, *config.course_secrets()])
@@ -426,6 +433,8 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
             stop_checkpoint()
             grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish)
     report.trainings_stacked += parent.trainer.trainings_stacked
+    report.trainings += parent.trainer.trainings_shared  # for another machine's shard, on a shared cache folder
+    report.trainings_shared += parent.trainer.trainings_shared
 
 
 def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
@@ -504,9 +513,11 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
         stop_checkpoint()
         for graded in as_completed(futures):
             try:
-                results, stacked = graded.result()
+                results, stacked, shared = graded.result()
                 finished = [(result, trainings, True) for result, trainings in results]
                 report.trainings_stacked += stacked
+                report.trainings += shared
+                report.trainings_shared += shared
             except BrokenProcessPool:
                 lost += futures[graded]
                 continue

@@ -18,11 +18,15 @@ display-changing characters so they cannot restyle or hide what the tool shows.
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.base.escape import visible
 from autograder.base.statuses import GRADED
+from autograder.limits import ENGINE_LOG_TAIL_CHARS
 
 # The otter plugin's import path, as the otter build names it (building needs no otter installed).
 OTTER_PLUGIN = "autograder.platforms.otter_plugin.EngineGrades"
@@ -60,6 +64,7 @@ class EngineGrades:
     error: str = ""  # why the engine gave no usable grade ("" when it graded)
     summary: str = ""  # the engine's overall feedback text (score, isolation, likely mistakes)
     isolation: str = ""
+    log: str = ""  # when it gave no grade: the end of the engine's own output, for the instructor's log
 
     def record(self, question: str, check: str, max_score: float) -> CheckRecord:
         """The check's record; a failed, zero-point one that says why when the engine has none."""
@@ -120,8 +125,11 @@ def expected_checks() -> dict[tuple[str, str], float]:
     return {(q, c): float(p) for q, question in config.questions.items() for c, p in question.checks.items()}
 
 
-def grade_file(path: Path) -> EngineGrades:
-    """Grade the file at ``path`` with ``initgrade grade`` (sandboxed, in a subprocess)."""
+def grade_file(path: Path, secrets: Sequence[Path] = ()) -> EngineGrades:
+    """Grade the file at ``path`` with ``initgrade grade`` (sandboxed, in a subprocess); ``secrets``: the
+    platform's folders no sandbox may read (nbgrader's course folder). When the engine gave no grade,
+    ``log`` holds the end of what it said (a refusal names the folder to close): the instructor's to read,
+    never the student's."""
     from autograder.config import ConfigError
     from autograder.platforms.upload import grade_upload
 
@@ -130,4 +138,10 @@ def grade_file(path: Path) -> EngineGrades:
     except ConfigError as exc:
         return failed(f"the grading configuration cannot be read ({exc}); please tell your instructor")
     path = Path(path)
-    return from_results(grade_upload(path.parent, explicit=path.name), expected)
+    with tempfile.TemporaryDirectory(prefix="initgrade-log-") as folder:
+        said = Path(folder) / "engine.log"
+        grades = from_results(grade_upload(path.parent, explicit=path.name, secrets=secrets, log=said), expected)
+        if grades.error and said.is_file():
+            tail = said.read_text(encoding="utf-8", errors="replace")[-ENGINE_LOG_TAIL_CHARS:]
+            grades = dataclasses.replace(grades, log=visible(tail))
+    return grades

@@ -95,13 +95,24 @@ def _own_metadata(nb, source: dict[str, dict], log) -> None:
 class EngineGrade(NbGraderPreprocessor):
     """Grade the submitted notebook file with the engine, before nbgrader copies or runs anything of it."""
 
+    def _course_folders(self) -> list[Path]:
+        """nbgrader's course folder: every student's submitted notebook, the source notebook (the
+        solutions), gradebook.db and the feedback lie there, and the kit knows none of it as its own
+        secret. Named to the engine, no sandbox level reads it (at the uid level without Landlock the
+        engine refuses until it is closed to other users, saying how)."""
+        from nbgrader.coursedir import CourseDirectory
+
+        return [Path(CourseDirectory(config=self.config).root)]
+
     def preprocess(self, nb, resources):
         key = _key(resources)
         path = Path(resources["metadata"]["path"]) / f"{key[3]}.ipynb"
         self.log.info("Grading %s with the initgrade engine", path)
-        grades = grade_file(path)
+        grades = grade_file(path, secrets=self._course_folders())
         if grades.error:
             self.log.error("The initgrade engine did not grade %s: %s", path, grades.error)
+            if grades.log:
+                self.log.error("What the initgrade engine said:\n%s", grades.log)
         else:
             self.log.info("initgrade engine: %s", grades.summary.splitlines()[0] if grades.summary else "graded")
         _GRADED[key] = grades

@@ -24,13 +24,14 @@ The in-kernel checks stay in the student's notebook as fast feedback only.
 
 from __future__ import annotations
 
-import shutil
+import os
 from pathlib import Path
 
 import nbformat
 from otter.plugins import AbstractOtterPlugin
 from otter.test_files.abstract_test import TestCaseResult
 
+from autograder.base.trees import remove_tree
 from autograder.platforms.engine_record import OTTER_PLUGIN, expected_checks, failed, grade_file
 from autograder.platforms.engine_record import EngineGrades as EngineResult
 
@@ -49,7 +50,9 @@ def _clear_submission_folder(submission: Path) -> None:
         if entry.name in (submission.name, "tests"):  # tests: otter's fresh copy from the autograder
             continue
         if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
+            remove_tree(entry)  # however deep the zip's folders (autograder/base/trees.py)
+            if os.path.lexists(entry):
+                raise OSError(f"could not remove {entry.name} from the submission's folder")
         else:
             entry.unlink()
     (folder / "__init__.py").write_text("", encoding="utf-8")  # otter expects it (relative imports)

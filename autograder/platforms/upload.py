@@ -22,6 +22,7 @@ from pathlib import Path
 
 from autograder.base.atomic import write_atomic
 from autograder.base.statuses import ERROR
+from autograder.base.trees import walk
 
 MODULE_NAME = "init_functions.py"
 # Folders that never hold the student's submission.
@@ -35,7 +36,7 @@ class NoSubmission(Exception):
 
 def _candidates(root: Path, suffix: str) -> list[Path]:
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in walk(root):  # the student's tree: any depth (autograder/base/trees.py)
         dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_DIRS and not d.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath) / name
@@ -140,8 +141,11 @@ def pinned_config() -> Path:
 
 
 def grade_upload(submission_root: Path, *, cache: Path | None = None, explicit: str | None = None,
-                 log: Path | None = None, timeout: float = 1800) -> dict:
-    """Grade the submission found under ``submission_root``; always returns a results dict."""
+                 log: Path | None = None, timeout: float = 1800, secrets: Sequence[Path] = ()) -> dict:
+    """Grade the submission found under ``submission_root``; always returns a results dict. ``secrets``:
+    folders of the platform around the submission (nbgrader's course folder, holding the other
+    students' notebooks, the source notebook with the solutions and gradebook.db) that no sandbox
+    may read, added to the batch's own (INITGRADE_SECRETS)."""
     from autograder.config import ConfigError, GradingConfig, load_config
 
     t0 = time.monotonic()
@@ -168,6 +172,11 @@ def grade_upload(submission_root: Path, *, cache: Path | None = None, explicit: 
             cmd += ["--cache", str(cache)]
         cmd += ["--config", str(config_path)]
         env = dict(os.environ, COLUMNS="100", NO_COLOR="1")
+        if secrets:
+            from autograder import environment
+
+            named = [*(Path(p).resolve() for p in secrets), *environment.extra_secrets()]
+            env["INITGRADE_SECRETS"] = os.pathsep.join(str(p) for p in named)
         try:
             proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, env=env, timeout=timeout)

@@ -434,13 +434,25 @@ def check_seeded_values(student: Student, reference, config, question: str, call
     def evidence(r) -> dict:
         return {"other_calls": [_as_other_call(question, o) for o in usable if o is not r]}
 
-    found_per_call = [diagnose_call(r, reference, config, evidence(r)) for r, _ in failures]
+    def first_findings(r) -> list:
+        # Once per answer and other calls: a check stopped for a round of calls (CallDeferred)
+        # runs again from the start, on the same memoised answers.
+        key = ("diagnosis", tuple(id(o) for o in usable))
+        if key not in r.derived:
+            r.derived[key] = diagnose_call(r, reference, config, evidence(r))
+        return list(r.derived[key])
+
+    found_per_call = [first_findings(r) for r, _ in failures]
     # Values no known mistake regenerates: ask for the same call again (in the sandbox, a
     # newly started process: probes fork from the loaded code, so in one process even an
     # unseeded function repeats itself). Differing values prove the seeding is missing.
+    def explained(i: int) -> bool:  # the values are explained; a wrong shape alone leaves the seeding to check
+        return any(d.confidence == "high" and d.notebook_section != "shapes" for d in found_per_call[i])
+
+    student.ask_ahead(function, [r.args for i, (r, _) in enumerate(failures) if not explained(i)], fresh=True)
     for i, (r, _) in enumerate(failures):
-        if any(d.confidence == "high" and d.notebook_section != "shapes" for d in found_per_call[i]):
-            continue  # the values are explained; a wrong shape alone leaves the seeding to check
+        if explained(i):
+            continue
         again = fresh_call(student, function, *r.args)
         if again is None:
             break

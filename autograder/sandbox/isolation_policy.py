@@ -23,6 +23,7 @@ import stat
 import subprocess
 from collections.abc import Iterable
 
+from autograder.base.trees import walk
 from autograder.limits import ISOLATION_PROBE_SECONDS, SECRET_PROOF_ENTRIES
 from autograder.sandbox.host.isolation import UID_BASE, Isolation, sandbox_argv, sandbox_env, wrap
 from autograder.sandbox.host.secrets import SECRET_FILES
@@ -92,7 +93,7 @@ def _listing(secrets: list[str]) -> dict[str, str] | None:
         out[top] = top
         if not os.path.isdir(top) or os.path.islink(top):
             continue
-        for folder, dirs, files in os.walk(top, followlinks=False):
+        for folder, dirs, files in walk(top):  # a student's folder may be of any depth (base/trees.py)
             try:
                 closed = not os.lstat(folder).st_mode & stat.S_IXOTH
             except OSError:

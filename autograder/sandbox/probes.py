@@ -14,8 +14,16 @@ grader's call plan, ``Grader.call_plan``): ``SandboxStudent.prefetch`` asks them
 exchange (``Sandbox.call_planned``) and keeps the raw answers until a check asks for the same
 call, which then goes through the same validation, memo and bounds as a call made then. A
 planned answer is used at most once, and only as the answer of that call: a check that never
-asks for it never sees it. Calls that depend on earlier answers (a diagnosis, the evidence of
-a failed check) are made one by one when asked for.
+asks for it never sees it.
+
+Calls that depend on earlier answers (a diagnosis, the evidence of a failed check) are asked in
+rounds: while the engine ``gathers`` (``SandboxStudent.gathering``), a call with no answer yet
+is not made: it is noted, and the check that asked stops with ``CallDeferred``; once every check
+has run, the calls noted are asked in one exchange (``next_round``: the fresh calls in a second
+one, from a process started with another random state) and the checks that stopped run again.
+A call is noted at most once: asked again after its round, it is made then, one by one, as
+without rounds. So the answers a check sees are the ones it would have seen; only the number
+of exchanges changes.
 
 The memo is the memory the grader holds for a submission's replies, so it is bounded:
 ``max_held_bytes`` (grading.yaml's ``limits.replies_mb`` in the sandbox) caps the arrays
@@ -79,6 +87,9 @@ class Returned:
     mutated: bool = False
     # The function's parameters as the sandbox read them (None: unknown), for the diagnoses.
     signature: list | None = None
+    # What a check derived from this answer (its diagnosis), kept for the same check run again
+    # after a round of calls (autograder.rubric.common.check_seeded_values).
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def keys(self) -> list:
@@ -201,6 +212,15 @@ class Student(Protocol):
     def call_fresh(self, function: str, *args, as_tuple: bool = False) -> Returned:
         """The same call made again, not the memoised answer: evidence of a missing seed."""
 
+    def ask_ahead(self, function: str, args_list: list[tuple], fresh: bool = False) -> None:
+        """A hint: these calls (``call_fresh`` ones if ``fresh``) come next, so ask them together."""
+
+
+class CallDeferred(BaseException):
+    """A call with no answer yet, noted for the next round (``SandboxStudent.gathering``): the check
+    that asked stops here and runs again once the round is answered. A BaseException, so that no
+    check's ``except AssertionError`` or ``except Exception`` takes it for the call's failure."""
+
 
 def returned_bytes(r: Returned) -> int:
     return sum(a.nbytes for a in r.arrays.values())
@@ -254,6 +274,10 @@ class MemoisedStudent:
         diagnosis only: it is neither kept nor counted in ``held_bytes``."""
         return self._call(function, args, as_tuple)
 
+    def ask_ahead(self, function: str, args_list: list[tuple], fresh: bool = False) -> None:
+        """A hint: the caller is about to make these calls (``call_fresh`` ones if ``fresh``). A
+        student that answers in rounds asks them in the same round; others need no hint."""
+
     @property
     def calls_made(self) -> int:
         return len(self._memo)
@@ -274,18 +298,26 @@ class SandboxStudent(MemoisedStudent):
         # Planned calls answered ahead (prefetch): memo key -> the raw reply, or the error the
         # call came to; each used at most once, when a check asks for that call.
         self._planned: dict[str, object] = {}
-        self.exchanges = 0  # request/reply exchanges with the sandbox: one per prefetch, one per call
+        self.exchanges = 0  # request/reply exchanges with the sandbox: one per prefetch, round or call
+        # Rounds (see the module docstring): calls noted for the next round, plain and fresh;
+        # the calls already noted once (never noted again); the fresh calls' answers, raw.
+        self.gathering = False
+        self._wanted: dict[str, tuple[str, tuple, bool]] = {}
+        self._wanted_fresh: dict[str, tuple[str, tuple, bool]] = {}
+        self._noted: set[str] = set()
+        self._fresh: dict[str, object] = {}
+        self._fresh_bytes = 0
+        self._unanswered: list[tuple[str, tuple, bool]] = []
 
     def prefetch(self, plan: list[tuple[str, tuple, bool]]) -> None:
         """Ask every (function, args, as_tuple) of ``plan`` in one exchange; the answers wait
         for the checks that ask for them. Raw answers held are bounded like the memo's replies."""
         calls = [(function, args, as_tuple) for function, args, as_tuple in plan
                  if function not in self.hung and self._key(function, args, as_tuple) not in self._memo]
-        if not calls:
-            return
-        self.exchanges += 1
-        answers = self.sandbox.call_planned([(f, _encode_args(a, t)) for f, a, t in calls])
         held = 0
+        answers = self._exchange(calls)
+        # Calls after one that ended the sandbox: asked again in the next round, if any.
+        self._unanswered += calls[len(answers):]
         for (function, args, as_tuple), answer in zip(calls, answers):
             size = sum(a.nbytes for a in answer.arrays) if isinstance(answer, ProbeReply) else 0
             if self.max_held_bytes is not None and held + size > self.max_held_bytes:
@@ -293,16 +325,99 @@ class SandboxStudent(MemoisedStudent):
             held += size
             self._planned[self._key(function, args, as_tuple)] = answer
 
+    def _exchange(self, calls: list[tuple[str, tuple, bool]]) -> list:
+        """The raw answers of ``calls`` in one exchange (fewer when one ended the sandbox; none
+        when there are no calls or no sandbox could be started: those are made when asked)."""
+        if not calls:
+            return []
+        self.exchanges += 1
+        return self.sandbox.call_planned([(f, _encode_args(a, t)) for f, a, t in calls])
+
+    # --- rounds ----------------------------------------------------------------------------
+
+    def _note(self, key: str, call: tuple[str, tuple, bool], fresh: bool) -> bool:
+        """Note ``call`` for the next round unless it was noted once already; whether it is."""
+        noted = ("fresh " if fresh else "") + key
+        if noted in self._noted or call[0] in self.hung or call[0] in self.sandbox.fatal:
+            return False  # noted once, or a call of a function that is not called again
+        (self._wanted_fresh if fresh else self._wanted).setdefault(key, call)
+        return True
+
+    def _defer(self, key: str, call: tuple[str, tuple, bool], fresh: bool) -> None:
+        """While gathering: note a call not noted before and stop the check (CallDeferred)."""
+        if self.gathering and self._note(key, call, fresh):
+            raise CallDeferred(call[0])
+
+    def ask_ahead(self, function: str, args_list: list[tuple], fresh: bool = False) -> None:
+        if not self.gathering:
+            return
+        for args in args_list:
+            key = self._key(function, tuple(args), False)
+            if key not in (self._fresh if fresh else self._memo) and (fresh or key not in self._planned):
+                self._note(key, (function, tuple(args), False), fresh)
+
+    def want(self, calls: list[tuple[str, tuple, bool]]) -> None:
+        """Note calls for the next round that will surely be asked (the evidence of a failed check)."""
+        for function, args, as_tuple in calls:
+            key = self._key(function, args, as_tuple)
+            if self.gathering and key not in self._memo and key not in self._planned:
+                self._note(key, (function, tuple(args), as_tuple), fresh=False)
+
+    def next_round(self) -> bool:
+        """Ask the calls noted since the last round: the plain ones in one exchange, the fresh
+        ones in another (a process with another random state); False when none were noted.
+        The calls an earlier exchange left unanswered (one before them ended the sandbox) go too,
+        but those of a function that hung or ended it."""
+        unanswered, self._unanswered = self._unanswered, []
+        self.want([c for c in unanswered if c[0] not in self.sandbox.fatal])
+        plain, fresh = list(self._wanted.values()), list(self._wanted_fresh.values())
+        self._noted.update(self._wanted)
+        self._noted.update("fresh " + key for key in self._wanted_fresh)
+        self._wanted, self._wanted_fresh = {}, {}
+        if plain:
+            self._use_process(fresh=False)
+            self.prefetch(plain)
+        if fresh:
+            self._use_process(fresh=True)
+            for (function, args, as_tuple), answer in zip(fresh, self._exchange(fresh)):
+                size = sum(a.nbytes for a in answer.arrays) if isinstance(answer, ProbeReply) else 0
+                if self.max_held_bytes is not None and self._fresh_bytes + size > self.max_held_bytes:
+                    continue  # not kept: made when asked
+                self._fresh_bytes += size
+                self._fresh[self._key(function, args, as_tuple)] = answer
+        return bool(plain or fresh)
+
+    def _use_process(self, fresh: bool) -> None:
+        """Before a round: a sandbox process whose random state suits plain (or fresh) calls."""
+        try:
+            self.sandbox.restart_if_ended()
+        except SandboxError:
+            pass  # no process: the round's calls are made when asked, and say why
+
     def call_fresh(self, function: str, *args, as_tuple: bool = False) -> Returned:
-        self._planned.pop(self._key(function, args, as_tuple), None)  # the same call made again, not its answer
+        key = self._key(function, args, as_tuple)
+        self._planned.pop(key, None)  # the same call made again, not its answer
+        if key in self._fresh:  # answered in a round (kept: a check that runs again asks again)
+            return self._returned(function, args, lambda: self._use_answer(function, self._fresh[key]))
+        self._defer(key, (function, tuple(args), as_tuple), fresh=True)
+        return self._fresh_call(function, args, as_tuple)
+
+    def _fresh_call(self, function, args, as_tuple) -> Returned:
+        """The fresh call made now (the engine's runs it in a process with another random state)."""
         return super().call_fresh(function, *args, as_tuple=as_tuple)
 
     def _answer(self, function, args, as_tuple):
         """The reply to this call: the planned answer if there is one, else a call made now."""
-        planned = self._planned.pop(self._key(function, args, as_tuple), None)
+        key = self._key(function, args, as_tuple)
+        planned = self._planned.pop(key, None)
         if planned is None:
+            self._defer(key, (function, tuple(args), as_tuple), fresh=False)
             self.exchanges += 1
             return self.sandbox.call(function, _encode_args(args, as_tuple))
+        return self._use_answer(function, planned)
+
+    def _use_answer(self, function, planned):
+        """An answer asked ahead, as the call made now would have come to."""
         if function in self.sandbox.fatal:  # an unplanned call of it ended the sandbox meanwhile
             raise words.not_called_again(self.sandbox.fatal[function])
         if isinstance(planned, SandboxError):
@@ -312,11 +427,15 @@ class SandboxStudent(MemoisedStudent):
         return planned
 
     def _call(self, function, args, as_tuple):
+        return self._returned(function, args, lambda: self._answer(function, args, as_tuple))
+
+    def _returned(self, function, args, answer: Callable[[], ProbeReply]) -> Returned:
+        """The validated reply ``answer()`` gives, or the ProbeFailure it comes to."""
         # One cause for every call of a function that hung: the first check tells it, the others point to it.
         if function in self.hung:
             raise ProbeFailure(self.hung[function] + " (not called again)", f"{function}: did not return")
         try:
-            reply = self._answer(function, args, as_tuple)
+            reply = answer()
         except ProbeTimeout as exc:
             hint = self.context.hung_hint(function) if self.context is not None else ""
             self.hung[function] = (explain.sentence(str(exc)) + hint) if hint else str(exc)

@@ -65,7 +65,12 @@ def describe_signature(fn) -> list[dict] | None:
         return None
 
 
-def _describe_entry(key, value, arrays: list) -> dict:
+class ReplyTooLarge(Exception):
+    """The arrays a function returned would, as float64 copies, go over the reply cap: refused
+    before they are copied or sent, so the answer does not depend on how fast a pipe drains."""
+
+
+def _describe_entry(key, value, arrays: list, room: list[int] | None = None) -> dict:
     entry: dict[str, object] = {"key": key if type(key) is str else None, "key_repr": safe_repr(key),
              "type": type_name(value, module=True)}
     if issubclass(type(value), np.ndarray):  # by type: a faked __class__ does not count
@@ -75,6 +80,10 @@ def _describe_entry(key, value, arrays: list) -> dict:
         entry["dtype"] = str(base.dtype)
         entry["shape"] = [int(d) for d in base.shape]
         if base.dtype.kind in "biuf":
+            if room is not None:
+                room[0] -= int(base.size) * 8  # its float64 copy
+                if room[0] < 0:
+                    raise ReplyTooLarge
             entry["data"] = len(arrays)
             arrays.append(np.array(base, dtype=np.float64, copy=True))
     else:
@@ -82,8 +91,11 @@ def _describe_entry(key, value, arrays: list) -> dict:
     return entry
 
 
-def describe_result(result) -> tuple[dict, list[np.ndarray]]:
+def describe_result(result, max_array_bytes: int | None = None) -> tuple[dict, list[np.ndarray]]:
     """Describe a return value as JSON plus float64 buffers; the parent judges it.
+
+    ``max_array_bytes`` (the jail's reply cap): ``ReplyTooLarge`` as soon as the float64 copies
+    would go over it, before the array that does is copied.
 
     Only the exact types are trusted (``type(x) is dict``, subclasses of ndarray
     read through a plain ndarray view), so no method the student defined runs
@@ -94,12 +106,15 @@ def describe_result(result) -> tuple[dict, list[np.ndarray]]:
     entries: list[dict] = []
     arrays: list[np.ndarray] = []
     items = list(dict.items(result))  # one C-level copy: a thread cannot change it under us
+    room = None if max_array_bytes is None else [max_array_bytes]
     for i, (key, value) in enumerate(items):
         if i >= KEYS_DESCRIBED:
             entries.append({"key": None, "key_repr": f"... more than {KEYS_DESCRIBED} keys", "type": "?"})
             break
         try:
-            entries.append(_describe_entry(key, value, arrays))
+            entries.append(_describe_entry(key, value, arrays, room))
+        except ReplyTooLarge:
+            raise
         except Exception as exc:  # noqa: BLE001 - e.g. MemoryError copying a huge array
             entries.append({"key": key if type(key) is str else None, "key_repr": safe_repr(key),
                             "type": f"unreadable value ({type(exc).__name__})"})

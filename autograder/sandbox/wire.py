@@ -29,6 +29,10 @@ MAX_ARRAY_DIMS = 8
 MAX_ARRAY_DIM = 1 << 31
 
 MAGIC = b"IGW1"
+#: A frame whose arrays take at most this many bytes is written in one piece (a pipe holds 64 KiB):
+#: the process that reads it wakes once, not once per array. A larger one is written array by
+#: array, so the writer never holds a second copy of a large reply.
+ONE_WRITE_BYTES = 1 << 16
 _PREFIX = struct.Struct("<4sI")
 
 
@@ -60,7 +64,11 @@ def write_frame(fd: int, header: dict, arrays: list[np.ndarray] | tuple = ()) ->
     if specs:
         header["arrays"] = specs
     body = json.dumps(header, allow_nan=True).encode("utf-8")
-    write_all(fd, _PREFIX.pack(MAGIC, len(body)) + body)
+    head = _PREFIX.pack(MAGIC, len(body)) + body
+    if sum(len(b) for b in buffers) <= ONE_WRITE_BYTES:
+        write_all(fd, b"".join([head, *buffers]))  # one write: the reader wakes once per frame
+        return
+    write_all(fd, head)
     for b in buffers:
         write_all(fd, b)
 
@@ -173,8 +181,10 @@ def read_frame(
                 "(the function returned enormous arrays)"
             )
         shapes.append((spec["shape"], count))
-    arrays = []
+    raw = _read_exact(fd, total, deadline) if total else b""  # every array in one read (capped above)
+    arrays, offset = [], 0
     for shape, count in shapes:
-        raw = _read_exact(fd, 8 * count, deadline)
-        arrays.append(np.frombuffer(raw, dtype="<f8").astype(np.float64).reshape(shape))
+        a = np.frombuffer(raw, dtype="<f8", count=count, offset=offset)
+        arrays.append(a.astype(np.float64).reshape(shape))  # a copy of its own: fresh, writable
+        offset += 8 * count
     return header, arrays

@@ -4,7 +4,10 @@ In order of trust:
 
 1. ``submission_metadata.json`` in the submission folder: Gradescope's ``created_at`` (and the
    submitters' emails and SIDs, used by autograder.semester.matching);
-2. ``timestamp.txt``: nbgrader's collect step writes the submission time there;
+2. ``timestamp.txt``: nbgrader's submit step writes the submission time there, which collect keeps;
+   neither file is read in a repository clone, where it would be one the student committed
+   (red-team round 3: a Classroom repository claimed other students and an earlier time). Elsewhere
+   they are taken as the platform's: a folder must hold only what the platform put there;
 3. a GitHub Classroom clone (a ``.git`` folder): the last commit's committer time, read with
    ``git log`` made safe (below) - the student's own clock, so the source says so;
 4. the file's modification time (a folder: its newest file), the last resort: a copy or an unzip
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from autograder.base.trees import walk
 from autograder.limits import GIT_LOG_BYTES, GIT_LOG_SECONDS, MTIME_ENTRIES, PLATFORM_METADATA_BYTES
 
 GRADESCOPE_METADATA = "submission_metadata.json"
@@ -57,7 +61,18 @@ def read_capped(path: Path, cap: int = PLATFORM_METADATA_BYTES) -> bytes | None:
         os.close(fd)
 
 
+def is_clone(folder: Path) -> bool:
+    """A repository clone (a GitHub Classroom one): every file in it is one the student committed,
+    a ``submission_metadata.json`` or ``timestamp.txt`` included, so none of them is a platform's word."""
+    git_dir = folder / ".git"
+    return git_dir.is_dir() and not git_dir.is_symlink()
+
+
 def gradescope_metadata(folder: Path) -> dict | None:
+    """Gradescope's metadata in a submission folder; None in a repository clone, where a file of that
+    name is one the student committed (it would name other submitters and an earlier time)."""
+    if is_clone(folder):
+        return None
     data = read_capped(folder / GRADESCOPE_METADATA)
     if data is None:
         return None
@@ -109,7 +124,7 @@ def _newest_mtime(path: Path) -> float | None:
             return path.stat().st_mtime
         times: list[float] = []
         seen = 0
-        for top, dirs, files in os.walk(path, followlinks=False):
+        for top, dirs, files in walk(path):  # the student's tree: any depth (autograder/base/trees.py)
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             for name in files:
                 seen += 1
@@ -131,7 +146,7 @@ def submitted_at(path: Path) -> SubmittedAt:
         when = parse_time(str(meta.get("created_at", ""))) if meta else None
         if when is not None:
             return SubmittedAt(when, "gradescope", "Gradescope's submission time")
-        stamp = read_capped(path / NBGRADER_TIMESTAMP)
+        stamp = None if is_clone(path) else read_capped(path / NBGRADER_TIMESTAMP)
         when = parse_time(stamp.decode("utf-8", "replace")) if stamp else None
         if when is not None:
             return SubmittedAt(when, "nbgrader", "nbgrader's collection timestamp")

@@ -25,13 +25,17 @@ every bound of a single training holds:
 * A member whose submission has less than ``training_seconds`` left of
   ``training_submission_seconds`` trains alone (its per-submission bound decides).
 * Each member of a stack that finished is charged an equal share of the stack's CPU seconds.
-* Only small models are stacked (the circles network): a large one (the images network) is
-  limited by the arithmetic of its first layer, which stacking does not reduce.
+* A stack is sized by its model (``TrainingQueue.stack_size``): the circles network about ten
+  members, the images network two (its first layer's products are most of its time, and a stack
+  saves only the rest: about 13% a member); a model of which two trainings do not fit in half of
+  ``training_seconds`` is not stacked.
 
-With a shared disk cache the queue claims each training's lock without waiting before it
-trains any (``TrainingQueue.train_pending``): it trains what it claimed, then reads what
-another worker claimed from the cache (or trains it alone after ``Trainer.lock_wait``, by
-``Trainer.outcome``): a worker never waits for another while it has trainings of its own.
+With a shared disk cache the queue posts its trainings for the other workers
+(autograder.training.spool), then claims each training's lock without waiting just before it
+trains it (``TrainingQueue.train_pending``): it trains what it claimed, then, for what another
+worker claimed, trains what other workers posted and nobody started while it waits, and reads
+the other's outcome from the cache (or trains it alone after ``Trainer.lock_wait``, by
+``Trainer.outcome``): a worker never waits for another while a training it could run waits too.
 """
 
 from __future__ import annotations
@@ -43,17 +47,20 @@ import numpy as np
 
 from autograder.limits import TRAINING_WALL_FACTOR, TRAINING_WALL_SLACK_SECONDS
 from autograder.training.cache_lock import advisory_lock
+from autograder.training.spool import Spool
 from autograder.training.stack import stacked_outcomes
 from autograder.training.submission_trainer import Carried, SubmissionTrainer, TrainingDeferred
 from autograder.training.trainer import Outcome, Trainer, TrainingBudget, TrainingLimit, flush_subnormals
 from autograder.training.worker import WorkStopped, run_bounded
 
-#: Weights per example of a model (sum of n_l * n_(l-1)) up to which stacking pays: the
-#: circles network has 75, the images network 24,000 (its first layer is BLAS-bound).
-STACK_MAX_WEIGHTS = 1000
 #: Estimated CPU seconds of one stacked member per gradient step and activation unit per
 #: example (measured on the circles network: about 40 microseconds a step for 16 units x 300 examples).
 STACK_SECONDS_PER_UNIT_STEP = 10e-9
+#: ... and per weight per example (the products of the forward and backward pass: measured on the
+#: images network, 24,180 weights x 260 examples, about 0.85 ms a step in a stack, 0.95 alone).
+STACK_SECONDS_PER_WEIGHT_STEP = 0.2e-9
+#: Memory of one stack's arrays at most (parameters, gradients, activations of every member).
+STACK_MAX_BYTES = 64 << 20
 #: Members per stack at most (the result of a stack is read as one message of a few KB each).
 STACK_MAX_MEMBERS = 32
 #: Initial weights beyond these magnitudes (or not finite) train alone, never in a stack.
@@ -89,6 +96,7 @@ class TrainingQueue:
         # Trainings another worker held the lock of when this queue was trained (then read from
         # the cache, or trained here after Trainer.lock_wait): what tests count.
         self.claimed_by_others = 0
+        self._own: set[str] = set()  # keys of the trainings being trained from this queue
 
     def for_submission(self) -> SubmissionTrainer:
         """A submission's trainer whose trainings that are not cached are queued here."""
@@ -121,53 +129,146 @@ class TrainingQueue:
     def train_pending(self) -> None:
         """Train every queued training (stacked where it pays), then empty the queue.
 
-        With a shared disk cache, every queued training's lock is claimed first, without
-        waiting: this worker trains all it claimed (stacked, then alone), and only then
-        turns to the trainings another worker claimed, which by then are usually in the
-        cache. So a worker never sits waiting for another while it has trainings of its
-        own, and the wait it may still have is ``Trainer.lock_wait`` at most (a holder that
-        died releases its lock with its process; one that stalls is passed by)."""
+        With a shared disk cache: every queued training that another worker could train for
+        this one is posted first (autograder.training.spool). Then each training's lock is
+        claimed without waiting just before it is trained (a stack's members together), so a
+        training this worker has not started yet can be taken by an idle worker meanwhile; a
+        training whose lock another worker holds is left for the end. This worker trains all it
+        claimed (stacked, then alone), and only then turns to those others hold: while they are
+        not in the cache, it trains what other workers posted and nobody has started (``_help``),
+        and waits on a lock (``Trainer.lock_wait`` at most: a holder that died releases its lock
+        with its process; one that stalls is passed by) only when there is nothing to help with.
+        So a worker never sits waiting while a training it could run is waiting too."""
         pending, self.pending = list(self.pending.values()), {}
-        with contextlib.ExitStack() as locks:
-            ours, theirs = self._claim(pending, locks)
-            alone: list[Pending] = []
-            by_training: dict[str, list[Pending]] = {}
-            cpu = float(self.trainer.config.limits.training_seconds)
-            for p in ours:
-                budget = p.budget
-                if (not self._stackable(p.training) or _extreme(p.params)
-                        or budget.cpu_seconds - budget.cpu_used < cpu):
-                    alone.append(p)
-                else:
-                    by_training.setdefault(p.training, []).append(p)
-            for training, members in by_training.items():
-                size = self.stack_size(training)
-                for i in range(0, len(members), size):
-                    alone += self._train_stack(training, members[i:i + size])
-            for p in sorted(alone, key=pending.index):  # in the order they were asked for, as alone
-                self._train_alone(p, lock_held=True)
-        for p in theirs:  # our locks released: another worker waiting on one of ours goes on
-            self._train_alone(p)
-        self.claimed_by_others += len(theirs)
+        self._own = {p.key for p in pending}
+        spool = Spool(self.trainer.store) if self.trainer.store is not None else None
+        posted = [p for p in pending if spool is not None and self._shareable(p) and spool.post(p.key, p.training,
+                                                                                                  p.params)]
+        try:
+            theirs = self._train_ours(pending, spool)
+            self.claimed_by_others += len(theirs)
+            while theirs:
+                theirs = [p for p in theirs if not self._cached_now(p)]
+                if not theirs or (spool is not None and self._help(spool)):
+                    continue
+                self._train_alone(theirs.pop(0))  # nothing to help with: wait for it (or train it)
+        finally:
+            for p in posted:
+                spool.take_off(p.key)  # type: ignore[union-attr]
 
-    def _claim(self, pending: list[Pending], locks: contextlib.ExitStack) -> tuple[list[Pending], list[Pending]]:
-        """Split ``pending`` into the trainings this worker holds the lock of (or needs none: a
-        memory-only cache) and those another worker holds; drop those already in the cache."""
-        ours: list[Pending] = []
+    def _shareable(self, p: Pending) -> bool:
+        """Whether another worker may train ``p`` (spool module docstring: the bounds)."""
+        cpu = float(self.trainer.config.limits.training_seconds)
+        return not _extreme(p.params) and p.budget.cpu_seconds - p.budget.cpu_used >= cpu
+
+    def _train_ours(self, pending: list[Pending], spool: Spool | None) -> list[Pending]:
+        """Train every training of ``pending`` whose lock this worker gets (or that needs none: a
+        memory-only cache): stacks first, then the rest alone in the order they were asked for.
+        Returns those another worker held."""
         theirs: list[Pending] = []
+        alone: list[Pending] = []
+        by_training: dict[str, list[Pending]] = {}
         for p in pending:
-            path = self.trainer._disk_path(p.key)
-            if path is None:
-                ours.append(p)
-                continue
-            held = locks.enter_context(advisory_lock(path.with_suffix(".lock"), 0, done=path))
-            if self.trainer.cached(p.training, p.params) is not None:
-                self._cached_meanwhile(p)
-            elif held:
-                ours.append(p)
+            if self._shareable(p) and self._stackable(p.training):
+                by_training.setdefault(p.training, []).append(p)
             else:
-                theirs.append(p)
-        return ours, theirs
+                alone.append(p)
+        for training, members in by_training.items():
+            size = self.stack_size(training)
+            while members:
+                with contextlib.ExitStack() as locks:
+                    group: list[Pending] = []
+                    while members and len(group) < size:
+                        p = members.pop(0)
+                        claim = self._claim(p, locks)
+                        if claim == "ours":
+                            group.append(p)
+                        elif claim == "theirs":
+                            theirs.append(p)
+                    # Room left in the stack: trainings of this setting other workers posted
+                    # and nobody started join it (the batch's, not only this chunk's).
+                    taken = (self._take_posted(spool, training, size - len(group), locks)
+                             if spool is not None and group and not members else [])
+                    left = self._train_stack(training, group + taken)
+                    self.trainer.trainings_shared += len(taken) if not left else 0
+                    if spool is not None:
+                        for p in left + taken:
+                            spool.take_off(p.key)  # trained; or stopped with its stack: no helper tries it again
+                    alone += [p for p in left if p not in taken]  # a poster's own worker trains its own alone
+        for p in sorted(alone, key=pending.index):  # in the order they were asked for, as alone
+            with contextlib.ExitStack() as locks:
+                claim = self._claim(p, locks)
+                if claim == "ours":
+                    self._train_alone(p, lock_held=True)
+                elif claim == "theirs":
+                    theirs.append(p)
+        return theirs
+
+    def _claim(self, p: Pending, locks: contextlib.ExitStack) -> str:
+        """``p``'s lock, without waiting: "ours" (held, or a memory-only cache), "theirs" (another
+        worker holds it), or "cached" (already trained by another: nothing to do)."""
+        path = self.trainer._disk_path(p.key)
+        if path is None:
+            return "ours"
+        held = locks.enter_context(advisory_lock(path.with_suffix(".lock"), 0, done=path))
+        if self._cached_now(p):
+            return "cached"
+        return "ours" if held else "theirs"
+
+    def _cached_now(self, p: Pending) -> bool:
+        if self.trainer.cached(p.training, p.params) is None:
+            return False
+        self._cached_meanwhile(p)
+        return True
+
+    def _help(self, spool: Spool) -> bool:
+        """Train trainings other workers posted that nobody has started: those of one setting, as
+        one stack (or one alone, for a model that is not stacked). False if there were none."""
+        with contextlib.ExitStack() as locks:
+            group = self._take_posted(spool, None, 1, locks)
+            if not group:
+                return False
+            trainer = self.trainer
+            before = trainer.trainings_run
+            if self._train_stack(group[0].training, group) and len(group) == 1:
+                (p,) = group
+                # Its own worker's training, not this one's: a failure here is said there, when that
+                # worker trains it alone within its submission's bounds.
+                with contextlib.suppress(TrainingLimit, RuntimeError):
+                    trainer.outcome(p.training, p.params, None, lock_held=True)
+            trainer.trainings_shared += trainer.trainings_run - before
+            for p in group:  # trained, or stopped (with its stack, or alone): its own worker takes it from here
+                spool.take_off(p.key)
+        return True
+
+    def _take_posted(self, spool: Spool, training: str | None, room: int,
+                     locks: contextlib.ExitStack) -> list[Pending]:
+        """Up to ``room`` trainings other workers posted and nobody started, of ``training`` (None:
+        of the setting of the first one found, as many as its stack holds), their locks held in
+        ``locks``. Their budget is a blank one: the poster's submission keeps its own."""
+        trainer = self.trainer
+        group: list[Pending] = []
+        for key in spool.keys():
+            path = trainer._disk_path(key)
+            if path is None or len(group) >= room:
+                break
+            if key in self._own or key in trainer._memory or key in trainer._stopped:
+                continue
+            lock = contextlib.ExitStack()
+            if not lock.enter_context(advisory_lock(path.with_suffix(".lock"), 0, done=path)):
+                lock.close()
+                continue  # being trained (or already trained) by another worker
+            found = spool.read(key, trainer)
+            if found is None or trainer._read_disk(key) is not None or (training is not None and found[0] != training):
+                lock.close()
+                continue
+            locks.enter_context(lock)
+            budget = TrainingBudget.from_limits(trainer.config.limits)
+            group.append(Pending(found[0], key, found[1], budget, Carried(budget)))
+            if training is None:
+                training = found[0]
+                room = self.stack_size(training) if self._stackable(training) else 1
+        return group
 
     @staticmethod
     def _cached_meanwhile(p: Pending) -> None:
@@ -176,17 +277,24 @@ class TrainingQueue:
         p.budget.started -= 1
 
     def _stackable(self, training: str) -> bool:
-        dims = self.trainer.layers(training)
-        return sum(a * b for a, b in zip(dims, dims[1:])) <= STACK_MAX_WEIGHTS
+        """Whether two trainings of this model fit in a stack (``stack_size``)."""
+        return self._fits(training) >= 2
 
     def stack_size(self, training: str) -> int:
-        """Members per stack: a healthy stack needs at most half of ``training_seconds``."""
+        """Members per stack: a healthy stack needs at most half of ``training_seconds`` and holds
+        at most STACK_MAX_BYTES of arrays (2 at least: a model of which two do not fit is not stacked)."""
+        return max(2, self._fits(training))
+
+    def _fits(self, training: str) -> int:
         t = self.trainer.config.training[training]
         dims = self.trainer.layers(training)
         examples = int(self.trainer.data(t.dataset)[1].shape[1])
-        member = t.num_iterations * examples * sum(dims[1:]) * STACK_SECONDS_PER_UNIT_STEP
+        units, weights = sum(dims[1:]), sum(a * b for a, b in zip(dims, dims[1:]))
+        member = t.num_iterations * examples * (units * STACK_SECONDS_PER_UNIT_STEP
+                                                + weights * STACK_SECONDS_PER_WEIGHT_STEP)
+        member_bytes = 8 * (3 * (weights + units) + 5 * units * examples)
         half = self.trainer.config.limits.training_seconds / 2
-        return int(max(2, min(STACK_MAX_MEMBERS, half // max(member, 1e-9))))
+        return int(min(STACK_MAX_MEMBERS, half // max(member, 1e-9), STACK_MAX_BYTES // member_bytes))
 
     def _train_alone(self, p: Pending, lock_held: bool = False) -> None:
         budget = p.budget

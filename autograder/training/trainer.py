@@ -164,6 +164,9 @@ class Trainer:
         self.stacks_run = 0
         self.trainings_stacked = 0
         self.stacks_stopped = 0
+        # Trainings another worker posted (autograder.training.spool) that this one trained for it
+        # (also counted in trainings_run).
+        self.trainings_shared = 0
 
     def data(self, dataset: str):
         if dataset not in self._data:

@@ -29,6 +29,7 @@ import re
 import stat
 from collections.abc import Iterable
 
+from autograder.base.trees import walk
 from autograder.limits import LINKED_SECRETS_SHOWN, SECRET_PROOF_ENTRIES
 
 # A repository's own folder, whose objects git hard-links between clones (see the docstring).
@@ -48,7 +49,7 @@ def _files_with_links(secrets: Iterable[str]) -> dict[tuple[int, int], str]:
     for top in secrets:
         if os.path.basename(top) == GIT_FOLDER:
             continue
-        for folder, dirs, files in os.walk(top, followlinks=False) if os.path.isdir(top) else [("", [], [top])]:
+        for folder, dirs, files in walk(top) if os.path.isdir(top) else [("", [], [top])]:  # any depth
             dirs[:] = [d for d in dirs if d != GIT_FOLDER]
             for name in files:
                 path = os.path.join(folder, name) if folder else name
@@ -85,8 +86,8 @@ def linked_secrets(secrets: Iterable[str], readable: Iterable[str]) -> list[tupl
                 continue  # a hard link never crosses file systems: /proc, /sys, other mounts skipped
         except OSError:
             continue
-        walk = os.walk(root, followlinks=False) if os.path.isdir(root) else [("", [], [root])]
-        for folder, dirs, files in walk:
+        tree = walk(root) if os.path.isdir(root) else [("", [], [root])]  # any depth (base/trees.py)
+        for folder, dirs, files in tree:
             kept = []
             for d in dirs:
                 try:

@@ -20,18 +20,20 @@ from pathlib import Path
 
 from autograder import environment
 from autograder.limits import ISOLATION_PROBE_SECONDS, PROBE_ATTEMPTS
-from autograder.sandbox.host import cgroups
+from autograder.sandbox.host import cgroups, uid_block
 
-# In the uid fallback each sandbox has a uid of its own: UID_BASE + 64 * (grader pid) + a
-# per-process count, so no two sandboxes (of one worker or of two) share a uid, its files or
-# its processes. pid_max is at most 2**22: the largest uid stays below 2**28.
-UID_BASE = 2_000_000
-_UIDS_PER_PROCESS = 64
+# In the uid fallback each sandbox has a uid of its own: one of the 64 of the grader process's block
+# (host.uid_block: UID_BASE + 64 * grader pid, or a further block when a uid there belongs to an account,
+# a subordinate range or a running process of the machine), so no two sandboxes (of one worker or of two)
+# share a uid, its files or its processes, and none is someone else's.
+UID_BASE = uid_block.UID_BASE
+_UIDS_PER_PROCESS = uid_block.UIDS_PER_PROCESS
 _uid_count = itertools.count()
 
 
 def sandbox_uid() -> int:
-    return UID_BASE + _UIDS_PER_PROCESS * os.getpid() + next(_uid_count) % _UIDS_PER_PROCESS
+    """A uid of this grader's block (raises uid_block.NoFreeUids when the machine uses every block)."""
+    return uid_block.grader_block() + next(_uid_count) % _UIDS_PER_PROCESS
 
 
 def sandbox_python() -> str:

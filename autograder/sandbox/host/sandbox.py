@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -25,6 +24,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from autograder.base.trees import remove_tree
 from autograder.config import Limits
 from autograder.diagnose.explain import scrub
 from autograder.limits import (
@@ -157,7 +157,7 @@ class Sandbox:
         self.load: LoadReport | None = None
         self.fatal: dict[str, SandboxError] = {}
         self.cgroup: cgroups.SandboxCgroup | None = None
-        self.uid = sandbox_uid()
+        self.uid = sandbox_uid() if self.isolation.drop_uid else 0  # used at the uid level only
         self._tmp: str | None = None
         # The header bytes this submission's replies may take, over every start and call.
         self.header_budget = wire.HeaderBudget(SUBMISSION_HEADER_BYTES)
@@ -340,9 +340,7 @@ class Sandbox:
         """Call ``function(*args)`` in a fresh fork of the loaded submission."""
         if function in self.fatal:
             raise words.not_called_again(self.fatal[function])
-        if self.proc is None or self.proc.poll() is not None:
-            self.kill()
-            self.start()
+        self.restart_if_ended()
         deadline = time.monotonic() + min(self.limits.probe_seconds, max(self._budget_left(), 0.1))
         seq = self._next_call(function, args)
         try:
@@ -350,6 +348,13 @@ class Sandbox:
         except OSError as exc:
             self._call_failed(function, exc)
         return self._reply(function, seq[0], deadline)
+
+    def restart_if_ended(self) -> None:
+        """A process to call into: the loaded submission started again if its process has ended
+        (killed after a timeout, or to change the random state); raises SandboxError if it cannot."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.kill()
+            self.start()
 
     def call_planned(self, calls: list[tuple[str, list]]) -> list[ProbeReply | SandboxError]:
         """Answers to ``calls`` (function, args) in one exchange: every request is sent without
@@ -515,7 +520,7 @@ class Sandbox:
             sweep_uid_files(self.uid)
             remove_uid_ipc(self.uid)
         if self._tmp:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+            remove_tree(self._tmp)  # however deep the student made it (autograder/base/trees.py)
             self._tmp = None
 
     def __enter__(self):

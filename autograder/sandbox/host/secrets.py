@@ -15,7 +15,9 @@ Landlock proves the sandbox uid cannot read them (autograder.sandbox.isolation_p
 
 from __future__ import annotations
 
+import functools
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -30,6 +32,11 @@ JAIL_FILES = ("__init__.py", "limits.py", "sandbox/__init__.py", "sandbox/wire.p
               "sandbox/outcomes.py", "sandbox/keeper_protocol.py", "sandbox/jail")
 # Files of the system that no sandbox needs (meaningful when the sandbox runs as root).
 SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/sudoers", "/etc/ssh")
+# System folders the sandbox sees, whose entries that other users cannot read are secret by rule: with
+# namespaces the sandbox is the grader's own uid (root mapped to it, without capabilities), and an owner
+# needs no capability to read a file of mode 0600, so a CI runner's token, /etc/ssl/private or a
+# credential store of a root grader would otherwise be readable (red-team round 3).
+PRIVATE_SYSTEM_FOLDERS = ("/etc",)
 
 
 def _real(path: str | os.PathLike) -> Path | None:
@@ -80,12 +87,48 @@ def _off_the_ways(folder: Path, keep: frozenset[Path], needed: frozenset[Path]) 
     return out
 
 
+def _closed_to_others(st: os.stat_result) -> bool:
+    """An entry another user cannot read: a file without o+r, a folder without o+r or o+x."""
+    if stat.S_ISDIR(st.st_mode):
+        return st.st_mode & 0o005 != 0o005
+    return not st.st_mode & 0o004
+
+
+@functools.cache
+def private_system_entries(folders: tuple[str, ...] = PRIVATE_SYSTEM_FOLDERS) -> tuple[str, ...]:
+    """Every entry of ``folders`` that other users cannot read (a closed folder as a whole, not walked),
+    links not followed. Once per grader process: /etc changes with the machine's set-up, not per
+    submission (a private file made there while a batch runs is covered from the next batch on)."""
+    found: list[str] = []
+    todo = [Path(f) for f in folders]
+    while todo:
+        folder = todo.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            continue  # a folder that vanished; one the grader cannot list, the sandbox cannot either
+        for e in entries:
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                continue  # its target is checked where it lies
+            if _closed_to_others(st):
+                found.append(e.path)
+            elif stat.S_ISDIR(st.st_mode):
+                todo.append(Path(e.path))
+    return tuple(sorted(found))
+
+
 def secret_roots(extra: Iterable[str | os.PathLike] = (), kits: Iterable[str | os.PathLike] = ()) -> list[Path]:
     """The secrets as named: the kit folders and ``extra`` (the batch's outputs, cache and submissions,
     and the course's folder and grading.yaml: GradingConfig.course_secrets)."""
     roots = [KIT_FOLDER, *(Path(k) for k in kits), PROJECT_ROOT]
     roots += [Path(p) for p in extra]
     roots += [Path(p) for p in SECRET_FILES]
+    roots += [Path(p) for p in private_system_entries()]
     return roots
 
 

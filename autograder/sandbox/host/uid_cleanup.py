@@ -4,9 +4,9 @@ folders, System V IPC objects, processes) is found by that uid and removed."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
+from autograder.base.trees import remove_tree
 from autograder.limits import KILL_UID_SECONDS, SCRATCH_SCAN_DEPTH
 from autograder.sandbox.host.isolation import Isolation, sandbox_argv
 
@@ -63,7 +63,7 @@ def sweep_uid_files(uid: int) -> None:
                 if entry.stat(follow_symlinks=False).st_uid != uid:
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
+                    remove_tree(entry.path)  # however deep (autograder/base/trees.py)
                 else:
                     os.unlink(entry.path)
             except OSError:

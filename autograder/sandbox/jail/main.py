@@ -21,6 +21,7 @@ that a call changed nothing the next one could see, one fork answers several cal
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import signal
@@ -156,7 +157,8 @@ def main(argv: list[str]) -> None:
     stubs.install(request.get("stub_modules", []))
     functions = list(request.get("functions", []))
     chunks = request["chunks"]
-    max_bytes = (limits["reply_mb"] << 20) + REPLY_HEADER_BYTES + REPLY_PREFIX_BYTES
+    max_array_bytes = limits["reply_mb"] << 20
+    max_bytes = max_array_bytes + REPLY_HEADER_BYTES + REPLY_PREFIX_BYTES
     seed = request.get("random_seed")
     del request
     # The legacy global stream starts from the grader's seed, not from the OS: a function that
@@ -193,9 +195,9 @@ def main(argv: list[str]) -> None:
     else:
         modules = reuse.module_list([sys.modules] + GUARD.student[-1:], stubs.MODULE_TYPES)
         if modules is not None and reuse.plain_namespace(namespace, workdir, modules, (stubs.DisplayStandIn,)):
-            worker = reuse.CallWorker(namespace, run_probe, lambda: GUARD.full_switches, GUARD.version,
-                                      modules, {id(d) for d in GUARD.dicts}, (stubs.DisplayStandIn,),
-                                      settle=GUARD.settle)
+            call = functools.partial(run_probe, max_array_bytes=max_array_bytes)
+            worker = reuse.CallWorker(namespace, call, lambda: GUARD.full_switches, GUARD.version, modules,
+                                      {id(d) for d in GUARD.dicts}, (stubs.DisplayStandIn,), settle=GUARD.settle)
         else:
             reuse_off = "top-level-state"
     wire.write_frame(rep_fd, {"status": "loaded", "functions": found, "messages": messages[:LOAD_MESSAGES],
@@ -209,7 +211,7 @@ def main(argv: list[str]) -> None:
         if probe.get("op") == "exit":
             os._exit(0)
         if worker is None:
-            serve_probe(namespace, probe, rep_fd, max_bytes, sweep, random_state)
+            serve_probe(namespace, probe, rep_fd, max_bytes, sweep, random_state, max_array_bytes)
             continue
         if worker.pid is None:
             RESERVE.release()  # room for the worker's pipes

@@ -51,6 +51,7 @@ import numpy as np
 
 from autograder.limits import REUSE_ARRAY_BYTES, REUSE_DEPTH, REUSE_ITEMS
 from autograder.sandbox import wire
+from autograder.sandbox.jail.guard import tags_of
 from autograder.sandbox.outcomes import died_reply, limit_reply
 
 # Bound before any submission is loaded: the resets must not call what a submission patched.
@@ -175,6 +176,7 @@ class _Fingerprint:
         # dicts the tamper guard switches at every call are left to it (``skip``).
         self.dicts = [vars(m) for m in modules if id(vars(m)) not in skip]
         self.dicts += [namespace, getattr(os.environ, "_data", {})]
+        self.read_tags = tags_of(version, self.dicts)
         self.values = list(dict.values(namespace))
         self.signals = sorted(signal.valid_signals())
         self.taken = self._take()
@@ -196,7 +198,7 @@ class _Fingerprint:
         return out
 
     def _take(self) -> tuple:
-        tags = [self.version(d) for d in self.dicts]
+        tags = self.read_tags()
         return (tags, self._values(), os.getcwd(), sys.getrecursionlimit(),
                 [signal.getsignal(s) for s in self.signals], _process_state())
 

@@ -13,7 +13,7 @@ from autograder.sandbox.jail import reuse
 from autograder.sandbox.jail.guard import GUARD
 from autograder.sandbox.jail.loading import failing_frame, short_traceback
 from autograder.sandbox.outcomes import died_reply, limit_reply, unreadable_reply
-from autograder.sandbox.values import describe_result, safe_repr, type_name
+from autograder.sandbox.values import ReplyTooLarge, describe_result, safe_repr, type_name
 
 
 def _decode_arg(arg):
@@ -33,7 +33,14 @@ def _plain(value):
     return safe_repr(value)
 
 
-def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
+def run_probe(namespace: dict, request: dict, out_fd: int, max_array_bytes: int | None = None) -> None:
+    """Call the requested function and write its reply frame to ``out_fd``.
+
+    ``max_array_bytes``: grading.yaml's reply_mb. A result whose arrays are over it is answered
+    with the same over-the-limit reply the relay gives when it stops reading, but at once: an 80 MB
+    array is neither copied nor pushed through a pipe that, on a loaded machine, drains slowly
+    enough to run out the call's time instead.
+    """
     name = request["function"]
     seq = request.get("seq")
     fn = namespace.get(name)
@@ -54,7 +61,10 @@ def run_probe(namespace: dict, request: dict, out_fd: int) -> None:
         return
     GUARD.restore()
     try:
-        header, arrays = describe_result(result)
+        header, arrays = describe_result(result, max_array_bytes)
+    except ReplyTooLarge:
+        wire.write_frame(out_fd, {**limit_reply("reply_mb"), "seq": seq})
+        return
     except BaseException as exc:  # noqa: BLE001 - a result that cannot be described is reported as such
         wire.write_frame(out_fd, {**unreadable_reply(short_traceback(exc)), "seq": seq})
         return
@@ -122,7 +132,7 @@ random_getstate, _random_setstate = random.getstate, random.setstate  # bound be
 
 
 def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, sweep: bool,
-                random_state=None) -> None:
+                random_state=None, max_array_bytes: int | None = None) -> None:
     """Fork, run the probe in the grandchild, forward its reply or report how it died.
 
     ``random_state``: ``random``'s state once the submission had loaded, put back in the
@@ -152,7 +162,7 @@ def serve_probe(namespace: dict, request: dict, rep_fd: int, max_bytes: int, swe
             reuse.close_channels()  # the request pipe and the lifeline too
             if random_state is not None:
                 _random_setstate(random_state)
-            run_probe(namespace, request, w)
+            run_probe(namespace, request, w, max_array_bytes)
 
         reuse.end_fork(work)
     os.close(w)
