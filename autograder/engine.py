@@ -33,8 +33,9 @@ from autograder.rubric.call_plan import plan_key, read_plan, write_plan
 from autograder.rubric.reference import reference_functions, solutions_file
 from autograder.rubric.runner import Failed, Partial, Passed, run_check
 from autograder.rubric.told_once import prefer_the_named_mistake, say_each_untrainable_once
-from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
+from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, new_zygote
 from autograder.sandbox.host.grants import sandbox_grants
+from autograder.sandbox.host.hide_watch import WatchedHideList
 from autograder.sandbox.host.uid_cleanup import refresh_world_writable_dirs
 from autograder.sandbox.probes import CallDeferred, LocalStudent, PlanRecorder, SandboxStudent, Student
 from autograder.training.queue import TrainingQueue
@@ -146,6 +147,7 @@ class Grader:
         if self.isolation.drop_uid:  # what a sandbox uid can write to, as it is for this batch
             refresh_world_writable_dirs()
         self.zygote = new_zygote(self.isolation)
+        self.hide_list = WatchedHideList()
         self._plan: list[tuple[str, tuple, bool]] | None = None
 
     def call_plan(self) -> list[tuple[str, tuple, bool]]:
@@ -193,9 +195,10 @@ class Grader:
             self.zygote.prestart()
 
     def close(self) -> None:
-        """End the sandbox starter (a later ``grade`` starts a new one)."""
+        """End the sandbox starter (a later ``grade`` starts a new one) and the hide list's watch."""
         if self.zygote is not None:
             self.zygote.close()
+        self.hide_list.close()
 
     def __enter__(self):
         return self
@@ -248,9 +251,10 @@ class Grader:
         result.kind, result.digest = sub.kind, sub.digest
         result.graded_file, result.graded_because = sub.graded_file, sub.graded_because
         # What to hide, looked at again for each submission: an entry made while the batch runs
-        # (another checkout, a copy of the solutions) is covered from the next submission on.
+        # (another checkout, a copy of the solutions) is covered from the next submission on
+        # (computed again, or kept while nothing it was computed from changed: host.hide_watch).
         sandbox = Sandbox(sub.chunks, sub.files, self.config.functions, self.config.limits,
-                          hide_paths(self.hide_extra, self.course),
+                          self.hide_list.get(self.hide_extra, self.course),
                           self.config.sandbox.stub_modules, self.isolation, self.zygote,
                           self.config.sandbox.preload_modules, self.grants)
         try:

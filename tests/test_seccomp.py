@@ -103,3 +103,44 @@ def test_the_filter_refuses_ipc_in_every_mode(mode):
         assert {out[f"socket_{f}"] for f in ("inet", "inet6", "unix", "netlink")} == {"ok"}
     else:  # the host's network: no socket of any family
         assert {out[f"socket_{f}"] for f in ("inet", "inet6", "unix", "netlink")} == {"EAFNOSUPPORT"}, out
+
+
+@pytest.mark.skipif(platform.machine() not in seccomp.AUDIT_ARCH, reason="no filter on this architecture")
+def test_the_zygote_builds_each_filter_once_and_its_forks_load_that_program(monkeypatch):
+    """The seccomp programs are compiled once, in the zygote before it forks (jail.zygote's
+    _prepare_once); a sandbox forked from it compiles nothing and loads those very bytes, which
+    still refuse what they must (here, any socket without namespaces)."""
+    import os
+    import socket
+
+    from autograder.sandbox.jail import libc
+    from autograder.sandbox.jail import zygote as zygote_side
+
+    compiled = []
+    real = seccomp.compile_filter
+    monkeypatch.setattr(seccomp, "compile_filter", lambda *a, **k: (compiled.append(a), real(*a, **k))[1])
+    seccomp.program.cache_clear()
+    zygote_side._prepare_once()
+    assert len(compiled) == 2  # both modes, once each
+    zygote_side._prepare_once()
+    assert len(compiled) == 2
+    for own_network in (True, False):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # a sandbox's fork: load the filter, then say what it compiled and what it refuses
+            try:
+                seccomp.install(libc.LIBC, own_network)
+                try:
+                    socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
+                    refused = 0
+                except OSError:
+                    refused = 1
+                os.write(w, bytes([len(compiled), refused]))
+            finally:
+                os._exit(0)
+        os.close(w)
+        got = os.read(r, 2)
+        os.close(r)
+        os.waitpid(pid, 0)
+        assert got == bytes([2, 0 if own_network else 1]), (own_network, got)
+    seccomp.program.cache_clear()

@@ -65,7 +65,9 @@ def test_every_sandbox_from_the_zygote_gets_its_own_namespaces(tmp_path):
         finally:
             for sb in sandboxes:
                 sb.close()
-        assert z.spawned == 3
+        # Three keepers started, the second and third ahead of their start (host.ahead), and one more
+        # ahead for a next start that never came.
+        assert (z.spawned, z.taken_ahead, z.ahead is not None) == (4, 2, True)
         grader_ns = os.readlink("/proc/self/ns/user")
         namespaces = [s.split(" pid=")[0] for s in seen]
         assert grader_ns not in namespaces
@@ -82,10 +84,16 @@ def test_a_grader_starts_its_sandboxes_from_one_zygote_and_closing_ends_it(tmp_p
         first = grader.grade(CORRECT)
         second = grader.grade(CORRECT)
         assert first.score == second.score == CONFIG.max_points()
-        assert grader.zygote.spawned == 2
+        assert (grader.zygote.spawned, grader.zygote.taken_ahead) == (3, 1)  # one keeper waiting ahead
         proc = grader.zygote.process
         assert proc is not None and proc.poll() is None
+        waiting = grader.zygote.ahead
+        assert waiting is not None and waiting.proc.poll() is None
+        cgroup = waiting.cgroup
     assert proc.poll() is not None  # closed with the grader: no process left behind
+    assert waiting.proc.poll() is not None and grader.zygote.ahead is None  # nor the keeper ahead
+    if cgroup is not None:
+        assert all(not folder.exists() for _, folder in cgroup.folders)  # nor its cgroup
 
 
 def test_a_keeper_that_cannot_isolate_is_replaced_and_the_student_is_not_blamed(tmp_path, monkeypatch):
@@ -150,7 +158,7 @@ def test_no_exit_status_of_a_submission_takes_the_zygote_out_of_use(tmp_path):
                     assert _identity(sb)
         assert z.broken is None and z.replaced == 0
         assert z.process is first  # the same zygote all along
-        assert z.spawned == 2 * 2 * len(MEANINGFUL_STATUSES)
+        assert z.spawned - (z.ahead is not None) == 2 * 2 * len(MEANINGFUL_STATUSES)  # one keeper each
     finally:
         z.close()
 

@@ -21,8 +21,9 @@ The scratch folders (``/tmp``, ``/var/tmp``, ``/run``, ``/dev/shm``) are not hid
 entry: the jail replaces each by a private tmpfs, whatever it holds now or later (a host's
 sockets, FIFOs, a file created after the batch started), and binds back read-only only the
 needed folders that lie under one (a CI clone under ``/tmp``: ``keep_in_private``).
-The list is computed again for every submission (``autograder.engine``), so an entry created
-elsewhere while a batch runs is covered from the next submission on.
+The list is looked at again for every submission (``autograder.engine``), so an entry created
+elsewhere while a batch runs is covered from the next submission on: computed again, or kept while
+nothing it was computed from changed (host.hide_watch).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.config import PROJECT_ROOT
+from autograder.sandbox.host import secrets
 from autograder.sandbox.host.grants import NEEDED_IN_PROJECT
 from autograder.sandbox.host.secrets import SECRET_FILES, listed_with_real_paths, secret_paths
 
@@ -106,9 +108,14 @@ def hide_paths(extra: Sequence[str | os.PathLike] = (), course: Sequence[str | o
     needed = set(needed_paths())
     private = _private_folders()
     hide: set[Path] = set()
+    watch = secrets.observer  # host.hide_watch, when it keeps the list between submissions
+    if watch is not None:
+        watch.folder(ROOT)
     for entry in ROOT.iterdir():
         if entry.name in SYSTEM_TOP or entry.name == "tmp":
             continue
+        if watch is not None and entry.is_symlink():
+            watch.link(entry)
         real = entry.resolve()
         if real in needed or real in private:
             continue

@@ -46,7 +46,7 @@ from autograder.limits import (
 )
 from autograder.sandbox import outcomes as words
 from autograder.sandbox import wire
-from autograder.sandbox.host import cgroups
+from autograder.sandbox.host import ahead, cgroups
 from autograder.sandbox.host.grants import sandbox_grants
 from autograder.sandbox.host.hiding import keep_in_private
 from autograder.sandbox.host.isolation import (
@@ -59,7 +59,7 @@ from autograder.sandbox.host.isolation import (
 )
 from autograder.sandbox.host.output import OutputDrain, clean_output
 from autograder.sandbox.host.uid_cleanup import kill_uid, remove_uid_ipc, sweep_uid_files
-from autograder.sandbox.host.zygote import KeeperProcess, Zygote, ZygoteUnavailable
+from autograder.sandbox.host.zygote import KeeperProcess, Zygote
 from autograder.sandbox.outcomes import Outcome, SandboxError
 
 # The seed of numpy's legacy global stream when a sandbox starts (see jail.main); no spec or
@@ -150,7 +150,7 @@ class Sandbox:
         # imported); without one, or if it fails, each start execs a new interpreter.
         self.zygote = zygote if self.isolation.namespaces else None
         self.random_seed = RANDOM_SEED
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen | KeeperProcess | None = None
         self.drains: list[OutputDrain] = []
         self.started_at = time.monotonic()
         self.starts = 0
@@ -188,7 +188,11 @@ class Sandbox:
             t0 = time.monotonic()
             header = self._read_load_header(self._load_request(workdir, nonce), t0)
             if header is not None:
-                return self._accept_load(header, nonce, t0)
+                load = self._accept_load(header, nonce, t0)
+                if isinstance(proc, KeeperProcess) and self.zygote is not None:
+                    # The next start's first steps, while this submission is graded (host.ahead).
+                    ahead.prepare_next(self.zygote, self._keeper_key(sandbox_env(workdir, workdir), "/"))
+                return load
 
     def _workdir(self) -> str:
         """The sandbox's working folder: a private temporary folder of the fallback levels (owned
@@ -201,6 +205,16 @@ class Sandbox:
 
     def _spawn(self, workdir: str) -> subprocess.Popen | KeeperProcess:
         """The process, forked from the zygote or exec'd, in its cgroup; its three pipes kept here."""
+        env, cwd = sandbox_env(workdir, workdir), workdir if self._tmp else "/"
+        self.proc = None
+        if self.zygote is not None:
+            # A keeper started ahead, while the previous submission was graded (host.ahead), or one now.
+            key = self._keeper_key(env, cwd)
+            prepared = ahead.take(self.zygote, key) or ahead.start_keeper(self.zygote, key)
+            if prepared is not None:
+                self.cgroup, self.proc = prepared.cgroup, prepared.proc
+                self.req_fd, self.rep_fd, self.life_fd = prepared.req_fd, prepared.rep_fd, prepared.life_fd
+                return prepared.proc
         self.cgroup = cgroups.create(self.limits.processes, self._memory_cap())
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
@@ -208,19 +222,14 @@ class Sandbox:
         # by SIGKILL), the child reads end-of-file and ends the sandbox. setpriv's
         # --pdeathsig alone does not survive unshare's switch to a new user namespace.
         life_r, life_w = os.pipe()
-        env, cwd = sandbox_env(workdir, workdir), workdir if self._tmp else "/"
         try:
-            self.proc = None
-            if self.zygote is not None:
-                self.proc = self._fork_from_zygote(env, cwd, req_r, rep_w, life_r)
-            if self.proc is None:
-                argv = sandbox_argv(self.isolation, ["-I", "-B", "-u"], module="autograder.sandbox.jail")
-                cmd = wrap([*argv, str(req_r), str(rep_w), str(life_r)], self.isolation, self.uid, pdeathsig=True)
-                self.proc = subprocess.Popen(
-                    cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w, life_r), env=env, cwd=cwd,
-                    start_new_session=True,
-                )
+            argv = sandbox_argv(self.isolation, ["-I", "-B", "-u"], module="autograder.sandbox.jail")
+            cmd = wrap([*argv, str(req_r), str(rep_w), str(life_r)], self.isolation, self.uid, pdeathsig=True)
+            self.proc = subprocess.Popen(
+                cgroups.wrap_command(cmd, self.cgroup), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, pass_fds=(req_r, rep_w, life_r), env=env, cwd=cwd,
+                start_new_session=True,
+            )
         except OSError:
             for fd in (req_w, rep_r, life_w):
                 os.close(fd)
@@ -232,6 +241,10 @@ class Sandbox:
             os.close(life_r)
         self.req_fd, self.rep_fd, self.life_fd = req_w, rep_r, life_w
         return self.proc
+
+    def _keeper_key(self, env: dict[str, str], cwd: str) -> ahead.Key:
+        return ahead.Key(self.limits.processes, self._memory_cap(), tuple(sorted(env.items())), cwd,
+                         tuple(self.preload))
 
     def _drain_output(self, proc: subprocess.Popen | KeeperProcess) -> None:
         """Read the process's printed output from now on, up to output_kb."""
@@ -309,24 +322,6 @@ class Sandbox:
             error = ended.errno if ended is not None and ended.outcome is Outcome.LIMIT_EXCEEDED else None
             raise words.cannot_fork_after_load(error, self.limits.processes)
         return self.load
-
-    def _fork_from_zygote(self, env, cwd, req_r, rep_w, life_r):
-        """A ``KeeperProcess`` from the zygote, or None (the zygote is unusable: exec instead)."""
-        zygote = self.zygote
-        if zygote is None:
-            return None
-        out_r, out_w = os.pipe()
-        try:
-            proc = zygote.spawn(env=env, cwd=cwd, cgroup_procs=self.cgroup.procs_files if self.cgroup else [],
-                                     namespaces=True, req_fd=req_r, rep_fd=rep_w, life_fd=life_r, out_fd=out_w,
-                                     preload=self.preload)
-        except ZygoteUnavailable:
-            os.close(out_r)
-            return None
-        finally:
-            os.close(out_w)
-        proc.stdout = os.fdopen(out_r, "rb")
-        return proc
 
     def use_random_seed(self, seed: int) -> None:
         """Calls from now on run in a process whose global random stream starts from ``seed`` (the

@@ -20,6 +20,7 @@ import os
 import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from autograder.config import PROJECT_ROOT
 
@@ -46,11 +47,26 @@ def _real(path: str | os.PathLike) -> Path | None:
         return None
 
 
+class ListingObserver(Protocol):
+    """Told of every folder about to be listed and every link met while a hide list is computed
+    (host.hide_watch watches them, to keep the list while none of them changes)."""
+
+    def folder(self, path: Path) -> None: ...
+
+    def link(self, path: Path) -> None: ...
+
+
+observer: ListingObserver | None = None  # set only while host.hide_watch computes a list
+
+
 def listed_with_real_paths(folder: Path) -> list[tuple[Path, Path | None, bool]]:
     """(entry, its real path or None, whether it is a folder and no link) for each entry of
     ``folder``. The real path of an entry that is no link is its resolved folder's joined with
     its name, exactly what resolving it gives: only links are resolved one by one (resolving
     each entry was most of a sandbox's start in the grader). Raises OSError like iterdir."""
+    watch = observer
+    if watch is not None:
+        watch.folder(folder)  # before the listing: a change after it is seen
     with os.scandir(folder) as it:
         entries = list(it)
     base = _real(folder)
@@ -62,6 +78,8 @@ def listed_with_real_paths(folder: Path) -> list[tuple[Path, Path | None, bool]]
             plain_dir = not link and e.is_dir(follow_symlinks=False)
         except OSError:
             link, plain_dir = True, False  # cannot tell: resolved as a link would be
+        if link and watch is not None:
+            watch.link(entry)
         real = base / e.name if base is not None and not link else _real(entry)
         out.append((entry, real, plain_dir))
     return out

@@ -125,6 +125,10 @@ class Zygote:
         self.spawned = 0
         self.replaced = 0  # zygotes started again after one died or could not isolate
         self._failed_in_a_row = 0
+        # The next sandbox's keeper, started while the current submission is graded (host.ahead);
+        # spawned counts it, taken_ahead counts those a start adopted.
+        self.ahead = None
+        self.taken_ahead = 0
 
     @property
     def process(self) -> subprocess.Popen | None:
@@ -145,8 +149,7 @@ class Zygote:
         self._stop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         prefix = ["setpriv", "--pdeathsig", "KILL"] if self.pdeathsig and shutil.which("setpriv") else []
-        cmd = [*prefix, sys.executable, "-I", "-B", "-u", "-m", "autograder.sandbox.jail", "--zygote",
-               str(theirs.fileno())]
+        cmd = [*prefix, *self.command(theirs.fileno())]
         try:
             self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), env=self.env,
@@ -157,6 +160,11 @@ class Zygote:
         finally:
             theirs.close()
         self._sock, self._pid = ours, os.getpid()
+
+    def command(self, ctrl_fd: int) -> list[str]:
+        """The zygote's command line on control socket ``ctrl_fd`` (bench/start_steps.py runs an
+        instrumented one that times the jail's steps)."""
+        return [sys.executable, "-I", "-B", "-u", "-m", "autograder.sandbox.jail", "--zygote", str(ctrl_fd)]
 
     def spawn(self, *, env: dict[str, str], cwd: str, cgroup_procs: list[str], namespaces: bool,
               req_fd: int, rep_fd: int, life_fd: int, out_fd: int, timeout: float = 30.0,
@@ -208,6 +216,7 @@ class Zygote:
     def could_not_isolate(self) -> None:
         """A keeper could not isolate its sandbox: replace this zygote; after ``GIVE_UP_AFTER``
         fresh zygotes in a row failed the same way, the machine cannot do it: stop using zygotes."""
+        self._discard_ahead()
         with self._lock:
             self._failed_in_a_row += 1
             if self._failed_in_a_row >= self.GIVE_UP_AFTER:
@@ -232,7 +241,13 @@ class Zygote:
                 pass
             self._proc = None
 
+    def _discard_ahead(self) -> None:
+        held, self.ahead = self.ahead, None
+        if held is not None:
+            held.discard()
+
     def close(self) -> None:
+        self._discard_ahead()
         with self._lock:
             if self._pid == os.getpid():
                 self._stop()

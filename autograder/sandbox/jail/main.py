@@ -51,6 +51,9 @@ from autograder.sandbox.jail.serve import (
 )
 from autograder.sandbox.values import describe_signature
 
+# Python 3.12+'s warning at a fork of a process with threads (see ``main``).
+FORK_WARNING = r".*use of fork\(\) may lead to deadlocks"
+
 
 def _write_files(workdir: str, files: dict) -> list[str]:
     notes = []
@@ -126,7 +129,7 @@ def main(argv: list[str]) -> None:
     life_fd = int(argv[3]) if len(argv) > 3 else None
     # Python 3.12+ warns at every fork of a process with threads (the lifeline's): on the sandbox's
     # stderr, that is the student's output, naming this file's path on the grading machine.
-    warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message=FORK_WARNING, category=DeprecationWarning)
     # pid 1 of a pid namespace with default handlers cannot be signalled from inside it;
     # Python's SIGINT handler would otherwise let any process of the sandbox stop it.
     signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import platform
 import struct
 
@@ -145,6 +146,27 @@ def compile_filter(arch: str, families: tuple[int, ...],
     return prog
 
 
+class _FProg(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+@functools.lru_cache(maxsize=4)
+def program(arch: str, own_network: bool) -> tuple[int, bytes]:
+    """The filter for ``arch`` as the kernel takes it: (instructions, packed bytes). Built once per
+    process and kept: the zygote builds both forms before it forks (``prepare``), so a sandbox
+    only hands the kernel a program its zygote compiled (the same bytes every time)."""
+    prog = compile_filter(arch, FAMILIES_IN_NAMESPACE if own_network else (), no_user_namespaces=not own_network)
+    return len(prog), b"".join(struct.pack("<HBBI", *ins) for ins in prog)
+
+
+def prepare() -> None:
+    """Build the programs of both modes now (the zygote, once, before any fork)."""
+    arch = platform.machine()
+    if arch in AUDIT_ARCH:
+        for own_network in (True, False):
+            program(arch, own_network)
+
+
 def install(libc, own_network: bool) -> str | None:
     """Install the filter in this process; None on success, or why there is none for this machine.
 
@@ -154,14 +176,9 @@ def install(libc, own_network: bool) -> str | None:
     arch = platform.machine()
     if arch not in AUDIT_ARCH:
         return f"no seccomp filter on {arch}"
-    prog = compile_filter(arch, FAMILIES_IN_NAMESPACE if own_network else (), no_user_namespaces=not own_network)
-    raw = b"".join(struct.pack("<HBBI", *ins) for ins in prog)
+    count, raw = program(arch, own_network)
     buf = ctypes.create_string_buffer(raw, len(raw))
-
-    class FProg(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-    fprog = FProg(len(prog), ctypes.cast(buf, ctypes.c_void_p))
+    fprog = _FProg(count, ctypes.cast(buf, ctypes.c_void_p))
     require(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
     require(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "installing the seccomp filter")
     return None

@@ -33,6 +33,7 @@ def serve(ctrl_fd: int, child_main) -> None:
     """
     sock = socket.socket(fileno=ctrl_fd)
     preloaded: set[str] = set()
+    _prepare_once()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers report to the grader; the kernel reaps them
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
     while True:
@@ -64,6 +65,20 @@ def serve(ctrl_fd: int, child_main) -> None:
             sock.send(json.dumps({"pid": pid}).encode())
         except OSError:
             os._exit(0)
+
+
+def _prepare_once() -> None:
+    """What every sandbox would otherwise build again after its fork, built once here and inherited:
+    the seccomp programs (jail.seccomp.program: the same bytes for every sandbox) and the pattern of
+    the warning filter jail.main sets. Nothing here depends on a submission or confines anything:
+    each sandbox still loads the filter into the kernel itself."""
+    import warnings
+
+    from autograder.sandbox.jail import main, seccomp
+
+    seccomp.prepare()
+    with warnings.catch_warnings():  # only the pattern's compiled form stays (re's cache), not the filter
+        warnings.filterwarnings("ignore", message=main.FORK_WARNING, category=DeprecationWarning)
 
 
 def _preload(names, done: set[str]) -> None:
