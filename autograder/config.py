@@ -8,6 +8,7 @@ submission is graded.
 from __future__ import annotations
 
 import functools
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -85,10 +86,6 @@ class Limits(_Strict):
                                              "(a correct one: at most 5 of 1-4 s).")
     trainings_per_submission: int = Field(gt=0, description="Trainings one submission may start (cached ones "
                                           "are free).")
-    # Platform packages.
-    notebook_cell_seconds: int = Field(default=900, gt=0, description="Unused since nbgrader records the engine's "
-                                       "grades without running the notebook (`initgrade build nbgrader`); kept so "
-                                       "grading.yaml files that set it stay valid.")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -286,6 +283,29 @@ def kit_config() -> GradingConfig:
     return load_config(DEFAULT_CONFIG)
 
 
+class RetiredSetting(UserWarning):
+    """A key of an older grading.yaml the kit no longer uses: read, dropped, and said (on stderr)."""
+
+
+# Keys of older grading.yaml files that no longer do anything, with why: a file that sets one still
+# loads, and its instructor is told to remove the line.
+RETIRED_LIMITS = {
+    "notebook_cell_seconds": "nbgrader records the engine's grades without running the notebook's cells "
+                             "(`initgrade build nbgrader`), so no cell has a time limit to set",
+}
+
+
+def _drop_retired(raw: dict, path: Path) -> None:
+    limits = raw.get("limits")
+    if not isinstance(limits, dict):
+        return
+    for key, why in RETIRED_LIMITS.items():
+        if key in limits:
+            del limits[key]
+            warnings.warn(f"{path}: limits.{key} is no longer used ({why}); remove that line", RetiredSetting,
+                          stacklevel=3)
+
+
 def _read_config(path: Path) -> GradingConfig:
     try:
         raw = _parse_yaml(path.read_text(encoding="utf-8"))
@@ -295,6 +315,7 @@ def _read_config(path: Path) -> GradingConfig:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
+    _drop_retired(raw, path)
     try:
         config = GradingConfig.model_validate(raw)
     except ValidationError as exc:

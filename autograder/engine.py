@@ -16,6 +16,7 @@ autograder.base.results'.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ from autograder.rubric import check_title, collect_checks
 from autograder.rubric.call_plan import plan_key, read_plan, write_plan
 from autograder.rubric.reference import reference_functions, solutions_file
 from autograder.rubric.runner import Failed, Partial, Passed, run_check
+from autograder.rubric.told_once import prefer_the_named_mistake, say_each_untrainable_once
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, new_zygote
 from autograder.sandbox.host.grants import sandbox_grants
 from autograder.sandbox.host.hide_watch import WatchedHideList
@@ -43,10 +45,12 @@ from autograder.training.trainer import Trainer
 
 def _say_each_cause_once(checks: list[CheckResult]) -> None:
     """A call error that fails several checks (the same TypeError from every call of a
-    function) is told in full by the first; the others point to it."""
+    function, whatever the call's sizes) is told in full by the first; the others point to it."""
     first: dict[str, str] = {}
     for c in checks:
-        cause = c.cause
+        # The same error of the same function with other numbers in it (the sizes of another call:
+        # "Cannot interpret '5'" and "'2'", two shapes too large to allocate) is the same cause.
+        cause = re.sub(r"\d+", "#", c.cause)
         if not cause:
             continue
         if cause in first:  # one message per cause: the later checks point to it
@@ -203,8 +207,14 @@ class Grader:
         self.close()
 
     def _zero_checks(self, message: str) -> list[CheckResult]:
-        return [CheckResult(q, c, check_title(q, c), 0.0, float(self.config.questions[q].checks[c]), False, message)
-                for (q, c) in self.checks]
+        """Every check at zero for one cause, told in full by the first check; the others point to it
+        (a student reads the cause once, not once per check)."""
+        checks = [CheckResult(q, c, check_title(q, c), 0.0, float(self.config.questions[q].checks[c]), False,
+                              message) for (q, c) in self.checks]
+        for later in checks[1:]:
+            later.message = (f"Not run: nothing could be graded, for the reason given under \"{checks[0].name}\"; "
+                             "fix that first.")
+        return checks
 
     def grade(self, path: Path, submission: Submission | None = None, *, queue: TrainingQueue | None = None,
               resume: Carried | None = None) -> SubmissionResult:
@@ -281,6 +291,8 @@ class Grader:
             result.load_note = context.load_note()
             result.load_errors_folded = list(context.errors) if context.errors_folded else []
             _prefer_the_default(result.checks)
+            prefer_the_named_mistake(result.checks, self.config.notebook)
+            say_each_untrainable_once(result.checks)
             _say_each_diagnosis_once(result.checks)
             result.evidence = gather_evidence(self.config, self.reference, self.trainer, student, result.checks,
                                               trainer.runs)
@@ -339,7 +351,7 @@ class Grader:
 
     def run_check(self, question: str, check: str, student: Student,
                   trainer: SubmissionTrainer | None = None) -> CheckResult:
-        """Run one hidden test with its fixtures (autograder.rubric.runner) and score it (partial
+        """Run one check of the rubric with its fixtures (autograder.rubric.runner) and score it (partial
         credit capped by grading.yaml); any failure, even a bug in the check, is a result, never
         an exception (but TrainingDeferred: the check runs again once its training is done).
 

@@ -187,6 +187,9 @@ WIRE_PROBLEM_CHARS = 120
 #: Characters of why a returned value could not be described (the student's exception, from the
 #: jail's ``unreadable`` reply): its type and first line.
 UNREADABLE_MESSAGE_CHARS = 200
+#: Characters of a line of the student's own code quoted in a message (a `print` where the `return`
+#: should be): enough to recognise the line.
+QUOTED_LINE_CHARS = 200
 #: The cgroup's memory cap beyond limits.memory_mb: the four private scratch folders (/tmp,
 #: /var/tmp, /run, /dev/shm, each a tmpfs of limits.tmp_mb whose pages count as the group's
 #: memory) and this many MiB for the kernel's own pages of the group.

@@ -247,6 +247,14 @@ def _check_structure(name: str, call: str, result, expected: dict, layers_dims: 
                 f"{key} should hold floats, found dtype {got.dtype}. "
                 "Do not pass dtype=int to np.zeros, and do not convert the draws to integers.",
             )
+        if got.dtype != np.float64:
+            raise _fail(
+                name,
+                call,
+                f"{key} has dtype {got.dtype}; expected float64, the dtype np.random.randn and np.zeros give. "
+                f"Likely mistake: a conversion to {got.dtype} (.astype(np.{got.dtype}), np.{got.dtype}(...) or "
+                f"dtype=np.{got.dtype}): remove it.",
+            )
         if got.shape != want.shape:
             message = f"{key} should have shape {want.shape}, found {got.shape}."
             if got.shape == want.shape[::-1]:

@@ -5,9 +5,11 @@
 
 * **names the real mistake**: every question that lost points has a diagnosis or a failed check whose
   message says what was found (not only "check failed");
-* **in the student's terms**: no internal name of the kit, no path of the grading machine, no Python
-  type name (``builtins.NoneType``), no code-cell count ("cell 4" of a notebook whose cells Jupyter
-  numbers otherwise: places are ``cell [n]`` or ``cell n (the cell starting ...)``);
+* **in the student's terms**: no diagnosis code (``weights-offset``: codes are for instructors and
+  scripts, in results.json's extra_data and the page's ``data-code``), no internal name of the kit,
+  no path of the grading machine, no Python type name (``builtins.NoneType``), no code-cell count
+  ("cell 4" of a notebook whose cells Jupyter numbers otherwise: places are ``cell [n]`` or
+  ``cell n (the cell starting ...)``);
 * **no false claim**: no "only the seeding is off" beside another mistake of the same question, no
   advice about lists for a value that is not a list, no diagnosis for a full score, no "While loading
   your code" box for a notebook whose left-out statements no call needed, no isolation level;
@@ -21,6 +23,8 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+
+from autograder.diagnose.findings import CODES
 
 # Names of the kit's internals and traces of the grading machine a student must never see.
 LEAKS = re.compile(r"_Quiet|DisplayStandIn|DisplayModule|autograder|site-packages|dist-packages|"
@@ -46,6 +50,10 @@ def problems(out: Path, sid: str) -> list[str]:
             found.append(f"{name} shows {hit.group(0)!r}")
         if re.search(r"\bcell \d+,", text) and data["extra_data"].get("kind") == "notebook":
             found.append(f"{name} names a cell by its count among code cells")
+        shown = re.sub(r"<[^>]*>", " ", text) if name == "feedback.html" else text  # attributes are for scripts
+        code = next((c for c in CODES if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", shown)), None)
+        if code is not None:
+            found.append(f"{name} shows the diagnosis code {code!r}: students read its title")
         if GLUED.search(text):
             found.append(f"{name} glues a sentence to a parenthesis: {GLUED.search(text).group(0)!r}")
     if re.search(r"isolation|Sandbox:", data["output"], re.I):

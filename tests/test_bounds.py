@@ -95,7 +95,7 @@ def test_a_grading_yaml_without_the_newer_limits_loads_with_their_defaults(tmp_p
 
     raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
     optional = [name for name, f in Limits.model_fields.items() if not f.is_required()]
-    assert {"archive_members", "folder_entries", "notebook_cell_seconds"} <= set(optional)
+    assert {"archive_members", "folder_entries"} <= set(optional)
     for name in optional:
         del raw["limits"][name]
     path = tmp_path / "grading.yaml"
@@ -103,6 +103,26 @@ def test_a_grading_yaml_without_the_newer_limits_loads_with_their_defaults(tmp_p
     loaded = load_config(path)
     # The defaults are the values the kit ships: an older grading.yaml grades as the new one does.
     assert {n: getattr(loaded.limits, n) for n in optional} == {n: getattr(CONFIG.limits, n) for n in optional}
+
+
+def test_a_grading_yaml_with_a_retired_limit_loads_and_says_to_remove_it(tmp_path):
+    """notebook_cell_seconds timed nbgrader's cells, which nbgrader no longer runs: an older file that
+    sets it grades as before, and its instructor reads which line to remove and why."""
+    from autograder.config import RETIRED_LIMITS, RetiredSetting
+
+    raw = yaml.safe_load((PROJECT_ROOT / "grading.yaml").read_text())
+    assert not set(RETIRED_LIMITS) & set(raw["limits"]), "the kit's own grading.yaml sets no retired key"
+    raw["limits"]["notebook_cell_seconds"] = 900
+    path = tmp_path / "grading.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.warns(RetiredSetting, match=r"limits\.notebook_cell_seconds is no longer used .*remove that line"):
+        loaded = load_config(path)
+    assert loaded.limits == CONFIG.limits
+    assert not hasattr(loaded.limits, "notebook_cell_seconds")
+    raw["limits"]["notebook_cell_secs"] = 900  # a typo is still refused, naming the key
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.warns(RetiredSetting), pytest.raises(ConfigError, match="notebook_cell_secs"):
+        load_config(path)
 
 
 def test_check_limits_prints_each_limit_with_its_value_and_description(tmp_path):

@@ -1,5 +1,5 @@
-"""What grading one submission produces, as typed records: its checks, the grader's work, the
-pictures' evidence and the submission's result.
+"""What grading one submission produces, as typed records: its checks and the diagnoses behind
+them, the grader's work, the pictures' evidence and the submission's result.
 
 The ground floor: the engine fills these records; reports, JUnit, feedback pages, the class
 summary, merge and the semester read them (never by duck typing). A status is one of
@@ -10,15 +10,47 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from autograder import __version__
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from autograder.diagnose.findings import Diagnosis
-    from autograder.training.submission_trainer import Carried
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One explanation of a failed check.
+
+    code -- stable id (a key of autograder.diagnose.findings.CODES), for instructors and scripts: a student
+            reads the title
+    title -- short, for a class summary
+    message -- for the student: what was found, with numbers, the likely mistake,
+               and what to change
+    notebook_section -- one of autograder.diagnose.findings.SECTIONS
+    confidence -- "high" (exact evidence) or "medium" (statistical or partial)
+    partial_credit_eligible -- True only for the right distribution drawn with the
+               wrong seeding or order
+    """
+
+    code: str
+    title: str
+    message: str
+    notebook_section: str
+    confidence: str
+    partial_credit_eligible: bool = False
+
+
+class Resumable(Protocol):
+    """What a submission waiting on queued trainings carries to its second pass: the answers its calls
+    gave (the engine fills them in) and the gradient steps already trained for it. The training room's
+    Carried is the one kind; the ground floor names only what the engine reads and writes of it."""
+
+    memo: dict
+    held_bytes: int
+    hung: dict
+    fatal: dict
+    iterations: int
 
 
 @dataclass
@@ -163,7 +195,7 @@ class SubmissionResult:
     work: Work | None = None
     # Set when a check's training was queued (autograder.training.queue): the result is not
     # final; grade the submission again with ``resume=`` this once the queue is trained.
-    waiting: Carried | None = None
+    waiting: Resumable | None = None
 
     @property
     def score(self) -> float:

@@ -11,7 +11,7 @@ Detection and wording are apart: the detectors return :class:`Finding` objects (
 code, the question, the numbers found), and :mod:`~autograder.diagnose.wording` writes
 the sentences a student reads for each.
 
-- ``findings``: the codes, their titles and notebook sections; Finding and Diagnosis
+- ``findings``: the codes, their titles and notebook sections; Finding (Diagnosis, the record: base.results)
 - ``returned``: a returned dict as float64 arrays, layer shapes, the tolerance comparison
 - ``detect_structure``: keys (loop from 0, loop stopping early, key numbers off their layer such as
   ``'b' + str(l + 1)``, names), shapes (and the index a wrong size comes from: ``layers_dims[1]``

@@ -44,6 +44,11 @@ def keys(question: str, layers_dims: Sequence[int], returned: Mapping[str, np.nd
         return Finding("loop-stops-early", question, "stops-early", {
             "missing": sorted(missing), "layers_dims": list(layers_dims), "layers": L,
             "last_drawn": missing_layers[0] - 1}), False
+    if L and not surplus and missing == {f"b{l}" for l in range(1, L + 1)} \
+            and all(tuple(returned[f"W{l}"].shape) == (dims[l], 1) for l in range(1, L + 1)):
+        # the bias line copied from the weight line kept its key: each b_l overwrote W_l
+        return Finding("wrong-keys", question, "bias-in-weight-key", {
+            "missing": sorted(missing), "first_shape": (dims[1], 1), "layers": L}), True
     lower = {k.lower() for k in surplus}
     return Finding("wrong-keys", question, "wrong-keys", {
         "empty": not have, "missing": sorted(missing), "surplus": sorted(surplus), "layers": L,

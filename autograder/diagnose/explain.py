@@ -34,6 +34,7 @@ import inspect
 import re
 from dataclasses import dataclass, field
 
+from autograder.diagnose import no_return
 from autograder.limits import MODULE_NAME_CHARS, UNAVAILABLE_IMPORTS_SHOWN
 
 # ------------------------------------------------------------------ paths and internal names
@@ -266,6 +267,15 @@ class LoadContext:
         """`` (cell [9] (the cell starting ...), line 1)``: where to look for ``function``, or ''."""
         at = self.definition(function)
         return f" ({self.place(at[0], at[1])})" if at else ""
+
+    def why_none(self, function: str) -> str:
+        """What ``function``'s source says about its returning None (a `print` for the `return`, no
+        `return`), with its place, or '' (autograder.diagnose.no_return)."""
+        at = self.definition(function)
+        if at is None:
+            return ""
+        origin, first, lines = at
+        return no_return.why_none(lines, lambda n: self.place(origin, first + n - 1))
 
     def hung_hint(self, function: str) -> str:
         """Where a function that never returned is, and the loop that may not end."""
@@ -569,8 +579,9 @@ def kind_of(type_name: str) -> str:
     return _KINDS.get(short, f"a {short}")
 
 
-def not_a_dict(call: str, type_name: str, value_repr: str, where: str = "") -> str:
-    """``where``: the function's place (LoadContext.where_defined), or ''."""
+def not_a_dict(call: str, type_name: str, value_repr: str, where: str = "", why_none: str = "") -> str:
+    """``where``: the function's place (LoadContext.where_defined), or ''; ``why_none``: for a None, what the
+    function's source says about it (autograder.diagnose.no_return), or ''."""
     kind = kind_of(type_name)
     if kind == "a tuple":
         return (f"{call} returned a tuple, not the dictionary of parameters{where}: `return parameters, L` (values "
@@ -579,8 +590,10 @@ def not_a_dict(call: str, type_name: str, value_repr: str, where: str = "") -> s
         return (f"{call} returned a list, not the dictionary of parameters{where}: the model looks each array up by "
                 "its key ('W1', 'b1', ...), so return the dictionary itself, `return parameters`, not a list of its "
                 "values.")
+    if kind == "`None`" and why_none:
+        return f"{call} returned `None`, not the dictionary of parameters: {why_none}"
     if kind == "`None`":
-        return (f"{call} returned `None`, not the dictionary of parameters: a function without a `return` "
+        return (f"{call} returned `None`, not the dictionary of parameters{where}: a function without a `return` "
                 "statement (or with a bare `return`, or `return None`) gives None. End it with "
                 "`return parameters`, after the loop that fills the dictionary.")
     if kind in ("an `int`", "a `float`", "a `bool`"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from autograder.base.results import Diagnosis  # the record, on the ground floor: every reader imports it
+
 # The questions this package has expectations for (the factor each draws with); grading.yaml
 # names their functions.
 QUESTIONS = ("zeros", "random", "he", "deep")
@@ -88,28 +90,6 @@ def section_for(code: str, question: str) -> str:
     if code in _ZEROS_CODES:
         return "zeros-symmetry"
     return _QUESTION_SECTION.get(question, "random-scale")
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """One explanation of a failed check.
-
-    code -- stable id (a key of :data:`CODES`)
-    title -- short, for a class summary
-    message -- for the student: what was found, with numbers, the likely mistake,
-               and what to change
-    notebook_section -- one of :data:`SECTIONS`
-    confidence -- "high" (exact evidence) or "medium" (statistical or partial)
-    partial_credit_eligible -- True only for the right distribution drawn with the
-               wrong seeding or order
-    """
-
-    code: str
-    title: str
-    message: str
-    notebook_section: str
-    confidence: str
-    partial_credit_eligible: bool = False
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,13 @@ def _wrong_keys(f: dict, question: str, words: _Words) -> str:
     return msg
 
 
+def _bias_in_weight_key(f: dict, question: str, words: _Words) -> str:
+    return (f"Your dictionary has no {key_list(f['missing'])}, and W1 has shape {shape_text(f['first_shape'])}, "
+            "the shape of b1: the line that makes the biases stores them under the weights' key "
+            "(`parameters['W' + str(l)] = np.zeros(...)`), so each bias overwrites the weights drawn just before "
+            "it. Name the bias key with a b: `parameters['b' + str(l)] = np.zeros((layers_dims[l], 1))`.")
+
+
 _OFF_WORDS = {1: "one too high", -1: "one too low"}
 
 
@@ -438,7 +445,9 @@ def _power_nan(f: dict, question: str, words: _Words) -> str:
 def _scale_exact(f: dict, question: str, words: _Words) -> str:
     found, expected = f["found"], f["expected"]
     msg = f"{_DRAWS_FOUND[f['draws']]} Per layer: {_factor_table(f['layers'], found, expected)}. "
-    if f["label"] is not None:
+    if f["label"] is not None and f["code"] == "wrong-scale-1":
+        msg += f"{words.why(f['code'])} "  # every factor 1: there is no expression to quote
+    elif f["label"] is not None:
         msg += f"These factors are exactly `{f['label']}`. {words.why(f['code'])} "
         if f["also"]:
             msg += "(For these layer sizes they also equal " + ", ".join(f"`{a}`" for a in f["also"]) + ".) "
@@ -568,6 +577,7 @@ _WRITERS: dict[str, Callable[[dict, str, _Words], str]] = {
     "starts-at-zero": _starts_at_zero,
     "stops-early": _stops_early,
     "wrong-keys": _wrong_keys,
+    "bias-in-weight-key": _bias_in_weight_key,
     "key-offset": _key_offset,
     "star-args": _star_args,
     "index-typo": _index_typo,

@@ -212,6 +212,12 @@ def _question_title(config, q: str) -> tuple[str, str]:
     return (question.title, question.function) if question else (q, "")
 
 
+def question_words(config, q: str) -> str:
+    """A question as its student knows it: the function they wrote (grading.yaml), not the question's key."""
+    question = config.questions.get(q)
+    return question.function if question else q
+
+
 _KIND_WORDS = {"notebook": "Notebook", "module": "Python file", "package": "Folder"}
 
 
@@ -248,8 +254,9 @@ def render_html(result: SubmissionResult, config: GradingConfig, figs: list[Figu
             "diagnoses": [_diagnosis_context(d, dchecks, config.notebook) for d, dchecks in unique_diagnoses(checks)],
             "figures": [{"name": f.name, "svg": trusted_svg(f.svg), "text": f.text} for f in figs if f.question == q],
         })
-    fixes = [{"question": checks[0].question, "anchor": f"q-{checks[0].question}", "title": d.title,
-              "section": section_heading(d.notebook_section)} for d, checks in unique_diagnoses(result.checks)]
+    fixes = [{"where": question_words(config, checks[0].question), "anchor": f"q-{checks[0].question}",
+              "title": d.title, "section": section_heading(d.notebook_section)}
+             for d, checks in unique_diagnoses(result.checks)]
     return render("feedback.html.j2", sid=result.id, name=result.name, title=config.title,
                   graded_file=result.graded_file, graded_because=result.graded_because,
                   score=result.score, max_score=result.max_score, questions=questions, error=result.error,
@@ -280,7 +287,7 @@ def render_markdown(result: SubmissionResult, config: GradingConfig, figs: list[
             "diagnoses": [_diagnosis_context(d, dchecks, config.notebook) for d, dchecks in unique_diagnoses(checks)],
             "figures": [{"name": f.name, "title": f.title, "text": f.text} for f in figs if f.question == q],
         })
-    fixes = [{"question": checks[0].question, "title": d.title, "code": d.code,
+    fixes = [{"where": question_words(config, checks[0].question), "title": d.title,
               "section": section_heading(d.notebook_section)} for d, checks in unique_diagnoses(result.checks)]
     page = render("feedback.md.j2", sid=result.id, name=result.name, score=result.score,
                   graded_file=result.graded_file, graded_because=result.graded_because,

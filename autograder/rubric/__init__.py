@@ -39,7 +39,7 @@ def collect_checks(config: GradingConfig) -> dict[tuple[str, str], Callable[...,
             if check in tests:
                 found[(question, check)] = tests[check]
     if problems:
-        raise ConfigError("grading.yaml and the hidden tests disagree:\n  " + "\n  ".join(problems))
+        raise ConfigError("grading.yaml and the rubric's checks disagree:\n  " + "\n  ".join(problems))
     return found
 
 

@@ -190,7 +190,13 @@ def assert_structure(r, dims) -> None:
 
 
 def assert_types(r) -> None:
-    """Every value a plain numpy.ndarray of a float dtype, with no NaN or infinity."""
+    """Every value a plain numpy.ndarray of a float dtype, with no NaN or infinity; then float64.
+
+    float64 is what the assignment's np.random.randn and np.zeros give. Another float dtype
+    (float32 from ``.astype(np.float32)``) keeps values the other checks may still accept: it is
+    told as its own mistake, through PartialCredit, so grading.yaml's ``partial_credit`` for
+    ``types`` says how much of the check it keeps (none unless set; docs/grading.md)."""
+    narrow: dict[str, str] = {}
     for e in r.entries:
         key = e.get("key") if e.get("key") is not None else e.get("key_repr")
         if e.get("key") is None:
@@ -218,6 +224,8 @@ def assert_types(r) -> None:
         if not str(e.get("dtype", "")).startswith("float"):
             raise AssertionError(f"{call_text(r)}: {key} has dtype {e.get('dtype')}; expected a float dtype (float64). "
                                  "np.zeros(shape) and np.random.randn give float64: remove the `dtype=int`.")
+        if str(e.get("dtype")) != "float64":  # numpy's names are short: a longer one is not numpy's
+            narrow[str(key)] = str(e.get("dtype"))[:12]
         a = r.arrays.get(key)
         if a is not None and not np.all(np.isfinite(a)):
             n_nan, n_inf = int(np.isnan(a).sum()), int(np.isinf(a).sum())
@@ -225,6 +233,19 @@ def assert_types(r) -> None:
                     "fractional power is NaN.") if n_nan else ""
             raise AssertionError(f"{call_text(r)}: {key} contains {n_nan} NaN and {n_inf} infinite values; "
                                  f"expected finite numbers.{hint}")
+    if narrow:
+        raise PartialCredit(1.0, float_dtype_message(call_text(r), narrow))
+
+
+def float_dtype_message(call: str, narrow: dict[str, str]) -> str:
+    """What a student reads about arrays of a float dtype other than float64 (key -> dtype)."""
+    dtypes = sorted(set(narrow.values()))
+    keys = ", ".join(narrow)
+    verb = "has" if len(narrow) == 1 else "have"
+    return (f"{call}: {keys} {verb} dtype {' and '.join(dtypes)}; expected float64, the dtype np.random.randn and "
+            f"np.zeros give. {dtypes[0]} keeps fewer significant digits of each value (float32 about 7, float64 "
+            f"about 16). Likely mistake: a conversion to {dtypes[0]} (`.astype(np.{dtypes[0]})`, "
+            f"`np.{dtypes[0]}(...)` or `dtype=np.{dtypes[0]}`): remove it, the arrays are float64 without it.")
 
 
 def assert_biases_zero(r, dims) -> None:
@@ -313,6 +334,24 @@ def seeded_problem(r, expected: dict, tolerance, dims) -> str:
     return ""
 
 
+def _rounded_to(r, expected: dict, tolerance) -> str:
+    """The float dtype (float16, float32) whose rounding of the expected values gives the returned
+    arrays of that dtype (the float64 ones equal to the expected values); else ''."""
+    dtypes = {e.get("key"): str(e.get("dtype")) for e in r.entries if e.get("key") in expected}
+    narrow = set(dtypes.values()) - {"float64"}
+    if len(narrow) != 1 or not narrow <= {"float16", "float32"}:
+        return ""
+    for key, want in expected.items():
+        got, dtype = r.arrays.get(key), dtypes.get(key, "float64")
+        if dtype not in ("float16", "float32", "float64"):
+            return ""
+        with np.errstate(all="ignore"):
+            if got is None or got.shape != want.shape or not allclose(
+                    got, want.astype(dtype).astype(np.float64), rtol=tolerance.rtol, atol=tolerance.atol):
+                return ""
+    return narrow.pop()
+
+
 def _as_other_call(question: str, r) -> dict:
     dims = list(r.args[0])
     scale = (r.args[1] if len(r.args) > 1 else 0.01) if question == "random" else None
@@ -375,6 +414,13 @@ def check_seeded_values(student: Student, reference, config, question: str, call
         raise raised[0]  # no value to compare: the error is the whole story
     if not failures:
         return
+    rounded = [_rounded_to(r, reference[function](list(r.args[0]), *r.args[1:]), config.tolerance)
+               for r, _ in failures]
+    if all(rounded):
+        # float16 weights: the right draws, factor and seed, rounded; no seeding or scale mistake to name
+        raise CheckFailure(f"{failures[0][1]} Those are the expected values rounded to {rounded[0]}: the draws, the "
+                           f"factor and the seed are right, the dtype is not (see the types check). Remove the "
+                           f"conversion to {rounded[0]}.")
     wrong_default = _only_the_default_differs(returned, failures, raised, reference[function], question)
     if wrong_default is not None:
         raise CheckFailure(with_diagnosis(failures[0][1], [wrong_default], config.notebook), [wrong_default])
@@ -432,13 +478,20 @@ def check_seeded_values(student: Student, reference, config, question: str, call
     raise CheckFailure(message, found)
 
 
+# How a training check starts its message when the parameters cannot be trained (the engine tells
+# a problem a structure or types check already told in full once: autograder.engine).
+UNTRAINABLE = "cannot train the model from these parameters: "
+
+
 def trainable(r, dims) -> dict:
     """Parameters fit to train, or an AssertionError saying why not."""
     try:
         assert_structure(r, dims)
         assert_types(r)
+    except PartialCredit:
+        pass  # float32 weights: the types check says it; the model trains from them as float64
     except AssertionError as exc:
-        raise AssertionError(f"cannot train the model from these parameters: {exc}") from None
+        raise AssertionError(f"{UNTRAINABLE}{exc}") from None
     return r.params()
 
 

@@ -1,4 +1,4 @@
-"""Run one hidden test, the one way every caller does: fixtures by parameter name, a typed outcome.
+"""Run one check of the rubric, the one way every caller does: fixtures by parameter name, a typed outcome.
 
 A check is a plain pytest-style function (autograder/rubric) whose parameters name the
 fixtures it needs (``student``, ``reference``, ``trainer``, ``config``). What it does comes

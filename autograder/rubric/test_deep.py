@@ -1,6 +1,7 @@
-"""Hidden tests of question deep (fan-in scaled initialization of a deep network).
+"""The rubric's checks of question deep (fan-in scaled initialization of a deep network),
+one ``test_deep_<check>`` each.
 
-grading.yaml names the function they call.
+grading.yaml names the function they call and gives each check its points.
 """
 
 from autograder.rubric.common import (

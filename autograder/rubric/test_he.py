@@ -1,6 +1,6 @@
-"""Hidden tests of question he (He initialization).
+"""The rubric's checks of question he (He initialization), one ``test_he_<check>`` each.
 
-grading.yaml names the function they call.
+grading.yaml names the function they call and gives each check its points.
 """
 
 from autograder.rubric.common import (

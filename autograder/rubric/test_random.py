@@ -1,6 +1,7 @@
-"""Hidden tests of question random (random initialization, at scale 10 and the default 0.01).
+"""The rubric's checks of question random (random initialization, at scale 10 and the default 0.01),
+one ``test_random_<check>`` each.
 
-grading.yaml names the function they call.
+grading.yaml names the function they call and gives each check its points.
 """
 
 from autograder.rubric.common import (

@@ -1,6 +1,6 @@
-"""Hidden tests of question zeros (zero initialization).
+"""The rubric's checks of question zeros (zero initialization), one ``test_zeros_<check>`` each.
 
-grading.yaml names the function they call.
+grading.yaml names the function they call and gives each check its points.
 """
 
 from functools import partial

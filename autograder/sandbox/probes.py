@@ -154,7 +154,9 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
     if header.get("kind") != "dict":
         type_name = str(header.get("type"))[:RETURNED_TYPE_CHARS]
         where = context.where_defined(function) if context is not None else ""
-        raise ProbeFailure(explain.not_a_dict(call, type_name, str(header.get("repr"))[:RETURNED_REPR_CHARS], where),
+        why = context.why_none(function) if context is not None and type_name.endswith("NoneType") else ""
+        raise ProbeFailure(explain.not_a_dict(call, type_name, str(header.get("repr"))[:RETURNED_REPR_CHARS], where,
+                                              why),
                            f"{function}: returned {type_name}")
     entries, out = [], {}
     signature = context.signatures.get(function) if context is not None else None

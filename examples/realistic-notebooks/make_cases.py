@@ -214,10 +214,21 @@ case("zeros_returns_list", "zeros", build(cell={"zeros": cell_text("zeros", ret=
 case("he_returns_tuple", "he", build(cell={"he": cell_text("he", ret="    return parameters, L")}),
      ["returned a tuple", "return parameters, L", "`return parameters`"], ["array([["], cell=True)
 case("random_prints", "random", build(cell={"random": cell_text("random", ret="    print(parameters)")}),
-     ["`None`", "return parameters"])
+     ["`None`", "prints instead of returning", "`print(parameters)`", "Write `return parameters` in place of that line"],
+     ["a bare `return`"], cell=True)
+case("deep_prints_then_bare_return", "deep", build(cell={"deep": cell_text("deep", ret="    print(parameters['W1'])\n    return")}),
+     ["`None`", "`print(parameters['W1'])`", "End the function with `return parameters` (the print may stay)"], cell=True)
+case("he_no_return", "he", build(cell={"he": cell_text("he", ret="")}),
+     ["`None`", "has no `return` statement", "End it with `return parameters`"], ["prints instead of returning"], cell=True)
 case("deep_uses_global", "deep", build(body={"deep": [x.replace("layer_dims", "layers_dims") for x in RIGHT["deep"]]}),
      ["(10, 2)", "expected (4, 5)", "[2, 10, 5]", "parameter `layer_dims`"], ["double parentheses"], cell=True)
-case("he_float32", "he", build(body={"he": draw("he", f"({HE}).astype(np.float32)")}), [], score=40)
+case("he_float32", "he", build(body={"he": draw("he", f"({HE}).astype(np.float32)")}),
+     ["W1, W2 have dtype float32", "expected float64", "`.astype(np.float32)`"], ["Diagnosis"], score=39)
+case("zeros_float32_dtype", "zeros", build(body={"zeros": [
+    "parameters['W' + str(l)] = np.zeros((layers_dims[l], layers_dims[l-1]), dtype=np.float32)", RIGHT["zeros"][1]]}),
+     ["W1, W2 have dtype float32", "expected float64", "`dtype=np.float32`"], score=39)
+case("deep_float16", "deep", build(body={"deep": draw("deep", f"({RANDN_DEEP} / np.sqrt(layer_dims[l-1])).astype(np.float16)")}),
+     ["W1, W2 have dtype float16", "expected values rounded to float16", "`.astype(np.float16)`"], ["Not seeded"])
 case("zeros_int_dtype", "zeros", build(body={"zeros": ["parameters['W' + str(l)] = np.zeros((layers_dims[l], layers_dims[l-1]), dtype=int)",
                                                        "parameters['b' + str(l)] = np.zeros((layers_dims[l], 1), dtype=int)"]}),
      ["dtype int64", "float64", "dtype=int"])
@@ -259,6 +270,15 @@ case("he_fan_out_unseeded", "he", build(seed={"he": ""}, body={"he": draw("he", 
      ["fan-out", "np.random.seed(3)"], ["only the seeding"])
 case("random_rand_unseeded", "random", build(seed={"random": ""}, body={"random": draw("random", "np.random.rand(layers_dims[l], layers_dims[l-1]) * scale")}),
      ["np.random.rand", "np.random.seed(3)"], ["only the seeding", "A constant added"])
+
+# ---- more of what a class gets wrong
+case("deep_no_seed", "deep", build(seed={"deep": ""}), ["np.random.seed(3)"])
+case("random_scale_left_out", "random", build(body={"random": draw("random", RANDN)}), ["`scale`", "x1 (expected x10)", "np.random.randn(layers_dims[l], layers_dims[l-1]) * scale"],
+     ["no factor at all"])
+case("he_bias_under_w_key", "he", build(body={"he": [RIGHT["he"][0], "parameters['W' + str(l)] = np.zeros((layers_dims[l], 1))"]}),
+     ["Missing: ['b1', 'b2']", "W1 has shape (4, 1), the shape of b1", "`parameters['b' + str(l)] ="], ["Wrong index"])
+case("random_next_layer_index", "random", build(body={"random": draw("random", "np.random.randn(layers_dims[l], layers_dims[l+1]) * scale")}),
+     ["IndexError"], cell=True)
 
 # ---- hostile text in a markdown answer (the nbgrader feedback page renders it; the grade ignores it)
 case("markdown_with_script", "he", build(body={"he": draw("he", f"{RANDN} * 0.01")},
