@@ -117,6 +117,17 @@ def test_landlock_grants_split_a_system_folder_around_a_checkout_in_it(tmp_path)
     assert "usr/src/app/answers-link" not in grants and "usr/src/app" not in grants and "usr" not in grants
 
 
+def test_a_grant_split_compares_whole_path_parts_not_name_prefixes(tmp_path):
+    """A secret at .../app-data/key sits beside .../app, not inside it: app is granted whole, and
+    app-data is split around the key (the split compares path strings, so '/app' must not match
+    '/app-data')."""
+    root = tmp_path / "srv"
+    _tree(root, ["app/lib", "app-data/public"], ["app/lib/code.py", "app-data/key", "app-data/public/x"])
+    grants = {os.path.relpath(g, tmp_path) for g in read_grants([root], [root / "app-data/key"])
+              if Path(g).is_relative_to(tmp_path)}  # the system's folders are granted too
+    assert grants == {"srv/app", "srv/app-data/public"}, grants
+
+
 def test_landlock_grants_split_a_venv_that_holds_the_kit(tmp_path):
     site = tmp_path / "venv/lib/python3.11/site-packages"
     _tree(site, ["numpy/core", "initlab", "autograder/sandbox/jail", "autograder/rubric",
