@@ -159,7 +159,9 @@ def test_generated_batch_is_what_the_benchmark_says(tmp_path):
 def test_a_warm_one_notebook_grade_reads_no_data_and_adopts_the_early_sandbox_starter(tmp_path):
     """With a warm training cache, `initgrade grade one.ipynb` neither reads the datasets nor imports
     h5py (the input sizes are remembered in the cache), and the zygote started before the grader's
-    imports (autograder.launch) is the one the grader uses."""
+    imports (autograder.launch) is the one the grader uses. It starts one keeper (none ahead for a
+    next submission) and sets up no watch of the hide list (host.hide_watch): both only pay off
+    from a second sandbox on."""
     nb = PROJECT_ROOT / "examples" / "submissions" / "correct_notebook.ipynb"
     args = ["grade", str(nb), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
@@ -173,14 +175,20 @@ def test_a_warm_one_notebook_grade_reads_no_data_and_adopts_the_early_sandbox_st
             "spawned = []\n"
             "real_spawn = zygote.Zygote.spawn\n"
             "zygote.Zygote.spawn = lambda self, **kw: (spawned.append(self), real_spawn(self, **kw))[1]\n"
+            "from autograder.sandbox.host import hide_watch\n"
+            "watches = []\n"
+            "real_open = hide_watch._Watch.open.__func__\n"
+            "hide_watch._Watch.open = classmethod(lambda cls, named: (watches.append(1), real_open(cls, named))[1])\n"
             "sys.argv = ['initgrade', *sys.argv[1:]]\n"
             "try:\n    launch.main()\nexcept SystemExit as e:\n    status = e.code\n"
             "print(json.dumps({'status': status, 'h5py': 'h5py' in sys.modules, 'zygotes': len(set(map(id, started))),"
-            " 'early_used': bool(spawned) and all(z is started[0] for z in spawned)}))")
+            " 'early_used': bool(spawned) and all(z is started[0] for z in spawned),"
+            " 'keepers': len(spawned), 'watches': len(watches)}))")
     out = subprocess.run([sys.executable, "-c", code, *args, "--force"], capture_output=True, text=True, check=True,
                          env=env)
     found = json.loads(out.stdout.strip().splitlines()[-1])
-    assert found == {"status": 0, "h5py": False, "zygotes": 1, "early_used": True}, out.stdout[-2000:]
+    assert found == {"status": 0, "h5py": False, "zygotes": 1, "early_used": True, "keepers": 1, "watches": 0}, \
+        out.stdout[-2000:]
     grades = (tmp_path / "out" / "gradebook.csv").read_text()
     assert "correct_notebook" in grades
 

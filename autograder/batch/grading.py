@@ -439,6 +439,10 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
             loading.join()  # the report writers, loaded meanwhile (returns at once once they are)
         finish(result, trainings)
 
+    if len(todo) == 1:  # the one-notebook command: a watched hide list and a keeper ahead would save nothing
+        parent.hide_list.watch = False
+        if parent.zygote is not None:
+            parent.zygote.start_ahead = False
     with parent:  # the sandbox starter ends however this ends (a stop during the warm-up too)
         if todo:
             parent.prestart()  # the sandbox starter imports numpy while the reference is looked up

@@ -155,7 +155,8 @@ def take(zygote, key: Key) -> Prepared | None:
 
 def prepare_next(zygote, key: Key) -> None:
     """Start the next keeper now, to be taken by the next start (a zygote stand-in without an
-    ``ahead`` slot, or a zygote that is out of use, prepares nothing)."""
-    if not hasattr(zygote, "ahead") or zygote.ahead is not None or getattr(zygote, "broken", None):
+    ``ahead`` slot, a zygote that is out of use or one told not to, prepares nothing)."""
+    if not hasattr(zygote, "ahead") or zygote.ahead is not None or getattr(zygote, "broken", None) \
+            or not getattr(zygote, "start_ahead", True):
         return
     zygote.ahead = start_keeper(zygote, key)

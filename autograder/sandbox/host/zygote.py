@@ -129,6 +129,7 @@ class Zygote:
         # spawned counts it, taken_ahead counts those a start adopted.
         self.ahead = None
         self.taken_ahead = 0
+        self.start_ahead = True  # False for a grader of one submission: a keeper ahead would go unused
 
     @property
     def process(self) -> subprocess.Popen | None:
