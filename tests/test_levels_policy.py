@@ -25,6 +25,7 @@ import pytest
 
 from autograder.batch.grading import grade_batch
 from autograder.config import PROJECT_ROOT, load_config
+from autograder.limits import SECRET_PROOF_ENTRIES
 from autograder.sandbox.host import isolation, secrets
 from autograder.sandbox.host.grants import read_grants
 from autograder.sandbox.host.isolation import Isolation
@@ -92,6 +93,26 @@ def test_without_landlock_a_secret_the_sandbox_uid_can_read_is_named_and_refused
         subprocess.run(["chmod", "-R", "o-rwx", str(open_folder)], check=True)
         assert readable_by_sandbox_uid(secret_list) == []
         assert check_isolation(ALL["uid"], "uid", secret_list) == []
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def test_a_secret_below_a_folder_others_cannot_enter_is_not_walked(tmp_path):
+    """A checkout in a mode-700 home: its secrets (a venv of tens of thousands of files among them)
+    are out of other users' reach whatever their own modes, so the proof lists them without walking
+    them, rather than giving up past SECRET_PROOF_ENTRIES and refusing the batch."""
+    _root_only()
+    top = Path(tempfile.mkdtemp(prefix="initgrade-proof-"))
+    try:
+        top.chmod(0o700)
+        big = top / "project" / ".venv"
+        big.mkdir(parents=True, mode=0o755)
+        (top / "project").chmod(0o755)
+        for i in range(SECRET_PROOF_ENTRIES + 10):
+            (big / f"f{i}").touch()
+        assert readable_by_sandbox_uid([str(top / "project")]) == []
+        top.chmod(0o755)  # the same tree, reachable: walked, and too large to prove closed
+        assert "not checked one by one" in readable_by_sandbox_uid([str(top / "project")])[0]
     finally:
         shutil.rmtree(top, ignore_errors=True)
 

@@ -256,3 +256,22 @@ def test_a_stop_while_the_stop_handlers_are_imported_is_held_for_them(tmp_path):
     assert run.returncode == 130, said
     assert "Traceback" not in said and "KeyboardInterrupt" not in said, said
     assert "Stopped (SIGINT) before grading began" in said and not (tmp_path / "out" / "a_one").exists()
+
+
+def test_a_fork_that_inherited_the_stop_handlers_ends_as_the_signal_would(tmp_path):
+    """A pool worker is a fork of the command: a stop that lands before its initializer installs its
+    own handlers ends it as the signal's default would (killed by SIGTERM), instead of raising the
+    parent's Interrupted in the middle of multiprocessing's start-up (a traceback on the console)."""
+    code = ("import os, signal\n"
+            "from autograder.batch.stopping import install_stop_handlers\n"
+            "install_stop_handlers()\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    os.kill(os.getpid(), signal.SIGTERM)\n"
+            "    for _ in range(1000):\n"
+            "        pass\n"
+            "    os._exit(0)\n"
+            "_, status = os.waitpid(pid, 0)\n"
+            "print(os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "True" and "Traceback" not in done.stderr, done.stdout + done.stderr

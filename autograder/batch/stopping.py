@@ -63,8 +63,16 @@ class _Stops:
         self.holds = 0
         self.closing = False  # final_stop has run: the command's result is decided
         self.process = False  # installed by the command's own process (launch), not by a caller in-process
+        self.pid = os.getpid()  # the process that installed the handlers (a fork inherits them)
 
     def handler(self, signum, frame):
+        if os.getpid() != self.pid:
+            # A fork of the command (a pool worker before its initializer installed WorkerStop): the
+            # stop is its parent's to tell; the child ends as the signal's default would, with no
+            # traceback from the middle of multiprocessing's start-up.
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         if self.fired is not None:
             return
         self.fired = signum
@@ -75,6 +83,7 @@ class _Stops:
         """Install the handlers; False when they already are (or this is not the main thread)."""
         if self.installed or threading.current_thread() is not threading.main_thread():
             return False
+        self.pid = os.getpid()
         self.old = {s: signal.signal(s, self.handler) for s in STOP_SIGNALS}
         self.old_hook = sys.unraisablehook
         sys.unraisablehook = self.unraisable

@@ -22,6 +22,7 @@ import shlex
 import stat
 import subprocess
 from collections.abc import Iterable
+from pathlib import Path
 
 from autograder.base.trees import walk
 from autograder.limits import ISOLATION_PROBE_SECONDS, SECRET_PROOF_ENTRIES
@@ -85,13 +86,25 @@ def check_isolation(iso: Isolation, minimum: str, secrets: Iterable[str]) -> lis
     return warnings
 
 
+def _closed_above(path: str) -> bool:
+    """Is a folder on the way to ``path`` one other users cannot enter (a checkout in a mode-700 home)?
+    Then nothing under ``path`` is theirs to reach, whatever its own modes say."""
+    for folder in Path(os.path.realpath(path)).parents:
+        try:
+            if not os.stat(folder).st_mode & stat.S_IXOTH:
+                return True
+        except OSError:
+            return True
+    return False
+
+
 def _listing(secrets: list[str]) -> dict[str, str] | None:
     """Every path under the secrets another user might reach, with the secret it is under (folders
-    other users cannot enter are listed but not walked); None past SECRET_PROOF_ENTRIES."""
+    other users cannot enter, or below one, are listed but not walked); None past SECRET_PROOF_ENTRIES."""
     out: dict[str, str] = {}
     for top in secrets:
         out[top] = top
-        if not os.path.isdir(top) or os.path.islink(top):
+        if not os.path.isdir(top) or os.path.islink(top) or _closed_above(top):
             continue
         for folder, dirs, files in walk(top):  # a student's folder may be of any depth (base/trees.py)
             try:
