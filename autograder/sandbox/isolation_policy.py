@@ -88,13 +88,17 @@ def check_isolation(iso: Isolation, minimum: str, secrets: Iterable[str]) -> lis
 
 def _closed_above(path: str) -> bool:
     """Is a folder on the way to ``path`` one other users cannot enter (a checkout in a mode-700 home)?
-    Then nothing under ``path`` is theirs to reach, whatever its own modes say."""
+    Then nothing under ``path`` is theirs to reach, whatever its own modes say.
+
+    Only the real path counts, unlike host.isolation.blocked_on_the_way (where either way being
+    closed stops the sandbox's interpreter): a secret named through a link inside a closed folder is
+    still reachable by its real path. A folder that cannot be looked at is not taken as closed."""
     for folder in Path(os.path.realpath(path)).parents:
         try:
             if not os.stat(folder).st_mode & stat.S_IXOTH:
                 return True
         except OSError:
-            return True
+            continue
     return False
 
 
@@ -130,10 +134,19 @@ _TRY = ("import json, os, sys\nfound = []\nfor p in json.load(sys.stdin):\n    t
 
 def readable_by_sandbox_uid(secrets: list[str], iso: Isolation | None = None) -> list[str]:
     """The secrets under which a process of a sandbox uid opens or lists something: tried for real,
-    as that uid, not guessed from modes. Folders other users cannot enter are tried, not walked."""
+    as that uid, not guessed from modes. Folders other users cannot enter are tried, not walked.
+
+    Past SECRET_PROOF_ENTRIES (a world-readable checkout with its venv), the secrets themselves are
+    still tried, so the refusal names those a sandbox uid reaches, and says the rest went unchecked."""
     under = _listing(secrets)
     if under is None:
-        return [f"(more than {SECRET_PROOF_ENTRIES} entries under {', '.join(secrets[:3])}: not checked one by one)"]
+        too_many = f"(more than {SECRET_PROOF_ENTRIES} entries under {', '.join(secrets[:3])}: not checked one by one)"
+        return [*_tried({s: s for s in secrets}, iso), too_many]
+    return _tried(under, iso)
+
+
+def _tried(under: dict[str, str], iso: Isolation | None) -> list[str]:
+    """The secrets (``under``'s values) of the paths a sandbox uid opened or listed."""
     level = iso if iso is not None and iso.drop_uid else Isolation(False, True)
     cmd = wrap(sandbox_argv(level, ["-I"], code=_TRY), level, UID_BASE)
     try:
