@@ -238,6 +238,8 @@ class Grader:
 
     def _grade(self, path: Path, submission: Submission | None, result: SubmissionResult, t0: float,
                queue: TrainingQueue | None = None, resume: Carried | None = None):
+        if submission is None and resume is not None:
+            submission = resume.submission  # read in the first pass (None: read again)
         if submission is None:
             # In a child process under grading.yaml's grader_memory_mb (autograder.intake.bounded).
             reading = read_submission(path, self.config.limits, self.config.functions, self.config.notebook)
@@ -259,7 +261,9 @@ class Grader:
                           self.config.sandbox.preload_modules, self.grants)
         try:
             try:
-                load = sandbox.start()
+                # A resumed grading has its first pass's load report and answers: its sandbox
+                # starts only if a call has no answer saved (Sandbox.call_planned, restart_if_ended).
+                load = resume.load if resume is not None and resume.load is not None else sandbox.start()
             except SandboxError as exc:
                 result.status, result.error = ERROR, str(exc)
                 result.checks = self._zero_checks(str(exc))
@@ -270,6 +274,9 @@ class Grader:
             if resume is not None:  # the first pass's answers, as if the grading had not stopped
                 student._memo.update(resume.memo)
                 student.held_bytes, student.hung = resume.held_bytes, dict(resume.hung)
+                student._planned.update(resume.planned)
+                student._fresh.update(resume.fresh)
+                student._fresh_bytes = resume.fresh_bytes
                 sandbox.fatal.update(resume.fatal)
             student.prefetch(self.call_plan())
             # The shared trainer (and its cache) within this submission's training bounds.
@@ -281,8 +288,12 @@ class Grader:
             if waiting:
                 result.waiting = trainer.carried
             if result.waiting is not None:
-                result.waiting.memo, result.waiting.held_bytes = student._memo, student.held_bytes
-                result.waiting.hung, result.waiting.fatal = student.hung, dict(sandbox.fatal)
+                carried = result.waiting
+                carried.memo, carried.held_bytes = student._memo, student.held_bytes
+                carried.hung, carried.fatal = student.hung, dict(sandbox.fatal)
+                carried.submission, carried.load = sub, load
+                carried.planned, carried.fresh, carried.fresh_bytes = student._planned, student._fresh, \
+                    student._fresh_bytes
                 return result  # graded again once the queue is trained
             _say_each_cause_once(result.checks)
             # after the checks: what was left out is listed only when a call needed it
@@ -304,7 +315,10 @@ class Grader:
                                reply_bytes_held=student.held_bytes, sandbox_exchanges=student.exchanges)
         finally:
             sandbox.close()
-            result.output = sandbox.output()
+            # A resumed grading's output is its first pass's, then that of any sandbox it started.
+            result.output = sandbox.output(before=resume.output if resume is not None else ())
+            if result.waiting is not None:
+                result.waiting.output = sandbox.output_pieces()
             result.seconds = time.monotonic() - t0
         return result
 

@@ -59,18 +59,38 @@ def reference_failures(config: GradingConfig, cache_dir: Path | None = None,
     from autograder.rubric.reference import reference_functions
     from autograder.rubric.runner import Broken, Passed, run_check
     from autograder.sandbox.probes import LocalStudent
-    from autograder.training.submission_trainer import SubmissionTrainer
+    from autograder.training.queue import TrainingQueue
+    from autograder.training.submission_trainer import SubmissionTrainer, TrainingDeferred
     from autograder.training.trainer import Trainer as NewTrainer
+    from autograder.training.trainer import TrainingBudget
 
     reference = reference_functions(config)
     trainer = trainer if trainer is not None else NewTrainer(config, cache_dir=cache_dir)
     fixtures = {"student": LocalStudent(reference), "reference": reference,
                 "trainer": SubmissionTrainer(trainer), "config": config}
+    checks = [(q, c, test) for (q, c), test in collect_checks(config).items()
+              if config.questions[q].checks[c]]  # one worth nothing cannot take points
+    # The trainings that are not cached (the first run on a course) are queued rather than run one
+    # by one as each check asks: trained together, stacked (autograder.training.queue), then the
+    # checks that waited run again with every outcome cached. Each outcome is the one it gets
+    # alone, and a training stopped at training_seconds is stopped in the second run too (the
+    # trainer remembers it), so every check ends as it would have in one run. The reference is
+    # trusted: no per-submission budget, as when trained one by one.
+    queue = TrainingQueue(trainer)
+    queueing = SubmissionTrainer(trainer, "queue", queue=queue, budget=TrainingBudget(float("inf"), sys.maxsize))
+    outcomes, waited = {}, []
+    for q, c, test in checks:
+        try:
+            outcomes[q, c] = run_check(test, {**fixtures, "trainer": queueing})
+        except TrainingDeferred:
+            waited.append((q, c, test))
+    if waited:
+        queue.train_pending()
+    for q, c, test in waited:
+        outcomes[q, c] = run_check(test, fixtures)
     failures = []
-    for (q, c), test in collect_checks(config).items():
-        if not config.questions[q].checks[c]:
-            continue  # worth nothing: it cannot take points
-        outcome = run_check(test, fixtures)
+    for q, c, _ in checks:
+        outcome = outcomes[q, c]
         if isinstance(outcome, Broken):
             failures.append(f"{q}.{c}: {outcome.error}")
         elif not isinstance(outcome, Passed):  # failed, or partial credit: not full points either

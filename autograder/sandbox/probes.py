@@ -313,7 +313,8 @@ class SandboxStudent(MemoisedStudent):
         """Ask every (function, args, as_tuple) of ``plan`` in one exchange; the answers wait
         for the checks that ask for them. Raw answers held are bounded like the memo's replies."""
         calls = [(function, args, as_tuple) for function, args, as_tuple in plan
-                 if function not in self.hung and self._key(function, args, as_tuple) not in self._memo]
+                 if function not in self.hung and self._key(function, args, as_tuple) not in self._memo
+                 and self._key(function, args, as_tuple) not in self._planned]  # answered already, not used yet
         held = 0
         answers = self._exchange(calls)
         # Calls after one that ended the sandbox: asked again in the next round, if any.

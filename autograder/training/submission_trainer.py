@@ -19,7 +19,7 @@ The runs it records (``runs``) are what the feedback's cost curves are drawn fro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -42,7 +42,12 @@ class Carried:
     gradient steps trained for it, the trainings refused or stopped at a bound (by key), and
     its calls' answers (the student's memo, held bytes, functions that hung or ended the
     sandbox: the engine fills these), so the second pass sees the very answers the queued
-    trainings were made from, even from a function that draws new numbers at every call."""
+    trainings were made from, even from a function that draws new numbers at every call.
+
+    The engine also keeps what it needs to grade the second pass without a sandbox when every
+    call it makes was answered in the first (autograder.engine): the submission as read, its
+    load report, the planned and fresh answers no check used yet (raw, each still used at most
+    once), and the sandbox's printed output; a call with no answer starts a sandbox then."""
 
     budget: TrainingBudget
     iterations: int = 0
@@ -51,6 +56,12 @@ class Carried:
     held_bytes: int = 0
     hung: dict = field(default_factory=dict)
     fatal: dict = field(default_factory=dict)
+    submission: Any = None  # autograder.intake.Submission, read once
+    load: Any = None  # the first sandbox's LoadReport (autograder.sandbox.host.sandbox)
+    planned: dict = field(default_factory=dict)
+    fresh: dict = field(default_factory=dict)
+    fresh_bytes: int = 0
+    output: list[str] = field(default_factory=list)  # the first pass's sandbox output, raw pieces
 
 
 @dataclass

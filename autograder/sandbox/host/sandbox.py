@@ -362,6 +362,14 @@ class Sandbox:
         here: the caller does that if and when it uses the answer (autograder.sandbox.probes)."""
         from autograder.sandbox.host.pipeline import PipelinedRequests
 
+        if self.starts == 0 and calls:
+            # Never started (a resumed grading starts its sandbox only for a call with no answer
+            # saved, autograder.engine): it starts now; if it cannot, the calls are made on
+            # demand and each says why.
+            try:
+                self.start()
+            except SandboxError:
+                return []
         if self.proc is None or self.proc.poll() is not None:
             return []
         requests = PipelinedRequests(self.req_fd, [self._next_call(f, a) for f, a in calls])
@@ -450,8 +458,14 @@ class Sandbox:
         text = clean_output(self.drains[-1].text()).strip() if self.drains else ""
         return f"\nLast output:\n{text[-LAST_OUTPUT_CHARS:]}" if text else ""
 
-    def output(self) -> str:
-        return clean_output("\n".join(d.text() for d in self.drains if d.kept or d.dropped))
+    def output_pieces(self) -> list[str]:
+        """The printed output of each start, raw (what ``output`` joins)."""
+        return [d.text() for d in self.drains if d.kept or d.dropped]
+
+    def output(self, before: Sequence[str] = ()) -> str:
+        """The printed output of every start, made safe to show; ``before``: the raw pieces of an
+        earlier sandbox of the same grading (a resumed one's first pass), as if they were its own."""
+        return clean_output("\n".join([*before, *self.output_pieces()]))
 
     def _release_cgroup(self) -> None:
         if self.cgroup is not None:

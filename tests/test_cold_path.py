@@ -1,0 +1,126 @@
+"""The first grading of a course (an empty training cache): the work done beside the trainings.
+
+A submission that waited for the chunk's trainings is graded again from the answers its first
+pass saved, with no sandbox unless a call has no saved answer; the reference check trains the
+reference's trainings together. Counted (sandbox starts, exchanges, stacks), never timed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_training_stack import SUBMISSIONS, short
+
+from autograder.batch.grading import grade_chunk, warm_reference
+from autograder.commands.course import reference_failures
+from autograder.config import PROJECT_ROOT
+from autograder.engine import Grader
+from autograder.sandbox.host import sandbox as host_sandbox
+from autograder.training.queue import TrainingQueue
+from autograder.training.trainer import Trainer
+
+
+@pytest.fixture
+def starts(monkeypatch) -> list[int]:
+    """One entry per sandbox started (Sandbox.start), whoever starts it."""
+    counted: list[int] = []
+    start = host_sandbox.Sandbox.start
+
+    def counting(self):
+        counted.append(1)
+        return start(self)
+
+    monkeypatch.setattr(host_sandbox.Sandbox, "start", counting)
+    return counted
+
+
+def _seen(result) -> list:
+    return [(c.name, c.score, c.message) for c in result.checks]
+
+
+def test_a_submission_that_waited_for_a_training_is_graded_again_without_a_sandbox(tmp_path, starts):
+    config = short()
+    grader = Grader(config, Trainer(config, tmp_path / "cache"), [str(tmp_path)])
+    resumed: list[str] = []
+    grade = grader.grade
+
+    def grade_counting(path, *args, **kwargs):
+        if kwargs.get("resume") is not None:
+            resumed.append(Path(path).stem)
+        return grade(path, *args, **kwargs)
+
+    grader.grade = grade_counting  # type: ignore[method-assign]
+    results = {}
+    with grader:
+        warm_reference(grader)
+        grade_chunk(grader, [(p, p.stem) for p in SUBMISSIONS], lambda r, _: results.setdefault(r.id, r))
+    assert len(resumed) >= 3  # distinct wrong initializations: each waited for its training
+    assert len(starts) == len(SUBMISSIONS)  # one sandbox per submission, none for a second pass
+    assert all(results[name].work.sandbox_exchanges == 0 for name in resumed)
+    with Grader(config, Trainer(config, tmp_path / "alone-cache"), [str(tmp_path)]) as alone:
+        for path in SUBMISSIONS:
+            one = alone.grade(path)
+            assert _seen(results[path.stem]) == _seen(one)
+            assert results[path.stem].output == one.output
+            assert results[path.stem].probes == one.probes
+
+
+def _printing(tmp_path: Path) -> Path:
+    """he_missing_sqrt, printing in every call of each function."""
+    source = (PROJECT_ROOT / "examples" / "mistakes" / "he_missing_sqrt.py").read_text()
+    source = source.replace("    parameters = {}\n", "    parameters = {}\n    print('called with', layers_dims)\n")
+    path = tmp_path / "he_missing_sqrt_printing.py"
+    path.write_text(source)
+    return path
+
+
+def test_a_resumed_grading_shows_the_output_one_grading_shows(tmp_path, starts):
+    """The printed output of a submission that waited is its first pass's (every call),
+    as a grading with a warm cache shows it; not a second sandbox's, which made no calls."""
+    config = short()
+    path = _printing(tmp_path)
+    with Grader(config, Trainer(config, tmp_path / "cache"), [str(tmp_path)]) as grader:
+        warm_reference(grader)
+        queue = TrainingQueue(grader.trainer)
+        first = grader.grade(path, queue=queue)
+        assert first.waiting is not None
+        queue.train_pending()
+        cold = grader.grade(path, resume=first.waiting)
+        started = len(starts)
+        warm = grader.grade(path)
+    assert "called with [2, 10, 5, 1]" in warm.output
+    assert cold.output == warm.output
+    assert _seen(cold) == _seen(warm)
+    assert started == 1
+
+
+def test_a_resumed_grading_starts_a_sandbox_for_a_call_with_no_saved_answer(tmp_path, starts):
+    config = short()
+    path = PROJECT_ROOT / "examples" / "mistakes" / "he_missing_sqrt.py"
+    with Grader(config, Trainer(config, tmp_path / "cache"), [str(tmp_path)]) as grader:
+        warm_reference(grader)
+        queue = TrainingQueue(grader.trainer)
+        first = grader.grade(path, queue=queue)
+        assert first.waiting is not None and first.waiting.planned
+        queue.train_pending()
+        first.waiting.planned.clear()  # the planned answers no check used: asked again, in a sandbox
+        cold = grader.grade(path, resume=first.waiting)
+        assert len(starts) == 2 and cold.work.sandbox_exchanges >= 1
+        warm = grader.grade(path)
+    assert _seen(cold) == _seen(warm)
+
+
+def test_the_reference_check_trains_the_reference_s_trainings_together(tmp_path, monkeypatch):
+    config = short()  # short trainings: the reference loses points on them, the same ones either way
+    trainer = Trainer(config, tmp_path / "cache")
+    stacked = reference_failures(config, trainer=trainer)
+    assert trainer.stacks_run == 1  # the circles network's reference trainings, in one stack
+    assert trainer.trainings_stacked == trainer.trainings_run - 1 >= 3  # the images network's alone
+    # One by one (the queue left untrained: each check trains as it asks), the same failures, word for word.
+    monkeypatch.setattr(TrainingQueue, "train_pending", lambda self: None)
+    alone = Trainer(config, tmp_path / "alone-cache")
+    assert reference_failures(config, trainer=alone) == stacked
+    assert alone.stacks_run == 0 and alone.trainings_run == trainer.trainings_run
+    # Nothing is trained again from the cache.
+    again = Trainer(config, tmp_path / "cache")
+    assert reference_failures(config, trainer=again) == stacked and again.trainings_run == 0
