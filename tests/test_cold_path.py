@@ -6,6 +6,7 @@ reference's trainings together. Counted (sandbox starts, exchanges, stacks), nev
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from autograder.commands.course import reference_failures
 from autograder.config import PROJECT_ROOT
 from autograder.engine import Grader
 from autograder.sandbox.host import sandbox as host_sandbox
+from autograder.training import side_by_side
 from autograder.training.queue import TrainingQueue
 from autograder.training.trainer import Trainer
 
@@ -124,3 +126,38 @@ def test_the_reference_check_trains_the_reference_s_trainings_together(tmp_path,
     # Nothing is trained again from the cache.
     again = Trainer(config, tmp_path / "cache")
     assert reference_failures(config, trainer=again) == stacked and again.trainings_run == 0
+
+
+def _entries(folder: Path) -> list[Path]:
+    return [p for p in folder.glob("*.json") if not p.name.startswith(("input-size", "call-plan", "wanted-"))]
+
+
+def test_the_reference_s_training_settings_train_side_by_side_with_jobs(tmp_path):
+    """With two processes, one training setting is trained by a forked child into the cache: this
+    process trains only the other (the circles stack), and the checks end as in one process."""
+    config = short()
+    one = Trainer(config, tmp_path / "one")
+    alone = reference_failures(config, trainer=one)
+    two = Trainer(config, tmp_path / "two")
+    assert reference_failures(config, trainer=two, processes=2) == alone
+    assert two.stacks_run == 1 and two.trainings_run == two.trainings_stacked == one.trainings_run - 1
+    assert len(_entries(tmp_path / "two")) == len(_entries(tmp_path / "one")) == one.trainings_run
+
+
+def test_a_training_a_child_did_not_write_is_trained_here(tmp_path, monkeypatch):
+    """A child that ends without training (killed, died) costs its trainings once more, here, with the
+    same checks' results."""
+    config = short()
+    one = Trainer(config, tmp_path / "one")
+    alone = reference_failures(config, trainer=one)
+    parent, train = os.getpid(), side_by_side._train
+
+    def dying_child(queue, share):
+        if os.getpid() != parent:
+            os._exit(1)
+        train(queue, share)
+
+    monkeypatch.setattr(side_by_side, "_train", dying_child)
+    two = Trainer(config, tmp_path / "two")
+    assert reference_failures(config, trainer=two, processes=2) == alone
+    assert two.trainings_run == one.trainings_run == len(_entries(tmp_path / "two"))  # the child's, trained here

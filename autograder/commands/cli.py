@@ -79,7 +79,7 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
         config = load_config(config_path)
         from autograder.commands.course import check_reference
 
-        reference_trainer = check_reference(config, cache)
+        reference_trainer = check_reference(config, cache, jobs)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         return 2

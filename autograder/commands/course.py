@@ -52,14 +52,16 @@ def init_course(dest: Path) -> list[Path]:
 
 
 def reference_failures(config: GradingConfig, cache_dir: Path | None = None,
-                       trainer: Trainer | None = None) -> list[str]:
+                       trainer: Trainer | None = None, processes: int = 1) -> list[str]:
     """Every check the reference solutions do not pass in full, as "question.check: message".
-    ``trainer``: the one to train (or find the trainings in the cache) with; a new one by default."""
+    ``trainer``: the one to train (or find the trainings in the cache) with; a new one by default.
+    ``processes``: how many may train the trainings that are not cached (autograder.training.side_by_side)."""
     from autograder.rubric import collect_checks
     from autograder.rubric.reference import reference_functions
     from autograder.rubric.runner import Broken, Passed, run_check
     from autograder.sandbox.probes import LocalStudent
     from autograder.training.queue import TrainingQueue
+    from autograder.training.side_by_side import train_side_by_side
     from autograder.training.submission_trainer import SubmissionTrainer, TrainingDeferred
     from autograder.training.trainer import Trainer as NewTrainer
     from autograder.training.trainer import TrainingBudget
@@ -85,7 +87,7 @@ def reference_failures(config: GradingConfig, cache_dir: Path | None = None,
         except TrainingDeferred:
             waited.append((q, c, test))
     if waited:
-        queue.train_pending()
+        train_side_by_side(queue, processes)
     for q, c, test in waited:
         outcomes[q, c] = run_check(test, fixtures)
     failures = []
@@ -98,19 +100,20 @@ def reference_failures(config: GradingConfig, cache_dir: Path | None = None,
     return failures
 
 
-def check_reference(config: GradingConfig, cache_dir: Path | None = None) -> Trainer:
+def check_reference(config: GradingConfig, cache_dir: Path | None = None, jobs: int = 1) -> Trainer:
     """Raise ConfigError naming each check the reference solutions lose points on.
 
     The trainings go through the grading cache (``cache_dir`` or the default one), so
     after the first run this costs no training at all. Returns the trainer it used, which holds
     the reference's outcomes in memory: the batch that follows grades with it (its warm-up and
-    every correct submission then find them there, not on disk again).
+    every correct submission then find them there, not on disk again). ``jobs``: the batch's
+    processes, which may train the reference's training settings side by side on an empty cache.
     """
     from autograder.batch.grading import default_cache_dir
     from autograder.training.trainer import Trainer as NewTrainer
 
     trainer = NewTrainer(config, cache_dir=cache_dir or default_cache_dir())
-    failures = reference_failures(config, trainer=trainer)
+    failures = reference_failures(config, trainer=trainer, processes=jobs)
     if failures:
         raise ConfigError("the reference solutions lose points under this grading.yaml, so every correct "
                           "submission would too; fix these checks (a threshold above what the reference "
