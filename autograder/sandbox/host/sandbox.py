@@ -525,7 +525,7 @@ class Sandbox:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self.kill()
-        if self.isolation.drop_uid:
+        if self.isolation.drop_uid and self.starts:  # never started (a resumed grading's): nothing ran as its uid
             sweep_uid_files(self.uid)
             remove_uid_ipc(self.uid)
         if self._tmp:
