@@ -9,7 +9,8 @@ submission's other checks go on, so every training it needs is queued.
 stacks (autograder.training.stack), the rest one by one through ``Trainer.outcome``. In the
 second pass the submissions that waited are graded again (engine ``Grader.grade(resume=...)``):
 every training they need is cached by then, and their budget (trainings started, CPU seconds
-charged) carries over from the first pass.
+charged) carries over from the first pass, with their calls' answers (no sandbox is started unless
+a call has no saved answer).
 
 Each member's outcome is the one it gets alone, bit for bit (autograder.training.stack), and
 every bound of a single training holds:
