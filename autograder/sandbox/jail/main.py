@@ -16,7 +16,9 @@ Each call runs in a fork of the loaded process (jail.serve), so a function that 
 global state, hangs or dies costs only its own call; after every call, every other process
 of the sandbox is killed (a function cannot leave helpers behind). Where it can be checked
 that a call changed nothing the next one could see, one fork answers several calls
-(jail.reuse); elsewhere, one fork per call.
+(jail.reuse); elsewhere, one fork per call. Before the load reply, a fork proves that the loaded
+submission left room for the process its calls need: with call reuse, the worker's own fork
+(made then rather than at the first call, from the same state), else one that only ends.
 """
 
 from __future__ import annotations
