@@ -1,7 +1,8 @@
 """The sandbox's own work per submission and per call (issue 23), counted, never timed.
 
 * With call reuse, the first calls run in the sandbox's only fork before them: the worker, forked
-  before the load reply, is the proof that a fork works (no separate fork to check it).
+  before the load reply, is the proof that a fork works (no separate fork to check it); a worker
+  that cannot be forked then refuses the submission, as the separate check did (fail closed).
 * The worker writes each reply and its verdict in one write (its relay wakes once per call).
 * Its per-call checks keep their strength at less cost: signal handlers read without
   ``signal.getsignal``'s enum wrapper, numpy's legacy stream reset from a list key.
@@ -18,7 +19,7 @@ import pytest
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.intake import load_submission
-from autograder.sandbox import Sandbox, detect_isolation, hide_paths, new_zygote, wire
+from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote, wire
 from autograder.sandbox.jail import reuse
 from autograder.sandbox.jail.guard import GUARD
 from autograder.sandbox.jail.serve import answer_probe
@@ -36,20 +37,46 @@ def forks_so_far():
 '''
 
 
+# Threads started while loading (up to a number, or until refused); nothing of them stays in the
+# namespace, which holds only modules, functions and numbers: a top level calls are reused with.
+THREADS_AT_LOAD = '''
+import threading, time
+def _fill(most):
+    started = 0
+    while started < most:
+        try:
+            threading.Thread(target=time.sleep, args=(1000,), daemon=True).start()
+        except RuntimeError:
+            break
+        started += 1
+    return started
+def started(n=_fill({most})):  # runs while loading: the intake keeps definitions, not a bare call
+    return n
+'''
+
+
+_NAMESPACES = pytest.mark.skipif(not detect_isolation().namespaces and
+                                 os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
+                                 reason="calls share a fork only in a pid namespace")
+
+
+def _sandbox(tmp_path, code: str, zygote, extra: list[str]) -> Sandbox:
+    sub_file = tmp_path / "sub.py"
+    sub_file.write_text(code)
+    sub = load_submission(sub_file, 1 << 20)
+    return Sandbox(sub.chunks, sub.files, CONFIG.functions + extra, CONFIG.limits,
+                   hide_paths([str(tmp_path)]), CONFIG.sandbox.stub_modules, zygote=zygote)
+
+
 def _version():
     return GUARD.version or (lambda d: 0)
 
 
-@pytest.mark.skipif(not detect_isolation().namespaces and os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
-                    reason="calls share a fork only in a pid namespace")
+@_NAMESPACES
 def test_with_call_reuse_the_first_call_runs_in_the_sandbox_s_only_fork(tmp_path):
-    sub_file = tmp_path / "sub.py"
-    sub_file.write_text(CORRECT + FORKS_SO_FAR)
-    sub = load_submission(sub_file, 1 << 20)
     zygote = new_zygote(detect_isolation())
     try:
-        with Sandbox(sub.chunks, sub.files, CONFIG.functions + ["forks_so_far"], CONFIG.limits,
-                     hide_paths([str(tmp_path)]), CONFIG.sandbox.stub_modules, zygote=zygote) as sb:
+        with _sandbox(tmp_path, CORRECT + FORKS_SO_FAR, zygote, ["forks_so_far"]) as sb:
             load = sb.start()
             assert load.call_reuse == "on", load
             replies = [sb.call("forks_so_far", []) for _ in range(2)]
@@ -58,6 +85,21 @@ def test_with_call_reuse_the_first_call_runs_in_the_sandbox_s_only_fork(tmp_path
             zygote.close()
     counts = [float(r.arrays[0][0]) for r in replies]
     assert counts == [1.0, 1.0], counts  # was [2, 2]: a fork to check that forking works, then the worker
+
+
+@_NAMESPACES
+def test_a_worker_that_cannot_be_forked_at_load_refuses_the_submission(tmp_path):
+    """The worker's fork stands for the fork check: refused, the load fails closed as before."""
+    zygote = new_zygote(detect_isolation())
+    try:
+        with _sandbox(tmp_path, CORRECT + THREADS_AT_LOAD.format(most=3), zygote, []) as sb:
+            assert sb.start().call_reuse == "on"  # the top level is one calls are reused with
+        with _sandbox(tmp_path, CORRECT + THREADS_AT_LOAD.format(most=100_000), zygote, []) as sb:
+            with pytest.raises(SandboxError, match="could not start the process that calls your functions"):
+                sb.start()
+    finally:
+        if zygote is not None:
+            zygote.close()
 
 
 def _worker(namespace: dict) -> reuse.CallWorker:
