@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from test_training_stack import SUBMISSIONS, short
 
+from autograder.batch import grading
 from autograder.batch.grading import grade_chunk, warm_reference
 from autograder.commands.course import reference_failures
 from autograder.config import PROJECT_ROOT
@@ -161,3 +162,21 @@ def test_a_training_a_child_did_not_write_is_trained_here(tmp_path, monkeypatch)
     two = Trainer(config, tmp_path / "two")
     assert reference_failures(config, trainer=two, processes=2) == alone
     assert two.trainings_run == one.trainings_run == len(_entries(tmp_path / "two"))  # the child's, trained here
+
+
+def test_a_cold_parallel_batch_gives_each_worker_one_chunk_so_its_trainings_stack(tmp_path, monkeypatch):
+    """On an empty cache most chunks queue trainings: a small batch is cut into one chunk per worker
+    (its trainings queued and stacked together), not three (two or three trainings a stack); warm,
+    three chunks each as before. The grades are the same either way."""
+    sizes: list[int] = []
+    sized = grading.chunk_size
+    monkeypatch.setattr(grading, "chunk_size", lambda *a, **k: sizes.append(sized(*a, **k)) or sizes[-1])
+    config = short()
+    paths = [PROJECT_ROOT / "examples" / "mistakes" / f"{name}.py"
+             for name in ("he_missing_sqrt", "he_scale_0_01", "random_unscaled", "zeros_random", "he_xavier_scale",
+                          "random_seed_42")]
+    cold = grading.grade_batch(paths, tmp_path / "cold", config, jobs=2, cache_dir=tmp_path / "cache")
+    warm = grading.grade_batch(paths, tmp_path / "warm", config, jobs=2, cache_dir=tmp_path / "cache", force=True)
+    assert sizes == [3, 1]  # 6 submissions: two chunks cold, six warm
+    assert cold.trainings > 0 and warm.trainings == 0
+    assert [_seen(r) for r in cold.results] == [_seen(r) for r in warm.results]

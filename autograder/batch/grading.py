@@ -186,12 +186,16 @@ def _worker_stop() -> WorkerStop:
 CHUNK_MAX = 24
 
 
-def chunk_size(todo: int, jobs: int) -> int:
+def chunk_size(todo: int, jobs: int, cold: bool = False) -> int:
     """Submissions per chunk, at most CHUNK_MAX: with several workers about three chunks each
-    (the last chunks keep every worker busy)."""
+    (the last chunks keep every worker busy). ``cold``: the batch started on an empty cache (its
+    reference trainings were trained in this run), so most chunks queue trainings: one chunk per
+    worker, so that the trainings of a small batch are stacked together rather than two or three
+    at a time (12 notebooks on two workers: chunks of 6, not 2). A large batch has chunks of
+    CHUNK_MAX either way."""
     if jobs <= 1:
         return max(1, min(CHUNK_MAX, todo))
-    return max(1, min(CHUNK_MAX, -(-todo // (jobs * 3))))
+    return max(1, min(CHUNK_MAX, -(-todo // (jobs if cold else jobs * 3))))
 
 
 def grade_chunk(grader: Grader, items: list[tuple[Path, str]],
@@ -542,7 +546,9 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
                     report.trainings_stacked += stacked
                 except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
                     pass
-        size = chunk_size(len(todo), jobs)
+        # Cold: the reference's trainings were trained in this run (by the reference check, whose
+        # trainer this is, or by the warm-up just now).
+        size = chunk_size(len(todo), jobs, cold=parent.trainer.trainings_run > 0 or report.trainings > 0)
         try:
             futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in todo[i:i + size]],
                                    str(out), progress): todo[i:i + size] for i in range(0, len(todo), size)}
