@@ -36,7 +36,7 @@ from autograder import launch
 sys.argv = ["initgrade", *sys.argv[1:]]
 status = 0
 try:
-    launch.main()
+    launch.run()
 except SystemExit as e:
     status = e.code
 from autograder.batch import early_isolation
@@ -170,7 +170,7 @@ from autograder import launch
 sys.argv = ["initgrade", *sys.argv[1:]]
 status = 0
 try:
-    launch.main()
+    launch.run()
 except SystemExit as e:
     status = e.code
 print(json.dumps({"status": status, "pid": os.getpid()}))
@@ -225,7 +225,7 @@ from autograder import launch
 sys.argv = ["initgrade", *sys.argv[1:]]
 status = 0
 try:
-    launch.main()
+    launch.run()
 except SystemExit as e:
     status = e.code
 print(json.dumps({"status": status, "reads": reads}))

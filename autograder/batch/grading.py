@@ -280,9 +280,12 @@ def warm_check(grader: Grader, question: str, check: str, trainer=None) -> None:
 def warm_reference(grader: Grader, trainings: list[str] | None = None) -> None:
     """Train from the reference parameters once, so later gradings find them in the cache: the
     trainings of one setting together (autograder.training.queue). ``trainings``: only those of
-    these settings (grading.yaml's ``training``), for a worker that warms a share."""
+    these settings (grading.yaml's ``training``), for a worker that warms a share. A check the
+    command line's reference check passed with this grader's trainer is not run again."""
     queue = TrainingQueue(grader.trainer)
     for q, c in reference_warmups(grader):
+        if (q, c) in grader.trainer.reference_passed:
+            continue  # the reference check ran it with this trainer: its trainings are in memory
         try:
             warm_check(grader, q, c, queue.for_submission())
         except TrainingDeferred:

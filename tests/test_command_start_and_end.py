@@ -1,0 +1,153 @@
+"""The one-notebook command's fixed work, counted (never timed): what a ``grade`` does once per command.
+
+* A ``grade`` ends without the interpreter's teardown (autograder.launch.end_now): the atexit handlers
+  run, once, last registered first, the threads that are not daemons are joined, stdout and stderr
+  are flushed, and the status is the one ``sys.exit`` gives; no module-level finalizer runs after.
+* The batch's warm-up of the reference runs none of the checks the command line's reference check
+  passed with the same trainer (their trainings are in its memory): on the bundled course, none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from autograder import launch
+from autograder.config import PROJECT_ROOT
+
+NOTEBOOK = PROJECT_ROOT / "examples" / "submissions" / "correct_notebook.ipynb"
+
+# Runs ``initgrade ARGS`` through launch.ENTRY (main or run) with a module-level object whose finalizer
+# says when the interpreter's teardown reached it.
+_WITH_FINALIZER = """
+import sys
+class Teardown:
+    def __del__(self):
+        sys.stderr.write("TEARDOWN-RAN\\n")
+marker = Teardown()
+from autograder import launch
+sys.argv = ["initgrade", *sys.argv[2:]]
+getattr(launch, {entry!r})()
+"""
+
+
+def _command(entry: str, args: list[str]) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run([sys.executable, "-c", _WITH_FINALIZER.format(entry=entry), "-", *args],
+                          capture_output=True, text=True, env=env, cwd=PROJECT_ROOT)
+
+
+def test_a_grade_ends_without_the_interpreters_teardown_and_with_its_outputs(tmp_path):
+    out = tmp_path / "out"
+    args = ["grade", str(NOTEBOOK), "--out", str(out), "--cache", str(tmp_path / "cache"), "--no-progress"]
+    ended = _command("main", args)
+    assert ended.returncode == 0, ended.stderr
+    assert "TEARDOWN-RAN" not in ended.stderr
+    # What the command prints and writes is all there: the table's last line, the gradebook, the results.
+    assert "Gradebook:" in ended.stdout and (out / "gradebook.csv").is_file()
+    assert json.loads((out / "correct_notebook" / "results.json").read_text())["score"] > 0
+    # The same command through run() (for callers that look at the process after it) tears down as before.
+    torn = _command("run", [*args[:3], str(tmp_path / "out2"), *args[4:]])
+    assert torn.returncode == 0 and "TEARDOWN-RAN" in torn.stderr
+
+
+def test_a_command_other_than_grade_ends_the_interpreters_way(tmp_path):
+    ended = _command("main", ["--version"])
+    assert ended.returncode == 0 and "version" in ended.stdout
+    assert "TEARDOWN-RAN" in ended.stderr
+
+
+def test_a_grade_that_refuses_keeps_its_status(tmp_path):
+    ended = _command("main", ["grade", str(tmp_path / "missing"), "--out", str(tmp_path / "out")])
+    assert ended.returncode == 2 and "does not exist" in ended.stderr
+    assert "TEARDOWN-RAN" not in ended.stderr
+
+
+@pytest.mark.parametrize(("code", "status"), [(None, 0), (0, 0), (2, 2), (130, 130), (True, 1), ("a message", 1)])
+def test_exit_status_is_the_one_sys_exit_gives(code, status):
+    assert launch.exit_status(code) == status
+    run = subprocess.run([sys.executable, "-c", f"import sys; sys.exit({code!r})"], capture_output=True)
+    assert run.returncode == status
+
+
+# end_now in a process of its own (it runs the atexit handlers and ends the process): a thread that is not
+# a daemon still working, two atexit handlers, a line left in stdout's buffer; os._exit counted.
+_END_NOW = """
+import atexit, json, os, sys, threading, time
+from autograder import launch
+seen = []
+def worker():
+    time.sleep(0.2)
+    seen.append("thread")
+threading.Thread(target=worker).start()
+atexit.register(lambda: seen.append("first registered"))
+atexit.register(lambda: seen.append("last registered"))
+real_exit = os._exit
+def counted_exit(status):
+    atexit._run_exitfuncs()  # none is left to run twice
+    sys.stderr.write(json.dumps({"status": status, "seen": seen}) + "\\n")
+    sys.stderr.flush()
+    real_exit(status)
+os._exit = counted_exit
+sys.stdout.write("buffered line")
+launch.end_now("a message")
+"""
+
+
+def test_end_now_joins_threads_runs_the_exit_handlers_once_flushes_and_exits():
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    run = subprocess.run([sys.executable, "-c", _END_NOW], capture_output=True, text=True, env=env)
+    said = json.loads(run.stderr.strip().splitlines()[-1])
+    assert run.returncode == 1 == said["status"]
+    assert said["seen"] == ["thread", "last registered", "first registered"]
+    assert run.stdout == "buffered line" and "a message" in run.stderr
+
+
+# Runs ``initgrade ARGS`` (run(): the process is looked at after it), counting the reference's checks:
+# those of the command line's reference check and those of the batch's warm-up.
+_COUNT_REFERENCE_CHECKS = """
+import json, sys
+from autograder.batch import grading
+from autograder.rubric import runner
+checked, warmed = [], []
+real_run_check, real_warm_check = runner.run_check, grading.warm_check
+def counted_run_check(test, fixtures):
+    checked.append(test.__name__)
+    return real_run_check(test, fixtures)
+def counted_warm_check(grader, question, check, trainer=None):
+    warmed.append(f"{question}.{check}")
+    return real_warm_check(grader, question, check, trainer)
+runner.run_check, grading.warm_check = counted_run_check, counted_warm_check
+from autograder import launch
+sys.argv = ["initgrade", *sys.argv[1:]]
+status = 0
+try:
+    launch.run()
+except SystemExit as e:
+    status = e.code
+print(json.dumps({"status": status, "warmed": warmed, "checks": len(checked)}))
+"""
+
+
+def test_the_warm_up_runs_no_check_the_reference_check_passed(tmp_path):
+    from types import SimpleNamespace
+
+    from autograder.batch.grading import reference_warmups
+    from autograder.config import kit_config
+    from autograder.rubric import collect_checks
+
+    args = ["grade", str(NOTEBOOK), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    run = subprocess.run([sys.executable, "-c", _COUNT_REFERENCE_CHECKS, *args], capture_output=True, text=True,
+                         env=env, check=True)
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert found["status"] == 0 and found["checks"]  # the reference check ran
+    assert found["warmed"] == []
+    # The course has checks to warm (they train): the warm-up found them all done, not none to do.
+    assert reference_warmups(SimpleNamespace(checks=collect_checks(kit_config())))
+    results = json.loads((tmp_path / "out" / "correct_notebook" / "results.json").read_text())
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])
