@@ -33,7 +33,7 @@ from autograder.rubric.call_plan import plan_key, read_plan, write_plan
 from autograder.rubric.reference import reference_functions, solutions_file
 from autograder.rubric.runner import Failed, Partial, Passed, run_check
 from autograder.rubric.told_once import prefer_the_named_mistake, say_each_untrainable_once
-from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, new_zygote
+from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, new_zygote, prepare_first
 from autograder.sandbox.host.grants import sandbox_grants
 from autograder.sandbox.host.hide_watch import WatchedHideList
 from autograder.sandbox.host.uid_cleanup import refresh_world_writable_dirs
@@ -193,6 +193,12 @@ class Grader:
         """Start the sandbox starter now, so it imports numpy while this process does other work."""
         if self.zygote is not None:
             self.zygote.prestart()
+
+    def prepare_first_sandbox(self) -> None:
+        """Start the first sandbox's keeper now (autograder.sandbox.host.sandbox.prepare_first): its
+        set-up overlaps the reading of the first submission instead of following it."""
+        if self.zygote is not None:
+            prepare_first(self.zygote, self.config.limits, self.config.sandbox.preload_modules)
 
     def close(self) -> None:
         """End the sandbox starter (a later ``grade`` starts a new one) and the hide list's watch."""

@@ -3,6 +3,8 @@
 * A ``grade`` ends without the interpreter's teardown (autograder.launch.end_now): the atexit handlers
   run, once, last registered first, the threads that are not daemons are joined, stdout and stderr
   are flushed, and the status is the one ``sys.exit`` gives; no module-level finalizer runs after.
+* The first sandbox's keeper is started before the submission is read, and the first start takes it:
+  one keeper for the one-notebook command, taken ahead.
 * The batch's warm-up of the reference runs none of the checks the command line's reference check
   passed with the same trainer (their trainings are in its memory): on the bundled course, none.
 """
@@ -149,5 +151,38 @@ def test_the_warm_up_runs_no_check_the_reference_check_passed(tmp_path):
     assert found["warmed"] == []
     # The course has checks to warm (they train): the warm-up found them all done, not none to do.
     assert reference_warmups(SimpleNamespace(checks=collect_checks(kit_config())))
+    results = json.loads((tmp_path / "out" / "correct_notebook" / "results.json").read_text())
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])
+
+
+# Runs ``initgrade ARGS`` (run()), counting the keepers the zygote forks and those a start took ahead.
+_COUNT_KEEPERS = """
+import json, sys
+from autograder import launch
+from autograder.sandbox.host import zygote
+spawned, read_after = [], []
+real_spawn = zygote.Zygote.spawn
+zygote.Zygote.spawn = lambda self, **kw: (spawned.append(self), real_spawn(self, **kw))[1]
+from autograder import engine
+real_read = engine.read_submission
+engine.read_submission = lambda *a, **k: (read_after.append(len(spawned)), real_read(*a, **k))[1]
+sys.argv = ["initgrade", *sys.argv[1:]]
+status = 0
+try:
+    launch.run()
+except SystemExit as e:
+    status = e.code
+print(json.dumps({"status": status, "keepers": len(spawned), "read_after": read_after,
+                  "taken_ahead": spawned[0].taken_ahead if spawned else 0}))
+"""
+
+
+def test_the_first_keeper_starts_before_the_submission_is_read_and_is_taken(tmp_path):
+    args = ["grade", str(NOTEBOOK), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    run = subprocess.run([sys.executable, "-c", _COUNT_KEEPERS, *args], capture_output=True, text=True, env=env,
+                         check=True)
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert found == {"status": 0, "keepers": 1, "read_after": [1], "taken_ahead": 1}, run.stderr[-2000:]
     results = json.loads((tmp_path / "out" / "correct_notebook" / "results.json").read_text())
     assert results["score"] == sum(t["max_score"] for t in results["tests"])

@@ -452,6 +452,7 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
             loading = _load_report_writers_meanwhile()
             warm_reference(parent)
             report.trainings += parent.trainer.trainings_run - run
+            parent.prepare_first_sandbox()  # its keeper's set-up while the first submission is read
         for i in range(0, len(todo), size):
             stop_checkpoint()
             grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish_loaded)
