@@ -17,6 +17,7 @@ autograder.base.results'.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -149,20 +150,43 @@ class Grader:
         self.zygote = new_zygote(self.isolation)
         self.hide_list = WatchedHideList()
         self._plan: list[tuple[str, tuple, bool]] | None = None
+        self._plan_lock = threading.Lock()  # the plan is made once, by a thread (make_plan_meanwhile) or here
+        # Threads to start once the next sandbox's load request is sent: this process then waits for the
+        # sandbox (the load, the exchange of calls), so what they run overlaps that wait instead of the
+        # grader's own work (one thread at a time runs Python).
+        self.while_waiting: list[threading.Thread] = []
 
     def call_plan(self) -> list[tuple[str, tuple, bool]]:
         """The calls the checks make of a correct submission, in order (recorded once, on the
         reference solutions, with every training left out): what ``prefetch`` asks in one exchange.
         Kept in the signed training cache when there is one (autograder.rubric.call_plan)."""
-        if self._plan is None:
-            store = self.trainer.store
-            key = self._plan_key() if store is not None else ""
-            self._plan = read_plan(store, key, self.config.functions) if store is not None else None
+        with self._plan_lock:
             if self._plan is None:
-                self._plan = self.record_call_plan()
-                if store is not None:
-                    write_plan(store, key, self._plan)
-        return self._plan
+                store = self.trainer.store
+                key = self._plan_key() if store is not None else ""
+                self._plan = read_plan(store, key, self.config.functions) if store is not None else None
+                if self._plan is None:
+                    self._plan = self.record_call_plan()
+                    if store is not None:
+                        write_plan(store, key, self._plan)
+            return self._plan
+
+    def make_plan_meanwhile(self) -> None:
+        """Have the call plan made (read from the cache, its key hashed: about 5 ms) on a thread while
+        the first sandbox loads (``while_waiting``); ``call_plan`` then waits for it. A failure there
+        is left for ``call_plan``'s own attempt, which meets it where it is handled."""
+        def make() -> None:
+            try:
+                self.call_plan()
+            except Exception:  # noqa: BLE001 - made again, and failing again, in the grading itself
+                pass
+
+        self.while_waiting.append(threading.Thread(target=make, name="initgrade-call-plan", daemon=True))
+
+    def _start_while_waiting(self) -> None:
+        threads, self.while_waiting = self.while_waiting, []
+        for thread in threads:
+            thread.start()
 
     def record_call_plan(self) -> list[tuple[str, tuple, bool]]:
         """Run the checks on the reference solutions, trainings left out, and record their calls;
@@ -263,6 +287,7 @@ class Grader:
                           self.hide_list.get(self.hide_extra, self.course),
                           self.config.sandbox.stub_modules, self.isolation, self.zygote,
                           self.config.sandbox.preload_modules, self.grants)
+        sandbox.on_request = self._start_while_waiting if self.while_waiting else None
         try:
             try:
                 load = sandbox.start()

@@ -5,6 +5,9 @@
   are flushed, and the status is the one ``sys.exit`` gives; no module-level finalizer runs after.
 * The first sandbox's keeper is started before the submission is read, and the first start takes it:
   one keeper for the one-notebook command, taken ahead.
+* The call plan and the report writers are made on threads started once the first load request is
+  sent (the grader then waits on the sandbox), not beside the reading of the submission; the plan is
+  read once.
 * The batch's warm-up of the reference runs none of the checks the command line's reference check
   passed with the same trainer (their trainings are in its memory): on the bundled course, none.
 """
@@ -184,5 +187,49 @@ def test_the_first_keeper_starts_before_the_submission_is_read_and_is_taken(tmp_
                          check=True)
     found = json.loads(run.stdout.strip().splitlines()[-1])
     assert found == {"status": 0, "keepers": 1, "read_after": [1], "taken_ahead": 1}, run.stderr[-2000:]
+    results = json.loads((tmp_path / "out" / "correct_notebook" / "results.json").read_text())
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])
+
+
+# Runs ``initgrade ARGS`` (run()), recording the order of the first load request and of the threads
+# started to work while the grader waits, and counting the reads of the call plan.
+_COUNT_ORDER = """
+import json, sys, threading
+from autograder import engine, launch
+from autograder.sandbox import wire
+order, plan_reads = [], []
+real_write = wire.write_frame
+def write(fd, obj, *args, **kwargs):
+    if isinstance(obj, dict) and "chunks" in obj:
+        order.append("load request")
+    return real_write(fd, obj, *args, **kwargs)
+wire.write_frame = write
+real_start = threading.Thread.start
+def start(self):
+    if self.name in ("initgrade-call-plan", "initgrade-report-writers"):
+        order.append(self.name)
+    return real_start(self)
+threading.Thread.start = start
+real_read_plan = engine.read_plan
+engine.read_plan = lambda *a, **k: (plan_reads.append(threading.current_thread().name), real_read_plan(*a, **k))[1]
+sys.argv = ["initgrade", *sys.argv[1:]]
+status = 0
+try:
+    launch.run()
+except SystemExit as e:
+    status = e.code
+print(json.dumps({"status": status, "order": order, "plan_reads": plan_reads}))
+"""
+
+
+def test_the_plan_and_the_report_writers_are_made_while_the_first_sandbox_loads(tmp_path):
+    args = ["grade", str(NOTEBOOK), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True, check=True, env=env)
+    run = subprocess.run([sys.executable, "-c", _COUNT_ORDER, *args, "--force"], capture_output=True, text=True,
+                         env=env, check=True)
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert found == {"status": 0, "order": ["load request", "initgrade-call-plan", "initgrade-report-writers"],
+                     "plan_reads": ["initgrade-call-plan"]}, run.stderr[-2000:]
     results = json.loads((tmp_path / "out" / "correct_notebook" / "results.json").read_text())
     assert results["score"] == sum(t["max_score"] for t in results["tests"])

@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from autograder.base.trees import remove_tree
@@ -179,6 +179,9 @@ class Sandbox:
         self._tmp: str | None = None
         # The header bytes this submission's replies may take, over every start and call.
         self.header_budget = wire.HeaderBudget(SUBMISSION_HEADER_BYTES)
+        # Called once, right after the first load request is sent: the grader's work that can run while
+        # it waits for the load (autograder.engine: threads started then, not beside its own work).
+        self.on_request: Callable[[], None] | None = None
 
     # -- life cycle -------------------------------------------------------------------
     def _budget_left(self) -> float:
@@ -290,6 +293,9 @@ class Sandbox:
         a zygote keeper could not isolate (no submission code ran: start again without the zygote)."""
         try:
             wire.write_frame(self.req_fd, request)
+            meanwhile, self.on_request = self.on_request, None
+            if meanwhile is not None:
+                meanwhile()
             deadline = t0 + min(self.limits.load_seconds, max(self._budget_left(), 0.1))
             header, _ = wire.read_frame(self.rep_fd, deadline=deadline, budget=self.header_budget)
         except wire.WireTimeout:
