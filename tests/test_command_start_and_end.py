@@ -8,6 +8,7 @@
 * The call plan and the report writers are made on threads started once the first load request is
   sent (the grader then waits on the sandbox), not beside the reading of the submission; the plan is
   read once.
+* pydantic looks for no plugins (it would read the entry points of every installed distribution).
 * The batch's warm-up of the reference runs none of the checks the command line's reference check
   passed with the same trainer (their trainings are in its memory): on the bundled course, none.
 """
@@ -233,3 +234,36 @@ def test_the_plan_and_the_report_writers_are_made_while_the_first_sandbox_loads(
                      "plan_reads": ["initgrade-call-plan"]}, run.stderr[-2000:]
     results = json.loads((tmp_path / "out" / "correct_notebook" / "results.json").read_text())
     assert results["score"] == sum(t["max_score"] for t in results["tests"])
+
+
+# Runs ``initgrade ARGS`` (run()), counting the scans of the installed distributions' entry points
+# (installed before anything of the kit or of pydantic is imported).
+_COUNT_SCANS = """
+import importlib.metadata, json, sys
+scans = []
+real_entry_points = importlib.metadata.entry_points
+importlib.metadata.entry_points = lambda *a, **k: (scans.append(k.get("group")), real_entry_points(*a, **k))[1]
+from autograder import launch
+sys.argv = ["initgrade", *sys.argv[1:]]
+status = 0
+try:
+    launch.run()
+except SystemExit as e:
+    status = e.code
+import pydantic
+print(json.dumps({"status": status, "scans": scans, "models": "autograder.config" in sys.modules}))
+"""
+
+
+def test_the_grade_command_looks_for_no_pydantic_plugins(tmp_path):
+    args = ["grade", str(NOTEBOOK), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    env["PYTHONPATH"] = str(PROJECT_ROOT)
+    run = subprocess.run([sys.executable, "-c", _COUNT_SCANS, *args], capture_output=True, text=True, env=env,
+                         check=True)
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert found == {"status": 0, "scans": [], "models": True}, run.stderr[-2000:]
+    # The same models built outside the command do look (the count above can see a scan).
+    plain = subprocess.run([sys.executable, "-c", _COUNT_SCANS.replace("launch.run()", "import autograder.config"),
+                            *args], capture_output=True, text=True, env=env, check=True)
+    assert json.loads(plain.stdout.strip().splitlines()[-1])["scans"] == ["pydantic"]
