@@ -9,6 +9,7 @@
   sent (the grader then waits on the sandbox), not beside the reading of the submission; the plan is
   read once.
 * pydantic looks for no plugins (it would read the entry points of every installed distribution).
+* The weight pictures' quantiles are numpy's, bit for bit, without importing numpy.ma.
 * The batch's warm-up of the reference runs none of the checks the command line's reference check
   passed with the same trainer (their trainings are in its memory): on the bundled course, none.
 """
@@ -267,3 +268,31 @@ def test_the_grade_command_looks_for_no_pydantic_plugins(tmp_path):
     plain = subprocess.run([sys.executable, "-c", _COUNT_SCANS.replace("launch.run()", "import autograder.config"),
                             *args], capture_output=True, text=True, env=env, check=True)
     assert json.loads(plain.stdout.strip().splitlines()[-1])["scans"] == ["pydantic"]
+
+
+# In a process of its own: numpy.ma is not imported by anything before.
+_QUANTILES_ALONE = """
+import sys
+import numpy as np
+from autograder.feedback.svg import quantiles
+print(quantiles(np.random.default_rng(0).normal(size=12288), [0.005, 0.995]).tolist(), "numpy.ma" in sys.modules)
+"""
+
+
+def test_the_weight_pictures_quantiles_are_numpys_and_import_no_numpy_ma():
+    import numpy as np
+
+    from autograder.feedback.svg import quantiles
+
+    rng = np.random.default_rng(23)
+    compared = 0
+    for n in [*range(1, 120), 1000, 4999, 12288, 245760]:
+        for values in (rng.normal(size=n), rng.integers(-3, 3, size=n).astype(float),
+                       rng.normal(size=n) * 10.0 ** float(rng.integers(-30, 30)), np.full(n, rng.normal())):
+            for qs in ([0.005, 0.995], [0.0, 1.0], [0.5], [0.25, 0.75, 0.999]):
+                assert quantiles(values, qs).tobytes() == np.quantile(values, qs).tobytes(), (n, qs)
+                compared += 1
+    assert compared == 123 * 4 * 4
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    run = subprocess.run([sys.executable, "-c", _QUANTILES_ALONE], capture_output=True, text=True, env=env, check=True)
+    assert run.stdout.split("]")[-1].strip() == "False"

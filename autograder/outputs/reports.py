@@ -181,10 +181,11 @@ def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, iso
 def load_report_writers(pictures: bool = True) -> None:
     """Load now what a process's first report loads on first use: Jinja with the pages' compiled
     templates (autograder.feedback.html, .markdown), the escaping patterns, and with ``pictures``
-    numpy.ma (numpy's quantile, which the weight pictures use, imports it; a correct submission has
-    none). A batch's parent calls it before it forks its workers, which then inherit all of it instead
-    of each loading it again (about 30 ms of CPU per worker); the parent needs most of it for
-    summary.html anyway."""
+    numpy.ma (numpy's median, which a diagnosis of drawn weights uses, imports it; the weight
+    pictures' quantiles do not, feedback.svg.quantiles; a correct submission needs it nowhere). A
+    batch's parent calls it before it forks its workers, which then inherit all of it instead of each
+    loading it again (about 30 ms of CPU per worker); the parent needs most of it for summary.html
+    anyway."""
     import importlib
 
     from autograder.feedback import html, markdown
