@@ -181,8 +181,8 @@ def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, iso
 def load_report_writers(pictures: bool = True) -> None:
     """Load now what a process's first report loads on first use: Jinja with the pages' compiled
     templates (autograder.feedback.html, .markdown), the escaping patterns, and with ``pictures``
-    numpy.ma (numpy's median, which a diagnosis of drawn weights uses, imports it; the weight
-    pictures' quantiles do not, feedback.svg.quantiles; a correct submission needs it nowhere). A
+    numpy.ma (numpy's median and quantile import it; the kit's pictures and diagnoses now take
+    theirs from base/order_stats.py without it, so only other numpy code would still need it). A
     batch's parent calls it before it forks its workers, which then inherit all of it instead of each
     loading it again (about 30 ms of CPU per worker); the parent needs most of it for summary.html
     anyway."""
