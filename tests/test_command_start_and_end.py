@@ -9,7 +9,8 @@
   sent (the grader then waits on the sandbox), not beside the reading of the submission; the plan is
   read once.
 * pydantic looks for no plugins (it would read the entry points of every installed distribution).
-* The weight pictures' quantiles and the diagnoses' median are numpy's, bit for bit, without numpy.ma.
+* The weight pictures' quantiles and the diagnoses' median and distinct values are numpy's answers,
+  bit for bit, without numpy.ma.
 * The batch's warm-up of the reference runs none of the checks the command line's reference check
   passed with the same trainer (their trainings are in its memory): on the bundled course, none.
 """
@@ -291,16 +292,16 @@ def test_the_grade_command_looks_for_no_pydantic_plugins(tmp_path):
 _QUANTILES_ALONE = """
 import sys
 import numpy as np
-from autograder.base.order_stats import median, quantiles
+from autograder.base.order_stats import median, quantiles, varies
 values = np.random.default_rng(0).normal(size=12288)
-print(quantiles(values, [0.005, 0.995]).tolist(), median(values), "numpy.ma" in sys.modules)
+print(quantiles(values, [0.005, 0.995]).tolist(), median(values), varies(values), "numpy.ma" in sys.modules)
 """
 
 
 def test_the_quantiles_and_median_are_numpys_and_import_no_numpy_ma():
     import numpy as np
 
-    from autograder.base.order_stats import median, quantiles
+    from autograder.base.order_stats import median, quantiles, varies
 
     rng = np.random.default_rng(23)
     compared = 0
@@ -310,6 +311,8 @@ def test_the_quantiles_and_median_are_numpys_and_import_no_numpy_ma():
             for qs in ([0.005, 0.995], [0.0, 1.0], [0.5], [0.25, 0.75, 0.999]):
                 assert quantiles(values, qs).tobytes() == np.quantile(values, qs).tobytes(), (n, qs)
                 compared += 1
+            assert varies(values) == (np.unique(values).size > 1)
+            assert varies(values[:1]) is False and varies(values[:0]) is False
             holed = np.where(rng.random(n) < 0.1, np.nan, values)
             for data in (values, holed, np.where(rng.random(n) < 0.2, -np.inf, values)):
                 ours, theirs = median(data), np.median(data)

@@ -1,8 +1,10 @@
-"""numpy's quantiles and median, the same numbers bit for bit, without numpy.ma.
+"""numpy's quantiles and median, the same numbers bit for bit, and whether values vary, without numpy.ma.
 
-``np.quantile`` (through ``np.unique``) and ``np.median`` (through its NaN check) look up ``np.ma``,
+``np.quantile`` and ``np.unique`` (through ``np.unique``) and ``np.median`` (through its NaN check)
+look up ``np.ma``,
 which imports numpy.ma: 7 ms of a one-notebook command, paid by a submission whose feedback draws
-its weights (the pictures' axis range) or whose diagnosis fits drawn weights (a median). These take
+its weights (the pictures' axis range) or whose diagnosis fits drawn weights (a median) or asks
+whether its values vary (``np.unique(...).size > 1``). These take
 numpy's own steps on a partitioned copy (order statistics: the same values whatever the partition's
 order), so every picture and diagnosis is unchanged; tests/test_command_start_and_end.py compares
 their bytes with numpy's.
@@ -49,3 +51,10 @@ def median(values: np.ndarray) -> np.floating:
     result = np.mean(ordered[half - 1:half + 1] if n % 2 == 0 else ordered[half:half + 1], axis=0)
     last = ordered[-1]
     return last if np.isnan(last) else result
+
+
+def varies(values: np.ndarray) -> bool:
+    """``np.unique(values).size > 1`` for values without NaN: some value differs from the first (unique
+    groups values by ``==`` too, so -0.0 and 0.0 are one value either way)."""
+    flat = np.ravel(values)
+    return bool(flat.size) and bool(np.any(flat != flat[0]))

@@ -475,7 +475,7 @@ def _load_report_writers_meanwhile() -> threading.Thread:
     raised on the thread."""
     def load() -> None:
         try:
-            load_report_writers(pictures=False)  # not numpy.ma: no report of the kit needs it
+            load_report_writers()
         except Exception:  # noqa: BLE001 - the report that needs them fails the same way, where it is handled
             pass
 
