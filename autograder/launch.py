@@ -43,26 +43,6 @@ def grades_in_this_process(args: list[str]) -> bool:
     return True
 
 
-# pydantic's answer to "which plugins?" when they are turned off (its own get_plugins returns this too).
-_PLUGINS_OFF = ("__all__", "1", "true")
-
-
-def without_pydantic_plugin_loader() -> None:
-    """With pydantic's plugins turned off, stand in for its plugin loader (``pydantic.plugin._loader``,
-    imported by its first model only to call ``get_plugins``) with a module whose ``get_plugins``
-    returns what the loader's own returns then: none. The loader imports importlib.metadata (with
-    email, csv and zipfile: about 15 ms of CPU) only to read entry points it would not read. Nothing
-    else of pydantic changes; tests/test_command_start_and_end.py holds pydantic's loader to the
-    signature and the answer stood in for, so a pydantic that changes them fails a test, not a grade."""
-    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in _PLUGINS_OFF or "pydantic.plugin._loader" in sys.modules:
-        return
-    import types
-
-    stand_in = types.ModuleType("pydantic.plugin._loader", "pydantic's plugin loader, with plugins turned off")
-    stand_in.get_plugins = lambda: ()  # type: ignore[attr-defined]
-    sys.modules["pydantic.plugin._loader"] = stand_in
-
-
 def run() -> None:
     """The command line, started as described above; returns or raises SystemExit as click does."""
     if sys.argv[1:2] in (["grade"], ["demo"]):
@@ -70,7 +50,6 @@ def run() -> None:
         # installed distribution on its first model, 5 ms of a one-notebook command in a venv of 160:
         # the kit validates grading.yaml with none (its documented switch; a value set outside wins).
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-        without_pydantic_plugin_loader()
         # A stop signal is the grader's from the first instant: held (blocked) while the stop handlers'
         # own module is imported, recorded once they are installed (they unblock it), raised once the
         # command line is ready (autograder.batch.stopping), so Ctrl-C or SIGTERM during start-up ends
