@@ -91,19 +91,11 @@ def reference_failures(config: GradingConfig, cache_dir: Path | None = None,
     for q, c, test in waited:
         outcomes[q, c] = run_check(test, fixtures)
     failures = []
-<<<<<<< HEAD
     for q, c, _ in checks:
         outcome = outcomes[q, c]
-        if isinstance(outcome, Broken):
-=======
-    for (q, c), test in collect_checks(config).items():
-        if not config.questions[q].checks[c]:
-            continue  # worth nothing: it cannot take points
-        outcome = run_check(test, fixtures)
         if isinstance(outcome, Passed):
             trainer.reference_passed.add((q, c))
         elif isinstance(outcome, Broken):
->>>>>>> main
             failures.append(f"{q}.{c}: {outcome.error}")
         elif not isinstance(outcome, Passed):  # failed, or partial credit: not full points either
             failures.append(f"{q}.{c}: {outcome.message.splitlines()[0] if outcome.message else 'check failed'}")
