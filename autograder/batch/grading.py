@@ -58,6 +58,7 @@ from autograder.sandbox import Isolation
 from autograder.sandbox.host.grants import read_grants, sandbox_needs
 from autograder.sandbox.host.hard_links import LinkedSecrets, bind_mounted_secrets, linked_secrets, refusal
 from autograder.sandbox.host.secrets import secret_paths
+from autograder.sandbox.host.zygote import close_early, close_handed_over, hand_over_early, reap_handed_over
 from autograder.sandbox.isolation_policy import IsolationRefused, check_isolation
 from autograder.training.queue import TrainingQueue
 from autograder.training.submission_trainer import TrainingDeferred
@@ -186,12 +187,36 @@ def _worker_stop() -> WorkerStop:
 CHUNK_MAX = 24
 
 
-def chunk_size(todo: int, jobs: int) -> int:
-    """Submissions per chunk, at most CHUNK_MAX: with several workers about three chunks each
-    (the last chunks keep every worker busy)."""
-    if jobs <= 1:
-        return max(1, min(CHUNK_MAX, todo))
-    return max(1, min(CHUNK_MAX, -(-todo // (jobs * 3))))
+def chunk_size(todo: int) -> int:
+    """Submissions per chunk of a one-job batch: CHUNK_MAX (a stretch of the batch; its trainings
+    stacked together)."""
+    return max(1, min(CHUNK_MAX, todo))
+
+
+def chunk_sizes(todo: int, jobs: int) -> list[int]:
+    """The sizes of a parallel batch's chunks, in the order they are handed out: each a
+    ``2 * jobs``-th of what is left (at most CHUNK_MAX), so they shrink to single submissions at
+    the end. A worker takes the next chunk when it finishes one; with chunks of equal size (a
+    third of a worker's share each, before), a worker that drew the slower chunks (submissions
+    that hang, start a second sandbox) kept going for up to a whole chunk while the others had
+    nothing left; with the last chunks of one submission, the workers finish within about one
+    submission of each other. The first chunks stay large (their trainings stacked together)."""
+    sizes: list[int] = []
+    left = todo
+    while left > 0:
+        size = max(1, min(CHUNK_MAX, -(-left // (2 * max(jobs, 1)))))
+        sizes.append(size)
+        left -= size
+    return sizes
+
+
+def chunks_of(todo: list, jobs: int) -> list[list]:
+    """``todo`` cut into chunks of ``chunk_sizes``, in order."""
+    out, i = [], 0
+    for size in chunk_sizes(len(todo), jobs):
+        out.append(todo[i:i + size])
+        i += size
+    return out
 
 
 def grade_chunk(grader: Grader, items: list[tuple[Path, str]],
@@ -379,6 +404,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             report.isolation = parent.isolation.describe()
             report.isolation_level = parent.isolation.level
             if jobs <= 1 or len(todo) <= 1:
+                close_early()  # started for workers (autograder.launch) that this batch does not fork
                 _grade_serially(parent, todo, report, finish)
             else:
                 _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish)
@@ -428,7 +454,7 @@ def _write_reports_or_error_row(out: Path, result: SubmissionResult, config: Gra
 
 
 def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
-    size = chunk_size(len(todo), 1)
+    size = chunk_size(len(todo))
     # The trainer may have trained before the batch (the reference check): only this batch's count.
     run, stacked = parent.trainer.trainings_run, parent.trainer.trainings_stacked
     shared = parent.trainer.trainings_shared
@@ -525,6 +551,10 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
     from autograder.batch.worker_loss import death_cause
 
     load_report_writers()  # once here, inherited by every worker (the fork below), not loaded by each
+    # The sandbox starters autograder.launch started before the imports go to the workers, one each
+    # (zygote.hand_over_early); a worker left without one starts its own, as every worker did before.
+    if hand_over_early(parent.zygote):
+        parent.zygote = None  # the parent grades nothing itself
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation))
@@ -542,12 +572,12 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
                     report.trainings_stacked += stacked
                 except Exception:  # noqa: BLE001 - a submission that needs it trains it and says so
                     pass
-        size = chunk_size(len(todo), jobs)
         try:
-            futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in todo[i:i + size]],
-                                   str(out), progress): todo[i:i + size] for i in range(0, len(todo), size)}
+            futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in chunk],
+                                   str(out), progress): chunk for chunk in chunks_of(todo, jobs)}
         except BrokenProcessPool:  # a worker died before any submission (in the warm-up): all to do again
             futures, lost = {}, list(todo)
+        close_handed_over()  # every worker is forked (at the submissions above): the parent's copies go
         workers = list((getattr(pool, "_processes", None) or {}).values())  # for a death's cause, where readable
         stop_checkpoint()
         for graded in as_completed(futures):
@@ -571,7 +601,9 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
         stop_workers()
         raise
     finally:
+        close_handed_over()
         pool.shutdown(wait=True, cancel_futures=True)
+        reap_handed_over()
     if not lost:
         return None
     return [(None, death_cause(workers))] if alone else lost
