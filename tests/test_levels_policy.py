@@ -349,7 +349,8 @@ def test_a_staged_layout_holds_the_jail_and_packages_but_no_secret(tmp_path):
 def test_a_staged_layout_of_a_venv_inside_the_project_is_not_a_linked_secret():
     """A clone in a mode-700 folder stages the project's .venv-sandbox by hard links: the package folders
     read through the stage are needed, not secret, so the batch's hard-link refusal does not fire on
-    them; without saying where the stage came from, those same links are found."""
+    them. Without saying where the stage came from, those same links are not searched either: the
+    venv's files are installed copies of packages (hard_links.ENVIRONMENT_MARK)."""
     from dataclasses import replace
 
     from autograder.batch import grading
@@ -367,8 +368,9 @@ def test_a_staged_layout_of_a_venv_inside_the_project_is_not_a_linked_secret():
         linked = [src for src in inside if os.stat(src).st_dev == os.stat(site).st_dev]
         if linked:  # the Makefile's .venv-sandbox, on the temporary folder's file system: hard links
             bare = replace(iso, staged_from=())
-            with pytest.raises(IsolationRefused, match="another name"):
-                grading._refuse_linked_secrets(bare, grading.batch_secrets(bare, []))
+            secrets = grading.batch_secrets(bare, [])
+            assert [s for s in secrets for src in linked if Path(src).resolve().is_relative_to(Path(s))]
+            grading._refuse_linked_secrets(bare, secrets)  # secret, linked, and not searched: no refusal
     finally:
         shutil.rmtree(Path(site).parent, ignore_errors=True)
 
@@ -448,6 +450,41 @@ def test_a_secret_hard_linked_into_a_folder_the_sandbox_reads_is_found(tmp_path)
     os.link(secret / ".git" / "objects" / "ab12", readable / "clone" / ".git" / "objects" / "ab12")
     assert linked_secrets([str(secret)], [str(readable)]) == found
     assert linked_secrets([str(secret / ".git")], [str(readable)]) == []
+
+
+def test_a_python_environment_among_the_secrets_is_not_searched_but_the_course_around_it_is(tmp_path, monkeypatch):
+    """A venv's files are installed copies (uv links them from its cache): a checkout's test venvs were
+    60,000 files listed at every batch's start. Neither a venv below a secret nor a secret that is one
+    is entered; the course's own files beside them still are, at any depth."""
+    from autograder.sandbox.host import hard_links
+
+    secret, readable = tmp_path / "course", tmp_path / "readable"
+    venv = secret / ".venv-py3.12"
+    (venv / "lib" / "site-packages").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (secret / "deep" / "er").mkdir(parents=True)
+    readable.mkdir()
+    (venv / "lib" / "site-packages" / "six.py").write_text("# a package\n")
+    os.link(venv / "lib" / "site-packages" / "six.py", readable / "six.py")
+    (secret / "deep" / "er" / "solutions.py").write_text("ANSWER = 42\n")
+    os.link(secret / "deep" / "er" / "solutions.py", readable / "innocent.py")
+    entered: list[str] = []
+    walk = hard_links.walk
+
+    def spy(top):
+        for folder, dirs, files in walk(top):
+            entered.append(folder)
+            yield folder, dirs, files
+
+    monkeypatch.setattr(hard_links, "walk", spy)
+    found = hard_links.linked_secrets([str(secret), str(venv)], [str(readable)])
+    assert found == [(str(secret / "deep" / "er" / "solutions.py"), str(readable / "innocent.py"))]
+    listed = [f for f in entered if Path(f).is_relative_to(secret)]
+    assert str(venv) in listed and str(secret / "deep" / "er") in listed  # the venv is seen, and left there
+    assert not [f for f in listed if Path(f).is_relative_to(venv) and f != str(venv)]
+    (venv / "pyvenv.cfg").unlink()  # no longer a Python environment: searched like the rest
+    assert (str(venv / "lib" / "site-packages" / "six.py"), str(readable / "six.py")) in \
+        hard_links.linked_secrets([str(secret)], [str(readable)])
 
 
 def test_a_batch_with_a_secret_hard_linked_into_the_sandbox_s_python_is_refused(tmp_path):

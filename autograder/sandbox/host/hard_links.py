@@ -11,7 +11,12 @@ with ``git clone --local``, a kit installed by hard links from a package cache).
 the batch with both paths and the fix (fail closed): nothing is graded until the link is gone.
 A git repository's own folder (``.git``) is left out: git itself hard-links its objects between
 clones (``git clone --local``), which makes a second repository, a copy of the course, never a
-name inside a folder the sandbox reads; a copy is not what this check can find (see below).
+name inside a folder the sandbox reads; a copy is not what this check can find (see below). So is a
+Python environment's (a folder holding ``pyvenv.cfg``: the test venvs and a second interpreter's
+venv of a checkout): its files are installed copies of packages, never the course's own files,
+and tools link them from their caches (uv does by default), so any link found there would only say
+that a copy exists. Searching them was most of a one-notebook command's time in a checkout with
+its test venvs (60,000 files, 270 ms); the course's own files around them are still searched.
 
 A bind mount shows a secret's folder a second time under another path (``mount --bind``, a
 container volume): /proc/self/mountinfo says which part of which file system each mount shows, so
@@ -34,6 +39,8 @@ from autograder.limits import LINKED_SECRETS_SHOWN, SECRET_PROOF_ENTRIES
 
 # A repository's own folder, whose objects git hard-links between clones (see the docstring).
 GIT_FOLDER = ".git"
+# What marks a folder as a Python environment (PEP 405), whose files are installed copies (the docstring).
+ENVIRONMENT_MARK = "pyvenv.cfg"
 
 
 class LinkedSecrets(Exception):
@@ -50,6 +57,9 @@ def _files_with_links(secrets: Iterable[str]) -> dict[tuple[int, int], str]:
         if os.path.basename(top) == GIT_FOLDER:
             continue
         for folder, dirs, files in walk(top) if os.path.isdir(top) else [("", [], [top])]:  # any depth
+            if ENVIRONMENT_MARK in files:
+                dirs[:] = []
+                continue
             dirs[:] = [d for d in dirs if d != GIT_FOLDER]
             for name in files:
                 path = os.path.join(folder, name) if folder else name
