@@ -4,6 +4,8 @@ submissions are cut into the chunks the workers take.
 * ``initgrade grade -j 2`` starts its two zygotes before the grader's imports, in the command's own
   process (autograder.launch), and hands them to the two workers, one each; no worker starts one
   after the fork, and every zygote is reaped when the command ends.
+* The workers grade with the parent's trainer, as the fork copied it: the reference's outcomes, which
+  the reference check read from the disk cache, are not read and verified again by every worker.
 * The chunks shrink to single submissions at the end of a parallel batch (grading.chunk_sizes), so
   no worker is left with a whole chunk to go while the other has nothing.
 """
@@ -26,8 +28,9 @@ CORRECT = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"
 SUBMISSIONS = 9
 
 # Runs ``initgrade ARGS`` through the entry point, recording (in the file named first) every zygote
-# process started and the process that started it, every zygote a worker took over, and the size of
-# every chunk a worker graded. The pool's workers are forks of this process: they record too.
+# process started and the process that started it, every zygote a worker took over, every training
+# read from the disk cache, and the size of every chunk a worker graded. The pool's workers are forks
+# of this process: they record too.
 _RECORD = """
 import json, os, sys
 record = sys.argv.pop(1)
@@ -59,6 +62,14 @@ def chunk(items, *args):
     note("chunk", len(items))
     return real_chunk(items, *args)
 grading._grade_and_write_chunk = chunk
+
+from autograder.training.trainer import Trainer
+real_read = Trainer._read_disk
+def read_disk(self, key):
+    found = real_read(self, key)
+    note("read", key if found is not None else None)
+    return found
+Trainer._read_disk = read_disk
 
 from autograder import launch
 sys.argv = ["initgrade", *sys.argv[1:]]
@@ -122,3 +133,14 @@ def test_chunk_sizes_cover_the_batch_and_shrink_to_one(todo, jobs):
     assert sum(sizes) == todo and all(1 <= s <= CHUNK_MAX for s in sizes)
     assert sizes == sorted(sizes, reverse=True)
     assert sizes[-min(jobs, todo):] == [1] * min(jobs, todo)  # every worker's last chunk is one submission
+
+
+def test_each_cached_training_is_read_from_disk_once_in_the_whole_batch(parallel_run):
+    """The reference check (in the command's process) reads the reference's outcomes; the workers, forked
+    from it with its trainer, find them in memory (before: each worker read its own again)."""
+    parent, events = parallel_run
+    reads = [(pid, key) for pid, kind, key in events if kind == "read" and key is not None]
+    assert reads  # the warm cache was read
+    assert {pid for pid, _ in reads} == {parent}
+    keys = [key for _, key in reads]
+    assert len(keys) == len(set(keys)), reads

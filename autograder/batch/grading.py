@@ -153,10 +153,13 @@ _WORKER_STOP: WorkerStop | None = None
 
 
 def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str], parent: int,
-                 isolation: Isolation) -> None:
+                 isolation: Isolation, trainer: Trainer | None = None) -> None:
+    """``trainer``: the parent's, as the fork copied it (the workers are forked, so nothing is
+    pickled): its datasets loaded and the reference's outcomes (the reference check's) in its memory,
+    which every worker would otherwise read and verify from the disk cache again."""
     global _WORKER, _WORKER_STOP
     _WORKER_STOP = WorkerStop(_close_worker, parent)
-    _WORKER = Grader(config, Trainer(config, cache_dir), hide_extra, isolation)
+    _WORKER = Grader(config, trainer or Trainer(config, cache_dir), hide_extra, isolation)
     _WORKER.prestart()
     # Run when the pool ends the worker: its sandbox starter goes with it.
     import multiprocessing.util  # in the worker only: see grade_batch
@@ -557,7 +560,8 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
         parent.zygote = None  # the parent grades nothing itself
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation))
+                               initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation,
+                                         parent.trainer))
     lost: list = []
     try:
         if warm:
