@@ -36,6 +36,7 @@ from autograder.rubric.told_once import prefer_the_named_mistake, say_each_untra
 from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, new_zygote
 from autograder.sandbox.host.grants import sandbox_grants
 from autograder.sandbox.host.hide_watch import WatchedHideList
+from autograder.sandbox.host.sandbox import prepare_first_keeper
 from autograder.sandbox.host.uid_cleanup import refresh_world_writable_dirs
 from autograder.sandbox.probes import CallDeferred, LocalStudent, PlanRecorder, SandboxStudent, Student
 from autograder.training.queue import TrainingQueue
@@ -190,9 +191,13 @@ class Grader:
         return plan_key(self.config, solutions_file(self.config).resolve(), layers)
 
     def prestart(self) -> None:
-        """Start the sandbox starter now, so it imports numpy while this process does other work."""
+        """Start the sandbox starter now, so it imports numpy while this process does other work.
+        One a batch worker took over has imported it already: its first sandbox's keeper is started
+        now too, while the worker warms up and reads its first submission."""
         if self.zygote is not None:
             self.zygote.prestart()
+            if self.zygote.adopted:
+                prepare_first_keeper(self.zygote, self.config.limits, self.config.sandbox.preload_modules)
 
     def close(self) -> None:
         """End the sandbox starter (a later ``grade`` starts a new one) and the hide list's watch."""

@@ -3,7 +3,8 @@ submissions are cut into the chunks the workers take.
 
 * ``initgrade grade -j 2`` starts its two zygotes before the grader's imports, in the command's own
   process (autograder.launch), and hands them to the two workers, one each; no worker starts one
-  after the fork, and every zygote is reaped when the command ends.
+  after the fork, and every zygote is reaped when the command ends. A worker's first sandbox finds
+  its keeper started ahead (at the worker's start), as every later one does.
 * The workers grade with the parent's trainer, as the fork copied it: the reference's outcomes, which
   the reference check read from the disk cache, are not read and verified again by every worker.
 * The chunks shrink to single submissions at the end of a parallel batch (grading.chunk_sizes), so
@@ -28,8 +29,9 @@ CORRECT = PROJECT_ROOT / "examples" / "submissions" / "correct_module.py"
 SUBMISSIONS = 9
 
 # Runs ``initgrade ARGS`` through the entry point, recording (in the file named first) every zygote
-# process started and the process that started it, every zygote a worker took over, every training
-# read from the disk cache, and the size of every chunk a worker graded. The pool's workers are forks
+# process started and the process that started it, every zygote a worker took over, whether each
+# sandbox start found its keeper started ahead, every training read from the disk cache, and the
+# size of every chunk a worker graded. The pool's workers are forks
 # of this process: they record too.
 _RECORD = """
 import json, os, sys
@@ -55,6 +57,14 @@ def adopt():
     return z
 if real_adopt is not None:
     zygote.adopt_handed_over = adopt
+
+from autograder.sandbox.host import ahead
+real_take = ahead.take
+def take(zygote, key):
+    held = real_take(zygote, key)
+    note("start", held is not None)
+    return held
+ahead.take = take
 
 import autograder.batch.grading as grading
 real_chunk = grading._grade_and_write_chunk
@@ -118,6 +128,15 @@ def test_the_two_workers_take_over_the_zygotes_started_before_the_imports(parall
     for _, zpid in started:
         with pytest.raises(ProcessLookupError):
             os.kill(zpid, 0)
+
+
+@pytest.mark.skipif(not detect_isolation().namespaces and os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
+                    reason="keepers are started ahead only with namespaces")
+def test_every_sandbox_start_of_the_workers_takes_a_keeper_started_ahead(parallel_run):
+    parent, events = parallel_run
+    starts = [(pid, took) for pid, kind, took in events if kind == "start"]
+    assert len(starts) == SUBMISSIONS and parent not in {pid for pid, _ in starts}
+    assert all(took for _, took in starts), starts  # the first of each worker too (before: not ahead)
 
 
 def test_the_last_chunks_of_a_parallel_batch_are_single_submissions(parallel_run):

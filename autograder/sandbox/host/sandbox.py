@@ -167,8 +167,7 @@ class Sandbox:
         return self.limits.submission_seconds - (time.monotonic() - self.started_at)
 
     def _memory_cap(self) -> int:
-        mb = self.limits.memory_mb + CGROUP_SCRATCH_FOLDERS * self.limits.tmp_mb + CGROUP_SLACK_MB
-        return mb << 20
+        return _memory_cap(self.limits)
 
     def start(self) -> LoadReport:
         """Start the sandboxed process and load the submission in it: the load report, or a
@@ -243,8 +242,7 @@ class Sandbox:
         return self.proc
 
     def _keeper_key(self, env: dict[str, str], cwd: str) -> ahead.Key:
-        return ahead.Key(self.limits.processes, self._memory_cap(), tuple(sorted(env.items())), cwd,
-                         tuple(self.preload))
+        return _keeper_key(self.limits, self.preload, env, cwd)
 
     def _drain_output(self, proc: subprocess.Popen | KeeperProcess) -> None:
         """Read the process's printed output from now on, up to output_kb."""
@@ -552,3 +550,21 @@ def _str_list(value) -> list[str]:
     if not isinstance(value, list):
         return []
     return [v for v in value[:REPLY_LIST_ITEMS] if isinstance(v, str)]
+
+
+def _memory_cap(limits: Limits) -> int:
+    mb = limits.memory_mb + CGROUP_SCRATCH_FOLDERS * limits.tmp_mb + CGROUP_SLACK_MB
+    return mb << 20
+
+
+def _keeper_key(limits: Limits, preload: Sequence[str], env: dict[str, str], cwd: str) -> ahead.Key:
+    return ahead.Key(limits.processes, _memory_cap(limits), tuple(sorted(env.items())), cwd, tuple(preload))
+
+
+def prepare_first_keeper(zygote: Zygote, limits: Limits, preload: Sequence[str]) -> None:
+    """Start the keeper of a grader's first sandbox now (host.ahead), as every later start's is
+    started while the submission before it is graded: the key a sandbox with namespaces takes
+    (its own /tmp as working folder, cwd /). For a zygote that is already running only (one a
+    batch worker took over, started before the imports): asking one that is still importing numpy
+    would wait for it."""
+    ahead.prepare_next(zygote, _keeper_key(limits, preload, sandbox_env("/tmp", "/tmp"), "/"))
