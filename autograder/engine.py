@@ -165,6 +165,11 @@ class Grader:
                     write_plan(store, key, self._plan)
         return self._plan
 
+    def use_call_plan(self, plan: list[tuple[str, tuple, bool]]) -> None:
+        """Take ``plan`` as this grader's call plan: the one a batch's parent found for the same
+        configuration and trainer (its forked workers would each look it up again)."""
+        self._plan = list(plan)
+
     def record_call_plan(self) -> list[tuple[str, tuple, bool]]:
         """Run the checks on the reference solutions, trainings left out, and record their calls;
         then the calls of the evidence of a failed question (the first call a failed seeded check

@@ -6,7 +6,8 @@ submissions are cut into the chunks the workers take.
   after the fork, and every zygote is reaped when the command ends. A worker's first sandbox finds
   its keeper started ahead (at the worker's start), as every later one does.
 * The workers grade with the parent's trainer, as the fork copied it: the reference's outcomes, which
-  the reference check read from the disk cache, are not read and verified again by every worker.
+  the reference check read from the disk cache, are not read and verified again by every worker; and
+  with the call plan the parent looked up once.
 * The chunks shrink to single submissions at the end of a parallel batch (grading.chunk_sizes), so
   no worker is left with a whole chunk to go while the other has nothing.
 """
@@ -57,6 +58,15 @@ def adopt():
     return z
 if real_adopt is not None:
     zygote.adopt_handed_over = adopt
+
+from autograder.rubric import call_plan
+real_read_plan = call_plan.read_plan
+def read_plan(*args):
+    note("plan", None)
+    return real_read_plan(*args)
+call_plan.read_plan = read_plan
+import autograder.engine
+autograder.engine.read_plan = read_plan
 
 from autograder.sandbox.host import ahead
 real_take = ahead.take
@@ -163,3 +173,9 @@ def test_each_cached_training_is_read_from_disk_once_in_the_whole_batch(parallel
     assert {pid for pid, _ in reads} == {parent}
     keys = [key for _, key in reads]
     assert len(keys) == len(set(keys)), reads
+
+
+def test_the_call_plan_is_looked_up_once_by_the_parent_for_every_worker(parallel_run):
+    parent, events = parallel_run
+    lookups = [pid for pid, kind, _ in events if kind == "plan"]
+    assert lookups == [parent]  # before: once in each worker, none in the parent

@@ -153,13 +153,17 @@ _WORKER_STOP: WorkerStop | None = None
 
 
 def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str], parent: int,
-                 isolation: Isolation, trainer: Trainer | None = None) -> None:
+                 isolation: Isolation, trainer: Trainer | None = None,
+                 plan: list[tuple[str, tuple, bool]] | None = None) -> None:
     """``trainer``: the parent's, as the fork copied it (the workers are forked, so nothing is
     pickled): its datasets loaded and the reference's outcomes (the reference check's) in its memory,
-    which every worker would otherwise read and verify from the disk cache again."""
+    which every worker would otherwise read and verify from the disk cache again. ``plan``: the call
+    plan the parent found (autograder.rubric.call_plan), which each worker would look up again."""
     global _WORKER, _WORKER_STOP
     _WORKER_STOP = WorkerStop(_close_worker, parent)
     _WORKER = Grader(config, trainer or Trainer(config, cache_dir), hide_extra, isolation)
+    if plan is not None:
+        _WORKER.use_call_plan(plan)
     _WORKER.prestart()
     # Run when the pool ends the worker: its sandbox starter goes with it.
     import multiprocessing.util  # in the worker only: see grade_batch
@@ -558,10 +562,14 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
     # (zygote.hand_over_early); a worker left without one starts its own, as every worker did before.
     if hand_over_early(parent.zygote):
         parent.zygote = None  # the parent grades nothing itself
+    try:  # once here rather than once per worker (its key hashes the kit's sources; a miss records it)
+        plan: list[tuple[str, tuple, bool]] | None = parent.call_plan()
+    except Exception:  # noqa: BLE001 - each worker then looks it up itself, and meets the failure per submission
+        plan = None
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation,
-                                         parent.trainer))
+                                         parent.trainer, plan))
     lost: list = []
     try:
         if warm:
