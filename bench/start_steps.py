@@ -67,7 +67,7 @@ def _serve_instrumented(ctrl_fd: int) -> None:
     import socket
 
     from autograder.sandbox import wire
-    from autograder.sandbox.jail import filesystem, main, privileges, seccomp, serve, stubs, zygote
+    from autograder.sandbox.jail import filesystem, main, privileges, reuse, seccomp, serve, stubs, zygote
     from autograder.sandbox.jail.guard import GUARD
 
     recv = socket.recv_fds
@@ -156,13 +156,15 @@ def _serve_instrumented(ctrl_fd: int) -> None:
     _after(main, "load_chunks", "jail: submission loaded (compile + run)")
     _after(GUARD, "seal", "jail: tamper guard seal")
     _after(main, "reap_others", "jail: others reaped")
-    _after(main, "can_fork", "jail: fork check")
+    # The fork check: the call worker's own fork where calls are reused, else can_fork's fork.
+    _after(reuse.CallWorker, "start", "jail: signatures, call-reuse check, fork check")
+    _after(main, "can_fork", "jail: signatures, call-reuse check, fork check")
     del privileges, serve
     write_frame = wire.write_frame
 
     def loaded(fd, header, arrays=()):
         if isinstance(header, dict) and header.get("status") == "loaded":
-            _mark("jail: signatures, call-reuse check")
+            _mark("jail: load reply")
             os.write(1, (MARKER + json.dumps({"marks": MARKS, "counts": COUNTS}) + "\n").encode())
         return write_frame(fd, header, arrays)
 

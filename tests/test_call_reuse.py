@@ -146,6 +146,13 @@ def f():
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft // 2, hard))
     return {"v": np.array([soft])}
 ''',
+    "signal_handler": '''
+import signal
+def f():
+    before = signal.getsignal(signal.SIGUSR1)
+    signal.signal(signal.SIGUSR1, lambda *a: None)
+    return {"v": np.array([1.0 if before is signal.SIG_DFL else 2.0])}
+''',
     "helper_process": '''
 import os, time
 def f():

@@ -52,8 +52,11 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
         view = view[written:]
 
 
-def write_frame(fd: int, header: dict, arrays: list[np.ndarray] | tuple = ()) -> None:
-    """Write one frame to a raw file descriptor (blocking until all is written)."""
+def write_frame(fd: int, header: dict, arrays: list[np.ndarray] | tuple = (), tail: bytes = b"") -> None:
+    """Write one frame to a raw file descriptor (blocking until all is written).
+
+    ``tail``: bytes written right after the frame, in the same write when the frame is small
+    (the call-reuse worker's verdict: its relay then wakes once per reply, not twice)."""
     buffers = []
     specs = []
     for a in arrays:
@@ -66,11 +69,13 @@ def write_frame(fd: int, header: dict, arrays: list[np.ndarray] | tuple = ()) ->
     body = json.dumps(header, allow_nan=True).encode("utf-8")
     head = _PREFIX.pack(MAGIC, len(body)) + body
     if sum(len(b) for b in buffers) <= ONE_WRITE_BYTES:
-        write_all(fd, b"".join([head, *buffers]))  # one write: the reader wakes once per frame
+        write_all(fd, b"".join([head, *buffers, tail]))  # one write: the reader wakes once per frame
         return
     write_all(fd, head)
     for b in buffers:
         write_all(fd, b)
+    if tail:
+        write_all(fd, tail)
 
 
 def _element_count(spec) -> int:

@@ -16,7 +16,9 @@ Each call runs in a fork of the loaded process (jail.serve), so a function that 
 global state, hangs or dies costs only its own call; after every call, every other process
 of the sandbox is killed (a function cannot leave helpers behind). Where it can be checked
 that a call changed nothing the next one could see, one fork answers several calls
-(jail.reuse); elsewhere, one fork per call.
+(jail.reuse); elsewhere, one fork per call. Before the load reply, a fork proves that the loaded
+submission left room for the process its calls need: with call reuse, the worker's own fork
+(made then rather than at the first call, from the same state), else one that only ends.
 """
 
 from __future__ import annotations
@@ -43,12 +45,13 @@ from autograder.sandbox.jail.loading import load_chunks
 from autograder.sandbox.jail.privileges import drop_capabilities, set_limits
 from autograder.sandbox.jail.serve import (
     RESERVE,
+    answer_probe,
     can_fork,
     random_getstate,
     reap_others,
-    run_probe,
     serve_probe,
 )
+from autograder.sandbox.outcomes import limit_reply
 from autograder.sandbox.values import describe_signature
 
 # Python 3.12+'s warning at a fork of a process with threads (see ``main``).
@@ -182,10 +185,7 @@ def main(argv: list[str]) -> None:
     found = [n for n in functions if callable(namespace.get(n))]
     random_state = random_getstate()
     reap_others(sweep)  # processes started while loading are gone before the first call
-    RESERVE.release()
-    no_fork = can_fork()
-    RESERVE.fill()
-    signatures = {n: describe_signature(namespace[n]) for n in found}
+    signatures = {n: describe_signature(namespace[n]) for n in found}  # read from code objects: no student code
     # One fork answers call after call where that cannot change what a call sees (see
     # autograder.sandbox.jail.reuse); it needs the pid namespace (to see every process) and the
     # dict version tags (to see every change of module state). The load reply says which,
@@ -198,11 +198,23 @@ def main(argv: list[str]) -> None:
     else:
         modules = reuse.module_list([sys.modules] + GUARD.student[-1:], stubs.MODULE_TYPES)
         if modules is not None and reuse.plain_namespace(namespace, workdir, modules, (stubs.DisplayStandIn,)):
-            call = functools.partial(run_probe, max_array_bytes=max_array_bytes)
+            call = functools.partial(answer_probe, max_array_bytes=max_array_bytes)
             worker = reuse.CallWorker(namespace, call, lambda: GUARD.full_switches, GUARD.version, modules,
                                       {id(d) for d in GUARD.dicts}, (stubs.DisplayStandIn,), settle=GUARD.settle)
         else:
             reuse_off = "top-level-state"
+    # Is there room for the process every call needs? With call reuse, the worker's own fork is the
+    # proof (the very process the first calls run in, forked now rather than at the first call, from
+    # the same state: nothing between here and the first call changes the submission's state);
+    # otherwise a fork that only ends. Either way a refusal is in the load reply, and the grader
+    # refuses the submission (fail closed). One fork per sandbox saved, about 2 ms.
+    RESERVE.release()
+    if worker is not None:
+        problem = worker.start()
+        no_fork = None if problem is None else limit_reply("processes", problem)
+    else:
+        no_fork = can_fork()
+    RESERVE.fill()
     wire.write_frame(rep_fd, {"status": "loaded", "functions": found, "messages": messages[:LOAD_MESSAGES],
                               "signatures": signatures, "call_reuse": reuse_off or "on",
                               "notes": notes, "cannot_fork": no_fork, "nonce": nonce})

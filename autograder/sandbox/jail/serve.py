@@ -34,7 +34,12 @@ def _plain(value):
 
 
 def run_probe(namespace: dict, request: dict, out_fd: int, max_array_bytes: int | None = None) -> None:
-    """Call the requested function and write its reply frame to ``out_fd``.
+    """Call the requested function and write its reply frame to ``out_fd`` (``answer_probe``)."""
+    wire.write_frame(out_fd, *answer_probe(namespace, request, max_array_bytes))
+
+
+def answer_probe(namespace: dict, request: dict, max_array_bytes: int | None = None) -> tuple[dict, list]:
+    """Call the requested function: its reply frame's header and arrays.
 
     ``max_array_bytes``: grading.yaml's reply_mb. A result whose arrays are over it is answered
     with the same over-the-limit reply the relay gives when it stops reading, but at once: an 80 MB
@@ -45,8 +50,7 @@ def run_probe(namespace: dict, request: dict, out_fd: int, max_array_bytes: int 
     seq = request.get("seq")
     fn = namespace.get(name)
     if fn is None or not callable(fn):
-        wire.write_frame(out_fd, {"status": "missing", "seq": seq})
-        return
+        return {"status": "missing", "seq": seq}, []
     args = [_decode_arg(a) for a in request.get("args", [])]
     before = [_plain(a) for a in args]
     GUARD.enter()
@@ -57,21 +61,18 @@ def run_probe(namespace: dict, request: dict, out_fd: int, max_array_bytes: int 
         header = {"status": "raised", "exception": type_name(exc), "message": short_traceback(exc), "seq": seq}
         if type(exc) is AssertionError:  # the student's own check: what its line saw explains it
             header["frame"] = failing_frame(exc)
-        wire.write_frame(out_fd, header)
-        return
+        return header, []
     GUARD.restore()
     try:
         header, arrays = describe_result(result, max_array_bytes)
     except ReplyTooLarge:
-        wire.write_frame(out_fd, {**limit_reply("reply_mb"), "seq": seq})
-        return
+        return {**limit_reply("reply_mb"), "seq": seq}, []
     except BaseException as exc:  # noqa: BLE001 - a result that cannot be described is reported as such
-        wire.write_frame(out_fd, {**unreadable_reply(short_traceback(exc)), "seq": seq})
-        return
+        return {**unreadable_reply(short_traceback(exc)), "seq": seq}, []
     after = [_plain(a) for a in args]
     header.update(status="returned", mutated=[i for i, (b, a) in enumerate(zip(before, after)) if b != a],
                   seq=seq)
-    wire.write_frame(out_fd, header, arrays)
+    return header, arrays
 
 
 # File descriptors held back at load time, so that a submission that used up its open files still
