@@ -3,9 +3,9 @@
 A one-notebook ``initgrade grade`` spends about 300 ms importing the grader (click, rich,
 pydantic, numpy, ...) and the sandbox's zygote about 150 ms importing numpy in its own
 process. Started here, before any of the grader's imports, the zygote's start-up runs
-beside them on the other core instead of after them. With ``-j N`` it starts N of them (at most
-one per core), which the batch hands to its forked workers, one each, instead of every worker
-starting its own after the fork (autograder.sandbox.host.zygote.hand_over_early).
+beside them on the other core instead of after them. With ``-j N`` the batch hands it to one of
+its forked workers, and starts the others' before the fork (autograder.sandbox.host.zygote's
+``start_for_workers`` and ``hand_over_early``), instead of every worker starting its own after it.
 
 The isolation level's detection (a probe process under ``unshare``, waited for) starts here
 too, on a thread, for every grade (autograder.batch.early_isolation): the batch takes its answer
@@ -14,7 +14,6 @@ where it used to run it.
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 
@@ -22,26 +21,10 @@ import sys
 _STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
-def early_zygotes(args: list[str]) -> int:
-    """How many sandbox starters to start before the imports: one per job of ``initgrade grade``
-    (a parallel batch hands them to its workers), at most one per core; 0 for any other command
-    (parsed loosely: a wrong guess costs only time)."""
-    if not args or args[0] != "grade":
-        return 0
-    jobs = "1"
-    for i, arg in enumerate(args):
-        if arg in ("-j", "--jobs"):
-            jobs = "".join(args[i + 1 : i + 2])
-            break
-        if arg.startswith("--jobs="):
-            jobs = arg[len("--jobs="):]
-            break
-        if arg.startswith("-j") and arg[2:].isdigit():
-            jobs = arg[2:]
-            break
-    if not jobs.isdigit() or int(jobs) < 1:
-        return 0
-    return min(int(jobs), os.cpu_count() or 1) if int(jobs) > 1 else 1
+def grades(args: list[str]) -> bool:
+    """``initgrade grade ...``, whatever its jobs: a one-job grade uses the zygote started here, a
+    parallel batch hands it to a worker (autograder.sandbox.host.zygote.hand_over_early)."""
+    return bool(args) and args[0] == "grade"
 
 
 def main() -> None:
@@ -60,11 +43,10 @@ def main() -> None:
         atexit.register(last_word)  # the first registered runs last
     from autograder import environment
 
-    zygotes = early_zygotes(sys.argv[1:])
-    if zygotes and not environment.namespaces_disabled():
+    if grades(sys.argv[1:]) and not environment.namespaces_disabled():
         from autograder.sandbox import start_early
 
-        start_early(zygotes)
+        start_early()
     if sys.argv[1:2] in (["grade"], ["demo"]) and "--help" not in sys.argv:
         from autograder.batch import early_isolation
 

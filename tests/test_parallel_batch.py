@@ -1,9 +1,10 @@
 """A parallel batch's own work, counted (never timed): who starts the sandbox starters, and how the
 submissions are cut into the chunks the workers take.
 
-* ``initgrade grade -j 2`` starts its two zygotes before the grader's imports, in the command's own
-  process (autograder.launch), and hands them to the two workers, one each; no worker starts one
-  after the fork, and every zygote is reaped when the command ends. A worker's first sandbox finds
+* ``initgrade grade -j 2`` starts its two zygotes in the command's own process (one before the
+  grader's imports, autograder.launch; the other once the batch knows it forks workers) and hands
+  them to the two workers, one each; no worker starts one after the fork, and every zygote is
+  reaped when the command ends. A worker's first sandbox finds
   its keeper started ahead (at the worker's start), as every later one does.
 * The workers grade with the parent's trainer, as the fork copied it: the reference's outcomes, which
   the reference check read from the disk cache, are not read and verified again by every worker; and
@@ -125,7 +126,7 @@ def parallel_run(tmp_path_factory, warm_cache_at):
 
 @pytest.mark.skipif(not detect_isolation().namespaces and os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
                     reason="zygotes are used only with namespaces")
-def test_the_two_workers_take_over_the_zygotes_started_before_the_imports(parallel_run):
+def test_the_two_workers_take_over_the_zygotes_the_command_started(parallel_run):
     parent, events = parallel_run
     started = [(pid, zpid) for pid, kind, zpid in events if kind == "started"]
     adopted = [(pid, zpid) for pid, kind, zpid in events if kind == "adopted"]

@@ -58,7 +58,13 @@ from autograder.sandbox import Isolation
 from autograder.sandbox.host.grants import read_grants, sandbox_needs
 from autograder.sandbox.host.hard_links import LinkedSecrets, bind_mounted_secrets, linked_secrets, refusal
 from autograder.sandbox.host.secrets import secret_paths
-from autograder.sandbox.host.zygote import close_early, close_handed_over, hand_over_early, reap_handed_over
+from autograder.sandbox.host.zygote import (
+    close_early,
+    close_handed_over,
+    hand_over_early,
+    reap_handed_over,
+    start_for_workers,
+)
 from autograder.sandbox.isolation_policy import IsolationRefused, check_isolation
 from autograder.training.queue import TrainingQueue
 from autograder.training.submission_trainer import TrainingDeferred
@@ -557,9 +563,11 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
 
     from autograder.batch.worker_loss import death_cause
 
+    # The workers' sandbox starters, started now (the one autograder.launch started before the imports
+    # counted), numpy's import in them beside the report writers' load and the fork; handed to the
+    # workers, one each (zygote.hand_over_early). A worker left without one starts its own.
+    start_for_workers(jobs, parent.zygote)
     load_report_writers()  # once here, inherited by every worker (the fork below), not loaded by each
-    # The sandbox starters autograder.launch started before the imports go to the workers, one each
-    # (zygote.hand_over_early); a worker left without one starts its own, as every worker did before.
     if hand_over_early(parent.zygote):
         parent.zygote = None  # the parent grades nothing itself
     try:  # once here rather than once per worker (its key hashes the kit's sources; a miss records it)

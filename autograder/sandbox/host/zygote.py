@@ -278,19 +278,18 @@ _EARLY: list[Zygote] = []
 
 
 def start_early(count: int = 1) -> None:
-    """Start this process's zygotes now (``count``: one per worker of a parallel batch), before the
-    command line imports the grader.
+    """Start ``count`` zygotes of this process now: one before the command line imports the grader
+    (its interpreter and numpy start-up, about 150 ms, then overlaps the grader's imports instead of
+    following them), and a parallel batch's others once it knows it will fork workers, before it
+    does (``start_for_workers``).
 
-    Their interpreter and numpy start-up (about 150 ms each) then overlaps the grader's imports
-    instead of following them (in a parallel batch: following the workers' start). The first
-    ``new_zygote`` adopts one, or closes them when this machine has no namespaces; a parallel
-    batch hands the rest to its workers (``hand_over_early``); an unused one ends with this process.
+    The first ``new_zygote`` adopts one, or closes them when this machine has no namespaces; a
+    parallel batch hands the rest to its workers (``hand_over_early``); an unused one ends with this
+    process.
     """
-    if _EARLY:
-        return
     import atexit
 
-    for _ in range(max(count, 1)):
+    for _ in range(max(count, 0)):
         z = Zygote(sandbox_env())
         try:
             z.prestart()
@@ -298,6 +297,18 @@ def start_early(count: int = 1) -> None:
             return
         atexit.register(z.close)
         _EARLY.append(z)
+
+
+def start_for_workers(jobs: int, held: Zygote | None) -> None:
+    """In a parallel batch's parent, before ``load_report_writers`` and the fork: start the zygotes
+    its workers will take over (``hand_over_early``), one per worker, at most one per core, counting
+    the one started before the imports (``held``, the parent grader's, or one nobody took yet).
+    Started here rather than before the imports: they would take the cores from the imports, and
+    a batch with nothing to grade (a re-run) would start them for nothing."""
+    have = len([z for z in _EARLY if z._pid == os.getpid()])
+    have += 1 if held is not None and held._pid == os.getpid() else 0
+    if have:  # only where the command started one (autograder.launch): namespaces, a zygote that starts
+        start_early(min(jobs, os.cpu_count() or 1) - have)
 
 
 def take_early() -> Zygote | None:
