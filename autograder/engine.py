@@ -17,6 +17,7 @@ autograder.base.results'.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,10 +34,9 @@ from autograder.rubric.call_plan import plan_key, read_plan, write_plan
 from autograder.rubric.reference import reference_functions, solutions_file
 from autograder.rubric.runner import Failed, Partial, Passed, run_check
 from autograder.rubric.told_once import prefer_the_named_mistake, say_each_untrainable_once
-from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, new_zygote
+from autograder.sandbox import Isolation, Sandbox, SandboxError, detect_isolation, new_zygote, prepare_first
 from autograder.sandbox.host.grants import sandbox_grants
 from autograder.sandbox.host.hide_watch import WatchedHideList
-from autograder.sandbox.host.sandbox import prepare_first_keeper
 from autograder.sandbox.host.uid_cleanup import refresh_world_writable_dirs
 from autograder.sandbox.probes import CallDeferred, LocalStudent, PlanRecorder, SandboxStudent, Student
 from autograder.training.queue import TrainingQueue
@@ -150,25 +150,49 @@ class Grader:
         self.zygote = new_zygote(self.isolation)
         self.hide_list = WatchedHideList()
         self._plan: list[tuple[str, tuple, bool]] | None = None
+        self._plan_lock = threading.Lock()  # the plan is made once, by a thread (make_plan_meanwhile) or here
+        # Threads to start once the next sandbox's load request is sent: this process then waits for the
+        # sandbox (the load, the exchange of calls), so what they run overlaps that wait instead of the
+        # grader's own work (one thread at a time runs Python).
+        self.while_waiting: list[threading.Thread] = []
 
     def call_plan(self) -> list[tuple[str, tuple, bool]]:
         """The calls the checks make of a correct submission, in order (recorded once, on the
         reference solutions, with every training left out): what ``prefetch`` asks in one exchange.
         Kept in the signed training cache when there is one (autograder.rubric.call_plan)."""
-        if self._plan is None:
-            store = self.trainer.store
-            key = self._plan_key() if store is not None else ""
-            self._plan = read_plan(store, key, self.config.functions) if store is not None else None
+        with self._plan_lock:
             if self._plan is None:
-                self._plan = self.record_call_plan()
-                if store is not None:
-                    write_plan(store, key, self._plan)
-        return self._plan
+                store = self.trainer.store
+                key = self._plan_key() if store is not None else ""
+                self._plan = read_plan(store, key, self.config.functions) if store is not None else None
+                if self._plan is None:
+                    self._plan = self.record_call_plan()
+                    if store is not None:
+                        write_plan(store, key, self._plan)
+            return self._plan
+
+    def make_plan_meanwhile(self) -> None:
+        """Have the call plan made (read from the cache, its key hashed: about 5 ms) on a thread while
+        the first sandbox loads (``while_waiting``); ``call_plan`` then waits for it. A failure there
+        is left for ``call_plan``'s own attempt, which meets it where it is handled."""
+        def make() -> None:
+            try:
+                self.call_plan()
+            except Exception:  # noqa: BLE001 - made again, and failing again, in the grading itself
+                pass
+
+        self.while_waiting.append(threading.Thread(target=make, name="initgrade-call-plan", daemon=True))
+
+    def _start_while_waiting(self) -> None:
+        threads, self.while_waiting = self.while_waiting, []
+        for thread in threads:
+            thread.start()
 
     def use_call_plan(self, plan: list[tuple[str, tuple, bool]]) -> None:
         """Take ``plan`` as this grader's call plan: the one a batch's parent found for the same
         configuration and trainer (its forked workers would each look it up again)."""
-        self._plan = list(plan)
+        with self._plan_lock:
+            self._plan = list(plan)
 
     def record_call_plan(self) -> list[tuple[str, tuple, bool]]:
         """Run the checks on the reference solutions, trainings left out, and record their calls;
@@ -202,7 +226,13 @@ class Grader:
         if self.zygote is not None:
             self.zygote.prestart()
             if self.zygote.adopted:
-                prepare_first_keeper(self.zygote, self.config.limits, self.config.sandbox.preload_modules)
+                self.prepare_first_sandbox()
+
+    def prepare_first_sandbox(self) -> None:
+        """Start the first sandbox's keeper now (autograder.sandbox.host.sandbox.prepare_first): its
+        set-up overlaps the reading of the first submission instead of following it."""
+        if self.zygote is not None:
+            prepare_first(self.zygote, self.config.limits, self.config.sandbox.preload_modules)
 
     def close(self) -> None:
         """End the sandbox starter (a later ``grade`` starts a new one) and the hide list's watch."""
@@ -267,6 +297,7 @@ class Grader:
                           self.hide_list.get(self.hide_extra, self.course),
                           self.config.sandbox.stub_modules, self.isolation, self.zygote,
                           self.config.sandbox.preload_modules, self.grants)
+        sandbox.on_request = self._start_while_waiting if self.while_waiting else None
         try:
             try:
                 load = sandbox.start()

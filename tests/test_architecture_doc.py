@@ -142,13 +142,15 @@ def test_bounds_kept_inline_are_the_pages_table():
 # --- environment variables read outside environment.py -------------------------------------------
 
 def _environment_reads(tree: ast.AST) -> set[str]:
-    """Names read from os.environ ([...], .get, getenv); "*" for a name held in a variable."""
+    """Names read from os.environ ([...], .get, .setdefault, getenv); "*" for a name held in a variable
+    (setdefault reads too: a value set outside wins)."""
     names = set()
     for node in ast.walk(tree):
         key = None
         if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("environ"):
             key = node.slice
-        elif isinstance(node, ast.Call) and node.args and ast.unparse(node.func).endswith(("environ.get", "getenv")):
+        elif isinstance(node, ast.Call) and node.args and ast.unparse(node.func).endswith(
+                ("environ.get", "environ.setdefault", "getenv")):
             key = node.args[0]
         if key is not None:
             names.add(key.value if isinstance(key, ast.Constant) else "*")

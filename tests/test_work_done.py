@@ -180,7 +180,7 @@ def test_a_warm_one_notebook_grade_reads_no_data_and_adopts_the_early_sandbox_st
             "real_open = hide_watch._Watch.open.__func__\n"
             "hide_watch._Watch.open = classmethod(lambda cls, named: (watches.append(1), real_open(cls, named))[1])\n"
             "sys.argv = ['initgrade', *sys.argv[1:]]\n"
-            "try:\n    launch.main()\nexcept SystemExit as e:\n    status = e.code\n"
+            "try:\n    launch.run()\nexcept SystemExit as e:\n    status = e.code\n"
             "print(json.dumps({'status': status, 'h5py': 'h5py' in sys.modules, 'zygotes': len(set(map(id, started))),"
             " 'early_used': bool(spawned) and all(z is started[0] for z in spawned),"
             " 'keepers': len(spawned), 'watches': len(watches)}))")

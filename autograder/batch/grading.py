@@ -318,9 +318,12 @@ def warm_check(grader: Grader, question: str, check: str, trainer=None) -> None:
 def warm_reference(grader: Grader, trainings: list[str] | None = None) -> None:
     """Train from the reference parameters once, so later gradings find them in the cache: the
     trainings of one setting together (autograder.training.queue). ``trainings``: only those of
-    these settings (grading.yaml's ``training``), for a worker that warms a share."""
+    these settings (grading.yaml's ``training``), for a worker that warms a share. A check the
+    command line's reference check passed with this grader's trainer is not run again."""
     queue = TrainingQueue(grader.trainer)
     for q, c in reference_warmups(grader):
+        if (q, c) in grader.trainer.reference_passed:
+            continue  # the reference check ran it with this trainer: its trainings are in memory
         try:
             warm_check(grader, q, c, queue.for_submission())
         except TrainingDeferred:
@@ -474,7 +477,7 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
     loading: threading.Thread | None = None
 
     def finish_loaded(result: SubmissionResult, trainings: int) -> None:
-        if loading is not None:
+        if loading is not None and loading.ident is not None:
             loading.join()  # the report writers, loaded meanwhile (returns at once once they are)
         finish(result, trainings)
 
@@ -485,9 +488,14 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
     with parent:  # the sandbox starter ends however this ends (a stop during the warm-up too)
         if todo:
             parent.prestart()  # the sandbox starter imports numpy while the reference is looked up
-            loading = _load_report_writers_meanwhile()
             warm_reference(parent)
             report.trainings += parent.trainer.trainings_run - run
+            parent.prepare_first_sandbox()  # its keeper's set-up while the first submission is read
+            # While the first sandbox loads: the call plan, then the report writers (a submission that
+            # starts no sandbox loads the writers in its report, as without this).
+            parent.make_plan_meanwhile()
+            loading = _load_report_writers_meanwhile()
+            parent.while_waiting.append(loading)
         for i in range(0, len(todo), size):
             stop_checkpoint()
             grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish_loaded)
@@ -498,20 +506,19 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
 
 
 def _load_report_writers_meanwhile() -> threading.Thread:
-    """Load the report writers (outputs.reports.load_report_writers: Jinja, the page templates, about
-    25 ms of CPU) on a thread, while this process mostly waits on its first sandbox (its start, the
+    """A thread (not started: the grader starts it once its first sandbox's load request is sent,
+    Grader.while_waiting) to load the report writers (outputs.reports.load_report_writers: Jinja, the
+    page templates, about 25 ms of CPU) while this process mostly waits on that sandbox (its load, the
     exchange of calls): the first report, which waits for the thread, then finds them loaded. A failure
     there is left for the report itself to meet (and turn into the submission's error row), never
     raised on the thread."""
     def load() -> None:
         try:
-            load_report_writers(pictures=False)  # numpy.ma only if a weights picture needs it
+            load_report_writers()
         except Exception:  # noqa: BLE001 - the report that needs them fails the same way, where it is handled
             pass
 
-    thread = threading.Thread(target=load, name="initgrade-report-writers", daemon=True)
-    thread.start()
-    return thread
+    return threading.Thread(target=load, name="initgrade-report-writers", daemon=True)
 
 
 def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,

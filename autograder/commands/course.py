@@ -71,7 +71,9 @@ def reference_failures(config: GradingConfig, cache_dir: Path | None = None,
         if not config.questions[q].checks[c]:
             continue  # worth nothing: it cannot take points
         outcome = run_check(test, fixtures)
-        if isinstance(outcome, Broken):
+        if isinstance(outcome, Passed):
+            trainer.reference_passed.add((q, c))
+        elif isinstance(outcome, Broken):
             failures.append(f"{q}.{c}: {outcome.error}")
         elif not isinstance(outcome, Passed):  # failed, or partial credit: not full points either
             failures.append(f"{q}.{c}: {outcome.message.splitlines()[0] if outcome.message else 'check failed'}")

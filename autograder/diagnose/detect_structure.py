@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from autograder.base.order_stats import varies
 from autograder.diagnose.draws import PLANS, draw, fit_factors
 from autograder.diagnose.factors import same_factors, target_factor
 from autograder.diagnose.findings import Finding
@@ -203,7 +204,7 @@ def biases(question: str, layers: list[tuple[int, int]], returned: Mapping[str, 
     if not nonzero_b:
         return []
     allvals = np.concatenate([b.ravel() for _, b in bias_vals])
-    varied = np.unique(allvals[np.isfinite(allvals)]).size > 1
+    varied = varies(allvals[np.isfinite(allvals)])  # np.unique(...).size > 1, without numpy.ma
     examples = [(l, int(np.count_nonzero(b)), float(b.ravel()[np.flatnonzero(b)[0]])) for l, b in nonzero_b[:3]]
     code = "random-biases" if varied else "nonzero-biases"
     return [Finding(code, question, code, {"examples": examples})]

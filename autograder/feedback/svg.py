@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from autograder.base.order_stats import quantiles
 from autograder.feedback.svg_elements import Svg, element, fragment
 
 STUDENT = "#e4572e"    # the student's data
@@ -206,7 +207,7 @@ def weight_histograms(panels: Sequence[dict], title: str, label: str = "weights"
         hidden = v.size - finite.size
         lo, hi = -4 * std, 4 * std
         if finite.size:
-            qlo, qhi = np.quantile(finite, [0.005, 0.995])
+            qlo, qhi = quantiles(finite, [0.005, 0.995])
             lo, hi = min(lo, float(qlo)), max(hi, float(qhi))
             if hi - lo <= 0:
                 lo, hi = lo - 1, hi + 1

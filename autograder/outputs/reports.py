@@ -178,15 +178,13 @@ def batch_summary(results: list[SubmissionResult], config: GradingConfig, *, iso
     }
 
 
-def load_report_writers(pictures: bool = True) -> None:
+def load_report_writers() -> None:
     """Load now what a process's first report loads on first use: Jinja with the pages' compiled
-    templates (autograder.feedback.html, .markdown), the escaping patterns, and with ``pictures``
-    numpy.ma (numpy's quantile, which the weight pictures use, imports it; a correct submission has
-    none). A batch's parent calls it before it forks its workers, which then inherit all of it instead
-    of each loading it again (about 30 ms of CPU per worker); the parent needs most of it for
-    summary.html anyway."""
-    import importlib
-
+    templates (autograder.feedback.html, .markdown) and the escaping patterns. A batch's parent calls
+    it before it forks its workers, which then inherit all of it instead of each loading it again
+    (about 30 ms of CPU per worker); the parent needs most of it for summary.html anyway. (numpy.ma,
+    which numpy's quantile and median import, is no longer among them: the pictures and diagnoses
+    take theirs from base/order_stats.py.)"""
     from autograder.feedback import html, markdown
 
     for name in ("base.html.j2", "feedback.html.j2", "summary.html.j2"):
@@ -194,8 +192,6 @@ def load_report_writers(pictures: bool = True) -> None:
     markdown.environment().get_template("feedback.md.j2")
     visible("")
     visible("", one_line=True)
-    if pictures:
-        importlib.import_module("numpy.ma")
 
 
 def write_submission_reports(out: Path, result: SubmissionResult, config: GradingConfig, cache_key: str) -> None:

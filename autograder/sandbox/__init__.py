@@ -30,6 +30,7 @@ _FACE = {
     "ProbeReply": "autograder.sandbox.host.sandbox",
     "CALL_REUSE_OFF": "autograder.sandbox.host.sandbox",
     "call_reuse_mode": "autograder.sandbox.host.sandbox",
+    "prepare_first": "autograder.sandbox.host.sandbox",
     "Isolation": "autograder.sandbox.host.isolation",
     "detect_isolation": "autograder.sandbox.host.isolation",
     "UID_BASE": "autograder.sandbox.host.isolation",
@@ -44,13 +45,20 @@ _FACE = {
 __all__ = [
     "CALL_REUSE_OFF", "Isolation", "KeeperProcess", "LoadReport", "Outcome", "ProbeReply", "ProbeTimeout", "Sandbox",
     "SandboxError", "UID_BASE", "Zygote", "call_reuse_mode", "describe_result", "detect_isolation", "hide_paths",
-    "new_zygote", "start_early",
+    "new_zygote", "prepare_first", "start_early",
 ]
 
 if TYPE_CHECKING:
     from autograder.sandbox.host.hiding import hide_paths
     from autograder.sandbox.host.isolation import UID_BASE, Isolation, detect_isolation
-    from autograder.sandbox.host.sandbox import CALL_REUSE_OFF, LoadReport, ProbeReply, Sandbox, call_reuse_mode
+    from autograder.sandbox.host.sandbox import (
+        CALL_REUSE_OFF,
+        LoadReport,
+        ProbeReply,
+        Sandbox,
+        call_reuse_mode,
+        prepare_first,
+    )
     from autograder.sandbox.host.zygote import KeeperProcess, Zygote, new_zygote, start_early
     from autograder.sandbox.outcomes import Outcome, ProbeTimeout, SandboxError
     from autograder.sandbox.values import describe_result

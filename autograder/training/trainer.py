@@ -170,6 +170,10 @@ class Trainer:
         # Trainings another worker posted (autograder.training.spool) that this one trained for it
         # (also counted in trainings_run).
         self.trainings_shared = 0
+        # The checks that passed on the reference solutions with this trainer (the command line's
+        # reference check): every training they need is in its memory, so warming the reference
+        # again (autograder.batch.grading.warm_reference) would only look them up.
+        self.reference_passed: set[tuple[str, str]] = set()
 
     def data(self, dataset: str):
         if dataset not in self._data:

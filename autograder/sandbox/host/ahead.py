@@ -160,3 +160,12 @@ def prepare_next(zygote, key: Key) -> None:
             or not getattr(zygote, "start_ahead", True):
         return
     zygote.ahead = start_keeper(zygote, key)
+
+
+def prepare_first(zygote, key: Key) -> None:
+    """Start the first keeper of a grader now, to be taken by its first start, even for a grader told
+    to start none ahead of a next one (``start_ahead``: the one-notebook command). A zygote stand-in
+    without an ``ahead`` slot, one that holds a keeper already, or one out of use prepares nothing."""
+    if not hasattr(zygote, "ahead") or zygote.ahead is not None or getattr(zygote, "broken", None):
+        return
+    zygote.ahead = start_keeper(zygote, key)

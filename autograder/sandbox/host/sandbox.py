@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from autograder.base.trees import remove_tree
@@ -122,6 +122,24 @@ class ProbeReply:
     arrays: list = field(default_factory=list)
 
 
+def memory_cap(limits: Limits) -> int:
+    """A sandbox's memory cap in bytes: its address space, its scratch folders, some slack."""
+    return (limits.memory_mb + CGROUP_SCRATCH_FOLDERS * limits.tmp_mb + CGROUP_SLACK_MB) << 20
+
+
+def keeper_key(limits: Limits, preload: Sequence[str], env: dict[str, str], cwd: str) -> ahead.Key:
+    """What a keeper of these limits, preloaded modules, environment and folder is started with."""
+    return ahead.Key(limits.processes, memory_cap(limits), tuple(sorted(env.items())), cwd, tuple(preload))
+
+
+def prepare_first(zygote: Zygote, limits: Limits, preload: Sequence[str]) -> None:
+    """Start the first sandbox's keeper now (host.ahead), before the submission is read: its fork,
+    cgroup and namespaces then overlap the grader's reading of the submission and its hide list, and
+    the first ``Sandbox.start`` takes it. The key is the one that start computes: with namespaces (the
+    only level with a zygote) the working folder is ``/tmp``, the sandbox's own tmpfs, entered from ``/``."""
+    ahead.prepare_first(zygote, keeper_key(limits, preload, sandbox_env("/tmp", "/tmp"), "/"))
+
+
 class Sandbox:
     """One submission's sandboxed process, restarted transparently after a timeout.
 
@@ -161,13 +179,16 @@ class Sandbox:
         self._tmp: str | None = None
         # The header bytes this submission's replies may take, over every start and call.
         self.header_budget = wire.HeaderBudget(SUBMISSION_HEADER_BYTES)
+        # Called once, right after the first load request is sent: the grader's work that can run while
+        # it waits for the load (autograder.engine: threads started then, not beside its own work).
+        self.on_request: Callable[[], None] | None = None
 
     # -- life cycle -------------------------------------------------------------------
     def _budget_left(self) -> float:
         return self.limits.submission_seconds - (time.monotonic() - self.started_at)
 
     def _memory_cap(self) -> int:
-        return _memory_cap(self.limits)
+        return memory_cap(self.limits)
 
     def start(self) -> LoadReport:
         """Start the sandboxed process and load the submission in it: the load report, or a
@@ -242,7 +263,8 @@ class Sandbox:
         return self.proc
 
     def _keeper_key(self, env: dict[str, str], cwd: str) -> ahead.Key:
-        return _keeper_key(self.limits, self.preload, env, cwd)
+        return keeper_key(self.limits, self.preload, env, cwd)
+
 
     def _drain_output(self, proc: subprocess.Popen | KeeperProcess) -> None:
         """Read the process's printed output from now on, up to output_kb."""
@@ -271,6 +293,9 @@ class Sandbox:
         a zygote keeper could not isolate (no submission code ran: start again without the zygote)."""
         try:
             wire.write_frame(self.req_fd, request)
+            meanwhile, self.on_request = self.on_request, None
+            if meanwhile is not None:
+                meanwhile()
             deadline = t0 + min(self.limits.load_seconds, max(self._budget_left(), 0.1))
             header, _ = wire.read_frame(self.rep_fd, deadline=deadline, budget=self.header_budget)
         except wire.WireTimeout:
@@ -550,21 +575,3 @@ def _str_list(value) -> list[str]:
     if not isinstance(value, list):
         return []
     return [v for v in value[:REPLY_LIST_ITEMS] if isinstance(v, str)]
-
-
-def _memory_cap(limits: Limits) -> int:
-    mb = limits.memory_mb + CGROUP_SCRATCH_FOLDERS * limits.tmp_mb + CGROUP_SLACK_MB
-    return mb << 20
-
-
-def _keeper_key(limits: Limits, preload: Sequence[str], env: dict[str, str], cwd: str) -> ahead.Key:
-    return ahead.Key(limits.processes, _memory_cap(limits), tuple(sorted(env.items())), cwd, tuple(preload))
-
-
-def prepare_first_keeper(zygote: Zygote, limits: Limits, preload: Sequence[str]) -> None:
-    """Start the keeper of a grader's first sandbox now (host.ahead), as every later start's is
-    started while the submission before it is graded: the key a sandbox with namespaces takes
-    (its own /tmp as working folder, cwd /). For a zygote that is already running only (one a
-    batch worker took over, started before the imports): asking one that is still importing numpy
-    would wait for it."""
-    ahead.prepare_next(zygote, _keeper_key(limits, preload, sandbox_env("/tmp", "/tmp"), "/"))
