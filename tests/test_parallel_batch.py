@@ -96,7 +96,7 @@ from autograder import launch
 sys.argv = ["initgrade", *sys.argv[1:]]
 status = 0
 try:
-    launch.main()
+    launch.run()
 except SystemExit as e:
     status = e.code
 print(json.dumps({"status": status, "pid": os.getpid()}))
