@@ -188,6 +188,12 @@ class Grader:
         for thread in threads:
             thread.start()
 
+    def use_call_plan(self, plan: list[tuple[str, tuple, bool]]) -> None:
+        """Take ``plan`` as this grader's call plan: the one a batch's parent found for the same
+        configuration and trainer (its forked workers would each look it up again)."""
+        with self._plan_lock:
+            self._plan = list(plan)
+
     def record_call_plan(self) -> list[tuple[str, tuple, bool]]:
         """Run the checks on the reference solutions, trainings left out, and record their calls;
         then the calls of the evidence of a failed question (the first call a failed seeded check
@@ -214,9 +220,13 @@ class Grader:
         return plan_key(self.config, solutions_file(self.config).resolve(), layers)
 
     def prestart(self) -> None:
-        """Start the sandbox starter now, so it imports numpy while this process does other work."""
+        """Start the sandbox starter now, so it imports numpy while this process does other work.
+        One a batch worker took over has imported it already: its first sandbox's keeper is started
+        now too, while the worker warms up and reads its first submission."""
         if self.zygote is not None:
             self.zygote.prestart()
+            if self.zygote.adopted:
+                self.prepare_first_sandbox()
 
     def prepare_first_sandbox(self) -> None:
         """Start the first sandbox's keeper now (autograder.sandbox.host.sandbox.prepare_first): its

@@ -3,8 +3,9 @@
 A one-notebook ``initgrade grade`` spends about 300 ms importing the grader (click, rich,
 pydantic, numpy, ...) and the sandbox's zygote about 150 ms importing numpy in its own
 process. Started here, before any of the grader's imports, the zygote's start-up runs
-beside them on the other core instead of after them. Only for a grade that runs in this
-process (``-j 1``, the default): with more jobs each worker starts its own.
+beside them on the other core instead of after them. With ``-j N`` the batch hands it to one of
+its forked workers, and starts the others' before the fork (autograder.sandbox.host.zygote's
+``start_for_workers`` and ``hand_over_early``), instead of every worker starting its own after it.
 
 The isolation level's detection (a probe process under ``unshare``, waited for) starts here
 too, on a thread, for every grade (autograder.batch.early_isolation): the batch takes its answer
@@ -29,18 +30,10 @@ from typing import NoReturn
 _STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
-def grades_in_this_process(args: list[str]) -> bool:
-    """``initgrade grade ...`` with one job (parsed loosely: a wrong guess costs only time)."""
-    if not args or args[0] != "grade":
-        return False
-    for i, arg in enumerate(args):
-        if arg in ("-j", "--jobs"):
-            return args[i + 1 : i + 2] == ["1"]
-        if arg.startswith("--jobs="):
-            return arg == "--jobs=1"
-        if arg.startswith("-j") and arg[2:].isdigit():
-            return arg == "-j1"
-    return True
+def grades(args: list[str]) -> bool:
+    """``initgrade grade ...``, whatever its jobs: a one-job grade uses the zygote started here, a
+    parallel batch hands it to a worker (autograder.sandbox.host.zygote.hand_over_early)."""
+    return bool(args) and args[0] == "grade"
 
 
 def run() -> None:
@@ -62,7 +55,7 @@ def run() -> None:
         atexit.register(last_word)  # the first registered runs last
     from autograder import environment
 
-    if grades_in_this_process(sys.argv[1:]) and not environment.namespaces_disabled():
+    if grades(sys.argv[1:]) and not environment.namespaces_disabled():
         from autograder.sandbox import start_early
 
         start_early()

@@ -164,19 +164,19 @@ def test_a_training_a_child_did_not_write_is_trained_here(tmp_path, monkeypatch)
     assert two.trainings_run == one.trainings_run == len(_entries(tmp_path / "two"))  # the child's, trained here
 
 
-def test_a_cold_parallel_batch_gives_each_worker_one_chunk_so_its_trainings_stack(tmp_path, monkeypatch):
-    """On an empty cache most chunks queue trainings: a small batch is cut into one chunk per worker
-    (its trainings queued and stacked together), not three (two or three trainings a stack); warm,
-    three chunks each as before. The grades are the same either way."""
-    sizes: list[int] = []
-    sized = grading.chunk_size
-    monkeypatch.setattr(grading, "chunk_size", lambda *a, **k: sizes.append(sized(*a, **k)) or sizes[-1])
+def test_a_cold_parallel_batch_takes_larger_chunks_so_its_trainings_stack(tmp_path, monkeypatch):
+    """On an empty cache most chunks queue trainings: each chunk of a small batch is a worker's share
+    of what is left (its trainings queued and stacked together), not half of that; both shrink to
+    single submissions at the end. The grades are the same either way."""
+    sizes: list[list[int]] = []
+    sized = grading.chunk_sizes
+    monkeypatch.setattr(grading, "chunk_sizes", lambda *a, **k: sizes.append(sized(*a, **k)) or sizes[-1])
     config = short()
     paths = [PROJECT_ROOT / "examples" / "mistakes" / f"{name}.py"
              for name in ("he_missing_sqrt", "he_scale_0_01", "random_unscaled", "zeros_random", "he_xavier_scale",
                           "random_seed_42")]
     cold = grading.grade_batch(paths, tmp_path / "cold", config, jobs=2, cache_dir=tmp_path / "cache")
     warm = grading.grade_batch(paths, tmp_path / "warm", config, jobs=2, cache_dir=tmp_path / "cache", force=True)
-    assert sizes == [3, 1]  # 6 submissions: two chunks cold, six warm
+    assert sizes == [[3, 2, 1], [2, 1, 1, 1, 1]]  # 6 submissions: cold, then warm
     assert cold.trainings > 0 and warm.trainings == 0
     assert [_seen(r) for r in cold.results] == [_seen(r) for r in warm.results]

@@ -58,6 +58,13 @@ from autograder.sandbox import Isolation
 from autograder.sandbox.host.grants import read_grants, sandbox_needs
 from autograder.sandbox.host.hard_links import LinkedSecrets, bind_mounted_secrets, linked_secrets, refusal
 from autograder.sandbox.host.secrets import secret_paths
+from autograder.sandbox.host.zygote import (
+    close_early,
+    close_handed_over,
+    hand_over_early,
+    reap_handed_over,
+    start_for_workers,
+)
 from autograder.sandbox.isolation_policy import IsolationRefused, check_isolation
 from autograder.training.queue import TrainingQueue
 from autograder.training.submission_trainer import TrainingDeferred
@@ -152,10 +159,17 @@ _WORKER_STOP: WorkerStop | None = None
 
 
 def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str], parent: int,
-                 isolation: Isolation) -> None:
+                 isolation: Isolation, trainer: Trainer | None = None,
+                 plan: list[tuple[str, tuple, bool]] | None = None) -> None:
+    """``trainer``: the parent's, as the fork copied it (the workers are forked, so nothing is
+    pickled): its datasets loaded and the reference's outcomes (the reference check's) in its memory,
+    which every worker would otherwise read and verify from the disk cache again. ``plan``: the call
+    plan the parent found (autograder.rubric.call_plan), which each worker would look up again."""
     global _WORKER, _WORKER_STOP
     _WORKER_STOP = WorkerStop(_close_worker, parent)
-    _WORKER = Grader(config, Trainer(config, cache_dir), hide_extra, isolation)
+    _WORKER = Grader(config, trainer or Trainer(config, cache_dir), hide_extra, isolation)
+    if plan is not None:
+        _WORKER.use_call_plan(plan)
     _WORKER.prestart()
     # Run when the pool ends the worker: its sandbox starter goes with it.
     import multiprocessing.util  # in the worker only: see grade_batch
@@ -186,16 +200,38 @@ def _worker_stop() -> WorkerStop:
 CHUNK_MAX = 24
 
 
-def chunk_size(todo: int, jobs: int, cold: bool = False) -> int:
-    """Submissions per chunk, at most CHUNK_MAX: with several workers about three chunks each
-    (the last chunks keep every worker busy). ``cold``: the batch started on an empty cache (its
-    reference trainings were trained in this run), so most chunks queue trainings: one chunk per
-    worker, so that the trainings of a small batch are stacked together rather than two or three
-    at a time (12 notebooks on two workers: chunks of 6, not 2). A large batch has chunks of
-    CHUNK_MAX either way."""
-    if jobs <= 1:
-        return max(1, min(CHUNK_MAX, todo))
-    return max(1, min(CHUNK_MAX, -(-todo // (jobs if cold else jobs * 3))))
+def chunk_size(todo: int) -> int:
+    """Submissions per chunk of a one-job batch: CHUNK_MAX (a stretch of the batch; its trainings
+    stacked together)."""
+    return max(1, min(CHUNK_MAX, todo))
+
+
+def chunk_sizes(todo: int, jobs: int, cold: bool = False) -> list[int]:
+    """The sizes of a parallel batch's chunks, in the order they are handed out: each a
+    ``2 * jobs``-th of what is left (at most CHUNK_MAX), so they shrink to single submissions at
+    the end. ``cold``: the batch started on an empty cache (its reference trainings were trained in
+    this run), so most chunks queue trainings: each a ``jobs``-th of what is left, so that a small
+    batch's trainings are stacked together rather than two or three at a time. A worker takes the next chunk when it finishes one; with chunks of equal size (a
+    third of a worker's share each, before), a worker that drew the slower chunks (submissions
+    that hang, start a second sandbox) kept going for up to a whole chunk while the others had
+    nothing left; with the last chunks of one submission, the workers finish within about one
+    submission of each other. The first chunks stay large (their trainings stacked together)."""
+    sizes: list[int] = []
+    left = todo
+    while left > 0:
+        size = max(1, min(CHUNK_MAX, -(-left // (max(jobs, 1) * (1 if cold else 2)))))
+        sizes.append(size)
+        left -= size
+    return sizes
+
+
+def chunks_of(todo: list, jobs: int, cold: bool = False) -> list[list]:
+    """``todo`` cut into chunks of ``chunk_sizes``, in order."""
+    out, i = [], 0
+    for size in chunk_sizes(len(todo), jobs, cold):
+        out.append(todo[i:i + size])
+        i += size
+    return out
 
 
 def grade_chunk(grader: Grader, items: list[tuple[Path, str]],
@@ -386,6 +422,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             report.isolation = parent.isolation.describe()
             report.isolation_level = parent.isolation.level
             if jobs <= 1 or len(todo) <= 1:
+                close_early()  # started for workers (autograder.launch) that this batch does not fork
                 _grade_serially(parent, todo, report, finish)
             else:
                 _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish)
@@ -435,7 +472,7 @@ def _write_reports_or_error_row(out: Path, result: SubmissionResult, config: Gra
 
 
 def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
-    size = chunk_size(len(todo), 1)
+    size = chunk_size(len(todo))
     # The trainer may have trained before the batch (the reference check): only this batch's count.
     run, stacked = parent.trainer.trainings_run, parent.trainer.trainings_stacked
     shared = parent.trainer.trainings_shared
@@ -535,10 +572,21 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
 
     from autograder.batch.worker_loss import death_cause
 
+    # The workers' sandbox starters, started now (the one autograder.launch started before the imports
+    # counted), numpy's import in them beside the report writers' load and the fork; handed to the
+    # workers, one each (zygote.hand_over_early). A worker left without one starts its own.
+    start_for_workers(jobs, parent.zygote)
     load_report_writers()  # once here, inherited by every worker (the fork below), not loaded by each
+    if hand_over_early(parent.zygote):
+        parent.zygote = None  # the parent grades nothing itself
+    try:  # once here rather than once per worker (its key hashes the kit's sources; a miss records it)
+        plan: list[tuple[str, tuple, bool]] | None = parent.call_plan()
+    except Exception:  # noqa: BLE001 - each worker then looks it up itself, and meets the failure per submission
+        plan = None
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation))
+                               initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation,
+                                         parent.trainer, plan))
     lost: list = []
     try:
         if warm:
@@ -555,12 +603,13 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
                     pass
         # Cold: the reference's trainings were trained in this run (by the reference check, whose
         # trainer this is, or by the warm-up just now).
-        size = chunk_size(len(todo), jobs, cold=parent.trainer.trainings_run > 0 or report.trainings > 0)
+        cold = parent.trainer.trainings_run > 0 or report.trainings > 0
         try:
-            futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in todo[i:i + size]],
-                                   str(out), progress): todo[i:i + size] for i in range(0, len(todo), size)}
+            futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in chunk],
+                                   str(out), progress): chunk for chunk in chunks_of(todo, jobs, cold)}
         except BrokenProcessPool:  # a worker died before any submission (in the warm-up): all to do again
             futures, lost = {}, list(todo)
+        close_handed_over()  # every worker is forked (at the submissions above): the parent's copies go
         workers = list((getattr(pool, "_processes", None) or {}).values())  # for a death's cause, where readable
         stop_checkpoint()
         for graded in as_completed(futures):
@@ -584,7 +633,9 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
         stop_workers()
         raise
     finally:
+        close_handed_over()
         pool.shutdown(wait=True, cancel_futures=True)
+        reap_handed_over()
     if not lost:
         return None
     return [(None, death_cause(workers))] if alone else lost

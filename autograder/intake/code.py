@@ -57,14 +57,36 @@ def _holds_definitions(stmt: ast.stmt) -> bool:
                for body in _bodies(stmt) for s in body)
 
 
+# A Name's load/store/del marker: a node ast.walk visits, with no children and nothing to list.
+_CONTEXTS = (ast.Load, ast.Store, ast.Del)
+
+
+def _walk(node: ast.AST) -> list[ast.AST]:
+    """Every node below ``node`` (itself first) in ``ast.walk``'s order (breadth first, each node's
+    children in field order), without the Load/Store/Del markers: a list grown while it is read,
+    instead of ast.walk's generators (``iter_child_nodes`` over ``iter_fields`` for every node), at
+    about half the cost. Every statement a notebook leaves out is walked (dozens per notebook)."""
+    nodes = [node]
+    for current in nodes:
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if isinstance(value, list):
+                nodes.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST) and not isinstance(value, _CONTEXTS):
+                nodes.append(value)
+    return nodes
+
+
 def _defined_names(stmt: ast.stmt) -> list[str]:
     """The names a top-level statement would define if it ran (for the student's feedback)."""
     names: list[str] = []
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.append(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not stmt:
-            names.append(node.name)
+    for node in _walk(stmt):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                names.append(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node is not stmt:
+                names.append(node.name)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names += [(a.asname or a.name.split(".")[0]) for a in node.names if a.name != "*"]
     return list(dict.fromkeys(names))

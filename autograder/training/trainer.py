@@ -153,6 +153,9 @@ class Trainer:
                 self.store = opened
         self._memory: dict[str, Outcome] = {}
         self._data: dict[str, tuple] = {}
+        # input_size's signed entries already read, by the file's stamp: every training check asks
+        # for the layer sizes (about five per submission), and each read verified the entry again.
+        self._input_sizes: dict[str, int] = {}
         # Trainings stopped at training_seconds, by key: the same bytes again (another
         # submission of the batch) fail at once instead of using the CPU seconds again.
         self._stopped: dict[str, TrainingLimit] = {}
@@ -197,9 +200,12 @@ class Trainer:
         except OSError:
             return int(self.data(dataset)[0].shape[0])  # raises the loader's clear message
         stamp = f"{CACHE_VERSION}:{dataset}:{file.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+        if stamp in self._input_sizes:  # this process read it for the same file (size, time) before
+            return self._input_sizes[stamp]
         memo = f"input-size-{hashlib.sha256(stamp.encode()).hexdigest()[:24]}"
         found = self.store.read(memo)
         if found is not None and found.get("file") == stamp and isinstance(found.get("n_x"), int):
+            self._input_sizes[stamp] = found["n_x"]
             return found["n_x"]
         n_x = int(self.data(dataset)[0].shape[0])
         self.store.write(memo, {"n_x": n_x, "file": stamp})

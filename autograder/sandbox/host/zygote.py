@@ -130,6 +130,9 @@ class Zygote:
         self.ahead = None
         self.taken_ahead = 0
         self.start_ahead = True  # False for a grader of one submission: a keeper ahead would go unused
+        # Set in a batch worker that took over a zygote its parent started (``adopt_handed_over``): the
+        # zygote is the parent's child, so it is known alive by its socket, not by waiting on it.
+        self.adopted = False
 
     @property
     def process(self) -> subprocess.Popen | None:
@@ -143,6 +146,8 @@ class Zygote:
             self._ensure()
 
     def _ensure(self) -> None:
+        if self.adopted and self._sock is not None and self._pid == os.getpid():
+            return  # a dead one fails the next send, which replaces it (``spawn``)
         if self._proc is not None and self._pid == os.getpid() and self._proc.poll() is None:
             return
         if self._pid != os.getpid():  # a fork of the grader: the parent's zygote is not ours
@@ -234,6 +239,15 @@ class Zygote:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+        if self.adopted:  # the parent's child: killed here, reaped by the parent (``close_handed_over``)
+            self.adopted = False
+            if self._proc is not None and self._pid == os.getpid():
+                try:
+                    os.kill(self._proc.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            self._proc = None
+            return
         if self._proc is not None:
             try:
                 self._proc.kill()
@@ -260,48 +274,149 @@ class Zygote:
 # Started before the grader's own imports
 
 
-_EARLY: Zygote | None = None
+_EARLY: list[Zygote] = []
 
 
-def start_early() -> None:
-    """Start this process's zygote now, before the command line imports the grader.
+def start_early(count: int = 1) -> None:
+    """Start ``count`` zygotes of this process now: one before the command line imports the grader
+    (its interpreter and numpy start-up, about 150 ms, then overlaps the grader's imports instead of
+    following them), and a parallel batch's others once it knows it will fork workers, before it
+    does (``start_for_workers``).
 
-    Its interpreter and numpy start-up (about 150 ms) then overlaps the grader's imports
-    instead of following them. The first ``new_zygote`` adopts it, or closes it
-    when this machine has no namespaces; an unused one ends with this process.
+    The first ``new_zygote`` adopts one, or closes them when this machine has no namespaces; a
+    parallel batch hands the rest to its workers (``hand_over_early``); an unused one ends with this
+    process.
     """
-    global _EARLY
-    if _EARLY is not None:
-        return
-    z = Zygote(sandbox_env())
-    try:
-        z.prestart()
-    except ZygoteUnavailable:
-        return
     import atexit
 
-    atexit.register(z.close)
-    _EARLY = z
+    for _ in range(max(count, 0)):
+        z = Zygote(sandbox_env())
+        try:
+            z.prestart()
+        except ZygoteUnavailable:
+            return
+        atexit.register(z.close)
+        _EARLY.append(z)
+
+
+def start_for_workers(jobs: int, held: Zygote | None) -> None:
+    """In a parallel batch's parent, before ``load_report_writers`` and the fork: start the zygotes
+    its workers will take over (``hand_over_early``), one per worker, at most one per core, counting
+    the one started before the imports (``held``, the parent grader's, or one nobody took yet).
+    Started here rather than before the imports: they would take the cores from the imports, and
+    a batch with nothing to grade (a re-run) would start them for nothing."""
+    have = len([z for z in _EARLY if z._pid == os.getpid()])
+    have += 1 if held is not None and held._pid == os.getpid() else 0
+    if have:  # only where the command started one (autograder.launch): namespaces, a zygote that starts
+        start_early(min(jobs, os.cpu_count() or 1) - have)
 
 
 def take_early() -> Zygote | None:
-    """The zygote ``start_early`` started in this process, once; None otherwise."""
-    global _EARLY
-    z, _EARLY = _EARLY, None
+    """A zygote ``start_early`` started in this process, once each; None otherwise."""
+    z = _EARLY.pop(0) if _EARLY else None
     if z is not None and z._pid != os.getpid():  # inherited by a fork: not ours to use
+        _EARLY.clear()
         return None
     return z
+
+
+def close_early() -> None:
+    """End the zygotes ``start_early`` started that nobody took."""
+    while _EARLY:
+        z = _EARLY.pop()
+        if z._pid == os.getpid():
+            z.close()
+
+
+# Zygotes a parallel batch's parent started, for its workers to take over, one each: the parent's
+# zygotes, and the read end of a pipe holding one byte per zygote (its index), which a worker reads
+# (a pipe's read of one byte is atomic, so no two workers take the same zygote).
+_HANDED: list[Zygote] = []
+_TOKENS: list[int] = []  # [read end] while the handover lasts
+
+
+def hand_over_early(extra: Zygote | None = None) -> int:
+    """In a parallel batch's parent, before its workers are forked: the zygotes started early (and
+    ``extra``, the parent grader's own if it was one of them) go to the workers, one each, instead
+    of each worker starting its own after the fork. Returns how many. ``close_handed_over`` once
+    the workers are forked."""
+    zygotes = ([extra] if extra is not None and extra._pid == os.getpid() else []) + \
+        [z for z in _EARLY if z._pid == os.getpid()]
+    _EARLY.clear()
+    if not zygotes or _HANDED:
+        for z in zygotes:
+            z.close()
+        return 0
+    r, w = os.pipe()
+    os.write(w, bytes(range(len(zygotes))))
+    os.close(w)
+    os.set_blocking(r, False)
+    _HANDED[:] = zygotes
+    _TOKENS[:] = [r]
+    return len(zygotes)
+
+
+def adopt_handed_over() -> Zygote | None:
+    """In a forked worker: one of the zygotes its parent handed over, now this process's (its
+    copies of the others' sockets closed); None when none is left (a worker forked after the
+    handover, or more workers than zygotes)."""
+    if not _TOKENS:
+        return None
+    mine: Zygote | None = None
+    try:
+        index = os.read(_TOKENS[0], 1)
+    except OSError:
+        index = b""
+    os.close(_TOKENS[0])
+    for i, z in enumerate(_HANDED):
+        if index and i == index[0]:
+            mine = z
+        elif z._sock is not None:
+            z._sock.close()  # another worker's: only the parent and that worker keep it open
+            z._sock = None
+    _HANDED.clear()
+    _TOKENS.clear()
+    if mine is not None:
+        mine._pid, mine.adopted, mine.ahead = os.getpid(), True, None
+    return mine
+
+
+def close_handed_over() -> None:
+    """In the parent, once its workers are forked: its own copies of the handed-over zygotes'
+    sockets closed (a worker's zygote then ends with that worker: end of file), the pipe of
+    indexes closed, the zygotes' processes kept to be reaped (``reap_handed_over``)."""
+    for z in _HANDED:
+        if z._sock is not None:
+            z._sock.close()
+            z._sock = None
+        _REAP.append(z)
+    _HANDED.clear()
+    for fd in _TOKENS:
+        os.close(fd)
+    _TOKENS.clear()
+
+
+_REAP: list[Zygote] = []
+
+
+def reap_handed_over() -> None:
+    """In the parent, once its workers have ended: the handed-over zygotes ended and reaped (each
+    ended with its worker already; killed first, should one still run)."""
+    while _REAP:
+        _REAP.pop().close()
 
 
 def new_zygote(isolation: Isolation) -> Zygote | None:
     """The sandbox starter for one grader: only with namespaces (see ``zygote``).
 
-    Adopts the one the command line started before its own imports (``zygote.start_early``).
+    Adopts one the command line started before its own imports (``zygote.start_early``), or in
+    a batch worker one its parent handed over (``hand_over_early``).
     """
-    early = take_early()
+    early = take_early() or adopt_handed_over()
     if not isolation.namespaces:
         if early is not None:
             early.close()
+        close_early()
         return None
     return early or Zygote(sandbox_env("/tmp"))
 
