@@ -211,8 +211,10 @@ def chunk_sizes(todo: int, jobs: int, cold: bool = False) -> list[int]:
     ``2 * jobs``-th of what is left (at most CHUNK_MAX), so they shrink to single submissions at
     the end. ``cold``: the batch started on an empty cache (its reference trainings were trained in
     this run), so most chunks queue trainings: each a ``jobs``-th of what is left, so that a small
-    batch's trainings are stacked together rather than two or three at a time. A worker takes the next chunk when it finishes one; with chunks of equal size (a
-    third of a worker's share each, before), a worker that drew the slower chunks (submissions
+    batch's trainings are stacked together rather than two or three at a time.
+
+    A worker takes the next chunk when it finishes one; with chunks of equal size (a third of
+    a worker's share each, before), a worker that drew the slower chunks (submissions
     that hang, start a second sandbox) kept going for up to a whole chunk while the others had
     nothing left; with the last chunks of one submission, the workers finish within about one
     submission of each other. The first chunks stay large (their trainings stacked together)."""
