@@ -6,8 +6,9 @@ docs/speed.md and docs/benchmarks.md quote (bench/quote_figures.py copies it int
     .venv/bin/python bench/paired.py --old /tmp/old --rounds 3 --cold 100 \
         --figures bench/figures.md
 
-Wall seconds and CPU seconds (user + system of the command and all its processes: steadier
-on a shared machine) are both reported. Each round runs every measurement once with each
+Wall seconds and CPU seconds (user + system of the command and all its processes, counted in a
+cpuacct cgroup of its own where the machine has one: steadier on a shared machine) are both
+reported. Each round runs every measurement once with each
 side, the order of the sides swapped every round, so a machine shared with other work (its
 load drifts within minutes) weighs on both alike. The old side is the other tree's code put
 first on the module path (its own grader, this venv's packages); the sandbox's own code comes
@@ -51,11 +52,15 @@ def side_env(base: dict, tree: Path | None) -> dict:
     return env
 
 
+CPU_SOURCES: set[str] = set()  # how the CPU figures were counted (bench/common.py's run_timed)
+
+
 def grade(env: dict, subs: Path, out: Path, cache: Path, jobs: int) -> tuple[float, float]:
     """Wall seconds and CPU seconds of one ``initgrade grade`` command."""
     shutil.rmtree(out, ignore_errors=True)
     t = run_timed([str(VENV_BIN / "initgrade"), "grade", str(subs), "--out", str(out), "--cache", str(cache),
                    "--jobs", str(jobs), "--no-progress", "--force"], env=env)
+    CPU_SOURCES.add(t.cpu_source)
     return t.seconds, t.cpu
 
 
@@ -143,7 +148,11 @@ def main() -> None:
         rows.append([label, f"{old:.3f}", f"{new:.3f}", f"{old / new:.2f}x"])
     head = (f"machine: {machine()}\n\nMedians of {args.rounds} paired rounds (old and new alternating); "
             f"old = {args.old.name}, new = {args.new.name if args.new else 'this checkout'}. "
-            "Scores equal on both sides.\n")
+            "Scores equal on both sides. CPU: "
+            + ("user + system of every process of the command, its sandboxes included (its own cpuacct "
+               "cgroup).\n" if CPU_SOURCES == {"cpuacct"} else
+               "user + system of the processes the command waited for (no cpuacct cgroup here: a "
+               "sandbox's processes, reaped by the kernel, are left out).\n"))
     text = head + "\n" + table(["measurement", "old", "new", "speed-up"], rows) + "\n"
     print()
     print(text)
