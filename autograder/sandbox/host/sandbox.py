@@ -265,7 +265,6 @@ class Sandbox:
     def _keeper_key(self, env: dict[str, str], cwd: str) -> ahead.Key:
         return keeper_key(self.limits, self.preload, env, cwd)
 
-
     def _drain_output(self, proc: subprocess.Popen | KeeperProcess) -> None:
         """Read the process's printed output from now on, up to output_kb."""
         drain = OutputDrain(proc.stdout, self.limits.output_kb * 1024)
