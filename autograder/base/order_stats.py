@@ -1,13 +1,12 @@
 """numpy's quantiles and median, the same numbers bit for bit, and whether values vary, without numpy.ma.
 
-``np.quantile`` and ``np.unique`` (through ``np.unique``) and ``np.median`` (through its NaN check)
-look up ``np.ma``,
-which imports numpy.ma: 7 ms of a one-notebook command, paid by a submission whose feedback draws
-its weights (the pictures' axis range) or whose diagnosis fits drawn weights (a median) or asks
-whether its values vary (``np.unique(...).size > 1``). These take
-numpy's own steps on a partitioned copy (order statistics: the same values whatever the partition's
-order), so every picture and diagnosis is unchanged; tests/test_command_start_and_end.py compares
-their bytes with numpy's.
+``np.unique``, ``np.quantile`` (through ``np.unique``) and ``np.median`` (through its NaN check) look
+up ``np.ma``, which imports numpy.ma: 7 ms of a one-notebook command, paid by a submission whose
+feedback draws its weights (the pictures' axis range), whose diagnosis fits drawn weights (a
+median) or asks whether its values vary (``np.unique(...).size > 1``). These take numpy's own steps
+on a partitioned copy (order statistics: the same values whatever the partition's order), so every
+picture and diagnosis is unchanged; tests/test_command_start_and_end.py compares their bytes with
+numpy's.
 """
 
 from __future__ import annotations
