@@ -561,9 +561,17 @@ def test_canary_never_reaches_a_submission(batch):
         assert "SEARCHED" in batch.by_id[sid].output, f"{sid} did not run its search"
 
 
+# What students get (the release notebook and the initlab stubs define the graded functions too): the
+# sandbox reads it by design, and finds it when the project lies in a folder a search walks (a CI clone
+# under /tmp, which the jail binds back read-only).
+PUBLIC_RELEASE = f"SECRET-LEAK another submission {PROJECT_ROOT.resolve() / 'assignment'}/"
+
+
 def test_no_defence_was_breached(batch):
     for sid, r in batch.by_id.items():
         for line in r.output.splitlines():
+            if line.startswith(PUBLIC_RELEASE):
+                continue
             assert not line.startswith(BREACH_TAGS), f"{sid}: {line[:300]}"
             if line.startswith("WROTE "):
                 assert line.split()[1].startswith("/tmp/"), f"{sid}: {line}"

@@ -45,6 +45,19 @@ def _sandbox(tmp_path: Path, code: str, z, limits=CONFIG.limits, extra: list[str
                    CONFIG.sandbox.stub_modules, zygote=z)
 
 
+def _where_entries_are_hidden_one_by_one() -> Path:
+    """The project's folder, whose entries off the ways to assignment/ and data/ are hidden one by one;
+    or, when it lies in a folder the jail replaces by its own tmpfs (a CI clone under /tmp, where
+    nothing of it but the needed folders is in sight, whatever the list says), the root folder, whose
+    entries are hidden one by one too."""
+    from autograder.sandbox.host import hiding
+
+    project = PROJECT_ROOT.resolve()
+    if any(project == f or f in project.parents for f in hiding._private_folders()):
+        return Path("/")
+    return PROJECT_ROOT
+
+
 def _seen(sb: Sandbox) -> str:
     reply = sb.call("initialize_parameters_zeros", [{"list": [2, 1]}])
     assert reply.header.get("status") == "raised", reply.header
@@ -78,7 +91,7 @@ def test_an_entry_made_while_the_keeper_waited_is_hidden_from_the_sandbox_that_t
     waiting = z.ahead
     assert waiting is not None
     stale = hide_paths([str(tmp_path)])  # as it was before the folder existed
-    later = PROJECT_ROOT / f".made-while-a-keeper-waited-{os.getpid()}"
+    later = _where_entries_are_hidden_one_by_one() / f".made-while-a-keeper-waited-{os.getpid()}"
     later.mkdir()
     try:
         (later / "solutions.py").write_text("secret")
