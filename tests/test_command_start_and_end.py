@@ -23,6 +23,7 @@ import subprocess
 import sys
 
 import pytest
+from command_script import RUN_THE_COMMAND
 
 from autograder import launch
 from autograder.config import PROJECT_ROOT
@@ -130,14 +131,7 @@ def counted_warm_check(grader, question, check, trainer=None):
     warmed.append(f"{question}.{check}")
     return real_warm_check(grader, question, check, trainer)
 runner.run_check, grading.warm_check = counted_run_check, counted_warm_check
-from autograder import launch
-sys.argv = ["initgrade", *sys.argv[1:]]
-status = 0
-try:
-    launch.run()
-except SystemExit as e:
-    status = e.code
-print(json.dumps({"status": status, "warmed": warmed, "checks": len(checked)}))
+""" + RUN_THE_COMMAND + """print(json.dumps({"status": status, "warmed": warmed, "checks": len(checked)}))
 """
 
 
@@ -172,13 +166,7 @@ zygote.Zygote.spawn = lambda self, **kw: (spawned.append(self), real_spawn(self,
 from autograder import engine
 real_read = engine.read_submission
 engine.read_submission = lambda *a, **k: (read_after.append(len(spawned)), real_read(*a, **k))[1]
-sys.argv = ["initgrade", *sys.argv[1:]]
-status = 0
-try:
-    launch.run()
-except SystemExit as e:
-    status = e.code
-print(json.dumps({"status": status, "keepers": len(spawned), "read_after": read_after,
+""" + RUN_THE_COMMAND + """print(json.dumps({"status": status, "keepers": len(spawned), "read_after": read_after,
                   "taken_ahead": spawned[0].taken_ahead if spawned else 0}))
 """
 
@@ -215,13 +203,7 @@ def start(self):
 threading.Thread.start = start
 real_read_plan = engine.read_plan
 engine.read_plan = lambda *a, **k: (plan_reads.append(threading.current_thread().name), real_read_plan(*a, **k))[1]
-sys.argv = ["initgrade", *sys.argv[1:]]
-status = 0
-try:
-    launch.run()
-except SystemExit as e:
-    status = e.code
-print(json.dumps({"status": status, "order": order, "plan_reads": plan_reads}))
+""" + RUN_THE_COMMAND + """print(json.dumps({"status": status, "order": order, "plan_reads": plan_reads}))
 """
 
 
@@ -245,14 +227,7 @@ import importlib.metadata, json, sys
 scans = []
 real_entry_points = importlib.metadata.entry_points
 importlib.metadata.entry_points = lambda *a, **k: (scans.append(k.get("group")), real_entry_points(*a, **k))[1]
-from autograder import launch
-sys.argv = ["initgrade", *sys.argv[1:]]
-status = 0
-try:
-    launch.run()
-except SystemExit as e:
-    status = e.code
-import pydantic
+""" + RUN_THE_COMMAND + """import pydantic
 print(json.dumps({"status": status, "scans": scans, "models": "autograder.config" in sys.modules}))
 """
 

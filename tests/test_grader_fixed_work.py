@@ -18,6 +18,8 @@ import os
 import subprocess
 import sys
 
+from command_script import RUN_THE_COMMAND
+
 from autograder.config import PROJECT_ROOT
 
 NOTEBOOK = PROJECT_ROOT / "examples" / "submissions" / "correct_notebook.ipynb"
@@ -32,14 +34,7 @@ def counted(cmd, *args, **kwargs):
     probes.append(threading.current_thread().name)
     return real_attempt(cmd, *args, **kwargs)
 isolation._attempt = counted
-from autograder import launch
-sys.argv = ["initgrade", *sys.argv[1:]]
-status = 0
-try:
-    launch.run()
-except SystemExit as e:
-    status = e.code
-from autograder.batch import early_isolation
+""" + RUN_THE_COMMAND + """from autograder.batch import early_isolation
 seen = list(probes)
 print(json.dumps({"status": status, "probes": seen, "started": early_isolation.started(),
                   "level": isolation.detect_isolation().level}))
@@ -166,14 +161,7 @@ class Recorder(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, Recorder())
-from autograder import launch
-sys.argv = ["initgrade", *sys.argv[1:]]
-status = 0
-try:
-    launch.run()
-except SystemExit as e:
-    status = e.code
-print(json.dumps({"status": status, "pid": os.getpid()}))
+""" + RUN_THE_COMMAND + """print(json.dumps({"status": status, "pid": os.getpid()}))
 """
 
 
@@ -222,14 +210,7 @@ def counted(self, key):
     reads[key] += 1
     return real(self, key)
 trainer.Trainer._read_disk = counted
-from autograder import launch
-sys.argv = ["initgrade", *sys.argv[1:]]
-status = 0
-try:
-    launch.run()
-except SystemExit as e:
-    status = e.code
-print(json.dumps({"status": status, "reads": reads}))
+""" + RUN_THE_COMMAND + """print(json.dumps({"status": status, "reads": reads}))
 """
 
 

@@ -22,6 +22,7 @@ import subprocess
 import sys
 
 import pytest
+from command_script import RUN_THE_COMMAND
 
 from autograder.batch.grading import CHUNK_MAX, chunk_sizes
 from autograder.config import PROJECT_ROOT
@@ -92,14 +93,7 @@ def read_disk(self, key):
     return found
 Trainer._read_disk = read_disk
 
-from autograder import launch
-sys.argv = ["initgrade", *sys.argv[1:]]
-status = 0
-try:
-    launch.run()
-except SystemExit as e:
-    status = e.code
-print(json.dumps({"status": status, "pid": os.getpid()}))
+""" + RUN_THE_COMMAND + """print(json.dumps({"status": status, "pid": os.getpid()}))
 """
 
 
