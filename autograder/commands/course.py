@@ -61,7 +61,6 @@ def reference_failures(config: GradingConfig, cache_dir: Path | None = None,
     from autograder.rubric.runner import Broken, Passed, run_check
     from autograder.sandbox.probes import LocalStudent
     from autograder.training.queue import TrainingQueue
-    from autograder.training.side_by_side import train_side_by_side
     from autograder.training.submission_trainer import SubmissionTrainer, TrainingDeferred
     from autograder.training.trainer import Trainer as NewTrainer
     from autograder.training.trainer import TrainingBudget
@@ -86,7 +85,9 @@ def reference_failures(config: GradingConfig, cache_dir: Path | None = None,
             outcomes[q, c] = run_check(test, {**fixtures, "trainer": queueing})
         except TrainingDeferred:
             waited.append((q, c, test))
-    if waited:
+    if waited:  # an empty cache only: a warm one never loads the side-by-side trainings
+        from autograder.training.side_by_side import train_side_by_side
+
         train_side_by_side(queue, processes)
     for q, c, test in waited:
         outcomes[q, c] = run_check(test, fixtures)

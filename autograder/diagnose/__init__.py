@@ -68,18 +68,21 @@ one layer list (``repeat``) and once on each of a couple of other layer lists
 fan-in of 2, where ``sqrt(2/n)`` equals 1 and two mistakes look alike.
 """
 
-from autograder.diagnose.analysis import diagnose
-from autograder.diagnose.findings import (
-    CODES,
-    EXTRA_KEYS,
-    QUESTIONS,
-    SECTIONS,
-    Diagnosis,
-    Finding,
-    default_diagnosis,
-    section_for,
-    signature_diagnosis,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The names below are loaded on first use. Every grading reads a submission's load messages with
+# ``diagnose.explain``, which runs this file; the detectors (``analysis`` and the eleven modules it
+# imports) only run once a check has failed, so a correct submission's command never loads them.
+# name -> the module that defines it
+_FACE = {
+    "diagnose": "autograder.diagnose.analysis",
+    **{name: "autograder.diagnose.findings" for name in (
+        "CODES", "EXTRA_KEYS", "QUESTIONS", "SECTIONS", "Diagnosis", "Finding", "default_diagnosis", "section_for",
+        "signature_diagnosis")},
+}
 
 __all__ = [
     "CODES",
@@ -93,3 +96,26 @@ __all__ = [
     "section_for",
     "signature_diagnosis",
 ]
+
+if TYPE_CHECKING:
+    from autograder.diagnose.analysis import diagnose
+    from autograder.diagnose.findings import (
+        CODES,
+        EXTRA_KEYS,
+        QUESTIONS,
+        SECTIONS,
+        Diagnosis,
+        Finding,
+        default_diagnosis,
+        section_for,
+        signature_diagnosis,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _FACE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'autograder.diagnose' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

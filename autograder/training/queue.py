@@ -49,7 +49,6 @@ import numpy as np
 from autograder.limits import TRAINING_WALL_FACTOR, TRAINING_WALL_SLACK_SECONDS
 from autograder.training.cache_lock import advisory_lock
 from autograder.training.spool import Spool
-from autograder.training.stack import stacked_outcomes
 from autograder.training.submission_trainer import Carried, SubmissionTrainer, TrainingDeferred
 from autograder.training.trainer import Outcome, Trainer, TrainingBudget, TrainingLimit, flush_subnormals
 from autograder.training.worker import WorkStopped, run_bounded
@@ -312,6 +311,9 @@ class TrainingQueue:
         left to train alone."""
         if len(members) < 2:
             return members
+        # Only a cold grading stacks: a warm one (every training cached) never loads the stacked arithmetic.
+        from autograder.training.stack import stacked_outcomes
+
         trainer = self.trainer
         t = trainer.config.training[training]
         data = trainer.data(t.dataset)

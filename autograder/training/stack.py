@@ -21,7 +21,6 @@ limit, falling back to single trainings) are in autograder.training.trainer.
 from __future__ import annotations
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from initlab.model import num_layers
 
@@ -109,6 +108,8 @@ def _finite(c: float) -> float:
 def stacked_outcomes(t, data, members: list[dict[str, np.ndarray]]) -> list[dict]:
     """The fields of autograder.training.trainer.Outcome for every member, as
     ``Trainer.train_in_this_process`` computes them for one."""
+    from threadpoolctl import threadpool_limits  # in the stack's child, as Trainer.train_in_this_process
+
     train_x, train_y, test_x, test_y = data
     record_every = max(t.num_iterations // 100, 1)
     with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):

@@ -38,7 +38,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from autograder.config import GradingConfig
 from autograder.limits import TRAINING_LOCK_WAIT_SECONDS, TRAINING_WALL_FACTOR, TRAINING_WALL_SLACK_SECONDS
@@ -332,6 +331,9 @@ class Trainer:
     @staticmethod
     def train_in_this_process(t, data, params: dict[str, np.ndarray]) -> Outcome:
         """One training in the calling process, unbounded: what the bounded child of ``_train`` runs."""
+        # Imported here, in the training's own child: a grading whose trainings are all cached never loads it.
+        from threadpoolctl import threadpool_limits
+
         train_x, train_y, test_x, test_y = data
         # One BLAS thread: batches run one worker per core, and OpenBLAS threads spinning
         # against each other made one deep-net training 40 times slower (117 s instead of 3 s).
