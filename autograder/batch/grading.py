@@ -354,13 +354,17 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
                 on_start: Callable[[int], None] | None = None,
                 on_result: Callable[[SubmissionResult, bool], None] | None = None,
                 select: Callable[[dict[Path, str]], list[Path]] | None = None,
-                junit: Path | None = None, trainer: Trainer | None = None) -> BatchReport:
+                junit: Path | None = None, trainer: Trainer | None = None,
+                meanwhile: Callable[[], None] | None = None) -> BatchReport:
     """Grade ``paths`` into ``out``. ``select`` (autograder.batch.shards) is given every discovered path
     with its id, ids made over the whole set, and returns the paths to grade here. Nothing is written
     when there is nothing to grade; an unusable output folder (or ``junit`` path) raises
     autograder.outputs.outdir.OutputFolderError before any grading. ``trainer``: the one this process
     grades with, on ``cache_dir`` (the command line's reference check hands its own over, the reference's
-    outcomes in its memory); only the trainings it runs from here on count in the report."""
+    outcomes in its memory); only the trainings it runs from here on count in the report. ``meanwhile``:
+    the caller's own work for after the batch (the command line's imports for its closing lines), done
+    on a thread while a serial batch's first sandbox loads, once the report writers are loaded; never
+    raises there (what fails fails again where it is used)."""
     out = Path(out)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     discovery = discover_all([Path(p) for p in paths])
@@ -425,7 +429,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             report.isolation_level = parent.isolation.level
             if jobs <= 1 or len(todo) <= 1:
                 close_early()  # started for workers (autograder.launch) that this batch does not fork
-                _grade_serially(parent, todo, report, finish)
+                _grade_serially(parent, todo, report, finish, meanwhile)
             else:
                 _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish)
         except Interrupted as stop:
@@ -473,7 +477,8 @@ def _write_reports_or_error_row(out: Path, result: SubmissionResult, config: Gra
         return failed
 
 
-def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
+def _grade_serially(parent: Grader, todo, report: BatchReport, finish,
+                    meanwhile: Callable[[], None] | None = None) -> None:
     size = chunk_size(len(todo))
     # The trainer may have trained before the batch (the reference check): only this batch's count.
     run, stacked = parent.trainer.trainings_run, parent.trainer.trainings_stacked
@@ -500,6 +505,8 @@ def _grade_serially(parent: Grader, todo, report: BatchReport, finish) -> None:
             parent.make_plan_meanwhile()
             loading = _load_report_writers_meanwhile()
             parent.while_waiting.append(loading)
+            if meanwhile is not None:
+                parent.while_waiting.append(_after(loading, meanwhile))
         for i in range(0, len(todo), size):
             stop_checkpoint()
             grade_chunk(parent, [(p, sid) for p, sid, _ in todo[i:i + size]], finish_loaded)
@@ -523,6 +530,20 @@ def _load_report_writers_meanwhile() -> threading.Thread:
             pass
 
     return threading.Thread(target=load, name="initgrade-report-writers", daemon=True)
+
+
+def _after(first: threading.Thread, work: Callable[[], None]) -> threading.Thread:
+    """A thread (not started: as ``_load_report_writers_meanwhile``'s) that does ``work`` once ``first``
+    is done, so the two never take turns at the interpreter: what the first report needs is ready
+    first. A failure of ``work`` is not raised on the thread."""
+    def run() -> None:
+        first.join()
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - what fails here fails again where it is used, and is handled there
+            pass
+
+    return threading.Thread(target=run, name="initgrade-meanwhile", daemon=True)
 
 
 def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,

@@ -14,14 +14,14 @@ never as console markup.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from autograder import __version__
 from autograder.base.escape import terminal_text, visible
@@ -34,11 +34,34 @@ from autograder.outputs.outdir import OutputFolderError
 from autograder.sandbox import isolation_levels
 from autograder.sandbox.isolation_policy import IsolationRefused
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
 EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 PROGRESS_SECONDS = 5.0
 
 
+# What the closing lines print with: rich's console and table, 20 ms of imports. A ``grade`` whose
+# stdout's kind decides nothing before the batch (--progress or --no-progress given) imports them on a
+# thread while its first sandbox loads (grade_batch's ``meanwhile``), not before its grading.
+_CLOSING_LINES = ("rich.console", "rich.table")
+
+
+def _import_closing_lines() -> None:
+    for name in _CLOSING_LINES:
+        importlib.import_module(name)
+
+
+def _new_console() -> Console:
+    from rich.console import Console
+
+    return Console()
+
+
 def _table(report: BatchReport, config) -> Table:
+    from rich.table import Table
+
     table = Table(title="Grades", show_lines=False)
     table.add_column("submission", overflow="fold")
     for q in config.questions:
@@ -53,10 +76,11 @@ def _table(report: BatchReport, config) -> Table:
     return table
 
 
-def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console: Console,
+def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console: Console | None,
                 strict: bool = False, shard=None) -> int:
     """Grade and report; the exit status. A stop signal at any moment ends it with 130 or 143 and a line
-    saying what was and was not graded (autograder.batch.stopping)."""
+    saying what was and was not graded (autograder.batch.stopping). ``console``: None for a new one, made
+    when first printed to (the same console: it looks at stdout and the environment as it prints)."""
     finished: list[BatchReport] = []  # the batch's report, once grade_batch has returned
     try:
         with stop_signals():
@@ -73,7 +97,7 @@ def run_grading(paths, out, jobs, config_path, cache, force, progress, junit, co
         return stop.exit_status
 
 
-def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console: Console,
+def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console: Console | None,
                  strict: bool, shard, finished: list[BatchReport]) -> int:
     try:
         config = load_config(config_path)
@@ -86,12 +110,14 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
     on_start = on_result = None
     bar: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if progress is None:  # not a terminal (a CI log): a plain line every few seconds instead of a bar
+        console = console or _new_console()
         lines = ProgressLines(console)
         on_start, on_result = lines.start, lines.result
     elif progress:
         # Only when shown: rich.progress is 10 ms of a command whose output is not a terminal.
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+        console = console or _new_console()
         shown = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                          TextColumn("{task.description}", markup=False), console=console, transient=False)
         bar = shown
@@ -114,7 +140,8 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
             report = grade_batch([Path(p) for p in paths], Path(out), config, jobs=jobs, cache_dir=cache,
                                  force=force, on_start=on_start, on_result=on_result,
                                  select=recorder.select if recorder else None, junit=Path(junit) if junit else None,
-                                 trainer=reference_trainer)
+                                 trainer=reference_trainer,
+                                 meanwhile=_import_closing_lines if console is None else None)
             finished.append(report)
             if recorder:
                 recorder.finish(report)
@@ -130,7 +157,7 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
         return 3
     # The batch is over: a stop from now on is said after these lines (_exit_after).
     with hold_stops(raise_after=False):
-        return _closing_lines(report, config, console, out, junit, recorder, shard, strict)
+        return _closing_lines(report, config, console or _new_console(), out, junit, recorder, shard, strict)
 
 
 def _print_skipped(report: BatchReport, console: Console) -> None:
@@ -323,8 +350,9 @@ def grade(paths, out, jobs, config_path, cache, force, junit, progress, strict, 
     during the batch (run again to finish); 130 or 143 stopped by SIGINT (Ctrl-C) or SIGTERM (the
     gradebook lists what was not graded, a shard's shard.json says interrupted; run again to finish).
     """
-    console = Console()
-    if progress is None and console.is_terminal:
+    # Whether stdout is a terminal decides the default progress; given, the console is made after the batch.
+    console = _new_console() if progress is None else None
+    if console is not None and console.is_terminal:
         progress = True
     _exit_after(run_grading(paths, out, jobs, config_path, cache, force, progress, junit, console, strict, shard))
 
@@ -334,6 +362,6 @@ def grade(paths, out, jobs, config_path, cache, force, junit, progress, strict, 
 @click.option("--jobs", "-j", default=min(2, os.cpu_count() or 1), show_default=True, type=click.IntRange(1, 64))
 def demo(out, jobs):
     """Grade the bundled example submissions and print the table."""
-    console = Console()
+    console = _new_console()
     console.print(f"Grading the bundled examples in {EXAMPLES.relative_to(PROJECT_ROOT)} ...")
     _exit_after(run_grading([EXAMPLES], out, jobs, None, None, True, console.is_terminal or None, None, console))
