@@ -5,7 +5,8 @@
   imports), the stacked and side-by-side trainings, threadpoolctl. A wrong submission loads the
   detectors when its checks fail, and gets its diagnoses.
 * With ``--no-progress``, rich's console and table (the closing lines) are imported on the batch's
-  ``initgrade-meanwhile`` thread while the first sandbox loads, not before the grading.
+  ``initgrade-meanwhile`` thread while the first sandbox loads, not before the grading; the report
+  writers and the class summary are not imported either before the first load request is sent.
 * The command line's imports run without the cyclic garbage collector: every collection of the
   command comes after them, over what they made frozen; the collector is on and nothing is frozen
   once the command is over (a teardown then finalizes everything as before).
@@ -35,8 +36,15 @@ ONLY_WHEN_NEEDED = [
     "autograder.training.stack", "autograder.training.side_by_side", "threadpoolctl",
 ]
 
+# Used by the one-notebook command, but not before its first sandbox's load request is sent.
+BEFORE_THE_FIRST_SANDBOX_NOT = [
+    "autograder.outputs.reports", "autograder.feedback.summary", "autograder.feedback.page", "rich.console",
+    "rich.table",
+]
+
 # Runs ``initgrade ARGS`` (run(): the process is looked at after it), recording the thread that first
-# imports rich's console and table, and the freeze count the collector saw at each of its collections.
+# imports rich's console and table, the freeze count the collector saw at each of its collections, and
+# the modules imported when the first load request is written.
 _RECORD = """
 import gc, json, sys, threading
 collections = []
@@ -50,8 +58,16 @@ class Seen:
             first_import.setdefault(name, threading.current_thread().name)
         return None
 sys.meta_path.insert(0, Seen())
+from autograder.sandbox import wire
+at_load_request = []
+real_write = wire.write_frame
+def write(fd, obj, *args, **kwargs):
+    if isinstance(obj, dict) and "chunks" in obj and not at_load_request:
+        at_load_request.extend(sorted(sys.modules))
+    return real_write(fd, obj, *args, **kwargs)
+wire.write_frame = write
 """ + RUN_THE_COMMAND + """print(json.dumps({"status": status, "modules": sorted(sys.modules),
-                  "first_import": first_import, "collections": collections,
+                  "first_import": first_import, "collections": collections, "at_load_request": at_load_request,
                   "frozen_after": gc.get_freeze_count(), "on_after": gc.isenabled()}))
 """
 
@@ -81,6 +97,11 @@ def test_a_correct_notebook_loads_no_detector_and_no_training(tmp_path, warm_cac
     assert [m for m in ONLY_WHEN_NEEDED if m in loaded] == []
     assert "autograder.diagnose.explain" in loaded  # the load messages' reader, from the same package
     assert found["first_import"] == {"rich.console": "initgrade-meanwhile", "rich.table": "initgrade-meanwhile"}
+    # The report writers, the class summary and rich come after the first sandbox's load request.
+    before = set(found["at_load_request"])
+    assert "autograder.sandbox.host.sandbox" in before
+    assert [m for m in BEFORE_THE_FIRST_SANDBOX_NOT if m in before] == []
+    assert {*BEFORE_THE_FIRST_SANDBOX_NOT} <= loaded  # all used, later
 
 
 def test_a_wrong_notebook_loads_the_detectors_and_is_diagnosed(tmp_path, warm_cache):

@@ -12,6 +12,10 @@ nobody trained yet are queued and trained together, stacked (autograder.training
 and the submissions that waited for them are graded again, with everything cached.
 A worker that meets a training another worker is running trains what the other workers posted
 and nobody started (autograder.training.spool) before it waits on that training's lock.
+
+The report writers (autograder.outputs.reports, the feedback pages and the class summary) are
+imported where they are first used, not with this module: a serial batch loads them on a thread
+while its first sandbox loads (``_load_report_writers_meanwhile``), after the grader's own start.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import __version__, environment
+from autograder.base.atomic import write_atomic
 from autograder.base.ids import display_name, unique_ids
 from autograder.base.results import Evidence, SubmissionResult, check_from_test
 from autograder.base.statuses import ERROR, NOT_GRADED
@@ -40,20 +45,11 @@ from autograder.batch.stopping import (
 )
 from autograder.config import GradingConfig
 from autograder.engine import Grader
-from autograder.feedback.summary import write_class_summary
 from autograder.intake import Skipped, discover_all
 from autograder.intake.files import bytes_digest
 from autograder.intake.work import RULE as WORK_RULE
 from autograder.limits import POOL_REBUILDS
 from autograder.outputs.outdir import check_output_folder
-from autograder.outputs.reports import (
-    BATCH_SUMMARY_FILE,
-    batch_summary,
-    gradebook_csv,
-    load_report_writers,
-    write_atomic,
-    write_submission_reports,
-)
 from autograder.sandbox import Isolation
 from autograder.sandbox.host.grants import read_grants, sandbox_needs
 from autograder.sandbox.host.hard_links import LinkedSecrets, bind_mounted_secrets, linked_secrets, refusal
@@ -299,6 +295,8 @@ def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str,
     finished: Finished = []
 
     def done(result: SubmissionResult, trainings: int) -> None:
+        from autograder.outputs.reports import write_submission_reports
+
         write_submission_reports(Path(out), result, grader.config, keys[result.id])
         result.evidence = Evidence()
         finished.append((result, trainings))
@@ -451,6 +449,9 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
         # The gradebook and both summaries are written whole and together: a stop that lands now is
         # not raised; the command says it after its closing lines (autograder.batch.stopping.final_stop).
         with hold_stops(raise_after=False):
+            from autograder.feedback.summary import write_class_summary
+            from autograder.outputs.reports import BATCH_SUMMARY_FILE, batch_summary, gradebook_csv
+
             report.results.sort(key=lambda r: r.id)
             rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
             write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
@@ -466,6 +467,8 @@ def _write_reports_or_error_row(out: Path, result: SubmissionResult, config: Gra
                                 key: str) -> SubmissionResult:
     """The submission's reports; if writing them fails (the grader's own failure on what this one
     submission holds), an error row's reports instead: the batch goes on, every other report is written."""
+    from autograder.outputs.reports import write_submission_reports
+
     try:
         write_submission_reports(out, result, config, key)
         return result
@@ -525,6 +528,8 @@ def _load_report_writers_meanwhile() -> threading.Thread:
     raised on the thread."""
     def load() -> None:
         try:
+            from autograder.outputs.reports import load_report_writers
+
             load_report_writers()
         except Exception:  # noqa: BLE001 - the report that needs them fails the same way, where it is handled
             pass
@@ -599,6 +604,8 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
     # counted), numpy's import in them beside the report writers' load and the fork; handed to the
     # workers, one each (zygote.hand_over_early). A worker left without one starts its own.
     start_for_workers(jobs, parent.zygote)
+    from autograder.outputs.reports import load_report_writers
+
     load_report_writers()  # once here, inherited by every worker (the fork below), not loaded by each
     if hand_over_early(parent.zygote):
         parent.zygote = None  # the parent grades nothing itself
