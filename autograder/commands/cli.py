@@ -42,9 +42,9 @@ EXAMPLES = PROJECT_ROOT / "examples" / "submissions"
 PROGRESS_SECONDS = 5.0
 
 
-# What the closing lines print with: rich's console and table, 20 ms of imports. A ``grade`` whose
-# stdout's kind decides nothing before the batch (--progress or --no-progress given) imports them on a
-# thread while its first sandbox loads (grade_batch's ``meanwhile``), not before its grading.
+# What the closing lines print with: rich's console and table, 20 ms of imports. Given --progress or
+# --no-progress, a grade needs neither before its batch (nothing asks whether stdout is a terminal): it
+# imports them on a thread while its first sandbox loads (grade_batch's ``meanwhile``).
 _CLOSING_LINES = ("rich.console", "rich.table")
 
 
@@ -110,14 +110,14 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
     on_start = on_result = None
     bar: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     if progress is None:  # not a terminal (a CI log): a plain line every few seconds instead of a bar
-        console = console or _new_console()
+        console = console if console is not None else _new_console()
         lines = ProgressLines(console)
         on_start, on_result = lines.start, lines.result
     elif progress:
         # Only when shown: rich.progress is 10 ms of a command whose output is not a terminal.
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        console = console or _new_console()
+        console = console if console is not None else _new_console()
         shown = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                          TextColumn("{task.description}", markup=False), console=console, transient=False)
         bar = shown
@@ -157,7 +157,8 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
         return 3
     # The batch is over: a stop from now on is said after these lines (_exit_after).
     with hold_stops(raise_after=False):
-        return _closing_lines(report, config, console or _new_console(), out, junit, recorder, shard, strict)
+        console = console if console is not None else _new_console()
+        return _closing_lines(report, config, console, out, junit, recorder, shard, strict)
 
 
 def _print_skipped(report: BatchReport, console: Console) -> None:

@@ -74,7 +74,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 # The names below are loaded on first use. Every grading reads a submission's load messages with
-# ``diagnose.explain``, which runs this file; the detectors (``analysis`` and the eleven modules it
+# ``diagnose.explain``, which runs this file; the detectors (``analysis`` and the ten modules it
 # imports) only run once a check has failed, so a correct submission's command never loads them.
 # name -> the module that defines it
 _FACE = {
