@@ -151,15 +151,52 @@ class TamperGuard:
         self.full_switches = 0  # dicts switched whole (for tests: the fast path really is taken)
         self._tags_for: list[dict] | None = None  # the list ``_read_tags`` reads
         self._read_tags: Callable[[], list[int]] = list
+        # Copies made ahead by the zygote (``precapture``): id -> (the dict, its tag then, the copy).
+        self._ready: dict[int, tuple[dict, int, dict]] = {}
+        self._captured: list[int] | None = None  # the tags of ``dicts`` when ``capture`` copied them
+
+    def _default_dicts(self) -> list[dict]:
+        """The modules of ``NAMES``, the kit's loaded modules and ``sys.modules``."""
+        kit = sorted(n for n in sys.modules if n == self.KIT or n.startswith(self.KIT + "."))
+        return [vars(sys.modules[n]) for n in (*self.NAMES, *kit) if n in sys.modules] + [sys.modules]
+
+    def precapture(self) -> None:
+        """In the zygote, before each fork: copy now the dicts ``capture`` copies, so that a sandbox
+        copies only those that changed since (its ``sys`` module, for one).
+
+        Copying a dict writes the reference count of every key and value: in a fresh fork of the
+        zygote that copies each page they lie on (about 500 copy-on-write faults per sandbox for
+        the guarded modules). A copy made here is shared by every sandbox, read only. A dict is
+        copied again only when its version tag moved (the zygote changes none between two forks).
+        Nothing here runs in a sandbox, nor depends on a submission.
+        """
+        if self.version is None:
+            return
+        ready = {}
+        for d in self._default_dicts():
+            made = self._ready.get(id(d))
+            tag = self.version(d)
+            ready[id(d)] = made if made is not None and made[0] is d and made[1] == tag else (d, tag, dict(d))
+        self._ready = ready
+
+    def _copy(self, d: dict, tag: int | None) -> dict:
+        """``dict(d)``, or the zygote's copy of ``d`` when ``d`` has not changed since it was made:
+        the same tag proves it (every change of a dict gives it a tag never used before,
+        ``version_layout_holds``; the copy holds ``d``, so no other dict can take its address)."""
+        made = self._ready.get(id(d))
+        if made is not None and tag is not None and made[0] is d and made[1] == tag:
+            return made[2]
+        return dict(d)
 
     def capture(self, dicts: list[dict] | None = None) -> None:
         """Record the originals of ``dicts``: by default the modules of ``NAMES``, the kit's loaded modules
         and ``sys.modules``."""
         if dicts is None:
-            kit = sorted(n for n in sys.modules if n == self.KIT or n.startswith(self.KIT + "."))
-            dicts = [vars(sys.modules[n]) for n in (*self.NAMES, *kit) if n in sys.modules] + [sys.modules]
+            dicts = self._default_dicts()
         self.dicts = dicts
-        self.original = [dict(d) for d in self.dicts]
+        tags = self._tag_all() if self.version is not None else None
+        self._captured = tags
+        self.original = [self._copy(d, tags[i] if tags else None) for i, d in enumerate(self.dicts)]
 
     @staticmethod
     def _set(target: dict, values: dict) -> None:
@@ -175,12 +212,28 @@ class TamperGuard:
         return self._read_tags()
 
     def seal(self) -> None:
-        self.student = [dict(d) for d in self.dicts]
+        # A dict whose tag has not moved since ``capture`` holds exactly its original: its
+        # submission state is the original itself (no copy, no diff, nothing to put back), so the
+        # guard touches only what loading changed. Without tags, every dict as before.
+        captured = self._captured
+        now = self._tag_all() if captured is not None and len(captured) == len(self.dicts) else None
+        same = [now is not None and captured is not None and now[i] == captured[i] for i in range(len(self.dicts))]
+        self.student = [orig if kept else dict(d) for d, orig, kept in zip(self.dicts, self.original, same)]
         missing = object()
-        self.diffs = [([k for k in orig if k not in stud],
+        self.diffs = [([], {}) if stud is orig else
+                      ([k for k in orig if k not in stud],
                        {k: v for k, v in stud.items() if orig.get(k, missing) is not v})
                       for orig, stud in zip(self.original, self.student)]
-        self.restore()
+        if now is None:
+            self.restore()
+            return
+        # restore() outside a call, but only where loading changed something: the others are
+        # their originals already.
+        self.entered = False
+        for d, values, kept in zip(self.dicts, self.original, same):
+            if not kept:
+                self._set(d, values)
+        self.tags = self._tag_all()
 
     def restore(self) -> None:
         version = self.version  # tags are taken only with a reader: both or neither

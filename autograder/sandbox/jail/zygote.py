@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 
+from autograder.sandbox.jail.guard import GUARD
 from autograder.sandbox.keeper_protocol import EXITED, FDS, NOT_ISOLATED, STATUS
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x8000000, 0x10000000
@@ -46,6 +47,7 @@ def serve(ctrl_fd: int, child_main) -> None:
         try:
             request = json.loads(msg)
             _preload(request.get("preload"), preloaded)
+            GUARD.precapture()
             pid = os.fork() if len(fds) == len(FDS) else -1
         except (ValueError, OSError):
             pid = -1
