@@ -100,6 +100,11 @@ def _walk(g: guard.TamperGuard, dicts: list[dict], load) -> list:
     states.append([dict(d) for d in dicts])
     g.enter()
     states.append([dict(d) for d in dicts])
+    dicts[1]["patched_too"] = 2  # one loading did not change: put back whole all the same
+    g.restore()
+    states.append([dict(d) for d in dicts])
+    g.enter()
+    states.append([dict(d) for d in dicts])
     g.restore()
     states.append([dict(d) for d in dicts])
     return states
@@ -126,6 +131,8 @@ def test_seal_switches_only_what_loading_changed_and_every_state_is_as_before(mo
     assert g.student[1] is g.original[1] and g.diffs[1] == ([], {})  # untouched by loading: no copy, no diff
     assert new == old
     assert len(copies) == 2  # was 6: all three at capture, all three again at seal
+    assert g._diffed == [0, 2]  # a call with no tag moved switches only these (was: every dict visited)
+    assert g.full_switches == 2  # the dicts a call patched, seen and put back whole
 
 
 _NAMESPACES = pytest.mark.skipif(not detect_isolation().namespaces and

@@ -154,6 +154,7 @@ class TamperGuard:
         # Copies made ahead by the zygote (``precapture``): id -> (the dict, its tag then, the copy).
         self._ready: dict[int, tuple[dict, int, dict]] = {}
         self._captured: list[int] | None = None  # the tags of ``dicts`` when ``capture`` copied them
+        self._diffed: list[int] = []  # the indexes of the dicts whose ``diffs`` are not empty
 
     def _default_dicts(self) -> list[dict]:
         """The modules of ``NAMES``, the kit's loaded modules and ``sys.modules``."""
@@ -224,6 +225,7 @@ class TamperGuard:
                       ([k for k in orig if k not in stud],
                        {k: v for k, v in stud.items() if orig.get(k, missing) is not v})
                       for orig, stud in zip(self.original, self.student)]
+        self._diffed = [i for i, (removed, changed) in enumerate(self.diffs) if removed or changed]
         if now is None:
             self.restore()
             return
@@ -240,7 +242,10 @@ class TamperGuard:
         if self.entered and self.tags is not None and version is not None:
             self.entered = False
             now = self._tag_all() or []
-            for i, d in enumerate(self.dicts):
+            # No tag moved during the call (the usual case, one comparison in C): only the dicts
+            # whose entries the submission changed have anything to put back, as in the loop below.
+            for i in (self._diffed if now == self.tags else range(len(self.dicts))):
+                d = self.dicts[i]
                 if now[i] != self.tags[i]:  # changed during the call: back to the originals whole
                     self.full_switches += 1
                     self._set(d, self.original[i])
@@ -267,7 +272,8 @@ class TamperGuard:
                 self._set(d, values)
             return
         now = self._tag_all() or []
-        for i, d in enumerate(self.dicts):
+        for i in (self._diffed if now == self.tags else range(len(self.dicts))):  # as in ``restore``
+            d = self.dicts[i]
             if now[i] != self.tags[i]:  # changed since (a thread): to the submission's state whole
                 self.full_switches += 1
                 self._set(d, self.student[i])
