@@ -25,6 +25,7 @@ from autograder.config import PROJECT_ROOT, load_config
 from autograder.intake import load_submission
 from autograder.sandbox import Sandbox, detect_isolation, hide_paths, new_zygote, wire
 from autograder.sandbox.jail import guard, reuse
+from autograder.sandbox.jail import zygote as zygote_side
 from autograder.sandbox.jail.serve import answer_probe
 
 CONFIG = load_config()
@@ -206,3 +207,61 @@ def test_a_fingerprint_on_a_list_made_before_still_sees_a_module_change(tagged):
     assert fingerprint.dicts is watched[0] and fingerprint.unchanged()
     mod.patched = True
     assert not fingerprint.unchanged()
+
+
+# ---------------------------------------------------------------------------------------------
+# The keeper: what it does with the system calls alone, or takes from the zygote
+
+
+def test_the_keeper_writes_a_file_in_one_system_call_and_fails_as_open_did(tmp_path, monkeypatch):
+    target = tmp_path / "uid_map"
+    target.write_text("an older, longer content")
+    writes = []
+    real = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: writes.append(data) or real(fd, data))
+    zygote_side._write(str(target), "0 1000 1")
+    monkeypatch.undo()
+    assert target.read_text() == "0 1000 1" and writes == [b"0 1000 1"]  # truncated, one write (a uid map's rule)
+    with pytest.raises(OSError):
+        zygote_side._write(str(tmp_path / "missing" / "cgroup.procs"), "1")
+    with pytest.raises(OSError):
+        zygote_side._write(str(tmp_path), "1")  # a folder: refused, as open(path, "w") refuses it
+
+
+def test_the_c_library_is_loaded_once_by_the_zygote_with_the_keeper_s_functions():
+    zygote_side._prepare_once()
+    lib = zygote_side._libc()
+    assert zygote_side._libc() is lib  # was one load per keeper
+    assert {"unshare", "mount", "prctl"} <= set(vars(lib))  # found once; a keeper only calls them
+
+
+# What a sandbox sees of its environment, as numbers: a zygote-only variable, HOME, how many.
+ENVIRONMENT = '''
+import os
+def environment():
+    return {"n": np.array([float("INITGRADE_ZYGOTE_ONLY" in os.environ), float(os.environ.get("HOME") == "/tmp"),
+                           float(len(os.environ))])}
+'''
+
+
+@_NAMESPACES
+def test_a_sandbox_has_the_request_s_environment_whether_or_not_the_zygote_s_is_the_same(tmp_path):
+    from autograder.sandbox.host.isolation import sandbox_env
+    from autograder.sandbox.host.zygote import Zygote
+
+    sub_file = tmp_path / "sub.py"
+    sub_file.write_text(CORRECT + ENVIRONMENT)
+    sub = load_submission(sub_file, 1 << 20)
+    seen = []
+    # The usual zygote (the same environment as every request: nothing rebuilt), and one with a
+    # variable of its own (the environment replaced whole, as always).
+    for env in (sandbox_env(), {**sandbox_env(), "INITGRADE_ZYGOTE_ONLY": "1"}):
+        zygote = Zygote(env)
+        try:
+            with Sandbox(sub.chunks, sub.files, CONFIG.functions + ["environment"], CONFIG.limits,
+                         hide_paths([str(tmp_path)]), CONFIG.sandbox.stub_modules, zygote=zygote) as sb:
+                sb.start()
+                seen.append(sb.call("environment", []).arrays[0].tolist())
+        finally:
+            zygote.close()
+    assert seen[0] == seen[1] == [0.0, 1.0, float(len(sandbox_env()))], seen
