@@ -40,6 +40,7 @@ class _ScratchGuard(guard.TamperGuard):
         self.scratch = dicts
 
     def _default_dicts(self) -> list[dict]:
+        self.listed = getattr(self, "listed", 0) + 1
         return list(self.scratch)
 
 
@@ -67,8 +68,8 @@ def test_a_sandbox_copies_only_the_dicts_changed_since_the_zygote_copied_them(mo
     g.precapture()
     ready = {k: v[2] for k, v in g._ready.items()}
     copies = _counting_copies(monkeypatch)
-    g.precapture()  # again, nothing changed: nothing copied again
-    assert copies == []
+    g.precapture()  # again, nothing changed: nothing copied again, not even the modules listed
+    assert copies == [] and g.listed == 1
     b["y2"] = 5  # the sandbox's own start-up changed one (as it sets sys.argv)
     g.capture()
     assert len(copies) == 1  # was 3: every guarded dict copied in every sandbox
@@ -84,6 +85,9 @@ def test_a_copy_is_not_taken_for_another_dict_or_after_any_change(tagged):
         change()
         g.capture()
         assert g.original[0] == a and g.original[0] is not g._ready[id(a)][2]
+    listed = g.listed
+    g.precapture()  # a change seen by the zygote: listed and copied again there
+    assert g.listed == listed + 1 and g._ready[id(a)][2] == a
     other = {"k": 1}  # equal content, another dict: never the copy of ``a``
     assert g._copy(other, g.version(other)) is not g._ready[id(a)][2]
 

@@ -153,6 +153,8 @@ class TamperGuard:
         self._read_tags: Callable[[], list[int]] = list
         # Copies made ahead by the zygote (``precapture``): id -> (the dict, its tag then, the copy).
         self._ready: dict[int, tuple[dict, int, dict]] = {}
+        self._ready_tags: Callable[[], list[int]] = lambda: [-1]  # reads the tags of the dicts in ``_ready``
+        self._ready_seen: list[int] = []  # what it read when they were copied
         self._captured: list[int] | None = None  # the tags of ``dicts`` when ``capture`` copied them
         self._diffed: list[int] = []  # the indexes of the dicts whose ``diffs`` are not empty
 
@@ -173,12 +175,21 @@ class TamperGuard:
         """
         if self.version is None:
             return
+        # Nothing moved since the last time (the usual case): done, having read the tags through
+        # the reader's own cells. Listing the modules again would write the reference count of
+        # every module name, and after each fork that copies their pages in the zygote itself.
+        # The list depends on sys.modules alone (one of the dicts read), so the same tags mean
+        # the same list and the same contents.
+        if self._ready_tags() == self._ready_seen:
+            return
         ready = {}
         for d in self._default_dicts():
             made = self._ready.get(id(d))
             tag = self.version(d)
             ready[id(d)] = made if made is not None and made[0] is d and made[1] == tag else (d, tag, dict(d))
         self._ready = ready
+        self._ready_tags = tags_of(self.version, [made[0] for made in ready.values()])
+        self._ready_seen = self._ready_tags()
 
     def _copy(self, d: dict, tag: int | None) -> dict:
         """``dict(d)``, or the zygote's copy of ``d`` when ``d`` has not changed since it was made:
