@@ -269,3 +269,15 @@ def test_a_sandbox_has_the_request_s_environment_whether_or_not_the_zygote_s_is_
         finally:
             zygote.close()
     assert seen[0] == seen[1] == [0.0, 1.0, float(len(sandbox_env()))], seen
+
+
+def test_a_precapture_that_fails_leaves_the_sandbox_to_copy_every_dict(monkeypatch, tagged):
+    """The zygote's copies are an optimisation: one it could not make is one the sandbox makes."""
+    g = _ScratchGuard([{"a": 1}, {"b": 2}])
+    monkeypatch.setattr(zygote_side, "GUARD", g)
+    monkeypatch.setattr(g, "_default_dicts", lambda: 1 / 0)
+    zygote_side._precapture()  # the zygote's loop goes on to fork
+    monkeypatch.undo()
+    copies = _counting_copies(monkeypatch)
+    g.capture()
+    assert len(copies) == 2 and g.original == [{"a": 1}, {"b": 2}]
