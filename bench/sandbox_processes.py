@@ -65,15 +65,29 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=16, help="sandboxes measured (after two not counted)")
     args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="initgrade-sandbox-processes-") as tmp:
+        rows, calls = _measure(Path(tmp), args.n)
+    if not rows:
+        raise SystemExit("no sandbox had a keeper, pid 1 and a call worker here (no namespaces?)")
+    print(f"{machine()}; load average at the end {os.getloadavg()[0]:.1f}")
+    print(f"{len(rows)} sandboxes, start and one exchange of {calls} calls each (medians):")
+    for j, role in enumerate(ROLES):
+        cpu, faults, switches = (statistics.median(r[j][k] for r in rows) for k in range(3))
+        print(f"  {role:12s} CPU {cpu:6.2f} ms  page faults {faults:6.0f}  context switches {switches:4.0f}")
+    print(f"  {'all three':12s} CPU {statistics.median(sum(c[0] for c in r) for r in rows):6.2f} ms  page faults "
+          f"{statistics.median(sum(c[1] for c in r) for r in rows):6.0f}")
+
+
+def _measure(tmp: Path, n: int) -> tuple[list[list[tuple[float, int, int]]], int]:
+    """Per sandbox measured, the counts of its keeper, pid 1 and call worker; and the calls per exchange."""
     config = load_config()
-    tmp = Path(tempfile.mkdtemp(prefix="initgrade-sandbox-processes-"))
     grader = engine.Grader(config, Trainer(config, tmp / "cache"), [str(tmp)])
     _label, text = next(iter(sources_pool()))
     (tmp / "s.py").write_text(text)
     sub = engine.read_submission(tmp / "s.py", config.limits, config.functions, config.notebook).submission
     calls = [(f, _encode_args(a, False)) for f, a, fresh in grader.call_plan() if not fresh]
     rows = []
-    for i in range(args.n + 2):
+    for i in range(n + 2):
         sb = Sandbox(sub.chunks, sub.files, config.functions, config.limits,
                      grader.hide_list.get(grader.hide_extra, grader.course), config.sandbox.stub_modules,
                      grader.isolation, grader.zygote, config.sandbox.preload_modules, grader.grants)
@@ -85,15 +99,7 @@ def main() -> None:
             rows.append(counted)
         time.sleep(0.02)  # a pause, as the checks and reports make between two sandboxes
     grader.close()
-    if not rows:
-        raise SystemExit("no sandbox had a keeper, pid 1 and a call worker here (no namespaces?)")
-    print(f"{machine()}; load average at the end {os.getloadavg()[0]:.1f}")
-    print(f"{len(rows)} sandboxes, start and one exchange of {len(calls)} calls each (medians):")
-    for j, role in enumerate(ROLES):
-        cpu, faults, switches = (statistics.median(r[j][k] for r in rows) for k in range(3))
-        print(f"  {role:12s} CPU {cpu:6.2f} ms  page faults {faults:6.0f}  context switches {switches:4.0f}")
-    print(f"  {'all three':12s} CPU {statistics.median(sum(c[0] for c in r) for r in rows):6.2f} ms  page faults "
-          f"{statistics.median(sum(c[1] for c in r) for r in rows):6.0f}")
+    return rows, len(calls)
 
 
 if __name__ == "__main__":
