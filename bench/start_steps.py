@@ -28,12 +28,15 @@ MARKER = "INITGRADE-START-STEPS "
 # ---------------------------------------------------------------------------------------------
 # The instrumented zygote (runs in its own interpreter, as the real one does)
 
-MARKS: list[tuple[str, int, float, float]] = []
+MARKS: list[tuple[str, int, float, float, int]] = []
 COUNTS: dict[str, int] = defaultdict(int)
 
 
 def _mark(label: str) -> None:
-    MARKS.append((label, os.getpid(), time.monotonic(), time.process_time()))
+    import resource
+
+    MARKS.append((label, os.getpid(), time.monotonic(), time.process_time(),
+                  resource.getrusage(resource.RUSAGE_SELF).ru_minflt))
 
 
 def _after(owner, attr: str, label: str, count: str = "") -> None:
@@ -212,19 +215,20 @@ class Phases:
         self.current.clear()
 
 
-def _jail_steps(output: str) -> tuple[list[tuple[str, float, float]], dict]:
-    """(step, wall ms, CPU ms) from the marks the instrumented jail printed."""
+def _jail_steps(output: str) -> tuple[list[tuple[str, float, float, int]], dict]:
+    """(step, wall ms, CPU ms, page faults) from the marks the instrumented jail printed."""
     line = next((ln for ln in output.splitlines() if ln.startswith(MARKER)), None)
     if line is None:
         return [], {}
     data = json.loads(line[len(MARKER):])
     steps = []
     previous = None
-    for label, pid, mono, cpu in data["marks"]:
+    for label, pid, mono, cpu, faults in data["marks"]:
         if previous is not None:
             same = pid == previous[1]
-            steps.append((label, 1000 * (mono - previous[2]), 1000 * (cpu - previous[3] if same else cpu)))
-        previous = (label, pid, mono, cpu)
+            steps.append((label, 1000 * (mono - previous[2]), 1000 * (cpu - previous[3] if same else cpu),
+                          faults - previous[4] if same else faults))
+        previous = (label, pid, mono, cpu, faults)
     return steps, data["counts"]
 
 
@@ -300,11 +304,11 @@ def main() -> None:
                 phases.current.clear()
                 continue
             phases.commit()
-            runs.append([(w, c) for _, w, c in steps])
-            for label, wall, cpu in steps:
+            runs.append([(w, c) for _, w, c, _ in steps])
+            for label, wall, cpu, faults in steps:
                 if label not in order:
                     order.append(label)
-                jail[label].append((wall, cpu))
+                jail[label].append((wall, cpu, faults))
             for k, v in counted.items():
                 counts[k].append(v)
         grader.close()
@@ -312,11 +316,12 @@ def main() -> None:
     rows = []
     for phase in phases.wall:
         rows.append([phase, f"{1000 * statistics.median(phases.wall[phase]):.2f}",
-                     f"{1000 * statistics.median(phases.cpu[phase]):.2f}"])
-    rows.append(["**jail side** (inside 'load report awaited')", "", ""])
+                     f"{1000 * statistics.median(phases.cpu[phase]):.2f}", ""])
+    rows.append(["**jail side** (inside 'load report awaited')", "", "", ""])
     for label in order:
-        rows.append([label, f"{statistics.median(w for w, _ in jail[label]):.2f}",
-                     f"{statistics.median(c for _, c in jail[label]):.2f}"])
+        rows.append([label, f"{statistics.median(w for w, _, _ in jail[label]):.2f}",
+                     f"{statistics.median(c for _, c, _ in jail[label]):.2f}",
+                     f"{statistics.median(f for _, _, f in jail[label]):.0f}"])
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
     print(f"{args.n} starts and ends of {source.name}, one process, {args.gap * 1000:.0f} ms between a load and "
           f"the end, {'the old way' if args.old else 'this checkout'}; medians")
@@ -326,7 +331,7 @@ def main() -> None:
           f"{1000 * statistics.median(grader_cpu):.1f} ms (hide list included), "
           f"jail {statistics.median(jail_cpu):.1f} ms (keeper and pid 1, up to the load report)")
     print()
-    print(table(["step", "wall ms", "CPU ms (that process)"], rows))
+    print(table(["step", "wall ms", "CPU ms (that process)", "page faults (that process)"], rows))
     print()
     print("per start: " + ", ".join(f"{k} {statistics.median(v):g}" for k, v in sorted(counts.items())))
 

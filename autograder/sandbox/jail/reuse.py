@@ -47,6 +47,7 @@ import signal
 import sys
 import types
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
@@ -169,19 +170,32 @@ def _plain_value(value, namespace: dict, module_ids: set[int], module_dicts: set
     return False
 
 
+def _watched_dicts(namespace: dict, version, modules: list, skip: set[int]) -> tuple[list[dict], Callable]:
+    """The dicts whose version tags the fingerprint compares, and the reader of their tags.
+
+    Strong references: a tag is read at the dict's address, which must stay alive. The dicts
+    the tamper guard switches at every call are left to it (``skip``). Built by the sandbox
+    before it forks the worker (``CallWorker``): listing them touches every module object and
+    its dict (about 270 of each, spread over the heap), which in a fresh fork copies each page
+    they lie on (about 300 copy-on-write faults, once per worker). Nothing here reads a tag: the
+    fingerprint's first reading is still taken in the worker, from its own state.
+    """
+    dicts = [vars(m) for m in modules if id(vars(m)) not in skip]
+    dicts += [namespace, getattr(os.environ, "_data", {})]
+    return dicts, tags_of(version, dicts)
+
+
 class _Fingerprint:
     """What a call could have changed, taken when the worker starts and compared after each call."""
 
-    def __init__(self, namespace: dict, version, modules: list, skip: set[int], stub_types: tuple = ()):
-        """``version``: reads a dict's version tag (jail.guard._dict_version_reader)."""
+    def __init__(self, namespace: dict, version, modules: list, skip: set[int], stub_types: tuple = (),
+                 watched: tuple[list[dict], Callable] | None = None):
+        """``version``: reads a dict's version tag (jail.guard._dict_version_reader); ``watched``:
+        ``_watched_dicts`` of the same arguments, when the caller built it already."""
         self.namespace = namespace
         self.stub_types = stub_types
         self.version = version
-        # Strong references: a tag is read at the dict's address, which must stay alive. The
-        # dicts the tamper guard switches at every call are left to it (``skip``).
-        self.dicts = [vars(m) for m in modules if id(vars(m)) not in skip]
-        self.dicts += [namespace, getattr(os.environ, "_data", {})]
-        self.read_tags = tags_of(version, self.dicts)
+        self.dicts, self.read_tags = watched or _watched_dicts(namespace, version, modules, skip)
         self.values = list(dict.values(namespace))
         self.signals = sorted(int(s) for s in signal.valid_signals())
         self.taken = self._take()
@@ -324,6 +338,10 @@ class CallWorker:
         self.settle = settle
         # Taken here, in the sandbox: ``random`` reseeds itself from the OS in every fork.
         self.py_state = _py_get_state()
+        # Listed here, before the fork, so that no worker touches every module again (see
+        # ``_watched_dicts``): the same dicts it would list (a module's dict cannot be replaced,
+        # and os.environ is the original outside a call, in the sandbox as in the worker).
+        self.watched = _watched_dicts(namespace, version, modules, skip)
         self.pid: int | None = None
         self.to_worker: int | None = None
         self.from_worker: int | None = None
@@ -334,7 +352,8 @@ class CallWorker:
         if self.settle is not None:
             self.settle()
         np_state, py_state, err = settable_state(_np_get_state()), self.py_state, _np_geterr()
-        fingerprint = _Fingerprint(self.namespace, self.version, self.modules, self.skip, self.stub_types)
+        fingerprint = _Fingerprint(self.namespace, self.version, self.modules, self.skip, self.stub_types,
+                                   self.watched)
         while True:
             try:
                 request, _ = wire.read_frame(calls)
