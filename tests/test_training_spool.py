@@ -154,3 +154,57 @@ def test_a_worker_s_stack_takes_in_what_other_workers_posted_of_the_same_model(t
     t, data = config.training["circles"], a.data("circles")
     for p in members[:5]:
         assert asdict(a.cached("circles", p)) == asdict(Trainer.train_in_this_process(t, data, p))
+
+
+def test_what_waited_only_for_this_worker_s_trainings_is_told_apart_before_waiting_for_another_s(tmp_path):
+    """batch.grade_chunk grades again, before it waits for a training another worker holds, the
+    submissions that waited only for trainings this worker ran (TrainingQueue.train_own, then
+    finish_theirs): one held by another (this test holds its lock) is not waited for by train_own,
+    the submissions that asked for it (first, or after another did) are told apart from the rest, and
+    finish_theirs then trains it here after lock_wait, with the outcome it gets alone, charged to the
+    submission that queued it."""
+    config = short()
+    b = Trainer(config, tmp_path, lock_wait=0.2)
+    own_p, held_p = inits(b.layers("circles"))[:2]
+    queue = TrainingQueue(b)
+    (own_only,) = queued(queue, [own_p])
+    (holder,) = queued(queue, [held_p])
+    (second,) = queued(queue, [held_p])  # asked for after another submission queued it
+    assert [a.carried.waits_for for a in (own_only, holder, second)] == [
+        {b.cache_key("circles", own_p)}, {b.cache_key("circles", held_p)}, {b.cache_key("circles", held_p)}]
+    with advisory_lock(tmp_path / f"{b.cache_key('circles', held_p)}.lock", 0) as held:
+        assert held
+        queue.train_own()
+        assert b.trainings_run == 1 and b.cached("circles", own_p) is not None  # its own, not the held one
+        assert b.cached("circles", held_p) is None and queue.claimed_by_others == 1
+        assert not queue.waits_on_others(own_only.carried.waits_for)
+        assert queue.waits_on_others(holder.carried.waits_for) and queue.waits_on_others(second.carried.waits_for)
+        queue.finish_theirs()  # waits lock_wait, then trains it here
+    assert b.trainings_run == 2 and not queue.waits_on_others(holder.carried.waits_for)
+    t = config.training["circles"]
+    assert asdict(b.cached("circles", held_p)) == asdict(Trainer.train_in_this_process(t, b.data("circles"), held_p))
+    assert (own_only.budget.started, holder.budget.started, second.budget.started) == (1, 1, 0)
+
+
+def test_a_training_another_worker_finished_meanwhile_is_charged_to_nobody_before_the_second_pass(tmp_path,
+                                                                                                   monkeypatch):
+    """A training another worker held at train_own and finished by its end is read from the cache
+    there: the submission that queued it is told apart from those that wait (nothing to wait for), and
+    its first pass's count of trainings started is given back before its second pass, as before."""
+    config = short()
+    a, b = Trainer(config, tmp_path), Trainer(config, tmp_path)
+    (held_p,) = inits(b.layers("circles"))[:1]
+    queue = TrainingQueue(b)
+    (holder,) = queued(queue, [held_p])
+    real_train_ours = TrainingQueue._train_ours
+
+    def held_then_trained(self, pending, spool):
+        with advisory_lock(tmp_path / f"{b.cache_key('circles', held_p)}.lock", 0):
+            theirs = real_train_ours(self, pending, spool)  # the lock is another's: left for the end
+        a.outcome("circles", held_p)  # the other worker trains it meanwhile
+        return theirs
+
+    monkeypatch.setattr(TrainingQueue, "_train_ours", held_then_trained)
+    queue.train_own()
+    assert queue.claimed_by_others == 1 and not queue.waits_on_others(holder.carried.waits_for)
+    assert b.trainings_run == 0 and a.trainings_run == 1 and holder.budget.started == 0

@@ -52,7 +52,15 @@ def _key(value: object, budget: list[int]) -> object:
             budget[0] -= 8 * len(value)  # type: ignore[arg-type]
             if budget[0] < 0:
                 raise _TooLarge
-            return (kind, "floats", struct.pack(f"<{len(value)}d", *value))  # type: ignore[arg-type]
+            return (kind, "floats", struct.pack(f"<{len(value)}d", *value))  # type: ignore[arg-type, misc]
+        if value and all(type(v) is int for v in value):  # type: ignore[attr-defined]
+            budget[0] -= 8 * len(value)  # type: ignore[arg-type]
+            if budget[0] < 0:
+                raise _TooLarge
+            try:
+                return (kind, "ints", struct.pack(f"<{len(value)}q", *value))  # type: ignore[arg-type, misc]
+            except struct.error:  # beyond 64 bits: one by one
+                pass
         return (kind, tuple(_key(v, budget) for v in value))  # type: ignore[attr-defined]
     if kind is dict:
         return (dict, tuple((_key(k, budget), _key(v, budget)) for k, v in value.items()))  # type: ignore[attr-defined]

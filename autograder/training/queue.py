@@ -98,6 +98,7 @@ class TrainingQueue:
         # the cache, or trained here after Trainer.lock_wait): what tests count.
         self.claimed_by_others = 0
         self._own: set[str] = set()  # keys of the trainings being trained from this queue
+        self._theirs: list[Pending] = []  # queued trainings another worker held (train_own), not yet finished
 
     def for_submission(self) -> SubmissionTrainer:
         """A submission's trainer whose trainings that are not cached are queued here."""
@@ -115,11 +116,12 @@ class TrainingQueue:
         stopped = trainer._stopped.get(key)
         if stopped is not None:
             raise TrainingLimit(str(stopped), stopped.bound)
-        if key in self.pending:  # asked for by an earlier submission: cached for this one, as alone
-            raise TrainingDeferred(key)
         budget, carried = requester.budget, requester.carried
         if budget is None or carried is None:
             raise ValueError("a queueing trainer has a budget and carries it")
+        carried.waits_for.add(key)
+        if key in self.pending:  # asked for by an earlier submission: cached for this one, as alone
+            raise TrainingDeferred(key)
         budget.admit()
         budget.started += 1
         self.pending[key] = Pending(training, key, params, budget, carried)
@@ -140,6 +142,13 @@ class TrainingQueue:
         and waits on a lock (``Trainer.lock_wait`` at most: a holder that died releases its lock
         with its process; one that stalls is passed by) only when there is nothing to help with.
         So a worker never sits waiting while a training it could run is waiting too."""
+        self.train_own()
+        self.finish_theirs()
+
+    def train_own(self) -> None:
+        """The first half of ``train_pending``: post, then train every queued training this worker
+        claims. Those another worker holds are left for ``finish_theirs``, so the submissions that
+        waited only for this worker's trainings can be graded again meanwhile (batch.grade_chunk)."""
         pending, self.pending = list(self.pending.values()), {}
         self._own = {p.key for p in pending}
         spool = Spool(self.trainer.store) if self.trainer.store is not None else None
@@ -148,14 +157,28 @@ class TrainingQueue:
         try:
             theirs = self._train_ours(pending, spool)
             self.claimed_by_others += len(theirs)
-            while theirs:
-                theirs = [p for p in theirs if not self._cached_now(p)]
-                if not theirs or (spool is not None and self._help(spool)):
-                    continue
-                self._train_alone(theirs.pop(0))  # nothing to help with: wait for it (or train it)
+            self._theirs += [p for p in theirs if not self._cached_now(p)]
         finally:
             for p in posted:
                 spool.take_off(p.key)  # type: ignore[union-attr]
+
+    def waits_on_others(self, keys: set[str]) -> bool:
+        """Whether a training of ``keys`` is one another worker held at ``train_own`` and is not
+        in the cache yet: a submission that asked for it is graded again after ``finish_theirs``."""
+        return any(p.key in keys for p in self._theirs)
+
+    def finish_theirs(self) -> None:
+        """The second half of ``train_pending``: for each training another worker held, while it is
+        not in the cache, train what other workers posted and nobody started (``_help``), and wait
+        on its lock (``Trainer.lock_wait`` at most; then it is trained here) only when there is
+        nothing to help with."""
+        theirs, self._theirs = self._theirs, []
+        spool = Spool(self.trainer.store) if self.trainer.store is not None else None
+        while theirs:
+            theirs = [p for p in theirs if not self._cached_now(p)]
+            if not theirs or (spool is not None and self._help(spool)):
+                continue
+            self._train_alone(theirs.pop(0))  # nothing to help with: wait for it (or train it)
 
     def _shareable(self, p: Pending) -> bool:
         """Whether another worker may train ``p`` (spool module docstring: the bounds)."""
