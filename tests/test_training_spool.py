@@ -208,3 +208,54 @@ def test_a_training_another_worker_finished_meanwhile_is_charged_to_nobody_befor
     queue.train_own()
     assert queue.claimed_by_others == 1 and not queue.waits_on_others(holder.carried.waits_for)
     assert b.trainings_run == 0 and a.trainings_run == 1 and holder.budget.started == 0
+
+
+def test_a_lone_member_of_a_stack_stays_posted_while_the_worker_trains_the_rest(tmp_path, monkeypatch):
+    """A worker with one circles training (nothing to stack it with) and an images one (another
+    submission's; the longer, as in grading.yaml) trains the images one first, the circles one still
+    posted: another worker that builds a stack meanwhile (here: helps) takes it in, and this worker then
+    reads it from the cache, charged to nobody, instead of training it alone."""
+    full = TrainingQueue(Trainer(short(circles=15000, images=2500)))  # grading.yaml's steps
+    assert full._member("images")[0] > full._member("circles")[0]
+    config = short(circles=30, images=15)  # the same order, in short
+    a, b = Trainer(config, tmp_path), Trainer(config, tmp_path)
+    assert TrainingQueue(b)._member("images")[0] > TrainingQueue(b)._member("circles")[0]
+    circles_p = inits(b.layers("circles"))[0]
+    images_p = inits(b.layers("images"))[0]
+    queue = TrainingQueue(b)
+    (lone,) = queued(queue, [circles_p])
+    (other,) = queued(queue, [images_p], "images")
+    order, real_train = [], Trainer._train
+
+    def train(self, training, params, key="", budget=None):
+        order.append((self is b, training))
+        if self is b and training == "images":  # meanwhile, the other worker helps
+            assert TrainingQueue(a)._help(Spool(a.store))
+        return real_train(self, training, params, key, budget)
+
+    monkeypatch.setattr(Trainer, "_train", train)
+    queue.train_pending()
+    assert order == [(True, "images"), (False, "circles")]
+    assert (b.trainings_run, a.trainings_run, a.trainings_shared) == (1, 1, 1)
+    assert lone.budget.started == 0 and other.budget.started == 1
+    t = config.training["circles"]
+    assert asdict(b.cached("circles", circles_p)) == asdict(Trainer.train_in_this_process(t, b.data("circles"),
+                                                                                           circles_p))
+    assert posted(tmp_path) == []
+
+
+def test_a_lone_member_keeps_its_place_among_its_own_submission_s_trainings(tmp_path, monkeypatch):
+    """When the lone member's submission trains something else alone too, the order they were asked
+    for is kept (the submission's budget meets them in that order, as alone)."""
+    config = short()
+    b = Trainer(config, tmp_path)
+    queue = TrainingQueue(b)
+    requester = queue.for_submission()
+    for training in ("circles", "images"):
+        with pytest.raises(TrainingDeferred):
+            requester.outcome(training, inits(b.layers(training))[0])
+    order, real_train = [], Trainer._train
+    monkeypatch.setattr(Trainer, "_train", lambda self, training, *args: order.append(training) or
+                        real_train(self, training, *args))
+    queue.train_pending()
+    assert order == ["circles", "images"] and requester.budget.started == 2
