@@ -10,10 +10,12 @@ Wall seconds and CPU seconds (user + system of the command and all its processes
 cpuacct cgroup of its own where the machine has one: steadier on a shared machine) are both
 reported. Each round runs every measurement once with each
 side, the order of the sides swapped every round, so a machine shared with other work (its
-load drifts within minutes) weighs on both alike. The old side is the other tree's code put
-first on the module path (its own grader, this venv's packages); the sandbox's own code comes
-from this checkout for both (the jail is started isolated from the module path), so the
-comparison is of the grader's side.
+load drifts within minutes) weighs on both alike. With ``--old-venv`` (a venv with the old tree
+installed: ``python -m venv DIR && DIR/bin/pip install -e OLD``) the old side is that venv's
+``initgrade``: its grader and its sandbox, the whole kit of that commit. Without it the old side is
+the other tree's code put first on this venv's module path: its grader, but the sandbox's own code
+from this checkout (the jail is started isolated from the module path), so that comparison is of
+the grader's side only.
 
 Measured (whole ``initgrade grade`` commands, each with ``OPENBLAS_NUM_THREADS=1``):
 
@@ -45,9 +47,11 @@ from generate import as_notebook, generate, sources_pool
 from quote_figures import SOURCE, update
 
 
-def side_env(base: dict, tree: Path | None) -> dict:
+def side_env(base: dict, tree: Path | None, venv: Path | None = None) -> dict:
     env = dict(base, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    if tree is not None:
+    if venv is not None:  # the tree installed in a venv of its own: its grader and its sandbox
+        env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
+    elif tree is not None:
         env["PYTHONPATH"] = f"{tree}{os.pathsep}{tree / 'assignment'}"
     return env
 
@@ -56,9 +60,11 @@ CPU_SOURCES: set[str] = set()  # how the CPU figures were counted (bench/common.
 
 
 def grade(env: dict, subs: Path, out: Path, cache: Path, jobs: int) -> tuple[float, float]:
-    """Wall seconds and CPU seconds of one ``initgrade grade`` command."""
+    """Wall seconds and CPU seconds of one ``initgrade grade`` command (the first ``initgrade`` on
+    ``env``'s PATH: this venv's, or the old side's own)."""
     shutil.rmtree(out, ignore_errors=True)
-    t = run_timed([str(VENV_BIN / "initgrade"), "grade", str(subs), "--out", str(out), "--cache", str(cache),
+    command = shutil.which("initgrade", path=env["PATH"]) or str(VENV_BIN / "initgrade")
+    t = run_timed([command, "grade", str(subs), "--out", str(out), "--cache", str(cache),
                    "--jobs", str(jobs), "--no-progress", "--force"], env=env)
     CPU_SOURCES.add(t.cpu_source)
     return t.seconds, t.cpu
@@ -86,6 +92,7 @@ def notebooks(folder: Path, n: int) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", type=Path, required=True, help="source tree of the other commit")
+    parser.add_argument("--old-venv", type=Path, help="a venv with the old tree installed (its sandbox too)")
     parser.add_argument("--new", type=Path, help="source tree of the new side (default: this checkout)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("-n", type=int, default=24, help="notebooks of the warm batch")
@@ -112,7 +119,7 @@ def main() -> None:
         for r in range(args.rounds):
             order = list(sides) if r % 2 == 0 else list(sides)[::-1]
             for name in order:
-                env = side_env(base, sides[name])
+                env = side_env(base, sides[name], args.old_venv if name == "old" else None)
                 warm_cache = tmp / f"cache-{name}"
                 if r == 0:
                     grade(env, nbs, tmp / "prime", warm_cache, 2)  # fill the cache, not measured
@@ -147,8 +154,10 @@ def main() -> None:
         figures[k] = {"old": old, "new": new, "old_runs": times["old", k], "new_runs": times["new", k]}
         rows.append([label, f"{old:.3f}", f"{new:.3f}", f"{old / new:.2f}x"])
     head = (f"machine: {machine()}\n\nMedians of {args.rounds} paired rounds (old and new alternating); "
-            f"old = {args.old.name}, new = {args.new.name if args.new else 'this checkout'}. "
-            "Scores equal on both sides. CPU: "
+            f"old = {args.old.name}, new = {args.new.name if args.new else 'this checkout'}"
+            + (" (each side its own grader and sandbox). " if args.old_venv else
+               " (the old side's grader with this checkout's sandbox). ")
+            +             "Scores equal on both sides. CPU: "
             + ("user + system of every process of the command, its sandboxes included (its own cpuacct "
                "cgroup).\n" if CPU_SOURCES == {"cpuacct"} else
                "user + system of the processes the command waited for (no cpuacct cgroup here: a "

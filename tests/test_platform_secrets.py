@@ -99,3 +99,20 @@ def test_without_landlock_the_engine_refuses_an_open_course_folder_and_says_so_t
     assert grades.error and not grades.checks  # nothing graded: every check scores 0, flagged
     assert "chmod -R o-rwx" in grades.log and str(top) in grades.log, grades.log
     assert str(top) not in grades.error + grades.summary  # the student's text names no grader path
+
+
+def test_without_landlock_otter_reports_the_refusal_to_the_instructor_only(course, monkeypatch, tmp_path):
+    """otter on a container without namespaces or Landlock: the refusal's reason goes to the plugin's
+    report (the autograder's own output), the results the student sees name no grader path."""
+    from autograder.platforms.otter_plugin import EngineGrades
+
+    top, thief = course
+    monkeypatch.setenv("INITGRADE_NO_NAMESPACES", "1")
+    monkeypatch.setenv("INITGRADE_NO_LANDLOCK", "1")
+    plugin = EngineGrades(str(thief), None, {})
+    plugin.grades = grade_file(thief, secrets=[top])
+    report = plugin.generate_report()
+    assert "not graded" in report and "chmod -R o-rwx" in report and str(top) in report, report
+    student_sees = plugin.grades.error + plugin.grades.summary  # after_grading's messages and output
+    assert "could not be graded" in student_sees and str(top) not in student_sees, student_sees
+

@@ -105,5 +105,11 @@ class EngineGrades(AbstractOtterPlugin):
         if self.grades is None:
             return ""
         if self.grades.error:
-            return f"initgrade engine: not graded ({self.grades.error})"
+            # otter prints this report to the autograder's own output (on Gradescope, shown to
+            # instructors only unless the assignment sets ``show_stdout``): where a refusal's reason
+            # (the files still open to a sandbox uid, the chmod that closes them) reaches the
+            # instructor, as nbgrader's log does for nbgrader. The student's text says only that
+            # the submission was not graded.
+            said = f"\nWhat the engine said:\n{self.grades.log}" if self.grades.log else ""
+            return f"initgrade engine: not graded ({self.grades.error}){said}"
         return f"initgrade engine: scores recorded from the sandboxed engine ({self.grades.isolation or 'isolated'})"
