@@ -23,10 +23,8 @@ from typing import TypeVar
 
 import numpy as np
 
-#: Charts kept per function (the oldest dropped first).
-ENTRIES = 256
-#: Largest key kept (bytes of the arguments, roughly): a chart of more data is drawn every time.
-KEY_BYTES = 64 << 10
+from autograder.limits import CHART_MEMO_ENTRIES as ENTRIES
+from autograder.limits import CHART_MEMO_KEY_BYTES as KEY_BYTES
 
 T = TypeVar("T")
 

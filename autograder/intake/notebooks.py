@@ -11,7 +11,13 @@ from autograder.intake import notebook_cells
 from autograder.intake.bounds import ReadingBounds
 from autograder.intake.code import code_chunks, source_text, useful_chunk
 from autograder.intake.submission import IntakeError
-from autograder.limits import NBFORMAT_BYTES, NBFORMAT_CONTAINERS, NOTEBOOK_CONTAINERS
+from autograder.limits import (
+    NBFORMAT_BYTES,
+    NBFORMAT_CONTAINERS,
+    NOTEBOOK_CELL_CHARS,
+    NOTEBOOK_CELLS_KEPT,
+    NOTEBOOK_CONTAINERS,
+)
 
 # nbformat validates notebooks with jsonschema, whose format checkers import every
 # optional helper installed: ``rfc3987_syntax`` alone builds a grammar at import time,
@@ -182,8 +188,8 @@ def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds | None = None) 
 #: batch's notebooks come from one assignment notebook, so most of their cells (the imports, the
 #: provided code, the tests) are the same text in every submission.
 _PLAIN_CELLS: dict[str, dict] = {}
-#: Cells kept at most, and the longest kept (characters): the memo holds a few megabytes at most.
-PLAIN_CELLS_KEPT, PLAIN_CELL_CHARS = 512, 8192
+# Cells kept at most, and the longest kept (characters): the memo holds a few megabytes at most.
+PLAIN_CELLS_KEPT, PLAIN_CELL_CHARS = NOTEBOOK_CELLS_KEPT, NOTEBOOK_CELL_CHARS
 
 
 def _cell_chunks(source: str, origin: str, bounds: ReadingBounds) -> list[dict]:
