@@ -262,3 +262,13 @@ GIT_LOG_SECONDS = 20.0
 MTIME_ENTRIES = 10_000
 # The instructor's roster and overrides files (a course of 10,000 students is 1-2 MB).
 ROSTER_BYTES = 32 << 20
+
+# What a batch's grader keeps once per process (the memory it may hold for them, whatever is graded).
+#: Charts of each kind kept by autograder.feedback.chart_memo (the oldest dropped first).
+CHART_MEMO_ENTRIES = 128
+#: Largest key of a chart kept (bytes of its arguments, roughly; the examples' charts take at most 7 KB):
+#: a chart of more data is drawn every time, never kept.
+CHART_MEMO_KEY_BYTES = 16 << 10
+#: Plain Python notebook cells kept by autograder.intake.notebooks (their chunks), and the longest kept.
+NOTEBOOK_CELLS_KEPT = 512
+NOTEBOOK_CELL_CHARS = 8192

@@ -154,3 +154,108 @@ def test_a_worker_s_stack_takes_in_what_other_workers_posted_of_the_same_model(t
     t, data = config.training["circles"], a.data("circles")
     for p in members[:5]:
         assert asdict(a.cached("circles", p)) == asdict(Trainer.train_in_this_process(t, data, p))
+
+
+def test_what_waited_only_for_this_worker_s_trainings_is_told_apart_before_waiting_for_another_s(tmp_path):
+    """batch.grade_chunk grades again, before it waits for a training another worker holds, the
+    submissions that waited only for trainings this worker ran (TrainingQueue.train_own, then
+    finish_theirs): one held by another (this test holds its lock) is not waited for by train_own,
+    the submissions that asked for it (first, or after another did) are told apart from the rest, and
+    finish_theirs then trains it here after lock_wait, with the outcome it gets alone, charged to the
+    submission that queued it."""
+    config = short()
+    b = Trainer(config, tmp_path, lock_wait=0.2)
+    own_p, held_p = inits(b.layers("circles"))[:2]
+    queue = TrainingQueue(b)
+    (own_only,) = queued(queue, [own_p])
+    (holder,) = queued(queue, [held_p])
+    (second,) = queued(queue, [held_p])  # asked for after another submission queued it
+    assert [a.carried.waits_for for a in (own_only, holder, second)] == [
+        {b.cache_key("circles", own_p)}, {b.cache_key("circles", held_p)}, {b.cache_key("circles", held_p)}]
+    with advisory_lock(tmp_path / f"{b.cache_key('circles', held_p)}.lock", 0) as held:
+        assert held
+        queue.train_own()
+        assert b.trainings_run == 1 and b.cached("circles", own_p) is not None  # its own, not the held one
+        assert b.cached("circles", held_p) is None and queue.claimed_by_others == 1
+        assert not queue.waits_on_others(own_only.carried.waits_for)
+        assert queue.waits_on_others(holder.carried.waits_for) and queue.waits_on_others(second.carried.waits_for)
+        queue.finish_theirs()  # waits lock_wait, then trains it here
+    assert b.trainings_run == 2 and not queue.waits_on_others(holder.carried.waits_for)
+    t = config.training["circles"]
+    assert asdict(b.cached("circles", held_p)) == asdict(Trainer.train_in_this_process(t, b.data("circles"), held_p))
+    assert (own_only.budget.started, holder.budget.started, second.budget.started) == (1, 1, 0)
+
+
+def test_a_training_another_worker_finished_meanwhile_is_charged_to_nobody_before_the_second_pass(tmp_path,
+                                                                                                   monkeypatch):
+    """A training another worker held at train_own and finished by its end is read from the cache
+    there: the submission that queued it is told apart from those that wait (nothing to wait for), and
+    its first pass's count of trainings started is given back before its second pass, as before."""
+    config = short()
+    a, b = Trainer(config, tmp_path), Trainer(config, tmp_path)
+    (held_p,) = inits(b.layers("circles"))[:1]
+    queue = TrainingQueue(b)
+    (holder,) = queued(queue, [held_p])
+    real_train_ours = TrainingQueue._train_ours
+
+    def held_then_trained(self, pending, spool):
+        with advisory_lock(tmp_path / f"{b.cache_key('circles', held_p)}.lock", 0):
+            theirs = real_train_ours(self, pending, spool)  # the lock is another's: left for the end
+        a.outcome("circles", held_p)  # the other worker trains it meanwhile
+        return theirs
+
+    monkeypatch.setattr(TrainingQueue, "_train_ours", held_then_trained)
+    queue.train_own()
+    assert queue.claimed_by_others == 1 and not queue.waits_on_others(holder.carried.waits_for)
+    assert b.trainings_run == 0 and a.trainings_run == 1 and holder.budget.started == 0
+
+
+def test_a_lone_member_of_a_stack_stays_posted_while_the_worker_trains_the_rest(tmp_path, monkeypatch):
+    """A worker with one circles training (nothing to stack it with) and an images one (another
+    submission's; the longer, as in grading.yaml) trains the images one first, the circles one still
+    posted: another worker that builds a stack meanwhile (here: helps) takes it in, and this worker then
+    reads it from the cache, charged to nobody, instead of training it alone."""
+    full = TrainingQueue(Trainer(short(circles=15000, images=2500)))  # grading.yaml's steps
+    assert full._member("images")[0] > full._member("circles")[0]
+    config = short(circles=30, images=15)  # the same order, in short
+    a, b = Trainer(config, tmp_path), Trainer(config, tmp_path)
+    assert TrainingQueue(b)._member("images")[0] > TrainingQueue(b)._member("circles")[0]
+    circles_p = inits(b.layers("circles"))[0]
+    images_p = inits(b.layers("images"))[0]
+    queue = TrainingQueue(b)
+    (lone,) = queued(queue, [circles_p])
+    (other,) = queued(queue, [images_p], "images")
+    order, real_train = [], Trainer._train
+
+    def train(self, training, params, key="", budget=None):
+        order.append((self is b, training))
+        if self is b and training == "images":  # meanwhile, the other worker helps
+            assert TrainingQueue(a)._help(Spool(a.store))
+        return real_train(self, training, params, key, budget)
+
+    monkeypatch.setattr(Trainer, "_train", train)
+    queue.train_pending()
+    assert order == [(True, "images"), (False, "circles")]
+    assert (b.trainings_run, a.trainings_run, a.trainings_shared) == (1, 1, 1)
+    assert lone.budget.started == 0 and other.budget.started == 1
+    t = config.training["circles"]
+    assert asdict(b.cached("circles", circles_p)) == asdict(Trainer.train_in_this_process(t, b.data("circles"),
+                                                                                           circles_p))
+    assert posted(tmp_path) == []
+
+
+def test_a_lone_member_keeps_its_place_among_its_own_submission_s_trainings(tmp_path, monkeypatch):
+    """When the lone member's submission trains something else alone too, the order they were asked
+    for is kept (the submission's budget meets them in that order, as alone)."""
+    config = short()
+    b = Trainer(config, tmp_path)
+    queue = TrainingQueue(b)
+    requester = queue.for_submission()
+    for training in ("circles", "images"):
+        with pytest.raises(TrainingDeferred):
+            requester.outcome(training, inits(b.layers(training))[0])
+    order, real_train = [], Trainer._train
+    monkeypatch.setattr(Trainer, "_train", lambda self, training, *args: order.append(training) or
+                        real_train(self, training, *args))
+    queue.train_pending()
+    assert order == ["circles", "images"] and requester.budget.started == 2

@@ -51,6 +51,7 @@ class Resumable(Protocol):
     hung: dict
     fatal: dict
     iterations: int
+    waits_for: set  # the keys of the trainings it queued (a batch grades first those not run elsewhere)
     # What grades the second pass without a sandbox when every call it makes has a saved answer.
     submission: Any
     load: Any

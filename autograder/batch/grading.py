@@ -247,11 +247,20 @@ def grade_chunk(grader: Grader, items: list[tuple[Path, str]],
             done(result, result.work.trainings if result.work else 0)
         else:
             waiting.append((p, sid, result.waiting))
-    queue.train_pending()
-    for p, sid, carried in waiting:
-        starting(sid)
-        result = _grade_one(grader, p, sid, resume=carried)
-        done(result, result.work.trainings if result.work else 0)
+    # The queue's own trainings, then the submissions that waited only for them, graded again while
+    # the trainings other workers hold run on; then those (helping meanwhile), then the rest.
+    queue.train_own()
+    ready: list = []
+    later: list = []
+    for w in waiting:
+        (later if queue.waits_on_others(w[2].waits_for) else ready).append(w)
+    for group in (ready, later):
+        if group is later:
+            queue.finish_theirs()
+        for p, sid, carried in group:
+            starting(sid)
+            result = _grade_one(grader, p, sid, resume=carried)
+            done(result, result.work.trainings if result.work else 0)
 
 
 def _grade_one(grader: Grader, path: Path, sid: str, **how) -> SubmissionResult:

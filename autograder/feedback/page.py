@@ -31,6 +31,7 @@ from autograder.base.results import (
 )
 from autograder.diagnose.sections import section_heading, section_pointer
 from autograder.feedback import svg
+from autograder.feedback.chart_memo import remembered
 from autograder.feedback.svg_elements import Svg
 from autograder.limits import FEEDBACK_OUTPUT_CHARS
 
@@ -95,6 +96,12 @@ def split_message(check: CheckResult) -> str:
 
 # ----------------------------------------------------------------------------- figures
 
+# The charts, each drawn once per process for the same data (a batch's submissions share most of them).
+_weight_histograms = remembered(svg.weight_histograms)
+_heatmaps = remembered(svg.heatmaps)
+_line_chart = remembered(svg.line_chart)
+
+
 def figures(result: SubmissionResult, config: GradingConfig) -> list[Figure]:
     ev = result.evidence
     out: list[Figure] = []
@@ -142,7 +149,7 @@ def _weights_figure(q: str, w: WeightsEvidence) -> Figure | None:
     title = "Your weights over the expected distribution"
     sub = f"from {w['call']}"
     return Figure(f"{q}-weights.svg", q, f"{title}, {sub}",
-                  svg.weight_histograms(panels, title, label=f"{q}-weights", subtitle=sub), "; ".join(words) + ".")
+                  _weight_histograms(panels, title, label=f"{q}-weights", subtitle=sub), "; ".join(words) + ".")
 
 
 def _zeros_figure(q: str, z: ZerosEvidence) -> Figure | None:
@@ -163,7 +170,7 @@ def _zeros_figure(q: str, z: ZerosEvidence) -> Figure | None:
     title = "Your hidden units' initial weights (one row per unit)"
     sub = f"from {z['call']}; identical rows = units that compute the same thing"
     return Figure(f"{q}-hidden-units.svg", q, f"{title}, {sub}",
-                  svg.heatmaps(shown, title, label=f"{q}-hidden-units", subtitle=sub), "; ".join(words) + ".")
+                  _heatmaps(shown, title, label=f"{q}-hidden-units", subtitle=sub), "; ".join(words) + ".")
 
 
 def _final(run: OutcomeData) -> float:
@@ -201,7 +208,7 @@ def _training_figure(q: str, runs: list[TrainingEvidence], config: GradingConfig
     title = "Training cost: your initialization vs the reference's"
     sub = f"the provided model trained on the {dataset} data ({runs[0]['call'].split('(')[0]})"
     return Figure(f"{q}-training.svg", q, f"{title} ({dataset} data)",
-                  svg.line_chart(series, title, "iteration", "cost", label=f"{q}-training", subtitle=sub),
+                  _line_chart(series, title, "iteration", "cost", label=f"{q}-training", subtitle=sub),
                   "; ".join(words) + ".")
 
 

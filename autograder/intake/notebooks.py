@@ -11,7 +11,13 @@ from autograder.intake import notebook_cells
 from autograder.intake.bounds import ReadingBounds
 from autograder.intake.code import code_chunks, source_text, useful_chunk
 from autograder.intake.submission import IntakeError
-from autograder.limits import NBFORMAT_BYTES, NBFORMAT_CONTAINERS, NOTEBOOK_CONTAINERS
+from autograder.limits import (
+    NBFORMAT_BYTES,
+    NBFORMAT_CONTAINERS,
+    NOTEBOOK_CELL_CHARS,
+    NOTEBOOK_CELLS_KEPT,
+    NOTEBOOK_CONTAINERS,
+)
 
 # nbformat validates notebooks with jsonschema, whose format checkers import every
 # optional helper installed: ``rfc3987_syntax`` alone builds a grammar at import time,
@@ -169,11 +175,45 @@ def notebook_chunks(raw: bytes, name: str, bounds: ReadingBounds | None = None) 
     for (_, _, source), origin in zip(sources, names):
         check_time()
         first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-        code, tree = notebook_cells.python_and_tree(source, check_time, bounds.spend_ipython)
-        for chunk in code_chunks(code, origin, bounds.pieces_left, tree):
+        for chunk in _cell_chunks(source, origin, bounds):
             if useful_chunk(chunk):
                 chunk["first_line"] = first[:FIRST_LINE_CHARS]
                 chunks.append(chunk)
     if not any(c["code"].strip() for c in chunks):
         raise IntakeError(f"{name} has no code cells with definitions in them")
     return chunks
+
+
+#: Plain Python cells read before, by their source: (the cell's chunk without its origin). A
+#: batch's notebooks come from one assignment notebook, so most of their cells (the imports, the
+#: provided code, the tests) are the same text in every submission.
+_PLAIN_CELLS: dict[str, dict] = {}
+# Cells kept at most, and the longest kept (characters): the memo holds a few megabytes at most.
+PLAIN_CELLS_KEPT, PLAIN_CELL_CHARS = NOTEBOOK_CELLS_KEPT, NOTEBOOK_CELL_CHARS
+
+
+def _cell_chunks(source: str, origin: str, bounds: ReadingBounds) -> list[dict]:
+    """``code_chunks`` of a cell's Python (``notebook_cells.python_and_tree``). A cell that is plain
+    Python (one parse, a syntax tree: no IPython allowance spent, no piece of ``pieces_left``
+    taken) gives one chunk, a function of its source alone; it is kept (``_PLAIN_CELLS``), and a
+    cell of the same source later is a copy of it with its own origin, without parsing it again."""
+    kept = _PLAIN_CELLS.get(source)
+    if kept is not None:
+        return [{**_copied(kept), "origin": origin}]
+    code, tree = notebook_cells.python_and_tree(source, bounds.check_time, bounds.spend_ipython)
+    chunks = code_chunks(code, origin, bounds.pieces_left, tree)
+    if tree is not None and len(chunks) == 1 and len(source) <= PLAIN_CELL_CHARS:
+        if len(_PLAIN_CELLS) >= PLAIN_CELLS_KEPT:
+            del _PLAIN_CELLS[next(iter(_PLAIN_CELLS))]
+        _PLAIN_CELLS[source] = _copied(chunks[0])
+    return chunks
+
+
+def _copied(value):
+    """A chunk's dicts and lists copied (its strings and numbers are immutable): what one reader does
+    to its chunks never reaches the kept one."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value

@@ -37,6 +37,10 @@ trains it (``TrainingQueue.train_pending``): it trains what it claimed, then, fo
 worker claimed, trains what other workers posted and nobody started while it waits, and reads
 the other's outcome from the cache (or trains it alone after ``Trainer.lock_wait``, by
 ``Trainer.outcome``): a worker never waits for another while a training it could run waits too.
+A batch's chunk calls the two halves itself (``train_own``, then ``finish_theirs``), grading again
+in between the submissions that waited only for this worker's trainings. A lone member of a stack
+(nothing to stack it with here) is trained last, still posted, so another worker's stack may take
+it in meanwhile.
 """
 
 from __future__ import annotations
@@ -97,6 +101,7 @@ class TrainingQueue:
         # the cache, or trained here after Trainer.lock_wait): what tests count.
         self.claimed_by_others = 0
         self._own: set[str] = set()  # keys of the trainings being trained from this queue
+        self._theirs: list[Pending] = []  # queued trainings another worker held (train_own), not yet finished
 
     def for_submission(self) -> SubmissionTrainer:
         """A submission's trainer whose trainings that are not cached are queued here."""
@@ -114,11 +119,12 @@ class TrainingQueue:
         stopped = trainer._stopped.get(key)
         if stopped is not None:
             raise TrainingLimit(str(stopped), stopped.bound)
-        if key in self.pending:  # asked for by an earlier submission: cached for this one, as alone
-            raise TrainingDeferred(key)
         budget, carried = requester.budget, requester.carried
         if budget is None or carried is None:
             raise ValueError("a queueing trainer has a budget and carries it")
+        carried.waits_for.add(key)
+        if key in self.pending:  # asked for by an earlier submission: cached for this one, as alone
+            raise TrainingDeferred(key)
         budget.admit()
         budget.started += 1
         self.pending[key] = Pending(training, key, params, budget, carried)
@@ -139,6 +145,13 @@ class TrainingQueue:
         and waits on a lock (``Trainer.lock_wait`` at most: a holder that died releases its lock
         with its process; one that stalls is passed by) only when there is nothing to help with.
         So a worker never sits waiting while a training it could run is waiting too."""
+        self.train_own()
+        self.finish_theirs()
+
+    def train_own(self) -> None:
+        """The first half of ``train_pending``: post, then train every queued training this worker
+        claims. Those another worker holds are left for ``finish_theirs``, so the submissions that
+        waited only for this worker's trainings can be graded again meanwhile (batch.grade_chunk)."""
         pending, self.pending = list(self.pending.values()), {}
         self._own = {p.key for p in pending}
         spool = Spool(self.trainer.store) if self.trainer.store is not None else None
@@ -147,14 +160,28 @@ class TrainingQueue:
         try:
             theirs = self._train_ours(pending, spool)
             self.claimed_by_others += len(theirs)
-            while theirs:
-                theirs = [p for p in theirs if not self._cached_now(p)]
-                if not theirs or (spool is not None and self._help(spool)):
-                    continue
-                self._train_alone(theirs.pop(0))  # nothing to help with: wait for it (or train it)
+            self._theirs += [p for p in theirs if not self._cached_now(p)]
         finally:
             for p in posted:
                 spool.take_off(p.key)  # type: ignore[union-attr]
+
+    def waits_on_others(self, keys: set[str]) -> bool:
+        """Whether a training of ``keys`` is one another worker held at ``train_own`` and is not
+        in the cache yet: a submission that asked for it is graded again after ``finish_theirs``."""
+        return any(p.key in keys for p in self._theirs)
+
+    def finish_theirs(self) -> None:
+        """The second half of ``train_pending``: for each training another worker held, while it is
+        not in the cache, train what other workers posted and nobody started (``_help``), and wait
+        on its lock (``Trainer.lock_wait`` at most; then it is trained here) only when there is
+        nothing to help with."""
+        theirs, self._theirs = self._theirs, []
+        spool = Spool(self.trainer.store) if self.trainer.store is not None else None
+        while theirs:
+            theirs = [p for p in theirs if not self._cached_now(p)]
+            if not theirs or (spool is not None and self._help(spool)):
+                continue
+            self._train_alone(theirs.pop(0))  # nothing to help with: wait for it (or train it)
 
     def _shareable(self, p: Pending) -> bool:
         """Whether another worker may train ``p`` (spool module docstring: the bounds)."""
@@ -163,10 +190,11 @@ class TrainingQueue:
 
     def _train_ours(self, pending: list[Pending], spool: Spool | None) -> list[Pending]:
         """Train every training of ``pending`` whose lock this worker gets (or that needs none: a
-        memory-only cache): stacks first, then the rest alone in the order they were asked for.
-        Returns those another worker held."""
+        memory-only cache): stacks first, then the rest alone in the order they were asked for (a
+        lone member of a stack last, below). Returns those another worker held."""
         theirs: list[Pending] = []
         alone: list[Pending] = []
+        lone: list[Pending] = []  # stackable, but alone in its stack: nothing to stack it with
         by_training: dict[str, list[Pending]] = {}
         for p in pending:
             if self._shareable(p) and self._stackable(p.training):
@@ -191,11 +219,22 @@ class TrainingQueue:
                              if spool is not None and group and not members else [])
                     left = self._train_stack(training, group + taken)
                     self.trainer.trainings_shared += len(taken) if not left else 0
-                    if spool is not None:
+                    if len(group + taken) == 1:
+                        lone += left  # not trained: still posted, for another worker's stack
+                    elif spool is not None:
                         for p in left + taken:
                             spool.take_off(p.key)  # trained; or stopped with its stack: no helper tries it again
                     alone += [p for p in left if p not in taken]  # a poster's own worker trains its own alone
-        for p in sorted(alone, key=pending.index):  # in the order they were asked for, as alone
+        # In the order they were asked for, as alone; but a lone member of a stackable model whose
+        # submission trains nothing else here goes last, still posted: another worker's stack may take
+        # it in meanwhile (it is then read from the cache, or waited for as another worker's). Of those,
+        # the longest first: the shorter ones wait for company the longest.
+        late = [p for p in lone if not any(q.budget is p.budget for q in alone if q is not p)]
+
+        def order(p: Pending) -> tuple[int, float]:
+            return (1, -self._member(p.training)[0]) if any(p is q for q in late) else (0, pending.index(p))
+
+        for p in sorted(alone, key=order):
             with contextlib.ExitStack() as locks:
                 claim = self._claim(p, locks)
                 if claim == "ours":
@@ -285,14 +324,18 @@ class TrainingQueue:
         at most STACK_MAX_BYTES of arrays (2 at least: a model of which two do not fit is not stacked)."""
         return max(2, self._fits(training))
 
-    def _fits(self, training: str) -> int:
+    def _member(self, training: str) -> tuple[float, int]:
+        """Estimated CPU seconds and bytes of arrays of one member of a stack of this model."""
         t = self.trainer.config.training[training]
         dims = self.trainer.layers(training)
         examples = int(self.trainer.data(t.dataset)[1].shape[1])
         units, weights = sum(dims[1:]), sum(a * b for a, b in zip(dims, dims[1:]))
         member = t.num_iterations * examples * (units * STACK_SECONDS_PER_UNIT_STEP
                                                 + weights * STACK_SECONDS_PER_WEIGHT_STEP)
-        member_bytes = 8 * (3 * (weights + units) + 5 * units * examples)
+        return member, 8 * (3 * (weights + units) + 5 * units * examples)
+
+    def _fits(self, training: str) -> int:
+        member, member_bytes = self._member(training)
         half = self.trainer.config.limits.training_seconds / 2
         return int(min(STACK_MAX_MEMBERS, half // max(member, 1e-9), STACK_MAX_BYTES // member_bytes))
 

@@ -62,6 +62,7 @@ class Carried:
     fresh: dict = field(default_factory=dict)
     fresh_bytes: int = 0
     output: list[str] = field(default_factory=list)  # the first pass's sandbox output, raw pieces
+    waits_for: set[str] = field(default_factory=set)  # keys of the trainings it queued (TrainingQueue.request)
 
 
 @dataclass
