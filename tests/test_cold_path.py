@@ -7,6 +7,9 @@ reference's trainings together. Counted (sandbox starts, exchanges, stacks), nev
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -180,3 +183,48 @@ def test_a_cold_parallel_batch_takes_larger_chunks_so_its_trainings_stack(tmp_pa
     assert sizes == [[3, 2, 1], [2, 1, 1, 1, 1]]  # 6 submissions: cold, then warm
     assert cold.trainings > 0 and warm.trainings == 0
     assert [_seen(r) for r in cold.results] == [_seen(r) for r in warm.results]
+
+
+# A fresh interpreter that has loaded the trainer but none of what a training loads when first used
+# (the command's own state on a warm cache) trains once alone and once in a stack, each in its
+# bounded child: each child reports the modules it imported itself.
+_CHILD_IMPORTS = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from autograder.config import load_config
+    from autograder.training import worker
+    from autograder.training.trainer import Trainer
+    assert "threadpoolctl" not in sys.modules and "autograder.training.stack" not in sys.modules
+    config = load_config()
+    t = config.training["circles"].model_copy(update={"num_iterations": 50})
+    trainer = Trainer(config)
+    data = trainer.data(t.dataset)
+    dims = trainer.layers("circles")
+    np.random.seed(3)
+    members = [{k: np.random.randn(dims[l], dims[l - 1] if k[0] == "W" else 1) * scale
+                for l in range(1, len(dims)) for k in (f"W{l}", f"b{l}")} for scale in (1.0, 0.01)]
+    def fresh(work):
+        def run():
+            before = set(sys.modules)
+            work()
+            return {"new": sorted(set(sys.modules) - before)}
+        return run
+    found = {"alone": worker.run_bounded(fresh(lambda: Trainer.train_in_this_process(t, data, members[0])), 60, 600)[0]}
+    from autograder.training.stack import stacked_outcomes  # as TrainingQueue._train_stack, before its fork
+    found["stack"] = worker.run_bounded(fresh(lambda: stacked_outcomes(t, data, members)), 60, 600)[0]
+    print(json.dumps(found))
+""")
+
+
+def test_a_training_s_child_imports_nothing_of_its_own():
+    """A training's forked child (autograder.training.worker.run_bounded) imports no module: one that
+    another thread of the grader was importing at the fork (a lazily loaded one, while a sandbox loads)
+    would stay locked in the child, which would then wait until its wall-clock bound."""
+    import json
+
+    done = subprocess.run([sys.executable, "-c", _CHILD_IMPORTS], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=600, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"alone": {"new": []}, "stack": {"new": []}}, found
+

@@ -52,6 +52,12 @@ def train_side_by_side(queue: TrainingQueue, processes: int) -> int:
     if len(split) < 2 or queue.trainer.store is None:
         queue.train_pending()
         return 0
+    # What a child's trainings import when first used (autograder.training.stack, threadpoolctl),
+    # imported before the forks: a child then imports nothing (see _child).
+    import threadpoolctl  # noqa: F401
+
+    import autograder.training.stack  # noqa: F401
+
     cpu = float(queue.trainer.config.limits.training_seconds)
     children: list[tuple[int, float]] = []
     try:

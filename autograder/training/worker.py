@@ -71,6 +71,12 @@ def run_bounded(work: Callable[[], dict], cpu_seconds: int, wall_seconds: float)
     Raises WorkStopped when the child exceeds ``cpu_seconds`` of CPU time or ``wall_seconds``
     of wall-clock time, or ends without a result.
     """
+    # What every training's work imports in the child (threadpoolctl: Trainer.train_in_this_process,
+    # stack.stacked_outcomes), imported here first, so the child imports nothing: a module another
+    # thread of the grader was importing at the fork (a lazily loaded one, on a thread while a sandbox
+    # loads) would stay locked in the child, which would wait for it until its wall-clock bound.
+    import threadpoolctl  # noqa: F401
+
     r, w = os.pipe()
     with warnings.catch_warnings():
         # The grader may run reader threads; the child only computes and calls os._exit.
