@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from call_cost import _pids  # a sandbox's processes, from its cgroup
 from common import machine
 from generate import sources_pool
 
@@ -34,14 +35,6 @@ from autograder.sandbox.probes import _encode_args
 from autograder.training.trainer import Trainer
 
 ROLES = ("keeper", "pid 1", "call worker")
-
-
-def _pids(sb: Sandbox) -> list[int]:
-    for _kind, folder in sb.cgroup.folders if sb.cgroup else []:
-        procs = folder / "cgroup.procs"
-        if procs.exists():
-            return [int(p) for p in procs.read_text().split()]
-    return []
 
 
 def _counts(pid: int) -> tuple[float, int, int]:
