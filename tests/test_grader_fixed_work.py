@@ -70,6 +70,7 @@ def test_reading_a_notebook_parses_each_code_cell_once(monkeypatch):
     chunks instead of parsing the same text again."""
     import ast
 
+    from autograder.intake import notebooks
     from autograder.intake.notebooks import notebook_chunks
 
     raw = NOTEBOOK.read_bytes()
@@ -82,6 +83,8 @@ def test_reading_a_notebook_parses_each_code_cell_once(monkeypatch):
         return real_parse(source, *args, **kwargs)
 
     monkeypatch.setattr(ast, "parse", counted)
+    # As a fresh process reads it: the cells an earlier reading of this process kept are not there.
+    monkeypatch.setattr(notebooks, "_PLAIN_CELLS", {})
     chunks = notebook_chunks(raw, NOTEBOOK.name)
     assert chunks and any("def " in c["code"] for c in chunks)
     assert len(parsed) == len(cells), parsed
