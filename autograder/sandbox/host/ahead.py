@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 from autograder.limits import KILLED_WAIT_SECONDS
 from autograder.sandbox.host import cgroups
+from autograder.sandbox.host.stops_held import stops_held
 from autograder.sandbox.host.zygote import KeeperProcess, ZygoteUnavailable
 
 
@@ -60,6 +61,10 @@ class Prepared:
     def discard(self) -> None:
         """Kill the keeper and its pid 1, remove the cgroup, close the pipes (in a forked process:
         only close this process's copies of the pipes)."""
+        with stops_held():  # whole, or the cgroup stays
+            self._discard()
+
+    def _discard(self) -> None:
         _LIVE.discard(self)
         if self.owner == os.getpid():
             for kill in (os.killpg, os.kill):  # its group, or the keeper alone before its setsid()
@@ -159,7 +164,8 @@ def prepare_next(zygote, key: Key) -> None:
     if not hasattr(zygote, "ahead") or zygote.ahead is not None or getattr(zygote, "broken", None) \
             or not getattr(zygote, "start_ahead", True):
         return
-    zygote.ahead = start_keeper(zygote, key)
+    with stops_held():  # a stop meanwhile would leave a keeper and a cgroup nothing holds
+        zygote.ahead = start_keeper(zygote, key)
 
 
 def prepare_first(zygote, key: Key) -> None:
@@ -168,4 +174,5 @@ def prepare_first(zygote, key: Key) -> None:
     without an ``ahead`` slot, one that holds a keeper already, or one out of use prepares nothing."""
     if not hasattr(zygote, "ahead") or zygote.ahead is not None or getattr(zygote, "broken", None):
         return
-    zygote.ahead = start_keeper(zygote, key)
+    with stops_held():  # as in prepare_next
+        zygote.ahead = start_keeper(zygote, key)

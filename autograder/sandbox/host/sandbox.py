@@ -14,12 +14,10 @@ the next call.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +56,7 @@ from autograder.sandbox.host.isolation import (
     wrap,
 )
 from autograder.sandbox.host.output import OutputDrain, clean_output
+from autograder.sandbox.host.stops_held import stops_held
 from autograder.sandbox.host.uid_cleanup import kill_uid, remove_uid_ipc, sweep_uid_files
 from autograder.sandbox.host.zygote import KeeperProcess, Zygote
 from autograder.sandbox.outcomes import Outcome, SandboxError
@@ -230,12 +229,15 @@ class Sandbox:
         if self.zygote is not None:
             # A keeper started ahead, while the previous submission was graded (host.ahead), or one now.
             key = self._keeper_key(env, cwd)
-            prepared = ahead.take(self.zygote, key) or ahead.start_keeper(self.zygote, key)
+            with stops_held():  # made and held here whole: a stop cannot leave it between the two
+                prepared = ahead.take(self.zygote, key) or ahead.start_keeper(self.zygote, key)
+                if prepared is not None:
+                    self.cgroup, self.proc = prepared.cgroup, prepared.proc
+                    self.req_fd, self.rep_fd, self.life_fd = prepared.req_fd, prepared.rep_fd, prepared.life_fd
             if prepared is not None:
-                self.cgroup, self.proc = prepared.cgroup, prepared.proc
-                self.req_fd, self.rep_fd, self.life_fd = prepared.req_fd, prepared.rep_fd, prepared.life_fd
                 return prepared.proc
-        self.cgroup = cgroups.create(self.limits.processes, self._memory_cap())
+        with stops_held():
+            self.cgroup = cgroups.create(self.limits.processes, self._memory_cap())
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         # The lifeline: only this process holds its write end. When the grader dies (even
@@ -500,7 +502,7 @@ class Sandbox:
         A Ctrl-C arriving meanwhile is held back until the cleanup is done, so an
         interrupted batch leaves no process and no cgroup behind.
         """
-        with _interrupts_deferred():
+        with stops_held():
             self._kill()
 
     def _kill(self) -> None:
@@ -536,7 +538,7 @@ class Sandbox:
         self._release_cgroup()
 
     def close(self) -> None:
-        with _interrupts_deferred():
+        with stops_held():
             self._close()
 
     def _close(self) -> None:
@@ -559,28 +561,6 @@ class Sandbox:
 
     def __exit__(self, *exc):
         self.close()
-
-
-@contextlib.contextmanager
-def _interrupts_deferred():
-    """Hold SIGINT back while cleaning up (main thread only), then raise it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    got = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda *a: got.append(True))
-    except (ValueError, OSError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if got and previous is signal.default_int_handler:
-            raise KeyboardInterrupt
-        if got and callable(previous):
-            previous(signal.SIGINT, None)  # an enclosing deferral, or the application's own handler
 
 
 def _str_list(value) -> list[str]:
