@@ -190,11 +190,10 @@ class TrainingQueue:
 
     def _train_ours(self, pending: list[Pending], spool: Spool | None) -> list[Pending]:
         """Train every training of ``pending`` whose lock this worker gets (or that needs none: a
-        memory-only cache): stacks first, then the rest alone in the order they were asked for (a
-        lone member of a stack last, below). Returns those another worker held."""
+        memory-only cache): stacks first, then the rest alone in the order they were asked for.
+        Returns those another worker held."""
         theirs: list[Pending] = []
         alone: list[Pending] = []
-        lone: list[Pending] = []  # stackable, but alone in its stack: nothing to stack it with
         by_training: dict[str, list[Pending]] = {}
         for p in pending:
             if self._shareable(p) and self._stackable(p.training):
@@ -219,22 +218,11 @@ class TrainingQueue:
                              if spool is not None and group and not members else [])
                     left = self._train_stack(training, group + taken)
                     self.trainer.trainings_shared += len(taken) if not left else 0
-                    if len(group + taken) == 1:
-                        lone += left  # not trained: still posted, for another worker's stack
-                    elif spool is not None:
+                    if spool is not None:
                         for p in left + taken:
                             spool.take_off(p.key)  # trained; or stopped with its stack: no helper tries it again
                     alone += [p for p in left if p not in taken]  # a poster's own worker trains its own alone
-        # In the order they were asked for, as alone; but a lone member of a stackable model whose
-        # submission trains nothing else here goes last, still posted: another worker's stack may take
-        # it in meanwhile (it is then read from the cache, or waited for as another worker's). Of those,
-        # the longest first: the shorter ones wait for company the longest.
-        late = [p for p in lone if not any(q.budget is p.budget for q in alone if q is not p)]
-
-        def order(p: Pending) -> tuple[int, float]:
-            return (1, -self._member(p.training)[0]) if any(p is q for q in late) else (0, pending.index(p))
-
-        for p in sorted(alone, key=order):
+        for p in sorted(alone, key=pending.index):  # in the order they were asked for, as alone
             with contextlib.ExitStack() as locks:
                 claim = self._claim(p, locks)
                 if claim == "ours":
@@ -324,18 +312,14 @@ class TrainingQueue:
         at most STACK_MAX_BYTES of arrays (2 at least: a model of which two do not fit is not stacked)."""
         return max(2, self._fits(training))
 
-    def _member(self, training: str) -> tuple[float, int]:
-        """Estimated CPU seconds and bytes of arrays of one member of a stack of this model."""
+    def _fits(self, training: str) -> int:
         t = self.trainer.config.training[training]
         dims = self.trainer.layers(training)
         examples = int(self.trainer.data(t.dataset)[1].shape[1])
         units, weights = sum(dims[1:]), sum(a * b for a, b in zip(dims, dims[1:]))
         member = t.num_iterations * examples * (units * STACK_SECONDS_PER_UNIT_STEP
                                                 + weights * STACK_SECONDS_PER_WEIGHT_STEP)
-        return member, 8 * (3 * (weights + units) + 5 * units * examples)
-
-    def _fits(self, training: str) -> int:
-        member, member_bytes = self._member(training)
+        member_bytes = 8 * (3 * (weights + units) + 5 * units * examples)
         half = self.trainer.config.limits.training_seconds / 2
         return int(min(STACK_MAX_MEMBERS, half // max(member, 1e-9), STACK_MAX_BYTES // member_bytes))
 
