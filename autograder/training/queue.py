@@ -38,9 +38,7 @@ worker claimed, trains what other workers posted and nobody started while it wai
 the other's outcome from the cache (or trains it alone after ``Trainer.lock_wait``, by
 ``Trainer.outcome``): a worker never waits for another while a training it could run waits too.
 A batch's chunk calls the two halves itself (``train_own``, then ``finish_theirs``), grading again
-in between the submissions that waited only for this worker's trainings. A lone member of a stack
-(nothing to stack it with here) is trained last, still posted, so another worker's stack may take
-it in meanwhile.
+in between the submissions that waited only for this worker's trainings.
 """
 
 from __future__ import annotations
