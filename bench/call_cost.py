@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -67,23 +68,34 @@ def _switches(pid: int) -> int:
     return total
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("-n", type=int, default=60, help="exchanges per sandbox after the first")
-    ap.add_argument("--sandboxes", type=int, default=3)
-    args = ap.parse_args()
+def planned_submission(tmp: Path) -> tuple[engine.Grader, Callable[[], Sandbox], list]:
+    """A grader with its disk cache in ``tmp``, a maker of sandboxes (not started) of the generated
+    pool's first submission, and its planned calls (the ones an exchange sends)."""
     config = load_config()
-    tmp = Path(tempfile.mkdtemp(prefix="initgrade-call-cost-"))
     grader = engine.Grader(config, Trainer(config, tmp / "cache"), [str(tmp)])
     _label, text = next(iter(sources_pool()))
     (tmp / "s.py").write_text(text)
     sub = engine.read_submission(tmp / "s.py", config.limits, config.functions, config.notebook).submission
     calls = [(f, _encode_args(a, False)) for f, a, fresh in grader.call_plan() if not fresh]
+
+    def new_sandbox() -> Sandbox:
+        return Sandbox(sub.chunks, sub.files, config.functions, config.limits,
+                       grader.hide_list.get(grader.hide_extra, grader.course), config.sandbox.stub_modules,
+                       grader.isolation, grader.zygote, config.sandbox.preload_modules, grader.grants)
+
+    return grader, new_sandbox, calls
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=60, help="exchanges per sandbox after the first")
+    ap.add_argument("--sandboxes", type=int, default=3)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="initgrade-call-cost-"))
+    grader, new_sandbox, calls = planned_submission(tmp)
     rows = []
     for _ in range(args.sandboxes):
-        sb = Sandbox(sub.chunks, sub.files, config.functions, config.limits,
-                     grader.hide_list.get(grader.hide_extra, grader.course), config.sandbox.stub_modules,
-                     grader.isolation, grader.zygote, config.sandbox.preload_modules, grader.grants)
+        sb = new_sandbox()
         load = sb.start()
         before = {p: _cpu_ms(p) for p in _pids(sb)}
         sb.call_planned(calls)

@@ -24,15 +24,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from call_cost import _pids  # a sandbox's processes, from its cgroup
+from call_cost import _pids, planned_submission  # a sandbox's processes; the set-up both measure
 from common import machine
-from generate import sources_pool
-
-import autograder.engine as engine
-from autograder.config import load_config
-from autograder.sandbox import Sandbox
-from autograder.sandbox.probes import _encode_args
-from autograder.training.trainer import Trainer
 
 ROLES = ("keeper", "pid 1", "call worker")
 
@@ -73,17 +66,10 @@ def main() -> None:
 
 def _measure(tmp: Path, n: int) -> tuple[list[list[tuple[float, int, int]]], int]:
     """Per sandbox measured, the counts of its keeper, pid 1 and call worker; and the calls per exchange."""
-    config = load_config()
-    grader = engine.Grader(config, Trainer(config, tmp / "cache"), [str(tmp)])
-    _label, text = next(iter(sources_pool()))
-    (tmp / "s.py").write_text(text)
-    sub = engine.read_submission(tmp / "s.py", config.limits, config.functions, config.notebook).submission
-    calls = [(f, _encode_args(a, False)) for f, a, fresh in grader.call_plan() if not fresh]
+    grader, new_sandbox, calls = planned_submission(tmp)
     rows = []
     for i in range(n + 2):
-        sb = Sandbox(sub.chunks, sub.files, config.functions, config.limits,
-                     grader.hide_list.get(grader.hide_extra, grader.course), config.sandbox.stub_modules,
-                     grader.isolation, grader.zygote, config.sandbox.preload_modules, grader.grants)
+        sb = new_sandbox()
         sb.start()
         sb.call_planned(calls)
         counted = [_counts(p) for p in _pids(sb)]
