@@ -146,6 +146,8 @@ def _serve_instrumented(ctrl_fd: int) -> None:
     _before(filesystem, "no_nested_user_namespaces", "jail: hiding mounts")
     _after(filesystem, "no_nested_user_namespaces", "jail: no nested user namespaces")
     _after(filesystem, "_cover_proc", "jail: /proc knobs covered")
+    _before(filesystem, "writable_mounts", "jail: read-only remounts")
+    _after(filesystem, "writable_mounts", "jail: read-only checked (mountinfo)")
     _before(filesystem, "_private_scratch", "jail: read-only remounts")
     _after(filesystem, "_private_scratch", "jail: private /tmp, /run, /dev/shm")
     _after(main, "drop_capabilities", "jail: capabilities dropped")

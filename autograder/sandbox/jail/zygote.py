@@ -13,6 +13,7 @@ import ctypes
 import importlib
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -79,6 +80,7 @@ def _prepare_once() -> None:
     from autograder.sandbox.jail import main, seccomp
 
     seccomp.prepare()
+    _KEEPER_WATCHES.append(_pidfds_work())
     libc = _libc()
     for name in ("unshare", "mount", "prctl"):  # looked up once: ctypes keeps them on the library
         getattr(libc, name)
@@ -111,6 +113,17 @@ def _preload(names, done: set[str]) -> None:
 
 
 _LIBC: list = []
+# Whether keepers watch the lifeline themselves (``_wait_for_sandbox``): decided once, by the zygote.
+_KEEPER_WATCHES: list[bool] = []
+
+
+def _pidfds_work() -> bool:
+    """Whether this kernel and Python give a process descriptor (pidfd_open: Linux 5.3, Python 3.9)."""
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return False
+    return True
 
 
 def _libc():
@@ -189,20 +202,80 @@ def _keeper(request: dict, fds: dict[str, int], child_main) -> bool:
             return False
         if libc.mount(None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None) != 0:
             return False
+    # The lifeline (the pipe whose write end only the grader holds) watched here, not by a thread
+    # of pid 1's: only where pid 1 heads its own pid namespace, whose processes all end with it.
+    watch = bool(request.get("namespaces")) and bool(_KEEPER_WATCHES) and _KEEPER_WATCHES[0]
     pid = os.fork()
     if pid == 0:
+        if watch:
+            os.close(fds["life"])
+            fds = {**fds, "life": -1}
         run_sandbox(libc, request, fds, child_main)  # never returns
-    for name in ("req", "rep", "life"):
+    for name in ("req", "rep"):
         os.close(fds[name])
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except InterruptedError:
-            continue
+    if watch:
+        status = _wait_for_sandbox(pid, fds["life"])
+    else:
+        os.close(fds["life"])
+        status = _wait_for(pid)
     code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.waitstatus_to_exitcode(status)
     _report(fds["status"], EXITED, code)  # after a NOT_ISOLATED from the sandbox, the grader reads that one
     return True
+
+
+def _wait_for(pid: int) -> int:
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except InterruptedError:
+            continue
+
+
+def _wait_for_sandbox(pid: int, life: int) -> int:
+    """Wait for pid 1's exit, and end it when the grader is gone: its wait status.
+
+    Until issue 23's second round pid 1 started a thread that blocked reading the lifeline and
+    killed the namespace at end-of-file (jail.main's ``_watch_lifeline``, still there for exec'd
+    sandboxes): a thread per sandbox, made in the process that then loads the submission and forks
+    the call worker. The keeper waits anyway, outside the sandbox (in the pid namespace above it:
+    no process of the sandbox can see it, signal it or close its descriptors), so it watches the
+    lifeline too: end-of-file (the grader ended, even by SIGKILL) and it kills pid 1, which takes
+    every process of its pid namespace along, as pid 1's exit did. A keeper that dies another way
+    takes pid 1 along by its death signal (PR_SET_PDEATHSIG), as before.
+    Without a process descriptor (none here: the zygote checked), a poll every 50 ms instead.
+    """
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:
+        pidfd = -1
+    poller = select.poll()
+    poller.register(life, select.POLLIN)
+    if pidfd >= 0:
+        poller.register(pidfd, select.POLLIN)
+    watching = True
+    try:
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status
+            for fd, _ in poller.poll(None if pidfd >= 0 else 50):
+                if fd != life or not watching:
+                    continue
+                try:
+                    data = os.read(life, 64)
+                except OSError:
+                    data = b""
+                if not data:  # the grader is gone: the sandbox goes too
+                    watching = False
+                    poller.unregister(life)
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+    finally:
+        os.close(life)
+        if pidfd >= 0:
+            os.close(pidfd)
 
 
 def run_sandbox(libc, request: dict, fds: dict[str, int], child_main) -> None:
@@ -225,7 +298,8 @@ def run_sandbox(libc, request: dict, fds: dict[str, int], child_main) -> None:
             os._exit(1)
         os.close(fds["status"])  # before any submission code: only the keeper can write a status now
         # The same argv an exec'd child has: the sandbox looks the same from inside either way.
-        sys.argv = [sys.argv[0], str(fds["req"]), str(fds["rep"]), str(fds["life"])]
+        # (No lifeline where the keeper watches it: ``_wait_for_sandbox``.)
+        sys.argv = [sys.argv[0], str(fds["req"]), str(fds["rep"]), *([str(fds["life"])] if fds["life"] >= 0 else [])]
         child_main(sys.argv)
         code = 0
     except BaseException:  # noqa: BLE001 - a compromised child just ends
