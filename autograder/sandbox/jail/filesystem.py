@@ -69,6 +69,12 @@ def _read_only(point: str, recursive_bind: bool = False) -> int:
     return mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | keep)
 
 
+def _touch(path: str) -> None:
+    """An empty file, as ``open(path, "w")`` makes it (the same flags and mode), without the file
+    object: in a fresh sandbox its buffers and text layer cost copy-on-write faults, six times."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666))
+
+
 def _private_dev(notes: list[str]) -> None:
     """Replace /dev by a tmpfs holding only null, zero, full, random, urandom and links.
 
@@ -89,8 +95,7 @@ def _private_dev(notes: list[str]) -> None:
     for name, fd in keep.items():
         target = f"/dev/{name}"
         try:
-            with open(target, "w"):
-                pass
+            _touch(target)
             err = mount(f"/proc/self/fd/{fd}", target, None, MS_BIND)
             if err:
                 notes.append(f"/dev/{name} unavailable: {os.strerror(err)}")
@@ -104,8 +109,7 @@ def _private_dev(notes: list[str]) -> None:
         except OSError:
             pass
     os.mkdir("/dev/shm")
-    with open(EMPTY_FILE, "w"):
-        pass
+    _touch(EMPTY_FILE)
     os.chmod(EMPTY_FILE, 0o444)
     os.mkdir(EMPTY_DIR, 0o000)  # a umask only takes bits away: mode 000
     require_mount(mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,mode=755"),
