@@ -76,6 +76,8 @@ def _write_files(workdir: str, files: dict) -> list[str]:
 def _watch_lifeline(fd: int, sweep: bool) -> None:
     """End the sandbox when the grader is gone (its end of the lifeline pipe closed).
 
+    For an exec'd sandbox. A zygote's sandbox gets no lifeline (``main`` is given two descriptors):
+    its keeper watches it from outside the sandbox (jail.zygote's ``_wait_for_sandbox``).
     A thread started before any student code, holding its own references to what
     it calls, blocked in read(2) (the GIL is free meanwhile). In a pid namespace
     this process is pid 1, and its exit takes every process of the sandbox along.
