@@ -166,9 +166,13 @@ def _serve_instrumented(ctrl_fd: int) -> None:
     _after(main, "load_chunks", "jail: submission loaded (compile + run)")
     _after(GUARD, "seal", "jail: tamper guard seal")
     _after(main, "reap_others", "jail: others reaped")
+    _after(main, "random_getstate", "jail: random state")
+    _after(reuse, "module_list", "jail: signatures, modules listed (call reuse)")
+    _after(reuse, "plain_namespace", "jail: namespace checked (call reuse)")
+    _before(reuse.CallWorker, "start", "jail: call worker made (call reuse)")
     # The fork check: the call worker's own fork where calls are reused, else can_fork's fork.
-    _after(reuse.CallWorker, "start", "jail: signatures, call-reuse check, fork check")
-    _after(main, "can_fork", "jail: signatures, call-reuse check, fork check")
+    _after(reuse.CallWorker, "start", "jail: fork check (the call worker's fork, or can_fork's)")
+    _after(main, "can_fork", "jail: fork check (the call worker's fork, or can_fork's)")
     del privileges, serve
     write_frame = wire.write_frame
 
