@@ -27,8 +27,14 @@ def no_nested_user_namespaces() -> None:
     if not os.path.exists(USER_NAMESPACES_LIMIT):
         return
     try:
-        with open(USER_NAMESPACES_LIMIT, "w") as f:
-            f.write("0")
+        # The system calls open(path, "w") and its write make, without the file object (whose
+        # buffers cost copy-on-write faults in a fresh sandbox); a short write is a failure too.
+        fd = os.open(USER_NAMESPACES_LIMIT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        try:
+            if os.write(fd, b"0") != 1:
+                raise OSError(errno.EIO, "short write")
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise CannotIsolate(f"limiting nested user namespaces failed: {exc.strerror or exc}") from None
 
@@ -36,8 +42,11 @@ def no_nested_user_namespaces() -> None:
 def _last_capability() -> int:
     """The highest capability number this kernel knows (dropping beyond it fails with EINVAL)."""
     try:
-        with open("/proc/sys/kernel/cap_last_cap") as f:
-            return int(f.read())
+        fd = os.open("/proc/sys/kernel/cap_last_cap", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            return int(os.read(fd, 64))
+        finally:
+            os.close(fd)
     except (OSError, ValueError):
         return 63
 
