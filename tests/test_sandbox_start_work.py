@@ -21,7 +21,6 @@ import select
 import signal
 import subprocess
 import sys
-import types
 
 import pytest
 
@@ -312,67 +311,3 @@ def test_the_keeper_reports_an_exit_while_the_grader_lives():
         assert os.waitstatus_to_exitcode(status) == 3
     finally:
         os.close(life_w)
-
-
-def test_the_guard_takes_the_zygotes_list_of_modules_while_sys_modules_is_unchanged(tagged_guard):
-    """``list_guarded`` gives what ``_default_dicts`` gives, from the list made by ``precapture`` while
-    ``sys.modules`` keeps its tag, and lists again after any change of it."""
-    from autograder.sandbox.jail import guard
-
-    g = guard.TamperGuard()
-    g.precapture()
-    fresh = g._default_dicts()
-    assert [id(d) for d in g.list_guarded()] == [id(d) for d in fresh] and g.listings == 0
-    name = "autograder._start_work_probe"
-    sys.modules[name] = types.ModuleType(name)
-    try:
-        got = g.list_guarded()
-        assert g.listings == 1
-        assert any(d is vars(sys.modules[name]) for d in got)
-        assert [id(d) for d in got] == [id(d) for d in g._default_dicts()]
-    finally:
-        del sys.modules[name]
-    assert g.guards_name("json") and g.guards_name("autograder.x") and not g.guards_name("matplotlib")
-
-
-GUARD_PROBE = '''
-import sys
-def initialize_parameters_zeros(layers_dims):
-    g = sys.modules["autograder.sandbox.jail.guard"].GUARD
-    same = [id(d) for d in g.dicts] == [id(d) for d in g._default_dicts()]
-    raise RuntimeError("again=" + str(g.listings) + " same=" + str(same) + " end")
-'''
-
-
-@pytest.mark.parametrize("extra_stub, again", [(None, 0), ("autograder.not_a_module", 1)],
-                         ids=["zygote-list", "stub-replaces-a-guarded-name"])
-def test_a_zygote_sandbox_lists_the_guarded_modules_only_when_it_must(tmp_path, extra_stub, again):
-    """In a zygote's sandbox the guard's list is the zygote's (no listing of every module), and it is
-    the list a listing after the stubs gives; a stub named like a guarded module makes it list again."""
-    assert detect_isolation().namespaces
-    from autograder.intake import load_submission
-
-    (tmp_path / "sub.py").write_text(GUARD_PROBE)
-    sub = load_submission(tmp_path / "sub.py", 1 << 20)
-    stub_modules = [*CONFIG.sandbox.stub_modules, *([extra_stub] if extra_stub else [])]
-    z = new_zygote(detect_isolation())
-    try:
-        sb = Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
-                     stub_modules, zygote=z, preload=CONFIG.sandbox.preload_modules)
-        try:
-            sb.start()
-            reply = sb.call("initialize_parameters_zeros", [{"list": [2, 1]}])
-        finally:
-            sb.close()
-    finally:
-        z.close()
-    assert reply.header.get("status") == "raised", reply.header
-    assert f"again={again} same=True end" in reply.header["message"], reply.header["message"]
-
-
-@pytest.fixture
-def tagged_guard():
-    from autograder.sandbox.jail import guard
-
-    if guard.TamperGuard().version is None:
-        pytest.fail("this Python has no readable dict version tags")

@@ -155,9 +155,6 @@ class TamperGuard:
         self._ready: dict[int, tuple[dict, int, dict]] = {}
         self._ready_tags: Callable[[], list[int]] = lambda: [-1]  # reads the tags of the dicts in ``_ready``
         self._ready_seen: list[int] = []  # what it read when they were copied
-        # The list ``_default_dicts`` gave the zygote, and the tag ``sys.modules`` had then (``list_guarded``).
-        self._ready_list: tuple[int, list[dict]] | None = None
-        self.listings = 0  # the modules listed by ``list_guarded`` or ``capture`` in this process (for tests)
         self._captured: list[int] | None = None  # the tags of ``dicts`` when ``capture`` copied them
         self._diffed: list[int] = []  # the indexes of the dicts whose ``diffs`` are not empty
 
@@ -186,34 +183,13 @@ class TamperGuard:
         if self._ready_tags() == self._ready_seen:
             return
         ready = {}
-        dicts = self._default_dicts()
-        self._ready_list = (self.version(sys.modules), dicts)
-        for d in dicts:
+        for d in self._default_dicts():
             made = self._ready.get(id(d))
             tag = self.version(d)
             ready[id(d)] = made if made is not None and made[0] is d and made[1] == tag else (d, tag, dict(d))
         self._ready = ready
         self._ready_tags = tags_of(self.version, [made[0] for made in ready.values()])
         self._ready_seen = self._ready_tags()
-
-    def list_guarded(self) -> list[dict]:
-        """``_default_dicts()``, taken from the zygote's ``precapture`` while ``sys.modules`` has the
-        tag it had then (the list depends on ``sys.modules`` alone: the same modules, and a module's
-        dict cannot be replaced); listed again otherwise.
-
-        Listing the modules reads every module name of ``sys.modules`` (some 500): in a fresh
-        sandbox that wrote the reference count of each, about 230 copy-on-write faults and 0.7 ms,
-        for the same list every sandbox of a zygote gets."""
-        ready = self._ready_list
-        if self.version is not None and ready is not None and self.version(sys.modules) == ready[0]:
-            return list(ready[1])
-        self.listings += 1
-        return self._default_dicts()
-
-    def guards_name(self, name: str) -> bool:
-        """Whether ``_default_dicts`` looks at the module called ``name`` (a module of ``NAMES`` or
-        of the kit): a list made before such a name is replaced is not the list after."""
-        return name in self.NAMES or name == self.KIT or name.startswith(self.KIT + ".")
 
     def _copy(self, d: dict, tag: int | None) -> dict:
         """``dict(d)``, or the zygote's copy of ``d`` when ``d`` has not changed since it was made:
@@ -228,7 +204,6 @@ class TamperGuard:
         """Record the originals of ``dicts``: by default the modules of ``NAMES``, the kit's loaded modules
         and ``sys.modules``."""
         if dicts is None:
-            self.listings += 1
             dicts = self._default_dicts()
         self.dicts = dicts
         tags = self._tag_all() if self.version is not None else None

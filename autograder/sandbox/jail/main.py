@@ -162,17 +162,7 @@ def main(argv: list[str]) -> None:
     sys.path.insert(0, workdir)
     set_limits(limits)
     RESERVE.fill()
-    stub_modules = request.get("stub_modules", [])
-    # The guarded dicts, listed before the stubs change sys.modules, so that the zygote's list
-    # serves while sys.modules is as the zygote left it (GUARD.list_guarded). It is the list capture
-    # would make after them, as before: the stubs replace no module it holds (else it is made
-    # again), and sys.modules gains nothing but the stubs up to the capture (else made again).
-    names = [n for n in stub_modules if isinstance(n, str)]
-    expected = len(sys.modules) + len({n for n in names if n not in sys.modules})
-    guarded: list[dict] | None = GUARD.list_guarded()
-    stubs.install(stub_modules)
-    if len(names) != len(stub_modules) or any(GUARD.guards_name(n) for n in names):
-        guarded = None
+    stubs.install(request.get("stub_modules", []))
     functions = list(request.get("functions", []))
     chunks = request["chunks"]
     max_array_bytes = limits["reply_mb"] << 20
@@ -190,9 +180,7 @@ def main(argv: list[str]) -> None:
         numpy.random.bit_generator.randbits = random.getrandbits  # type: ignore[attr-defined]  # a C-level name
     namespace = {"__name__": "submission", "__builtins__": __builtins__,
                  "get_ipython": stubs.DisplayStandIn, "display": lambda *a, **k: None}
-    if len(sys.modules) != expected:
-        guarded = None
-    GUARD.capture(guarded)
+    GUARD.capture()
     messages = load_chunks(chunks, namespace)
     GUARD.seal()
     del chunks
