@@ -297,8 +297,8 @@ def run_sandbox(libc, request: dict, fds: dict[str, int], child_main) -> None:
             _report(fds["status"], NOT_ISOLATED, 0)
             os._exit(1)
         os.close(fds["status"])  # before any submission code: only the keeper can write a status now
-        # The same argv an exec'd child has: the sandbox looks the same from inside either way.
-        # (No lifeline where the keeper watches it: ``_wait_for_sandbox``.)
+        # The argv an exec'd child has, but the lifeline's descriptor where the keeper watches the
+        # lifeline instead (``_wait_for_sandbox``): then pid 1 holds no end of it and starts no thread.
         sys.argv = [sys.argv[0], str(fds["req"]), str(fds["rep"]), *([str(fds["life"])] if fds["life"] >= 0 else [])]
         child_main(sys.argv)
         code = 0
