@@ -99,6 +99,8 @@ class Counted:
                     if fail == "mount_setattr":
                         ctypes.set_errno(errno.ENOSYS)
                         return -1
+                    if fail == "mount_setattr_lies":  # says it worked, changed nothing
+                        return 0
                 return fn(number, *args)
             return syscall
         return fn
@@ -158,7 +160,7 @@ def _code(dirs: list[str], files: list[str]) -> str:
     return f"HIDDEN_DIRS = {dirs!r}\nHIDDEN_FILES = {files!r}\n" + VIEW
 
 
-def _start(fail: str, dirs: list[str], files: list[str], tmp_path) -> tuple[dict, dict]:
+def _start(fail: str, dirs: list[str], files: list[str], tmp_path, loads: bool = True) -> tuple[dict, dict]:
     """(the load reply with the counts, the submission's view) of one start in fresh namespaces."""
     cmd = [sys.executable, "-I", "-u", "-c", HARNESS, fail, json.dumps(CONFIG.limits.model_dump()),
            json.dumps(dirs + files), _code(dirs, files)]
@@ -167,8 +169,8 @@ def _start(fail: str, dirs: list[str], files: list[str], tmp_path) -> tuple[dict
                          cwd=str(tmp_path))
     replies = [ln for ln in out.stdout.splitlines() if ln.startswith("REPLY ")]
     views = [ln for ln in out.stdout.splitlines() if ln.startswith("VIEW ")]
-    assert replies and views, out.stdout[-2000:] + out.stderr[-2000:]
-    return json.loads(replies[-1][len("REPLY "):]), json.loads(views[-1][len("VIEW "):])
+    assert replies and (views or not loads), out.stdout[-2000:] + out.stderr[-2000:]
+    return json.loads(replies[-1][len("REPLY "):]), json.loads(views[-1][len("VIEW "):]) if views else {}
 
 
 @pytest.fixture(scope="module")
@@ -224,6 +226,18 @@ def test_hidden_folders_and_files_stay_empty_and_unwritable(starts, fail):
         assert seen["chmod"] == "OSError", (d, seen)  # EROFS: the folder is on a read-only file system
     assert view["files"] == {HIDDEN_FILES[0]: 0}
     assert os.listdir(HIDDEN_DIRS[0]) and os.path.getsize(HIDDEN_FILES[0]) > 0  # untouched outside
+
+
+def test_a_mount_left_writable_after_mount_setattr_refuses_the_sandbox(tmp_path):
+    """The check after the one call is what decides: a call that reports success but leaves the
+    tree writable (as a broken kernel or a stand-in could) refuses the sandbox before any student
+    code runs."""
+    if not detect_isolation().namespaces:
+        pytest.fail("this machine has no unprivileged user namespaces")
+    reply, view = _start("mount_setattr_lies", HIDDEN_DIRS[:1], [], tmp_path, loads=False)
+    assert reply["status"] == "cannot-isolate", reply
+    assert any("read-only left" in n and n.startswith("UNSAFE: ") for n in reply["notes"]), reply
+    assert view == {}  # the submission never ran
 
 
 def test_a_writable_mount_left_is_found_in_mountinfo(tmp_path, monkeypatch):
