@@ -30,6 +30,7 @@ import signal
 import sys
 import threading
 import warnings
+from collections import deque
 
 import numpy as np
 import numpy.random  # numpy loads it lazily; loaded here once, not again in every probe's fork (13 ms each)
@@ -40,6 +41,7 @@ from autograder.sandbox import wire
 from autograder.sandbox.jail import landlock, libc, reuse, seccomp, stubs
 from autograder.sandbox.jail.filesystem import isolate_filesystem, verify_isolation
 from autograder.sandbox.jail.guard import GUARD
+from autograder.sandbox.jail.inbox import Inbox
 from autograder.sandbox.jail.libc import CannotIsolate, no_new_privileges
 from autograder.sandbox.jail.loading import load_chunks
 from autograder.sandbox.jail.privileges import drop_capabilities, set_limits
@@ -218,20 +220,39 @@ def main(argv: list[str]) -> None:
     wire.write_frame(rep_fd, {"status": "loaded", "functions": found, "messages": messages[:LOAD_MESSAGES],
                               "signatures": signatures, "call_reuse": reuse_off or "on",
                               "notes": notes, "cannot_fork": no_fork, "nonce": nonce})
+    # The requests are read as the grader sent them ahead, several at once (jail.inbox), and the
+    # worker is handed those that fit in one page together (CallWorker.serve_batch); the calls it
+    # did not answer (it retired or died) are handed again to the next worker, a fresh fork.
+    inbox, queue = Inbox(req_fd), deque()
     while True:
-        try:
-            probe, _ = wire.read_frame(req_fd)
-        except wire.WireError:
-            os._exit(0)
-        if probe.get("op") == "exit":
+        if not queue:
+            try:
+                queue.extend(inbox.take())
+            except wire.WireError:
+                os._exit(0)
+        if queue[0].header.get("op") == "exit":
             os._exit(0)
         if worker is None:
-            serve_probe(namespace, probe, rep_fd, max_bytes, sweep, random_state, max_array_bytes)
+            serve_probe(namespace, queue.popleft().header, rep_fd, max_bytes, sweep, random_state, max_array_bytes)
             continue
+        try:
+            queue.extend(inbox.more())  # sent meanwhile: into this batch too
+        except wire.WireError:
+            pass  # the grader closed the pipe or sent garbage: found again (and ended on) when next read
+        batch, size = [], 0
+        for request in queue:
+            if request.header.get("op") == "exit" or (batch and size + len(request.raw) > reuse.BATCH_BYTES):
+                break
+            batch.append((request.header, request.raw))
+            size += len(request.raw)
         if worker.pid is None:
             RESERVE.release()  # room for the worker's pipes
-        worker.serve(probe, rep_fd, max_bytes)
+        answered = worker.serve_batch(batch, rep_fd, max_bytes)
         RESERVE.fill()
-        if reuse.others_running(worker.pid):  # a helper the call started: it goes, and the worker with it
+        for _ in range(answered):
+            queue.popleft()
+        # The worker looked for helpers after each call (its verdict); this process looks once more
+        # after each batch, and sweeps after a worker that ended: a helper it left goes with it.
+        if worker.pid is None or reuse.others_running(worker.pid):
             worker.end()
             reap_others(True)
