@@ -41,7 +41,7 @@ from autograder.sandbox import wire
 from autograder.sandbox.jail import landlock, libc, reuse, seccomp, stubs
 from autograder.sandbox.jail.filesystem import isolate_filesystem, verify_isolation
 from autograder.sandbox.jail.guard import GUARD
-from autograder.sandbox.jail.inbox import Inbox
+from autograder.sandbox.jail.inbox import Inbox, Request
 from autograder.sandbox.jail.libc import CannotIsolate, no_new_privileges
 from autograder.sandbox.jail.loading import load_chunks
 from autograder.sandbox.jail.privileges import drop_capabilities, set_limits
@@ -240,7 +240,7 @@ def main(argv: list[str]) -> None:
     # The requests are read as the grader sent them ahead, several at once (jail.inbox), and the
     # worker is handed those that fit in one page together (CallWorker.serve_batch); the calls it
     # did not answer (it retired or died) are handed again to the next worker, a fresh fork.
-    inbox, queue = Inbox(req_fd), deque()
+    inbox, queue = Inbox(req_fd), deque[Request]()
     _relay_without_preempting()
     while True:
         if not queue:
@@ -257,7 +257,8 @@ def main(argv: list[str]) -> None:
             queue.extend(inbox.more())  # sent meanwhile: into this batch too
         except wire.WireError:
             pass  # the grader closed the pipe or sent garbage: found again (and ended on) when next read
-        batch, size = [], 0
+        batch: list[tuple[dict, bytes]] = []
+        size = 0
         for request in queue:
             if request.header.get("op") == "exit" or (batch and size + len(request.raw) > reuse.BATCH_BYTES):
                 break
