@@ -108,11 +108,12 @@ def _relay_without_preempting() -> None:
     cold caches for both processes; with it gone, the relay finds its turn when the worker's
     time slice ends (milliseconds, never a call's length: the same weight, nice level and fair
     share as before) or on another CPU. A call's deadline is the grader's and counts as before;
-    scheduling delays of milliseconds were always in it. SCHED_RESET_ON_FORK: every fork (the
-    worker, a fork per call) runs the student's code under the usual policy. Changing to
-    SCHED_BATCH needs no privilege; a refusal leaves the usual policy, only slower."""
+    scheduling delays of milliseconds were always in it. A fork inherits the policy (reset on fork
+    resets only real-time ones): every fork that runs the student's code puts the usual one back
+    first (``reuse.end_fork``). Changing to SCHED_BATCH needs no privilege; a refusal leaves the
+    usual policy, only slower."""
     try:
-        os.sched_setscheduler(0, os.SCHED_BATCH | os.SCHED_RESET_ON_FORK, os.sched_param(0))
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
     except (OSError, AttributeError):  # AttributeError: a platform without these names
         pass
 

@@ -313,6 +313,10 @@ def end_fork(work) -> None:
     """
     code = 0
     try:
+        try:  # pid 1 relays under SCHED_BATCH (jail.main), which a fork inherits: the usual policy back
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        except (OSError, AttributeError):  # refused or not on this platform: the call is only scheduled
+            pass  # otherwise (the same fair share), never answered differently
         work()
     except BaseException:  # noqa: BLE001 - any failure of the work is the call's death (status 3)
         code = 3
