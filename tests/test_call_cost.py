@@ -115,9 +115,9 @@ def _reply_and_verdict(worker: reuse.CallWorker, request: dict) -> bytes:
     while True:
         chunk = os.read(worker.from_worker, 1 << 16)
         buf += chunk
-        need = wire.frame_length(buf)
+        start, need = reuse._reply_end(bytearray(buf))  # after the length the worker announces
         if not chunk or (need is not None and len(buf) > need):
-            return buf  # a worker that ended without its reply fails the caller's checks, not a hang
+            return buf[start:]  # a worker that ended without its reply fails the caller's checks, not a hang
 
 
 def test_the_worker_writes_a_reply_and_its_verdict_in_one_write(monkeypatch):

@@ -52,11 +52,20 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
         view = view[written:]
 
 
-def write_frame(fd: int, header: dict, arrays: list[np.ndarray] | tuple = (), tail: bytes = b"") -> None:
+#: Before a frame whose length is announced (``write_frame``'s ``sized``): this, then the length.
+SIZED = b"IGWL"
+SIZED_PREFIX = struct.Struct("<4sQ")
+
+
+def write_frame(fd: int, header: dict, arrays: list[np.ndarray] | tuple = (), tail: bytes = b"",
+                sized: bool = False) -> None:
     """Write one frame to a raw file descriptor (blocking until all is written).
 
     ``tail``: bytes written right after the frame, in the same write when the frame is small
-    (the call-reuse worker's verdict: its relay then wakes once per reply, not twice)."""
+    (the call-reuse worker's verdict: its relay then wakes once per reply, not twice).
+    ``sized``: the frame is preceded by ``SIZED`` and its whole length (8 bytes, little-endian),
+    so that the relay finds where it ends without decoding its header (jail.reuse); the frame
+    itself is the same bytes."""
     buffers = []
     specs = []
     for a in arrays:
@@ -68,6 +77,8 @@ def write_frame(fd: int, header: dict, arrays: list[np.ndarray] | tuple = (), ta
         header["arrays"] = specs
     body = json.dumps(header, allow_nan=True).encode("utf-8")
     head = _PREFIX.pack(MAGIC, len(body)) + body
+    if sized:
+        head = SIZED_PREFIX.pack(SIZED, len(head) + sum(len(b) for b in buffers)) + head
     if sum(len(b) for b in buffers) <= ONE_WRITE_BYTES:
         write_all(fd, b"".join([head, *buffers, tail]))  # one write: the reader wakes once per frame
         return

@@ -30,6 +30,7 @@ import signal
 import sys
 import threading
 import warnings
+from collections import deque
 
 import numpy as np
 import numpy.random  # numpy loads it lazily; loaded here once, not again in every probe's fork (13 ms each)
@@ -40,6 +41,7 @@ from autograder.sandbox import wire
 from autograder.sandbox.jail import landlock, libc, reuse, seccomp, stubs
 from autograder.sandbox.jail.filesystem import isolate_filesystem, verify_isolation
 from autograder.sandbox.jail.guard import GUARD
+from autograder.sandbox.jail.inbox import Inbox, Request
 from autograder.sandbox.jail.libc import CannotIsolate, no_new_privileges
 from autograder.sandbox.jail.loading import load_chunks
 from autograder.sandbox.jail.privileges import drop_capabilities, set_limits
@@ -98,6 +100,24 @@ def _watch_lifeline(fd: int, sweep: bool) -> None:
         exit_(0)
 
     threading.Thread(target=watch, name="initgrade-lifeline", daemon=True).start()
+
+
+def _relay_without_preempting() -> None:
+    """This thread (the relay) under SCHED_BATCH: woken by a reply, it no longer preempts the call
+    worker that wrote it on the same CPU, mid-way through its next call of the batch.
+
+    Measured (bench/call_cost.py): each such preemption cost a context switch both ways and
+    cold caches for both processes; with it gone, the relay finds its turn when the worker's
+    time slice ends (milliseconds, never a call's length: the same weight, nice level and fair
+    share as before) or on another CPU. A call's deadline is the grader's and counts as before;
+    scheduling delays of milliseconds were always in it. A fork inherits the policy (reset on fork
+    resets only real-time ones): every fork that runs the student's code puts the usual one back
+    first (``reuse.end_fork``). Changing to SCHED_BATCH needs no privilege; a refusal leaves the
+    usual policy, only slower."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except (OSError, AttributeError):  # AttributeError: a platform without these names
+        pass
 
 
 def _isolate(request: dict) -> tuple[list[str], str]:
@@ -220,20 +240,41 @@ def main(argv: list[str]) -> None:
     wire.write_frame(rep_fd, {"status": "loaded", "functions": found, "messages": messages[:LOAD_MESSAGES],
                               "signatures": signatures, "call_reuse": reuse_off or "on",
                               "notes": notes, "cannot_fork": no_fork, "nonce": nonce})
+    # The requests are read as the grader sent them ahead, several at once (jail.inbox), and the
+    # worker is handed those that fit in one page together (CallWorker.serve_batch); the calls it
+    # did not answer (it retired or died) are handed again to the next worker, a fresh fork.
+    inbox, queue = Inbox(req_fd), deque[Request]()
+    _relay_without_preempting()
     while True:
-        try:
-            probe, _ = wire.read_frame(req_fd)
-        except wire.WireError:
-            os._exit(0)
-        if probe.get("op") == "exit":
+        if not queue:
+            try:
+                queue.extend(inbox.take())
+            except wire.WireError:
+                os._exit(0)
+        if queue[0].header.get("op") == "exit":
             os._exit(0)
         if worker is None:
-            serve_probe(namespace, probe, rep_fd, max_bytes, sweep, random_state, max_array_bytes)
+            serve_probe(namespace, queue.popleft().header, rep_fd, max_bytes, sweep, random_state, max_array_bytes)
             continue
+        try:
+            queue.extend(inbox.more())  # sent meanwhile: into this batch too
+        except wire.WireError:
+            pass  # the grader closed the pipe or sent garbage: found again (and ended on) when next read
+        batch: list[tuple[dict, bytes]] = []
+        size = 0
+        for request in queue:
+            if request.header.get("op") == "exit" or (batch and size + len(request.raw) > reuse.BATCH_BYTES):
+                break
+            batch.append((request.header, request.raw))
+            size += len(request.raw)
         if worker.pid is None:
             RESERVE.release()  # room for the worker's pipes
-        worker.serve(probe, rep_fd, max_bytes)
+        answered = worker.serve_batch(batch, rep_fd, max_bytes)
         RESERVE.fill()
-        if reuse.others_running(worker.pid):  # a helper the call started: it goes, and the worker with it
+        for _ in range(answered):
+            queue.popleft()
+        # The worker looked for helpers after each call (its verdict); this process looks once more
+        # after each batch, and sweeps after a worker that ended: a helper it left goes with it.
+        if worker.pid is None or reuse.others_running(worker.pid):
             worker.end()
             reap_others(True)

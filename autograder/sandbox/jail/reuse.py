@@ -71,6 +71,9 @@ _GLOBAL_RANDOM_STATE = np.random.mtrand._rand
 _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis), range)
 _CONTAINERS = (list, dict, set)
 KEEP, RETIRE = b"k", b"x"
+#: The requests handed to the worker at once: one page, the least an empty pipe takes without
+#: blocking (as autograder.sandbox.host.pipeline's IN_FLIGHT_BYTES for the grader's own pipe).
+BATCH_BYTES = 4096
 
 
 def _immutable(value, depth: int = 0) -> bool:
@@ -198,6 +201,10 @@ class _Fingerprint:
         self.dicts, self.read_tags = watched or _watched_dicts(namespace, version, modules, skip)
         self.values = list(dict.values(namespace))
         self.signals = sorted(int(s) for s in signal.valid_signals())
+        # The threads of the process, counted by the kernel in the link count of /proc/self/task
+        # (2 + threads): one stat instead of opening, listing and closing the folder. Used only
+        # where the count proves it here, in the worker's one thread; elsewhere the folder is listed.
+        self.links_count_threads = _task_links() == 3 and len(os.listdir(_TASKS)) == 1
         self.taken = self._take()
 
     def _values(self) -> list:
@@ -223,7 +230,8 @@ class _Fingerprint:
 
     def unchanged(self) -> bool:
         try:
-            if len(os.listdir("/proc/self/task")) != 1:  # a thread the call started
+            if (_task_links() != 3 if self.links_count_threads
+                    else len(os.listdir(_TASKS)) != 1):  # a thread the call started
                 return False
             if signal.alarm(0) or any(signal.getitimer(w)[0] for w in
                                       (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)):
@@ -235,6 +243,13 @@ class _Fingerprint:
         return (tags == self.taken[0] and values == self.taken[1] and cwd == self.taken[2]
                 and limit == self.taken[3] and all(a is b for a, b in zip(handlers, self.taken[4]))
                 and process == self.taken[5])
+
+
+_TASKS = "/proc/self/task"
+
+
+def _task_links() -> int:
+    return os.stat(_TASKS).st_nlink
 
 
 def _process_state() -> tuple:
@@ -298,6 +313,10 @@ def end_fork(work) -> None:
     """
     code = 0
     try:
+        try:  # pid 1 relays under SCHED_BATCH (jail.main), which a fork inherits: the usual policy back
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        except (OSError, AttributeError):  # refused or not on this platform: the call is only scheduled
+            pass  # otherwise (the same fair share), never answered differently
         work()
     except BaseException:  # noqa: BLE001 - any failure of the work is the call's death (status 3)
         code = 3
@@ -329,7 +348,11 @@ class CallWorker:
     """
 
     def __init__(self, namespace: dict, run_call, switches, version,
-                 modules: list, skip: set[int], stub_types: tuple = (), settle=None):
+                 modules: list, skip: set[int], stub_types: tuple = (), settle=None, look_for_others: bool = True):
+        """``look_for_others``: whether the worker's verdict also needs no other process to be
+        running (``others_running``): in the sandbox's own pid namespace, where it sees only its
+        own; off only for a worker run outside one (tests), where every process of the machine shows."""
+        self.look_for_others = look_for_others
         self.namespace = namespace
         self.modules, self.skip, self.stub_types = modules, skip, stub_types
         self.run_call = run_call
@@ -343,6 +366,7 @@ class CallWorker:
         # and os.environ is the original outside a call, in the sandbox as in the worker).
         self.watched = _watched_dicts(namespace, version, modules, skip)
         self.pid: int | None = None
+        self.unread = bytearray()
         self.to_worker: int | None = None
         self.from_worker: int | None = None
 
@@ -354,6 +378,7 @@ class CallWorker:
         np_state, py_state, err = settable_state(_np_get_state()), self.py_state, _np_geterr()
         fingerprint = _Fingerprint(self.namespace, self.version, self.modules, self.skip, self.stub_types,
                                    self.watched)
+        me = os.getpid()
         while True:
             try:
                 request, _ = wire.read_frame(calls)
@@ -365,10 +390,14 @@ class CallWorker:
             before = self.switches()
             header, arrays = self.run_call(self.namespace, request)
             flush_output()
-            keep = self.switches() == before and fingerprint.unchanged() and _cpu_to_spare()
+            # No other process either (a helper the call started): the sandbox hands the worker
+            # several calls at once (``serve_batch``), so the worker itself looks before it starts
+            # the next one, where the sandbox looked between two calls before.
+            keep = (self.switches() == before and fingerprint.unchanged() and _cpu_to_spare()
+                    and not (self.look_for_others and others_running(me)))
             # The verdict goes in the reply's own write: the relay, which forwards the reply only
             # once it has the verdict too, wakes once per call instead of twice.
-            wire.write_frame(replies, header, arrays, tail=KEEP if keep else RETIRE)
+            wire.write_frame(replies, header, arrays, tail=KEEP if keep else RETIRE, sized=True)
             if not keep:
                 os._exit(0)
 
@@ -420,41 +449,74 @@ class CallWorker:
         except OSError:
             return None
 
-    def serve(self, request: dict, rep_fd: int, max_bytes: int) -> None:
-        """Answer one call through the worker, forking it first if there is none (or it died idle)."""
-        seq = request.get("seq")
+    def serve_batch(self, requests: list[tuple[dict, bytes]], rep_fd: int, max_bytes: int) -> int:
+        """Answer calls through the worker, in order, forking it first if there is none (or it
+        died idle); how many were answered. Each is a request's header and its frame's bytes.
+
+        Every request goes to the worker in one write, and the worker answers them back to back:
+        it wakes once per batch instead of once per call, and so does this process for the
+        requests. Each reply is relayed, capped and checked alone, exactly as before; the worker
+        puts its state back before each call and gives its verdict after each (``_work``). A
+        worker that retires or dies stops the batch: the calls it had not answered are answered
+        by the next worker, from a fresh fork (the caller hands them again), as they were before.
+        A batch fits in one page (``BATCH_BYTES``), the least an empty pipe takes without
+        blocking, so this process never waits on the worker to read (a first request larger
+        than that goes alone, with a blocking write, as every request went before).
+        """
+        seq = requests[0][0].get("seq")
         if self.pid is not None and os.waitpid(self.pid, os.WNOHANG)[0] != 0:
             self._forget()  # ended between calls (killed from outside): not this call's doing
         if self.pid is None:
             problem = self.start()
             if problem is not None:
                 wire.write_frame(rep_fd, {**limit_reply("processes", problem), "seq": seq})
-                return
-        pid, to_worker, from_worker = self.pid, self.to_worker, self.from_worker
-        assert pid is not None and to_worker is not None and from_worker is not None  # start sets all three
+                return 1
+        to_worker = self.to_worker
+        assert to_worker is not None  # start sets it
         try:
-            wire.write_frame(to_worker, request)
+            wire.write_all(to_worker, b"".join(raw for _, raw in requests))
         except OSError:
-            pass  # it died just now; the loop below finds it ended and says so
-        buf, need, status, ended, too_big, garbage = bytearray(), None, None, False, False, False
+            pass  # it died just now; the relay finds it ended and says so
+        for answered, (request, _) in enumerate(requests, 1):
+            if not self._relay(request.get("seq"), rep_fd, max_bytes):
+                return answered
+        return len(requests)
+
+    def _relay(self, seq, rep_fd: int, max_bytes: int) -> bool:
+        """Relay the worker's reply to one call (or say how it ended); whether the worker goes on.
+
+        ``self.unread`` holds what was read past the previous reply and its verdict: the next
+        replies of a batch, when the worker wrote them before this process read the last one."""
+        pid, from_worker = self.pid, self.from_worker
+        assert pid is not None and from_worker is not None  # serve_batch starts the worker
+        buf, self.unread = self.unread, bytearray()
+        need: int | None = None
+        start, status, ended, too_big, garbage = 0, None, False, False, False
+        read = not buf  # bytes left from the batch's previous reply are looked at before any wait
         while True:
             eof = False
-            if select.select([from_worker], [], [], 0.05)[0]:
-                data, eof = drain(from_worker, max_bytes + 1 - len(buf))
-                buf += data
-            else:
-                got, st = os.waitpid(pid, os.WNOHANG)
-                if got != 0:
-                    status, ended = st, True
-                    buf += drain(from_worker, max_bytes + 1 - len(buf))[0]
-                    self._forget()
-            if len(buf) > max_bytes + 1:
-                too_big = True
-                break
+            if read:
+                if select.select([from_worker], [], [], 0.05)[0]:
+                    data, eof = drain(from_worker, max_bytes + 1 - len(buf))
+                    buf += data
+                else:
+                    got, st = os.waitpid(pid, os.WNOHANG)
+                    if got != 0:
+                        status, ended = st, True
+                        buf += drain(from_worker, max_bytes + 1 - len(buf))[0]
+                        self._forget()
+            read = True
             try:
-                need = need or wire.frame_length(buf)
+                if need is None:
+                    start, need = _reply_end(buf)
             except wire.WireError:
                 garbage = True
+            # This reply's bytes (with its verdict), not the next replies' behind it: the cap and
+            # the order of the checks as when the buffer held one reply only.
+            if (len(buf) if need is None else min(len(buf), need + 1)) - start > max_bytes + 1:
+                too_big = True
+                break
+            if garbage:
                 break
             if need is not None and len(buf) > need:  # the reply and the worker's verdict
                 break
@@ -465,27 +527,59 @@ class CallWorker:
         if too_big:
             self.end()
             wire.write_frame(rep_fd, {**limit_reply("reply_mb"), "seq": seq})
-        elif garbage:
+            return False
+        if garbage:
             self.end()
             wire.write_all(rep_fd, bytes(buf))  # the grader finds it invalid and says so
-        elif need is not None and len(buf) > need and not ended:
-            if bytes(buf[need:]) != KEEP:
+            return False
+        if need is not None and len(buf) > need and not ended:
+            verdict = bytes(buf[need:need + 1])
+            self.unread = buf[need + 1:]
+            if verdict != KEEP:
                 self.end()
-            wire.write_all(rep_fd, bytes(buf[:need]))
-        elif (need is not None and len(buf) >= need and status is not None and os.WIFEXITED(status)
-              and os.WEXITSTATUS(status) == 0):  # replied, then ended
-            wire.write_all(rep_fd, bytes(buf[:need]))
-        else:
-            if not ended:
-                status = self.end()
-            wire.write_frame(rep_fd, {**died_reply(status), "seq": seq})
+            wire.write_all(rep_fd, bytes(buf[start:need]))
+            return verdict == KEEP
+        if (need is not None and len(buf) >= need and status is not None and os.WIFEXITED(status)
+                and os.WEXITSTATUS(status) == 0):  # replied, then ended
+            wire.write_all(rep_fd, bytes(buf[start:need]))
+            return False
+        if not ended:
+            status = self.end()
+        wire.write_frame(rep_fd, {**died_reply(status), "seq": seq})
+        return False
 
     def _forget(self) -> None:
-        """The worker has been reaped: drop its pipes."""
+        """The worker has been reaped: drop its pipes, and whatever was read from it and not relayed."""
+        self.unread = bytearray()
         for fd in (self.to_worker, self.from_worker):
             if fd is not None:
                 os.close(fd)
         self.pid = self.to_worker = self.from_worker = None
+
+
+def _reply_end(buf: bytearray) -> tuple[int, int | None]:
+    """Where the reply at the start of ``buf`` begins and ends (its verdict follows), the end None
+    while more bytes are needed; raises ``wire.WireError`` when the bytes cannot start a frame.
+
+    The worker announces each reply's length before it (``wire.write_frame``'s ``sized``): the
+    reply's JSON header is not decoded here (6 to 16 us a call), only by the grader, which checks
+    every frame anyway. Bytes that do not start so (a frame a call wrote into the pipe itself) are
+    measured as before, by their header (``wire.frame_length``), and forwarded whole. A wrong
+    length only forwards bytes the grader finds invalid, as it found the invalid frames before."""
+    if len(buf) < wire.SIZED_PREFIX.size:
+        if bytes(buf[:4]) == wire.SIZED[:len(buf[:4])]:
+            return 0, None  # too short to tell
+        return 0, wire.frame_length(buf)
+    if bytes(buf[:4]) == wire.SIZED:
+        start = wire.SIZED_PREFIX.size
+        return start, start + wire.SIZED_PREFIX.unpack_from(buf)[1]
+    return 0, wire.frame_length(buf)
+
+
+# What one read asks for: a pipe's default capacity (64 KiB), so the most one read of a pipe can
+# give anyway. Asking for 1 MiB, as before, had Python allocate (and the C library map and unmap)
+# 1 MiB for every read, even one that found a 1 KiB reply or nothing: 10 us of pid 1's ~50 a call.
+_DRAIN_READ = 1 << 16
 
 
 def drain(fd: int, limit: int) -> tuple[bytes, bool]:
@@ -498,13 +592,18 @@ def drain(fd: int, limit: int) -> tuple[bytes, bool]:
     size = 0
     while size <= limit:
         try:
-            chunk = os.read(fd, 1 << 20)
+            chunk = os.read(fd, _DRAIN_READ)
         except (BlockingIOError, InterruptedError):
             break
         if not chunk:
             return b"".join(chunks), True
         chunks.append(chunk)
         size += len(chunk)
+        if len(chunk) < _DRAIN_READ:
+            # Less than asked: the pipe held no more a moment ago. A read that would only say so
+            # again (EAGAIN) is left out; what comes later (more bytes, or the end of the file)
+            # is seen by the caller's next select, as it was when it came after that read.
+            break
     return b"".join(chunks), False
 
 
