@@ -103,3 +103,27 @@ def test_whatever_plan_is_read_the_grade_is_the_one_of_a_recorded_plan(tmp_path)
     assert [(c.name, c.score, c.message) for c in graded.checks] == \
            [(c.name, c.score, c.message) for c in expected.checks]
     assert graded.work.sandbox_exchanges > expected.work.sandbox_exchanges
+
+
+def test_recording_a_plan_keeps_only_the_newest_plans_and_nothing_else_goes(tmp_path):
+    """Each change of the kit names a new plan entry; the cache folder keeps PLAN_KEEP of them, so
+    a course that upgrades the kit often does not pile them up, and training entries stay."""
+    import os
+
+    older = []
+    for i in range(6):  # plans of earlier kits, oldest first
+        path = tmp_path / f"call-plan-{i:064x}.json"
+        path.write_text("{}")
+        os.utime(path, ns=(10**18 + i * 10**9, 10**18 + i * 10**9))
+        older.append(path.name)
+    training = tmp_path / ("ab" * 32 + ".json")
+    training.write_text("{}")
+    (tmp_path / ("ab" * 32 + ".lock")).write_text("")
+    Grader(CONFIG, Trainer(CONFIG, tmp_path), []).call_plan()
+    plans = sorted(p.name for p in tmp_path.glob("call-plan-*.json"))
+    assert len(plans) == call_plan.PLAN_KEEP
+    kept_older = [name for name in plans if name in older]
+    assert kept_older == older[-(call_plan.PLAN_KEEP - 1):]  # the newest of the earlier ones
+    assert training.exists() and (tmp_path / ("ab" * 32 + ".lock")).exists()
+    # Pruning again removes nothing: the folder holds PLAN_KEEP plans, the new one among them.
+    assert call_plan.prune_plans(tmp_path, keep=next(n for n in plans if n not in older)) == 0

@@ -15,12 +15,18 @@ plan read back is trusted only when it is sound: the entry is signed with the gr
 must decode to at most ``PLAN_MAX_CALLS`` calls, of the rubric's functions only, with plain
 arguments, that encode back to the very entry. Anything else is ignored and the plan recorded
 again, as without a cache.
+
+A new entry is written only when no sound one was found, that is after a change of the kit, the
+course or the rubric; the entries of earlier ones would never be read again by that grader, so
+writing one removes all but the ``PLAN_KEEP`` newest (another kit or course sharing the folder
+keeps its own, unless more than that many take turns in it: each then records its plan again).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from pathlib import Path
 
@@ -35,6 +41,8 @@ from autograder.training.cache_signing import SignedCache
 PLAN_FORMAT = 1
 #: More calls than any rubric's checks make (the bundled one: 33): a longer plan is not used.
 PLAN_MAX_CALLS = 500
+#: Plans kept in a cache folder: a few kits or courses may share one (the default cache).
+PLAN_KEEP = 4
 KIT_FOLDER = Path(__file__).resolve().parents[1]  # autograder/
 
 Plan = list[tuple[str, tuple, bool]]
@@ -100,5 +108,30 @@ def read_plan(store: SignedCache, key: str, functions: list[str]) -> Plan | None
 
 def write_plan(store: SignedCache, key: str, plan: Plan) -> None:
     """Keep ``plan`` for the next grader (best effort: a folder that refuses it costs a recording)."""
-    if len(plan) <= PLAN_MAX_CALLS:
-        store.write(_entry_name(key), {"key": key, "plan": encode_plan(plan)})
+    if len(plan) <= PLAN_MAX_CALLS and store.write(_entry_name(key), {"key": key, "plan": encode_plan(plan)}):
+        prune_plans(store.folder, keep=_entry_name(key) + ".json")
+
+
+def prune_plans(folder: Path, keep: str) -> int:
+    """Remove the plan entries of ``folder`` but ``keep`` and the newest others, ``PLAN_KEEP`` in
+    all; how many were removed. Best effort: an entry another user owns (a shared folder with the
+    sticky bit) or one that goes meanwhile is left to whoever can."""
+    entries = []
+    try:
+        with os.scandir(folder) as found:
+            for entry in found:
+                if entry.name.startswith("call-plan-") and entry.name.endswith(".json") and entry.name != keep:
+                    try:
+                        entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
+                    except OSError:
+                        continue
+    except OSError:
+        return 0
+    removed = 0
+    for _, name in sorted(entries, reverse=True)[PLAN_KEEP - 1:]:
+        try:
+            os.unlink(folder / name)
+            removed += 1
+        except OSError:
+            continue
+    return removed
