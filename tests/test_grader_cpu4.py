@@ -198,3 +198,40 @@ def test_write_atomic_opens_one_file_and_makes_no_folder_that_exists(tmp_path, m
 ])
 def test_keep_in_privates_text_test_is_pathlibs(path, folder):
     assert hiding._within(path, folder) == (Path(folder) == Path(path) or Path(folder) in Path(path).parents)
+
+
+class _AnsweringSandbox:
+    """What SandboxStudent.prefetch uses of a sandbox: its limits and one exchange, every call answered."""
+
+    limits = load_config().limits
+    fatal: dict = {}
+
+    def __init__(self):
+        self.asked: list = []
+
+    def call_planned(self, calls):
+        from autograder.sandbox import ProbeReply
+
+        self.asked.append(list(calls))
+        return [ProbeReply(header={"seq": i + 1}, arrays=[np.zeros(2)]) for i in range(len(calls))]
+
+
+def test_prefetch_makes_each_planned_calls_key_once(monkeypatch):
+    from autograder.sandbox import probes
+
+    made: list = []
+    real = probes.MemoisedStudent._key
+    monkeypatch.setattr(probes.MemoisedStudent, "_key", staticmethod(lambda *a: made.append(a) or real(*a)))
+    plan = [("f", ([5, 4, 3],), False), ("f", ([5, 4, 3], 10), False), ("g", ([2, 1],), True),
+            ("f", ([5, 4, 3],), False)]
+    sandbox = _AnsweringSandbox()
+    student = probes.SandboxStudent(sandbox)
+    student.prefetch(plan)
+    assert len(made) == len(plan)
+    # Every call asked (the repeated one too, as before), each answer kept under its call's key.
+    assert [f for f, _ in sandbox.asked[0]] == ["f", "f", "g", "f"]
+    assert sorted(student._planned) == sorted({real(*call) for call in plan})
+    student._planned.clear()
+    student._memo[real(*plan[1])] = object()  # answered already: not asked again
+    student.prefetch(plan)
+    assert [a for _, a in sandbox.asked[1]] == [[{"list": [5, 4, 3]}], [{"tuple": [2, 1]}], [{"list": [5, 4, 3]}]]
