@@ -4,8 +4,7 @@
   and is the diagnosis a fresh computation gives; arguments that differ in one bit, in type or in the
   tolerance are diagnosed apart; the memo is bounded and never keeps large weights.
 * A training look-up hashes the weights once and encodes the training's settings once per process.
-* Replies are read with one read per frame that is in the pipe whole (wire.FrameReader): the frames,
-  their errors and their caps are read_frame's; bytes past a frame are kept for the next.
+* The planned exchange makes each planned call's memo key once.
 * write_atomic opens one file and makes no folder that is there already.
 * keep_in_private's text comparison is pathlib's parents test.
 """
@@ -20,7 +19,6 @@ import pytest
 
 from autograder.config import load_config
 from autograder.diagnose import analysis
-from autograder.sandbox import wire
 from autograder.sandbox.host import hiding
 from autograder.training import trainer as trainer_module
 from autograder.training.queue import TrainingQueue
@@ -114,65 +112,6 @@ def test_a_training_look_up_hashes_the_weights_once_and_encodes_the_settings_onc
     # cache_key, outcome, cached, request, cached: five look-ups, each hashing the weights once; the
     # settings encoded for the first only.
     assert len(hashed) == 5 and len(dumped) == 1
-
-
-def _frame_bytes(header: dict, arrays=()) -> bytes:
-    r, w = os.pipe()
-    try:
-        wire.write_frame(w, header, list(arrays))
-        os.close(w)
-        chunks = []
-        while chunk := os.read(r, 1 << 16):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(r)
-
-
-def test_a_frame_reader_reads_frames_in_the_pipe_in_one_read_each_as_read_frame(monkeypatch):
-    arrays = [np.arange(6.0).reshape(2, 3), np.ones((3, 1))]
-    one = _frame_bytes({"seq": 1, "status": "returned"}, arrays)
-    two = _frame_bytes({"seq": 2, "status": "returned", "text": "é" * 40}, arrays[:1])
-    reads: list[int] = []
-    real_read = os.read
-    monkeypatch.setattr(wire.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
-    r, w = os.pipe()
-    try:
-        os.write(w, one + two[:5])  # the second frame's first bytes come with the first frame
-        reader = wire.FrameReader(r)
-        header, got = reader.read_frame(deadline=None)
-        assert header == {"seq": 1, "status": "returned"} and len(reads) == 1
-        assert all(np.array_equal(a, b) and a.flags.writeable for a, b in zip(got, arrays))
-        os.write(w, two[5:])
-        header, got = reader.read_frame(deadline=None)
-        assert header["seq"] == 2 and np.array_equal(got[0], arrays[0]) and len(reads) == 2
-        # Caps as read_frame's: a header over the cap, or past the submission's header budget, refused.
-        os.write(w, one)
-        with pytest.raises(wire.WireError, match="exceeds the 10-byte cap"):
-            wire.FrameReader(r).read_frame(max_header=10)
-        os.write(w, one)
-        with pytest.raises(wire.WireError, match="exceeds what is left"):
-            wire.FrameReader(r).read_frame(budget=wire.HeaderBudget(5))
-        os.close(w)
-        w = -1
-        with pytest.raises(wire.WireError, match="connection closed"):
-            wire.FrameReader(r).read_frame()
-    finally:
-        os.close(r)
-        if w >= 0:
-            os.close(w)
-
-
-def test_a_frame_reader_times_out_on_half_a_frame():
-    one = _frame_bytes({"seq": 1})
-    r, w = os.pipe()
-    try:
-        os.write(w, one[:-1])
-        with pytest.raises(wire.WireTimeout):
-            wire.FrameReader(r).read_frame(deadline=0.0)
-    finally:
-        os.close(r)
-        os.close(w)
 
 
 def test_write_atomic_opens_one_file_and_makes_no_folder_that_exists(tmp_path, monkeypatch):

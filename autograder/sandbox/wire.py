@@ -18,7 +18,6 @@ import os
 import select
 import struct
 import time
-from collections.abc import Callable
 
 import numpy as np
 
@@ -157,50 +156,7 @@ def read_frame(
     (a ``time.monotonic()`` value) passes first. ``budget``: the header bytes this peer may
     still send, over all its frames (spent by this one).
     """
-    return _frame(lambda n: _read_exact(fd, n, deadline), max_header, max_array_bytes, budget)
-
-
-#: What a FrameReader asks the pipe for at once, at least: a reply of the planned exchange (about a
-#: kilobyte, written in one piece) comes in one read, and at most this much beyond a frame is held.
-READ_AHEAD_BYTES = 1 << 16
-
-
-class FrameReader:
-    """The frames of one pipe, read in pieces of up to READ_AHEAD_BYTES: ``read_frame`` in one
-    ``select`` and one ``read`` for a frame that is in the pipe whole (three of each before, for the
-    prefix, the header and the arrays: the grader reads some 35 replies per submission). The bytes
-    read past a frame are the start of the next one and are kept for it, so the reader belongs to
-    one pipe for its whole life (a new pipe, a new reader). Every check and cap of ``read_frame``
-    applies unchanged, on the same bytes; at most READ_AHEAD_BYTES more are held."""
-
-    def __init__(self, fd: int):
-        self.fd = fd
-        self._held = bytearray()
-
-    def _exact(self, n: int, deadline: float | None) -> bytes:
-        held = self._held
-        while len(held) < n:
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([self.fd], [], [], left)[0]:
-                    raise WireTimeout(f"no reply within the time limit ({len(held)} of {n} bytes read)")
-            chunk = os.read(self.fd, min(max(n - len(held), READ_AHEAD_BYTES), 1 << 20))
-            if not chunk:
-                raise WireError(f"connection closed after {len(held)} of {n} bytes")
-            held += chunk
-        out = bytes(held[:n])
-        del held[:n]
-        return out
-
-    def read_frame(self, *, max_header: int = WIRE_HEADER_BYTES, max_array_bytes: int = WIRE_ARRAY_BYTES,
-                   deadline: float | None = None, budget: HeaderBudget | None = None):
-        """``read_frame`` of this reader's pipe (its arguments, its answer, its errors)."""
-        return _frame(lambda n: self._exact(n, deadline), max_header, max_array_bytes, budget)
-
-
-def _frame(read: Callable[[int], bytes], max_header: int, max_array_bytes: int, budget: HeaderBudget | None):
-    """One frame, its bytes taken by ``read(n)`` (exactly n bytes, or an error): ``read_frame``'s body."""
-    magic, length = _PREFIX.unpack(read(_PREFIX.size))
+    magic, length = _PREFIX.unpack(_read_exact(fd, _PREFIX.size, deadline))
     if magic != MAGIC:
         raise WireError("bad frame magic (the child wrote something that is not a reply)")
     if length > max_header:
@@ -211,7 +167,7 @@ def _frame(read: Callable[[int], bytes], max_header: int, max_array_bytes: int, 
                             "header bytes one submission's replies may take")
         budget.left -= length
     try:
-        header = json.loads(read(length).decode("utf-8"))
+        header = json.loads(_read_exact(fd, length, deadline).decode("utf-8"))
     except (ValueError, RecursionError, MemoryError) as exc:  # UnicodeDecodeError, JSONDecodeError: ValueErrors
         raise WireError(f"reply header is not valid JSON: {type(exc).__name__}: {str(exc)[:200]}") from None
     if not isinstance(header, dict):
@@ -230,7 +186,7 @@ def _frame(read: Callable[[int], bytes], max_header: int, max_array_bytes: int, 
                 "(the function returned enormous arrays)"
             )
         shapes.append((spec["shape"], count))
-    raw = read(total) if total else b""  # every array in one read (capped above)
+    raw = _read_exact(fd, total, deadline) if total else b""  # every array in one read (capped above)
     arrays, offset = [], 0
     for shape, count in shapes:
         a = np.frombuffer(raw, dtype="<f8", count=count, offset=offset)

@@ -178,9 +178,6 @@ class Sandbox:
         self._tmp: str | None = None
         # The header bytes this submission's replies may take, over every start and call.
         self.header_budget = wire.HeaderBudget(SUBMISSION_HEADER_BYTES)
-        # The reply pipe's reader: it holds bytes read past a reply (the next one's), so there is
-        # one per pipe, made with it and dropped when the pipe is closed.
-        self._replies: wire.FrameReader | None = None
         # Called once, right after the first load request is sent: the grader's work that can run while
         # it waits for the load (autograder.engine: threads started then, not beside its own work).
         self.on_request: Callable[[], None] | None = None
@@ -237,7 +234,6 @@ class Sandbox:
                 if prepared is not None:
                     self.cgroup, self.proc = prepared.cgroup, prepared.proc
                     self.req_fd, self.rep_fd, self.life_fd = prepared.req_fd, prepared.rep_fd, prepared.life_fd
-                    self._replies = wire.FrameReader(self.rep_fd)
             if prepared is not None:
                 return prepared.proc
         with stops_held():
@@ -266,14 +262,7 @@ class Sandbox:
             os.close(rep_w)
             os.close(life_r)
         self.req_fd, self.rep_fd, self.life_fd = req_w, rep_r, life_w
-        self._replies = wire.FrameReader(self.rep_fd)
         return self.proc
-
-    def _reader(self) -> wire.FrameReader:
-        """The reply pipe's reader (wire.FrameReader), made with the pipe (or for a pipe put in its place)."""
-        if self._replies is None or self._replies.fd != self.rep_fd:
-            self._replies = wire.FrameReader(self.rep_fd)
-        return self._replies
 
     def _keeper_key(self, env: dict[str, str], cwd: str) -> ahead.Key:
         return keeper_key(self.limits, self.preload, env, cwd)
@@ -309,7 +298,7 @@ class Sandbox:
             if meanwhile is not None:
                 meanwhile()
             deadline = t0 + min(self.limits.load_seconds, max(self._budget_left(), 0.1))
-            header, _ = self._reader().read_frame(deadline=deadline, budget=self.header_budget)
+            header, _ = wire.read_frame(self.rep_fd, deadline=deadline, budget=self.header_budget)
         except wire.WireTimeout:
             self.kill()
             raise words.load_timeout(self.limits.load_seconds, self._output_hint()) from None
@@ -438,8 +427,8 @@ class Sandbox:
         killed when the call timed out or the process died, and ``function`` is marked not to
         be called again unless ``mark`` is False)."""
         try:
-            header, arrays = self._reader().read_frame(deadline=deadline, budget=self.header_budget,
-                                                       max_array_bytes=self.limits.reply_mb << 20)
+            header, arrays = wire.read_frame(self.rep_fd, deadline=deadline, budget=self.header_budget,
+                                             max_array_bytes=self.limits.reply_mb << 20)
             if header.get("seq") != seq:
                 raise wire.WireError("a reply out of sequence")
         except wire.WireTimeout:
@@ -541,7 +530,6 @@ class Sandbox:
                     os.close(fd)
                 except OSError:
                     pass
-            self._replies = None  # what it held was this pipe's (its number may come back for another)
             for d in self.drains:
                 d.join(timeout=DRAIN_JOIN_SECONDS)
             if self.proc.stdout is not None:
