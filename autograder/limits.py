@@ -269,6 +269,11 @@ CHART_MEMO_ENTRIES = 128
 #: Largest key of a chart kept (bytes of its arguments, roughly; the examples' charts take at most 7 KB):
 #: a chart of more data is drawn every time, never kept.
 CHART_MEMO_KEY_BYTES = 16 << 10
+#: Diagnoses kept by autograder.diagnose.analysis (argument lists, the oldest dropped first), and the largest
+#: key kept (bytes of the returned, expected and evidence arrays: a mistake of the checks' small calls takes
+#: at most 17 KB; the images network's weights take 400 KB and are diagnosed every time).
+DIAGNOSIS_MEMO_ENTRIES = 256
+DIAGNOSIS_MEMO_KEY_BYTES = 32 << 10
 #: Plain Python notebook cells kept by autograder.intake.notebooks (their chunks), and the longest kept.
 NOTEBOOK_CELLS_KEPT = 512
 NOTEBOOK_CELL_CHARS = 8192

@@ -1,19 +1,30 @@
 """The entry point: the detectors in order (keys, shapes, biases, weights), their findings worded,
-most likely mistake first."""
+most likely mistake first.
+
+A batch diagnoses the same values again and again: a common mistake gives every student who makes
+it the same seeded weights, bit for bit. :func:`diagnose` is a pure function of its arguments (the
+detectors and the wording read nothing else; the draws they compare with are seeded), and its
+Diagnosis records are frozen, so each process keeps the diagnoses of the last
+``DIAGNOSIS_MEMO_ENTRIES`` argument lists (autograder.base.same_bits: keyed bit for bit, arguments
+past ``DIAGNOSIS_MEMO_KEY_BYTES`` diagnosed every time and never kept).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 
+from autograder.base.same_bits import remembered
 from autograder.diagnose import detect_structure
 from autograder.diagnose.detect_values import values_differ
 from autograder.diagnose.detect_weights import random_weights, transposed_weights, zeros_weights
 from autograder.diagnose.findings import QUESTIONS, Diagnosis, Finding, as_diagnosis
 from autograder.diagnose.returned import all_close, as_arrays, layer_shapes
 from autograder.diagnose.wording import describe
+from autograder.limits import DIAGNOSIS_MEMO_ENTRIES, DIAGNOSIS_MEMO_KEY_BYTES
 
 
 def diagnose(question: str, layers_dims: list[int], returned: dict[str, np.ndarray],
@@ -30,16 +41,31 @@ def diagnose(question: str, layers_dims: list[int], returned: dict[str, np.ndarr
     scale -- the `scale` argument of a "random" call (default 0.01)
     extra -- optional more evidence, see the package docstring ("repeat", "other_calls", "signature")
     """
+    # The tolerance as the two numbers the detectors read of it (a key knows no pydantic model).
+    return list(_remembered(question, layers_dims, returned, expected, (tolerance.rtol, tolerance.atol),
+                            functions, scale, extra))
+
+
+class _Tolerance(NamedTuple):
+    rtol: float
+    atol: float
+
+
+def _diagnose(question: str, layers_dims: list[int], returned: dict[str, np.ndarray],
+              expected: dict[str, np.ndarray], tolerance: tuple[float, float], functions: Mapping[str, str],
+              scale: float | None, extra: dict | None) -> list[Diagnosis]:
+    """:func:`diagnose`, computed."""
+    tol = _Tolerance(*tolerance)
     if question not in QUESTIONS:
         raise ValueError(f"unknown question {question!r}; expected one of {QUESTIONS}")
     returned = as_arrays(returned)
     expected = as_arrays(expected)
-    if all_close(returned, expected, tolerance):
+    if all_close(returned, expected, tol):
         return []
     extra = dict(extra) if isinstance(extra, Mapping) else {}
     params = extra.get("signature")
     without_scale = question == "random" and isinstance(params, (list, tuple)) and len(params) < 2
-    findings = _findings(question, layers_dims, returned, expected, tolerance,
+    findings = _findings(question, layers_dims, returned, expected, tol,
                          float(scale) if scale is not None else 0.01, extra)
     dims_name = params[0] if isinstance(params, (list, tuple)) and params and isinstance(params[0], str) \
         else ("layer_dims" if question == "deep" else "layers_dims")
@@ -47,6 +73,9 @@ def diagnose(question: str, layers_dims: list[int], returned: dict[str, np.ndarr
     return [as_diagnosis(f, _their_name(describe(f, functions, scale_parameter=not without_scale,
                                                  dims_name=dims_name), dims_name if known else "layers_dims"))
             for f in findings]
+
+
+_remembered = remembered(_diagnose, DIAGNOSIS_MEMO_ENTRIES, DIAGNOSIS_MEMO_KEY_BYTES)
 
 
 def _their_name(message: str, dims_name: str) -> str:

@@ -312,19 +312,23 @@ class SandboxStudent(MemoisedStudent):
     def prefetch(self, plan: list[tuple[str, tuple, bool]]) -> None:
         """Ask every (function, args, as_tuple) of ``plan`` in one exchange; the answers wait
         for the checks that ask for them. Raw answers held are bounded like the memo's replies."""
-        calls = [(function, args, as_tuple) for function, args, as_tuple in plan
-                 if function not in self.hung and self._key(function, args, as_tuple) not in self._memo
-                 and self._key(function, args, as_tuple) not in self._planned]  # answered already, not used yet
+        # Each call's memo key made once (three times before: some 70 JSON encodings a submission).
+        keyed = [(self._key(function, args, as_tuple), (function, args, as_tuple))
+                 for function, args, as_tuple in plan]
+        keyed = [(key, call) for key, call in keyed
+                 if call[0] not in self.hung and key not in self._memo
+                 and key not in self._planned]  # answered already, not used yet
+        calls = [call for _, call in keyed]
         held = 0
         answers = self._exchange(calls)
         # Calls after one that ended the sandbox: asked again in the next round, if any.
         self._unanswered += calls[len(answers):]
-        for (function, args, as_tuple), answer in zip(calls, answers):
+        for (key, _), answer in zip(keyed, answers):
             size = sum(a.nbytes for a in answer.arrays) if isinstance(answer, ProbeReply) else 0
             if self.max_held_bytes is not None and held + size > self.max_held_bytes:
                 continue  # not kept: asked again if a check needs it
             held += size
-            self._planned[self._key(function, args, as_tuple)] = answer
+            self._planned[key] = answer
 
     def _exchange(self, calls: list[tuple[str, tuple, bool]]) -> list:
         """The raw answers of ``calls`` in one exchange (fewer when one ended the sandbox; none

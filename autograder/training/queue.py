@@ -111,7 +111,7 @@ class TrainingQueue:
         the same refusals ``Trainer.outcome`` gives, in the same order)."""
         trainer = self.trainer
         key = trainer.cache_key(training, params)
-        found = trainer.cached(training, params)
+        found = trainer.cached_as(key)
         if found is not None:
             return found
         stopped = trainer._stopped.get(key)

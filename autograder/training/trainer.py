@@ -155,6 +155,9 @@ class Trainer:
         # input_size's signed entries already read, by the file's stamp: every training check asks
         # for the layer sizes (about five per submission), and each read verified the entry again.
         self._input_sizes: dict[str, int] = {}
+        # cache_key's settings part, by training name, with the (frozen) settings it was written from:
+        # a pydantic dump and a JSON encoding for every training check of every submission before.
+        self._settings: dict[str, tuple[object, str]] = {}
         # Trainings stopped at training_seconds, by key: the same bytes again (another
         # submission of the batch) fail at once instead of using the CPU seconds again.
         self._stopped: dict[str, TrainingLimit] = {}
@@ -214,15 +217,21 @@ class Trainer:
         """The name of this training's cache entry (``<key>.json``) and lock (``<key>.lock``):
         the same settings and initial weights give the same key on every machine sharing the folder."""
         t = self.config.training[training]
-        settings = json.dumps([CACHE_VERSION, t.model_dump()], sort_keys=True)
-        return hashlib.sha256((settings + params_digest(params)).encode()).hexdigest()
+        known = self._settings.get(training)
+        if known is None or known[0] is not t:  # the settings are frozen: the same object, the same text
+            known = self._settings[training] = (t, json.dumps([CACHE_VERSION, t.model_dump()], sort_keys=True))
+        return hashlib.sha256((known[1] + params_digest(params)).encode()).hexdigest()
 
     def _disk_path(self, key: str) -> Path | None:
         return self.store.folder / f"{key}.json" if self.store is not None else None
 
     def cached(self, training: str, params: dict[str, np.ndarray]) -> Outcome | None:
         """The outcome if it was computed before (memory or disk); never trains."""
-        key = self.cache_key(training, params)
+        return self.cached_as(self.cache_key(training, params))
+
+    def cached_as(self, key: str) -> Outcome | None:
+        """``cached`` of the training whose ``cache_key`` is ``key`` (a caller that has the key
+        already: the weights are not hashed again)."""
         if key in self._memory:
             return self._memory[key]
         return self._read_disk(key)
@@ -259,7 +268,7 @@ class Trainer:
         its trainings' locks before training any).
         """
         key = self.cache_key(training, params)
-        found = self.cached(training, params)
+        found = self.cached_as(key)
         if found is not None:
             return found
         if key in self._stopped:

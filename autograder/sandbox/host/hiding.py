@@ -74,10 +74,17 @@ def _private_folders() -> set[Path]:
 def keep_in_private() -> list[str]:
     """The needed folders that lie under a private folder, outermost only: what the jail binds
     back, read-only, into its private tmpfs (a project or a virtual environment under /tmp)."""
-    private = _private_folders()
-    inside = sorted({p for p in needed_paths() if any(p == f or f in p.parents for f in private)})
-    outermost = [p for p in inside if not any(q in p.parents for q in inside)]
-    return [str(p) for p in outermost]
+    private = [str(f) for f in _private_folders()]
+    inside = sorted({p for p in needed_paths() if any(_within(str(p), f) for f in private)})
+    texts = [str(p) for p in inside]
+    return [t for t in texts if not any(q != t and _within(t, q) for q in texts)]
+
+
+def _within(path: str, folder: str) -> bool:
+    """``Path(folder) == Path(path) or Path(folder) in Path(path).parents``, for two absolute,
+    resolved paths (no ``.``, ``..``, doubled or trailing slash), on their text: the sandbox's every
+    start asks it of each needed path, and pathlib's parents took most of a tenth of a millisecond."""
+    return path == folder or path.startswith(folder if folder.endswith("/") else folder + "/")
 
 
 def _siblings_to_hide(folder: Path, keep: frozenset[Path], needed: set[Path], private: set[Path]) -> list[Path]:
