@@ -145,7 +145,9 @@ def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 raise WireTimeout(f"no reply within the time limit ({n - remaining} of {n} bytes read)")
-        chunk = os.read(fd, min(remaining, 1 << 20))
+        # At most a pipe's capacity (64 KiB) a read: os.read allocates the size it is asked for
+        # before the read, and a pipe never gives more than it holds.
+        chunk = os.read(fd, min(remaining, 1 << 16))
         if not chunk:
             raise WireError(f"connection closed after {n - remaining} of {n} bytes")
         chunks.append(chunk)
