@@ -1,11 +1,12 @@
 """A parallel batch's own work, counted (never timed): who starts the sandbox starters, and how the
 submissions are cut into the chunks the workers take.
 
-* ``initgrade grade -j 2`` starts its two zygotes in the command's own process (one before the
-  grader's imports, autograder.launch; the other once the batch knows it forks workers) and hands
-  them to the two workers, one each; no worker starts one after the fork, and every zygote is
-  reaped when the command ends. A worker's first sandbox finds
-  its keeper started ahead (at the worker's start), as every later one does.
+* ``initgrade grade -j 2`` starts one zygote, in the command's own process before the grader's
+  imports (autograder.launch), and hands it to both workers, a connection each (before branch
+  ``batchends``: a second zygote for the second worker, started at the pool's start, whose numpy
+  import that worker waited for); no worker starts one after the fork, and the zygote is reaped
+  when the command ends. A worker's first sandbox finds its keeper started ahead (at the worker's
+  start), as every later one does.
 * The workers grade with the parent's trainer, as the fork copied it: the reference's outcomes, which
   the reference check read from the disk cache, are not read and verified again by every worker; and
   with the call plan the parent looked up once.
@@ -120,19 +121,18 @@ def parallel_run(tmp_path_factory, warm_cache_at):
 
 @pytest.mark.skipif(not detect_isolation().namespaces and os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
                     reason="zygotes are used only with namespaces")
-def test_the_two_workers_take_over_the_zygotes_the_command_started(parallel_run):
+def test_the_two_workers_share_the_zygote_the_command_started(parallel_run):
     parent, events = parallel_run
     started = [(pid, zpid) for pid, kind, zpid in events if kind == "started"]
     adopted = [(pid, zpid) for pid, kind, zpid in events if kind == "adopted"]
-    # Two zygotes in the whole batch, both started by the command's own process.
-    assert len(started) == 2 and {pid for pid, _ in started} == {parent}
-    # Each of the two workers took one of them over, a different one.
+    # One zygote in the whole batch, started by the command's own process.
+    assert len(started) == 1 and started[0][0] == parent
+    # Each of the two workers took a connection to it.
     assert len(adopted) == 2 and len({pid for pid, _ in adopted}) == 2 and parent not in {p for p, _ in adopted}
-    assert sorted(z for _, z in adopted) == sorted(z for _, z in started)
-    # None outlives the command (each ended with its worker and was reaped by the command).
-    for _, zpid in started:
-        with pytest.raises(ProcessLookupError):
-            os.kill(zpid, 0)
+    assert [z for _, z in adopted] == [started[0][1]] * 2
+    # It does not outlive the command (it ended with its last worker and was reaped by the command).
+    with pytest.raises(ProcessLookupError):
+        os.kill(started[0][1], 0)
 
 
 @pytest.mark.skipif(not detect_isolation().namespaces and os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",

@@ -609,14 +609,15 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
 
     from autograder.batch.worker_loss import death_cause
 
-    # The workers' sandbox starters, started now (the one autograder.launch started before the imports
-    # counted), numpy's import in them beside the report writers' load and the fork; handed to the
-    # workers, one each (zygote.hand_over_early). A worker left without one starts its own.
+    # The workers' sandbox starters: the one autograder.launch started before the imports, shared by
+    # up to zygote.WORKERS_PER_ZYGOTE workers (so none more at -j 2), others started now, numpy's
+    # import in them beside the report writers' load and the fork; handed to the workers, a
+    # connection each (zygote.hand_over_early). A worker left without one starts its own.
     start_for_workers(jobs, parent.zygote)
     from autograder.outputs.reports import load_report_writers
 
     load_report_writers()  # once here, inherited by every worker (the fork below), not loaded by each
-    if hand_over_early(parent.zygote):
+    if hand_over_early(parent.zygote, jobs):
         parent.zygote = None  # the parent grades nothing itself
     try:  # once here rather than once per worker (its key hashes the kit's sources; a miss records it)
         plan: list[tuple[str, tuple, bool]] | None = parent.call_plan()
