@@ -326,6 +326,12 @@ def warm_check(grader: Grader, question: str, check: str, trainer=None) -> None:
     grader.run_check(question, check, LocalStudent(grader.reference), trainer)
 
 
+def nothing_to_warm(grader: Grader) -> bool:
+    """Every training check of the reference passed the command line's reference check with this
+    grader's trainer (its trainings in that trainer's memory): ``warm_reference`` would run nothing."""
+    return all(qc in grader.trainer.reference_passed for qc in reference_warmups(grader))
+
+
 def warm_reference(grader: Grader, trainings: list[str] | None = None) -> None:
     """Train from the reference parameters once, so later gradings find them in the cache: the
     trainings of one setting together (autograder.training.queue). ``trainings``: only those of
@@ -362,7 +368,8 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
                 on_result: Callable[[SubmissionResult, bool], None] | None = None,
                 select: Callable[[dict[Path, str]], list[Path]] | None = None,
                 junit: Path | None = None, trainer: Trainer | None = None,
-                meanwhile: Callable[[], None] | None = None) -> BatchReport:
+                meanwhile: Callable[[], None] | None = None,
+                closing: list[Callable[[], None]] | None = None) -> BatchReport:
     """Grade ``paths`` into ``out``. ``select`` (autograder.batch.shards) is given every discovered path
     with its id, ids made over the whole set, and returns the paths to grade here. Nothing is written
     when there is nothing to grade; an unusable output folder (or ``junit`` path) raises
@@ -370,8 +377,13 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     grades with, on ``cache_dir`` (the command line's reference check hands its own over, the reference's
     outcomes in its memory); only the trainings it runs from here on count in the report. ``meanwhile``:
     the caller's own work for after the batch (the command line's imports for its closing lines), done
-    on a thread while a serial batch's first sandbox loads, once the report writers are loaded; never
-    raises there (what fails fails again where it is used)."""
+    on a thread while a serial batch's first sandbox loads, once the report writers are loaded, and by
+    a parallel batch once its workers are forked, while it waits for their first results; never
+    raises there (what fails fails again where it is used). ``closing``: a caller that passes a list
+    finds there, when a parallel batch finished every submission, what waits for its pool's end (its
+    workers' exits, the zygotes reaped), left running for the caller's own closing work, and must call
+    each before it ends (the command line: after its closing lines, however they end); without it,
+    every process of the batch has ended when this returns."""
     out = Path(out)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     discovery = discover_all([Path(p) for p in paths])
@@ -408,67 +420,79 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             on_result(result, False)
         stop_checkpoint()  # a stop dropped where it landed (a fork hook, a finalizer) ends the batch here
 
+    # The pool's end, left running while the gradebook and summaries are written (_end_meanwhile): waited
+    # for before this returns, however it ends, unless the caller takes that wait over (``closing``).
+    ending: list[Callable[[], None]] = []
     # From here on a stop signal ends the batch with a gradebook: every submission found is either
     # finished (now or in an earlier run) or listed as not graded, whenever the signal lands.
     with stop_signals():
         try:
-            todo: list[tuple[Path, str, str]] = []
-            for p in found:
-                sid = ids[p]
-                key = report.keys[sid] = cache_key(p, config)
-                previous = None if force else load_previous(out / sid, key)
-                if previous is not None and previous.isolation and (previous.isolation, previous.landlock) != (
-                        isolation.level, landlock):
-                    previous = None  # its code ran at another level: graded again, so the batch has one level
-                if previous is not None:
-                    report.results.append(previous)
-                    report.reused += 1
+            try:
+                todo: list[tuple[Path, str, str]] = []
+                for p in found:
+                    sid = ids[p]
+                    key = report.keys[sid] = cache_key(p, config)
+                    previous = None if force else load_previous(out / sid, key)
+                    if previous is not None and previous.isolation and (previous.isolation, previous.landlock) != (
+                            isolation.level, landlock):
+                        previous = None  # its code ran at another level: graded again, so the batch has one level
+                    if previous is not None:
+                        report.results.append(previous)
+                        report.reused += 1
+                    else:
+                        todo.append((p, sid, key))
+                keys.update({sid: key for _, sid, key in todo})
+                if on_start:
+                    on_start(len(found))
+                for r in report.results:
+                    if on_result:
+                        on_result(r, True)
+                parent = Grader(config, trainer or Trainer(config, cache_dir), hide_extra, isolation)
+                report.isolation = parent.isolation.describe()
+                report.isolation_level = parent.isolation.level
+                if jobs <= 1 or len(todo) <= 1:
+                    close_early()  # started for workers (autograder.launch) that this batch does not fork
+                    _grade_serially(parent, todo, report, finish, meanwhile)
                 else:
-                    todo.append((p, sid, key))
-            keys.update({sid: key for _, sid, key in todo})
-            if on_start:
-                on_start(len(found))
-            for r in report.results:
-                if on_result:
-                    on_result(r, True)
-            parent = Grader(config, trainer or Trainer(config, cache_dir), hide_extra, isolation)
-            report.isolation = parent.isolation.describe()
-            report.isolation_level = parent.isolation.level
-            if jobs <= 1 or len(todo) <= 1:
-                close_early()  # started for workers (autograder.launch) that this batch does not fork
-                _grade_serially(parent, todo, report, finish, meanwhile)
-            else:
-                _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish)
-        except Interrupted as stop:
-            acknowledge_stop()
-            report.interrupted = stop
-            done = {r.id for r in report.results}
-            # A worker writes each result as it finishes, but hands its chunk back whole: the
-            # results of an unfinished chunk already written are read back, as a re-run would.
-            for p in found:
-                sid, written_key = ids[p], report.keys.get(ids[p])
-                previous = None if sid in done or written_key is None else load_previous(out / sid, written_key)
-                if previous is not None:
-                    report.results.append(previous)
-                    report.graded += 1
-                    done.add(sid)
-            report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p), status=NOT_GRADED,
-                                                  error=f"not graded: the batch was stopped ({stop})")
-                                 for p in found if ids[p] not in done]
-        # The gradebook and both summaries are written whole and together: a stop that lands now is
-        # not raised; the command says it after its closing lines (autograder.batch.stopping.final_stop).
-        with hold_stops(raise_after=False):
-            from autograder.feedback.summary import write_class_summary
-            from autograder.outputs.reports import BATCH_SUMMARY_FILE, batch_summary, gradebook_csv
+                    _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish,
+                                       meanwhile, ending)
+            except Interrupted as stop:
+                acknowledge_stop()
+                report.interrupted = stop
+                done = {r.id for r in report.results}
+                # A worker writes each result as it finishes, but hands its chunk back whole: the
+                # results of an unfinished chunk already written are read back, as a re-run would.
+                for p in found:
+                    sid, written_key = ids[p], report.keys.get(ids[p])
+                    previous = None if sid in done or written_key is None else load_previous(out / sid, written_key)
+                    if previous is not None:
+                        report.results.append(previous)
+                        report.graded += 1
+                        done.add(sid)
+                report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p), status=NOT_GRADED,
+                                                      error=f"not graded: the batch was stopped ({stop})")
+                                     for p in found if ids[p] not in done]
+            # The gradebook and both summaries are written whole and together: a stop that lands now is
+            # not raised; the command says it after its closing lines (autograder.batch.stopping.final_stop).
+            with hold_stops(raise_after=False):
+                from autograder.feedback.summary import write_class_summary
+                from autograder.outputs.reports import BATCH_SUMMARY_FILE, batch_summary, gradebook_csv
 
-            report.results.sort(key=lambda r: r.id)
-            rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
-            write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
-            write_class_summary(out, rows, config, skipped=report.skipped)
-            summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
-                                    interrupted=str(report.interrupted or ""), landlock=report.landlock,
-                                    skipped=report.skipped)
-            write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
+                report.results.sort(key=lambda r: r.id)
+                rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
+                write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
+                write_class_summary(out, rows, config, skipped=report.skipped)
+                summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
+                                        interrupted=str(report.interrupted or ""), landlock=report.landlock,
+                                        skipped=report.skipped)
+                write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
+        finally:
+            if closing is not None:
+                closing += ending
+            else:
+                with hold_stops(raise_after=False):
+                    while ending:
+                        ending.pop()()
     return report
 
 
@@ -561,10 +585,13 @@ def _after(first: threading.Thread, work: Callable[[], None]) -> threading.Threa
 
 
 def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
-                       out: Path, report: BatchReport, finish) -> None:
+                       out: Path, report: BatchReport, finish, meanwhile: Callable[[], None] | None = None,
+                       closing: list[Callable[[], None]] | None = None) -> None:
     """Grade ``todo`` in a pool of ``jobs`` workers. A worker that dies (the OOM killer, a signal) breaks
     the pool: what was finished is read back, the submission each worker was on is graded again alone
-    (once: dying again, it gets an error row saying so), the rest in a new pool (worker_loss.py)."""
+    (once: dying again, it gets an error row saying so), the rest in a new pool (worker_loss.py).
+    ``meanwhile`` and ``closing``: as ``_pool_round``'s (the first pool's work meanwhile; the last
+    pool's end)."""
     import tempfile
 
     from autograder.batch.worker_loss import lost_row, suspects_of
@@ -573,7 +600,8 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
         left, rebuilds = list(todo), 0
         while left:
             lost = _pool_round(parent, left, jobs, config, cache_dir, hide_extra, out, report, finish, progress,
-                               warm=rebuilds == 0)
+                               warm=rebuilds == 0, meanwhile=meanwhile if rebuilds == 0 else None,
+                               closing=closing)
             if lost is None:
                 return
             unfinished = []
@@ -598,10 +626,16 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
 
 
 def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
-                out: Path, report: BatchReport, finish, progress: str, *, warm: bool, alone: bool = False):
+                out: Path, report: BatchReport, finish, progress: str, *, warm: bool, alone: bool = False,
+                meanwhile: Callable[[], None] | None = None,
+                closing: list[Callable[[], None]] | None = None):
     """One pool over ``todo``: None when every submission was finished; else, the pool having broken,
     the (path, id, key) of those whose chunk did not come back (``alone``: [(None, cause)], the
-    cause of the single worker's death)."""
+    cause of the single worker's death). ``meanwhile``: the caller's own work for after the batch
+    (grade_batch's), done here once every worker is forked, while this process only waits for their
+    results. ``closing``: when every submission was finished, the pool's end is left running
+    (``_end_meanwhile``) and what waits for it appended here, for the caller to call once it has
+    written the gradebook; otherwise the pool has ended when this returns, as always."""
     # Imported only for a parallel batch: 15 ms of a one-notebook command otherwise.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -628,8 +662,12 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
                                initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation,
                                          parent.trainer, plan))
     lost: list = []
+    finished_all = False  # every chunk came back: the pool's end may run on beside the gradebook
     try:
-        if warm:
+        # The workers grade with the parent's trainer (the fork's copy): when the reference check ran
+        # every warm-up check with it, a warm-up would run nothing in either worker, and only delay
+        # the first chunks by a round trip through the pool.
+        if warm and not nothing_to_warm(parent):
             # The reference trainings first, one training setting per worker (its trainings stacked),
             # and waited for: a submission graded meanwhile would queue them again.
             warmups = [pool.submit(_warm_in_worker, [name]) for name in config.training]
@@ -651,6 +689,9 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
             futures, lost = {}, list(todo)
         close_handed_over()  # every worker is forked (at the submissions above): the parent's copies go
         workers = list((getattr(pool, "_processes", None) or {}).values())  # for a death's cause, where readable
+        if meanwhile is not None:
+            with hold_stops():  # a stop that comes meanwhile is raised once it is done, as any stop here
+                _quietly(meanwhile)
         stop_checkpoint()
         for graded in as_completed(futures):
             try:
@@ -668,14 +709,45 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
                             for p, sid, _ in futures[graded]]
             for result, trainings, written in finished:
                 finish(result, trainings, written)
+        finished_all = not lost
     except Interrupted:
+        finished_all = False
         pool.shutdown(wait=False, cancel_futures=True)
         stop_workers()
         raise
     finally:
         close_handed_over()
-        pool.shutdown(wait=True, cancel_futures=True)
-        reap_handed_over()
+        if closing is not None and finished_all:
+            closing.append(_end_meanwhile(pool))
+        else:
+            pool.shutdown(wait=True, cancel_futures=True)
+            reap_handed_over()
     if not lost:
         return None
     return [(None, death_cause(workers))] if alone else lost
+
+
+def _quietly(work: Callable[[], None]) -> None:
+    """``work`` (the caller's, for after the batch: imports), whose failure is not the batch's: what
+    fails there fails again where it is used, and is handled there."""
+    try:
+        work()
+    except Exception:  # noqa: BLE001 - see the docstring
+        pass
+
+
+def _end_meanwhile(pool) -> Callable[[], None]:
+    """The end of a pool whose every chunk came back, on a thread: its workers' exits (each closes its
+    zygote connection, its keeper ahead and its hide list's watch, whose inotify instance the kernel
+    takes up to 15 ms to free) run while the parent writes the gradebook and the summaries. Returns
+    what waits for that end and then reaps the zygotes; grade_batch calls it before it returns,
+    however it ends, so no process of the batch outlives it, as before."""
+    ending = threading.Thread(target=pool.shutdown, kwargs={"wait": True, "cancel_futures": True},
+                              name="initgrade-pool-end", daemon=True)
+    ending.start()
+
+    def wait() -> None:
+        ending.join()
+        reap_handed_over()
+
+    return wait

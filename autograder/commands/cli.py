@@ -129,6 +129,20 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
         def on_result(r, reused):
             shown.update(task, advance=1, description=terminal_text(r.id, one_line=True).plain
                          + (" (unchanged)" if reused else ""))
+    closing: list = []  # the pool's end of a parallel batch, waited for after the closing lines (grade_batch)
+    try:
+        return _grade_and_close(paths, out, jobs, config, cache, force, junit, console, strict, shard, finished,
+                                on_start, on_result, bar, reference_trainer, closing)
+    finally:
+        with hold_stops(raise_after=False):
+            while closing:
+                closing.pop()()
+
+
+def _grade_and_close(paths, out, jobs, config, cache, force, junit, console: Console | None, strict: bool, shard,
+                     finished: list[BatchReport], on_start, on_result, bar, reference_trainer, closing: list) -> int:
+    """The batch and the closing lines; a parallel batch's workers may still be ending meanwhile
+    (``closing``: the caller waits for them)."""
     recorder = None
     if shard is not None:
         from autograder.batch.grading import config_digest
@@ -141,7 +155,7 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
                                  force=force, on_start=on_start, on_result=on_result,
                                  select=recorder.select if recorder else None, junit=Path(junit) if junit else None,
                                  trainer=reference_trainer,
-                                 meanwhile=_import_closing_lines if console is None else None)
+                                 meanwhile=_import_closing_lines if console is None else None, closing=closing)
             finished.append(report)
             if recorder:
                 recorder.finish(report)
