@@ -141,3 +141,16 @@ def test_help_lists_every_command_with_its_help():
     grade_help = subprocess.run([sys.executable, "-m", "autograder", "grade", "--help"], capture_output=True,
                                 text=True, env=env, check=True)
     assert "--no-progress" in grade_help.stdout and "Exit status" in grade_help.stdout
+
+
+def test_the_report_writers_load_compiles_the_escaping_patterns():
+    """What ``load_report_writers`` loads on its thread (or before a batch forks its workers) the first
+    report does not load again: the escaping patterns too, compiled on the first text that is not
+    printable ASCII (every page's charts hold one)."""
+    code = ("from autograder.base import escape\n"
+            "from autograder.outputs.reports import load_report_writers\n"
+            "before = escape._pattern.cache_info().currsize\n"
+            "load_report_writers()\n"
+            "print(before, escape._pattern.cache_info().currsize)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "2"]

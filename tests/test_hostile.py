@@ -425,7 +425,7 @@ def batch(tmp_path_factory, config, training_cache, isolation) -> Batch:
             else:
                 os.environ["INITGRADE_CANARY"] = old
         seconds = time.monotonic() - t0
-        leftovers = wait_no_leftovers(set())
+        leftovers = wait_no_leftovers(set(), own)
     after = snapshot()
     return Batch(report, out, {r.id: r for r in report.results}, seconds, changed_files(before, after),
                  markers_before, marker_files(own), leftovers, sorted(set(stale_cgroups(own)) - cgroups_before),

@@ -190,8 +190,10 @@ def load_report_writers() -> None:
     for name in ("base.html.j2", "feedback.html.j2", "summary.html.j2"):
         html.environment().get_template(name)
     markdown.environment().get_template("feedback.md.j2")
-    visible("")
-    visible("", one_line=True)
+    # The escaping patterns compile on the first text that is not printable ASCII (the charts' "×"
+    # and "—" bring one to every page): "" would return before them.
+    visible("\u00d7")
+    visible("\u00d7", one_line=True)
 
 
 def write_submission_reports(out: Path, result: SubmissionResult, config: GradingConfig, cache_key: str) -> None:
