@@ -20,9 +20,11 @@ while its first sandbox loads (``_load_report_writers_meanwhile``), after the gr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,17 +157,14 @@ _WORKER_STOP: WorkerStop | None = None
 
 
 def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str], parent: int,
-                 isolation: Isolation, trainer: Trainer | None = None,
-                 plan: list[tuple[str, tuple, bool]] | None = None) -> None:
+                 isolation: Isolation, trainer: Trainer | None = None) -> None:
     """``trainer``: the parent's, as the fork copied it (the workers are forked, so nothing is
     pickled): its datasets loaded and the reference's outcomes (the reference check's) in its memory,
-    which every worker would otherwise read and verify from the disk cache again. ``plan``: the call
-    plan the parent found (autograder.rubric.call_plan), which each worker would look up again."""
+    which every worker would otherwise read and verify from the disk cache again. (The call plan the
+    parent found comes with each chunk: ``_grade_and_write_chunk``.)"""
     global _WORKER, _WORKER_STOP
     _WORKER_STOP = WorkerStop(_close_worker, parent)
     _WORKER = Grader(config, trainer or Trainer(config, cache_dir), hide_extra, isolation)
-    if plan is not None:
-        _WORKER.use_call_plan(plan)
     _WORKER.prestart()
     # Run when the pool ends the worker: its sandbox starter goes with it.
     import multiprocessing.util  # in the worker only: see grade_batch
@@ -278,9 +277,9 @@ def _grade_one(grader: Grader, path: Path, sid: str, **how) -> SubmissionResult:
 Finished = list[tuple[SubmissionResult, int]]  # results and the trainings each ran
 
 
-def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str,
-                           progress: str) -> tuple[Finished, int, int]:
-    return _worker_stop().run(_grade_and_write_chunk, items, out, progress)
+def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str, progress: str,
+                           plan: list[tuple[str, tuple, bool]] | None = None) -> tuple[Finished, int, int]:
+    return _worker_stop().run(_grade_and_write_chunk, items, out, progress, plan)
 
 
 def _note_progress(progress: str, sid: str) -> None:
@@ -292,13 +291,17 @@ def _note_progress(progress: str, sid: str) -> None:
         pass
 
 
-def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str,
-                           progress: str) -> tuple[Finished, int, int]:
+def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str, progress: str,
+                           plan: list[tuple[str, tuple, bool]] | None = None) -> tuple[Finished, int, int]:
     """Grade a chunk and write each submission's reports here, in the worker: the parent, which
     shares the same cores, only collects slim results (no picture data) for the gradebook.
     Returns them with the number of trainings the chunk ran in stacks, and the number it ran for
-    another worker's submissions (autograder.training.spool: counted by no submission of this chunk)."""
+    another worker's submissions (autograder.training.spool: counted by no submission of this chunk).
+    ``plan``: the call plan the parent found (autograder.rubric.call_plan), which each worker would
+    look up again; it comes with the chunks because the parent looks it up while its workers start."""
     grader = _worker()
+    if plan is not None:
+        grader.use_call_plan(plan)
     stacked, shared = grader.trainer.trainings_stacked, grader.trainer.trainings_shared
     keys = {sid: key for _, sid, key in items}
     finished: Finished = []
@@ -492,7 +495,7 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             else:
                 with hold_stops(raise_after=False):
                     while ending:
-                        ending.pop()()
+                        ending.pop(0)()
     return report
 
 
@@ -592,11 +595,9 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
     (once: dying again, it gets an error row saying so), the rest in a new pool (worker_loss.py).
     ``meanwhile`` and ``closing``: as ``_pool_round``'s (the first pool's work meanwhile; the last
     pool's end)."""
-    import tempfile
-
     from autograder.batch.worker_loss import lost_row, suspects_of
 
-    with tempfile.TemporaryDirectory(prefix="initgrade-progress-") as progress:
+    with _progress_folder(closing) as progress:
         left, rebuilds = list(todo), 0
         while left:
             lost = _pool_round(parent, left, jobs, config, cache_dir, hide_extra, out, report, finish, progress,
@@ -623,6 +624,26 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
                 for p, sid, _ in left:
                     finish(lost_row(p, sid, "", gave_up=True), 0)
                 return
+
+
+@contextlib.contextmanager
+def _progress_folder(closing: list[Callable[[], None]] | None):
+    """A temporary folder for the workers' notes of what they grade (``_note_progress``), removed when
+    the batch is over: with ``closing``, after the pool's end (its removal, a few ms, is not on the
+    way to the gradebook), otherwise at once."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="initgrade-progress-")
+    try:
+        yield folder
+    finally:
+        def remove() -> None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+        if closing is not None:
+            closing.append(remove)
+        else:
+            remove()
 
 
 def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
@@ -653,17 +674,20 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
     load_report_writers()  # once here, inherited by every worker (the fork below), not loaded by each
     if hand_over_early(parent.zygote, jobs):
         parent.zygote = None  # the parent grades nothing itself
-    try:  # once here rather than once per worker (its key hashes the kit's sources; a miss records it)
-        plan: list[tuple[str, tuple, bool]] | None = parent.call_plan()
-    except Exception:  # noqa: BLE001 - each worker then looks it up itself, and meets the failure per submission
-        plan = None
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation,
-                                         parent.trainer, plan))
+                                         parent.trainer))
     lost: list = []
     finished_all = False  # every chunk came back: the pool's end may run on beside the gradebook
     try:
+        # A pool of forks forks all its workers at its first task: this no-op, so that their start (each
+        # asks its zygote for its first keeper) runs while this process looks up the call plan.
+        pool.submit(os.getpid)
+        try:  # once here rather than once per worker (its key hashes the kit's sources; a miss records it)
+            plan: list[tuple[str, tuple, bool]] | None = parent.call_plan()
+        except Exception:  # noqa: BLE001 - each worker then looks it up itself, and meets the failure per submission
+            plan = None
         # The workers grade with the parent's trainer (the fork's copy): when the reference check ran
         # every warm-up check with it, a warm-up would run nothing in either worker, and only delay
         # the first chunks by a round trip through the pool.
@@ -684,7 +708,7 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
         cold = parent.trainer.trainings_run > 0 or report.trainings > 0
         try:
             futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in chunk],
-                                   str(out), progress): chunk for chunk in chunks_of(todo, jobs, cold)}
+                                   str(out), progress, plan): chunk for chunk in chunks_of(todo, jobs, cold)}
         except BrokenProcessPool:  # a worker died before any submission (in the warm-up): all to do again
             futures, lost = {}, list(todo)
         close_handed_over()  # every worker is forked (at the submissions above): the parent's copies go

@@ -136,7 +136,7 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
     finally:
         with hold_stops(raise_after=False):
             while closing:
-                closing.pop()()
+                closing.pop(0)()  # in order: the pool's end first
 
 
 def _grade_and_close(paths, out, jobs, config, cache, force, junit, console: Console | None, strict: bool, shard,
