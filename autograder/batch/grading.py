@@ -472,7 +472,8 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
                         report.results.append(previous)
                         report.graded += 1
                         done.add(sid)
-                report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p), status=NOT_GRADED,
+                report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p),
+                                                      status=NOT_GRADED,
                                                       error=f"not graded: the batch was stopped ({stop})")
                                      for p in found if ids[p] not in done]
             # The gradebook and both summaries are written whole and together: a stop that lands now is
