@@ -495,9 +495,21 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
                 closing += ending
             else:
                 with hold_stops(raise_after=False):
-                    while ending:
-                        ending.pop(0)()
+                    finish_closing(ending)
     return report
+
+
+def finish_closing(closing: list[Callable[[], None]]) -> None:
+    """Call what grade_batch left in ``closing`` (the pool's end first), each even when one before it
+    raised; the first failure is raised after all of them."""
+    failure: BaseException | None = None
+    while closing:
+        try:
+            closing.pop(0)()
+        except BaseException as exc:  # noqa: BLE001 - raised below, once every one has run
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 def _write_reports_or_error_row(out: Path, result: SubmissionResult, config: GradingConfig,
@@ -767,12 +779,21 @@ def _end_meanwhile(pool) -> Callable[[], None]:
     takes up to 15 ms to free) run while the parent writes the gradebook and the summaries. Returns
     what waits for that end and then reaps the zygotes; grade_batch calls it before it returns,
     however it ends, so no process of the batch outlives it, as before."""
-    ending = threading.Thread(target=pool.shutdown, kwargs={"wait": True, "cancel_futures": True},
-                              name="initgrade-pool-end", daemon=True)
+    failed: list[BaseException] = []
+
+    def end() -> None:
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException as exc:  # noqa: BLE001 - raised by ``wait``, where the shutdown was before
+            failed.append(exc)
+
+    ending = threading.Thread(target=end, name="initgrade-pool-end", daemon=True)
     ending.start()
 
     def wait() -> None:
         ending.join()
         reap_handed_over()
+        if failed:
+            raise failed[0]
 
     return wait

@@ -26,7 +26,7 @@ import click
 from autograder import __version__
 from autograder.base.escape import terminal_text, visible
 from autograder.base.statuses import ERROR, GRADED
-from autograder.batch.grading import BatchReport, grade_batch
+from autograder.batch.grading import BatchReport, finish_closing, grade_batch
 from autograder.batch.stopping import Interrupted, acknowledge_stop, hold_stops, stop_signals
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.limits import SKIPPED_SHOWN, TABLE_ROWS_OFF_TERMINAL
@@ -135,8 +135,7 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
                                 on_start, on_result, bar, reference_trainer, closing)
     finally:
         with hold_stops(raise_after=False):
-            while closing:
-                closing.pop(0)()  # in order: the pool's end first
+            finish_closing(closing)
 
 
 def _grade_and_close(paths, out, jobs, config, cache, force, junit, console: Console | None, strict: bool, shard,
