@@ -164,3 +164,27 @@ def test_a_connection_that_goes_away_leaves_the_others_served(tmp_path):
     finally:
         z.close()
         other.close()
+
+
+def test_more_workers_share_the_zygotes_at_most_four_to_one(monkeypatch):
+    """Ten workers and two zygotes: eight connections, alternating between the zygotes (the first
+    workers to start take different ones), four each; the ninth and tenth worker start their own."""
+    assert zygote.WORKERS_PER_ZYGOTE == 4
+    assert [zygote.zygotes_for(j) for j in (1, 2, 4, 5, 8, 9)] == [
+        1, 1, 1, min(2, os.cpu_count() or 1), min(2, os.cpu_count() or 1), min(3, os.cpu_count() or 1)]
+    first, second = zygote.Zygote(sandbox_env()), zygote.Zygote(sandbox_env())
+    first.prestart()
+    second.prestart()
+    procs = [first.process, second.process]
+    monkeypatch.setattr(zygote, "_EARLY", [second])
+    try:
+        assert zygote.hand_over_early(first, jobs=10) == 8
+        handed = [c._proc for c in zygote._HANDED]
+        assert handed == [first._proc, second._proc] * 4
+        assert all(c.shared for c in zygote._HANDED)
+    finally:
+        zygote.close_handed_over()
+        zygote.reap_handed_over()
+        first.close()
+        second.close()
+    assert all(p is not None and p.poll() is not None for p in procs)  # both reaped
