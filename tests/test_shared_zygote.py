@@ -9,7 +9,8 @@ started before its imports serves both workers (autograder.sandbox.host.zygote's
   zygote's child, each sandbox has its own namespaces, and the zygote ends by itself (end of file)
   once the last connection is closed;
 * a connection that goes away (a worker killed, its request unanswered) leaves the other served;
-* no keeper holds a control connection (a sandbox cannot ask for keepers).
+* no keeper holds a control connection (a sandbox cannot ask for keepers);
+* more workers than a zygote serves (WORKERS_PER_ZYGOTE) share the zygotes in turn.
 """
 
 from __future__ import annotations
