@@ -776,7 +776,7 @@ def _quietly(work: Callable[[], None]) -> None:
 def _end_meanwhile(pool) -> Callable[[], None]:
     """The end of a pool whose every chunk came back, on a thread: its workers' exits (each closes its
     zygote connection, its keeper ahead and its hide list's watch, whose inotify instance the kernel
-    takes up to 15 ms to free) run while the parent writes the gradebook and the summaries. Returns
+    takes up to 19 ms to close) run while the parent writes the gradebook and the summaries. Returns
     what waits for that end and then reaps the zygotes; grade_batch calls it before it returns,
     however it ends, so no process of the batch outlives it, as before."""
     failed: list[BaseException] = []

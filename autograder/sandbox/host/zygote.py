@@ -110,8 +110,9 @@ class KeeperProcess:
 class Zygote:
     """One grader process's zygote: started on first use (or ``prestart``), ended by ``close``.
 
-    Thread-safe; a grader process that forks (a worker pool) starts its own zygote
-    in each worker rather than sharing its parent's.
+    Thread-safe; a forked process never uses its parent's handle: a parallel batch's workers
+    each take a connection of their own to a zygote the parent started (``hand_over_early``,
+    ``another_connection``), or start their own.
     """
 
     def __init__(self, env: dict[str, str], pdeathsig: bool = True):
