@@ -1,16 +1,22 @@
 """A parallel batch's own work, counted (never timed): who starts the sandbox starters, and how the
 submissions are cut into the chunks the workers take.
 
-* ``initgrade grade -j 2`` starts its two zygotes in the command's own process (one before the
-  grader's imports, autograder.launch; the other once the batch knows it forks workers) and hands
-  them to the two workers, one each; no worker starts one after the fork, and every zygote is
-  reaped when the command ends. A worker's first sandbox finds
-  its keeper started ahead (at the worker's start), as every later one does.
+* ``initgrade grade -j 2`` starts one zygote, in the command's own process before the grader's
+  imports (autograder.launch), and hands it to both workers, a connection each (before branch
+  ``batchends``: a second zygote for the second worker, started at the pool's start, whose numpy
+  import that worker waited for); no worker starts one after the fork, and the zygote is reaped
+  when the command ends. A worker's first sandbox finds its keeper started ahead (at the worker's
+  start), as every later one does.
 * The workers grade with the parent's trainer, as the fork copied it: the reference's outcomes, which
   the reference check read from the disk cache, are not read and verified again by every worker; and
   with the call plan the parent looked up once.
 * The chunks shrink to single submissions at the end of a parallel batch (grading.chunk_sizes), so
   no worker is left with a whole chunk to go while the other has nothing.
+* The batch's fixed work around the grading (branch ``batchends``): no warm-up round trip through the
+  pool when the reference check ran every warm-up check with the parent's trainer; the closing
+  lines' imports done while the workers grade; the pool's end (the workers' exits) left running
+  while the gradebook, summaries and closing lines are written, and waited for before the command
+  ends.
 """
 
 from __future__ import annotations
@@ -85,6 +91,33 @@ def chunk(items, *args):
     return real_chunk(items, *args)
 grading._grade_and_write_chunk = chunk
 
+real_warm = grading._warm
+def warm(trainings):
+    note("warm", trainings)
+    return real_warm(trainings)
+grading._warm = warm
+real_end = grading._end_meanwhile
+def end_meanwhile(pool):
+    note("pool end", None)
+    wait = real_end(pool)
+    def waited():
+        wait()
+        note("pool ended", None)
+    return waited
+grading._end_meanwhile = end_meanwhile
+
+from autograder.commands import cli
+real_imports = cli._import_closing_lines
+def imports():
+    note("meanwhile", "rich.table" in sys.modules)
+    real_imports()
+cli._import_closing_lines = imports
+real_closing = cli._closing_lines
+def closing(*args):
+    note("closing lines", None)
+    return real_closing(*args)
+cli._closing_lines = closing
+
 from autograder.training.trainer import Trainer
 real_read = Trainer._read_disk
 def read_disk(self, key):
@@ -120,19 +153,18 @@ def parallel_run(tmp_path_factory, warm_cache_at):
 
 @pytest.mark.skipif(not detect_isolation().namespaces and os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
                     reason="zygotes are used only with namespaces")
-def test_the_two_workers_take_over_the_zygotes_the_command_started(parallel_run):
+def test_the_two_workers_share_the_zygote_the_command_started(parallel_run):
     parent, events = parallel_run
     started = [(pid, zpid) for pid, kind, zpid in events if kind == "started"]
     adopted = [(pid, zpid) for pid, kind, zpid in events if kind == "adopted"]
-    # Two zygotes in the whole batch, both started by the command's own process.
-    assert len(started) == 2 and {pid for pid, _ in started} == {parent}
-    # Each of the two workers took one of them over, a different one.
+    # One zygote in the whole batch, started by the command's own process.
+    assert len(started) == 1 and started[0][0] == parent
+    # Each of the two workers took a connection to it.
     assert len(adopted) == 2 and len({pid for pid, _ in adopted}) == 2 and parent not in {p for p, _ in adopted}
-    assert sorted(z for _, z in adopted) == sorted(z for _, z in started)
-    # None outlives the command (each ended with its worker and was reaped by the command).
-    for _, zpid in started:
-        with pytest.raises(ProcessLookupError):
-            os.kill(zpid, 0)
+    assert [z for _, z in adopted] == [started[0][1]] * 2
+    # It does not outlive the command (it ended with its last worker and was reaped by the command).
+    with pytest.raises(ProcessLookupError):
+        os.kill(started[0][1], 0)
 
 
 @pytest.mark.skipif(not detect_isolation().namespaces and os.environ.get("INITGRADE_REQUIRE_INTEGRATION") != "1",
@@ -174,3 +206,42 @@ def test_the_call_plan_is_looked_up_once_by_the_parent_for_every_worker(parallel
     parent, events = parallel_run
     lookups = [pid for pid, kind, _ in events if kind == "plan"]
     assert lookups == [parent]  # before: once in each worker, none in the parent
+
+
+def test_a_warm_batch_sends_no_warm_up_to_its_workers(parallel_run):
+    """The reference check ran every warm-up check with the trainer the workers inherit: a warm-up
+    would run nothing (before: one task per training setting, waited for before the first chunk)."""
+    _, events = parallel_run
+    assert [e for e in events if e[1] == "warm"] == []
+    assert [e for e in events if e[1] == "chunk"]  # the chunks were graded all the same
+
+
+def test_nothing_to_warm_only_when_the_reference_check_passed_every_training_check(tmp_path):
+    from autograder.batch.grading import nothing_to_warm, reference_warmups
+    from autograder.config import load_config
+    from autograder.engine import Grader
+    from autograder.training.trainer import Trainer
+
+    config = load_config()
+    with Grader(config, Trainer(config, tmp_path / "cache"), [str(tmp_path)]) as grader:
+        warmups = reference_warmups(grader)
+        assert warmups and not nothing_to_warm(grader)
+        grader.trainer.reference_passed.update(warmups[:-1])
+        assert not nothing_to_warm(grader)  # one left to warm
+        grader.trainer.reference_passed.add(warmups[-1])
+        assert nothing_to_warm(grader)
+
+
+def test_the_end_of_a_parallel_batch_overlaps_its_closing_work(parallel_run):
+    """In the command's process, in this order: the closing lines' imports, once the workers are forked
+    (rich.table not yet imported by anything); the pool's end started once every result is in; the
+    closing lines printed; the pool's end waited for; and every process gone after the command."""
+    parent, events = parallel_run
+    mine = [(kind, arg) for pid, kind, arg in events if pid == parent and kind in
+            ("meanwhile", "pool end", "closing lines", "pool ended")]
+    assert mine == [("meanwhile", False), ("pool end", None), ("closing lines", None), ("pool ended", None)]
+    workers = {pid for pid, kind, _ in events if kind == "adopted"}
+    assert len(workers) == 2
+    for pid in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -20,9 +20,11 @@ while its first sandbox loads (``_load_report_writers_meanwhile``), after the gr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,17 +157,14 @@ _WORKER_STOP: WorkerStop | None = None
 
 
 def _init_worker(config: GradingConfig, cache_dir: str, hide_extra: list[str], parent: int,
-                 isolation: Isolation, trainer: Trainer | None = None,
-                 plan: list[tuple[str, tuple, bool]] | None = None) -> None:
+                 isolation: Isolation, trainer: Trainer | None = None) -> None:
     """``trainer``: the parent's, as the fork copied it (the workers are forked, so nothing is
     pickled): its datasets loaded and the reference's outcomes (the reference check's) in its memory,
-    which every worker would otherwise read and verify from the disk cache again. ``plan``: the call
-    plan the parent found (autograder.rubric.call_plan), which each worker would look up again."""
+    which every worker would otherwise read and verify from the disk cache again. (The call plan the
+    parent found comes with each chunk: ``_grade_and_write_chunk``.)"""
     global _WORKER, _WORKER_STOP
     _WORKER_STOP = WorkerStop(_close_worker, parent)
     _WORKER = Grader(config, trainer or Trainer(config, cache_dir), hide_extra, isolation)
-    if plan is not None:
-        _WORKER.use_call_plan(plan)
     _WORKER.prestart()
     # Run when the pool ends the worker: its sandbox starter goes with it.
     import multiprocessing.util  # in the worker only: see grade_batch
@@ -278,9 +277,9 @@ def _grade_one(grader: Grader, path: Path, sid: str, **how) -> SubmissionResult:
 Finished = list[tuple[SubmissionResult, int]]  # results and the trainings each ran
 
 
-def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str,
-                           progress: str) -> tuple[Finished, int, int]:
-    return _worker_stop().run(_grade_and_write_chunk, items, out, progress)
+def _grade_chunk_in_worker(items: list[tuple[str, str, str]], out: str, progress: str,
+                           plan: list[tuple[str, tuple, bool]] | None = None) -> tuple[Finished, int, int]:
+    return _worker_stop().run(_grade_and_write_chunk, items, out, progress, plan)
 
 
 def _note_progress(progress: str, sid: str) -> None:
@@ -292,13 +291,17 @@ def _note_progress(progress: str, sid: str) -> None:
         pass
 
 
-def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str,
-                           progress: str) -> tuple[Finished, int, int]:
+def _grade_and_write_chunk(items: list[tuple[str, str, str]], out: str, progress: str,
+                           plan: list[tuple[str, tuple, bool]] | None = None) -> tuple[Finished, int, int]:
     """Grade a chunk and write each submission's reports here, in the worker: the parent, which
     shares the same cores, only collects slim results (no picture data) for the gradebook.
     Returns them with the number of trainings the chunk ran in stacks, and the number it ran for
-    another worker's submissions (autograder.training.spool: counted by no submission of this chunk)."""
+    another worker's submissions (autograder.training.spool: counted by no submission of this chunk).
+    ``plan``: the call plan the parent found (autograder.rubric.call_plan), which each worker would
+    look up again; it comes with the chunks because the parent looks it up while its workers start."""
     grader = _worker()
+    if plan is not None:
+        grader.use_call_plan(plan)
     stacked, shared = grader.trainer.trainings_stacked, grader.trainer.trainings_shared
     keys = {sid: key for _, sid, key in items}
     finished: Finished = []
@@ -324,6 +327,12 @@ def warm_check(grader: Grader, question: str, check: str, trainer=None) -> None:
     from autograder.sandbox.probes import LocalStudent
 
     grader.run_check(question, check, LocalStudent(grader.reference), trainer)
+
+
+def nothing_to_warm(grader: Grader) -> bool:
+    """Every training check of the reference passed the command line's reference check with this
+    grader's trainer (its trainings in that trainer's memory): ``warm_reference`` would run nothing."""
+    return all(qc in grader.trainer.reference_passed for qc in reference_warmups(grader))
 
 
 def warm_reference(grader: Grader, trainings: list[str] | None = None) -> None:
@@ -362,7 +371,8 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
                 on_result: Callable[[SubmissionResult, bool], None] | None = None,
                 select: Callable[[dict[Path, str]], list[Path]] | None = None,
                 junit: Path | None = None, trainer: Trainer | None = None,
-                meanwhile: Callable[[], None] | None = None) -> BatchReport:
+                meanwhile: Callable[[], None] | None = None,
+                closing: list[Callable[[], None]] | None = None) -> BatchReport:
     """Grade ``paths`` into ``out``. ``select`` (autograder.batch.shards) is given every discovered path
     with its id, ids made over the whole set, and returns the paths to grade here. Nothing is written
     when there is nothing to grade; an unusable output folder (or ``junit`` path) raises
@@ -370,8 +380,13 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
     grades with, on ``cache_dir`` (the command line's reference check hands its own over, the reference's
     outcomes in its memory); only the trainings it runs from here on count in the report. ``meanwhile``:
     the caller's own work for after the batch (the command line's imports for its closing lines), done
-    on a thread while a serial batch's first sandbox loads, once the report writers are loaded; never
-    raises there (what fails fails again where it is used)."""
+    on a thread while a serial batch's first sandbox loads, once the report writers are loaded, and by
+    a parallel batch once its workers are forked, while it waits for their first results; never
+    raises there (what fails fails again where it is used). ``closing``: a caller that passes a list
+    finds there, when a parallel batch finished every submission, what waits for its pool's end (its
+    workers' exits, the zygotes reaped), left running for the caller's own closing work, and must call
+    each before it ends (the command line: after its closing lines, however they end); without it,
+    every process of the batch has ended when this returns."""
     out = Path(out)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     discovery = discover_all([Path(p) for p in paths])
@@ -408,68 +423,93 @@ def grade_batch(paths: list[Path], out: Path, config: GradingConfig, *, jobs: in
             on_result(result, False)
         stop_checkpoint()  # a stop dropped where it landed (a fork hook, a finalizer) ends the batch here
 
+    # The pool's end, left running while the gradebook and summaries are written (_end_meanwhile): waited
+    # for before this returns, however it ends, unless the caller takes that wait over (``closing``).
+    ending: list[Callable[[], None]] = []
     # From here on a stop signal ends the batch with a gradebook: every submission found is either
     # finished (now or in an earlier run) or listed as not graded, whenever the signal lands.
     with stop_signals():
         try:
-            todo: list[tuple[Path, str, str]] = []
-            for p in found:
-                sid = ids[p]
-                key = report.keys[sid] = cache_key(p, config)
-                previous = None if force else load_previous(out / sid, key)
-                if previous is not None and previous.isolation and (previous.isolation, previous.landlock) != (
-                        isolation.level, landlock):
-                    previous = None  # its code ran at another level: graded again, so the batch has one level
-                if previous is not None:
-                    report.results.append(previous)
-                    report.reused += 1
+            try:
+                todo: list[tuple[Path, str, str]] = []
+                for p in found:
+                    sid = ids[p]
+                    key = report.keys[sid] = cache_key(p, config)
+                    previous = None if force else load_previous(out / sid, key)
+                    if previous is not None and previous.isolation and (previous.isolation, previous.landlock) != (
+                            isolation.level, landlock):
+                        previous = None  # its code ran at another level: graded again, so the batch has one level
+                    if previous is not None:
+                        report.results.append(previous)
+                        report.reused += 1
+                    else:
+                        todo.append((p, sid, key))
+                keys.update({sid: key for _, sid, key in todo})
+                if on_start:
+                    on_start(len(found))
+                for r in report.results:
+                    if on_result:
+                        on_result(r, True)
+                parent = Grader(config, trainer or Trainer(config, cache_dir), hide_extra, isolation)
+                report.isolation = parent.isolation.describe()
+                report.isolation_level = parent.isolation.level
+                if jobs <= 1 or len(todo) <= 1:
+                    close_early()  # started for workers (autograder.launch) that this batch does not fork
+                    _grade_serially(parent, todo, report, finish, meanwhile)
                 else:
-                    todo.append((p, sid, key))
-            keys.update({sid: key for _, sid, key in todo})
-            if on_start:
-                on_start(len(found))
-            for r in report.results:
-                if on_result:
-                    on_result(r, True)
-            parent = Grader(config, trainer or Trainer(config, cache_dir), hide_extra, isolation)
-            report.isolation = parent.isolation.describe()
-            report.isolation_level = parent.isolation.level
-            if jobs <= 1 or len(todo) <= 1:
-                close_early()  # started for workers (autograder.launch) that this batch does not fork
-                _grade_serially(parent, todo, report, finish, meanwhile)
-            else:
-                _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish)
-        except Interrupted as stop:
-            acknowledge_stop()
-            report.interrupted = stop
-            done = {r.id for r in report.results}
-            # A worker writes each result as it finishes, but hands its chunk back whole: the
-            # results of an unfinished chunk already written are read back, as a re-run would.
-            for p in found:
-                sid, written_key = ids[p], report.keys.get(ids[p])
-                previous = None if sid in done or written_key is None else load_previous(out / sid, written_key)
-                if previous is not None:
-                    report.results.append(previous)
-                    report.graded += 1
-                    done.add(sid)
-            report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p), status=NOT_GRADED,
-                                                  error=f"not graded: the batch was stopped ({stop})")
-                                 for p in found if ids[p] not in done]
-        # The gradebook and both summaries are written whole and together: a stop that lands now is
-        # not raised; the command says it after its closing lines (autograder.batch.stopping.final_stop).
-        with hold_stops(raise_after=False):
-            from autograder.feedback.summary import write_class_summary
-            from autograder.outputs.reports import BATCH_SUMMARY_FILE, batch_summary, gradebook_csv
+                    _grade_in_parallel(parent, todo, jobs, config, cache_dir, hide_extra, out, report, finish,
+                                       meanwhile, ending)
+            except Interrupted as stop:
+                acknowledge_stop()
+                report.interrupted = stop
+                done = {r.id for r in report.results}
+                # A worker writes each result as it finishes, but hands its chunk back whole: the
+                # results of an unfinished chunk already written are read back, as a re-run would.
+                for p in found:
+                    sid, written_key = ids[p], report.keys.get(ids[p])
+                    previous = None if sid in done or written_key is None else load_previous(out / sid, written_key)
+                    if previous is not None:
+                        report.results.append(previous)
+                        report.graded += 1
+                        done.add(sid)
+                report.not_graded = [SubmissionResult(id=ids[p], name=display_name(p.name), path=str(p),
+                                                      status=NOT_GRADED,
+                                                      error=f"not graded: the batch was stopped ({stop})")
+                                     for p in found if ids[p] not in done]
+            # The gradebook and both summaries are written whole and together: a stop that lands now is
+            # not raised; the command says it after its closing lines (autograder.batch.stopping.final_stop).
+            with hold_stops(raise_after=False):
+                from autograder.feedback.summary import write_class_summary
+                from autograder.outputs.reports import BATCH_SUMMARY_FILE, batch_summary, gradebook_csv
 
-            report.results.sort(key=lambda r: r.id)
-            rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
-            write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
-            write_class_summary(out, rows, config, skipped=report.skipped)
-            summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
-                                    interrupted=str(report.interrupted or ""), landlock=report.landlock,
-                                    skipped=report.skipped)
-            write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
+                report.results.sort(key=lambda r: r.id)
+                rows = sorted(report.results + report.not_graded, key=lambda r: r.id)
+                write_atomic(out / "gradebook.csv", gradebook_csv(rows, config))
+                write_class_summary(out, rows, config, skipped=report.skipped)
+                summary = batch_summary(rows, config, isolation=report.isolation_level, reused=report.reused,
+                                        interrupted=str(report.interrupted or ""), landlock=report.landlock,
+                                        skipped=report.skipped)
+                write_atomic(out / BATCH_SUMMARY_FILE, json.dumps(summary, indent=2))
+        finally:
+            if closing is not None:
+                closing += ending
+            else:
+                with hold_stops(raise_after=False):
+                    finish_closing(ending)
     return report
+
+
+def finish_closing(closing: list[Callable[[], None]]) -> None:
+    """Call what grade_batch left in ``closing`` (the pool's end first), each even when one before it
+    raised; the first failure is raised after all of them."""
+    failure: BaseException | None = None
+    while closing:
+        try:
+            closing.pop(0)()
+        except BaseException as exc:  # noqa: BLE001 - raised below, once every one has run
+            failure = failure or exc
+    if failure is not None:
+        raise failure
 
 
 def _write_reports_or_error_row(out: Path, result: SubmissionResult, config: GradingConfig,
@@ -561,19 +601,21 @@ def _after(first: threading.Thread, work: Callable[[], None]) -> threading.Threa
 
 
 def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
-                       out: Path, report: BatchReport, finish) -> None:
+                       out: Path, report: BatchReport, finish, meanwhile: Callable[[], None] | None = None,
+                       closing: list[Callable[[], None]] | None = None) -> None:
     """Grade ``todo`` in a pool of ``jobs`` workers. A worker that dies (the OOM killer, a signal) breaks
     the pool: what was finished is read back, the submission each worker was on is graded again alone
-    (once: dying again, it gets an error row saying so), the rest in a new pool (worker_loss.py)."""
-    import tempfile
-
+    (once: dying again, it gets an error row saying so), the rest in a new pool (worker_loss.py).
+    ``meanwhile`` and ``closing``: as ``_pool_round``'s (the first pool's work meanwhile; the last
+    pool's end)."""
     from autograder.batch.worker_loss import lost_row, suspects_of
 
-    with tempfile.TemporaryDirectory(prefix="initgrade-progress-") as progress:
+    with _progress_folder(closing) as progress:
         left, rebuilds = list(todo), 0
         while left:
             lost = _pool_round(parent, left, jobs, config, cache_dir, hide_extra, out, report, finish, progress,
-                               warm=rebuilds == 0)
+                               warm=rebuilds == 0, meanwhile=meanwhile if rebuilds == 0 else None,
+                               closing=closing)
             if lost is None:
                 return
             unfinished = []
@@ -597,11 +639,37 @@ def _grade_in_parallel(parent: Grader, todo, jobs: int, config: GradingConfig, c
                 return
 
 
+@contextlib.contextmanager
+def _progress_folder(closing: list[Callable[[], None]] | None):
+    """A temporary folder for the workers' notes of what they grade (``_note_progress``), removed when
+    the batch is over: with ``closing``, after the pool's end (its removal, a few ms, is not on the
+    way to the gradebook), otherwise at once."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="initgrade-progress-")
+    try:
+        yield folder
+    finally:
+        def remove() -> None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+        if closing is not None:
+            closing.append(remove)
+        else:
+            remove()
+
+
 def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_dir: Path, hide_extra,
-                out: Path, report: BatchReport, finish, progress: str, *, warm: bool, alone: bool = False):
+                out: Path, report: BatchReport, finish, progress: str, *, warm: bool, alone: bool = False,
+                meanwhile: Callable[[], None] | None = None,
+                closing: list[Callable[[], None]] | None = None):
     """One pool over ``todo``: None when every submission was finished; else, the pool having broken,
     the (path, id, key) of those whose chunk did not come back (``alone``: [(None, cause)], the
-    cause of the single worker's death)."""
+    cause of the single worker's death). ``meanwhile``: the caller's own work for after the batch
+    (grade_batch's), done here once every worker is forked, while this process only waits for their
+    results. ``closing``: when every submission was finished, the pool's end is left running
+    (``_end_meanwhile``) and what waits for it appended here, for the caller to call once it has
+    written the gradebook; otherwise the pool has ended when this returns, as always."""
     # Imported only for a parallel batch: 15 ms of a one-notebook command otherwise.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -609,26 +677,34 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
 
     from autograder.batch.worker_loss import death_cause
 
-    # The workers' sandbox starters, started now (the one autograder.launch started before the imports
-    # counted), numpy's import in them beside the report writers' load and the fork; handed to the
-    # workers, one each (zygote.hand_over_early). A worker left without one starts its own.
+    # The workers' sandbox starters: the one autograder.launch started before the imports, shared by
+    # up to zygote.WORKERS_PER_ZYGOTE workers (so none more at -j 2), others started now, numpy's
+    # import in them beside the report writers' load and the fork; handed to the workers, a
+    # connection each (zygote.hand_over_early). A worker left without one starts its own.
     start_for_workers(jobs, parent.zygote)
     from autograder.outputs.reports import load_report_writers
 
     load_report_writers()  # once here, inherited by every worker (the fork below), not loaded by each
-    if hand_over_early(parent.zygote):
+    if hand_over_early(parent.zygote, jobs):
         parent.zygote = None  # the parent grades nothing itself
-    try:  # once here rather than once per worker (its key hashes the kit's sources; a miss records it)
-        plan: list[tuple[str, tuple, bool]] | None = parent.call_plan()
-    except Exception:  # noqa: BLE001 - each worker then looks it up itself, and meets the failure per submission
-        plan = None
     ctx = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                initargs=(config, str(cache_dir), hide_extra, os.getpid(), parent.isolation,
-                                         parent.trainer, plan))
+                                         parent.trainer))
     lost: list = []
+    finished_all = False  # every chunk came back: the pool's end may run on beside the gradebook
     try:
-        if warm:
+        # A pool of forks forks all its workers at its first task: this no-op, so that their start (each
+        # asks its zygote for its first keeper) runs while this process looks up the call plan.
+        pool.submit(os.getpid)
+        try:  # once here rather than once per worker (its key hashes the kit's sources; a miss records it)
+            plan: list[tuple[str, tuple, bool]] | None = parent.call_plan()
+        except Exception:  # noqa: BLE001 - each worker then looks it up itself, and meets the failure per submission
+            plan = None
+        # The workers grade with the parent's trainer (the fork's copy): when the reference check ran
+        # every warm-up check with it, a warm-up would run nothing in either worker, and only delay
+        # the first chunks by a round trip through the pool.
+        if warm and not nothing_to_warm(parent):
             # The reference trainings first, one training setting per worker (its trainings stacked),
             # and waited for: a submission graded meanwhile would queue them again.
             warmups = [pool.submit(_warm_in_worker, [name]) for name in config.training]
@@ -645,11 +721,14 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
         cold = parent.trainer.trainings_run > 0 or report.trainings > 0
         try:
             futures = {pool.submit(_grade_chunk_in_worker, [(str(p), sid, key) for p, sid, key in chunk],
-                                   str(out), progress): chunk for chunk in chunks_of(todo, jobs, cold)}
+                                   str(out), progress, plan): chunk for chunk in chunks_of(todo, jobs, cold)}
         except BrokenProcessPool:  # a worker died before any submission (in the warm-up): all to do again
             futures, lost = {}, list(todo)
         close_handed_over()  # every worker is forked (at the submissions above): the parent's copies go
         workers = list((getattr(pool, "_processes", None) or {}).values())  # for a death's cause, where readable
+        if meanwhile is not None:
+            with hold_stops():  # a stop that comes meanwhile is raised once it is done, as any stop here
+                _quietly(meanwhile)
         stop_checkpoint()
         for graded in as_completed(futures):
             try:
@@ -667,14 +746,54 @@ def _pool_round(parent: Grader, todo, jobs: int, config: GradingConfig, cache_di
                             for p, sid, _ in futures[graded]]
             for result, trainings, written in finished:
                 finish(result, trainings, written)
+        finished_all = not lost
     except Interrupted:
+        finished_all = False
         pool.shutdown(wait=False, cancel_futures=True)
         stop_workers()
         raise
     finally:
         close_handed_over()
-        pool.shutdown(wait=True, cancel_futures=True)
-        reap_handed_over()
+        if closing is not None and finished_all:
+            closing.append(_end_meanwhile(pool))
+        else:
+            pool.shutdown(wait=True, cancel_futures=True)
+            reap_handed_over()
     if not lost:
         return None
     return [(None, death_cause(workers))] if alone else lost
+
+
+def _quietly(work: Callable[[], None]) -> None:
+    """``work`` (the caller's, for after the batch: imports), whose failure is not the batch's: what
+    fails there fails again where it is used, and is handled there."""
+    try:
+        work()
+    except Exception:  # noqa: BLE001 - see the docstring
+        pass
+
+
+def _end_meanwhile(pool) -> Callable[[], None]:
+    """The end of a pool whose every chunk came back, on a thread: its workers' exits (each closes its
+    zygote connection, its keeper ahead and its hide list's watch, whose inotify instance the kernel
+    takes up to 19 ms to close) run while the parent writes the gradebook and the summaries. Returns
+    what waits for that end and then reaps the zygotes; grade_batch calls it before it returns,
+    however it ends, so no process of the batch outlives it, as before."""
+    failed: list[BaseException] = []
+
+    def end() -> None:
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException as exc:  # noqa: BLE001 - raised by ``wait``, where the shutdown was before
+            failed.append(exc)
+
+    ending = threading.Thread(target=end, name="initgrade-pool-end", daemon=True)
+    ending.start()
+
+    def wait() -> None:
+        ending.join()
+        reap_handed_over()
+        if failed:
+            raise failed[0]
+
+    return wait

@@ -26,7 +26,7 @@ import click
 from autograder import __version__
 from autograder.base.escape import terminal_text, visible
 from autograder.base.statuses import ERROR, GRADED
-from autograder.batch.grading import BatchReport, grade_batch
+from autograder.batch.grading import BatchReport, finish_closing, grade_batch
 from autograder.batch.stopping import Interrupted, acknowledge_stop, hold_stops, stop_signals
 from autograder.config import PROJECT_ROOT, ConfigError, load_config
 from autograder.limits import SKIPPED_SHOWN, TABLE_ROWS_OFF_TERMINAL
@@ -129,6 +129,19 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
         def on_result(r, reused):
             shown.update(task, advance=1, description=terminal_text(r.id, one_line=True).plain
                          + (" (unchanged)" if reused else ""))
+    closing: list = []  # the pool's end of a parallel batch, waited for after the closing lines (grade_batch)
+    try:
+        return _grade_and_close(paths, out, jobs, config, cache, force, junit, console, strict, shard, finished,
+                                on_start, on_result, bar, reference_trainer, closing)
+    finally:
+        with hold_stops(raise_after=False):
+            finish_closing(closing)
+
+
+def _grade_and_close(paths, out, jobs, config, cache, force, junit, console: Console | None, strict: bool, shard,
+                     finished: list[BatchReport], on_start, on_result, bar, reference_trainer, closing: list) -> int:
+    """The batch and the closing lines; a parallel batch's workers may still be ending meanwhile
+    (``closing``: the caller waits for them)."""
     recorder = None
     if shard is not None:
         from autograder.batch.grading import config_digest
@@ -141,7 +154,7 @@ def _run_grading(paths, out, jobs, config_path, cache, force, progress, junit, c
                                  force=force, on_start=on_start, on_result=on_result,
                                  select=recorder.select if recorder else None, junit=Path(junit) if junit else None,
                                  trainer=reference_trainer,
-                                 meanwhile=_import_closing_lines if console is None else None)
+                                 meanwhile=_import_closing_lines if console is None else None, closing=closing)
             finished.append(report)
             if recorder:
                 recorder.finish(report)

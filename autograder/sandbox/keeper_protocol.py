@@ -14,3 +14,9 @@ STATUS = struct.Struct("<ii")
 EXITED, NOT_ISOLATED = 0, 1
 # The fds a request carries, in order.
 FDS = ("req", "rep", "life", "out", "status")
+# A message that hands the zygote one more control connection (its one fd: a socket's end) instead of
+# asking for a keeper: a parallel batch's workers each get their own connection to one zygote, so
+# every reply goes back on the connection its request came on (autograder.sandbox.host.zygote's
+# ``another_connection``). Never answered.
+ATTACH = b'{"attach": true}'
+

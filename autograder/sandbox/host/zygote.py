@@ -52,7 +52,7 @@ import threading
 from collections.abc import Sequence
 
 from autograder.sandbox.host.isolation import Isolation, sandbox_env
-from autograder.sandbox.keeper_protocol import EXITED, NOT_ISOLATED, STATUS
+from autograder.sandbox.keeper_protocol import ATTACH, EXITED, NOT_ISOLATED, STATUS
 
 
 class ZygoteUnavailable(Exception):
@@ -110,8 +110,9 @@ class KeeperProcess:
 class Zygote:
     """One grader process's zygote: started on first use (or ``prestart``), ended by ``close``.
 
-    Thread-safe; a grader process that forks (a worker pool) starts its own zygote
-    in each worker rather than sharing its parent's.
+    Thread-safe; a forked process never uses its parent's handle: a parallel batch's workers
+    each take a connection of their own to a zygote the parent started (``hand_over_early``,
+    ``another_connection``), or start their own.
     """
 
     def __init__(self, env: dict[str, str], pdeathsig: bool = True):
@@ -133,6 +134,9 @@ class Zygote:
         # Set in a batch worker that took over a zygote its parent started (``adopt_handed_over``): the
         # zygote is the parent's child, so it is known alive by its socket, not by waiting on it.
         self.adopted = False
+        # Set on every connection to a zygote that has more than one (``another_connection``): the
+        # zygote serves several workers, so one worker's ``close`` ends only its own connection.
+        self.shared = False
 
     @property
     def process(self) -> subprocess.Popen | None:
@@ -264,10 +268,39 @@ class Zygote:
     def close(self) -> None:
         self._discard_ahead()
         with self._lock:
-            if self._pid == os.getpid():
-                self._stop()
-            else:
+            if self._pid != os.getpid():
                 self._proc, self._sock = None, None
+            elif self.adopted and self.shared:
+                # Other workers may still grade with this zygote: only this connection ends. The zygote
+                # ends when its last one does (end of file), and the parent reaps it (``reap_handed_over``).
+                if self._sock is not None:
+                    self._sock.close()
+                self._sock, self._proc, self.adopted = None, None, False
+            else:
+                self._stop()
+
+    def another_connection(self) -> Zygote:
+        """A second control connection to this same zygote, for another process of this grader (a
+        parallel batch's worker: ``hand_over_early``): a socket pair whose far end goes to the zygote
+        in an ATTACH message on this connection. The zygote then answers each request on the
+        connection it came on, so two workers never read each other's replies. Sent, not answered:
+        nothing waits here for a zygote still importing numpy. Raises ZygoteUnavailable when this
+        connection cannot carry it (the zygote has ended): the caller hands over fewer connections."""
+        with self._lock:
+            if self._sock is None or self._pid != os.getpid() or self._proc is None:
+                raise ZygoteUnavailable("no zygote to connect to")
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                socket.send_fds(self._sock, [ATTACH], [theirs.fileno()])
+            except OSError as exc:
+                ours.close()
+                raise ZygoteUnavailable(f"could not reach the zygote: {exc}") from None
+            finally:
+                theirs.close()
+            other = Zygote(self.env, self.pdeathsig)
+            other._proc, other._sock, other._pid = self._proc, ours, self._pid
+            self.shared = other.shared = True
+            return other
 
 
 # ----------------------------------------------------------------------------------------
@@ -299,16 +332,31 @@ def start_early(count: int = 1) -> None:
         _EARLY.append(z)
 
 
+#: Workers of a parallel batch one zygote serves, each on a connection of its own. A request costs
+#: the zygote about a millisecond of CPU (its fork of a keeper) and a worker asks one or two per
+#: submission (every 50-100 ms), so a zygote serving a few workers is idle nearly all the time, while
+#: each zygote more costs a Python start and numpy's import (about 150 ms of CPU) and a worker waits
+#: for a zygote started at the fork (about 60 ms at ``-j 2``).
+WORKERS_PER_ZYGOTE = 4
+
+
+def zygotes_for(jobs: int) -> int:
+    """How many zygotes a batch of ``jobs`` workers shares: one per WORKERS_PER_ZYGOTE workers, at
+    most one per core."""
+    return max(1, min(-(-jobs // WORKERS_PER_ZYGOTE), os.cpu_count() or 1))
+
+
 def start_for_workers(jobs: int, held: Zygote | None) -> None:
     """In a parallel batch's parent, before ``load_report_writers`` and the fork: start the zygotes
-    its workers will take over (``hand_over_early``), one per worker, at most one per core, counting
-    the one started before the imports (``held``, the parent grader's, or one nobody took yet).
-    Started here rather than before the imports: they would take the cores from the imports, and
-    a batch with nothing to grade (a re-run) would start them for nothing."""
+    its workers will share (``hand_over_early``), ``zygotes_for(jobs)`` in all, counting the one
+    started before the imports (``held``, the parent grader's, or one nobody took yet): none more
+    for up to WORKERS_PER_ZYGOTE workers. Started here rather than before the imports: they would
+    take the cores from the imports, and a batch with nothing to grade (a re-run) would start them
+    for nothing."""
     have = len([z for z in _EARLY if z._pid == os.getpid()])
     have += 1 if held is not None and held._pid == os.getpid() else 0
     if have:  # only where the command started one (autograder.launch): namespaces, a zygote that starts
-        start_early(min(jobs, os.cpu_count() or 1) - have)
+        start_early(zygotes_for(jobs) - have)
 
 
 def take_early() -> Zygote | None:
@@ -328,17 +376,20 @@ def close_early() -> None:
             z.close()
 
 
-# Zygotes a parallel batch's parent started, for its workers to take over, one each: the parent's
-# zygotes, and the read end of a pipe holding one byte per zygote (its index), which a worker reads
-# (a pipe's read of one byte is atomic, so no two workers take the same zygote).
+# Connections to the zygotes a parallel batch's parent started, for its workers to take over, one
+# each, and the read end of a pipe holding one byte per connection (its index), which a worker reads
+# (a pipe's read of one byte is atomic, so no two workers take the same connection).
 _HANDED: list[Zygote] = []
 _TOKENS: list[int] = []  # [read end] while the handover lasts
+MAX_HANDED = 256  # an index is one byte
 
 
-def hand_over_early(extra: Zygote | None = None) -> int:
-    """In a parallel batch's parent, before its workers are forked: the zygotes started early (and
-    ``extra``, the parent grader's own if it was one of them) go to the workers, one each, instead
-    of each worker starting its own after the fork. Returns how many. ``close_handed_over`` once
+def hand_over_early(extra: Zygote | None = None, jobs: int = 1) -> int:
+    """In a parallel batch's parent, before its ``jobs`` workers are forked: the zygotes started
+    early (and ``extra``, the parent grader's own if it was one of them) go to the workers, one
+    connection each (``Zygote.another_connection``), each zygote shared by at most
+    WORKERS_PER_ZYGOTE of them, instead of each worker starting its own after the fork. Returns how
+    many connections; a worker left without one starts its own zygote. ``close_handed_over`` once
     the workers are forked."""
     zygotes = ([extra] if extra is not None and extra._pid == os.getpid() else []) + \
         [z for z in _EARLY if z._pid == os.getpid()]
@@ -347,19 +398,29 @@ def hand_over_early(extra: Zygote | None = None) -> int:
         for z in zygotes:
             z.close()
         return 0
+    # The first connection of each zygote first, so the first workers to start take different zygotes.
+    rounds: list[Zygote] = list(zygotes)
+    for _ in range(WORKERS_PER_ZYGOTE - 1):
+        for z in zygotes:
+            if len(rounds) >= min(jobs, MAX_HANDED):
+                break
+            try:
+                rounds.append(z.another_connection())
+            except ZygoteUnavailable:
+                pass
     r, w = os.pipe()
-    os.write(w, bytes(range(len(zygotes))))
+    os.write(w, bytes(range(len(rounds))))
     os.close(w)
     os.set_blocking(r, False)
-    _HANDED[:] = zygotes
+    _HANDED[:] = rounds
     _TOKENS[:] = [r]
-    return len(zygotes)
+    return len(rounds)
 
 
 def adopt_handed_over() -> Zygote | None:
-    """In a forked worker: one of the zygotes its parent handed over, now this process's (its
-    copies of the others' sockets closed); None when none is left (a worker forked after the
-    handover, or more workers than zygotes)."""
+    """In a forked worker: one of the connections to a zygote its parent handed over, now this
+    process's (its copies of the others' sockets closed); None when none is left (a worker forked
+    after the handover, or more workers than connections)."""
     if not _TOKENS:
         return None
     mine: Zygote | None = None
@@ -382,9 +443,10 @@ def adopt_handed_over() -> Zygote | None:
 
 
 def close_handed_over() -> None:
-    """In the parent, once its workers are forked: its own copies of the handed-over zygotes'
-    sockets closed (a worker's zygote then ends with that worker: end of file), the pipe of
-    indexes closed, the zygotes' processes kept to be reaped (``reap_handed_over``)."""
+    """In the parent, once its workers are forked: its own copies of the handed-over connections
+    closed (a zygote then ends with the last worker that uses it: end of file on its last
+    connection), the pipe of indexes closed, the zygotes' processes kept to be reaped
+    (``reap_handed_over``)."""
     for z in _HANDED:
         if z._sock is not None:
             z._sock.close()
@@ -401,7 +463,7 @@ _REAP: list[Zygote] = []
 
 def reap_handed_over() -> None:
     """In the parent, once its workers have ended: the handed-over zygotes ended and reaped (each
-    ended with its worker already; killed first, should one still run)."""
+    ended with its workers already; killed first, should one still run)."""
     while _REAP:
         _REAP.pop().close()
 

@@ -19,7 +19,7 @@ import socket
 import sys
 
 from autograder.sandbox.jail.guard import GUARD
-from autograder.sandbox.keeper_protocol import EXITED, FDS, NOT_ISOLATED, STATUS
+from autograder.sandbox.keeper_protocol import ATTACH, EXITED, FDS, NOT_ISOLATED, STATUS
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x8000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
@@ -28,46 +28,75 @@ MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 
 
 def serve(ctrl_fd: int, child_main) -> None:
-    """Fork a keeper per request until the grader closes the socket.
+    """Fork a keeper per request until the grader has closed every control connection.
 
     ``child_main`` is ``autograder.sandbox.jail.main.main``, passed in by the entry module
-    (jail.__main__) that has it loaded already.
+    (jail.__main__) that has it loaded already. The zygote starts with one connection; an ATTACH
+    message on one hands it another (a parallel batch's second worker's): requests are served one at
+    a time, each answered on the connection it came on, so no two workers ever read each other's
+    replies, and a worker that dies between its request and the reply leaves nothing for another.
     """
-    sock = socket.socket(fileno=ctrl_fd)
+    connections = [socket.socket(fileno=ctrl_fd)]
     preloaded: set[str] = set()
     _prepare_once()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers report to the grader; the kernel reaps them
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
-    while True:
-        try:
-            msg, fds, _, _ = socket.recv_fds(sock, 1 << 16, len(FDS))
-        except OSError:
-            os._exit(0)
-        if not msg:
-            os._exit(0)
-        try:
-            request = json.loads(msg)
-            _preload(request.get("preload"), preloaded)
-            _precapture()
-            pid = os.fork() if len(fds) == len(FDS) else -1
-        except (ValueError, OSError):
-            pid = -1
-        if pid == 0:
-            isolated = False
+    while connections:
+        if len(connections) == 1:
+            ready = list(connections)  # a copy: serving a message may attach a connection to the list
+        else:
             try:
+                ready = select.select(connections, [], [])[0]
+            except InterruptedError:
+                continue
+        for sock in ready:
+            if not _serve_one(sock, connections, preloaded, child_main):
+                connections.remove(sock)
                 sock.close()
-                isolated = _keeper(request, dict(zip(FDS, fds)), child_main)
-            except BaseException:  # noqa: BLE001 - whatever ends the keeper, the status pipe says no sandbox ran
-                pass
-            if not isolated:  # no sandbox ran: the keeper's own failure, said as such
-                _report(fds[FDS.index("status")], NOT_ISOLATED, 0)
-            os._exit(0 if isolated else 1)
-        for fd in fds:
-            os.close(fd)
+    os._exit(0)
+
+
+def _serve_one(sock: socket.socket, connections: list[socket.socket], preloaded: set[str], child_main) -> bool:
+    """One message of ``sock``: a keeper forked and its pid sent back, or a connection attached;
+    False when ``sock`` is closed (or broken): the grader's end of it is gone."""
+    try:
+        msg, fds, _, _ = socket.recv_fds(sock, 1 << 16, len(FDS))
+    except OSError:
+        return False
+    if not msg:
+        return False
+    if msg == ATTACH:
+        if len(fds) == 1:
+            connections.append(socket.socket(fileno=fds[0]))
+        else:
+            for fd in fds:
+                os.close(fd)
+        return True
+    try:
+        request = json.loads(msg)
+        _preload(request.get("preload"), preloaded)
+        _precapture()
+        pid = os.fork() if len(fds) == len(FDS) else -1
+    except (ValueError, OSError):
+        pid = -1
+    if pid == 0:
+        isolated = False
         try:
-            sock.send(json.dumps({"pid": pid}).encode())
-        except OSError:
-            os._exit(0)
+            for connection in connections:  # no keeper holds a way to ask for more keepers
+                connection.close()
+            isolated = _keeper(request, dict(zip(FDS, fds)), child_main)
+        except BaseException:  # noqa: BLE001 - whatever ends the keeper, the status pipe says no sandbox ran
+            pass
+        if not isolated:  # no sandbox ran: the keeper's own failure, said as such
+            _report(fds[FDS.index("status")], NOT_ISOLATED, 0)
+        os._exit(0 if isolated else 1)
+    for fd in fds:
+        os.close(fd)
+    try:
+        sock.send(json.dumps({"pid": pid}).encode())
+    except OSError:
+        return False
+    return True
 
 
 def _prepare_once() -> None:
