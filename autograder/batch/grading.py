@@ -644,9 +644,9 @@ def _progress_folder(closing: list[Callable[[], None]] | None):
     """A temporary folder for the workers' notes of what they grade (``_note_progress``), removed when
     the batch is over: with ``closing``, after the pool's end (its removal, a few ms, is not on the
     way to the gradebook), otherwise at once."""
-    import tempfile
+    from autograder.batch.worker_loss import progress_folder
 
-    folder = tempfile.mkdtemp(prefix="initgrade-progress-")
+    folder = progress_folder()
     try:
         yield folder
     finally:
