@@ -24,7 +24,6 @@ from autograder.base.ids import display_name
 from autograder.base.statuses import ERROR
 from autograder.engine import SubmissionResult
 
-
 PROGRESS_PREFIX = "initgrade-progress-"
 _PROGRESS_NAME = re.compile(re.escape(PROGRESS_PREFIX) + r"([0-9]+)-[A-Za-z0-9_]+\Z")
 
