@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.base.atomic import write_atomic
 from autograder.base.escape import csv_cell, visible
 from autograder.base.ids import display_name
+from autograder.base.indented_json import dumps_indented
 from autograder.base.results import SubmissionResult
 from autograder.base.statuses import NOT_GRADED
 from autograder.config import GradingConfig
@@ -211,4 +211,4 @@ def write_submission_reports(out: Path, result: SubmissionResult, config: Gradin
     # Read with cat or less by a TA: escape sequences and other control characters written out.
     write_atomic(folder / "output.txt", visible(result.output))
     # results.json last: its presence (with a matching cache key) marks the submission as done.
-    write_atomic(folder / "results.json", json.dumps(results_json(result, cache_key), indent=2))
+    write_atomic(folder / "results.json", dumps_indented(results_json(result, cache_key)))
