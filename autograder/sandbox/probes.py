@@ -166,8 +166,10 @@ def returned_from_reply(function: str, args: tuple, header: dict, arrays: list, 
     for e in raw_entries[:KEYS_DESCRIBED + 1]:  # the jail describes no more; a forged list is not walked
         if not isinstance(e, dict):
             continue
-        e = {k: e.get(k) for k in ("key", "key_repr", "type", "exact_ndarray", "dtype", "shape", "repr", "data")}
-        idx = e.pop("data")
+        get = e.get  # the fields the grader reads, in this order (a literal: some 190 entries a submission)
+        idx = get("data")
+        e = {"key": get("key"), "key_repr": get("key_repr"), "type": get("type"), "exact_ndarray": get("exact_ndarray"),
+             "dtype": get("dtype"), "shape": get("shape"), "repr": get("repr")}
         if (isinstance(e.get("key"), str) and isinstance(idx, int) and not isinstance(idx, bool)
                 and 0 <= idx < len(arrays)):
             a = arrays[idx]
