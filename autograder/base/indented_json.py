@@ -7,7 +7,7 @@ escaper the standard encoder uses (``ensure_ascii``: every character past ASCII 
 each number written by ``int.__repr__`` / ``float.__repr__`` as there. Only exact dicts with
 string keys, lists, tuples, strings, ints, floats, bools and None are written here; for anything
 else (another key type, a subclass, an object the encoder would refuse) the whole value goes to
-``json.dumps`` as before, so the text is the same in every case (tests/test_indented_json.py
+``json.dumps`` as before, so the text is the same in every case (tests/test_grader_cpu5.py
 holds the two to the same bytes).
 """
 
