@@ -18,9 +18,12 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -147,10 +150,39 @@ print("REPLY " + json.dumps({"status": header.get("status"), "notes": header.get
 
 NAMESPACES = ["unshare", "--user", "--map-root-user", "--mount", "--net", "--ipc", "--pid", "--fork",
               "--kill-child", "--mount-proc"]
-# Folders and a file outside /tmp (which the sandbox replaces whole), hidden only in the sandbox's
-# own mount namespace.
-HIDDEN_DIRS = [str(PROJECT_ROOT / "docs"), str(PROJECT_ROOT / "bench"), str(PROJECT_ROOT / "examples")]
-HIDDEN_FILES = [str(PROJECT_ROOT / "README.md")]
+
+
+def _outside_scratch(path: Path) -> bool:
+    real = os.path.realpath(path)
+    return not any(real == s or real.startswith(s + "/") for s in filesystem.SCRATCH)
+
+
+@pytest.fixture(scope="module")
+def hidden():
+    """Three folders (each holding files) and a file, outside the scratch folders (which the sandbox
+    replaces whole, so a path under them is not there at all, hidden or not), hidden only in the
+    sandbox's own mount namespace: the checkout's own, or, where the checkout lies under /tmp (a CI
+    clone), made for the module in the home folder and removed after it."""
+    if _outside_scratch(PROJECT_ROOT):
+        yield ([str(PROJECT_ROOT / "docs"), str(PROJECT_ROOT / "bench"), str(PROJECT_ROOT / "examples")],
+               [str(PROJECT_ROOT / "README.md")])
+        return
+    home = Path.home()
+    if not (_outside_scratch(home) and os.access(home, os.W_OK)):
+        pytest.fail(f"the checkout lies under {filesystem.SCRATCH} and the home folder {home} is not a "
+                    "writable folder outside them: no folder to hide here")
+    root = Path(tempfile.mkdtemp(prefix=".initgrade-test-hidden-", dir=home))
+    try:
+        dirs = []
+        for name in ("docs", "bench", "examples"):
+            (root / name).mkdir()
+            (root / name / "inside.txt").write_text("not for the sandbox\n")
+            dirs.append(str(root / name))
+        (root / "README.md").write_text("a file the sandbox sees empty\n")
+        yield dirs, [str(root / "README.md")]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
 # Writable in a sandbox by design: /proc's own mount (its knobs are covered read-only) and the
 # private scratch tmpfs (jail.filesystem.SCRATCH) that exist on this machine.
 WRITABLE = {"/proc", *(p for p in filesystem.SCRATCH if os.path.isdir(p))}
@@ -174,12 +206,13 @@ def _start(fail: str, dirs: list[str], files: list[str], tmp_path, loads: bool =
 
 
 @pytest.fixture(scope="module")
-def starts(tmp_path_factory):
+def starts(tmp_path_factory, hidden):
     """Four starts: with and without mount_setattr, with three hidden folders or none."""
+    hidden_dirs, hidden_files = hidden
     if not detect_isolation().namespaces:
         pytest.fail("this machine has no unprivileged user namespaces")
     tmp = tmp_path_factory.mktemp("starts")
-    return {(fail, n): _start(fail, HIDDEN_DIRS[:n], HIDDEN_FILES, tmp)
+    return {(fail, n): _start(fail, hidden_dirs[:n], hidden_files, tmp)
             for fail in ("none", "mount_setattr") for n in (0, 3)}
 
 
@@ -216,25 +249,26 @@ def test_every_mount_is_read_only_but_proc_and_the_scratch_folders(starts, fail)
 
 
 @pytest.mark.parametrize("fail", ["none", "mount_setattr"], ids=["mount_setattr", "remounts"])
-def test_hidden_folders_and_files_stay_empty_and_unwritable(starts, fail):
+def test_hidden_folders_and_files_stay_empty_and_unwritable(starts, fail, hidden):
+    hidden_dirs, hidden_files = hidden
     _, view = starts[fail, 3]
-    assert set(view["dirs"]) == set(HIDDEN_DIRS)
+    assert set(view["dirs"]) == set(hidden_dirs)
     for d, seen in view["dirs"].items():
         assert seen["mode"] == 0, (d, seen)  # mode 000, as the tmpfs each had before
         assert seen["listed"] in ([], "PermissionError"), (d, seen)
         assert seen["planted"] in ("PermissionError", "OSError"), (d, seen)
         assert seen["chmod"] == "OSError", (d, seen)  # EROFS: the folder is on a read-only file system
-    assert view["files"] == {HIDDEN_FILES[0]: 0}
-    assert os.listdir(HIDDEN_DIRS[0]) and os.path.getsize(HIDDEN_FILES[0]) > 0  # untouched outside
+    assert view["files"] == {hidden_files[0]: 0}
+    assert os.listdir(hidden_dirs[0]) and os.path.getsize(hidden_files[0]) > 0  # untouched outside
 
 
-def test_a_mount_left_writable_after_mount_setattr_refuses_the_sandbox(tmp_path):
+def test_a_mount_left_writable_after_mount_setattr_refuses_the_sandbox(tmp_path, hidden):
     """The check after the one call is what decides: a call that reports success but leaves the
     tree writable (as a broken kernel or a stand-in could) refuses the sandbox before any student
     code runs."""
     if not detect_isolation().namespaces:
         pytest.fail("this machine has no unprivileged user namespaces")
-    reply, view = _start("mount_setattr_lies", HIDDEN_DIRS[:1], [], tmp_path, loads=False)
+    reply, view = _start("mount_setattr_lies", hidden[0][:1], [], tmp_path, loads=False)
     assert reply["status"] == "cannot-isolate", reply
     assert any("read-only left" in n and n.startswith("UNSAFE: ") for n in reply["notes"]), reply
     assert view == {}  # the submission never ran
