@@ -64,8 +64,10 @@ def grade(env: dict, subs: Path, out: Path, cache: Path, jobs: int) -> tuple[flo
     ``env``'s PATH: this venv's, or the old side's own)."""
     shutil.rmtree(out, ignore_errors=True)
     command = shutil.which("initgrade", path=env["PATH"]) or str(VENV_BIN / "initgrade")
+    # Run from the work folder, which holds no grading.yaml: each side grades with its own bundled
+    # configuration (run from a checkout, the old side would read this one's, newer than it knows).
     t = run_timed([command, "grade", str(subs), "--out", str(out), "--cache", str(cache),
-                   "--jobs", str(jobs), "--no-progress", "--force"], env=env)
+                   "--jobs", str(jobs), "--no-progress", "--force"], env=env, cwd=out.parent)
     CPU_SOURCES.add(t.cpu_source)
     return t.seconds, t.cpu
 
