@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+from autograder.base import stale_folders
 from autograder.batch import worker_loss
 
 
@@ -34,19 +35,19 @@ def test_a_dead_batch_s_folder_goes_and_the_rest_stays(tmp_path):
     old_style.mkdir()
     other = tmp_path / f"initgrade-progress-{dead_pid()}-x.y"  # not a name progress_folder makes
     other.mkdir()
-    assert worker_loss.sweep_progress_folders(str(tmp_path)) == 1
+    assert stale_folders.sweep_dead(worker_loss.PROGRESS_PREFIX, str(tmp_path)) == 1
     assert not dead.exists()
     assert live.is_dir() and own.is_dir() and old_style.is_dir() and other.is_dir()
     assert link.is_symlink() and (target / "keep").exists()
 
 
 def test_a_batch_s_folder_is_named_after_its_process_and_sweeps_first(tmp_path, monkeypatch):
-    monkeypatch.setattr(worker_loss.tempfile, "gettempdir", lambda: str(tmp_path))
-    monkeypatch.setattr(worker_loss.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(stale_folders.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(stale_folders.tempfile, "tempdir", str(tmp_path))
     stale = tmp_path / f"initgrade-progress-{dead_pid()}-abc123"
     stale.mkdir()
     folder = worker_loss.progress_folder()
     assert os.path.basename(folder).startswith(f"initgrade-progress-{os.getpid()}-")
     assert oct(os.stat(folder).st_mode & 0o777) == "0o700"
     assert not stale.exists()
-    assert worker_loss.sweep_progress_folders(str(tmp_path)) == 0  # its own folder stays
+    assert stale_folders.sweep_dead(worker_loss.PROGRESS_PREFIX, str(tmp_path)) == 0  # its own folder stays

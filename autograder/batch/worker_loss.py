@@ -14,60 +14,21 @@ outright (SIGKILL) cannot remove its own, so the next batch removes those whose 
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import signal
-import tempfile
 from pathlib import Path
 
 from autograder.base.ids import display_name
+from autograder.base.stale_folders import folder_of_this_process
 from autograder.base.statuses import ERROR
 from autograder.engine import SubmissionResult
 
 PROGRESS_PREFIX = "initgrade-progress-"
-_PROGRESS_NAME = re.compile(re.escape(PROGRESS_PREFIX) + r"([0-9]+)-[A-Za-z0-9_]+\Z")
 
 
 def progress_folder() -> str:
     """A new private folder for the workers' notes, named after this process; first, the folders
-    of batches killed before they could remove theirs (``sweep_progress_folders``)."""
-    sweep_progress_folders(tempfile.gettempdir())
-    return tempfile.mkdtemp(prefix=f"{PROGRESS_PREFIX}{os.getpid()}-")
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # another user's process: alive
-        return False
-    return False
-
-
-def sweep_progress_folders(parent: str) -> int:
-    """Remove the progress folders in ``parent`` that this user made and whose batch's process is
-    gone; how many. Only folders named as ``progress_folder`` names them (never a link, never another
-    user's); a live batch's folder stays. (A reused pid keeps a dead batch's folder until it ends:
-    harmless, each holds a few bytes.)"""
-    removed = 0
-    try:
-        entries = list(os.scandir(parent))
-    except OSError:
-        return 0
-    for entry in entries:
-        found = _PROGRESS_NAME.match(entry.name)
-        if found is None or int(found.group(1)) == os.getpid():
-            continue
-        try:
-            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
-                continue
-        except OSError:
-            continue
-        if _gone(int(found.group(1))):
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed += 1
-    return removed
+    of batches killed before they could remove theirs (autograder.base.stale_folders)."""
+    return folder_of_this_process(PROGRESS_PREFIX)
 
 
 def suspects_of(progress: str, unfinished: set[str]) -> set[str]:

@@ -21,9 +21,9 @@ import os
 import shutil
 import stat
 import subprocess
-import tempfile
 from pathlib import Path
 
+from autograder.base.stale_folders import folder_of_this_process
 from autograder.config import PROJECT_ROOT
 from autograder.limits import ISOLATION_PROBE_SECONDS
 from autograder.sandbox.host.secrets import JAIL_FILES, KIT_FOLDER
@@ -86,20 +86,6 @@ def _remover(top: str, owner: int):
     return remove
 
 
-def _sweep_stale() -> None:
-    """Staged folders of graders that died without removing theirs (killed outright): their pid is gone."""
-    for entry in Path(tempfile.gettempdir()).glob(f"{STAGE_PREFIX}*"):
-        pid = entry.name[len(STAGE_PREFIX):].split("-")[0]
-        if not pid.isdigit() or entry.is_symlink() or entry.lstat().st_uid != os.getuid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(entry, ignore_errors=True)
-        except OSError:
-            pass
-
-
 def stage(python: str) -> tuple[str, str, tuple[str, ...]]:
     """Lay out what a sandbox of ``python`` imports; (the interpreter to run, the folder to put first on
     its path, the package folders laid out there). Removed when this process exits. StageUnavailable
@@ -110,8 +96,8 @@ def stage(python: str) -> tuple[str, str, tuple[str, ...]]:
     blocked = blocked_on_the_way(exe)
     if blocked:
         raise StageUnavailable(f"its interpreter {exe} is out of reach too ({blocked})")
-    _sweep_stale()
-    top = tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-")
+    # Staged folders of graders that died without removing theirs (killed outright) go first.
+    top = folder_of_this_process(STAGE_PREFIX)
     atexit.register(_remover(top, os.getpid()))
     os.chmod(top, 0o755)
     site = Path(top) / "site"
