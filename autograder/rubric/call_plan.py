@@ -60,8 +60,11 @@ def plan_key(config: GradingConfig, solutions: Path, layers: list[list[int]]) ->
     return h.hexdigest()
 
 
+_ENTRY_PREFIX = "call-plan-"
+
+
 def _entry_name(key: str) -> str:
-    return f"call-plan-{key}"
+    return f"{_ENTRY_PREFIX}{key}"
 
 
 def encode_plan(plan: Plan) -> list:
@@ -120,7 +123,7 @@ def prune_plans(folder: Path, keep: str) -> int:
     try:
         with os.scandir(folder) as found:
             for entry in found:
-                if entry.name.startswith("call-plan-") and entry.name.endswith(".json") and entry.name != keep:
+                if entry.name.startswith(_ENTRY_PREFIX) and entry.name.endswith(".json") and entry.name != keep:
                     try:
                         entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
                     except OSError:
