@@ -318,6 +318,7 @@ class Grader:
                 student._planned.update(resume.planned)
                 student._fresh.update(resume.fresh)
                 student._fresh_bytes = resume.fresh_bytes
+                student.printed_before = any(resume.output)
                 sandbox.fatal.update(resume.fatal)
             student.prefetch(self.call_plan())
             # The shared trainer (and its cache) within this submission's training bounds.

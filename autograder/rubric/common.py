@@ -9,6 +9,7 @@ a missing He factor would go unnoticed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -66,6 +67,48 @@ def fresh_call(student: Student, function: str, *args, as_tuple: bool = False):
         return student.call_fresh(function, *args, as_tuple=as_tuple)
     except Exception:  # noqa: BLE001 - ProbeFailure, a dead sandbox...: no evidence
         return None
+
+
+class _Unread(Mapping):
+    """A stand-in for a second call's arrays (a diagnosis's ``repeat``) that records being read.
+
+    Every way to learn something of a mapping (an entry, its keys, its size, truth, comparison,
+    its text, any other attribute) goes through a method here that records it, so a diagnosis
+    that never set ``read`` gave the same answer whatever the second call would have returned:
+    the call can be left out (``check_seeded_values``)."""
+
+    def __init__(self):
+        self.read = False
+
+    def __getitem__(self, key):
+        self.read = True
+        raise KeyError(key)
+
+    def __iter__(self):
+        self.read = True
+        return iter(())
+
+    def __len__(self) -> int:
+        self.read = True
+        return 0
+
+    def __contains__(self, key) -> bool:
+        self.read = True
+        return False
+
+    def __eq__(self, other) -> bool:
+        self.read = True
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as a mapping is
+
+    def __repr__(self) -> str:
+        self.read = True
+        return "{}"
+
+    def __getattr__(self, name: str):  # only for attributes the class lacks (``copy``, ...)
+        self.read = True
+        raise AttributeError(name)
 
 
 def _scale_of(question: str | None, r):
@@ -449,10 +492,25 @@ def check_seeded_values(student: Student, reference, config, question: str, call
     def explained(i: int) -> bool:  # the values are explained; a wrong shape alone leaves the seeding to check
         return any(d.confidence == "high" and d.notebook_section != "shapes" for d in found_per_call[i])
 
-    student.ask_ahead(function, [r.args for i, (r, _) in enumerate(failures) if not explained(i)], fresh=True)
-    for i, (r, _) in enumerate(failures):
-        if explained(i):
-            continue
+    def repeat_unread(i: int) -> bool:
+        # Whether failure i's diagnosis, given a second call, would neither read it nor differ from
+        # the diagnosis without it: then whatever the call returned, or if it failed, the findings
+        # are the first ones (once per answer and other calls, as the first findings).
+        r = failures[i][0]
+        key = ("repeat unread", tuple(id(o) for o in usable))
+        if key not in r.derived:
+            probe = _Unread()
+            with_probe = diagnose_call(r, reference, config, dict(evidence(r), repeat=probe))
+            r.derived[key] = not probe.read and with_probe == first_findings(r)
+        return r.derived[key]
+
+    # A fresh call starts a process with another random state (in the sandbox): left out when its
+    # answer would change no finding and the process would show nothing (Student.may_leave_out_fresh).
+    leave_out = student.may_leave_out_fresh()
+    asked = [i for i in range(len(failures)) if not explained(i) and not (leave_out and repeat_unread(i))]
+    student.ask_ahead(function, [failures[i][0].args for i in asked], fresh=True)
+    for i in asked:
+        r = failures[i][0]
         again = fresh_call(student, function, *r.args)
         if again is None:
             break
