@@ -11,10 +11,10 @@ import threading
 
 import numpy as np
 import pytest
+from sandbox_of import sandbox_of, zygote_while_used
 
 from autograder.config import PROJECT_ROOT, load_config
-from autograder.intake import load_submission
-from autograder.sandbox import Sandbox, detect_isolation, hide_paths, new_zygote, wire
+from autograder.sandbox import Sandbox, detect_isolation, wire
 from autograder.sandbox.host import pipeline
 from autograder.sandbox.jail import inbox, reuse
 from autograder.sandbox.jail.guard import GUARD
@@ -345,18 +345,11 @@ EXTRA = ["whoami", "pending", "policies", "others", "helper"]
 
 @pytest.fixture(scope="module")
 def zygote():
-    z = new_zygote(detect_isolation())
-    yield z
-    if z is not None:
-        z.close()
+    yield from zygote_while_used()
 
 
 def _sandbox(tmp_path, zygote) -> Sandbox:
-    sub_file = tmp_path / "sub.py"
-    sub_file.write_text(SANDBOXED)
-    sub = load_submission(sub_file, 1 << 20)
-    return Sandbox(sub.chunks, sub.files, CONFIG.functions + EXTRA, CONFIG.limits,
-                   hide_paths([str(tmp_path)]), CONFIG.sandbox.stub_modules, zygote=zygote)
+    return sandbox_of(tmp_path, SANDBOXED, zygote, EXTRA)
 
 
 def _values(answers) -> list[list[float]]:

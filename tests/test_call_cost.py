@@ -16,10 +16,10 @@ import signal
 
 import numpy as np
 import pytest
+from sandbox_of import sandbox_of
 
 from autograder.config import PROJECT_ROOT, load_config
-from autograder.intake import load_submission
-from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote, wire
+from autograder.sandbox import SandboxError, detect_isolation, new_zygote, wire
 from autograder.sandbox.jail import reuse
 from autograder.sandbox.jail.guard import GUARD
 from autograder.sandbox.jail.serve import answer_probe
@@ -60,14 +60,6 @@ _NAMESPACES = pytest.mark.skipif(not detect_isolation().namespaces and
                                  reason="calls share a fork only in a pid namespace")
 
 
-def _sandbox(tmp_path, code: str, zygote, extra: list[str]) -> Sandbox:
-    sub_file = tmp_path / "sub.py"
-    sub_file.write_text(code)
-    sub = load_submission(sub_file, 1 << 20)
-    return Sandbox(sub.chunks, sub.files, CONFIG.functions + extra, CONFIG.limits,
-                   hide_paths([str(tmp_path)]), CONFIG.sandbox.stub_modules, zygote=zygote)
-
-
 def _version():
     return GUARD.version or (lambda d: 0)
 
@@ -76,7 +68,7 @@ def _version():
 def test_with_call_reuse_the_first_call_runs_in_the_sandbox_s_only_fork(tmp_path):
     zygote = new_zygote(detect_isolation())
     try:
-        with _sandbox(tmp_path, CORRECT + FORKS_SO_FAR, zygote, ["forks_so_far"]) as sb:
+        with sandbox_of(tmp_path, CORRECT + FORKS_SO_FAR, zygote, ["forks_so_far"]) as sb:
             load = sb.start()
             assert load.call_reuse == "on", load
             replies = [sb.call("forks_so_far", []) for _ in range(2)]
@@ -92,9 +84,9 @@ def test_a_worker_that_cannot_be_forked_at_load_refuses_the_submission(tmp_path)
     """The worker's fork stands for the fork check: refused, the load fails closed as before."""
     zygote = new_zygote(detect_isolation())
     try:
-        with _sandbox(tmp_path, CORRECT + THREADS_AT_LOAD.format(most=3), zygote, []) as sb:
+        with sandbox_of(tmp_path, CORRECT + THREADS_AT_LOAD.format(most=3), zygote, []) as sb:
             assert sb.start().call_reuse == "on"  # the top level is one calls are reused with
-        with _sandbox(tmp_path, CORRECT + THREADS_AT_LOAD.format(most=100_000), zygote, []) as sb:
+        with sandbox_of(tmp_path, CORRECT + THREADS_AT_LOAD.format(most=100_000), zygote, []) as sb:
             with pytest.raises(SandboxError, match="could not start the process that calls your functions"):
                 sb.start()
     finally:

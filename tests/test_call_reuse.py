@@ -12,14 +12,13 @@ import ctypes
 import json
 import os
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from sandbox_of import sandbox_of, zygote_while_used
 
 from autograder.config import PROJECT_ROOT, load_config
-from autograder.intake import load_submission
-from autograder.sandbox import CALL_REUSE_OFF, Sandbox, call_reuse_mode, detect_isolation, hide_paths, new_zygote, wire
+from autograder.sandbox import CALL_REUSE_OFF, call_reuse_mode, detect_isolation, wire
 from autograder.sandbox.jail import guard
 
 CONFIG = load_config()
@@ -167,18 +166,8 @@ def f():
 
 @pytest.fixture(scope="module")
 def zygote():
-    z = new_zygote(detect_isolation())
-    yield z
-    if z is not None:
-        z.close()
+    yield from zygote_while_used()
 
-
-def _sandbox(tmp_path: Path, code: str, zygote, extra: list[str]):
-    sub_file = tmp_path / "sub.py"
-    sub_file.write_text(code)
-    sub = load_submission(sub_file, 1 << 20)
-    return Sandbox(sub.chunks, sub.files, CONFIG.functions + extra, CONFIG.limits,
-                          hide_paths([str(tmp_path)]), CONFIG.sandbox.stub_modules, zygote=zygote)
 
 
 def _value(sb, function: str, *args) -> list[float]:
@@ -188,7 +177,7 @@ def _value(sb, function: str, *args) -> list[float]:
 
 
 def test_a_plain_submission_is_answered_by_one_process(tmp_path, zygote):
-    with _sandbox(tmp_path, CORRECT + WHOAMI, zygote, ["whoami"]) as sb:
+    with sandbox_of(tmp_path, CORRECT + WHOAMI, zygote, ["whoami"]) as sb:
         sb.start()
         pids = {_value(sb, "whoami")[0]}
         for dims in ([5, 4, 3], [1, 6, 1], [7, 5, 4, 3, 3, 1]):
@@ -203,7 +192,7 @@ def test_a_plain_submission_is_answered_by_one_process(tmp_path, zygote):
 
 
 def test_the_load_reply_says_calls_are_reused_where_they_should_be(tmp_path, zygote):
-    with _sandbox(tmp_path, CORRECT + WHOAMI, zygote, ["whoami"]) as sb:
+    with sandbox_of(tmp_path, CORRECT + WHOAMI, zygote, ["whoami"]) as sb:
         load = sb.start()
     if FAST_PATH_EXPECTED:
         assert load.call_reuse == "on", load.call_reuse
@@ -213,7 +202,7 @@ def test_the_load_reply_says_calls_are_reused_where_they_should_be(tmp_path, zyg
 
 def test_the_load_reply_says_why_calls_are_not_reused(tmp_path, zygote):
     code = "import numpy as np\nclass Counter:\n    n = 0\nCOUNTER = Counter()\ndef f():\n    return {}\n"
-    with _sandbox(tmp_path, code, zygote, ["f"]) as sb:
+    with sandbox_of(tmp_path, code, zygote, ["f"]) as sb:
         load = sb.start()
     assert load.call_reuse == _OFF_FOR_STATE, load.call_reuse
 
@@ -274,7 +263,7 @@ def test_results_json_says_whether_calls_were_reused(tmp_path):
 
 @pytest.mark.parametrize("case", sorted(STATEFUL))
 def test_every_call_sees_the_state_after_loading(tmp_path, zygote, case):
-    with _sandbox(tmp_path, "import numpy as np\n" + STATEFUL[case], zygote, ["f"]) as sb:
+    with sandbox_of(tmp_path, "import numpy as np\n" + STATEFUL[case], zygote, ["f"]) as sb:
         sb.start()
         values = [_value(sb, "f") for _ in range(3)]
     assert values[0] == values[1] == values[2], values
@@ -285,7 +274,7 @@ def test_a_call_that_ends_its_process_costs_only_itself(tmp_path, zygote):
 def crash():
     os._exit(7)
 '''
-    with _sandbox(tmp_path, code, zygote, ["whoami", "crash"]) as sb:
+    with sandbox_of(tmp_path, code, zygote, ["whoami", "crash"]) as sb:
         sb.start()
         first = _value(sb, "whoami")
         reply = sb.call("crash", [])
@@ -327,7 +316,7 @@ def f():
 ''' + ("" if top_level == "plain" else "box = ([0],)\n")
     values = []
     for _ in range(2):
-        with _sandbox(tmp_path, code, zygote, ["f"]) as sb:
+        with sandbox_of(tmp_path, code, zygote, ["f"]) as sb:
             sb.start()
             values += [_value(sb, "f"), _value(sb, "f")]
     assert all(v == values[0] for v in values), values
@@ -350,7 +339,7 @@ def test_arrays_over_reply_mb_are_refused_before_they_are_sent(tmp_path, zygote,
     (the relay, had it had to stop reading, would have ended it)."""
     state = "" if top_level == "plain" else "class Box:\n    pass\nbox = Box()\n"
     code = CORRECT + WHOAMI + state + HUGE.replace("REPLY_MB", str(CONFIG.limits.reply_mb))
-    with _sandbox(tmp_path, code, zygote, ["whoami", "huge", "just_under"]) as sb:
+    with sandbox_of(tmp_path, code, zygote, ["whoami", "huge", "just_under"]) as sb:
         sb.start()
         before = _value(sb, "whoami")[0]
         reply = sb.call("huge", [])

@@ -13,11 +13,11 @@ import os
 from pathlib import Path
 
 import pytest
+from sandbox_of import sandbox_of
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.engine import Grader
-from autograder.intake import load_submission
-from autograder.sandbox import Sandbox, SandboxError, detect_isolation, hide_paths, new_zygote
+from autograder.sandbox import SandboxError, detect_isolation, new_zygote
 from autograder.sandbox.host import zygote
 from autograder.training.trainer import Trainer
 
@@ -38,11 +38,7 @@ def initialize_parameters_zeros(layers_dims):
 
 
 def _sandbox(tmp_path: Path, code: str, z, preload: list[str] = ()):
-    sub_file = tmp_path / "sub.py"
-    sub_file.write_text(code)
-    sub = load_submission(sub_file, 1 << 20)
-    return Sandbox(sub.chunks, sub.files, CONFIG.functions, CONFIG.limits, hide_paths([str(tmp_path)]),
-                          CONFIG.sandbox.stub_modules, zygote=z, preload=preload)
+    return sandbox_of(tmp_path, code, z, preload=preload)
 
 
 def _identity(sb) -> str:
