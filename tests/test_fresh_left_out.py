@@ -11,15 +11,19 @@ message, diagnosis and evidence, and the printed output, the same as with every 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from autograder.config import PROJECT_ROOT, load_config
+from autograder.diagnose import analysis
+from autograder.diagnose.analysis import _Read, _Unread
 from autograder.engine import Grader
-from autograder.rubric.common import _Unread
+from autograder.rubric import common
 from autograder.sandbox.host import sandbox as host_sandbox
 from autograder.sandbox.host.output import OutputDrain
 from autograder.sandbox.probes import SandboxStudent
@@ -163,10 +167,50 @@ def test_the_stand_in_second_call_records_every_way_of_reading_it():
              repr, lambda m: list(m.items()), lambda m: m.get("W1"), lambda m: m.copy(), lambda m: dict(m)]
     for read in reads:
         stand_in = _Unread()
-        try:
+        with pytest.raises(_Read):  # and the diagnosis stops there: its rest is not needed
             read(stand_in)
-        except (KeyError, AttributeError):
-            pass
         assert stand_in.read, read
     unread = _Unread()
     assert unread is not None and type(unread) is _Unread and not unread.read  # who and what: no reading
+
+
+def _reference_he(dims: list[int]) -> dict:
+    solutions = PROJECT_ROOT / "solutions" / "init_functions.py"
+    spec = importlib.util.spec_from_file_location("initgrade_reference_he", solutions)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.initialize_parameters_he(list(dims))
+
+
+def test_repeat_unread_tells_a_diagnosis_that_reads_the_second_call_from_one_that_does_not(monkeypatch):
+    dims = [5, 4, 3]
+    expected = _reference_he(dims)
+    kw = dict(tolerance=CONFIG.tolerance, functions=CONFIG.question_functions)
+    # Right keys and shapes, other draws of the right spread: only a second call can tell the seeding.
+    rng = np.random.RandomState(99)
+    unseeded = {k: (rng.randn(*v.shape) * np.sqrt(2.0 / v.shape[1]) if k.startswith("W") else v)
+                for k, v in expected.items()}
+    assert not analysis.repeat_unread("he", dims, unseeded, expected, **kw)
+    other = {k: v + 1.0 for k, v in unseeded.items()}
+    assert analysis.diagnose("he", dims, unseeded, expected, **kw) != \
+        analysis.diagnose("he", dims, unseeded, expected, **kw, extra={"repeat": other})
+    # Keys in lower case: the keys are the story, and no second call changes it.
+    lower = {k.lower(): v for k, v in expected.items()}
+    computed = []
+    real = analysis._diagnose
+    monkeypatch.setattr(analysis, "_diagnose", lambda *a: computed.append(1) or real(*a))
+    assert analysis.repeat_unread("he", dims, lower, expected, **kw)
+    assert analysis.repeat_unread("he", dims, {k: v.copy() for k, v in lower.items()}, expected, **kw)
+    assert len(computed) == 1  # the second time, equal bit for bit: remembered
+    alone = analysis.diagnose("he", dims, lower, expected, **kw)
+    assert alone and all(analysis.diagnose("he", dims, lower, expected, **kw, extra={"repeat": r}) == alone
+                         for r in (lower, {k: v + 1.0 for k, v in lower.items()}, {}))
+
+
+def test_a_diagnosis_that_cannot_be_asked_never_leaves_a_call_out():
+    class Broken:  # a configuration the diagnosis fails on: not certain, so the call is made
+        def question_of(self, function):
+            raise RuntimeError("no configuration")
+
+    r = SimpleNamespace(function="initialize_parameters_he", args=([5, 4, 3],), entries=[], arrays={})
+    assert common.repeat_unread(r, {}, Broken()) is False

@@ -9,7 +9,6 @@ a missing He factor would go unnoticed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -69,48 +68,6 @@ def fresh_call(student: Student, function: str, *args, as_tuple: bool = False):
         return None
 
 
-class _Unread(Mapping):
-    """A stand-in for a second call's arrays (a diagnosis's ``repeat``) that records being read.
-
-    Every way to learn something of a mapping (an entry, its keys, its size, truth, comparison,
-    its text, any other attribute) goes through a method here that records it, so a diagnosis
-    that never set ``read`` gave the same answer whatever the second call would have returned:
-    the call can be left out (``check_seeded_values``)."""
-
-    def __init__(self):
-        self.read = False
-
-    def __getitem__(self, key):
-        self.read = True
-        raise KeyError(key)
-
-    def __iter__(self):
-        self.read = True
-        return iter(())
-
-    def __len__(self) -> int:
-        self.read = True
-        return 0
-
-    def __contains__(self, key) -> bool:
-        self.read = True
-        return False
-
-    def __eq__(self, other) -> bool:
-        self.read = True
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # unhashable, as a mapping is
-
-    def __repr__(self) -> str:
-        self.read = True
-        return "{}"
-
-    def __getattr__(self, name: str):  # only for attributes the class lacks (``copy``, ...)
-        self.read = True
-        raise AttributeError(name)
-
-
 def _scale_of(question: str | None, r):
     return r.args[1] if question == "random" and len(r.args) > 1 else None
 
@@ -125,30 +82,55 @@ def diagnose_call(r, reference, config, extra: dict | None = None) -> list:
 
     ``config`` (grading.yaml) says which question the called function answers, its tolerance
     and the functions the messages name."""
-    question = config.question_of(r.function)
-    if question is None or reference is None or r.function not in reference or not _arrays_complete(r):
-        return []
     try:
         from autograder.diagnose import diagnose
 
-        dims = list(r.args[0])
-        expected = reference[r.function](list(dims), *r.args[1:])
-        signature = r.signature
-        if signature is not None and not any(p.get("kind") == "varargs" for p in signature):
-            # the student's parameters, as the sandbox read them
-            extra = dict(extra or {}, signature=[p.get("name") for p in signature
-                                                 if p.get("kind") == "positional"])
-        elif signature is not None and not any(p.get("kind") == "positional" for p in signature):
-            # def f(*layers_dims): the list arrives as one element of a tuple
-            from autograder.diagnose.explain import expected_line, signature_line
-
-            extra = dict(extra or {}, star=(signature_line(r.function, signature),
-                                            expected_line(reference[r.function])))
+        asked = _diagnosis_of(r, reference, config, extra)
+        if asked is None:
+            return []
         with np.errstate(all="ignore"):
-            return diagnose(question, dims, r.params(), expected, tolerance=config.tolerance,
-                            functions=config.question_functions, scale=_scale_of(question, r), extra=extra)
+            return diagnose(*asked[0], **asked[1])
     except Exception:  # noqa: BLE001 - a diagnosis is a bonus, never a failure of the grader
         return []
+
+
+def repeat_unread(r, reference, config, extra: dict | None = None) -> bool:
+    """Whether ``diagnose_call(r, reference, config, dict(extra, repeat=...))`` is
+    ``diagnose_call(r, reference, config, extra)`` whatever the second call returned
+    (autograder.diagnose.repeat_unread); False whenever that is not certain."""
+    try:
+        from autograder.diagnose import repeat_unread as unread
+
+        asked = _diagnosis_of(r, reference, config, extra)
+        if asked is None:
+            return False
+        with np.errstate(all="ignore"):
+            return unread(*asked[0], **asked[1])
+    except Exception:  # noqa: BLE001 - not certain: the second call is made
+        return False
+
+
+def _diagnosis_of(r, reference, config, extra: dict | None) -> tuple[tuple, dict] | None:
+    """The arguments of autograder.diagnose for one call (None: nothing to diagnose)."""
+    question = config.question_of(r.function)
+    if question is None or reference is None or r.function not in reference or not _arrays_complete(r):
+        return None
+    dims = list(r.args[0])
+    expected = reference[r.function](list(dims), *r.args[1:])
+    signature = r.signature
+    if signature is not None and not any(p.get("kind") == "varargs" for p in signature):
+        # the student's parameters, as the sandbox read them
+        extra = dict(extra or {}, signature=[p.get("name") for p in signature
+                                             if p.get("kind") == "positional"])
+    elif signature is not None and not any(p.get("kind") == "positional" for p in signature):
+        # def f(*layers_dims): the list arrives as one element of a tuple
+        from autograder.diagnose.explain import expected_line, signature_line
+
+        extra = dict(extra or {}, star=(signature_line(r.function, signature),
+                                        expected_line(reference[r.function])))
+    return (question, dims, r.params(), expected), dict(tolerance=config.tolerance,
+                                                        functions=config.question_functions,
+                                                        scale=_scale_of(question, r), extra=extra)
 
 
 def with_diagnosis(message: str, diagnoses, notebook: str) -> str:
@@ -492,22 +474,20 @@ def check_seeded_values(student: Student, reference, config, question: str, call
     def explained(i: int) -> bool:  # the values are explained; a wrong shape alone leaves the seeding to check
         return any(d.confidence == "high" and d.notebook_section != "shapes" for d in found_per_call[i])
 
-    def repeat_unread(i: int) -> bool:
+    def unread(i: int) -> bool:
         # Whether failure i's diagnosis, given a second call, would neither read it nor differ from
         # the diagnosis without it: then whatever the call returned, or if it failed, the findings
         # are the first ones (once per answer and other calls, as the first findings).
         r = failures[i][0]
         key = ("repeat unread", tuple(id(o) for o in usable))
         if key not in r.derived:
-            probe = _Unread()
-            with_probe = diagnose_call(r, reference, config, dict(evidence(r), repeat=probe))
-            r.derived[key] = not probe.read and with_probe == first_findings(r)
+            r.derived[key] = repeat_unread(r, reference, config, evidence(r))
         return r.derived[key]
 
     # A fresh call starts a process with another random state (in the sandbox): left out when its
     # answer would change no finding and the process would show nothing (Student.may_leave_out_fresh).
     leave_out = student.may_leave_out_fresh()
-    asked = [i for i in range(len(failures)) if not explained(i) and not (leave_out and repeat_unread(i))]
+    asked = [i for i in range(len(failures)) if not explained(i) and not (leave_out and unread(i))]
     student.ask_ahead(function, [failures[i][0].args for i in asked], fresh=True)
     for i in asked:
         r = failures[i][0]
