@@ -26,7 +26,7 @@ from autograder.engine import Grader
 from autograder.rubric import common
 from autograder.sandbox.host import sandbox as host_sandbox
 from autograder.sandbox.host.output import OutputDrain
-from autograder.sandbox.probes import SandboxStudent
+from autograder.sandbox.probes import LocalStudent, SandboxStudent
 from autograder.training.trainer import Trainer
 
 CONFIG = load_config()
@@ -214,3 +214,44 @@ def test_a_diagnosis_that_cannot_be_asked_never_leaves_a_call_out():
 
     r = SimpleNamespace(function="initialize_parameters_he", args=([5, 4, 3],), entries=[], arrays={})
     assert common.repeat_unread(r, {}, Broken()) is False
+
+
+def _reference_functions() -> dict:
+    solutions = PROJECT_ROOT / "solutions" / "init_functions.py"
+    spec = importlib.util.spec_from_file_location("initgrade_reference_all", solutions)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {name: getattr(module, name) for name in CONFIG.functions}
+
+
+def test_a_student_object_that_does_not_say_gets_every_fresh_call_and_the_same_message():
+    reference = _reference_functions()
+    he = CONFIG.questions["he"].function
+
+    def lower_keys(dims):
+        return {k.lower(): v for k, v in reference[he](dims).items()}
+
+    class Duck:  # a Student of an instructor's own: call, call_fresh, ask_ahead, nothing more
+        def __init__(self):
+            self.inner, self.fresh = LocalStudent({**reference, he: lower_keys}), 0
+
+        def call(self, function, *args, as_tuple=False):
+            return self.inner.call(function, *args, as_tuple=as_tuple)
+
+        def call_fresh(self, function, *args, as_tuple=False):
+            self.fresh += 1
+            return self.inner.call_fresh(function, *args, as_tuple=as_tuple)
+
+        def ask_ahead(self, function, args_list, fresh=False):
+            pass
+
+    def message(student) -> str:
+        with pytest.raises(AssertionError) as failed:
+            common.check_seeded_values(student, reference, CONFIG, "he", [([5, 4, 3], ())])
+        return str(failed.value)
+
+    duck, local = Duck(), LocalStudent({**reference, he: lower_keys})
+    calls = []
+    local.call_fresh = lambda *a, **k: calls.append(a) or LocalStudent.call_fresh(local, *a, **k)
+    assert message(duck) == message(local)
+    assert duck.fresh == 1 and calls == []  # asked as before; left out where the student says it may be
