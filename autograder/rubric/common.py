@@ -484,12 +484,15 @@ def check_seeded_values(student: Student, reference, config, question: str, call
             r.derived[key] = repeat_unread(r, reference, config, evidence(r))
         return r.derived[key]
 
-    # A fresh call starts a process with another random state (in the sandbox): left out when its
-    # answer would change no finding and the process would show nothing (Student.may_leave_out_fresh;
-    # a student object that does not say is asked every fresh call, as before).
+    # A fresh call starts a process with another random state (in the sandbox). The check's fresh
+    # calls are left out, all of them, when no answer of theirs would change a finding and that
+    # process would show nothing (Student.may_leave_out_fresh; a student object that does not say
+    # is asked every fresh call, as before); else they are all asked, as before. Asked whether a
+    # finding reads its second call failure by failure, until one does.
     may = getattr(student, "may_leave_out_fresh", None)
-    leave_out = bool(may()) if callable(may) else False
-    asked = [i for i in range(len(failures)) if not explained(i) and not (leave_out and unread(i))]
+    unexplained = [i for i in range(len(failures)) if not explained(i)]
+    leave_out = callable(may) and bool(unexplained) and bool(may()) and all(unread(i) for i in unexplained)
+    asked = [] if leave_out else unexplained
     student.ask_ahead(function, [failures[i][0].args for i in asked], fresh=True)
     for i in asked:
         r = failures[i][0]
