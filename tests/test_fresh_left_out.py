@@ -216,6 +216,14 @@ def test_a_diagnosis_that_cannot_be_asked_never_leaves_a_call_out():
     assert common.repeat_unread(r, {}, Broken()) is False
 
 
+def test_a_call_with_nothing_to_diagnose_needs_no_second_call():
+    # An entry that is no array (an Ellipsis left in the code): no diagnosis with a second call or without.
+    r = SimpleNamespace(function=CONFIG.questions["he"].function, args=([5, 4, 3],),
+                        entries=[{"key": "W1"}], arrays={})
+    assert common.diagnose_call(r, _reference_functions(), CONFIG, {"repeat": {"W1": np.ones((4, 5))}}) == []
+    assert common.repeat_unread(r, _reference_functions(), CONFIG) is True
+
+
 def _reference_functions() -> dict:
     solutions = PROJECT_ROOT / "solutions" / "init_functions.py"
     spec = importlib.util.spec_from_file_location("initgrade_reference_all", solutions)

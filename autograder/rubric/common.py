@@ -103,7 +103,7 @@ def repeat_unread(r, reference, config, extra: dict | None = None) -> bool:
 
         asked = _diagnosis_of(r, reference, config, extra)
         if asked is None:
-            return False
+            return True  # nothing to diagnose, with a second call or without: [] either way
         with np.errstate(all="ignore"):
             return unread(*asked[0], **asked[1])
     except Exception:  # noqa: BLE001 - not certain: the second call is made
