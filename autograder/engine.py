@@ -111,7 +111,8 @@ class _FreshStudent(SandboxStudent):
     and every check and partial credit that rests on it (its training accuracy, the evidence of
     a missing seed), is the same whatever other question asked for a fresh call before. Used only
     for evidence (autograder.diagnose's ``repeat``) when seeded values differ in a way no known
-    mistake explains.
+    mistake explains, and only where that evidence could change a finding or the submission
+    printed something (``may_leave_out_fresh``, autograder.rubric.common.check_seeded_values).
     """
 
     def _base_seed(self) -> int:
@@ -318,6 +319,7 @@ class Grader:
                 student._planned.update(resume.planned)
                 student._fresh.update(resume.fresh)
                 student._fresh_bytes = resume.fresh_bytes
+                student.printed_before = any(resume.output)
                 sandbox.fatal.update(resume.fatal)
             student.prefetch(self.call_plan())
             # The shared trainer (and its cache) within this submission's training bounds.

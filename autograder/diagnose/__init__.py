@@ -23,7 +23,8 @@ the sentences a student reads for each.
 - ``factors``: the expected factor and the wrong ones students use
 - ``spread``: chi-square tests of the weights' spread against each factor
 - ``wording`` and ``notation``: the messages, and how numbers and shapes are written
-- ``analysis``: :func:`diagnose`, the detectors in order, their findings worded
+- ``analysis``: :func:`diagnose`, the detectors in order, their findings worded; :func:`repeat_unread`,
+  whether a diagnosis would read a second call at all (else the call is left out)
 
 How the evidence works
 ----------------------
@@ -79,6 +80,7 @@ from typing import TYPE_CHECKING, Any
 # name -> the module that defines it
 _FACE = {
     "diagnose": "autograder.diagnose.analysis",
+    "repeat_unread": "autograder.diagnose.analysis",
     **{name: "autograder.diagnose.findings" for name in (
         "CODES", "EXTRA_KEYS", "QUESTIONS", "SECTIONS", "Diagnosis", "Finding", "default_diagnosis", "section_for",
         "signature_diagnosis")},
@@ -93,12 +95,13 @@ __all__ = [
     "Finding",
     "default_diagnosis",
     "diagnose",
+    "repeat_unread",
     "section_for",
     "signature_diagnosis",
 ]
 
 if TYPE_CHECKING:
-    from autograder.diagnose.analysis import diagnose
+    from autograder.diagnose.analysis import diagnose, repeat_unread
     from autograder.diagnose.findings import (
         CODES,
         EXTRA_KEYS,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 import numpy as np
 
@@ -76,6 +76,82 @@ def _diagnose(question: str, layers_dims: list[int], returned: dict[str, np.ndar
 
 
 _remembered = remembered(_diagnose, DIAGNOSIS_MEMO_ENTRIES, DIAGNOSIS_MEMO_KEY_BYTES)
+
+
+def repeat_unread(question: str, layers_dims: list[int], returned: dict[str, np.ndarray],
+                  expected: dict[str, np.ndarray], *, tolerance, functions: Mapping[str, str],
+                  scale: float | None = None, extra: dict | None = None) -> bool:
+    """Whether :func:`diagnose` of these arguments, given a second call's arrays as
+    ``extra["repeat"]``, would be the diagnosis without them whatever they are: it never reads
+    them (a stand-in that records every reading takes their place) and comes to the same
+    diagnoses. Then a second call (a fresh process, in the sandbox) can change nothing here.
+    Remembered like :func:`diagnose`: a pure function of the same arguments."""
+    return _repeat_unread_remembered(question, layers_dims, returned, expected, (tolerance.rtol, tolerance.atol),
+                                     functions, scale, extra)
+
+
+def _repeat_unread(question: str, layers_dims: list[int], returned: dict[str, np.ndarray],
+                   expected: dict[str, np.ndarray], tolerance: tuple[float, float], functions: Mapping[str, str],
+                   scale: float | None, extra: dict | None) -> bool:
+    stand_in = _Unread()
+    given = dict(extra) if isinstance(extra, Mapping) else {}
+    try:
+        with_stand_in = _diagnose(question, layers_dims, returned, expected, tolerance, functions, scale,
+                                  dict(given, repeat=stand_in))
+    except _Read:
+        return False  # read: the rest of that diagnosis is not needed to know it
+    if stand_in.read:  # read, and the stop caught on the way (it is a BaseException: no detector does)
+        return False
+    return with_stand_in == list(_remembered(question, layers_dims, returned, expected, tolerance, functions, scale,
+                                             extra))
+
+
+_repeat_unread_remembered = remembered(_repeat_unread, DIAGNOSIS_MEMO_ENTRIES, DIAGNOSIS_MEMO_KEY_BYTES)
+
+
+class _Read(BaseException):
+    """The stand-in was read: the diagnosis stops there (``_repeat_unread``). A BaseException, so
+    that a detector's ``except Exception`` cannot take it for a failure of its own."""
+
+
+class _Unread(Mapping):
+    """A stand-in for a second call's arrays that records being read (``repeat_unread``).
+
+    Every way to learn something of a mapping (an entry, its keys, its size, its truth, a
+    comparison, its text, any other attribute) goes through a method here that sets ``read`` and
+    stops the diagnosis (``_Read``); only its identity and type are told without it. So a
+    diagnosis that ends with ``read`` unset would have come to the same findings with any arrays
+    in its place."""
+
+    def __init__(self):
+        self.read = False
+
+    def _reading(self) -> NoReturn:
+        self.read = True
+        raise _Read
+
+    def __getitem__(self, key):
+        return self._reading()
+
+    def __iter__(self):
+        return self._reading()
+
+    def __len__(self) -> int:
+        return self._reading()
+
+    def __contains__(self, key) -> bool:
+        return self._reading()
+
+    def __eq__(self, other) -> bool:
+        return self._reading()
+
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as a mapping is
+
+    def __repr__(self) -> str:
+        return self._reading()
+
+    def __getattr__(self, name: str):  # only for attributes the class lacks (``copy``, ...)
+        return self._reading()
 
 
 def _their_name(message: str, dims_name: str) -> str:

@@ -82,30 +82,55 @@ def diagnose_call(r, reference, config, extra: dict | None = None) -> list:
 
     ``config`` (grading.yaml) says which question the called function answers, its tolerance
     and the functions the messages name."""
-    question = config.question_of(r.function)
-    if question is None or reference is None or r.function not in reference or not _arrays_complete(r):
-        return []
     try:
         from autograder.diagnose import diagnose
 
-        dims = list(r.args[0])
-        expected = reference[r.function](list(dims), *r.args[1:])
-        signature = r.signature
-        if signature is not None and not any(p.get("kind") == "varargs" for p in signature):
-            # the student's parameters, as the sandbox read them
-            extra = dict(extra or {}, signature=[p.get("name") for p in signature
-                                                 if p.get("kind") == "positional"])
-        elif signature is not None and not any(p.get("kind") == "positional" for p in signature):
-            # def f(*layers_dims): the list arrives as one element of a tuple
-            from autograder.diagnose.explain import expected_line, signature_line
-
-            extra = dict(extra or {}, star=(signature_line(r.function, signature),
-                                            expected_line(reference[r.function])))
+        asked = _diagnosis_of(r, reference, config, extra)
+        if asked is None:
+            return []
         with np.errstate(all="ignore"):
-            return diagnose(question, dims, r.params(), expected, tolerance=config.tolerance,
-                            functions=config.question_functions, scale=_scale_of(question, r), extra=extra)
+            return diagnose(*asked[0], **asked[1])
     except Exception:  # noqa: BLE001 - a diagnosis is a bonus, never a failure of the grader
         return []
+
+
+def repeat_unread(r, reference, config, extra: dict | None = None) -> bool:
+    """Whether ``diagnose_call(r, reference, config, dict(extra, repeat=...))`` is
+    ``diagnose_call(r, reference, config, extra)`` whatever the second call returned
+    (autograder.diagnose.repeat_unread); False whenever that is not certain."""
+    try:
+        from autograder.diagnose import repeat_unread as unread
+
+        asked = _diagnosis_of(r, reference, config, extra)
+        if asked is None:
+            return True  # nothing to diagnose, with a second call or without: [] either way
+        with np.errstate(all="ignore"):
+            return unread(*asked[0], **asked[1])
+    except Exception:  # noqa: BLE001 - not certain: the second call is made
+        return False
+
+
+def _diagnosis_of(r, reference, config, extra: dict | None) -> tuple[tuple, dict] | None:
+    """The arguments of autograder.diagnose for one call (None: nothing to diagnose)."""
+    question = config.question_of(r.function)
+    if question is None or reference is None or r.function not in reference or not _arrays_complete(r):
+        return None
+    dims = list(r.args[0])
+    expected = reference[r.function](list(dims), *r.args[1:])
+    signature = r.signature
+    if signature is not None and not any(p.get("kind") == "varargs" for p in signature):
+        # the student's parameters, as the sandbox read them
+        extra = dict(extra or {}, signature=[p.get("name") for p in signature
+                                             if p.get("kind") == "positional"])
+    elif signature is not None and not any(p.get("kind") == "positional" for p in signature):
+        # def f(*layers_dims): the list arrives as one element of a tuple
+        from autograder.diagnose.explain import expected_line, signature_line
+
+        extra = dict(extra or {}, star=(signature_line(r.function, signature),
+                                        expected_line(reference[r.function])))
+    return (question, dims, r.params(), expected), dict(tolerance=config.tolerance,
+                                                        functions=config.question_functions,
+                                                        scale=_scale_of(question, r), extra=extra)
 
 
 def with_diagnosis(message: str, diagnoses, notebook: str) -> str:
@@ -449,10 +474,28 @@ def check_seeded_values(student: Student, reference, config, question: str, call
     def explained(i: int) -> bool:  # the values are explained; a wrong shape alone leaves the seeding to check
         return any(d.confidence == "high" and d.notebook_section != "shapes" for d in found_per_call[i])
 
-    student.ask_ahead(function, [r.args for i, (r, _) in enumerate(failures) if not explained(i)], fresh=True)
-    for i, (r, _) in enumerate(failures):
-        if explained(i):
-            continue
+    def unread(i: int) -> bool:
+        # Whether failure i's diagnosis, given a second call, would neither read it nor differ from
+        # the diagnosis without it: then whatever the call returned, or if it failed, the findings
+        # are the first ones (once per answer and other calls, as the first findings).
+        r = failures[i][0]
+        key = ("repeat unread", tuple(id(o) for o in usable))
+        if key not in r.derived:
+            r.derived[key] = repeat_unread(r, reference, config, evidence(r))
+        return r.derived[key]
+
+    # A fresh call starts a process with another random state (in the sandbox). The check's fresh
+    # calls are left out, all of them, when no answer of theirs would change a finding and that
+    # process would show nothing (Student.may_leave_out_fresh; a student object that does not say
+    # is asked every fresh call, as before); else they are all asked, as before. Asked whether a
+    # finding reads its second call failure by failure, until one does.
+    may = getattr(student, "may_leave_out_fresh", None)
+    unexplained = [i for i in range(len(failures)) if not explained(i)]
+    leave_out = callable(may) and bool(unexplained) and bool(may()) and all(unread(i) for i in unexplained)
+    asked = [] if leave_out else unexplained
+    student.ask_ahead(function, [failures[i][0].args for i in asked], fresh=True)
+    for i in asked:
+        r = failures[i][0]
         again = fresh_call(student, function, *r.args)
         if again is None:
             break

@@ -217,6 +217,10 @@ class Student(Protocol):
     def ask_ahead(self, function: str, args_list: list[tuple], fresh: bool = False) -> None:
         """A hint: these calls (``call_fresh`` ones if ``fresh``) come next, so ask them together."""
 
+    def may_leave_out_fresh(self) -> bool:
+        """Whether a ``call_fresh`` whose answer no diagnosis would read may be left out: True when
+        making it would show nothing (no output printed by a process started for it)."""
+
 
 class CallDeferred(BaseException):
     """A call with no answer yet, noted for the next round (``SandboxStudent.gathering``): the check
@@ -302,6 +306,10 @@ class MemoisedStudent:
         """A hint: the caller is about to make these calls (``call_fresh`` ones if ``fresh``). A
         student that answers in rounds asks them in the same round; others need no hint."""
 
+    def may_leave_out_fresh(self) -> bool:
+        """A fresh call here is a call like any other (no process started for it): yes."""
+        return True
+
     @property
     def calls_made(self) -> int:
         return len(self._memo)
@@ -333,6 +341,8 @@ class SandboxStudent(MemoisedStudent):
         self._fresh: dict[CallKey, object] = {}
         self._fresh_bytes = 0
         self._unanswered: list[tuple[str, tuple, bool]] = []
+        # Output an earlier sandbox of this grading printed (a resumed grading's first pass).
+        self.printed_before = False
 
     def prefetch(self, plan: list[tuple[str, tuple, bool]]) -> None:
         """Ask every (function, args, as_tuple) of ``plan`` in one exchange; the answers wait
@@ -423,6 +433,14 @@ class SandboxStudent(MemoisedStudent):
             self.sandbox.restart_if_ended()
         except SandboxError:
             pass  # no process: the round's calls are made when asked, and say why
+
+    def may_leave_out_fresh(self) -> bool:
+        """Only while the submission has printed nothing, in this grading's every start so far.
+        A fresh call runs in a process started for it, whose printed output (the load's, the
+        call's) is part of the submission's output: left out, that output would be missing.
+        A submission that printed nothing while loading and in this same call prints nothing in
+        a process that differs only by its random seed (unless what it prints depends on it)."""
+        return not self.printed_before and self.sandbox.printed_nothing()
 
     def call_fresh(self, function: str, *args, as_tuple: bool = False) -> Returned:
         key = self._key(function, args, as_tuple)

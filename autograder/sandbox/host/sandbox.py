@@ -482,6 +482,11 @@ class Sandbox:
         text = clean_output(self.drains[-1].text()).strip() if self.drains else ""
         return f"\nLast output:\n{text[-LAST_OUTPUT_CHARS:]}" if text else ""
 
+    def printed_nothing(self) -> bool:
+        """Whether no process of this sandbox printed anything up to now, in any start (what
+        ``output`` would show so far is empty, and nothing is on its way to it)."""
+        return all(d.printed_nothing() for d in self.drains)
+
     def output_pieces(self) -> list[str]:
         """The printed output of each start, raw (what ``output`` joins)."""
         return [d.text() for d in self.drains if d.kept or d.dropped]
