@@ -131,3 +131,17 @@ def warm_cache_at(tmp_path_factory):
         return target
 
     return copy_to
+
+
+@pytest.fixture(scope="module")
+def warm_grader(tmp_path_factory, warm_cache_at):
+    """A grader of grading.yaml on a private warm training cache (the reference trainings made), one per
+    test module: what the call-round tests grade their mistakes with."""
+    from autograder.config import load_config
+    from autograder.engine import Grader
+    from autograder.training.trainer import Trainer
+
+    config = load_config()
+    cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")
+    with Grader(config, Trainer(config, cache), [str(cache)]) as g:
+        yield g

@@ -15,17 +15,14 @@ from autograder.engine import Grader
 from autograder.evidence import evidence_calls
 from autograder.sandbox import ProbeReply, SandboxError
 from autograder.sandbox.probes import CallDeferred, SandboxStudent
-from autograder.training.trainer import Trainer
 
 CONFIG = load_config()
 MISTAKES = PROJECT_ROOT / "examples" / "mistakes"
 
 
 @pytest.fixture(scope="module")
-def grader(tmp_path_factory, warm_cache_at):
-    cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")  # the reference trainings made
-    with Grader(CONFIG, Trainer(CONFIG, cache), [str(cache)]) as g:
-        yield g
+def grader(warm_grader):
+    return warm_grader
 
 
 def _graded(result) -> tuple:

@@ -22,22 +22,18 @@ import pytest
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.diagnose import analysis
 from autograder.diagnose.analysis import _Read, _Unread
-from autograder.engine import Grader
 from autograder.rubric import common
 from autograder.sandbox.host import sandbox as host_sandbox
 from autograder.sandbox.host.output import OutputDrain
 from autograder.sandbox.probes import LocalStudent, SandboxStudent
-from autograder.training.trainer import Trainer
 
 CONFIG = load_config()
 MISTAKES = PROJECT_ROOT / "examples" / "mistakes"
 
 
 @pytest.fixture(scope="module")
-def grader(tmp_path_factory, warm_cache_at):
-    cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")  # the reference trainings made
-    with Grader(CONFIG, Trainer(CONFIG, cache), [str(cache)]) as g:
-        yield g
+def grader(warm_grader):
+    return warm_grader
 
 
 @pytest.fixture

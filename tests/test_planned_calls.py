@@ -27,10 +27,8 @@ MISTAKES = PROJECT_ROOT / "examples" / "mistakes"
 
 
 @pytest.fixture(scope="module")
-def grader(tmp_path_factory, warm_cache_at):
-    cache = warm_cache_at(tmp_path_factory.mktemp("cache") / "training")  # the reference trainings made
-    with Grader(CONFIG, Trainer(CONFIG, cache), [str(cache)]) as g:
-        yield g
+def grader(warm_grader):
+    return warm_grader
 
 
 def test_a_correct_submission_needs_one_exchange_for_all_its_calls(grader):
