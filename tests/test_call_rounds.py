@@ -8,6 +8,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from deep_equal import same
 
 from autograder import engine
 from autograder.config import PROJECT_ROOT, load_config
@@ -30,16 +31,6 @@ def _graded(result) -> tuple:
     return checks, dataclasses.asdict(result.evidence) if result.evidence is not None else None
 
 
-def _same(a, b) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.array_equal(a, b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return a == b
-
-
 @pytest.mark.parametrize("name, exchanges", [
     ("he_no_seed", 2),  # the plan (with the evidence call), then the fresh calls of the diagnosis
     ("deep_stops_early", 1),  # no fresh calls: their answer would change none of its findings
@@ -53,7 +44,7 @@ def test_rounds_grade_as_calls_made_one_by_one_in_fewer_exchanges(grader, monkey
     monkeypatch.setattr(Grader, "call_plan", lambda self: [c for c in plan if c not in evidence])
     monkeypatch.setattr(engine, "CALL_ROUNDS", 0)
     one_by_one = grader.grade(path)
-    assert _same(_graded(in_rounds), _graded(one_by_one))
+    assert same(_graded(in_rounds), _graded(one_by_one))
     assert in_rounds.score == one_by_one.score < CONFIG.max_points()
     assert in_rounds.probes == one_by_one.probes
     assert in_rounds.work.sandbox_exchanges == exchanges < one_by_one.work.sandbox_exchanges

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from deep_equal import same
 
 from autograder.config import PROJECT_ROOT, load_config
 from autograder.diagnose import analysis
@@ -56,16 +57,6 @@ def _graded(result) -> tuple:
     return checks, evidence, result.score, result.output
 
 
-def _same(a, b) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.array_equal(a, b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return a == b
-
-
 def _with_every_fresh_call(grader, monkeypatch, path):
     """``path`` graded as before: every fresh call a diagnosis asks for made."""
     with monkeypatch.context() as m:
@@ -81,7 +72,7 @@ def test_a_fresh_call_no_finding_reads_starts_no_second_sandbox(grader, monkeypa
     seeds.clear()
     every = _with_every_fresh_call(grader, monkeypatch, path)
     assert seeds == [host_sandbox.RANDOM_SEED, host_sandbox.RANDOM_SEED + 1]  # the fresh calls' own sandbox
-    assert _same(_graded(left_out), _graded(every))
+    assert same(_graded(left_out), _graded(every))
     assert left_out.score < CONFIG.max_points()
     assert left_out.work.sandbox_exchanges == 1 < every.work.sandbox_exchanges
 
@@ -92,7 +83,7 @@ def test_a_fresh_call_whose_answer_a_finding_reads_is_made(grader, monkeypatch, 
     assert seeds == [host_sandbox.RANDOM_SEED, host_sandbox.RANDOM_SEED + 1]
     assert "not-seeded" in {d.code for c in result.checks for d in c.diagnoses}  # what its answer showed
     seeds.clear()
-    assert _same(_graded(result), _graded(_with_every_fresh_call(grader, monkeypatch, path)))
+    assert same(_graded(result), _graded(_with_every_fresh_call(grader, monkeypatch, path)))
     assert len(seeds) == 2
 
 
@@ -107,7 +98,7 @@ def test_a_submission_that_printed_keeps_its_fresh_sandbox_and_its_output(grader
     assert seeds == [host_sandbox.RANDOM_SEED, host_sandbox.RANDOM_SEED + 1]
     assert result.output.count("a line the student printed") > 1  # its calls' lines, the fresh one's among them
     seeds.clear()
-    assert _same(_graded(result), _graded(_with_every_fresh_call(grader, monkeypatch, path)))
+    assert same(_graded(result), _graded(_with_every_fresh_call(grader, monkeypatch, path)))
     assert len(seeds) == 2
 
 
